@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: Apache-2.0
+# mod_bekymring: `make run` and `make test` are all a newcomer needs (README).
+
+APXS    ?= apxs
+PORT    ?= 8080
+OUT     := build/out
+PKGS    := jansson libcrypto
+
+# apxs knows httpd's compiler, flags and include paths; pkg-config the rest.
+# ($(shell) below is lazy: before `make deps` has run on a fresh machine the
+# tools may be missing, and every target that compiles depends on deps.)
+CC       = $(shell $(APXS) -q CC 2>/dev/null || echo cc)
+APR_INC  = -I$(shell $(APXS) -q INCLUDEDIR 2>/dev/null) \
+           -I$(shell $(APXS) -q APR_INCLUDEDIR 2>/dev/null) \
+           $(shell apu-1-config --includes 2>/dev/null)
+CFLAGS   = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
+           $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null) $(APR_INC) \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+           -fPIC -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CORE_SRC := modules/bkm_duration.c modules/bkm_registry.c \
+            modules/bkm_migrate.c
+GLUE_SRC := mod_bekymring.c $(wildcard modules/mod_bekymring_*.c)
+MIGRATIONS := $(sort $(wildcard schema/sql/*.sql))
+CORE_OBJ := $(CORE_SRC:%.c=$(OUT)/%.o) $(OUT)/bkm_migrations.o
+GLUE_OBJ := $(GLUE_SRC:%.c=$(OUT)/%.o)
+HEADERS  := $(wildcard modules/*.h)
+
+UNIT_SRC := $(wildcard t/unit/test_*.c)
+UNIT_BIN := $(OUT)/unit_tests
+
+.PHONY: all deps run test unit integration integration-pg checks bench clean
+
+all: $(OUT)/mod_bekymring.so
+
+# Installs what is missing (build/packages.txt, then the npm lockfile of the
+# local ID-porten stand-in); quick when everything is there.
+deps: $(OUT)/.deps
+$(OUT)/.deps: build/packages.txt build/idporten-dev/package-lock.json
+	build/install-deps
+	cd build/idporten-dev && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(OUT) && touch $@
+
+$(OUT)/%.o: %.c $(HEADERS) | $(OUT)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Imodules -c -o $@ $<
+
+$(OUT)/bkm_migrations.c: build/embed-sql $(MIGRATIONS) | $(OUT)/.deps
+	build/embed-sql $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(OUT)/bkm_migrations.o: $(OUT)/bkm_migrations.c $(HEADERS)
+	$(CC) $(CFLAGS) -Imodules -c -o $@ $<
+
+$(OUT)/mod_bekymring.so: $(CORE_OBJ) $(GLUE_OBJ)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+
+# ---- run: the portal on loopback with SQLite and the ID-porten stand-in --
+run: all
+	build/run-dev $(PORT)
+
+# ---- tests ------------------------------------------------------------
+$(UNIT_BIN): $(UNIT_SRC) t/unit/unit.h $(CORE_OBJ)
+	$(CC) $(CFLAGS) -Imodules -o $@ $(UNIT_SRC) $(CORE_OBJ) $(LDLIBS) \
+	    $(shell pkg-config --cflags --libs check) \
+	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
+
+unit: $(UNIT_BIN)
+	cd t/unit && ../../$(UNIT_BIN)
+
+checks:
+	build/check-logtags
+
+integration: all
+	perl t/TEST
+
+integration-pg: all
+	TEST_PGSQL=1 perl t/TEST
+
+# The whole suite: unit tests, meta-checks, then Apache::Test on SQLite and
+# on PostgreSQL (a throwaway cluster that t/TEST starts and stops).
+test: all
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory checks
+	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory integration-pg
+
+bench: all
+	build/bench
+
+clean:
+	rm -rf $(OUT)
+	-perl t/TEST -clean >/dev/null 2>&1

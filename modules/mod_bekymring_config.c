@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Directives: parsing, checking, defaults and merge rules.
+ *
+ * Every value is checked while httpd reads its configuration, so a bad
+ * duration, an unreadable certificate or an unknown municipality number stops
+ * `apache2 -t` with a message instead of surfacing at run time.  Unset values
+ * carry BKM_UNSET / NULL; the getters below hold the defaults, and merges take
+ * the more specific value when it is set (httpd's usual rule).
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_duration.h"
+
+#include <http_core.h>
+#include <apr_strings.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/evp.h>
+
+bkm_srv_cfg_t *bkm_srv_cfg(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &bekymring_module);
+}
+
+bkm_dir_cfg_t *bkm_dir_cfg(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &bekymring_module);
+}
+
+void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s)
+{
+    bkm_srv_cfg_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->receipt_deadline = BKM_UNSET;
+    c->manual_deadline = BKM_UNSET;
+    c->retention = BKM_UNSET;
+    return c;
+}
+
+#define BKM_MERGE_PTR(f) (add->f ? add->f : base->f)
+#define BKM_MERGE_NUM(f) (add->f != BKM_UNSET ? add->f : base->f)
+
+void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
+{
+    bkm_srv_cfg_t *base = basev, *add = addv;
+    bkm_srv_cfg_t *c = apr_pcalloc(p, sizeof(*c));
+
+    /* The registry and the portal certificate come as pairs of path and
+     * loaded value: merge them together so they cannot disagree. */
+    if (add->registry) {
+        c->registry_path = add->registry_path;
+        c->registry = add->registry;
+    }
+    else {
+        c->registry_path = base->registry_path;
+        c->registry = base->registry;
+    }
+    if (add->portal_cert) {
+        c->portal_cert_path = add->portal_cert_path;
+        c->portal_key_path = add->portal_key_path;
+        c->portal_cert = add->portal_cert;
+    }
+    else {
+        c->portal_cert_path = base->portal_cert_path;
+        c->portal_key_path = base->portal_key_path;
+        c->portal_cert = base->portal_cert;
+    }
+    c->receipt_deadline = BKM_MERGE_NUM(receipt_deadline);
+    c->manual_deadline = BKM_MERGE_NUM(manual_deadline);
+    c->retention = BKM_MERGE_NUM(retention);
+    return c;
+}
+
+void *bkm_create_dir_cfg(apr_pool_t *p, char *dir)
+{
+    bkm_dir_cfg_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->min_acr = BKM_UNSET;
+    return c;
+}
+
+void *bkm_merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
+{
+    bkm_dir_cfg_t *base = basev, *add = addv;
+    bkm_dir_cfg_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->min_acr = BKM_MERGE_NUM(min_acr);
+    return c;
+}
+
+apr_interval_time_t bkm_cfg_receipt_deadline(const bkm_srv_cfg_t *c)
+{
+    return c->receipt_deadline != BKM_UNSET ? c->receipt_deadline
+                                            : BKM_DEFAULT_RECEIPT_DEADLINE;
+}
+
+apr_interval_time_t bkm_cfg_manual_deadline(const bkm_srv_cfg_t *c)
+{
+    return c->manual_deadline != BKM_UNSET ? c->manual_deadline
+                                           : BKM_DEFAULT_MANUAL_DEADLINE;
+}
+
+apr_interval_time_t bkm_cfg_retention(const bkm_srv_cfg_t *c)
+{
+    return c->retention != BKM_UNSET ? c->retention : BKM_DEFAULT_RETENTION;
+}
+
+int bkm_cfg_min_acr(const bkm_dir_cfg_t *c)
+{
+    return c->min_acr != BKM_UNSET ? c->min_acr : BKM_ACR_SUBSTANTIAL;
+}
+
+/* ---- directive handlers: NULL or an error message ---- */
+
+static const char *set_registry(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    const char *path = ap_server_root_relative(cmd->pool, arg), *err;
+    bkm_registry_t *reg;
+
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    if (!path) {
+        return apr_pstrcat(cmd->pool, BKM_DIR_REGISTRY, ": bad path ", arg,
+                           NULL);
+    }
+    if ((err = bkm_registry_load(&reg, cmd->pool, path))) {
+        return apr_pstrcat(cmd->pool, BKM_DIR_REGISTRY, ": ", err, NULL);
+    }
+    c->registry_path = path;
+    c->registry = reg;
+    return NULL;
+}
+
+/* The portal's own signing identity (for the ASiC-E signature): the key
+ * must be readable and belong to the certificate. */
+static const char *set_portal_cert(cmd_parms *cmd, void *dummy,
+                                   const char *certarg, const char *keyarg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    const char *cert_path = ap_server_root_relative(cmd->pool, certarg);
+    const char *key_path = ap_server_root_relative(cmd->pool, keyarg);
+    const bkm_cert_t *cert;
+    const char *err;
+    EVP_PKEY *key;
+    X509 *x;
+    BIO *bio;
+    int match;
+
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    if (!cert_path || !key_path) {
+        return BKM_DIR_PORTAL_CERT ": bad path";
+    }
+    if ((err = bkm_cert_load(&cert, cmd->pool, cert_path))) {
+        return apr_pstrcat(cmd->pool, BKM_DIR_PORTAL_CERT ": ", err, NULL);
+    }
+    bio = BIO_new_file(key_path, "r");
+    key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    if (!key) {
+        return apr_pstrcat(cmd->pool, BKM_DIR_PORTAL_CERT ": cannot read a "
+                           "PEM private key (unencrypted) from ", key_path,
+                           NULL);
+    }
+    bio = BIO_new_mem_buf(cert->pem, -1);
+    x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    match = x && X509_check_private_key(x, key) == 1;
+    X509_free(x);
+    EVP_PKEY_free(key);
+    if (!match) {
+        return apr_pstrcat(cmd->pool, BKM_DIR_PORTAL_CERT ": the key ",
+                           key_path, " does not belong to the certificate ",
+                           cert_path, NULL);
+    }
+    c->portal_cert_path = cert_path;
+    c->portal_key_path = key_path;
+    c->portal_cert = cert;
+    return NULL;
+}
+
+static const char *set_duration(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    apr_interval_time_t *slot =
+        (apr_interval_time_t *)((char *)c + (apr_size_t)cmd->info);
+    const char *err;
+
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    if ((err = bkm_duration_parse(slot, arg, 0))) {
+        return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, arg, err);
+    }
+    return NULL;
+}
+
+static const char *set_min_acr(cmd_parms *cmd, void *dirv, const char *arg)
+{
+    bkm_dir_cfg_t *d = dirv;
+
+    if (strcasecmp(arg, "substantial") == 0
+        || strcmp(arg, "idporten-loa-substantial") == 0) {
+        d->min_acr = BKM_ACR_SUBSTANTIAL;
+    }
+    else if (strcasecmp(arg, "high") == 0
+             || strcmp(arg, "idporten-loa-high") == 0) {
+        d->min_acr = BKM_ACR_HIGH;
+    }
+    else {
+        return apr_psprintf(cmd->pool, BKM_DIR_MIN_ACR " %s: must be "
+                            "substantial or high (ID-porten's low level is "
+                            "never enough)", arg);
+    }
+    return NULL;
+}
+
+const command_rec bkm_cmds[] = {
+    AP_INIT_TAKE1(BKM_DIR_REGISTRY, set_registry, NULL, RSRC_CONF,
+                  "the tenant registry file (JSON, see "
+                  "schema/registry.schema.json): municipalities, districts, "
+                  "channels, certificates, accounts, integrations"),
+    AP_INIT_TAKE2(BKM_DIR_PORTAL_CERT, set_portal_cert, NULL, RSRC_CONF,
+                  "the portal's own certificate and private key (PEM), "
+                  "used to sign ASiC-E containers"),
+    AP_INIT_TAKE1(BKM_DIR_RECEIPT_DEADLINE, set_duration,
+                  (void *)APR_OFFSETOF(bkm_srv_cfg_t, receipt_deadline),
+                  RSRC_CONF,
+                  "business time a case system has to receipt a report "
+                  "before it goes to letter post (default 40h; units s, m, "
+                  "h, d)"),
+    AP_INIT_TAKE1(BKM_DIR_MANUAL_DEADLINE, set_duration,
+                  (void *)APR_OFFSETOF(bkm_srv_cfg_t, manual_deadline),
+                  RSRC_CONF,
+                  "business time staff have to confirm a manually "
+                  "downloaded report before it goes to letter post "
+                  "(default 2d)"),
+    AP_INIT_TAKE1(BKM_DIR_RETENTION, set_duration,
+                  (void *)APR_OFFSETOF(bkm_srv_cfg_t, retention), RSRC_CONF,
+                  "how long ciphertext is kept after confirmed delivery "
+                  "(default 30d)"),
+    AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
+                  "lowest ID-porten level accepted for a person: "
+                  "substantial (default) or high"),
+    { NULL }
+};

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The database, httpd side: the schema is migrated before the children
+ * start, our statements are handed to mod_dbd, and requests borrow pooled
+ * connections.
+ *
+ * Which database?  The one the administrator gave mod_dbd (DBDriver,
+ * DBDParams) in the same server or virtual host as BekymringRegistry: there
+ * is one place to configure it.  mod_dbd keeps its configuration private, so
+ * post_config reads those two directives from the configuration tree, finding
+ * a virtual host's section by its file and line.  Only servers that use
+ * mod_bekymring are touched: a farm's other virtual hosts may use mod_dbd
+ * with databases that are none of our business.
+ *
+ * A database that cannot be reached or migrated at start-up does not stop
+ * httpd (in a farm that would take every other site down with it): the
+ * error is logged as critical, and /helse answers 503 until a restart
+ * succeeds.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_migrate.h"
+
+#include <http_core.h>
+#include <unixd.h>
+#include <apr_strings.h>
+#include <apr_dbd.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *bkm_dbd_prepare;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *bkm_dbd_acquire;
+
+void bkm_db_retrieve_optional_fns(void)
+{
+    bkm_dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    bkm_dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+}
+
+ap_dbd_t *bkm_db_acquire(request_rec *r)
+{
+    return bkm_dbd_acquire ? bkm_dbd_acquire(r) : NULL;
+}
+
+/* Our statements, prepared by mod_dbd on every connection it opens. */
+static const struct {
+    const char *label;
+    const char *sql;
+} bkm_statements[] = {
+    { BKM_SQL_SCHEMA_VERSION, "SELECT MAX(version) FROM bkm_schema" },
+    { NULL, NULL }
+};
+
+typedef struct {
+    const char *driver;
+    const char *params;
+} bkm_dbconf_t;
+
+/* DBDriver/DBDParams directly inside one section of the tree (IfDefine,
+ * IfModule and Include are already inlined when post_config runs). */
+static void dbconf_of(apr_pool_t *p, const ap_directive_t *d,
+                      bkm_dbconf_t *out)
+{
+    for (; d; d = d->next) {
+        const char *args = d->args;
+        if (strcasecmp(d->directive, "DBDriver") == 0) {
+            out->driver = ap_getword_conf(p, &args);
+        }
+        else if (strcasecmp(d->directive, "DBDParams") == 0) {
+            out->params = ap_getword_conf(p, &args);
+        }
+    }
+}
+
+static void dbconf_of_server(apr_pool_t *p, server_rec *s, bkm_dbconf_t *out)
+{
+    const ap_directive_t *d;
+
+    memset(out, 0, sizeof(*out));
+    dbconf_of(p, ap_conftree, out);
+    if (!s->is_virtual) {
+        return;
+    }
+    for (d = ap_conftree; d; d = d->next) {
+        if (strcasecmp(d->directive, "<VirtualHost") == 0
+            && d->line_num == (int)s->defn_line_number && s->defn_name
+            && strcmp(d->filename, s->defn_name) == 0) {
+            bkm_dbconf_t v = { NULL, NULL };
+            dbconf_of(p, d->first_child, &v);
+            if (v.driver) {
+                out->driver = v.driver;
+            }
+            if (v.params) {
+                out->params = v.params;
+            }
+            return;
+        }
+    }
+}
+
+/* SQLite keeps its journal beside the file, so httpd's User needs the
+ * directory, not only the file (RECIPES pitfall 1): as root, hand the files
+ * we made to the User, and say so plainly when the directory is not theirs. */
+static void sqlite_ownership(apr_pool_t *p, server_rec *s, const char *file)
+{
+    static const char *const suffixes[] = { "", "-wal", "-shm", NULL };
+    char *dir = apr_pstrdup(p, file), *slash = strrchr(dir, '/');
+    struct stat st;
+    int i;
+
+    if (geteuid() != 0) {
+        return;
+    }
+    for (i = 0; suffixes[i]; i++) {
+        const char *f = apr_pstrcat(p, file, suffixes[i], NULL);
+        if (stat(f, &st) == 0
+            && chown(f, ap_unixd_config.user_id,
+                     ap_unixd_config.group_id) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, BKMLOGNO(00101)
+                         "cannot give %s to httpd's User", f);
+        }
+    }
+    if (slash) {
+        *slash = '\0';
+        if (stat(*dir ? dir : "/", &st) == 0
+            && st.st_uid != ap_unixd_config.user_id
+            && !(st.st_mode & S_IWOTH)
+            && !(st.st_gid == ap_unixd_config.group_id
+                 && (st.st_mode & S_IWGRP))) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, BKMLOGNO(00102)
+                         "the directory %s of the SQLite database is not "
+                         "writable by httpd's User %s: writes will fail "
+                         "(SQLite keeps its journal beside the file)",
+                         dir, ap_unixd_config.user_name);
+        }
+    }
+}
+
+static void migrate_one(apr_pool_t *ptemp, server_rec *s,
+                        const bkm_dbconf_t *dc)
+{
+    const apr_dbd_driver_t *drv = NULL;
+    apr_dbd_t *db = NULL;
+    const char *err = NULL;
+    int rv, version = 0, nrows;
+    int sqlite = strcmp(dc->driver, "sqlite3") == 0;
+
+    if ((rv = apr_dbd_get_driver(ptemp, dc->driver, &drv)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, BKMLOGNO(00103)
+                     "no APR DBD driver %s: schema not migrated", dc->driver);
+        return;
+    }
+    if (sqlite && dc->params[0] != '/') {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, BKMLOGNO(00104)
+                     "DBDParams %s is not an absolute path: SQLite resolves "
+                     "it from httpd's working directory, /", dc->params);
+    }
+    rv = apr_dbd_open_ex(drv, ptemp, dc->params, &db, &err);
+    if (rv != APR_SUCCESS) {
+        /* err may repeat the connection string (with a password): log the
+         * driver name only. */
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, BKMLOGNO(00105)
+                     "cannot open the %s database to migrate its schema; "
+                     "/helse will answer 503 until a restart succeeds",
+                     dc->driver);
+        return;
+    }
+    if (sqlite) {
+        /* WAL once, here: it is persistent in the file, and as DBDInitSQL
+         * the children race for it at start-up (RECIPES pitfall 4). */
+        apr_dbd_query(drv, db, &nrows, "PRAGMA journal_mode=WAL");
+    }
+    err = bkm_migrate(ptemp, drv, db, bkm_migrations, &version);
+    apr_dbd_close(drv, db);
+    if (sqlite) {
+        sqlite_ownership(ptemp, s, dc->params);
+    }
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(00106)
+                     "%s database: %s; /helse will answer 503", dc->driver,
+                     err);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, BKMLOGNO(00107)
+                 "%s database at schema version %d", dc->driver, version);
+}
+
+int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                       apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *done = apr_hash_make(ptemp);
+    server_rec *sp;
+    int i;
+
+    for (sp = s; sp; sp = sp->next) {
+        bkm_dbconf_t dc;
+        const char *key;
+
+        if (!bkm_srv_cfg(sp)->registry) {
+            continue;
+        }
+        if (!bkm_dbd_prepare) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, BKMLOGNO(00108)
+                         "mod_dbd is not loaded: mod_bekymring needs it");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        for (i = 0; bkm_statements[i].label; i++) {
+            bkm_dbd_prepare(sp, bkm_statements[i].sql,
+                            bkm_statements[i].label);
+        }
+        dbconf_of_server(ptemp, sp, &dc);
+        if (!dc.driver || !dc.params) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, BKMLOGNO(00109)
+                         "%s is set but DBDriver/DBDParams are not: "
+                         "mod_bekymring has no database", BKM_DIR_REGISTRY);
+            continue;
+        }
+        bkm_srv_cfg(sp)->db_driver = apr_pstrdup(pconf, dc.driver);
+        key = apr_pstrcat(ptemp, dc.driver, "\n", dc.params, NULL);
+        if (!apr_hash_get(done, key, APR_HASH_KEY_STRING)) {
+            apr_hash_set(done, key, APR_HASH_KEY_STRING, key);
+            migrate_one(ptemp, sp, &dc);
+        }
+    }
+    return OK;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * GET /helse: is this node able to take reports?  200 when the database
+ * answers at the schema version this module expects, 503 otherwise, with a
+ * JSON body a load balancer or an operator can read.  No personal data.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_migrate.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <http_protocol.h>
+#include <apr_strings.h>
+
+int bkm_handle_health(request_rec *r)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
+    int expected = bkm_migrations_latest(bkm_migrations), version = -1;
+    apr_dbd_prepared_t *st;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v;
+    ap_dbd_t *dbd;
+    json_t *db, *body;
+    int rv;
+
+    if (bkm_method_refused(r, "GET")) {
+        return OK;
+    }
+    db = json_pack("{s:s?, s:i}", "driver", c->db_driver,
+                   "forventetSkjemaversjon", expected);
+    body = json_pack("{s:s, s:o}", "status", "feil", "database", db);
+    if (c->registry) {
+        const bkm_registry_t *reg = c->registry;
+        int i, aktive = 0;
+        for (i = 0; i < reg->kommuner->nelts; i++) {
+            aktive += APR_ARRAY_IDX(reg->kommuner, i,
+                                    const bkm_kommune_t *)->aktiv;
+        }
+        json_object_set_new(body, "register",
+                            json_pack("{s:i, s:i}",
+                                      "kommuner", reg->kommuner->nelts,
+                                      "aktive", aktive));
+    }
+
+    dbd = bkm_db_acquire(r);
+    st = dbd ? apr_hash_get(dbd->prepared, BKM_SQL_SCHEMA_VERSION,
+                            APR_HASH_KEY_STRING) : NULL;
+    if (!st) {
+        json_object_set_new(body, "feilmelding",
+                            json_string("the database does not answer (or "
+                                        "its schema is missing); see the "
+                                        "error log"));
+        return bkm_reply_json(r, HTTP_SERVICE_UNAVAILABLE, body);
+    }
+    json_object_set_new(db, "driver", json_string(apr_dbd_name(dbd->driver)));
+    rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, &res, st, 0, 0,
+                         NULL);
+    while (rv == 0 && apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1)
+                      == 0) {
+        v = apr_dbd_get_entry(dbd->driver, row, 0);
+        version = v ? atoi(v) : 0;
+    }
+    if (rv != 0 || version < 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00301)
+                      "health query failed: %s",
+                      apr_dbd_error(dbd->driver, dbd->handle, rv));
+        json_object_set_new(body, "feilmelding",
+                            json_string("the database query failed"));
+        return bkm_reply_json(r, HTTP_SERVICE_UNAVAILABLE, body);
+    }
+    json_object_set_new(db, "skjemaversjon", json_integer(version));
+    if (version != expected) {
+        json_object_set_new(body, "feilmelding",
+                            json_string("the database schema version is not "
+                                        "the one this module expects"));
+        return bkm_reply_json(r, HTTP_SERVICE_UNAVAILABLE, body);
+    }
+    json_object_set_new(body, "status", json_string("ok"));
+    return bkm_reply_json(r, HTTP_OK, body);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * GET .../api/v2/konto            the accounts the calling integration may
+ *                                 use (a case-system vendor's first check
+ *                                 that its credentials work)
+ * GET .../api/v2/konto/{kontoId}  one of them; any other id is 404, never
+ *                                 403, so ids of other tenants stay unseen
+ */
+#include "mod_bekymring_private.h"
+
+#include <http_protocol.h>
+#include <apr_strings.h>
+
+static json_t *konto_json(const bkm_konto_t *k)
+{
+    json_t *j = json_pack("{s:s, s:s}", "kontoId", k->id, "type", k->type);
+
+    if (k->bydel) {
+        json_object_set_new(j, "kommunenummer",
+                            json_string(k->bydel->kommune->nummer));
+        json_object_set_new(j, "kommunenavn",
+                            json_string(k->bydel->kommune->navn));
+        json_object_set_new(j, "bydelsnummer", json_string(k->bydel->nummer));
+        json_object_set_new(j, "bydelsnavn", json_string(k->bydel->navn));
+        json_object_set_new(j, "stottetVersjon",
+                            json_string(k->bydel->versjon == 1 ? "V1"
+                                                               : "V2"));
+    }
+    return j;
+}
+
+int bkm_handle_konto(request_rec *r, const char *rest)
+{
+    const bkm_integrasjon_t *in;
+    json_t *list;
+    int i;
+
+    if (bkm_method_refused(r, "GET")) {
+        return OK;
+    }
+    if (!(in = bkm_integration_authenticate(r))) {
+        return OK;
+    }
+    if (*rest == '\0' || strcmp(rest, "/") == 0) {
+        list = json_array();
+        for (i = 0; i < in->kontoer->nelts; i++) {
+            json_array_append_new(list,
+                konto_json(APR_ARRAY_IDX(in->kontoer, i,
+                                         const bkm_konto_t *)));
+        }
+        return bkm_reply_json(r, HTTP_OK,
+            json_pack("{s:s, s:s, s:s, s:b, s:o}", "integrasjonId", in->id,
+                      "navn", in->navn, "organisasjonsnummer", in->orgnr,
+                      "produsent", in->produsent, "kontoer", list));
+    }
+    for (i = 0; rest[0] == '/' && i < in->kontoer->nelts; i++) {
+        const bkm_konto_t *k = APR_ARRAY_IDX(in->kontoer, i,
+                                             const bkm_konto_t *);
+        if (strcmp(rest + 1, k->id) == 0) {
+            return bkm_reply_json(r, HTTP_OK, konto_json(k));
+        }
+    }
+    return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-konto",
+                           "no such account for this integration");
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file mod_bekymring_private.h
+ * @brief What the httpd glue files of mod_bekymring share: the module
+ * record, configuration records, and the request handlers.
+ */
+#ifndef MOD_BEKYMRING_PRIVATE_H
+#define MOD_BEKYMRING_PRIVATE_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <apr_dbd.h>
+#include <mod_dbd.h>
+#include <jansson.h>
+
+#include "bkm_log.h"
+#include "bkm_registry.h"
+
+extern module AP_MODULE_DECLARE_DATA bekymring_module;
+APLOG_USE_MODULE(bekymring);
+
+/** Unset sentinel for numbers and durations in configuration records. */
+#define BKM_UNSET (-1)
+
+/* Directive names, spelt once (a misspelt name fails to compile). */
+#define BKM_DIR_REGISTRY         "BekymringRegistry"
+#define BKM_DIR_PORTAL_CERT      "BekymringPortalCertificate"
+#define BKM_DIR_RECEIPT_DEADLINE "BekymringReceiptDeadline"
+#define BKM_DIR_MANUAL_DEADLINE  "BekymringManualDeadline"
+#define BKM_DIR_RETENTION        "BekymringRetention"
+#define BKM_DIR_MIN_ACR          "BekymringMinAcr"
+
+/** Defaults (ARCHITECTURE §2: 40 business hours for case systems, two
+ *  business days for manual download, 30 days after delivery). */
+#define BKM_DEFAULT_RECEIPT_DEADLINE apr_time_from_sec(40 * 3600)
+#define BKM_DEFAULT_MANUAL_DEADLINE  apr_time_from_sec(2 * 86400)
+#define BKM_DEFAULT_RETENTION        apr_time_from_sec(30 * 86400)
+
+typedef enum {
+    BKM_ACR_SUBSTANTIAL = 1,    /**< idporten-loa-substantial (default) */
+    BKM_ACR_HIGH = 2            /**< idporten-loa-high */
+} bkm_acr_e;
+
+/** Per-server configuration. */
+typedef struct {
+    const char *registry_path;
+    const bkm_registry_t *registry;
+    const char *portal_cert_path;
+    const char *portal_key_path;
+    const bkm_cert_t *portal_cert;
+    apr_interval_time_t receipt_deadline;   /**< BKM_UNSET or a duration */
+    apr_interval_time_t manual_deadline;
+    apr_interval_time_t retention;
+    const char *db_driver;      /**< found in post_config, for /helse */
+} bkm_srv_cfg_t;
+
+/** Per-directory configuration. */
+typedef struct {
+    int min_acr;                /**< BKM_UNSET or a bkm_acr_e */
+} bkm_dir_cfg_t;
+
+/* mod_bekymring_config.c */
+extern const command_rec bkm_cmds[];
+void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s);
+void *bkm_merge_srv_cfg(apr_pool_t *p, void *base, void *add);
+void *bkm_create_dir_cfg(apr_pool_t *p, char *dir);
+void *bkm_merge_dir_cfg(apr_pool_t *p, void *base, void *add);
+bkm_srv_cfg_t *bkm_srv_cfg(server_rec *s);
+bkm_dir_cfg_t *bkm_dir_cfg(request_rec *r);
+apr_interval_time_t bkm_cfg_receipt_deadline(const bkm_srv_cfg_t *c);
+apr_interval_time_t bkm_cfg_manual_deadline(const bkm_srv_cfg_t *c);
+apr_interval_time_t bkm_cfg_retention(const bkm_srv_cfg_t *c);
+int bkm_cfg_min_acr(const bkm_dir_cfg_t *c);
+
+/* mod_bekymring_db.c: schema at start-up, connections per request */
+int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                       apr_pool_t *ptemp, server_rec *s);
+void bkm_db_retrieve_optional_fns(void);
+/** The request's pooled connection, or NULL (then answer 503). */
+ap_dbd_t *bkm_db_acquire(request_rec *r);
+/** Labels of our prepared statements (registered in post_config). */
+#define BKM_SQL_SCHEMA_VERSION "bkm_schema_version"
+
+/* mod_bekymring_http.c: replies */
+int bkm_reply_json(request_rec *r, int status, json_t *body);
+int bkm_reply_error(request_rec *r, int status, const char *kode,
+                    const char *melding);
+/** 0 when r->method is in the blank-separated @p allowed; otherwise
+ *  answers 405 with an Allow header and returns 1. */
+int bkm_method_refused(request_rec *r, const char *allowed);
+/** Sets the headers of a page with personal data (no-store, strict CSP). */
+void bkm_page_headers(request_rec *r);
+
+/* Request handlers, one concern a file; each returns an HTTP status. */
+int bkm_handle_health(request_rec *r);          /* mod_bekymring_health.c */
+int bkm_handle_kommuner(request_rec *r, const char *rest); /* _kommuner.c */
+int bkm_handle_person(request_rec *r);          /* mod_bekymring_person.c */
+int bkm_handle_konto(request_rec *r, const char *rest);   /* _konto.c */
+
+/* mod_bekymring_integration.c: machine clients */
+/** The integration making this request (bearer token checked by
+ *  mod_auth_openidc, then IntegrasjonId/IntegrasjonPassord and the token's
+ *  consumer organisation checked here), or NULL after answering 401. */
+const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r);
+
+#endif
