@@ -27,7 +27,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(OUT)/%.o) $(OUT)/bkm_migrations.o
 GLUE_OBJ := $(GLUE_SRC:%.c=$(OUT)/%.o)
 HEADERS  := $(wildcard modules/*.h)
 
-UNIT_SRC := $(wildcard t/unit/test_*.c)
+UNIT_SRC := $(wildcard t/unit/*.c)
 UNIT_BIN := $(OUT)/unit_tests
 
 .PHONY: all deps run test unit integration integration-pg checks bench clean

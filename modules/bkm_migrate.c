@@ -93,13 +93,16 @@ static const char *apply_one(apr_pool_t *p, const apr_dbd_driver_t *drv,
         return apr_psprintf(p, "cannot begin a transaction: %s",
                             dbd_err(p, drv, db, rv));
     }
-    if (pg && m->version > 1) {
-        stmt = "LOCK TABLE bkm_schema IN EXCLUSIVE MODE";
-        if ((rv = apr_dbd_query(drv, db, &nrows, stmt)) != 0) {
-            goto failed;
+    /* Before migration 1 there is no table to lock or read (and a failed
+     * query would poison the transaction); racing nodes then collide on
+     * CREATE TABLE, and bkm_migrate() sorts that out. */
+    if (m->version > 1) {
+        if (pg) {
+            stmt = "LOCK TABLE bkm_schema IN EXCLUSIVE MODE";
+            if ((rv = apr_dbd_query(drv, db, &nrows, stmt)) != 0) {
+                goto failed;
+            }
         }
-    }
-    if (m->version > 1 || !pg) {
         bkm_schema_version(p, drv, db, &current);
         if (current >= m->version) {
             apr_dbd_transaction_end(drv, p, tx);
