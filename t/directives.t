@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: Apache-2.0
+# Every directive refuses its bad values while httpd reads the configuration
+# (`apache2 -t`), with a message that says what is wrong; the shipped
+# configurations parse.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use lib 't/lib';
+use BkmTest qw(root run_httpd_t);
+use JSON::PP;
+
+my $dev = root() . '/t/dev';
+my $load = 'LoadModule bekymring_module ' . root()
+    . '/build/out/mod_bekymring.so';
+
+# A registry copy with one change, written beside the original so that its
+# relative certificate paths still resolve.
+sub registry_with {
+    my ($name, $change) = @_;
+    open my $fh, '<', "$dev/registry.json" or die;
+    my $r = JSON::PP->new->decode(do { local $/; <$fh> });
+    $change->($r);
+    my $f = "$dev/$name.json";
+    open my $out, '>', $f or die;
+    print $out JSON::PP->new->encode($r);
+    close $out;
+    return $f;
+}
+
+my $bad_kommune = registry_with('bad-kommune',
+    sub { $_[0]{kommuner}[0]{kommunenummer} = '9999' });
+my $bad_cert = registry_with('bad-cert', sub {
+    $_[0]{kommuner}[0]{bydeler}[0]{sertifikater}{fagsystem} = 'pki/none.pem' });
+my $key_as_cert = registry_with('key-as-cert',
+    sub { $_[0]{print}{sertifikat} = 'pki/print.key' });
+my $bad_frist = registry_with('bad-frist',
+    sub { $_[0]{kommuner}[0]{bydeler}[0]{svarfrist} = '40' });
+
+my @bad = (
+    [ "BekymringRegistry $dev/none.json", qr{registry .*none\.json} ],
+    [ "BekymringRegistry $bad_kommune",
+      qr/unknown municipality number 9999/ ],
+    [ "BekymringRegistry $bad_cert", qr/cannot read certificate file .*none\.pem/ ],
+    [ "BekymringRegistry $key_as_cert", qr/holds a private key/ ],
+    [ "BekymringRegistry $bad_frist", qr/svarfrist.*unit/ ],
+    [ "<Location /x>\nBekymringRegistry $dev/registry.json\n</Location>",
+      qr/not allowed/ ],
+    [ 'BekymringReceiptDeadline 40', qr/BekymringReceiptDeadline 40: .*unit/ ],
+    [ 'BekymringReceiptDeadline 40x', qr/unknown duration unit/ ],
+    [ 'BekymringReceiptDeadline -1h', qr/whole number/ ],
+    [ 'BekymringManualDeadline 0d', qr/greater than zero/ ],
+    [ 'BekymringManualDeadline 2 d', qr/takes one argument/ ],
+    [ 'BekymringRetention 1.5d', qr/one unit/ ],
+    [ 'BekymringRetention 99999d', qr/too long/ ],
+    [ "BekymringPortalCertificate $dev/pki/none.pem $dev/pki/portal.key",
+      qr/cannot read certificate file/ ],
+    [ "BekymringPortalCertificate $dev/pki/portal.pem $dev/pki/none.key",
+      qr/cannot read a PEM private key/ ],
+    [ "BekymringPortalCertificate $dev/pki/portal.pem $dev/pki/print.key",
+      qr/does not belong to the certificate/ ],
+    [ "<Location /meg>\nBekymringMinAcr low\n</Location>",
+      qr/must be substantial or high/ ],
+    [ "<Location /meg>\nBekymringMinAcr\n</Location>",
+      qr/takes one argument/ ],
+);
+
+plan tests => 2 * @bad + 6;
+
+for my $case (@bad) {
+    my ($line, $expect) = @$case;
+    my ($rc, $out) = run_httpd_t($load, $line);
+    isnt $rc, 0, "refused: $line";
+    like $out, $expect, "message for: $line";
+}
+
+my ($rc, $out) = run_httpd_t($load,
+    "BekymringRegistry $dev/registry.json",
+    "BekymringPortalCertificate $dev/pki/portal.pem $dev/pki/portal.key",
+    'BekymringReceiptDeadline 40h', 'BekymringManualDeadline 2d',
+    'BekymringRetention 30d',
+    "<Location /meg>\nBekymringMinAcr high\n</Location>");
+is $rc, 0, 'good values are accepted';
+like $out, qr/Syntax OK/, 'Syntax OK';
+
+# The production files in conf/ parse as shipped (with placeholders).
+($rc, $out) = run_httpd_t($load, 'Include ' . root() . '/conf/idporten.conf',
+    'Include ' . root() . '/conf/maskinporten.conf',
+    'Include ' . root() . '/conf/bekymring-locations.conf');
+is $rc, 0, 'conf/idporten.conf, maskinporten.conf and the locations parse'
+    or diag $out;
+
+# The development configuration that `make run` uses parses.
+local $ENV{BKM_PORT} = 8080;
+local $ENV{BKM_DB_DRIVER} = 'sqlite3';
+local $ENV{BKM_DB_PARAMS} = "$dev/db/check.sqlite";
+($rc, $out) = run_httpd_t('Define BKM_SQLITE',
+    'Include ' . root() . '/conf/dev/portal.conf');
+is $rc, 0, 'conf/dev/portal.conf parses' or diag $out;
+
+# The example registry in conf/ is complete and follows the rules (its
+# certificates are placeholders, so only that error may remain).
+($rc, $out) = run_httpd_t($load,
+    'BekymringRegistry ' . root() . '/conf/registry.example.json');
+like $out, qr/cannot read certificate file .*print\.pem/,
+    'conf/registry.example.json is valid up to its placeholder certificates';
+unlike $out, qr/unknown member|is missing|must be/,
+    'and has no structural error';

@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers shared by the integration tests.
+package BkmTest;
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use HTTP::Cookies;
+use HTTP::Request::Common ();
+use LWP::UserAgent;
+use JSON::PP;
+use Apache::Test ();
+use Apache::TestRequest ();
+
+our @EXPORT_OK = qw(root dev_token base_url json_of login_ua login
+                    error_log run_httpd_t pg_ctl);
+
+sub root { $ENV{BKM_ROOT} // die "BKM_ROOT unset: run through t/TEST\n" }
+
+sub base_url {
+    my $cfg = Apache::Test::config();
+    return "http://127.0.0.1:" . $cfg->{vars}{port};
+}
+
+sub json_of {
+    my ($res) = @_;
+    my $j = eval { JSON::PP->new->utf8->decode($res->decoded_content(charset => 'none')) };
+    return $j;
+}
+
+# The three headers of `build/dev-token NAME [options]`, as a list of pairs.
+sub dev_token {
+    my ($name, @opts) = @_;
+    my $cmd = join ' ', map { quotemeta } (root() . '/build/dev-token',
+                                            $name, @opts);
+    my @lines = `$cmd`;
+    die "dev-token $name failed\n" if $? != 0 || @lines != 3;
+    return map { chomp; /^([\w-]+): (.*)$/ ? ($1, $2) : die "bad line $_" }
+           @lines;
+}
+
+# A browser-less user agent that can complete an OpenID Connect login: it
+# keeps cookies, follows redirects after POST, and says it accepts HTML
+# (mod_auth_openidc answers 401 instead of redirecting otherwise).
+sub login_ua {
+    my $ua = LWP::UserAgent->new(max_redirect => 15, timeout => 20);
+    $ua->cookie_jar(HTTP::Cookies->new);
+    push @{ $ua->requests_redirectable }, 'POST';
+    $ua->default_header(Accept => 'text/html,application/xhtml+xml');
+    return $ua;
+}
+
+# Log in through the stand-in as a test person at a level of assurance,
+# starting at $path of the portal; returns the final response.
+sub login {
+    my ($ua, $path, $person, $acr) = @_;
+    my $res = $ua->get(base_url() . $path);
+    my $html = $res->decoded_content;
+    my ($action) = $html =~ /<form[^>]*action="([^"]+)"/i
+        or return $res;
+    $action =~ s/&amp;/&/g;
+    if ($action !~ m{^https?://}) {
+        my $uri = $res->request->uri;
+        $action = URI->new_abs($action, $uri)->as_string;
+    }
+    my %hidden;
+    while ($html =~ /<input[^>]*type="hidden"[^>]*>/gi) {
+        my $tag = $&;
+        my ($n) = $tag =~ /name="([^"]+)"/;
+        my ($v) = $tag =~ /value="([^"]*)"/;
+        $hidden{$n} = $v // '' if defined $n;
+    }
+    return $ua->post($action, [%hidden, person => $person, acr => $acr]);
+}
+
+sub error_log {
+    my $f = Apache::Test::config()->{vars}{t_logs} . '/error_log';
+    open my $fh, '<', $f or return '';
+    local $/;
+    return scalar <$fh>;
+}
+
+# `apache2 -t` on a configuration made of @lines after the suite's module
+# set; returns (exit code, output).
+sub run_httpd_t {
+    my (@lines) = @_;
+    my $dir = root() . '/t/dev/conf-check';
+    mkdir $dir;
+    my $conf = "$dir/httpd.conf";
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh "ServerRoot $dir\nDefaultRuntimeDir $dir\nPidFile $dir/pid\n"
+        . "ErrorLog $dir/error_log\nListen 127.0.0.1:8599\n"
+        . "ServerName 127.0.0.1\n"
+        . "Include " . root() . "/t/conf/modules.conf\n"
+        . join("\n", @lines) . "\n";
+    close $fh;
+    my $out = `/usr/sbin/apache2 -t -f $conf 2>&1`;
+    return ($? >> 8, $out);
+}
+
+sub pg_ctl {
+    my ($what) = @_;
+    return system("$ENV{BKM_PG_CTL} -m fast $what >/dev/null 2>&1") == 0;
+}
+
+1;
