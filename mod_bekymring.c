@@ -83,19 +83,12 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return bkm_db_post_config(pconf, plog, ptemp, s);
 }
 
-static void bkm_optional_fn_retrieve(void)
-{
-    bkm_db_retrieve_optional_fns();
-}
-
 static void bkm_register_hooks(apr_pool_t *p)
 {
     /* Before mod_dbd's post_config: our statements must be registered and
      * the schema in place before it prepares them (RECIPES pitfalls 2-3). */
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
 
-    ap_hook_optional_fn_retrieve(bkm_optional_fn_retrieve, NULL, NULL,
-                                 APR_HOOK_MIDDLE);
     ap_hook_post_config(bkm_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_handler(bkm_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

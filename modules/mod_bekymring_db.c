@@ -33,12 +33,6 @@
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *bkm_dbd_prepare;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *bkm_dbd_acquire;
 
-void bkm_db_retrieve_optional_fns(void)
-{
-    bkm_dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
-    bkm_dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-}
-
 ap_dbd_t *bkm_db_acquire(request_rec *r)
 {
     return bkm_dbd_acquire ? bkm_dbd_acquire(r) : NULL;
@@ -52,6 +46,61 @@ static const struct {
     { BKM_SQL_SCHEMA_VERSION, "SELECT MAX(version) FROM bkm_schema" },
     { NULL, NULL }
 };
+
+/* Prepare our statements again on this connection.  Needed because
+ * apr_dbd_pgsql's check_conn silently reconnects (PQreset) after the server
+ * restarted, and a new PostgreSQL session has none of the statements mod_dbd
+ * prepared: without this, every query on that pooled connection would fail
+ * until httpd restarts (found by t/health.t stopping the database). */
+static void reprepare(request_rec *r, ap_dbd_t *dbd)
+{
+    apr_dbd_prepared_t *st;
+    int i, rv;
+
+    for (i = 0; bkm_statements[i].label; i++) {
+        st = NULL;
+        rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle,
+                             bkm_statements[i].sql, bkm_statements[i].label,
+                             &st);
+        if (rv == 0 && st) {
+            apr_hash_set(dbd->prepared, bkm_statements[i].label,
+                         APR_HASH_KEY_STRING, st);
+        }
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(00110)
+                  "a query failed; prepared the statements again on this "
+                  "connection (did the database restart?)");
+}
+
+int bkm_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
+                  apr_dbd_results_t **res, int nargs, const char **args)
+{
+    apr_dbd_prepared_t *st;
+    int rv = -1, attempt;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        st = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
+        *res = NULL;
+        if (st) {
+            /* random = 1: apr_dbd_pgsql runs a sequential select
+             * asynchronously and reports its failure only as "no more
+             * rows"; a synchronous one returns the error here. */
+            rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st,
+                                 1, nargs, args);
+            if (rv == 0) {
+                return 0;
+            }
+        }
+        if (attempt == 0) {
+            reprepare(r, dbd);
+        }
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00111)
+                  "query %s failed: %s", label,
+                  st ? apr_dbd_error(dbd->driver, dbd->handle, rv)
+                     : "statement not prepared");
+    return rv ? rv : -1;
+}
 
 typedef struct {
     const char *driver;
@@ -193,6 +242,11 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_hash_t *done = apr_hash_make(ptemp);
     server_rec *sp;
     int i;
+
+    /* mod_dbd registers these when it is loaded; the optional_fn_retrieve
+     * hook would run too late for post_config. */
+    bkm_dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    bkm_dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
 
     for (sp = s; sp; sp = sp->next) {
         bkm_dbconf_t dc;

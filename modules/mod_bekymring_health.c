@@ -16,7 +16,6 @@ int bkm_handle_health(request_rec *r)
 {
     bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
     int expected = bkm_migrations_latest(bkm_migrations), version = -1;
-    apr_dbd_prepared_t *st;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *v;
@@ -44,9 +43,7 @@ int bkm_handle_health(request_rec *r)
     }
 
     dbd = bkm_db_acquire(r);
-    st = dbd ? apr_hash_get(dbd->prepared, BKM_SQL_SCHEMA_VERSION,
-                            APR_HASH_KEY_STRING) : NULL;
-    if (!st) {
+    if (!dbd) {
         json_object_set_new(body, "feilmelding",
                             json_string("the database does not answer (or "
                                         "its schema is missing); see the "
@@ -54,17 +51,13 @@ int bkm_handle_health(request_rec *r)
         return bkm_reply_json(r, HTTP_SERVICE_UNAVAILABLE, body);
     }
     json_object_set_new(db, "driver", json_string(apr_dbd_name(dbd->driver)));
-    rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, &res, st, 0, 0,
-                         NULL);
+    rv = bkm_db_select(r, dbd, BKM_SQL_SCHEMA_VERSION, &res, 0, NULL);
     while (rv == 0 && apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1)
                       == 0) {
         v = apr_dbd_get_entry(dbd->driver, row, 0);
         version = v ? atoi(v) : 0;
     }
     if (rv != 0 || version < 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00301)
-                      "health query failed: %s",
-                      apr_dbd_error(dbd->driver, dbd->handle, rv));
         json_object_set_new(body, "feilmelding",
                             json_string("the database query failed"));
         return bkm_reply_json(r, HTTP_SERVICE_UNAVAILABLE, body);

@@ -76,9 +76,17 @@ int bkm_cfg_min_acr(const bkm_dir_cfg_t *c);
 /* mod_bekymring_db.c: schema at start-up, connections per request */
 int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *s);
-void bkm_db_retrieve_optional_fns(void);
 /** The request's pooled connection, or NULL (then answer 503). */
 ap_dbd_t *bkm_db_acquire(request_rec *r);
+/**
+ * Run one of our prepared SELECTs (by label) on the request's connection.
+ * Survives a database restart: on failure the statements are prepared
+ * again on the connection and the query is tried once more.  Logs the
+ * failure (label and driver error, never the arguments).
+ * @return 0 on success, else the driver's error code
+ */
+int bkm_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
+                  apr_dbd_results_t **res, int nargs, const char **args);
 /** Labels of our prepared statements (registered in post_config). */
 #define BKM_SQL_SCHEMA_VERSION "bkm_schema_version"
 

@@ -9,7 +9,7 @@ use lib 't/lib';
 use BkmTest qw(json_of root);
 use JSON::PP;
 
-plan tests => 45;
+plan tests => 44;
 
 my $api = '/bekymringsmelding/api/v2/kommuner';
 
