@@ -4,7 +4,7 @@
 APXS    ?= apxs
 PORT    ?= 8080
 OUT     := build/out
-PKGS    := jansson libcrypto
+PKGS    := jansson libcrypto libxml-2.0 libzip libpcre2-8 pangocairo cairo-pdf
 
 # apxs knows httpd's compiler, flags and include paths; pkg-config the rest.
 # ($(shell) below is lazy: before `make deps` has run on a fresh machine the
@@ -19,8 +19,7 @@ CFLAGS   = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
            -fPIC -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-CORE_SRC := modules/bkm_duration.c modules/bkm_registry.c \
-            modules/bkm_migrate.c
+CORE_SRC := $(wildcard modules/bkm_*.c)
 GLUE_SRC := mod_bekymring.c $(wildcard modules/mod_bekymring_*.c)
 MIGRATIONS := $(sort $(wildcard schema/sql/*.sql))
 CORE_OBJ := $(CORE_SRC:%.c=$(OUT)/%.o) $(OUT)/bkm_migrations.o
