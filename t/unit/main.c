@@ -53,6 +53,7 @@ int main(void)
     sr = srunner_create(bkm_suite_duration());
     srunner_add_suite(sr, bkm_suite_registry());
     srunner_add_suite(sr, bkm_suite_migrate());
+    srunner_add_suite(sr, bkm_suite_time());
     if (bkm_suite_jsonschema) {
         srunner_add_suite(sr, bkm_suite_jsonschema());
     }

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "bkm_time.h"
+
+#include <apr_strings.h>
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's
+ * days_from_civil). */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+    long long era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+/* 01:00 UTC on the last Sunday of month m (March or October) of year y. */
+static apr_time_t last_sunday_0100_utc(long long y, unsigned m)
+{
+    long long days = days_from_civil(y, m, 31);     /* both have 31 days */
+    long long wday = (days + 4) % 7;                /* 1970-01-01: Thursday */
+
+    if (wday < 0) {
+        wday += 7;
+    }
+    days -= wday;                                   /* back to Sunday */
+    return apr_time_from_sec(days * 86400 + 3600);
+}
+
+apr_interval_time_t bkm_time_oslo_offset(apr_time_t t)
+{
+    apr_time_exp_t gmt;
+    long long y;
+
+    apr_time_exp_gmt(&gmt, t);
+    y = gmt.tm_year + 1900;
+    if (t >= last_sunday_0100_utc(y, 3) && t < last_sunday_0100_utc(y, 10)) {
+        return apr_time_from_sec(2 * 3600);
+    }
+    return apr_time_from_sec(3600);
+}
+
+void bkm_time_oslo(apr_time_exp_t *out, apr_time_t t)
+{
+    apr_interval_time_t off = bkm_time_oslo_offset(t);
+
+    apr_time_exp_gmt(out, t + off);
+    out->tm_gmtoff = (apr_int32_t)apr_time_sec(off);
+}
+
+void bkm_time_oslo_format(char buf[20], apr_time_t t)
+{
+    apr_time_exp_t x;
+
+    bkm_time_oslo(&x, t);
+    apr_snprintf(buf, 20, "%04d-%02d-%02dT%02d:%02d:%02d", x.tm_year + 1900,
+                 x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min, x.tm_sec);
+}
