@@ -6,6 +6,7 @@
  */
 #include "bkm_registry.h"
 #include "bkm_duration.h"
+#include "bkm_digest.h"
 
 #include <string.h>
 #include <time.h>
@@ -184,6 +185,52 @@ static const char *get_uuid(bkm_ctx_t *c, json_t *obj, const char *key,
 
 /* ---- certificates ---- */
 
+static apr_time_t asn1_time(const ASN1_TIME *t)
+{
+    struct tm tm;
+    apr_time_exp_t xt;
+    apr_time_t out = 0;
+
+    memset(&tm, 0, sizeof(tm));
+    memset(&xt, 0, sizeof(xt));
+    if (ASN1_TIME_to_tm(t, &tm) == 1) {
+        xt.tm_year = tm.tm_year;
+        xt.tm_mon = tm.tm_mon;
+        xt.tm_mday = tm.tm_mday;
+        xt.tm_hour = tm.tm_hour;
+        xt.tm_min = tm.tm_min;
+        xt.tm_sec = tm.tm_sec;
+        apr_time_exp_gmt_get(&out, &xt);
+    }
+    return out;
+}
+
+static const char *name_string(apr_pool_t *p, const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    const char *s = "";
+    char *data;
+    long len;
+
+    if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
+        len = BIO_get_mem_data(bio, &data);
+        s = apr_pstrmemdup(p, data, (apr_size_t)len);
+    }
+    BIO_free(bio);
+    return s;
+}
+
+static const char *serial_string(apr_pool_t *p, const ASN1_INTEGER *serial)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+    char *dec = bn ? BN_bn2dec(bn) : NULL;
+    const char *s = apr_pstrdup(p, dec ? dec : "");
+
+    OPENSSL_free(dec);
+    BN_free(bn);
+    return s;
+}
+
 const char *bkm_cert_load(const bkm_cert_t **out, apr_pool_t *p,
                           const char *path)
 {
@@ -191,10 +238,8 @@ const char *bkm_cert_load(const bkm_cert_t **out, apr_pool_t *p,
     BIO *bio;
     X509 *x;
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0, i;
-    char *hex, line[256];
-    struct tm tm;
-    apr_time_exp_t xt;
+    unsigned int mdlen = 0;
+    char line[256];
     int has_key = 0;
 
     bio = BIO_new_file(path, "r");
@@ -223,24 +268,12 @@ const char *bkm_cert_load(const bkm_cert_t **out, apr_pool_t *p,
     cert = apr_pcalloc(p, sizeof(*cert));
     cert->path = apr_pstrdup(p, path);
     X509_digest(x, EVP_sha256(), md, &mdlen);
-    hex = apr_palloc(p, mdlen * 2 + 1);
-    for (i = 0; i < mdlen; i++) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    }
-    cert->sha256 = hex;
-    X509_NAME_oneline(X509_get_subject_name(x), line, sizeof(line));
-    cert->subject = apr_pstrdup(p, line);
-    memset(&tm, 0, sizeof(tm));
-    if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1) {
-        memset(&xt, 0, sizeof(xt));
-        xt.tm_year = tm.tm_year;
-        xt.tm_mon = tm.tm_mon;
-        xt.tm_mday = tm.tm_mday;
-        xt.tm_hour = tm.tm_hour;
-        xt.tm_min = tm.tm_min;
-        xt.tm_sec = tm.tm_sec;
-        apr_time_exp_gmt_get(&cert->not_after, &xt);
-    }
+    cert->sha256 = bkm_hex(p, md, mdlen);
+    cert->subject = name_string(p, X509_get_subject_name(x));
+    cert->issuer = name_string(p, X509_get_issuer_name(x));
+    cert->serial = serial_string(p, X509_get0_serialNumber(x));
+    cert->not_before = asn1_time(X509_get0_notBefore(x));
+    cert->not_after = asn1_time(X509_get0_notAfter(x));
     bio = BIO_new(BIO_s_mem());
     if (bio && PEM_write_bio_X509(bio, x) == 1) {
         char *data;

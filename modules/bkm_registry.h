@@ -35,7 +35,10 @@ typedef struct {
     const char *path;       /**< resolved file name */
     const char *pem;        /**< the certificate as PEM text */
     const char *sha256;     /**< lower-case hex SHA-256 of the DER */
-    const char *subject;    /**< one-line subject, for logs and pages */
+    const char *subject;    /**< RFC 2253 subject DN */
+    const char *issuer;     /**< RFC 2253 issuer DN */
+    const char *serial;     /**< serial number in decimal */
+    apr_time_t not_before;
     apr_time_t not_after;
 } bkm_cert_t;
 

@@ -44,6 +44,24 @@ static const struct {
     const char *sql;
 } bkm_statements[] = {
     { BKM_SQL_SCHEMA_VERSION, "SELECT MAX(version) FROM bkm_schema" },
+    { BKM_SQL_MELDING_INSERT,
+      "INSERT INTO bkm_melding (id, referanse, meldingstype, versjon, kilde, "
+      "integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, "
+      "tilstand, mottatt, endret, idempotensnokkel) VALUES (%s, %s, %s, %d, "
+      "%s, %s, %s, %s, %s, %s, %s, %lld, %lld, %s)" },
+    { BKM_SQL_CHIFFER_INSERT,
+      "INSERT INTO bkm_chiffer (melding_id, mottaker, innholdstype, sha256, "
+      "storrelse, innhold) VALUES (%s, %s, %s, %s, %lld, %pDb)" },
+    { BKM_SQL_HENDELSE_INSERT,
+      "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, aktor, "
+      "beskrivelse) VALUES (%s, %d, %lld, %s, %s, %s)" },
+    { BKM_SQL_MELDING_BY_KEY,
+      "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id = %s "
+      "AND idempotensnokkel = %s" },
+    { BKM_SQL_HENDELSER_FOR_INTEGRASJON,
+      "SELECT h.tidspunkt, h.tilstand, h.beskrivelse FROM bkm_hendelse h "
+      "JOIN bkm_melding m ON m.id = h.melding_id WHERE m.id = %s "
+      "AND m.integrasjon_id = %s ORDER BY h.nr" },
     { NULL, NULL }
 };
 
@@ -52,7 +70,7 @@ static const struct {
  * restarted, and a new PostgreSQL session has none of the statements mod_dbd
  * prepared: without this, every query on that pooled connection would fail
  * until httpd restarts (found by t/health.t stopping the database). */
-static void reprepare(request_rec *r, ap_dbd_t *dbd)
+void bkm_db_reprepare(request_rec *r, ap_dbd_t *dbd)
 {
     apr_dbd_prepared_t *st;
     int i, rv;
@@ -92,7 +110,7 @@ int bkm_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
             }
         }
         if (attempt == 0) {
-            reprepare(r, dbd);
+            bkm_db_reprepare(r, dbd);
         }
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00111)

@@ -87,8 +87,53 @@ ap_dbd_t *bkm_db_acquire(request_rec *r);
  */
 int bkm_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
                   apr_dbd_results_t **res, int nargs, const char **args);
+/** Prepare our statements again on this connection (after a database
+ *  restart the server has forgotten them; see mod_bekymring_db.c). */
+void bkm_db_reprepare(request_rec *r, ap_dbd_t *dbd);
 /** Labels of our prepared statements (registered in post_config). */
 #define BKM_SQL_SCHEMA_VERSION "bkm_schema_version"
+#define BKM_SQL_MELDING_INSERT "bkm_melding_insert"
+#define BKM_SQL_CHIFFER_INSERT "bkm_chiffer_insert"
+#define BKM_SQL_HENDELSE_INSERT "bkm_hendelse_insert"
+#define BKM_SQL_MELDING_BY_KEY "bkm_melding_by_key"
+#define BKM_SQL_HENDELSER_FOR_INTEGRASJON "bkm_hendelser_integrasjon"
+
+/* mod_bekymring_store.c: reports into the database */
+
+/** A report's metadata (nothing readable about the child or the reporter). */
+typedef struct {
+    const char *id;                 /**< UUID */
+    const char *referanse;          /**< set by bkm_store_melding */
+    const char *meldingstype;       /**< e.g. no.ks.fiks.bekymringsmelding.privat.v2 */
+    int versjon;
+    const char *kilde;              /**< "skjema" or "produsent" */
+    const char *integrasjon_id;     /**< producer's integration, or NULL */
+    const char *fra_org;            /**< producer's fraFiksOrgId, or NULL */
+    const char *idempotensnokkel;   /**< Idempotency-Key, or NULL */
+    const bkm_bydel_t *bydel;
+    apr_time_t mottatt;
+    const char *aktor;              /**< who caused the first event */
+} bkm_melding_t;
+
+/** One sealed copy of a report. */
+typedef struct {
+    const char *mottaker;           /**< "fagsystem", "print" or "manuell" */
+    const char *innholdstype;       /**< what it decrypts to */
+    const unsigned char *data;      /**< CMS DER */
+    apr_size_t len;
+} bkm_chiffer_t;
+
+/**
+ * Store a report, its ciphertexts and its first timeline event (AKSEPTERT)
+ * in one transaction, drawing a unique reference number.
+ * @return APR_SUCCESS; APR_EEXIST when the integration already used this
+ *         idempotency key (then m->id and m->referanse are the first
+ *         report's); anything else is a database error (logged, nothing
+ *         stored).
+ */
+apr_status_t bkm_store_melding(request_rec *r, ap_dbd_t *dbd,
+                               bkm_melding_t *m, const bkm_chiffer_t *c,
+                               int nc);
 
 /* mod_bekymring_http.c: replies */
 int bkm_reply_json(request_rec *r, int status, json_t *body);

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "bkm_digest.h"
+
+#include <openssl/evp.h>
+
+char *bkm_hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *hex = apr_palloc(p, 2 * n + 1);
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        hex[2 * i] = digits[bytes[i] >> 4];
+        hex[2 * i + 1] = digits[bytes[i] & 0x0f];
+    }
+    hex[2 * n] = '\0';
+    return hex;
+}
+
+const char *bkm_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+
+    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+        return NULL;
+    }
+    return bkm_hex(p, md, mdlen);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file bkm_digest.h
+ * @brief SHA-256 digests in hex, as stored and sent with ciphertexts.
+ */
+#ifndef BKM_DIGEST_H
+#define BKM_DIGEST_H
+
+#include <apr_pools.h>
+
+/** @p n bytes as lower-case hex, allocated from @p p. */
+char *bkm_hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t n);
+
+/** The SHA-256 of @p data as 64 lower-case hex digits. */
+const char *bkm_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);
+
+#endif
