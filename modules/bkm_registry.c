@@ -362,14 +362,14 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
     static const char *const keys[] = {
         "bydelsnummer", "bydelsnavn", "standardMottaker", "kanal",
         "stottetVersjon", "kontoId", "postadresse", "sertifikater",
-        "svarfrist", NULL
+        "svarfrist", "kryptering", NULL
     };
     static const char *const cert_keys[] = {
         "fagsystem", "manuell", "print", NULL
     };
     bkm_bydel_t *b = apr_pcalloc(c->p, sizeof(*b));
     bkm_konto_t *konto;
-    const char *err, *kanal, *versjon, *frist, *where = c->where;
+    const char *err, *kanal, *versjon, *frist, *krypt, *where = c->where;
     json_t *adr, *certs;
 
     b->kommune = k;
@@ -410,6 +410,16 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
     }
     if (frist && (err = bkm_duration_parse(&b->svarfrist, frist, 0))) {
         return fail(c, "\"svarfrist\": %s", err);
+    }
+    if ((err = get_str(c, obj, "kryptering", 0, &krypt))) {
+        return err;
+    }
+    if (krypt && strcmp(krypt, "aes-256-gcm") == 0) {
+        b->gcm = 1;
+    }
+    else if (krypt && strcmp(krypt, "aes-256-cbc") != 0) {
+        return fail(c, "\"kryptering\" must be \"aes-256-cbc\" (the "
+                    "default) or \"aes-256-gcm\"");
     }
     if (!(adr = json_object_get(obj, "postadresse"))) {
         return fail(c, "\"postadresse\" is missing (letter post needs it)");

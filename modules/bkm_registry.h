@@ -58,6 +58,9 @@ typedef struct {
     const bkm_cert_t *cert_manuell;     /**< NULL unless configured */
     const bkm_cert_t *cert_print;       /**< the district's or the national */
     apr_interval_time_t svarfrist;      /**< 0: the server-wide default */
+    int gcm;                /**< 1: seal with AES-256-GCM AuthEnvelopedData
+                                 ("kryptering": "aes-256-gcm"); 0: the
+                                 incumbent's AES-256-CBC EnvelopedData */
 } bkm_bydel_t;
 
 struct bkm_kommune_t {

@@ -54,6 +54,7 @@ int main(void)
     srunner_add_suite(sr, bkm_suite_registry());
     srunner_add_suite(sr, bkm_suite_migrate());
     srunner_add_suite(sr, bkm_suite_time());
+    srunner_add_suite(sr, bkm_suite_multipart());
     if (bkm_suite_jsonschema) {
         srunner_add_suite(sr, bkm_suite_jsonschema());
     }

@@ -37,6 +37,7 @@ static const char *good_json =
 "        \"postadresse\": { \"mottaker\": \"Barneverntjenesten\","
 "            \"adresselinjer\": [\"Postboks 2\"], \"postnummer\": \"0602\","
 "            \"poststed\": \"OSLO\" },"
+"        \"kryptering\": \"aes-256-gcm\","
 "        \"sertifikater\": { \"manuell\": \"c/man.pem\","
 "                            \"print\": \"c/fag.pem\" } } ] },"
 "   { \"kommunenummer\": \"5001\", \"navn\": \"Trondheim\","
@@ -151,6 +152,8 @@ START_TEST(good_registry)
     ck_assert_str_eq(b->navn, "Grünerløkka");
     ck_assert_int_eq(b->kanal, BKM_KANAL_MANUELL);
     ck_assert_int_eq(b->versjon, 1);
+    ck_assert_int_eq(b->gcm, 1);
+    ck_assert_int_eq(bkm_kommune_bydel(oslo, "01")->gcm, 0);   /* default */
     ck_assert_ptr_nonnull(b->cert_manuell);
     ck_assert_ptr_null(b->cert_fagsystem);
     /* district override of the print certificate */
@@ -224,6 +227,7 @@ static const struct {
     { "kommuner/0/bydeler/0/sertifikater/epost", "\"c/fag.pem\"",
       "unknown member \"epost\"" },
     { "kommuner/0/bydeler/0/svarfrist", "\"40\"", "\"svarfrist\"" },
+    { "kommuner/0/bydeler/0/kryptering", "\"des-ede3\"", "\"kryptering\"" },
     { "kommuner/0/bydeler/0/svarfrist", "\"-1h\"", "\"svarfrist\"" },
     { "kommuner/0/bydeler/0/kontoId", "\"not-a-uuid\"", "UUID" },
     { "kommuner/0/bydeler/0/kontoId",
