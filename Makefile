@@ -22,7 +22,9 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CORE_SRC := $(wildcard modules/bkm_*.c)
 GLUE_SRC := mod_bekymring.c $(wildcard modules/mod_bekymring_*.c)
 MIGRATIONS := $(sort $(wildcard schema/sql/*.sql))
-CORE_OBJ := $(CORE_SRC:%.c=$(OUT)/%.o) $(OUT)/bkm_migrations.o
+SCHEMAS  := $(sort $(wildcard schema/bekymringsmelding/*.json))
+GENERATED := $(OUT)/bkm_migrations.o $(OUT)/bkm_schemas.o
+CORE_OBJ := $(CORE_SRC:%.c=$(OUT)/%.o) $(GENERATED)
 GLUE_OBJ := $(GLUE_SRC:%.c=$(OUT)/%.o)
 HEADERS  := $(wildcard modules/*.h)
 
@@ -48,7 +50,11 @@ $(OUT)/%.o: %.c $(HEADERS) | $(OUT)/.deps
 $(OUT)/bkm_migrations.c: build/embed-sql $(MIGRATIONS) | $(OUT)/.deps
 	build/embed-sql $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(OUT)/bkm_migrations.o: $(OUT)/bkm_migrations.c $(HEADERS)
+$(OUT)/bkm_schemas.c: build/embed-files $(SCHEMAS) | $(OUT)/.deps
+	build/embed-files bkm_report_schemas schema/bekymringsmelding \
+	    $(SCHEMAS) > $@.tmp && mv $@.tmp $@
+
+$(GENERATED): %.o: %.c $(HEADERS)
 	$(CC) $(CFLAGS) -Imodules -c -o $@ $<
 
 $(OUT)/mod_bekymring.so: $(CORE_OBJ) $(GLUE_OBJ)

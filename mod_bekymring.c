@@ -41,6 +41,8 @@ static const bkm_route_t bkm_routes[] = {
     { "/meg", 0, route_person },
     { BKM_API "/kommuner", 1, bkm_handle_kommuner },
     { BKM_API "/konto", 1, bkm_handle_konto },
+    { BKM_API "/mottak/skjema", 1, bkm_handle_skjema },
+    { BKM_API "/mottak", 1, bkm_handle_mottak },
     { NULL, 0, NULL }
 };
 
@@ -80,7 +82,15 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    return bkm_db_post_config(pconf, plog, ptemp, s);
+    if (bkm_db_post_config(pconf, plog, ptemp, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return bkm_intake_post_config(pconf, ptemp, s);
+}
+
+static void bkm_child_init(apr_pool_t *p, server_rec *s)
+{
+    bkm_intake_child_init();
 }
 
 static void bkm_register_hooks(apr_pool_t *p)
@@ -90,6 +100,7 @@ static void bkm_register_hooks(apr_pool_t *p)
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
 
     ap_hook_post_config(bkm_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+    ap_hook_child_init(bkm_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(bkm_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

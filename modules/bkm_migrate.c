@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "bkm_migrate.h"
+#include "bkm_dbtx.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,17 +80,16 @@ static const char *apply_one(apr_pool_t *p, const apr_dbd_driver_t *drv,
                              apr_dbd_t *db, const bkm_migration_t *m,
                              int *applied)
 {
-    apr_dbd_transaction_t *tx = NULL;
     apr_dbd_prepared_t *ins = NULL;
     const char *err = NULL, *stmt = "BEGIN";
     int rv, nrows, current = 0;
     int pg = strcmp(apr_dbd_name(drv), "pgsql") == 0;
 
     *applied = 0;
-    /* SQLite: apr_dbd begins with BEGIN IMMEDIATE, which takes the write
-     * lock at once.  PostgreSQL: lock the bookkeeping table explicitly (when
-     * it exists) so a second node waits here and then sees the new version. */
-    if ((rv = apr_dbd_transaction_start(drv, p, db, &tx)) != 0) {
+    /* SQLite: BEGIN IMMEDIATE takes the write lock at once.  PostgreSQL:
+     * lock the bookkeeping table explicitly (when it exists) so a second
+     * node waits here and then sees the new version. */
+    if ((rv = bkm_dbtx_begin(drv, db)) != 0) {
         return apr_psprintf(p, "cannot begin a transaction: %s",
                             dbd_err(p, drv, db, rv));
     }
@@ -105,7 +105,7 @@ static const char *apply_one(apr_pool_t *p, const apr_dbd_driver_t *drv,
         }
         bkm_schema_version(p, drv, db, &current);
         if (current >= m->version) {
-            apr_dbd_transaction_end(drv, p, tx);
+            bkm_dbtx_rollback(drv, db);
             return NULL;
         }
     }
@@ -124,7 +124,8 @@ static const char *apply_one(apr_pool_t *p, const apr_dbd_driver_t *drv,
     if (rv != 0) {
         goto failed;
     }
-    if ((rv = apr_dbd_transaction_end(drv, p, tx)) != 0) {
+    if ((rv = bkm_dbtx_commit(drv, db)) != 0) {
+        bkm_dbtx_rollback(drv, db);
         return apr_psprintf(p, "migration %s: commit failed: %s", m->name,
                             dbd_err(p, drv, db, rv));
     }
@@ -134,8 +135,7 @@ static const char *apply_one(apr_pool_t *p, const apr_dbd_driver_t *drv,
 failed:
     err = apr_psprintf(p, "migration %s failed at \"%.60s\": %s", m->name,
                        stmt, dbd_err(p, drv, db, rv));
-    apr_dbd_transaction_mode_set(drv, tx, APR_DBD_TRANSACTION_ROLLBACK);
-    apr_dbd_transaction_end(drv, p, tx);
+    bkm_dbtx_rollback(drv, db);
     return err;
 }
 

@@ -61,20 +61,25 @@ static const struct {
     { BKM_SQL_HENDELSER_FOR_INTEGRASJON,
       "SELECT h.tidspunkt, h.tilstand, h.beskrivelse FROM bkm_hendelse h "
       "JOIN bkm_melding m ON m.id = h.melding_id WHERE m.id = %s "
-      "AND m.integrasjon_id = %s ORDER BY h.nr" },
+      "AND m.integrasjon_id = %s AND m.fra_org = %s ORDER BY h.nr" },
     { NULL, NULL }
 };
 
-/* Prepare our statements again on this connection.  Needed because
- * apr_dbd_pgsql's check_conn silently reconnects (PQreset) after the server
- * restarted, and a new PostgreSQL session has none of the statements mod_dbd
- * prepared: without this, every query on that pooled connection would fail
- * until httpd restarts (found by t/health.t stopping the database). */
+/* Reconnect if need be and prepare our statements again on this
+ * connection.  Needed because apr_dbd_pgsql's check_conn silently
+ * reconnects (PQreset) after the server restarted, and a new PostgreSQL
+ * session has none of the statements mod_dbd prepared: without this, every
+ * query on that pooled connection would fail until httpd restarts (found by
+ * t/health.t and t/intake.t stopping the database). */
 void bkm_db_reprepare(request_rec *r, ap_dbd_t *dbd)
 {
     apr_dbd_prepared_t *st;
     int i, rv;
 
+    /* The connection itself may be the broken part (its server went away
+     * while mod_dbd held it): check_conn reconnects a broken pgsql handle
+     * (PQreset), after which the statements must be prepared anew. */
+    apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle);
     for (i = 0; bkm_statements[i].label; i++) {
         st = NULL;
         rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle,

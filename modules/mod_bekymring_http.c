@@ -13,6 +13,8 @@
 #include <string.h>
 #include <http_protocol.h>
 #include <apr_strings.h>
+#include <util_filter.h>
+#include <http_request.h>
 
 static void common_headers(request_rec *r)
 {
@@ -89,4 +91,81 @@ int bkm_method_refused(request_rec *r, const char *allowed)
                     apr_pstrcat(r->pool, "Method ", r->method,
                                 " is not allowed here; use ", allowed, NULL));
     return 1;
+}
+
+/* Answer a refused body, and tell the caller the request is done. */
+static int body_refused(request_rec *r, int status, const char *kode,
+                        const char *melding)
+{
+    bkm_reply_error(r, status, kode, melding);
+    return DONE;
+}
+
+int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
+                  apr_size_t *len)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_bucket_brigade *bb;
+    apr_size_t got = 0;
+    apr_off_t declared;
+    char *data, *end;
+    int seen_eos = 0;
+    apr_status_t rv;
+
+    /* Refuse a declared oversize body before reading any of it. */
+    if (cl && (apr_strtoff(&declared, cl, &end, 10) != APR_SUCCESS
+               || *end || declared < 0)) {
+        return body_refused(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                               "bad Content-Length");
+    }
+    if (cl && (apr_size_t)declared > limit) {
+        return body_refused(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "for-stor",
+                               apr_psprintf(r->pool, "the body is larger "
+                                            "than %" APR_SIZE_T_FMT " bytes",
+                                            limit));
+    }
+    data = apr_palloc(r->pool, limit + 1);
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    /* Chunked bodies have no Content-Length: count while reading. */
+    while (!seen_eos) {
+        apr_size_t room = limit - got + 1, n;
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, 8192);
+        if (rv != APR_SUCCESS) {
+            return body_refused(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                                   "the body could not be read");
+        }
+        seen_eos = !APR_BRIGADE_EMPTY(bb)
+                   && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+        n = room;
+        rv = apr_brigade_flatten(bb, data + got, &n);
+        apr_brigade_cleanup(bb);
+        if (rv != APR_SUCCESS) {
+            return body_refused(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                                   "the body could not be read");
+        }
+        got += n;
+        if (got > limit) {
+            return body_refused(r, HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                   "for-stor", "the body is too large");
+        }
+    }
+    data[got] = '\0';
+    *buf = data;
+    *len = got;
+    return OK;
+}
+
+static apr_status_t json_cleanup(void *j)
+{
+    json_decref(j);
+    return APR_SUCCESS;
+}
+
+json_t *bkm_json_own(apr_pool_t *p, json_t *j)
+{
+    if (j) {
+        apr_pool_cleanup_register(p, j, json_cleanup, apr_pool_cleanup_null);
+    }
+    return j;
 }

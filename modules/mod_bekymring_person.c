@@ -18,14 +18,6 @@
 #include <http_protocol.h>
 #include <apr_strings.h>
 
-typedef struct {
-    const char *pid;
-    const char *name;       /* NULL when the provider gives none */
-    const char *acr;
-    int level;              /* 0 unknown/low, else a bkm_acr_e */
-    const char *locale;
-} bkm_person_t;
-
 static const char *claim(request_rec *r, const char *name)
 {
     const char *v = apr_table_get(r->subprocess_env,
@@ -34,7 +26,7 @@ static const char *claim(request_rec *r, const char *name)
     return v && *v ? v : NULL;
 }
 
-static int person_from_login(request_rec *r, bkm_person_t *p)
+int bkm_person_from_login(request_rec *r, bkm_person_t *p)
 {
     const char *given, *family;
 
@@ -82,7 +74,7 @@ int bkm_handle_person(request_rec *r)
     if (bkm_method_refused(r, "GET")) {
         return OK;
     }
-    if (!person_from_login(r, &p)) {
+    if (!bkm_person_from_login(r, &p)) {
         /* The location is not behind mod_auth_openidc, or the provider
          * sent no national id: a configuration error, not the person's. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00401)

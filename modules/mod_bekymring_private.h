@@ -16,6 +16,8 @@
 
 #include "bkm_log.h"
 #include "bkm_registry.h"
+#include "bkm_seal.h"
+#include "bkm_jsonschema.h"
 
 extern module AP_MODULE_DECLARE_DATA bekymring_module;
 APLOG_USE_MODULE(bekymring);
@@ -53,6 +55,7 @@ typedef struct {
     apr_interval_time_t manual_deadline;
     apr_interval_time_t retention;
     const char *db_driver;      /**< found in post_config, for /helse */
+    const bkm_signer_t *signer; /**< loaded in post_config */
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
@@ -103,7 +106,7 @@ void bkm_db_reprepare(request_rec *r, ap_dbd_t *dbd);
 /** A report's metadata (nothing readable about the child or the reporter). */
 typedef struct {
     const char *id;                 /**< UUID */
-    const char *referanse;          /**< set by bkm_store_melding */
+    const char *referanse;          /**< drawn by the caller (bkm_reference) */
     const char *meldingstype;       /**< e.g. no.ks.fiks.bekymringsmelding.privat.v2 */
     int versjon;
     const char *kilde;              /**< "skjema" or "produsent" */
@@ -115,24 +118,16 @@ typedef struct {
     const char *aktor;              /**< who caused the first event */
 } bkm_melding_t;
 
-/** One sealed copy of a report. */
-typedef struct {
-    const char *mottaker;           /**< "fagsystem", "print" or "manuell" */
-    const char *innholdstype;       /**< what it decrypts to */
-    const unsigned char *data;      /**< CMS DER */
-    apr_size_t len;
-} bkm_chiffer_t;
-
 /**
  * Store a report, its ciphertexts and its first timeline event (AKSEPTERT)
- * in one transaction, drawing a unique reference number.
+ * in one transaction.
  * @return APR_SUCCESS; APR_EEXIST when the integration already used this
  *         idempotency key (then m->id and m->referanse are the first
  *         report's); anything else is a database error (logged, nothing
  *         stored).
  */
 apr_status_t bkm_store_melding(request_rec *r, ap_dbd_t *dbd,
-                               bkm_melding_t *m, const bkm_chiffer_t *c,
+                               bkm_melding_t *m, const bkm_sealed_t *c,
                                int nc);
 
 /* mod_bekymring_http.c: replies */
@@ -142,6 +137,16 @@ int bkm_reply_error(request_rec *r, int status, const char *kode,
 /** 0 when r->method is in the blank-separated @p allowed; otherwise
  *  answers 405 with an Allow header and returns 1. */
 int bkm_method_refused(request_rec *r, const char *allowed);
+/**
+ * Read the request body, at most @p limit bytes.
+ * @return OK with the body in *buf and *len (NUL-terminated), or DONE
+ *         after answering (413 too large, 400 unreadable): return it.
+ */
+int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
+                  apr_size_t *len);
+/** Tie a jansson value to a pool: decref'ed when the pool is cleared
+ *  (as mod_md does with its md_json_t). */
+json_t *bkm_json_own(apr_pool_t *p, json_t *j);
 /** Sets the headers of a page with personal data (no-store, strict CSP). */
 void bkm_page_headers(request_rec *r);
 
@@ -150,6 +155,37 @@ int bkm_handle_health(request_rec *r);          /* mod_bekymring_health.c */
 int bkm_handle_kommuner(request_rec *r, const char *rest); /* _kommuner.c */
 int bkm_handle_person(request_rec *r);          /* mod_bekymring_person.c */
 int bkm_handle_konto(request_rec *r, const char *rest);   /* _konto.c */
+int bkm_handle_skjema(request_rec *r, const char *rest);  /* _skjema.c */
+int bkm_handle_mottak(request_rec *r, const char *rest);  /* _mottak.c */
+
+/* mod_bekymring_person.c: people logged in through mod_auth_openidc */
+typedef struct {
+    const char *pid;        /**< national id number: never log or store it */
+    const char *name;       /**< NULL when the provider gives none */
+    const char *acr;
+    int level;              /**< 0 unknown/low, else a bkm_acr_e */
+    const char *locale;
+} bkm_person_t;
+/** The person from the login's claims; 0 when there is no valid pid (the
+ *  location is not behind AuthType openid-connect). */
+int bkm_person_from_login(request_rec *r, bkm_person_t *p);
+
+/* mod_bekymring_intake.c: validate, render, seal, store */
+int bkm_intake_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                           server_rec *s);
+void bkm_intake_child_init(void);
+/** Answer 422 with the list of {pointer, regel, melding}. */
+int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors);
+/**
+ * Take a report in: validate it against its message type's schema (422 with
+ * the errors), render its PDF, seal it for the district's recipients, store
+ * it (503 when the database fails: nothing is kept), and answer 201 with
+ * {uuid, referanse, kommunenummer, kommunenavn, bydelsnummer, bydelsnavn}.
+ * @p m must have id, meldingstype, versjon, kilde, bydel, mottatt, aktor.
+ */
+int bkm_intake_accept(request_rec *r, json_t *report,
+                      const char *meldingstype, bkm_melding_t *m,
+                      const bkm_signer_t *signer);
 
 /* mod_bekymring_integration.c: machine clients */
 /** The integration making this request (bearer token checked by

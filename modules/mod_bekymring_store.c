@@ -4,19 +4,20 @@
  * event in one transaction, so a report is either wholly stored or not at
  * all (answered 503) -- never half.
  *
- * Two retries are built in.  A reference number that happens to be taken
- * is drawn again.  A transaction that fails because the database restarted
- * (PostgreSQL forgets our prepared statements; see mod_bekymring_db.c) is
- * run once more after preparing them again.  An idempotency key the
- * integration already used is not an error: the first report is answered.
+ * A transaction that fails because the database restarted (PostgreSQL
+ * forgets our prepared statements; see mod_bekymring_db.c) is run once more
+ * after preparing them again.  An idempotency key the integration already
+ * used is not an error: the first report is answered.  A reference number
+ * that is taken fails the insert like any error: the caller draws a new one
+ * (the PDF shows it, so it must be rendered again).
  */
 #include "mod_bekymring_private.h"
-#include "bkm_ids.h"
 #include "bkm_digest.h"
+#include "bkm_dbtx.h"
 
 #include <apr_strings.h>
 
-#define BKM_STORE_ATTEMPTS 3
+#define BKM_STORE_ATTEMPTS 2
 
 /* The first report stored under this integration's idempotency key. */
 static int find_by_key(request_rec *r, ap_dbd_t *dbd, bkm_melding_t *m)
@@ -52,7 +53,7 @@ static int run(request_rec *r, ap_dbd_t *dbd, const char *label,
 }
 
 static int insert_all(request_rec *r, ap_dbd_t *dbd, const bkm_melding_t *m,
-                      const bkm_chiffer_t *c, int nc)
+                      const bkm_sealed_t *c, int nc)
 {
     const bkm_bydel_t *b = m->bydel;
     const char *tid = apr_off_t_toa(r->pool, m->mottatt);
@@ -95,10 +96,9 @@ static int insert_all(request_rec *r, ap_dbd_t *dbd, const bkm_melding_t *m,
 }
 
 apr_status_t bkm_store_melding(request_rec *r, ap_dbd_t *dbd,
-                               bkm_melding_t *m, const bkm_chiffer_t *c,
+                               bkm_melding_t *m, const bkm_sealed_t *c,
                                int nc)
 {
-    apr_dbd_transaction_t *tx;
     const char *err = NULL;
     int attempt, rv = -1;
 
@@ -106,26 +106,17 @@ apr_status_t bkm_store_melding(request_rec *r, ap_dbd_t *dbd,
         if (find_by_key(r, dbd, m)) {
             return APR_EEXIST;
         }
-        m->referanse = bkm_reference(r->pool);
-        tx = NULL;
-        rv = apr_dbd_transaction_start(dbd->driver, r->pool, dbd->handle,
-                                       &tx);
+        rv = bkm_dbtx_begin(dbd->driver, dbd->handle);
         if (rv == 0) {
             rv = insert_all(r, dbd, m, c, nc);
-            if (rv != 0) {
-                err = apr_pstrdup(r->pool, apr_dbd_error(dbd->driver,
-                                                         dbd->handle, rv));
-                apr_dbd_transaction_mode_set(dbd->driver, tx,
-                                             APR_DBD_TRANSACTION_ROLLBACK);
-            }
-            if (apr_dbd_transaction_end(dbd->driver, r->pool, tx) != 0
-                && rv == 0) {
-                rv = -1;
-                err = "commit failed";
+            if (rv == 0) {
+                rv = bkm_dbtx_commit(dbd->driver, dbd->handle);
             }
         }
-        else {
-            err = apr_dbd_error(dbd->driver, dbd->handle, rv);
+        if (rv != 0) {
+            err = apr_pstrdup(r->pool, apr_dbd_error(dbd->driver,
+                                                     dbd->handle, rv));
+            bkm_dbtx_rollback(dbd->driver, dbd->handle);
         }
         if (rv == 0) {
             return APR_SUCCESS;

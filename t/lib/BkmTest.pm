@@ -13,7 +13,8 @@ use Apache::Test ();
 use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(root dev_token base_url json_of login_ua login
-                    error_log run_httpd_t pg_ctl);
+                    error_log run_httpd_t pg_ctl db_rows db_files
+                    openssl_decrypt);
 
 sub root { $ENV{BKM_ROOT} // die "BKM_ROOT unset: run through t/TEST\n" }
 
@@ -96,6 +97,48 @@ sub run_httpd_t {
     close $fh;
     my $out = `/usr/sbin/apache2 -t -f $conf 2>&1`;
     return ($? >> 8, $out);
+}
+
+# Rows of a query on the suite's database (SQLite file or the PostgreSQL
+# cluster), through the engines' own command-line clients.
+sub db_rows {
+    my ($sql) = @_;
+    my @cmd = $ENV{TEST_PGSQL}
+        ? ('psql', '-At', '-F', '|', '-h', '127.0.0.1', '-p', $ENV{BKM_PG_PORT},
+           '-U', 'bekymring', '-d', 'bekymring', '-c', $sql)
+        : ('sqlite3', '-separator', '|',
+           root() . '/t/dev/db/test.sqlite', $sql);
+    open my $fh, '-|', @cmd or die "@cmd: $!";
+    my @rows = map { chomp; [split /\|/, $_, -1] } <$fh>;
+    close $fh or die "query failed: $sql\n";
+    return @rows;
+}
+
+# Every file the database engine keeps (the SQLite file with its WAL, or
+# the whole PostgreSQL data directory with its WAL).
+sub db_files {
+    my @files;
+    my @dirs = $ENV{TEST_PGSQL} ? (root() . '/t/pg/data') : ();
+    push @files, glob(root() . '/t/dev/db/test.sqlite*') unless $ENV{TEST_PGSQL};
+    while (my $d = shift @dirs) {
+        opendir my $dh, $d or next;
+        for my $e (grep { !/^\.\.?$/ } readdir $dh) {
+            my $f = "$d/$e";
+            if (-d $f) { push @dirs, $f } elsif (-f $f) { push @files, $f }
+        }
+    }
+    return @files;
+}
+
+# openssl cms -decrypt, the independent decrypter: DER in, plaintext out.
+sub openssl_decrypt {
+    my ($der, $key, $cert) = @_;
+    my $dir = root() . '/t/dev/work';
+    mkdir $dir;
+    my $in = "$dir/in.der";
+    open my $fh, '>:raw', $in or die; print $fh $der; close $fh;
+    my $out = `openssl cms -decrypt -binary -inform DER -in $in -inkey $key -recip $cert 2>/dev/null`;
+    return $? == 0 ? $out : undef;
 }
 
 sub pg_ctl {

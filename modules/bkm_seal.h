@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file bkm_seal.h
+ * @brief A report sealed for each of its recipients, the moment it arrives.
+ */
+#ifndef BKM_SEAL_H
+#define BKM_SEAL_H
+
+#include <apr_pools.h>
+#include "bkm_registry.h"
+#include "bkm_cms.h"
+
+/** One sealed copy of a report. */
+typedef struct {
+    const char *mottaker;           /**< "fagsystem", "print" or "manuell" */
+    const char *innholdstype;       /**< what it decrypts to */
+    const unsigned char *data;      /**< CMS DER */
+    apr_size_t len;
+} bkm_sealed_t;
+
+#define BKM_SEAL_MAX 3
+
+/**
+ * Seal a report for the district's recipients (ARCHITECTURE §2):
+ *   - kanal fagsystem: the ASiC-E container (JSON + PDF, signed by the
+ *     portal) to the case system's certificate;
+ *   - kanal manuell: the PDF to the manual-download certificate;
+ *   - always: the PDF to the print provider's certificate (letter post is
+ *     the road when the digital one fails).
+ * The district's "kryptering" chooses AES-256-CBC EnvelopedData (the
+ * incumbent's profile) or AES-256-GCM AuthEnvelopedData.  Nothing readable
+ * leaves this function except through the caller's own buffers.
+ * @param out  at least BKM_SEAL_MAX entries; @p n is set to those used
+ * @return NULL or what failed
+ */
+const char *bkm_seal_report(apr_pool_t *p, const bkm_signer_t *signer,
+                            const bkm_bydel_t *b,
+                            const char *json, apr_size_t json_len,
+                            const unsigned char *pdf, apr_size_t pdf_len,
+                            bkm_sealed_t *out, int *n);
+
+#endif

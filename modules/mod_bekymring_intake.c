@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Report intake shared by the form-submission API (mod_bekymring_skjema.c)
+ * and, for what applies, the producer API: the report schemas compiled at
+ * start-up, the portal's signing identity, and the pipeline
+ *   validate -> render PDF -> seal for each recipient -> store.
+ *
+ * Readable content lives only in request-pool memory for the length of one
+ * request; what reaches the database is ciphertext for recipients whose
+ * private keys the server does not hold.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_embedded.h"
+#include "bkm_jsonschema.h"
+#include "bkm_pdf.h"
+#include "bkm_asice.h"
+#include "bkm_ids.h"
+
+#include <apr_strings.h>
+
+/* The report schemas, compiled once per configuration generation and
+ * read-only afterwards (shared by all threads). */
+static const struct {
+    const char *meldingstype;
+    const char *file;
+} bkm_schema_files[] = {
+    { "no.ks.fiks.bekymringsmelding.privat.v1", "privat.v1.json" },
+    { "no.ks.fiks.bekymringsmelding.privat.v2", "privat.v2.json" },
+    { "no.ks.fiks.bekymringsmelding.offentlig.v1", "offentlig.v1.json" },
+    { "no.ks.fiks.bekymringsmelding.offentlig.v2", "offentlig.v2.json" },
+    { NULL, NULL }
+};
+static const bkm_jsonschema_t *bkm_schemas[4];
+
+const bkm_jsonschema_t *bkm_report_schema(const char *meldingstype)
+{
+    int i;
+
+    for (i = 0; bkm_schema_files[i].meldingstype; i++) {
+        if (strcmp(meldingstype, bkm_schema_files[i].meldingstype) == 0) {
+            return bkm_schemas[i];
+        }
+    }
+    return NULL;
+}
+
+int bkm_intake_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                           server_rec *s)
+{
+    bkm_jsonschema_set_t *set = bkm_jsonschema_set_make(pconf);
+    const bkm_embedded_t *e;
+    const char *err;
+    server_rec *sp;
+    int i;
+
+    for (e = bkm_report_schemas; e->name; e++) {
+        if ((err = bkm_jsonschema_add(set, e->name, e->data, e->len))) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(00701)
+                         "report schema %s: %s", e->name, err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    for (i = 0; bkm_schema_files[i].file; i++) {
+        err = bkm_jsonschema_compile(set, bkm_schema_files[i].file,
+                                     &bkm_schemas[i]);
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(00702)
+                         "report schema %s: %s", bkm_schema_files[i].file,
+                         err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    /* The signing key is read here, once, as root; the children inherit
+     * it and never read the key file again. */
+    for (sp = s; sp; sp = sp->next) {
+        bkm_srv_cfg_t *c = bkm_srv_cfg(sp);
+        bkm_signer_t *signer;
+        if (!c->portal_cert_path || c->signer) {
+            continue;
+        }
+        err = bkm_signer_load(&signer, pconf, c->portal_cert_path,
+                              c->portal_key_path);
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, BKMLOGNO(00703)
+                         "%s: %s", BKM_DIR_PORTAL_CERT, err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        c->signer = signer;
+    }
+    return OK;
+}
+
+void bkm_intake_child_init(void)
+{
+    bkm_asice_init();
+}
+
+/* Validation errors as the API's "feil" list: [{pointer, melding}]. */
+static json_t *errors_json(const apr_array_header_t *errors)
+{
+    json_t *list = json_array();
+    int i;
+
+    for (i = 0; i < errors->nelts; i++) {
+        const bkm_jsonschema_error_t *e =
+            &APR_ARRAY_IDX(errors, i, bkm_jsonschema_error_t);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}",
+                                              "pointer", e->pointer,
+                                              "regel", e->keyword,
+                                              "melding", e->message));
+    }
+    return list;
+}
+
+int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors)
+{
+    json_t *body = json_pack("{s:s, s:s, s:o}", "errorId", "valideringsfeil",
+                             "feilmelding", "the report is not valid; "
+                             "see the list of fields",
+                             "feil", errors_json(errors));
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00704)
+                  "422: report refused with %d validation errors",
+                  errors->nelts);
+    return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, body);
+}
+
+int bkm_intake_accept(request_rec *r, json_t *report,
+                      const char *meldingstype, bkm_melding_t *m,
+                      const bkm_signer_t *signer)
+{
+    const bkm_jsonschema_t *schema = bkm_report_schema(meldingstype);
+    apr_array_header_t *errors;
+    bkm_sealed_t sealed[BKM_SEAL_MAX];
+    const unsigned char *pdf;
+    apr_size_t pdf_len;
+    const char *err;
+    char *json_text;
+    ap_dbd_t *dbd;
+    int n, attempt;
+    apr_status_t rv = APR_EGENERAL;
+
+    errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
+    if (!schema) {
+        return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
+                               "no schema for this message type");
+    }
+    if (!bkm_jsonschema_validate(schema, report, r->pool, errors)) {
+        return bkm_reply_invalid(r, errors);
+    }
+    if (!(dbd = bkm_db_acquire(r))) {
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the report could not be stored now (the "
+                               "database does not answer); nothing was "
+                               "kept: please try again");
+    }
+    json_text = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!json_text) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* The reference number is printed in the PDF, so a reference that
+     * turns out to be taken (the database refuses the insert) means
+     * drawing, rendering and sealing again. */
+    for (attempt = 0; attempt < 2 && rv == APR_EGENERAL; attempt++) {
+        m->referanse = bkm_reference(r->pool);
+        err = bkm_pdf_render(r->pool, report, meldingstype, m->referanse,
+                             &pdf, &pdf_len);
+        if (!err) {
+            err = bkm_seal_report(r->pool, signer, m->bydel, json_text,
+                                  strlen(json_text), pdf, pdf_len, sealed,
+                                  &n);
+        }
+        if (err) {
+            free(json_text);
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00705)
+                          "report %s: %s", m->id, err);
+            return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR,
+                                   "intern-feil", "the report could not be "
+                                   "sealed; nothing was kept");
+        }
+        rv = bkm_store_melding(r, dbd, m, sealed, n);
+    }
+    /* The plaintext JSON was malloc'ed by jansson: wipe it before free. */
+    memset(json_text, 0, strlen(json_text));
+    free(json_text);
+    if (rv == APR_EGENERAL) {
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the report could not be stored now; "
+                               "nothing was kept: please try again");
+    }
+    /* A retry with a used idempotency key gets the first answer, 201
+     * included, so a client cannot tell a retry from the first try. */
+    return bkm_reply_json(r, HTTP_CREATED,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+                                    "uuid", m->id, "referanse", m->referanse,
+                                    "kommunenummer",
+                                    m->bydel->kommune->nummer,
+                                    "kommunenavn", m->bydel->kommune->navn,
+                                    "bydelsnummer", m->bydel->nummer,
+                                    "bydelsnavn", m->bydel->navn));
+}

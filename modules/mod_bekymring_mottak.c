@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The producer API, for other agencies' systems (school, police) sending a
+ * report to a municipality, in the incumbent's shape
+ * (bekymringsmelding-mottak-fagsystem-api-v2):
+ *
+ *   GET  .../mottak/fagsystem/{kommunenummer}/{bydelsnummer}/krypteringsnokler
+ *   POST .../mottak/fagsystem/{fraFiksOrgId}/{kommunenummer}/{bydelsnummer}/{privat|offentlig}
+ *        multipart: "bekymringsmelding" = the PDF sealed for print,
+ *                   "asice" = the container sealed for the case system
+ *   GET  .../mottak/fagsystem/{fraFiksOrgId}/bekymringsmelding/{id}/status
+ *
+ * The producer seals the report itself, so the portal never sees it in the
+ * clear; it checks that each part is CMS for the right recipient before
+ * storing it.  For a district on manual download, "the case system's key"
+ * handed out is the manual-download certificate, and the container is what
+ * staff download.  Only integrations marked produsent may call; a producer
+ * sees only the reports it sent (any other id is 404).
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_multipart.h"
+#include "bkm_ids.h"
+#include "bkm_time.h"
+
+#include <apr_strings.h>
+#include <apr_lib.h>
+
+/* The incumbent's limit on a producer's POST. */
+#define BKM_MOTTAK_MAX_BODY (5 * 1024 * 1024)
+#define BKM_IDEMPOTENCY_MAX 128
+
+static int is_uuid(const char *s)
+{
+    int i;
+
+    for (i = 0; i < 36; i++) {
+        if ((i == 8 || i == 13 || i == 18 || i == 23)
+                ? s[i] != '-' : !apr_isxdigit(s[i])) {
+            return 0;
+        }
+    }
+    return s[36] == '\0';
+}
+
+/* fraFiksOrgId: the incumbent's Fiks organisation id (a UUID); an
+ * organisation number is accepted too. */
+static int org_id_ok(const char *s)
+{
+    size_t i;
+
+    if (is_uuid(s)) {
+        return 1;
+    }
+    for (i = 0; i < 9; i++) {
+        if (!apr_isdigit(s[i])) {
+            return 0;
+        }
+    }
+    return s[9] == '\0';
+}
+
+static const bkm_bydel_t *active_bydel(request_rec *r, const char *knr,
+                                       const char *bnr)
+{
+    const bkm_kommune_t *k =
+        bkm_registry_kommune(bkm_srv_cfg(r->server)->registry, knr);
+
+    return k && k->aktiv ? bkm_kommune_bydel(k, bnr) : NULL;
+}
+
+/* The district's key for the container: the case system's, or for manual
+ * download the manual-download certificate. */
+static const bkm_cert_t *container_cert(const bkm_bydel_t *b)
+{
+    return b->kanal == BKM_KANAL_FAGSYSTEM ? b->cert_fagsystem
+                                           : b->cert_manuell;
+}
+
+static json_t *cert_json(const bkm_cert_t *c)
+{
+    char from[APR_RFC822_DATE_LEN], to[APR_RFC822_DATE_LEN];
+    apr_time_t now = apr_time_now();
+    apr_time_exp_t x;
+
+    apr_time_exp_gmt(&x, c->not_before);
+    apr_snprintf(from, sizeof(from), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                 x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
+                 x.tm_min, x.tm_sec);
+    apr_time_exp_gmt(&x, c->not_after);
+    apr_snprintf(to, sizeof(to), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                 x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
+                 x.tm_min, x.tm_sec);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "nokkel", c->pem,
+                     "validFrom", from, "validTo", to, "serial", c->serial,
+                     "subjectDN", c->subject, "issuerDN", c->issuer,
+                     "gyldig", now >= c->not_before && now < c->not_after);
+}
+
+static int keys(request_rec *r, const char *knr, const char *bnr)
+{
+    const bkm_bydel_t *b = active_bydel(r, knr, bnr);
+
+    if (!b) {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-mottaker",
+                               "no active district with this number");
+    }
+    return bkm_reply_json(r, HTTP_OK,
+                          json_pack("{s:o, s:o}", "fiksIOOffentligNokkel",
+                                    cert_json(container_cert(b)),
+                                    "printOffentligNokkel",
+                                    cert_json(b->cert_print)));
+}
+
+static int status(request_rec *r, const bkm_integrasjon_t *in,
+                  const char *org, const char *id)
+{
+    const char *args[3] = { id, in->id, org };
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    json_t *list = json_array();
+    ap_dbd_t *dbd;
+
+    if (!is_uuid(id)) {
+        json_decref(list);
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                               "no such report");
+    }
+    if (!(dbd = bkm_db_acquire(r))
+        || bkm_db_select(r, dbd, BKM_SQL_HENDELSER_FOR_INTEGRASJON, &res, 3,
+                         args) != 0) {
+        json_decref(list);
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the database does not answer; try again");
+    }
+    while (apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1) == 0) {
+        const char *beskrivelse = apr_dbd_get_entry(dbd->driver, row, 2);
+        char when[20];
+        apr_off_t t = 0;
+        apr_strtoff(&t, apr_dbd_get_entry(dbd->driver, row, 0), NULL, 10);
+        bkm_time_oslo_format(when, (apr_time_t)t);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?}",
+            "bekymringsmeldingId", id, "tidspunkt", when,
+            "tilstand", apr_dbd_get_entry(dbd->driver, row, 1),
+            "beskrivelse", beskrivelse));
+    }
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                               "no such report");
+    }
+    return bkm_reply_json(r, HTTP_OK, list);
+}
+
+static int part_error(request_rec *r, const char *part, const char *why)
+{
+    return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-del",
+                           apr_pstrcat(r->pool, "part \"", part, "\": ", why,
+                                       NULL));
+}
+
+static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
+                const char *knr, const char *bnr, const char *type)
+{
+    const bkm_bydel_t *b = active_bydel(r, knr, bnr);
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    const char *key = apr_table_get(r->headers_in, "Idempotency-Key");
+    const char *boundary, *err;
+    const bkm_part_t *pdf, *asice;
+    apr_array_header_t *parts;
+    bkm_sealed_t sealed[2];
+    bkm_melding_t m;
+    ap_dbd_t *dbd;
+    apr_size_t len;
+    apr_status_t rv;
+    char *body;
+    int st;
+
+    if (!b) {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-mottaker",
+                               "no active district with this number");
+    }
+    if (key && (!*key || strlen(key) > BKM_IDEMPOTENCY_MAX)) {
+        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                               "Idempotency-Key must be 1 to 128 "
+                               "characters");
+    }
+    if ((err = bkm_multipart_boundary(r->pool, ct, &boundary))) {
+        return bkm_reply_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                               "feil-innholdstype", err);
+    }
+    if ((st = bkm_read_body(r, BKM_MOTTAK_MAX_BODY, &body, &len)) != OK) {
+        return st;
+    }
+    if ((err = bkm_multipart_parse(r->pool, boundary, body, len, 2,
+                                   &parts))) {
+        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-multipart", err);
+    }
+    if (!(pdf = bkm_multipart_get(parts, "bekymringsmelding"))) {
+        return part_error(r, "bekymringsmelding", "missing");
+    }
+    if (!(asice = bkm_multipart_get(parts, "asice"))) {
+        return part_error(r, "asice", "missing");
+    }
+    if ((err = bkm_cms_check_recipient(r->pool, pdf->data, pdf->len,
+                                       b->cert_print->pem))) {
+        return part_error(r, "bekymringsmelding",
+                          apr_pstrcat(r->pool, err, " (must be CMS for the "
+                                      "print provider's key)", NULL));
+    }
+    if ((err = bkm_cms_check_recipient(r->pool, asice->data, asice->len,
+                                       container_cert(b)->pem))) {
+        return part_error(r, "asice",
+                          apr_pstrcat(r->pool, err, " (must be CMS for the "
+                                      "district's fiksIOOffentligNokkel)",
+                                      NULL));
+    }
+    if (!(dbd = bkm_db_acquire(r))) {
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the report could not be stored now; "
+                               "nothing was kept: please try again");
+    }
+    sealed[0].mottaker = b->kanal == BKM_KANAL_FAGSYSTEM ? "fagsystem"
+                                                          : "manuell";
+    sealed[0].innholdstype = "application/vnd.etsi.asic-e+zip";
+    sealed[0].data = (const unsigned char *)asice->data;
+    sealed[0].len = asice->len;
+    sealed[1].mottaker = "print";
+    sealed[1].innholdstype = "application/pdf";
+    sealed[1].data = (const unsigned char *)pdf->data;
+    sealed[1].len = pdf->len;
+
+    memset(&m, 0, sizeof(m));
+    m.id = bkm_uuid(r->pool);
+    m.meldingstype = apr_psprintf(r->pool,
+                                  "no.ks.fiks.bekymringsmelding.%s.v%d",
+                                  type, b->versjon);
+    m.versjon = b->versjon;
+    m.kilde = "produsent";
+    m.integrasjon_id = in->id;
+    m.fra_org = org;
+    m.idempotensnokkel = key;
+    m.bydel = b;
+    m.mottatt = apr_time_now();
+    m.aktor = in->id;
+    rv = APR_EGENERAL;
+    for (st = 0; st < 2 && rv == APR_EGENERAL && m.id; st++) {
+        m.referanse = bkm_reference(r->pool);   /* a taken one: draw again */
+        rv = bkm_store_melding(r, dbd, &m, sealed, 2);
+    }
+    if (rv == APR_EGENERAL) {
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the report could not be stored now; "
+                               "nothing was kept: please try again");
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00901)
+                  "report %s %s from integration %s", m.id,
+                  rv == APR_EEXIST ? "repeated (idempotency key)"
+                                   : "accepted", in->id);
+    return bkm_reply_json(r, HTTP_CREATED,
+                          json_pack("{s:s, s:s}", "uuid", m.id,
+                                    "referanse", m.referanse));
+}
+
+int bkm_handle_mottak(request_rec *r, const char *rest)
+{
+    const bkm_integrasjon_t *in;
+    char *path, *seg[6], *state = NULL;
+    int n = 0;
+
+    if (strncmp(rest, "/fagsystem/", 11) != 0) {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
+                               "no such resource");
+    }
+    /* Up to five segments; a sixth means no route below matches. */
+    path = apr_pstrdup(r->pool, rest + 11);
+    for (seg[0] = apr_strtok(path, "/", &state); seg[n] && n < 5; ) {
+        seg[++n] = apr_strtok(NULL, "/", &state);
+    }
+    if (!(in = bkm_integration_authenticate(r))) {
+        return OK;
+    }
+    if (!in->produsent) {
+        return bkm_reply_error(r, HTTP_FORBIDDEN, "ikke-produsent",
+                               "this integration may not send reports");
+    }
+    if (n == 3 && strcmp(seg[2], "krypteringsnokler") == 0) {
+        return bkm_method_refused(r, "GET") ? OK : keys(r, seg[0], seg[1]);
+    }
+    if (n == 4 && strcmp(seg[1], "bekymringsmelding") == 0
+        && strcmp(seg[3], "status") == 0) {
+        return bkm_method_refused(r, "GET") ? OK
+                                            : status(r, in, seg[0], seg[2]);
+    }
+    if (n == 4 && (strcmp(seg[3], "privat") == 0
+                   || strcmp(seg[3], "offentlig") == 0)) {
+        if (bkm_method_refused(r, "POST")) {
+            return OK;
+        }
+        if (!org_id_ok(seg[0])) {
+            return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-avsender",
+                                   "fraFiksOrgId must be a UUID or an "
+                                   "organisation number");
+        }
+        return post(r, in, seg[0], seg[1], seg[2], seg[3]);
+    }
+    return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
+                           "no such resource");
+}

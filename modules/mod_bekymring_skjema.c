@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The form-submission API, what the portal's own pages submit (the
+ * incumbent's shape):
+ *   POST /bekymringsmelding/api/v2/mottak/skjema/privat
+ *   POST /bekymringsmelding/api/v2/mottak/skjema/offentlig
+ * JSON from a person logged in through mod_auth_openidc at level
+ * substantial or high.  The server, not the body, decides what only it can
+ * know: the reporter's name (from the login), the municipality's and
+ * district's names, the time sent, the delivery channel and the protocol
+ * version the district supports.  The national id number from the login is
+ * never put in the report, stored or logged.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_ids.h"
+#include "bkm_time.h"
+
+#include <apr_strings.h>
+
+/* Upper bound on a report from the form: the longest free texts people
+ * write are a few tens of kilobytes. */
+#define BKM_SKJEMA_MAX_BODY (1024 * 1024)
+
+static int refuse_field(request_rec *r, const char *pointer,
+                        const char *message)
+{
+    apr_array_header_t *errors = apr_array_make(r->pool, 1,
+                                                sizeof(bkm_jsonschema_error_t));
+    bkm_jsonschema_error_t *e = apr_array_push(errors);
+
+    e->pointer = pointer;
+    e->keyword = "register";
+    e->message = message;
+    return bkm_reply_invalid(r, errors);
+}
+
+int bkm_handle_skjema(request_rec *r, const char *rest)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
+    const char *type, *ct, *knr, *bnr, *melder_key, *meldingstype;
+    const bkm_kommune_t *k;
+    bkm_melding_t m;
+    bkm_person_t person;
+    json_error_t jerr;
+    json_t *report, *melder;
+    char now[20], *body;
+    apr_size_t len;
+    int status;
+
+    if (strcmp(rest, "/privat") == 0) {
+        type = "privat";
+        melder_key = "privatMelder";
+    }
+    else if (strcmp(rest, "/offentlig") == 0) {
+        type = "offentlig";
+        melder_key = "offentligMelder";
+    }
+    else {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
+                               "no such resource");
+    }
+    if (bkm_method_refused(r, "POST")) {
+        return OK;
+    }
+    if (!bkm_person_from_login(r, &person)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00801)
+                      "no pid claim: is %s behind AuthType openid-connect?",
+                      r->uri);
+        return bkm_reply_error(r, HTTP_UNAUTHORIZED, "ikke-innlogget",
+                               "log in with ID-porten first");
+    }
+    if (person.level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
+        return bkm_reply_error(r, HTTP_FORBIDDEN, "sikkerhetsniva",
+                               "log in at level substantial or high");
+    }
+    ct = apr_table_get(r->headers_in, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0
+        || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+        return bkm_reply_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                               "feil-innholdstype",
+                               "send the report as application/json");
+    }
+    if ((status = bkm_read_body(r, BKM_SKJEMA_MAX_BODY, &body, &len)) != OK) {
+        return status;
+    }
+    /* jansson refuses invalid UTF-8 and, with this flag, duplicate keys. */
+    report = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    memset(body, 0, len);
+    if (!report || !json_is_object(report)) {
+        json_decref(report);
+        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-json",
+                               report ? "the body must be a JSON object"
+                                      : apr_psprintf(r->pool, "not valid "
+                                                     "JSON (UTF-8) at "
+                                                     "position %d: %s",
+                                                     jerr.position,
+                                                     jerr.text));
+    }
+    bkm_json_own(r->pool, report);
+
+    /* Route: the municipality and district the person chose. */
+    knr = json_string_value(json_object_get(report, "kommunenummer"));
+    bnr = json_string_value(json_object_get(report, "bydelsnummer"));
+    if (!knr || !(k = bkm_registry_kommune(c->registry, knr))) {
+        return refuse_field(r, "/kommunenummer", "unknown municipality");
+    }
+    if (!k->aktiv) {
+        return refuse_field(r, "/kommunenummer", "this municipality does "
+                            "not receive reports through the portal; send "
+                            "it by post to its child welfare service");
+    }
+    memset(&m, 0, sizeof(m));
+    if (bnr) {
+        m.bydel = bkm_kommune_bydel(k, bnr);
+    }
+    else {
+        int i;
+        for (i = 0; i < k->bydeler->nelts; i++) {
+            const bkm_bydel_t *b = APR_ARRAY_IDX(k->bydeler, i,
+                                                 const bkm_bydel_t *);
+            if (b->standard_mottaker) {
+                m.bydel = b;
+            }
+        }
+    }
+    if (!m.bydel) {
+        return refuse_field(r, "/bydelsnummer", "unknown district");
+    }
+
+    /* What only the server knows. */
+    meldingstype = apr_psprintf(r->pool, "no.ks.fiks.bekymringsmelding.%s.v%d",
+                                type, m.bydel->versjon);
+    bkm_time_oslo_format(now, apr_time_now());
+    json_object_set_new(report, "kommunenummer", json_string(k->nummer));
+    json_object_set_new(report, "kommunenavn", json_string(k->navn));
+    json_object_set_new(report, "bydelsnummer", json_string(m.bydel->nummer));
+    json_object_set_new(report, "bydelsnavn", json_string(m.bydel->navn));
+    json_object_set_new(report, "sendingstidspunkt", json_string(now));
+    json_object_set_new(report, "leveringskanal",
+                        json_string(m.bydel->kanal == BKM_KANAL_FAGSYSTEM
+                                    ? "Fagsystem" : "Manuell"));
+    melder = json_object_get(report, melder_key);
+    if (json_is_object(melder) && person.name) {
+        /* The name comes from the login; the form may only supply one when
+         * the identity provider gave none. */
+        json_object_set_new(melder, "personnavn", json_string(person.name));
+    }
+
+    m.id = bkm_uuid(r->pool);
+    m.meldingstype = meldingstype;
+    m.versjon = m.bydel->versjon;
+    m.kilde = "skjema";
+    m.mottatt = apr_time_now();
+    m.aktor = "portal";
+    if (!m.id) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return bkm_intake_accept(r, report, meldingstype, &m, c->signer);
+}

@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The ASiC-E container, checked with tools that share no code with the
+ * builder's zip writer or signer: unzip for the layout and contents, the raw
+ * bytes for the mimetype rule, xmllint for the manifest, `openssl dgst` for
+ * its digests, `openssl cms -verify` for the signature, and finally the
+ * whole encrypt -> `openssl cms -decrypt` -> unzip round trip.
+ */
+#include "unit.h"
+#include "bkm_asice.h"
+#include "bkm_cms.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+#include <apr_time.h>
+
+Suite *bkm_suite_asice(void);
+
+#define JSON_LEN (3 * 1024)
+#define PDF_LEN (60 * 1024)
+
+static char dir[512];                   /* <test dir>/asice */
+static char json[JSON_LEN + 1];
+static unsigned char pdf[PDF_LEN];
+static bkm_signer_t *signer;            /* lives in the suite's own pool */
+static apr_pool_t *suite_pool;
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int run(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    rc = system(cmd);
+    return rc == -1 ? -1 : WEXITSTATUS(rc);
+}
+
+static const char *path(const char *name)
+{
+    return apr_pstrcat(bkm_test_pool, dir, "/", name, NULL);
+}
+
+static void put(const char *name, const void *data, apr_size_t len)
+{
+    FILE *f = fopen(path(name), "wb");
+
+    ck_assert_msg(f != NULL, "cannot write %s", name);
+    ck_assert(fwrite(data, 1, len, f) == len);
+    ck_assert(fclose(f) == 0);
+}
+
+static char *slurp(const char *name, apr_size_t *len)
+{
+    FILE *f = fopen(path(name), "rb");
+    char *buf;
+    long n;
+
+    ck_assert_msg(f != NULL, "cannot read %s", name);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = apr_palloc(bkm_test_pool, (apr_size_t)n + 1);
+    ck_assert(fread(buf, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    buf[n] = '\0';
+    if (len) {
+        *len = (apr_size_t)n;
+    }
+    return buf;
+}
+
+static void same_as(const char *name, const void *data, apr_size_t len)
+{
+    apr_size_t n;
+    const char *got = slurp(name, &n);
+
+    ck_assert_msg(n == len, "%s: %lu bytes, expected %lu", name,
+                  (unsigned long)n, (unsigned long)len);
+    ck_assert_msg(memcmp(got, data, len) == 0, "%s differs", name);
+}
+
+/* A command's standard output, without the trailing newline. */
+static const char *output(const char *cmd)
+{
+    char *s;
+    apr_size_t n;
+
+    ck_assert_msg(run("%s > %s", cmd, path("out.txt")) == 0, "failed: %s",
+                  cmd);
+    s = slurp("out.txt", &n);
+    while (n > 0 && s[n - 1] == '\n') {
+        s[--n] = '\0';
+    }
+    return s;
+}
+
+static void make_fixtures(void)
+{
+    static const char words[] = "Blåbærsyltetøy på Ærø, Čáhppes Đuottar "
+                                "Ŋálla Šiellá Ŧ Žž «sitat» – ";
+    const char *names[] = { "portal", "fag", NULL };
+    const char *err;
+    apr_size_t n, w = sizeof(words) - 1;
+    int i;
+
+    if (signer) {
+        return;
+    }
+    snprintf(dir, sizeof(dir), "%s/asice", bkm_test_dir());
+    ck_assert_int_eq(run("mkdir -p %s", dir), 0);
+    for (i = 0; names[i]; i++) {
+        ck_assert_int_eq(run("openssl req -x509 -newkey rsa:2048 -nodes "
+                             "-days 30 -subj /CN=%s -keyout %s/%s.key "
+                             "-out %s/%s.pem 2>/dev/null", names[i], dir,
+                             names[i], dir, names[i]), 0);
+    }
+    /* 3 KB of JSON with Norwegian and Sami letters, and a 60 KB "PDF" of
+     * incompressible bytes (real ones are mostly deflated streams). */
+    n = (apr_size_t)snprintf(json, sizeof(json), "{\"melding\": \"");
+    while (n + w + 3 <= JSON_LEN) {
+        memcpy(json + n, words, w);
+        n += w;
+    }
+    while (n + 2 < JSON_LEN) {
+        json[n++] = 'x';
+    }
+    memcpy(json + n, "\"}", 3);
+    ck_assert_int_eq(strlen(json), JSON_LEN);
+    for (i = 0; i < PDF_LEN; i++) {
+        pdf[i] = (unsigned char)(((unsigned)i * 2654435761u) >> 11);
+    }
+    memcpy(pdf, "%PDF-1.7\n", 9);
+    memcpy(pdf + PDF_LEN - 6, "%%EOF\n", 6);
+
+    apr_pool_create(&suite_pool, NULL);
+    err = bkm_signer_load(&signer, suite_pool, apr_pstrcat(suite_pool, dir,
+                          "/portal.pem", NULL), apr_pstrcat(suite_pool, dir,
+                          "/portal.key", NULL));
+    ck_assert_msg(err == NULL, "%s", err);
+    bkm_asice_init();
+}
+
+static void setup(void)
+{
+    bkm_test_pool_setup();
+    make_fixtures();
+}
+
+static void build(const char *name, const unsigned char **zip,
+                  apr_size_t *len)
+{
+    const char *err = bkm_asice_build(bkm_test_pool, signer, json, JSON_LEN,
+                                      pdf, PDF_LEN, zip, len);
+
+    ck_assert_msg(err == NULL, "%s", err);
+    ck_assert_ptr_nonnull(*zip);
+    put(name, *zip, *len);
+}
+
+static unsigned le16(const unsigned char *b)
+{
+    return b[0] | (unsigned)b[1] << 8;
+}
+
+static unsigned long le32(const unsigned char *b)
+{
+    return le16(b) | (unsigned long)le16(b + 2) << 16;
+}
+
+START_TEST(layout)
+{
+    const unsigned char *zip;
+    apr_size_t len;
+    const char *listing, *line;
+
+    build("c.asice", &zip, &len);
+
+    /* The first local file header, byte by byte (APPNOTE 4.3.7). */
+    ck_assert(len > 100);
+    ck_assert_int_eq(le32(zip), 0x04034b50);
+    ck_assert_int_eq(le16(zip + 6) & 0x0009, 0);    /* no data descriptor,
+                                                       not encrypted */
+    ck_assert_int_eq(le16(zip + 8), 0);             /* STORED */
+    ck_assert_int_eq(le32(zip + 18), 31);           /* compressed size */
+    ck_assert_int_eq(le32(zip + 22), 31);           /* size */
+    ck_assert_int_eq(le16(zip + 26), 8);            /* name length */
+    ck_assert_int_eq(le16(zip + 28), 0);            /* no extra field */
+    ck_assert(memcmp(zip + 30, "mimetype", 8) == 0);
+    ck_assert(memcmp(zip + 38, "application/vnd.etsi.asic-e+zip", 31) == 0);
+    ck_assert_int_eq(le32(zip + 69), 0x04034b50);   /* next entry follows */
+
+    ck_assert_str_eq(output(apr_psprintf(bkm_test_pool, "unzip -Z1 %s",
+                                         path("c.asice"))),
+                     "mimetype\n"
+                     "bekymringsmelding.json\n"
+                     "bekymringsmelding.pdf\n"
+                     "META-INF/asicmanifest.xml\n"
+                     "META-INF/signature.p7s");
+    listing = output(apr_psprintf(bkm_test_pool, "unzip -v %s",
+                                  path("c.asice")));
+    line = strstr(listing, "Stored");
+    ck_assert_msg(line && strncmp(strchr(line, '\n') - 9, " mimetype", 9)
+                  == 0, "mimetype is not the first, stored entry:\n%s",
+                  listing);
+    ck_assert_msg(strstr(listing, "Defl"), "nothing deflated:\n%s", listing);
+    /* unpacked, the report is readable by its owner only */
+    ck_assert_str_eq(output(apr_psprintf(bkm_test_pool, "zipinfo %s | "
+                                         "grep -c '^-rw------- '",
+                                         path("c.asice"))), "5");
+    ck_assert_int_eq(run("unzip -tq %s >/dev/null", path("c.asice")), 0);
+
+    ck_assert_int_eq(run("unzip -p %s bekymringsmelding.json > %s",
+                         path("c.asice"), path("j.out")), 0);
+    same_as("j.out", json, JSON_LEN);
+    ck_assert_int_eq(run("unzip -p %s bekymringsmelding.pdf > %s",
+                         path("c.asice"), path("p.out")), 0);
+    same_as("p.out", pdf, PDF_LEN);
+    ck_assert_int_eq(run("unzip -p %s mimetype > %s", path("c.asice"),
+                         path("m.out")), 0);
+    same_as("m.out", BKM_ASICE_MIMETYPE, 31);
+}
+END_TEST
+
+static const char *xpath(const char *expr)
+{
+    return output(apr_psprintf(bkm_test_pool, "xmllint --xpath \"%s\" %s",
+                               expr, path("m.xml")));
+}
+
+#define DOR(uri) "/*/*[local-name()='DataObjectReference'][@URI='" uri "']"
+
+START_TEST(manifest)
+{
+    const unsigned char *zip;
+    apr_size_t len;
+    const char *xml;
+    char *bad;
+
+    build("c.asice", &zip, &len);
+    ck_assert_int_eq(run("unzip -p %s META-INF/asicmanifest.xml > %s",
+                         path("c.asice"), path("m.xml")), 0);
+    ck_assert_int_eq(run("xmllint --noout --nonet %s", path("m.xml")), 0);
+    xml = slurp("m.xml", NULL);
+    ck_assert_msg(strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                          38) == 0, "%s", xml);
+
+    ck_assert_str_eq(xpath("namespace-uri(/*)"),
+                     "http://uri.etsi.org/02918/v1.2.1#");
+    ck_assert_str_eq(xpath("local-name(/*)"), "ASiCManifest");
+    ck_assert_str_eq(xpath("count(/*/*)"), "3");
+    ck_assert_str_eq(xpath("local-name(/*/*[1])"), "SigReference");
+    ck_assert_str_eq(xpath("namespace-uri(/*/*[1])"),
+                     "http://uri.etsi.org/02918/v1.2.1#");
+    ck_assert_str_eq(xpath("string(/*/*[1]/@URI)"), "META-INF/signature.p7s");
+    ck_assert_str_eq(xpath("string(/*/*[1]/@MimeType)"),
+                     "application/x-pkcs7-signature");
+    ck_assert_str_eq(xpath("count(/*/*[local-name()='DataObjectReference'])"),
+                     "2");
+    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.json")
+                           "/@MimeType)"), "application/json");
+    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.pdf")
+                           "/@MimeType)"), "application/pdf");
+    ck_assert_str_eq(xpath("count(//*[namespace-uri()="
+                           "'http://www.w3.org/2000/09/xmldsig#'])"), "4");
+    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.pdf")
+                           "/*[local-name()='DigestMethod']/@Algorithm)"),
+                     "http://www.w3.org/2001/04/xmlenc#sha256");
+
+    /* The digests are those of the bytes in the zip, by openssl dgst. */
+    put("j.in", json, JSON_LEN);
+    put("p.in", pdf, PDF_LEN);
+    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.json")
+                           "/*[local-name()='DigestValue'])"),
+                     output(apr_psprintf(bkm_test_pool,
+                                         "openssl dgst -sha256 -binary %s "
+                                         "| base64", path("j.in"))));
+    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.pdf")
+                           "/*[local-name()='DigestValue'])"),
+                     output(apr_psprintf(bkm_test_pool,
+                                         "openssl dgst -sha256 -binary %s "
+                                         "| base64", path("p.in"))));
+
+    /* The signature covers exactly the stored manifest. */
+    ck_assert_int_eq(run("unzip -p %s META-INF/signature.p7s > %s",
+                         path("c.asice"), path("s.p7s")), 0);
+    ck_assert_int_eq(run("openssl cms -verify -binary -inform DER -in %s "
+                         "-content %s -CAfile %s -purpose any -out /dev/null "
+                         "2>/dev/null", path("s.p7s"), path("m.xml"),
+                         path("portal.pem")), 0);
+    ck_assert_int_ne(run("openssl cms -verify -binary -inform DER -in %s "
+                         "-content %s -CAfile %s -purpose any -out /dev/null "
+                         "2>/dev/null", path("s.p7s"), path("m.xml"),
+                         path("fag.pem")), 0);
+    bad = apr_pstrdup(bkm_test_pool, xml);
+    *strstr(bad, "bekymringsmelding.pdf") = 'B';
+    put("m-bad.xml", bad, strlen(bad));
+    ck_assert_int_ne(run("openssl cms -verify -binary -inform DER -in %s "
+                         "-content %s -CAfile %s -purpose any -out /dev/null "
+                         "2>/dev/null", path("s.p7s"), path("m-bad.xml"),
+                         path("portal.pem")), 0);
+}
+END_TEST
+
+START_TEST(encrypted_round_trip)
+{
+    const unsigned char *zip, *der;
+    apr_size_t len, der_len;
+    const char *err, *cert = slurp("fag.pem", NULL);
+    int gcm;
+
+    build("c.asice", &zip, &len);
+    for (gcm = 0; gcm <= 1; gcm++) {
+        err = bkm_cms_encrypt(bkm_test_pool, cert, zip, len, gcm, &der,
+                              &der_len);
+        ck_assert_msg(err == NULL, "%s", err);
+        ck_assert_ptr_null(bkm_cms_check_recipient(bkm_test_pool, der,
+                                                   der_len, cert));
+        put("c.cms", der, der_len);
+        ck_assert_int_eq(run("openssl cms -decrypt -binary -inform DER "
+                             "-in %s -inkey %s -recip %s -out %s",
+                             path("c.cms"), path("fag.key"), path("fag.pem"),
+                             path("d.asice")), 0);
+        same_as("d.asice", zip, len);
+        ck_assert_int_eq(run("rm -rf %s && mkdir %s && cd %s && unzip -q %s",
+                             path("x"), path("x"), path("x"),
+                             path("d.asice")), 0);
+        same_as("x/bekymringsmelding.json", json, JSON_LEN);
+        same_as("x/bekymringsmelding.pdf", pdf, PDF_LEN);
+        same_as("x/mimetype", BKM_ASICE_MIMETYPE, 31);
+        ck_assert_int_eq(run("openssl cms -verify -binary -inform DER "
+                             "-in %s -content %s -CAfile %s -purpose any "
+                             "-out /dev/null 2>/dev/null",
+                             path("x/META-INF/signature.p7s"),
+                             path("x/META-INF/asicmanifest.xml"),
+                             path("portal.pem")), 0);
+    }
+}
+END_TEST
+
+START_TEST(errors)
+{
+    const unsigned char *zip = (const unsigned char *)"x";
+    apr_size_t len = 1;
+    const char *err;
+
+    err = bkm_asice_build(bkm_test_pool, NULL, json, JSON_LEN, pdf, PDF_LEN,
+                          &zip, &len);
+    ck_assert_msg(err && strstr(err, "no signer"), "%s", err);
+    ck_assert_ptr_null(zip);
+    ck_assert_int_eq(len, 0);
+    err = bkm_asice_build(bkm_test_pool, signer, json, 0, pdf, PDF_LEN,
+                          &zip, &len);
+    ck_assert_msg(err && strstr(err, "no JSON"), "%s", err);
+    err = bkm_asice_build(bkm_test_pool, signer, json, JSON_LEN, NULL, 10,
+                          &zip, &len);
+    ck_assert_msg(err && strstr(err, "no PDF"), "%s", err);
+}
+END_TEST
+
+/* Worker threads of one process build containers at once with one shared
+ * signer, each in its own pool, as httpd's event MPM would. */
+#define THREADS 4
+#define PER_THREAD 25
+
+typedef struct {
+    const unsigned char *zip;
+    apr_size_t len;
+    const char *err;
+} job_t;
+
+static void *APR_THREAD_FUNC worker(apr_thread_t *t, void *data)
+{
+    job_t *job = data;
+    apr_pool_t *p;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    for (i = 0; i < PER_THREAD && !job->err; i++) {
+        apr_pool_clear(p);
+        job->err = bkm_asice_build(p, signer, json, JSON_LEN, pdf, PDF_LEN,
+                                   &job->zip, &job->len);
+    }
+    /* malloc, not a shared pool: APR pools are not thread-safe */
+    if (job->err) {
+        job->err = strdup(job->err);
+        job->zip = NULL;
+    }
+    else {
+        unsigned char *copy = malloc(job->len);
+
+        memcpy(copy, job->zip, job->len);
+        job->zip = copy;
+    }
+    apr_pool_destroy(p);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+START_TEST(threads)
+{
+    apr_thread_t *t[THREADS];
+    job_t jobs[THREADS];
+    apr_status_t rv;
+    int i;
+
+    memset(jobs, 0, sizeof(jobs));
+    for (i = 0; i < THREADS; i++) {
+        ck_assert_int_eq(apr_thread_create(&t[i], NULL, worker, &jobs[i],
+                                           bkm_test_pool), APR_SUCCESS);
+    }
+    for (i = 0; i < THREADS; i++) {
+        apr_thread_join(&rv, t[i]);
+    }
+    for (i = 0; i < THREADS; i++) {
+        ck_assert_msg(jobs[i].err == NULL, "thread %d: %s", i, jobs[i].err);
+        put("t.asice", jobs[i].zip, jobs[i].len);
+        free((void *)jobs[i].zip);
+        ck_assert_int_eq(run("unzip -tq %s >/dev/null", path("t.asice")), 0);
+        ck_assert_int_eq(run("unzip -p %s META-INF/signature.p7s > %s && "
+                             "unzip -p %s META-INF/asicmanifest.xml > %s && "
+                             "openssl cms -verify -binary -inform DER "
+                             "-in %s -content %s -CAfile %s -purpose any "
+                             "-out /dev/null 2>/dev/null", path("t.asice"),
+                             path("t.p7s"), path("t.asice"), path("t.xml"),
+                             path("t.p7s"), path("t.xml"),
+                             path("portal.pem")), 0);
+    }
+}
+END_TEST
+
+static int cmp_time(const void *a, const void *b)
+{
+    apr_interval_time_t x = *(const apr_interval_time_t *)a;
+    apr_interval_time_t y = *(const apr_interval_time_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* BKM_UNIT_BENCH=1 make unit: the median of 200 builds (3 KB + 60 KB). */
+START_TEST(bench_build)
+{
+    enum { RUNS = 200 };
+    apr_interval_time_t t[RUNS];
+    int i;
+
+    if (!getenv("BKM_UNIT_BENCH")) {
+        return;
+    }
+    for (i = 0; i < RUNS; i++) {
+        const unsigned char *zip;
+        apr_size_t len;
+        apr_pool_t *p;
+        apr_time_t t0;
+
+        apr_pool_create(&p, bkm_test_pool);
+        t0 = apr_time_now();
+        ck_assert_ptr_null(bkm_asice_build(p, signer, json, JSON_LEN, pdf,
+                                           PDF_LEN, &zip, &len));
+        t[i] = apr_time_now() - t0;
+        apr_pool_destroy(p);
+    }
+    qsort(t, RUNS, sizeof(t[0]), cmp_time);
+    printf("bench: bkm_asice_build 3 KB JSON + 60 KB PDF: median %lld us, "
+           "p90 %lld us (%d runs)\n", (long long)t[RUNS / 2],
+           (long long)t[RUNS * 9 / 10], RUNS);
+}
+END_TEST
+
+Suite *bkm_suite_asice(void)
+{
+    Suite *s = suite_create("asice");
+    TCase *tc = tcase_create("asice");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, bkm_test_pool_teardown);
+    tcase_add_test(tc, layout);
+    tcase_add_test(tc, manifest);
+    tcase_add_test(tc, encrypted_round_trip);
+    tcase_add_test(tc, errors);
+    tcase_add_test(tc, threads);
+    tcase_add_test(tc, bench_build);
+    suite_add_tcase(s, tc);
+    return s;
+}
