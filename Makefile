@@ -68,7 +68,7 @@ run: all
 $(UNIT_BIN): $(UNIT_SRC) t/unit/unit.h $(CORE_OBJ)
 	$(CC) $(CFLAGS) -Imodules -o $@ $(UNIT_SRC) $(CORE_OBJ) $(LDLIBS) \
 	    $(shell pkg-config --cflags --libs check) \
-	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
+	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
 
 unit: $(UNIT_BIN)
 	cd t/unit && ../../$(UNIT_BIN)
@@ -90,7 +90,11 @@ test: all
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory integration-pg
 
-bench: all
+$(OUT)/bench_seal: t/bench/bench_seal.c $(CORE_OBJ)
+	$(CC) $(CFLAGS) -Imodules -o $@ $< $(CORE_OBJ) $(LDLIBS) \
+	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
+
+bench: all $(OUT)/bench_seal
 	build/bench
 
 clean:
