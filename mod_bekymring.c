@@ -75,6 +75,12 @@ static int bkm_handler(request_rec *r)
                            "no such resource");
 }
 
+static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp)
+{
+    return bkm_store_pre_config(pconf);
+}
+
 static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
@@ -82,7 +88,8 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    if (bkm_db_post_config(pconf, plog, ptemp, s) != OK) {
+    if (bkm_db_post_config(pconf, plog, ptemp, s) != OK
+        || bkm_store_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return bkm_intake_post_config(pconf, ptemp, s);
@@ -91,6 +98,7 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void bkm_child_init(apr_pool_t *p, server_rec *s)
 {
     bkm_intake_child_init();
+    bkm_store_child_init(p, s);
 }
 
 static void bkm_register_hooks(apr_pool_t *p)
@@ -99,6 +107,7 @@ static void bkm_register_hooks(apr_pool_t *p)
      * the schema in place before it prepares them (RECIPES pitfalls 2-3). */
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
 
+    ap_hook_pre_config(bkm_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(bkm_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_child_init(bkm_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(bkm_handler, NULL, NULL, APR_HOOK_MIDDLE);

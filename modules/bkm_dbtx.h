@@ -15,8 +15,13 @@
 
 #include <apr_dbd.h>
 
+/** How long BEGIN waits for SQLite's write lock before giving up. */
+#define BKM_DBTX_WAIT apr_time_from_sec(10)
+
 /** BEGIN (on SQLite BEGIN IMMEDIATE, which takes the write lock at once,
- *  so two writers wait instead of deadlocking on a lock upgrade).
+ *  so two writers wait instead of deadlocking on a lock upgrade; the wait
+ *  is ours, up to BKM_DBTX_WAIT, because SQLite connections must run with
+ *  busy_timeout 0 -- see bkm_dbtx.c).
  *  @return 0 or the driver's error */
 int bkm_dbtx_begin(const apr_dbd_driver_t *drv, apr_dbd_t *db);
 

@@ -118,6 +118,11 @@ typedef struct {
     const char *aktor;              /**< who caused the first event */
 } bkm_melding_t;
 
+/** Set-up of the store's SQLite writer queue, a global mutex. */
+int bkm_store_pre_config(apr_pool_t *pconf);
+int bkm_store_post_config(apr_pool_t *pconf, server_rec *s);
+void bkm_store_child_init(apr_pool_t *p, server_rec *s);
+
 /**
  * Store a report, its ciphertexts and its first timeline event (AKSEPTERT)
  * in one transaction.

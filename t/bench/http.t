@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: Apache-2.0
+# make bench (not make test): intake throughput and latency with wrk, 2
+# threads x 8 connections on loopback, against the suite's real httpd with
+# the ID-porten stand-in, on SQLite or (TEST_PGSQL=1) PostgreSQL:
+#   - the form-submission API (a logged-in person posting a typical report)
+#   - the producer API (multipart, parts sealed beforehand with openssl)
+#   - the resident memory of httpd's children before and after 20,000
+#     requests.
+# Each figure is printed beside its target.  Not a test: it asserts only
+# that the runs worked (no failed requests), never a speed.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use lib 't/lib';
+use BkmTest qw(root login_ua login base_url dev_token json_of);
+use JSON::PP;
+use File::Temp qw(tempdir);
+
+plan skip_all => 'benchmarks run with make bench (BKM_BENCH=1)'
+    unless $ENV{BKM_BENCH};
+plan tests => 4;
+
+my $secs = $ENV{BKM_BENCH_SECONDS} || 10;
+my $engine = $ENV{TEST_PGSQL} ? 'PostgreSQL' : 'SQLite (WAL)';
+my $dir = tempdir(CLEANUP => 1);
+my $base = base_url();
+
+sub spit { open my $f, '>:raw', $_[0] or die; print $f $_[1]; close $f }
+sub lua_string { my $s = shift; $s =~ s/(["\\])/\\$1/g; $s =~ s/\r/\\r/g;
+                 $s =~ s/\n/\\n/g; $s =~ s/([\x00-\x1f\x7f-\xff])/sprintf '\\%03d', ord $1/ge;
+                 return qq{"$s"} }
+
+# wrk with a Lua script that POSTs one body with some headers.
+sub wrk_post {
+    my ($url, $body, %headers) = @_;
+    my $lua = "wrk.method = \"POST\"\nwrk.body = " . lua_string($body) . "\n";
+    $lua .= "wrk.headers[" . lua_string($_) . "] = " . lua_string($headers{$_})
+          . "\n" for sort keys %headers;
+    spit("$dir/post.lua", $lua);
+    my $out = `wrk -t2 -c8 -d${secs}s --latency -s $dir/post.lua $url 2>&1`;
+    diag $out if $ENV{BKM_BENCH_VERBOSE};
+    my %r;
+    ($r{rps}) = $out =~ /^Requests\/sec:\s+([\d.]+)/m;
+    ($r{p50}) = $out =~ /^\s+50%\s+(\S+)/m;
+    ($r{p99}) = $out =~ /^\s+99%\s+(\S+)/m;
+    ($r{n}) = $out =~ /(\d+) requests in/;
+    ($r{bad}) = $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
+    $r{bad} //= 0;
+    ($r{errors}) = $out =~ /Socket errors:(.*)$/m;
+    return \%r;
+}
+
+sub ms { my $v = shift // '?'; return $v =~ /^([\d.]+)us$/ ? sprintf('%.2fms', $1 / 1000)
+                                : $v =~ /^([\d.]+)s$/ ? sprintf('%.0fms', $1 * 1000) : $v }
+
+sub children_rss {
+    my $pidfile = Apache::Test::config()->{vars}{t_pid_file};
+    open my $f, '<', $pidfile or return 0;
+    chomp(my $parent = <$f>);
+    my $kb = 0;
+    $kb += $_ for map { /(\d+)/ ? $1 : 0 } `ps -o rss= --ppid $parent`;
+    return $kb;
+}
+
+# --- the form-submission API ---
+my $ua = login_ua();
+login($ua, '/meg', 'kari', 'substantial');
+my $cookie = '';
+$ua->cookie_jar->scan(sub { $cookie .= "$_[1]=$_[2]; " if $_[1] =~ /^mod_auth_openidc/ });
+my $report = JSON::PP->new->utf8->encode({
+    kommunenummer => '0301', bydelsnummer => '01',
+    privatMelder => { personnavn => 'x', telefonnummer => '99999999',
+        adresse => { adresselinje1 => 'Storgata 1', postnummer => '0155',
+                     poststed => 'Oslo' } },
+    privatBarn => [ map { { personnavn => "Barn $_", antattAlder => '7',
+        relasjon => 'nabo', adresse => { adresselinje1 => 'Storgata 3',
+        postnummer => '0155', poststed => 'Oslo' } } } 1 .. 2 ],
+    melding => 'Jeg er bekymret for barna i nabohuset. ' x 60,
+});
+my $form = "$base/bekymringsmelding/api/v2/mottak/skjema/privat";
+my $rss_before = children_rss();
+my $f = wrk_post($form, $report, 'Content-Type' => 'application/json',
+                 'Cookie' => $cookie);
+is $f->{bad}, 0, 'form-submission: every request answered 201';
+diag sprintf "form-submission API on %s, %d-byte report: %.0f reports/s, "
+    . "p50 %s, p99 %s (targets on SQLite: >= 300/s, p99 <= 50ms)",
+    $engine, length $report, $f->{rps} // 0, ms($f->{p50}), ms($f->{p99});
+
+# --- the producer API ---
+my %prod = dev_token('produsent', '--ttl', 3600);
+my $keys = json_of(Apache::TestRequest::GET(
+    '/bekymringsmelding/api/v2/mottak/fagsystem/0301/01/krypteringsnokler',
+    %prod));
+my %part;
+for ([bekymringsmelding => 'printOffentligNokkel', "%PDF-1.4\n" . ('x' x 30000)],
+     [asice => 'fiksIOOffentligNokkel', "PK\x03\x04" . ('y' x 40000)]) {
+    my ($name, $key, $data) = @$_;
+    spit("$dir/$name.pem", $keys->{$key}{nokkel});
+    spit("$dir/$name.in", $data);
+    system("openssl cms -encrypt -binary -aes-256-cbc -in $dir/$name.in "
+           . "-outform DER -out $dir/$name.der -recip $dir/$name.pem "
+           . '-keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 '
+           . '-keyopt rsa_mgf1_md:sha256') == 0 or die 'openssl cms';
+    open my $fh, '<:raw', "$dir/$name.der" or die;
+    $part{$name} = do { local $/; <$fh> };
+}
+my $b = 'bkmbench7d1f';
+my $multipart = join '', map {
+    "--$b\r\nContent-Disposition: form-data; name=\"$_\"; filename=\"$_.cms\"\r\n"
+  . "Content-Type: application/pkcs7-mime\r\n\r\n$part{$_}\r\n" }
+    qw(bekymringsmelding asice);
+$multipart .= "--$b--\r\n";
+my $p = wrk_post("$base/bekymringsmelding/api/v2/mottak/fagsystem/910000001/0301/01/offentlig",
+                 $multipart, 'Content-Type' => "multipart/form-data; boundary=$b",
+                 %prod);
+is $p->{bad}, 0, 'producer: every request answered 201';
+diag sprintf "producer API on %s, %d-byte multipart: %.0f reports/s, p50 %s, "
+    . "p99 %s (targets on SQLite: >= 300/s, p99 <= 50ms)",
+    $engine, length $multipart, $p->{rps} // 0, ms($p->{p50}), ms($p->{p99});
+
+# --- memory: up to 20,000 requests in all ---
+my $done = ($f->{n} // 0) + ($p->{n} // 0);
+my $rss_mid = children_rss();
+while ($done < 20000) {
+    my $more = wrk_post($form, $report, 'Content-Type' => 'application/json',
+                        'Cookie' => $cookie);
+    last unless $more->{n};
+    $done += $more->{n};
+}
+my $rss_after = children_rss();
+ok $done >= 20000, "at least 20,000 requests ($done)";
+ok $rss_after > 0, 'children found';
+diag sprintf "httpd children's resident memory on %s: %.1f MB before, "
+    . "%.1f MB after the first runs, %.1f MB after %d requests "
+    . "(target: no growth beyond noise)", $engine, $rss_before / 1024,
+    $rss_mid / 1024, $rss_after / 1024, $done;
