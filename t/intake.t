@@ -15,8 +15,9 @@ use BkmTest qw(root login_ua login base_url json_of db_rows db_files
 use JSON::PP;
 use File::Temp qw(tempdir);
 use Digest::SHA ();
+use utf8;
 
-plan tests => 66;
+plan tests => 70;
 
 my $api = base_url() . '/bekymringsmelding/api/v2/mottak/skjema';
 my $pki = root() . '/t/dev/pki';
@@ -123,20 +124,20 @@ unlike $json->encode($report), qr/01017012345/,
 my $pdftext = `pdftotext $dir/bekymringsmelding.pdf - 2>/dev/null`;
 like $pdftext, qr/\Q$ok->{referanse}\E/, 'the PDF shows the reference number';
 
-SKIP: {
-    my $ref = root() . '/../shared/reference/fiks-bekymringsmelding-protokoll'
-        . '/schema/domain/v2/privat.bekymringsmelding.v2.json';
-    skip "../shared/reference absent: emitted report not checked against "
-        . "the incumbent's schema", 1 unless -r $ref;
+# The incumbent's schema of a message type validates what we emitted
+# (JSON::Validator, an independent implementation).  Its $ref
+# "../adresse.json" resolves against its $id to a web address; tests never
+# go to the network, so the local copy is inlined.
+my $refdir = root() . '/../shared/reference/fiks-bekymringsmelding-protokoll'
+    . '/schema/domain';
+sub incumbent_errors {
+    my ($file, $doc) = @_;
     require JSON::Validator;
-    # The incumbent's $ref "../adresse.json" resolves against its $id to a
-    # web address; tests never go to the network, so inline the local copy.
-    (my $dir = $ref) =~ s{/v2/[^/]+$}{};
     my $dec = JSON::PP->new;
-    my $load = sub { open my $f, '<', $_[0] or die; $dec->decode(do { local $/; <$f> }) };
-    my $adresse = $load->("$dir/adresse.json");
-    delete $adresse->{'$id'};
-    delete $adresse->{'$schema'};
+    my $load = sub { open my $f, '<', $_[0] or die "$_[0]: $!";
+                     $dec->decode(do { local $/; <$f> }) };
+    my $adresse = $load->("$refdir/adresse.json");
+    delete @{$adresse}{'$id', '$schema'};
     my $inline;
     $inline = sub {
         my ($x) = @_;
@@ -147,11 +148,30 @@ SKIP: {
         return [map { $inline->($_) } @$x] if ref $x eq 'ARRAY';
         return $x;
     };
-    my $schema = $inline->($load->($ref));
+    my $schema = $inline->($load->("$refdir/$file"));
     delete $schema->{'$id'};
     my $jv = JSON::Validator->new;
     $jv->schema($schema);
-    my @errors = $jv->validate($report);
+    return $jv->validate($doc);
+}
+
+# Decrypt a stored container with a district's key and return its report.
+sub emitted_report {
+    my ($id, $district) = @_;
+    my ($der) = chiffer($id, 'fagsystem');
+    my $zip = openssl_decrypt($der, "$pki/$district-fagsystem.key",
+                              "$pki/$district-fagsystem.pem") // '';
+    my $d = tempdir(CLEANUP => 1);
+    open my $z, '>:raw', "$d/c.zip" or die; print $z $zip; close $z;
+    my $text = `unzip -p $d/c.zip bekymringsmelding.json 2>/dev/null`;
+    return eval { $json->decode($text) } // {};
+}
+
+SKIP: {
+    skip "../shared/reference absent: emitted report not checked against "
+        . "the incumbent's schema", 1 unless -d $refdir;
+    my @errors = incumbent_errors('v2/privat.bekymringsmelding.v2.json',
+                                  $report);
     is scalar(@errors), 0, 'the emitted report validates against the '
         . "incumbent's schema (JSON::Validator)" or diag "@errors";
 }
@@ -178,6 +198,46 @@ is $res->code, 201, 'to a V1 district: 201';
                  . (json_of($res) // {})->{uuid} . "'");
 is $row->[0], 'no.ks.fiks.bekymringsmelding.privat.v1',
     'stored as the version the district supports';
+my $v1 = emitted_report((json_of($res) // {})->{uuid}, '0301-02');
+SKIP: {
+    skip '../shared/reference absent', 1 unless -d $refdir;
+    my @errors = incumbent_errors('privat.bekymringsmelding.v1.json', $v1);
+    is scalar(@errors), 0, "the emitted v1 report validates against the "
+        . "incumbent's v1 schema" or diag "@errors";
+}
+
+# A public report (offentlig v2) from a school nurse.
+my $offentlig = {
+    kommunenummer => '0301', bydelsnummer => '01',
+    offentligMelder => { personnavn => 'x', rolle => 'Helsesykepleier',
+        telefonnummer => '22334455', epost => 'kari@skole.example',
+        virksomhet => { navn => 'Grønland skole',
+            adresse => { adresselinje1 => 'Tøyengata 1', postnummer => '0190',
+                         poststed => 'Oslo' }, telefonnummer => '22000000' } },
+    offentligBarn => [ { fnr => '', ufoedt => JSON::PP::false,
+        personnavn => 'Ola Barn', adresse => { adresselinje1 => 'Storgata 3',
+        postnummer => '0155', poststed => 'Oslo' },
+        orientert => JSON::PP::true } ],
+    foresatte => [ { personnavn => 'Per Forelder',
+        adresse => { adresselinje1 => 'Storgata 3', postnummer => '0155',
+                     poststed => 'Oslo' }, orientert => JSON::PP::true } ],
+    melding => { melding => "Eleven virker redd. $marker",
+                 historie => 'Samtaler i høst.',
+                 andreSynspunkter => 'Eleven sier det er vanskelig.' },
+    behovForTolk => 'Nei', andreHjelpeinstanser => 'PPT',
+};
+$res = post_json('/offentlig', $offentlig);
+is $res->code, 201, 'a public report: 201' or diag $res->decoded_content;
+my $off = emitted_report((json_of($res) // {})->{uuid}, '0301-01');
+is $off->{offentligMelder}{personnavn}, 'Kari Nordmann',
+    "the public reporter's name comes from the login too";
+SKIP: {
+    skip '../shared/reference absent', 1 unless -d $refdir;
+    my @errors = incumbent_errors('v2/offentlig.bekymringsmelding.v2.json',
+                                  $off);
+    is scalar(@errors), 0, "the emitted public report validates against the "
+        . "incumbent's offentlig v2 schema" or diag "@errors";
+}
 
 $res = post_json('/privat', privat(bydelsnummer => undef));
 is $res->code, 201, 'without a district: 201';
