@@ -561,7 +561,41 @@ static void offentlig_melder(bkm_doc_t *d, const json_t *m)
     unknown_rows(d, m, "", known);
 }
 
-static void barn(bkm_doc_t *d, const json_t *list, int offentlig)
+/* A section of people (children, guardians): a heading, then each entry
+ * with "N av M" when there are several.  Shapes the schema does not allow
+ * are shown as they came rather than dropped: the PDF is the record. */
+typedef void (*bkm_entry_fn)(bkm_doc_t *d, const json_t *entry,
+                             int offentlig);
+
+static void entries(bkm_doc_t *d, const json_t *list, const char *title,
+                    const char *one, bkm_entry_fn render, int offentlig)
+{
+    size_t i, n = json_array_size(list);
+    const json_t *e;
+
+    if (!list) {
+        return;
+    }
+    heading(d, title);
+    if (!json_is_array(list)) {
+        row(d, title, fmt_value(d->p, list));
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        e = json_array_get(list, i);
+        if (n > 1) {
+            subheading(d, apr_psprintf(d->p, "%s %d av %d", one, (int)i + 1,
+                                       (int)n));
+        }
+        if (!json_is_object(e)) {
+            row(d, one, fmt_value(d->p, e));
+            continue;
+        }
+        render(d, e, offentlig);
+    }
+}
+
+static void barn_entry(bkm_doc_t *d, const json_t *c, int offentlig)
 {
     static const char *const known_privat[] = {
         "personnavn", "antattAlder", "relasjon", "adresse", NULL
@@ -570,78 +604,46 @@ static void barn(bkm_doc_t *d, const json_t *list, int offentlig)
         "fnr", "ufoedt", "personnavn", "telefonnummer", "adresse",
         "orientert", "orientertGrunn", NULL
     };
-    size_t i, n = json_array_size(list);
-    const json_t *c;
 
-    if (!list) {
-        return;
+    row_json(d, "Navn", c, "personnavn");
+    if (offentlig) {
+        row_json(d, "Fødselsnummer", c, "fnr");
+        row_json(d, "Ufødt", c, "ufoedt");
+        row_json(d, "Telefon", c, "telefonnummer");
+        address(d, "Adresse", c, "adresse");
+        row_json(d, "Orientert om meldingen", c, "orientert");
+        row_json(d, "Begrunnelse", c, "orientertGrunn");
+        unknown_rows(d, c, "", known_offentlig);
     }
-    heading(d, "Barn");
-    if (!json_is_array(list)) {
-        row(d, "Barn", fmt_value(d->p, list));
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        c = json_array_get(list, i);
-        if (n > 1) {
-            subheading(d, apr_psprintf(d->p, "Barn %d av %d", (int)i + 1,
-                                       (int)n));
-        }
-        if (!json_is_object(c)) {
-            row(d, "Barn", fmt_value(d->p, c));
-            continue;
-        }
-        row_json(d, "Navn", c, "personnavn");
-        if (offentlig) {
-            row_json(d, "Fødselsnummer", c, "fnr");
-            row_json(d, "Ufødt", c, "ufoedt");
-            row_json(d, "Telefon", c, "telefonnummer");
-            address(d, "Adresse", c, "adresse");
-            row_json(d, "Orientert om meldingen", c, "orientert");
-            row_json(d, "Begrunnelse", c, "orientertGrunn");
-            unknown_rows(d, c, "", known_offentlig);
-        }
-        else {
-            row_json(d, "Antatt alder", c, "antattAlder");
-            row_json(d, "Relasjon til barnet", c, "relasjon");
-            address(d, "Adresse", c, "adresse");
-            unknown_rows(d, c, "", known_privat);
-        }
+    else {
+        row_json(d, "Antatt alder", c, "antattAlder");
+        row_json(d, "Relasjon til barnet", c, "relasjon");
+        address(d, "Adresse", c, "adresse");
+        unknown_rows(d, c, "", known_privat);
     }
 }
 
-static void foresatte(bkm_doc_t *d, const json_t *list)
+static void foresatt_entry(bkm_doc_t *d, const json_t *f, int offentlig)
 {
     static const char *const known[] = {
         "personnavn", "telefonnummer", "orientert", "orientertGrunn", NULL
     };
-    size_t i, n = json_array_size(list);
-    const json_t *f;
 
-    if (!list) {
-        return;
-    }
-    heading(d, "Foresatte");
-    if (!json_is_array(list)) {
-        row(d, "Foresatte", fmt_value(d->p, list));
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        f = json_array_get(list, i);
-        if (n > 1) {
-            subheading(d, apr_psprintf(d->p, "Foresatt %d av %d", (int)i + 1,
-                                       (int)n));
-        }
-        if (!json_is_object(f)) {
-            row(d, "Foresatt", fmt_value(d->p, f));
-            continue;
-        }
-        row_json(d, "Navn", f, "personnavn");
-        row_json(d, "Telefon", f, "telefonnummer");
-        row_json(d, "Orientert om meldingen", f, "orientert");
-        row_json(d, "Begrunnelse", f, "orientertGrunn");
-        unknown_rows(d, f, "", known);
-    }
+    row_json(d, "Navn", f, "personnavn");
+    row_json(d, "Telefon", f, "telefonnummer");
+    row_json(d, "Orientert om meldingen", f, "orientert");
+    row_json(d, "Begrunnelse", f, "orientertGrunn");
+    unknown_rows(d, f, "", known);
+}
+
+static void barn(bkm_doc_t *d, const json_t *list, int offentlig)
+{
+    entries(d, list, "Barn", "Barn", barn_entry, offentlig);
+}
+
+static void foresatte(bkm_doc_t *d, const json_t *list)
+{
+    entries(d, list, "Foresatte", "Foresatt", foresatt_entry, 1);
 }
 
 /* The first rows: where the report goes, and when it was sent. */

@@ -53,13 +53,20 @@ sub wrk_post {
 sub ms { my $v = shift // '?'; return $v =~ /^([\d.]+)us$/ ? sprintf('%.2fms', $1 / 1000)
                                 : $v =~ /^([\d.]+)s$/ ? sprintf('%.0fms', $1 * 1000) : $v }
 
+# Resident memory of httpd's children: (sum now, largest peak) in kB.
 sub children_rss {
     my $pidfile = Apache::Test::config()->{vars}{t_pid_file};
-    open my $f, '<', $pidfile or return 0;
+    open my $f, '<', $pidfile or return (0, 0);
     chomp(my $parent = <$f>);
-    my $kb = 0;
-    $kb += $_ for map { /(\d+)/ ? $1 : 0 } `ps -o rss= --ppid $parent`;
-    return $kb;
+    my ($sum, $peak) = (0, 0);
+    for my $pid (map { /(\d+)/ ? $1 : () } `ps -o pid= --ppid $parent`) {
+        open my $st, '<', "/proc/$pid/status" or next;
+        while (<$st>) {
+            $sum += $1 if /^VmRSS:\s+(\d+)/;
+            $peak = $1 if /^VmHWM:\s+(\d+)/ && $1 > $peak;
+        }
+    }
+    return ($sum, $peak);
 }
 
 # --- the form-submission API ---
@@ -78,7 +85,7 @@ my $report = JSON::PP->new->utf8->encode({
     melding => 'Jeg er bekymret for barna i nabohuset. ' x 60,
 });
 my $form = "$base/bekymringsmelding/api/v2/mottak/skjema/privat";
-my $rss_before = children_rss();
+my ($rss_before, $peak_before) = children_rss();
 my $f = wrk_post($form, $report, 'Content-Type' => 'application/json',
                  'Cookie' => $cookie);
 is $f->{bad}, 0, 'form-submission: every request answered 201';
@@ -120,17 +127,19 @@ diag sprintf "producer API on %s, %d-byte multipart: %.0f reports/s, p50 %s, "
 
 # --- memory: up to 20,000 requests in all ---
 my $done = ($f->{n} // 0) + ($p->{n} // 0);
-my $rss_mid = children_rss();
+my ($rss_mid, $peak_mid) = children_rss();
 while ($done < 20000) {
     my $more = wrk_post($form, $report, 'Content-Type' => 'application/json',
                         'Cookie' => $cookie);
     last unless $more->{n};
     $done += $more->{n};
 }
-my $rss_after = children_rss();
+my ($rss_after, $peak_after) = children_rss();
 ok $done >= 20000, "at least 20,000 requests ($done)";
 ok $rss_after > 0, 'children found';
-diag sprintf "httpd children's resident memory on %s: %.1f MB before, "
-    . "%.1f MB after the first runs, %.1f MB after %d requests "
-    . "(target: no growth beyond noise)", $engine, $rss_before / 1024,
-    $rss_mid / 1024, $rss_after / 1024, $done;
+diag sprintf "httpd children's resident memory on %s (sum; largest "
+    . "child's peak): %.1f MB; %.1f MB before, %.1f MB; %.1f MB after the "
+    . "first runs, %.1f MB; %.1f MB after %d requests (target: no growth "
+    . "beyond noise)", $engine, $rss_before / 1024, $peak_before / 1024,
+    $rss_mid / 1024, $peak_mid / 1024, $rss_after / 1024, $peak_after / 1024,
+    $done;

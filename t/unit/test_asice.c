@@ -31,63 +31,9 @@ static unsigned char pdf[PDF_LEN];
 static bkm_signer_t *signer;            /* lives in the suite's own pool */
 static apr_pool_t *suite_pool;
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    int rc;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    rc = system(cmd);
-    return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
 static const char *path(const char *name)
 {
     return apr_pstrcat(bkm_test_pool, dir, "/", name, NULL);
-}
-
-static void put(const char *name, const void *data, apr_size_t len)
-{
-    FILE *f = fopen(path(name), "wb");
-
-    ck_assert_msg(f != NULL, "cannot write %s", name);
-    ck_assert(fwrite(data, 1, len, f) == len);
-    ck_assert(fclose(f) == 0);
-}
-
-static char *slurp(const char *name, apr_size_t *len)
-{
-    FILE *f = fopen(path(name), "rb");
-    char *buf;
-    long n;
-
-    ck_assert_msg(f != NULL, "cannot read %s", name);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = apr_palloc(bkm_test_pool, (apr_size_t)n + 1);
-    ck_assert(fread(buf, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    if (len) {
-        *len = (apr_size_t)n;
-    }
-    return buf;
-}
-
-static void same_as(const char *name, const void *data, apr_size_t len)
-{
-    apr_size_t n;
-    const char *got = slurp(name, &n);
-
-    ck_assert_msg(n == len, "%s: %lu bytes, expected %lu", name,
-                  (unsigned long)n, (unsigned long)len);
-    ck_assert_msg(memcmp(got, data, len) == 0, "%s differs", name);
 }
 
 /* A command's standard output, without the trailing newline. */
@@ -96,9 +42,9 @@ static const char *output(const char *cmd)
     char *s;
     apr_size_t n;
 
-    ck_assert_msg(run("%s > %s", cmd, path("out.txt")) == 0, "failed: %s",
+    ck_assert_msg(bkm_test_run("%s > %s", cmd, path("out.txt")) == 0, "failed: %s",
                   cmd);
-    s = slurp("out.txt", &n);
+    s = bkm_test_slurp(dir, "out.txt", &n);
     while (n > 0 && s[n - 1] == '\n') {
         s[--n] = '\0';
     }
@@ -118,9 +64,9 @@ static void make_fixtures(void)
         return;
     }
     snprintf(dir, sizeof(dir), "%s/asice", bkm_test_dir());
-    ck_assert_int_eq(run("mkdir -p %s", dir), 0);
+    ck_assert_int_eq(bkm_test_run("mkdir -p %s", dir), 0);
     for (i = 0; names[i]; i++) {
-        ck_assert_int_eq(run("openssl req -x509 -newkey rsa:2048 -nodes "
+        ck_assert_int_eq(bkm_test_run("openssl req -x509 -newkey rsa:2048 -nodes "
                              "-days 30 -subj /CN=%s -keyout %s/%s.key "
                              "-out %s/%s.pem 2>/dev/null", names[i], dir,
                              names[i], dir, names[i]), 0);
@@ -165,7 +111,7 @@ static void build(const char *name, const unsigned char **zip,
 
     ck_assert_msg(err == NULL, "%s", err);
     ck_assert_ptr_nonnull(*zip);
-    put(name, *zip, *len);
+    bkm_test_put(dir, name, *zip, *len);
 }
 
 static unsigned le16(const unsigned char *b)
@@ -218,17 +164,17 @@ START_TEST(layout)
     ck_assert_str_eq(output(apr_psprintf(bkm_test_pool, "zipinfo %s | "
                                          "grep -c '^-rw------- '",
                                          path("c.asice"))), "5");
-    ck_assert_int_eq(run("unzip -tq %s >/dev/null", path("c.asice")), 0);
+    ck_assert_int_eq(bkm_test_run("unzip -tq %s >/dev/null", path("c.asice")), 0);
 
-    ck_assert_int_eq(run("unzip -p %s bekymringsmelding.json > %s",
+    ck_assert_int_eq(bkm_test_run("unzip -p %s bekymringsmelding.json > %s",
                          path("c.asice"), path("j.out")), 0);
-    same_as("j.out", json, JSON_LEN);
-    ck_assert_int_eq(run("unzip -p %s bekymringsmelding.pdf > %s",
+    bkm_test_same_as(dir, "j.out", json, JSON_LEN);
+    ck_assert_int_eq(bkm_test_run("unzip -p %s bekymringsmelding.pdf > %s",
                          path("c.asice"), path("p.out")), 0);
-    same_as("p.out", pdf, PDF_LEN);
-    ck_assert_int_eq(run("unzip -p %s mimetype > %s", path("c.asice"),
+    bkm_test_same_as(dir, "p.out", pdf, PDF_LEN);
+    ck_assert_int_eq(bkm_test_run("unzip -p %s mimetype > %s", path("c.asice"),
                          path("m.out")), 0);
-    same_as("m.out", BKM_ASICE_MIMETYPE, 31);
+    bkm_test_same_as(dir, "m.out", BKM_ASICE_MIMETYPE, 31);
 }
 END_TEST
 
@@ -248,10 +194,10 @@ START_TEST(manifest)
     char *bad;
 
     build("c.asice", &zip, &len);
-    ck_assert_int_eq(run("unzip -p %s META-INF/asicmanifest.xml > %s",
+    ck_assert_int_eq(bkm_test_run("unzip -p %s META-INF/asicmanifest.xml > %s",
                          path("c.asice"), path("m.xml")), 0);
-    ck_assert_int_eq(run("xmllint --noout --nonet %s", path("m.xml")), 0);
-    xml = slurp("m.xml", NULL);
+    ck_assert_int_eq(bkm_test_run("xmllint --noout --nonet %s", path("m.xml")), 0);
+    xml = bkm_test_slurp(dir, "m.xml", NULL);
     ck_assert_msg(strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
                           38) == 0, "%s", xml);
 
@@ -278,8 +224,8 @@ START_TEST(manifest)
                      "http://www.w3.org/2001/04/xmlenc#sha256");
 
     /* The digests are those of the bytes in the zip, by openssl dgst. */
-    put("j.in", json, JSON_LEN);
-    put("p.in", pdf, PDF_LEN);
+    bkm_test_put(dir, "j.in", json, JSON_LEN);
+    bkm_test_put(dir, "p.in", pdf, PDF_LEN);
     ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.json")
                            "/*[local-name()='DigestValue'])"),
                      output(apr_psprintf(bkm_test_pool,
@@ -292,20 +238,20 @@ START_TEST(manifest)
                                          "| base64", path("p.in"))));
 
     /* The signature covers exactly the stored manifest. */
-    ck_assert_int_eq(run("unzip -p %s META-INF/signature.p7s > %s",
+    ck_assert_int_eq(bkm_test_run("unzip -p %s META-INF/signature.p7s > %s",
                          path("c.asice"), path("s.p7s")), 0);
-    ck_assert_int_eq(run("openssl cms -verify -binary -inform DER -in %s "
+    ck_assert_int_eq(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
                          "-content %s -CAfile %s -purpose any -out /dev/null "
                          "2>/dev/null", path("s.p7s"), path("m.xml"),
                          path("portal.pem")), 0);
-    ck_assert_int_ne(run("openssl cms -verify -binary -inform DER -in %s "
+    ck_assert_int_ne(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
                          "-content %s -CAfile %s -purpose any -out /dev/null "
                          "2>/dev/null", path("s.p7s"), path("m.xml"),
                          path("fag.pem")), 0);
     bad = apr_pstrdup(bkm_test_pool, xml);
     *strstr(bad, "bekymringsmelding.pdf") = 'B';
-    put("m-bad.xml", bad, strlen(bad));
-    ck_assert_int_ne(run("openssl cms -verify -binary -inform DER -in %s "
+    bkm_test_put(dir, "m-bad.xml", bad, strlen(bad));
+    ck_assert_int_ne(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
                          "-content %s -CAfile %s -purpose any -out /dev/null "
                          "2>/dev/null", path("s.p7s"), path("m-bad.xml"),
                          path("portal.pem")), 0);
@@ -316,7 +262,7 @@ START_TEST(encrypted_round_trip)
 {
     const unsigned char *zip, *der;
     apr_size_t len, der_len;
-    const char *err, *cert = slurp("fag.pem", NULL);
+    const char *err, *cert = bkm_test_slurp(dir, "fag.pem", NULL);
     int gcm;
 
     build("c.asice", &zip, &len);
@@ -326,19 +272,19 @@ START_TEST(encrypted_round_trip)
         ck_assert_msg(err == NULL, "%s", err);
         ck_assert_ptr_null(bkm_cms_check_recipient(bkm_test_pool, der,
                                                    der_len, cert));
-        put("c.cms", der, der_len);
-        ck_assert_int_eq(run("openssl cms -decrypt -binary -inform DER "
+        bkm_test_put(dir, "c.cms", der, der_len);
+        ck_assert_int_eq(bkm_test_run("openssl cms -decrypt -binary -inform DER "
                              "-in %s -inkey %s -recip %s -out %s",
                              path("c.cms"), path("fag.key"), path("fag.pem"),
                              path("d.asice")), 0);
-        same_as("d.asice", zip, len);
-        ck_assert_int_eq(run("rm -rf %s && mkdir %s && cd %s && unzip -q %s",
+        bkm_test_same_as(dir, "d.asice", zip, len);
+        ck_assert_int_eq(bkm_test_run("rm -rf %s && mkdir %s && cd %s && unzip -q %s",
                              path("x"), path("x"), path("x"),
                              path("d.asice")), 0);
-        same_as("x/bekymringsmelding.json", json, JSON_LEN);
-        same_as("x/bekymringsmelding.pdf", pdf, PDF_LEN);
-        same_as("x/mimetype", BKM_ASICE_MIMETYPE, 31);
-        ck_assert_int_eq(run("openssl cms -verify -binary -inform DER "
+        bkm_test_same_as(dir, "x/bekymringsmelding.json", json, JSON_LEN);
+        bkm_test_same_as(dir, "x/bekymringsmelding.pdf", pdf, PDF_LEN);
+        bkm_test_same_as(dir, "x/mimetype", BKM_ASICE_MIMETYPE, 31);
+        ck_assert_int_eq(bkm_test_run("openssl cms -verify -binary -inform DER "
                              "-in %s -content %s -CAfile %s -purpose any "
                              "-out /dev/null 2>/dev/null",
                              path("x/META-INF/signature.p7s"),
@@ -424,10 +370,10 @@ START_TEST(threads)
     }
     for (i = 0; i < THREADS; i++) {
         ck_assert_msg(jobs[i].err == NULL, "thread %d: %s", i, jobs[i].err);
-        put("t.asice", jobs[i].zip, jobs[i].len);
+        bkm_test_put(dir, "t.asice", jobs[i].zip, jobs[i].len);
         free((void *)jobs[i].zip);
-        ck_assert_int_eq(run("unzip -tq %s >/dev/null", path("t.asice")), 0);
-        ck_assert_int_eq(run("unzip -p %s META-INF/signature.p7s > %s && "
+        ck_assert_int_eq(bkm_test_run("unzip -tq %s >/dev/null", path("t.asice")), 0);
+        ck_assert_int_eq(bkm_test_run("unzip -p %s META-INF/signature.p7s > %s && "
                              "unzip -p %s META-INF/asicmanifest.xml > %s && "
                              "openssl cms -verify -binary -inform DER "
                              "-in %s -content %s -CAfile %s -purpose any "

@@ -24,65 +24,9 @@ Suite *bkm_suite_cms(void);
 static char dir[512];                   /* <test dir>/cms */
 static unsigned char payload[PAYLOAD_LEN];
 
-/* Run a shell command (formatted) and return its exit status. */
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    int rc;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    rc = system(cmd);
-    return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
 static const char *path(const char *name)
 {
     return apr_pstrcat(bkm_test_pool, dir, "/", name, NULL);
-}
-
-static void put(const char *name, const void *data, apr_size_t len)
-{
-    FILE *f = fopen(path(name), "wb");
-
-    ck_assert_msg(f != NULL, "cannot write %s", name);
-    ck_assert(fwrite(data, 1, len, f) == len);
-    ck_assert(fclose(f) == 0);
-}
-
-/* A whole file, NUL-terminated, from the test pool. */
-static char *slurp(const char *name, apr_size_t *len)
-{
-    FILE *f = fopen(path(name), "rb");
-    char *buf;
-    long n;
-
-    ck_assert_msg(f != NULL, "cannot read %s", name);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = apr_palloc(bkm_test_pool, (apr_size_t)n + 1);
-    ck_assert(fread(buf, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    if (len) {
-        *len = (apr_size_t)n;
-    }
-    return buf;
-}
-
-static void same_as(const char *name, const void *data, apr_size_t len)
-{
-    apr_size_t n;
-    const char *got = slurp(name, &n);
-
-    ck_assert_msg(n == len, "%s: %lu bytes, expected %lu", name,
-                  (unsigned long)n, (unsigned long)len);
-    ck_assert_msg(memcmp(got, data, len) == 0, "%s differs", name);
 }
 
 static void make_keys(void)
@@ -97,16 +41,16 @@ static void make_keys(void)
         return;
     }
     snprintf(dir, sizeof(dir), "%s/cms", bkm_test_dir());
-    ck_assert_int_eq(run("mkdir -p %s", dir), 0);
+    ck_assert_int_eq(bkm_test_run("mkdir -p %s", dir), 0);
     for (i = 0; names[i]; i++) {
-        ck_assert_int_eq(run("openssl req -x509 -newkey rsa:2048 -nodes "
+        ck_assert_int_eq(bkm_test_run("openssl req -x509 -newkey rsa:2048 -nodes "
                              "-days 30 -subj /CN=%s -keyout %s/%s.key "
                              "-out %s/%s.pem 2>/dev/null", names[i], dir,
                              names[i], dir, names[i]), 0);
     }
     /* A signer issued by a CA, its file carrying the CA certificate too,
      * and an EC certificate (not usable for RSAES-OAEP). */
-    ck_assert_int_eq(run("cd %s && openssl req -x509 -newkey rsa:2048 "
+    ck_assert_int_eq(bkm_test_run("cd %s && openssl req -x509 -newkey rsa:2048 "
                          "-nodes -days 30 -subj /CN=ca -keyout ca.key "
                          "-out ca.pem 2>/dev/null && openssl req -new "
                          "-newkey rsa:2048 -nodes -subj /CN=leaf "
@@ -137,7 +81,7 @@ static void setup(void)
 
 static const char *pem(const char *name)
 {
-    return slurp(name, NULL);
+    return bkm_test_slurp(dir, name, NULL);
 }
 
 static bkm_signer_t *portal(void)
@@ -163,22 +107,22 @@ static void encrypt_to(const char *cert, apr_size_t len, int gcm,
     ck_assert_msg(err == NULL, "%s", err);
     ck_assert(der != NULL && der_len > len);
     ck_assert_int_eq(der[0], 0x30);     /* a DER SEQUENCE */
-    put(out, der, der_len);
+    bkm_test_put(dir, out, der, der_len);
 }
 
 static int decrypt(const char *in, const char *key, const char *cert,
                    const char *out)
 {
-    return run("openssl cms -decrypt -binary -inform DER -in %s -inkey %s "
+    return bkm_test_run("openssl cms -decrypt -binary -inform DER -in %s -inkey %s "
                "%s%s -out %s 2>/dev/null", path(in), path(key),
                cert ? "-recip " : "", cert ? path(cert) : "", path(out));
 }
 
 static const char *print(const char *in)
 {
-    ck_assert_int_eq(run("openssl cms -cmsout -print -inform DER -in %s "
+    ck_assert_int_eq(bkm_test_run("openssl cms -cmsout -print -inform DER -in %s "
                          "> %s", path(in), path("print.txt")), 0);
-    return slurp("print.txt", NULL);
+    return bkm_test_slurp(dir, "print.txt", NULL);
 }
 
 /* The incumbent's key transport: RSAES-OAEP, hash SHA-256, MGF1 with
@@ -210,10 +154,10 @@ START_TEST(encrypt_cbc)
 
     encrypt_to("fag.pem", PAYLOAD_LEN, 0, "cbc.cms");
     ck_assert_int_eq(decrypt("cbc.cms", "fag.key", "fag.pem", "cbc.out"), 0);
-    same_as("cbc.out", payload, PAYLOAD_LEN);
+    bkm_test_same_as(dir, "cbc.out", payload, PAYLOAD_LEN);
     /* without -recip openssl tries the key on every recipient */
     ck_assert_int_eq(decrypt("cbc.cms", "fag.key", NULL, "cbc.out2"), 0);
-    same_as("cbc.out2", payload, PAYLOAD_LEN);
+    bkm_test_same_as(dir, "cbc.out2", payload, PAYLOAD_LEN);
 
     txt = print("cbc.cms");
     ck_assert_ptr_nonnull(strstr(txt, "contentType: pkcs7-envelopedData "
@@ -239,7 +183,7 @@ START_TEST(encrypt_gcm)
 
     encrypt_to("fag.pem", PAYLOAD_LEN, 1, "gcm.cms");
     ck_assert_int_eq(decrypt("gcm.cms", "fag.key", "fag.pem", "gcm.out"), 0);
-    same_as("gcm.out", payload, PAYLOAD_LEN);
+    bkm_test_same_as(dir, "gcm.out", payload, PAYLOAD_LEN);
 
     txt = print("gcm.cms");
     ck_assert_ptr_nonnull(strstr(txt, "contentType: "
@@ -253,9 +197,9 @@ START_TEST(encrypt_gcm)
                      0);
     /* GCM authenticates: one flipped ciphertext bit is refused (the
      * content sits well before the 16-byte tag at the end). */
-    der = (unsigned char *)slurp("gcm.cms", &len);
+    der = (unsigned char *)bkm_test_slurp(dir, "gcm.cms", &len);
     der[len - 1000] ^= 0x01;
-    put("gcm-bad.cms", der, len);
+    bkm_test_put(dir, "gcm-bad.cms", der, len);
     ck_assert_int_ne(decrypt("gcm-bad.cms", "fag.key", "fag.pem", "w.out"),
                      0);
 }
@@ -266,10 +210,10 @@ START_TEST(encrypt_small)
     /* An empty and a one-byte message round-trip too. */
     encrypt_to("fag.pem", 0, 0, "empty.cms");
     ck_assert_int_eq(decrypt("empty.cms", "fag.key", "fag.pem", "e.out"), 0);
-    same_as("e.out", payload, 0);
+    bkm_test_same_as(dir, "e.out", payload, 0);
     encrypt_to("fag.pem", 1, 1, "one.cms");
     ck_assert_int_eq(decrypt("one.cms", "fag.key", "fag.pem", "o.out"), 0);
-    same_as("o.out", payload, 1);
+    bkm_test_same_as(dir, "o.out", payload, 1);
 }
 END_TEST
 
@@ -304,21 +248,21 @@ START_TEST(sign_detached)
     err = bkm_cms_sign_detached(bkm_test_pool, s, payload, PAYLOAD_LEN, &der,
                                 &len);
     ck_assert_msg(err == NULL, "%s", err);
-    put("sig.p7s", der, len);
-    put("data", payload, PAYLOAD_LEN);
-    ck_assert_int_eq(run("openssl cms -verify -binary -inform DER -in %s "
+    bkm_test_put(dir, "sig.p7s", der, len);
+    bkm_test_put(dir, "data", payload, PAYLOAD_LEN);
+    ck_assert_int_eq(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
                          "-content %s -CAfile %s -purpose any -out /dev/null "
                          "2>/dev/null", path("sig.p7s"), path("data"),
                          path("portal.pem")), 0);
     /* one changed byte, and a different trust anchor, both fail */
     payload[PAYLOAD_LEN / 2] ^= 0x20;
-    put("data2", payload, PAYLOAD_LEN);
+    bkm_test_put(dir, "data2", payload, PAYLOAD_LEN);
     payload[PAYLOAD_LEN / 2] ^= 0x20;
-    ck_assert_int_ne(run("openssl cms -verify -binary -inform DER -in %s "
+    ck_assert_int_ne(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
                          "-content %s -CAfile %s -purpose any -out /dev/null "
                          "2>/dev/null", path("sig.p7s"), path("data2"),
                          path("portal.pem")), 0);
-    ck_assert_int_ne(run("openssl cms -verify -binary -inform DER -in %s "
+    ck_assert_int_ne(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
                          "-content %s -CAfile %s -purpose any -out /dev/null "
                          "2>/dev/null", path("sig.p7s"), path("data"),
                          path("other.pem")), 0);
@@ -352,9 +296,9 @@ START_TEST(sign_with_chain)
     ck_assert_msg(err == NULL, "%s", err);
     err = bkm_cms_sign_detached(bkm_test_pool, s, "abc", 3, &der, &len);
     ck_assert_msg(err == NULL, "%s", err);
-    put("leaf.p7s", der, len);
-    put("abc", "abc", 3);
-    ck_assert_int_eq(run("openssl cms -verify -binary -inform DER -in %s "
+    bkm_test_put(dir, "leaf.p7s", der, len);
+    bkm_test_put(dir, "abc", "abc", 3);
+    ck_assert_int_eq(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
                          "-content %s -CAfile %s -purpose any -out /dev/null "
                          "2>/dev/null", path("leaf.p7s"), path("abc"),
                          path("ca.pem")), 0);
@@ -397,7 +341,7 @@ END_TEST
 static const char *check(const char *file, const char *cert)
 {
     apr_size_t len;
-    const char *der = slurp(file, &len);
+    const char *der = bkm_test_slurp(dir, file, &len);
 
     return bkm_cms_check_recipient(bkm_test_pool, der, len, pem(cert));
 }
@@ -422,8 +366,8 @@ START_TEST(check_recipient)
 
     /* Ciphertexts from the CLI: the recipient named by
      * subjectKeyIdentifier, two recipients, PKCS#1 v1.5 key transport. */
-    put("r.in", payload, 1000);
-    ck_assert_int_eq(run("cd %s && openssl cms -encrypt -binary -aes-256-cbc "
+    bkm_test_put(dir, "r.in", payload, 1000);
+    ck_assert_int_eq(bkm_test_run("cd %s && openssl cms -encrypt -binary -aes-256-cbc "
                          "-in r.in -outform DER -out r-keyid.cms -keyid "
                          "-recip fag.pem -keyopt rsa_padding_mode:oaep && "
                          "openssl cms -encrypt -binary -aes-256-gcm "
@@ -432,7 +376,7 @@ START_TEST(check_recipient)
                          "openssl cms -encrypt -binary -in r.in "
                          "-outform DER -out r-v15.cms fag.pem", dir), 0);
     print("r-keyid.cms");
-    ck_assert_ptr_nonnull(strstr(slurp("print.txt", NULL),
+    ck_assert_ptr_nonnull(strstr(bkm_test_slurp(dir, "print.txt", NULL),
                                  "d.subjectKeyIdentifier"));
     ck_assert_ptr_null(check("r-keyid.cms", "fag.pem"));
     ck_assert_str_eq(check("r-keyid.cms", "other.pem"), NOT_FOR_US);
@@ -448,12 +392,12 @@ START_TEST(check_recipient)
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, sig, siglen,
                                              pem("fag.pem")),
                      "not EnvelopedData");
-    ck_assert_int_eq(run("cd %s && openssl cms -data_create -binary "
+    ck_assert_int_eq(bkm_test_run("cd %s && openssl cms -data_create -binary "
                          "-in r.in -outform DER -out r-data.cms", dir), 0);
     ck_assert_str_eq(check("r-data.cms", "fag.pem"), "not EnvelopedData");
 
     /* Broken input. */
-    der = slurp("r-cbc.cms", &len);
+    der = bkm_test_slurp(dir, "r-cbc.cms", &len);
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, der, len - 1,
                                              pem("fag.pem")), "not DER CMS");
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, der, len / 2,
@@ -474,7 +418,7 @@ START_TEST(check_recipient)
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, "%PDF-1.7", 8,
                                              pem("fag.pem")), "not DER CMS");
     /* PEM-armoured CMS is not DER */
-    ck_assert_int_eq(run("cd %s && openssl cms -cmsout -inform DER "
+    ck_assert_int_eq(bkm_test_run("cd %s && openssl cms -cmsout -inform DER "
                          "-in r-cbc.cms -outform PEM -out r-cbc.pem", dir), 0);
     ck_assert_str_eq(check("r-cbc.pem", "fag.pem"), "not DER CMS");
 

@@ -20,4 +20,15 @@ void bkm_test_pool_teardown(void);
 /** A fresh temporary directory for this test run (made once). */
 const char *bkm_test_dir(void);
 
+/* files.c: for tests that check output with command-line tools */
+/** system() of a formatted command; its exit status. */
+int bkm_test_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bkm_test_put(const char *dir, const char *name, const void *data,
+                  apr_size_t len);
+/** A whole file, NUL-terminated, from bkm_test_pool. */
+char *bkm_test_slurp(const char *dir, const char *name, apr_size_t *len);
+/** Assert that a file holds exactly these bytes. */
+void bkm_test_same_as(const char *dir, const char *name, const void *data,
+                      apr_size_t len);
+
 #endif
