@@ -17,7 +17,7 @@ use File::Temp qw(tempdir);
 use Digest::SHA ();
 use utf8;
 
-plan tests => 70;
+plan tests => 75;
 
 my $api = base_url() . '/bekymringsmelding/api/v2/mottak/skjema';
 my $pki = root() . '/t/dev/pki';
@@ -41,6 +41,7 @@ sub privat {
 }
 
 sub count { (db_rows("SELECT COUNT(*) FROM $_[0]"))[0][0] }
+sub spit_file { open my $f, '>:raw', $_[0] or die; print $f $_[1]; close $f }
 
 sub hex_sql {
     my ($id, $who) = @_;
@@ -237,6 +238,21 @@ SKIP: {
                                   $off);
     is scalar(@errors), 0, "the emitted public report validates against the "
         . "incumbent's offentlig v2 schema" or diag "@errors";
+}
+
+# District 16 seals with AES-256-GCM (registry "kryptering").
+$res = post_json('/privat', privat(bydelsnummer => '16'));
+is $res->code, 201, 'to a district that seals with AES-256-GCM: 201';
+my $gcm_id = (json_of($res) // {})->{uuid} // '';
+for my $who (['fagsystem', '0301-16-fagsystem'], ['print', 'print']) {
+    my ($gder) = chiffer($gcm_id, $who->[0]);
+    spit_file("$dir/gcm.der", $gder // '');
+    like scalar `openssl cms -cmsout -print -inform DER -in $dir/gcm.der 2>&1`,
+        qr/id-smime-ct-authEnvelopedData/,
+        "its $who->[0] copy is AuthEnvelopedData";
+    ok defined openssl_decrypt($gder, "$pki/$who->[1].key",
+                               "$pki/$who->[1].pem"),
+        'and openssl cms opens it';
 }
 
 $res = post_json('/privat', privat(bydelsnummer => undef));
