@@ -32,7 +32,7 @@ static const struct {
 };
 static const bkm_jsonschema_t *bkm_schemas[4];
 
-const bkm_jsonschema_t *bkm_report_schema(const char *meldingstype)
+static const bkm_jsonschema_t *bkm_report_schema(const char *meldingstype)
 {
     int i;
 
