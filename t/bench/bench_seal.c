@@ -179,6 +179,31 @@ int main(int argc, char **argv)
            "%.2f ms, p90 %.2f ms over %d runs (target: median <= 5 ms)\n",
            strlen(text), t[1 + n / 2] / 1000.0, t[1 + n * 9 / 10] / 1000.0,
            n);
+    /* A hostile report: one 100,000-letter word without a break.  Pango
+     * is quadratic in such words (30 s for 200,000 letters before bkm_pdf
+     * inserted break opportunities). */
+    {
+        const unsigned char *pdf;
+        apr_size_t pdf_len;
+        char *word = apr_palloc(root, 100001);
+        json_t *hostile = json_deep_copy(report);
+        apr_time_t start;
+
+        memset(word, 'x', 100000);
+        word[100000] = '\0';
+        json_object_set_new(json_object_get(hostile, "melding"), "melding",
+                            json_string(word));
+        apr_pool_create(&p, root);
+        start = apr_time_now();
+        err = bkm_pdf_render(p, hostile,
+                             "no.ks.fiks.bekymringsmelding.offentlig.v2",
+                             "7K4Q-9XHT", &pdf, &pdf_len);
+        printf("a 100,000-letter word without a break: %.0f ms%s "
+               "(a limit on hostile input: well under a second)\n",
+               (apr_time_now() - start) / 1000.0, err ? " (failed)" : "");
+        apr_pool_destroy(p);
+        json_decref(hostile);
+    }
     json_decref(report);
     apr_terminate();
     return 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 
 int bkm_test_run(const char *fmt, ...)
 {
@@ -62,4 +63,19 @@ void bkm_test_same_as(const char *dir, const char *name, const void *data,
     ck_assert_msg(n == len, "%s: %lu bytes, expected %lu", name,
                   (unsigned long)n, (unsigned long)len);
     ck_assert_msg(memcmp(got, data, len) == 0, "%s differs", name);
+}
+
+apr_time_t bkm_test_utc(int y, int mo, int d, int h, int mi)
+{
+    apr_time_exp_t x;
+    apr_time_t t;
+
+    memset(&x, 0, sizeof(x));
+    x.tm_year = y - 1900;
+    x.tm_mon = mo - 1;
+    x.tm_mday = d;
+    x.tm_hour = h;
+    x.tm_min = mi;
+    ck_assert_int_eq(apr_time_exp_gmt_get(&t, &x), APR_SUCCESS);
+    return t;
 }

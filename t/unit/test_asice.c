@@ -385,44 +385,6 @@ START_TEST(threads)
 }
 END_TEST
 
-static int cmp_time(const void *a, const void *b)
-{
-    apr_interval_time_t x = *(const apr_interval_time_t *)a;
-    apr_interval_time_t y = *(const apr_interval_time_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* BKM_UNIT_BENCH=1 make unit: the median of 200 builds (3 KB + 60 KB). */
-START_TEST(bench_build)
-{
-    enum { RUNS = 200 };
-    apr_interval_time_t t[RUNS];
-    int i;
-
-    if (!getenv("BKM_UNIT_BENCH")) {
-        return;
-    }
-    for (i = 0; i < RUNS; i++) {
-        const unsigned char *zip;
-        apr_size_t len;
-        apr_pool_t *p;
-        apr_time_t t0;
-
-        apr_pool_create(&p, bkm_test_pool);
-        t0 = apr_time_now();
-        ck_assert_ptr_null(bkm_asice_build(p, signer, json, JSON_LEN, pdf,
-                                           PDF_LEN, &zip, &len));
-        t[i] = apr_time_now() - t0;
-        apr_pool_destroy(p);
-    }
-    qsort(t, RUNS, sizeof(t[0]), cmp_time);
-    printf("bench: bkm_asice_build 3 KB JSON + 60 KB PDF: median %lld us, "
-           "p90 %lld us (%d runs)\n", (long long)t[RUNS / 2],
-           (long long)t[RUNS * 9 / 10], RUNS);
-}
-END_TEST
-
 Suite *bkm_suite_asice(void)
 {
     Suite *s = suite_create("asice");
@@ -435,7 +397,6 @@ Suite *bkm_suite_asice(void)
     tcase_add_test(tc, encrypted_round_trip);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, threads);
-    tcase_add_test(tc, bench_build);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -50,21 +50,6 @@ START_TEST(holidays)
 }
 END_TEST
 
-static apr_time_t utc(int y, int mo, int d, int h, int mi)
-{
-    apr_time_exp_t x;
-    apr_time_t t;
-
-    memset(&x, 0, sizeof(x));
-    x.tm_year = y - 1900;
-    x.tm_mon = mo - 1;
-    x.tm_mday = d;
-    x.tm_hour = h;
-    x.tm_min = mi;
-    ck_assert_int_eq(apr_time_exp_gmt_get(&t, &x), APR_SUCCESS);
-    return t;
-}
-
 static const struct {
     const char *what;
     int start[5];           /* UTC */
@@ -103,7 +88,7 @@ START_TEST(deadline)
 
     cal.from_min = deadlines[_i].from_min;
     cal.to_min = deadlines[_i].to_min;
-    due = bkm_business_deadline(utc(deadlines[_i].start[0],
+    due = bkm_business_deadline(bkm_test_utc(deadlines[_i].start[0],
                                     deadlines[_i].start[1],
                                     deadlines[_i].start[2],
                                     deadlines[_i].start[3],

@@ -429,47 +429,6 @@ START_TEST(check_recipient)
 }
 END_TEST
 
-static int cmp_time(const void *a, const void *b)
-{
-    apr_interval_time_t x = *(const apr_interval_time_t *)a;
-    apr_interval_time_t y = *(const apr_interval_time_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* BKM_UNIT_BENCH=1 make unit: the median of 200 encryptions of 100 KB. */
-START_TEST(bench_encrypt)
-{
-    enum { RUNS = 200 };
-    apr_interval_time_t t[RUNS];
-    const char *cert = pem("fag.pem");
-    int i, gcm;
-
-    if (!getenv("BKM_UNIT_BENCH")) {
-        return;
-    }
-    for (gcm = 0; gcm <= 1; gcm++) {
-        for (i = 0; i < RUNS; i++) {
-            const unsigned char *der;
-            apr_size_t len;
-            apr_pool_t *p;
-            apr_time_t t0;
-
-            apr_pool_create(&p, bkm_test_pool);
-            t0 = apr_time_now();
-            ck_assert_ptr_null(bkm_cms_encrypt(p, cert, payload, PAYLOAD_LEN,
-                                               gcm, &der, &len));
-            t[i] = apr_time_now() - t0;
-            apr_pool_destroy(p);
-        }
-        qsort(t, RUNS, sizeof(t[0]), cmp_time);
-        printf("bench: bkm_cms_encrypt %s 100 KB: median %lld us, "
-               "p90 %lld us (%d runs)\n", gcm ? "GCM" : "CBC",
-               (long long)t[RUNS / 2], (long long)t[RUNS * 9 / 10], RUNS);
-    }
-}
-END_TEST
-
 Suite *bkm_suite_cms(void)
 {
     Suite *s = suite_create("cms");
@@ -486,7 +445,6 @@ Suite *bkm_suite_cms(void)
     tcase_add_test(tc, sign_with_chain);
     tcase_add_test(tc, signer_errors);
     tcase_add_test(tc, check_recipient);
-    tcase_add_test(tc, bench_encrypt);
     suite_add_tcase(s, tc);
     return s;
 }

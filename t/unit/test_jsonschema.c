@@ -837,24 +837,6 @@ START_TEST(many_errors)
 }
 END_TEST
 
-/* Compile once, validate many: print what one report costs. */
-START_TEST(speed)
-{
-    bkm_jsonschema_set_t *set = load_dir(OUR_SCHEMAS);
-    const bkm_jsonschema_t *s = compiled(set, "offentlig.v2.json");
-    json_t *doc = parse(offentlig_json);
-    apr_time_t t0 = apr_time_now();
-    int i, n = 20000;
-
-    for (i = 0; i < n; i++) {
-        ck_assert(bkm_jsonschema_validate(s, doc, bkm_test_pool, NULL));
-    }
-    printf("jsonschema: %.1f us to validate an offentlig.v2 report\n",
-           (double)(apr_time_now() - t0) / n);
-    json_decref(doc);
-}
-END_TEST
-
 /* ---- 4. what compile and add refuse ---- */
 
 static const struct {
@@ -1219,7 +1201,6 @@ Suite *bkm_suite_jsonschema(void)
                         sizeof(patterns) / sizeof(patterns[0]));
     tcase_add_test(tc, recursion);
     tcase_add_test(tc, combinations);
-    tcase_add_test(tc, speed);
     suite_add_tcase(s, tc);
     return s;
 }

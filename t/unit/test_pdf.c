@@ -445,7 +445,6 @@ START_TEST(long_word)
     json_t *j = doc(privat_json);
     char *word = apr_palloc(bkm_test_pool, 120000);
     const char *pdf, *body;
-    apr_time_t t0, t;
     size_t n = 0;
     int i = 0;
 
@@ -453,10 +452,9 @@ START_TEST(long_word)
         n += strlen(strcpy(word + n, part[i++ % 4]));
     }
     json_object_set_new(j, "melding", json_string(word));
-    t0 = apr_time_now();
+    /* How long it takes is make bench's business (bench_seal), not a
+     * test's: here, that it renders at all and loses nothing. */
     pdf = render(j, T_PRIVAT_V2, "longword");
-    t = apr_time_now() - t0;
-    ck_assert_msg(t < apr_time_from_sec(3), "%d ms", (int)(t / 1000));
     ck_assert_int_gt(pages_of(pdf), 10);
     body = body_of(pdf);
     HAS(strip(body), word);

@@ -8,23 +8,6 @@
 #include <apr_hash.h>
 #include <apr_lib.h>
 
-/* Seconds since the epoch for a UTC date and time. */
-static apr_time_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-    apr_time_exp_t x;
-    apr_time_t t;
-
-    memset(&x, 0, sizeof(x));
-    x.tm_year = y - 1900;
-    x.tm_mon = mo - 1;
-    x.tm_mday = d;
-    x.tm_hour = h;
-    x.tm_min = mi;
-    x.tm_sec = s;
-    ck_assert_int_eq(apr_time_exp_gmt_get(&t, &x), APR_SUCCESS);
-    return t;
-}
-
 static const struct {
     int y, mo, d, h, mi;        /* UTC */
     const char *oslo;
@@ -45,8 +28,9 @@ START_TEST(oslo_format)
 {
     char buf[20];
 
-    bkm_time_oslo_format(buf, utc(cases[_i].y, cases[_i].mo, cases[_i].d,
-                                  cases[_i].h, cases[_i].mi, 0));
+    bkm_time_oslo_format(buf, bkm_test_utc(cases[_i].y, cases[_i].mo,
+                                           cases[_i].d, cases[_i].h,
+                                           cases[_i].mi));
     ck_assert_str_eq(buf, cases[_i].oslo);
 }
 END_TEST

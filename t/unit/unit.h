@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <apr_pools.h>
+#include <apr_time.h>
 
 Suite *bkm_suite_duration(void);
 Suite *bkm_suite_registry(void);
@@ -28,6 +29,8 @@ void bkm_test_put(const char *dir, const char *name, const void *data,
                   apr_size_t len);
 /** A whole file, NUL-terminated, from bkm_test_pool. */
 char *bkm_test_slurp(const char *dir, const char *name, apr_size_t *len);
+/** A UTC date and time as apr_time_t. */
+apr_time_t bkm_test_utc(int y, int mo, int d, int h, int mi);
 /** Assert that a file holds exactly these bytes. */
 void bkm_test_same_as(const char *dir, const char *name, const void *data,
                       apr_size_t len);
