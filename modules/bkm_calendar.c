@@ -2,7 +2,6 @@
 #include "bkm_calendar.h"
 #include "bkm_time.h"
 
-#include <string.h>
 
 void bkm_easter(int y, int *month, int *day)
 {
@@ -17,34 +16,19 @@ void bkm_easter(int y, int *month, int *day)
     *day = (h + l - 7 * m + 114) % 31 + 1;
 }
 
-/* Day number of a date, for day arithmetic (days since 1970-01-01). */
-static long days_of(int y, int m, int d)
-{
-    apr_time_exp_t x;
-    apr_time_t t;
-
-    memset(&x, 0, sizeof(x));
-    x.tm_year = y - 1900;
-    x.tm_mon = m - 1;
-    x.tm_mday = d;
-    x.tm_hour = 12;
-    apr_time_exp_gmt_get(&t, &x);
-    return (long)(apr_time_sec(t) / 86400);
-}
-
 int bkm_is_holiday(int y, int m, int d)
 {
     static const int easter_offsets[] = { -3, -2, 1, 39, 50 };
     int em, ed, i;
-    long day, easter;
+    long long day, easter;
 
     if ((m == 1 && d == 1) || (m == 5 && (d == 1 || d == 17))
         || (m == 12 && (d == 25 || d == 26))) {
         return 1;
     }
     bkm_easter(y, &em, &ed);
-    easter = days_of(y, em, ed);
-    day = days_of(y, m, d);
+    easter = bkm_days_from_civil(y, (unsigned)em, (unsigned)ed);
+    day = bkm_days_from_civil(y, (unsigned)m, (unsigned)d);
     for (i = 0; i < (int)(sizeof(easter_offsets) / sizeof(int)); i++) {
         if (day == easter + easter_offsets[i]) {
             return 1;
@@ -55,7 +39,7 @@ int bkm_is_holiday(int y, int m, int d)
 
 int bkm_is_working_day(int y, int m, int d)
 {
-    long wday = (days_of(y, m, d) + 4) % 7;     /* 0 = Sunday */
+    int wday = bkm_weekday(bkm_days_from_civil(y, (unsigned)m, (unsigned)d));
 
     return wday != 0 && wday != 6 && !bkm_is_holiday(y, m, d);
 }

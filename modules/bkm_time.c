@@ -3,9 +3,8 @@
 
 #include <apr_strings.h>
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's
- * days_from_civil). */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
+/* Howard Hinnant's days_from_civil (proleptic Gregorian). */
+long long bkm_days_from_civil(long long y, unsigned m, unsigned d)
 {
     long long era;
     unsigned yoe, doy, doe;
@@ -18,16 +17,19 @@ static long long days_from_civil(long long y, unsigned m, unsigned d)
     return era * 146097 + (long long)doe - 719468;
 }
 
+int bkm_weekday(long long days)
+{
+    int w = (int)((days + 4) % 7);                  /* 1970-01-01: Thursday */
+
+    return w < 0 ? w + 7 : w;
+}
+
 /* 01:00 UTC on the last Sunday of month m (March or October) of year y. */
 static apr_time_t last_sunday_0100_utc(long long y, unsigned m)
 {
-    long long days = days_from_civil(y, m, 31);     /* both have 31 days */
-    long long wday = (days + 4) % 7;                /* 1970-01-01: Thursday */
+    long long days = bkm_days_from_civil(y, m, 31); /* both have 31 days */
 
-    if (wday < 0) {
-        wday += 7;
-    }
-    days -= wday;                                   /* back to Sunday */
+    days -= bkm_weekday(days);                      /* back to Sunday */
     return apr_time_from_sec(days * 86400 + 3600);
 }
 

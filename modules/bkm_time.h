@@ -14,6 +14,13 @@
 
 #include <apr_time.h>
 
+/** Days from 1970-01-01 to a Gregorian date (month 1-12), negative
+ *  before it. */
+long long bkm_days_from_civil(long long y, unsigned m, unsigned d);
+
+/** The day of the week of a day number: 0 Sunday to 6 Saturday. */
+int bkm_weekday(long long days);
+
 /** The offset of Oslo time from UTC at @p t: 1 or 2 hours. */
 apr_interval_time_t bkm_time_oslo_offset(apr_time_t t);
 
