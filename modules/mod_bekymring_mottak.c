@@ -76,23 +76,26 @@ static const bkm_cert_t *container_cert(const bkm_bydel_t *b)
                                            : b->cert_manuell;
 }
 
-static json_t *cert_json(const bkm_cert_t *c)
+/* RFC 3339 in UTC, as the incumbent's validFrom/validTo. */
+static const char *utc_time(apr_pool_t *p, apr_time_t t)
 {
-    char from[APR_RFC822_DATE_LEN], to[APR_RFC822_DATE_LEN];
-    apr_time_t now = apr_time_now();
     apr_time_exp_t x;
 
-    apr_time_exp_gmt(&x, c->not_before);
-    apr_snprintf(from, sizeof(from), "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                 x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
-                 x.tm_min, x.tm_sec);
-    apr_time_exp_gmt(&x, c->not_after);
-    apr_snprintf(to, sizeof(to), "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                 x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
-                 x.tm_min, x.tm_sec);
+    apr_time_exp_gmt(&x, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                        x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
+                        x.tm_min, x.tm_sec);
+}
+
+static json_t *cert_json(apr_pool_t *p, const bkm_cert_t *c)
+{
+    apr_time_t now = apr_time_now();
+
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "nokkel", c->pem,
-                     "validFrom", from, "validTo", to, "serial", c->serial,
-                     "subjectDN", c->subject, "issuerDN", c->issuer,
+                     "validFrom", utc_time(p, c->not_before),
+                     "validTo", utc_time(p, c->not_after),
+                     "serial", c->serial, "subjectDN", c->subject,
+                     "issuerDN", c->issuer,
                      "gyldig", now >= c->not_before && now < c->not_after);
 }
 
@@ -106,9 +109,9 @@ static int keys(request_rec *r, const char *knr, const char *bnr)
     }
     return bkm_reply_json(r, HTTP_OK,
                           json_pack("{s:o, s:o}", "fiksIOOffentligNokkel",
-                                    cert_json(container_cert(b)),
+                                    cert_json(r->pool, container_cert(b)),
                                     "printOffentligNokkel",
-                                    cert_json(b->cert_print)));
+                                    cert_json(r->pool, b->cert_print)));
 }
 
 static int status(request_rec *r, const bkm_integrasjon_t *in,
