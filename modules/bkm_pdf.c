@@ -507,18 +507,31 @@ static void text_section(bkm_doc_t *d, const char *title, const json_t *v)
     }
 }
 
+/* Open a section for value @p v: nothing when it is absent; its heading
+ * otherwise.  Returns whether @p v has the shape (@p shape_ok) to be shown
+ * field by field; one of another shape is shown as it came rather than
+ * dropped, since the PDF is the record. */
+static int section(bkm_doc_t *d, const json_t *v, const char *title,
+                   int shape_ok)
+{
+    if (!v) {
+        return 0;
+    }
+    heading(d, title);
+    if (!shape_ok) {
+        row(d, title, fmt_value(d->p, v));
+        return 0;
+    }
+    return 1;
+}
+
 static void privat_melder(bkm_doc_t *d, const json_t *m)
 {
     static const char *const known[] = {
         "personnavn", "telefonnummer", "adresse", NULL
     };
 
-    if (!m) {
-        return;
-    }
-    heading(d, "Melder");
-    if (!json_is_object(m)) {
-        row(d, "Melder", fmt_value(d->p, m));
+    if (!section(d, m, "Melder", json_is_object(m))) {
         return;
     }
     row_json(d, "Navn", m, "personnavn");
@@ -537,12 +550,7 @@ static void offentlig_melder(bkm_doc_t *d, const json_t *m)
     };
     const json_t *v = json_object_get(m, "virksomhet");
 
-    if (!m) {
-        return;
-    }
-    heading(d, "Melder");
-    if (!json_is_object(m)) {
-        row(d, "Melder", fmt_value(d->p, m));
+    if (!section(d, m, "Melder", json_is_object(m))) {
         return;
     }
     row_json(d, "Navn", m, "personnavn");
@@ -561,9 +569,8 @@ static void offentlig_melder(bkm_doc_t *d, const json_t *m)
     unknown_rows(d, m, "", known);
 }
 
-/* A section of people (children, guardians): a heading, then each entry
- * with "N av M" when there are several.  Shapes the schema does not allow
- * are shown as they came rather than dropped: the PDF is the record. */
+/* A section of people (children, guardians): each entry with "N av M"
+ * when there are several. */
 typedef void (*bkm_entry_fn)(bkm_doc_t *d, const json_t *entry,
                              int offentlig);
 
@@ -573,12 +580,7 @@ static void entries(bkm_doc_t *d, const json_t *list, const char *title,
     size_t i, n = json_array_size(list);
     const json_t *e;
 
-    if (!list) {
-        return;
-    }
-    heading(d, title);
-    if (!json_is_array(list)) {
-        row(d, title, fmt_value(d->p, list));
+    if (!section(d, list, title, json_is_array(list))) {
         return;
     }
     for (i = 0; i < n; i++) {
