@@ -24,6 +24,20 @@ int bkm_test_run(const char *fmt, ...)
     return rc == -1 ? -1 : WEXITSTATUS(rc);
 }
 
+void bkm_test_make_certs(const char *dir, const char *const *names)
+{
+    int i;
+
+    ck_assert_int_eq(bkm_test_run("mkdir -p %s", dir), 0);
+    for (i = 0; names[i]; i++) {
+        ck_assert_int_eq(bkm_test_run("openssl req -x509 -newkey rsa:2048 "
+                                      "-nodes -days 30 -subj /CN=%s "
+                                      "-keyout %s/%s.key -out %s/%s.pem "
+                                      "2>/dev/null", names[i], dir, names[i],
+                                      dir, names[i]), 0);
+    }
+}
+
 void bkm_test_put(const char *dir, const char *name, const void *data,
                   apr_size_t len)
 {

@@ -55,7 +55,7 @@ static void make_fixtures(void)
 {
     static const char words[] = "Blåbærsyltetøy på Ærø, Čáhppes Đuottar "
                                 "Ŋálla Šiellá Ŧ Žž «sitat» – ";
-    const char *names[] = { "portal", "fag", NULL };
+    const char *const names[] = { "portal", "fag", NULL };
     const char *err;
     apr_size_t n, w = sizeof(words) - 1;
     int i;
@@ -64,13 +64,7 @@ static void make_fixtures(void)
         return;
     }
     snprintf(dir, sizeof(dir), "%s/asice", bkm_test_dir());
-    ck_assert_int_eq(bkm_test_run("mkdir -p %s", dir), 0);
-    for (i = 0; names[i]; i++) {
-        ck_assert_int_eq(bkm_test_run("openssl req -x509 -newkey rsa:2048 -nodes "
-                             "-days 30 -subj /CN=%s -keyout %s/%s.key "
-                             "-out %s/%s.pem 2>/dev/null", names[i], dir,
-                             names[i], dir, names[i]), 0);
-    }
+    bkm_test_make_certs(dir, names);
     /* 3 KB of JSON with Norwegian and Sami letters, and a 60 KB "PDF" of
      * incompressible bytes (real ones are mostly deflated streams). */
     n = (apr_size_t)snprintf(json, sizeof(json), "{\"melding\": \"");

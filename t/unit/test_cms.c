@@ -34,20 +34,14 @@ static void make_keys(void)
     static const char head[] = "{\"melding\": \"Bl\xc3\xa5" "b\xc3\xa6r\"}"
                                "\r\n\n\r\0x";
     static int made;
-    const char *names[] = { "portal", "fag", "other", NULL };
+    const char *const names[] = { "portal", "fag", "other", NULL };
     int i;
 
     if (made) {
         return;
     }
     snprintf(dir, sizeof(dir), "%s/cms", bkm_test_dir());
-    ck_assert_int_eq(bkm_test_run("mkdir -p %s", dir), 0);
-    for (i = 0; names[i]; i++) {
-        ck_assert_int_eq(bkm_test_run("openssl req -x509 -newkey rsa:2048 -nodes "
-                             "-days 30 -subj /CN=%s -keyout %s/%s.key "
-                             "-out %s/%s.pem 2>/dev/null", names[i], dir,
-                             names[i], dir, names[i]), 0);
-    }
+    bkm_test_make_certs(dir, names);
     /* A signer issued by a CA, its file carrying the CA certificate too,
      * and an EC certificate (not usable for RSAES-OAEP). */
     ck_assert_int_eq(bkm_test_run("cd %s && openssl req -x509 -newkey rsa:2048 "

@@ -51,34 +51,19 @@ static const char *good_json =
 "     \"passordHash\": \"" HASH "\","
 "     \"kontoer\": [\"00000000-0000-4000-8000-000000000001\"] } ] }";
 
-static void sh(const char *cmd)
-{
-    ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
-}
-
 static void make_certs(void)
 {
+    static const char *const names[] = { "print", "fag", "man", NULL };
     static int made;
-    char cmd[1024];
-    const char *d = bkm_test_dir();
-    const char *names[] = { "print", "fag", "man", NULL };
-    int i;
+    const char *c = apr_pstrcat(bkm_test_pool, bkm_test_dir(), "/c", NULL);
 
     if (made) {
         return;
     }
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s/c", d);
-    sh(cmd);
-    for (i = 0; names[i]; i++) {
-        snprintf(cmd, sizeof(cmd),
-                 "openssl req -x509 -newkey rsa:2048 -nodes -days 30 "
-                 "-subj /CN=%s -keyout %s/c/%s.key -out %s/c/%s.pem "
-                 "2>/dev/null", names[i], d, names[i], d, names[i]);
-        sh(cmd);
-    }
-    snprintf(cmd, sizeof(cmd), "cat %s/c/fag.key %s/c/fag.pem > %s/c/both.pem"
-             " && echo not a certificate > %s/c/junk.pem", d, d, d, d);
-    sh(cmd);
+    bkm_test_make_certs(c, names);
+    ck_assert_int_eq(bkm_test_run("cat %s/fag.key %s/fag.pem > %s/both.pem "
+                                  "&& echo not a certificate > %s/junk.pem",
+                                  c, c, c, c), 0);
     made = 1;
 }
 

@@ -25,6 +25,9 @@ const char *bkm_test_dir(void);
 /* files.c: for tests that check output with command-line tools */
 /** system() of a formatted command; its exit status. */
 int bkm_test_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** In @p dir (made if need be), a self-signed RSA certificate NAME.pem
+ *  and its key NAME.key for each of the NULL-terminated @p names. */
+void bkm_test_make_certs(const char *dir, const char *const *names);
 void bkm_test_put(const char *dir, const char *name, const void *data,
                   apr_size_t len);
 /** A whole file, NUL-terminated, from bkm_test_pool. */
