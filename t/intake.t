@@ -11,7 +11,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(POST);
 use lib 't/lib';
 use BkmTest qw(root login_ua login base_url json_of db_rows db_files
-               openssl_decrypt error_log pg_ctl);
+               openssl_decrypt error_log pg_ctl spit);
 use JSON::PP;
 use File::Temp qw(tempdir);
 use Digest::SHA ();
@@ -41,7 +41,6 @@ sub privat {
 }
 
 sub count { (db_rows("SELECT COUNT(*) FROM $_[0]"))[0][0] }
-sub spit_file { open my $f, '>:raw', $_[0] or die; print $f $_[1]; close $f }
 
 sub hex_sql {
     my ($id, $who) = @_;
@@ -101,7 +100,7 @@ ok !defined openssl_decrypt($der, "$pki/0301-02-fagsystem.key",
                             "$pki/0301-02-fagsystem.pem"),
     'and not with another district\'s key';
 my $dir = tempdir(CLEANUP => 1);
-open my $zf, '>:raw', "$dir/c.zip" or die; print $zf $zip // ''; close $zf;
+spit("$dir/c.zip", $zip // '');
 is substr($zip // '', 30, 8), 'mimetype', 'ASiC-E: mimetype first';
 system("cd $dir && unzip -qo c.zip >/dev/null 2>&1");
 ok -s "$dir/bekymringsmelding.json", 'the container holds the JSON';
@@ -163,7 +162,7 @@ sub emitted_report {
     my $zip = openssl_decrypt($der, "$pki/$district-fagsystem.key",
                               "$pki/$district-fagsystem.pem") // '';
     my $d = tempdir(CLEANUP => 1);
-    open my $z, '>:raw', "$d/c.zip" or die; print $z $zip; close $z;
+    spit("$d/c.zip", $zip);
     my $text = `unzip -p $d/c.zip bekymringsmelding.json 2>/dev/null`;
     return eval { $json->decode($text) } // {};
 }
@@ -246,7 +245,7 @@ is $res->code, 201, 'to a district that seals with AES-256-GCM: 201';
 my $gcm_id = (json_of($res) // {})->{uuid} // '';
 for my $who (['fagsystem', '0301-16-fagsystem'], ['print', 'print']) {
     my ($gder) = chiffer($gcm_id, $who->[0]);
-    spit_file("$dir/gcm.der", $gder // '');
+    spit("$dir/gcm.der", $gder // '');
     like scalar `openssl cms -cmsout -print -inform DER -in $dir/gcm.der 2>&1`,
         qr/id-smime-ct-authEnvelopedData/,
         "its $who->[0] copy is AuthEnvelopedData";

@@ -8,7 +8,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use lib 't/lib';
-use BkmTest qw(root dev_token json_of db_rows);
+use BkmTest qw(root dev_token json_of db_rows spit slurp);
 use File::Temp qw(tempdir);
 use HTTP::Request::Common ();
 
@@ -21,8 +21,6 @@ my %fag = dev_token('fagsystem-0301-01');
 my $pki = root() . '/t/dev/pki';
 my $dir = tempdir(CLEANUP => 1);
 
-sub slurp { open my $f, '<:raw', $_[0] or die "$_[0]: $!"; local $/; <$f> }
-sub spit { open my $f, '>:raw', $_[0] or die; print $f $_[1]; close $f }
 
 # openssl cms -encrypt with the incumbent's profile, to a PEM certificate.
 sub seal {

@@ -12,7 +12,7 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
-use BkmTest qw(root login_ua login base_url dev_token json_of);
+use BkmTest qw(root login_ua login base_url dev_token json_of spit slurp);
 use JSON::PP;
 use File::Temp qw(tempdir);
 
@@ -25,7 +25,6 @@ my $engine = $ENV{TEST_PGSQL} ? 'PostgreSQL' : 'SQLite (WAL)';
 my $dir = tempdir(CLEANUP => 1);
 my $base = base_url();
 
-sub spit { open my $f, '>:raw', $_[0] or die; print $f $_[1]; close $f }
 sub lua_string { my $s = shift; $s =~ s/(["\\])/\\$1/g; $s =~ s/\r/\\r/g;
                  $s =~ s/\n/\\n/g; $s =~ s/([\x00-\x1f\x7f-\xff])/sprintf '\\%03d', ord $1/ge;
                  return qq{"$s"} }
@@ -108,8 +107,7 @@ for ([bekymringsmelding => 'printOffentligNokkel', "%PDF-1.4\n" . ('x' x 30000)]
            . "-outform DER -out $dir/$name.der -recip $dir/$name.pem "
            . '-keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 '
            . '-keyopt rsa_mgf1_md:sha256') == 0 or die 'openssl cms';
-    open my $fh, '<:raw', "$dir/$name.der" or die;
-    $part{$name} = do { local $/; <$fh> };
+    $part{$name} = slurp("$dir/$name.der");
 }
 my $b = 'bkmbench7d1f';
 my $multipart = join '', map {

@@ -14,9 +14,13 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(root dev_token base_url json_of login_ua login
                     error_log run_httpd_t pg_ctl db_rows db_files
-                    openssl_decrypt);
+                    openssl_decrypt spit slurp);
 
 sub root { $ENV{BKM_ROOT} // die "BKM_ROOT unset: run through t/TEST\n" }
+
+# A file's bytes, whole; and bytes written to a file.
+sub slurp { open my $f, '<:raw', $_[0] or die "$_[0]: $!"; local $/; <$f> }
+sub spit { open my $f, '>:raw', $_[0] or die "$_[0]: $!"; print $f $_[1]; close $f }
 
 sub base_url {
     my $cfg = Apache::Test::config();
@@ -136,7 +140,7 @@ sub openssl_decrypt {
     my $dir = root() . '/t/dev/work';
     mkdir $dir;
     my $in = "$dir/in.der";
-    open my $fh, '>:raw', $in or die; print $fh $der; close $fh;
+    spit($in, $der);
     my $out = `openssl cms -decrypt -binary -inform DER -in $in -inkey $key -recip $cert 2>/dev/null`;
     return $? == 0 ? $out : undef;
 }
