@@ -78,7 +78,7 @@ static int bkm_handler(request_rec *r)
 static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp)
 {
-    return bkm_store_pre_config(pconf);
+    return bkm_db_pre_config(pconf);
 }
 
 static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -88,8 +88,7 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    if (bkm_db_post_config(pconf, plog, ptemp, s) != OK
-        || bkm_store_post_config(pconf, s) != OK) {
+    if (bkm_db_post_config(pconf, plog, ptemp, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return bkm_intake_post_config(pconf, ptemp, s);
@@ -98,7 +97,7 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void bkm_child_init(apr_pool_t *p, server_rec *s)
 {
     bkm_intake_child_init();
-    bkm_store_child_init(p, s);
+    bkm_db_child_init(p, s);
 }
 
 static void bkm_register_hooks(apr_pool_t *p)

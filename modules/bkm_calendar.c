@@ -84,3 +84,15 @@ apr_time_t bkm_business_deadline(apr_time_t start,
     }
     return t;
 }
+
+apr_interval_time_t bkm_business_span(apr_interval_time_t deadline,
+                                      const bkm_calendar_t *cal)
+{
+    apr_interval_time_t day = apr_time_from_sec(86400);
+
+    if (deadline > 0 && deadline % day == 0) {
+        return deadline / day
+               * apr_time_from_sec((cal->to_min - cal->from_min) * 60);
+    }
+    return deadline;
+}

@@ -43,4 +43,14 @@ apr_time_t bkm_business_deadline(apr_time_t start,
                                  apr_interval_time_t business,
                                  const bkm_calendar_t *cal);
 
+/**
+ * The business time a configured deadline stands for.  A deadline in whole
+ * days ("2d", "48h") counts working days, each as long as the window (two
+ * working days of 08:00-16:00 are 16 hours); any other counts hours of the
+ * window ("40h").  So "2 business days" means the same to a district
+ * whether or not it counts office hours.
+ */
+apr_interval_time_t bkm_business_span(apr_interval_time_t deadline,
+                                      const bkm_calendar_t *cal);
+
 #endif

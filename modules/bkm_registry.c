@@ -356,13 +356,77 @@ static const char *add_konto(bkm_ctx_t *c, bkm_registry_t *reg,
     return NULL;
 }
 
+/* "HH:MM-HH:MM", from before to; minutes after midnight. */
+static int parse_window(const char *s, bkm_calendar_t *cal)
+{
+    int h1, m1, h2, m2, n = 0;
+
+    if (strlen(s) != 11
+        || sscanf(s, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &n) != 4
+        || n != 11 || !apr_isdigit(s[0]) || !apr_isdigit(s[6])
+        || h1 > 24 || h2 > 24 || m1 > 59 || m2 > 59) {
+        return 0;
+    }
+    cal->from_min = h1 * 60 + m1;
+    cal->to_min = h2 * 60 + m2;
+    return cal->from_min < cal->to_min && cal->to_min <= 1440;
+}
+
+/* Office hours and stored-receipts of a district. */
+static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
+{
+    const char *err, *vindu, *where = c->where;
+    json_t *certs, *v;
+    size_t i;
+
+    b->kontortid.from_min = 0;
+    b->kontortid.to_min = 1440;
+    if ((err = get_str(c, obj, "kontortid", 0, &vindu))) {
+        return err;
+    }
+    if (vindu && !parse_window(vindu, &b->kontortid)) {
+        return fail(c, "\"kontortid\" must be \"HH:MM-HH:MM\" with the "
+                    "start before the end, e.g. \"08:00-16:00\"");
+    }
+    if ((err = get_bool(c, obj, "krevLagringskvittering", 0,
+                        &b->krev_lagringskvittering))
+        || (err = get_array(c, obj, "kvitteringssertifikater", 0, &certs))) {
+        return err;
+    }
+    b->kvitteringssertifikater = apr_array_make(c->p, 1,
+                                                sizeof(const bkm_cert_t *));
+    json_array_foreach(certs, i, v) {
+        json_t *holder = json_pack("{s:O}", "sertifikat", v);
+        const bkm_cert_t *cert;
+
+        c->where = apr_psprintf(c->p, "%s kvitteringssertifikater[%d]",
+                                where, (int)i);
+        err = get_cert(c, holder, "sertifikat", &cert);
+        json_decref(holder);
+        if (err) {
+            return err;
+        }
+        if (!cert) {
+            return fail(c, "must be a file name");
+        }
+        APR_ARRAY_PUSH(b->kvitteringssertifikater, const bkm_cert_t *) = cert;
+    }
+    c->where = where;
+    if (b->krev_lagringskvittering && !b->kvitteringssertifikater->nelts) {
+        return fail(c, "\"krevLagringskvittering\" needs at least one "
+                    "certificate in \"kvitteringssertifikater\"");
+    }
+    return NULL;
+}
+
 static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
                                bkm_kommune_t *k, json_t *obj)
 {
     static const char *const keys[] = {
         "bydelsnummer", "bydelsnavn", "standardMottaker", "kanal",
         "stottetVersjon", "kontoId", "postadresse", "sertifikater",
-        "svarfrist", "kryptering", NULL
+        "svarfrist", "kryptering", "kontortid", "krevLagringskvittering",
+        "kvitteringssertifikater", NULL
     };
     static const char *const cert_keys[] = {
         "fagsystem", "manuell", "print", NULL
@@ -410,6 +474,9 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
     }
     if (frist && (err = bkm_duration_parse(&b->svarfrist, frist, 0))) {
         return fail(c, "\"svarfrist\": %s", err);
+    }
+    if ((err = parse_kvittering(c, obj, b))) {
+        return err;
     }
     if ((err = get_str(c, obj, "kryptering", 0, &krypt))) {
         return err;

@@ -17,6 +17,8 @@
 #include <apr_hash.h>
 #include <apr_time.h>
 
+#include "bkm_calendar.h"
+
 typedef enum {
     BKM_KANAL_FAGSYSTEM = 1,    /**< the case system fetches via the API */
     BKM_KANAL_MANUELL           /**< staff download and confirm by hand */
@@ -58,6 +60,13 @@ typedef struct {
     const bkm_cert_t *cert_manuell;     /**< NULL unless configured */
     const bkm_cert_t *cert_print;       /**< the district's or the national */
     apr_interval_time_t svarfrist;      /**< 0: the server-wide default */
+    bkm_calendar_t kontortid;           /**< which hours of a working day
+                                             count toward svarfrist; the
+                                             whole day unless "kontortid" */
+    int krev_lagringskvittering;        /**< 1: only a verified stored-
+                                             receipt counts as delivered */
+    apr_array_header_t *kvitteringssertifikater; /**< of const bkm_cert_t *:
+                                             keys of stored-receipts */
     int gcm;                /**< 1: seal with AES-256-GCM AuthEnvelopedData
                                  ("kryptering": "aes-256-gcm"); 0: the
                                  incumbent's AES-256-CBC EnvelopedData */

@@ -62,3 +62,13 @@ void bkm_time_oslo_format(char buf[20], apr_time_t t)
     apr_snprintf(buf, 20, "%04d-%02d-%02dT%02d:%02d:%02d", x.tm_year + 1900,
                  x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min, x.tm_sec);
 }
+
+const char *bkm_time_utc(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t x;
+
+    apr_time_exp_gmt(&x, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                        x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
+                        x.tm_min, x.tm_sec);
+}

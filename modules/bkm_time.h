@@ -13,6 +13,7 @@
 #define BKM_TIME_H
 
 #include <apr_time.h>
+#include <apr_pools.h>
 
 /** Days from 1970-01-01 to a Gregorian date (month 1-12), negative
  *  before it. */
@@ -29,5 +30,9 @@ void bkm_time_oslo(apr_time_exp_t *out, apr_time_t t);
 
 /** @p t as "YYYY-MM-DDTHH:MM:SS" in Oslo time; @p buf holds 20 bytes. */
 void bkm_time_oslo_format(char buf[20], apr_time_t t);
+
+/** RFC 3339 in UTC with seconds and "Z" (e.g. 2026-11-23T10:00:00Z), as
+ *  the incumbent's validFrom/validTo and our API's times. */
+const char *bkm_time_utc(apr_pool_t *p, apr_time_t t);
 
 #endif

@@ -19,11 +19,14 @@
  */
 #include "mod_bekymring_private.h"
 #include "bkm_migrate.h"
+#include "bkm_dbtx.h"
 
 #include <http_core.h>
 #include <unixd.h>
 #include <apr_strings.h>
 #include <apr_dbd.h>
+#include <apr_global_mutex.h>
+#include <util_mutex.h>
 
 #include <errno.h>
 #include <string.h>
@@ -32,11 +35,8 @@
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *bkm_dbd_prepare;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *bkm_dbd_acquire;
-
-ap_dbd_t *bkm_db_acquire(request_rec *r)
-{
-    return bkm_dbd_acquire ? bkm_dbd_acquire(r) : NULL;
-}
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *bkm_dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
 
 /* Our statements, prepared by mod_dbd on every connection it opens. */
 static const struct {
@@ -47,23 +47,169 @@ static const struct {
     { BKM_SQL_MELDING_INSERT,
       "INSERT INTO bkm_melding (id, referanse, meldingstype, versjon, kilde, "
       "integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, "
-      "tilstand, mottatt, endret, idempotensnokkel) VALUES (%s, %s, %s, %d, "
-      "%s, %s, %s, %s, %s, %s, %s, %lld, %lld, %s)" },
+      "tilstand, mottatt, endret, idempotensnokkel, frist) VALUES (%s, %s, "
+      "%s, %d, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %s, %lld)" },
     { BKM_SQL_CHIFFER_INSERT,
       "INSERT INTO bkm_chiffer (melding_id, mottaker, innholdstype, sha256, "
       "storrelse, innhold) VALUES (%s, %s, %s, %s, %lld, %pDb)" },
+    /* nr is the next of this report's: the report's row is locked (or
+     * the SQLite writer held) by the transaction, so no two compete. */
     { BKM_SQL_HENDELSE_INSERT,
-      "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, aktor, "
-      "beskrivelse) VALUES (%s, %d, %lld, %s, %s, %s)" },
+      "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, "
+      "hendelse, aktor, beskrivelse) SELECT %s, COALESCE(MAX(nr), 0) + 1, "
+      "%lld, %s, %s, %s, %s FROM bkm_hendelse WHERE melding_id = %s" },
     { BKM_SQL_MELDING_BY_KEY,
       "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id = %s "
       "AND idempotensnokkel = %s" },
     { BKM_SQL_HENDELSER_FOR_INTEGRASJON,
-      "SELECT h.tidspunkt, h.tilstand, h.beskrivelse FROM bkm_hendelse h "
-      "JOIN bkm_melding m ON m.id = h.melding_id WHERE m.id = %s "
-      "AND m.integrasjon_id = %s AND m.fra_org = %s ORDER BY h.nr" },
+      "SELECT h.tidspunkt, h.tilstand, h.hendelse, h.beskrivelse "
+      "FROM bkm_hendelse h JOIN bkm_melding m ON m.id = h.melding_id "
+      "WHERE m.id = %s AND m.integrasjon_id = %s AND m.fra_org = %s "
+      "ORDER BY h.nr" },
+    { BKM_SQL_LEVERANSE_INSERT,
+      "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
+      "meldingstype, opprettet) VALUES (%s, %s, %s, %s, %s, %lld)" },
+    { BKM_SQL_LEVERANSE_PRINT,
+      "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
+      "meldingstype, opprettet, arsak) VALUES (%s, %s, %s, 'print', %s, "
+      "%lld, %s)" },
+    { BKM_SQL_LEVERANSE_GET,
+      "SELECT l.melding_id, l.mottaker, l.meldingstype, l.hentet, l.svar, "
+      "l.arkivreferanse, m.kommunenummer, m.bydelsnummer, m.referanse, "
+      "c.innholdstype, c.sha256, c.storrelse, m.tilstand, m.levert, "
+      "l.opprettet, l.arsak "
+      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
+      "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
+      "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s" },
+    { BKM_SQL_LEVERANSE_HENTET,
+      "UPDATE bkm_leveranse SET hentet = %lld, hentet_av = %s "
+      "WHERE id = %s AND hentet IS NULL" },
+    { BKM_SQL_LEVERANSE_SVAR,
+      "UPDATE bkm_leveranse SET svar = %s, svar_tid = %lld, "
+      "arkivreferanse = %s WHERE id = %s" },
+    { BKM_SQL_LEVERANSER_VENTER,
+      "SELECT l.id, l.melding_id, l.meldingstype, l.opprettet, "
+      "m.kommunenummer, m.bydelsnummer, c.storrelse, c.sha256, l.hentet "
+      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
+      "JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
+      "AND c.mottaker = l.mottaker WHERE l.konto_id = %s AND l.svar IS NULL "
+      "ORDER BY l.opprettet, l.id LIMIT %d" },
+    { BKM_SQL_CHIFFER_GET,
+      "SELECT innhold FROM bkm_chiffer WHERE melding_id = %s "
+      "AND mottaker = %s" },
+    { BKM_SQL_MELDING_LOCK,
+      "UPDATE bkm_melding SET endret = %lld WHERE id = %s" },
+    { BKM_SQL_MELDING_STATE,
+      "SELECT tilstand, frist, levert, oppfolging FROM bkm_melding "
+      "WHERE id = %s" },
+    { BKM_SQL_MELDING_SET,
+      "UPDATE bkm_melding SET tilstand = %s, frist = CASE WHEN %lld IS NULL "
+      "THEN frist ELSE NULL END, levert = COALESCE(levert, %lld), "
+      "oppfolging = %d, endret = %lld WHERE id = %s" },
+    { BKM_SQL_MELDING_TO_PRINT,
+      "UPDATE bkm_melding SET tilstand = 'SENDT_PRINT', frist = NULL, "
+      "endret = %lld WHERE id = %s AND levert IS NULL "
+      "AND frist IS NOT NULL AND frist <= %lld" },
+    { BKM_SQL_FRIST_DUE,
+      "SELECT id FROM bkm_melding WHERE frist IS NOT NULL AND frist <= %lld "
+      "ORDER BY frist, id LIMIT %d" },
+    { BKM_SQL_SLETTING_DUE,
+      "SELECT id FROM bkm_melding WHERE levert IS NOT NULL "
+      "AND slettet IS NULL AND levert <= %lld ORDER BY levert LIMIT %d" },
+    { BKM_SQL_CHIFFER_DELETE,
+      "DELETE FROM bkm_chiffer WHERE melding_id = %s" },
+    { BKM_SQL_MELDING_SLETTET,
+      "UPDATE bkm_melding SET slettet = %lld, endret = %lld "
+      "WHERE id = %s AND slettet IS NULL" },
+    { BKM_SQL_VARSLER,
+      "SELECT (SELECT COUNT(*) FROM bkm_melding WHERE oppfolging = 1), "
+      "(SELECT COUNT(*) FROM bkm_melding WHERE levert IS NULL "
+      "AND mottatt <= %lld)" },
     { NULL, NULL }
 };
+
+/* SQLite has one writer at a time.  Writers of every httpd process and
+ * thread queue for it on this global mutex (httpd's Mutex directive names
+ * it "bekymring-sqlite"), blocked, instead of polling SQLite's lock in
+ * bkm_dbtx_begin: polling starved some writers under load (p99 of 300 to
+ * 800 ms in make bench).  Other nodes of a farm use PostgreSQL, where this
+ * lock is not taken. */
+#define BKM_SQLITE_MUTEX "bekymring-sqlite"
+static apr_global_mutex_t *bkm_sqlite_writer;
+
+int bkm_db_pre_config(apr_pool_t *pconf)
+{
+    return ap_mutex_register(pconf, BKM_SQLITE_MUTEX, NULL, APR_LOCK_DEFAULT,
+                             0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+void bkm_db_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!bkm_sqlite_writer) {
+        return;
+    }
+    rv = apr_global_mutex_child_init(
+        &bkm_sqlite_writer, apr_global_mutex_lockfile(bkm_sqlite_writer), p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, BKMLOGNO(00113)
+                     "cannot attach to the %s mutex", BKM_SQLITE_MUTEX);
+        bkm_sqlite_writer = NULL;
+    }
+}
+
+static bkm_db_t *wrap(apr_pool_t *p, server_rec *s, request_rec *r,
+                      ap_dbd_t *dbd)
+{
+    bkm_db_t *db;
+
+    if (!dbd) {
+        return NULL;
+    }
+    db = apr_pcalloc(p, sizeof(*db));
+    db->dbd = dbd;
+    db->drv = dbd->driver;
+    db->pool = p;
+    db->s = s;
+    db->r = r;
+    db->sqlite = strcmp(apr_dbd_name(dbd->driver), "sqlite3") == 0;
+    return db;
+}
+
+bkm_db_t *bkm_db_acquire(request_rec *r)
+{
+    bkm_db_t *db = ap_get_module_config(r->request_config, &bekymring_module);
+
+    /* mod_dbd keeps one connection per request; so do we, one wrapper. */
+    if (!db && bkm_dbd_acquire) {
+        db = wrap(r->pool, r->server, r, bkm_dbd_acquire(r));
+        ap_set_module_config(r->request_config, &bekymring_module, db);
+    }
+    return db;
+}
+
+bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p)
+{
+    return bkm_dbd_open ? wrap(p, s, NULL, bkm_dbd_open(p, s)) : NULL;
+}
+
+void bkm_db_close(bkm_db_t *db)
+{
+    if (db && !db->r && bkm_dbd_close) {
+        bkm_dbd_close(db->s, db->dbd);
+    }
+}
+
+/* Log in the request's context when there is one. */
+#define DB_LOG(db, level, ...) do { \
+        if ((db)->r) { \
+            ap_log_rerror(APLOG_MARK, level, 0, (db)->r, __VA_ARGS__); \
+        } \
+        else { \
+            ap_log_error(APLOG_MARK, level, 0, (db)->s, __VA_ARGS__); \
+        } \
+    } while (0)
 
 /* Reconnect if need be and prepare our statements again on this
  * connection.  Needed because apr_dbd_pgsql's check_conn silently
@@ -71,7 +217,7 @@ static const struct {
  * session has none of the statements mod_dbd prepared: without this, every
  * query on that pooled connection would fail until httpd restarts (found by
  * t/health.t and t/intake.t stopping the database). */
-void bkm_db_reprepare(request_rec *r, ap_dbd_t *dbd)
+void bkm_db_reprepare(bkm_db_t *db)
 {
     apr_dbd_prepared_t *st;
     int i, rv;
@@ -79,50 +225,132 @@ void bkm_db_reprepare(request_rec *r, ap_dbd_t *dbd)
     /* The connection itself may be the broken part (its server went away
      * while mod_dbd held it): check_conn reconnects a broken pgsql handle
      * (PQreset), after which the statements must be prepared anew. */
-    apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle);
+    apr_dbd_check_conn(db->drv, db->pool, db->dbd->handle);
     for (i = 0; bkm_statements[i].label; i++) {
         st = NULL;
-        rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle,
+        rv = apr_dbd_prepare(db->drv, db->dbd->pool, db->dbd->handle,
                              bkm_statements[i].sql, bkm_statements[i].label,
                              &st);
         if (rv == 0 && st) {
-            apr_hash_set(dbd->prepared, bkm_statements[i].label,
+            apr_hash_set(db->dbd->prepared, bkm_statements[i].label,
                          APR_HASH_KEY_STRING, st);
         }
     }
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(00110)
-                  "a query failed; prepared the statements again on this "
-                  "connection (did the database restart?)");
+    DB_LOG(db, APLOG_WARNING, BKMLOGNO(00110)
+           "a query failed; prepared the statements again on this "
+           "connection (did the database restart?)");
 }
 
-int bkm_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
-                  apr_dbd_results_t **res, int nargs, const char **args)
+static apr_dbd_prepared_t *statement(bkm_db_t *db, const char *label)
 {
-    apr_dbd_prepared_t *st;
+    return apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
+}
+
+int bkm_db_select(bkm_db_t *db, const char *label, apr_dbd_results_t **res,
+                  int nargs, const char **args)
+{
+    apr_dbd_prepared_t *st = NULL;
     int rv = -1, attempt;
 
     for (attempt = 0; attempt < 2; attempt++) {
-        st = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
+        st = statement(db, label);
         *res = NULL;
         if (st) {
             /* random = 1: apr_dbd_pgsql runs a sequential select
              * asynchronously and reports its failure only as "no more
              * rows"; a synchronous one returns the error here. */
-            rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st,
+            rv = apr_dbd_pselect(db->drv, db->pool, db->dbd->handle, res, st,
                                  1, nargs, args);
             if (rv == 0) {
                 return 0;
             }
         }
-        if (attempt == 0) {
-            bkm_db_reprepare(r, dbd);
+        if (attempt == 0 && !db->in_tx) {
+            bkm_db_reprepare(db);
+        }
+        else {
+            break;
         }
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00111)
-                  "query %s failed: %s", label,
-                  st ? apr_dbd_error(dbd->driver, dbd->handle, rv)
-                     : "statement not prepared");
+    DB_LOG(db, APLOG_ERR, BKMLOGNO(00111) "query %s failed: %s", label,
+           st ? apr_dbd_error(db->drv, db->dbd->handle, rv)
+              : "statement not prepared");
     return rv ? rv : -1;
+}
+
+const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col)
+{
+    const char *v = apr_dbd_get_entry(db->drv, row, col);
+
+    return v ? apr_pstrdup(db->pool, v) : NULL;
+}
+
+int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,
+               const char **args)
+{
+    apr_dbd_prepared_t *st = statement(db, label);
+    int n = 0, rv;
+
+    if (!st) {
+        return -1;
+    }
+    rv = apr_dbd_pquery(db->drv, db->pool, db->dbd->handle, &n, st, nargs,
+                        args);
+    if (nrows) {
+        *nrows = n;
+    }
+    return rv;
+}
+
+int bkm_db_run_binary(bkm_db_t *db, const char *label, const void **values)
+{
+    apr_dbd_prepared_t *st = statement(db, label);
+    int n = 0;
+
+    return st ? apr_dbd_pbquery(db->drv, db->pool, db->dbd->handle, &n, st,
+                                values)
+              : -1;
+}
+
+int bkm_db_begin(bkm_db_t *db)
+{
+    int rv;
+
+    if (db->sqlite && bkm_sqlite_writer) {
+        apr_global_mutex_lock(bkm_sqlite_writer);
+        db->locked = 1;
+    }
+    rv = bkm_dbtx_begin(db->drv, db->dbd->handle);
+    if (rv != 0) {
+        db->error = apr_pstrdup(db->pool,
+                                apr_dbd_error(db->drv, db->dbd->handle, rv));
+        bkm_dbtx_rollback(db->drv, db->dbd->handle);
+        if (db->locked) {
+            apr_global_mutex_unlock(bkm_sqlite_writer);
+            db->locked = 0;
+        }
+        return rv;
+    }
+    db->in_tx = 1;
+    return 0;
+}
+
+int bkm_db_end(bkm_db_t *db, int rv)
+{
+    if (rv == 0) {
+        rv = bkm_dbtx_commit(db->drv, db->dbd->handle);
+    }
+    if (rv != 0) {
+        const char *e = apr_dbd_error(db->drv, db->dbd->handle, rv);
+        db->error = apr_pstrdup(db->pool, e ? e : "unknown error");
+        bkm_dbtx_rollback(db->drv, db->dbd->handle);
+    }
+    db->in_tx = 0;
+    if (db->locked) {
+        apr_global_mutex_unlock(bkm_sqlite_writer);
+        db->locked = 0;
+    }
+    return rv;
 }
 
 typedef struct {
@@ -263,6 +491,7 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *s)
 {
     apr_hash_t *done = apr_hash_make(ptemp);
+    apr_status_t rv;
     server_rec *sp;
     int i;
 
@@ -270,6 +499,8 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * hook would run too late for post_config. */
     bkm_dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     bkm_dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    bkm_dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    bkm_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
 
     for (sp = s; sp; sp = sp->next) {
         bkm_dbconf_t dc;
@@ -300,6 +531,13 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             apr_hash_set(done, key, APR_HASH_KEY_STRING, key);
             migrate_one(ptemp, sp, &dc);
         }
+    }
+    rv = ap_global_mutex_create(&bkm_sqlite_writer, NULL, BKM_SQLITE_MUTEX,
+                                NULL, s, pconf, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, BKMLOGNO(00112)
+                     "cannot create the %s mutex", BKM_SQLITE_MUTEX);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
 }

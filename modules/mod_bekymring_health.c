@@ -19,7 +19,7 @@ int bkm_handle_health(request_rec *r)
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *v;
-    ap_dbd_t *dbd;
+    bkm_db_t *conn;
     json_t *db, *body;
     int rv;
 
@@ -42,19 +42,18 @@ int bkm_handle_health(request_rec *r)
                                       "aktive", aktive));
     }
 
-    dbd = bkm_db_acquire(r);
-    if (!dbd) {
+    conn = bkm_db_acquire(r);
+    if (!conn) {
         json_object_set_new(body, "feilmelding",
                             json_string("the database does not answer (or "
                                         "its schema is missing); see the "
                                         "error log"));
         return bkm_reply_json(r, HTTP_SERVICE_UNAVAILABLE, body);
     }
-    json_object_set_new(db, "driver", json_string(apr_dbd_name(dbd->driver)));
-    rv = bkm_db_select(r, dbd, BKM_SQL_SCHEMA_VERSION, &res, 0, NULL);
-    while (rv == 0 && apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1)
-                      == 0) {
-        v = apr_dbd_get_entry(dbd->driver, row, 0);
+    json_object_set_new(db, "driver", json_string(apr_dbd_name(conn->drv)));
+    rv = bkm_db_select(conn, BKM_SQL_SCHEMA_VERSION, &res, 0, NULL);
+    while (rv == 0 && apr_dbd_get_row(conn->drv, r->pool, res, &row, -1) == 0) {
+        v = apr_dbd_get_entry(conn->drv, row, 0);
         version = v ? atoi(v) : 0;
     }
     if (rv != 0 || version < 0) {

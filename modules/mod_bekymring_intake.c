@@ -136,7 +136,7 @@ int bkm_intake_accept(request_rec *r, json_t *report,
     apr_size_t pdf_len;
     const char *err;
     char *json_text;
-    ap_dbd_t *dbd;
+    bkm_db_t *db;
     int n, attempt;
     apr_status_t rv = APR_EGENERAL;
 
@@ -148,7 +148,7 @@ int bkm_intake_accept(request_rec *r, json_t *report,
     if (!bkm_jsonschema_validate(schema, report, r->pool, errors)) {
         return bkm_reply_invalid(r, errors);
     }
-    if (!(dbd = bkm_db_acquire(r))) {
+    if (!(db = bkm_db_acquire(r))) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the report could not be stored now (the "
                                "database does not answer); nothing was "
@@ -178,7 +178,7 @@ int bkm_intake_accept(request_rec *r, json_t *report,
                                    "intern-feil", "the report could not be "
                                    "sealed; nothing was kept");
         }
-        rv = bkm_store_melding(r, dbd, m, sealed, n);
+        rv = bkm_store_melding(db, m, sealed, n);
     }
     /* The plaintext JSON was malloc'ed by jansson: wipe it before free. */
     memset(json_text, 0, strlen(json_text));

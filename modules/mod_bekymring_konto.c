@@ -5,6 +5,8 @@
  *                                 that its credentials work)
  * GET .../api/v2/konto/{kontoId}  one of them; any other id is 404, never
  *                                 403, so ids of other tenants stay unseen
+ * .../api/v2/konto/{kontoId}/meldinger...  the consumer API
+ *                                 (mod_bekymring_meldinger.c)
  */
 #include "mod_bekymring_private.h"
 
@@ -35,13 +37,13 @@ int bkm_handle_konto(request_rec *r, const char *rest)
     json_t *list;
     int i;
 
-    if (bkm_method_refused(r, "GET")) {
-        return OK;
-    }
     if (!(in = bkm_integration_authenticate(r))) {
         return OK;
     }
     if (*rest == '\0' || strcmp(rest, "/") == 0) {
+        if (bkm_method_refused(r, "GET")) {
+            return OK;
+        }
         list = json_array();
         for (i = 0; i < in->kontoer->nelts; i++) {
             json_array_append_new(list,
@@ -56,8 +58,18 @@ int bkm_handle_konto(request_rec *r, const char *rest)
     for (i = 0; rest[0] == '/' && i < in->kontoer->nelts; i++) {
         const bkm_konto_t *k = APR_ARRAY_IDX(in->kontoer, i,
                                              const bkm_konto_t *);
-        if (strcmp(rest + 1, k->id) == 0) {
-            return bkm_reply_json(r, HTTP_OK, konto_json(k));
+        size_t n = strlen(k->id);
+
+        if (strncmp(rest + 1, k->id, n) != 0) {
+            continue;
+        }
+        if (rest[1 + n] == '\0') {
+            return bkm_method_refused(r, "GET")
+                   ? OK : bkm_reply_json(r, HTTP_OK, konto_json(k));
+        }
+        if (strncmp(rest + 1 + n, "/meldinger", 10) == 0
+            && (rest[11 + n] == '\0' || rest[11 + n] == '/')) {
+            return bkm_handle_meldinger(r, in, k, rest + 11 + n);
         }
     }
     return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-konto",

@@ -76,24 +76,13 @@ static const bkm_cert_t *container_cert(const bkm_bydel_t *b)
                                            : b->cert_manuell;
 }
 
-/* RFC 3339 in UTC, as the incumbent's validFrom/validTo. */
-static const char *utc_time(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t x;
-
-    apr_time_exp_gmt(&x, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                        x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
-                        x.tm_min, x.tm_sec);
-}
-
 static json_t *cert_json(apr_pool_t *p, const bkm_cert_t *c)
 {
     apr_time_t now = apr_time_now();
 
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "nokkel", c->pem,
-                     "validFrom", utc_time(p, c->not_before),
-                     "validTo", utc_time(p, c->not_after),
+                     "validFrom", bkm_time_utc(p, c->not_before),
+                     "validTo", bkm_time_utc(p, c->not_after),
                      "serial", c->serial, "subjectDN", c->subject,
                      "issuerDN", c->issuer,
                      "gyldig", now >= c->not_before && now < c->not_after);
@@ -114,6 +103,27 @@ static int keys(request_rec *r, const char *knr, const char *bnr)
                                     cert_json(r->pool, b->cert_print)));
 }
 
+/* What each state means, for the producer's status history. */
+static const char *status_text(const char *tilstand)
+{
+    static const char *const texts[][2] = {
+        { "AKSEPTERT", "Mottatt og lagret kryptert" },
+        { "SENDT_FAGSYSTEM", "Hentet av mottakerens fagsystem" },
+        { "AVVIST_FAGSYSTEM", "Mottakerens fagsystem kunne ikke ta imot" },
+        { "SENDT_PRINT", "Sendt til utskrift som brevpost" },
+        { "AVVIST_PRINT", "Utskrift feilet; følges opp manuelt" },
+        { "LEVERT", "Levert til mottakeren" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (strcmp(texts[i][0], tilstand) == 0) {
+            return texts[i][1];
+        }
+    }
+    return NULL;
+}
+
 static int status(request_rec *r, const bkm_integrasjon_t *in,
                   const char *org, const char *id)
 {
@@ -121,30 +131,39 @@ static int status(request_rec *r, const bkm_integrasjon_t *in,
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     json_t *list = json_array();
-    ap_dbd_t *dbd;
+    const char *prev = NULL;
+    bkm_db_t *db;
 
     if (!is_uuid(id)) {
         json_decref(list);
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
                                "no such report");
     }
-    if (!(dbd = bkm_db_acquire(r))
-        || bkm_db_select(r, dbd, BKM_SQL_HENDELSER_FOR_INTEGRASJON, &res, 3,
+    if (!(db = bkm_db_acquire(r))
+        || bkm_db_select(db, BKM_SQL_HENDELSER_FOR_INTEGRASJON, &res, 3,
                          args) != 0) {
         json_decref(list);
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer; try again");
     }
-    while (apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1) == 0) {
-        const char *beskrivelse = apr_dbd_get_entry(dbd->driver, row, 2);
+    /* The history of states, in the incumbent's values: one entry per
+     * change (the timeline's other events -- fetched, receipted without
+     * proof, refused receipts -- are the municipality's business, and the
+     * case system's own error texts are not the producer's). */
+    while (apr_dbd_get_row(db->drv, r->pool, res, &row, -1) == 0) {
+        const char *tilstand = apr_dbd_get_entry(db->drv, row, 1);
         char when[20];
         apr_off_t t = 0;
-        apr_strtoff(&t, apr_dbd_get_entry(dbd->driver, row, 0), NULL, 10);
+
+        if (prev && strcmp(prev, tilstand) == 0) {
+            continue;
+        }
+        prev = apr_pstrdup(r->pool, tilstand);
+        apr_strtoff(&t, apr_dbd_get_entry(db->drv, row, 0), NULL, 10);
         bkm_time_oslo_format(when, (apr_time_t)t);
         json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?}",
             "bekymringsmeldingId", id, "tidspunkt", when,
-            "tilstand", apr_dbd_get_entry(dbd->driver, row, 1),
-            "beskrivelse", beskrivelse));
+            "tilstand", prev, "beskrivelse", status_text(prev)));
     }
     if (json_array_size(list) == 0) {
         json_decref(list);
@@ -172,7 +191,7 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     apr_array_header_t *parts;
     bkm_sealed_t sealed[2];
     bkm_melding_t m;
-    ap_dbd_t *dbd;
+    bkm_db_t *db;
     apr_size_t len;
     apr_status_t rv;
     char *body;
@@ -217,7 +236,7 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
                                       "district's fiksIOOffentligNokkel)",
                                       NULL));
     }
-    if (!(dbd = bkm_db_acquire(r))) {
+    if (!(db = bkm_db_acquire(r))) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the report could not be stored now; "
                                "nothing was kept: please try again");
@@ -243,12 +262,12 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     m.fra_org = org;
     m.idempotensnokkel = key;
     m.bydel = b;
-    m.mottatt = apr_time_now();
+    m.mottatt = bkm_now(r);
     m.aktor = in->id;
     rv = APR_EGENERAL;
     for (st = 0; st < 2 && rv == APR_EGENERAL && m.id; st++) {
         m.referanse = bkm_reference(r->pool);   /* a taken one: draw again */
-        rv = bkm_store_melding(r, dbd, &m, sealed, 2);
+        rv = bkm_store_melding(db, &m, sealed, 2);
     }
     if (rv == APR_EGENERAL) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",

@@ -79,27 +79,76 @@ int bkm_cfg_min_acr(const bkm_dir_cfg_t *c);
 /* mod_bekymring_db.c: schema at start-up, connections per request */
 int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *s);
+/** A borrowed connection and what using it needs, in a request or in the
+ *  watchdog (no request). */
+typedef struct {
+    ap_dbd_t *dbd;
+    const apr_dbd_driver_t *drv;
+    apr_pool_t *pool;       /**< results and arguments live here */
+    server_rec *s;
+    request_rec *r;         /**< NULL outside a request */
+    int sqlite;             /**< 1 on SQLite (one writer at a time) */
+    int in_tx, locked;
+    const char *error;      /**< the driver's message after a failed
+                                 transaction (names no values) */
+} bkm_db_t;
+int bkm_db_pre_config(apr_pool_t *pconf);
+void bkm_db_child_init(apr_pool_t *p, server_rec *s);
 /** The request's pooled connection, or NULL (then answer 503). */
-ap_dbd_t *bkm_db_acquire(request_rec *r);
+bkm_db_t *bkm_db_acquire(request_rec *r);
+/** A connection outside requests (the watchdog); give it back with
+ *  bkm_db_close.  NULL when the database does not answer. */
+bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p);
+void bkm_db_close(bkm_db_t *db);
 /**
- * Run one of our prepared SELECTs (by label) on the request's connection.
- * Survives a database restart: on failure the statements are prepared
+ * Run one of our prepared SELECTs (by label).  Outside a transaction it
+ * survives a database restart: on failure the statements are prepared
  * again on the connection and the query is tried once more.  Logs the
  * failure (label and driver error, never the arguments).
  * @return 0 on success, else the driver's error code
  */
-int bkm_db_select(request_rec *r, ap_dbd_t *dbd, const char *label,
-                  apr_dbd_results_t **res, int nargs, const char **args);
+int bkm_db_select(bkm_db_t *db, const char *label, apr_dbd_results_t **res,
+                  int nargs, const char **args);
+/** Column @p col of a row, copied into db->pool (NULL for SQL NULL). */
+const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col);
+/** Run one of our prepared INSERT/UPDATE/DELETEs; *nrows (if given) gets
+ *  the number of rows changed.  @return 0 or the driver's error */
+int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,
+               const char **args);
+/** The same with binary arguments (apr_dbd_pbquery's values). */
+int bkm_db_run_binary(bkm_db_t *db, const char *label, const void **values);
+/** Start a transaction (BEGIN; on SQLite after queueing for the one
+ *  writer).  @return 0, or the driver's error (then nothing is open) */
+int bkm_db_begin(bkm_db_t *db);
+/** End it: COMMIT when @p rv is 0, else ROLLBACK.  @return 0 when
+ *  committed, else the error (db->error has the driver's message) */
+int bkm_db_end(bkm_db_t *db, int rv);
 /** Prepare our statements again on this connection (after a database
  *  restart the server has forgotten them; see mod_bekymring_db.c). */
-void bkm_db_reprepare(request_rec *r, ap_dbd_t *dbd);
-/** Labels of our prepared statements (registered in post_config). */
+void bkm_db_reprepare(bkm_db_t *db);
+/** Labels of our prepared statements (SQL in mod_bekymring_db.c). */
 #define BKM_SQL_SCHEMA_VERSION "bkm_schema_version"
 #define BKM_SQL_MELDING_INSERT "bkm_melding_insert"
 #define BKM_SQL_CHIFFER_INSERT "bkm_chiffer_insert"
 #define BKM_SQL_HENDELSE_INSERT "bkm_hendelse_insert"
 #define BKM_SQL_MELDING_BY_KEY "bkm_melding_by_key"
 #define BKM_SQL_HENDELSER_FOR_INTEGRASJON "bkm_hendelser_integrasjon"
+#define BKM_SQL_LEVERANSE_INSERT "bkm_leveranse_insert"
+#define BKM_SQL_LEVERANSE_PRINT "bkm_leveranse_print"
+#define BKM_SQL_LEVERANSE_GET "bkm_leveranse_get"
+#define BKM_SQL_LEVERANSE_HENTET "bkm_leveranse_hentet"
+#define BKM_SQL_LEVERANSE_SVAR "bkm_leveranse_svar"
+#define BKM_SQL_LEVERANSER_VENTER "bkm_leveranser_venter"
+#define BKM_SQL_CHIFFER_GET "bkm_chiffer_get"
+#define BKM_SQL_MELDING_LOCK "bkm_melding_lock"
+#define BKM_SQL_MELDING_STATE "bkm_melding_state"
+#define BKM_SQL_MELDING_SET "bkm_melding_set"
+#define BKM_SQL_MELDING_TO_PRINT "bkm_melding_to_print"
+#define BKM_SQL_FRIST_DUE "bkm_frist_due"
+#define BKM_SQL_SLETTING_DUE "bkm_sletting_due"
+#define BKM_SQL_CHIFFER_DELETE "bkm_chiffer_delete"
+#define BKM_SQL_MELDING_SLETTET "bkm_melding_slettet"
+#define BKM_SQL_VARSLER "bkm_varsler"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -118,11 +167,6 @@ typedef struct {
     const char *aktor;              /**< who caused the first event */
 } bkm_melding_t;
 
-/** Set-up of the store's SQLite writer queue, a global mutex. */
-int bkm_store_pre_config(apr_pool_t *pconf);
-int bkm_store_post_config(apr_pool_t *pconf, server_rec *s);
-void bkm_store_child_init(apr_pool_t *p, server_rec *s);
-
 /**
  * Store a report, its ciphertexts and its first timeline event (AKSEPTERT)
  * in one transaction.
@@ -131,9 +175,103 @@ void bkm_store_child_init(apr_pool_t *p, server_rec *s);
  *         report's); anything else is a database error (logged, nothing
  *         stored).
  */
-apr_status_t bkm_store_melding(request_rec *r, ap_dbd_t *dbd,
-                               bkm_melding_t *m, const bkm_sealed_t *c,
-                               int nc);
+apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
+                               const bkm_sealed_t *c, int nc);
+
+/* mod_bekymring_delivery.c: the delivery state machine */
+
+/** Message type of a print job on the print provider's account (ours:
+ *  the incumbent printed internally; schema/print). */
+#define BKM_TYPE_UTSKRIFT "no.ks.fiks.bekymringsmelding.utskrift.v1"
+#define BKM_TYPE_MOTTATT "no.ks.fiks.bekymringsmelding.mottatt.v1"
+#define BKM_TYPE_FEILET "no.ks.fiks.bekymringsmelding.feilet.v1"
+
+/** One message for one account (a row of bkm_leveranse with its
+ *  report's and ciphertext's metadata). */
+typedef struct {
+    const char *id;             /**< meldingId */
+    const char *konto_id;
+    const char *melding_id;     /**< bekymringsmeldingId */
+    const char *mottaker;       /**< fagsystem, manuell or print */
+    const char *meldingstype;
+    int hentet;                 /**< fetched at least once */
+    const char *svar;           /**< NULL, mottatt, lagret or feilet */
+    const char *arkivreferanse;
+    const char *kommunenummer, *bydelsnummer, *referanse;
+    const char *innholdstype;   /**< NULL once retention deleted it */
+    const char *sha256;
+    apr_off_t storrelse;
+    const char *tilstand;       /**< the report's state */
+    int levert;
+    apr_time_t opprettet;
+    const char *arsak;          /**< print jobs: "frist" or "feilet" */
+} bkm_leveranse_t;
+
+typedef enum {
+    BKM_SVAR_MOTTATT = 1,       /**< mottatt.v1 without proof */
+    BKM_SVAR_LAGRET,            /**< mottatt.v1 with a verified stored-receipt */
+    BKM_SVAR_FEILET             /**< feilet.v1 */
+} bkm_svar_e;
+
+/** A receipt that passed its checks. */
+typedef struct {
+    bkm_svar_e svar;
+    int print;                  /**< from the print provider */
+    int krev_lagring;           /**< the district requires stored-receipts */
+    const char *aktor;          /**< the integration */
+    const char *arkivreferanse; /**< from a stored-receipt, else NULL */
+    const char *melding;        /**< feilet's text (shortened), or NULL */
+} bkm_receipt_in_t;
+
+const char *bkm_kanal_name(bkm_kanal_e kanal);
+/** When a report accepted at @p from escalates to letter post unless its
+ *  recipient confirms it (district's svarfrist and office hours, else
+ *  the server's deadline for its channel, in business time). */
+apr_time_t bkm_delivery_deadline(server_rec *s, const bkm_bydel_t *b,
+                                 apr_time_t from);
+/** Add an event to a report's timeline (inside a transaction). */
+int bkm_event(bkm_db_t *db, const char *melding_id, apr_time_t tid,
+              const char *hendelse, const char *tilstand, const char *aktor,
+              const char *beskrivelse);
+/** Order letter post if the report's deadline is at or before @p due_by
+ *  and nothing settled it yet (inside a transaction).
+ *  @return 1 ordered, 0 nothing to do, -1 database error */
+int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
+                    apr_time_t due_by, const char *arsak, const char *aktor,
+                    const char *beskrivelse);
+/** The message @p id of account @p konto_id.  @return NULL, "unknown"
+ *  (answer 404) or "database" (503). */
+const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
+                               const char *id, bkm_leveranse_t *l);
+/** Record the first download (SENDT_FAGSYSTEM on the timeline). */
+int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
+                         const char *aktor, apr_time_t now);
+/** Apply a receipt that is neither a repeat nor a contradiction; the
+ *  event recorded is put in *hendelse. */
+int bkm_delivery_receipt(bkm_db_t *db, const bkm_leveranse_t *l,
+                         const bkm_receipt_in_t *in, apr_time_t now,
+                         const char **hendelse);
+/** Record a refused receipt (contradiction, bad stored-receipt). */
+int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
+                         const char *aktor, apr_time_t now, const char *why);
+
+/* mod_bekymring_meldinger.c, mod_bekymring_svar.c: the consumer API */
+int bkm_handle_meldinger(request_rec *r, const bkm_integrasjon_t *in,
+                         const bkm_konto_t *k, const char *rest);
+int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
+                    const bkm_konto_t *k, const char *id);
+/** Load message @p id of account @p k for a request: OK, or the status
+ *  of the answer already sent (404 for any id not the account's). */
+int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
+                     const char *id, bkm_leveranse_t *l);
+
+/* mod_bekymring_clock.c */
+/** The request's time.  Test builds only (make test compiles this file
+ *  with BKM_TEST_CLOCK) honour a "Bkm-Test-Klokke" header; the module that
+ *  make builds has no such code at all. */
+apr_time_t bkm_now(request_rec *r);
+/** Whether this build honours the test clock. */
+extern const int bkm_test_clock;
 
 /* mod_bekymring_http.c: replies */
 int bkm_reply_json(request_rec *r, int status, json_t *body);

@@ -130,7 +130,8 @@ int bkm_handle_skjema(request_rec *r, const char *rest)
     /* What only the server knows. */
     meldingstype = apr_psprintf(r->pool, "no.ks.fiks.bekymringsmelding.%s.v%d",
                                 type, m.bydel->versjon);
-    bkm_time_oslo_format(now, apr_time_now());
+    m.mottatt = bkm_now(r);
+    bkm_time_oslo_format(now, m.mottatt);
     json_object_set_new(report, "kommunenummer", json_string(k->nummer));
     json_object_set_new(report, "kommunenavn", json_string(k->navn));
     json_object_set_new(report, "bydelsnummer", json_string(m.bydel->nummer));
@@ -150,7 +151,6 @@ int bkm_handle_skjema(request_rec *r, const char *rest)
     m.meldingstype = meldingstype;
     m.versjon = m.bydel->versjon;
     m.kilde = "skjema";
-    m.mottatt = apr_time_now();
     m.aktor = "portal";
     if (!m.id) {
         return HTTP_INTERNAL_SERVER_ERROR;

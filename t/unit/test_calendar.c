@@ -102,6 +102,28 @@ START_TEST(deadline)
 }
 END_TEST
 
+/* Whole days count working days of the window; hours count hours. */
+START_TEST(span)
+{
+    bkm_calendar_t office = { 480, 960 }, all = BKM_CALENDAR_ALL_DAY;
+    char buf[20];
+
+    ck_assert_int_eq(bkm_business_span(apr_time_from_sec(2 * 86400),
+                                       &office), apr_time_from_sec(16 * 3600));
+    ck_assert_int_eq(bkm_business_span(apr_time_from_sec(2 * 86400), &all),
+                     apr_time_from_sec(48 * 3600));
+    ck_assert_int_eq(bkm_business_span(apr_time_from_sec(40 * 3600),
+                                       &office), apr_time_from_sec(40 * 3600));
+    ck_assert_int_eq(bkm_business_span(0, &office), 0);
+    /* Manual download, two working days of office hours from Friday 14:00
+     * (Oslo): 2 h on Friday, 8 on Monday, 6 on Tuesday. */
+    bkm_time_oslo_format(buf, bkm_business_deadline(
+        bkm_test_utc(2026, 11, 20, 13, 0),
+        bkm_business_span(apr_time_from_sec(2 * 86400), &office), &office));
+    ck_assert_str_eq(buf, "2026-11-24T14:00:00");
+}
+END_TEST
+
 Suite *bkm_suite_calendar(void)
 {
     Suite *s = suite_create("calendar");
@@ -109,6 +131,7 @@ Suite *bkm_suite_calendar(void)
 
     tcase_add_test(tc, easter);
     tcase_add_test(tc, holidays);
+    tcase_add_test(tc, span);
     tcase_add_loop_test(tc, deadline, 0,
                         sizeof(deadlines) / sizeof(deadlines[0]));
     suite_add_tcase(s, tc);

@@ -29,6 +29,9 @@ static const char *good_json =
 "            \"adresselinjer\": [\"Postboks 1\"], \"postnummer\": \"0601\","
 "            \"poststed\": \"OSLO\" },"
 "        \"sertifikater\": { \"fagsystem\": \"c/fag.pem\" },"
+"        \"kontortid\": \"08:00-16:00\","
+"        \"krevLagringskvittering\": true,"
+"        \"kvitteringssertifikater\": [\"c/man.pem\", \"c/fag.pem\"],"
 "        \"svarfrist\": \"24h\" },"
 "      { \"bydelsnummer\": \"02\", \"bydelsnavn\": \"Grünerløkka\","
 "        \"standardMottaker\": false, \"kanal\": \"manuell\","
@@ -146,6 +149,13 @@ START_TEST(good_registry)
                      bkm_kommune_bydel(oslo, "01")->cert_fagsystem->sha256);
     b = bkm_kommune_bydel(oslo, "01");
     ck_assert_int_eq(b->svarfrist, apr_time_from_sec(24 * 3600));
+    ck_assert_int_eq(b->kontortid.from_min, 480);
+    ck_assert_int_eq(b->kontortid.to_min, 960);
+    ck_assert_int_eq(b->krev_lagringskvittering, 1);
+    ck_assert_int_eq(b->kvitteringssertifikater->nelts, 2);
+    ck_assert_int_eq(bkm_kommune_bydel(oslo, "02")->kontortid.to_min, 1440);
+    ck_assert_int_eq(bkm_kommune_bydel(oslo, "02")->krev_lagringskvittering,
+                     0);
     ck_assert_ptr_eq(b->cert_print, reg->print_cert);   /* national */
     ck_assert_str_eq(b->adresse.poststed, "OSLO");
     ck_assert_int_eq(strlen(b->cert_fagsystem->sha256), 64);
@@ -212,6 +222,15 @@ static const struct {
     { "kommuner/0/bydeler/0/sertifikater/epost", "\"c/fag.pem\"",
       "unknown member \"epost\"" },
     { "kommuner/0/bydeler/0/svarfrist", "\"40\"", "\"svarfrist\"" },
+    { "kommuner/0/bydeler/0/kontortid", "\"16:00-08:00\"", "\"kontortid\"" },
+    { "kommuner/0/bydeler/0/kontortid", "\"8:00-16:00\"", "\"kontortid\"" },
+    { "kommuner/0/bydeler/0/kontortid", "\"08:00-25:00\"", "\"kontortid\"" },
+    { "kommuner/0/bydeler/0/kvitteringssertifikater", "[]",
+      "needs at least one certificate" },
+    { "kommuner/0/bydeler/0/kvitteringssertifikater", "[\"c/none.pem\"]",
+      "kvitteringssertifikater[0]" },
+    { "kommuner/0/bydeler/0/krevLagringskvittering", "\"ja\"",
+      "true or false" },
     { "kommuner/0/bydeler/0/kryptering", "\"des-ede3\"", "\"kryptering\"" },
     { "kommuner/0/bydeler/0/svarfrist", "\"-1h\"", "\"svarfrist\"" },
     { "kommuner/0/bydeler/0/kontoId", "\"not-a-uuid\"", "UUID" },

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Delivery: the state of each report on its way to a recipient, changed
+ * only here.  ARCHITECTURE §2: every report ends confirmed by its
+ * recipient or printed and posted, never silently stuck.
+ *
+ *   AKSEPTERT --fetch--> SENDT_FAGSYSTEM --mottatt--> LEVERT
+ *       |                      |  (where the district requires stored-
+ *       |                      |   receipts: only a verified one)
+ *       |                 feilet: AVVIST_FAGSYSTEM
+ *       +--deadline--+---------+
+ *                    v
+ *               SENDT_PRINT --print mottatt--> LEVERT
+ *                    +-------print feilet----> AVVIST_PRINT (+ oppfolging)
+ *
+ * bkm_melding.frist is the escalation deadline while nothing has settled
+ * the report; it is cleared when print is ordered or the report is
+ * delivered.  So "frist IS NOT NULL" is exactly "still waiting for its
+ * recipient, print not ordered", and ordering print is one conditional
+ * UPDATE: of two nodes (or a receipt and a pass) racing for a report, one
+ * changes the row and the other finds nothing to change.  PostgreSQL
+ * holds the row lock until commit and re-checks the condition after it;
+ * SQLite has one writer at a time.
+ *
+ * Every change is an event on the report's timeline (bkm_hendelse) with
+ * time and actor, written in the same transaction as the change.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_ids.h"
+
+#include <apr_strings.h>
+
+/* Upper bound for "is the deadline passed": any deadline is. */
+#define BKM_TIME_MAX APR_INT64_C(0x7fffffffffffffff)
+
+const char *bkm_kanal_name(bkm_kanal_e kanal)
+{
+    return kanal == BKM_KANAL_FAGSYSTEM ? "fagsystem" : "manuell";
+}
+
+apr_time_t bkm_delivery_deadline(server_rec *s, const bkm_bydel_t *b,
+                                 apr_time_t from)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(s);
+    apr_interval_time_t frist = b->svarfrist;
+
+    if (!frist) {
+        frist = b->kanal == BKM_KANAL_FAGSYSTEM
+                ? bkm_cfg_receipt_deadline(c) : bkm_cfg_manual_deadline(c);
+    }
+    return bkm_business_deadline(from,
+                                 bkm_business_span(frist, &b->kontortid),
+                                 &b->kontortid);
+}
+
+int bkm_event(bkm_db_t *db, const char *melding_id, apr_time_t tid,
+              const char *hendelse, const char *tilstand, const char *aktor,
+              const char *beskrivelse)
+{
+    const char *args[7] = {
+        melding_id, apr_off_t_toa(db->pool, tid), tilstand, hendelse, aktor,
+        beskrivelse, melding_id
+    };
+
+    return bkm_db_run(db, BKM_SQL_HENDELSE_INSERT, NULL, 7, args);
+}
+
+int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
+                    apr_time_t due_by, const char *arsak, const char *aktor,
+                    const char *beskrivelse)
+{
+    const char *upd[3] = {
+        apr_off_t_toa(db->pool, now), melding_id,
+        apr_off_t_toa(db->pool, due_by)
+    };
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
+    const char *job[6];
+    int rv, n = 0;
+
+    if ((rv = bkm_db_run(db, BKM_SQL_MELDING_TO_PRINT, &n, 3, upd)) != 0) {
+        return -1;
+    }
+    if (n == 0) {
+        return 0;       /* delivered, already ordered, or not yet due */
+    }
+    job[0] = bkm_uuid(db->pool);
+    job[1] = melding_id;
+    job[2] = c->registry->print_konto.id;
+    job[3] = BKM_TYPE_UTSKRIFT;
+    job[4] = upd[0];
+    job[5] = arsak;
+    if (bkm_db_run(db, BKM_SQL_LEVERANSE_PRINT, NULL, 6, job) != 0
+        || bkm_event(db, melding_id, now, "SENDT_PRINT", "SENDT_PRINT", aktor,
+                     beskrivelse) != 0) {
+        return -1;
+    }
+    return 1;
+}
+
+/* ---- the message a request is about --------------------------------- */
+
+const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
+                               const char *id, bkm_leveranse_t *l)
+{
+    const char *args[2] = { id, konto_id };
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_off_t n = 0;
+    int found = 0;
+
+    if (bkm_db_select(db, BKM_SQL_LEVERANSE_GET, &res, 2, args) != 0) {
+        return "database";
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        memset(l, 0, sizeof(*l));
+        l->id = id;
+        l->konto_id = konto_id;
+        l->melding_id = bkm_db_value(db, row, 0);
+        l->mottaker = bkm_db_value(db, row, 1);
+        l->meldingstype = bkm_db_value(db, row, 2);
+        l->hentet = bkm_db_value(db, row, 3) != NULL;
+        l->svar = bkm_db_value(db, row, 4);
+        l->arkivreferanse = bkm_db_value(db, row, 5);
+        l->kommunenummer = bkm_db_value(db, row, 6);
+        l->bydelsnummer = bkm_db_value(db, row, 7);
+        l->referanse = bkm_db_value(db, row, 8);
+        l->innholdstype = bkm_db_value(db, row, 9);
+        l->sha256 = bkm_db_value(db, row, 10);
+        if (bkm_db_value(db, row, 11)) {
+            apr_strtoff(&n, bkm_db_value(db, row, 11), NULL, 10);
+        }
+        l->storrelse = n;
+        l->tilstand = bkm_db_value(db, row, 12);
+        l->levert = bkm_db_value(db, row, 13) != NULL;
+        n = 0;
+        apr_strtoff(&n, bkm_db_value(db, row, 14), NULL, 10);
+        l->opprettet = (apr_time_t)n;
+        l->arsak = bkm_db_value(db, row, 15);
+        found = 1;
+    }
+    return found ? NULL : "unknown";
+}
+
+/* ---- within one transaction: lock the report, read, decide, write ---- */
+
+typedef struct {
+    const char *tilstand;
+    int frist;          /* escalation pending */
+    int levert;
+    int oppfolging;
+} state_t;
+
+/* Take the report's row (PostgreSQL keeps the lock until commit, so a
+ * concurrent receipt or pass waits here and then sees our result). */
+static int lock_state(bkm_db_t *db, const char *melding_id, apr_time_t now,
+                      state_t *st)
+{
+    const char *lock[2] = { apr_off_t_toa(db->pool, now), melding_id };
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rv, n = 0;
+
+    if ((rv = bkm_db_run(db, BKM_SQL_MELDING_LOCK, &n, 2, lock)) != 0) {
+        return rv;
+    }
+    if (n != 1 || bkm_db_select(db, BKM_SQL_MELDING_STATE, &res, 1,
+                                &melding_id) != 0) {
+        return -1;
+    }
+    memset(st, 0, sizeof(*st));
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        const char *opp = bkm_db_value(db, row, 3);
+        st->tilstand = bkm_db_value(db, row, 0);
+        st->frist = bkm_db_value(db, row, 1) != NULL;
+        st->levert = bkm_db_value(db, row, 2) != NULL;
+        st->oppfolging = opp && atoi(opp);
+    }
+    return st->tilstand ? 0 : -1;
+}
+
+/* Write the report's new state; delivered means no deadline any more. */
+static int set_state(bkm_db_t *db, const char *melding_id, apr_time_t now,
+                     const char *tilstand, int delivered, int oppfolging)
+{
+    const char *t = apr_off_t_toa(db->pool, now);
+    const char *args[6] = {
+        tilstand, delivered ? t : NULL, delivered ? t : NULL,
+        oppfolging ? "1" : "0", t, melding_id
+    };
+
+    return bkm_db_run(db, BKM_SQL_MELDING_SET, NULL, 6, args);
+}
+
+int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
+                         const char *aktor, apr_time_t now)
+{
+    const char *args[3] = { apr_off_t_toa(db->pool, now), aktor, l->id };
+    int print = strcmp(l->mottaker, "print") == 0;
+    state_t st;
+    int rv, n = 0;
+
+    if (l->hentet) {
+        return 0;
+    }
+    if ((rv = bkm_db_begin(db)) != 0) {
+        return rv;
+    }
+    rv = bkm_db_run(db, BKM_SQL_LEVERANSE_HENTET, &n, 3, args);
+    if (rv == 0 && n == 1) {        /* the first download, ours */
+        rv = lock_state(db, l->melding_id, now, &st);
+        if (rv == 0 && !print && strcmp(st.tilstand, "AKSEPTERT") == 0) {
+            st.tilstand = "SENDT_FAGSYSTEM";
+            rv = set_state(db, l->melding_id, now, st.tilstand, st.levert,
+                           st.oppfolging);
+        }
+        if (rv == 0) {
+            rv = bkm_event(db, l->melding_id, now,
+                           print ? "HENTET_PRINT" : "HENTET", st.tilstand,
+                           aktor, print ? "Hentet av printleverandøren"
+                                        : "Hentet av mottakerens fagsystem");
+        }
+    }
+    return bkm_db_end(db, rv);
+}
+
+/* The receipt's effect on a report, decided from its state; fills the
+ * event to record and returns the new state.  The transitions are the
+ * diagram at the top of this file. */
+static void decide(const bkm_receipt_in_t *in, const bkm_leveranse_t *l,
+                   state_t *st, const char **hendelse, const char **tekst,
+                   int *deliver, int *print)
+{
+    *deliver = 0;
+    *print = 0;
+    if (in->print) {
+        if (in->svar == BKM_SVAR_FEILET) {
+            *hendelse = "AVVIST_PRINT";
+            *tekst = "Printleverandøren kunne ikke skrive ut; "
+                     "må følges opp manuelt";
+            if (!st->levert) {
+                st->tilstand = "AVVIST_PRINT";
+                st->oppfolging = 1;
+            }
+            return;
+        }
+        *hendelse = "LEVERT";
+        *tekst = "Levert til posten av printleverandøren";
+        st->tilstand = "LEVERT";
+        st->oppfolging = 0;
+        *deliver = !st->levert;
+        return;
+    }
+    if (in->svar == BKM_SVAR_FEILET) {
+        *hendelse = "AVVIST_FAGSYSTEM";
+        *tekst = "Fagsystemet meldte feil; sendes som brevpost";
+        if (!st->levert && st->frist) {
+            st->tilstand = "AVVIST_FAGSYSTEM";
+            *print = 1;
+        }
+        return;
+    }
+    if (in->svar == BKM_SVAR_LAGRET) {
+        *hendelse = "LAGRING_VERIFISERT";
+        *tekst = "Lagringskvittering med riktig SHA-256 og gyldig signatur";
+    }
+    else if (in->krev_lagring) {
+        *hendelse = "KVITTERT";
+        *tekst = l->hentet ? "Mottatt-kvittering uten lagringskvittering; "
+                             "bydelen krever lagringskvittering, eskalering "
+                             "fortsetter"
+                           : "Mottatt-kvittering for innhold som aldri ble "
+                             "hentet; bydelen krever lagringskvittering, "
+                             "eskalering fortsetter";
+        return;
+    }
+    else {
+        *hendelse = "KVITTERT";
+        *tekst = l->hentet ? "Mottatt-kvittering fra fagsystemet"
+                           : "Mottatt-kvittering uten at innholdet ble hentet";
+    }
+    if (!st->frist) {
+        /* Print was ordered before this first receipt came (nothing else
+         * clears the deadline): delivered twice, nothing lost; the print
+         * job stays. */
+        *hendelse = "SEN_KVITTERING";
+        *tekst = "Kvittering etter at brevpost var bestilt; levert to ganger";
+    }
+    *deliver = !st->levert;
+    st->tilstand = "LEVERT";
+    st->oppfolging = 0;
+}
+
+int bkm_delivery_receipt(bkm_db_t *db, const bkm_leveranse_t *l,
+                         const bkm_receipt_in_t *in, apr_time_t now,
+                         const char **hendelse_out)
+{
+    const char *svar = in->svar == BKM_SVAR_FEILET ? "feilet"
+                       : in->svar == BKM_SVAR_LAGRET ? "lagret" : "mottatt";
+    const char *args[4] = {
+        svar, apr_off_t_toa(db->pool, now), in->arkivreferanse, l->id
+    };
+    const char *hendelse, *tekst;
+    int rv, deliver, print;
+    state_t st;
+
+    if ((rv = bkm_db_begin(db)) != 0) {
+        return rv;
+    }
+    rv = lock_state(db, l->melding_id, now, &st);
+    if (rv == 0) {
+        decide(in, l, &st, &hendelse, &tekst, &deliver, &print);
+        *hendelse_out = hendelse;
+        rv = bkm_db_run(db, BKM_SQL_LEVERANSE_SVAR, NULL, 4, args);
+    }
+    if (rv == 0) {
+        rv = bkm_event(db, l->melding_id, now, hendelse, st.tilstand,
+                       in->aktor, in->melding ? apr_pstrcat(db->pool, tekst,
+                           ": ", in->melding, NULL) : tekst);
+    }
+    if (rv == 0 && !print) {
+        rv = set_state(db, l->melding_id, now, st.tilstand,
+                       deliver || st.levert, st.oppfolging);
+    }
+    if (rv == 0 && print) {
+        rv = bkm_order_print(db, l->melding_id, now, BKM_TIME_MAX,
+                             "feilet", in->aktor, "Brevpost bestilt: fagsystemet "
+                             "meldte feil") < 0 ? -1 : 0;
+    }
+    return bkm_db_end(db, rv);
+}
+
+int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
+                         const char *aktor, apr_time_t now, const char *why)
+{
+    state_t st;
+    int rv;
+
+    if ((rv = bkm_db_begin(db)) != 0) {
+        return rv;
+    }
+    rv = lock_state(db, l->melding_id, now, &st);
+    if (rv == 0) {
+        rv = bkm_event(db, l->melding_id, now, "KVITTERING_AVVIST",
+                       st.tilstand, aktor,
+                       apr_pstrcat(db->pool, "Kvittering avvist: ", why,
+                                   NULL));
+    }
+    return bkm_db_end(db, rv);
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The consumer API: what a case system (or the print provider) fetches
+ * from its account.  The pull replacement for the incumbent's AMQP queue,
+ * with the same message types and payloads.
+ *
+ * GET .../konto/{kontoId}/meldinger[?vent=N]
+ *     the messages not yet receipted, oldest first (at most 100).  With
+ *     vent=N (1..30 seconds) an empty answer waits until a message
+ *     arrives or N seconds have passed: a case system that asks again at
+ *     once learns of a new report within BKM_POLL_STEP of its arrival
+ *     while asking at most once every 30 seconds when nothing comes.
+ * GET .../meldinger/{meldingId}
+ *     the CMS ciphertext (DER); Range requests are served by httpd's
+ *     byterange filter.  The first download is recorded.
+ * GET .../meldinger/{meldingId}/manifest      print jobs: the XML manifest
+ * POST .../meldinger/{meldingId}/svar          the receipt (_svar.c)
+ *
+ * Waiting costs one worker thread per waiting client (the event MPM
+ * cannot park a handler) and, every BKM_POLL_STEP, one indexed query on a
+ * connection borrowed only for that query -- never a database connection
+ * held for the whole wait.  README "Consumer API" has the measured cost.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_printjob.h"
+#include "bkm_time.h"
+
+#include <http_protocol.h>
+#include <apr_strings.h>
+#include <apr_base64.h>
+#include <apr_lib.h>
+
+#define BKM_LIST_MAX 100
+#define BKM_VENT_MAX 30
+/** How often a waiting list asks the database again: the other nodes of
+ *  a farm store reports too, so a local signal would not be enough. */
+#define BKM_POLL_STEP apr_time_from_sec(1)
+
+static int is_uuid(const char *s)
+{
+    int i;
+
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-'
+            : !(apr_isdigit(s[i]) || (s[i] >= 'a' && s[i] <= 'f'))) {
+            return 0;
+        }
+    }
+    return s[36] == '\0';
+}
+
+/* The account's waiting messages, as JSON; NULL when the database fails. */
+static json_t *waiting(bkm_db_t *db, const bkm_konto_t *k, int *count)
+{
+    const char *args[2] = { k->id, apr_itoa(db->pool, BKM_LIST_MAX) };
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    json_t *list;
+
+    if (bkm_db_select(db, BKM_SQL_LEVERANSER_VENTER, &res, 2, args) != 0) {
+        return NULL;
+    }
+    list = json_array();
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        apr_off_t opprettet = 0, size = 0;
+        apr_strtoff(&opprettet, apr_dbd_get_entry(db->drv, row, 3), NULL, 10);
+        apr_strtoff(&size, apr_dbd_get_entry(db->drv, row, 6), NULL, 10);
+        json_array_append_new(list, json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:b}",
+            "meldingId", apr_dbd_get_entry(db->drv, row, 0),
+            "meldingType", apr_dbd_get_entry(db->drv, row, 2),
+            "bekymringsmeldingId", apr_dbd_get_entry(db->drv, row, 1),
+            "kommunenummer", apr_dbd_get_entry(db->drv, row, 4),
+            "bydelsnummer", apr_dbd_get_entry(db->drv, row, 5),
+            "opprettet", bkm_time_utc(db->pool, (apr_time_t)opprettet),
+            "storrelse", (json_int_t)size,
+            "sha256", apr_dbd_get_entry(db->drv, row, 7),
+            "hentet", apr_dbd_get_entry(db->drv, row, 8) != NULL));
+    }
+    *count = (int)json_array_size(list);
+    return list;
+}
+
+/* ?vent=N, the only query parameter; -1 when malformed. */
+static int parse_vent(const char *args)
+{
+    char *end;
+    long v;
+
+    if (!args || !*args) {
+        return 0;
+    }
+    if (strncmp(args, "vent=", 5) != 0 || !apr_isdigit(args[5])) {
+        return -1;
+    }
+    v = strtol(args + 5, &end, 10);
+    return *end || v > BKM_VENT_MAX ? -1 : (int)v;
+}
+
+static int list(request_rec *r, const bkm_konto_t *k)
+{
+    int vent = parse_vent(r->args), count = 0;
+    apr_time_t until = apr_time_now() + apr_time_from_sec(vent);
+    json_t *body = NULL;
+
+    if (vent < 0) {
+        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                               "the only parameter is vent, 0 to 30 "
+                               "seconds");
+    }
+    for (;;) {
+        /* A connection and a pool per look, given back before waiting. */
+        apr_pool_t *p;
+        bkm_db_t *db;
+
+        apr_pool_create(&p, r->pool);
+        db = bkm_db_open(r->server, p);
+        if (db) {
+            db->r = r;
+            body = waiting(db, k, &count);   /* json_pack copied all */
+            bkm_db_close(db);
+        }
+        apr_pool_destroy(p);
+        if (!body) {
+            return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                                   "the database does not answer; try "
+                                   "again");
+        }
+        if (count > 0 || apr_time_now() + BKM_POLL_STEP > until
+            || r->connection->aborted) {
+            break;
+        }
+        json_decref(body);
+        body = NULL;
+        apr_sleep(BKM_POLL_STEP);
+    }
+    return bkm_reply_json(r, HTTP_OK,
+                          json_pack("{s:s, s:o, s:b}", "kontoId", k->id,
+                                    "meldinger", body,
+                                    "flere", count >= BKM_LIST_MAX));
+}
+
+/* The ciphertext as stored: SQLite hands the blob over as it is;
+ * PostgreSQL's text result gives bytea as "\x" and hex digits. */
+static int ciphertext(bkm_db_t *db, const bkm_leveranse_t *l,
+                      apr_bucket_brigade *bb, apr_size_t *len)
+{
+    const char *args[2] = { l->melding_id, l->mottaker };
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_bucket_brigade *tmp = apr_brigade_create(db->pool, bb->bucket_alloc);
+    char *data;
+    apr_size_t n;
+    int found = 0;
+
+    if (bkm_db_select(db, BKM_SQL_CHIFFER_GET, &res, 2, args) != 0) {
+        return -1;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        found = apr_dbd_datum_get(db->drv, row, 0, APR_DBD_TYPE_BLOB, tmp)
+                == APR_SUCCESS;
+    }
+    if (!found || apr_brigade_pflatten(tmp, &data, &n, db->pool)
+                  != APR_SUCCESS) {
+        return -1;
+    }
+    if (!db->sqlite) {
+        apr_size_t i;
+        if (n < 2 || n % 2 || data[0] != '\\' || data[1] != 'x') {
+            return -1;
+        }
+        for (i = 2; i < n; i += 2) {
+            char hex[3] = { data[i], data[i + 1], '\0' };
+            if (!apr_isxdigit(hex[0]) || !apr_isxdigit(hex[1])) {
+                return -1;
+            }
+            data[i / 2 - 1] = (char)strtol(hex, NULL, 16);
+        }
+        n = n / 2 - 1;
+    }
+    *len = n;
+    apr_brigade_write(bb, NULL, NULL, data, n);
+    return 0;
+}
+
+/* Hex SHA-256 as RFC 9530's structured byte sequence. */
+static const char *repr_digest(apr_pool_t *p, const char *hex)
+{
+    unsigned char raw[32];
+    char b64[64];
+    int i;
+
+    for (i = 0; i < 32; i++) {
+        char h[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
+        raw[i] = (unsigned char)strtol(h, NULL, 16);
+    }
+    apr_base64_encode(b64, (const char *)raw, 32);
+    return apr_pstrcat(p, "sha-256=:", b64, ":", NULL);
+}
+
+int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
+                     const char *id, bkm_leveranse_t *l)
+{
+    const char *err;
+
+    if (!is_uuid(id)) {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                               "no such message for this account");
+    }
+    if (!(*db = bkm_db_acquire(r))) {
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the database does not answer; try again");
+    }
+    err = bkm_leveranse_load(*db, k->id, id, l);
+    if (err && strcmp(err, "unknown") == 0) {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                               "no such message for this account");
+    }
+    if (err) {
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the database does not answer; try again");
+    }
+    return OK;
+}
+
+static int fetch(request_rec *r, const bkm_integrasjon_t *in,
+                 const bkm_konto_t *k, const char *id)
+{
+    apr_bucket_brigade *bb;
+    bkm_leveranse_t l;
+    apr_size_t len = 0;
+    bkm_db_t *db;
+    int st;
+
+    if ((st = bkm_message_load(r, &db, k, id, &l)) != OK) {
+        return st;
+    }
+    if (!l.sha256) {
+        return bkm_reply_error(r, HTTP_GONE, "slettet",
+                               "the report was delivered and its "
+                               "ciphertext deleted after the retention "
+                               "period");
+    }
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    if (ciphertext(db, &l, bb, &len) != 0 || (apr_off_t)len != l.storrelse) {
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the database does not answer; try again");
+    }
+    /* Recorded before the bytes go out: a download the timeline does not
+     * show would let a case system claim it never had the report. */
+    if (!r->header_only
+        && bkm_delivery_fetched(db, &l, in->id, bkm_now(r)) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01001)
+                      "message %s: the download could not be recorded: %s",
+                      l.id, db->error ? db->error : "database error");
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the database does not answer; try again");
+    }
+    ap_set_content_type(r, "application/pkcs7-mime");
+    apr_table_setn(r->headers_out, "meldingType", l.meldingstype);
+    apr_table_setn(r->headers_out, "meldingId", l.id);
+    apr_table_setn(r->headers_out, "bekymringsmeldingId", l.melding_id);
+    apr_table_setn(r->headers_out, "Innholdstype", l.innholdstype);
+    apr_table_setn(r->headers_out, "Repr-Digest",
+                   repr_digest(r->pool, l.sha256));
+    apr_table_setn(r->headers_out, "ETag",
+                   apr_pstrcat(r->pool, "\"", l.sha256, "\"", NULL));
+    apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (r->header_only) {
+        return OK;
+    }
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
+    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
+           ? OK : AP_FILTER_ERROR;
+}
+
+static int manifest(request_rec *r, const bkm_konto_t *k, const char *id)
+{
+    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    const bkm_kommune_t *kommune;
+    const bkm_bydel_t *b;
+    bkm_printjob_t job;
+    bkm_leveranse_t l;
+    const char *err;
+    apr_size_t len;
+    bkm_db_t *db;
+    char *xml;
+    int st;
+
+    if (strcmp(k->type, "print") != 0) {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
+                               "only print jobs have a manifest");
+    }
+    if ((st = bkm_message_load(r, &db, k, id, &l)) != OK) {
+        return st;
+    }
+    kommune = bkm_registry_kommune(reg, l.kommunenummer);
+    b = kommune ? bkm_kommune_bydel(kommune, l.bydelsnummer) : NULL;
+    if (!b || !l.sha256) {
+        return bkm_reply_error(r, HTTP_GONE, "slettet",
+                               "the print job's document or district is "
+                               "gone");
+    }
+    memset(&job, 0, sizeof(job));
+    job.utskrift_id = l.id;
+    job.bekymringsmelding_id = l.melding_id;
+    job.referanse = l.referanse;
+    job.kommunenummer = kommune->nummer;
+    job.kommunenavn = kommune->navn;
+    job.bydelsnummer = b->nummer;
+    job.bydelsnavn = b->navn;
+    job.adresse = &b->adresse;
+    job.dokument_sha256 = l.sha256;
+    job.dokument_storrelse = l.storrelse;
+    job.dokument_type = BKM_PRINTJOB_DOKUMENT_TYPE;
+    job.bestilt = l.opprettet;
+    job.arsak = l.arsak ? l.arsak : "frist";
+    if ((err = bkm_printjob_manifest(r->pool, &job, &xml, &len))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01002)
+                      "print job %s: no manifest: %s", l.id, err);
+        return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
+                               "the manifest could not be made; the "
+                               "district's address is invalid");
+    }
+    ap_set_content_type(r, BKM_PRINTJOB_MEDIA_TYPE "; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only) {
+        ap_rwrite(xml, (int)len, r);
+    }
+    return OK;
+}
+
+int bkm_handle_meldinger(request_rec *r, const bkm_integrasjon_t *in,
+                         const bkm_konto_t *k, const char *rest)
+{
+    char id[37];
+    const char *sub;
+
+    if (*rest == '\0' || strcmp(rest, "/") == 0) {
+        return bkm_method_refused(r, "GET") ? OK : list(r, k);
+    }
+    if (rest[0] != '/' || strlen(rest + 1) < 36) {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                               "no such message for this account");
+    }
+    apr_cpystrn(id, rest + 1, sizeof(id));
+    sub = rest + 37;
+    if (*sub == '\0') {
+        return bkm_method_refused(r, "GET") ? OK : fetch(r, in, k, id);
+    }
+    if (strcmp(sub, "/manifest") == 0) {
+        return bkm_method_refused(r, "GET") ? OK : manifest(r, k, id);
+    }
+    if (strcmp(sub, "/svar") == 0) {
+        return bkm_method_refused(r, "POST") ? OK : bkm_handle_svar(r, in, k,
+                                                                    id);
+    }
+    return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
+                           "no such resource");
+}

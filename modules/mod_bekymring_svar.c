@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * POST .../konto/{kontoId}/meldinger/{meldingId}/svar: the receipt.
+ *
+ * As the incumbent's, the message type travels beside the body, here in
+ * the "meldingType" header:
+ *   no.ks.fiks.bekymringsmelding.mottatt.v1  empty body; or, from a case
+ *       system, a stored-receipt (Content-Type application/jose, a compact
+ *       JWS: schema/lagringskvittering/README.md) that proves which bytes
+ *       it stored under which record id
+ *   no.ks.fiks.bekymringsmelding.feilet.v1   application/json
+ *       {"melding": "..."} (the incumbent's feilmelding; may be {})
+ * From the print provider, mottatt means handed to the post (LEVERT) and
+ * feilet means it could not print (AVVIST_PRINT, flagged for follow-up).
+ *
+ * Idempotent: the same receipt again is answered as the first and adds
+ * nothing.  A contradicting one (feilet after mottatt, another record id)
+ * is refused with 409 and recorded; so is a stored-receipt whose hash or
+ * signature does not match (422), or that claims content never fetched
+ * (409).  Such a report stays undelivered and keeps escalating.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_receipt.h"
+
+#include <http_protocol.h>
+#include <apr_strings.h>
+
+#define BKM_SVAR_MAX_BODY (BKM_RECEIPT_MAX + 1)
+#define BKM_FEIL_MAX 200    /* characters of a feilet text kept */
+
+static int answer(request_rec *r, const bkm_leveranse_t *l, const char *svar,
+                  const char *hendelse, int repeat)
+{
+    return bkm_reply_json(r, HTTP_OK,
+                          json_pack("{s:s, s:s, s:s, s:s?, s:b}",
+                                    "meldingId", l->id,
+                                    "bekymringsmeldingId", l->melding_id,
+                                    "svar", svar, "hendelse", hendelse,
+                                    "gjentatt", repeat));
+}
+
+/* Refused and recorded on the timeline; the report is left as it was. */
+static int refuse(request_rec *r, bkm_db_t *db, const bkm_leveranse_t *l,
+                  const bkm_integrasjon_t *in, int status, const char *kode,
+                  const char *why)
+{
+    if (bkm_delivery_refused(db, l, in->id, bkm_now(r), why) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01101)
+                      "message %s: a refused receipt could not be recorded: "
+                      "%s", l->id, db->error ? db->error : "database error");
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01102)
+                  "message %s: receipt from integration %s refused: %s",
+                  l->id, in->id, why);
+    return bkm_reply_error(r, status, kode, why);
+}
+
+/* A feilet body: {} or {"melding": string}; its text shortened. */
+static const char *feilet_body(request_rec *r, const char *body,
+                               apr_size_t len, const char **melding)
+{
+    json_error_t jerr;
+    json_t *j, *m;
+    const char *text;
+
+    *melding = NULL;
+    if (len == 0) {
+        return NULL;    /* as the incumbent's empty feilmelding */
+    }
+    j = bkm_json_own(r->pool, json_loadb(body, len, JSON_REJECT_DUPLICATES,
+                                         &jerr));
+    if (!json_is_object(j)) {
+        return "the body must be a JSON object {\"melding\": \"...\"}";
+    }
+    m = json_object_get(j, "melding");
+    if (json_object_size(j) != (m ? 1u : 0u) || (m && !json_is_string(m))) {
+        return "the body may hold only \"melding\", a string";
+    }
+    if (m) {
+        /* Whole UTF-8 characters only (jansson checked the encoding). */
+        apr_size_t n = 0, chars = 0;
+        text = json_string_value(m);
+        while (text[n] && chars < BKM_FEIL_MAX) {
+            n++;
+            while ((text[n] & 0xC0) == 0x80) {
+                n++;
+            }
+            chars++;
+        }
+        *melding = apr_pstrndup(r->pool, text, n);
+    }
+    return NULL;
+}
+
+int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
+                    const bkm_konto_t *k, const char *id)
+{
+    const char *type = apr_table_get(r->headers_in, "meldingType");
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    const char *err, *svar, *hendelse = NULL;
+    bkm_lagringskvittering_t lk;
+    bkm_receipt_in_t rin;
+    bkm_leveranse_t l;
+    apr_size_t len;
+    bkm_db_t *db;
+    char *body;
+    int st;
+
+    memset(&rin, 0, sizeof(rin));
+    rin.aktor = in->id;
+    rin.print = strcmp(k->type, "print") == 0;
+    rin.krev_lagring = k->bydel && k->bydel->krev_lagringskvittering;
+    if (!type || (strcmp(type, BKM_TYPE_MOTTATT) != 0
+                  && strcmp(type, BKM_TYPE_FEILET) != 0)) {
+        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ukjent-meldingstype",
+                               "the meldingType header must be "
+                               BKM_TYPE_MOTTATT " or " BKM_TYPE_FEILET);
+    }
+    if ((st = bkm_read_body(r, BKM_SVAR_MAX_BODY, &body, &len)) != OK) {
+        return st;
+    }
+    rin.svar = strcmp(type, BKM_TYPE_FEILET) == 0 ? BKM_SVAR_FEILET
+                                                   : BKM_SVAR_MOTTATT;
+    if (len > 0) {
+        const char *want = rin.svar == BKM_SVAR_FEILET
+                           ? "application/json" : BKM_RECEIPT_MEDIA_TYPE;
+        if (!ct || strncasecmp(ct, want, strlen(want)) != 0
+            || (ct[strlen(want)] && ct[strlen(want)] != ';')) {
+            return bkm_reply_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                   "feil-innholdstype",
+                                   apr_pstrcat(r->pool, "a ", type,
+                                               " body must be ", want, NULL));
+        }
+    }
+    if (rin.svar == BKM_SVAR_FEILET
+        && (err = feilet_body(r, body, len, &rin.melding))) {
+        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-json", err);
+    }
+    if (rin.svar == BKM_SVAR_MOTTATT && len > 0 && rin.print) {
+        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                               "the print provider's mottatt has no body");
+    }
+    if ((st = bkm_message_load(r, &db, k, id, &l)) != OK) {
+        return st;
+    }
+
+    if (rin.svar == BKM_SVAR_MOTTATT && len > 0) {
+        /* A stored-receipt: verified against what this account fetched. */
+        const apr_array_header_t *certs = k->bydel
+            ? k->bydel->kvitteringssertifikater : NULL;
+        apr_array_header_t *pems;
+        int i;
+
+        if (!certs || certs->nelts == 0) {
+            return bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
+                                   "lagringskvittering-ukjent-nokkel",
+                                   "no stored-receipt key is registered for "
+                                   "this account");
+        }
+        pems = apr_array_make(r->pool, certs->nelts, sizeof(const char *));
+        for (i = 0; i < certs->nelts; i++) {
+            APR_ARRAY_PUSH(pems, const char *) =
+                APR_ARRAY_IDX(certs, i, const bkm_cert_t *)->pem;
+        }
+        if ((err = bkm_receipt_verify(r->pool, body, len, pems, &lk))) {
+            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,
+                          "lagringskvittering-ugyldig", err);
+        }
+        if (strcmp(lk.melding_id, l.id) != 0
+            || strcmp(lk.bekymringsmelding_id, l.melding_id) != 0) {
+            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,
+                          "lagringskvittering-ugyldig",
+                          "the stored-receipt names another message");
+        }
+        if (!l.sha256 || strcmp(lk.sha256, l.sha256) != 0) {
+            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,
+                          "lagringskvittering-ugyldig",
+                          "the stored-receipt's sha256 is not that of the "
+                          "ciphertext of this message");
+        }
+        if (!l.hentet) {
+            return refuse(r, db, &l, in, HTTP_CONFLICT,
+                          "ikke-hentet", "a stored-receipt for content this "
+                          "account never fetched");
+        }
+        rin.svar = BKM_SVAR_LAGRET;
+        rin.arkivreferanse = lk.arkivreferanse;
+    }
+
+    svar = rin.svar == BKM_SVAR_FEILET ? "feilet"
+           : rin.svar == BKM_SVAR_LAGRET ? "lagret" : "mottatt";
+    if (l.svar) {
+        /* A receipt came before: the same again changes nothing; mottatt
+         * after a stored-receipt says less but the same; a stored-receipt
+         * may follow a plain mottatt.  Anything else contradicts. */
+        int same = strcmp(l.svar, svar) == 0
+                   && (rin.svar != BKM_SVAR_LAGRET
+                       || (l.arkivreferanse
+                           && strcmp(l.arkivreferanse,
+                                     rin.arkivreferanse) == 0));
+        if (same || (rin.svar == BKM_SVAR_MOTTATT
+                     && strcmp(l.svar, "lagret") == 0)) {
+            return answer(r, &l, l.svar, NULL, 1);
+        }
+        if (!(rin.svar == BKM_SVAR_LAGRET && strcmp(l.svar, "mottatt") == 0)) {
+            return refuse(r, db, &l, in, HTTP_CONFLICT,
+                          "motstridende-kvittering",
+                          apr_pstrcat(r->pool, "this message was already "
+                                      "answered ", l.svar, NULL));
+        }
+    }
+    if (bkm_delivery_receipt(db, &l, &rin, bkm_now(r), &hendelse) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01103)
+                      "message %s: receipt not recorded: %s", l.id,
+                      db->error ? db->error : "database error");
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the receipt could not be recorded; send it "
+                               "again");
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01104)
+                  "message %s of report %s: %s from integration %s (%s)",
+                  l.id, l.melding_id, svar, in->id, hendelse);
+    return answer(r, &l, svar, hendelse, 0);
+}
