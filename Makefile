@@ -60,6 +60,16 @@ $(GENERATED): %.o: %.c $(HEADERS)
 $(OUT)/mod_bekymring.so: $(CORE_OBJ) $(GLUE_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
 
+# The copy the test suite loads: the same objects but the clock, compiled
+# with BKM_TEST_CLOCK so that tests can set a request's time
+# (modules/mod_bekymring_clock.c).  Never installed.
+TEST_CLOCK_OBJ := $(OUT)/test/mod_bekymring_clock.o
+$(TEST_CLOCK_OBJ): modules/mod_bekymring_clock.c $(HEADERS) | $(OUT)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DBKM_TEST_CLOCK -Imodules -c -o $@ $<
+$(OUT)/test/mod_bekymring.so: $(CORE_OBJ) $(filter-out %/mod_bekymring_clock.o,$(GLUE_OBJ)) $(TEST_CLOCK_OBJ)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+
 # ---- run: the portal on loopback with SQLite and the ID-porten stand-in --
 run: all
 	build/run-dev $(PORT)
@@ -76,10 +86,10 @@ unit: $(UNIT_BIN)
 checks:
 	build/check-logtags
 
-integration: all
+integration: all $(OUT)/test/mod_bekymring.so
 	perl t/TEST
 
-integration-pg: all
+integration-pg: all $(OUT)/test/mod_bekymring.so
 	TEST_PGSQL=1 perl t/TEST
 
 # The whole suite: unit tests, meta-checks, then Apache::Test on SQLite and

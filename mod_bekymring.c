@@ -36,7 +36,13 @@ static int route_person(request_rec *r, const char *rest)
     return bkm_handle_person(r);
 }
 
+static int route_escalation(request_rec *r, const char *rest)
+{
+    return bkm_handle_escalation(r);
+}
+
 static const bkm_route_t bkm_routes[] = {
+    { "/bekymring-drift/eskalering", 0, route_escalation },
     { "/helse", 0, route_health },
     { "/meg", 0, route_person },
     { BKM_API "/kommuner", 1, bkm_handle_kommuner },
@@ -89,6 +95,9 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return OK;
     }
     if (bkm_db_post_config(pconf, plog, ptemp, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (bkm_escalation_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return bkm_intake_post_config(pconf, ptemp, s);

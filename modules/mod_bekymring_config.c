@@ -35,6 +35,7 @@ void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s)
     c->receipt_deadline = BKM_UNSET;
     c->manual_deadline = BKM_UNSET;
     c->retention = BKM_UNSET;
+    c->escalation_interval = BKM_UNSET;
     return c;
 }
 
@@ -69,6 +70,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->receipt_deadline = BKM_MERGE_NUM(receipt_deadline);
     c->manual_deadline = BKM_MERGE_NUM(manual_deadline);
     c->retention = BKM_MERGE_NUM(retention);
+    c->escalation_interval = BKM_MERGE_NUM(escalation_interval);
     return c;
 }
 
@@ -104,6 +106,12 @@ apr_interval_time_t bkm_cfg_manual_deadline(const bkm_srv_cfg_t *c)
 apr_interval_time_t bkm_cfg_retention(const bkm_srv_cfg_t *c)
 {
     return c->retention != BKM_UNSET ? c->retention : BKM_DEFAULT_RETENTION;
+}
+
+apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c)
+{
+    return c->escalation_interval != BKM_UNSET
+           ? c->escalation_interval : BKM_DEFAULT_ESCALATION_INTERVAL;
 }
 
 int bkm_cfg_min_acr(const bkm_dir_cfg_t *c)
@@ -199,6 +207,19 @@ static const char *set_duration(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+/* A duration, or "off" (stored as 0). */
+static const char *set_interval(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+
+    if (strcasecmp(arg, "off") == 0) {
+        const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+        c->escalation_interval = 0;
+        return err;
+    }
+    return set_duration(cmd, dummy, arg);
+}
+
 static const char *set_min_acr(cmd_parms *cmd, void *dirv, const char *arg)
 {
     bkm_dir_cfg_t *d = dirv;
@@ -243,6 +264,13 @@ const command_rec bkm_cmds[] = {
                   (void *)APR_OFFSETOF(bkm_srv_cfg_t, retention), RSRC_CONF,
                   "how long ciphertext is kept after confirmed delivery "
                   "(default 30d)"),
+    AP_INIT_TAKE1(BKM_DIR_ESCALATION_INTERVAL, set_interval,
+                  (void *)APR_OFFSETOF(bkm_srv_cfg_t, escalation_interval),
+                  RSRC_CONF,
+                  "how often the escalation pass (letter post after the "
+                  "deadline, retention, alerts) runs in httpd's watchdog: "
+                  "a duration (default 5m) or off (then run passes through "
+                  "/bekymring-drift/eskalering)"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

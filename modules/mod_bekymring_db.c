@@ -191,13 +191,19 @@ bkm_db_t *bkm_db_acquire(request_rec *r)
 
 bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p)
 {
-    return bkm_dbd_open ? wrap(p, s, NULL, bkm_dbd_open(p, s)) : NULL;
+    bkm_db_t *db = bkm_dbd_open ? wrap(p, s, NULL, bkm_dbd_open(p, s))
+                                : NULL;
+    if (db) {
+        db->opened = 1;
+    }
+    return db;
 }
 
 void bkm_db_close(bkm_db_t *db)
 {
-    if (db && !db->r && bkm_dbd_close) {
+    if (db && db->opened && bkm_dbd_close) {
         bkm_dbd_close(db->s, db->dbd);
+        db->opened = 0;
     }
 }
 

@@ -204,21 +204,25 @@ int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
     const char *err;
 
     if (!is_uuid(id)) {
-        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
-                               "no such message for this account");
+        bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                        "no such message for this account");
+        return DONE;
     }
     if (!(*db = bkm_db_acquire(r))) {
-        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                               "the database does not answer; try again");
+        bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                        "the database does not answer; try again");
+        return DONE;
     }
     err = bkm_leveranse_load(*db, k->id, id, l);
     if (err && strcmp(err, "unknown") == 0) {
-        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
-                               "no such message for this account");
+        bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                        "no such message for this account");
+        return DONE;
     }
     if (err) {
-        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                               "the database does not answer; try again");
+        bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                        "the database does not answer; try again");
+        return DONE;
     }
     return OK;
 }
@@ -230,10 +234,9 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
     bkm_leveranse_t l;
     apr_size_t len = 0;
     bkm_db_t *db;
-    int st;
 
-    if ((st = bkm_message_load(r, &db, k, id, &l)) != OK) {
-        return st;
+    if (bkm_message_load(r, &db, k, id, &l) != OK) {
+        return OK;      /* answered */
     }
     if (!l.sha256) {
         return bkm_reply_error(r, HTTP_GONE, "slettet",
@@ -287,14 +290,13 @@ static int manifest(request_rec *r, const bkm_konto_t *k, const char *id)
     apr_size_t len;
     bkm_db_t *db;
     char *xml;
-    int st;
 
     if (strcmp(k->type, "print") != 0) {
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
                                "only print jobs have a manifest");
     }
-    if ((st = bkm_message_load(r, &db, k, id, &l)) != OK) {
-        return st;
+    if (bkm_message_load(r, &db, k, id, &l) != OK) {
+        return OK;      /* answered */
     }
     kommune = bkm_registry_kommune(reg, l.kommunenummer);
     b = kommune ? bkm_kommune_bydel(kommune, l.bydelsnummer) : NULL;

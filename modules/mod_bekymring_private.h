@@ -32,12 +32,14 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DIR_MANUAL_DEADLINE  "BekymringManualDeadline"
 #define BKM_DIR_RETENTION        "BekymringRetention"
 #define BKM_DIR_MIN_ACR          "BekymringMinAcr"
+#define BKM_DIR_ESCALATION_INTERVAL "BekymringEscalationInterval"
 
 /** Defaults (ARCHITECTURE §2: 40 business hours for case systems, two
  *  business days for manual download, 30 days after delivery). */
 #define BKM_DEFAULT_RECEIPT_DEADLINE apr_time_from_sec(40 * 3600)
 #define BKM_DEFAULT_MANUAL_DEADLINE  apr_time_from_sec(2 * 86400)
 #define BKM_DEFAULT_RETENTION        apr_time_from_sec(30 * 86400)
+#define BKM_DEFAULT_ESCALATION_INTERVAL apr_time_from_sec(5 * 60)
 
 typedef enum {
     BKM_ACR_SUBSTANTIAL = 1,    /**< idporten-loa-substantial (default) */
@@ -54,6 +56,7 @@ typedef struct {
     apr_interval_time_t receipt_deadline;   /**< BKM_UNSET or a duration */
     apr_interval_time_t manual_deadline;
     apr_interval_time_t retention;
+    apr_interval_time_t escalation_interval;    /**< 0: off */
     const char *db_driver;      /**< found in post_config, for /helse */
     const bkm_signer_t *signer; /**< loaded in post_config */
 } bkm_srv_cfg_t;
@@ -74,6 +77,7 @@ bkm_dir_cfg_t *bkm_dir_cfg(request_rec *r);
 apr_interval_time_t bkm_cfg_receipt_deadline(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_manual_deadline(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_retention(const bkm_srv_cfg_t *c);
+apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c);
 int bkm_cfg_min_acr(const bkm_dir_cfg_t *c);
 
 /* mod_bekymring_db.c: schema at start-up, connections per request */
@@ -89,6 +93,7 @@ typedef struct {
     request_rec *r;         /**< NULL outside a request */
     int sqlite;             /**< 1 on SQLite (one writer at a time) */
     int in_tx, locked;
+    int opened;             /**< from bkm_db_open: bkm_db_close returns it */
     const char *error;      /**< the driver's message after a failed
                                  transaction (names no values) */
 } bkm_db_t;
@@ -260,10 +265,21 @@ int bkm_handle_meldinger(request_rec *r, const bkm_integrasjon_t *in,
                          const bkm_konto_t *k, const char *rest);
 int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
                     const bkm_konto_t *k, const char *id);
-/** Load message @p id of account @p k for a request: OK, or the status
- *  of the answer already sent (404 for any id not the account's). */
+/** Load message @p id of account @p k for a request: OK, or DONE after
+ *  answering (404 for any id not the account's, 503). */
 int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
                      const char *id, bkm_leveranse_t *l);
+
+/* mod_bekymring_escalation.c: the pass, in the watchdog and on demand */
+typedef struct {
+    int eskalert;       /**< sent to letter post by this pass */
+    int slettet;        /**< ciphertexts deleted after retention */
+    int oppfolging;     /**< reports flagged for manual follow-up */
+    int uavklart;       /**< undelivered after the retention period */
+} bkm_pass_t;
+int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out);
+int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s);
+int bkm_handle_escalation(request_rec *r);
 
 /* mod_bekymring_clock.c */
 /** The request's time.  Test builds only (make test compiles this file

@@ -140,8 +140,8 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
         return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
                                "the print provider's mottatt has no body");
     }
-    if ((st = bkm_message_load(r, &db, k, id, &l)) != OK) {
-        return st;
+    if (bkm_message_load(r, &db, k, id, &l) != OK) {
+        return OK;      /* answered */
     }
 
     if (rin.svar == BKM_SVAR_MOTTATT && len > 0) {

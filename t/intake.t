@@ -11,6 +11,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(POST);
 use lib 't/lib';
 use BkmTest qw(root login_ua login base_url json_of db_rows db_files
+               incumbent_errors incumbent_dir
                openssl_decrypt error_log pg_ctl spit);
 use JSON::PP;
 use File::Temp qw(tempdir);
@@ -124,37 +125,6 @@ unlike $json->encode($report), qr/01017012345/,
 my $pdftext = `pdftotext $dir/bekymringsmelding.pdf - 2>/dev/null`;
 like $pdftext, qr/\Q$ok->{referanse}\E/, 'the PDF shows the reference number';
 
-# The incumbent's schema of a message type validates what we emitted
-# (JSON::Validator, an independent implementation).  Its $ref
-# "../adresse.json" resolves against its $id to a web address; tests never
-# go to the network, so the local copy is inlined.
-my $refdir = root() . '/../shared/reference/fiks-bekymringsmelding-protokoll'
-    . '/schema/domain';
-sub incumbent_errors {
-    my ($file, $doc) = @_;
-    require JSON::Validator;
-    my $dec = JSON::PP->new;
-    my $load = sub { open my $f, '<', $_[0] or die "$_[0]: $!";
-                     $dec->decode(do { local $/; <$f> }) };
-    my $adresse = $load->("$refdir/adresse.json");
-    delete @{$adresse}{'$id', '$schema'};
-    my $inline;
-    $inline = sub {
-        my ($x) = @_;
-        if (ref $x eq 'HASH') {
-            return $adresse if ($x->{'$ref'} // '') =~ /adresse\.json$/;
-            return { map { ($_ => $inline->($x->{$_})) } keys %$x };
-        }
-        return [map { $inline->($_) } @$x] if ref $x eq 'ARRAY';
-        return $x;
-    };
-    my $schema = $inline->($load->("$refdir/$file"));
-    delete $schema->{'$id'};
-    my $jv = JSON::Validator->new;
-    $jv->schema($schema);
-    return $jv->validate($doc);
-}
-
 # Decrypt a stored container with a district's key and return its report.
 sub emitted_report {
     my ($id, $district) = @_;
@@ -169,7 +139,7 @@ sub emitted_report {
 
 SKIP: {
     skip "../shared/reference absent: emitted report not checked against "
-        . "the incumbent's schema", 1 unless -d $refdir;
+        . "the incumbent's schema", 1 unless -d incumbent_dir();
     my @errors = incumbent_errors('v2/privat.bekymringsmelding.v2.json',
                                   $report);
     is scalar(@errors), 0, 'the emitted report validates against the '
@@ -200,7 +170,7 @@ is $row->[0], 'no.ks.fiks.bekymringsmelding.privat.v1',
     'stored as the version the district supports';
 my $v1 = emitted_report((json_of($res) // {})->{uuid}, '0301-02');
 SKIP: {
-    skip '../shared/reference absent', 1 unless -d $refdir;
+    skip '../shared/reference absent', 1 unless -d incumbent_dir();
     my @errors = incumbent_errors('privat.bekymringsmelding.v1.json', $v1);
     is scalar(@errors), 0, "the emitted v1 report validates against the "
         . "incumbent's v1 schema" or diag "@errors";
@@ -232,7 +202,7 @@ my $off = emitted_report((json_of($res) // {})->{uuid}, '0301-01');
 is $off->{offentligMelder}{personnavn}, 'Kari Nordmann',
     "the public reporter's name comes from the login too";
 SKIP: {
-    skip '../shared/reference absent', 1 unless -d $refdir;
+    skip '../shared/reference absent', 1 unless -d incumbent_dir();
     my @errors = incumbent_errors('v2/offentlig.bekymringsmelding.v2.json',
                                   $off);
     is scalar(@errors), 0, "the emitted public report validates against the "

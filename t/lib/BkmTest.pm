@@ -14,7 +14,8 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(root dev_token base_url json_of login_ua login
                     error_log run_httpd_t pg_ctl db_rows db_files
-                    openssl_decrypt spit slurp);
+                    openssl_decrypt spit slurp incumbent_errors
+                    incumbent_dir start_node stop_node);
 
 sub root { $ENV{BKM_ROOT} // die "BKM_ROOT unset: run through t/TEST\n" }
 
@@ -143,6 +144,91 @@ sub openssl_decrypt {
     spit($in, $der);
     my $out = `openssl cms -decrypt -binary -inform DER -in $in -inkey $key -recip $cert 2>/dev/null`;
     return $? == 0 ? $out : undef;
+}
+
+# The incumbent's message schemas (absent in a clone without ../shared).
+sub incumbent_dir {
+    return root() . '/../shared/reference/fiks-bekymringsmelding-protokoll'
+         . '/schema/domain';
+}
+
+# The incumbent's schema of a message type validates a report (JSON::Validator,
+# an independent implementation).  Its $ref "../adresse.json" resolves
+# against its $id to a web address; tests never go to the network, so the
+# local copy is inlined.
+sub incumbent_errors {
+    my ($file, $doc) = @_;
+    require JSON::Validator;
+    my $refdir = incumbent_dir();
+    my $dec = JSON::PP->new;
+    my $load = sub { open my $f, '<', $_[0] or die "$_[0]: $!";
+                     $dec->decode(do { local $/; <$f> }) };
+    my $adresse = $load->("$refdir/adresse.json");
+    delete @{$adresse}{'$id', '$schema'};
+    my $inline;
+    $inline = sub {
+        my ($x) = @_;
+        if (ref $x eq 'HASH') {
+            return $adresse if ($x->{'$ref'} // '') =~ /adresse\.json$/;
+            return { map { ($_ => $inline->($x->{$_})) } keys %$x };
+        }
+        return [map { $inline->($_) } @$x] if ref $x eq 'ARRAY';
+        return $x;
+    };
+    my $schema = $inline->($load->("$refdir/$file"));
+    delete $schema->{'$id'};
+    my $jv = JSON::Validator->new;
+    $jv->schema($schema);
+    return $jv->validate($doc);
+}
+
+# Another httpd node with the portal's configuration on its own port (the
+# suite's database, the test build), for farm and watchdog tests; @lines
+# are added after the portal's.  Returns its base URL; stop_node stops it.
+sub start_node {
+    my ($name, $port, @lines) = @_;
+    my $dir = root() . "/t/dev/$name";
+    system('rm', '-rf', $dir);
+    mkdir $dir or die "$dir: $!";
+    my $pg = $ENV{TEST_PGSQL};
+    my $user = $> == 0 ? "User www-data\nGroup www-data\n" : '';
+    my $conf = "$dir/httpd.conf";
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh "ServerRoot $dir\nDefaultRuntimeDir $dir\nPidFile $dir/pid\n"
+        . "ErrorLog $dir/error_log\nLogLevel info\nListen 127.0.0.1:$port\n"
+        . "ServerName 127.0.0.1\n$user"
+        . "Include " . root() . "/t/conf/modules.conf\n"
+        . "Define BKM_ROOT " . root() . "\n"
+        . "Define BKM_DEV_DIR " . root() . "/t/dev\n"
+        . "Define BKM_PORT $port\n"
+        . "Define BKM_MODULE " . root() . "/build/out/test/mod_bekymring.so\n"
+        . ($pg ? "Define BKM_DB_DRIVER pgsql\nDefine BKM_DB_PARAMS \"$ENV{BKM_PG_PARAMS}\"\n"
+               : "Define BKM_SQLITE\nDefine BKM_DB_DRIVER sqlite3\n"
+                 . "Define BKM_DB_PARAMS " . root() . "/t/dev/db/test.sqlite\n")
+        . "Mutex file:$dir\n"
+        . "Include " . root() . "/conf/dev/portal.conf\n"
+        . join("\n", @lines) . "\n";
+    close $fh;
+    system('chown', 'www-data', $dir) if $> == 0;
+    system('/usr/sbin/apache2', '-f', $conf, '-k', 'start') == 0
+        or die "node $name did not start (see $dir/error_log)\n";
+    my $ua = LWP::UserAgent->new(timeout => 2);
+    for (1 .. 80) {
+        return "http://127.0.0.1:$port"
+            if $ua->get("http://127.0.0.1:$port/helse")->code == 200;
+        select undef, undef, undef, 0.25;
+    }
+    die "node $name does not answer (see $dir/error_log)\n";
+}
+
+sub stop_node {
+    my ($name) = @_;
+    my $dir = root() . "/t/dev/$name";
+    system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'stop');
+    for (1 .. 40) {
+        last unless -e "$dir/pid";
+        select undef, undef, undef, 0.25;
+    }
 }
 
 sub pg_ctl {

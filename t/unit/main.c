@@ -12,6 +12,8 @@ Suite *bkm_suite_jsonschema(void) __attribute__((weak));
 Suite *bkm_suite_pdf(void) __attribute__((weak));
 Suite *bkm_suite_cms(void) __attribute__((weak));
 Suite *bkm_suite_asice(void) __attribute__((weak));
+Suite *bkm_suite_printjob(void) __attribute__((weak));
+Suite *bkm_suite_receipt(void) __attribute__((weak));
 
 apr_pool_t *bkm_test_pool;
 static apr_pool_t *root_pool;
@@ -67,6 +69,12 @@ int main(void)
     }
     if (bkm_suite_asice) {
         srunner_add_suite(sr, bkm_suite_asice());
+    }
+    if (bkm_suite_printjob) {
+        srunner_add_suite(sr, bkm_suite_printjob());
+    }
+    if (bkm_suite_receipt) {
+        srunner_add_suite(sr, bkm_suite_receipt());
     }
     /* No fork: the suites share the APR pools and the generated files. */
     srunner_set_fork_status(sr, CK_NOFORK);

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The print manifest.  Every value is checked first, against the same rules
+ * as schema/print/utskrift.xsd, and only then is the document built with
+ * libxml2's tree API: a manifest that the print provider's validator would
+ * refuse must fail here, at escalation time, where the report can still be
+ * flagged for manual follow-up, and not at the provider, where it would sit
+ * unprinted.
+ *
+ * The XML document lives in a subpool that is destroyed before returning;
+ * only the serialised bytes are copied to the caller's pool.
+ */
+#include "bkm_printjob.h"
+
+#include <string.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include <libxml/tree.h>
+
+#include "bkm_ids.h"
+#include "bkm_time.h"
+
+/* Child welfare letters go as A-post (priority mail: the letter replaces a
+ * digital delivery that already failed or came too late), printed plain
+ * and one-sided, which every print line can do. */
+#define FORSENDELSE     "A-post"
+#define FARGE           "svarthvitt"
+#define SIDER           "enkeltsidig"
+/* Only Norwegian addresses: the registry's postnummer is four digits. */
+#define LAND            "NO"
+
+/* ---- checks ---- */
+
+static int all_digits(const char *s, apr_size_t n)
+{
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {     /* ASCII only, unlike isdigit */
+            return 0;
+        }
+    }
+    return s[n] == '\0';
+}
+
+static int is_lower_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* Lower case only: the same id in two spellings would be two ids to a
+ * provider that compares strings. */
+static int is_uuid(const char *s)
+{
+    static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    int i;
+
+    for (i = 0; shape[i]; i++) {
+        if (shape[i] == '-' ? s[i] != '-' : !is_lower_hex(s[i])) {
+            return 0;
+        }
+    }
+    return s[i] == '\0';
+}
+
+static int is_sha256(const char *s)
+{
+    int i;
+
+    for (i = 0; i < 64; i++) {
+        if (!is_lower_hex(s[i])) {
+            return 0;
+        }
+    }
+    return s[64] == '\0';
+}
+
+/* bkm_reference_valid() accepts either case (a person types it); the
+ * manifest carries the one spelling the reporter was shown. */
+static int is_reference(const char *s)
+{
+    const char *c;
+
+    if (!bkm_reference_valid(s)) {
+        return 0;
+    }
+    for (c = s; *c; c++) {
+        if (apr_islower(*c)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * One code point of well-formed UTF-8, or -1.  Stricter than libxml2's
+ * xmlCheckUTF8(), which checks only the bytes' bit patterns: it lets
+ * through overlong forms (C0 AF for '/'), UTF-16 surrogates and values
+ * beyond U+10FFFF, which libxml2 would then write out as they are, into a
+ * document that no XML parser accepts.
+ */
+static long utf8_next(const unsigned char **sp)
+{
+    const unsigned char *s = *sp;
+    long c, min;
+    int n, i;
+
+    if (s[0] < 0x80) {
+        *sp = s + 1;
+        return s[0];
+    }
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        n = 1;
+        c = s[0] & 0x1f;
+        min = 0x80;
+    }
+    else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        n = 2;
+        c = s[0] & 0x0f;
+        min = 0x800;
+    }
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        n = 3;
+        c = s[0] & 0x07;
+        min = 0x10000;
+    }
+    else {
+        return -1;          /* a continuation byte, C0, C1 or F5-FF */
+    }
+    for (i = 1; i <= n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {    /* also stops at the NUL */
+            return -1;
+        }
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+        return -1;
+    }
+    *sp = s + n + 1;
+    return c;
+}
+
+/*
+ * A text value: present, valid UTF-8 of XML characters, no control
+ * characters (C0, DEL, C1: a line break in an address line would move the
+ * rest of the address on the envelope), at least one character that is not
+ * white space, at most @p max characters.  The XSD's type "tekst" says the
+ * same.
+ */
+static const char *check_text(apr_pool_t *p, const char *field,
+                              const char *s, int max)
+{
+    const unsigned char *u;
+    int chars = 0, visible = 0;
+    long c;
+
+    if (!s || !*s) {
+        return apr_pstrcat(p, field, " is missing", NULL);
+    }
+    for (u = (const unsigned char *)s; *u; chars++) {
+        if ((c = utf8_next(&u)) < 0) {
+            return apr_pstrcat(p, field, " is not valid UTF-8", NULL);
+        }
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+            return apr_pstrcat(p, field, " contains a control character",
+                               NULL);
+        }
+        if (c == 0xfffe || c == 0xffff) {
+            return apr_pstrcat(p, field, " contains a character that XML "
+                               "does not allow", NULL);
+        }
+        if (c != ' ') {
+            visible = 1;
+        }
+    }
+    if (!visible) {
+        return apr_pstrcat(p, field, " is only white space", NULL);
+    }
+    if (chars > max) {
+        return apr_psprintf(p, "%s is longer than %d characters", field,
+                            max);
+    }
+    return NULL;
+}
+
+/* A value with a fixed shape (ids, numbers): present and matching. */
+static const char *check_shape(apr_pool_t *p, const char *field,
+                               const char *s, int ok, const char *what)
+{
+    if (!s || !*s) {
+        return apr_pstrcat(p, field, " is missing", NULL);
+    }
+    if (!ok) {
+        return apr_pstrcat(p, field, " must be ", what, NULL);
+    }
+    return NULL;
+}
+
+static const char *check_adresse(apr_pool_t *p,
+                                 const bkm_postadresse_t *a)
+{
+    const char *err;
+    int i;
+
+    if (!a) {
+        return "adresse is missing";
+    }
+    if ((err = check_text(p, "adresse.mottaker", a->mottaker,
+                          BKM_PRINTJOB_MAX_TEKST))) {
+        return err;
+    }
+    if (!a->adresselinjer || a->adresselinjer->nelts == 0) {
+        return "adresse.adresselinjer is missing (at least one line)";
+    }
+    if (a->adresselinjer->nelts > BKM_PRINTJOB_MAX_ADRESSELINJER) {
+        return apr_psprintf(p, "adresse.adresselinjer has %d lines, at most "
+                            "%d are printed", a->adresselinjer->nelts,
+                            BKM_PRINTJOB_MAX_ADRESSELINJER);
+    }
+    for (i = 0; i < a->adresselinjer->nelts; i++) {
+        if ((err = check_text(p, apr_psprintf(p, "adresse.adresselinjer[%d]",
+                                              i),
+                              APR_ARRAY_IDX(a->adresselinjer, i,
+                                            const char *),
+                              BKM_PRINTJOB_MAX_TEKST))) {
+            return err;
+        }
+    }
+    if ((err = check_shape(p, "adresse.postnummer", a->postnummer,
+                           a->postnummer && all_digits(a->postnummer, 4),
+                           "four digits"))) {
+        return err;
+    }
+    return check_text(p, "adresse.poststed", a->poststed,
+                      BKM_PRINTJOB_MAX_POSTSTED);
+}
+
+static const char *check_job(apr_pool_t *p, const bkm_printjob_t *j)
+{
+    const char *err;
+    const char *a = j->arsak;
+
+    if ((err = check_shape(p, "utskrift_id", j->utskrift_id,
+                           j->utskrift_id && is_uuid(j->utskrift_id),
+                           "a lower-case UUID"))
+        || (err = check_shape(p, "bekymringsmelding_id",
+                              j->bekymringsmelding_id,
+                              j->bekymringsmelding_id
+                              && is_uuid(j->bekymringsmelding_id),
+                              "a lower-case UUID"))
+        || (err = check_shape(p, "referanse", j->referanse,
+                              j->referanse && is_reference(j->referanse),
+                              "a reference such as 7K4Q-9XHT (upper case)"))
+        || (err = check_shape(p, "kommunenummer", j->kommunenummer,
+                              j->kommunenummer
+                              && all_digits(j->kommunenummer, 4),
+                              "four digits"))
+        || (err = check_text(p, "kommunenavn", j->kommunenavn,
+                             BKM_PRINTJOB_MAX_TEKST))
+        || (err = check_shape(p, "bydelsnummer", j->bydelsnummer,
+                              j->bydelsnummer
+                              && all_digits(j->bydelsnummer, 2),
+                              "two digits"))
+        || (err = check_text(p, "bydelsnavn", j->bydelsnavn,
+                             BKM_PRINTJOB_MAX_TEKST))
+        || (err = check_adresse(p, j->adresse))
+        || (err = check_shape(p, "dokument_sha256", j->dokument_sha256,
+                              j->dokument_sha256
+                              && is_sha256(j->dokument_sha256),
+                              "64 lower-case hex digits"))
+        || (err = check_shape(p, "dokument_type", j->dokument_type,
+                              j->dokument_type
+                              && !strcmp(j->dokument_type,
+                                         BKM_PRINTJOB_DOKUMENT_TYPE),
+                              BKM_PRINTJOB_DOKUMENT_TYPE))
+        || (err = check_shape(p, "arsak", a,
+                              a && (!strcmp(a, "feilet")
+                                    || !strcmp(a, "frist")
+                                    || !strcmp(a, "manuell")),
+                              "feilet, frist or manuell"))) {
+        return err;
+    }
+    if (j->dokument_storrelse <= 0) {
+        return "dokument_storrelse must be a positive number of bytes";
+    }
+    /* 0 is what an unset field holds; before 1970 is no order time. */
+    if (j->bestilt <= 0) {
+        return "bestilt is missing";
+    }
+    /* 10000-01-01T00:00:00Z: xs:dateTime as the XSD's pattern has it has
+     * four-digit years */
+    if (j->bestilt >= apr_time_from_sec(APR_INT64_C(253402300800))) {
+        return "bestilt is after the year 9999";
+    }
+    return NULL;
+}
+
+/* ---- the document ---- */
+
+static apr_status_t xml_doc_cleanup(void *doc)
+{
+    xmlFreeDoc(doc);
+    return APR_SUCCESS;
+}
+
+/*
+ * A child element in the parent's namespace: with text, through
+ * xmlNewTextChild(), which escapes it (xmlNewChild() would parse entity
+ * references in it); without, an empty container.  Once one call has
+ * failed (*ok == 0) the rest do nothing, so the builder below can stay a
+ * straight list and check once.
+ */
+static xmlNodePtr add(xmlNodePtr parent, const char *name, const char *text,
+                      int *ok)
+{
+    xmlNodePtr n = NULL;
+
+    if (*ok && parent) {
+        n = text ? xmlNewTextChild(parent, parent->ns, BAD_CAST name,
+                                   BAD_CAST text)
+                 : xmlNewChild(parent, parent->ns, BAD_CAST name, NULL);
+    }
+    if (!n) {
+        *ok = 0;
+    }
+    return n;
+}
+
+static const char *build(apr_pool_t *p, apr_pool_t *tmp,
+                         const bkm_printjob_t *j, char **xml,
+                         apr_size_t *len)
+{
+    const bkm_postadresse_t *a = j->adresse;
+    xmlDocPtr doc;
+    xmlNodePtr root, mottaker, postadresse, dokument, valg;
+    xmlNsPtr ns;
+    xmlChar *buf = NULL;
+    int buflen = 0, ok = 1, i;
+
+    doc = xmlNewDoc(BAD_CAST "1.0");
+    if (!doc) {
+        return "xmlNewDoc failed";
+    }
+    apr_pool_cleanup_register(tmp, doc, xml_doc_cleanup,
+                              apr_pool_cleanup_null);
+    root = xmlNewDocNode(doc, NULL, BAD_CAST "utskrift", NULL);
+    if (!root) {
+        return "xmlNewDocNode failed";
+    }
+    xmlDocSetRootElement(doc, root);
+    /* The default namespace, so that every element is qualified (the
+     * XSD's elementFormDefault) without a prefix. */
+    if (!(ns = xmlNewNs(root, BAD_CAST BKM_PRINTJOB_NS, NULL))) {
+        return "xmlNewNs failed";
+    }
+    xmlSetNs(root, ns);
+    if (!xmlNewProp(root, BAD_CAST "versjon", BAD_CAST BKM_PRINTJOB_VERSJON)) {
+        return "xmlNewProp failed";
+    }
+
+    add(root, "utskriftId", j->utskrift_id, &ok);
+    add(root, "bekymringsmeldingId", j->bekymringsmelding_id, &ok);
+    add(root, "referanse", j->referanse, &ok);
+    /* xs:dateTime in UTC, whole seconds: the same instant to a reader in
+     * any time zone, and no Oslo summer-time offset to get wrong */
+    add(root, "bestilt", bkm_time_utc(tmp, j->bestilt), &ok);
+    add(root, "arsak", j->arsak, &ok);
+
+    mottaker = add(root, "mottaker", NULL, &ok);
+    add(mottaker, "kommunenummer", j->kommunenummer, &ok);
+    add(mottaker, "kommunenavn", j->kommunenavn, &ok);
+    add(mottaker, "bydelsnummer", j->bydelsnummer, &ok);
+    add(mottaker, "bydelsnavn", j->bydelsnavn, &ok);
+    postadresse = add(mottaker, "postadresse", NULL, &ok);
+    add(postadresse, "navn", a->mottaker, &ok);
+    for (i = 0; i < a->adresselinjer->nelts; i++) {
+        add(postadresse, "adresselinje",
+            APR_ARRAY_IDX(a->adresselinjer, i, const char *), &ok);
+    }
+    add(postadresse, "postnummer", a->postnummer, &ok);
+    add(postadresse, "poststed", a->poststed, &ok);
+    add(postadresse, "land", LAND, &ok);
+
+    dokument = add(root, "dokument", NULL, &ok);
+    add(dokument, "type", j->dokument_type, &ok);
+    add(dokument, "sha256", j->dokument_sha256, &ok);
+    add(dokument, "storrelse",
+        apr_psprintf(tmp, "%" APR_OFF_T_FMT, j->dokument_storrelse), &ok);
+
+    valg = add(root, "utskriftsvalg", NULL, &ok);
+    add(valg, "forsendelse", FORSENDELSE, &ok);
+    add(valg, "farge", FARGE, &ok);
+    add(valg, "sider", SIDER, &ok);
+    if (!ok) {
+        return "building the manifest failed (out of memory)";
+    }
+
+    xmlDocDumpFormatMemoryEnc(doc, &buf, &buflen, "UTF-8", 1);
+    if (!buf || buflen <= 0) {
+        if (buf) {
+            xmlFree(buf);
+        }
+        return "serialising the manifest failed";
+    }
+    *xml = apr_pstrmemdup(p, (const char *)buf, (apr_size_t)buflen);
+    *len = (apr_size_t)buflen;
+    xmlFree(buf);
+    return NULL;
+}
+
+const char *bkm_printjob_manifest(apr_pool_t *p, const bkm_printjob_t *job,
+                                  char **xml, apr_size_t *len)
+{
+    apr_pool_t *tmp;
+    const char *err;
+
+    *xml = NULL;
+    *len = 0;
+    if (!job) {
+        return "no print job given";
+    }
+    if ((err = check_job(p, job))) {
+        return err;
+    }
+    if (apr_pool_create(&tmp, p) != APR_SUCCESS) {
+        return "apr_pool_create failed";
+    }
+    err = build(p, tmp, job, xml, len);
+    if (err) {
+        err = apr_pstrdup(p, err);
+    }
+    apr_pool_destroy(tmp);
+    return err;
+}

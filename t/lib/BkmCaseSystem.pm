@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: Apache-2.0
+# A case system (or print provider) as a vendor would write one, for the
+# delivery tests: it lists its account's messages, fetches one, opens it
+# with `openssl cms -decrypt` and its own key, unzips the ASiC-E container,
+# and answers with a receipt -- a stored-receipt signed with its own key
+# by `openssl dgst` (schema/lagringskvittering/README.md), so nothing of
+# the portal's code is on this side.
+package BkmCaseSystem;
+use strict;
+use warnings FATAL => 'all';
+
+use File::Temp qw(tempdir);
+use HTTP::Request;
+use JSON::PP;
+use LWP::UserAgent;
+use MIME::Base64 qw(encode_base64);
+use Digest::SHA qw(sha256_hex);
+use BkmTest qw(root dev_token json_of spit slurp openssl_decrypt);
+
+my $json = JSON::PP->new->utf8->canonical;
+
+# NAME is an integration of t/dev/integrations.json, e.g. fagsystem-0301-01.
+# base: the portal's URL; key/cert: what opens its messages.
+sub new {
+    my ($class, %a) = @_;
+    my $self = bless { %a }, $class;
+    $self->{auth} = [dev_token($a{name})];
+    my $ints = JSON::PP->new->decode(slurp(root() . '/t/dev/integrations.json'));
+    my ($me) = grep { $_->{navn} eq $a{name} } @{ $ints->{integrasjoner} };
+    $self->{konto} = $me->{kontoer}[0]{kontoId};
+    $self->{ua} = LWP::UserAgent->new(timeout => 60);
+    $self->{dir} = tempdir(CLEANUP => 1);
+    return $self;
+}
+
+sub konto { $_[0]{konto} }
+
+sub url {
+    my ($self, $rest) = @_;
+    return "$self->{base}/bekymringsmelding/api/v2/konto/$self->{konto}"
+         . "/meldinger$rest";
+}
+
+sub request {
+    my ($self, $method, $url, $headers, $body) = @_;
+    my $req = HTTP::Request->new($method, $url,
+                                 [@{ $self->{auth} }, @{ $headers // [] }],
+                                 $body);
+    return $self->{ua}->request($req);
+}
+
+# GET .../meldinger[?query]; (response, decoded list or undef).
+sub list {
+    my ($self, $query, @h) = @_;
+    my $res = $self->request('GET', $self->url($query ? "?$query" : ''), \@h);
+    my $j = json_of($res);
+    return ($res, $j ? $j->{meldinger} : undef);
+}
+
+sub fetch {
+    my ($self, $id, @h) = @_;
+    return $self->request('GET', $self->url("/$id"), \@h);
+}
+
+# Decrypt a fetched ciphertext with this system's key: the plaintext.
+sub open_message {
+    my ($self, $der) = @_;
+    return openssl_decrypt($der, $self->{key}, $self->{cert});
+}
+
+# The report JSON inside a decrypted ASiC-E container.
+sub report_of {
+    my ($self, $zip) = @_;
+    my $f = "$self->{dir}/c.zip";
+    spit($f, $zip);
+    my $text = `unzip -p $f bekymringsmelding.json 2>/dev/null`;
+    return eval { $json->decode($text) };
+}
+
+sub b64url {
+    my $s = encode_base64($_[0], '');
+    $s =~ tr{+/}{-_};
+    $s =~ s/=+$//;
+    return $s;
+}
+
+# A compact JWS (RS256) over the payload, signed by openssl with $key.
+sub sign_receipt {
+    my ($self, $payload, $key) = @_;
+    my $input = b64url($json->encode({ alg => 'RS256',
+        typ => 'bekymringsmelding-lagringskvittering+jws' }))
+        . '.' . b64url($json->encode($payload));
+    spit("$self->{dir}/input", $input);
+    my $sig = `openssl dgst -sha256 -sign $key $self->{dir}/input`;
+    die "openssl dgst failed\n" if $?;
+    return "$input." . b64url($sig);
+}
+
+# The stored-receipt for message $m ({meldingId, bekymringsmeldingId}) of
+# the bytes $der, as the case system's record $arkiv.
+sub stored_receipt {
+    my ($self, $m, $der, $arkiv, %over) = @_;
+    my $key = delete $over{key} // $self->{receipt_key};
+    return $self->sign_receipt({
+        meldingId => $m->{meldingId},
+        bekymringsmeldingId => $m->{bekymringsmeldingId},
+        sha256 => sha256_hex($der), arkivreferanse => $arkiv,
+        lagret => '2026-11-23T10:00:00Z', %over,
+    }, $key);
+}
+
+# POST .../svar: type mottatt or feilet; body optional.
+sub answer {
+    my ($self, $id, $type, $body, @h) = @_;
+    my @ct = !defined $body ? ()
+           : $type eq 'feilet' ? ('Content-Type' => 'application/json')
+           : ('Content-Type' => 'application/jose');
+    return $self->request('POST', $self->url("/$id/svar"),
+        ['meldingType' => "no.ks.fiks.bekymringsmelding.$type.v1", @ct, @h],
+        $body // '');
+}
+
+1;
