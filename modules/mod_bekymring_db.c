@@ -288,7 +288,9 @@ const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col)
 {
     const char *v = apr_dbd_get_entry(db->drv, row, col);
 
-    return v ? apr_pstrdup(db->pool, v) : NULL;
+    /* apr_dbd_pgsql gives SQL NULL as "" (PQgetvalue), apr_dbd_sqlite3 as
+     * NULL: none of our columns holds an empty string, so both are NULL. */
+    return v && *v ? apr_pstrdup(db->pool, v) : NULL;
 }
 
 int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,

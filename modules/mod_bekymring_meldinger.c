@@ -75,7 +75,7 @@ static json_t *waiting(bkm_db_t *db, const bkm_konto_t *k, int *count)
             "opprettet", bkm_time_utc(db->pool, (apr_time_t)opprettet),
             "storrelse", (json_int_t)size,
             "sha256", apr_dbd_get_entry(db->drv, row, 7),
-            "hentet", apr_dbd_get_entry(db->drv, row, 8) != NULL));
+            "hentet", bkm_db_value(db, row, 8) != NULL));
     }
     *count = (int)json_array_size(list);
     return list;
@@ -156,12 +156,16 @@ static int ciphertext(bkm_db_t *db, const bkm_leveranse_t *l,
     if (bkm_db_select(db, BKM_SQL_CHIFFER_GET, &res, 2, args) != 0) {
         return -1;
     }
+    /* Copied while the row is current: apr_dbd_pgsql frees its result
+     * when the loop reads past the last row, and the bucket only points
+     * into it. */
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         found = apr_dbd_datum_get(db->drv, row, 0, APR_DBD_TYPE_BLOB, tmp)
-                == APR_SUCCESS;
+                    == APR_SUCCESS
+                && apr_brigade_pflatten(tmp, &data, &n, db->pool)
+                    == APR_SUCCESS;
     }
-    if (!found || apr_brigade_pflatten(tmp, &data, &n, db->pool)
-                  != APR_SUCCESS) {
+    if (!found) {
         return -1;
     }
     if (!db->sqlite) {
@@ -246,6 +250,10 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
     }
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     if (ciphertext(db, &l, bb, &len) != 0 || (apr_off_t)len != l.storrelse) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01003)
+                      "message %s: its ciphertext could not be read (%"
+                      APR_SIZE_T_FMT " of %" APR_OFF_T_FMT " bytes)", l.id,
+                      len, l.storrelse);
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer; try again");
     }

@@ -114,7 +114,8 @@ void bkm_db_close(bkm_db_t *db);
  */
 int bkm_db_select(bkm_db_t *db, const char *label, apr_dbd_results_t **res,
                   int nargs, const char **args);
-/** Column @p col of a row, copied into db->pool (NULL for SQL NULL). */
+/** Column @p col of a row, copied into db->pool; NULL for SQL NULL (and
+ *  for "", which pgsql returns for NULL: our columns never hold ""). */
 const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col);
 /** Run one of our prepared INSERT/UPDATE/DELETEs; *nrows (if given) gets
  *  the number of rows changed.  @return 0 or the driver's error */

@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: Apache-2.0
+# A farm: a second httpd node on the same database.  Escalation passes run
+# on both at once never order letter post twice for a report and never
+# miss one; and the watchdog runs passes by itself.  Meant for PostgreSQL
+# (a farm's engine); on SQLite the two nodes share the file and the same
+# must hold.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use lib 't/lib';
+use BkmTest qw(root base_url dev_token db_rows json_of spit slurp
+               start_node stop_node);
+use HTTP::Request::Common ();
+use LWP::UserAgent;
+use File::Temp qw(tempdir);
+use JSON::PP;
+use Time::Local qw(timegm);
+
+plan tests => 9;
+
+my $N = 120;
+my $dir = tempdir(CLEANUP => 1);
+my $pki = root() . '/t/dev/pki';
+my $node1 = base_url();
+my $node2 = start_node('node2', $ENV{BKM_NODE2_PORT} // 8597,
+                       'BekymringEscalationInterval off');
+ok $node2, 'a second node on the same database';
+
+# Reports from a producer, accepted on a Monday in January 2026 (the test
+# build's clock): due on Wednesday.
+sub seal {
+    my ($data, $pem) = @_;
+    spit("$dir/in", $data);
+    system('openssl', 'cms', '-encrypt', '-binary', '-aes-256-cbc', '-in',
+           "$dir/in", '-outform', 'DER', '-out', "$dir/out.der", '-recip',
+           $pem, '-keyopt', 'rsa_padding_mode:oaep', '-keyopt',
+           'rsa_oaep_md:sha256', '-keyopt', 'rsa_mgf1_md:sha256') == 0
+        or die 'openssl cms -encrypt failed';
+    return slurp("$dir/out.der");
+}
+my $pdf = seal("%PDF-1.4 farm\n", "$pki/print.pem");
+my $zip = seal("PK\x03\x04 farm", "$pki/0301-01-fagsystem.pem");
+my %prod = dev_token('produsent');
+my $ua = LWP::UserAgent->new(timeout => 60);
+my $accepted = timegm(0, 0, 9, 5, 0, 2026) * 1e6;
+my @ids;
+for my $i (1 .. $N) {
+    my $req = HTTP::Request::Common::POST(
+        ($i % 2 ? $node1 : $node2)
+            . '/bekymringsmelding/api/v2/mottak/fagsystem/910000001/0301/01/privat',
+        Content_Type => 'form-data',
+        Content => [
+            bekymringsmelding => [undef, 'b.cms', 'Content-Type' =>
+                'application/pkcs7-mime', Content => $pdf],
+            asice => [undef, 'a.cms', 'Content-Type' =>
+                'application/pkcs7-mime', Content => $zip]]);
+    $req->header(%prod, 'Bkm-Test-Klokke' => sprintf('%.0f', $accepted));
+    my $res = $ua->request($req);
+    push @ids, json_of($res)->{uuid} if $res->code == 201;
+}
+is scalar(@ids), $N, "$N reports accepted through both nodes";
+
+# Passes at once: three on each node, a month later.
+my $later = sprintf('%.0f', timegm(0, 0, 12, 5, 1, 2026) * 1e6);
+my @kids;
+for my $k (0 .. 5) {
+    pipe my $r, my $w or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $r;
+        my $res = LWP::UserAgent->new(timeout => 120)->post(
+            ($k % 2 ? $node1 : $node2) . '/bekymring-drift/eskalering',
+            'Bkm-Test-Klokke' => $later);
+        my $j = json_of($res);
+        print $w(($j && defined $j->{eskalert}) ? $j->{eskalert} : 'x');
+        close $w;
+        exit 0;
+    }
+    close $w;
+    push @kids, [$pid, $r];
+}
+my ($sum, $failed) = (0, 0);
+for my $kid (@kids) {
+    waitpid $kid->[0], 0;
+    my $got = do { local $/; readline $kid->[1] } // 'x';
+    $got =~ /^\d+$/ ? ($sum += $got) : $failed++;
+}
+is $failed, 0, 'six concurrent passes on two nodes all answered';
+my $in = join ',', map { "'$_'" } @ids;
+my ($jobs) = db_rows("SELECT COUNT(*), COUNT(DISTINCT melding_id) FROM "
+    . "bkm_leveranse WHERE mottaker = 'print' AND melding_id IN ($in)");
+is_deeply $jobs, [$N, $N], 'every report has exactly one print job';
+is $sum, $N, 'and the passes together report each escalation once';
+my ($events) = db_rows("SELECT COUNT(*) FROM bkm_hendelse WHERE "
+    . "hendelse = 'SENDT_PRINT' AND melding_id IN ($in)");
+is $events->[0], $N, 'one SENDT_PRINT event per report';
+my ($left) = db_rows("SELECT COUNT(*) FROM bkm_melding WHERE "
+    . "tilstand <> 'SENDT_PRINT' AND id IN ($in)");
+is $left->[0], 0, 'none missed';
+stop_node('node2');
+
+# ---- the watchdog runs passes by itself ----------------------------------
+my $node3 = start_node('node3', $ENV{BKM_NODE3_PORT} // 8596,
+                       'BekymringEscalationInterval 1s');
+my $req = HTTP::Request::Common::POST(
+    "$node3/bekymringsmelding/api/v2/mottak/fagsystem/910000001/0301/01/privat",
+    Content_Type => 'form-data',
+    Content => [
+        bekymringsmelding => [undef, 'b.cms', 'Content-Type' =>
+            'application/pkcs7-mime', Content => $pdf],
+        asice => [undef, 'a.cms', 'Content-Type' =>
+            'application/pkcs7-mime', Content => $zip]]);
+$req->header(%prod, 'Bkm-Test-Klokke' => sprintf('%.0f', $accepted));
+my $wid = json_of($ua->request($req))->{uuid};
+ok $wid, 'a report long overdue';
+my $state = '';
+for (1 .. 40) {
+    ($state) = map { $_->[0] } db_rows("SELECT tilstand FROM bkm_melding "
+                                        . "WHERE id = '$wid'");
+    last if $state eq 'SENDT_PRINT';
+    select undef, undef, undef, 0.25;
+}
+is $state, 'SENDT_PRINT', 'the watchdog sent it to letter post unasked';
+stop_node('node3');
