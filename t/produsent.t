@@ -12,7 +12,7 @@ use BkmTest qw(root dev_token json_of db_rows spit slurp);
 use File::Temp qw(tempdir);
 use HTTP::Request::Common ();
 
-plan tests => 40;
+plan tests => 41;
 
 my $base = '/bekymringsmelding/api/v2/mottak/fagsystem';
 my $org = '910000001';
@@ -117,6 +117,28 @@ is GET("$base/$org/bekymringsmelding/00000000-0000-4000-8000-000000000000/"
        . 'status', %prod)->code, 404, 'unknown id: 404';
 is GET("$base/$org/bekymringsmelding/$id/status", %fag)->code, 403,
     'a case system may not read it: 403';
+
+# The real states as the report travels (the case system of 0301/01
+# fetches and receipts it; t/levering.t covers every path).
+{
+    require BkmCaseSystem;
+    my $cs = BkmCaseSystem->new(base => Apache::TestRequest::resolve_url(''),
+                                name => 'fagsystem-0301-01');
+    $cs->{base} =~ s{/$}{};
+    my ($r, $list) = $cs->list;
+    for (1 .. 20) {                 # earlier tests' messages come first
+        last if grep { $_->{bekymringsmeldingId} eq $id } @$list;
+        $cs->answer($_->{meldingId}, 'mottatt') for @$list;
+        ($r, $list) = $cs->list;
+    }
+    my ($m) = grep { $_->{bekymringsmeldingId} eq $id } @$list;
+    $cs->fetch($m->{meldingId});
+    $cs->answer($m->{meldingId}, 'mottatt');
+    $st = json_of(GET "$base/$org/bekymringsmelding/$id/status", %prod);
+    is_deeply [map { $_->{tilstand} } @$st],
+        [qw(AKSEPTERT SENDT_FAGSYSTEM LEVERT)],
+        "status: the incumbent's values as the report travels";
+}
 
 # --- bad input: refused, nothing stored ---
 $before = count();
