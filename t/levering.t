@@ -16,7 +16,7 @@ use JSON::PP;
 use LWP::UserAgent;
 use Time::Local qw(timegm);
 
-plan tests => 114;
+plan tests => 119;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -97,6 +97,31 @@ sub drain {
     return 0;
 }
 ok drain($_), "$_->{name} caught up" for $oslo01, $oslo02, $bergen, $print;
+
+# ---- long-poll: a waiting list answers when a report arrives ------------
+is(($oslo02->list('vent=31'))[0]->code, 400, 'vent above 30: 400');
+is(($oslo02->list('vent=x'))[0]->code, 400, 'vent not a number: 400');
+is(($oslo02->list('other=1'))[0]->code, 400, 'an unknown parameter: 400');
+{
+    pipe my $r, my $w or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $r;
+        my ($res, $list) = $oslo02->list('vent=25');
+        print $w $json->encode([$res->code, $list // []]);
+        close $w;
+        exit 0;
+    }
+    close $w;
+    sleep 1;                        # the list is empty and waiting
+    my $new = report('02');
+    waitpid $pid, 0;
+    my $got = $json->decode(do { local $/; <$r> } || '[0, []]');
+    is $got->[0], 200, 'the waiting list answered';
+    is_deeply [map { $_->{bekymringsmeldingId} } @{ $got->[1] }], [$new],
+        'with the report that arrived while it waited';
+    $oslo02->answer($got->[1][0]{meldingId}, 'mottatt') if @{ $got->[1] };
+}
 
 # ---- fetch, decrypt, stored-receipt: LEVERT -------------------------------
 my $id = report('01');
