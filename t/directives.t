@@ -52,6 +52,8 @@ my @bad = (
     [ 'BekymringManualDeadline 2 d', qr/takes one argument/ ],
     [ 'BekymringRetention 1.5d', qr/one unit/ ],
     [ 'BekymringRetention 99999d', qr/too long/ ],
+    [ 'BekymringEscalationInterval never', qr/BekymringEscalationInterval never/ ],
+    [ 'BekymringEscalationInterval 0s', qr/greater than zero/ ],
     [ "BekymringPortalCertificate $dev/pki/none.pem $dev/pki/portal.key",
       qr/cannot read certificate file/ ],
     [ "BekymringPortalCertificate $dev/pki/portal.pem $dev/pki/none.key",
@@ -77,7 +79,8 @@ my ($rc, $out) = run_httpd_t($load,
     "BekymringRegistry $dev/registry.json",
     "BekymringPortalCertificate $dev/pki/portal.pem $dev/pki/portal.key",
     'BekymringReceiptDeadline 40h', 'BekymringManualDeadline 2d',
-    'BekymringRetention 30d',
+    'BekymringRetention 30d', 'BekymringEscalationInterval off',
+    "<VirtualHost 127.0.0.1:8599>\nBekymringEscalationInterval 90s\n</VirtualHost>",
     "<Location /meg>\nBekymringMinAcr high\n</Location>");
 is $rc, 0, 'good values are accepted';
 like $out, qr/Syntax OK/, 'Syntax OK';
