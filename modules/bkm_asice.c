@@ -9,6 +9,7 @@
  * copy of the finished zip once this returns.
  */
 #include "bkm_asice.h"
+#include "bkm_xml.h"
 
 #include <string.h>
 
@@ -40,12 +41,6 @@ typedef struct {
 
 /* ---- the manifest ---- */
 
-static apr_status_t xml_doc_cleanup(void *doc)
-{
-    xmlFreeDoc(doc);
-    return APR_SUCCESS;
-}
-
 /* Base64 of the SHA-256 of one payload, as ds:DigestValue wants it. */
 static const char *digest_b64(apr_pool_t *tmp, const void *data,
                               apr_size_t len, const char **out)
@@ -71,23 +66,14 @@ static const char *manifest(apr_pool_t *tmp, const bkm_asice_entry_t *files,
     xmlDocPtr doc;
     xmlNodePtr root, node, ref;
     xmlNsPtr asic, ds;
-    xmlChar *buf = NULL;
-    int buflen = 0, i;
+    int i;
     const char *b64, *err;
 
-    doc = xmlNewDoc(BAD_CAST "1.0");
-    if (!doc) {
-        return "xmlNewDoc failed";
+    if ((err = bkm_xml_doc(tmp, "ASiCManifest", &doc, &root))) {
+        return err;
     }
-    apr_pool_cleanup_register(tmp, doc, xml_doc_cleanup,
-                              apr_pool_cleanup_null);
     /* The ASiC namespace as the default one and "ds" for XMLDSig, as the
      * incumbent's (JAXB-written) manifests have it. */
-    root = xmlNewDocNode(doc, NULL, BAD_CAST "ASiCManifest", NULL);
-    if (!root) {
-        return "xmlNewDocNode failed";
-    }
-    xmlDocSetRootElement(doc, root);
     asic = xmlNewNs(root, BAD_CAST ASIC_NS, NULL);
     ds = xmlNewNs(root, BAD_CAST DS_NS, BAD_CAST "ds");
     if (!asic || !ds) {
@@ -123,18 +109,8 @@ static const char *manifest(apr_pool_t *tmp, const bkm_asice_entry_t *files,
                                 files[i].name);
         }
     }
-    xmlDocDumpFormatMemoryEnc(doc, &buf, &buflen, "UTF-8", 1);
-    if (!buf || buflen <= 0) {
-        if (buf) {
-            xmlFree(buf);
-        }
-        return "serialising the manifest failed";
-    }
     /* These exact bytes are both stored and signed. */
-    *out = apr_pmemdup(tmp, buf, (apr_size_t)buflen);
-    *outlen = (apr_size_t)buflen;
-    xmlFree(buf);
-    return NULL;
+    return bkm_xml_dump(tmp, doc, (char **)out, outlen);
 }
 
 /* ---- the zip ---- */

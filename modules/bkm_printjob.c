@@ -11,6 +11,7 @@
  * only the serialised bytes are copied to the caller's pool.
  */
 #include "bkm_printjob.h"
+#include "bkm_xml.h"
 
 #include <string.h>
 
@@ -299,12 +300,6 @@ static const char *check_job(apr_pool_t *p, const bkm_printjob_t *j)
 
 /* ---- the document ---- */
 
-static apr_status_t xml_doc_cleanup(void *doc)
-{
-    xmlFreeDoc(doc);
-    return APR_SUCCESS;
-}
-
 /*
  * A child element in the parent's namespace: with text, through
  * xmlNewTextChild(), which escapes it (xmlNewChild() would parse entity
@@ -336,20 +331,12 @@ static const char *build(apr_pool_t *p, apr_pool_t *tmp,
     xmlDocPtr doc;
     xmlNodePtr root, mottaker, postadresse, dokument, valg;
     xmlNsPtr ns;
-    xmlChar *buf = NULL;
-    int buflen = 0, ok = 1, i;
+    const char *err;
+    int ok = 1, i;
 
-    doc = xmlNewDoc(BAD_CAST "1.0");
-    if (!doc) {
-        return "xmlNewDoc failed";
+    if ((err = bkm_xml_doc(tmp, "utskrift", &doc, &root))) {
+        return err;
     }
-    apr_pool_cleanup_register(tmp, doc, xml_doc_cleanup,
-                              apr_pool_cleanup_null);
-    root = xmlNewDocNode(doc, NULL, BAD_CAST "utskrift", NULL);
-    if (!root) {
-        return "xmlNewDocNode failed";
-    }
-    xmlDocSetRootElement(doc, root);
     /* The default namespace, so that every element is qualified (the
      * XSD's elementFormDefault) without a prefix. */
     if (!(ns = xmlNewNs(root, BAD_CAST BKM_PRINTJOB_NS, NULL))) {
@@ -397,17 +384,7 @@ static const char *build(apr_pool_t *p, apr_pool_t *tmp,
         return "building the manifest failed (out of memory)";
     }
 
-    xmlDocDumpFormatMemoryEnc(doc, &buf, &buflen, "UTF-8", 1);
-    if (!buf || buflen <= 0) {
-        if (buf) {
-            xmlFree(buf);
-        }
-        return "serialising the manifest failed";
-    }
-    *xml = apr_pstrmemdup(p, (const char *)buf, (apr_size_t)buflen);
-    *len = (apr_size_t)buflen;
-    xmlFree(buf);
-    return NULL;
+    return bkm_xml_dump(p, doc, xml, len);
 }
 
 const char *bkm_printjob_manifest(apr_pool_t *p, const bkm_printjob_t *job,
