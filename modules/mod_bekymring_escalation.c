@@ -234,13 +234,13 @@ int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s)
         bkm_srv_cfg_t *c = bkm_srv_cfg(sp);
         apr_interval_time_t every = bkm_cfg_escalation_interval(c);
 
-        /* One job per configuration (virtual hosts inherit the main
-         * server's; one pass covers its database). */
+        /* One job per registry: virtual hosts that inherit the main
+         * server's share its database, and one pass covers it. */
         if (!c->registry || every == 0
-            || apr_hash_get(seen, c, sizeof(c))) {
+            || apr_hash_get(seen, &c->registry, sizeof(c->registry))) {
             continue;
         }
-        apr_hash_set(seen, c, sizeof(c), c);
+        apr_hash_set(seen, &c->registry, sizeof(c->registry), c);
         if (!get_instance || !register_cb) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, BKMLOGNO(01206)
                          "mod_watchdog is not loaded: no escalation to "
