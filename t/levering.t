@@ -16,7 +16,7 @@ use JSON::PP;
 use LWP::UserAgent;
 use Time::Local qw(timegm);
 
-plan tests => 119;
+plan tests => 121;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -337,6 +337,14 @@ $res = $oslo01->answer($m6->{meldingId}, 'mottatt');
 is json_of($res)->{hendelse}, 'SEN_KVITTERING', 'a late receipt is recorded';
 is state_of($id6)->[0], 'LEVERT', 'delivered (twice: nothing lost)';
 ok waiting_for($print, $id6), 'the print job stays';
+
+# Manual download (0301/03): two working days to confirm.
+my $idm = report('03', '0301', clock($t0));
+my $duem = usec(2026, 11, 24, 13, 0);        # Tuesday 14:00 in Oslo
+run_pass(clock($duem - 1e6));
+is state_of($idm)->[0], 'AKSEPTERT', 'manual download: not before two days';
+run_pass(clock($duem));
+is state_of($idm)->[0], 'SENDT_PRINT', 'two working days later: letter post';
 
 # ---- retention: exactly the delivered, exactly after the period ----------
 my $tr = usec(2026, 5, 4, 10, 0);
