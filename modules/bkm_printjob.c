@@ -199,8 +199,14 @@ static const char *check_shape(apr_pool_t *p, const char *field,
     return NULL;
 }
 
-static const char *check_adresse(apr_pool_t *p,
-                                 const bkm_postadresse_t *a)
+const char *bkm_printjob_check_text(apr_pool_t *p, const char *field,
+                                    const char *s)
+{
+    return check_text(p, field, s, BKM_PRINTJOB_MAX_TEKST);
+}
+
+const char *bkm_printjob_check_adresse(apr_pool_t *p,
+                                       const bkm_postadresse_t *a)
 {
     const char *err;
     int i;
@@ -266,7 +272,7 @@ static const char *check_job(apr_pool_t *p, const bkm_printjob_t *j)
                               "two digits"))
         || (err = check_text(p, "bydelsnavn", j->bydelsnavn,
                              BKM_PRINTJOB_MAX_TEKST))
-        || (err = check_adresse(p, j->adresse))
+        || (err = bkm_printjob_check_adresse(p, j->adresse))
         || (err = check_shape(p, "dokument_sha256", j->dokument_sha256,
                               j->dokument_sha256
                               && is_sha256(j->dokument_sha256),

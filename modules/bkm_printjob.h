@@ -89,4 +89,15 @@ typedef struct {
 const char *bkm_printjob_manifest(apr_pool_t *p, const bkm_printjob_t *job,
                                   char **xml, apr_size_t *len);
 
+/** Whether a postal address can be printed (what the manifest needs):
+ *  NULL, or a message naming the field.  The registry loader uses it, so
+ *  an address that could not be posted is refused at start-up, not when a
+ *  report must go to print. */
+const char *bkm_printjob_check_adresse(apr_pool_t *p,
+                                       const bkm_postadresse_t *a);
+
+/** The same for one name that is printed (kommunenavn, bydelsnavn). */
+const char *bkm_printjob_check_text(apr_pool_t *p, const char *field,
+                                    const char *s);
+
 #endif

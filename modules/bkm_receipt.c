@@ -824,3 +824,24 @@ const char *bkm_receipt_verify(apr_pool_t *p, const char *jws, apr_size_t len,
     ERR_clear_error();
     return err;
 }
+
+const char *bkm_receipt_check_cert(apr_pool_t *p, const char *pem)
+{
+    const bkm_rcpt_alg_t *alg;
+    EVP_PKEY *pub = NULL;
+    apr_pool_t *tmp;
+    const char *err;
+
+    apr_pool_create(&tmp, p);
+    if (!(err = read_cert(tmp, pem, 0, &pub))) {
+        err = "its key suits none of RS256, PS256 (RSA of at least 2048 "
+              "bits) and ES256 (EC P-256)";
+        for (alg = bkm_rcpt_algs; alg->name; alg++) {
+            if (key_suits(pub, alg)) {
+                err = NULL;
+                break;
+            }
+        }
+    }
+    return done(p, tmp, err);
+}

@@ -85,4 +85,9 @@ const char *bkm_receipt_verify(apr_pool_t *p, const char *jws, apr_size_t len,
                                const apr_array_header_t *certs,
                                bkm_lagringskvittering_t *out);
 
+/** Whether a certificate's key can sign stored-receipts (the registry
+ *  checks each of kvitteringssertifikater at start-up with it).
+ *  @return NULL, or why not. */
+const char *bkm_receipt_check_cert(apr_pool_t *p, const char *pem);
+
 #endif

@@ -5,6 +5,8 @@
  * configuration time instead of misrouting a report at run time.
  */
 #include "bkm_registry.h"
+#include "bkm_printjob.h"
+#include "bkm_receipt.h"
 #include "bkm_duration.h"
 #include "bkm_digest.h"
 
@@ -346,6 +348,19 @@ static const char *parse_adresse(bkm_ctx_t *c, json_t *obj,
     return NULL;
 }
 
+/* Letter post must be possible for every district: what the print
+ * manifest will say is checked now (bkm_printjob.h). */
+static const char *printable(bkm_ctx_t *c, const bkm_postadresse_t *a,
+                             const char *navn)
+{
+    const char *err = bkm_printjob_check_adresse(c->p, a);
+
+    if (!err) {
+        err = bkm_printjob_check_text(c->p, "bydelsnavn", navn);
+    }
+    return err ? fail(c, "cannot be printed on a letter: %s", err) : NULL;
+}
+
 static const char *add_konto(bkm_ctx_t *c, bkm_registry_t *reg,
                              const bkm_konto_t *konto)
 {
@@ -408,6 +423,9 @@ static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
         }
         if (!cert) {
             return fail(c, "must be a file name");
+        }
+        if ((err = bkm_receipt_check_cert(c->p, cert->pem))) {
+            return fail(c, "%s: %s", cert->path, err);
         }
         APR_ARRAY_PUSH(b->kvitteringssertifikater, const bkm_cert_t *) = cert;
     }
@@ -491,7 +509,8 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
     if (!(adr = json_object_get(obj, "postadresse"))) {
         return fail(c, "\"postadresse\" is missing (letter post needs it)");
     }
-    if ((err = parse_adresse(c, adr, &b->adresse))) {
+    if ((err = parse_adresse(c, adr, &b->adresse))
+        || (err = printable(c, &b->adresse, b->navn))) {
         return err;
     }
     if (!(certs = json_object_get(obj, "sertifikater"))) {
@@ -558,6 +577,9 @@ static const char *parse_kommune(bkm_ctx_t *c, bkm_registry_t *reg,
         || (err = get_bool(c, obj, "aktiv", 1, &k->aktiv))
         || (err = get_array(c, obj, "bydeler", 0, &bydeler))) {
         return err;
+    }
+    if ((err = bkm_printjob_check_text(c->p, "navn", k->navn))) {
+        return fail(c, "cannot be printed on a letter: %s", err);
     }
     k->navn_sprak = apr_table_make(c->p, 2);
     if ((sprak = json_object_get(obj, "navnSprak"))) {

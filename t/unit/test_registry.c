@@ -67,6 +67,11 @@ static void make_certs(void)
     ck_assert_int_eq(bkm_test_run("cat %s/fag.key %s/fag.pem > %s/both.pem "
                                   "&& echo not a certificate > %s/junk.pem",
                                   c, c, c, c), 0);
+    /* A key too weak to sign stored-receipts (RFC 7518: RSA >= 2048). */
+    ck_assert_int_eq(bkm_test_run("openssl req -x509 -newkey rsa:1024 -nodes "
+                                  "-days 2 -subj /CN=small -keyout "
+                                  "%s/small.key -out %s/small.pem "
+                                  "2>/dev/null", c, c), 0);
     made = 1;
 }
 
@@ -231,6 +236,16 @@ static const struct {
       "kvitteringssertifikater[0]" },
     { "kommuner/0/bydeler/0/krevLagringskvittering", "\"ja\"",
       "true or false" },
+    { "kommuner/0/bydeler/0/kvitteringssertifikater", "[\"c/small.pem\"]",
+      "small.pem: its key suits none of RS256, PS256" },
+    { "kommuner/0/bydeler/0/postadresse/poststed", "\"OSLO\\nX\"",
+      "cannot be printed on a letter: adresse.poststed contains a control" },
+    { "kommuner/0/bydeler/0/postadresse/mottaker", "\"   \"",
+      "adresse.mottaker is only white space" },
+    { "kommuner/0/bydeler/1/bydelsnavn", "\"\\u0007\"",
+      "bydelsnavn contains a control character" },
+    { "kommuner/0/navn", "\"Oslo\\u0085\"",
+      "kommuner[0] (0301): cannot be printed on a letter: navn" },
     { "kommuner/0/bydeler/0/kryptering", "\"des-ede3\"", "\"kryptering\"" },
     { "kommuner/0/bydeler/0/svarfrist", "\"-1h\"", "\"svarfrist\"" },
     { "kommuner/0/bydeler/0/kontoId", "\"not-a-uuid\"", "UUID" },
