@@ -83,8 +83,15 @@ $(UNIT_BIN): $(UNIT_SRC) t/unit/unit.h $(CORE_OBJ)
 unit: $(UNIT_BIN)
 	cd t/unit && ../../$(UNIT_BIN)
 
-checks:
+# The module that is installed has no test clock: not even its header's
+# name is in it (modules/mod_bekymring_clock.c).
+checks: all $(OUT)/test/mod_bekymring.so
 	build/check-logtags
+	@! strings $(OUT)/mod_bekymring.so | grep -q Bkm-Test-Klokke \
+	    || { echo "the production module reads Bkm-Test-Klokke" >&2; exit 1; }
+	@strings $(OUT)/test/mod_bekymring.so | grep -q Bkm-Test-Klokke \
+	    || { echo "the test build lacks its clock" >&2; exit 1; }
+	@echo "checks: the production module has no test clock"
 
 integration: all $(OUT)/test/mod_bekymring.so
 	perl t/TEST

@@ -227,8 +227,7 @@ int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s)
     if (bkm_test_clock) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, BKMLOGNO(01205)
                      "this is a TEST BUILD of mod_bekymring: requests may "
-                     "set the clock (Bkm-Test-Klokke); never run it in "
-                     "production");
+                     "set the clock; never run it in production");
     }
     for (sp = s; sp; sp = sp->next) {
         bkm_srv_cfg_t *c = bkm_srv_cfg(sp);
