@@ -111,7 +111,7 @@ $(OUT)/bench_seal: t/bench/bench_seal.c $(CORE_OBJ)
 	$(CC) $(CFLAGS) -Imodules -o $@ $< $(CORE_OBJ) $(LDLIBS) \
 	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
 
-bench: all $(OUT)/bench_seal
+bench: all $(OUT)/test/mod_bekymring.so $(OUT)/bench_seal
 	build/bench
 
 clean:

@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: Apache-2.0
+# make bench (not make test): the escalation pass (issue 4) over a large
+# database, on SQLite or (TEST_PGSQL=1) PostgreSQL.
+#
+# Not the suite's database: an httpd of its own (BkmBench::start_bench_node,
+# the module `make` builds, watchdog off) on a database of its own --
+# t/dev/db/bench-eskalering.sqlite, or the database bkm_bench in the
+# suite's throwaway PostgreSQL cluster -- which its start migrates, which
+# this file fills with SQL and removes again at the end.
+#
+# The database: BKM_BENCH_RAPPORTER (1,000,000) reports of 0301/01 on
+# kanal fagsystem, received evenly over the past year, each with a unique
+# 9-character reference number and a random uuid.  All but the newest
+# BKM_BENCH_FORFALT (10,000) are delivered (LEVERT, levert set, frist
+# NULL; their ciphertexts deleted, slettet set, where retention has passed,
+# i.e. delivered more than 29 days ago; the later ones still wait for
+# retention, none of them due within a day).  The newest 10,000 are
+# undelivered (AKSEPTERT, levert and slettet NULL) with their deadline a
+# day ahead, their acceptance event and the case system's waiting message,
+# as in a live database.  No ciphertexts: the pass never reads them.
+#
+# Measured, with POST /bekymring-drift/eskalering:
+#   1. ten passes when nothing is due: the median (target <= 50 ms);
+#   2. the deadline of the 10,000 set an hour in the past: one pass, which
+#      must order letter post for all of them (eskalert 10000, 10,000
+#      bkm_leveranse rows for 'print') (target <= 10 s);
+#   3. one more pass, nothing due again.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use lib 't/lib', 't/bench';
+use BkmTest qw(root json_of slurp);
+use JSON::PP;
+use BkmBench qw(start_bench_node stop_bench_node percentile fmt_ms);
+use LWP::UserAgent;
+use Time::HiRes qw(time);
+
+plan skip_all => 'benchmarks run with make bench (BKM_BENCH=1)'
+    unless $ENV{BKM_BENCH};
+plan tests => 12;
+
+my $rows = $ENV{BKM_BENCH_RAPPORTER} || 1_000_000;
+my $due = $ENV{BKM_BENCH_FORFALT} || 10_000;
+my $pg = $ENV{TEST_PGSQL};
+my $engine = $pg ? 'PostgreSQL' : 'SQLite (WAL)';
+my $name = 'bench-eskalering';
+my $port = $ENV{BKM_BENCH_NODE_PORT} // 8595;
+my %integrasjon = map { ($_->{navn} => $_) }
+    @{ JSON::PP->new->decode(slurp(root() . '/t/dev/integrations.json'))
+           ->{integrasjoner} };
+my $konto = $integrasjon{'fagsystem-0301-01'}{kontoer}[0]{kontoId};
+my $produsent = $integrasjon{produsent}{integrasjonId};
+my $day = 86_400_000_000;                 # microseconds
+my $now = int(time * 1e6);
+
+# ---- the database, and SQL on it through the engine's own client ----
+my ($driver, $params, @client, $file);
+if ($pg) {
+    my @su = ('psql', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
+              '-p', $ENV{BKM_PG_PORT}, '-U', 'postgres');
+    system(@su, '-c', 'DROP DATABASE IF EXISTS bkm_bench') == 0
+        && system(@su, '-c', 'CREATE DATABASE bkm_bench OWNER bekymring') == 0
+        or die "cannot create the database bkm_bench\n";
+    ($params = $ENV{BKM_PG_PARAMS}) =~ s/dbname=\S+/dbname=bkm_bench/;
+    $driver = 'pgsql';
+    @client = ('psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h',
+               '127.0.0.1', '-p', $ENV{BKM_PG_PORT}, '-U', 'bekymring',
+               '-d', 'bkm_bench', '-c');
+}
+else {
+    $file = root() . "/t/dev/db/$name.sqlite";
+    unlink glob("$file*");
+    ($driver, $params) = ('sqlite3', $file);
+    # As httpd's User: SQLite's -wal and -shm files must stay theirs.
+    @client = (($> == 0 ? ('runuser', '-u', 'www-data', '--') : ()),
+               'sqlite3', '-bail', $file);
+}
+
+sub sql {
+    my ($script) = @_;
+    open my $fh, '-|', @client, $script or die "@client: $!";
+    my @out = map { chomp; $_ } <$fh>;
+    close $fh or die "SQL failed: " . substr($script, 0, 200) . "\n";
+    return wantarray ? @out : $out[-1];
+}
+
+my $base = start_bench_node($name, $port, $driver, $params);
+END { stop_bench_node($name) if $base; }
+
+# ---- 1,000,000 reports ----
+my $alphabet = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+# x (0 .. 30^8 - 1) as XXXX-XXXX in the reference alphabet.
+my $int = $pg ? sub { "($_[0])::int" } : sub { $_[0] };
+my $ref = join ' || ', map {
+    $_ eq '-' ? "'-'"
+              : "substr('$alphabet', " . $int->("(x / " . 30 ** $_ . ") % 30")
+                . " + 1, 1)" } (7, 6, 5, 4, '-', 3, 2, 1, 0);
+my $uuid = $pg ? 'gen_random_uuid()::text'
+    : "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
+    . "substr(hex(randomblob(2)), 2) || '-' || substr('89ab', "
+    . "1 + abs(random() % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || "
+    . "hex(randomblob(6)))";
+my $keep = 30 * $day;                     # BekymringRetention's default
+my $step = int(365 * $day / $rows);
+# i: 1 (a year ago) .. rows (now); x: i scrambled (2654435761 is prime to
+# 30, so x is unique); the newest $due are pending.
+my $series = $pg
+    ? "SELECT i, (i * 2654435761) % 656100000000 AS x, "
+      . "$now - ($rows - i) * $step AS mottatt, i > $rows - $due AS pending "
+      . "FROM generate_series(1::bigint, $rows) AS g(i)"
+    : "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+      . "WHERE i < $rows) SELECT i, (i * 2654435761) % 656100000000 AS x, "
+      . "$now - ($rows - i) * $step AS mottatt, i > $rows - $due AS pending "
+      . "FROM n";
+my $levert = "mottatt + 600000000 + (i % 7200) * 1000000";
+my $slettet = "CASE WHEN pending OR $levert > $now - 29 * $day THEN NULL "
+            . "ELSE $levert + $keep END";
+my $insert = <<"SQL";
+INSERT INTO bkm_melding (id, referanse, meldingstype, versjon, kilde,
+    integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, tilstand,
+    mottatt, endret, idempotensnokkel, frist, levert, slettet, oppfolging)
+SELECT $uuid, $ref,
+    CASE WHEN i % 5 = 0 THEN 'no.ks.fiks.bekymringsmelding.offentlig.v2'
+         ELSE 'no.ks.fiks.bekymringsmelding.privat.v2' END, 2,
+    CASE WHEN i % 5 = 0 THEN 'produsent' ELSE 'skjema' END,
+    CASE WHEN i % 5 = 0 THEN '$produsent' END,
+    CASE WHEN i % 5 = 0 THEN '910000001' END,
+    '0301', '01', 'fagsystem',
+    CASE WHEN pending THEN 'AKSEPTERT' ELSE 'LEVERT' END,
+    mottatt,
+    CASE WHEN pending THEN mottatt ELSE COALESCE($slettet, $levert) END,
+    NULL,
+    CASE WHEN pending THEN $now + $day + i END,
+    CASE WHEN NOT pending THEN $levert END,
+    $slettet, 0
+FROM ($series) AS t;
+INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, aktor,
+    beskrivelse, hendelse)
+SELECT id, 1, mottatt, 'AKSEPTERT', 'skjema', 'Mottatt og lagret kryptert',
+    'AKSEPTERT' FROM bkm_melding WHERE frist IS NOT NULL;
+INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, meldingstype,
+    opprettet)
+SELECT $uuid, id, '$konto', 'fagsystem', meldingstype, mottatt
+FROM bkm_melding WHERE frist IS NOT NULL;
+SQL
+my $t0 = time;
+if ($pg) {
+    sql("BEGIN; $insert COMMIT;");
+    sql('VACUUM ANALYZE');      # what autovacuum does after a bulk load
+}
+else {
+    # The load only: synchronous=OFF for this connection (the portal's
+    # own stay FULL).
+    sql("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; BEGIN; $insert "
+        . 'COMMIT; PRAGMA wal_checkpoint(TRUNCATE);');
+}
+my $load = time - $t0;
+is sql('SELECT COUNT(*) FROM bkm_melding'), $rows, "$rows reports stored";
+is sql('SELECT COUNT(DISTINCT referanse) FROM bkm_melding'), $rows,
+    'each with its own reference number';
+is sql("SELECT COUNT(*) FROM bkm_melding WHERE frist IS NOT NULL AND "
+       . "levert IS NULL AND slettet IS NULL AND tilstand = 'AKSEPTERT'"),
+    $due, "$due of them pending, deadline ahead";
+my $size = $pg ? sql("SELECT pg_database_size('bkm_bench')")
+               : (-s $file) + (-s "$file-wal" // 0);
+diag sprintf "escalation on %s: %d reports (%d pending) stored in %.0f s "
+    . "with SQL, %.0f MB", $engine, $rows, $due, $load, $size / 1e6;
+
+# ---- the passes ----
+my $ua = LWP::UserAgent->new(timeout => 300, keep_alive => 1);
+sub run_pass {
+    my $t = time;
+    my $res = $ua->post("$base/bekymring-drift/eskalering");
+    my $secs = time - $t;
+    return (json_of($res) // { status => $res->code,
+                               body => $res->decoded_content }, $secs);
+}
+
+my (@idle, @bad);
+for (1 .. 10) {
+    my ($j, $secs) = run_pass();
+    push @idle, $secs;
+    push @bad, $j if ($j->{eskalert} // -1) != 0 || ($j->{slettet} // -1) != 0;
+}
+ok !@bad, 'nothing due: ten passes, nothing escalated or deleted'
+    or diag explain \@bad;
+diag sprintf "escalation on %s: a pass over %d reports with nothing due: "
+    . "median %s, slowest %s of 10 (target <= 50ms)", $engine, $rows,
+    fmt_ms(percentile(50, @idle)), fmt_ms(percentile(100, @idle));
+
+my $past = $now - 3600 * 1_000_000;
+sql("UPDATE bkm_melding SET frist = $past + (frist - $now - $day) "
+    . "WHERE frist IS NOT NULL");
+is sql("SELECT COUNT(*) FROM bkm_melding WHERE frist <= "
+       . int(time * 1e6)), $due, "$due deadlines passed";
+my ($j, $secs) = run_pass();
+is $j->{eskalert}, $due, "one pass escalates all $due"
+    or diag explain $j;
+is $j->{slettet}, 0, 'and deletes nothing';
+is sql("SELECT COUNT(*) FROM bkm_leveranse WHERE mottaker = 'print' AND "
+       . "arsak = 'frist' AND svar IS NULL"), $due,
+    "$due print jobs wait for the print provider";
+is sql("SELECT COUNT(*) FROM bkm_melding WHERE tilstand = 'SENDT_PRINT' "
+       . "AND frist IS NULL AND levert IS NULL"), $due,
+    "$due reports in SENDT_PRINT, deadline cleared";
+is sql("SELECT COUNT(*) FROM bkm_hendelse WHERE hendelse = 'SENDT_PRINT' "
+       . "AND nr = 2"), $due, 'each with its event on the timeline';
+diag sprintf "escalation on %s: a pass that sends %d of %d reports to "
+    . "letter post: %s (target <= 10 s)", $engine, $due, $rows, fmt_ms($secs);
+
+my ($after, $secs2) = run_pass();
+is $after->{eskalert}, 0, 'the next pass finds nothing due';
+diag sprintf "escalation on %s: the next pass, nothing due again: %s",
+    $engine, fmt_ms($secs2);
+
+# ---- gone again ----
+stop_bench_node($name);
+undef $base;
+if ($pg) {
+    system('psql', '-q', '-h', '127.0.0.1', '-p', $ENV{BKM_PG_PORT}, '-U',
+           'postgres', '-c', 'DROP DATABASE bkm_bench');
+}
+else {
+    unlink glob("$file*");
+}
+ok !($pg ? 0 : -e $file), 'the bench database is removed';
