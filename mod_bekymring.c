@@ -107,6 +107,7 @@ static void bkm_child_init(apr_pool_t *p, server_rec *s)
 {
     bkm_intake_child_init();
     bkm_db_child_init(p, s);
+    bkm_integration_child_init(p);
 }
 
 static void bkm_register_hooks(apr_pool_t *p)

@@ -12,12 +12,110 @@
  * failure is the same 401 to the caller, so the answer tells nothing about
  * which ids exist; the log line says which check failed (never the
  * password).
+ *
+ * bcrypt is slow on purpose (about 60 ms at cost 10), and a case system
+ * calls several times a minute: checking every call would make bcrypt the
+ * whole cost of the API (make bench measured half the CPU of a fetch in
+ * it at cost 5).  So each process remembers, per integration, the last
+ * password bcrypt accepted for a while (BKM_AUTH_REMEMBER), as an HMAC
+ * under a random key of the process together with the registry's hash (a
+ * changed hash forgets it).  A wrong password always costs a bcrypt.
  */
 #include "mod_bekymring_private.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
 #include <apr_md5.h>
+#include <apr_thread_mutex.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#define BKM_AUTH_REMEMBER apr_time_from_sec(300)
+
+typedef struct {
+    unsigned char mac[32];
+    apr_time_t until;
+} bkm_seen_t;
+
+static apr_pool_t *seen_pool;
+static apr_hash_t *seen;                /* integration id -> bkm_seen_t */
+static apr_thread_mutex_t *seen_lock;
+static unsigned char seen_key[32];
+
+void bkm_integration_child_init(apr_pool_t *p)
+{
+    if (apr_pool_create(&seen_pool, p) != APR_SUCCESS
+        || apr_thread_mutex_create(&seen_lock, APR_THREAD_MUTEX_DEFAULT, p)
+           != APR_SUCCESS
+        || RAND_bytes(seen_key, sizeof(seen_key)) != 1) {
+        seen_lock = NULL;       /* then every call runs bcrypt */
+        return;
+    }
+    seen = apr_hash_make(seen_pool);
+}
+
+/* HMAC-SHA256 under the process's key of the registry's hash and the
+ * password; 0 when OpenSSL fails (then bcrypt decides alone). */
+static int password_mac(const bkm_integrasjon_t *in, const char *pw,
+                        unsigned char mac[32])
+{
+    EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *c = m ? EVP_MAC_CTX_new(m) : NULL;
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                         (char *)"SHA256", 0),
+        OSSL_PARAM_construct_end()
+    };
+    size_t out = 0;
+    int ok;
+
+    ok = c && EVP_MAC_init(c, seen_key, sizeof(seen_key), params) == 1
+         && EVP_MAC_update(c, (const unsigned char *)in->passord_hash,
+                           strlen(in->passord_hash) + 1) == 1
+         && EVP_MAC_update(c, (const unsigned char *)pw, strlen(pw)) == 1
+         && EVP_MAC_final(c, mac, &out, 32) == 1 && out == 32;
+    EVP_MAC_CTX_free(c);
+    EVP_MAC_free(m);
+    return ok;
+}
+
+/* Whether bcrypt accepted this password for this integration lately. */
+static int seen_lately(const bkm_integrasjon_t *in, const unsigned char *mac)
+{
+    bkm_seen_t *e;
+    int hit = 0;
+
+    if (!seen_lock) {
+        return 0;
+    }
+    apr_thread_mutex_lock(seen_lock);
+    e = apr_hash_get(seen, in->id, APR_HASH_KEY_STRING);
+    hit = e && e->until > apr_time_now() && CRYPTO_memcmp(e->mac, mac, 32) == 0;
+    apr_thread_mutex_unlock(seen_lock);
+    return hit;
+}
+
+static void remember(const bkm_integrasjon_t *in, const unsigned char *mac)
+{
+    bkm_seen_t *e;
+
+    if (!seen_lock) {
+        return;
+    }
+    apr_thread_mutex_lock(seen_lock);
+    /* One entry per integration of the registry: bounded by it. */
+    if (!(e = apr_hash_get(seen, in->id, APR_HASH_KEY_STRING))) {
+        e = apr_palloc(seen_pool, sizeof(*e));
+        apr_hash_set(seen, apr_pstrdup(seen_pool, in->id),
+                     APR_HASH_KEY_STRING, e);
+    }
+    memcpy(e->mac, mac, 32);
+    e->until = apr_time_now() + BKM_AUTH_REMEMBER;
+    apr_thread_mutex_unlock(seen_lock);
+}
 
 /* Checked when the id is unknown, so that both paths cost one bcrypt. */
 #define BKM_DUMMY_HASH \
@@ -61,8 +159,9 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
     const char *id = apr_table_get(r->headers_in, "IntegrasjonId");
     const char *pw = apr_table_get(r->headers_in, "IntegrasjonPassord");
     const bkm_integrasjon_t *in;
+    unsigned char mac[32];
     const char *org;
-    int ok;
+    int ok, mac_ok;
 
     if (!r->user || !apr_table_get(r->subprocess_env, "OIDC_CLAIM_iss")) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00502)
@@ -74,8 +173,15 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
         return refuse(r, "IntegrasjonId or IntegrasjonPassord missing");
     }
     in = apr_hash_get(reg->integrasjon_by_id, id, APR_HASH_KEY_STRING);
-    ok = apr_password_validate(pw, in ? in->passord_hash : BKM_DUMMY_HASH)
-         == APR_SUCCESS;
+    mac_ok = in && password_mac(in, pw, mac);
+    ok = mac_ok && seen_lately(in, mac);
+    if (!ok) {
+        ok = apr_password_validate(pw, in ? in->passord_hash
+                                          : BKM_DUMMY_HASH) == APR_SUCCESS;
+        if (mac_ok && ok) {
+            remember(in, mac);
+        }
+    }
     if (!in || !ok) {
         return refuse(r, "unknown IntegrasjonId or wrong password");
     }

@@ -140,6 +140,13 @@ static int list(request_rec *r, const bkm_konto_t *k)
                                     "flere", count >= BKM_LIST_MAX));
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 /* The ciphertext as stored: SQLite hands the blob over as it is;
  * PostgreSQL's text result gives bytea as "\x" and hex digits. */
 static int ciphertext(bkm_db_t *db, const bkm_leveranse_t *l,
@@ -174,11 +181,11 @@ static int ciphertext(bkm_db_t *db, const bkm_leveranse_t *l,
             return -1;
         }
         for (i = 2; i < n; i += 2) {
-            char hex[3] = { data[i], data[i + 1], '\0' };
-            if (!apr_isxdigit(hex[0]) || !apr_isxdigit(hex[1])) {
+            int hi = hexval(data[i]), lo = hexval(data[i + 1]);
+            if (hi < 0 || lo < 0) {
                 return -1;
             }
-            data[i / 2 - 1] = (char)strtol(hex, NULL, 16);
+            data[i / 2 - 1] = (char)(hi << 4 | lo);
         }
         n = n / 2 - 1;
     }

@@ -352,5 +352,7 @@ int bkm_intake_accept(request_rec *r, json_t *report,
  *  mod_auth_openidc, then IntegrasjonId/IntegrasjonPassord and the token's
  *  consumer organisation checked here), or NULL after answering 401. */
 const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r);
+/** The per-process memory of accepted passwords (child_init). */
+void bkm_integration_child_init(apr_pool_t *p);
 
 #endif

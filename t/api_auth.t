@@ -9,7 +9,7 @@ use Apache::TestRequest qw(GET POST);
 use lib 't/lib';
 use BkmTest qw(dev_token json_of root);
 
-plan tests => 31;
+plan tests => 33;
 
 my $api = '/bekymringsmelding/api/v2/konto';
 my %good = dev_token('fagsystem-0301-01');
@@ -41,6 +41,14 @@ is $res->code, 401, 'no IntegrasjonId/IntegrasjonPassord: 401';
 is json_of($res)->{errorId}, 'ikke-autentisert', 'errorId';
 is GET($api, %good, IntegrasjonPassord => 'wrong')->code, 401,
     'wrong password: 401';
+# Each process remembers an accepted password for a while (bcrypt is slow
+# on purpose); what it remembers must never let another password in.
+my @ok = map { GET($api, %good)->code } 1 .. 6;
+is_deeply \@ok, [(200) x 6], 'the right password, again and again: 200';
+is_deeply [map { GET($api, %good, IntegrasjonPassord => $_)->code }
+           'wrong', "$good{IntegrasjonPassord}x",
+           substr($good{IntegrasjonPassord}, 0, -1), ''],
+    [401, 401, 401, 401], 'after it, wrong ones (and near ones) still: 401';
 is GET($api, %good,
        IntegrasjonId => '00000000-0000-4000-8000-000000000000')->code, 401,
     'unknown integration: 401';

@@ -46,6 +46,8 @@ CREATE TABLE bkm_leveranse (
     arkivreferanse VARCHAR(200),
     UNIQUE (melding_id, mottaker)
 );
--- What an account has waiting, oldest first.
-CREATE INDEX bkm_leveranse_venter ON bkm_leveranse (konto_id, opprettet)
+-- What an account has waiting, oldest first: read in index order, so the
+-- list reads its 100 rows however many wait (and whatever the planner's
+-- statistics say right after a burst).
+CREATE INDEX bkm_leveranse_venter ON bkm_leveranse (konto_id, opprettet, id)
     WHERE svar IS NULL;
