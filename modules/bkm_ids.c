@@ -59,3 +59,19 @@ int bkm_reference_valid(const char *s)
     }
     return 1;
 }
+
+int bkm_uuid_valid(const char *s, int any_case)
+{
+    int i;
+
+    for (i = 0; i < 36; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23
+            ? c != '-'
+            : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+                || (any_case && c >= 'A' && c <= 'F'))) {
+            return 0;
+        }
+    }
+    return s[36] == '\0';
+}

@@ -21,6 +21,12 @@ const char *bkm_uuid(apr_pool_t *p);
  */
 const char *bkm_reference(apr_pool_t *p);
 
+/** Whether @p s is a UUID in canonical form (8-4-4-4-12 hex digits), in
+ *  lower case only unless @p any_case: the ids we issue and store are
+ *  lower case, and one id in two spellings would be two ids to anyone who
+ *  compares strings. */
+int bkm_uuid_valid(const char *s, int any_case);
+
 /** Whether @p s has the shape of a reference number (case-insensitive). */
 int bkm_reference_valid(const char *s);
 

@@ -51,21 +51,6 @@ static int is_lower_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-/* Lower case only: the same id in two spellings would be two ids to a
- * provider that compares strings. */
-static int is_uuid(const char *s)
-{
-    static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-    int i;
-
-    for (i = 0; shape[i]; i++) {
-        if (shape[i] == '-' ? s[i] != '-' : !is_lower_hex(s[i])) {
-            return 0;
-        }
-    }
-    return s[i] == '\0';
-}
-
 static int is_sha256(const char *s)
 {
     int i;
@@ -250,12 +235,12 @@ static const char *check_job(apr_pool_t *p, const bkm_printjob_t *j)
     const char *a = j->arsak;
 
     if ((err = check_shape(p, "utskrift_id", j->utskrift_id,
-                           j->utskrift_id && is_uuid(j->utskrift_id),
+                           j->utskrift_id && bkm_uuid_valid(j->utskrift_id, 0),
                            "a lower-case UUID"))
         || (err = check_shape(p, "bekymringsmelding_id",
                               j->bekymringsmelding_id,
                               j->bekymringsmelding_id
-                              && is_uuid(j->bekymringsmelding_id),
+                              && bkm_uuid_valid(j->bekymringsmelding_id, 0),
                               "a lower-case UUID"))
         || (err = check_shape(p, "referanse", j->referanse,
                               j->referanse && is_reference(j->referanse),

@@ -5,6 +5,7 @@
  * configuration time instead of misrouting a report at run time.
  */
 #include "bkm_registry.h"
+#include "bkm_ids.h"
 #include "bkm_printjob.h"
 #include "bkm_receipt.h"
 #include "bkm_duration.h"
@@ -159,27 +160,12 @@ static int all_digits(const char *s, size_t n)
     return s[n] == '\0';
 }
 
-static int is_uuid(const char *s)
-{
-    static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-    int i;
-
-    for (i = 0; shape[i]; i++) {
-        if (shape[i] == '-' ? s[i] != '-'
-                            : !(apr_isdigit(s[i])
-                                || (s[i] >= 'a' && s[i] <= 'f'))) {
-            return 0;
-        }
-    }
-    return s[i] == '\0';
-}
-
 static const char *get_uuid(bkm_ctx_t *c, json_t *obj, const char *key,
                             const char **out)
 {
     const char *err = get_str(c, obj, key, 1, out);
 
-    if (!err && !is_uuid(*out)) {
+    if (!err && !bkm_uuid_valid(*out, 0)) {
         err = fail(c, "\"%s\" must be a lower-case UUID", key);
     }
     return err;

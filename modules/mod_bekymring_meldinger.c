@@ -23,6 +23,7 @@
  */
 #include "mod_bekymring_private.h"
 #include "bkm_printjob.h"
+#include "bkm_ids.h"
 #include "bkm_time.h"
 
 #include <http_protocol.h>
@@ -35,19 +36,6 @@
 /** How often a waiting list asks the database again: the other nodes of
  *  a farm store reports too, so a local signal would not be enough. */
 #define BKM_POLL_STEP apr_time_from_sec(1)
-
-static int is_uuid(const char *s)
-{
-    int i;
-
-    for (i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-'
-            : !(apr_isdigit(s[i]) || (s[i] >= 'a' && s[i] <= 'f'))) {
-            return 0;
-        }
-    }
-    return s[36] == '\0';
-}
 
 /* The account's waiting messages, as JSON; NULL when the database fails. */
 static json_t *waiting(bkm_db_t *db, const bkm_konto_t *k, int *count)
@@ -214,7 +202,7 @@ int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
 {
     const char *err;
 
-    if (!is_uuid(id)) {
+    if (!bkm_uuid_valid(id, 0)) {
         bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
                         "no such message for this account");
         return DONE;

@@ -29,26 +29,13 @@
 #define BKM_MOTTAK_MAX_BODY (5 * 1024 * 1024)
 #define BKM_IDEMPOTENCY_MAX 128
 
-static int is_uuid(const char *s)
-{
-    int i;
-
-    for (i = 0; i < 36; i++) {
-        if ((i == 8 || i == 13 || i == 18 || i == 23)
-                ? s[i] != '-' : !apr_isxdigit(s[i])) {
-            return 0;
-        }
-    }
-    return s[36] == '\0';
-}
-
 /* fraFiksOrgId: the incumbent's Fiks organisation id (a UUID); an
  * organisation number is accepted too. */
 static int org_id_ok(const char *s)
 {
     size_t i;
 
-    if (is_uuid(s)) {
+    if (bkm_uuid_valid(s, 1)) {
         return 1;
     }
     for (i = 0; i < 9; i++) {
@@ -134,7 +121,7 @@ static int status(request_rec *r, const bkm_integrasjon_t *in,
     const char *prev = NULL;
     bkm_db_t *db;
 
-    if (!is_uuid(id)) {
+    if (!bkm_uuid_valid(id, 1)) {
         json_decref(list);
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
                                "no such report");
