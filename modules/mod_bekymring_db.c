@@ -24,6 +24,7 @@
 #include <http_core.h>
 #include <unixd.h>
 #include <apr_strings.h>
+#include <apr_buckets.h>
 #include <apr_dbd.h>
 #include <apr_global_mutex.h>
 #include <util_mutex.h>
@@ -81,6 +82,15 @@ static const struct {
       "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
       "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
       "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s" },
+    /* The same with the ciphertext, for a download: one round trip. */
+    { BKM_SQL_LEVERANSE_FETCH,
+      "SELECT l.melding_id, l.mottaker, l.meldingstype, l.hentet, l.svar, "
+      "l.arkivreferanse, m.kommunenummer, m.bydelsnummer, m.referanse, "
+      "c.innholdstype, c.sha256, c.storrelse, m.tilstand, m.levert, "
+      "l.opprettet, l.arsak, c.innhold "
+      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
+      "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
+      "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s" },
     { BKM_SQL_LEVERANSE_HENTET,
       "UPDATE bkm_leveranse SET hentet = %lld, hentet_av = %s "
       "WHERE id = %s AND hentet IS NULL" },
@@ -94,9 +104,6 @@ static const struct {
       "JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
       "AND c.mottaker = l.mottaker WHERE l.konto_id = %s AND l.svar IS NULL "
       "ORDER BY l.opprettet, l.id LIMIT %d" },
-    { BKM_SQL_CHIFFER_GET,
-      "SELECT innhold FROM bkm_chiffer WHERE melding_id = %s "
-      "AND mottaker = %s" },
     { BKM_SQL_MELDING_LOCK,
       "UPDATE bkm_melding SET endret = %lld WHERE id = %s" },
     { BKM_SQL_MELDING_STATE,
@@ -291,6 +298,57 @@ const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col)
     /* apr_dbd_pgsql gives SQL NULL as "" (PQgetvalue), apr_dbd_sqlite3 as
      * NULL: none of our columns holds an empty string, so both are NULL. */
     return v && *v ? apr_pstrdup(db->pool, v) : NULL;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
+                const char **data, apr_size_t *len)
+{
+    const char *hex;
+    char *out;
+    apr_size_t n, i;
+
+    if (db->sqlite) {
+        /* The blob as it is, with its length (it may hold NULs). */
+        apr_bucket_alloc_t *ba = apr_bucket_alloc_create(db->pool);
+        apr_bucket_brigade *bb = apr_brigade_create(db->pool, ba);
+        char *flat;
+
+        if (apr_dbd_datum_get(db->drv, row, col, APR_DBD_TYPE_BLOB, bb)
+                != APR_SUCCESS
+            || apr_brigade_pflatten(bb, &flat, &n, db->pool)
+                != APR_SUCCESS) {
+            return -1;
+        }
+        *data = flat;
+        *len = n;
+        return 0;
+    }
+    /* apr_dbd_pgsql reads text results: bytea comes as "\x" and hex
+     * digits.  Decoded in one pass into a copy of our own, while the row
+     * is current (the driver frees its result after the last row). */
+    hex = apr_dbd_get_entry(db->drv, row, col);
+    n = hex ? strlen(hex) : 0;
+    if (n < 2 || n % 2 || hex[0] != '\\' || hex[1] != 'x') {
+        return -1;
+    }
+    out = apr_palloc(db->pool, n / 2);
+    for (i = 2; i < n; i += 2) {
+        int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+        if (hi < 0 || lo < 0) {
+            return -1;
+        }
+        out[i / 2 - 1] = (char)(hi << 4 | lo);
+    }
+    *data = out;
+    *len = n / 2 - 1;
+    return 0;
 }
 
 int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,

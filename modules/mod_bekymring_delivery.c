@@ -100,7 +100,8 @@ int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
 /* ---- the message a request is about --------------------------------- */
 
 const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
-                               const char *id, bkm_leveranse_t *l)
+                               const char *id, int with_content,
+                               bkm_leveranse_t *l)
 {
     const char *args[2] = { id, konto_id };
     apr_dbd_results_t *res = NULL;
@@ -108,7 +109,9 @@ const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
     apr_off_t n = 0;
     int found = 0;
 
-    if (bkm_db_select(db, BKM_SQL_LEVERANSE_GET, &res, 2, args) != 0) {
+    if (bkm_db_select(db, with_content ? BKM_SQL_LEVERANSE_FETCH
+                                       : BKM_SQL_LEVERANSE_GET,
+                      &res, 2, args) != 0) {
         return "database";
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
@@ -136,6 +139,10 @@ const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
         apr_strtoff(&n, bkm_db_value(db, row, 14), NULL, 10);
         l->opprettet = (apr_time_t)n;
         l->arsak = bkm_db_value(db, row, 15);
+        if (with_content && l->sha256
+            && bkm_db_blob(db, row, 16, &l->innhold, &l->innhold_len) != 0) {
+            return "database";
+        }
         found = 1;
     }
     return found ? NULL : "unknown";

@@ -128,60 +128,6 @@ static int list(request_rec *r, const bkm_konto_t *k)
                                     "flere", count >= BKM_LIST_MAX));
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* The ciphertext as stored: SQLite hands the blob over as it is;
- * PostgreSQL's text result gives bytea as "\x" and hex digits. */
-static int ciphertext(bkm_db_t *db, const bkm_leveranse_t *l,
-                      apr_bucket_brigade *bb, apr_size_t *len)
-{
-    const char *args[2] = { l->melding_id, l->mottaker };
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_bucket_brigade *tmp = apr_brigade_create(db->pool, bb->bucket_alloc);
-    char *data;
-    apr_size_t n;
-    int found = 0;
-
-    if (bkm_db_select(db, BKM_SQL_CHIFFER_GET, &res, 2, args) != 0) {
-        return -1;
-    }
-    /* Copied while the row is current: apr_dbd_pgsql frees its result
-     * when the loop reads past the last row, and the bucket only points
-     * into it. */
-    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        found = apr_dbd_datum_get(db->drv, row, 0, APR_DBD_TYPE_BLOB, tmp)
-                    == APR_SUCCESS
-                && apr_brigade_pflatten(tmp, &data, &n, db->pool)
-                    == APR_SUCCESS;
-    }
-    if (!found) {
-        return -1;
-    }
-    if (!db->sqlite) {
-        apr_size_t i;
-        if (n < 2 || n % 2 || data[0] != '\\' || data[1] != 'x') {
-            return -1;
-        }
-        for (i = 2; i < n; i += 2) {
-            int hi = hexval(data[i]), lo = hexval(data[i + 1]);
-            if (hi < 0 || lo < 0) {
-                return -1;
-            }
-            data[i / 2 - 1] = (char)(hi << 4 | lo);
-        }
-        n = n / 2 - 1;
-    }
-    *len = n;
-    apr_brigade_write(bb, NULL, NULL, data, n);
-    return 0;
-}
-
 /* Hex SHA-256 as RFC 9530's structured byte sequence. */
 static const char *repr_digest(apr_pool_t *p, const char *hex)
 {
@@ -198,7 +144,7 @@ static const char *repr_digest(apr_pool_t *p, const char *hex)
 }
 
 int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
-                     const char *id, bkm_leveranse_t *l)
+                     const char *id, int with_content, bkm_leveranse_t *l)
 {
     const char *err;
 
@@ -212,7 +158,7 @@ int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
                         "the database does not answer; try again");
         return DONE;
     }
-    err = bkm_leveranse_load(*db, k->id, id, l);
+    err = bkm_leveranse_load(*db, k->id, id, with_content, l);
     if (err && strcmp(err, "unknown") == 0) {
         bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
                         "no such message for this account");
@@ -231,10 +177,9 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
 {
     apr_bucket_brigade *bb;
     bkm_leveranse_t l;
-    apr_size_t len = 0;
     bkm_db_t *db;
 
-    if (bkm_message_load(r, &db, k, id, &l) != OK) {
+    if (bkm_message_load(r, &db, k, id, 1, &l) != OK) {
         return OK;      /* answered */
     }
     if (!l.sha256) {
@@ -243,12 +188,11 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                                "ciphertext deleted after the retention "
                                "period");
     }
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    if (ciphertext(db, &l, bb, &len) != 0 || (apr_off_t)len != l.storrelse) {
+    if ((apr_off_t)l.innhold_len != l.storrelse) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01003)
-                      "message %s: its ciphertext could not be read (%"
-                      APR_SIZE_T_FMT " of %" APR_OFF_T_FMT " bytes)", l.id,
-                      len, l.storrelse);
+                      "message %s: its ciphertext has %" APR_SIZE_T_FMT
+                      " bytes, not %" APR_OFF_T_FMT, l.id, l.innhold_len,
+                      l.storrelse);
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer; try again");
     }
@@ -273,10 +217,14 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                    apr_pstrcat(r->pool, "\"", l.sha256, "\"", NULL));
     apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    ap_set_content_length(r, (apr_off_t)len);
+    ap_set_content_length(r, (apr_off_t)l.innhold_len);
     if (r->header_only) {
         return OK;
     }
+    /* The bytes live in the request's pool: no copy. */
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(l.innhold,
+        l.innhold_len, r->pool, bb->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
     return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
            ? OK : AP_FILTER_ERROR;
@@ -298,7 +246,7 @@ static int manifest(request_rec *r, const bkm_konto_t *k, const char *id)
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
                                "only print jobs have a manifest");
     }
-    if (bkm_message_load(r, &db, k, id, &l) != OK) {
+    if (bkm_message_load(r, &db, k, id, 0, &l) != OK) {
         return OK;      /* answered */
     }
     kommune = bkm_registry_kommune(reg, l.kommunenummer);

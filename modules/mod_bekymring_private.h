@@ -117,6 +117,10 @@ int bkm_db_select(bkm_db_t *db, const char *label, apr_dbd_results_t **res,
 /** Column @p col of a row, copied into db->pool; NULL for SQL NULL (and
  *  for "", which pgsql returns for NULL: our columns never hold ""). */
 const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col);
+/** A binary column (BYTEA / blob) of the current row, copied into
+ *  db->pool.  @return 0, or -1 when it is NULL or unreadable. */
+int bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
+                const char **data, apr_size_t *len);
 /** Run one of our prepared INSERT/UPDATE/DELETEs; *nrows (if given) gets
  *  the number of rows changed.  @return 0 or the driver's error */
 int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,
@@ -142,10 +146,10 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_LEVERANSE_INSERT "bkm_leveranse_insert"
 #define BKM_SQL_LEVERANSE_PRINT "bkm_leveranse_print"
 #define BKM_SQL_LEVERANSE_GET "bkm_leveranse_get"
+#define BKM_SQL_LEVERANSE_FETCH "bkm_leveranse_fetch"
 #define BKM_SQL_LEVERANSE_HENTET "bkm_leveranse_hentet"
 #define BKM_SQL_LEVERANSE_SVAR "bkm_leveranse_svar"
 #define BKM_SQL_LEVERANSER_VENTER "bkm_leveranser_venter"
-#define BKM_SQL_CHIFFER_GET "bkm_chiffer_get"
 #define BKM_SQL_MELDING_LOCK "bkm_melding_lock"
 #define BKM_SQL_MELDING_STATE "bkm_melding_state"
 #define BKM_SQL_MELDING_SET "bkm_melding_set"
@@ -211,6 +215,8 @@ typedef struct {
     int levert;
     apr_time_t opprettet;
     const char *arsak;          /**< print jobs: "frist" or "feilet" */
+    const char *innhold;        /**< the ciphertext, when asked for */
+    apr_size_t innhold_len;
 } bkm_leveranse_t;
 
 typedef enum {
@@ -248,7 +254,8 @@ int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
 /** The message @p id of account @p konto_id.  @return NULL, "unknown"
  *  (answer 404) or "database" (503). */
 const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
-                               const char *id, bkm_leveranse_t *l);
+                               const char *id, int with_content,
+                               bkm_leveranse_t *l);
 /** Record the first download (SENDT_FAGSYSTEM on the timeline). */
 int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
                          const char *aktor, apr_time_t now);
@@ -269,7 +276,7 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
 /** Load message @p id of account @p k for a request: OK, or DONE after
  *  answering (404 for any id not the account's, 503). */
 int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
-                     const char *id, bkm_leveranse_t *l);
+                     const char *id, int with_content, bkm_leveranse_t *l);
 
 /* mod_bekymring_escalation.c: the pass, in the watchdog and on demand */
 typedef struct {

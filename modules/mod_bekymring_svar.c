@@ -140,7 +140,7 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
         return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
                                "the print provider's mottatt has no body");
     }
-    if (bkm_message_load(r, &db, k, id, &l) != OK) {
+    if (bkm_message_load(r, &db, k, id, 0, &l) != OK) {
         return OK;      /* answered */
     }
 
