@@ -224,7 +224,9 @@ int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
             rv = bkm_event(db, l->melding_id, now,
                            print ? "HENTET_PRINT" : "HENTET", st.tilstand,
                            aktor, print ? "Hentet av printleverandøren"
-                                        : "Hentet av mottakerens fagsystem");
+                                  : strcmp(l->mottaker, "manuell") == 0
+                                  ? "Lastet ned for manuelt mottak"
+                                  : "Hentet av mottakerens fagsystem");
         }
     }
     return bkm_db_end(db, rv);
