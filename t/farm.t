@@ -8,18 +8,15 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
-use BkmTest qw(root base_url dev_token db_rows json_of spit slurp
-               start_node stop_node);
+use BkmTest qw(root base_url dev_token db_rows json_of spit slurp start_node stop_node seal_cms);
 use HTTP::Request::Common ();
 use LWP::UserAgent;
-use File::Temp qw(tempdir);
 use JSON::PP;
 use Time::Local qw(timegm);
 
 plan tests => 9;
 
 my $N = 120;
-my $dir = tempdir(CLEANUP => 1);
 my $pki = root() . '/t/dev/pki';
 my $node1 = base_url();
 my $node2 = start_node('node2', $ENV{BKM_NODE2_PORT} // 8597,
@@ -28,36 +25,29 @@ ok $node2, 'a second node on the same database';
 
 # Reports from a producer, accepted on a Monday in January 2026 (the test
 # build's clock): due on Wednesday.
-sub seal {
-    my ($data, $pem) = @_;
-    spit("$dir/in", $data);
-    system('openssl', 'cms', '-encrypt', '-binary', '-aes-256-cbc', '-in',
-           "$dir/in", '-outform', 'DER', '-out', "$dir/out.der", '-recip',
-           $pem, '-keyopt', 'rsa_padding_mode:oaep', '-keyopt',
-           'rsa_oaep_md:sha256', '-keyopt', 'rsa_mgf1_md:sha256') == 0
-        or die 'openssl cms -encrypt failed';
-    return slurp("$dir/out.der");
-}
-my $pdf = seal("%PDF-1.4 farm\n", "$pki/print.pem");
-my $zip = seal("PK\x03\x04 farm", "$pki/0301-01-fagsystem.pem");
+my $pdf = seal_cms("%PDF-1.4 farm\n", slurp("$pki/print.pem"));
+my $zip = seal_cms("PK\x03\x04 farm", slurp("$pki/0301-01-fagsystem.pem"));
 my %prod = dev_token('produsent');
 my $ua = LWP::UserAgent->new(timeout => 60);
 my $accepted = timegm(0, 0, 9, 5, 0, 2026) * 1e6;
-my @ids;
-for my $i (1 .. $N) {
+
+# A report through a node, accepted at the test build's time $t.
+sub post_report {
+    my ($node, $t) = @_;
     my $req = HTTP::Request::Common::POST(
-        ($i % 2 ? $node1 : $node2)
-            . '/bekymringsmelding/api/v2/mottak/fagsystem/910000001/0301/01/privat',
+        "$node/bekymringsmelding/api/v2/mottak/fagsystem/910000001/0301/01/privat",
         Content_Type => 'form-data',
         Content => [
             bekymringsmelding => [undef, 'b.cms', 'Content-Type' =>
                 'application/pkcs7-mime', Content => $pdf],
             asice => [undef, 'a.cms', 'Content-Type' =>
                 'application/pkcs7-mime', Content => $zip]]);
-    $req->header(%prod, 'Bkm-Test-Klokke' => sprintf('%.0f', $accepted));
+    $req->header(%prod, 'Bkm-Test-Klokke' => sprintf('%.0f', $t));
     my $res = $ua->request($req);
-    push @ids, json_of($res)->{uuid} if $res->code == 201;
+    return $res->code == 201 ? json_of($res)->{uuid} : undef;
 }
+my @ids = grep { defined } map { post_report($_ % 2 ? $node1 : $node2,
+                                             $accepted) } 1 .. $N;
 is scalar(@ids), $N, "$N reports accepted through both nodes";
 
 # Passes at once: three on each node, a month later.
@@ -102,16 +92,7 @@ stop_node('node2');
 # ---- the watchdog runs passes by itself ----------------------------------
 my $node3 = start_node('node3', $ENV{BKM_NODE3_PORT} // 8596,
                        'BekymringEscalationInterval 1s');
-my $req = HTTP::Request::Common::POST(
-    "$node3/bekymringsmelding/api/v2/mottak/fagsystem/910000001/0301/01/privat",
-    Content_Type => 'form-data',
-    Content => [
-        bekymringsmelding => [undef, 'b.cms', 'Content-Type' =>
-            'application/pkcs7-mime', Content => $pdf],
-        asice => [undef, 'a.cms', 'Content-Type' =>
-            'application/pkcs7-mime', Content => $zip]]);
-$req->header(%prod, 'Bkm-Test-Klokke' => sprintf('%.0f', $accepted));
-my $wid = json_of($ua->request($req))->{uuid};
+my $wid = post_report($node3, $accepted);
 ok $wid, 'a report long overdue';
 my $state = '';
 for (1 .. 40) {

@@ -8,7 +8,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET POST);
 use lib 't/lib';
-use BkmTest qw(root dev_token json_of db_rows spit slurp);
+use BkmTest qw(root dev_token json_of db_rows spit slurp seal_cms);
 use File::Temp qw(tempdir);
 use HTTP::Request::Common ();
 
@@ -21,19 +21,6 @@ my %fag = dev_token('fagsystem-0301-01');
 my $pki = root() . '/t/dev/pki';
 my $dir = tempdir(CLEANUP => 1);
 
-
-# openssl cms -encrypt with the incumbent's profile, to a PEM certificate.
-sub seal {
-    my ($data, $pem) = @_;
-    spit("$dir/in", $data);
-    spit("$dir/cert.pem", $pem);
-    system('openssl', 'cms', '-encrypt', '-binary', '-aes-256-cbc', '-in',
-           "$dir/in", '-outform', 'DER', '-out', "$dir/out.der", '-recip',
-           "$dir/cert.pem", '-keyopt', 'rsa_padding_mode:oaep', '-keyopt',
-           'rsa_oaep_md:sha256', '-keyopt', 'rsa_mgf1_md:sha256') == 0
-        or die 'openssl cms -encrypt failed';
-    return slurp("$dir/out.der");
-}
 
 sub post_parts {
     my ($path, $parts, %h) = @_;
@@ -76,8 +63,8 @@ is GET("$base/0301/01/krypteringsnokler", %fag)->code, 403,
 # --- a report, sealed by the producer ---
 my $pdf = "%PDF-1.4 test report\n";
 my $zip = "PK\x03\x04 test container";
-my $pdf_der = seal($pdf, $keys->{printOffentligNokkel}{nokkel});
-my $zip_der = seal($zip, $keys->{fiksIOOffentligNokkel}{nokkel});
+my $pdf_der = seal_cms($pdf, $keys->{printOffentligNokkel}{nokkel});
+my $zip_der = seal_cms($zip, $keys->{fiksIOOffentligNokkel}{nokkel});
 my $before = count();
 $res = post_parts("$base/$org/0301/01/offentlig",
                   [[bekymringsmelding => $pdf_der], [asice => $zip_der]],

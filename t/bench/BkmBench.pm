@@ -6,9 +6,6 @@
 #     together, with each job's wall time;
 #   - wrk_get: one wrk run of a GET (2 threads x 8 connections), parsed;
 #   - percentiles and the millisecond formatting of the bench output;
-#   - start_bench_node / stop_bench_node: an httpd of its own with the
-#     portal's configuration against a database of its own, for what must
-#     not touch the suite's database.
 package BkmBench;
 use strict;
 use warnings FATAL => 'all';
@@ -23,7 +20,7 @@ use LWP::UserAgent;
 use BkmTest qw(root);
 
 our @EXPORT_OK = qw(run_clients wrk_get percentile ms_of fmt_ms
-                    header_lines start_bench_node stop_bench_node);
+                    header_lines);
 
 # ---- a minimal HTTP/1.1 client ----------------------------------------
 
@@ -251,55 +248,5 @@ sub wrk_get {
     return \%r;
 }
 
-# ---- a node of its own -------------------------------------------------
-
-# start_bench_node(NAME, PORT, DRIVER, PARAMS): httpd with the portal's
-# configuration (conf/dev/portal.conf, the development tree t/dev, the
-# module `make` builds, not the test build) on 127.0.0.1:PORT against the
-# given database, which its start migrates.  No watchdog: passes run only
-# when asked.  Returns the base URL.
-sub start_bench_node {
-    my ($name, $port, $driver, $params) = @_;
-    my $dir = root() . "/t/dev/$name";
-    system('rm', '-rf', $dir);
-    mkdir $dir or die "$dir: $!";
-    my $user = $> == 0 ? "User www-data\nGroup www-data\n" : '';
-    open my $fh, '>', "$dir/httpd.conf" or die "$dir/httpd.conf: $!";
-    print $fh "ServerRoot $dir\nDefaultRuntimeDir $dir\nPidFile $dir/pid\n"
-        . "ErrorLog $dir/error_log\nLogLevel warn\n"
-        . "Listen 127.0.0.1:$port\nServerName 127.0.0.1\n$user"
-        . "Include " . root() . "/t/conf/modules.conf\n"
-        . "Define BKM_ROOT " . root() . "\n"
-        . "Define BKM_DEV_DIR " . root() . "/t/dev\n"
-        . "Define BKM_PORT $port\n"
-        . ($driver eq 'sqlite3' ? "Define BKM_SQLITE\n" : '')
-        . "Define BKM_DB_DRIVER $driver\n"
-        . "Define BKM_DB_PARAMS \"$params\"\n"
-        . "Mutex file:$dir\n"
-        . "BekymringEscalationInterval off\n"
-        . "Include " . root() . "/conf/dev/portal.conf\n";
-    close $fh;
-    system('chown', 'www-data', $dir) if $> == 0;
-    system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
-        or die "bench node $name did not start (see $dir/error_log)\n";
-    my $ua = LWP::UserAgent->new(timeout => 2);
-    for (1 .. 120) {
-        return "http://127.0.0.1:$port"
-            if $ua->get("http://127.0.0.1:$port/helse")->code == 200;
-        select undef, undef, undef, 0.25;
-    }
-    die "bench node $name does not answer (see $dir/error_log)\n";
-}
-
-sub stop_bench_node {
-    my ($name) = @_;
-    my $dir = root() . "/t/dev/$name";
-    return unless -e "$dir/httpd.conf";
-    system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'stop');
-    for (1 .. 80) {
-        last unless -e "$dir/pid";
-        select undef, undef, undef, 0.25;
-    }
-}
 
 1;

@@ -20,7 +20,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
 use lib 't/lib', 't/bench';
-use BkmTest qw(root base_url dev_token json_of db_rows spit slurp);
+use BkmTest qw(root base_url dev_token json_of db_rows spit slurp producer_multipart);
 use BkmBench qw(run_clients wrk_get percentile fmt_ms header_lines);
 use File::Temp qw(tempdir);
 use JSON::PP;
@@ -56,24 +56,7 @@ is waiting(), 0, 'the account starts empty (a database of its own)';
 # --- 1a. N reports through the producer API ---
 my $keys = json_of(Apache::TestRequest::GET(
     "$api/mottak/fagsystem/0301/01/krypteringsnokler", @prod));
-my %part;
-for ([bekymringsmelding => 'printOffentligNokkel', "%PDF-1.4\n" . ('x' x 30000)],
-     [asice => 'fiksIOOffentligNokkel', "PK\x03\x04" . ('y' x 40000)]) {
-    my ($name, $key, $data) = @$_;
-    spit("$dir/$name.pem", $keys->{$key}{nokkel});
-    spit("$dir/$name.in", $data);
-    system("openssl cms -encrypt -binary -aes-256-cbc -in $dir/$name.in "
-           . "-outform DER -out $dir/$name.der -recip $dir/$name.pem "
-           . '-keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 '
-           . '-keyopt rsa_mgf1_md:sha256') == 0 or die 'openssl cms';
-    $part{$name} = slurp("$dir/$name.der");
-}
-my $b = 'bkmbench7d1f';
-my $multipart = join '', map {
-    "--$b\r\nContent-Disposition: form-data; name=\"$_\"; filename=\"$_.cms\"\r\n"
-  . "Content-Type: application/pkcs7-mime\r\n\r\n$part{$_}\r\n" }
-    qw(bekymringsmelding asice);
-$multipart .= "--$b--\r\n";
+my ($multipart, $b) = producer_multipart($keys);
 spit("$dir/multipart", $multipart);
 my @ab_h;
 for (my $i = 0; $i < @prod; $i += 2) {

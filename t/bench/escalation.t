@@ -2,7 +2,7 @@
 # make bench (not make test): the escalation pass (issue 4) over a large
 # database, on SQLite or (TEST_PGSQL=1) PostgreSQL.
 #
-# Not the suite's database: an httpd of its own (BkmBench::start_bench_node,
+# Not the suite's database: an httpd of its own (BkmTest::start_node,
 # the module `make` builds, watchdog off) on a database of its own --
 # t/dev/db/bench-eskalering.sqlite, or the database bkm_bench in the
 # suite's throwaway PostgreSQL cluster -- which its start migrates, which
@@ -29,9 +29,9 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib', 't/bench';
-use BkmTest qw(root json_of slurp);
+use BkmTest qw(root json_of slurp start_node stop_node);
 use JSON::PP;
-use BkmBench qw(start_bench_node stop_bench_node percentile fmt_ms);
+use BkmBench qw(percentile fmt_ms);
 use LWP::UserAgent;
 use Time::HiRes qw(time);
 
@@ -84,8 +84,10 @@ sub sql {
     return wantarray ? @out : $out[-1];
 }
 
-my $base = start_bench_node($name, $port, $driver, $params);
-END { stop_bench_node($name) if $base; }
+my $base = start_node($name, $port,
+    { db => [$driver, $params], production => 1 },
+    'BekymringEscalationInterval off', 'LogLevel warn');
+END { stop_node($name) if $base; }
 
 # ---- 1,000,000 reports ----
 my $alphabet = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -214,7 +216,7 @@ diag sprintf "escalation on %s: the next pass, nothing due again: %s",
     $engine, fmt_ms($secs2);
 
 # ---- gone again ----
-stop_bench_node($name);
+stop_node($name);
 undef $base;
 if ($pg) {
     system('psql', '-q', '-h', '127.0.0.1', '-p', $ENV{BKM_PG_PORT}, '-U',

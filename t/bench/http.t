@@ -12,7 +12,7 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
-use BkmTest qw(root login_ua login base_url dev_token json_of spit slurp);
+use BkmTest qw(root login_ua login base_url dev_token json_of spit slurp producer_multipart);
 use JSON::PP;
 use File::Temp qw(tempdir);
 
@@ -97,24 +97,7 @@ my %prod = dev_token('produsent', '--ttl', 3600);
 my $keys = json_of(Apache::TestRequest::GET(
     '/bekymringsmelding/api/v2/mottak/fagsystem/0301/01/krypteringsnokler',
     %prod));
-my %part;
-for ([bekymringsmelding => 'printOffentligNokkel', "%PDF-1.4\n" . ('x' x 30000)],
-     [asice => 'fiksIOOffentligNokkel', "PK\x03\x04" . ('y' x 40000)]) {
-    my ($name, $key, $data) = @$_;
-    spit("$dir/$name.pem", $keys->{$key}{nokkel});
-    spit("$dir/$name.in", $data);
-    system("openssl cms -encrypt -binary -aes-256-cbc -in $dir/$name.in "
-           . "-outform DER -out $dir/$name.der -recip $dir/$name.pem "
-           . '-keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 '
-           . '-keyopt rsa_mgf1_md:sha256') == 0 or die 'openssl cms';
-    $part{$name} = slurp("$dir/$name.der");
-}
-my $b = 'bkmbench7d1f';
-my $multipart = join '', map {
-    "--$b\r\nContent-Disposition: form-data; name=\"$_\"; filename=\"$_.cms\"\r\n"
-  . "Content-Type: application/pkcs7-mime\r\n\r\n$part{$_}\r\n" }
-    qw(bekymringsmelding asice);
-$multipart .= "--$b--\r\n";
+my ($multipart, $b) = producer_multipart($keys);
 my $p = wrk_post("$base/bekymringsmelding/api/v2/mottak/fagsystem/910000001/0301/01/offentlig",
                  $multipart, 'Content-Type' => "multipart/form-data; boundary=$b",
                  %prod);

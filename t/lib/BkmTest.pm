@@ -15,7 +15,8 @@ use Apache::TestRequest ();
 our @EXPORT_OK = qw(root dev_token base_url json_of login_ua login
                     error_log run_httpd_t pg_ctl db_rows db_files
                     openssl_decrypt spit slurp incumbent_errors
-                    incumbent_dir start_node stop_node);
+                    incumbent_dir start_node stop_node seal_cms
+                    producer_multipart);
 
 sub root { $ENV{BKM_ROOT} // die "BKM_ROOT unset: run through t/TEST\n" }
 
@@ -182,15 +183,23 @@ sub incumbent_errors {
     return $jv->validate($doc);
 }
 
-# Another httpd node with the portal's configuration on its own port (the
-# suite's database, the test build), for farm and watchdog tests; @lines
-# are added after the portal's.  Returns its base URL; stop_node stops it.
+# Another httpd node with the portal's configuration on its own port, for
+# farm, watchdog and benchmark tests: start_node(NAME, PORT, [\%opt,] LINES)
+# with LINES added after the portal's.  By default it uses the suite's
+# database and the test build; $opt{db} = [DRIVER, PARAMS] names another
+# database (which its start migrates), $opt{production} loads the module
+# `make` builds.  Returns its base URL; stop_node(NAME) stops it.
 sub start_node {
     my ($name, $port, @lines) = @_;
+    my %opt = ref $lines[0] eq 'HASH' ? %{ shift @lines } : ();
     my $dir = root() . "/t/dev/$name";
     system('rm', '-rf', $dir);
     mkdir $dir or die "$dir: $!";
-    my $pg = $ENV{TEST_PGSQL};
+    my ($driver, $params) = $opt{db} ? @{ $opt{db} }
+        : $ENV{TEST_PGSQL} ? ('pgsql', $ENV{BKM_PG_PARAMS})
+        : ('sqlite3', root() . '/t/dev/db/test.sqlite');
+    my $module = root() . ($opt{production} ? '/build/out/mod_bekymring.so'
+                                            : '/build/out/test/mod_bekymring.so');
     my $user = $> == 0 ? "User www-data\nGroup www-data\n" : '';
     my $conf = "$dir/httpd.conf";
     open my $fh, '>', $conf or die "$conf: $!";
@@ -201,10 +210,10 @@ sub start_node {
         . "Define BKM_ROOT " . root() . "\n"
         . "Define BKM_DEV_DIR " . root() . "/t/dev\n"
         . "Define BKM_PORT $port\n"
-        . "Define BKM_MODULE " . root() . "/build/out/test/mod_bekymring.so\n"
-        . ($pg ? "Define BKM_DB_DRIVER pgsql\nDefine BKM_DB_PARAMS \"$ENV{BKM_PG_PARAMS}\"\n"
-               : "Define BKM_SQLITE\nDefine BKM_DB_DRIVER sqlite3\n"
-                 . "Define BKM_DB_PARAMS " . root() . "/t/dev/db/test.sqlite\n")
+        . "Define BKM_MODULE $module\n"
+        . ($driver eq 'sqlite3' ? "Define BKM_SQLITE\n" : '')
+        . "Define BKM_DB_DRIVER $driver\n"
+        . "Define BKM_DB_PARAMS \"$params\"\n"
         . "Mutex file:$dir\n"
         . "Include " . root() . "/conf/dev/portal.conf\n"
         . join("\n", @lines) . "\n";
@@ -213,7 +222,7 @@ sub start_node {
     system('/usr/sbin/apache2', '-f', $conf, '-k', 'start') == 0
         or die "node $name did not start (see $dir/error_log)\n";
     my $ua = LWP::UserAgent->new(timeout => 2);
-    for (1 .. 80) {
+    for (1 .. 120) {
         return "http://127.0.0.1:$port"
             if $ua->get("http://127.0.0.1:$port/helse")->code == 200;
         select undef, undef, undef, 0.25;
@@ -224,11 +233,48 @@ sub start_node {
 sub stop_node {
     my ($name) = @_;
     my $dir = root() . "/t/dev/$name";
+    return unless -e "$dir/httpd.conf";
     system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'stop');
-    for (1 .. 40) {
+    for (1 .. 80) {
         last unless -e "$dir/pid";
         select undef, undef, undef, 0.25;
     }
+}
+
+# openssl cms -encrypt with the incumbent's profile (AES-256-CBC,
+# RSAES-OAEP SHA-256) to a PEM certificate (its text): the DER.
+sub seal_cms {
+    my ($data, $pem) = @_;
+    my $dir = root() . '/t/dev/work';
+    mkdir $dir;
+    spit("$dir/seal.in", $data);
+    spit("$dir/seal.pem", $pem);
+    system('openssl', 'cms', '-encrypt', '-binary', '-aes-256-cbc', '-in',
+           "$dir/seal.in", '-outform', 'DER', '-out', "$dir/seal.der",
+           '-recip', "$dir/seal.pem", '-keyopt', 'rsa_padding_mode:oaep',
+           '-keyopt', 'rsa_oaep_md:sha256', '-keyopt',
+           'rsa_mgf1_md:sha256') == 0 or die "openssl cms -encrypt failed\n";
+    return slurp("$dir/seal.der");
+}
+
+# A producer's multipart body (bekymringsmelding = the PDF for print,
+# asice = the container for the case system), the parts sealed with the
+# district's keys from .../krypteringsnokler ($keys, decoded): (body,
+# boundary).  The payloads are stand-ins of $size bytes.
+sub producer_multipart {
+    my ($keys, $size) = @_;
+    my %part = (
+        bekymringsmelding => seal_cms("%PDF-1.4\n" . ('x' x ($size // 30000)),
+                                      $keys->{printOffentligNokkel}{nokkel}),
+        asice => seal_cms("PK\x03\x04" . ('y' x ($size // 40000)),
+                          $keys->{fiksIOOffentligNokkel}{nokkel}),
+    );
+    my $b = 'bkm' . join '', map { int rand 10 } 1 .. 12;
+    my $body = join '', map {
+        "--$b\r\nContent-Disposition: form-data; name=\"$_\"; "
+      . "filename=\"$_.cms\"\r\nContent-Type: application/pkcs7-mime\r\n"
+      . "\r\n$part{$_}\r\n" } qw(bekymringsmelding asice);
+    return ($body . "--$b--\r\n", $b);
 }
 
 sub pg_ctl {
