@@ -28,8 +28,12 @@
 
 #include <http_protocol.h>
 #include <apr_strings.h>
+#include <http_core.h>
 #include <apr_base64.h>
 #include <apr_lib.h>
+#include <apr_portable.h>
+
+#include <sys/socket.h>
 
 #define BKM_LIST_MAX 100
 #define BKM_VENT_MAX 30
@@ -67,6 +71,24 @@ static json_t *waiting(bkm_db_t *db, const bkm_konto_t *k, int *count)
     }
     *count = (int)json_array_size(list);
     return list;
+}
+
+/* Whether the client has closed its connection while we wait: a peek at
+ * the socket that reads nothing at end of file (a waiting thread is freed
+ * at once instead of at the end of vent). */
+static int client_gone(request_rec *r)
+{
+    apr_socket_t *sock = ap_get_conn_socket(r->connection);
+    apr_os_sock_t fd;
+    char c;
+
+    if (r->connection->aborted) {
+        return 1;
+    }
+    if (!sock || apr_os_sock_get(&fd, sock) != APR_SUCCESS) {
+        return 0;
+    }
+    return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 /* ?vent=N, the only query parameter; -1 when malformed. */
@@ -114,9 +136,12 @@ static int list(request_rec *r, const bkm_konto_t *k)
                                    "the database does not answer; try "
                                    "again");
         }
-        if (count > 0 || apr_time_now() + BKM_POLL_STEP > until
-            || r->connection->aborted) {
+        if (count > 0 || apr_time_now() + BKM_POLL_STEP > until) {
             break;
+        }
+        if (client_gone(r)) {
+            json_decref(body);
+            return DONE;        /* nobody to answer */
         }
         json_decref(body);
         body = NULL;

@@ -16,7 +16,7 @@ use JSON::PP;
 use LWP::UserAgent;
 use Time::Local qw(timegm);
 
-plan tests => 121;
+plan tests => 122;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -121,6 +121,34 @@ is(($oslo02->list('other=1'))[0]->code, 400, 'an unknown parameter: 400');
     is_deeply [map { $_->{bekymringsmeldingId} } @{ $got->[1] }], [$new],
         'with the report that arrived while it waited';
     $oslo02->answer($got->[1][0]{meldingId}, 'mottatt') if @{ $got->[1] };
+}
+
+# A case system that hangs up while waiting frees its worker at once (the
+# request ends, and is logged, long before vent=19 would end it).
+{
+    require IO::Socket::INET;
+    my $access = Apache::Test::config()->{vars}{t_logs} . '/access_log';
+    my ($host, $port) = $base =~ m{//([^:/]+):(\d+)};
+    my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port)
+        or die "connect: $!";
+    my %h = @{ $oslo02->{auth} };
+    print $sock "GET " . ($oslo02->url('?vent=19') =~ s{^https?://[^/]+}{}r)
+        . " HTTP/1.1\r\nHost: $host\r\n"
+        . join('', map { "$_: $h{$_}\r\n" } sort keys %h) . "\r\n";
+    sleep 2;
+    close $sock;
+    # Logged (t/conf: "%m %U" %>s %b %Dus) with nothing sent, after about
+    # the two seconds it waited, not the 19 it asked for.
+    my $k = $oslo02->konto;
+    my $took;
+    for (1 .. 40) {
+        my $log = -e $access ? slurp($access) : '';
+        last if ($took) = $log =~ m{/konto/$k/meldinger" \d+ - (\d+)us};
+        select undef, undef, undef, 0.25;
+    }
+    ok defined $took && $took < 10e6,
+        'a waiting request whose client left ends at once'
+        or diag 'took ' . ($took // 'forever') . ' us';
 }
 
 # ---- fetch, decrypt, stored-receipt: LEVERT -------------------------------
