@@ -27,3 +27,18 @@ const char *bkm_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len)
     }
     return bkm_hex(p, md, mdlen);
 }
+
+int bkm_sha256_hex_valid(const char *s, apr_size_t n)
+{
+    apr_size_t i;
+
+    if (n != 64) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+            return 0;
+        }
+    }
+    return 1;
+}

@@ -14,4 +14,8 @@ char *bkm_hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t n);
 /** The SHA-256 of @p data as 64 lower-case hex digits. */
 const char *bkm_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);
 
+/** Whether the @p n bytes at @p s are 64 lower-case hex digits: the one
+ *  spelling of a digest we store and compare as a string. */
+int bkm_sha256_hex_valid(const char *s, apr_size_t n);
+
 #endif

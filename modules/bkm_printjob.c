@@ -12,6 +12,8 @@
  */
 #include "bkm_printjob.h"
 #include "bkm_xml.h"
+#include "bkm_digest.h"
+#include "bkm_utf8.h"
 
 #include <string.h>
 
@@ -46,23 +48,6 @@ static int all_digits(const char *s, apr_size_t n)
     return s[n] == '\0';
 }
 
-static int is_lower_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-static int is_sha256(const char *s)
-{
-    int i;
-
-    for (i = 0; i < 64; i++) {
-        if (!is_lower_hex(s[i])) {
-            return 0;
-        }
-    }
-    return s[64] == '\0';
-}
-
 /* bkm_reference_valid() accepts either case (a person types it); the
  * manifest carries the one spelling the reporter was shown. */
 static int is_reference(const char *s)
@@ -81,54 +66,6 @@ static int is_reference(const char *s)
 }
 
 /*
- * One code point of well-formed UTF-8, or -1.  Stricter than libxml2's
- * xmlCheckUTF8(), which checks only the bytes' bit patterns: it lets
- * through overlong forms (C0 AF for '/'), UTF-16 surrogates and values
- * beyond U+10FFFF, which libxml2 would then write out as they are, into a
- * document that no XML parser accepts.
- */
-static long utf8_next(const unsigned char **sp)
-{
-    const unsigned char *s = *sp;
-    long c, min;
-    int n, i;
-
-    if (s[0] < 0x80) {
-        *sp = s + 1;
-        return s[0];
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        n = 1;
-        c = s[0] & 0x1f;
-        min = 0x80;
-    }
-    else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        n = 2;
-        c = s[0] & 0x0f;
-        min = 0x800;
-    }
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        n = 3;
-        c = s[0] & 0x07;
-        min = 0x10000;
-    }
-    else {
-        return -1;          /* a continuation byte, C0, C1 or F5-FF */
-    }
-    for (i = 1; i <= n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {    /* also stops at the NUL */
-            return -1;
-        }
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-        return -1;
-    }
-    *sp = s + n + 1;
-    return c;
-}
-
-/*
  * A text value: present, valid UTF-8 of XML characters, no control
  * characters (C0, DEL, C1: a line break in an address line would move the
  * rest of the address on the envelope), at least one character that is not
@@ -138,18 +75,18 @@ static long utf8_next(const unsigned char **sp)
 static const char *check_text(apr_pool_t *p, const char *field,
                               const char *s, int max)
 {
-    const unsigned char *u;
+    apr_size_t i = 0, n;
     int chars = 0, visible = 0;
     long c;
 
     if (!s || !*s) {
         return apr_pstrcat(p, field, " is missing", NULL);
     }
-    for (u = (const unsigned char *)s; *u; chars++) {
-        if ((c = utf8_next(&u)) < 0) {
+    for (n = strlen(s); i < n; chars++) {
+        if ((c = bkm_utf8_next((const unsigned char *)s, n, &i)) < 0) {
             return apr_pstrcat(p, field, " is not valid UTF-8", NULL);
         }
-        if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+        if (bkm_utf8_is_control(c)) {
             return apr_pstrcat(p, field, " contains a control character",
                                NULL);
         }
@@ -260,7 +197,7 @@ static const char *check_job(apr_pool_t *p, const bkm_printjob_t *j)
         || (err = bkm_printjob_check_adresse(p, j->adresse))
         || (err = check_shape(p, "dokument_sha256", j->dokument_sha256,
                               j->dokument_sha256
-                              && is_sha256(j->dokument_sha256),
+                              && bkm_sha256_hex_valid(j->dokument_sha256, strlen(j->dokument_sha256)),
                               "64 lower-case hex digits"))
         || (err = check_shape(p, "dokument_type", j->dokument_type,
                               j->dokument_type

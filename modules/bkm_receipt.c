@@ -24,6 +24,8 @@
  * bkm_cms.c.
  */
 #include "bkm_receipt.h"
+#include "bkm_digest.h"
+#include "bkm_utf8.h"
 
 #include <limits.h>
 #include <string.h>
@@ -174,62 +176,12 @@ static const char *b64url_decode(apr_pool_t *tmp, const char *what,
 
 /* ---- UTF-8 ---- */
 
-/*
- * Decode the code point at s[*i] (strict: no overlong forms, no
- * surrogates, nothing above U+10FFFF); -1 if invalid.  jansson checks too,
- * but its message would not say which part of the receipt is at fault, and
- * arkivreferanse needs the code points anyway.
- */
-static long utf8_next(const unsigned char *s, apr_size_t n, apr_size_t *i)
-{
-    unsigned char c = s[*i];
-    long cp, min;
-    int more, k;
-
-    if (c < 0x80) {
-        (*i)++;
-        return c;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        more = 1;
-        cp = c & 0x1f;
-        min = 0x80;
-    }
-    else if (c >= 0xe0 && c <= 0xef) {
-        more = 2;
-        cp = c & 0x0f;
-        min = 0x800;
-    }
-    else if (c >= 0xf0 && c <= 0xf4) {
-        more = 3;
-        cp = c & 0x07;
-        min = 0x10000;
-    }
-    else {
-        return -1;
-    }
-    if (n - *i <= (apr_size_t)more) {
-        return -1;
-    }
-    for (k = 1; k <= more; k++) {
-        if ((s[*i + k] & 0xc0) != 0x80) {
-            return -1;
-        }
-        cp = (cp << 6) | (s[*i + k] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return -1;
-    }
-    *i += (apr_size_t)more + 1;
-    return cp;
-}
-
 static int utf8_valid(const unsigned char *s, apr_size_t n)
 {
     apr_size_t i = 0;
 
     while (i < n) {
-        if (utf8_next(s, n, &i) < 0) {
+        if (bkm_utf8_next(s, n, &i) < 0) {
             return 0;
         }
     }
@@ -545,23 +497,6 @@ static const char *uuid_lower(apr_pool_t *p, const char *s, apr_size_t n)
     return out;
 }
 
-/* Lower case only: the digest is compared as a string with the one we
- * computed, and a second spelling would be a second truth. */
-static int sha256_hex(const char *s, apr_size_t n)
-{
-    apr_size_t i;
-
-    if (n != 64) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        if (!is_digit(s[i]) && !(s[i] >= 'a' && s[i] <= 'f')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static int num(const char *s, int n, int *v)
 {
     int i;
@@ -630,11 +565,11 @@ static const char *check_arkivreferanse(const char *s, apr_size_t n)
         return "payload: arkivreferanse must not be empty";
     }
     while (i < n) {
-        cp = utf8_next((const unsigned char *)s, n, &i);
+        cp = bkm_utf8_next((const unsigned char *)s, n, &i);
         if (cp < 0) {
             return "payload: arkivreferanse is not valid UTF-8";
         }
-        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+        if (bkm_utf8_is_control(cp)) {
             return "payload: arkivreferanse must not contain control "
                    "characters";
         }
@@ -708,7 +643,7 @@ static const char *check_payload(apr_pool_t *p, apr_pool_t *tmp,
     if ((err = get_str(tmp, o, "sha256", 1, &s, &n))) {
         return err;
     }
-    if (!sha256_hex(s, n)) {
+    if (!bkm_sha256_hex_valid(s, n)) {
         return "payload: sha256 must be 64 lower-case hex digits";
     }
     out->sha256 = apr_pstrmemdup(p, s, n);
