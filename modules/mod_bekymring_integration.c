@@ -44,16 +44,26 @@ static apr_pool_t *seen_pool;
 static apr_hash_t *seen;                /* integration id -> bkm_seen_t */
 static apr_thread_mutex_t *seen_lock;
 static unsigned char seen_key[32];
+static EVP_MAC *seen_hmac;              /* fetched once, not per call */
+
+static apr_status_t free_hmac(void *unused)
+{
+    EVP_MAC_free(seen_hmac);
+    seen_hmac = NULL;
+    return APR_SUCCESS;
+}
 
 void bkm_integration_child_init(apr_pool_t *p)
 {
     if (apr_pool_create(&seen_pool, p) != APR_SUCCESS
         || apr_thread_mutex_create(&seen_lock, APR_THREAD_MUTEX_DEFAULT, p)
            != APR_SUCCESS
-        || RAND_bytes(seen_key, sizeof(seen_key)) != 1) {
+        || RAND_bytes(seen_key, sizeof(seen_key)) != 1
+        || !(seen_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL))) {
         seen_lock = NULL;       /* then every call runs bcrypt */
         return;
     }
+    apr_pool_cleanup_register(p, NULL, free_hmac, apr_pool_cleanup_null);
     seen = apr_hash_make(seen_pool);
 }
 
@@ -62,8 +72,7 @@ void bkm_integration_child_init(apr_pool_t *p)
 static int password_mac(const bkm_integrasjon_t *in, const char *pw,
                         unsigned char mac[32])
 {
-    EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *c = m ? EVP_MAC_CTX_new(m) : NULL;
+    EVP_MAC_CTX *c = seen_hmac ? EVP_MAC_CTX_new(seen_hmac) : NULL;
     OSSL_PARAM params[2] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
                                          (char *)"SHA256", 0),
@@ -78,7 +87,6 @@ static int password_mac(const bkm_integrasjon_t *in, const char *pw,
          && EVP_MAC_update(c, (const unsigned char *)pw, strlen(pw)) == 1
          && EVP_MAC_final(c, mac, &out, 32) == 1 && out == 32;
     EVP_MAC_CTX_free(c);
-    EVP_MAC_free(m);
     return ok;
 }
 
