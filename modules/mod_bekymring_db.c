@@ -39,6 +39,18 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *bkm_dbd_acquire;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *bkm_dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
 
+/* A message of an account with its report's and ciphertext's metadata,
+ * in the column order bkm_leveranse_load() reads. */
+#define LEVERANSE_COLUMNS \
+    "l.melding_id, l.mottaker, l.meldingstype, l.hentet, l.svar, " \
+    "l.arkivreferanse, m.kommunenummer, m.bydelsnummer, m.referanse, " \
+    "c.innholdstype, c.sha256, c.storrelse, m.tilstand, m.levert, " \
+    "l.opprettet, l.arsak"
+#define LEVERANSE_FROM \
+    "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id " \
+    "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id " \
+    "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s"
+
 /* Our statements, prepared by mod_dbd on every connection it opens. */
 static const struct {
     const char *label;
@@ -75,22 +87,10 @@ static const struct {
       "meldingstype, opprettet, arsak) VALUES (%s, %s, %s, 'print', %s, "
       "%lld, %s)" },
     { BKM_SQL_LEVERANSE_GET,
-      "SELECT l.melding_id, l.mottaker, l.meldingstype, l.hentet, l.svar, "
-      "l.arkivreferanse, m.kommunenummer, m.bydelsnummer, m.referanse, "
-      "c.innholdstype, c.sha256, c.storrelse, m.tilstand, m.levert, "
-      "l.opprettet, l.arsak "
-      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
-      "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
-      "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s" },
+      "SELECT " LEVERANSE_COLUMNS " " LEVERANSE_FROM },
     /* The same with the ciphertext, for a download: one round trip. */
     { BKM_SQL_LEVERANSE_FETCH,
-      "SELECT l.melding_id, l.mottaker, l.meldingstype, l.hentet, l.svar, "
-      "l.arkivreferanse, m.kommunenummer, m.bydelsnummer, m.referanse, "
-      "c.innholdstype, c.sha256, c.storrelse, m.tilstand, m.levert, "
-      "l.opprettet, l.arsak, c.innhold "
-      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
-      "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
-      "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s" },
+      "SELECT " LEVERANSE_COLUMNS ", c.innhold " LEVERANSE_FROM },
     { BKM_SQL_LEVERANSE_HENTET,
       "UPDATE bkm_leveranse SET hentet = %lld, hentet_av = %s "
       "WHERE id = %s AND hentet IS NULL" },
