@@ -47,92 +47,105 @@ static apr_array_header_t *due(bkm_db_t *db, const char *label,
     return ids;
 }
 
-static int escalate(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
+/* One report's work inside a batch's transaction: 1 done, 0 nothing to
+ * do (another node did it), -1 a database error. */
+typedef struct {
+    apr_time_t now;
+    const char *t, *tekst;
+} pass_ctx_t;
+typedef int (*pass_step_fn)(bkm_db_t *db, const char *id,
+                            const pass_ctx_t *ctx);
+
+/* Run @p step for every report the SELECT @p label finds at @p bound,
+ * BKM_PASS_BATCH to a transaction; *done counts those it did. */
+static int in_batches(bkm_db_t *db, const char *label, apr_time_t bound,
+                      pass_step_fn step, const pass_ctx_t *ctx, int *done)
 {
     apr_array_header_t *ids;
     int i, j, rv;
 
     do {
-        if (!(ids = due(db, BKM_SQL_FRIST_DUE, now))) {
+        if (!(ids = due(db, label, bound))) {
             return -1;
         }
         for (i = 0; i < ids->nelts; i += BKM_PASS_BATCH) {
-            int ordered = 0;
+            int n = 0, k;
             if ((rv = bkm_db_begin(db)) != 0) {
                 return rv;
             }
             for (j = i; rv == 0 && j < ids->nelts && j < i + BKM_PASS_BATCH;
                  j++) {
-                int n = bkm_order_print(db, APR_ARRAY_IDX(ids, j,
-                                                          const char *),
-                                        now, now, "frist", "eskalering",
-                                        "Ingen bekreftelse innen fristen; "
-                                        "brevpost bestilt");
-                rv = n < 0 ? -1 : 0;
-                ordered += n > 0;
+                k = step(db, APR_ARRAY_IDX(ids, j, const char *), ctx);
+                rv = k < 0 ? -1 : 0;
+                n += k > 0;
             }
             if ((rv = bkm_db_end(db, rv)) != 0) {
                 return rv;
             }
-            out->eskalert += ordered;
+            *done += n;
         }
         /* Another node may have taken some; a full page means look again. */
     } while (ids->nelts == BKM_PASS_SELECT);
     return 0;
 }
 
+static int order_print(bkm_db_t *db, const char *id, const pass_ctx_t *ctx)
+{
+    return bkm_order_print(db, id, ctx->now, ctx->now, "frist", "eskalering",
+                           "Ingen bekreftelse innen fristen; brevpost "
+                           "bestilt");
+}
+
+static int delete_ciphertexts(bkm_db_t *db, const char *id,
+                              const pass_ctx_t *ctx)
+{
+    const char *upd[3] = { ctx->t, ctx->t, id };
+    int n = 0;
+
+    if (bkm_db_run(db, BKM_SQL_MELDING_SLETTET, &n, 3, upd) != 0) {
+        return -1;
+    }
+    if (n != 1) {
+        return 0;       /* another node's */
+    }
+    return bkm_db_run(db, BKM_SQL_CHIFFER_DELETE, NULL, 1, &id) == 0
+           && bkm_event(db, id, ctx->now, "SLETTET", "LEVERT", "oppbevaring",
+                        ctx->tekst) == 0 ? 1 : -1;
+}
+
+static int escalate(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
+{
+    pass_ctx_t ctx = { now, NULL, NULL };
+
+    return in_batches(db, BKM_SQL_FRIST_DUE, now, order_print, &ctx,
+                      &out->eskalert);
+}
+
 static int retention(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
 {
     apr_interval_time_t keep = bkm_cfg_retention(bkm_srv_cfg(db->s));
-    const char *t = apr_off_t_toa(db->pool, now);
-    const char *tekst = apr_psprintf(db->pool, "Chiffertekst slettet %"
-                                     APR_TIME_T_FMT " dager etter levering",
-                                     apr_time_sec(keep) / 86400);
-    apr_array_header_t *ids;
-    int i, j, rv, n;
+    pass_ctx_t ctx;
+    int rv, n;
 
+    ctx.now = now;
+    ctx.t = apr_off_t_toa(db->pool, now);
+    ctx.tekst = apr_psprintf(db->pool, "Chiffertekst slettet %"
+                             APR_TIME_T_FMT " dager etter levering",
+                             apr_time_sec(keep) / 86400);
     if (db->sqlite) {
         /* Deleted pages are overwritten, not left readable in the file's
          * free list (the setting is per connection). */
         apr_dbd_query(db->drv, db->dbd->handle, &n, "PRAGMA secure_delete=ON");
     }
-    do {
-        if (!(ids = due(db, BKM_SQL_SLETTING_DUE, now - keep))) {
-            return -1;
-        }
-        for (i = 0; i < ids->nelts; i += BKM_PASS_BATCH) {
-            int deleted = 0;
-            if ((rv = bkm_db_begin(db)) != 0) {
-                return rv;
-            }
-            for (j = i; rv == 0 && j < ids->nelts && j < i + BKM_PASS_BATCH;
-                 j++) {
-                const char *id = APR_ARRAY_IDX(ids, j, const char *);
-                const char *upd[3] = { t, t, id };
-                n = 0;
-                rv = bkm_db_run(db, BKM_SQL_MELDING_SLETTET, &n, 3, upd);
-                if (rv == 0 && n == 1) {    /* ours, not another node's */
-                    rv = bkm_db_run(db, BKM_SQL_CHIFFER_DELETE, NULL, 1, &id);
-                    if (rv == 0) {
-                        rv = bkm_event(db, id, now, "SLETTET", "LEVERT",
-                                       "oppbevaring", tekst);
-                    }
-                    deleted++;
-                }
-            }
-            if ((rv = bkm_db_end(db, rv)) != 0) {
-                return rv;
-            }
-            out->slettet += deleted;
-        }
-    } while (ids->nelts == BKM_PASS_SELECT);
-    if (db->sqlite && out->slettet > 0) {
+    rv = in_batches(db, BKM_SQL_SLETTING_DUE, now - keep, delete_ciphertexts,
+                    &ctx, &out->slettet);
+    if (rv == 0 && db->sqlite && out->slettet > 0) {
         /* The write-ahead log still holds the pages as they were before
          * the deletion: copy it into the file and cut it to nothing. */
         apr_dbd_query(db->drv, db->dbd->handle, &n,
                       "PRAGMA wal_checkpoint(TRUNCATE)");
     }
-    return 0;
+    return rv;
 }
 
 static int alerts(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
