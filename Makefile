@@ -4,6 +4,7 @@
 APXS    ?= apxs
 PORT    ?= 8080
 OUT     := build/out
+VENDOR  := htdocs/static/vendor
 PKGS    := jansson libcrypto libxml-2.0 libzip libpcre2-8 pangocairo cairo-pdf
 
 # apxs knows httpd's compiler, flags and include paths; pkg-config the rest.
@@ -33,7 +34,7 @@ UNIT_BIN := $(OUT)/unit_tests
 
 .PHONY: all deps run test unit integration integration-pg checks bench clean
 
-all: $(OUT)/mod_bekymring.so
+all: $(OUT)/mod_bekymring.so $(VENDOR)/.stamp
 
 # Installs what is missing (build/packages.txt, then the npm lockfile of the
 # local ID-porten stand-in); quick when everything is there.
@@ -42,6 +43,13 @@ $(OUT)/.deps: build/packages.txt build/idporten-dev/package-lock.json
 	build/install-deps
 	cd build/idporten-dev && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(OUT) && touch $@
+
+# The pages' Designsystemet CSS, Inter font and postal codes, from the npm
+# lockfile of build/assets into the generated $(VENDOR)/ (build/assets/bundle
+# writes the stamp last).
+$(VENDOR)/.stamp: build/assets/package-lock.json build/assets/bundle | $(OUT)/.deps
+	cd build/assets && npm ci --no-audit --no-fund --loglevel=error
+	build/assets/bundle
 
 $(OUT)/%.o: %.c $(HEADERS) | $(OUT)/.deps
 	@mkdir -p $(dir $@)
@@ -115,5 +123,5 @@ bench: all $(OUT)/test/mod_bekymring.so $(OUT)/bench_seal
 	build/bench
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) $(VENDOR)
 	-perl t/TEST -clean >/dev/null 2>&1
