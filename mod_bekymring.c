@@ -41,7 +41,22 @@ static int route_escalation(request_rec *r, const char *rest)
     return bkm_handle_escalation(r);
 }
 
+static int route_privat(request_rec *r, const char *rest)
+{
+    return bkm_handle_webform(r, "privat", rest);
+}
+
+static int route_offentlig(request_rec *r, const char *rest)
+{
+    return bkm_handle_webform(r, "offentlig", rest);
+}
+
 static const bkm_route_t bkm_routes[] = {
+    /* The reporter's pages, at the incumbent's addresses. */
+    { "/", 0, bkm_handle_forside },
+    { "/privat", 1, route_privat },
+    { "/offentlig", 1, route_offentlig },
+    { "/sendt", 1, bkm_handle_sendt },
     { "/bekymring-drift/eskalering", 0, route_escalation },
     { "/helse", 0, route_health },
     { "/meg", 0, route_person },

@@ -30,6 +30,7 @@ typedef enum {
 
 typedef struct {
     int catalogue;              /* "@key" */
+    int local;                  /* ".name": the current context only */
     const char *key;            /* the key, or the path as written */
     const char **segs;          /* path segments; nsegs 0 means "." */
     int nsegs;
@@ -208,7 +209,12 @@ static int push(compiler_t *c, op_kind_e kind, const char *s,
             }
         }
         else if (strcmp(expr, ".") != 0) {
-            char *copy = apr_pstrdup(p, expr), *last, *seg;
+            char *copy, *last, *seg;
+            if (expr[0] == '.') {
+                op->e.local = 1;
+                expr++;
+            }
+            copy = apr_pstrdup(p, expr);
             apr_array_header_t *segs = apr_array_make(p, 4,
                                                       sizeof(const char *));
             for (seg = apr_strtok(copy, ".", &last); seg;
@@ -331,7 +337,16 @@ static void compile_element(compiler_t *c, xmlNodePtr n)
             fail(c, n, apr_psprintf(c->set->pool, "unknown element t:%s",
                                     name));
         }
-        compile_nodes(c, n->children, 0);
+        if (v_text) {
+            /* Text without an element, e.g. inside <title>. */
+            if (n->children) {
+                fail(c, n, "an element with t:text must be empty");
+            }
+            push(c, OP_TEXT, NULL, v_text);
+        }
+        else {
+            compile_nodes(c, n->children, 0);
+        }
     }
     else {
         int raw = strcmp(name, "textarea") == 0 || strcmp(name, "pre") == 0;
@@ -555,6 +570,9 @@ static json_t *resolve(render_t *rc, const expr_t *e)
     }
     for (d = rc->depth - 1; d >= 0 && !v; d--) {
         v = json_object_get(rc->stack[d], e->segs[0]);
+        if (e->local) {
+            break;
+        }
     }
     for (i = 1; v && i < e->nsegs; i++) {
         v = json_object_get(v, e->segs[i]);

@@ -20,9 +20,12 @@
  *   t:NAME="expr"     any other name sets attribute NAME: a string or
  *                     number as its value, true as a bare boolean
  *                     attribute, false/null/absent leaves it out
- * An element <t:group> renders only its children.  An expression "@key"
+ * An element <t:group> renders only its children (or its t:text).  An expression "@key"
  * is the text @p key of the page's language catalogue; any other is a
- * dotted path into the data.  Falsy: absent, null, false, "", 0, [].
+ * dotted path into the data, looked up in the current context and then
+ * outwards ("name"), or in the current context only (".name": what a
+ * partial asks of its own object never comes from an outer one).
+ * Falsy: absent, null, false, "", 0, [].
  *
  * The pages' Content-Security-Policy forbids inline script and style, so
  * templates are refused at compile time if they carry style attributes,

@@ -13,6 +13,7 @@
 
 #include <http_core.h>
 #include <apr_strings.h>
+#include <apr_uri.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -71,6 +72,8 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->manual_deadline = BKM_MERGE_NUM(manual_deadline);
     c->retention = BKM_MERGE_NUM(retention);
     c->escalation_interval = BKM_MERGE_NUM(escalation_interval);
+    c->pages = BKM_MERGE_PTR(pages);
+    c->login_origin = BKM_MERGE_PTR(login_origin);
     return c;
 }
 
@@ -112,6 +115,11 @@ apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c)
 {
     return c->escalation_interval != BKM_UNSET
            ? c->escalation_interval : BKM_DEFAULT_ESCALATION_INTERVAL;
+}
+
+const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c)
+{
+    return c->login_origin ? c->login_origin : BKM_DEFAULT_LOGIN_ORIGIN;
 }
 
 int bkm_cfg_min_acr(const bkm_dir_cfg_t *c)
@@ -240,6 +248,42 @@ static const char *set_min_acr(cmd_parms *cmd, void *dirv, const char *arg)
     return NULL;
 }
 
+/* Templates and catalogues are read and checked here, so `apache2 -t`
+ * refuses a template that is not well-formed or a text missing from one
+ * of the languages. */
+static const char *set_pages(cmd_parms *cmd, void *dc, const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    const char *dir = ap_server_root_relative(cmd->pool, arg);
+    bkm_pages_t *pages;
+    const char *err;
+
+    if (!dir || (err = bkm_pages_load(cmd->pool, dir, &pages))) {
+        return apr_psprintf(cmd->pool, BKM_DIR_PAGES " %s: %s", arg,
+                            dir ? err : "not a valid path");
+    }
+    c->pages = pages;
+    return NULL;
+}
+
+/* An origin is scheme://host[:port], nothing else: it goes into the
+ * Content-Security-Policy header as it is. */
+static const char *set_login_origin(cmd_parms *cmd, void *dc,
+                                    const char *arg)
+{
+    apr_uri_t u;
+
+    if (apr_uri_parse(cmd->pool, arg, &u) != APR_SUCCESS || !u.scheme
+        || (strcmp(u.scheme, "https") != 0 && strcmp(u.scheme, "http") != 0)
+        || !u.hostname || (u.path && *u.path) || u.query || u.fragment
+        || u.user || strpbrk(arg, " ;,'\"")) {
+        return apr_psprintf(cmd->pool, BKM_DIR_LOGIN_ORIGIN " %s: must be an "
+                            "origin such as https://login.idporten.no", arg);
+    }
+    bkm_srv_cfg(cmd->server)->login_origin = arg;
+    return NULL;
+}
+
 const command_rec bkm_cmds[] = {
     AP_INIT_TAKE1(BKM_DIR_REGISTRY, set_registry, NULL, RSRC_CONF,
                   "the tenant registry file (JSON, see "
@@ -271,6 +315,14 @@ const command_rec bkm_cmds[] = {
                   "deadline, retention, alerts) runs in httpd's watchdog: "
                   "a duration (default 5m) or off (then run passes through "
                   "/bekymring-drift/eskalering)"),
+    AP_INIT_TAKE1(BKM_DIR_PAGES, set_pages, NULL, RSRC_CONF,
+                  "the directory of the reporter's web pages: templates/, "
+                  "i18n/ (bokmål, nynorsk, English) and static/ with its "
+                  "built vendor/ (make); unset, the server has no pages"),
+    AP_INIT_TAKE1(BKM_DIR_LOGIN_ORIGIN, set_login_origin, NULL, RSRC_CONF,
+                  "the identity provider's login origin, allowed as a form "
+                  "target in the pages' Content-Security-Policy (default "
+                  BKM_DEFAULT_LOGIN_ORIGIN ")"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

@@ -132,6 +132,30 @@ static const struct {
       "SELECT (SELECT COUNT(*) FROM bkm_melding WHERE oppfolging = 1), "
       "(SELECT COUNT(*) FROM bkm_melding WHERE levert IS NULL "
       "AND mottatt <= %lld)" },
+    /* The reporter's web pages (0004_skjema.sql). */
+    { BKM_SQL_MELDING_BY_SKJEMA,
+      "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id IS NULL "
+      "AND idempotensnokkel = %s" },
+    { BKM_SQL_KOPI_INSERT,
+      "INSERT INTO bkm_kopi (melding_id, nokkel_sha256, innhold, utloper) "
+      "VALUES (%s, %s, %pDb, %lld)" },
+    { BKM_SQL_KOPI_INSERT_TOM,
+      "INSERT INTO bkm_kopi (melding_id, nokkel_sha256, utloper) "
+      "VALUES (%s, %s, %lld)" },
+    { BKM_SQL_KOPI_GET,
+      "SELECT k.nokkel_sha256, k.utloper, m.referanse, m.kommunenummer, "
+      "m.bydelsnummer, m.meldingstype, k.innhold FROM bkm_kopi k "
+      "JOIN bkm_melding m ON m.id = k.melding_id WHERE k.melding_id = %s" },
+    { BKM_SQL_KOPI_EXPIRED,
+      "DELETE FROM bkm_kopi WHERE utloper <= %lld" },
+    { BKM_SQL_UTKAST_INSERT,
+      "INSERT INTO bkm_utkast (id, innhold, utloper) VALUES (%s, %pDb, %lld)" },
+    { BKM_SQL_UTKAST_GET,
+      "SELECT utloper, innhold FROM bkm_utkast WHERE id = %s" },
+    { BKM_SQL_UTKAST_DELETE,
+      "DELETE FROM bkm_utkast WHERE id = %s" },
+    { BKM_SQL_UTKAST_EXPIRED,
+      "DELETE FROM bkm_utkast WHERE utloper <= %lld" },
     { NULL, NULL }
 };
 

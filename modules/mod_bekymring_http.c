@@ -29,11 +29,19 @@ static void common_headers(request_rec *r)
 
 void bkm_page_headers(request_rec *r)
 {
+    const char *login = bkm_cfg_login_origin(bkm_srv_cfg(r->server));
+
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    /* Our own files only; no inline script or style.  form-action must
+     * allow the login: a post that needs a new login is redirected there,
+     * and browsers check form-action on every step of a redirect chain. */
     apr_table_setn(r->headers_out, "Content-Security-Policy",
-                   "default-src 'none'; style-src 'self'; img-src 'self'; "
-                   "form-action 'self'; frame-ancestors 'none'; "
-                   "base-uri 'none'");
+                   apr_pstrcat(r->pool, "default-src 'none'; script-src "
+                               "'self'; style-src 'self'; img-src 'self' "
+                               "data:; font-src 'self'; connect-src 'self'; "
+                               "form-action 'self' ", login,
+                               "; frame-ancestors 'none'; base-uri 'none'",
+                               NULL));
     common_headers(r);
 }
 
@@ -94,15 +102,8 @@ int bkm_method_refused(request_rec *r, const char *allowed)
 }
 
 /* Answer a refused body, and tell the caller the request is done. */
-static int body_refused(request_rec *r, int status, const char *kode,
-                        const char *melding)
-{
-    bkm_reply_error(r, status, kode, melding);
-    return DONE;
-}
-
-int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
-                  apr_size_t *len)
+int bkm_read_body_status(request_rec *r, apr_size_t limit, char **buf,
+                         apr_size_t *len)
 {
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
     apr_bucket_brigade *bb;
@@ -115,14 +116,10 @@ int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
     /* Refuse a declared oversize body before reading any of it. */
     if (cl && (apr_strtoff(&declared, cl, &end, 10) != APR_SUCCESS
                || *end || declared < 0)) {
-        return body_refused(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                               "bad Content-Length");
+        return HTTP_BAD_REQUEST;
     }
     if (cl && (apr_size_t)declared > limit) {
-        return body_refused(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "for-stor",
-                               apr_psprintf(r->pool, "the body is larger "
-                                            "than %" APR_SIZE_T_FMT " bytes",
-                                            limit));
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
     data = apr_palloc(r->pool, limit + 1);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
@@ -132,8 +129,7 @@ int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
         rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
                             APR_BLOCK_READ, 8192);
         if (rv != APR_SUCCESS) {
-            return body_refused(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                                   "the body could not be read");
+            return HTTP_BAD_REQUEST;
         }
         seen_eos = !APR_BRIGADE_EMPTY(bb)
                    && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
@@ -141,19 +137,36 @@ int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
         rv = apr_brigade_flatten(bb, data + got, &n);
         apr_brigade_cleanup(bb);
         if (rv != APR_SUCCESS) {
-            return body_refused(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                                   "the body could not be read");
+            return HTTP_BAD_REQUEST;
         }
         got += n;
         if (got > limit) {
-            return body_refused(r, HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                   "for-stor", "the body is too large");
+            return HTTP_REQUEST_ENTITY_TOO_LARGE;
         }
     }
     data[got] = '\0';
     *buf = data;
     *len = got;
     return OK;
+}
+
+int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
+                  apr_size_t *len)
+{
+    switch (bkm_read_body_status(r, limit, buf, len)) {
+    case OK:
+        return OK;
+    case HTTP_REQUEST_ENTITY_TOO_LARGE:
+        bkm_reply_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "for-stor",
+                        apr_psprintf(r->pool, "the body is larger than %"
+                                     APR_SIZE_T_FMT " bytes", limit));
+        return DONE;
+    default:
+        bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                        "the body could not be read (or its Content-Length "
+                        "is not a number)");
+        return DONE;
+    }
 }
 
 static apr_status_t json_cleanup(void *j)

@@ -15,6 +15,7 @@
 #include "bkm_pdf.h"
 #include "bkm_asice.h"
 #include "bkm_ids.h"
+#include "bkm_box.h"
 
 #include <apr_strings.h>
 
@@ -125,38 +126,35 @@ int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors)
     return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, body);
 }
 
-int bkm_intake_accept(request_rec *r, json_t *report,
-                      const char *meldingstype, bkm_melding_t *m,
-                      const bkm_signer_t *signer)
+bkm_intake_e bkm_intake_take(request_rec *r, json_t *report,
+                             const char *meldingstype, bkm_melding_t *m,
+                             const bkm_signer_t *signer,
+                             bkm_intake_result_t *res)
 {
     const bkm_jsonschema_t *schema = bkm_report_schema(meldingstype);
-    apr_array_header_t *errors;
     bkm_sealed_t sealed[BKM_SEAL_MAX];
-    const unsigned char *pdf;
-    apr_size_t pdf_len;
+    const unsigned char *pdf = NULL;
+    apr_size_t pdf_len = 0;
     const char *err;
     char *json_text;
     bkm_db_t *db;
     int n, attempt;
     apr_status_t rv = APR_EGENERAL;
 
-    errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
+    memset(res, 0, sizeof(*res));
+    res->errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
     if (!schema) {
-        return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
-                               "no schema for this message type");
+        return BKM_INTAKE_INTERNAL;
     }
-    if (!bkm_jsonschema_validate(schema, report, r->pool, errors)) {
-        return bkm_reply_invalid(r, errors);
+    if (!bkm_jsonschema_validate(schema, report, r->pool, res->errors)) {
+        return BKM_INTAKE_INVALID;
     }
     if (!(db = bkm_db_acquire(r))) {
-        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                               "the report could not be stored now (the "
-                               "database does not answer); nothing was "
-                               "kept: please try again");
+        return BKM_INTAKE_DATABASE;
     }
     json_text = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!json_text) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return BKM_INTAKE_INTERNAL;
     }
     /* The reference number is printed in the PDF, so a reference that
      * turns out to be taken (the database refuses the insert) means
@@ -170,13 +168,18 @@ int bkm_intake_accept(request_rec *r, json_t *report,
                                   strlen(json_text), pdf, pdf_len, sealed,
                                   &n);
         }
+        /* The reporter's copy is sealed under their key, never stored
+         * readable (bkm_box.h). */
+        if (!err && m->kopi_nokkel && m->kopi_pdf) {
+            err = bkm_box_seal(r->pool, m->kopi_nokkel, pdf, pdf_len,
+                               (unsigned char **)&m->kopi, &m->kopi_len);
+        }
         if (err) {
+            memset(json_text, 0, strlen(json_text));
             free(json_text);
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00705)
                           "report %s: %s", m->id, err);
-            return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR,
-                                   "intern-feil", "the report could not be "
-                                   "sealed; nothing was kept");
+            return BKM_INTAKE_INTERNAL;
         }
         rv = bkm_store_melding(db, m, sealed, n);
     }
@@ -184,9 +187,31 @@ int bkm_intake_accept(request_rec *r, json_t *report,
     memset(json_text, 0, strlen(json_text));
     free(json_text);
     if (rv == APR_EGENERAL) {
+        return BKM_INTAKE_DATABASE;
+    }
+    res->repeated = rv == APR_EEXIST;
+    return BKM_INTAKE_OK;
+}
+
+int bkm_intake_accept(request_rec *r, json_t *report,
+                      const char *meldingstype, bkm_melding_t *m,
+                      const bkm_signer_t *signer)
+{
+    bkm_intake_result_t res;
+
+    switch (bkm_intake_take(r, report, meldingstype, m, signer, &res)) {
+    case BKM_INTAKE_INVALID:
+        return bkm_reply_invalid(r, res.errors);
+    case BKM_INTAKE_DATABASE:
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the report could not be stored now; "
                                "nothing was kept: please try again");
+    case BKM_INTAKE_INTERNAL:
+        return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
+                               "the report could not be sealed; nothing "
+                               "was kept");
+    default:
+        break;
     }
     /* A retry with a used idempotency key gets the first answer, 201
      * included, so a client cannot tell a retry from the first try. */

@@ -18,6 +18,8 @@
 #include "bkm_registry.h"
 #include "bkm_seal.h"
 #include "bkm_jsonschema.h"
+#include "bkm_html.h"
+#include "bkm_i18n.h"
 
 extern module AP_MODULE_DECLARE_DATA bekymring_module;
 APLOG_USE_MODULE(bekymring);
@@ -33,6 +35,11 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DIR_RETENTION        "BekymringRetention"
 #define BKM_DIR_MIN_ACR          "BekymringMinAcr"
 #define BKM_DIR_ESCALATION_INTERVAL "BekymringEscalationInterval"
+#define BKM_DIR_PAGES            "BekymringPages"
+#define BKM_DIR_LOGIN_ORIGIN     "BekymringLoginOrigin"
+
+/** ID-porten's login pages (a form post that needs a login goes there). */
+#define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
 
 /** Defaults (ARCHITECTURE §2: 40 business hours for case systems, two
  *  business days for manual download, 30 days after delivery). */
@@ -46,6 +53,15 @@ typedef enum {
     BKM_ACR_HIGH = 2            /**< idporten-loa-high */
 } bkm_acr_e;
 
+/** The reporter's web: templates, catalogues, postal codes (read-only
+ *  after start-up, shared by all threads). */
+typedef struct {
+    const char *dir;
+    bkm_html_set_t *html;
+    bkm_i18n_t *i18n;
+    json_t *postnummer;         /**< "0001" -> "OSLO" */
+} bkm_pages_t;
+
 /** Per-server configuration. */
 typedef struct {
     const char *registry_path;
@@ -58,6 +74,8 @@ typedef struct {
     apr_interval_time_t retention;
     apr_interval_time_t escalation_interval;    /**< 0: off */
     const char *db_driver;      /**< found in post_config, for /helse */
+    const bkm_pages_t *pages;   /**< BekymringPages, loaded; NULL: no pages */
+    const char *login_origin;   /**< BekymringLoginOrigin, or NULL */
     const bkm_signer_t *signer; /**< loaded in post_config */
 } bkm_srv_cfg_t;
 
@@ -79,6 +97,7 @@ apr_interval_time_t bkm_cfg_manual_deadline(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_retention(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c);
 int bkm_cfg_min_acr(const bkm_dir_cfg_t *c);
+const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c);
 
 /* mod_bekymring_db.c: schema at start-up, connections per request */
 int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -159,6 +178,15 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_CHIFFER_DELETE "bkm_chiffer_delete"
 #define BKM_SQL_MELDING_SLETTET "bkm_melding_slettet"
 #define BKM_SQL_VARSLER "bkm_varsler"
+#define BKM_SQL_MELDING_BY_SKJEMA "bkm_melding_by_skjema"
+#define BKM_SQL_KOPI_INSERT "bkm_kopi_insert"
+#define BKM_SQL_KOPI_INSERT_TOM "bkm_kopi_insert_tom"
+#define BKM_SQL_KOPI_GET "bkm_kopi_get"
+#define BKM_SQL_KOPI_EXPIRED "bkm_kopi_expired"
+#define BKM_SQL_UTKAST_INSERT "bkm_utkast_insert"
+#define BKM_SQL_UTKAST_GET "bkm_utkast_get"
+#define BKM_SQL_UTKAST_DELETE "bkm_utkast_delete"
+#define BKM_SQL_UTKAST_EXPIRED "bkm_utkast_expired"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -175,6 +203,14 @@ typedef struct {
     const bkm_bydel_t *bydel;
     apr_time_t mottatt;
     const char *aktor;              /**< who caused the first event */
+    /* The reporter's receipt (web form only): the SHA-256 (hex) of the key
+     * in their browser, and for public reports the PDF sealed under that
+     * key (bkm_box), stored with the report until kopi_utloper. */
+    const unsigned char *kopi_nokkel;   /**< BKM_BOX_KEY bytes, or NULL */
+    int kopi_pdf;                   /**< 1: keep the sealed PDF as well */
+    apr_time_t kopi_utloper;
+    const unsigned char *kopi;      /**< set by intake: the sealed PDF */
+    apr_size_t kopi_len;
 } bkm_melding_t;
 
 /**
@@ -311,10 +347,14 @@ int bkm_method_refused(request_rec *r, const char *allowed);
  */
 int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
                   apr_size_t *len);
+/** The same without answering: OK, HTTP_REQUEST_ENTITY_TOO_LARGE or
+ *  HTTP_BAD_REQUEST (for pages, which answer in the person's language). */
+int bkm_read_body_status(request_rec *r, apr_size_t limit, char **buf,
+                         apr_size_t *len);
 /** Tie a jansson value to a pool: decref'ed when the pool is cleared
  *  (as mod_md does with its md_json_t). */
 json_t *bkm_json_own(apr_pool_t *p, json_t *j);
-/** Sets the headers of a page with personal data (no-store, strict CSP). */
+/** Sets the headers of a page (no-store, strict CSP, no framing). */
 void bkm_page_headers(request_rec *r);
 
 /* Request handlers, one concern a file; each returns an HTTP status. */
@@ -325,8 +365,50 @@ int bkm_handle_konto(request_rec *r, const char *rest);   /* _konto.c */
 int bkm_handle_skjema(request_rec *r, const char *rest);  /* _skjema.c */
 int bkm_handle_mottak(request_rec *r, const char *rest);  /* _mottak.c */
 
+/* mod_bekymring_pages.c: what every page shares */
+struct bkm_person_s;
+/** Load a BekymringPages directory.  @return NULL or a message. */
+const char *bkm_pages_load(apr_pool_t *p, const char *dir, bkm_pages_t **out);
+/** This server's pages, or NULL when BekymringPages is not set. */
+const bkm_pages_t *bkm_pages(request_rec *r);
+/** Log that a page was asked for without BekymringPages; 404. */
+int bkm_pages_missing(request_rec *r);
+/** A query argument, decoded, or NULL. */
+const char *bkm_page_arg(request_rec *r, const char *name);
+/** Our cookies: HttpOnly, SameSite=Lax, Secure over https (max_age 0:
+ *  until the browser closes). */
+void bkm_page_cookie(request_rec *r, const char *name, const char *value,
+                     const char *path, long max_age);
+void bkm_page_cookie_remove(request_rec *r, const char *name,
+                            const char *path);
+const char *bkm_page_cookie_get(request_rec *r, const char *name);
+/** The page's language (bkm_i18n_pick); ?sprak= also remembers it. */
+const char *bkm_page_lang(request_rec *r, const struct bkm_person_s *person);
+void bkm_page_set_lang(request_rec *r, const char *lang);
+/** This browser's CSRF token (set as a cookie when new). */
+const char *bkm_page_csrf(request_rec *r);
+/** Whether a posted token matches the cookie's. */
+int bkm_page_csrf_ok(request_rec *r, const char *posted);
+/** A page's data with what every page has: lang, tittel, the language
+ *  switcher. */
+json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel);
+/** Render a template with @p data (which has "lang") as the answer. */
+int bkm_page_render(request_rec *r, int status, const char *tmpl,
+                    json_t *data);
+/** A page that only says something (catalogue keys; tekst may be NULL). */
+int bkm_page_message(request_rec *r, int status, const char *lang,
+                     const char *tittel_key, const char *tekst_key);
+
+/* The reporter's pages, one concern a file. */
+int bkm_handle_forside(request_rec *r, const char *rest); /* _landing.c */
+int bkm_handle_velg(request_rec *r, const char *type);    /* _landing.c */
+/** /privat and /offentlig and below ("" is the choice page). */
+int bkm_handle_webform(request_rec *r, const char *type,
+                       const char *rest);                /* _webform.c */
+int bkm_handle_sendt(request_rec *r, const char *rest);   /* _sent.c */
+
 /* mod_bekymring_person.c: people logged in through mod_auth_openidc */
-typedef struct {
+typedef struct bkm_person_s {
     const char *pid;        /**< national id number: never log or store it */
     const char *name;       /**< NULL when the provider gives none */
     const char *acr;
@@ -353,6 +435,36 @@ int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors);
 int bkm_intake_accept(request_rec *r, json_t *report,
                       const char *meldingstype, bkm_melding_t *m,
                       const bkm_signer_t *signer);
+typedef enum {
+    BKM_INTAKE_OK = 0,      /**< stored, or the first report of its key */
+    BKM_INTAKE_INVALID,     /**< the schema refused it: res->errors */
+    BKM_INTAKE_DATABASE,    /**< not stored (503): nothing kept */
+    BKM_INTAKE_INTERNAL     /**< not sealed (500): nothing kept */
+} bkm_intake_e;
+typedef struct {
+    apr_array_header_t *errors; /**< bkm_jsonschema_error_t */
+    int repeated;           /**< the key was used: m is the first report */
+} bkm_intake_result_t;
+/** The same pipeline for callers that answer in their own way (the web
+ *  form); m->kopi_* asks for the reporter's sealed copy. */
+bkm_intake_e bkm_intake_take(request_rec *r, json_t *report,
+                             const char *meldingstype, bkm_melding_t *m,
+                             const bkm_signer_t *signer,
+                             bkm_intake_result_t *res);
+
+/* mod_bekymring_skjema.c: what the form API and the web form share */
+/** The district a report goes to: @p bnr, or the municipality's default
+ *  district when NULL.  NULL with *why "kommune" (unknown), "inaktiv" (not
+ *  in the portal) or "bydel" (unknown district). */
+const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,
+                                    const char *knr, const char *bnr,
+                                    const char **why);
+/** Add what only the server knows (names, time sent, channel, the
+ *  reporter's name from the login) and take the report in for m->bydel,
+ *  type "privat" or "offentlig". */
+bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
+                               json_t *report, const bkm_person_t *person,
+                               bkm_melding_t *m, bkm_intake_result_t *res);
 
 /* mod_bekymring_integration.c: machine clients */
 /** The integration making this request (bearer token checked by

@@ -34,26 +34,93 @@ static int refuse_field(request_rec *r, const char *pointer,
     return bkm_reply_invalid(r, errors);
 }
 
+const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,
+                                    const char *knr, const char *bnr,
+                                    const char **why)
+{
+    const bkm_kommune_t *k = knr ? bkm_registry_kommune(reg, knr) : NULL;
+    const bkm_bydel_t *b = NULL;
+    int i;
+
+    if (!k) {
+        *why = "kommune";
+        return NULL;
+    }
+    if (!k->aktiv) {
+        *why = "inaktiv";
+        return NULL;
+    }
+    for (i = 0; !bnr && i < k->bydeler->nelts; i++) {
+        const bkm_bydel_t *d = APR_ARRAY_IDX(k->bydeler, i,
+                                             const bkm_bydel_t *);
+        if (d->standard_mottaker) {
+            b = d;
+        }
+    }
+    if (bnr) {
+        b = bkm_kommune_bydel(k, bnr);
+    }
+    *why = b ? NULL : "bydel";
+    return b;
+}
+
+bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
+                               json_t *report, const bkm_person_t *person,
+                               bkm_melding_t *m, bkm_intake_result_t *res)
+{
+    const bkm_bydel_t *b = m->bydel;
+    const char *meldingstype;
+    json_t *melder;
+    char now[20];
+
+    meldingstype = apr_psprintf(r->pool, "no.ks.fiks.bekymringsmelding.%s.v%d",
+                                type, b->versjon);
+    m->mottatt = bkm_now(r);
+    bkm_time_oslo_format(now, m->mottatt);
+    json_object_set_new(report, "kommunenummer", json_string(b->kommune->nummer));
+    json_object_set_new(report, "kommunenavn", json_string(b->kommune->navn));
+    json_object_set_new(report, "bydelsnummer", json_string(b->nummer));
+    json_object_set_new(report, "bydelsnavn", json_string(b->navn));
+    json_object_set_new(report, "sendingstidspunkt", json_string(now));
+    json_object_set_new(report, "leveringskanal",
+                        json_string(b->kanal == BKM_KANAL_FAGSYSTEM
+                                    ? "Fagsystem" : "Manuell"));
+    melder = json_object_get(report, strcmp(type, "offentlig") == 0
+                                     ? "offentligMelder" : "privatMelder");
+    if (json_is_object(melder) && person->name) {
+        /* The name comes from the login; the form may only supply one when
+         * the identity provider gave none. */
+        json_object_set_new(melder, "personnavn", json_string(person->name));
+    }
+    m->id = bkm_uuid(r->pool);
+    m->meldingstype = meldingstype;
+    m->versjon = b->versjon;
+    m->kilde = "skjema";
+    m->aktor = "portal";
+    if (!m->id) {
+        return BKM_INTAKE_INTERNAL;
+    }
+    return bkm_intake_take(r, report, meldingstype, m,
+                           bkm_srv_cfg(r->server)->signer, res);
+}
+
 int bkm_handle_skjema(request_rec *r, const char *rest)
 {
-    bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
-    const char *type, *ct, *knr, *bnr, *melder_key, *meldingstype;
-    const bkm_kommune_t *k;
+    const char *type, *ct, *why;
     bkm_melding_t m;
     bkm_person_t person;
+    bkm_intake_result_t res;
     json_error_t jerr;
-    json_t *report, *melder;
-    char now[20], *body;
+    json_t *report;
+    char *body;
     apr_size_t len;
     int status;
 
     if (strcmp(rest, "/privat") == 0) {
         type = "privat";
-        melder_key = "privatMelder";
     }
     else if (strcmp(rest, "/offentlig") == 0) {
         type = "offentlig";
-        melder_key = "offentligMelder";
     }
     else {
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
@@ -99,61 +166,41 @@ int bkm_handle_skjema(request_rec *r, const char *rest)
     bkm_json_own(r->pool, report);
 
     /* Route: the municipality and district the person chose. */
-    knr = json_string_value(json_object_get(report, "kommunenummer"));
-    bnr = json_string_value(json_object_get(report, "bydelsnummer"));
-    if (!knr || !(k = bkm_registry_kommune(c->registry, knr))) {
-        return refuse_field(r, "/kommunenummer", "unknown municipality");
-    }
-    if (!k->aktiv) {
-        return refuse_field(r, "/kommunenummer", "this municipality does "
-                            "not receive reports through the portal; send "
-                            "it by post to its child welfare service");
-    }
     memset(&m, 0, sizeof(m));
-    if (bnr) {
-        m.bydel = bkm_kommune_bydel(k, bnr);
-    }
-    else {
-        int i;
-        for (i = 0; i < k->bydeler->nelts; i++) {
-            const bkm_bydel_t *b = APR_ARRAY_IDX(k->bydeler, i,
-                                                 const bkm_bydel_t *);
-            if (b->standard_mottaker) {
-                m.bydel = b;
-            }
-        }
-    }
+    m.bydel = bkm_skjema_route(bkm_srv_cfg(r->server)->registry,
+                               json_string_value(json_object_get(report,
+                                                 "kommunenummer")),
+                               json_string_value(json_object_get(report,
+                                                 "bydelsnummer")), &why);
     if (!m.bydel) {
-        return refuse_field(r, "/bydelsnummer", "unknown district");
+        return strcmp(why, "bydel") == 0
+            ? refuse_field(r, "/bydelsnummer", "unknown district")
+            : strcmp(why, "inaktiv") == 0
+            ? refuse_field(r, "/kommunenummer", "this municipality does "
+                           "not receive reports through the portal; send "
+                           "it by post to its child welfare service")
+            : refuse_field(r, "/kommunenummer", "unknown municipality");
     }
-
-    /* What only the server knows. */
-    meldingstype = apr_psprintf(r->pool, "no.ks.fiks.bekymringsmelding.%s.v%d",
-                                type, m.bydel->versjon);
-    m.mottatt = bkm_now(r);
-    bkm_time_oslo_format(now, m.mottatt);
-    json_object_set_new(report, "kommunenummer", json_string(k->nummer));
-    json_object_set_new(report, "kommunenavn", json_string(k->navn));
-    json_object_set_new(report, "bydelsnummer", json_string(m.bydel->nummer));
-    json_object_set_new(report, "bydelsnavn", json_string(m.bydel->navn));
-    json_object_set_new(report, "sendingstidspunkt", json_string(now));
-    json_object_set_new(report, "leveringskanal",
-                        json_string(m.bydel->kanal == BKM_KANAL_FAGSYSTEM
-                                    ? "Fagsystem" : "Manuell"));
-    melder = json_object_get(report, melder_key);
-    if (json_is_object(melder) && person.name) {
-        /* The name comes from the login; the form may only supply one when
-         * the identity provider gave none. */
-        json_object_set_new(melder, "personnavn", json_string(person.name));
+    switch (bkm_skjema_submit(r, type, report, &person, &m, &res)) {
+    case BKM_INTAKE_INVALID:
+        return bkm_reply_invalid(r, res.errors);
+    case BKM_INTAKE_DATABASE:
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the report could not be stored now (the "
+                               "database does not answer); nothing was "
+                               "kept: please try again");
+    case BKM_INTAKE_INTERNAL:
+        return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
+                               "the report could not be sealed; nothing "
+                               "was kept");
+    default:
+        break;
     }
-
-    m.id = bkm_uuid(r->pool);
-    m.meldingstype = meldingstype;
-    m.versjon = m.bydel->versjon;
-    m.kilde = "skjema";
-    m.aktor = "portal";
-    if (!m.id) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return bkm_intake_accept(r, report, meldingstype, &m, c->signer);
+    return bkm_reply_json(r, HTTP_CREATED,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+                                    "uuid", m.id, "referanse", m.referanse,
+                                    "kommunenummer", m.bydel->kommune->nummer,
+                                    "kommunenavn", m.bydel->kommune->navn,
+                                    "bydelsnummer", m.bydel->nummer,
+                                    "bydelsnavn", m.bydel->navn));
 }

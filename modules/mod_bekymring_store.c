@@ -12,6 +12,7 @@
  * (the PDF shows it, so it must be rendered again).
  */
 #include "mod_bekymring_private.h"
+#include "bkm_box.h"
 #include "bkm_digest.h"
 #include "bkm_ids.h"
 
@@ -19,7 +20,8 @@
 
 #define BKM_STORE_ATTEMPTS 2
 
-/* The first report stored under this integration's idempotency key. */
+/* The first report stored under this integration's idempotency key, or
+ * for the web form (no integration) under this form's one-time token. */
 static int find_by_key(bkm_db_t *db, bkm_melding_t *m)
 {
     const char *args[2] = { m->integrasjon_id, m->idempotensnokkel };
@@ -27,8 +29,11 @@ static int find_by_key(bkm_db_t *db, bkm_melding_t *m)
     apr_dbd_row_t *row = NULL;
     int found = 0;
 
-    if (!m->integrasjon_id || !m->idempotensnokkel
-        || bkm_db_select(db, BKM_SQL_MELDING_BY_KEY, &res, 2, args)) {
+    if (!m->idempotensnokkel
+        || (m->integrasjon_id
+            ? bkm_db_select(db, BKM_SQL_MELDING_BY_KEY, &res, 2, args)
+            : bkm_db_select(db, BKM_SQL_MELDING_BY_SKJEMA, &res, 1,
+                            args + 1))) {
         return 0;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
@@ -37,6 +42,25 @@ static int find_by_key(bkm_db_t *db, bkm_melding_t *m)
         found = 1;
     }
     return found;
+}
+
+/* The receipt's key hash, and a public reporter's sealed PDF. */
+static int insert_copy(bkm_db_t *db, const bkm_melding_t *m)
+{
+    const char *hash = bkm_sha256_hex(db->pool, m->kopi_nokkel, BKM_BOX_KEY);
+    apr_int64_t utloper = m->kopi_utloper;
+    apr_size_t size = m->kopi_len;
+
+    if (m->kopi) {
+        const void *v[7] = { m->id, hash, m->kopi, &size, "bkm_kopi",
+                             "innhold", &utloper };
+        return bkm_db_run_binary(db, BKM_SQL_KOPI_INSERT, v);
+    }
+    else {
+        const char *args[3] = { m->id, hash,
+                                apr_off_t_toa(db->pool, m->kopi_utloper) };
+        return bkm_db_run(db, BKM_SQL_KOPI_INSERT_TOM, NULL, 3, args);
+    }
 }
 
 static int insert_all(bkm_db_t *db, const bkm_melding_t *m,
@@ -74,6 +98,9 @@ static int insert_all(bkm_db_t *db, const bkm_melding_t *m,
         }
     }
     if ((rv = bkm_db_run(db, BKM_SQL_LEVERANSE_INSERT, NULL, 6, leveranse))) {
+        return rv;
+    }
+    if (m->kopi_nokkel && (rv = insert_copy(db, m))) {
         return rv;
     }
     return bkm_event(db, m->id, m->mottatt, "AKSEPTERT", "AKSEPTERT",

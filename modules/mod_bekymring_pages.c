@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What every page of the reporter's web shares: the templates, catalogues
+ * and postal codes (BekymringPages, loaded while httpd reads its
+ * configuration, so `apache2 -t` finds a broken template or a missing
+ * translation), the language, the CSRF cookie, the headers and rendering.
+ *
+ * CSRF: the double-submit cookie.  A random token lives in an HttpOnly
+ * cookie and in a hidden field of each form; a post must carry both and
+ * they must match.  Another site can make a browser post, but it can
+ * neither read nor set our cookie (SameSite=Lax, and the __Host- prefix
+ * over https stops a sibling domain from planting one).  It needs no
+ * server state, so it works on every node of a farm and survives a login
+ * that runs out while someone writes.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_box.h"
+#include "bkm_html.h"
+
+#include <http_protocol.h>
+#include <http_request.h>
+#include <util_cookies.h>
+#include <util_script.h>
+#include <apr_file_info.h>
+#include <apr_strings.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#define LANG_COOKIE "bkm_sprak"
+#define LANG_COOKIE_AGE (365L * 86400)
+
+const char *bkm_pages_load(apr_pool_t *p, const char *dir, bkm_pages_t **out)
+{
+    bkm_pages_t *pg = apr_pcalloc(p, sizeof(*pg));
+    const char *tdir = apr_pstrcat(p, dir, "/templates", NULL);
+    const char *err, *file;
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    json_error_t jerr;
+    int n = 0;
+
+    pg->dir = dir;
+    pg->html = bkm_html_set_make(p);
+    if (apr_dir_open(&d, tdir, p) != APR_SUCCESS) {
+        return apr_psprintf(p, "cannot read %s", tdir);
+    }
+    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d)
+           == APR_SUCCESS) {
+        apr_size_t len = strlen(fi.name);
+        char *text;
+        apr_file_t *f;
+        apr_finfo_t size;
+        if (fi.filetype != APR_REG || len < 6
+            || strcmp(fi.name + len - 5, ".html") != 0) {
+            continue;
+        }
+        file = apr_pstrcat(p, tdir, "/", fi.name, NULL);
+        if (apr_file_open(&f, file, APR_READ, 0, p) != APR_SUCCESS
+            || apr_file_info_get(&size, APR_FINFO_SIZE, f) != APR_SUCCESS) {
+            apr_dir_close(d);
+            return apr_psprintf(p, "cannot read %s", file);
+        }
+        text = apr_palloc(p, (apr_size_t)size.size + 1);
+        len = (apr_size_t)size.size;
+        if (apr_file_read_full(f, text, len, NULL) != APR_SUCCESS) {
+            apr_file_close(f);
+            apr_dir_close(d);
+            return apr_psprintf(p, "cannot read %s", file);
+        }
+        apr_file_close(f);
+        err = bkm_html_add(pg->html, apr_pstrndup(p, fi.name,
+                                                  strlen(fi.name) - 5),
+                           text, len);
+        if (err) {
+            apr_dir_close(d);
+            return apr_psprintf(p, "%s/%s", tdir, err);
+        }
+        n++;
+    }
+    apr_dir_close(d);
+    if ((err = bkm_html_link(pg->html))) {
+        return err;
+    }
+    if ((err = bkm_i18n_load(p, apr_pstrcat(p, dir, "/i18n", NULL),
+                             &pg->i18n))
+        || (err = bkm_i18n_check_keys(pg->i18n, p, bkm_html_keys(pg->html)))) {
+        return err;
+    }
+    /* Made by `make` from the pinned npm package (build/assets/bundle). */
+    file = apr_pstrcat(p, dir, "/static/vendor/postnummer.json", NULL);
+    pg->postnummer = bkm_json_own(p, json_load_file(file, 0, &jerr));
+    if (!json_is_object(pg->postnummer)) {
+        return apr_psprintf(p, "%s: %s (run make to build the pages' "
+                            "assets)", file, jerr.text);
+    }
+    *out = pg;
+    return NULL;
+}
+
+const bkm_pages_t *bkm_pages(request_rec *r)
+{
+    return bkm_srv_cfg(r->server)->pages;
+}
+
+const char *bkm_page_arg(request_rec *r, const char *name)
+{
+    apr_table_t *args = NULL;
+
+    ap_args_to_table(r, &args);
+    return args ? apr_table_get(args, name) : NULL;
+}
+
+/* Cookies of ours are HttpOnly and SameSite=Lax (sent when the login
+ * comes back from ID-porten, a top-level navigation), Secure over https. */
+static const char *cookie_attrs(request_rec *r, const char *path)
+{
+    return apr_pstrcat(r->pool, "Path=", path, ";HttpOnly;SameSite=Lax",
+                       strcmp(ap_http_scheme(r), "https") == 0 ? ";Secure"
+                                                               : "", NULL);
+}
+
+void bkm_page_cookie(request_rec *r, const char *name, const char *value,
+                     const char *path, long max_age)
+{
+    ap_cookie_write(r, name, value, cookie_attrs(r, path), max_age,
+                    r->err_headers_out, NULL);
+}
+
+void bkm_page_cookie_remove(request_rec *r, const char *name,
+                            const char *path)
+{
+    ap_cookie_remove(r, name, cookie_attrs(r, path), r->err_headers_out,
+                     NULL);
+}
+
+const char *bkm_page_cookie_get(request_rec *r, const char *name)
+{
+    const char *v = NULL;
+
+    /* A cookie sent twice is as good as none (ap_cookie_read fails). */
+    if (ap_cookie_read(r, name, &v, 0) != APR_SUCCESS || !v || !*v) {
+        return NULL;
+    }
+    return v;
+}
+
+const char *bkm_page_lang(request_rec *r, const bkm_person_t *person)
+{
+    const char *chosen = bkm_i18n_lang(bkm_page_arg(r, "sprak"));
+
+    if (chosen) {
+        bkm_page_cookie(r, LANG_COOKIE, chosen, "/", LANG_COOKIE_AGE);
+    }
+    else {
+        chosen = bkm_page_cookie_get(r, LANG_COOKIE);
+    }
+    return bkm_i18n_pick(chosen, person ? person->locale : NULL,
+                         apr_table_get(r->headers_in, "Accept-Language"));
+}
+
+void bkm_page_set_lang(request_rec *r, const char *lang)
+{
+    bkm_page_cookie(r, LANG_COOKIE, lang, "/", LANG_COOKIE_AGE);
+}
+
+static const char *csrf_cookie(request_rec *r)
+{
+    return strcmp(ap_http_scheme(r), "https") == 0 ? "__Host-bkm_csrf"
+                                                   : "bkm_csrf";
+}
+
+const char *bkm_page_csrf(request_rec *r)
+{
+    const char *v = bkm_page_cookie_get(r, csrf_cookie(r));
+    unsigned char raw[32];
+
+    if (v && bkm_unhex(v, raw, sizeof(raw)) == 0) {
+        return v;
+    }
+    v = bkm_random_hex(r->pool, sizeof(raw));
+    if (v) {
+        bkm_page_cookie(r, csrf_cookie(r), v, "/", 0);
+    }
+    return v;
+}
+
+int bkm_page_csrf_ok(request_rec *r, const char *posted)
+{
+    const char *v = bkm_page_cookie_get(r, csrf_cookie(r));
+    unsigned char a[32], b[32];
+
+    return v && posted && bkm_unhex(v, a, sizeof(a)) == 0
+        && bkm_unhex(posted, b, sizeof(b)) == 0
+        && CRYPTO_memcmp(a, b, sizeof(a)) == 0;
+}
+
+json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel)
+{
+    static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *data = bkm_json_own(r->pool, json_object());
+    json_t *valg = json_array();
+    int k;
+
+    json_object_set_new(data, "lang", json_string(lang));
+    if (tittel) {
+        json_object_set_new(data, "tittel", json_string(tittel));
+    }
+    /* The switcher links to this page in the other language, keeping
+     * the query (the municipality chosen, a search). */
+    for (k = 0; k < BKM_I18N_NLANGS; k++) {
+        apr_table_t *args = NULL;
+        const apr_array_header_t *arr;
+        const char *q = "";
+        int i;
+        ap_args_to_table(r, &args);
+        if (args) {
+            apr_table_unset(args, "sprak");
+            arr = apr_table_elts(args);
+            for (i = 0; i < arr->nelts; i++) {
+                const apr_table_entry_t *e = &APR_ARRAY_IDX(arr, i,
+                                                            apr_table_entry_t);
+                q = apr_pstrcat(r->pool, q, ap_escape_uri(r->pool, e->key),
+                                "=", ap_escape_urlencoded(r->pool, e->val),
+                                "&", NULL);
+            }
+        }
+        json_array_append_new(valg, json_pack(
+            "{s:s, s:s, s:s, s:o}", "kode", langs[k],
+            "navn", bkm_i18n_text(pg->i18n, langs[k],
+                                  apr_pstrcat(r->pool, "sprak.", langs[k],
+                                              NULL)),
+            "href", apr_pstrcat(r->pool, r->uri, "?", q, "sprak=", langs[k],
+                                NULL),
+            "gjeldende", strcmp(langs[k], lang) == 0 ? json_string("true")
+                                                    : json_null()));
+    }
+    json_object_set_new(data, "sprakvalg", valg);
+    return data;
+}
+
+static int write_out(void *baton, const char *s, apr_size_t len)
+{
+    return ap_rwrite(s, (int)len, baton) < 0 ? -1 : 0;
+}
+
+int bkm_page_render(request_rec *r, int status, const char *tmpl,
+                    json_t *data)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *lang = json_string_value(json_object_get(data, "lang"));
+
+    r->status = status;
+    bkm_page_headers(r);
+    apr_table_setn(r->headers_out, "Content-Language", lang);
+    /* Pages differ by cookie and by Accept-Language. */
+    apr_table_mergen(r->headers_out, "Vary", "Cookie, Accept-Language");
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    if (r->header_only) {
+        return OK;
+    }
+    if (bkm_html_render(pg->html, tmpl, data, bkm_i18n_texts(pg->i18n, lang),
+                        write_out, r) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, BKMLOGNO(01301)
+                      "page %s: rendering stopped (client gone?)", tmpl);
+    }
+    return OK;
+}
+
+int bkm_page_message(request_rec *r, int status, const char *lang,
+                     const char *tittel_key, const char *tekst_key)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
+                                                        tittel_key));
+
+    if (tekst_key) {
+        json_object_set_new(data, "tekst", json_string(
+            bkm_i18n_text(pg->i18n, lang, tekst_key)));
+    }
+    return bkm_page_render(r, status, "melding", data);
+}
+
+int bkm_pages_missing(request_rec *r)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01302)
+                  "%s is a page, but %s is not set for this server", r->uri,
+                  BKM_DIR_PAGES);
+    return HTTP_NOT_FOUND;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The receipt, for the browser that sent the report:
+ *   GET /sendt/{id}            reference number, where it went, what next
+ *   GET /sendt/{id}/kopi.pdf   public reporters: a copy of exactly what
+ *                              was sent (the PDF that was sealed)
+ * The browser proves it sent the report with the key in its cookie
+ * (mod_bekymring_webform.c): the database has only the key's hash and the
+ * PDF sealed under it, so the server can open the copy only while this
+ * browser asks for it, and never keeps a readable one.  Anyone else, and
+ * this browser after an hour, gets 404.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_box.h"
+#include "bkm_digest.h"
+#include "bkm_ids.h"
+
+#include <http_protocol.h>
+#include <apr_strings.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+#define SENDT_COOKIE "bkm_sendt"
+
+typedef struct {
+    const char *referanse, *kommunenummer, *bydelsnummer, *meldingstype;
+    const char *kopi;
+    apr_size_t kopi_len;
+    unsigned char key[BKM_BOX_KEY];
+} sent_t;
+
+/* 1 found and this browser's; 0 not (404); -1 database (503). */
+static int load(request_rec *r, const char *id, sent_t *s)
+{
+    const char *cookie = bkm_page_cookie_get(r, SENDT_COOKIE), *dot;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *hash = NULL;
+    apr_time_t utloper = 0;
+    bkm_db_t *db;
+    int found = 0;
+
+    memset(s, 0, sizeof(*s));
+    if (!bkm_uuid_valid(id, 0) || !cookie || !(dot = strchr(cookie, '.'))
+        || (apr_size_t)(dot - cookie) != strlen(id)
+        || strncmp(cookie, id, strlen(id)) != 0
+        || bkm_unhex(dot + 1, s->key, sizeof(s->key))) {
+        return 0;
+    }
+    if (!(db = bkm_db_acquire(r))
+        || bkm_db_select(db, BKM_SQL_KOPI_GET, &res, 1, &id)) {
+        return -1;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        const char *t = bkm_db_value(db, row, 1);
+        hash = bkm_db_value(db, row, 0);
+        utloper = t ? apr_atoi64(t) : 0;
+        s->referanse = bkm_db_value(db, row, 2);
+        s->kommunenummer = bkm_db_value(db, row, 3);
+        s->bydelsnummer = bkm_db_value(db, row, 4);
+        s->meldingstype = bkm_db_value(db, row, 5);
+        if (bkm_db_blob(db, row, 6, &s->kopi, &s->kopi_len)) {
+            s->kopi = NULL;
+        }
+        found = 1;
+    }
+    if (found && hash && strlen(hash) == 64 && utloper > bkm_now(r)) {
+        const char *mine = bkm_sha256_hex(r->pool, s->key, sizeof(s->key));
+        return CRYPTO_memcmp(mine, hash, 64) == 0;
+    }
+    return 0;
+}
+
+static int copy_pdf(request_rec *r, const char *lang, sent_t *s)
+{
+    unsigned char *pdf;
+    apr_size_t len;
+
+    if (!s->kopi || bkm_box_open(r->pool, s->key, s->kopi, s->kopi_len, &pdf,
+                                 &len)) {
+        return bkm_page_message(r, HTTP_NOT_FOUND, lang,
+                                "side.ikke_funnet.tittel",
+                                "side.ikke_funnet.tekst");
+    }
+    bkm_page_headers(r);
+    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
+        r->pool, "attachment; filename=\"bekymringsmelding-", s->referanse,
+        ".pdf\"", NULL));
+    ap_set_content_type(r, "application/pdf");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only) {
+        ap_rwrite(pdf, (int)len, r);
+    }
+    memset(pdf, 0, len);
+    return OK;
+}
+
+int bkm_handle_sendt(request_rec *r, const char *rest)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    const bkm_kommune_t *k;
+    const bkm_bydel_t *b;
+    const char *lang, *id, *slash;
+    json_t *data;
+    sent_t s;
+    int rv;
+
+    if (!pg) {
+        return bkm_pages_missing(r);
+    }
+    if (bkm_method_refused(r, "GET HEAD")) {
+        return OK;
+    }
+    lang = bkm_page_lang(r, NULL);
+    id = *rest == '/' ? rest + 1 : rest;
+    slash = strchr(id, '/');
+    if (slash) {
+        id = apr_pstrndup(r->pool, id, (apr_size_t)(slash - id));
+    }
+    rv = load(r, id, &s);
+    if (rv < 0) {
+        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
+                                "side.feil.tittel", "side.feil.tekst");
+    }
+    if (rv == 0 || (slash && strcmp(slash, "/kopi.pdf") != 0)) {
+        return bkm_page_message(r, HTTP_NOT_FOUND, lang,
+                                "side.ikke_funnet.tittel",
+                                "side.ikke_funnet.tekst");
+    }
+    if (slash) {
+        rv = copy_pdf(r, lang, &s);
+        memset(s.key, 0, sizeof(s.key));
+        return rv;
+    }
+    memset(s.key, 0, sizeof(s.key));
+    k = bkm_registry_kommune(reg, s.kommunenummer);
+    b = k ? bkm_kommune_bydel(k, s.bydelsnummer) : NULL;
+    data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
+                                                "sendt.tittel"));
+    json_object_set_new(data, "referanse", json_string(s.referanse));
+    json_object_set_new(data, "mottaker", json_string(
+        !k ? s.kommunenummer
+        : !b || strcmp(b->nummer, "00") == 0 ? bkm_kommune_navn(k, lang)
+        : apr_pstrcat(r->pool, bkm_kommune_navn(k, lang), ", ", b->navn,
+                      NULL)));
+    json_object_set_new(data, "offentlig", json_boolean(
+        s.meldingstype && strstr(s.meldingstype, ".offentlig.")));
+    if (s.kopi) {
+        json_object_set_new(data, "kopi", json_string(apr_pstrcat(
+            r->pool, "/sendt/", id, "/kopi.pdf", NULL)));
+    }
+    return bkm_page_render(r, HTTP_OK, "sendt", data);
+}
