@@ -211,6 +211,8 @@ static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
 
 /* ---- GET /{type}/skjema ------------------------------------------------ */
 
+/* OK: logged in at a level we accept; DECLINED: no login (and none
+ * required); DONE: refused, the page is answered. */
 static int person_or_refusal(request_rec *r, bkm_person_t *person,
                              const char **lang, int required)
 {
@@ -222,14 +224,16 @@ static int person_or_refusal(request_rec *r, bkm_person_t *person,
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01402)
                           "no pid claim: is %s behind AuthType "
                           "openid-connect?", r->uri);
-            return bkm_page_message(r, HTTP_INTERNAL_SERVER_ERROR, *lang,
-                                    "side.feil.tittel", "side.feil.tekst");
+            bkm_page_message(r, HTTP_INTERNAL_SERVER_ERROR, *lang,
+                             "side.feil.tittel", "side.feil.tekst");
+            return DONE;
         }
         return DECLINED;
     }
     if (person->level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
-        return bkm_page_message(r, HTTP_FORBIDDEN, *lang, "side.niva.tittel",
-                                "side.niva.tekst");
+        bkm_page_message(r, HTTP_FORBIDDEN, *lang, "side.niva.tittel",
+                         "side.niva.tekst");
+        return DONE;
     }
     return OK;
 }
@@ -243,13 +247,12 @@ static int form_get(request_rec *r, const char *type)
     bkm_person_t person;
     bkm_form_t *f = NULL;
     notices_t n;
-    int rv;
 
     if (bkm_method_refused(r, "GET HEAD")) {
         return OK;
     }
-    if ((rv = person_or_refusal(r, &person, &lang, 1)) != OK) {
-        return rv;
+    if (person_or_refusal(r, &person, &lang, 1) != OK) {
+        return OK;              /* answered */
     }
     b = bkm_skjema_route(reg, knr, bkm_page_arg(r, "bydel"), &why);
     if (!b) {
@@ -347,8 +350,8 @@ static int form_post(request_rec *r, const char *type)
         return OK;
     }
     logged_in = person_or_refusal(r, &person, &lang, 0);
-    if (logged_in != OK && logged_in != DECLINED) {
-        return logged_in;
+    if (logged_in == DONE) {
+        return OK;              /* answered */
     }
     if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0
         || (ct[33] && ct[33] != ';' && ct[33] != ' ')) {
