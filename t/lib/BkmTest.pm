@@ -99,6 +99,7 @@ sub run_httpd_t {
         . "ErrorLog $dir/error_log\nListen 127.0.0.1:8599\n"
         . "ServerName 127.0.0.1\n"
         . "Include " . root() . "/t/conf/modules.conf\n"
+        . "TypesConfig /etc/mime.types\n"
         . join("\n", @lines) . "\n";
     close $fh;
     my $out = `/usr/sbin/apache2 -t -f $conf 2>&1`;
@@ -207,6 +208,7 @@ sub start_node {
         . "ErrorLog $dir/error_log\nLogLevel info\nListen 127.0.0.1:$port\n"
         . "ServerName 127.0.0.1\n$user"
         . "Include " . root() . "/t/conf/modules.conf\n"
+        . "TypesConfig /etc/mime.types\n"
         . "Define BKM_ROOT " . root() . "\n"
         . "Define BKM_DEV_DIR " . root() . "/t/dev\n"
         . "Define BKM_PORT $port\n"

@@ -106,6 +106,11 @@ START_TEST(if_unless_each_and_scopes)
     ck_assert_str_eq(out, "<ul><li><b>A</b>/<i>Oslo</i></li>"
                      "<li><b>C</b>/<i>Bergen</i></li>"
                      "<em>1</em><em>2</em></ul>");
+    out = render("<ul " NS "><li t:each=\"barn\"><i t:text=\".kommune\"/>"
+                 "</li></ul>", NULL,
+                 "{\"kommune\": \"Oslo\", \"barn\": [{\"navn\": \"A\"},"
+                 " {\"kommune\": \"Bergen\"}]}");
+    ck_assert_str_eq(out, "<ul><li><i></i></li><li><i>Bergen</i></li></ul>");
     out = render("<ul " NS "><li t:unless=\"barn\">ingen</li></ul>", NULL,
                  "{\"barn\": []}");
     ck_assert_str_eq(out, "<ul><li>ingen</li></ul>");
