@@ -121,6 +121,25 @@ static int escalate(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
                       &out->eskalert);
 }
 
+/* The reporters' receipt copies and drafts, sealed under keys only their
+ * browsers had, are of no use after their hour: gone. */
+static int expire_web(bkm_db_t *db, const char *now, int *deleted)
+{
+    int rv, a = 0, b = 0;
+
+    if ((rv = bkm_db_begin(db)) != 0) {
+        return rv;
+    }
+    rv = bkm_db_run(db, BKM_SQL_KOPI_EXPIRED, &a, 1, &now);
+    if (rv == 0) {
+        rv = bkm_db_run(db, BKM_SQL_UTKAST_EXPIRED, &b, 1, &now);
+    }
+    if ((rv = bkm_db_end(db, rv)) == 0) {
+        *deleted = a + b;
+    }
+    return rv;
+}
+
 static int retention(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
 {
     apr_interval_time_t keep = bkm_cfg_retention(bkm_srv_cfg(db->s));
@@ -139,7 +158,10 @@ static int retention(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
     }
     rv = in_batches(db, BKM_SQL_SLETTING_DUE, now - keep, delete_ciphertexts,
                     &ctx, &out->slettet);
-    if (rv == 0 && db->sqlite && out->slettet > 0) {
+    if (rv == 0) {
+        rv = expire_web(db, ctx.t, &out->utlopt);
+    }
+    if (rv == 0 && db->sqlite && (out->slettet > 0 || out->utlopt > 0)) {
         /* The write-ahead log still holds the pages as they were before
          * the deletion: copy it into the file and cut it to nothing. */
         apr_dbd_query(db->drv, db->dbd->handle, &n,
@@ -294,9 +316,10 @@ int bkm_handle_escalation(request_rec *r)
                                "the pass failed; see the error log");
     }
     return bkm_reply_json(r, HTTP_OK,
-                          json_pack("{s:i, s:i, s:{s:i, s:i}}",
+                          json_pack("{s:i, s:i, s:i, s:{s:i, s:i}}",
                                     "eskalert", res.eskalert,
-                                    "slettet", res.slettet, "varsler",
+                                    "slettet", res.slettet,
+                                    "utlopt", res.utlopt, "varsler",
                                     "oppfolging", res.oppfolging,
                                     "uavklart", res.uavklart));
 }

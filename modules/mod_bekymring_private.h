@@ -320,6 +320,7 @@ typedef struct {
     int slettet;        /**< ciphertexts deleted after retention */
     int oppfolging;     /**< reports flagged for manual follow-up */
     int uavklart;       /**< undelivered after the retention period */
+    int utlopt;         /**< expired receipt copies and drafts deleted */
 } bkm_pass_t;
 int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out);
 int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s);

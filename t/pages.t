@@ -19,8 +19,10 @@ use Digest::SHA qw(sha256_hex);
 use Encode qw(encode_utf8 decode_utf8);
 use HTTP::Request::Common qw(POST);
 use URI::Escape qw(uri_escape_utf8);
+use JSON::PP;
+use LWP::UserAgent;
 
-plan tests => 126;
+plan tests => 131;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -369,3 +371,17 @@ $ua->max_redirect(0);
 $res = post_form($ua, 'privat', %long, %hidden);
 is $res->code, 303, 'sent after the new login';
 is count(), $before + 1, 'once';
+
+# An hour on, the escalation pass deletes the receipt copies and drafts
+# (sealed under keys only the browsers had), and the receipt is gone.
+my $later = sprintf('%.0f', (time() + 2 * 3600) * 1e6);
+$res = LWP::UserAgent->new->post("$base/bekymring-drift/eskalering",
+                                 'Bkm-Test-Klokke' => $later);
+is $res->code, 200, 'an escalation pass two hours later';
+cmp_ok((JSON::PP->new->decode($res->content))->{utlopt}, '>=', 2,
+       'deletes expired receipt copies and drafts');
+($row) = db_rows("SELECT COUNT(*) FROM bkm_kopi WHERE melding_id IN ('$loc', '$pub')");
+is $row->[0], 0, 'the copies are gone';
+is $ua->get("$base/sendt/$pub")->code, 404, 'and so is the receipt';
+($row) = db_rows("SELECT COUNT(*) FROM bkm_melding WHERE id IN ('$loc', '$pub')");
+is $row->[0], 2, 'the reports themselves stay';
