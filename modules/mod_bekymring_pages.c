@@ -15,6 +15,7 @@
  */
 #include "mod_bekymring_private.h"
 #include "bkm_box.h"
+#include "bkm_form.h"
 #include "bkm_html.h"
 
 #include <http_protocol.h>
@@ -36,8 +37,9 @@ const char *bkm_pages_load(apr_pool_t *p, const char *dir, bkm_pages_t **out)
     const char *err, *file;
     apr_dir_t *d;
     apr_finfo_t fi;
+    static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
     json_error_t jerr;
-    int n = 0;
+    int n = 0, type, v, k;
 
     pg->dir = dir;
     pg->html = bkm_html_set_make(p);
@@ -92,6 +94,15 @@ const char *bkm_pages_load(apr_pool_t *p, const char *dir, bkm_pages_t **out)
     if (!json_is_object(pg->postnummer)) {
         return apr_psprintf(p, "%s: %s (run make to build the pages' "
                             "assets)", file, jerr.text);
+    }
+    for (type = 0; type < 2; type++) {
+        for (v = 0; v < 2; v++) {
+            for (k = 0; k < BKM_I18N_NLANGS; k++) {
+                bkm_form_t *f = bkm_form_new(p, (bkm_form_type_e)type, v + 1);
+                pg->tom[type][v][k] = bkm_json_own(p, bkm_form_view(
+                    f, pg->i18n, langs[k]));
+            }
+        }
     }
     *out = pg;
     return NULL;
@@ -200,7 +211,9 @@ json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel)
     const bkm_pages_t *pg = bkm_pages(r);
     json_t *data = bkm_json_own(r->pool, json_object());
     json_t *valg = json_array();
-    int k;
+    apr_table_t *args = NULL;
+    const char *q = "";
+    int k, i;
 
     json_object_set_new(data, "lang", json_string(lang));
     if (tittel) {
@@ -208,23 +221,22 @@ json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel)
     }
     /* The switcher links to this page in the other language, keeping
      * the query (the municipality chosen, a search). */
-    for (k = 0; k < BKM_I18N_NLANGS; k++) {
-        apr_table_t *args = NULL;
+    if (r->args) {
         const apr_array_header_t *arr;
-        const char *q = "";
-        int i;
         ap_args_to_table(r, &args);
-        if (args) {
-            apr_table_unset(args, "sprak");
-            arr = apr_table_elts(args);
-            for (i = 0; i < arr->nelts; i++) {
-                const apr_table_entry_t *e = &APR_ARRAY_IDX(arr, i,
-                                                            apr_table_entry_t);
-                q = apr_pstrcat(r->pool, q, ap_escape_uri(r->pool, e->key),
+        arr = apr_table_elts(args);
+        for (i = 0; i < arr->nelts; i++) {
+            const apr_table_entry_t *e = &APR_ARRAY_IDX(arr, i,
+                                                        apr_table_entry_t);
+            if (strcmp(e->key, "sprak") != 0) {
+                q = apr_pstrcat(r->pool, q, ap_escape_urlencoded(r->pool,
+                                                                 e->key),
                                 "=", ap_escape_urlencoded(r->pool, e->val),
                                 "&", NULL);
             }
         }
+    }
+    for (k = 0; k < BKM_I18N_NLANGS; k++) {
         json_array_append_new(valg, json_pack(
             "{s:s, s:s, s:s, s:o}", "kode", langs[k],
             "navn", bkm_i18n_text(pg->i18n, langs[k],
@@ -239,9 +251,33 @@ json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel)
     return data;
 }
 
+/* The page is put together in memory and sent in one write, with its
+ * length: thousands of small writes through the output filters cost more
+ * than the rendering itself. */
+typedef struct {
+    apr_pool_t *pool;
+    char *buf;
+    apr_size_t len, cap;
+} page_buf_t;
+
 static int write_out(void *baton, const char *s, apr_size_t len)
 {
-    return ap_rwrite(s, (int)len, baton) < 0 ? -1 : 0;
+    page_buf_t *b = baton;
+
+    if (b->len + len > b->cap) {
+        apr_size_t cap = b->cap ? b->cap * 2 : 16384;
+        char *n;
+        while (cap < b->len + len) {
+            cap *= 2;
+        }
+        n = apr_palloc(b->pool, cap);
+        memcpy(n, b->buf, b->len);
+        b->buf = n;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, s, len);
+    b->len += len;
+    return 0;
 }
 
 int bkm_page_render(request_rec *r, int status, const char *tmpl,
@@ -249,6 +285,7 @@ int bkm_page_render(request_rec *r, int status, const char *tmpl,
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const char *lang = json_string_value(json_object_get(data, "lang"));
+    page_buf_t out;
 
     r->status = status;
     bkm_page_headers(r);
@@ -256,13 +293,17 @@ int bkm_page_render(request_rec *r, int status, const char *tmpl,
     /* Pages differ by cookie and by Accept-Language. */
     apr_table_mergen(r->headers_out, "Vary", "Cookie, Accept-Language");
     ap_set_content_type(r, "text/html; charset=utf-8");
-    if (r->header_only) {
-        return OK;
-    }
+    memset(&out, 0, sizeof(out));
+    out.pool = r->pool;
     if (bkm_html_render(pg->html, tmpl, data, bkm_i18n_texts(pg->i18n, lang),
-                        write_out, r) != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, BKMLOGNO(01301)
-                      "page %s: rendering stopped (client gone?)", tmpl);
+                        write_out, &out) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01301)
+                      "page %s could not be rendered", tmpl);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_set_content_length(r, (apr_off_t)out.len);
+    if (!r->header_only) {
+        ap_rwrite(out.buf, (int)out.len, r);
     }
     return OK;
 }

@@ -60,6 +60,11 @@ typedef struct {
     bkm_html_set_t *html;
     bkm_i18n_t *i18n;
     json_t *postnummer;         /**< "0001" -> "OSLO" */
+    /** The view of each empty form, by type, protocol version (1, 2) and
+     *  language, made once: the form most often asked for costs no
+     *  building per request.  Read-only (jansson's reference counts are
+     *  atomic, so threads may share them). */
+    json_t *tom[2][2][BKM_I18N_NLANGS];
 } bkm_pages_t;
 
 /** Per-server configuration. */

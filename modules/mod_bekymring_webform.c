@@ -112,7 +112,18 @@ static int render_form(request_rec *r, int status, bkm_form_t *f,
     json_object_set_new(data, "utlopt", json_boolean(n && n->utlopt));
     json_object_set_new(data, "lagringsfeil",
                         json_boolean(n && n->lagringsfeil));
-    view = bkm_json_own(r->pool, bkm_form_view(f, pg->i18n, lang));
+    if (json_object_size(f->verdier) == 0 && f->barn == 1
+        && f->foresatte <= 1 && json_array_size(f->oppsummering) == 0
+        && f->versjon >= 1 && f->versjon <= 2) {
+        int k2;
+        for (k2 = 0; k2 < BKM_I18N_NLANGS && strcmp(langs[k2], lang); k2++) {
+            ;
+        }
+        view = pg->tom[f->type][f->versjon - 1][k2 % BKM_I18N_NLANGS];
+    }
+    else {
+        view = bkm_json_own(r->pool, bkm_form_view(f, pg->i18n, lang));
+    }
     json_object_update(data, view);
     return bkm_page_render(r, status, f->type == BKM_FORM_OFFENTLIG
                                       ? "skjema-offentlig" : "skjema-privat",
