@@ -51,26 +51,16 @@ int bkm_person_from_login(request_rec *r, bkm_person_t *p)
     return p->pid && strlen(p->pid) == 11;
 }
 
-static void page(request_rec *r, int status, const char *title,
-                 const char *body_html)
-{
-    r->status = status;
-    bkm_page_headers(r);
-    ap_set_content_type(r, "text/html; charset=utf-8");
-    ap_rvputs(r, "<!DOCTYPE html>\n<html lang=\"nb\">\n<head>\n"
-              "<meta charset=\"utf-8\">\n"
-              "<meta name=\"viewport\" content=\"width=device-width, "
-              "initial-scale=1\">\n<title>", title,
-              " – Bekymringsmelding</title>\n</head>\n<body>\n<main>\n<h1>",
-              title, "</h1>\n", body_html, "</main>\n</body>\n</html>\n",
-              NULL);
-}
-
 int bkm_handle_person(request_rec *r)
 {
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *lang;
+    json_t *data;
     bkm_person_t p;
-    const char *html, *digits;
 
+    if (!pg) {
+        return bkm_pages_missing(r);
+    }
     if (bkm_method_refused(r, "GET")) {
         return OK;
     }
@@ -81,35 +71,30 @@ int bkm_handle_person(request_rec *r)
                       "no pid claim from the login: is %s behind "
                       "AuthType openid-connect with OIDCPassClaimsAs "
                       "environment?", r->uri);
-        page(r, HTTP_INTERNAL_SERVER_ERROR, "Innlogging mangler",
-             "<p>Innloggingen ga oss ikke fødselsnummeret ditt. "
-             "Prøv igjen senere.</p>\n");
-        return OK;
+        return bkm_page_message(r, HTTP_INTERNAL_SERVER_ERROR,
+                                bkm_page_lang(r, NULL), "side.feil.tittel",
+                                "side.feil.tekst");
     }
+    lang = bkm_page_lang(r, &p);
     if (p.level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00402)
                       "login refused: level of assurance %s is below %s",
                       p.acr ? p.acr : "(none)",
                       bkm_cfg_min_acr(bkm_dir_cfg(r)) == BKM_ACR_HIGH
                           ? "high" : "substantial");
-        page(r, HTTP_FORBIDDEN, "Høyere sikkerhetsnivå kreves",
-             "<p>Du logget inn med et sikkerhetsnivå som ikke er høyt nok "
-             "for å sende en bekymringsmelding. Logg inn med BankID, "
-             "Buypass, Commfides eller MinID med app.</p>\n");
-        return OK;
+        return bkm_page_message(r, HTTP_FORBIDDEN, lang, "side.niva.tittel",
+                                "side.niva.tekst");
     }
-    digits = p.pid + 7;     /* the last four of eleven */
-    html = apr_pstrcat(r->pool,
-        "<dl>\n<dt>Navn</dt><dd id=\"navn\">",
-        p.name ? ap_escape_html2(r->pool, p.name, 0)
-               : "<em>(ikke oppgitt av innloggingen)</em>",
-        "</dd>\n<dt>Fødselsnummer</dt><dd id=\"pid\">*******",
-        ap_escape_html2(r->pool, digits, 0),
-        "</dd>\n<dt>Sikkerhetsnivå</dt><dd id=\"acr\">",
-        ap_escape_html2(r->pool, p.acr, 0),
-        "</dd>\n<dt>Språk</dt><dd id=\"locale\">",
-        p.locale ? ap_escape_html2(r->pool, p.locale, 0) : "nb",
-        "</dd>\n</dl>\n", NULL);
-    page(r, HTTP_OK, "Du er logget inn", html);
-    return OK;
+    data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
+                                                "meg.tittel"));
+    /* Only the last four of the eleven digits. */
+    json_object_set_new(data, "pid", json_string(apr_pstrcat(
+        r->pool, "*******", p.pid + 7, NULL)));
+    if (p.name) {
+        json_object_set_new(data, "navn", json_string(p.name));
+    }
+    json_object_set_new(data, "acr", json_string(p.acr ? p.acr : ""));
+    json_object_set_new(data, "locale", json_string(p.locale ? p.locale
+                                                             : ""));
+    return bkm_page_render(r, HTTP_OK, "meg", data);
 }
