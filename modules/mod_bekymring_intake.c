@@ -193,19 +193,17 @@ bkm_intake_e bkm_intake_take(request_rec *r, json_t *report,
     return BKM_INTAKE_OK;
 }
 
-int bkm_intake_accept(request_rec *r, json_t *report,
-                      const char *meldingstype, bkm_melding_t *m,
-                      const bkm_signer_t *signer)
+int bkm_intake_reply(request_rec *r, bkm_intake_e rc,
+                     const bkm_intake_result_t *res, const bkm_melding_t *m)
 {
-    bkm_intake_result_t res;
-
-    switch (bkm_intake_take(r, report, meldingstype, m, signer, &res)) {
+    switch (rc) {
     case BKM_INTAKE_INVALID:
-        return bkm_reply_invalid(r, res.errors);
+        return bkm_reply_invalid(r, res->errors);
     case BKM_INTAKE_DATABASE:
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                               "the report could not be stored now; "
-                               "nothing was kept: please try again");
+                               "the report could not be stored now (the "
+                               "database does not answer); nothing was "
+                               "kept: please try again");
     case BKM_INTAKE_INTERNAL:
         return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
                                "the report could not be sealed; nothing "

@@ -431,16 +431,6 @@ int bkm_intake_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
 void bkm_intake_child_init(void);
 /** Answer 422 with the list of {pointer, regel, melding}. */
 int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors);
-/**
- * Take a report in: validate it against its message type's schema (422 with
- * the errors), render its PDF, seal it for the district's recipients, store
- * it (503 when the database fails: nothing is kept), and answer 201 with
- * {uuid, referanse, kommunenummer, kommunenavn, bydelsnummer, bydelsnavn}.
- * @p m must have id, meldingstype, versjon, kilde, bydel, mottatt, aktor.
- */
-int bkm_intake_accept(request_rec *r, json_t *report,
-                      const char *meldingstype, bkm_melding_t *m,
-                      const bkm_signer_t *signer);
 typedef enum {
     BKM_INTAKE_OK = 0,      /**< stored, or the first report of its key */
     BKM_INTAKE_INVALID,     /**< the schema refused it: res->errors */
@@ -451,12 +441,21 @@ typedef struct {
     apr_array_header_t *errors; /**< bkm_jsonschema_error_t */
     int repeated;           /**< the key was used: m is the first report */
 } bkm_intake_result_t;
-/** The same pipeline for callers that answer in their own way (the web
- *  form); m->kopi_* asks for the reporter's sealed copy. */
+/**
+ * Take a report in: validate it against its message type's schema, render
+ * its PDF, seal it for the district's recipients and store it (nothing is
+ * kept when anything fails).  @p m must have id, meldingstype, versjon,
+ * kilde, bydel, mottatt, aktor; m->kopi_* asks for the reporter's sealed
+ * copy (the web form).
+ */
 bkm_intake_e bkm_intake_take(request_rec *r, json_t *report,
                              const char *meldingstype, bkm_melding_t *m,
                              const bkm_signer_t *signer,
                              bkm_intake_result_t *res);
+/** The API's answer to an intake: 201 {uuid, referanse, ...}, 422 with
+ *  the errors, 503 or 500. */
+int bkm_intake_reply(request_rec *r, bkm_intake_e rc,
+                     const bkm_intake_result_t *res, const bkm_melding_t *m);
 
 /* mod_bekymring_skjema.c: what the form API and the web form share */
 /** The district a report goes to: @p bnr, or the municipality's default

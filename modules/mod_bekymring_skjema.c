@@ -181,26 +181,6 @@ int bkm_handle_skjema(request_rec *r, const char *rest)
                            "it by post to its child welfare service")
             : refuse_field(r, "/kommunenummer", "unknown municipality");
     }
-    switch (bkm_skjema_submit(r, type, report, &person, &m, &res)) {
-    case BKM_INTAKE_INVALID:
-        return bkm_reply_invalid(r, res.errors);
-    case BKM_INTAKE_DATABASE:
-        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                               "the report could not be stored now (the "
-                               "database does not answer); nothing was "
-                               "kept: please try again");
-    case BKM_INTAKE_INTERNAL:
-        return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
-                               "the report could not be sealed; nothing "
-                               "was kept");
-    default:
-        break;
-    }
-    return bkm_reply_json(r, HTTP_CREATED,
-                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-                                    "uuid", m.id, "referanse", m.referanse,
-                                    "kommunenummer", m.bydel->kommune->nummer,
-                                    "kommunenavn", m.bydel->kommune->navn,
-                                    "bydelsnummer", m.bydel->nummer,
-                                    "bydelsnavn", m.bydel->navn));
+    return bkm_intake_reply(r, bkm_skjema_submit(r, type, report, &person,
+                                                 &m, &res), &res, &m);
 }

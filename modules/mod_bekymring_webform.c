@@ -125,9 +125,8 @@ static int render_form(request_rec *r, int status, bkm_form_t *f,
         view = bkm_json_own(r->pool, bkm_form_view(f, pg->i18n, lang));
     }
     json_object_update(data, view);
-    return bkm_page_render(r, status, f->type == BKM_FORM_OFFENTLIG
-                                      ? "skjema-offentlig" : "skjema-privat",
-                           data);
+    json_object_set_new(data, type, json_true());
+    return bkm_page_render(r, status, "skjema", data);
 }
 
 /* ---- drafts across a login that ran out ------------------------------- */
