@@ -72,10 +72,18 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "$cookies"
 local body = "$body"
-local n = 0
 local hex = "0123456789abcdef"
+-- Each wrk thread has a Lua state of its own: seed each differently, or
+-- two threads would post the same one-time tokens (one report each pair).
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function init(args)
+  math.randomseed(os.time() * 1000 + id)
+end
 function request()
-  n = n + 1
   local t = {}
   for i = 1, 64 do
     local k = math.random(1, 16)
