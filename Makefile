@@ -101,10 +101,18 @@ checks: all $(OUT)/test/mod_bekymring.so
 	    || { echo "the test build lacks its clock" >&2; exit 1; }
 	@echo "checks: the production module has no test clock"
 
-integration: all $(OUT)/test/mod_bekymring.so
+# The browser tests' npm packages (t/pages_browser.t): playwright-core and
+# axe-core from their lockfile.  The browser is Debian's Chromium
+# (build/packages.txt), never one that playwright would download.
+BROWSER_DEPS := $(OUT)/.browser-deps
+$(BROWSER_DEPS): t/browser/package-lock.json | $(OUT)/.deps
+	cd t/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+integration: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
 	perl t/TEST
 
-integration-pg: all $(OUT)/test/mod_bekymring.so
+integration-pg: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
 	TEST_PGSQL=1 perl t/TEST
 
 # The whole suite: unit tests, meta-checks, then Apache::Test on SQLite and

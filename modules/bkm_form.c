@@ -65,7 +65,7 @@ static const field_t fields[] = {
     { O, "offentligMelder.epost", F_TEXT, "email", "work email", 1, 0, 1, 0 },
     { O, "offentligMelder.virksomhet.navn", F_TEXT, "text", "organization", 1, 0, 1, 0 },
     { O, "offentligMelder.virksomhet.orgnr", F_TEXT, "text", "off", 0, 0, 1, 0 },
-    ADDRESS(O, "offentligMelder.virksomhet", "work "),
+    ADDRESS(O, "offentligMelder.virksomhet", "section-virksomhet "),
     /* The children. */
     { P, "privatBarn.*.personnavn", F_TEXT, "text", "off", 1, 0, 1, 0 },
     { P, "privatBarn.*.antattAlder", F_TEXT, "text", "off", 0, 0, 1, 0 },
@@ -538,9 +538,12 @@ static void put_field(const bkm_form_t *f, const field_t *fd,
         break;
     }
     if (!value) {
-        /* Blocks are made even when empty, so a block with nothing typed
-         * is reported as missing its fields, not silently dropped. */
-        if (strchr(name, '.') && apr_isdigit(strchr(name, '.')[1])) {
+        /* The objects a required field lives in are made even when
+         * nothing in them is typed (a block, the workplace and its
+         * address), so the field is reported missing, not its whole
+         * object silently dropped or only the object's first field
+         * marked. */
+        if (fd->required && !fd->login) {
             parent_of(rb->report, f->pool, name, &leaf);
         }
         return;
@@ -574,7 +577,12 @@ static const char *text_key(apr_pool_t *p, const char *prefix,
     char *key, *star;
 
     if (addr) {
-        return apr_pstrcat(p, prefix, ".adresse.", addr + 9, NULL);
+        /* A child's address has help of its own ("where the child
+         * lives"); labels are the same for every address. */
+        int barn = strcmp(prefix, "hjelp") == 0
+                   && strncmp(fd->path + strcspn(fd->path, "."), ".*.", 3) == 0;
+        return apr_pstrcat(p, prefix, barn ? ".barn" : "", ".adresse.",
+                           addr + 9, NULL);
     }
     key = apr_pstrcat(p, prefix, ".", fd->path, NULL);
     while ((star = strstr(key, ".*"))) {
@@ -606,27 +614,92 @@ static const char *dom_id(apr_pool_t *p, const char *name)
     return id;
 }
 
+/* Whose field it is, for the summary: "Barn 2", "Arbeidsstedet ditt",
+ * "Om deg" -- or NULL when the label says it alone. */
+static const char *context_of(const bkm_form_t *f, const char *name,
+                              const bkm_i18n_t *i18n, const char *lang)
+{
+    const char *dot = strchr(name, '.');
+
+    if (dot && apr_isdigit(dot[1])) {
+        int nr = atoi(dot + 1) + 1;
+        return apr_psprintf(f->pool, "%s %d", bkm_i18n_text(
+            i18n, lang, strncmp(name, "foresatte.", 10) == 0
+                        ? "skjema.foresatt" : "skjema.barn"), nr);
+    }
+    if (strstr(name, ".virksomhet.")) {
+        return bkm_i18n_text(i18n, lang, "skjema.virksomhet");
+    }
+    if (strstr(name, "Melder.adresse.")) {
+        return bkm_i18n_text(i18n, lang, "skjema.du");
+    }
+    return NULL;
+}
+
+typedef struct {
+    const bkm_i18n_t *i18n;
+    const char *lang;
+    json_t *list;
+} summary_baton_t;
+
+static void summarize_field(const bkm_form_t *f, const field_t *fd,
+                            const char *name, void *b)
+{
+    summary_baton_t *sb = b;
+    const char *tekst = json_string_value(json_object_get(f->feil, name));
+    const char *id, *context;
+
+    if (!tekst) {
+        return;
+    }
+    id = apr_pstrcat(f->pool, dom_id(f->pool, name),
+                     fd->kind == F_YESNO ? "-ja" : "", NULL);
+    context = context_of(f, name, sb->i18n, sb->lang);
+    json_array_append_new(sb->list, json_pack(
+        "{s:s, s:s, s:s}", "id", id, "href",
+        apr_pstrcat(f->pool, "#", id, NULL), "tekst",
+        apr_pstrcat(f->pool, context ? context : "", context ? ": " : "",
+                    label_of(f, fd, sb->i18n, sb->lang), " – ", tekst,
+                    NULL)));
+}
+
+/* The summary lists the errors in the order of the page, then any that
+ * belong to no field. */
+static void summarize(bkm_form_t *f, const bkm_i18n_t *i18n,
+                      const char *lang)
+{
+    summary_baton_t sb;
+    json_t *old = f->oppsummering, *item;
+    size_t i;
+
+    sb.i18n = i18n;
+    sb.lang = lang;
+    sb.list = json_array();
+    each_field(f, summarize_field, &sb);
+    json_array_foreach(old, i, item) {
+        if (strcmp(json_string_value(json_object_get(item, "id")),
+                   "skjema") == 0) {
+            json_array_append(sb.list, item);
+        }
+    }
+    json_array_clear(old);
+    json_array_extend(old, sb.list);
+    json_decref(sb.list);
+}
+
 void bkm_form_add_error(bkm_form_t *f, const char *name, const char *tekst,
                         const bkm_i18n_t *i18n, const char *lang)
 {
-    const field_t *fd = name ? field_of(f, name, NULL, NULL) : NULL;
-    const char *id = name ? dom_id(f->pool, name) : "skjema";
-
-    if (name && json_object_get(f->feil, name)) {
-        return;                 /* one message a field: the first */
+    if (!name) {
+        json_array_append_new(f->oppsummering, json_pack(
+            "{s:s, s:s, s:s}", "id", "skjema", "href", "#skjema",
+            "tekst", tekst));
     }
-    if (name) {
+    else if (!json_object_get(f->feil, name)) {
+        /* one message a field: the first */
         json_object_set_new(f->feil, name, json_string(tekst));
     }
-    if (fd && fd->kind == F_YESNO) {
-        id = apr_pstrcat(f->pool, id, "-ja", NULL);
-    }
-    json_array_append_new(f->oppsummering, json_pack(
-        "{s:s, s:s, s:s}", "id", id, "href",
-        apr_pstrcat(f->pool, "#", id, NULL), "tekst",
-        fd ? apr_pstrcat(f->pool, label_of(f, fd, i18n, lang), " – ", tekst,
-                         NULL)
-           : tekst));
+    summarize(f, i18n, lang);
 }
 
 typedef struct {
@@ -669,7 +742,7 @@ static const char *field_for_pointer(const bkm_form_t *f, const char *ptr)
 void bkm_form_set_errors(bkm_form_t *f, const apr_array_header_t *errors,
                          const bkm_i18n_t *i18n, const char *lang)
 {
-    int i;
+    int i, general = 0;
 
     for (i = 0; i < errors->nelts; i++) {
         const bkm_jsonschema_error_t *e =
@@ -679,9 +752,11 @@ void bkm_form_set_errors(bkm_form_t *f, const apr_array_header_t *errors,
         const char *leaf, *key, *keyword;
 
         if (!fd) {
-            bkm_form_add_error(f, NULL, bkm_i18n_text(i18n, lang,
-                                                      "feil.ukjent"),
-                               i18n, lang);
+            if (!general++) {
+                json_array_append_new(f->oppsummering, json_pack(
+                    "{s:s, s:s, s:s}", "id", "skjema", "href", "#skjema",
+                    "tekst", bkm_i18n_text(i18n, lang, "feil.ukjent")));
+            }
             continue;
         }
         /* An object or array that is missing or too short: its first
@@ -696,9 +771,12 @@ void bkm_form_set_errors(bkm_form_t *f, const apr_array_header_t *errors,
         if (!has_text(i18n, key)) {
             key = "feil.ugyldig";
         }
-        bkm_form_add_error(f, name, bkm_i18n_text(i18n, lang, key), i18n,
-                           lang);
+        if (!json_object_get(f->feil, name)) {
+            json_object_set_new(f->feil, name,
+                                json_string(bkm_i18n_text(i18n, lang, key)));
+        }
     }
+    summarize(f, i18n, lang);
 }
 
 /* ---- the page's view ------------------------------------------------- */

@@ -155,8 +155,10 @@ int bkm_handle_velg(request_rec *r, const char *type)
         shown++;
     }
     json_object_set_new(data, "kommuner", list);
-    json_object_set_new(data, "antall", json_string(bkm_i18n_format(
-        r->pool, bkm_i18n_text(pg->i18n, lang, "velg.antall"), "n",
-        apr_itoa(r->pool, shown))));
+    json_object_set_new(data, "antall", json_string(shown == 1
+        ? bkm_i18n_text(pg->i18n, lang, "velg.antall.en")
+        : bkm_i18n_format(r->pool, bkm_i18n_text(pg->i18n, lang,
+                                                 "velg.antall"),
+                          "n", apr_itoa(r->pool, shown))));
     return bkm_page_render(r, HTTP_OK, "velg", data);
 }

@@ -27,8 +27,13 @@
       // role="status" reads the count out; the wording (and its
       // language) comes from the server in data-mal.
       if (antall && antall.hasAttribute('data-mal')) {
-        antall.textContent = antall.getAttribute('data-mal').replace(/\{n\}/g, String(vist));
+        var mal = vist === 1 && antall.hasAttribute('data-mal-en')
+          ? antall.getAttribute('data-mal-en') : antall.getAttribute('data-mal');
+        antall.textContent = mal.replace(/\{n\}/g, String(vist));
       }
+      // "No municipality matches" is in the page already, hidden.
+      var ingen = document.getElementById('kommune-ingen');
+      if (ingen) ingen.hidden = vist !== 0;
     };
     sok.addEventListener('input', filtrer);
     // A back navigation may have restored the field's text.
