@@ -95,6 +95,19 @@ const char *bkm_pages_load(apr_pool_t *p, const char *dir, bkm_pages_t **out)
         return apr_psprintf(p, "%s: %s (run make to build the pages' "
                             "assets)", file, jerr.text);
     }
+    /* The form's language buttons, by the page's language. */
+    for (k = 0; k < BKM_I18N_NLANGS; k++) {
+        int m;
+        pg->sprakknapper[k] = bkm_json_own(p, json_array());
+        for (m = 0; m < BKM_I18N_NLANGS; m++) {
+            json_array_append_new(pg->sprakknapper[k], json_pack(
+                "{s:s, s:s, s:s, s:o}", "kode", langs[m], "navn",
+                bkm_i18n_text(pg->i18n, langs[m],
+                              apr_pstrcat(p, "sprak.", langs[m], NULL)),
+                "handling", apr_pstrcat(p, "sprak:", langs[m], NULL),
+                "gjeldende", m == k ? json_string("true") : json_null()));
+        }
+    }
     for (type = 0; type < 2; type++) {
         for (v = 0; v < 2; v++) {
             for (k = 0; k < BKM_I18N_NLANGS; k++) {
@@ -205,20 +218,28 @@ int bkm_page_csrf_ok(request_rec *r, const char *posted)
         && CRYPTO_memcmp(a, b, sizeof(a)) == 0;
 }
 
-json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel)
+json_t *bkm_page_data_bare(request_rec *r, const char *lang,
+                          const char *tittel)
 {
-    static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
-    const bkm_pages_t *pg = bkm_pages(r);
     json_t *data = bkm_json_own(r->pool, json_object());
-    json_t *valg = json_array();
-    apr_table_t *args = NULL;
-    const char *q = "";
-    int k, i;
 
     json_object_set_new(data, "lang", json_string(lang));
     if (tittel) {
         json_object_set_new(data, "tittel", json_string(tittel));
     }
+    return data;
+}
+
+json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel)
+{
+    static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *data = bkm_page_data_bare(r, lang, tittel);
+    json_t *valg = json_array();
+    apr_table_t *args = NULL;
+    const char *q = "";
+    int k, i;
+
     /* The switcher links to this page in the other language, keeping
      * the query (the municipality chosen, a search). */
     if (r->args) {

@@ -65,6 +65,8 @@ typedef struct {
      *  building per request.  Read-only (jansson's reference counts are
      *  atomic, so threads may share them). */
     json_t *tom[2][2][BKM_I18N_NLANGS];
+    /** The form's language buttons, by the page's language. */
+    json_t *sprakknapper[BKM_I18N_NLANGS];
 } bkm_pages_t;
 
 /** Per-server configuration. */
@@ -398,6 +400,9 @@ int bkm_page_csrf_ok(request_rec *r, const char *posted);
 /** A page's data with what every page has: lang, tittel, the language
  *  switcher. */
 json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel);
+/** The same without the switcher's links (the form has buttons). */
+json_t *bkm_page_data_bare(request_rec *r, const char *lang,
+                          const char *tittel);
 /** Render a template with @p data (which has "lang") as the answer. */
 int bkm_page_render(request_rec *r, int status, const char *tmpl,
                     json_t *data);

@@ -77,23 +77,16 @@ static int render_form(request_rec *r, int status, bkm_form_t *f,
     static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
     const bkm_pages_t *pg = bkm_pages(r);
     const char *type = bkm_form_type_name(f->type);
-    json_t *data, *view, *knapper = json_array();
+    json_t *data, *view;
     int k;
 
-    data = bkm_page_data(r, lang, bkm_i18n_text(
+    for (k = 0; k < BKM_I18N_NLANGS - 1 && strcmp(langs[k], lang); k++) {
+        ;
+    }
+    data = bkm_page_data_bare(r, lang, bkm_i18n_text(
         pg->i18n, lang, apr_pstrcat(r->pool, "skjema.tittel.", type, NULL)));
     /* Changing language is a button of the form: it keeps what is typed. */
-    json_object_del(data, "sprakvalg");
-    for (k = 0; k < BKM_I18N_NLANGS; k++) {
-        json_array_append_new(knapper, json_pack(
-            "{s:s, s:s, s:s, s:o}", "kode", langs[k], "navn",
-            bkm_i18n_text(pg->i18n, langs[k], apr_pstrcat(r->pool, "sprak.",
-                                                          langs[k], NULL)),
-            "handling", apr_pstrcat(r->pool, "sprak:", langs[k], NULL),
-            "gjeldende", strcmp(langs[k], lang) == 0 ? json_string("true")
-                                                    : json_null()));
-    }
-    json_object_set_new(data, "sprakknapper", knapper);
+    json_object_set(data, "sprakknapper", pg->sprakknapper[k]);
     json_object_set_new(data, "action", json_string(apr_pstrcat(
         r->pool, "/", type, "/send", NULL)));
     json_object_set_new(data, "mottaker", json_string(mottaker(r, b, lang)));
@@ -115,11 +108,7 @@ static int render_form(request_rec *r, int status, bkm_form_t *f,
     if (json_object_size(f->verdier) == 0 && f->barn == 1
         && f->foresatte <= 1 && json_array_size(f->oppsummering) == 0
         && f->versjon >= 1 && f->versjon <= 2) {
-        int k2;
-        for (k2 = 0; k2 < BKM_I18N_NLANGS && strcmp(langs[k2], lang); k2++) {
-            ;
-        }
-        view = pg->tom[f->type][f->versjon - 1][k2 % BKM_I18N_NLANGS];
+        view = pg->tom[f->type][f->versjon - 1][k];
     }
     else {
         view = bkm_json_own(r->pool, bkm_form_view(f, pg->i18n, lang));
