@@ -133,9 +133,10 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     bkm_db_t *db;
     int rv;
 
-    if (!id || !keyhex || bkm_unhex(keyhex, key, sizeof(key))
-        || bkm_box_seal(r->pool, key, body, len, &box, &box_len)
-        || !(db = bkm_db_acquire(r))) {
+    rv = !id || !keyhex || bkm_unhex(keyhex, key, sizeof(key))
+         || bkm_box_seal(r->pool, key, body, len, &box, &box_len);
+    memset(key, 0, sizeof(key));
+    if (rv || !(db = bkm_db_acquire(r))) {
         return -1;
     }
     args[0] = id;
@@ -192,15 +193,16 @@ static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
             box = NULL;
         }
     }
-    if (box && utloper > bkm_now(r)
-        && !bkm_box_open(r->pool, key, box, box_len, &plain, &plain_len)
-        && !bkm_form_parse(r->pool, type, BKM_FORM_ALL_VERSIONS,
-                           (const char *)plain, plain_len, &f)) {
-        memset(plain, 0, plain_len);
-    }
-    else {
+    if (!box || utloper <= bkm_now(r)
+        || bkm_box_open(r->pool, key, box, box_len, &plain, &plain_len)
+        || bkm_form_parse(r->pool, type, BKM_FORM_ALL_VERSIONS,
+                          (const char *)plain, plain_len, &f)) {
         f = NULL;
     }
+    if (plain) {
+        memset(plain, 0, plain_len);
+    }
+    memset(key, 0, sizeof(key));
     if (box && bkm_db_begin(db) == 0) {
         bkm_db_end(db, bkm_db_run(db, BKM_SQL_UTKAST_DELETE, NULL, 1, &id));
     }
