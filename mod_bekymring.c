@@ -57,6 +57,8 @@ static const bkm_route_t bkm_routes[] = {
     { "/privat", 1, route_privat },
     { "/offentlig", 1, route_offentlig },
     { "/sendt", 1, bkm_handle_sendt },
+    /* The municipal administration. */
+    { "/kommune", 1, bkm_handle_admin },
     { "/bekymring-drift/eskalering", 0, route_escalation },
     { "/helse", 0, route_health },
     { "/meg", 0, route_person },

@@ -74,6 +74,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->escalation_interval = BKM_MERGE_NUM(escalation_interval);
     c->pages = BKM_MERGE_PTR(pages);
     c->login_origin = BKM_MERGE_PTR(login_origin);
+    c->roles = BKM_MERGE_PTR(roles);
     return c;
 }
 
@@ -266,6 +267,20 @@ static const char *set_pages(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static const char *set_roles(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    bkm_roles_t *roles;
+    const char *err;
+
+    if (!path || (err = bkm_roles_load(cmd->pool, path, &roles))) {
+        return apr_psprintf(cmd->pool, BKM_DIR_ROLES " %s: %s", arg,
+                            path ? err : "not a valid path");
+    }
+    bkm_srv_cfg(cmd->server)->roles = roles;
+    return NULL;
+}
+
 /* An origin is scheme://host[:port], nothing else: it goes into the
  * Content-Security-Policy header as it is. */
 static const char *set_login_origin(cmd_parms *cmd, void *dc,
@@ -323,6 +338,10 @@ const command_rec bkm_cmds[] = {
                   "the identity provider's login origin, allowed as a form "
                   "target in the pages' Content-Security-Policy (default "
                   BKM_DEFAULT_LOGIN_ORIGIN ")"),
+    AP_INIT_TAKE1(BKM_DIR_ROLES, set_roles, NULL, RSRC_CONF,
+                  "the municipal administration's roles (JSON): "
+                  "administrators, receivers and national operators bound "
+                  "to national id numbers; unset, nobody has a role"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

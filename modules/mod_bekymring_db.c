@@ -156,6 +156,42 @@ static const struct {
       "DELETE FROM bkm_utkast WHERE id = %s" },
     { BKM_SQL_UTKAST_EXPIRED,
       "DELETE FROM bkm_utkast WHERE utloper <= %lld" },
+    /* The municipal administration.  The overview pages by keyset
+     * (mottatt, id) from the newest, on the index (kommunenummer,
+     * bydelsnummer, mottatt); an empty filter argument means "any". */
+    { BKM_SQL_OVERSIKT,
+      "SELECT m.id, m.referanse, m.meldingstype, m.bydelsnummer, m.kanal, "
+      "m.tilstand, m.mottatt, m.frist, m.levert, m.oppfolging, l.hentet, "
+      "l.svar FROM bkm_melding m LEFT JOIN bkm_leveranse l "
+      "ON l.melding_id = m.id AND l.mottaker = m.kanal "
+      "WHERE m.kommunenummer = %s AND m.mottatt >= %lld AND m.mottatt < %lld "
+      "AND (%s = '' OR m.bydelsnummer = %s) "
+      "AND (%s = '' OR m.meldingstype LIKE %s) "
+      "AND (%s = '' OR m.tilstand = %s) "
+      "AND (m.mottatt < %lld OR (m.mottatt = %lld AND m.id < %s)) "
+      "ORDER BY m.mottatt DESC, m.id DESC LIMIT %d" },
+    { BKM_SQL_MELDING_FINN,
+      "SELECT id, bydelsnummer FROM bkm_melding WHERE kommunenummer = %s "
+      "AND (referanse = %s OR id = %s)" },
+    { BKM_SQL_MELDING_META,
+      "SELECT id, referanse, meldingstype, kommunenummer, bydelsnummer, "
+      "kanal, tilstand, mottatt, frist, levert, slettet, oppfolging "
+      "FROM bkm_melding WHERE id = %s" },
+    { BKM_SQL_HENDELSER,
+      "SELECT nr, tidspunkt, tilstand, hendelse, aktor, beskrivelse "
+      "FROM bkm_hendelse WHERE melding_id = %s ORDER BY nr" },
+    { BKM_SQL_LEVERANSER_FOR_MELDING,
+      "SELECT id, mottaker, konto_id, opprettet, hentet, hentet_av, svar, "
+      "svar_tid, arkivreferanse FROM bkm_leveranse WHERE melding_id = %s "
+      "ORDER BY opprettet" },
+    /* A receiver's waiting reports (manual download). */
+    { BKM_SQL_MOTTAK_VENTER,
+      "SELECT l.id, l.melding_id, m.referanse, m.meldingstype, l.opprettet, "
+      "l.hentet, m.bydelsnummer, c.storrelse FROM bkm_leveranse l "
+      "JOIN bkm_melding m ON m.id = l.melding_id JOIN bkm_chiffer c "
+      "ON c.melding_id = l.melding_id AND c.mottaker = l.mottaker "
+      "WHERE l.konto_id = %s AND l.svar IS NULL ORDER BY l.opprettet, l.id "
+      "LIMIT %d" },
     { NULL, NULL }
 };
 

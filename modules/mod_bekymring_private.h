@@ -20,6 +20,7 @@
 #include "bkm_jsonschema.h"
 #include "bkm_html.h"
 #include "bkm_i18n.h"
+#include "bkm_roles.h"
 
 extern module AP_MODULE_DECLARE_DATA bekymring_module;
 APLOG_USE_MODULE(bekymring);
@@ -37,6 +38,7 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DIR_ESCALATION_INTERVAL "BekymringEscalationInterval"
 #define BKM_DIR_PAGES            "BekymringPages"
 #define BKM_DIR_LOGIN_ORIGIN     "BekymringLoginOrigin"
+#define BKM_DIR_ROLES            "BekymringRoles"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -83,6 +85,7 @@ typedef struct {
     const char *db_driver;      /**< found in post_config, for /helse */
     const bkm_pages_t *pages;   /**< BekymringPages, loaded; NULL: no pages */
     const char *login_origin;   /**< BekymringLoginOrigin, or NULL */
+    const bkm_roles_t *roles;   /**< BekymringRoles, loaded; NULL: none */
     const bkm_signer_t *signer; /**< loaded in post_config */
 } bkm_srv_cfg_t;
 
@@ -194,6 +197,12 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_UTKAST_GET "bkm_utkast_get"
 #define BKM_SQL_UTKAST_DELETE "bkm_utkast_delete"
 #define BKM_SQL_UTKAST_EXPIRED "bkm_utkast_expired"
+#define BKM_SQL_OVERSIKT "bkm_oversikt"
+#define BKM_SQL_MELDING_FINN "bkm_melding_finn"
+#define BKM_SQL_MELDING_META "bkm_melding_meta"
+#define BKM_SQL_HENDELSER "bkm_hendelser"
+#define BKM_SQL_LEVERANSER_FOR_MELDING "bkm_leveranser_for_melding"
+#define BKM_SQL_MOTTAK_VENTER "bkm_mottak_venter"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -417,6 +426,11 @@ int bkm_handle_velg(request_rec *r, const char *type);    /* _landing.c */
 int bkm_handle_webform(request_rec *r, const char *type,
                        const char *rest);                /* _webform.c */
 int bkm_handle_sendt(request_rec *r, const char *rest);   /* _sent.c */
+/* The municipal administration: /kommune and below (_admin.c) and its
+ * manual-download channel /kommune/{nr}/mottak (_receiver.c). */
+int bkm_handle_admin(request_rec *r, const char *rest);
+int bkm_handle_receiver(request_rec *r, const struct bkm_person_s *person,
+                        const char *knr, const char *rest);
 
 /* mod_bekymring_person.c: people logged in through mod_auth_openidc */
 typedef struct bkm_person_s {

@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The municipal administration (issue 6), behind the ID-porten login;
+ * who may see what is ours (BekymringRoles, bkm_roles.h):
+ *   GET /kommune                          the municipalities of my roles
+ *   GET /kommune/{nr}                     the overview: one row a report,
+ *                                         filters, search, pages
+ *   GET /kommune/{nr}/meldinger.csv       the same list as CSV
+ *   GET /kommune/{nr}/melding/{id}        one report's timeline
+ *   .../kommune/{nr}/mottak...            manual download (_receiver.c)
+ * Administrators see metadata and timelines, never content (the server
+ * cannot decrypt anyway).  A municipality, district or report that is not
+ * the person's answers 404, the same as one that does not exist.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_ids.h"
+#include "bkm_time.h"
+
+#include <http_protocol.h>
+#include <util_filter.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <string.h>
+
+#define PAGE_ROWS 50
+#define CSV_MAX_ROWS 200000
+
+/* States a report can be in, for the filter (the incumbent's values). */
+static const char *const states[] = {
+    "AKSEPTERT", "SENDT_FAGSYSTEM", "AVVIST_FAGSYSTEM", "SENDT_PRINT",
+    "AVVIST_PRINT", "LEVERT", NULL
+};
+
+typedef struct {
+    bkm_person_t person;
+    const char *lang;
+    const bkm_kommune_t *k;
+    const apr_array_header_t *bydeler;  /* allowed, or NULL: all */
+} who_t;
+
+static int not_found(request_rec *r, const char *lang)
+{
+    return bkm_page_message(r, HTTP_NOT_FOUND, lang,
+                            "side.ikke_funnet.tittel", NULL);
+}
+
+/* The person, at an accepted level; DONE after answering a refusal. */
+static int login(request_rec *r, who_t *w)
+{
+    int have = bkm_person_from_login(r, &w->person);
+
+    w->lang = bkm_page_lang(r, have ? &w->person : NULL);
+    if (!have) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01501)
+                      "no pid claim: is %s behind AuthType openid-connect?",
+                      r->uri);
+        bkm_page_message(r, HTTP_INTERNAL_SERVER_ERROR, w->lang,
+                         "side.feil.tittel", "side.feil.tekst");
+        return DONE;
+    }
+    if (w->person.level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
+        bkm_page_message(r, HTTP_FORBIDDEN, w->lang, "side.niva.tittel",
+                         "side.niva.tekst");
+        return DONE;
+    }
+    return OK;
+}
+
+static int allowed_bydel(const who_t *w, const char *bnr)
+{
+    int i;
+
+    if (!w->bydeler) {
+        return 1;
+    }
+    for (i = 0; i < w->bydeler->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(w->bydeler, i, const char *), bnr) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *when(apr_pool_t *p, const char *t)
+{
+    char buf[20];
+
+    if (!t) {
+        return NULL;
+    }
+    bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(t));
+    buf[10] = ' ';
+    return apr_pstrndup(p, buf, 16);
+}
+
+/* A date "YYYY-MM-DD" as the start of that day in Oslo; -1 if it is not
+ * one. */
+static apr_time_t day_start(const char *s)
+{
+    int y, m, d;
+    char tail;
+    long long days;
+    apr_time_t utc;
+
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-'
+        || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3
+        || !apr_isdigit(s[0]) || y < 2000 || y > 2200 || m < 1 || m > 12
+        || d < 1 || d > 31) {
+        return -1;
+    }
+    days = bkm_days_from_civil(y, (unsigned)m, (unsigned)d);
+    utc = apr_time_from_sec(days * 86400);
+    return utc - bkm_time_oslo_offset(utc);
+}
+
+/* ---- the list ---------------------------------------------------------- */
+
+typedef struct {
+    const char *fra, *til, *bydel, *type, *tilstand, *etter;
+    apr_time_t t_fra, t_til;
+    const char *etter_t, *etter_id;
+} filter_t;
+
+/* Read the filters strictly: anything else is a 400. */
+static const char *read_filter(request_rec *r, const who_t *w, filter_t *f)
+{
+    const char *dot;
+    int i;
+
+    memset(f, 0, sizeof(*f));
+    f->fra = bkm_page_arg(r, "fra");
+    f->til = bkm_page_arg(r, "til");
+    f->bydel = bkm_page_arg(r, "bydel");
+    f->type = bkm_page_arg(r, "type");
+    f->tilstand = bkm_page_arg(r, "tilstand");
+    f->etter = bkm_page_arg(r, "etter");
+    f->t_fra = f->fra && *f->fra ? day_start(f->fra) : 0;
+    f->t_til = f->til && *f->til ? day_start(f->til) : -2;
+    if (f->t_fra < 0 || f->t_til == -1) {
+        return "a date is not YYYY-MM-DD";
+    }
+    /* "til" is the last day included. */
+    f->t_til = f->t_til == -2 ? APR_INT64_MAX
+                              : f->t_til + apr_time_from_sec(86400);
+    if (f->bydel && *f->bydel
+        && (!bkm_kommune_bydel(w->k, f->bydel) || !allowed_bydel(w, f->bydel))) {
+        return "not a district of this municipality";
+    }
+    if (f->type && *f->type && strcmp(f->type, "privat")
+        && strcmp(f->type, "offentlig")) {
+        return "type must be privat or offentlig";
+    }
+    for (i = 0; f->tilstand && *f->tilstand && states[i]; i++) {
+        if (strcmp(states[i], f->tilstand) == 0) {
+            break;
+        }
+    }
+    if (f->tilstand && *f->tilstand && !states[i]) {
+        return "unknown state";
+    }
+    if (f->etter) {
+        dot = strchr(f->etter, '.');
+        if (!dot || dot == f->etter || strspn(f->etter, "0123456789")
+                                           != (apr_size_t)(dot - f->etter)
+            || dot - f->etter > 18 || !bkm_uuid_valid(dot + 1, 0)) {
+            return "a broken page cursor";
+        }
+        f->etter_t = apr_pstrndup(r->pool, f->etter,
+                                  (apr_size_t)(dot - f->etter));
+        f->etter_id = dot + 1;
+    }
+    /* A district-limited administrator always sees one district. */
+    if (w->bydeler && (!f->bydel || !*f->bydel)) {
+        f->bydel = APR_ARRAY_IDX(w->bydeler, 0, const char *);
+    }
+    return NULL;
+}
+
+/* One page of rows (or, for the CSV, the next batch). */
+static int select_rows(request_rec *r, bkm_db_t *db, const who_t *w,
+                       const filter_t *f, const char *etter_t,
+                       const char *etter_id, int limit,
+                       apr_dbd_results_t **res)
+{
+    const char *bydel = f->bydel ? f->bydel : "";
+    const char *type = f->type && *f->type
+        ? apr_pstrcat(r->pool, "%.", f->type, ".%", NULL) : "";
+    const char *tilstand = f->tilstand ? f->tilstand : "";
+    const char *args[14] = {
+        w->k->nummer, apr_off_t_toa(r->pool, f->t_fra),
+        apr_off_t_toa(r->pool, f->t_til), bydel, bydel, type, type,
+        tilstand, tilstand, etter_t, etter_t, etter_id,
+        apr_itoa(r->pool, limit), NULL
+    };
+
+    return bkm_db_select(db, BKM_SQL_OVERSIKT, res, 13, args);
+}
+
+/* The warnings of a row, as catalogue keys. */
+static json_t *warnings(request_rec *r, const char *lang, apr_time_t now,
+                        const char *tilstand, const char *frist,
+                        const char *levert, const char *oppfolging,
+                        const char *hentet, const char *svar)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *list = json_array();
+    const char *keys[6];
+    int n = 0, i;
+
+    if (oppfolging && strcmp(oppfolging, "1") == 0) {
+        keys[n++] = "admin.varsel.oppfolging";
+    }
+    if (!levert && frist && apr_atoi64(frist) < now) {
+        keys[n++] = "admin.varsel.forfalt";
+    }
+    if (!levert && hentet && !svar) {
+        keys[n++] = "admin.varsel.hentet_ikke_kvittert";
+    }
+    if (!levert && svar && strcmp(svar, "mottatt") == 0) {
+        keys[n++] = "admin.varsel.ikke_verifisert";
+    }
+    if (strcmp(tilstand, "SENDT_PRINT") == 0) {
+        keys[n++] = "admin.varsel.print";
+    }
+    for (i = 0; i < n; i++) {
+        json_array_append_new(list, json_string(bkm_i18n_text(pg->i18n, lang,
+                                                              keys[i])));
+    }
+    return list;
+}
+
+static const char *type_of(const char *meldingstype)
+{
+    return strstr(meldingstype, ".offentlig.") ? "offentlig" : "privat";
+}
+
+static const char *query_of(request_rec *r, const filter_t *f)
+{
+    const char *q = "";
+    const char *names[5] = { "fra", "til", "bydel", "type", "tilstand" };
+    const char *vals[5] = { f->fra, f->til, f->bydel, f->type, f->tilstand };
+    int i;
+
+    for (i = 0; i < 5; i++) {
+        if (vals[i] && *vals[i]) {
+            q = apr_pstrcat(r->pool, q, *q ? "&" : "", names[i], "=",
+                            ap_escape_urlencoded(r->pool, vals[i]), NULL);
+        }
+    }
+    return q;
+}
+
+static int overview(request_rec *r, who_t *w)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *err, *sok = bkm_page_arg(r, "sok"), *last_t = NULL;
+    const char *last_id = NULL, *q;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_time_t now = bkm_now(r);
+    json_t *data, *rows = json_array(), *valg;
+    filter_t f;
+    bkm_db_t *db;
+    int n = 0, i;
+
+    if ((err = read_filter(r, w, &f))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01502)
+                      "overview refused (400): %s", err);
+        return bkm_page_message(r, HTTP_BAD_REQUEST, w->lang,
+                                "side.foresporsel.tittel", NULL);
+    }
+    if (!(db = bkm_db_acquire(r))) {
+        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
+                                "side.feil.tittel", "side.feil.tekst");
+    }
+    data = bkm_page_data(r, w->lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.oversikt.tittel"),
+        " – ", bkm_kommune_navn(w->k, w->lang), NULL));
+    if (sok && *sok) {
+        /* Search by reference number or id: straight to its timeline. */
+        const char *args[3] = { w->k->nummer, sok, sok };
+        const char *id = NULL, *bnr = NULL;
+        if (bkm_db_select(db, BKM_SQL_MELDING_FINN, &res, 3, args) == 0) {
+            while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+                id = bkm_db_value(db, row, 0);
+                bnr = bkm_db_value(db, row, 1);
+            }
+        }
+        if (id && bnr && allowed_bydel(w, bnr)) {
+            apr_table_setn(r->headers_out, "Location", apr_pstrcat(
+                r->pool, "/kommune/", w->k->nummer, "/melding/", id, NULL));
+            bkm_page_headers(r);
+            return HTTP_SEE_OTHER;
+        }
+        json_object_set_new(data, "ikkeFunnet", json_string(sok));
+        res = NULL;
+    }
+    if (select_rows(r, db, w, &f, f.etter_t ? f.etter_t
+                                            : "9223372036854775807",
+                    f.etter_id ? f.etter_id : "", PAGE_ROWS + 1, &res)) {
+        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
+                                "side.feil.tittel", "side.feil.tekst");
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        const char *id = bkm_db_value(db, row, 0);
+        const char *mottatt = bkm_db_value(db, row, 6);
+        const char *tilstand = bkm_db_value(db, row, 5);
+        if (++n > PAGE_ROWS) {
+            continue;           /* read to the end: pgsql frees then */
+        }
+        last_t = mottatt;
+        last_id = id;
+        json_array_append_new(rows, json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+            "id", id, "href", apr_pstrcat(r->pool, "/kommune/", w->k->nummer,
+                                          "/melding/", id, NULL),
+            "referanse", bkm_db_value(db, row, 1),
+            "mottatt", when(r->pool, mottatt),
+            "type", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+                r->pool, "admin.type.", type_of(bkm_db_value(db, row, 2)),
+                NULL)),
+            "bydel", bkm_db_value(db, row, 3),
+            "kanal", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+                r->pool, "admin.kanal.", bkm_db_value(db, row, 4), NULL)),
+            "tilstand", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+                r->pool, "tilstand.", tilstand, NULL)),
+            "varsler", warnings(r, w->lang, now, tilstand,
+                                bkm_db_value(db, row, 7),
+                                bkm_db_value(db, row, 8),
+                                bkm_db_value(db, row, 9),
+                                bkm_db_value(db, row, 10),
+                                bkm_db_value(db, row, 11))));
+    }
+    q = query_of(r, &f);
+    json_object_set_new(data, "rader", rows);
+    json_object_set_new(data, "ingen", json_boolean(n == 0));
+    if (n > PAGE_ROWS) {
+        json_object_set_new(data, "neste", json_string(apr_pstrcat(
+            r->pool, "/kommune/", w->k->nummer, "?", q, *q ? "&" : "",
+            "etter=", last_t, ".", last_id, NULL)));
+    }
+    json_object_set_new(data, "csv", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, "/meldinger.csv", *q ? "?" : "",
+        q, NULL)));
+    json_object_set_new(data, "action", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, NULL)));
+    /* The filter's choices, with what is chosen. */
+    json_object_set_new(data, "fra", json_string(f.fra ? f.fra : ""));
+    json_object_set_new(data, "til", json_string(f.til ? f.til : ""));
+    valg = json_array();
+    if (!w->bydeler) {
+        json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi", "",
+            "navn", bkm_i18n_text(pg->i18n, w->lang, "admin.alle"),
+            "valgt", !f.bydel || !*f.bydel));
+    }
+    for (i = 0; i < w->k->bydeler->nelts; i++) {
+        const bkm_bydel_t *b = APR_ARRAY_IDX(w->k->bydeler, i,
+                                             const bkm_bydel_t *);
+        if (allowed_bydel(w, b->nummer)) {
+            json_array_append_new(valg, json_pack(
+                "{s:s, s:s, s:b}", "verdi", b->nummer, "navn", b->navn,
+                "valgt", f.bydel && strcmp(f.bydel, b->nummer) == 0));
+        }
+    }
+    json_object_set_new(data, "bydeler", valg);
+    valg = json_array();
+    json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi", "",
+        "navn", bkm_i18n_text(pg->i18n, w->lang, "admin.alle"),
+        "valgt", !f.tilstand || !*f.tilstand));
+    for (i = 0; states[i]; i++) {
+        json_array_append_new(valg, json_pack(
+            "{s:s, s:s, s:b}", "verdi", states[i], "navn",
+            bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(r->pool, "tilstand.",
+                                                         states[i], NULL)),
+            "valgt", f.tilstand && strcmp(f.tilstand, states[i]) == 0));
+    }
+    json_object_set_new(data, "tilstander", valg);
+    valg = json_array();
+    json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi", "",
+        "navn", bkm_i18n_text(pg->i18n, w->lang, "admin.alle"),
+        "valgt", !f.type || !*f.type));
+    json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi",
+        "privat", "navn", bkm_i18n_text(pg->i18n, w->lang,
+                                        "admin.type.privat"),
+        "valgt", f.type && strcmp(f.type, "privat") == 0));
+    json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi",
+        "offentlig", "navn", bkm_i18n_text(pg->i18n, w->lang,
+                                           "admin.type.offentlig"),
+        "valgt", f.type && strcmp(f.type, "offentlig") == 0));
+    json_object_set_new(data, "typer", valg);
+    return bkm_page_render(r, HTTP_OK, "admin-oversikt", data);
+}
+
+/* CSV (RFC 4180): every field quoted, quotes doubled; metadata only. */
+static void csv_field(apr_bucket_brigade *bb, request_rec *r, const char *s,
+                      int last)
+{
+    const char *p;
+
+    apr_brigade_putc(bb, NULL, NULL, '"');
+    for (p = s ? s : ""; *p; p++) {
+        if (*p == '"') {
+            apr_brigade_putc(bb, NULL, NULL, '"');
+        }
+        apr_brigade_putc(bb, NULL, NULL, *p);
+    }
+    apr_brigade_puts(bb, NULL, NULL, last ? "\"\r\n" : "\",");
+}
+
+static int export_csv(request_rec *r, who_t *w)
+{
+    const char *err, *etter_t = "9223372036854775807", *etter_id = "";
+    apr_bucket_brigade *bb;
+    apr_time_t now = bkm_now(r);
+    filter_t f;
+    bkm_db_t *db;
+    int total = 0, got;
+
+    if ((err = read_filter(r, w, &f))) {
+        return bkm_page_message(r, HTTP_BAD_REQUEST, w->lang,
+                                "side.foresporsel.tittel", NULL);
+    }
+    if (!(db = bkm_db_acquire(r))) {
+        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
+                                "side.feil.tittel", "side.feil.tekst");
+    }
+    bkm_page_headers(r);
+    ap_set_content_type(r, "text/csv; charset=utf-8");
+    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
+        r->pool, "attachment; filename=\"bekymringsmeldinger-",
+        w->k->nummer, ".csv\"", NULL));
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    /* The columns' names are the API's, so a script reads them the same
+     * whatever the page's language. */
+    apr_brigade_puts(bb, NULL, NULL, "\"bekymringsmeldingId\",\"referanse\","
+                     "\"mottatt\",\"type\",\"bydelsnummer\",\"kanal\","
+                     "\"tilstand\",\"levert\",\"varsler\"\r\n");
+    do {
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+        apr_pool_t *batch;
+        got = 0;
+        apr_pool_create(&batch, r->pool);
+        db->pool = batch;
+        if (select_rows(r, db, w, &f, etter_t, etter_id, 1000, &res)) {
+            break;
+        }
+        while (apr_dbd_get_row(db->drv, batch, res, &row, -1) == 0) {
+            const char *levert = bkm_db_value(db, row, 8);
+            json_t *v = warnings(r, "nb", now, bkm_db_value(db, row, 5),
+                                 bkm_db_value(db, row, 7), levert,
+                                 bkm_db_value(db, row, 9),
+                                 bkm_db_value(db, row, 10),
+                                 bkm_db_value(db, row, 11));
+            const char *vs = "";
+            size_t i;
+            for (i = 0; i < json_array_size(v); i++) {
+                vs = apr_pstrcat(batch, vs, i ? "; " : "",
+                                 json_string_value(json_array_get(v, i)),
+                                 NULL);
+            }
+            json_decref(v);
+            csv_field(bb, r, bkm_db_value(db, row, 0), 0);
+            csv_field(bb, r, bkm_db_value(db, row, 1), 0);
+            csv_field(bb, r, when(batch, bkm_db_value(db, row, 6)), 0);
+            csv_field(bb, r, type_of(bkm_db_value(db, row, 2)), 0);
+            csv_field(bb, r, bkm_db_value(db, row, 3), 0);
+            csv_field(bb, r, bkm_db_value(db, row, 4), 0);
+            csv_field(bb, r, bkm_db_value(db, row, 5), 0);
+            csv_field(bb, r, when(batch, levert), 0);
+            csv_field(bb, r, vs, 1);
+            etter_t = apr_pstrdup(r->pool, bkm_db_value(db, row, 6));
+            etter_id = apr_pstrdup(r->pool, bkm_db_value(db, row, 0));
+            got++;
+        }
+        total += got;
+        if (ap_pass_brigade(r->output_filters, bb) != APR_SUCCESS) {
+            apr_pool_destroy(batch);
+            return OK;          /* the client went away */
+        }
+        apr_brigade_cleanup(bb);
+        apr_pool_destroy(batch);
+        db->pool = r->pool;
+    } while (got == 1000 && total < CSV_MAX_ROWS);
+    db->pool = r->pool;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01503)
+                  "CSV of %s: %d reports", w->k->nummer, total);
+    return OK;
+}
+
+/* ---- one report's timeline ----------------------------------------- */
+
+static int timeline(request_rec *r, who_t *w, const char *id)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *knr = NULL, *bnr = NULL;
+    json_t *data, *meta = NULL, *list;
+    bkm_db_t *db;
+
+    if (!bkm_uuid_valid(id, 0)) {
+        return not_found(r, w->lang);
+    }
+    if (!(db = bkm_db_acquire(r))
+        || bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
+        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
+                                "side.feil.tittel", "side.feil.tekst");
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        const char *tilstand = bkm_db_value(db, row, 6);
+        knr = bkm_db_value(db, row, 3);
+        bnr = bkm_db_value(db, row, 4);
+        meta = bkm_json_own(r->pool, json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}",
+            "id", bkm_db_value(db, row, 0),
+            "referanse", bkm_db_value(db, row, 1),
+            "type", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+                r->pool, "admin.type.", type_of(bkm_db_value(db, row, 2)),
+                NULL)),
+            "bydel", bnr,
+            "kanal", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+                r->pool, "admin.kanal.", bkm_db_value(db, row, 5), NULL)),
+            "tilstand", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+                r->pool, "tilstand.", tilstand, NULL)),
+            "mottatt", when(r->pool, bkm_db_value(db, row, 7)),
+            "frist", when(r->pool, bkm_db_value(db, row, 8)),
+            "levert", when(r->pool, bkm_db_value(db, row, 9)),
+            "oppfolging", bkm_db_value(db, row, 11)
+                          && strcmp(bkm_db_value(db, row, 11), "1") == 0));
+    }
+    /* Another municipality's or district's report is as unknown as one
+     * that does not exist. */
+    if (!meta || strcmp(knr, w->k->nummer) != 0 || !allowed_bydel(w, bnr)) {
+        return not_found(r, w->lang);
+    }
+    data = bkm_page_data(r, w->lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.historikk.tittel"),
+        " ", json_string_value(json_object_get(meta, "referanse")), NULL));
+    json_object_set(data, "melding", meta);
+    json_object_set_new(data, "tilbake", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, NULL)));
+    list = json_array();
+    res = NULL;
+    if (bkm_db_select(db, BKM_SQL_HENDELSER, &res, 1, &id) == 0) {
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            const char *hendelse = bkm_db_value(db, row, 3);
+            const char *key = apr_pstrcat(r->pool, "hendelse.",
+                                          hendelse ? hendelse : "", NULL);
+            json_array_append_new(list, json_pack(
+                "{s:s, s:s, s:s, s:s?}",
+                "tid", when(r->pool, bkm_db_value(db, row, 1)),
+                "hendelse", json_object_get(bkm_i18n_texts(pg->i18n, w->lang),
+                                            key)
+                            ? bkm_i18n_text(pg->i18n, w->lang, key)
+                            : (hendelse ? hendelse : ""),
+                "aktor", bkm_db_value(db, row, 4)
+                         ? bkm_db_value(db, row, 4) : "",
+                "beskrivelse", bkm_db_value(db, row, 5)));
+        }
+    }
+    json_object_set_new(data, "hendelser", list);
+    return bkm_page_render(r, HTTP_OK, "admin-melding", data);
+}
+
+/* ---- /kommune ------------------------------------------------------- */
+
+static int my_municipalities(request_rec *r, who_t *w)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
+    apr_array_header_t *mine;
+    json_t *data, *list = json_array();
+    int all, any, i;
+
+    mine = bkm_roles_kommuner(r->pool, c->roles, w->person.pid, &all, &any);
+    for (i = 0; i < c->registry->kommuner->nelts; i++) {
+        const bkm_kommune_t *k = APR_ARRAY_IDX(c->registry->kommuner, i,
+                                               const bkm_kommune_t *);
+        int j, mine_k = all;
+        for (j = 0; !mine_k && j < mine->nelts; j++) {
+            mine_k = strcmp(APR_ARRAY_IDX(mine, j, const char *),
+                            k->nummer) == 0;
+        }
+        if (!mine_k) {
+            continue;
+        }
+        json_array_append_new(list, json_pack(
+            "{s:s, s:s, s:s?, s:s?}", "navn", bkm_kommune_navn(k, w->lang),
+            "nummer", k->nummer,
+            "oversikt", bkm_roles_allow(c->roles, w->person.pid,
+                                        BKM_TILGANG_SE, k->nummer, NULL,
+                                        NULL)
+                        ? apr_pstrcat(r->pool, "/kommune/", k->nummer, NULL)
+                        : NULL,
+            "mottak", bkm_roles_allow(c->roles, w->person.pid,
+                                      BKM_TILGANG_MOTTA, k->nummer, NULL,
+                                      NULL)
+                      ? apr_pstrcat(r->pool, "/kommune/", k->nummer,
+                                    "/mottak", NULL)
+                      : NULL));
+    }
+    data = bkm_page_data(r, w->lang, bkm_i18n_text(pg->i18n, w->lang,
+                                                   "admin.kommuner.tittel"));
+    json_object_set_new(data, "kommuner", list);
+    json_object_set_new(data, "ingen", json_boolean(!any));
+    return bkm_page_render(r, any ? HTTP_OK : HTTP_FORBIDDEN,
+                           "admin-kommuner", data);
+}
+
+int bkm_handle_admin(request_rec *r, const char *rest)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
+    const char *knr, *tail;
+    who_t w;
+
+    if (!bkm_pages(r)) {
+        return bkm_pages_missing(r);
+    }
+    memset(&w, 0, sizeof(w));
+    if (login(r, &w) != OK) {
+        return OK;              /* answered */
+    }
+    if (!*rest || strcmp(rest, "/") == 0) {
+        if (bkm_method_refused(r, "GET HEAD")) {
+            return OK;
+        }
+        return my_municipalities(r, &w);
+    }
+    knr = apr_pstrndup(r->pool, rest + 1, strcspn(rest + 1, "/"));
+    tail = rest + 1 + strlen(knr);
+    if (!(w.k = bkm_registry_kommune(c->registry, knr))) {
+        return not_found(r, w.lang);
+    }
+    if (strncmp(tail, "/mottak", 7) == 0
+        && (tail[7] == '\0' || tail[7] == '/')) {
+        return bkm_handle_receiver(r, &w.person, knr, tail + 7);
+    }
+    if (!bkm_roles_allow(c->roles, w.person.pid, BKM_TILGANG_SE, knr, NULL,
+                         NULL)) {
+        return not_found(r, w.lang);
+    }
+    w.bydeler = bkm_roles_bydeler(r->pool, c->roles, w.person.pid,
+                                  BKM_TILGANG_SE, knr);
+    if (bkm_method_refused(r, "GET HEAD")) {
+        return OK;
+    }
+    if (!*tail) {
+        return overview(r, &w);
+    }
+    if (strcmp(tail, "/meldinger.csv") == 0) {
+        return export_csv(r, &w);
+    }
+    if (strncmp(tail, "/melding/", 9) == 0) {
+        return timeline(r, &w, tail + 9);
+    }
+    return not_found(r, w.lang);
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The manual-download channel, for districts without a case system:
+ *   GET  /kommune/{nr}/mottak                 the waiting reports of my
+ *                                             districts
+ *   GET  /kommune/{nr}/mottak/{id}            one: open it, confirm it
+ *   GET  /kommune/{nr}/mottak/{id}/melding    the PDF sealed to the
+ *                                             district's manual-download
+ *                                             certificate (CMS DER)
+ *   POST /kommune/{nr}/mottak/{id}/bekreft    "stored in our own system"
+ * {id} is the message (meldingId) on the district's manual account.  The
+ * server cannot open the report: the receiver's browser does, with
+ * WebCrypto and a key file that never leaves their machine
+ * (htdocs/static/dekrypter.mjs); without script the sealed file can be
+ * saved and opened with other tools.  Downloading is recorded as the
+ * delivery API records a fetch, and confirming as its "mottatt": the
+ * report is delivered (LEVERT), and escalation to letter post stops.
+ * Only a receiver of the report's district gets anything but 404.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_ids.h"
+#include "bkm_time.h"
+
+#include <http_protocol.h>
+#include <apr_strings.h>
+#include <string.h>
+
+typedef struct {
+    const bkm_person_t *person;
+    const char *lang;
+    const char *navn;       /* the role binding's name: the actor */
+    const bkm_kommune_t *k;
+    const apr_array_header_t *bydeler;
+} receiver_t;
+
+static int not_found(request_rec *r, const char *lang)
+{
+    return bkm_page_message(r, HTTP_NOT_FOUND, lang,
+                            "side.ikke_funnet.tittel", NULL);
+}
+
+static const char *when(apr_pool_t *p, const char *t)
+{
+    char buf[20];
+
+    if (!t) {
+        return NULL;
+    }
+    bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(t));
+    buf[10] = ' ';
+    return apr_pstrndup(p, buf, 16);
+}
+
+/* The manual-download accounts of the districts I receive for. */
+static apr_array_header_t *accounts(request_rec *r, const receiver_t *rc)
+{
+    apr_array_header_t *list = apr_array_make(r->pool, 2,
+                                              sizeof(const bkm_bydel_t *));
+    int i, j;
+
+    for (i = 0; i < rc->k->bydeler->nelts; i++) {
+        const bkm_bydel_t *b = APR_ARRAY_IDX(rc->k->bydeler, i,
+                                             const bkm_bydel_t *);
+        if (b->kanal != BKM_KANAL_MANUELL) {
+            continue;
+        }
+        for (j = 0; rc->bydeler && j < rc->bydeler->nelts; j++) {
+            if (strcmp(APR_ARRAY_IDX(rc->bydeler, j, const char *),
+                       b->nummer) == 0) {
+                APR_ARRAY_PUSH(list, const bkm_bydel_t *) = b;
+            }
+        }
+    }
+    return list;
+}
+
+/* Message @p id on one of my accounts: OK, or an answered status. */
+static int load(request_rec *r, const receiver_t *rc, const char *id,
+                int with_content, bkm_db_t **db, bkm_leveranse_t *l)
+{
+    apr_array_header_t *mine = accounts(r, rc);
+    int i;
+
+    if (!bkm_uuid_valid(id, 0)) {
+        not_found(r, rc->lang);
+        return DONE;
+    }
+    if (!(*db = bkm_db_acquire(r))) {
+        bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
+                         "side.feil.tittel", "side.feil.tekst");
+        return DONE;
+    }
+    for (i = 0; i < mine->nelts; i++) {
+        const bkm_bydel_t *b = APR_ARRAY_IDX(mine, i, const bkm_bydel_t *);
+        const char *err = bkm_leveranse_load(*db, b->konto_id, id,
+                                             with_content, l);
+        if (!err) {
+            return OK;
+        }
+        if (strcmp(err, "unknown") != 0) {
+            bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
+                             "side.feil.tittel", "side.feil.tekst");
+            return DONE;
+        }
+    }
+    not_found(r, rc->lang);
+    return DONE;
+}
+
+static int list(request_rec *r, const receiver_t *rc)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    apr_array_header_t *mine = accounts(r, rc);
+    json_t *data, *rows = json_array();
+    bkm_db_t *db;
+    int i;
+
+    if (!(db = bkm_db_acquire(r))) {
+        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
+                                "side.feil.tittel", "side.feil.tekst");
+    }
+    for (i = 0; i < mine->nelts; i++) {
+        const bkm_bydel_t *b = APR_ARRAY_IDX(mine, i, const bkm_bydel_t *);
+        const char *args[2] = { b->konto_id, "500" };
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+        if (bkm_db_select(db, BKM_SQL_MOTTAK_VENTER, &res, 2, args)) {
+            return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
+                                    "side.feil.tittel", "side.feil.tekst");
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            const char *id = bkm_db_value(db, row, 0);
+            json_array_append_new(rows, json_pack(
+                "{s:s, s:s, s:s, s:s, s:s, s:b}",
+                "href", apr_pstrcat(r->pool, "/kommune/", rc->k->nummer,
+                                    "/mottak/", id, NULL),
+                "referanse", bkm_db_value(db, row, 2),
+                "type", bkm_i18n_text(pg->i18n, rc->lang, strstr(
+                    bkm_db_value(db, row, 3), ".offentlig.")
+                    ? "admin.type.offentlig" : "admin.type.privat"),
+                "mottatt", when(r->pool, bkm_db_value(db, row, 4)),
+                "bydel", b->navn,
+                "hentet", bkm_db_value(db, row, 5) != NULL));
+        }
+    }
+    data = bkm_page_data(r, rc->lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, rc->lang, "mottak.tittel"), " – ",
+        bkm_kommune_navn(rc->k, rc->lang), NULL));
+    json_object_set_new(data, "rader", rows);
+    json_object_set_new(data, "ingen", json_boolean(json_array_size(rows)
+                                                    == 0));
+    json_object_set_new(data, "bekreftet", json_boolean(
+        bkm_page_arg(r, "bekreftet") != NULL));
+    return bkm_page_render(r, HTTP_OK, "mottak", data);
+}
+
+static int one(request_rec *r, const receiver_t *rc, const char *id)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *base = apr_pstrcat(r->pool, "/kommune/", rc->k->nummer,
+                                   "/mottak/", id, NULL);
+    bkm_leveranse_t l;
+    json_t *data;
+    bkm_db_t *db;
+
+    if (load(r, rc, id, 0, &db, &l) != OK) {
+        return OK;
+    }
+    data = bkm_page_data(r, rc->lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, rc->lang, "mottak.melding.tittel"),
+        " ", l.referanse, NULL));
+    json_object_set_new(data, "referanse", json_string(l.referanse));
+    json_object_set_new(data, "mottatt", json_string(when(
+        r->pool, apr_off_t_toa(r->pool, l.opprettet))));
+    json_object_set_new(data, "hentet", json_boolean(l.hentet));
+    json_object_set_new(data, "bekreftet", json_boolean(l.svar != NULL));
+    json_object_set_new(data, "url", json_string(apr_pstrcat(
+        r->pool, base, "/melding", NULL)));
+    json_object_set_new(data, "bekreft", json_string(apr_pstrcat(
+        r->pool, base, "/bekreft", NULL)));
+    json_object_set_new(data, "tilbake", json_string(apr_pstrcat(
+        r->pool, "/kommune/", rc->k->nummer, "/mottak", NULL)));
+    json_object_set_new(data, "filnavn", json_string(apr_pstrcat(
+        r->pool, "bekymringsmelding-", l.referanse, ".pdf", NULL)));
+    json_object_set_new(data, "filnavnKryptert", json_string(apr_pstrcat(
+        r->pool, "bekymringsmelding-", l.referanse, ".p7m", NULL)));
+    json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
+    return bkm_page_render(r, HTTP_OK, "mottak-melding", data);
+}
+
+static int download(request_rec *r, const receiver_t *rc, const char *id)
+{
+    bkm_leveranse_t l;
+    bkm_db_t *db;
+
+    if (load(r, rc, id, 1, &db, &l) != OK) {
+        return OK;
+    }
+    if (!l.innhold) {
+        /* Retention deleted it after delivery. */
+        return bkm_page_message(r, HTTP_GONE, rc->lang,
+                                "side.ikke_funnet.tittel",
+                                "side.ikke_funnet.tekst");
+    }
+    if (!l.hentet && bkm_delivery_fetched(db, &l, apr_pstrcat(
+            r->pool, "mottaker: ", rc->navn, NULL), bkm_now(r)) != 0) {
+        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
+                                "side.feil.tittel", "side.feil.tekst");
+    }
+    bkm_page_headers(r);
+    ap_set_content_type(r, "application/pkcs7-mime");
+    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
+        r->pool, "attachment; filename=\"bekymringsmelding-", l.referanse,
+        ".p7m\"", NULL));
+    ap_set_content_length(r, (apr_off_t)l.innhold_len);
+    if (!r->header_only) {
+        ap_rwrite(l.innhold, (int)l.innhold_len, r);
+    }
+    return OK;
+}
+
+static int confirm(request_rec *r, const receiver_t *rc, const char *id)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    const char *posted = NULL, *hendelse = NULL;
+    bkm_receipt_in_t in;
+    bkm_leveranse_t l;
+    bkm_db_t *db;
+    char *body, *pair, *last;
+    apr_size_t len;
+    int rv;
+
+    if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
+        return bkm_page_message(r, HTTP_UNSUPPORTED_MEDIA_TYPE, rc->lang,
+                                "side.foresporsel.tittel", NULL);
+    }
+    if ((rv = bkm_read_body_status(r, 4096, &body, &len)) != OK) {
+        return bkm_page_message(r, rv, rc->lang, "side.foresporsel.tittel",
+                                NULL);
+    }
+    for (pair = apr_strtok(body, "&", &last); pair;
+         pair = apr_strtok(NULL, "&", &last)) {
+        if (strncmp(pair, "csrf=", 5) == 0) {
+            posted = pair + 5;
+        }
+    }
+    if (!bkm_page_csrf_ok(r, posted)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01601)
+                      "confirmation without a matching CSRF token: refused");
+        return bkm_page_message(r, HTTP_FORBIDDEN, rc->lang,
+                                "side.foresporsel.tittel", NULL);
+    }
+    if (load(r, rc, id, 0, &db, &l) != OK) {
+        return OK;
+    }
+    if (!l.hentet) {
+        /* Nobody can have stored what nobody downloaded. */
+        return bkm_page_message(r, HTTP_CONFLICT, rc->lang,
+                                "mottak.ikke_hentet.tittel",
+                                "mottak.ikke_hentet.tekst");
+    }
+    if (!l.svar) {
+        memset(&in, 0, sizeof(in));
+        in.svar = BKM_SVAR_MOTTATT;
+        in.aktor = apr_pstrcat(r->pool, "mottaker: ", rc->navn, NULL);
+        if (bkm_delivery_receipt(db, &l, &in, bkm_now(r), &hendelse) != 0) {
+            return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
+                                    "side.feil.tittel", "side.feil.tekst");
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01602)
+                      "message %s of report %s confirmed by a receiver "
+                      "(%s)", l.id, l.melding_id, hendelse);
+    }
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(
+        r->pool, "/kommune/", rc->k->nummer, "/mottak?bekreftet=1", NULL));
+    bkm_page_headers(r);
+    return HTTP_SEE_OTHER;
+}
+
+int bkm_handle_receiver(request_rec *r, const bkm_person_t *person,
+                        const char *knr, const char *rest)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
+    receiver_t rc;
+    const char *id, *tail;
+
+    memset(&rc, 0, sizeof(rc));
+    rc.person = person;
+    rc.lang = bkm_page_lang(r, person);
+    rc.k = bkm_registry_kommune(c->registry, knr);
+    if (!rc.k || !bkm_roles_allow(c->roles, person->pid, BKM_TILGANG_MOTTA,
+                                  knr, NULL, &rc.navn)) {
+        return not_found(r, rc.lang);
+    }
+    rc.bydeler = bkm_roles_bydeler(r->pool, c->roles, person->pid,
+                                   BKM_TILGANG_MOTTA, knr);
+    if (!*rest) {
+        return bkm_method_refused(r, "GET HEAD") ? OK : list(r, &rc);
+    }
+    id = apr_pstrndup(r->pool, rest + 1, strcspn(rest + 1, "/"));
+    tail = rest + 1 + strlen(id);
+    if (!*tail) {
+        return bkm_method_refused(r, "GET HEAD") ? OK : one(r, &rc, id);
+    }
+    if (strcmp(tail, "/melding") == 0) {
+        return bkm_method_refused(r, "GET HEAD") ? OK : download(r, &rc, id);
+    }
+    if (strcmp(tail, "/bekreft") == 0) {
+        return bkm_method_refused(r, "POST") ? OK : confirm(r, &rc, id);
+    }
+    return not_found(r, rc.lang);
+}
