@@ -44,10 +44,13 @@ $(OUT)/.deps: build/packages.txt build/idporten-dev/package-lock.json
 	cd build/idporten-dev && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(OUT) && touch $@
 
-# The pages' Designsystemet CSS, Inter font and postal codes, from the npm
-# lockfile of build/assets into the generated $(VENDOR)/ (build/assets/bundle
-# writes the stamp last).
-$(VENDOR)/.stamp: build/assets/package-lock.json build/assets/bundle | $(OUT)/.deps
+# The pages' Designsystemet CSS, Inter font and postal codes, and the
+# receivers' decrypter (htdocs/static/dekrypter.mjs with pkijs and asn1js,
+# bundled by esbuild into dekrypter.js), from the npm lockfile of
+# build/assets into the generated $(VENDOR)/ (build/assets/bundle writes
+# the stamp last).
+$(VENDOR)/.stamp: build/assets/package-lock.json build/assets/bundle \
+                  htdocs/static/dekrypter.mjs | $(OUT)/.deps
 	cd build/assets && npm ci --no-audit --no-fund --loglevel=error
 	build/assets/bundle
 

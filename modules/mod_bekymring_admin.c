@@ -18,6 +18,7 @@
 
 #include <http_protocol.h>
 #include <util_filter.h>
+#include <apr_hash.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <string.h>
@@ -547,6 +548,10 @@ static int timeline(request_rec *r, who_t *w, const char *id)
             const char *hendelse = bkm_db_value(db, row, 3);
             const char *key = apr_pstrcat(r->pool, "hendelse.",
                                           hendelse ? hendelse : "", NULL);
+            const char *aktor = bkm_db_value(db, row, 4);
+            const bkm_integrasjon_t *in = aktor ? apr_hash_get(
+                bkm_srv_cfg(r->server)->registry->integrasjon_by_id, aktor,
+                APR_HASH_KEY_STRING) : NULL;
             json_array_append_new(list, json_pack(
                 "{s:s, s:s, s:s, s:s?}",
                 "tid", when(r->pool, bkm_db_value(db, row, 1)),
@@ -554,8 +559,10 @@ static int timeline(request_rec *r, who_t *w, const char *id)
                                             key)
                             ? bkm_i18n_text(pg->i18n, w->lang, key)
                             : (hendelse ? hendelse : ""),
-                "aktor", bkm_db_value(db, row, 4)
-                         ? bkm_db_value(db, row, 4) : "",
+                /* An integration by its name, as the registry has it. */
+                "aktor", in ? apr_pstrcat(r->pool, in->id, " (", in->navn,
+                                          ")", NULL)
+                            : aktor ? aktor : "",
                 "beskrivelse", bkm_db_value(db, row, 5)));
         }
     }

@@ -284,8 +284,11 @@ static void decide(const bkm_receipt_in_t *in, const bkm_leveranse_t *l,
     }
     else {
         *hendelse = "KVITTERT";
-        *tekst = l->hentet ? "Mottatt-kvittering fra fagsystemet"
-                           : "Mottatt-kvittering uten at innholdet ble hentet";
+        *tekst = strcmp(l->mottaker, "manuell") == 0
+                 ? "Bekreftet lagret av mottakeren (manuell nedlasting)"
+                 : l->hentet ? "Mottatt-kvittering fra fagsystemet"
+                             : "Mottatt-kvittering uten at innholdet ble "
+                               "hentet";
     }
     if (!st->frist) {
         /* Print was ordered before this first receipt came (nothing else

@@ -361,6 +361,7 @@ function wire(doc) {
       const pdf = await decrypt(await res.arrayBuffer(), keyText);
       keyText = null;              // the key's text: no reference kept
       pdfUrl = URL.createObjectURL(new Blob([pdf], { type: 'application/pdf' }));
+      pdf.fill(0);                 // the Blob holds its own copy
       link.href = pdfUrl;
       link.download = section.dataset.filnavn || '';
       link.hidden = false;

@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: Apache-2.0
+# The municipal administration (issue 6): who may see and do what
+# (an authorisation matrix, every cell asserted), the overview's filters
+# and CSV, a report's timeline after the delivery paths, and the
+# manual-download channel: download, decrypt (openssl cms, as a receiver's
+# own tools would), confirm -> LEVERT.
+#
+# Roles (t/dev/roles.json, made by build/dev-tree): kari administers Oslo
+# (all districts); anne administers Oslo district 01 only; ola receives for
+# Oslo 03 and Trondheim 00 (manual download); per is the national operator;
+# noname has no role.
+use strict;
+use warnings FATAL => 'all';
+use utf8;
+use Apache::Test qw(-withtestmore);
+use lib 't/lib';
+use BkmTest qw(login_ua login base_url db_rows openssl_decrypt root json_of);
+use BkmCaseSystem;
+use HTTP::Request::Common qw(POST);
+use JSON::PP;
+use LWP::UserAgent;
+
+my $base = base_url();
+my $api = "$base/bekymringsmelding/api/v2/mottak/skjema";
+my $pki = root() . '/t/dev/pki';
+my $json = JSON::PP->new->utf8->canonical;
+
+# Reports to send, one per district that the matrix needs.
+my $reporter = login_ua();
+login($reporter, '/meg', 'kari', 'substantial');
+sub report_to {
+    my ($knr, $bnr) = @_;
+    my $res = $reporter->post("$api/privat", 'Content-Type' => 'application/json',
+        Accept => 'application/json', Content => $json->encode({
+            kommunenummer => $knr, bydelsnummer => $bnr,
+            privatMelder => { personnavn => 'x' },
+            privatBarn => [ { personnavn => 'Barn', adresse => { adresselinje1 => 'Gate 1' } } ],
+            melding => 'Bekymret.' }));
+    my $j = json_of($res) or die "report to $knr/$bnr: " . $res->code;
+    return $j->{uuid};
+}
+my %id = (
+    o01 => report_to('0301', '01'),     # case system
+    o03 => report_to('0301', '03'),     # manual download
+    b00 => report_to('4601', '00'),     # another municipality
+    t00 => report_to('5001', '00'),     # manual, Trondheim
+);
+sub leveranse {
+    my ($melding) = @_;
+    return (db_rows("SELECT id FROM bkm_leveranse WHERE melding_id = '$melding' "
+                    . "AND mottaker <> 'print'"))[0][0];
+}
+my $l03 = leveranse($id{o03});
+my $lt00 = leveranse($id{t00});
+my $l01 = leveranse($id{o01});
+
+my %ua;
+for my $p (qw(kari anne ola per noname)) {
+    $ua{$p} = login_ua();
+    my $res = login($ua{$p}, '/kommune', $p, 'substantial');
+    $ua{$p}->max_redirect(0);
+}
+
+# The matrix: each person x each page x own/other municipality/district.
+my @pages = (
+    [ 'my municipalities',            '/kommune' ],
+    [ 'overview, Oslo',               '/kommune/0301' ],
+    [ 'overview, Bergen',             '/kommune/4601' ],
+    [ 'overview, Oslo, district 03',  '/kommune/0301?bydel=03' ],
+    [ 'CSV, Oslo',                    '/kommune/0301/meldinger.csv' ],
+    [ 'CSV, Bergen',                  '/kommune/4601/meldinger.csv' ],
+    [ 'timeline, Oslo 01',            "/kommune/0301/melding/$id{o01}" ],
+    [ 'timeline, Oslo 03',            "/kommune/0301/melding/$id{o03}" ],
+    [ 'timeline, Bergen report via Oslo', "/kommune/0301/melding/$id{b00}" ],
+    [ 'timeline, Bergen',             "/kommune/4601/melding/$id{b00}" ],
+    [ 'receiving, Oslo',              '/kommune/0301/mottak' ],
+    [ 'receiving, Trondheim',         '/kommune/5001/mottak' ],
+    [ 'receiving, Bergen',            '/kommune/4601/mottak' ],
+    [ 'a waiting report, Oslo 03',    "/kommune/0301/mottak/$l03" ],
+    [ 'download, Oslo 03',            "/kommune/0301/mottak/$l03/melding" ],
+    [ 'download, Trondheim via Oslo', "/kommune/0301/mottak/$lt00/melding" ],
+    [ 'a case-system message as manual', "/kommune/0301/mottak/$l01/melding" ],
+);
+my %expect = (
+    #          kari anne ola  per  noname
+    'my municipalities'            => [200, 200, 200, 200, 403],
+    'overview, Oslo'               => [200, 200, 404, 200, 404],
+    'overview, Bergen'             => [404, 404, 404, 200, 404],
+    'overview, Oslo, district 03'  => [200, 400, 404, 200, 404],
+    'CSV, Oslo'                    => [200, 200, 404, 200, 404],
+    'CSV, Bergen'                  => [404, 404, 404, 200, 404],
+    'timeline, Oslo 01'            => [200, 200, 404, 200, 404],
+    'timeline, Oslo 03'            => [200, 404, 404, 200, 404],
+    'timeline, Bergen report via Oslo' => [404, 404, 404, 404, 404],
+    'timeline, Bergen'             => [404, 404, 404, 200, 404],
+    'receiving, Oslo'              => [404, 404, 200, 404, 404],
+    'receiving, Trondheim'         => [404, 404, 200, 404, 404],
+    'receiving, Bergen'            => [404, 404, 404, 404, 404],
+    'a waiting report, Oslo 03'    => [404, 404, 200, 404, 404],
+    'download, Oslo 03'            => [404, 404, 200, 404, 404],
+    'download, Trondheim via Oslo' => [404, 404, 404, 404, 404],
+    'a case-system message as manual' => [404, 404, 404, 404, 404],
+);
+my @people = qw(kari anne ola per noname);
+
+# Confirming (a POST) is in the matrix too; its CSRF token is the page's.
+sub csrf_of {
+    my ($u) = @_;
+    my $res = $u->get("$base/kommune/0301/mottak/$l03");
+    return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
+}
+
+plan tests => @pages * @people + @people + 48;
+
+for my $page (@pages) {
+    my ($name, $path) = @$page;
+    for my $i (0 .. $#people) {
+        my $res = $ua{$people[$i]}->get("$base$path");
+        is $res->code, $expect{$name}[$i], "$people[$i]: $name";
+    }
+}
+# Confirm, before the download: only the receiver gets past 404, and is
+# told to download first (ola downloaded it above: so first Trondheim).
+my %confirm = (kari => 404, anne => 404, ola => 409, per => 404, noname => 404);
+for my $p (@people) {
+    my $token = csrf_of($ua{$p}) // ('ab' x 32);
+    $ua{$p}->cookie_jar->set_cookie(0, 'bkm_csrf', $token, '/', '127.0.0.1')
+        unless $p eq 'ola';
+    my $res = $ua{$p}->request(POST "$base/kommune/5001/mottak/$lt00/bekreft",
+                               [csrf => $token]);
+    is $res->code, $confirm{$p}, "$p: confirm Trondheim's report before downloading it";
+}
+
+# ---- the overview: rows, filters, search, CSV ----
+my $kari = $ua{kari};
+my $res = $kari->get("$base/kommune/0301");
+my $html = $res->decoded_content;
+like $html, qr{href="/kommune/0301/melding/$id{o01}"}, 'the overview lists Oslo 01\'s report';
+like $html, qr{href="/kommune/0301/melding/$id{o03}"}, 'and Oslo 03\'s';
+unlike $html, qr{$id{b00}}, 'but not Bergen\'s';
+is $res->header('Cache-Control'), 'no-store', 'no-store';
+$res = $ua{anne}->get("$base/kommune/0301");
+unlike $res->decoded_content, qr{$id{o03}}, 'a district-limited administrator sees only her district';
+like $res->decoded_content, qr{$id{o01}}, 'her district\'s report is there';
+$res = $kari->get("$base/kommune/0301?bydel=03");
+unlike $res->decoded_content, qr{$id{o01}}, 'the district filter';
+like $res->decoded_content, qr{$id{o03}}, 'keeps district 03';
+$res = $kari->get("$base/kommune/0301?type=offentlig");
+unlike $res->decoded_content, qr{$id{o01}|$id{o03}}, 'the type filter';
+$res = $kari->get("$base/kommune/0301?tilstand=LEVERT");
+unlike $res->decoded_content, qr{$id{o01}}, 'the state filter';
+$res = $kari->get("$base/kommune/0301?fra=2000-01-01&til=2000-01-02");
+like $res->decoded_content, qr/Ingen meldinger passer/, 'a period with nothing';
+for my $bad ('fra=2026-13-01', 'til=yesterday', 'bydel=99', 'type=x',
+             'tilstand=DROP', 'etter=1.x', "etter=1.$id{o01}x") {
+    is $kari->get("$base/kommune/0301?$bad")->code, 400, "a bad filter ($bad): 400";
+}
+my ($ref03) = db_rows("SELECT referanse FROM bkm_melding WHERE id = '$id{o03}'");
+$res = $kari->get("$base/kommune/0301?sok=$ref03->[0]");
+is $res->code, 303, 'search by reference number';
+is $res->header('Location'), "/kommune/0301/melding/$id{o03}", 'to its timeline';
+$res = $kari->get("$base/kommune/0301?sok=$id{b00}");
+is $res->code, 200, 'another municipality\'s id is not found';
+like $res->decoded_content, qr/role="alert"/, 'and said so';
+$res = $kari->get("$base/kommune/0301/meldinger.csv?bydel=03");
+is $res->header('Content-Type'), 'text/csv; charset=utf-8', 'CSV';
+my @lines = split /\r\n/, $res->decoded_content;
+is $lines[0], '"bekymringsmeldingId","referanse","mottatt","type","bydelsnummer","kanal","tilstand","levert","varsler"',
+    'the CSV header';
+my ($line) = grep { /^"\Q$id{o03}\E"/ } @lines;
+like $line // '', qr/^"$id{o03}","$ref03->[0]","\d{4}-\d\d-\d\d \d\d:\d\d","privat","03","manuell","SENDT_FAGSYSTEM","","Hentet, ikke kvittert"$/,
+    'a CSV row: metadata only';
+ok !(grep { /$id{o01}/ } @lines), 'the CSV follows the filter';
+unlike $res->decoded_content, qr/Bekymret|Gate 1|Barn/, 'no content in the CSV';
+
+# ---- manual download -> decrypt -> confirm -> LEVERT ----
+my $ola = $ua{ola};
+$res = $ola->get("$base/kommune/0301/mottak");
+like $res->decoded_content, qr{href="/kommune/0301/mottak/$l03"}, 'the receiver sees the waiting report';
+$res = $ola->get("$base/kommune/0301/mottak/$l03");
+like $res->decoded_content, qr{<section id="dekrypter" hidden}, 'a decryption section for the browser';
+like $res->decoded_content, qr{data-url="/kommune/0301/mottak/$l03/melding"}, 'with where to fetch';
+$res = $ola->get("$base/kommune/0301/mottak/$l03/melding");
+is $res->header('Content-Type'), 'application/pkcs7-mime', 'the sealed PDF';
+my $pdf = openssl_decrypt($res->content, "$pki/0301-03-manuell.key", "$pki/0301-03-manuell.pem");
+like $pdf // '', qr/^%PDF-/, 'opens with the district\'s manual-download key';
+my $token = csrf_of($ola);
+$res = $ola->request(POST "$base/kommune/0301/mottak/$l03/bekreft", [csrf => 'ab' x 32]);
+is $res->code, 403, 'confirm with a wrong CSRF token: 403';
+my ($st) = db_rows("SELECT tilstand, levert FROM bkm_melding WHERE id = '$id{o03}'");
+is $st->[0], 'SENDT_FAGSYSTEM', 'downloaded, not yet delivered';
+$res = $ola->request(POST "$base/kommune/0301/mottak/$l03/bekreft", [csrf => $token]);
+is $res->code, 303, 'confirmed';
+($st) = db_rows("SELECT tilstand, levert, frist FROM bkm_melding WHERE id = '$id{o03}'");
+is $st->[0], 'LEVERT', 'the report is delivered';
+ok $st->[1], 'with a delivery time';
+is $st->[2], '', 'and no escalation deadline left';
+$res = $ola->request(POST "$base/kommune/0301/mottak/$l03/bekreft", [csrf => $token]);
+is $res->code, 303, 'confirming again changes nothing';
+$res = $ola->get("$base/kommune/0301/mottak");
+unlike $res->decoded_content, qr{/mottak/$l03"}, 'no longer waiting';
+
+# ---- the timeline after delivery paths ----
+$res = $kari->get("$base/kommune/0301/melding/$id{o03}");
+$html = $res->decoded_content;
+my @events = $html =~ m{<li>\s*<span class="bkm-tid">[^<]+</span>\s*<strong>([^<]+)</strong>}g;
+is_deeply \@events, ['Mottatt og lagret kryptert', 'Hentet', 'Kvittert mottatt'],
+    'manual: received, fetched, confirmed' or diag explain \@events;
+like $html, qr/mottaker: Ola Nordmann/, 'the receiver named as the actor';
+unlike $html, qr/02028054321/, 'by name, never by national id';
+like $html, qr{<dd id="tilstand">Levert</dd>}, 'state: delivered';
+my $cs = BkmCaseSystem->new(base => $base, name => 'fagsystem-0301-01',
+    key => "$pki/0301-01-fagsystem.key", cert => "$pki/0301-01-fagsystem.pem");
+my (undef, $list) = $cs->list();
+my ($m) = grep { $_->{bekymringsmeldingId} eq $id{o01} } @{ $list // [] };
+$cs->fetch($m->{meldingId});
+$cs->answer($m->{meldingId}, 'mottatt');
+$res = $kari->get("$base/kommune/0301/melding/$id{o01}");
+@events = $res->decoded_content =~ m{<strong>([^<]+)</strong>}g;
+is_deeply \@events, ['Mottatt og lagret kryptert', 'Hentet', 'Kvittert mottatt'],
+    'case system: received, fetched, receipted' or diag explain \@events;
+like $res->decoded_content, qr/\(fagsystem-0301-01\)/, 'the integration named';
+my $later = sprintf('%.0f', (time() + 5 * 86400) * 1e6);
+LWP::UserAgent->new->post("$base/bekymring-drift/eskalering", 'Bkm-Test-Klokke' => $later);
+$res = $kari->get("$base/kommune/5001/melding/$id{t00}");
+is $res->code, 404, 'Kari administers Oslo, not Trondheim';
+$res = $ua{per}->get("$base/kommune/5001/melding/$id{t00}");
+@events = $res->decoded_content =~ m{<strong>([^<]+)</strong>}g;
+is $events[-1], 'Sent to letter post',
+    'an unconfirmed manual report went to letter post (per reads English)'
+    or diag explain \@events;
