@@ -35,6 +35,7 @@ static const char *const states[] = {
 typedef struct {
     bkm_person_t person;
     const char *lang;
+    const char *navn;           /* the role binding's name: the actor */
     const bkm_kommune_t *k;
     const apr_array_header_t *bydeler;  /* allowed, or NULL: all */
 } who_t;
@@ -491,12 +492,14 @@ static int export_csv(request_rec *r, who_t *w)
 
 /* ---- one report's timeline ----------------------------------------- */
 
-static int timeline(request_rec *r, who_t *w, const char *id)
+static int timeline(request_rec *r, who_t *w, const char *id, int status,
+                    const char *feil)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    const char *knr = NULL, *bnr = NULL;
+    const char *knr = NULL, *bnr = NULL, *tilstand = NULL, *kanal = NULL;
+    int levert = 0, frist = 0;
     json_t *data, *meta = NULL, *list;
     bkm_db_t *db;
 
@@ -509,7 +512,10 @@ static int timeline(request_rec *r, who_t *w, const char *id)
                                 "side.feil.tittel", "side.feil.tekst");
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        const char *tilstand = bkm_db_value(db, row, 6);
+        tilstand = bkm_db_value(db, row, 6);
+        kanal = bkm_db_value(db, row, 5);
+        frist = bkm_db_value(db, row, 8) != NULL;
+        levert = bkm_db_value(db, row, 9) != NULL;
         knr = bkm_db_value(db, row, 3);
         bnr = bkm_db_value(db, row, 4);
         meta = bkm_json_own(r->pool, json_pack(
@@ -567,7 +573,115 @@ static int timeline(request_rec *r, who_t *w, const char *id)
         }
     }
     json_object_set_new(data, "hendelser", list);
-    return bkm_page_render(r, HTTP_OK, "admin-melding", data);
+    /* What an administrator can do now, audited with a reason. */
+    list = json_array();
+    if (!levert) {
+        json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
+            "id", "h-handtert", "forste", json_array_size(list) == 0,
+            "verdi", "handtert", "navn", bkm_i18n_text(pg->i18n, w->lang,
+                                              "admin.handling.handtert")));
+    }
+    if (!levert && frist && strcmp(kanal, "fagsystem") == 0
+        && (strcmp(tilstand, "AKSEPTERT") == 0
+            || strcmp(tilstand, "SENDT_FAGSYSTEM") == 0)) {
+        json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
+            "id", "h-tilbake", "forste", json_array_size(list) == 0,
+            "verdi", "tilbake", "navn", bkm_i18n_text(pg->i18n, w->lang,
+                                             "admin.handling.tilbake")));
+    }
+    if (strcmp(tilstand, "AVVIST_PRINT") == 0) {
+        json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
+            "id", "h-print", "forste", json_array_size(list) == 0,
+            "verdi", "print", "navn", bkm_i18n_text(pg->i18n, w->lang,
+                                           "admin.handling.print")));
+    }
+    json_object_set_new(data, "handlinger", list);
+    json_object_set_new(data, "handlingAction", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, "/melding/", id, "/handling",
+        NULL)));
+    json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
+    json_object_set_new(data, "utfort", json_boolean(
+        bkm_page_arg(r, "utfort") != NULL));
+    if (feil) {
+        json_object_set_new(data, "begrunnelseFeil", json_string(
+            bkm_i18n_text(pg->i18n, w->lang, feil)));
+        json_object_set_new(data, "begrunnelseUgyldig", json_string("true"));
+    }
+    return bkm_page_render(r, status, "admin-melding", data);
+}
+
+/* POST /kommune/{nr}/melding/{id}/handling: handling, begrunnelse, csrf. */
+static int action(request_rec *r, who_t *w, const char *id)
+{
+    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *knr = NULL, *bnr = NULL, *why;
+    const bkm_bydel_t *b;
+    bkm_handling_t h;
+    apr_table_t *form;
+    bkm_db_t *db;
+    int rv;
+
+    if ((rv = bkm_page_form(r, 8192, &form)) != OK) {
+        return bkm_page_message(r, rv, w->lang, "side.foresporsel.tittel",
+                                NULL);
+    }
+    /* The report must be this administrator's, as for the timeline. */
+    if (!bkm_uuid_valid(id, 0) || !(db = bkm_db_acquire(r))
+        || bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
+        return not_found(r, w->lang);
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        knr = bkm_db_value(db, row, 3);
+        bnr = bkm_db_value(db, row, 4);
+    }
+    if (!knr || strcmp(knr, w->k->nummer) != 0 || !allowed_bydel(w, bnr)) {
+        return not_found(r, w->lang);
+    }
+    if (!bkm_page_csrf_ok(r, apr_table_get(form, "csrf"))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01504)
+                      "action without a matching CSRF token: refused");
+        return bkm_page_message(r, HTTP_FORBIDDEN, w->lang,
+                                "side.foresporsel.tittel", NULL);
+    }
+    memset(&h, 0, sizeof(h));
+    h.handling = apr_table_get(form, "handling");
+    h.begrunnelse = apr_table_get(form, "begrunnelse");
+    h.melding_id = id;
+    h.kommunenummer = knr;
+    h.aktor = apr_pstrcat(r->pool, "administrator: ", w->navn, NULL);
+    if (!h.handling || (strcmp(h.handling, "handtert")
+                        && strcmp(h.handling, "tilbake")
+                        && strcmp(h.handling, "print"))) {
+        return bkm_page_message(r, HTTP_BAD_REQUEST, w->lang,
+                                "side.foresporsel.tittel", NULL);
+    }
+    if (!h.begrunnelse || strspn(h.begrunnelse, " \t\r\n")
+                          == strlen(h.begrunnelse)
+        || strlen(h.begrunnelse) > 2000) {
+        return timeline(r, w, id, HTTP_UNPROCESSABLE_ENTITY,
+                        "admin.begrunnelse.feil");
+    }
+    b = bkm_skjema_route(reg, knr, bnr, &why);
+    if (!b && strcmp(h.handling, "tilbake") == 0) {
+        /* No longer a district in the portal: nowhere to queue it. */
+        return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
+    }
+    rv = bkm_delivery_action(db, &h, bkm_now(r), b);
+    if (rv < 0) {
+        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
+                                "side.feil.tittel", "side.feil.tekst");
+    }
+    if (rv > 0) {
+        return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01505)
+                  "report %s: %s by %s", id, h.handling, w->navn);
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(
+        r->pool, "/kommune/", knr, "/melding/", id, "?utfort=1", NULL));
+    bkm_page_headers(r);
+    return HTTP_SEE_OTHER;
 }
 
 /* ---- /kommune ------------------------------------------------------- */
@@ -649,6 +763,13 @@ int bkm_handle_admin(request_rec *r, const char *rest)
     }
     w.bydeler = bkm_roles_bydeler(r->pool, c->roles, w.person.pid,
                                   BKM_TILGANG_SE, knr);
+    bkm_roles_allow(c->roles, w.person.pid, BKM_TILGANG_SE, knr, NULL,
+                    &w.navn);
+    if (strncmp(tail, "/melding/", 9) == 0
+        && strcmp(tail + 9 + strcspn(tail + 9, "/"), "/handling") == 0) {
+        return bkm_method_refused(r, "POST") ? OK : action(
+            r, &w, apr_pstrndup(r->pool, tail + 9, strcspn(tail + 9, "/")));
+    }
     if (bkm_method_refused(r, "GET HEAD")) {
         return OK;
     }
@@ -658,8 +779,8 @@ int bkm_handle_admin(request_rec *r, const char *rest)
     if (strcmp(tail, "/meldinger.csv") == 0) {
         return export_csv(r, &w);
     }
-    if (strncmp(tail, "/melding/", 9) == 0) {
-        return timeline(r, &w, tail + 9);
+    if (strncmp(tail, "/melding/", 9) == 0 && strlen(tail + 9) == 36) {
+        return timeline(r, &w, tail + 9, HTTP_OK, NULL);
     }
     return not_found(r, w.lang);
 }

@@ -192,6 +192,18 @@ static const struct {
       "ON c.melding_id = l.melding_id AND c.mottaker = l.mottaker "
       "WHERE l.konto_id = %s AND l.svar IS NULL ORDER BY l.opprettet, l.id "
       "LIMIT %d" },
+    /* The administrators' actions, and their audit. */
+    { BKM_SQL_LEVERANSE_NULLSTILL,
+      "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
+      "hentet_av = NULL, arkivreferanse = NULL WHERE melding_id = %s "
+      "AND mottaker = %s" },
+    { BKM_SQL_MELDING_TILBAKE,
+      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
+      "endret = %lld WHERE id = %s AND levert IS NULL" },
+    { BKM_SQL_REVISJON_INSERT,
+      "INSERT INTO bkm_revisjon (id, tidspunkt, aktor, handling, "
+      "kommunenummer, melding_id, begrunnelse) VALUES (%s, %lld, %s, %s, %s, "
+      "%s, %s)" },
     { NULL, NULL }
 };
 

@@ -359,3 +359,127 @@ int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
     }
     return bkm_db_end(db, rv);
 }
+
+/* ---- what an administrator does (mod_bekymring_admin.c) -------------- */
+
+/* One action in one transaction: lock and read the report, and if @p can
+ * allows it, @p act writes; the event and the audit line go with it.
+ * @return 0 done, 1 not in a state that allows it, -1 database error. */
+typedef int (*act_fn)(bkm_db_t *db, const char *melding_id, apr_time_t now,
+                      state_t *st, const void *baton);
+
+static int in_tx(bkm_db_t *db, const bkm_handling_t *h, apr_time_t now,
+                 int (*can)(const state_t *st), act_fn act,
+                 const void *baton)
+{
+    const char *t = apr_off_t_toa(db->pool, now);
+    const char *audit[7] = { bkm_uuid(db->pool), t, h->aktor, h->handling,
+                             h->kommunenummer, h->melding_id,
+                             h->begrunnelse };
+    state_t st;
+    int rv, refused = 0;
+
+    if ((rv = bkm_db_begin(db)) != 0) {
+        return -1;
+    }
+    rv = lock_state(db, h->melding_id, now, &st);
+    if (rv == 0 && !can(&st)) {
+        refused = 1;
+        rv = -1;
+    }
+    if (rv == 0) {
+        rv = act(db, h->melding_id, now, &st, baton);
+    }
+    if (rv == 0) {
+        rv = bkm_event(db, h->melding_id, now, h->hendelse, st.tilstand,
+                       h->aktor, h->beskrivelse);
+    }
+    if (rv == 0) {
+        rv = bkm_db_run(db, BKM_SQL_REVISJON_INSERT, NULL, 7, audit);
+    }
+    rv = bkm_db_end(db, rv);
+    return refused ? 1 : rv == 0 ? 0 : -1;
+}
+
+static int can_handle(const state_t *st)
+{
+    return !st->levert;
+}
+
+static int act_handle(bkm_db_t *db, const char *melding_id, apr_time_t now,
+                      state_t *st, const void *baton)
+{
+    /* Handled outside the portal: delivered, and nothing escalates. */
+    st->tilstand = "LEVERT";
+    return set_state(db, melding_id, now, st->tilstand, 1, 0);
+}
+
+static int can_requeue(const state_t *st)
+{
+    return !st->levert && st->frist
+        && (strcmp(st->tilstand, "SENDT_FAGSYSTEM") == 0
+            || strcmp(st->tilstand, "AKSEPTERT") == 0);
+}
+
+static int act_requeue(bkm_db_t *db, const char *melding_id, apr_time_t now,
+                       state_t *st, const void *baton)
+{
+    const char *args[2] = { melding_id, "fagsystem" };
+    int rv, n = 0;
+
+    /* Waiting again as if new; the deadline runs from now. */
+    rv = bkm_db_run(db, BKM_SQL_LEVERANSE_NULLSTILL, &n, 2, args);
+    if (rv == 0 && n != 1) {
+        return -1;              /* not a case-system report */
+    }
+    if (rv == 0) {
+        const bkm_bydel_t *b = baton;
+        const char *upd[3] = {
+            apr_off_t_toa(db->pool, bkm_delivery_deadline(db->s, b, now)),
+            apr_off_t_toa(db->pool, now), melding_id
+        };
+        st->tilstand = "AKSEPTERT";
+        rv = bkm_db_run(db, BKM_SQL_MELDING_TILBAKE, NULL, 3, upd);
+    }
+    return rv;
+}
+
+static int can_reprint(const state_t *st)
+{
+    return strcmp(st->tilstand, "AVVIST_PRINT") == 0;
+}
+
+static int act_reprint(bkm_db_t *db, const char *melding_id, apr_time_t now,
+                       state_t *st, const void *baton)
+{
+    const char *args[2] = { melding_id, "print" };
+    int rv, n = 0;
+
+    rv = bkm_db_run(db, BKM_SQL_LEVERANSE_NULLSTILL, &n, 2, args);
+    if (rv == 0 && n != 1) {
+        return -1;
+    }
+    st->tilstand = "SENDT_PRINT";
+    return rv ? rv : set_state(db, melding_id, now, st->tilstand, 0, 0);
+}
+
+int bkm_delivery_action(bkm_db_t *db, bkm_handling_t *h, apr_time_t now,
+                        const bkm_bydel_t *b)
+{
+    if (strcmp(h->handling, "handtert") == 0) {
+        h->hendelse = "HANDTERT_MANUELT";
+        h->beskrivelse = "Markert som håndtert manuelt; eskalering stoppet";
+        return in_tx(db, h, now, can_handle, act_handle, NULL);
+    }
+    if (strcmp(h->handling, "tilbake") == 0) {
+        h->hendelse = "LAGT_TILBAKE";
+        h->beskrivelse = "Lagt tilbake til fagsystemet; ny frist";
+        return in_tx(db, h, now, can_requeue, act_requeue, b);
+    }
+    if (strcmp(h->handling, "print") == 0) {
+        h->hendelse = "PRINT_PA_NYTT";
+        h->beskrivelse = "Brevpost bestilt på nytt";
+        return in_tx(db, h, now, can_reprint, act_reprint, NULL);
+    }
+    return 1;
+}

@@ -17,11 +17,13 @@
 #include "bkm_box.h"
 #include "bkm_form.h"
 #include "bkm_html.h"
+#include "bkm_utf8.h"
 
 #include <http_protocol.h>
 #include <http_request.h>
 #include <util_cookies.h>
 #include <util_script.h>
+#include <apr_buckets.h>
 #include <apr_file_info.h>
 #include <apr_strings.h>
 #include <string.h>
@@ -341,6 +343,41 @@ int bkm_page_message(request_rec *r, int status, const char *lang,
             bkm_i18n_text(pg->i18n, lang, tekst_key)));
     }
     return bkm_page_render(r, status, "melding", data);
+}
+
+int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    apr_array_header_t *pairs = NULL;
+    int rv, i;
+
+    if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0
+        || (ct[33] && ct[33] != ';' && ct[33] != ' ')) {
+        return HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+    if ((rv = ap_parse_form_data(r, NULL, &pairs, 32, limit)) != OK) {
+        return rv == HTTP_REQUEST_ENTITY_TOO_LARGE ? rv : HTTP_BAD_REQUEST;
+    }
+    *out = apr_table_make(r->pool, pairs->nelts);
+    for (i = 0; i < pairs->nelts; i++) {
+        ap_form_pair_t *pair = &APR_ARRAY_IDX(pairs, i, ap_form_pair_t);
+        apr_size_t len = 0, at = 0;
+        char *v = NULL;
+        if (apr_brigade_pflatten(pair->value, &v, &len, r->pool)
+            != APR_SUCCESS || apr_table_get(*out, pair->name)) {
+            return HTTP_BAD_REQUEST;        /* unreadable, or twice */
+        }
+        /* Strict UTF-8, no control characters but tab and line breaks. */
+        while (at < len) {
+            long cp = bkm_utf8_next((const unsigned char *)v, len, &at);
+            if (cp < 0 || (bkm_utf8_is_control(cp) && cp != '\t'
+                           && cp != '\n' && cp != '\r')) {
+                return HTTP_BAD_REQUEST;
+            }
+        }
+        apr_table_setn(*out, pair->name, apr_pstrmemdup(r->pool, v, len));
+    }
+    return OK;
 }
 
 int bkm_pages_missing(request_rec *r)

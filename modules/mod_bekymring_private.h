@@ -203,6 +203,9 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_HENDELSER "bkm_hendelser"
 #define BKM_SQL_LEVERANSER_FOR_MELDING "bkm_leveranser_for_melding"
 #define BKM_SQL_MOTTAK_VENTER "bkm_mottak_venter"
+#define BKM_SQL_LEVERANSE_NULLSTILL "bkm_leveranse_nullstill"
+#define BKM_SQL_MELDING_TILBAKE "bkm_melding_tilbake"
+#define BKM_SQL_REVISJON_INSERT "bkm_revisjon_insert"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -316,6 +319,24 @@ int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
 int bkm_delivery_receipt(bkm_db_t *db, const bkm_leveranse_t *l,
                          const bkm_receipt_in_t *in, apr_time_t now,
                          const char **hendelse);
+/** An administrator's action on a report (audited, with a reason). */
+typedef struct {
+    const char *handling;       /**< handtert, tilbake or print */
+    const char *melding_id;
+    const char *kommunenummer;
+    const char *aktor;          /**< the role binding's name */
+    const char *begrunnelse;    /**< the reason given */
+    const char *hendelse, *beskrivelse;     /**< set by the action */
+} bkm_handling_t;
+/**
+ * Do an action in one transaction with its event and its audit line:
+ * "handtert" (handled outside the portal: delivered, escalation stops),
+ * "tilbake" (a case-system report waits again as new, with a new
+ * deadline) or "print" (a rejected print job is ordered again).
+ * @return 0 done, 1 the report's state does not allow it, -1 database
+ */
+int bkm_delivery_action(bkm_db_t *db, bkm_handling_t *h, apr_time_t now,
+                        const bkm_bydel_t *b);
 /** Record a refused receipt (contradiction, bad stored-receipt). */
 int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
                          const char *aktor, apr_time_t now, const char *why);
@@ -415,6 +436,10 @@ json_t *bkm_page_data_bare(request_rec *r, const char *lang,
 /** Render a template with @p data (which has "lang") as the answer. */
 int bkm_page_render(request_rec *r, int status, const char *tmpl,
                     json_t *data);
+/** A small url-encoded form (the administration's posts): at most 32
+ *  fields, each once, strict UTF-8.  @return OK, or the status to answer
+ *  (415, 413, 400). */
+int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out);
 /** A page that only says something (catalogue keys; tekst may be NULL). */
 int bkm_page_message(request_rec *r, int status, const char *lang,
                      const char *tittel_key, const char *tekst_key);

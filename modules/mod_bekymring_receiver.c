@@ -221,30 +221,18 @@ static int download(request_rec *r, const receiver_t *rc, const char *id)
 
 static int confirm(request_rec *r, const receiver_t *rc, const char *id)
 {
-    const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *posted = NULL, *hendelse = NULL;
+    const char *hendelse = NULL;
     bkm_receipt_in_t in;
     bkm_leveranse_t l;
+    apr_table_t *form;
     bkm_db_t *db;
-    char *body, *pair, *last;
-    apr_size_t len;
     int rv;
 
-    if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
-        return bkm_page_message(r, HTTP_UNSUPPORTED_MEDIA_TYPE, rc->lang,
-                                "side.foresporsel.tittel", NULL);
-    }
-    if ((rv = bkm_read_body_status(r, 4096, &body, &len)) != OK) {
+    if ((rv = bkm_page_form(r, 4096, &form)) != OK) {
         return bkm_page_message(r, rv, rc->lang, "side.foresporsel.tittel",
                                 NULL);
     }
-    for (pair = apr_strtok(body, "&", &last); pair;
-         pair = apr_strtok(NULL, "&", &last)) {
-        if (strncmp(pair, "csrf=", 5) == 0) {
-            posted = pair + 5;
-        }
-    }
-    if (!bkm_page_csrf_ok(r, posted)) {
+    if (!bkm_page_csrf_ok(r, apr_table_get(form, "csrf"))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01601)
                       "confirmation without a matching CSRF token: refused");
         return bkm_page_message(r, HTTP_FORBIDDEN, rc->lang,

@@ -110,7 +110,7 @@ sub csrf_of {
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 48;
+plan tests => @pages * @people + @people + 68;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -220,6 +220,84 @@ $res = $kari->get("$base/kommune/0301/melding/$id{o01}");
 is_deeply \@events, ['Mottatt og lagret kryptert', 'Hentet', 'Kvittert mottatt'],
     'case system: received, fetched, receipted' or diag explain \@events;
 like $res->decoded_content, qr/\(fagsystem-0301-01\)/, 'the integration named';
+# ---- actions, audited with a reason ----
+# The browser's CSRF token: the cookie a page of ours set.
+sub token_of {
+    my ($u) = @_;
+    my $t;
+    $u->get("$base/kommune");
+    $u->cookie_jar->scan(sub { $t = $_[2] if $_[1] eq 'bkm_csrf' });
+    return $t // '';
+}
+sub action {
+    my ($u, $knr, $id, %f) = @_;
+    return $u->request(POST "$base/kommune/$knr/melding/$id/handling",
+                       [csrf => token_of($u), %f]);
+}
+sub state_of {
+    my ($id) = @_;
+    return (db_rows("SELECT tilstand, COALESCE(levert, -1), COALESCE(frist, -1), "
+                    . "oppfolging FROM bkm_melding WHERE id = '$id'"))[0];
+}
+# Re-queue: fetched by the case system, never receipted.
+my $r1 = report_to('0301', '01');
+(undef, $list) = $cs->list();
+($m) = grep { $_->{bekymringsmeldingId} eq $r1 } @{ $list // [] };
+$cs->fetch($m->{meldingId});
+is state_of($r1)->[0], 'SENDT_FAGSYSTEM', 'a fetched report';
+$res = action($kari, '0301', $r1, handling => 'tilbake', begrunnelse => '');
+is $res->code, 422, 'an action without a reason: shown again (422)';
+like $res->decoded_content, qr/id="begrunnelse-feil">Skriv en begrunnelse/, 'asking for one';
+$res = $kari->request(POST "$base/kommune/0301/melding/$r1/handling",
+                      [csrf => 'cd' x 32, handling => 'tilbake', begrunnelse => 'x']);
+is $res->code, 403, 'a wrong CSRF token: 403';
+$res = action($ua{anne}, '0301', report_to('0301', '02'), handling => 'handtert', begrunnelse => 'x');
+is $res->code, 404, 'another district\'s report: 404 for a district-limited administrator';
+$res = action($ua{ola}, '0301', $r1, handling => 'handtert', begrunnelse => 'x');
+is $res->code, 404, 'a receiver takes no actions';
+$res = action($kari, '0301', $r1, handling => 'slett', begrunnelse => 'x');
+is $res->code, 400, 'an unknown action: 400';
+is state_of($r1)->[0], 'SENDT_FAGSYSTEM', 'none of these changed anything';
+$res = action($kari, '0301', $r1, handling => 'tilbake',
+              begrunnelse => 'Fagsystemet mistet meldingen ved en feil');
+is $res->code, 303, 're-queued';
+is state_of($r1)->[0], 'AKSEPTERT', 'waiting again';
+(undef, $list) = $cs->list();
+($m) = grep { $_->{bekymringsmeldingId} eq $r1 } @{ $list // [] };
+ok $m && !$m->{hentet}, 'in the case system\'s list as new' or diag explain $m;
+my ($audit) = db_rows("SELECT aktor, handling, begrunnelse FROM bkm_revisjon WHERE melding_id = '$r1'");
+is_deeply $audit, ['administrator: Kari Nordmann', 'tilbake', 'Fagsystemet mistet meldingen ved en feil'],
+    'audited: who, what, why';
+$res = $kari->get("$base/kommune/0301/melding/$r1");
+like $res->decoded_content, qr{<strong>Lagt tilbake til fagsystemet</strong>\s*<span> \(administrator: Kari Nordmann\)}, 'on the timeline';
+# Handled manually: delivered, escalation stops; not twice.
+$res = action($ua{per}, '0301', $r1, handling => 'handtert', begrunnelse => 'Levert for hånd');
+is $res->code, 303, 'the operator marks it handled manually';
+my $s1 = state_of($r1);
+ok $s1->[0] eq 'LEVERT' && $s1->[1] > 0 && $s1->[2] == -1, 'delivered, no deadline left'
+    or diag explain $s1;
+$res = action($kari, '0301', $r1, handling => 'handtert', begrunnelse => 'igjen');
+is $res->code, 409, 'not twice (409)';
+# Retry a rejected print: the case system says feilet, print fails.
+my $r3 = report_to('0301', '01');
+(undef, $list) = $cs->list();
+($m) = grep { $_->{bekymringsmeldingId} eq $r3 } @{ $list // [] };
+$cs->fetch($m->{meldingId});
+$cs->answer($m->{meldingId}, 'feilet', '{"melding":"kan ikke lagre"}');
+my $printer = BkmCaseSystem->new(base => $base, name => 'print',
+    key => "$pki/print.key", cert => "$pki/print.pem");
+(undef, $list) = $printer->list();
+my ($pj) = grep { $_->{bekymringsmeldingId} eq $r3 } @{ $list // [] };
+$printer->fetch($pj->{meldingId});
+$printer->answer($pj->{meldingId}, 'feilet', '{"melding":"adressen mangler"}');
+is state_of($r3)->[0], 'AVVIST_PRINT', 'print rejected';
+$res = action($kari, '0301', $r3, handling => 'print', begrunnelse => 'Adressen er rettet');
+is $res->code, 303, 'print ordered again';
+my $s3 = state_of($r3);
+ok $s3->[0] eq 'SENDT_PRINT' && $s3->[3] == 0, 'sent to print, no longer flagged' or diag explain $s3;
+(undef, $list) = $printer->list();
+ok((grep { $_->{bekymringsmeldingId} eq $r3 } @{ $list // [] }), 'the print provider has it again');
+
 my $later = sprintf('%.0f', (time() + 5 * 86400) * 1e6);
 LWP::UserAgent->new->post("$base/bekymring-drift/eskalering", 'Bkm-Test-Klokke' => $later);
 $res = $kari->get("$base/kommune/5001/melding/$id{t00}");
