@@ -346,6 +346,10 @@ static int overview(request_rec *r, who_t *w)
         q, NULL)));
     json_object_set_new(data, "action", json_string(apr_pstrcat(
         r->pool, "/kommune/", w->k->nummer, NULL)));
+    json_object_set_new(data, "statistikk", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, "/statistikk", NULL)));
+    json_object_set_new(data, "avstemming", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, "/avstemming", NULL)));
     /* The filter's choices, with what is chosen. */
     json_object_set_new(data, "fra", json_string(f.fra ? f.fra : ""));
     json_object_set_new(data, "til", json_string(f.til ? f.til : ""));
@@ -750,6 +754,13 @@ int bkm_handle_admin(request_rec *r, const char *rest)
     }
     knr = apr_pstrndup(r->pool, rest + 1, strcspn(rest + 1, "/"));
     tail = rest + 1 + strlen(knr);
+    if (strcmp(knr, "statistikk") == 0 && !*tail) {
+        /* Nationally: the operator only. */
+        int all, any;
+        bkm_roles_kommuner(r->pool, c->roles, w.person.pid, &all, &any);
+        return all ? bkm_handle_statistics(r, w.lang, NULL, NULL)
+                   : not_found(r, w.lang);
+    }
     if (!(w.k = bkm_registry_kommune(c->registry, knr))) {
         return not_found(r, w.lang);
     }
@@ -778,6 +789,14 @@ int bkm_handle_admin(request_rec *r, const char *rest)
     }
     if (strcmp(tail, "/meldinger.csv") == 0) {
         return export_csv(r, &w);
+    }
+    if (strcmp(tail, "/statistikk") == 0) {
+        return bkm_handle_statistics(r, w.lang, w.k, w.bydeler);
+    }
+    if (strcmp(tail, "/avstemming") == 0 || strcmp(tail, "/avstemming.csv") == 0
+        || strcmp(tail, "/avstemming.json") == 0) {
+        return bkm_handle_reconciliation(r, w.lang, w.k, w.bydeler,
+                                         tail[11] ? tail + 12 : "html");
     }
     if (strncmp(tail, "/melding/", 9) == 0 && strlen(tail + 9) == 36) {
         return timeline(r, &w, tail + 9, HTTP_OK, NULL);

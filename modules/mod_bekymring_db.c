@@ -204,6 +204,37 @@ static const struct {
       "INSERT INTO bkm_revisjon (id, tidspunkt, aktor, handling, "
       "kommunenummer, melding_id, begrunnelse) VALUES (%s, %lld, %s, %s, %s, "
       "%s, %s)" },
+    /* Statistics, integration health and reconciliation; an empty
+     * municipality means all (the national operator). */
+    { BKM_SQL_STAT_PERIODE,
+      "SELECT (mottatt - %lld) / %lld, kanal, CASE WHEN meldingstype LIKE %s "
+      "THEN 'offentlig' ELSE 'privat' END, COUNT(*) FROM bkm_melding "
+      "WHERE (%s = '' OR kommunenummer = %s) AND mottatt >= %lld "
+      "AND mottatt < %lld GROUP BY 1, 2, 3" },
+    { BKM_SQL_STAT_PRINT,
+      "SELECT COUNT(*) FROM bkm_leveranse l JOIN bkm_melding m "
+      "ON m.id = l.melding_id WHERE l.mottaker = 'print' "
+      "AND (%s = '' OR m.kommunenummer = %s) AND m.mottatt >= %lld "
+      "AND m.mottatt < %lld" },
+    { BKM_SQL_HELSE_KONTO,
+      "SELECT MAX(hentet), MIN(CASE WHEN svar IS NULL THEN opprettet END), "
+      "SUM(CASE WHEN svar IS NULL THEN 1 ELSE 0 END) FROM bkm_leveranse "
+      "WHERE konto_id = %s" },
+    { BKM_SQL_HELSE_BYDEL,
+      "SELECT (SELECT COUNT(*) FROM bkm_leveranse l JOIN bkm_melding m "
+      "ON m.id = l.melding_id WHERE l.mottaker = 'print' AND l.svar IS NULL "
+      "AND m.kommunenummer = %s AND m.bydelsnummer = %s), "
+      "(SELECT COUNT(*) FROM bkm_melding WHERE kommunenummer = %s "
+      "AND bydelsnummer = %s AND oppfolging = 1)" },
+    { BKM_SQL_AVSTEMMING_ANTALL,
+      "SELECT tilstand, kanal, COUNT(*) FROM bkm_melding "
+      "WHERE kommunenummer = %s AND (%s = '' OR bydelsnummer = %s) "
+      "AND mottatt >= %lld AND mottatt < %lld GROUP BY tilstand, kanal" },
+    { BKM_SQL_AVSTEMMING_LEVERT,
+      "SELECT id, referanse, bydelsnummer, levert FROM bkm_melding "
+      "WHERE kommunenummer = %s AND (%s = '' OR bydelsnummer = %s) "
+      "AND mottatt >= %lld AND mottatt < %lld AND levert IS NOT NULL "
+      "ORDER BY mottatt, id LIMIT %d" },
     { NULL, NULL }
 };
 

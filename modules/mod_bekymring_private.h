@@ -206,6 +206,12 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_LEVERANSE_NULLSTILL "bkm_leveranse_nullstill"
 #define BKM_SQL_MELDING_TILBAKE "bkm_melding_tilbake"
 #define BKM_SQL_REVISJON_INSERT "bkm_revisjon_insert"
+#define BKM_SQL_STAT_PERIODE "bkm_stat_periode"
+#define BKM_SQL_STAT_PRINT "bkm_stat_print"
+#define BKM_SQL_HELSE_KONTO "bkm_helse_konto"
+#define BKM_SQL_HELSE_BYDEL "bkm_helse_bydel"
+#define BKM_SQL_AVSTEMMING_ANTALL "bkm_avstemming_antall"
+#define BKM_SQL_AVSTEMMING_LEVERT "bkm_avstemming_levert"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -456,6 +462,15 @@ int bkm_handle_sendt(request_rec *r, const char *rest);   /* _sent.c */
 int bkm_handle_admin(request_rec *r, const char *rest);
 int bkm_handle_receiver(request_rec *r, const struct bkm_person_s *person,
                         const char *knr, const char *rest);
+/* Statistics, integration health and reconciliation (_stats.c), for a
+ * municipality (@p k) or, for the national operator, all (NULL). */
+int bkm_handle_statistics(request_rec *r, const char *lang,
+                          const bkm_kommune_t *k,
+                          const apr_array_header_t *bydeler);
+int bkm_handle_reconciliation(request_rec *r, const char *lang,
+                              const bkm_kommune_t *k,
+                              const apr_array_header_t *bydeler,
+                              const char *format);
 
 /* mod_bekymring_person.c: people logged in through mod_auth_openidc */
 typedef struct bkm_person_s {

@@ -80,6 +80,11 @@ my @pages = (
     [ 'download, Oslo 03',            "/kommune/0301/mottak/$l03/melding" ],
     [ 'download, Trondheim via Oslo', "/kommune/0301/mottak/$lt00/melding" ],
     [ 'a case-system message as manual', "/kommune/0301/mottak/$l01/melding" ],
+    [ 'statistics, Oslo',             '/kommune/0301/statistikk' ],
+    [ 'statistics, Bergen',           '/kommune/4601/statistikk' ],
+    [ 'statistics, the whole country', '/kommune/statistikk' ],
+    [ 'reconciliation, Oslo',         '/kommune/0301/avstemming' ],
+    [ 'reconciliation JSON, Bergen',  '/kommune/4601/avstemming.json' ],
 );
 my %expect = (
     #          kari anne ola  per  noname
@@ -100,6 +105,11 @@ my %expect = (
     'download, Oslo 03'            => [404, 404, 200, 404, 404],
     'download, Trondheim via Oslo' => [404, 404, 404, 404, 404],
     'a case-system message as manual' => [404, 404, 404, 404, 404],
+    'statistics, Oslo'             => [200, 200, 404, 200, 404],
+    'statistics, Bergen'           => [404, 404, 404, 200, 404],
+    'statistics, the whole country' => [404, 404, 404, 200, 404],
+    'reconciliation, Oslo'         => [200, 200, 404, 200, 404],
+    'reconciliation JSON, Bergen'  => [404, 404, 404, 200, 404],
 );
 my @people = qw(kari anne ola per noname);
 
@@ -110,7 +120,7 @@ sub csrf_of {
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 68;
+plan tests => @pages * @people + @people + 80;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -297,6 +307,32 @@ my $s3 = state_of($r3);
 ok $s3->[0] eq 'SENDT_PRINT' && $s3->[3] == 0, 'sent to print, no longer flagged' or diag explain $s3;
 (undef, $list) = $printer->list();
 ok((grep { $_->{bekymringsmeldingId} eq $r3 } @{ $list // [] }), 'the print provider has it again');
+
+# ---- statistics, health and reconciliation ----
+$res = $kari->get("$base/kommune/0301/statistikk");
+$html = $res->decoded_content;
+my ($n0301) = db_rows("SELECT COUNT(*) FROM bkm_melding WHERE kommunenummer = '0301'");
+like $html, qr{<strong id="totalt">$n0301->[0]</strong>}, 'statistics: every Oslo report of the period';
+like $html, qr{<svg viewBox="0 0 600 200" role="img"}, 'a chart, made by the server';
+like $html, qr{<rect class="bkm-stolpe-fagsystem" x="[\d.]+" y="\d+" width="[\d.]+" height="\d+">}, 'with bars';
+like $html, qr{<table class="ds-table" id="helse">.*Gamle Oslo}s, 'health per account';
+like $html, qr{id="printandel">[\d.]+ %</strong>}, 'the share sent to print';
+is $kari->get("$base/kommune/0301/statistikk?fra=2026-99-01")->code, 400, 'a bad period: 400';
+$res = $ua{per}->get("$base/kommune/statistikk");
+my ($nall) = db_rows("SELECT COUNT(*) FROM bkm_melding");
+like $res->decoded_content, qr{<strong id="totalt">$nall->[0]</strong>}, 'nationally: every report';
+$res = $kari->get("$base/kommune/0301/avstemming.json");
+my $rec = JSON::PP->new->decode($res->content);
+my $sum = 0;
+$sum += $_->{antall} for @{ $rec->{etterTilstandOgKanal} };
+is $sum, $n0301->[0], 'reconciliation: the counts add up to every report';
+my ($nlev) = db_rows("SELECT COUNT(*) FROM bkm_melding WHERE kommunenummer = '0301' AND levert IS NOT NULL");
+is scalar(@{ $rec->{levert} }), $nlev->[0], 'and every delivered id is listed';
+ok((grep { $_->{bekymringsmeldingId} eq $id{o03} } @{ $rec->{levert} }), 'the confirmed manual report among them');
+$res = $kari->get("$base/kommune/0301/avstemming.csv?bydel=03");
+like $res->decoded_content, qr/^"bekymringsmeldingId","referanse","bydelsnummer","levert"\r\n"$id{o03}","$ref03->[0]","03","/,
+    'as CSV, by district';
+is $ua{anne}->get("$base/kommune/0301/avstemming?bydel=03")->code, 400, 'not another district\'s';
 
 my $later = sprintf('%.0f', (time() + 5 * 86400) * 1e6);
 LWP::UserAgent->new->post("$base/bekymring-drift/eskalering", 'Bkm-Test-Klokke' => $later);

@@ -64,6 +64,11 @@ try {
     rec.check(`admin [${lang}]: the timeline has its events`,
       (await apage.$$('#hendelser > li')).length >= 3);
     await audit(rec, apage, aw, 'admin-melding', lang, shotDir);
+    await apage.goto(`${base}/kommune/0301/statistikk`);
+    rec.check(`admin [${lang}]: the statistics have a chart`, (await apage.$('figure.bkm-diagram svg rect')) !== null);
+    await audit(rec, apage, aw, 'admin-statistikk', lang, shotDir);
+    await apage.goto(`${base}/kommune/0301/avstemming`);
+    await audit(rec, apage, aw, 'admin-avstemming', lang, shotDir);
   }
   await actx.close();
 } catch (e) {

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Statistics, integration health and reconciliation for a municipality's
+ * administrators, and nationally for the operator:
+ *   GET /kommune/{nr}/statistikk[?fra=&til=]     reports per week by
+ *   GET /kommune/statistikk                      channel and type, a bar
+ *                                                chart (server-rendered
+ *                                                SVG, no script), the share
+ *                                                sent to print against the
+ *                                                incumbent's ~6 %, and per
+ *                                                account its health
+ *   GET /kommune/{nr}/avstemming[.csv|.json]?fra=&til=[&bydel=]
+ *        counts by state and channel, and every id delivered: what a
+ *        municipality compares with its case system in minutes.
+ * Metadata only.  Periods are whole days in Oslo time; the default is the
+ * last eight weeks (statistics) or thirty days (reconciliation).
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_time.h"
+
+#include <http_protocol.h>
+#include <util_filter.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <stdio.h>
+#include <string.h>
+
+#define WEEK apr_time_from_sec(7 * 86400)
+#define DAY apr_time_from_sec(86400)
+#define MAX_WEEKS 60
+/* The incumbent sent about 6 % of reports as letter post; well above
+ * that, something is wrong with an integration. */
+#define PRINT_BASELINE 6.0
+#define PRINT_ALARM 9.0
+#define MAX_IDS 100000
+
+/* Oslo midnight of the day @p t falls in. */
+static apr_time_t midnight(apr_time_t t)
+{
+    apr_interval_time_t off = bkm_time_oslo_offset(t);
+    apr_time_t local = t + off;
+
+    local -= local % DAY;
+    return local - bkm_time_oslo_offset(local - off);
+}
+
+/* "YYYY-MM-DD" as Oslo midnight, or -1. */
+static apr_time_t day_of(const char *s)
+{
+    int y, m, d;
+    char tail;
+    apr_time_t utc;
+
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-'
+        || !apr_isdigit(s[0])
+        || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3
+        || y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31) {
+        return -1;
+    }
+    utc = apr_time_from_sec(bkm_days_from_civil(y, (unsigned)m,
+                                                (unsigned)d) * 86400);
+    return utc - bkm_time_oslo_offset(utc);
+}
+
+static const char *date_of(apr_pool_t *p, apr_time_t t)
+{
+    char buf[20];
+
+    bkm_time_oslo_format(buf, t);
+    return apr_pstrndup(p, buf, 10);
+}
+
+/* The period [from, to) from ?fra= and ?til= (the last day included),
+ * else the @p days before tomorrow.  0, or -1 for a bad date. */
+static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
+{
+    const char *fra = bkm_page_arg(r, "fra"), *til = bkm_page_arg(r, "til");
+
+    *to = til && *til ? day_of(til) : midnight(bkm_now(r));
+    if (*to < 0) {
+        return -1;
+    }
+    *to += DAY;
+    *from = fra && *fra ? day_of(fra) : *to - (apr_time_t)days * DAY;
+    return *from < 0 || *from >= *to ? -1 : 0;
+}
+
+static int refused(request_rec *r, const char *lang)
+{
+    return bkm_page_message(r, HTTP_BAD_REQUEST, lang,
+                            "side.foresporsel.tittel", NULL);
+}
+
+static int unavailable(request_rec *r, const char *lang)
+{
+    return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
+                            "side.feil.tittel", "side.feil.tekst");
+}
+
+/* ---- statistics and health ------------------------------------------- */
+
+typedef struct {
+    long privat, offentlig, fagsystem, manuell;
+} week_t;
+
+/* One account's health, for one district. */
+static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
+                      const bkm_kommune_t *k, const bkm_bydel_t *b)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *args[4] = { b->konto_id, NULL, NULL, NULL };
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *sist = NULL, *eldste = NULL, *venter = NULL;
+    const char *print = "0", *avvist = "0";
+    char buf[20];
+
+    if (bkm_db_select(db, BKM_SQL_HELSE_KONTO, &res, 1, args) == 0) {
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            sist = bkm_db_value(db, row, 0);
+            eldste = bkm_db_value(db, row, 1);
+            venter = bkm_db_value(db, row, 2);
+        }
+    }
+    args[0] = k->nummer;
+    args[1] = b->nummer;
+    args[2] = k->nummer;
+    args[3] = b->nummer;
+    res = NULL;
+    if (bkm_db_select(db, BKM_SQL_HELSE_BYDEL, &res, 4, args) == 0) {
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            print = bkm_db_value(db, row, 0);
+            avvist = bkm_db_value(db, row, 1);
+        }
+    }
+    if (sist) {
+        bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(sist));
+        buf[10] = ' ';
+        sist = apr_pstrndup(r->pool, buf, 16);
+    }
+    if (eldste) {
+        bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(eldste));
+        buf[10] = ' ';
+        eldste = apr_pstrndup(r->pool, buf, 16);
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
+        "kommune", bkm_kommune_navn(k, lang), "bydel", b->navn,
+        "kanal", bkm_i18n_text(pg->i18n, lang, b->kanal == BKM_KANAL_FAGSYSTEM
+                                              ? "admin.kanal.fagsystem"
+                                              : "admin.kanal.manuell"),
+        "sist", sist ? sist : bkm_i18n_text(pg->i18n, lang, "stat.aldri"),
+        "eldste", eldste ? eldste : "–",
+        "venter", venter ? venter : "0",
+        "print", print ? print : "0",
+        "varsel", (avvist && strcmp(avvist, "0") != 0)
+                  || (print && strcmp(print, "0") != 0),
+        "avvist", avvist ? avvist : "0");
+}
+
+int bkm_handle_statistics(request_rec *r, const char *lang,
+                          const bkm_kommune_t *k,
+                          const apr_array_header_t *bydeler)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    const char *knr = k ? k->nummer : "";
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_time_t from, to;
+    week_t weeks[MAX_WEEKS];
+    json_t *data, *list, *bars;
+    long total = 0, printed = 0, max = 1;
+    bkm_db_t *db;
+    int n, i, j;
+
+    if (bkm_method_refused(r, "GET HEAD")) {
+        return OK;
+    }
+    if (period(r, 56, &from, &to) != 0
+        || (to - from) / WEEK >= MAX_WEEKS) {
+        return refused(r, lang);
+    }
+    n = (int)((to - from + WEEK - 1) / WEEK);
+    memset(weeks, 0, sizeof(weeks));
+    if (!(db = bkm_db_acquire(r))) {
+        return unavailable(r, lang);
+    }
+    {
+        const char *args[7] = {
+            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, WEEK),
+            "%.offentlig.%", knr, knr, apr_off_t_toa(r->pool, from),
+            apr_off_t_toa(r->pool, to)
+        };
+        if (bkm_db_select(db, BKM_SQL_STAT_PERIODE, &res, 7, args)) {
+            return unavailable(r, lang);
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            int w = atoi(bkm_db_value(db, row, 0));
+            const char *kanal = bkm_db_value(db, row, 1);
+            const char *type = bkm_db_value(db, row, 2);
+            long c = atol(bkm_db_value(db, row, 3));
+            if (w < 0 || w >= n) {
+                continue;
+            }
+            if (strcmp(type, "offentlig") == 0) {
+                weeks[w].offentlig += c;
+            }
+            else {
+                weeks[w].privat += c;
+            }
+            if (strcmp(kanal, "fagsystem") == 0) {
+                weeks[w].fagsystem += c;
+            }
+            else {
+                weeks[w].manuell += c;
+            }
+            total += c;
+        }
+        res = NULL;
+        args[0] = knr;
+        args[1] = knr;
+        args[2] = apr_off_t_toa(r->pool, from);
+        args[3] = apr_off_t_toa(r->pool, to);
+        if (bkm_db_select(db, BKM_SQL_STAT_PRINT, &res, 4, args) == 0) {
+            while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+                printed = atol(bkm_db_value(db, row, 0));
+            }
+        }
+    }
+    data = bkm_page_data(r, lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, lang, "stat.tittel"), " – ",
+        k ? bkm_kommune_navn(k, lang)
+          : bkm_i18n_text(pg->i18n, lang, "stat.hele_landet"), NULL));
+    for (i = 0; i < n; i++) {
+        long sum = weeks[i].privat + weeks[i].offentlig;
+        max = sum > max ? sum : max;
+    }
+    /* The chart: one bar a week, the case system's part and the manual
+     * part stacked, in a 600 x 200 box; the table beside it says the same
+     * for those who do not look at charts. */
+    list = json_array();
+    bars = json_array();
+    for (i = 0; i < n; i++) {
+        long sum = weeks[i].privat + weeks[i].offentlig;
+        double bw = 600.0 / n;
+        int hf = (int)(180.0 * weeks[i].fagsystem / max + 0.5);
+        int hm = (int)(180.0 * weeks[i].manuell / max + 0.5);
+        const char *uke = date_of(r->pool, from + (apr_time_t)i * WEEK);
+        json_array_append_new(list, json_pack(
+            "{s:s, s:I, s:I, s:I, s:I, s:I}", "uke", uke,
+            "antall", (json_int_t)sum, "privat", (json_int_t)weeks[i].privat,
+            "offentlig", (json_int_t)weeks[i].offentlig,
+            "fagsystem", (json_int_t)weeks[i].fagsystem,
+            "manuell", (json_int_t)weeks[i].manuell));
+        json_array_append_new(bars, json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+            "x", apr_psprintf(r->pool, "%.1f", i * bw + bw * 0.15),
+            "w", apr_psprintf(r->pool, "%.1f", bw * 0.7),
+            "yf", apr_itoa(r->pool, 190 - hf), "hf", apr_itoa(r->pool, hf),
+            "ym", apr_itoa(r->pool, 190 - hf - hm),
+            "hm", apr_itoa(r->pool, hm),
+            "tittel", apr_psprintf(r->pool, "%s: %ld", uke, sum)));
+    }
+    json_object_set_new(data, "uker", list);
+    json_object_set_new(data, "stolper", bars);
+    json_object_set_new(data, "maks", json_integer(max));
+    json_object_set_new(data, "totalt", json_integer(total));
+    json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
+    json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
+    {
+        double share = total ? 100.0 * printed / total : 0;
+        json_object_set_new(data, "printandel", json_string(apr_psprintf(
+            r->pool, "%.1f %%", share)));
+        json_object_set_new(data, "printHoy", json_boolean(
+            total >= 20 && share > PRINT_ALARM));
+        json_object_set_new(data, "printAntall", json_integer(printed));
+    }
+    /* Integration health, per account. */
+    list = json_array();
+    for (i = 0; i < reg->kommuner->nelts; i++) {
+        const bkm_kommune_t *km = APR_ARRAY_IDX(reg->kommuner, i,
+                                                const bkm_kommune_t *);
+        if ((k && km != k) || !km->aktiv) {
+            continue;
+        }
+        for (j = 0; j < km->bydeler->nelts; j++) {
+            const bkm_bydel_t *b = APR_ARRAY_IDX(km->bydeler, j,
+                                                 const bkm_bydel_t *);
+            int allowed = !bydeler, m;
+            for (m = 0; bydeler && m < bydeler->nelts; m++) {
+                allowed |= strcmp(APR_ARRAY_IDX(bydeler, m, const char *),
+                                  b->nummer) == 0;
+            }
+            if (allowed) {
+                json_array_append_new(list, health(r, db, lang, km, b));
+            }
+        }
+    }
+    json_object_set_new(data, "kontoer", list);
+    json_object_set_new(data, "action", json_string(k ? apr_pstrcat(
+        r->pool, "/kommune/", k->nummer, "/statistikk", NULL)
+        : "/kommune/statistikk"));
+    return bkm_page_render(r, HTTP_OK, "admin-statistikk", data);
+}
+
+/* ---- reconciliation ------------------------------------------------- */
+
+static void csv(apr_bucket_brigade *bb, const char *const *fields, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        const char *p;
+        apr_brigade_putc(bb, NULL, NULL, '"');
+        for (p = fields[i] ? fields[i] : ""; *p; p++) {
+            if (*p == '"') {
+                apr_brigade_putc(bb, NULL, NULL, '"');
+            }
+            apr_brigade_putc(bb, NULL, NULL, *p);
+        }
+        apr_brigade_puts(bb, NULL, NULL, i + 1 < n ? "\"," : "\"\r\n");
+    }
+}
+
+int bkm_handle_reconciliation(request_rec *r, const char *lang,
+                              const bkm_kommune_t *k,
+                              const apr_array_header_t *bydeler,
+                              const char *format)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *bydel = bkm_page_arg(r, "bydel");
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_time_t from, to;
+    json_t *counts = json_array(), *ids = json_array(), *data;
+    bkm_db_t *db;
+    long total = 0;
+    int i, allowed;
+
+    if (bkm_method_refused(r, "GET HEAD")) {
+        return OK;
+    }
+    if (period(r, 30, &from, &to) != 0) {
+        return refused(r, lang);
+    }
+    if (bydeler && (!bydel || !*bydel)) {
+        bydel = APR_ARRAY_IDX(bydeler, 0, const char *);
+    }
+    bydel = bydel ? bydel : "";
+    allowed = !*bydel || (bkm_kommune_bydel(k, bydel) && !bydeler);
+    for (i = 0; *bydel && bydeler && i < bydeler->nelts; i++) {
+        allowed |= strcmp(APR_ARRAY_IDX(bydeler, i, const char *), bydel) == 0;
+    }
+    if (!allowed) {
+        return refused(r, lang);
+    }
+    if (!(db = bkm_db_acquire(r))) {
+        return unavailable(r, lang);
+    }
+    {
+        const char *args[6] = {
+            k->nummer, bydel, bydel, apr_off_t_toa(r->pool, from),
+            apr_off_t_toa(r->pool, to), apr_itoa(r->pool, MAX_IDS)
+        };
+        if (bkm_db_select(db, BKM_SQL_AVSTEMMING_ANTALL, &res, 5, args)) {
+            return unavailable(r, lang);
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            long c = atol(bkm_db_value(db, row, 2));
+            json_array_append_new(counts, json_pack(
+                "{s:s, s:s, s:I}", "tilstand", bkm_db_value(db, row, 0),
+                "kanal", bkm_db_value(db, row, 1), "antall", (json_int_t)c));
+            total += c;
+        }
+        res = NULL;
+        if (bkm_db_select(db, BKM_SQL_AVSTEMMING_LEVERT, &res, 6, args)) {
+            return unavailable(r, lang);
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            char buf[20];
+            bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(
+                bkm_db_value(db, row, 3)));
+            json_array_append_new(ids, json_pack(
+                "{s:s, s:s, s:s, s:s}", "bekymringsmeldingId",
+                bkm_db_value(db, row, 0), "referanse", bkm_db_value(db, row, 1),
+                "bydelsnummer", bkm_db_value(db, row, 2), "levert", buf));
+        }
+    }
+    bkm_json_own(r->pool, counts);
+    bkm_json_own(r->pool, ids);
+    if (strcmp(format, "json") == 0) {
+        bkm_page_headers(r);
+        return bkm_reply_json(r, HTTP_OK, json_pack(
+            "{s:s, s:s?, s:s, s:s, s:I, s:O, s:O}", "kommunenummer",
+            k->nummer, "bydelsnummer", *bydel ? bydel : NULL,
+            "fra", date_of(r->pool, from), "til", date_of(r->pool, to - DAY),
+            "antall", (json_int_t)total, "etterTilstandOgKanal", counts,
+            "levert", ids));
+    }
+    if (strcmp(format, "csv") == 0) {
+        apr_bucket_brigade *bb = apr_brigade_create(
+            r->pool, r->connection->bucket_alloc);
+        static const char *const head[4] = {
+            "bekymringsmeldingId", "referanse", "bydelsnummer", "levert"
+        };
+        size_t k2;
+        bkm_page_headers(r);
+        ap_set_content_type(r, "text/csv; charset=utf-8");
+        apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
+            r->pool, "attachment; filename=\"avstemming-", k->nummer, "-",
+            date_of(r->pool, from), ".csv\"", NULL));
+        csv(bb, head, 4);
+        for (k2 = 0; k2 < json_array_size(ids); k2++) {
+            json_t *o = json_array_get(ids, k2);
+            const char *f[4] = {
+                json_string_value(json_object_get(o, "bekymringsmeldingId")),
+                json_string_value(json_object_get(o, "referanse")),
+                json_string_value(json_object_get(o, "bydelsnummer")),
+                json_string_value(json_object_get(o, "levert"))
+            };
+            csv(bb, f, 4);
+        }
+        ap_pass_brigade(r->output_filters, bb);
+        return OK;
+    }
+    data = bkm_page_data(r, lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, lang, "avstemming.tittel"), " – ",
+        bkm_kommune_navn(k, lang), NULL));
+    {
+        size_t k2;
+        json_t *c;
+        json_array_foreach(counts, k2, c) {
+            json_object_set_new(c, "tilstandNavn", json_string(bkm_i18n_text(
+                pg->i18n, lang, apr_pstrcat(r->pool, "tilstand.",
+                    json_string_value(json_object_get(c, "tilstand")),
+                    NULL))));
+            json_object_set_new(c, "kanalNavn", json_string(bkm_i18n_text(
+                pg->i18n, lang, apr_pstrcat(r->pool, "admin.kanal.",
+                    json_string_value(json_object_get(c, "kanal")), NULL))));
+        }
+    }
+    json_object_set(data, "antall", counts);
+    json_object_set(data, "levert", ids);
+    json_object_set_new(data, "totalt", json_integer(total));
+    json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
+    json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
+    {
+        const char *q = apr_pstrcat(r->pool, "?fra=", date_of(r->pool, from),
+                                    "&til=", date_of(r->pool, to - DAY),
+                                    *bydel ? "&bydel=" : "", bydel, NULL);
+        const char *base = apr_pstrcat(r->pool, "/kommune/", k->nummer,
+                                       "/avstemming", NULL);
+        json_object_set_new(data, "csv", json_string(apr_pstrcat(
+            r->pool, base, ".csv", q, NULL)));
+        json_object_set_new(data, "json", json_string(apr_pstrcat(
+            r->pool, base, ".json", q, NULL)));
+        json_object_set_new(data, "action", json_string(base));
+    }
+    return bkm_page_render(r, HTTP_OK, "admin-avstemming", data);
+}
