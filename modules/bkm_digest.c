@@ -42,3 +42,17 @@ int bkm_sha256_hex_valid(const char *s, apr_size_t n)
     }
     return 1;
 }
+
+const char *bkm_hmac_sha256_hex(apr_pool_t *p, const void *key,
+                                apr_size_t keylen, const void *data,
+                                apr_size_t len)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t maclen = 0;
+
+    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen, data,
+                   len, mac, sizeof(mac), &maclen)) {
+        return NULL;
+    }
+    return bkm_hex(p, mac, maclen);
+}

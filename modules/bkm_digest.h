@@ -18,4 +18,11 @@ const char *bkm_sha256_hex(apr_pool_t *p, const void *data, apr_size_t len);
  *  spelling of a digest we store and compare as a string. */
 int bkm_sha256_hex_valid(const char *s, apr_size_t n);
 
+/** HMAC-SHA256 of @p data under @p key, as 64 lower-case hex digits (a
+ *  national id number the database may hold only as such; NULL on an
+ *  OpenSSL failure). */
+const char *bkm_hmac_sha256_hex(apr_pool_t *p, const void *key,
+                                apr_size_t keylen, const void *data,
+                                apr_size_t len);
+
 #endif

@@ -24,9 +24,61 @@ static int digits(const char *s, apr_size_t n)
     return 1;
 }
 
+const char *bkm_binding_check(apr_pool_t *p, const char *fodselsnummer,
+                              const char *navn, const char *rolle,
+                              const char *kommune, const char *bydeler,
+                              bkm_binding_t *b)
+{
+    char *copy, *d, *last;
+
+    memset(b, 0, sizeof(*b));
+    if (!digits(fodselsnummer, 11)) {
+        return "\"fodselsnummer\" must be eleven digits";
+    }
+    b->fodselsnummer = apr_pstrdup(p, fodselsnummer);
+    if (!navn || !*navn || strlen(navn) > 200) {
+        return "\"navn\" is missing (it names the person in logs and "
+               "timelines)";
+    }
+    b->navn = apr_pstrdup(p, navn);
+    if (rolle && strcmp(rolle, "administrator") == 0) {
+        b->rolle = BKM_ROLLE_ADMINISTRATOR;
+    }
+    else if (rolle && strcmp(rolle, "mottaker") == 0) {
+        b->rolle = BKM_ROLLE_MOTTAKER;
+    }
+    else if (rolle && strcmp(rolle, "operator") == 0) {
+        b->rolle = BKM_ROLLE_OPERATOR;
+    }
+    else {
+        return "\"rolle\" must be administrator, mottaker or operator";
+    }
+    b->bydeler = apr_array_make(p, 2, sizeof(const char *));
+    if (b->rolle == BKM_ROLLE_OPERATOR) {
+        return (kommune && *kommune) || (bydeler && *bydeler)
+            ? "an operator has every municipality; no \"kommune\"" : NULL;
+    }
+    if (!digits(kommune, 4)) {
+        return "\"kommune\" must be four digits";
+    }
+    b->kommune = apr_pstrdup(p, kommune);
+    copy = apr_pstrdup(p, bydeler ? bydeler : "");
+    for (d = apr_strtok(copy, ", ", &last); d; d = apr_strtok(NULL, ", ", &last)) {
+        if (!digits(d, 2)) {
+            return "each of \"bydeler\" must be two digits";
+        }
+        APR_ARRAY_PUSH(b->bydeler, const char *) = d;
+    }
+    if (b->rolle == BKM_ROLLE_MOTTAKER && b->bydeler->nelts == 0) {
+        return "a receiver's \"bydeler\" must name the districts (\"00\" "
+               "where there are none)";
+    }
+    return NULL;
+}
+
 static const char *entry(apr_pool_t *p, json_t *e, int i, bkm_binding_t *b)
 {
-    const char *rolle, *key;
+    const char *key, *err, *bydeler = "";
     json_t *v, *list;
     size_t k;
 
@@ -41,67 +93,48 @@ static const char *entry(apr_pool_t *p, json_t *e, int i, bkm_binding_t *b)
                                 key);
         }
     }
-    b->fodselsnummer = apr_pstrdup(p, json_string_value(
-        json_object_get(e, "fodselsnummer")) ? json_string_value(
-        json_object_get(e, "fodselsnummer")) : "");
-    if (!digits(b->fodselsnummer, 11)) {
-        return apr_psprintf(p, "roller[%d]: \"fodselsnummer\" must be "
-                            "eleven digits", i);
-    }
-    if (!json_string_value(json_object_get(e, "navn"))
-        || !*json_string_value(json_object_get(e, "navn"))) {
-        return apr_psprintf(p, "roller[%d]: \"navn\" is missing (it names "
-                            "the person in logs and timelines)", i);
-    }
-    b->navn = apr_pstrdup(p, json_string_value(json_object_get(e, "navn")));
-    rolle = json_string_value(json_object_get(e, "rolle"));
-    if (rolle && strcmp(rolle, "administrator") == 0) {
-        b->rolle = BKM_ROLLE_ADMINISTRATOR;
-    }
-    else if (rolle && strcmp(rolle, "mottaker") == 0) {
-        b->rolle = BKM_ROLLE_MOTTAKER;
-    }
-    else if (rolle && strcmp(rolle, "operator") == 0) {
-        b->rolle = BKM_ROLLE_OPERATOR;
-    }
-    else {
-        return apr_psprintf(p, "roller[%d] (%s): \"rolle\" must be "
-                            "administrator, mottaker or operator", i,
-                            b->navn);
-    }
-    v = json_object_get(e, "kommune");
     list = json_object_get(e, "bydeler");
-    b->bydeler = apr_array_make(p, 2, sizeof(const char *));
-    if (b->rolle == BKM_ROLLE_OPERATOR) {
-        if (v || list) {
-            return apr_psprintf(p, "roller[%d] (%s): an operator has every "
-                                "municipality; no \"kommune\"", i, b->navn);
-        }
-        return NULL;
-    }
-    if (!digits(json_string_value(v), 4)) {
-        return apr_psprintf(p, "roller[%d] (%s): \"kommune\" must be four "
-                            "digits", i, b->navn);
-    }
-    b->kommune = apr_pstrdup(p, json_string_value(v));
     if (list && !json_is_array(list)) {
-        return apr_psprintf(p, "roller[%d] (%s): \"bydeler\" must be a list",
-                            i, b->navn);
+        return apr_psprintf(p, "roller[%d]: \"bydeler\" must be a list", i);
     }
     for (k = 0; k < json_array_size(list); k++) {
-        const char *bnr = json_string_value(json_array_get(list, k));
-        if (!digits(bnr, 2)) {
-            return apr_psprintf(p, "roller[%d] (%s): bydeler[%d] must be two "
-                                "digits", i, b->navn, (int)k);
+        const char *d = json_string_value(json_array_get(list, k));
+        if (!d || strchr(d, ',') || strchr(d, ' ')) {
+            return apr_psprintf(p, "roller[%d]: bydeler[%d] must be two "
+                                "digits", i, (int)k);
         }
-        APR_ARRAY_PUSH(b->bydeler, const char *) = apr_pstrdup(p, bnr);
+        bydeler = apr_pstrcat(p, bydeler, k ? "," : "", d, NULL);
     }
-    if (b->rolle == BKM_ROLLE_MOTTAKER && b->bydeler->nelts == 0) {
-        return apr_psprintf(p, "roller[%d] (%s): a receiver's \"bydeler\" "
-                            "must name the districts (\"00\" where there are "
-                            "none)", i, b->navn);
+    err = bkm_binding_check(p,
+        json_string_value(json_object_get(e, "fodselsnummer")),
+        json_string_value(json_object_get(e, "navn")),
+        json_string_value(json_object_get(e, "rolle")),
+        json_string_value(json_object_get(e, "kommune")),
+        json_is_array(list) && json_array_size(list) ? bydeler : NULL, b);
+    if (!err && json_object_get(e, "kommune") && b->rolle == BKM_ROLLE_OPERATOR) {
+        err = "an operator has every municipality; no \"kommune\"";
     }
-    return NULL;
+    /* The name is the entry's label in messages, never the national id. */
+    return err ? apr_psprintf(p, "roller[%d]%s%s%s: %s", i,
+                              b->navn ? " (" : "", b->navn ? b->navn : "",
+                              b->navn ? ")" : "", err) : NULL;
+}
+
+bkm_roles_t *bkm_roles_of(apr_pool_t *p, const bkm_roles_t *all,
+                          const char *fodselsnummer)
+{
+    bkm_roles_t *r = apr_pcalloc(p, sizeof(*r));
+    int i;
+
+    r->bindings = apr_array_make(p, 2, sizeof(bkm_binding_t));
+    for (i = 0; all && fodselsnummer && i < all->bindings->nelts; i++) {
+        const bkm_binding_t *b = &APR_ARRAY_IDX(all->bindings, i,
+                                                bkm_binding_t);
+        if (strcmp(b->fodselsnummer, fodselsnummer) == 0) {
+            *(bkm_binding_t *)apr_array_push(r->bindings) = *b;
+        }
+    }
+    return r;
 }
 
 const char *bkm_roles_load(apr_pool_t *p, const char *path,

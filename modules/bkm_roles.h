@@ -49,6 +49,19 @@ typedef struct bkm_roles_s {
     apr_array_header_t *bindings;   /**< of bkm_binding_t */
 } bkm_roles_t;
 
+/** Check one binding given as text (the operator's form; @p bydeler is a
+ *  comma-separated list, "" for all).  @return NULL or a message that
+ *  never contains the national id. */
+const char *bkm_binding_check(apr_pool_t *p, const char *fodselsnummer,
+                              const char *navn, const char *rolle,
+                              const char *kommune, const char *bydeler,
+                              bkm_binding_t *b);
+
+/** The bindings of one person, copied into @p p (to add others to, e.g.
+ *  those an operator made in the pages). */
+bkm_roles_t *bkm_roles_of(apr_pool_t *p, const bkm_roles_t *all,
+                          const char *fodselsnummer);
+
 /** Load and check a roles file.  @return NULL or a message naming the
  *  entry (never its national id number). */
 const char *bkm_roles_load(apr_pool_t *p, const char *path,

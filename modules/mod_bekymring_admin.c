@@ -13,6 +13,7 @@
  * the person's answers 404, the same as one that does not exist.
  */
 #include "mod_bekymring_private.h"
+#include "bkm_digest.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
 
@@ -35,6 +36,7 @@ static const char *const states[] = {
 typedef struct {
     bkm_person_t person;
     const char *lang;
+    const bkm_roles_t *roles;   /* this person's */
     const char *navn;           /* the role binding's name: the actor */
     const bkm_kommune_t *k;
     const apr_array_header_t *bydeler;  /* allowed, or NULL: all */
@@ -690,6 +692,37 @@ static int action(request_rec *r, who_t *w, const char *id)
 
 /* ---- /kommune ------------------------------------------------------- */
 
+const bkm_roles_t *bkm_admin_roles(request_rec *r, const char *pid)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
+    bkm_roles_t *mine = bkm_roles_of(r->pool, c->roles, pid);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *person;
+    bkm_db_t *db;
+
+    /* Roles granted in the pages are found by the key's HMAC of the
+     * national id; the number itself is nowhere in the database. */
+    if (!c->role_key || !pid
+        || !(person = bkm_hmac_sha256_hex(r->pool, c->role_key,
+                                          c->role_key_len, pid, strlen(pid)))
+        || !(db = bkm_db_acquire(r))
+        || bkm_db_select(db, BKM_SQL_ROLLER_FOR, &res, 1, &person)) {
+        return mine;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        bkm_binding_t b;
+        const char *bydeler = bkm_db_value(db, row, 2);
+        if (!bkm_binding_check(r->pool, pid, bkm_db_value(db, row, 3),
+                               bkm_db_value(db, row, 0),
+                               bkm_db_value(db, row, 1),
+                               bydeler ? bydeler : "", &b)) {
+            *(bkm_binding_t *)apr_array_push(mine->bindings) = b;
+        }
+    }
+    return mine;
+}
+
 static int my_municipalities(request_rec *r, who_t *w)
 {
     const bkm_pages_t *pg = bkm_pages(r);
@@ -698,7 +731,7 @@ static int my_municipalities(request_rec *r, who_t *w)
     json_t *data, *list = json_array();
     int all, any, i;
 
-    mine = bkm_roles_kommuner(r->pool, c->roles, w->person.pid, &all, &any);
+    mine = bkm_roles_kommuner(r->pool, w->roles, w->person.pid, &all, &any);
     for (i = 0; i < c->registry->kommuner->nelts; i++) {
         const bkm_kommune_t *k = APR_ARRAY_IDX(c->registry->kommuner, i,
                                                const bkm_kommune_t *);
@@ -713,12 +746,12 @@ static int my_municipalities(request_rec *r, who_t *w)
         json_array_append_new(list, json_pack(
             "{s:s, s:s, s:s?, s:s?}", "navn", bkm_kommune_navn(k, w->lang),
             "nummer", k->nummer,
-            "oversikt", bkm_roles_allow(c->roles, w->person.pid,
+            "oversikt", bkm_roles_allow(w->roles, w->person.pid,
                                         BKM_TILGANG_SE, k->nummer, NULL,
                                         NULL)
                         ? apr_pstrcat(r->pool, "/kommune/", k->nummer, NULL)
                         : NULL,
-            "mottak", bkm_roles_allow(c->roles, w->person.pid,
+            "mottak", bkm_roles_allow(w->roles, w->person.pid,
                                       BKM_TILGANG_MOTTA, k->nummer, NULL,
                                       NULL)
                       ? apr_pstrcat(r->pool, "/kommune/", k->nummer,
@@ -729,6 +762,7 @@ static int my_municipalities(request_rec *r, who_t *w)
                                                    "admin.kommuner.tittel"));
     json_object_set_new(data, "kommuner", list);
     json_object_set_new(data, "ingen", json_boolean(!any));
+    json_object_set_new(data, "roller", json_boolean(all));
     return bkm_page_render(r, any ? HTTP_OK : HTTP_FORBIDDEN,
                            "admin-kommuner", data);
 }
@@ -746,6 +780,7 @@ int bkm_handle_admin(request_rec *r, const char *rest)
     if (login(r, &w) != OK) {
         return OK;              /* answered */
     }
+    w.roles = bkm_admin_roles(r, w.person.pid);
     if (!*rest || strcmp(rest, "/") == 0) {
         if (bkm_method_refused(r, "GET HEAD")) {
             return OK;
@@ -754,28 +789,38 @@ int bkm_handle_admin(request_rec *r, const char *rest)
     }
     knr = apr_pstrndup(r->pool, rest + 1, strcspn(rest + 1, "/"));
     tail = rest + 1 + strlen(knr);
-    if (strcmp(knr, "statistikk") == 0 && !*tail) {
+    if ((strcmp(knr, "statistikk") == 0 && !*tail)
+        || strcmp(knr, "roller") == 0) {
         /* Nationally: the operator only. */
-        int all, any;
-        bkm_roles_kommuner(r->pool, c->roles, w.person.pid, &all, &any);
-        return all ? bkm_handle_statistics(r, w.lang, NULL, NULL)
-                   : not_found(r, w.lang);
+        int all, any, i;
+        bkm_roles_kommuner(r->pool, w.roles, w.person.pid, &all, &any);
+        if (!all) {
+            return not_found(r, w.lang);
+        }
+        for (i = 0; i < w.roles->bindings->nelts; i++) {
+            const bkm_binding_t *b = &APR_ARRAY_IDX(w.roles->bindings, i,
+                                                    bkm_binding_t);
+            if (b->rolle == BKM_ROLLE_OPERATOR) {
+                w.navn = b->navn;
+            }
+        }
+        return knr[0] == 's' ? bkm_handle_statistics(r, w.lang, NULL, NULL)
+                             : bkm_handle_bindings(r, &w.person, w.lang,
+                                                   w.navn, tail);
     }
     if (!(w.k = bkm_registry_kommune(c->registry, knr))) {
         return not_found(r, w.lang);
     }
     if (strncmp(tail, "/mottak", 7) == 0
         && (tail[7] == '\0' || tail[7] == '/')) {
-        return bkm_handle_receiver(r, &w.person, knr, tail + 7);
+        return bkm_handle_receiver(r, &w.person, w.roles, knr, tail + 7);
     }
-    if (!bkm_roles_allow(c->roles, w.person.pid, BKM_TILGANG_SE, knr, NULL,
-                         NULL)) {
+    if (!bkm_roles_allow(w.roles, w.person.pid, BKM_TILGANG_SE, knr, NULL,
+                         &w.navn)) {
         return not_found(r, w.lang);
     }
-    w.bydeler = bkm_roles_bydeler(r->pool, c->roles, w.person.pid,
+    w.bydeler = bkm_roles_bydeler(r->pool, w.roles, w.person.pid,
                                   BKM_TILGANG_SE, knr);
-    bkm_roles_allow(c->roles, w.person.pid, BKM_TILGANG_SE, knr, NULL,
-                    &w.navn);
     if (strncmp(tail, "/melding/", 9) == 0
         && strcmp(tail + 9 + strcspn(tail + 9, "/"), "/handling") == 0) {
         return bkm_method_refused(r, "POST") ? OK : action(

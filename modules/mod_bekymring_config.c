@@ -75,6 +75,14 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->pages = BKM_MERGE_PTR(pages);
     c->login_origin = BKM_MERGE_PTR(login_origin);
     c->roles = BKM_MERGE_PTR(roles);
+    if (add->role_key) {
+        c->role_key = add->role_key;
+        c->role_key_len = add->role_key_len;
+    }
+    else {
+        c->role_key = base->role_key;
+        c->role_key_len = base->role_key_len;
+    }
     return c;
 }
 
@@ -281,6 +289,42 @@ static const char *set_roles(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* The key under which the database holds national id numbers of roles
+ * granted in the pages (HMAC-SHA256): at least 32 bytes, the same on every
+ * node of a farm.  Read here, as root; the file may be unreadable later. */
+static const char *set_role_key(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    apr_file_t *f;
+    apr_finfo_t fi;
+    char *buf;
+    apr_size_t n;
+
+    if (!path || apr_file_open(&f, path, APR_READ, 0, cmd->pool)
+        || apr_file_info_get(&fi, APR_FINFO_SIZE, f)) {
+        return apr_psprintf(cmd->pool, BKM_DIR_ROLE_KEY " %s: cannot read "
+                            "it", arg);
+    }
+    if (fi.size < 32 || fi.size > 4096) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->pool, BKM_DIR_ROLE_KEY " %s: must hold 32 "
+                            "to 4096 bytes (e.g. openssl rand -out FILE 32)",
+                            arg);
+    }
+    n = (apr_size_t)fi.size;
+    buf = apr_palloc(cmd->pool, n);
+    if (apr_file_read_full(f, buf, n, NULL)) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->pool, BKM_DIR_ROLE_KEY " %s: cannot read "
+                            "it", arg);
+    }
+    apr_file_close(f);
+    c->role_key = (const unsigned char *)buf;
+    c->role_key_len = n;
+    return NULL;
+}
+
 /* An origin is scheme://host[:port], nothing else: it goes into the
  * Content-Security-Policy header as it is. */
 static const char *set_login_origin(cmd_parms *cmd, void *dc,
@@ -342,6 +386,11 @@ const command_rec bkm_cmds[] = {
                   "the municipal administration's roles (JSON): "
                   "administrators, receivers and national operators bound "
                   "to national id numbers; unset, nobody has a role"),
+    AP_INIT_TAKE1(BKM_DIR_ROLE_KEY, set_role_key, NULL, RSRC_CONF,
+                  "a file of 32+ secret bytes: the key under which the "
+                  "database holds the national id numbers of roles the "
+                  "operator grants in the pages; unset, roles come from "
+                  BKM_DIR_ROLES " only"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

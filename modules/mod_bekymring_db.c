@@ -235,6 +235,21 @@ static const struct {
       "WHERE kommunenummer = %s AND (%s = '' OR bydelsnummer = %s) "
       "AND mottatt >= %lld AND mottatt < %lld AND levert IS NOT NULL "
       "ORDER BY mottatt, id LIMIT %d" },
+    /* Roles granted in the pages. */
+    { BKM_SQL_ROLLER_FOR,
+      "SELECT rolle, kommunenummer, bydeler, navn FROM bkm_rolle "
+      "WHERE person = %s" },
+    { BKM_SQL_ROLLER_ALLE,
+      "SELECT id, navn, rolle, kommunenummer, bydeler, opprettet "
+      "FROM bkm_rolle ORDER BY kommunenummer, navn, id" },
+    { BKM_SQL_ROLLE_INSERT,
+      "INSERT INTO bkm_rolle (id, person, navn, rolle, kommunenummer, "
+      "bydeler, opprettet) VALUES (%s, %s, %s, %s, %s, %s, %lld)" },
+    { BKM_SQL_ROLLE_GET,
+      "SELECT navn, rolle, kommunenummer, bydeler FROM bkm_rolle "
+      "WHERE id = %s" },
+    { BKM_SQL_ROLLE_DELETE,
+      "DELETE FROM bkm_rolle WHERE id = %s" },
     { NULL, NULL }
 };
 

@@ -39,6 +39,7 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DIR_PAGES            "BekymringPages"
 #define BKM_DIR_LOGIN_ORIGIN     "BekymringLoginOrigin"
 #define BKM_DIR_ROLES            "BekymringRoles"
+#define BKM_DIR_ROLE_KEY         "BekymringRoleKey"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -86,6 +87,8 @@ typedef struct {
     const bkm_pages_t *pages;   /**< BekymringPages, loaded; NULL: no pages */
     const char *login_origin;   /**< BekymringLoginOrigin, or NULL */
     const bkm_roles_t *roles;   /**< BekymringRoles, loaded; NULL: none */
+    const unsigned char *role_key;  /**< BekymringRoleKey's bytes, or NULL */
+    apr_size_t role_key_len;
     const bkm_signer_t *signer; /**< loaded in post_config */
 } bkm_srv_cfg_t;
 
@@ -212,6 +215,11 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_HELSE_BYDEL "bkm_helse_bydel"
 #define BKM_SQL_AVSTEMMING_ANTALL "bkm_avstemming_antall"
 #define BKM_SQL_AVSTEMMING_LEVERT "bkm_avstemming_levert"
+#define BKM_SQL_ROLLER_FOR "bkm_roller_for"
+#define BKM_SQL_ROLLER_ALLE "bkm_roller_alle"
+#define BKM_SQL_ROLLE_INSERT "bkm_rolle_insert"
+#define BKM_SQL_ROLLE_GET "bkm_rolle_get"
+#define BKM_SQL_ROLLE_DELETE "bkm_rolle_delete"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -461,7 +469,15 @@ int bkm_handle_sendt(request_rec *r, const char *rest);   /* _sent.c */
  * manual-download channel /kommune/{nr}/mottak (_receiver.c). */
 int bkm_handle_admin(request_rec *r, const char *rest);
 int bkm_handle_receiver(request_rec *r, const struct bkm_person_s *person,
-                        const char *knr, const char *rest);
+                        const bkm_roles_t *roles, const char *knr,
+                        const char *rest);
+/** The person's roles: BekymringRoles' and those granted in the pages. */
+const bkm_roles_t *bkm_admin_roles(request_rec *r, const char *pid);
+/* /kommune/roller: the national operator grants and removes roles
+ * (_bindings.c). */
+int bkm_handle_bindings(request_rec *r, const struct bkm_person_s *person,
+                        const char *lang, const char *operator_navn,
+                        const char *rest);
 /* Statistics, integration health and reconciliation (_stats.c), for a
  * municipality (@p k) or, for the national operator, all (NULL). */
 int bkm_handle_statistics(request_rec *r, const char *lang,

@@ -266,7 +266,8 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
 }
 
 int bkm_handle_receiver(request_rec *r, const bkm_person_t *person,
-                        const char *knr, const char *rest)
+                        const bkm_roles_t *roles, const char *knr,
+                        const char *rest)
 {
     const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
     receiver_t rc;
@@ -276,11 +277,11 @@ int bkm_handle_receiver(request_rec *r, const bkm_person_t *person,
     rc.person = person;
     rc.lang = bkm_page_lang(r, person);
     rc.k = bkm_registry_kommune(c->registry, knr);
-    if (!rc.k || !bkm_roles_allow(c->roles, person->pid, BKM_TILGANG_MOTTA,
+    if (!rc.k || !bkm_roles_allow(roles, person->pid, BKM_TILGANG_MOTTA,
                                   knr, NULL, &rc.navn)) {
         return not_found(r, rc.lang);
     }
-    rc.bydeler = bkm_roles_bydeler(r->pool, c->roles, person->pid,
+    rc.bydeler = bkm_roles_bydeler(r->pool, roles, person->pid,
                                    BKM_TILGANG_MOTTA, knr);
     if (!*rest) {
         return bkm_method_refused(r, "GET HEAD") ? OK : list(r, &rc);

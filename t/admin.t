@@ -18,6 +18,7 @@ use BkmTest qw(login_ua login base_url db_rows openssl_decrypt root json_of);
 use BkmCaseSystem;
 use HTTP::Request::Common qw(POST);
 use JSON::PP;
+use Encode ();
 use LWP::UserAgent;
 
 my $base = base_url();
@@ -120,7 +121,7 @@ sub csrf_of {
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 80;
+plan tests => @pages * @people + @people + 98;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -333,6 +334,43 @@ $res = $kari->get("$base/kommune/0301/avstemming.csv?bydel=03");
 like $res->decoded_content, qr/^"bekymringsmeldingId","referanse","bydelsnummer","levert"\r\n"$id{o03}","$ref03->[0]","03","/,
     'as CSV, by district';
 is $ua{anne}->get("$base/kommune/0301/avstemming?bydel=03")->code, 400, 'not another district\'s';
+
+# ---- roles granted by the operator in the pages ----
+my $per = $ua{per};
+is $kari->get("$base/kommune/roller")->code, 404, 'only the operator manages roles';
+is $ua{noname}->get("$base/kommune/4601")->code, 404, 'noname has no role yet';
+my %grant = (fodselsnummer => '04041155555', navn => 'Nora Noname', rolle => 'administrator',
+             kommune => '4601', bydeler => '', begrunnelse => 'Ny systemeier i Bergen');
+$res = $per->request(POST "$base/kommune/roller", [csrf => 'cd' x 32, %grant]);
+is $res->code, 403, 'granting without the CSRF token: 403';
+$res = $per->request(POST "$base/kommune/roller", [csrf => token_of($per), %{{ %grant, begrunnelse => '' }}]);
+is $res->code, 422, 'granting without a reason: 422';
+$res = $per->request(POST "$base/kommune/roller", [csrf => token_of($per), %{{ %grant, fodselsnummer => '0404115555X' }}]);
+is $res->code, 422, 'a national id that is not eleven digits: 422';
+unlike $res->decoded_content, qr/0404115555X/, 'never shown back';
+$res = $per->request(POST "$base/kommune/roller", [csrf => token_of($per), %{{ %grant, kommune => '9999' }}]);
+is $res->code, 422, 'an unknown municipality: 422';
+$res = $per->request(POST "$base/kommune/roller", [csrf => token_of($per), %grant]);
+is $res->code, 303, 'the operator grants a role';
+is $ua{noname}->get("$base/kommune/4601")->code, 200, 'which takes effect at once';
+is $ua{noname}->get("$base/kommune/0301")->code, 404, 'for that municipality only';
+my ($grant) = db_rows("SELECT person, navn, rolle, kommunenummer FROM bkm_rolle WHERE navn = 'Nora Noname'");
+like $grant->[0], qr/^[0-9a-f]{64}$/, 'the person held as a keyed hash';
+ok !(grep { /04041155555/ } @$grant), 'not as the national id';
+($audit) = db_rows("SELECT aktor, handling, kommunenummer, begrunnelse FROM bkm_revisjon WHERE handling = 'rolle-gitt'");
+$audit = [ map { Encode::decode_utf8($_) } @$audit ];
+is_deeply $audit, ["operator: Per-\x{d8}yvind O'Hara \x{c5}s", 'rolle-gitt', '4601',
+                   'Nora Noname: administrator 4601. Ny systemeier i Bergen'], 'the grant audited'
+    or diag explain $audit;
+$res = $per->get("$base/kommune/roller");
+my ($slett) = $res->decoded_content =~ m{action="(/kommune/roller/[0-9a-f-]{36}/slett)"};
+like $res->decoded_content, qr/Nora Noname/, 'listed';
+unlike $res->decoded_content, qr/04041155555/, 'without the national id';
+$res = $per->request(POST "$base$slett", [csrf => token_of($per), begrunnelse => 'Sluttet']);
+is $res->code, 303, 'the operator removes it';
+is $ua{noname}->get("$base/kommune/4601")->code, 404, 'and it is gone';
+my ($n_audit) = db_rows("SELECT COUNT(*) FROM bkm_revisjon WHERE handling LIKE 'rolle-%'");
+is $n_audit->[0], 2, 'both audited';
 
 my $later = sprintf('%.0f', (time() + 5 * 86400) * 1e6);
 LWP::UserAgent->new->post("$base/bekymring-drift/eskalering", 'Bkm-Test-Klokke' => $later);

@@ -71,6 +71,18 @@ try {
     await audit(rec, apage, aw, 'admin-avstemming', lang, shotDir);
   }
   await actx.close();
+
+  // ---- the national operator (the login says English) -----------------
+  const octx = await browser.newContext({ locale: 'en-GB' });
+  const ow = watch(octx);
+  const opage = await octx.newPage();
+  await opage.goto(`${base}/kommune/roller`);
+  await loginAtOp(opage, base, 'per');
+  rec.check('operator: the roles page', (await opage.$('form#gi-rolle')) !== null, opage.url());
+  await audit(rec, opage, ow, 'admin-roller', 'en', shotDir);
+  await opage.goto(`${base}/kommune/statistikk`);
+  await audit(rec, opage, ow, 'admin-statistikk-nasjonal', 'en', shotDir);
+  await octx.close();
 } catch (e) {
   rec.check(`the browser run finished (${e.message})`, false, e.stack);
 } finally {
