@@ -16,6 +16,7 @@ Suite *bkm_suite_printjob(void) __attribute__((weak));
 Suite *bkm_suite_receipt(void) __attribute__((weak));
 Suite *bkm_suite_html(void) __attribute__((weak));
 Suite *bkm_suite_form(void) __attribute__((weak));
+Suite *bkm_suite_roles(void) __attribute__((weak));
 
 apr_pool_t *bkm_test_pool;
 static apr_pool_t *root_pool;
@@ -83,6 +84,9 @@ int main(void)
     }
     if (bkm_suite_form) {
         srunner_add_suite(sr, bkm_suite_form());
+    }
+    if (bkm_suite_roles) {
+        srunner_add_suite(sr, bkm_suite_roles());
     }
     /* No fork: the suites share the APR pools and the generated files. */
     srunner_set_fork_status(sr, CK_NOFORK);
