@@ -42,12 +42,6 @@ typedef struct {
     const apr_array_header_t *bydeler;  /* allowed, or NULL: all */
 } who_t;
 
-static int not_found(request_rec *r, const char *lang)
-{
-    return bkm_page_message(r, HTTP_NOT_FOUND, lang,
-                            "side.ikke_funnet.tittel", NULL);
-}
-
 /* The person, at an accepted level; DONE after answering a refusal. */
 static int login(request_rec *r, who_t *w)
 {
@@ -83,18 +77,6 @@ static int allowed_bydel(const who_t *w, const char *bnr)
         }
     }
     return 0;
-}
-
-static const char *when(apr_pool_t *p, const char *t)
-{
-    char buf[20];
-
-    if (!t) {
-        return NULL;
-    }
-    bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(t));
-    buf[10] = ' ';
-    return apr_pstrndup(p, buf, 16);
 }
 
 /* A date "YYYY-MM-DD" as the start of that day in Oslo; -1 if it is not
@@ -319,7 +301,7 @@ static int overview(request_rec *r, who_t *w)
             "id", id, "href", apr_pstrcat(r->pool, "/kommune/", w->k->nummer,
                                           "/melding/", id, NULL),
             "referanse", bkm_db_value(db, row, 1),
-            "mottatt", when(r->pool, mottatt),
+            "mottatt", bkm_page_when(r->pool, mottatt),
             "type", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
                 r->pool, "admin.type.", type_of(bkm_db_value(db, row, 2)),
                 NULL)),
@@ -470,12 +452,12 @@ static int export_csv(request_rec *r, who_t *w)
             json_decref(v);
             csv_field(bb, r, bkm_db_value(db, row, 0), 0);
             csv_field(bb, r, bkm_db_value(db, row, 1), 0);
-            csv_field(bb, r, when(batch, bkm_db_value(db, row, 6)), 0);
+            csv_field(bb, r, bkm_page_when(batch, bkm_db_value(db, row, 6)), 0);
             csv_field(bb, r, type_of(bkm_db_value(db, row, 2)), 0);
             csv_field(bb, r, bkm_db_value(db, row, 3), 0);
             csv_field(bb, r, bkm_db_value(db, row, 4), 0);
             csv_field(bb, r, bkm_db_value(db, row, 5), 0);
-            csv_field(bb, r, when(batch, levert), 0);
+            csv_field(bb, r, bkm_page_when(batch, levert), 0);
             csv_field(bb, r, vs, 1);
             etter_t = apr_pstrdup(r->pool, bkm_db_value(db, row, 6));
             etter_id = apr_pstrdup(r->pool, bkm_db_value(db, row, 0));
@@ -510,7 +492,7 @@ static int timeline(request_rec *r, who_t *w, const char *id, int status,
     bkm_db_t *db;
 
     if (!bkm_uuid_valid(id, 0)) {
-        return not_found(r, w->lang);
+        return bkm_page_not_found(r, w->lang);
     }
     if (!(db = bkm_db_acquire(r))
         || bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
@@ -536,16 +518,16 @@ static int timeline(request_rec *r, who_t *w, const char *id, int status,
                 r->pool, "admin.kanal.", bkm_db_value(db, row, 5), NULL)),
             "tilstand", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
                 r->pool, "tilstand.", tilstand, NULL)),
-            "mottatt", when(r->pool, bkm_db_value(db, row, 7)),
-            "frist", when(r->pool, bkm_db_value(db, row, 8)),
-            "levert", when(r->pool, bkm_db_value(db, row, 9)),
+            "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 7)),
+            "frist", bkm_page_when(r->pool, bkm_db_value(db, row, 8)),
+            "levert", bkm_page_when(r->pool, bkm_db_value(db, row, 9)),
             "oppfolging", bkm_db_value(db, row, 11)
                           && strcmp(bkm_db_value(db, row, 11), "1") == 0));
     }
     /* Another municipality's or district's report is as unknown as one
      * that does not exist. */
     if (!meta || strcmp(knr, w->k->nummer) != 0 || !allowed_bydel(w, bnr)) {
-        return not_found(r, w->lang);
+        return bkm_page_not_found(r, w->lang);
     }
     data = bkm_page_data(r, w->lang, apr_pstrcat(
         r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.historikk.tittel"),
@@ -566,7 +548,7 @@ static int timeline(request_rec *r, who_t *w, const char *id, int status,
                 APR_HASH_KEY_STRING) : NULL;
             json_array_append_new(list, json_pack(
                 "{s:s, s:s, s:s, s:s?}",
-                "tid", when(r->pool, bkm_db_value(db, row, 1)),
+                "tid", bkm_page_when(r->pool, bkm_db_value(db, row, 1)),
                 "hendelse", json_object_get(bkm_i18n_texts(pg->i18n, w->lang),
                                             key)
                             ? bkm_i18n_text(pg->i18n, w->lang, key)
@@ -636,14 +618,14 @@ static int action(request_rec *r, who_t *w, const char *id)
     /* The report must be this administrator's, as for the timeline. */
     if (!bkm_uuid_valid(id, 0) || !(db = bkm_db_acquire(r))
         || bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
-        return not_found(r, w->lang);
+        return bkm_page_not_found(r, w->lang);
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         knr = bkm_db_value(db, row, 3);
         bnr = bkm_db_value(db, row, 4);
     }
     if (!knr || strcmp(knr, w->k->nummer) != 0 || !allowed_bydel(w, bnr)) {
-        return not_found(r, w->lang);
+        return bkm_page_not_found(r, w->lang);
     }
     if (!bkm_page_csrf_ok(r, apr_table_get(form, "csrf"))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01504)
@@ -795,7 +777,7 @@ int bkm_handle_admin(request_rec *r, const char *rest)
         int all, any, i;
         bkm_roles_kommuner(r->pool, w.roles, w.person.pid, &all, &any);
         if (!all) {
-            return not_found(r, w.lang);
+            return bkm_page_not_found(r, w.lang);
         }
         for (i = 0; i < w.roles->bindings->nelts; i++) {
             const bkm_binding_t *b = &APR_ARRAY_IDX(w.roles->bindings, i,
@@ -809,7 +791,7 @@ int bkm_handle_admin(request_rec *r, const char *rest)
                                                    w.navn, tail);
     }
     if (!(w.k = bkm_registry_kommune(c->registry, knr))) {
-        return not_found(r, w.lang);
+        return bkm_page_not_found(r, w.lang);
     }
     if (strncmp(tail, "/mottak", 7) == 0
         && (tail[7] == '\0' || tail[7] == '/')) {
@@ -817,7 +799,7 @@ int bkm_handle_admin(request_rec *r, const char *rest)
     }
     if (!bkm_roles_allow(w.roles, w.person.pid, BKM_TILGANG_SE, knr, NULL,
                          &w.navn)) {
-        return not_found(r, w.lang);
+        return bkm_page_not_found(r, w.lang);
     }
     w.bydeler = bkm_roles_bydeler(r->pool, w.roles, w.person.pid,
                                   BKM_TILGANG_SE, knr);
@@ -846,5 +828,5 @@ int bkm_handle_admin(request_rec *r, const char *rest)
     if (strncmp(tail, "/melding/", 9) == 0 && strlen(tail + 9) == 36) {
         return timeline(r, &w, tail + 9, HTTP_OK, NULL);
     }
-    return not_found(r, w.lang);
+    return bkm_page_not_found(r, w.lang);
 }

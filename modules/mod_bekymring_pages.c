@@ -17,6 +17,7 @@
 #include "bkm_box.h"
 #include "bkm_form.h"
 #include "bkm_html.h"
+#include "bkm_time.h"
 #include "bkm_utf8.h"
 
 #include <http_protocol.h>
@@ -378,6 +379,24 @@ int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out)
         apr_table_setn(*out, pair->name, apr_pstrmemdup(r->pool, v, len));
     }
     return OK;
+}
+
+int bkm_page_not_found(request_rec *r, const char *lang)
+{
+    return bkm_page_message(r, HTTP_NOT_FOUND, lang,
+                            "side.ikke_funnet.tittel", NULL);
+}
+
+const char *bkm_page_when(apr_pool_t *p, const char *micros)
+{
+    char buf[20];
+
+    if (!micros) {
+        return NULL;
+    }
+    bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(micros));
+    buf[10] = ' ';
+    return apr_pstrndup(p, buf, 16);
 }
 
 int bkm_pages_missing(request_rec *r)

@@ -454,6 +454,12 @@ int bkm_page_render(request_rec *r, int status, const char *tmpl,
  *  fields, each once, strict UTF-8.  @return OK, or the status to answer
  *  (415, 413, 400). */
 int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out);
+/** 404 as a page: what is not the person's is as unknown as what does
+ *  not exist. */
+int bkm_page_not_found(request_rec *r, const char *lang);
+/** A stored time (microseconds, as text) as "YYYY-MM-DD HH:MM" in Oslo;
+ *  NULL for NULL. */
+const char *bkm_page_when(apr_pool_t *p, const char *micros);
 /** A page that only says something (catalogue keys; tekst may be NULL). */
 int bkm_page_message(request_rec *r, int status, const char *lang,
                      const char *tittel_key, const char *tekst_key);

@@ -33,24 +33,6 @@ typedef struct {
     const apr_array_header_t *bydeler;
 } receiver_t;
 
-static int not_found(request_rec *r, const char *lang)
-{
-    return bkm_page_message(r, HTTP_NOT_FOUND, lang,
-                            "side.ikke_funnet.tittel", NULL);
-}
-
-static const char *when(apr_pool_t *p, const char *t)
-{
-    char buf[20];
-
-    if (!t) {
-        return NULL;
-    }
-    bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(t));
-    buf[10] = ' ';
-    return apr_pstrndup(p, buf, 16);
-}
-
 /* The manual-download accounts of the districts I receive for. */
 static apr_array_header_t *accounts(request_rec *r, const receiver_t *rc)
 {
@@ -82,7 +64,7 @@ static int load(request_rec *r, const receiver_t *rc, const char *id,
     int i;
 
     if (!bkm_uuid_valid(id, 0)) {
-        not_found(r, rc->lang);
+        bkm_page_not_found(r, rc->lang);
         return DONE;
     }
     if (!(*db = bkm_db_acquire(r))) {
@@ -103,7 +85,7 @@ static int load(request_rec *r, const receiver_t *rc, const char *id,
             return DONE;
         }
     }
-    not_found(r, rc->lang);
+    bkm_page_not_found(r, rc->lang);
     return DONE;
 }
 
@@ -138,7 +120,7 @@ static int list(request_rec *r, const receiver_t *rc)
                 "type", bkm_i18n_text(pg->i18n, rc->lang, strstr(
                     bkm_db_value(db, row, 3), ".offentlig.")
                     ? "admin.type.offentlig" : "admin.type.privat"),
-                "mottatt", when(r->pool, bkm_db_value(db, row, 4)),
+                "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 4)),
                 "bydel", b->navn,
                 "hentet", bkm_db_value(db, row, 5) != NULL));
         }
@@ -170,7 +152,7 @@ static int one(request_rec *r, const receiver_t *rc, const char *id)
         r->pool, bkm_i18n_text(pg->i18n, rc->lang, "mottak.melding.tittel"),
         " ", l.referanse, NULL));
     json_object_set_new(data, "referanse", json_string(l.referanse));
-    json_object_set_new(data, "mottatt", json_string(when(
+    json_object_set_new(data, "mottatt", json_string(bkm_page_when(
         r->pool, apr_off_t_toa(r->pool, l.opprettet))));
     json_object_set_new(data, "hentet", json_boolean(l.hentet));
     json_object_set_new(data, "bekreftet", json_boolean(l.svar != NULL));
@@ -279,7 +261,7 @@ int bkm_handle_receiver(request_rec *r, const bkm_person_t *person,
     rc.k = bkm_registry_kommune(c->registry, knr);
     if (!rc.k || !bkm_roles_allow(roles, person->pid, BKM_TILGANG_MOTTA,
                                   knr, NULL, &rc.navn)) {
-        return not_found(r, rc.lang);
+        return bkm_page_not_found(r, rc.lang);
     }
     rc.bydeler = bkm_roles_bydeler(r->pool, roles, person->pid,
                                    BKM_TILGANG_MOTTA, knr);
@@ -297,5 +279,5 @@ int bkm_handle_receiver(request_rec *r, const bkm_person_t *person,
     if (strcmp(tail, "/bekreft") == 0) {
         return bkm_method_refused(r, "POST") ? OK : confirm(r, &rc, id);
     }
-    return not_found(r, rc.lang);
+    return bkm_page_not_found(r, rc.lang);
 }

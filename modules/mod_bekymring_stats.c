@@ -113,7 +113,6 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
     apr_dbd_row_t *row = NULL;
     const char *sist = NULL, *eldste = NULL, *venter = NULL;
     const char *print = "0", *avvist = "0";
-    char buf[20];
 
     if (bkm_db_select(db, BKM_SQL_HELSE_KONTO, &res, 1, args) == 0) {
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
@@ -133,16 +132,8 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
             avvist = bkm_db_value(db, row, 1);
         }
     }
-    if (sist) {
-        bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(sist));
-        buf[10] = ' ';
-        sist = apr_pstrndup(r->pool, buf, 16);
-    }
-    if (eldste) {
-        bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(eldste));
-        buf[10] = ' ';
-        eldste = apr_pstrndup(r->pool, buf, 16);
-    }
+    sist = bkm_page_when(r->pool, sist);
+    eldste = bkm_page_when(r->pool, eldste);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
         "kommune", bkm_kommune_navn(k, lang), "bydel", b->navn,
         "kanal", bkm_i18n_text(pg->i18n, lang, b->kanal == BKM_KANAL_FAGSYSTEM
