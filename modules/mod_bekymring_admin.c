@@ -664,8 +664,10 @@ static int action(request_rec *r, who_t *w, const char *id)
     if (rv > 0) {
         return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
     }
+    /* Who did it is in the audit table; logs name no person. */
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01505)
-                  "report %s: %s by %s", id, h.handling, w->navn);
+                  "report %s: %s by an administrator (audited)", id,
+                  h.handling);
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(
         r->pool, "/kommune/", knr, "/melding/", id, "?utfort=1", NULL));
     bkm_page_headers(r);

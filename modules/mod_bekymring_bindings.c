@@ -155,9 +155,9 @@ static int grant_role(request_rec *r, const char *lang, const char *operator_nav
         return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
                                 "side.feil.tittel", "side.feil.tekst");
     }
+    /* Names are in the audit table, not in the log. */
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, BKMLOGNO(01702)
-                  "role %s granted to %s by %s", rolle, b.navn,
-                  operator_navn);
+                  "role %s granted by the operator (audited)", rolle);
     apr_table_setn(r->headers_out, "Location", "/kommune/roller?utfort=1");
     bkm_page_headers(r);
     return HTTP_SEE_OTHER;
@@ -206,7 +206,7 @@ static int revoke_role(request_rec *r, const char *lang, const char *operator_na
                                 "side.feil.tittel", "side.feil.tekst");
     }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, BKMLOGNO(01703)
-                  "role %s of %s removed by %s", rolle, navn, operator_navn);
+                  "role %s removed by the operator (audited)", rolle);
     apr_table_setn(r->headers_out, "Location", "/kommune/roller?utfort=1");
     bkm_page_headers(r);
     return HTTP_SEE_OTHER;

@@ -22,7 +22,7 @@ open my $fh, '<', root() . '/t/dev/integrations.json' or die;
 my $integrations = JSON::PP->new->decode(do { local $/; <$fh> });
 my @passwords = map { $_->{passord} } @{ $integrations->{integrasjoner} };
 my @pids = qw(01017012345 02028054321 03039098765 04041155555);
-my @names = ('Kari Nordmann', 'Ola Nordmann');
+my @names = ('Kari Nordmann', 'Ola Nordmann', 'Nora Noname');
 # Typed into the web forms by t/pages.t.
 my @typed = ('Storgata 1', 'Bryggen 3', 'Skrevet i 45 minutter',
              "\x{c5}se \x{d8}deg\x{e5}rd");
