@@ -85,7 +85,10 @@
       var navn = Object.prototype.hasOwnProperty.call(register, kode) ? register[kode] : null;
       if (typeof navn !== 'string') {
         tomEgen(sted);
-      } else if (sted.value === '' || egenVerdi(sted)) {
+      } else if ((sted.value === '' || egenVerdi(sted))
+                 && document.activeElement !== sted) {
+        // Not while the user is in the place field: what they are about
+        // to type is theirs, and must not be run into our value.
         sted.value = navn;
         sted.setAttribute(FYLT, navn);
       }
