@@ -162,24 +162,43 @@ static const char *read_filter(request_rec *r, const who_t *w, filter_t *f)
     return NULL;
 }
 
-/* One page of rows (or, for the CSV, the next batch). */
+/* One page of rows (or, for the CSV, the next batch): newest first,
+ * before the cursor (etter_t, etter_id), or before the end of the period
+ * when that is earlier.  A state filter reads the index of the state, else
+ * a district filter that of the district, else the municipality's. */
 static int select_rows(request_rec *r, bkm_db_t *db, const who_t *w,
                        const filter_t *f, const char *etter_t,
                        const char *etter_id, int limit,
                        apr_dbd_results_t **res)
 {
-    const char *bydel = f->bydel ? f->bydel : "";
     const char *type = f->type && *f->type
         ? apr_pstrcat(r->pool, "%.", f->type, ".%", NULL) : "";
-    const char *tilstand = f->tilstand ? f->tilstand : "";
-    const char *args[14] = {
-        w->k->nummer, apr_off_t_toa(r->pool, f->t_fra),
-        apr_off_t_toa(r->pool, f->t_til), bydel, bydel, type, type,
-        tilstand, tilstand, etter_t, etter_t, etter_id,
-        apr_itoa(r->pool, limit), NULL
-    };
+    const char *args[11];
+    int n = 0;
 
-    return bkm_db_select(db, BKM_SQL_OVERSIKT, res, 13, args);
+    if (apr_atoi64(etter_t) >= f->t_til) {
+        etter_t = apr_off_t_toa(r->pool, f->t_til);
+        etter_id = "";
+    }
+    args[n++] = w->k->nummer;
+    if (f->tilstand && *f->tilstand) {
+        args[n++] = f->tilstand;
+        args[n++] = f->bydel ? f->bydel : "";
+        args[n++] = f->bydel ? f->bydel : "";
+    }
+    else if (f->bydel && *f->bydel) {
+        args[n++] = f->bydel;
+    }
+    args[n++] = type;
+    args[n++] = type;
+    args[n++] = apr_off_t_toa(r->pool, f->t_fra);
+    args[n++] = etter_t;
+    args[n++] = etter_id;
+    args[n++] = apr_itoa(r->pool, limit);
+    return bkm_db_select(db, f->tilstand && *f->tilstand
+                             ? BKM_SQL_OVERSIKT_TILSTAND
+                             : f->bydel && *f->bydel ? BKM_SQL_OVERSIKT_BYDEL
+                             : BKM_SQL_OVERSIKT, res, n, args);
 }
 
 /* The warnings of a row, as catalogue keys. */
@@ -381,20 +400,24 @@ static int overview(request_rec *r, who_t *w)
     return bkm_page_render(r, HTTP_OK, "admin-oversikt", data);
 }
 
-/* CSV (RFC 4180): every field quoted, quotes doubled; metadata only. */
+/* CSV (RFC 4180): every field quoted, quotes doubled; metadata only.
+ * Written with ap_fputs and friends, which pass the brigade on whenever its
+ * 8 KB buffer is full: apr_brigade_putc without a flush function makes a
+ * new one-byte bucket for every character once the first buffer is full. */
 static void csv_field(apr_bucket_brigade *bb, request_rec *r, const char *s,
                       int last)
 {
-    const char *p;
+    ap_filter_t *f = r->output_filters;
+    const char *p = s ? s : "", *q;
 
-    apr_brigade_putc(bb, NULL, NULL, '"');
-    for (p = s ? s : ""; *p; p++) {
-        if (*p == '"') {
-            apr_brigade_putc(bb, NULL, NULL, '"');
-        }
-        apr_brigade_putc(bb, NULL, NULL, *p);
+    ap_fputc(f, bb, '"');
+    while ((q = strchr(p, '"'))) {
+        ap_fwrite(f, bb, p, (apr_size_t)(q - p + 1));
+        ap_fputc(f, bb, '"');
+        p = q + 1;
     }
-    apr_brigade_puts(bb, NULL, NULL, last ? "\"\r\n" : "\",");
+    ap_fputs(f, bb, p);
+    ap_fputs(f, bb, last ? "\"\r\n" : "\",");
 }
 
 static int export_csv(request_rec *r, who_t *w)
@@ -422,7 +445,7 @@ static int export_csv(request_rec *r, who_t *w)
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     /* The columns' names are the API's, so a script reads them the same
      * whatever the page's language. */
-    apr_brigade_puts(bb, NULL, NULL, "\"bekymringsmeldingId\",\"referanse\","
+    ap_fputs(r->output_filters, bb, "\"bekymringsmeldingId\",\"referanse\","
                      "\"mottatt\",\"type\",\"bydelsnummer\",\"kanal\","
                      "\"tilstand\",\"levert\",\"varsler\"\r\n");
     do {

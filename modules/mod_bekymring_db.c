@@ -51,6 +51,19 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
     "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id " \
     "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s"
 
+/* The overview's statements: the columns, and the filters after the
+ * municipality and the one the statement is for (admin.c, select_rows). */
+#define OVERSIKT_SELECT \
+    "SELECT m.id, m.referanse, m.meldingstype, m.bydelsnummer, m.kanal, " \
+    "m.tilstand, m.mottatt, m.frist, m.levert, m.oppfolging, l.hentet, " \
+    "l.svar FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
+    "ON l.melding_id = m.id AND l.mottaker = m.kanal " \
+    "WHERE m.kommunenummer = %s "
+#define OVERSIKT_REST \
+    "AND (%s = '' OR m.meldingstype LIKE %s) AND m.mottatt >= %lld " \
+    "AND (m.mottatt, m.id) < (%lld, %s) " \
+    "ORDER BY m.mottatt DESC, m.id DESC LIMIT %d"
+
 /* Our statements, prepared by mod_dbd on every connection it opens. */
 static const struct {
     const char *label;
@@ -157,19 +170,21 @@ static const struct {
     { BKM_SQL_UTKAST_EXPIRED,
       "DELETE FROM bkm_utkast WHERE utloper <= %lld" },
     /* The municipal administration.  The overview pages by keyset
-     * (mottatt, id) from the newest, on the index (kommunenummer,
-     * bydelsnummer, mottatt); an empty filter argument means "any". */
+     * (mottatt, id) from the newest, reading an index in that order
+     * (0008_oversikt.sql) and stopping after LIMIT rows: one statement per
+     * shape of filter, so that each has its index on both engines (a
+     * filter written "%s = '' OR col = %s" can use none, and PostgreSQL's
+     * generic plan for it joins and sorts every report of the
+     * municipality).  The keyset's upper bound is the cursor or the end of
+     * the period, whichever is earlier; an empty filter argument means
+     * "any". */
     { BKM_SQL_OVERSIKT,
-      "SELECT m.id, m.referanse, m.meldingstype, m.bydelsnummer, m.kanal, "
-      "m.tilstand, m.mottatt, m.frist, m.levert, m.oppfolging, l.hentet, "
-      "l.svar FROM bkm_melding m LEFT JOIN bkm_leveranse l "
-      "ON l.melding_id = m.id AND l.mottaker = m.kanal "
-      "WHERE m.kommunenummer = %s AND m.mottatt >= %lld AND m.mottatt < %lld "
-      "AND (%s = '' OR m.bydelsnummer = %s) "
-      "AND (%s = '' OR m.meldingstype LIKE %s) "
-      "AND (%s = '' OR m.tilstand = %s) "
-      "AND (m.mottatt < %lld OR (m.mottatt = %lld AND m.id < %s)) "
-      "ORDER BY m.mottatt DESC, m.id DESC LIMIT %d" },
+      OVERSIKT_SELECT OVERSIKT_REST },
+    { BKM_SQL_OVERSIKT_BYDEL,
+      OVERSIKT_SELECT "AND m.bydelsnummer = %s " OVERSIKT_REST },
+    { BKM_SQL_OVERSIKT_TILSTAND,
+      OVERSIKT_SELECT "AND m.tilstand = %s "
+      "AND (%s = '' OR m.bydelsnummer = %s) " OVERSIKT_REST },
     { BKM_SQL_MELDING_FINN,
       "SELECT id, bydelsnummer FROM bkm_melding WHERE kommunenummer = %s "
       "AND (referanse = %s OR id = %s)" },

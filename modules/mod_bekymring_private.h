@@ -201,6 +201,8 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_UTKAST_DELETE "bkm_utkast_delete"
 #define BKM_SQL_UTKAST_EXPIRED "bkm_utkast_expired"
 #define BKM_SQL_OVERSIKT "bkm_oversikt"
+#define BKM_SQL_OVERSIKT_BYDEL "bkm_oversikt_bydel"
+#define BKM_SQL_OVERSIKT_TILSTAND "bkm_oversikt_tilstand"
 #define BKM_SQL_MELDING_FINN "bkm_melding_finn"
 #define BKM_SQL_MELDING_META "bkm_melding_meta"
 #define BKM_SQL_HENDELSER "bkm_hendelser"

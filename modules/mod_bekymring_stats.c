@@ -296,20 +296,24 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
 
 /* ---- reconciliation ------------------------------------------------- */
 
-static void csv(apr_bucket_brigade *bb, const char *const *fields, int n)
+/* As the overview's CSV (mod_bekymring_admin.c): ap_fputs and friends
+ * pass the brigade on when its buffer fills, instead of a bucket a byte. */
+static void csv(request_rec *r, apr_bucket_brigade *bb,
+                const char *const *fields, int n)
 {
+    ap_filter_t *f = r->output_filters;
     int i;
 
     for (i = 0; i < n; i++) {
-        const char *p;
-        apr_brigade_putc(bb, NULL, NULL, '"');
-        for (p = fields[i] ? fields[i] : ""; *p; p++) {
-            if (*p == '"') {
-                apr_brigade_putc(bb, NULL, NULL, '"');
-            }
-            apr_brigade_putc(bb, NULL, NULL, *p);
+        const char *p = fields[i] ? fields[i] : "", *q;
+        ap_fputc(f, bb, '"');
+        while ((q = strchr(p, '"'))) {
+            ap_fwrite(f, bb, p, (apr_size_t)(q - p + 1));
+            ap_fputc(f, bb, '"');
+            p = q + 1;
         }
-        apr_brigade_puts(bb, NULL, NULL, i + 1 < n ? "\"," : "\"\r\n");
+        ap_fputs(f, bb, p);
+        ap_fputs(f, bb, i + 1 < n ? "\"," : "\"\r\n");
     }
 }
 
@@ -400,7 +404,7 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
         apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
             r->pool, "attachment; filename=\"avstemming-", k->nummer, "-",
             date_of(r->pool, from), ".csv\"", NULL));
-        csv(bb, head, 4);
+        csv(r, bb, head, 4);
         for (k2 = 0; k2 < json_array_size(ids); k2++) {
             json_t *o = json_array_get(ids, k2);
             const char *f[4] = {
@@ -409,7 +413,7 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
                 json_string_value(json_object_get(o, "bydelsnummer")),
                 json_string_value(json_object_get(o, "levert"))
             };
-            csv(bb, f, 4);
+            csv(r, bb, f, 4);
         }
         ap_pass_brigade(r->output_filters, bb);
         return OK;

@@ -116,7 +116,9 @@ sub request {
         }
         elsif (($h{'transfer-encoding'} // '') =~ /chunked/i) {
             while (1) {
-                my $size = hex($c->_read_line // die "$method $path: chunk\n");
+                my $line = $c->_read_line // die "$method $path: chunk\n";
+                $line =~ s/[;\r\n].*//s;      # the size, without extensions
+                my $size = hex $line;
                 my $chunk = $c->_read_n($size + 2)
                     // die "$method $path: short chunk\n";
                 last if $size == 0;
