@@ -124,7 +124,8 @@ sub cleanup {
         unlink glob("$file*");
     }
 }
-END { local $?; cleanup() if $$ == $owner; }
+# (A skipped run exits before $owner is set: nothing to clean up.)
+END { local $?; cleanup() if defined $owner && $$ == $owner; }
 
 # ---- the registry's districts, and the accounts ----
 my $registry = JSON::PP->new->decode(slurp(root() . '/t/dev/registry.json'));
