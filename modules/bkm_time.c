@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "bkm_time.h"
 
+#include <apr_lib.h>
 #include <apr_strings.h>
+#include <stdio.h>
+#include <string.h>
 
 /* Howard Hinnant's days_from_civil (proleptic Gregorian). */
 long long bkm_days_from_civil(long long y, unsigned m, unsigned d)
@@ -71,4 +74,31 @@ const char *bkm_time_utc(apr_pool_t *p, apr_time_t t)
     return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
                         x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
                         x.tm_min, x.tm_sec);
+}
+
+apr_time_t bkm_time_oslo_day(const char *date)
+{
+    int y, m, d;
+    char tail;
+    apr_time_t utc;
+
+    if (!date || strlen(date) != 10 || date[4] != '-' || date[7] != '-'
+        || !apr_isdigit(date[0])
+        || sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3
+        || y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31) {
+        return -1;
+    }
+    utc = apr_time_from_sec(bkm_days_from_civil(y, (unsigned)m,
+                                                (unsigned)d) * 86400);
+    return utc - bkm_time_oslo_offset(utc);
+}
+
+apr_time_t bkm_time_oslo_midnight(apr_time_t t)
+{
+    const apr_time_t day = apr_time_from_sec(86400);
+    apr_interval_time_t off = bkm_time_oslo_offset(t);
+    apr_time_t local = t + off;
+
+    local -= local % day;
+    return local - bkm_time_oslo_offset(local - off);
 }

@@ -31,6 +31,13 @@ void bkm_time_oslo(apr_time_exp_t *out, apr_time_t t);
 /** @p t as "YYYY-MM-DDTHH:MM:SS" in Oslo time; @p buf holds 20 bytes. */
 void bkm_time_oslo_format(char buf[20], apr_time_t t);
 
+/** A date "YYYY-MM-DD" (years 2000-2200) as the start of that day in
+ *  Oslo; -1 when it is not one. */
+apr_time_t bkm_time_oslo_day(const char *date);
+
+/** The start, in Oslo, of the day @p t falls in. */
+apr_time_t bkm_time_oslo_midnight(apr_time_t t);
+
 /** RFC 3339 in UTC with seconds and "Z" (e.g. 2026-11-23T10:00:00Z), as
  *  the incumbent's validFrom/validTo and our API's times. */
 const char *bkm_time_utc(apr_pool_t *p, apr_time_t t);

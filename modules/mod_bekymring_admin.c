@@ -79,26 +79,6 @@ static int allowed_bydel(const who_t *w, const char *bnr)
     return 0;
 }
 
-/* A date "YYYY-MM-DD" as the start of that day in Oslo; -1 if it is not
- * one. */
-static apr_time_t day_start(const char *s)
-{
-    int y, m, d;
-    char tail;
-    long long days;
-    apr_time_t utc;
-
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-'
-        || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3
-        || !apr_isdigit(s[0]) || y < 2000 || y > 2200 || m < 1 || m > 12
-        || d < 1 || d > 31) {
-        return -1;
-    }
-    days = bkm_days_from_civil(y, (unsigned)m, (unsigned)d);
-    utc = apr_time_from_sec(days * 86400);
-    return utc - bkm_time_oslo_offset(utc);
-}
-
 /* ---- the list ---------------------------------------------------------- */
 
 typedef struct {
@@ -120,8 +100,8 @@ static const char *read_filter(request_rec *r, const who_t *w, filter_t *f)
     f->type = bkm_page_arg(r, "type");
     f->tilstand = bkm_page_arg(r, "tilstand");
     f->etter = bkm_page_arg(r, "etter");
-    f->t_fra = f->fra && *f->fra ? day_start(f->fra) : 0;
-    f->t_til = f->til && *f->til ? day_start(f->til) : -2;
+    f->t_fra = f->fra && *f->fra ? bkm_time_oslo_day(f->fra) : 0;
+    f->t_til = f->til && *f->til ? bkm_time_oslo_day(f->til) : -2;
     if (f->t_fra < 0 || f->t_til == -1) {
         return "a date is not YYYY-MM-DD";
     }

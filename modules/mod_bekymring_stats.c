@@ -34,34 +34,6 @@
 #define PRINT_ALARM 9.0
 #define MAX_IDS 100000
 
-/* Oslo midnight of the day @p t falls in. */
-static apr_time_t midnight(apr_time_t t)
-{
-    apr_interval_time_t off = bkm_time_oslo_offset(t);
-    apr_time_t local = t + off;
-
-    local -= local % DAY;
-    return local - bkm_time_oslo_offset(local - off);
-}
-
-/* "YYYY-MM-DD" as Oslo midnight, or -1. */
-static apr_time_t day_of(const char *s)
-{
-    int y, m, d;
-    char tail;
-    apr_time_t utc;
-
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-'
-        || !apr_isdigit(s[0])
-        || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3
-        || y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31) {
-        return -1;
-    }
-    utc = apr_time_from_sec(bkm_days_from_civil(y, (unsigned)m,
-                                                (unsigned)d) * 86400);
-    return utc - bkm_time_oslo_offset(utc);
-}
-
 static const char *date_of(apr_pool_t *p, apr_time_t t)
 {
     char buf[20];
@@ -76,12 +48,13 @@ static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
 {
     const char *fra = bkm_page_arg(r, "fra"), *til = bkm_page_arg(r, "til");
 
-    *to = til && *til ? day_of(til) : midnight(bkm_now(r));
+    *to = til && *til ? bkm_time_oslo_day(til)
+                      : bkm_time_oslo_midnight(bkm_now(r));
     if (*to < 0) {
         return -1;
     }
     *to += DAY;
-    *from = fra && *fra ? day_of(fra) : *to - (apr_time_t)days * DAY;
+    *from = fra && *fra ? bkm_time_oslo_day(fra) : *to - (apr_time_t)days * DAY;
     return *from < 0 || *from >= *to ? -1 : 0;
 }
 

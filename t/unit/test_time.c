@@ -75,6 +75,24 @@ START_TEST(references)
 }
 END_TEST
 
+/* The administration's dates: a day's start in Oslo, winter and summer. */
+START_TEST(oslo_days)
+{
+    ck_assert(bkm_time_oslo_day("2026-01-15") == bkm_test_utc(2026, 1, 14, 23, 0));
+    ck_assert(bkm_time_oslo_day("2026-07-01") == bkm_test_utc(2026, 6, 30, 22, 0));
+    ck_assert(bkm_time_oslo_midnight(bkm_test_utc(2026, 7, 1, 21, 59))
+              == bkm_test_utc(2026, 6, 30, 22, 0));
+    ck_assert(bkm_time_oslo_midnight(bkm_test_utc(2026, 7, 1, 22, 0))
+              == bkm_test_utc(2026, 7, 1, 22, 0));
+    ck_assert_int_eq(bkm_time_oslo_day("2026-13-01"), -1);
+    ck_assert_int_eq(bkm_time_oslo_day("2026-1-015"), -1);
+    ck_assert_int_eq(bkm_time_oslo_day("2026-01-15x"), -1);
+    ck_assert_int_eq(bkm_time_oslo_day("+026-01-15"), -1);
+    ck_assert_int_eq(bkm_time_oslo_day("1999-12-31"), -1);
+    ck_assert_int_eq(bkm_time_oslo_day(NULL), -1);
+}
+END_TEST
+
 Suite *bkm_suite_time(void)
 {
     Suite *s = suite_create("time+ids");
@@ -85,6 +103,7 @@ Suite *bkm_suite_time(void)
     tcase_add_loop_test(tc, oslo_format, 0, sizeof(cases) / sizeof(cases[0]));
     tcase_add_test(tc, uuids);
     tcase_add_test(tc, references);
+    tcase_add_test(tc, oslo_days);
     suite_add_tcase(s, tc);
     return s;
 }
