@@ -380,26 +380,6 @@ static int overview(request_rec *r, who_t *w)
     return bkm_page_render(r, HTTP_OK, "admin-oversikt", data);
 }
 
-/* CSV (RFC 4180): every field quoted, quotes doubled; metadata only.
- * Written with ap_fputs and friends, which pass the brigade on whenever its
- * 8 KB buffer is full: apr_brigade_putc without a flush function makes a
- * new one-byte bucket for every character once the first buffer is full. */
-static void csv_field(apr_bucket_brigade *bb, request_rec *r, const char *s,
-                      int last)
-{
-    ap_filter_t *f = r->output_filters;
-    const char *p = s ? s : "", *q;
-
-    ap_fputc(f, bb, '"');
-    while ((q = strchr(p, '"'))) {
-        ap_fwrite(f, bb, p, (apr_size_t)(q - p + 1));
-        ap_fputc(f, bb, '"');
-        p = q + 1;
-    }
-    ap_fputs(f, bb, p);
-    ap_fputs(f, bb, last ? "\"\r\n" : "\",");
-}
-
 static int export_csv(request_rec *r, who_t *w)
 {
     const char *err, *etter_t = "9223372036854775807", *etter_id = "";
@@ -425,9 +405,13 @@ static int export_csv(request_rec *r, who_t *w)
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     /* The columns' names are the API's, so a script reads them the same
      * whatever the page's language. */
-    ap_fputs(r->output_filters, bb, "\"bekymringsmeldingId\",\"referanse\","
-                     "\"mottatt\",\"type\",\"bydelsnummer\",\"kanal\","
-                     "\"tilstand\",\"levert\",\"varsler\"\r\n");
+    {
+        static const char *const head[9] = {
+            "bekymringsmeldingId", "referanse", "mottatt", "type",
+            "bydelsnummer", "kanal", "tilstand", "levert", "varsler"
+        };
+        bkm_page_csv_row(r, bb, head, 9);
+    }
     do {
         apr_dbd_results_t *res = NULL;
         apr_dbd_row_t *row = NULL;
@@ -453,15 +437,14 @@ static int export_csv(request_rec *r, who_t *w)
                                  NULL);
             }
             json_decref(v);
-            csv_field(bb, r, bkm_db_value(db, row, 0), 0);
-            csv_field(bb, r, bkm_db_value(db, row, 1), 0);
-            csv_field(bb, r, bkm_page_when(batch, bkm_db_value(db, row, 6)), 0);
-            csv_field(bb, r, type_of(bkm_db_value(db, row, 2)), 0);
-            csv_field(bb, r, bkm_db_value(db, row, 3), 0);
-            csv_field(bb, r, bkm_db_value(db, row, 4), 0);
-            csv_field(bb, r, bkm_db_value(db, row, 5), 0);
-            csv_field(bb, r, bkm_page_when(batch, levert), 0);
-            csv_field(bb, r, vs, 1);
+            const char *fields[9] = {
+                bkm_db_value(db, row, 0), bkm_db_value(db, row, 1),
+                bkm_page_when(batch, bkm_db_value(db, row, 6)),
+                type_of(bkm_db_value(db, row, 2)), bkm_db_value(db, row, 3),
+                bkm_db_value(db, row, 4), bkm_db_value(db, row, 5),
+                bkm_page_when(batch, levert), vs
+            };
+            bkm_page_csv_row(r, bb, fields, 9);
             etter_t = apr_pstrdup(r->pool, bkm_db_value(db, row, 6));
             etter_id = apr_pstrdup(r->pool, bkm_db_value(db, row, 0));
             got++;

@@ -24,6 +24,7 @@
 #include <http_request.h>
 #include <util_cookies.h>
 #include <util_script.h>
+#include <util_filter.h>
 #include <apr_buckets.h>
 #include <apr_file_info.h>
 #include <apr_strings.h>
@@ -397,6 +398,28 @@ const char *bkm_page_when(apr_pool_t *p, const char *micros)
     bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(micros));
     buf[10] = ' ';
     return apr_pstrndup(p, buf, 16);
+}
+
+void bkm_page_csv_row(request_rec *r, apr_bucket_brigade *bb,
+                      const char *const *fields, int n)
+{
+    ap_filter_t *f = r->output_filters;
+    int i;
+
+    /* ap_fputs and friends pass the brigade on whenever its buffer is
+     * full; apr_brigade_putc without a flush function would make a bucket
+     * a byte once the first buffer is. */
+    for (i = 0; i < n; i++) {
+        const char *p = fields[i] ? fields[i] : "", *q;
+        ap_fputc(f, bb, '"');
+        while ((q = strchr(p, '"'))) {
+            ap_fwrite(f, bb, p, (apr_size_t)(q - p + 1));
+            ap_fputc(f, bb, '"');
+            p = q + 1;
+        }
+        ap_fputs(f, bb, p);
+        ap_fputs(f, bb, i + 1 < n ? "\"," : "\"\r\n");
+    }
 }
 
 int bkm_pages_missing(request_rec *r)

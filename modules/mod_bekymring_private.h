@@ -462,6 +462,10 @@ int bkm_page_not_found(request_rec *r, const char *lang);
 /** A stored time (microseconds, as text) as "YYYY-MM-DD HH:MM" in Oslo;
  *  NULL for NULL. */
 const char *bkm_page_when(apr_pool_t *p, const char *micros);
+/** One CSV line (RFC 4180: every field quoted, quotes doubled, CR LF)
+ *  written to the output filters through @p bb. */
+void bkm_page_csv_row(request_rec *r, apr_bucket_brigade *bb,
+                      const char *const *fields, int n);
 /** A page that only says something (catalogue keys; tekst may be NULL). */
 int bkm_page_message(request_rec *r, int status, const char *lang,
                      const char *tittel_key, const char *tekst_key);

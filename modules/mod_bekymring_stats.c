@@ -269,27 +269,6 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
 
 /* ---- reconciliation ------------------------------------------------- */
 
-/* As the overview's CSV (mod_bekymring_admin.c): ap_fputs and friends
- * pass the brigade on when its buffer fills, instead of a bucket a byte. */
-static void csv(request_rec *r, apr_bucket_brigade *bb,
-                const char *const *fields, int n)
-{
-    ap_filter_t *f = r->output_filters;
-    int i;
-
-    for (i = 0; i < n; i++) {
-        const char *p = fields[i] ? fields[i] : "", *q;
-        ap_fputc(f, bb, '"');
-        while ((q = strchr(p, '"'))) {
-            ap_fwrite(f, bb, p, (apr_size_t)(q - p + 1));
-            ap_fputc(f, bb, '"');
-            p = q + 1;
-        }
-        ap_fputs(f, bb, p);
-        ap_fputs(f, bb, i + 1 < n ? "\"," : "\"\r\n");
-    }
-}
-
 int bkm_handle_reconciliation(request_rec *r, const char *lang,
                               const bkm_kommune_t *k,
                               const apr_array_header_t *bydeler,
@@ -377,7 +356,7 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
         apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
             r->pool, "attachment; filename=\"avstemming-", k->nummer, "-",
             date_of(r->pool, from), ".csv\"", NULL));
-        csv(r, bb, head, 4);
+        bkm_page_csv_row(r, bb, head, 4);
         for (k2 = 0; k2 < json_array_size(ids); k2++) {
             json_t *o = json_array_get(ids, k2);
             const char *f[4] = {
@@ -386,7 +365,7 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
                 json_string_value(json_object_get(o, "bydelsnummer")),
                 json_string_value(json_object_get(o, "levert"))
             };
-            csv(r, bb, f, 4);
+            bkm_page_csv_row(r, bb, f, 4);
         }
         ap_pass_brigade(r->output_filters, bb);
         return OK;
