@@ -15,6 +15,7 @@
  */
 #include "mod_bekymring_private.h"
 #include "bkm_box.h"
+#include "bkm_ids.h"
 #include "bkm_form.h"
 #include "bkm_html.h"
 #include "bkm_time.h"
@@ -170,6 +171,25 @@ const char *bkm_page_cookie_get(request_rec *r, const char *name)
         return NULL;
     }
     return v;
+}
+
+void bkm_page_key_cookie_set(request_rec *r, const char *name,
+                             const char *id, const char *keyhex,
+                             const char *path, long max_age)
+{
+    bkm_page_cookie(r, name, apr_pstrcat(r->pool, id, ".", keyhex, NULL),
+                    path, max_age);
+}
+
+int bkm_page_key_cookie_get(request_rec *r, const char *name, const char *id,
+                            unsigned char *key)
+{
+    const char *cookie = bkm_page_cookie_get(r, name), *dot;
+
+    return bkm_uuid_valid(id, 0) && cookie && (dot = strchr(cookie, '.'))
+        && (apr_size_t)(dot - cookie) == strlen(id)
+        && strncmp(cookie, id, strlen(id)) == 0
+        && bkm_unhex(dot + 1, key, BKM_BOX_KEY) == 0;
 }
 
 const char *bkm_page_lang(request_rec *r, const bkm_person_t *person)

@@ -436,6 +436,17 @@ void bkm_page_cookie(request_rec *r, const char *name, const char *value,
 void bkm_page_cookie_remove(request_rec *r, const char *name,
                             const char *path);
 const char *bkm_page_cookie_get(request_rec *r, const char *name);
+/** The receipt's cookie: set by the form (_webform.c), read by the
+ *  receipt (_sent.c). */
+#define BKM_COOKIE_SENDT "bkm_sendt"
+/** A cookie "<id>.<key in hex>" that gives this browser what the server
+ *  keeps sealed for it (the receipt's copy, a draft): set it, and read it
+ *  back for @p id (1 when it names @p id and holds a BKM_BOX_KEY key). */
+void bkm_page_key_cookie_set(request_rec *r, const char *name,
+                             const char *id, const char *keyhex,
+                             const char *path, long max_age);
+int bkm_page_key_cookie_get(request_rec *r, const char *name, const char *id,
+                            unsigned char *key);
 /** The page's language (bkm_i18n_pick); ?sprak= also remembers it. */
 const char *bkm_page_lang(request_rec *r, const struct bkm_person_s *person);
 void bkm_page_set_lang(request_rec *r, const char *lang);

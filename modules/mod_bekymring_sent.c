@@ -20,7 +20,6 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-#define SENDT_COOKIE "bkm_sendt"
 
 typedef struct {
     const char *referanse, *kommunenummer, *bydelsnummer, *meldingstype;
@@ -32,7 +31,6 @@ typedef struct {
 /* 1 found and this browser's; 0 not (404); -1 database (503). */
 static int load(request_rec *r, const char *id, sent_t *s)
 {
-    const char *cookie = bkm_page_cookie_get(r, SENDT_COOKIE), *dot;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *hash = NULL;
@@ -41,10 +39,7 @@ static int load(request_rec *r, const char *id, sent_t *s)
     int found = 0;
 
     memset(s, 0, sizeof(*s));
-    if (!bkm_uuid_valid(id, 0) || !cookie || !(dot = strchr(cookie, '.'))
-        || (apr_size_t)(dot - cookie) != strlen(id)
-        || strncmp(cookie, id, strlen(id)) != 0
-        || bkm_unhex(dot + 1, s->key, sizeof(s->key))) {
+    if (!bkm_page_key_cookie_get(r, BKM_COOKIE_SENDT, id, s->key)) {
         return 0;
     }
     if (!(db = bkm_db_acquire(r))

@@ -35,7 +35,6 @@
 
 #define BKM_WEBFORM_MAX_BODY (1024 * 1024)
 #define UTKAST_COOKIE "bkm_utkast"
-#define SENDT_COOKIE "bkm_sendt"
 /* A draft lasts through a login round-trip; the receipt and its copy are
  * for the moment after sending (a shared computer is then the risk). */
 #define UTKAST_TTL 3600
@@ -156,8 +155,7 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01401)
                   "login ran out while writing: form kept as sealed draft %s",
                   id);
-    bkm_page_cookie(r, UTKAST_COOKIE, apr_pstrcat(r->pool, id, ".", keyhex,
-                                                  NULL), "/", UTKAST_TTL);
+    bkm_page_key_cookie_set(r, UTKAST_COOKIE, id, keyhex, "/", UTKAST_TTL);
     return redirect(r, apr_pstrcat(r->pool, "/", type, "/skjema?kommune=",
                                    b->kommune->nummer, "&bydel=", b->nummer,
                                    "&utkast=", id, NULL));
@@ -167,7 +165,6 @@ static int save_draft(request_rec *r, const char *type, const char *body,
 static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
                               const char *id)
 {
-    const char *cookie = bkm_page_cookie_get(r, UTKAST_COOKIE), *dot;
     unsigned char key[BKM_BOX_KEY], *plain = NULL;
     apr_size_t plain_len = 0;
     apr_dbd_results_t *res = NULL;
@@ -178,10 +175,7 @@ static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
     bkm_form_t *f = NULL;
     bkm_db_t *db;
 
-    if (!cookie || !(dot = strchr(cookie, '.'))
-        || strncmp(cookie, id, (apr_size_t)(dot - cookie)) != 0
-        || strlen(id) != (apr_size_t)(dot - cookie)
-        || !bkm_uuid_valid(id, 0) || bkm_unhex(dot + 1, key, sizeof(key))
+    if (!bkm_page_key_cookie_get(r, UTKAST_COOKIE, id, key)
         || !(db = bkm_db_acquire(r))
         || bkm_db_select(db, BKM_SQL_UTKAST_GET, &res, 1, &id)) {
         return NULL;
@@ -327,9 +321,9 @@ static int send_report(request_rec *r, bkm_form_t *f, const bkm_bydel_t *b,
                       "form sent again (double click or reload): report %s "
                       "was stored once", m.id);
     }
-    bkm_page_cookie(r, SENDT_COOKIE, apr_pstrcat(
-        r->pool, m.id, ".", bkm_hex(r->pool, key, sizeof(key)), NULL),
-        "/sendt", KOPI_TTL);
+    bkm_page_key_cookie_set(r, BKM_COOKIE_SENDT, m.id,
+                            bkm_hex(r->pool, key, sizeof(key)), "/sendt",
+                            KOPI_TTL);
     memset(key, 0, sizeof(key));
     return redirect(r, apr_pstrcat(r->pool, "/sendt/", m.id, NULL));
 }
