@@ -81,19 +81,20 @@ static int page(request_rec *r, int status, const char *lang,
     return bkm_page_render(r, status, "admin-roller", data);
 }
 
+/* A grant or removal in the audit: the operator, the role, the reason. */
 static int audit(request_rec *r, bkm_db_t *db, const char *handling,
                  const char *operator_navn, const char *kommune,
                  const char *begrunnelse, const char *hva)
 {
-    const char *args[7] = {
-        bkm_uuid(r->pool), apr_off_t_toa(r->pool, bkm_now(r)),
-        apr_pstrcat(r->pool, "operator: ", operator_navn, NULL), handling,
-        kommune, NULL, apr_pstrcat(r->pool, hva, ". ", begrunnelse, NULL)
-    };
+    bkm_handling_t h;
 
-    return bkm_db_run(db, BKM_SQL_REVISJON_INSERT, NULL, 7, args);
+    memset(&h, 0, sizeof(h));
+    h.handling = handling;
+    h.aktor = apr_pstrcat(r->pool, "operator: ", operator_navn, NULL);
+    h.kommunenummer = kommune;
+    h.begrunnelse = apr_pstrcat(r->pool, hva, ". ", begrunnelse, NULL);
+    return bkm_audit(db, bkm_now(r), &h);
 }
-
 static int grant_role(request_rec *r, const char *lang, const char *operator_navn,
                  apr_table_t *form)
 {

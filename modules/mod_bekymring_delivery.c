@@ -362,6 +362,16 @@ int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
 
 /* ---- what an administrator does (mod_bekymring_admin.c) -------------- */
 
+int bkm_audit(bkm_db_t *db, apr_time_t now, const bkm_handling_t *h)
+{
+    const char *args[7] = {
+        bkm_uuid(db->pool), apr_off_t_toa(db->pool, now), h->aktor,
+        h->handling, h->kommunenummer, h->melding_id, h->begrunnelse
+    };
+
+    return bkm_db_run(db, BKM_SQL_REVISJON_INSERT, NULL, 7, args);
+}
+
 /* One action in one transaction: lock and read the report, and if @p can
  * allows it, @p act writes; the event and the audit line go with it.
  * @return 0 done, 1 not in a state that allows it, -1 database error. */
@@ -372,10 +382,6 @@ static int in_tx(bkm_db_t *db, const bkm_handling_t *h, apr_time_t now,
                  int (*can)(const state_t *st), act_fn act,
                  const void *baton)
 {
-    const char *t = apr_off_t_toa(db->pool, now);
-    const char *audit[7] = { bkm_uuid(db->pool), t, h->aktor, h->handling,
-                             h->kommunenummer, h->melding_id,
-                             h->begrunnelse };
     state_t st;
     int rv, refused = 0;
 
@@ -395,7 +401,7 @@ static int in_tx(bkm_db_t *db, const bkm_handling_t *h, apr_time_t now,
                        h->aktor, h->beskrivelse);
     }
     if (rv == 0) {
-        rv = bkm_db_run(db, BKM_SQL_REVISJON_INSERT, NULL, 7, audit);
+        rv = bkm_audit(db, now, h);
     }
     rv = bkm_db_end(db, rv);
     return refused ? 1 : rv == 0 ? 0 : -1;

@@ -353,6 +353,9 @@ typedef struct {
  */
 int bkm_delivery_action(bkm_db_t *db, bkm_handling_t *h, apr_time_t now,
                         const bkm_bydel_t *b);
+/** The audit line of an action (bkm_revisjon; inside the transaction
+ *  that does it): who, what, on what, and the reason. */
+int bkm_audit(bkm_db_t *db, apr_time_t now, const bkm_handling_t *h);
 /** Record a refused receipt (contradiction, bad stored-receipt). */
 int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
                          const char *aktor, apr_time_t now, const char *why);
