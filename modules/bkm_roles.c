@@ -181,6 +181,11 @@ static int has(const apr_array_header_t *list, const char *s)
     return 0;
 }
 
+int bkm_roles_covers(const apr_array_header_t *bydeler, const char *bydel)
+{
+    return !bydeler || has(bydeler, bydel);
+}
+
 /* A binding that gives @p what in @p kommune. */
 static int gives(const bkm_binding_t *b, bkm_tilgang_e what,
                  const char *kommune)

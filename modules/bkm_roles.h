@@ -84,6 +84,10 @@ const apr_array_header_t *bkm_roles_bydeler(apr_pool_t *p,
                                             bkm_tilgang_e what,
                                             const char *kommune);
 
+/** Whether a list of districts (bkm_roles_bydeler's: NULL for all)
+ *  includes @p bydel. */
+int bkm_roles_covers(const apr_array_header_t *bydeler, const char *bydel);
+
 /** The municipalities the person has any role in (of const char *);
  *  NULL for the operator (all). */
 apr_array_header_t *bkm_roles_kommuner(apr_pool_t *p,

@@ -66,19 +66,8 @@ static int login(request_rec *r, who_t *w)
 
 static int allowed_bydel(const who_t *w, const char *bnr)
 {
-    int i;
-
-    if (!w->bydeler) {
-        return 1;
-    }
-    for (i = 0; i < w->bydeler->nelts; i++) {
-        if (strcmp(APR_ARRAY_IDX(w->bydeler, i, const char *), bnr) == 0) {
-            return 1;
-        }
-    }
-    return 0;
+    return bkm_roles_covers(w->bydeler, bnr);
 }
-
 /* ---- the list ---------------------------------------------------------- */
 
 typedef struct {

@@ -38,19 +38,15 @@ static apr_array_header_t *accounts(request_rec *r, const receiver_t *rc)
 {
     apr_array_header_t *list = apr_array_make(r->pool, 2,
                                               sizeof(const bkm_bydel_t *));
-    int i, j;
+    int i;
 
-    for (i = 0; i < rc->k->bydeler->nelts; i++) {
+    /* A receiver's binding always names its districts (bkm_roles). */
+    for (i = 0; rc->bydeler && i < rc->k->bydeler->nelts; i++) {
         const bkm_bydel_t *b = APR_ARRAY_IDX(rc->k->bydeler, i,
                                              const bkm_bydel_t *);
-        if (b->kanal != BKM_KANAL_MANUELL) {
-            continue;
-        }
-        for (j = 0; rc->bydeler && j < rc->bydeler->nelts; j++) {
-            if (strcmp(APR_ARRAY_IDX(rc->bydeler, j, const char *),
-                       b->nummer) == 0) {
-                APR_ARRAY_PUSH(list, const bkm_bydel_t *) = b;
-            }
+        if (b->kanal == BKM_KANAL_MANUELL
+            && bkm_roles_covers(rc->bydeler, b->nummer)) {
+            APR_ARRAY_PUSH(list, const bkm_bydel_t *) = b;
         }
     }
     return list;

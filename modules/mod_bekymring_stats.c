@@ -250,12 +250,7 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
         for (j = 0; j < km->bydeler->nelts; j++) {
             const bkm_bydel_t *b = APR_ARRAY_IDX(km->bydeler, j,
                                                  const bkm_bydel_t *);
-            int allowed = !bydeler, m;
-            for (m = 0; bydeler && m < bydeler->nelts; m++) {
-                allowed |= strcmp(APR_ARRAY_IDX(bydeler, m, const char *),
-                                  b->nummer) == 0;
-            }
-            if (allowed) {
+            if (bkm_roles_covers(bydeler, b->nummer)) {
                 json_array_append_new(list, health(r, db, lang, km, b));
             }
         }
@@ -282,7 +277,6 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
     json_t *counts = json_array(), *ids = json_array(), *data;
     bkm_db_t *db;
     long total = 0;
-    int i, allowed;
 
     if (bkm_method_refused(r, "GET HEAD")) {
         return OK;
@@ -294,11 +288,8 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
         bydel = APR_ARRAY_IDX(bydeler, 0, const char *);
     }
     bydel = bydel ? bydel : "";
-    allowed = !*bydel || (bkm_kommune_bydel(k, bydel) && !bydeler);
-    for (i = 0; *bydel && bydeler && i < bydeler->nelts; i++) {
-        allowed |= strcmp(APR_ARRAY_IDX(bydeler, i, const char *), bydel) == 0;
-    }
-    if (!allowed) {
+    if (*bydel && !(bydeler ? bkm_roles_covers(bydeler, bydel)
+                            : bkm_kommune_bydel(k, bydel) != NULL)) {
         return refused(r, lang);
     }
     if (!(db = bkm_db_acquire(r))) {
