@@ -42,28 +42,6 @@ typedef struct {
     const apr_array_header_t *bydeler;  /* allowed, or NULL: all */
 } who_t;
 
-/* The person, at an accepted level; DONE after answering a refusal. */
-static int login(request_rec *r, who_t *w)
-{
-    int have = bkm_person_from_login(r, &w->person);
-
-    w->lang = bkm_page_lang(r, have ? &w->person : NULL);
-    if (!have) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01501)
-                      "no pid claim: is %s behind AuthType openid-connect?",
-                      r->uri);
-        bkm_page_message(r, HTTP_INTERNAL_SERVER_ERROR, w->lang,
-                         "side.feil.tittel", "side.feil.tekst");
-        return DONE;
-    }
-    if (w->person.level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
-        bkm_page_message(r, HTTP_FORBIDDEN, w->lang, "side.niva.tittel",
-                         "side.niva.tekst");
-        return DONE;
-    }
-    return OK;
-}
-
 static int allowed_bydel(const who_t *w, const char *bnr)
 {
     return bkm_roles_covers(w->bydeler, bnr);
@@ -736,7 +714,7 @@ int bkm_handle_admin(request_rec *r, const char *rest)
         return bkm_pages_missing(r);
     }
     memset(&w, 0, sizeof(w));
-    if (login(r, &w) != OK) {
+    if (bkm_page_person(r, &w.person, &w.lang, 1) != OK) {
         return OK;              /* answered */
     }
     w.roles = bkm_admin_roles(r, w.person.pid);

@@ -402,6 +402,33 @@ int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out)
     return OK;
 }
 
+/* OK: logged in at a level we accept; DECLINED: no login (and none
+ * required); DONE: refused, the page is answered. */
+int bkm_page_person(request_rec *r, bkm_person_t *person, const char **lang,
+                    int required)
+{
+    int have = bkm_person_from_login(r, person);
+
+    *lang = bkm_page_lang(r, have ? person : NULL);
+    if (!have) {
+        if (required) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01303)
+                          "no pid claim: is %s behind AuthType "
+                          "openid-connect?", r->uri);
+            bkm_page_message(r, HTTP_INTERNAL_SERVER_ERROR, *lang,
+                             "side.feil.tittel", "side.feil.tekst");
+            return DONE;
+        }
+        return DECLINED;
+    }
+    if (person->level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
+        bkm_page_message(r, HTTP_FORBIDDEN, *lang, "side.niva.tittel",
+                         "side.niva.tekst");
+        return DONE;
+    }
+    return OK;
+}
+
 int bkm_page_not_found(request_rec *r, const char *lang)
 {
     return bkm_page_message(r, HTTP_NOT_FOUND, lang,

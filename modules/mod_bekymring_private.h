@@ -470,6 +470,12 @@ int bkm_page_render(request_rec *r, int status, const char *tmpl,
  *  fields, each once, strict UTF-8.  @return OK, or the status to answer
  *  (415, 413, 400). */
 int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out);
+/** The person of a page, logged in at a level we accept, and the page's
+ *  language: OK; DECLINED when there is no login (and @p required is 0);
+ *  DONE after answering a refusal (500 for a location without the login,
+ *  403 for a level too low). */
+int bkm_page_person(request_rec *r, struct bkm_person_s *person,
+                    const char **lang, int required);
 /** 404 as a page: what is not the person's is as unknown as what does
  *  not exist. */
 int bkm_page_not_found(request_rec *r, const char *lang);

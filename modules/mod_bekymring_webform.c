@@ -206,33 +206,6 @@ static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
 
 /* ---- GET /{type}/skjema ------------------------------------------------ */
 
-/* OK: logged in at a level we accept; DECLINED: no login (and none
- * required); DONE: refused, the page is answered. */
-static int person_or_refusal(request_rec *r, bkm_person_t *person,
-                             const char **lang, int required)
-{
-    int have = bkm_person_from_login(r, person);
-
-    *lang = bkm_page_lang(r, have ? person : NULL);
-    if (!have) {
-        if (required) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01402)
-                          "no pid claim: is %s behind AuthType "
-                          "openid-connect?", r->uri);
-            bkm_page_message(r, HTTP_INTERNAL_SERVER_ERROR, *lang,
-                             "side.feil.tittel", "side.feil.tekst");
-            return DONE;
-        }
-        return DECLINED;
-    }
-    if (person->level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
-        bkm_page_message(r, HTTP_FORBIDDEN, *lang, "side.niva.tittel",
-                         "side.niva.tekst");
-        return DONE;
-    }
-    return OK;
-}
-
 static int form_get(request_rec *r, const char *type)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
@@ -246,7 +219,7 @@ static int form_get(request_rec *r, const char *type)
     if (bkm_method_refused(r, "GET HEAD")) {
         return OK;
     }
-    if (person_or_refusal(r, &person, &lang, 1) != OK) {
+    if (bkm_page_person(r, &person, &lang, 1) != OK) {
         return OK;              /* answered */
     }
     b = bkm_skjema_route(reg, knr, bkm_page_arg(r, "bydel"), &why);
@@ -344,7 +317,7 @@ static int form_post(request_rec *r, const char *type)
     if (bkm_method_refused(r, "POST")) {
         return OK;
     }
-    logged_in = person_or_refusal(r, &person, &lang, 0);
+    logged_in = bkm_page_person(r, &person, &lang, 0);
     if (logged_in == DONE) {
         return OK;              /* answered */
     }
