@@ -222,8 +222,7 @@ static int overview(request_rec *r, who_t *w)
                                 "side.foresporsel.tittel", NULL);
     }
     if (!(db = bkm_db_acquire(r))) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, w->lang);
     }
     data = bkm_page_data(r, w->lang, apr_pstrcat(
         r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.oversikt.tittel"),
@@ -250,8 +249,7 @@ static int overview(request_rec *r, who_t *w)
     if (select_rows(r, db, w, &f, f.etter_t ? f.etter_t
                                             : "9223372036854775807",
                     f.etter_id ? f.etter_id : "", PAGE_ROWS + 1, &res)) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, w->lang);
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         const char *id = bkm_db_value(db, row, 0);
@@ -361,8 +359,7 @@ static int export_csv(request_rec *r, who_t *w)
                                 "side.foresporsel.tittel", NULL);
     }
     if (!(db = bkm_db_acquire(r))) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, w->lang);
     }
     bkm_page_headers(r);
     ap_set_content_type(r, "text/csv; charset=utf-8");
@@ -449,8 +446,7 @@ static int timeline(request_rec *r, who_t *w, const char *id, int status,
     }
     if (!(db = bkm_db_acquire(r))
         || bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, w->lang);
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         tilstand = bkm_db_value(db, row, 6);
@@ -611,8 +607,7 @@ static int action(request_rec *r, who_t *w, const char *id)
     }
     rv = bkm_delivery_action(db, &h, bkm_now(r), b);
     if (rv < 0) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, w->lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, w->lang);
     }
     if (rv > 0) {
         return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");

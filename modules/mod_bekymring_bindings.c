@@ -134,8 +134,7 @@ static int grant_role(request_rec *r, const char *lang, const char *operator_nav
     person = bkm_hmac_sha256_hex(r->pool, c->role_key, c->role_key_len,
                                  b.fodselsnummer, 11);
     if (!person || !(db = bkm_db_acquire(r)) || bkm_db_begin(db) != 0) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, lang);
     }
     {
         const char *args[7] = {
@@ -153,8 +152,7 @@ static int grant_role(request_rec *r, const char *lang, const char *operator_nav
                                bydeler ? bydeler : "", NULL));
     }
     if (bkm_db_end(db, rv) != 0) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, lang);
     }
     /* Names are in the audit table, not in the log. */
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, BKMLOGNO(01702)
@@ -193,8 +191,7 @@ static int revoke_role(request_rec *r, const char *lang, const char *operator_na
                     "admin.begrunnelse.feil");
     }
     if (bkm_db_begin(db) != 0) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, lang);
     }
     rv = bkm_db_run(db, BKM_SQL_ROLLE_DELETE, &n, 1, &id);
     if (rv == 0 && n == 1) {
@@ -203,8 +200,7 @@ static int revoke_role(request_rec *r, const char *lang, const char *operator_na
                                knr ? knr : "", NULL));
     }
     if (bkm_db_end(db, rv) != 0) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, lang);
     }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, BKMLOGNO(01703)
                   "role %s removed by the operator (audited)", rolle);

@@ -429,6 +429,12 @@ int bkm_page_person(request_rec *r, bkm_person_t *person, const char **lang,
     return OK;
 }
 
+int bkm_page_unavailable(request_rec *r, const char *lang)
+{
+    return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
+                            "side.feil.tittel", "side.feil.tekst");
+}
+
 int bkm_page_not_found(request_rec *r, const char *lang)
 {
     return bkm_page_message(r, HTTP_NOT_FOUND, lang,

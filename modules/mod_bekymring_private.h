@@ -476,6 +476,8 @@ int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out);
  *  403 for a level too low). */
 int bkm_page_person(request_rec *r, struct bkm_person_s *person,
                     const char **lang, int required);
+/** 503 as a page: the database does not answer; try again. */
+int bkm_page_unavailable(request_rec *r, const char *lang);
 /** 404 as a page: what is not the person's is as unknown as what does
  *  not exist. */
 int bkm_page_not_found(request_rec *r, const char *lang);

@@ -64,8 +64,7 @@ static int load(request_rec *r, const receiver_t *rc, const char *id,
         return DONE;
     }
     if (!(*db = bkm_db_acquire(r))) {
-        bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
-                         "side.feil.tittel", "side.feil.tekst");
+        bkm_page_unavailable(r, rc->lang);
         return DONE;
     }
     for (i = 0; i < mine->nelts; i++) {
@@ -76,8 +75,7 @@ static int load(request_rec *r, const receiver_t *rc, const char *id,
             return OK;
         }
         if (strcmp(err, "unknown") != 0) {
-            bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
-                             "side.feil.tittel", "side.feil.tekst");
+            bkm_page_unavailable(r, rc->lang);
             return DONE;
         }
     }
@@ -94,8 +92,7 @@ static int list(request_rec *r, const receiver_t *rc)
     int i;
 
     if (!(db = bkm_db_acquire(r))) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, rc->lang);
     }
     for (i = 0; i < mine->nelts; i++) {
         const bkm_bydel_t *b = APR_ARRAY_IDX(mine, i, const bkm_bydel_t *);
@@ -103,8 +100,7 @@ static int list(request_rec *r, const receiver_t *rc)
         apr_dbd_results_t *res = NULL;
         apr_dbd_row_t *row = NULL;
         if (bkm_db_select(db, BKM_SQL_MOTTAK_VENTER, &res, 2, args)) {
-            return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
-                                    "side.feil.tittel", "side.feil.tekst");
+            return bkm_page_unavailable(r, rc->lang);
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             const char *id = bkm_db_value(db, row, 0);
@@ -182,8 +178,7 @@ static int download(request_rec *r, const receiver_t *rc, const char *id)
     }
     if (!l.hentet && bkm_delivery_fetched(db, &l, apr_pstrcat(
             r->pool, "mottaker: ", rc->navn, NULL), bkm_now(r)) != 0) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, rc->lang);
     }
     bkm_page_headers(r);
     ap_set_content_type(r, "application/pkcs7-mime");
@@ -230,8 +225,7 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
         in.svar = BKM_SVAR_MOTTATT;
         in.aktor = apr_pstrcat(r->pool, "mottaker: ", rc->navn, NULL);
         if (bkm_delivery_receipt(db, &l, &in, bkm_now(r), &hendelse) != 0) {
-            return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, rc->lang,
-                                    "side.feil.tittel", "side.feil.tekst");
+            return bkm_page_unavailable(r, rc->lang);
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01602)
                       "message %s of report %s confirmed by a receiver "

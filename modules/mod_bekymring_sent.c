@@ -115,8 +115,7 @@ int bkm_handle_sendt(request_rec *r, const char *rest)
     }
     rv = load(r, id, &s);
     if (rv < 0) {
-        return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
-                                "side.feil.tittel", "side.feil.tekst");
+        return bkm_page_unavailable(r, lang);
     }
     if (rv == 0 || (slash && strcmp(slash, "/kopi.pdf") != 0)) {
         return bkm_page_message(r, HTTP_NOT_FOUND, lang,

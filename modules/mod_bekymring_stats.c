@@ -64,12 +64,6 @@ static int refused(request_rec *r, const char *lang)
                             "side.foresporsel.tittel", NULL);
 }
 
-static int unavailable(request_rec *r, const char *lang)
-{
-    return bkm_page_message(r, HTTP_SERVICE_UNAVAILABLE, lang,
-                            "side.feil.tittel", "side.feil.tekst");
-}
-
 /* ---- statistics and health ------------------------------------------- */
 
 typedef struct {
@@ -147,7 +141,7 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
     n = (int)((to - from + WEEK - 1) / WEEK);
     memset(weeks, 0, sizeof(weeks));
     if (!(db = bkm_db_acquire(r))) {
-        return unavailable(r, lang);
+        return bkm_page_unavailable(r, lang);
     }
     {
         const char *args[7] = {
@@ -156,7 +150,7 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
             apr_off_t_toa(r->pool, to)
         };
         if (bkm_db_select(db, BKM_SQL_STAT_PERIODE, &res, 7, args)) {
-            return unavailable(r, lang);
+            return bkm_page_unavailable(r, lang);
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             int w = atoi(bkm_db_value(db, row, 0));
@@ -293,7 +287,7 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
         return refused(r, lang);
     }
     if (!(db = bkm_db_acquire(r))) {
-        return unavailable(r, lang);
+        return bkm_page_unavailable(r, lang);
     }
     {
         const char *args[6] = {
@@ -301,7 +295,7 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
             apr_off_t_toa(r->pool, to), apr_itoa(r->pool, MAX_IDS)
         };
         if (bkm_db_select(db, BKM_SQL_AVSTEMMING_ANTALL, &res, 5, args)) {
-            return unavailable(r, lang);
+            return bkm_page_unavailable(r, lang);
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             long c = atol(bkm_db_value(db, row, 2));
@@ -312,7 +306,7 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
         }
         res = NULL;
         if (bkm_db_select(db, BKM_SQL_AVSTEMMING_LEVERT, &res, 6, args)) {
-            return unavailable(r, lang);
+            return bkm_page_unavailable(r, lang);
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             char buf[20];
