@@ -131,12 +131,30 @@ const bkm_pages_t *bkm_pages(request_rec *r)
     return bkm_srv_cfg(r->server)->pages;
 }
 
+/* The query, parsed once a request: a page asks for several arguments.
+ * Kept under a key of this request_rec's own, since an internal redirect
+ * makes a new request_rec in the same pool. */
+static apr_table_t *page_args(request_rec *r)
+{
+    const char *key = apr_psprintf(r->pool, "bkm-page-args-%pp", (void *)r);
+    apr_table_t *args = NULL;
+    void *cached = NULL;
+
+    apr_pool_userdata_get(&cached, key, r->pool);
+    if (cached) {
+        return cached;
+    }
+    ap_args_to_table(r, &args);
+    if (!args) {
+        args = apr_table_make(r->pool, 1);
+    }
+    apr_pool_userdata_setn(args, key, NULL, r->pool);
+    return args;
+}
+
 const char *bkm_page_arg(request_rec *r, const char *name)
 {
-    apr_table_t *args = NULL;
-
-    ap_args_to_table(r, &args);
-    return args ? apr_table_get(args, name) : NULL;
+    return apr_table_get(page_args(r), name);
 }
 
 /* Cookies of ours are HttpOnly and SameSite=Lax (sent when the login
@@ -268,7 +286,7 @@ json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel)
      * the query (the municipality chosen, a search). */
     if (r->args) {
         const apr_array_header_t *arr;
-        ap_args_to_table(r, &args);
+        args = page_args(r);
         arr = apr_table_elts(args);
         for (i = 0; i < arr->nelts; i++) {
             const apr_table_entry_t *e = &APR_ARRAY_IDX(arr, i,
