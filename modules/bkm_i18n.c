@@ -84,7 +84,7 @@ const char *bkm_i18n_check_keys(const bkm_i18n_t *i, apr_pool_t *p,
     return NULL;
 }
 
-static int index_of(const char *lang)
+int bkm_i18n_index(const char *lang)
 {
     int k;
 
@@ -98,13 +98,13 @@ static int index_of(const char *lang)
 
 json_t *bkm_i18n_texts(const bkm_i18n_t *i, const char *lang)
 {
-    return i->texts[index_of(lang)];
+    return i->texts[bkm_i18n_index(lang)];
 }
 
 const char *bkm_i18n_text(const bkm_i18n_t *i, const char *lang,
                           const char *key)
 {
-    const char *s = json_string_value(json_object_get(i->texts[index_of(lang)],
+    const char *s = json_string_value(json_object_get(i->texts[bkm_i18n_index(lang)],
                                                       key));
     return s ? s : key;
 }

@@ -30,6 +30,10 @@ const char *bkm_i18n_load(apr_pool_t *p, const char *dir, bkm_i18n_t **out);
 const char *bkm_i18n_check_keys(const bkm_i18n_t *i, apr_pool_t *p,
                                 const apr_array_header_t *keys);
 
+/** The position of @p lang in BKM_I18N_LANGS (0, the default, for any
+ *  other). */
+int bkm_i18n_index(const char *lang);
+
 /** The catalogue of @p lang (one of BKM_I18N_LANGS), borrowed. */
 json_t *bkm_i18n_texts(const bkm_i18n_t *i, const char *lang);
 

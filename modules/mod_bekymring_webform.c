@@ -73,15 +73,12 @@ static int render_form(request_rec *r, int status, bkm_form_t *f,
                        const bkm_bydel_t *b, const bkm_person_t *person,
                        const char *lang, const notices_t *n)
 {
-    static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
     const bkm_pages_t *pg = bkm_pages(r);
     const char *type = bkm_form_type_name(f->type);
     json_t *data, *view;
     int k;
 
-    for (k = 0; k < BKM_I18N_NLANGS - 1 && strcmp(langs[k], lang); k++) {
-        ;
-    }
+    k = bkm_i18n_index(lang);
     data = bkm_page_data_bare(r, lang, bkm_i18n_text(
         pg->i18n, lang, apr_pstrcat(r->pool, "skjema.tittel.", type, NULL)));
     /* Changing language is a button of the form: it keeps what is typed. */
