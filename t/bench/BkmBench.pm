@@ -20,7 +20,7 @@ use LWP::UserAgent;
 use BkmTest qw(root);
 
 our @EXPORT_OK = qw(run_clients wrk_get percentile ms_of fmt_ms
-                    header_lines);
+                    header_lines bench_database);
 
 # ---- a minimal HTTP/1.1 client ----------------------------------------
 
@@ -250,5 +250,43 @@ sub wrk_get {
     return \%r;
 }
 
+
+# A database of a benchmark's own, made empty: on PostgreSQL (TEST_PGSQL=1)
+# the database $dbname of the suite's cluster, else t/dev/db/$name.sqlite.
+# Returns mod_dbd's driver and parameters, the SQLite file (undef on
+# PostgreSQL), and a function that runs an SQL script through the engine's
+# own client (its last line in scalar context, all lines in list context).
+sub bench_database {
+    my ($name, $dbname) = @_;
+    my ($driver, $params, @client, $file);
+    if ($ENV{TEST_PGSQL}) {
+        my @su = ('psql', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
+                  '-p', $ENV{BKM_PG_PORT}, '-U', 'postgres');
+        system(@su, '-c', "DROP DATABASE IF EXISTS $dbname") == 0
+            && system(@su, '-c', "CREATE DATABASE $dbname OWNER bekymring") == 0
+            or die "cannot create the database $dbname\n";
+        ($params = $ENV{BKM_PG_PARAMS}) =~ s/dbname=\S+/dbname=$dbname/;
+        $driver = 'pgsql';
+        @client = ('psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h',
+                   '127.0.0.1', '-p', $ENV{BKM_PG_PORT}, '-U', 'bekymring',
+                   '-d', $dbname, '-c');
+    }
+    else {
+        $file = root() . "/t/dev/db/$name.sqlite";
+        unlink glob("$file*");
+        ($driver, $params) = ('sqlite3', $file);
+        # As httpd's User: SQLite's -wal and -shm files must stay theirs.
+        @client = (($> == 0 ? ('runuser', '-u', 'www-data', '--') : ()),
+                   'sqlite3', '-bail', $file);
+    }
+    my $sql = sub {
+        my ($script) = @_;
+        open my $fh, '-|', @client, $script or die "@client: $!";
+        my @out = map { chomp; $_ } <$fh>;
+        close $fh or die "SQL failed: " . substr($script, 0, 200) . "\n";
+        return wantarray ? @out : $out[-1];
+    };
+    return ($driver, $params, $file, $sql);
+}
 
 1;

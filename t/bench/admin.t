@@ -52,7 +52,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib', 't/bench';
 use BkmTest qw(root slurp start_node stop_node login_ua);
-use BkmBench qw(percentile fmt_ms);
+use BkmBench qw(percentile fmt_ms bench_database);
 use JSON::PP;
 use POSIX qw(strftime);
 use Time::HiRes qw(time);
@@ -77,35 +77,8 @@ my $day = 86_400_000_000;                 # microseconds
 my $now = int(time * 1e6);
 
 # ---- the database, and SQL on it through the engine's own client ----
-my ($driver, $params, @client, $file);
-if ($pg) {
-    my @su = ('psql', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
-              '-p', $ENV{BKM_PG_PORT}, '-U', 'postgres');
-    system(@su, '-c', "DROP DATABASE IF EXISTS $dbname") == 0
-        && system(@su, '-c', "CREATE DATABASE $dbname OWNER bekymring") == 0
-        or die "cannot create the database $dbname\n";
-    ($params = $ENV{BKM_PG_PARAMS}) =~ s/dbname=\S+/dbname=$dbname/;
-    $driver = 'pgsql';
-    @client = ('psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h',
-               '127.0.0.1', '-p', $ENV{BKM_PG_PORT}, '-U', 'bekymring',
-               '-d', $dbname, '-c');
-}
-else {
-    $file = root() . "/t/dev/db/$name.sqlite";
-    unlink glob("$file*");
-    ($driver, $params) = ('sqlite3', $file);
-    # As httpd's User: SQLite's -wal and -shm files must stay theirs.
-    @client = (($> == 0 ? ('runuser', '-u', 'www-data', '--') : ()),
-               'sqlite3', '-bail', $file);
-}
-
-sub sql {
-    my ($script) = @_;
-    open my $fh, '-|', @client, $script or die "@client: $!";
-    my @out = map { chomp; $_ } <$fh>;
-    close $fh or die "SQL failed: " . substr($script, 0, 200) . "\n";
-    return wantarray ? @out : $out[-1];
-}
+my ($driver, $params, $file, $sql) = bench_database($name, $dbname);
+sub sql { $sql->(@_) }
 
 my $owner = $$;
 my $base = start_node($name, $port,

@@ -31,7 +31,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib', 't/bench';
 use BkmTest qw(root json_of slurp start_node stop_node);
 use JSON::PP;
-use BkmBench qw(percentile fmt_ms);
+use BkmBench qw(percentile fmt_ms bench_database);
 use LWP::UserAgent;
 use Time::HiRes qw(time);
 
@@ -54,35 +54,8 @@ my $day = 86_400_000_000;                 # microseconds
 my $now = int(time * 1e6);
 
 # ---- the database, and SQL on it through the engine's own client ----
-my ($driver, $params, @client, $file);
-if ($pg) {
-    my @su = ('psql', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
-              '-p', $ENV{BKM_PG_PORT}, '-U', 'postgres');
-    system(@su, '-c', 'DROP DATABASE IF EXISTS bkm_bench') == 0
-        && system(@su, '-c', 'CREATE DATABASE bkm_bench OWNER bekymring') == 0
-        or die "cannot create the database bkm_bench\n";
-    ($params = $ENV{BKM_PG_PARAMS}) =~ s/dbname=\S+/dbname=bkm_bench/;
-    $driver = 'pgsql';
-    @client = ('psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h',
-               '127.0.0.1', '-p', $ENV{BKM_PG_PORT}, '-U', 'bekymring',
-               '-d', 'bkm_bench', '-c');
-}
-else {
-    $file = root() . "/t/dev/db/$name.sqlite";
-    unlink glob("$file*");
-    ($driver, $params) = ('sqlite3', $file);
-    # As httpd's User: SQLite's -wal and -shm files must stay theirs.
-    @client = (($> == 0 ? ('runuser', '-u', 'www-data', '--') : ()),
-               'sqlite3', '-bail', $file);
-}
-
-sub sql {
-    my ($script) = @_;
-    open my $fh, '-|', @client, $script or die "@client: $!";
-    my @out = map { chomp; $_ } <$fh>;
-    close $fh or die "SQL failed: " . substr($script, 0, 200) . "\n";
-    return wantarray ? @out : $out[-1];
-}
+my ($driver, $params, $file, $sql) = bench_database($name, 'bkm_bench');
+sub sql { $sql->(@_) }
 
 my $base = start_node($name, $port,
     { db => [$driver, $params], production => 1 },
