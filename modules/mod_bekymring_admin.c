@@ -202,11 +202,21 @@ static const char *query_of(request_rec *r, const filter_t *f)
     return q;
 }
 
+/* A choice of a filter's <select>, chosen when it is what was asked
+ * for ("" is "all"). */
+static void option(json_t *list, const char *verdi, const char *navn,
+                   const char *chosen)
+{
+    json_array_append_new(list, json_pack(
+        "{s:s, s:s, s:b}", "verdi", verdi, "navn", navn, "valgt",
+        strcmp(chosen ? chosen : "", verdi) == 0));
+}
+
 static int overview(request_rec *r, who_t *w)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const char *err, *sok = bkm_page_arg(r, "sok"), *last_t = NULL;
-    const char *last_id = NULL, *q;
+    const char *last_id = NULL, *q, *alle;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_time_t now = bkm_now(r);
@@ -301,46 +311,32 @@ static int overview(request_rec *r, who_t *w)
     /* The filter's choices, with what is chosen. */
     json_object_set_new(data, "fra", json_string(f.fra ? f.fra : ""));
     json_object_set_new(data, "til", json_string(f.til ? f.til : ""));
+    alle = bkm_i18n_text(pg->i18n, w->lang, "admin.alle");
     valg = json_array();
     if (!w->bydeler) {
-        json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi", "",
-            "navn", bkm_i18n_text(pg->i18n, w->lang, "admin.alle"),
-            "valgt", !f.bydel || !*f.bydel));
+        option(valg, "", alle, f.bydel);
     }
     for (i = 0; i < w->k->bydeler->nelts; i++) {
         const bkm_bydel_t *b = APR_ARRAY_IDX(w->k->bydeler, i,
                                              const bkm_bydel_t *);
         if (allowed_bydel(w, b->nummer)) {
-            json_array_append_new(valg, json_pack(
-                "{s:s, s:s, s:b}", "verdi", b->nummer, "navn", b->navn,
-                "valgt", f.bydel && strcmp(f.bydel, b->nummer) == 0));
+            option(valg, b->nummer, b->navn, f.bydel);
         }
     }
     json_object_set_new(data, "bydeler", valg);
     valg = json_array();
-    json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi", "",
-        "navn", bkm_i18n_text(pg->i18n, w->lang, "admin.alle"),
-        "valgt", !f.tilstand || !*f.tilstand));
+    option(valg, "", alle, f.tilstand);
     for (i = 0; states[i]; i++) {
-        json_array_append_new(valg, json_pack(
-            "{s:s, s:s, s:b}", "verdi", states[i], "navn",
-            bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(r->pool, "tilstand.",
-                                                         states[i], NULL)),
-            "valgt", f.tilstand && strcmp(f.tilstand, states[i]) == 0));
+        option(valg, states[i], bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+            r->pool, "tilstand.", states[i], NULL)), f.tilstand);
     }
     json_object_set_new(data, "tilstander", valg);
     valg = json_array();
-    json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi", "",
-        "navn", bkm_i18n_text(pg->i18n, w->lang, "admin.alle"),
-        "valgt", !f.type || !*f.type));
-    json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi",
-        "privat", "navn", bkm_i18n_text(pg->i18n, w->lang,
-                                        "admin.type.privat"),
-        "valgt", f.type && strcmp(f.type, "privat") == 0));
-    json_array_append_new(valg, json_pack("{s:s, s:s, s:b}", "verdi",
-        "offentlig", "navn", bkm_i18n_text(pg->i18n, w->lang,
-                                           "admin.type.offentlig"),
-        "valgt", f.type && strcmp(f.type, "offentlig") == 0));
+    option(valg, "", alle, f.type);
+    option(valg, "privat", bkm_i18n_text(pg->i18n, w->lang,
+                                         "admin.type.privat"), f.type);
+    option(valg, "offentlig", bkm_i18n_text(pg->i18n, w->lang,
+                                            "admin.type.offentlig"), f.type);
     json_object_set_new(data, "typer", valg);
     return bkm_page_render(r, HTTP_OK, "admin-oversikt", data);
 }
