@@ -107,9 +107,15 @@ static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
+    const char *err;
+
     /* post_config runs twice at start-up; the first is a dry run. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
+    }
+    if ((err = bkm_cfg_check(s))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(00003) "%s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (bkm_db_post_config(pconf, plog, ptemp, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;

@@ -325,9 +325,9 @@ const char *bkm_form_parse(apr_pool_t *p, bkm_form_type_e type, int versjon,
             continue;
         }
         if (!(fd = field_of(f, name, &array, &index))) {
-            /* The name is ours to print: it matched no field, but it is
-             * UTF-8 without controls; still, keep the message short. */
-            return apr_psprintf(p, "an unknown field (%.40s)", name);
+            /* Never the name: it is the sender's text, and the message
+             * goes to the log. */
+            return "an unknown field";
         }
         if (json_object_get(f->verdier, name)) {
             return apr_psprintf(p, "the field %s twice", name);

@@ -10,10 +10,13 @@
  */
 #include "mod_bekymring_private.h"
 #include "bkm_duration.h"
+#include "bkm_token.h"
 
 #include <http_core.h>
+#include <http_protocol.h>
 #include <apr_strings.h>
 #include <apr_uri.h>
+#include <string.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -37,6 +40,7 @@ void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s)
     c->manual_deadline = BKM_UNSET;
     c->retention = BKM_UNSET;
     c->escalation_interval = BKM_UNSET;
+    c->https = BKM_UNSET;
     return c;
 }
 
@@ -75,6 +79,8 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->pages = BKM_MERGE_PTR(pages);
     c->login_origin = BKM_MERGE_PTR(login_origin);
     c->roles = BKM_MERGE_PTR(roles);
+    c->token_keys = BKM_MERGE_PTR(token_keys);
+    c->https = BKM_MERGE_NUM(https);
     if (add->role_key) {
         c->role_key = add->role_key;
         c->role_key_len = add->role_key_len;
@@ -126,6 +132,14 @@ apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c)
            ? c->escalation_interval : BKM_DEFAULT_ESCALATION_INTERVAL;
 }
 
+int bkm_cfg_https(request_rec *r)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
+
+    return c->https != BKM_UNSET ? c->https
+                                 : strcmp(ap_http_scheme(r), "https") == 0;
+}
+
 const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c)
 {
     return c->login_origin ? c->login_origin : BKM_DEFAULT_LOGIN_ORIGIN;
@@ -136,7 +150,85 @@ int bkm_cfg_min_acr(const bkm_dir_cfg_t *c)
     return c->min_acr != BKM_UNSET ? c->min_acr : BKM_ACR_SUBSTANTIAL;
 }
 
+const char *bkm_cfg_check(server_rec *s)
+{
+    for (; s; s = s->next) {
+        const bkm_srv_cfg_t *c = bkm_srv_cfg(s);
+        if (c->pages && !c->token_keys) {
+            return apr_psprintf(s->process->pconf, "%s:%u: "
+                                BKM_DIR_PAGES " needs " BKM_DIR_SECRET_KEY
+                                " (the pages' tokens are bound to the "
+                                "person under it)", s->defn_name
+                                ? s->defn_name : "?", s->defn_line_number);
+        }
+    }
+    return NULL;
+}
+
 /* ---- directive handlers: NULL or an error message ---- */
+
+/* A file that holds a secret (a key, national id numbers, a private key)
+ * must not be readable by every local user: with the role key and the
+ * database anyone on the machine could try all national id numbers
+ * against the roles' hashes.  Group-readable is fine (root:www-data 0640,
+ * as the README's steps make them). */
+static const char *check_private(cmd_parms *cmd, const char *directive,
+                                 const char *arg, const char *path)
+{
+    apr_finfo_t fi;
+
+    if (!path || apr_stat(&fi, path, APR_FINFO_PROT, cmd->pool)
+        != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s %s: cannot read it", directive,
+                            arg);
+    }
+    if (fi.protection & APR_WREAD) {
+        return apr_psprintf(cmd->pool, "%s %s: readable by every user of "
+                            "the machine; it holds secrets (chmod 640 it, "
+                            "owned by root and group www-data)", directive,
+                            arg);
+    }
+    return NULL;
+}
+
+/* A file of 32 to 4096 secret bytes, the same on every node of a farm.
+ * Read here, as root; the file may be unreadable later. */
+static const char *read_key_file(cmd_parms *cmd, const char *directive,
+                                 const char *arg, const unsigned char **key,
+                                 apr_size_t *len)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg), *err;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    char *buf;
+    apr_size_t n;
+
+    if ((err = check_private(cmd, directive, arg, path))) {
+        return err;
+    }
+    if (apr_file_open(&f, path, APR_READ, 0, cmd->pool)
+        || apr_file_info_get(&fi, APR_FINFO_SIZE, f)) {
+        return apr_psprintf(cmd->pool, "%s %s: cannot read it", directive,
+                            arg);
+    }
+    if (fi.size < 32 || fi.size > 4096) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->pool, "%s %s: must hold 32 to 4096 bytes "
+                            "(e.g. openssl rand -out FILE 32)", directive,
+                            arg);
+    }
+    n = (apr_size_t)fi.size;
+    buf = apr_palloc(cmd->pool, n);
+    if (apr_file_read_full(f, buf, n, NULL)) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->pool, "%s %s: cannot read it", directive,
+                            arg);
+    }
+    apr_file_close(f);
+    *key = (const unsigned char *)buf;
+    *len = n;
+    return NULL;
+}
 
 static const char *set_registry(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -179,6 +271,9 @@ static const char *set_portal_cert(cmd_parms *cmd, void *dummy,
     }
     if (!cert_path || !key_path) {
         return BKM_DIR_PORTAL_CERT ": bad path";
+    }
+    if ((err = check_private(cmd, BKM_DIR_PORTAL_CERT, keyarg, key_path))) {
+        return err;
     }
     if ((err = bkm_cert_load(&cert, cmd->pool, cert_path))) {
         return apr_pstrcat(cmd->pool, BKM_DIR_PORTAL_CERT ": ", err, NULL);
@@ -275,53 +370,56 @@ static const char *set_pages(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* The key under which the database holds national id numbers of roles
+ * granted in the pages (HMAC-SHA256). */
+static const char *set_role_key(cmd_parms *cmd, void *dc, const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+
+    return read_key_file(cmd, BKM_DIR_ROLE_KEY, arg, &c->role_key,
+                         &c->role_key_len);
+}
+
+/* The key of the tokens the pages give a person's browser (bkm_token.h):
+ * only the keys derived from it are kept. */
+static const char *set_secret_key(cmd_parms *cmd, void *dc, const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    bkm_token_keys_t *keys = apr_palloc(cmd->pool, sizeof(*keys));
+    const unsigned char *secret;
+    apr_size_t len;
+    const char *err;
+
+    if ((err = read_key_file(cmd, BKM_DIR_SECRET_KEY, arg, &secret, &len))) {
+        return err;
+    }
+    if (bkm_token_keys(secret, len, keys)) {
+        return BKM_DIR_SECRET_KEY ": cannot derive keys (OpenSSL)";
+    }
+    memset((void *)secret, 0, len);
+    c->token_keys = keys;
+    return NULL;
+}
+
+static const char *set_https(cmd_parms *cmd, void *dc, int on)
+{
+    bkm_srv_cfg(cmd->server)->https = on;
+    return NULL;
+}
+
 static const char *set_roles(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *path = ap_server_root_relative(cmd->pool, arg);
     bkm_roles_t *roles;
     const char *err;
 
-    if (!path || (err = bkm_roles_load(cmd->pool, path, &roles))) {
-        return apr_psprintf(cmd->pool, BKM_DIR_ROLES " %s: %s", arg,
-                            path ? err : "not a valid path");
+    if ((err = check_private(cmd, BKM_DIR_ROLES, arg, path))) {
+        return err;
+    }
+    if ((err = bkm_roles_load(cmd->pool, path, &roles))) {
+        return apr_psprintf(cmd->pool, BKM_DIR_ROLES " %s: %s", arg, err);
     }
     bkm_srv_cfg(cmd->server)->roles = roles;
-    return NULL;
-}
-
-/* The key under which the database holds national id numbers of roles
- * granted in the pages (HMAC-SHA256): at least 32 bytes, the same on every
- * node of a farm.  Read here, as root; the file may be unreadable later. */
-static const char *set_role_key(cmd_parms *cmd, void *dc, const char *arg)
-{
-    const char *path = ap_server_root_relative(cmd->pool, arg);
-    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
-    apr_file_t *f;
-    apr_finfo_t fi;
-    char *buf;
-    apr_size_t n;
-
-    if (!path || apr_file_open(&f, path, APR_READ, 0, cmd->pool)
-        || apr_file_info_get(&fi, APR_FINFO_SIZE, f)) {
-        return apr_psprintf(cmd->pool, BKM_DIR_ROLE_KEY " %s: cannot read "
-                            "it", arg);
-    }
-    if (fi.size < 32 || fi.size > 4096) {
-        apr_file_close(f);
-        return apr_psprintf(cmd->pool, BKM_DIR_ROLE_KEY " %s: must hold 32 "
-                            "to 4096 bytes (e.g. openssl rand -out FILE 32)",
-                            arg);
-    }
-    n = (apr_size_t)fi.size;
-    buf = apr_palloc(cmd->pool, n);
-    if (apr_file_read_full(f, buf, n, NULL)) {
-        apr_file_close(f);
-        return apr_psprintf(cmd->pool, BKM_DIR_ROLE_KEY " %s: cannot read "
-                            "it", arg);
-    }
-    apr_file_close(f);
-    c->role_key = (const unsigned char *)buf;
-    c->role_key_len = n;
     return NULL;
 }
 
@@ -391,6 +489,15 @@ const command_rec bkm_cmds[] = {
                   "database holds the national id numbers of roles the "
                   "operator grants in the pages; unset, roles come from "
                   BKM_DIR_ROLES " only"),
+    AP_INIT_TAKE1(BKM_DIR_SECRET_KEY, set_secret_key, NULL, RSRC_CONF,
+                  "a file of 32+ secret bytes, the same on every node: the "
+                  "key of the tokens the pages give a person's browser "
+                  "(form, CSRF, login evidence); required with "
+                  BKM_DIR_PAGES),
+    AP_INIT_FLAG(BKM_DIR_HTTPS, set_https, NULL, RSRC_CONF,
+                  "On: the portal is served over https, also where a proxy "
+                  "in front ends TLS (cookies __Host- and Secure, HSTS); "
+                  "default: as the request's scheme says"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

@@ -162,9 +162,13 @@ static const struct {
     { BKM_SQL_KOPI_EXPIRED,
       "DELETE FROM bkm_kopi WHERE utloper <= %lld" },
     { BKM_SQL_UTKAST_INSERT,
-      "INSERT INTO bkm_utkast (id, innhold, utloper) VALUES (%s, %pDb, %lld)" },
+      "INSERT INTO bkm_utkast (id, innhold, utloper, eier) "
+      "VALUES (%s, %pDb, %lld, %s)" },
     { BKM_SQL_UTKAST_GET,
-      "SELECT utloper, innhold FROM bkm_utkast WHERE id = %s" },
+      "SELECT utloper, innhold, eier FROM bkm_utkast WHERE id = %s" },
+    { BKM_SQL_UTKAST_COUNT,
+      "SELECT COUNT(*), COUNT(CASE WHEN eier = %s THEN 1 END) "
+      "FROM bkm_utkast WHERE utloper > %lld" },
     { BKM_SQL_UTKAST_DELETE,
       "DELETE FROM bkm_utkast WHERE id = %s" },
     { BKM_SQL_UTKAST_EXPIRED,
@@ -601,7 +605,10 @@ static void dbconf_of_server(apr_pool_t *p, server_rec *s, bkm_dbconf_t *out)
 
 /* SQLite keeps its journal beside the file, so httpd's User needs the
  * directory, not only the file (RECIPES pitfall 1): as root, hand the files
- * we made to the User, and say so plainly when the directory is not theirs. */
+ * we made to the User, and say so plainly when the directory is not theirs.
+ * The files hold ciphertext and metadata that are nobody else's business:
+ * never readable by every user (SQLite gives the -wal and -shm files the
+ * database file's mode). */
 static void sqlite_ownership(apr_pool_t *p, server_rec *s, const char *file)
 {
     static const char *const suffixes[] = { "", "-wal", "-shm", NULL };
@@ -609,6 +616,14 @@ static void sqlite_ownership(apr_pool_t *p, server_rec *s, const char *file)
     struct stat st;
     int i;
 
+    for (i = 0; suffixes[i]; i++) {
+        const char *f = apr_pstrcat(p, file, suffixes[i], NULL);
+        if (stat(f, &st) == 0 && (st.st_mode & (S_IRWXO | S_IWGRP))
+            && chmod(f, st.st_mode & 0740) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, BKMLOGNO(00114)
+                         "cannot make %s unreadable to other users", f);
+        }
+    }
     if (geteuid() != 0) {
         return;
     }

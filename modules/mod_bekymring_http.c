@@ -22,6 +22,12 @@ static void common_headers(request_rec *r)
     /* Nothing we answer is meant to be framed or to leak its URL. */
     apr_table_setn(r->headers_out, "X-Frame-Options", "DENY");
     apr_table_setn(r->headers_out, "Referrer-Policy", "no-referrer");
+    /* Behind TLS, browsers must never again come over plain http, where
+     * cookies could be read or planted. */
+    if (bkm_cfg_https(r)) {
+        apr_table_setn(r->headers_out, "Strict-Transport-Security",
+                       "max-age=31536000");
+    }
     if (!apr_table_get(r->headers_out, "Cache-Control")) {
         apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     }

@@ -5,13 +5,17 @@
  * configuration, so `apache2 -t` finds a broken template or a missing
  * translation), the language, the CSRF cookie, the headers and rendering.
  *
- * CSRF: the double-submit cookie.  A random token lives in an HttpOnly
- * cookie and in a hidden field of each form; a post must carry both and
- * they must match.  Another site can make a browser post, but it can
- * neither read nor set our cookie (SameSite=Lax, and the __Host- prefix
- * over https stops a sibling domain from planting one).  It needs no
- * server state, so it works on every node of a farm and survives a login
- * that runs out while someone writes.
+ * CSRF: a random cookie per browser (HttpOnly, SameSite=Lax) and, in a
+ * hidden field of each form, a MAC over that cookie and the person logged
+ * in, under BekymringSecretKey (bkm_token.h).  Another site can make a
+ * browser post, but cannot read the field; and a cookie planted by someone
+ * else (over plain http, from a sibling domain) is worth nothing: the
+ * field that goes with it needs the key and the victim's own login.
+ * Behind TLS (BekymringHttps, or the request's scheme) the cookies are
+ * Secure and named __Host-.  No server state: it works on every node of a
+ * farm that shares the key, and across a login that runs out while
+ * someone writes (then the login evidence, a signed cookie set while the
+ * person was logged in, stands for the login).
  */
 #include "mod_bekymring_private.h"
 #include "bkm_box.h"
@@ -19,6 +23,7 @@
 #include "bkm_form.h"
 #include "bkm_html.h"
 #include "bkm_time.h"
+#include "bkm_token.h"
 #include "bkm_utf8.h"
 
 #include <http_protocol.h>
@@ -30,7 +35,6 @@
 #include <apr_file_info.h>
 #include <apr_strings.h>
 #include <string.h>
-#include <openssl/crypto.h>
 
 #define LANG_COOKIE "bkm_sprak"
 #define LANG_COOKIE_AGE (365L * 86400)
@@ -162,8 +166,16 @@ const char *bkm_page_arg(request_rec *r, const char *name)
 static const char *cookie_attrs(request_rec *r, const char *path)
 {
     return apr_pstrcat(r->pool, "Path=", path, ";HttpOnly;SameSite=Lax",
-                       strcmp(ap_http_scheme(r), "https") == 0 ? ";Secure"
-                                                               : "", NULL);
+                       bkm_cfg_https(r) ? ";Secure" : "", NULL);
+}
+
+/* A cookie for the whole site that nobody else may set: over https its
+ * name carries the __Host- prefix (Secure, Path=/, no Domain), which
+ * browsers refuse to take from plain http or from a sibling domain. */
+static const char *host_cookie(request_rec *r, const char *name)
+{
+    return bkm_cfg_https(r) ? apr_pstrcat(r->pool, "__Host-", name, NULL)
+                            : name;
 }
 
 void bkm_page_cookie(request_rec *r, const char *name, const char *value,
@@ -229,35 +241,89 @@ void bkm_page_set_lang(request_rec *r, const char *lang)
     bkm_page_cookie(r, LANG_COOKIE, lang, "/", LANG_COOKIE_AGE);
 }
 
-static const char *csrf_cookie(request_rec *r)
+static const bkm_token_keys_t *token_keys(request_rec *r)
 {
-    return strcmp(ap_http_scheme(r), "https") == 0 ? "__Host-bkm_csrf"
-                                                   : "bkm_csrf";
+    return bkm_srv_cfg(r->server)->token_keys;
+}
+
+const char *bkm_page_login_tag(request_rec *r)
+{
+    const char *tag = NULL;
+    bkm_person_t p;
+
+    if (apr_pool_userdata_get((void **)&tag, "bkm_login_tag", r->pool)
+        == APR_SUCCESS && tag) {
+        return *tag ? tag : NULL;
+    }
+    if (!token_keys(r) || !bkm_person_from_login(r, &p)
+        || !(tag = bkm_token_person(r->pool, token_keys(r), p.pid))) {
+        tag = "";
+    }
+    apr_pool_userdata_setn(tag, "bkm_login_tag", NULL, r->pool);
+    return *tag ? tag : NULL;
+}
+
+#define EVIDENCE_COOKIE "bkm_innlogget"
+
+void bkm_page_evidence_set(request_rec *r, long max_age)
+{
+    const char *tag = bkm_page_login_tag(r), *v;
+
+    if (tag && (v = bkm_token_evidence(r->pool, token_keys(r), tag,
+                                       bkm_now(r)
+                                       + apr_time_from_sec(max_age)))) {
+        bkm_page_cookie(r, host_cookie(r, EVIDENCE_COOKIE), v, "/",
+                        max_age);
+    }
+}
+
+const char *bkm_page_evidence_tag(request_rec *r)
+{
+    if (!token_keys(r)) {
+        return NULL;
+    }
+    return bkm_token_evidence_tag(r->pool, token_keys(r),
+        bkm_page_cookie_get(r, host_cookie(r, EVIDENCE_COOKIE)), bkm_now(r));
+}
+
+/* Whom a CSRF token is bound to: the login, else the login evidence (a
+ * post whose login ran out), else nobody (""). */
+static const char *csrf_binding(request_rec *r)
+{
+    const char *tag = bkm_page_login_tag(r);
+
+    if (!tag) {
+        tag = bkm_page_evidence_tag(r);
+    }
+    return tag ? tag : "";
 }
 
 const char *bkm_page_csrf(request_rec *r)
 {
-    const char *v = bkm_page_cookie_get(r, csrf_cookie(r));
+    const char *name = host_cookie(r, "bkm_csrf");
+    const char *v = bkm_page_cookie_get(r, name);
     unsigned char raw[32];
 
-    if (v && bkm_unhex(v, raw, sizeof(raw)) == 0) {
-        return v;
+    if (!token_keys(r)) {
+        return NULL;
     }
-    v = bkm_random_hex(r->pool, sizeof(raw));
-    if (v) {
-        bkm_page_cookie(r, csrf_cookie(r), v, "/", 0);
+    if (!v || bkm_unhex(v, raw, sizeof(raw)) != 0) {
+        v = bkm_random_hex(r->pool, sizeof(raw));
+        if (!v) {
+            return NULL;
+        }
+        bkm_page_cookie(r, name, v, "/", 0);
     }
-    return v;
+    return bkm_token_csrf(r->pool, token_keys(r), v, csrf_binding(r));
 }
 
 int bkm_page_csrf_ok(request_rec *r, const char *posted)
 {
-    const char *v = bkm_page_cookie_get(r, csrf_cookie(r));
-    unsigned char a[32], b[32];
+    const char *v = bkm_page_cookie_get(r, host_cookie(r, "bkm_csrf"));
+    unsigned char raw[32];
 
-    return v && posted && bkm_unhex(v, a, sizeof(a)) == 0
-        && bkm_unhex(posted, b, sizeof(b)) == 0
-        && CRYPTO_memcmp(a, b, sizeof(a)) == 0;
+    return token_keys(r) && v && bkm_unhex(v, raw, sizeof(raw)) == 0
+        && bkm_token_csrf_ok(token_keys(r), v, csrf_binding(r), posted);
 }
 
 json_t *bkm_page_data_bare(request_rec *r, const char *lang,

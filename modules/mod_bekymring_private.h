@@ -40,6 +40,8 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DIR_LOGIN_ORIGIN     "BekymringLoginOrigin"
 #define BKM_DIR_ROLES            "BekymringRoles"
 #define BKM_DIR_ROLE_KEY         "BekymringRoleKey"
+#define BKM_DIR_SECRET_KEY       "BekymringSecretKey"
+#define BKM_DIR_HTTPS            "BekymringHttps"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -90,6 +92,9 @@ typedef struct {
     const unsigned char *role_key;  /**< BekymringRoleKey's bytes, or NULL */
     apr_size_t role_key_len;
     const bkm_signer_t *signer; /**< loaded in post_config */
+    /** Keys derived from BekymringSecretKey (bkm_token.h), or NULL. */
+    const struct bkm_token_keys_s *token_keys;
+    int https;                  /**< BekymringHttps: BKM_UNSET, 0 or 1 */
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
@@ -111,6 +116,12 @@ apr_interval_time_t bkm_cfg_retention(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c);
 int bkm_cfg_min_acr(const bkm_dir_cfg_t *c);
 const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c);
+/** Whether the portal is served over https (BekymringHttps, else the
+ *  request's scheme). */
+int bkm_cfg_https(request_rec *r);
+/** What must hold once all directives are read (e.g. pages need the
+ *  secret key).  @return NULL or a message. */
+const char *bkm_cfg_check(server_rec *s);
 
 /* mod_bekymring_db.c: schema at start-up, connections per request */
 int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -198,6 +209,7 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_KOPI_EXPIRED "bkm_kopi_expired"
 #define BKM_SQL_UTKAST_INSERT "bkm_utkast_insert"
 #define BKM_SQL_UTKAST_GET "bkm_utkast_get"
+#define BKM_SQL_UTKAST_COUNT "bkm_utkast_count"
 #define BKM_SQL_UTKAST_DELETE "bkm_utkast_delete"
 #define BKM_SQL_UTKAST_EXPIRED "bkm_utkast_expired"
 #define BKM_SQL_OVERSIKT "bkm_oversikt"
@@ -453,10 +465,20 @@ int bkm_page_key_cookie_get(request_rec *r, const char *name, const char *id,
 /** The page's language (bkm_i18n_pick); ?sprak= also remembers it. */
 const char *bkm_page_lang(request_rec *r, const struct bkm_person_s *person);
 void bkm_page_set_lang(request_rec *r, const char *lang);
-/** This browser's CSRF token (set as a cookie when new). */
+/** This browser's CSRF token for the person logged in (the browser's
+ *  random cookie is set when new; bkm_token.h binds the two).  NULL
+ *  without BekymringSecretKey. */
 const char *bkm_page_csrf(request_rec *r);
-/** Whether a posted token matches the cookie's. */
+/** Whether a posted token is this browser's for this person. */
 int bkm_page_csrf_ok(request_rec *r, const char *posted);
+/** The tag of the person logged in (bkm_token_person), or NULL. */
+const char *bkm_page_login_tag(request_rec *r);
+/** Set the login evidence for the person logged in, valid @p max_age
+ *  seconds: the signed cookie that lets a post whose login ran out be
+ *  kept as a draft. */
+void bkm_page_evidence_set(request_rec *r, long max_age);
+/** The tag of this browser's valid login evidence, or NULL. */
+const char *bkm_page_evidence_tag(request_rec *r);
 /** A page's data with what every page has: lang, tittel, the language
  *  switcher. */
 json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel);

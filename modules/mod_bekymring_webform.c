@@ -16,21 +16,30 @@
  *   fresh key that only their browser gets (a cookie) and kept as a draft;
  *   the browser goes to the form's address, mod_auth_openidc logs them in
  *   again and brings them back, and the form is shown with everything
- *   they typed.  The database holds only the sealed draft.
+ *   they typed.  The database holds only the sealed draft.  Only a browser
+ *   with login evidence (a signed cookie set while it was logged in) may
+ *   leave a draft, at most DRAFTS_PER_PERSON of them per person,
+ *   DRAFTS_MAX in all, each at most DRAFT_MAX_BODY: anyone else's post
+ *   costs no storage (429 beyond the limits).
  * - The form's one-time token (hidden field "skjema") names the report: a
  *   double click or a reload sends once, and both answers lead to the same
- *   receipt.  The receipt's key is derived from the token, so whichever
- *   answer the browser keeps can open it.
+ *   receipt.  The server issues it bound to the person (bkm_token.h); the
+ *   report's duplicate key and the receipt's key are derived from the
+ *   person and the token, so someone else who posts the same token is
+ *   refused and can never reach the first report or its copy.
+ * - A refused post (CSRF, a token not the person's) is answered with a
+ *   message only: nothing posted is shown again, or it could be another
+ *   site's text passed off to the person as their own.
  */
 #include "mod_bekymring_private.h"
 #include "bkm_box.h"
 #include "bkm_digest.h"
 #include "bkm_form.h"
 #include "bkm_ids.h"
+#include "bkm_token.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
-#include <openssl/sha.h>
 #include <string.h>
 
 #define BKM_WEBFORM_MAX_BODY (1024 * 1024)
@@ -39,10 +48,19 @@
  * for the moment after sending (a shared computer is then the risk). */
 #define UTKAST_TTL 3600
 #define KOPI_TTL 3600
+/* Drafts: a whole report typed into the form is far below 256 KB (the
+ * post itself may be 1 MB: the form shows what is too long as an error);
+ * a person has a form or two open; a thousand drafts in an hour is far
+ * beyond a night's expired logins in the whole country. */
+#define DRAFT_MAX_BODY (256 * 1024)
+#define DRAFTS_PER_PERSON 3
+#define DRAFTS_MAX 1000
+/* The login evidence outlives a login (ID-porten's lasts an hour or two)
+ * by enough to write a long report. */
+#define EVIDENCE_TTL (12 * 3600)
 
 typedef struct {
     int utkast;             /* shown from a draft after a new login */
-    int utlopt;             /* the CSRF check failed: shown again */
     int lagringsfeil;       /* not stored: shown again */
 } notices_t;
 
@@ -75,9 +93,24 @@ static int render_form(request_rec *r, int status, bkm_form_t *f,
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const char *type = bkm_form_type_name(f->type);
+    const char *tag = bkm_page_login_tag(r);
     json_t *data, *view;
     int k;
 
+    /* The person's own token: kept while it is theirs (a double click
+     * must send once), else a new one (a draft another person wrote on
+     * this browser).  The login evidence is renewed with every form. */
+    if (tag) {
+        if (!bkm_token_form_ok(bkm_srv_cfg(r->server)->token_keys, tag,
+                               f->skjema_id)) {
+            f->skjema_id = bkm_token_form_new(
+                r->pool, bkm_srv_cfg(r->server)->token_keys, tag);
+        }
+        bkm_page_evidence_set(r, EVIDENCE_TTL);
+    }
+    if (!f->skjema_id) {
+        return bkm_page_unavailable(r, lang);
+    }
     k = bkm_i18n_index(lang);
     data = bkm_page_data_bare(r, lang, bkm_i18n_text(
         pg->i18n, lang, apr_pstrcat(r->pool, "skjema.tittel.", type, NULL)));
@@ -98,7 +131,6 @@ static int render_form(request_rec *r, int status, bkm_form_t *f,
                             json_string(person->name));
     }
     json_object_set_new(data, "utkast", json_boolean(n && n->utkast));
-    json_object_set_new(data, "utlopt", json_boolean(n && n->utlopt));
     json_object_set_new(data, "lagringsfeil",
                         json_boolean(n && n->lagringsfeil));
     if (json_object_size(f->verdier) == 0 && f->barn == 1
@@ -116,20 +148,69 @@ static int render_form(request_rec *r, int status, bkm_form_t *f,
 
 /* ---- drafts across a login that ran out ------------------------------- */
 
-static int save_draft(request_rec *r, const char *type, const char *body,
-                      apr_size_t len, const bkm_bydel_t *b)
+/* Whether one more draft of @p owner may be kept (inside the transaction
+ * that keeps it: on SQLite the one writer makes the count exact, on
+ * PostgreSQL parallel posts may pass it by one each, which still bounds
+ * it).  0: yes, 1: no, -1: database. */
+static int draft_refused(bkm_db_t *db, const char *owner, apr_time_t now)
 {
+    const char *args[2];
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_int64_t all = -1, mine = -1;
+
+    args[0] = owner;
+    args[1] = apr_psprintf(db->pool, "%" APR_INT64_T_FMT, (apr_int64_t)now);
+    if (bkm_db_select(db, BKM_SQL_UTKAST_COUNT, &res, 2, args)) {
+        return -1;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        const char *a = bkm_db_value(db, row, 0), *m = bkm_db_value(db, row, 1);
+        all = a ? apr_atoi64(a) : 0;
+        mine = m ? apr_atoi64(m) : 0;
+    }
+    if (all < 0) {
+        return -1;
+    }
+    return all >= DRAFTS_MAX || mine >= DRAFTS_PER_PERSON;
+}
+
+static int too_many_drafts(request_rec *r, const char *lang)
+{
+    apr_table_setn(r->err_headers_out, "Retry-After", "3600");
+    return bkm_page_message(r, HTTP_TOO_MANY_REQUESTS, lang,
+                            "skjema.utkast_fullt.tittel",
+                            "skjema.utkast_fullt.tekst");
+}
+
+/* Keep the post of a person whose login ran out (tag from the login
+ * evidence) as a sealed draft, and send the browser to log in again. */
+static int save_draft(request_rec *r, const char *type, const char *body,
+                      apr_size_t len, const bkm_bydel_t *b, const char *tag,
+                      const char *lang)
+{
+    const bkm_token_keys_t *keys = bkm_srv_cfg(r->server)->token_keys;
     unsigned char key[BKM_BOX_KEY];
     const char *id = bkm_uuid(r->pool), *keyhex = bkm_random_hex(r->pool,
                                                                  BKM_BOX_KEY);
+    const char *owner = bkm_token_owner(r->pool, keys, tag);
     apr_int64_t utloper = bkm_now(r) + apr_time_from_sec(UTKAST_TTL);
     unsigned char *box;
     apr_size_t box_len;
-    const void *args[6];
+    const void *args[7];
     bkm_db_t *db;
-    int rv;
+    int rv, refused = 0;
 
-    rv = !id || !keyhex || bkm_unhex(keyhex, key, sizeof(key))
+    if (len > DRAFT_MAX_BODY) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01408)
+                      "login ran out while writing: a post of %"
+                      APR_SIZE_T_FMT " bytes is too large to keep (413)",
+                      len);
+        return bkm_page_message(r, HTTP_REQUEST_ENTITY_TOO_LARGE, lang,
+                                "skjema.utkast_stort.tittel",
+                                "skjema.utkast_stort.tekst");
+    }
+    rv = !id || !keyhex || !owner || bkm_unhex(keyhex, key, sizeof(key))
          || bkm_box_seal(r->pool, key, body, len, &box, &box_len);
     memset(key, 0, sizeof(key));
     if (rv || !(db = bkm_db_acquire(r))) {
@@ -141,10 +222,20 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     args[3] = "bkm_utkast";
     args[4] = "innhold";
     args[5] = &utloper;
+    args[6] = owner;
     rv = bkm_db_begin(db);
     if (rv == 0) {
-        rv = bkm_db_end(db, bkm_db_run_binary(db, BKM_SQL_UTKAST_INSERT,
-                                              args));
+        refused = draft_refused(db, owner, bkm_now(r));
+        rv = bkm_db_end(db, refused ? -1
+                            : bkm_db_run_binary(db, BKM_SQL_UTKAST_INSERT,
+                                                args));
+    }
+    if (refused == 1) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01409)
+                      "login ran out while writing: too many drafts (of "
+                      "this person, or %d in all), not kept (429)",
+                      DRAFTS_MAX);
+        return too_many_drafts(r, lang);
     }
     if (rv) {
         return -1;
@@ -158,10 +249,14 @@ static int save_draft(request_rec *r, const char *type, const char *body,
                                    "&utkast=", id, NULL));
 }
 
-/* The draft @p id, if this browser has its key; deleted once read. */
+/* The draft @p id, if this browser has its key and the person logged in
+ * wrote it; deleted once read. */
 static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
-                              const char *id)
+                              const char *id, const char *tag)
 {
+    const char *owner = bkm_token_owner(r->pool,
+                                        bkm_srv_cfg(r->server)->token_keys,
+                                        tag), *eier = NULL;
     unsigned char key[BKM_BOX_KEY], *plain = NULL;
     apr_size_t plain_len = 0;
     apr_dbd_results_t *res = NULL;
@@ -183,8 +278,10 @@ static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
         if (bkm_db_blob(db, row, 1, &box, &box_len)) {
             box = NULL;
         }
+        eier = bkm_db_value(db, row, 2);
     }
-    if (!box || utloper <= bkm_now(r)
+    if (!box || utloper <= bkm_now(r) || !owner || !eier
+        || strcmp(owner, eier) != 0
         || bkm_box_open(r->pool, key, box, box_len, &plain, &plain_len)
         || bkm_form_parse(r->pool, type, BKM_FORM_ALL_VERSIONS,
                           (const char *)plain, plain_len, &f)) {
@@ -207,7 +304,7 @@ static int form_get(request_rec *r, const char *type)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     const char *lang, *why, *knr = bkm_page_arg(r, "kommune");
-    const char *utkast = bkm_page_arg(r, "utkast");
+    const char *utkast = bkm_page_arg(r, "utkast"), *tag;
     const bkm_bydel_t *b;
     bkm_person_t person;
     bkm_form_t *f = NULL;
@@ -229,16 +326,14 @@ static int form_get(request_rec *r, const char *type)
                                        ? ap_escape_urlencoded(r->pool, knr)
                                        : "", NULL));
     }
+    tag = bkm_page_login_tag(r);
     memset(&n, 0, sizeof(n));
-    if (utkast && (f = load_draft(r, form_type(type), utkast))
+    if (utkast && tag && (f = load_draft(r, form_type(type), utkast, tag))
         && !bkm_form_set_version(f, b->versjon)) {
         n.utkast = 1;
     }
     else {
         f = bkm_form_new(r->pool, form_type(type), b->versjon);
-    }
-    if (!f->skjema_id || bkm_unhex(f->skjema_id, (unsigned char[32]){0}, 32)) {
-        f->skjema_id = bkm_random_hex(r->pool, 32);
     }
     return render_form(r, HTTP_OK, f, b, &person, lang, &n);
 }
@@ -250,21 +345,22 @@ static int send_report(request_rec *r, bkm_form_t *f, const bkm_bydel_t *b,
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const char *type = bkm_form_type_name(f->type);
-    unsigned char key[SHA256_DIGEST_LENGTH];
+    unsigned char key[BKM_TOKEN_KEY];
     bkm_intake_result_t res;
     bkm_melding_t m;
     notices_t n;
     json_t *report;
 
-    /* What the one-time token decides: the report's idempotency key, and
-     * the key of the receipt's cookie (never stored; its hash is). */
+    /* What the person's one-time token decides: the report's duplicate
+     * key, and the key of the receipt's cookie (never stored; its hash
+     * is).  form_post has checked that the token is the person's. */
     memset(&m, 0, sizeof(m));
     m.bydel = b;
-    m.idempotensnokkel = bkm_sha256_hex(r->pool, apr_pstrcat(
-        r->pool, "bkm-skjema:", f->skjema_id, NULL), 11 + 64);
-    SHA256((const unsigned char *)apr_pstrcat(r->pool, "bkm-kopi:",
-                                              f->skjema_id, NULL), 9 + 64,
-           key);
+    if (bkm_token_form_keys(r->pool, bkm_srv_cfg(r->server)->token_keys,
+                            bkm_page_login_tag(r), f->skjema_id,
+                            &m.idempotensnokkel, key)) {
+        return bkm_page_unavailable(r, lang);
+    }
     m.kopi_nokkel = key;
     m.kopi_pdf = f->type == BKM_FORM_OFFENTLIG;
     m.kopi_utloper = bkm_now(r) + apr_time_from_sec(KOPI_TTL);
@@ -302,7 +398,7 @@ static int form_post(request_rec *r, const char *type)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *lang, *why, *err;
+    const char *lang, *why, *err, *tag;
     const bkm_bydel_t *b;
     bkm_person_t person;
     bkm_form_t *f;
@@ -343,27 +439,40 @@ static int form_post(request_rec *r, const char *type)
         err = "no one-time form token";
     }
     if (err) {
-        /* The reason names fields, never values. */
+        /* The reason names our fields only, never a value or a name
+         * the sender made up (bkm_form_parse). */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01405)
                       "form refused (400): %s", err);
         memset(body, 0, len);
         return bkm_page_message(r, HTTP_BAD_REQUEST, lang,
                                 "side.foresporsel.tittel", NULL);
     }
-    memset(&n, 0, sizeof(n));
     if (!bkm_page_csrf_ok(r, f->csrf)) {
-        /* Another site's post, or a form older than the browser's
-         * cookie: nothing is done, but what was typed is shown again
-         * (to this browser only) with a fresh token. */
+        /* Another site's post, a cookie planted by someone else, another
+         * person's form, or a form older than the browser's cookie:
+         * nothing is done and nothing posted is shown again. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01406)
-                      "form post without a matching CSRF token: refused");
-        n.utlopt = 1;
+                      "form post without this browser's and person's CSRF "
+                      "token: refused (403)");
         memset(body, 0, len);
-        return render_form(r, HTTP_FORBIDDEN, f, b,
-                           logged_in == OK ? &person : NULL, lang, &n);
+        return bkm_page_message(r, HTTP_FORBIDDEN, lang,
+                                "skjema.avvist.tittel", "skjema.avvist.tekst");
     }
+    /* The CSRF token held, so the browser is the person's (logged in, or
+     * with their login evidence); the form token must be theirs too. */
+    tag = logged_in == OK ? bkm_page_login_tag(r) : bkm_page_evidence_tag(r);
+    if (!tag || !bkm_token_form_ok(bkm_srv_cfg(r->server)->token_keys, tag,
+                                   f->skjema_id)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01407)
+                      "form post with a one-time token issued to someone "
+                      "else: refused (403)");
+        memset(body, 0, len);
+        return bkm_page_message(r, HTTP_FORBIDDEN, lang,
+                                "skjema.avvist.tittel", "skjema.avvist.tekst");
+    }
+    memset(&n, 0, sizeof(n));
     if (logged_in != OK) {
-        rv = save_draft(r, type, body, len, b);
+        rv = save_draft(r, type, body, len, b, tag, lang);
         memset(body, 0, len);
         if (rv < 0) {
             n.lagringsfeil = 1;

@@ -58,10 +58,11 @@ sub login_ua {
 }
 
 # Log in through the stand-in as a test person at a level of assurance,
-# starting at $path of the portal; returns the final response.
+# starting at $path of the portal (or a whole URL, for another node);
+# returns the final response.
 sub login {
     my ($ua, $path, $person, $acr) = @_;
-    my $res = $ua->get(base_url() . $path);
+    my $res = $ua->get($path =~ m{^https?://} ? $path : base_url() . $path);
     my $html = $res->decoded_content;
     my ($action) = $html =~ /<form[^>]*action="([^"]+)"/i
         or return $res;
