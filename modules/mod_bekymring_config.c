@@ -177,12 +177,13 @@ static const char *check_private(cmd_parms *cmd, const char *directive,
 {
     apr_finfo_t fi;
 
-    if (!path || apr_stat(&fi, path, APR_FINFO_PROT, cmd->pool)
-        != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s %s: cannot read it", directive,
+    if (!path) {
+        return apr_psprintf(cmd->pool, "%s %s: not a valid path", directive,
                             arg);
     }
-    if (fi.protection & APR_WREAD) {
+    /* A file that is not there is for the reader to say so. */
+    if (apr_stat(&fi, path, APR_FINFO_PROT, cmd->pool) == APR_SUCCESS
+        && (fi.protection & APR_WREAD)) {
         return apr_psprintf(cmd->pool, "%s %s: readable by every user of "
                             "the machine; it holds secrets (chmod 640 it, "
                             "owned by root and group www-data)", directive,
