@@ -538,8 +538,11 @@ int bkm_person_from_login(request_rec *r, bkm_person_t *p);
 int bkm_intake_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                            server_rec *s);
 void bkm_intake_child_init(void);
-/** Answer 422 with the list of {pointer, regel, melding}. */
-int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors);
+/** Answer 422 with the list of {pointer, regel, melding}, at most
+ *  BKM_JSONSCHEMA_MAX_ERRORS of them, and "flere": whether the validator
+ *  found more than it listed (@p more). */
+int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
+                      int more);
 typedef enum {
     BKM_INTAKE_OK = 0,      /**< stored, or the first report of its key */
     BKM_INTAKE_INVALID,     /**< the schema refused it: res->errors */
@@ -547,7 +550,9 @@ typedef enum {
     BKM_INTAKE_INTERNAL     /**< not sealed (500): nothing kept */
 } bkm_intake_e;
 typedef struct {
-    apr_array_header_t *errors; /**< bkm_jsonschema_error_t */
+    apr_array_header_t *errors; /**< bkm_jsonschema_error_t, at most
+                                     BKM_JSONSCHEMA_MAX_ERRORS */
+    int more_errors;        /**< the validator stopped: there were more */
     int repeated;           /**< the key was used: m is the first report */
 } bkm_intake_result_t;
 /**
