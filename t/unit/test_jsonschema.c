@@ -1196,14 +1196,15 @@ static json_t *repeated(const char *item, apr_size_t n)
     return a;
 }
 
-/* The fastest of three validations, in microseconds. */
+/* The fastest of five validations, in microseconds (the least disturbed
+ * by other work on the machine). */
 static apr_interval_time_t fastest(const bkm_jsonschema_t *s, const json_t *j)
 {
     apr_interval_time_t best = -1, took;
     apr_array_header_t *e;
     int i;
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < 5; i++) {
         apr_time_t t0 = apr_time_now();
 
         e = apr_array_make(bkm_test_pool, 4, sizeof(bkm_jsonschema_error_t));
@@ -1267,16 +1268,16 @@ START_TEST(early_stop)
      * recorded, both would take about as long. */
     const bkm_jsonschema_t *s = schema(
         "{\"items\": {\"type\": \"string\", \"minLength\": 2}}");
-    json_t *bad = repeated("\"x\"", 300000), *good = repeated("\"xy\"",
-                                                              300000);
+    json_t *bad = repeated("\"x\"", 1000000);
+    json_t *good = repeated("\"xy\"", 1000000);
     apr_interval_time_t t_bad, t_good;
 
     t_good = fastest(s, good);
     t_bad = fastest(s, bad);
-    printf("jsonschema: 300,000 items: valid %" APR_TIME_T_FMT " us, "
+    printf("jsonschema: 1,000,000 items: valid %" APR_TIME_T_FMT " us, "
            "invalid (stops after %d errors) %" APR_TIME_T_FMT " us\n",
            t_good, BKM_JSONSCHEMA_MAX_ERRORS, t_bad);
-    ck_assert_msg(t_bad * 20 < t_good, "invalid %" APR_TIME_T_FMT " us, "
+    ck_assert_msg(t_bad * 10 < t_good, "invalid %" APR_TIME_T_FMT " us, "
                   "valid %" APR_TIME_T_FMT " us: validation did not stop "
                   "early", t_bad, t_good);
     json_decref(bad);
