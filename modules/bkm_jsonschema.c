@@ -1374,6 +1374,8 @@ typedef struct bkm_js_path_t {
 typedef struct {
     apr_pool_t *p;
     apr_array_header_t *errors;     /* NULL: stop at the first failure */
+    int max;                        /* errors recorded at most */
+    int more;                       /* a failure after max: stop */
     pcre2_match_data *md;
 } bkm_js_vctx_t;
 
@@ -1401,6 +1403,12 @@ static void report(bkm_js_vctx_t *v, const bkm_js_path_t *at,
     va_list ap;
 
     if (!v->errors) {
+        return;
+    }
+    if (v->errors->nelts >= v->max) {
+        /* Enough to show; FAILED() now unwinds the whole walk, so a
+         * hostile instance costs no more than max errors do. */
+        v->more = 1;
         return;
     }
     e = apr_array_push(v->errors);
@@ -1552,7 +1560,12 @@ static int matches(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     return rc >= 0;
 }
 
-#define FAILED() do { ok = 0; if (!v->errors) return 0; } while (0)
+/* A failure: stop at the first one when no errors are collected, or once
+ * more failures than the cap were found. */
+#define FAILED() do { \
+        ok = 0; \
+        if (!v->errors || v->more) return 0; \
+    } while (0)
 
 static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
                  const json_t *inst, const bkm_js_path_t *at, int depth);
@@ -1587,7 +1600,10 @@ static int check_array(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     if (n->max_items >= 0 && size > (apr_size_t)n->max_items) {
         report(v, at, "maxItems", "at most %" APR_INT64_T_FMT " item%s "
                "allowed", n->max_items, n->max_items == 1 ? "" : "s");
-        FAILED();
+        /* Refused as a whole: checking each of a hundred thousand items
+         * would cost time in proportion to the attack and tell the sender
+         * nothing it needs. */
+        return 0;
     }
     ntuple = n->tuple ? (apr_size_t)n->tuple->nelts : 0;
     here.up = at;
@@ -1779,18 +1795,33 @@ static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     return ok;
 }
 
-int bkm_jsonschema_validate(const bkm_jsonschema_t *s, const json_t *instance,
-                            apr_pool_t *p, apr_array_header_t *errors)
+int bkm_jsonschema_validate_max(const bkm_jsonschema_t *s,
+                                const json_t *instance, apr_pool_t *p,
+                                apr_array_header_t *errors, int max,
+                                int *more)
 {
     bkm_js_vctx_t v;
     int ok;
 
     v.p = p;
     v.errors = errors;
+    /* counted from what the caller's array already holds */
+    v.max = (errors ? errors->nelts : 0) + (max > 0 ? max : 1);
+    v.more = 0;
     v.md = NULL;
     ok = check(&v, s, instance, NULL, 0);
     if (v.md) {
         pcre2_match_data_free(v.md);
     }
+    if (more) {
+        *more = v.more;
+    }
     return ok;
+}
+
+int bkm_jsonschema_validate(const bkm_jsonschema_t *s, const json_t *instance,
+                            apr_pool_t *p, apr_array_header_t *errors)
+{
+    return bkm_jsonschema_validate_max(s, instance, p, errors,
+                                       BKM_JSONSCHEMA_MAX_ERRORS, NULL);
 }

@@ -44,6 +44,12 @@
  *  validation with keyword "$ref". */
 #define BKM_JSONSCHEMA_MAX_DEPTH 64
 
+/** The most errors bkm_jsonschema_validate() records.  Validation stops
+ *  at the next failure after that many: a hostile instance (a hundred
+ *  thousand empty objects where a list of children belongs) then costs as
+ *  much as fifty errors, not as much as it has items. */
+#define BKM_JSONSCHEMA_MAX_ERRORS 50
+
 /** A set of named schema documents; everything lives in its pool. */
 typedef struct bkm_jsonschema_set_t bkm_jsonschema_set_t;
 
@@ -101,11 +107,29 @@ const char *bkm_jsonschema_compile(bkm_jsonschema_set_t *set,
  * Validate @p instance against @p s.
  * @param p       pool for the error records
  * @param errors  NULL to stop at the first failure, else an array made
- *                with sizeof(bkm_jsonschema_error_t) to which every failure
- *                is appended
+ *                with sizeof(bkm_jsonschema_error_t) to which failures are
+ *                appended in instance order, at most
+ *                BKM_JSONSCHEMA_MAX_ERRORS of them (validation stops at the
+ *                next failure after those)
  * @return 1 if valid, 0 if not
  */
 int bkm_jsonschema_validate(const bkm_jsonschema_t *s, const json_t *instance,
                             apr_pool_t *p, apr_array_header_t *errors);
+
+/**
+ * Like bkm_jsonschema_validate(), recording at most @p max errors.
+ * Validation stops at the first failure after @p max (so its cost is
+ * bounded by the failures shown, not by the instance's size), and @p more
+ * says whether there was one.  Where an array has more items than its
+ * maxItems allows, its items are not checked: the array is refused as a
+ * whole.
+ * @param max   at least 1
+ * @param more  if not NULL, set to 1 when failures beyond @p max were cut
+ *              off, else 0
+ */
+int bkm_jsonschema_validate_max(const bkm_jsonschema_t *s,
+                                const json_t *instance, apr_pool_t *p,
+                                apr_array_header_t *errors, int max,
+                                int *more);
 
 #endif

@@ -269,6 +269,14 @@ static const struct {
       "WHERE id = %s" },
     { BKM_SQL_ROLLE_DELETE,
       "DELETE FROM bkm_rolle WHERE id = %s" },
+    /* Receipts: the message's answer so far, and the text of a feilet
+     * (the latest event of its kind), read after the report's row is
+     * locked (bkm_delivery_answer). */
+    { BKM_SQL_LEVERANSE_SVAR_GET,
+      "SELECT svar, arkivreferanse FROM bkm_leveranse WHERE id = %s" },
+    { BKM_SQL_HENDELSE_SISTE,
+      "SELECT beskrivelse FROM bkm_hendelse WHERE melding_id = %s "
+      "AND hendelse = %s ORDER BY nr DESC LIMIT 1" },
     { NULL, NULL }
 };
 

@@ -232,6 +232,31 @@ int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
     return bkm_db_end(db, rv);
 }
 
+/* The event a feilet records: one per kind, with the receiver's text after
+ * it, so that a repeat can be told from another text by the timeline. */
+static void feilet_event(const bkm_receipt_in_t *in, const char **hendelse,
+                         const char **tekst)
+{
+    if (in->print) {
+        *hendelse = "AVVIST_PRINT";
+        *tekst = "Printleverandøren kunne ikke skrive ut; "
+                 "må følges opp manuelt";
+    }
+    else {
+        *hendelse = "AVVIST_FAGSYSTEM";
+        *tekst = "Fagsystemet meldte feil; sendes som brevpost";
+    }
+}
+
+/* The event's text: ours, and the receiver's if it gave one ({} and
+ * {"melding": ""} say the same). */
+static const char *event_text(apr_pool_t *p, const char *tekst,
+                              const bkm_receipt_in_t *in)
+{
+    return in->melding && *in->melding
+           ? apr_pstrcat(p, tekst, ": ", in->melding, NULL) : tekst;
+}
+
 /* The receipt's effect on a report, decided from its state; fills the
  * event to record and returns the new state.  The transitions are the
  * diagram at the top of this file. */
@@ -243,9 +268,7 @@ static void decide(const bkm_receipt_in_t *in, const bkm_leveranse_t *l,
     *print = 0;
     if (in->print) {
         if (in->svar == BKM_SVAR_FEILET) {
-            *hendelse = "AVVIST_PRINT";
-            *tekst = "Printleverandøren kunne ikke skrive ut; "
-                     "må følges opp manuelt";
+            feilet_event(in, hendelse, tekst);
             if (!st->levert) {
                 st->tilstand = "AVVIST_PRINT";
                 st->oppfolging = 1;
@@ -260,8 +283,7 @@ static void decide(const bkm_receipt_in_t *in, const bkm_leveranse_t *l,
         return;
     }
     if (in->svar == BKM_SVAR_FEILET) {
-        *hendelse = "AVVIST_FAGSYSTEM";
-        *tekst = "Fagsystemet meldte feil; sendes som brevpost";
+        feilet_event(in, hendelse, tekst);
         if (!st->levert && st->frist) {
             st->tilstand = "AVVIST_FAGSYSTEM";
             *print = 1;
@@ -302,43 +324,191 @@ static void decide(const bkm_receipt_in_t *in, const bkm_leveranse_t *l,
     st->oppfolging = 0;
 }
 
-int bkm_delivery_receipt(bkm_db_t *db, const bkm_leveranse_t *l,
-                         const bkm_receipt_in_t *in, apr_time_t now,
-                         const char **hendelse_out)
+static const char *svar_name(bkm_svar_e svar)
 {
-    const char *svar = in->svar == BKM_SVAR_FEILET ? "feilet"
-                       : in->svar == BKM_SVAR_LAGRET ? "lagret" : "mottatt";
+    return svar == BKM_SVAR_FEILET ? "feilet"
+           : svar == BKM_SVAR_LAGRET ? "lagret" : "mottatt";
+}
+
+/* The message's answer so far.  Read after lock_state(): a receipt that
+ * held the report's row before us has committed by then, and PostgreSQL
+ * (read committed) shows each statement what was committed before it
+ * began; SQLite has one writer at a time.  Read before the transaction,
+ * as it once was, two contradicting receipts both saw "no answer yet" and
+ * both were applied (issue 11). */
+static int answer_so_far(bkm_db_t *db, const char *id, const char **svar,
+                         const char **arkivreferanse)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int found = 0;
+
+    *svar = *arkivreferanse = NULL;
+    if (bkm_db_select(db, BKM_SQL_LEVERANSE_SVAR_GET, &res, 1, &id) != 0) {
+        return -1;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        *svar = bkm_db_value(db, row, 0);
+        *arkivreferanse = bkm_db_value(db, row, 1);
+        found = 1;
+    }
+    return found ? 0 : -1;
+}
+
+/* Whether a feilet has the text of the feilet already recorded (the
+ * latest event of its kind, which that one wrote). */
+static int same_feilet(bkm_db_t *db, const bkm_leveranse_t *l,
+                       const bkm_receipt_in_t *in, int *same)
+{
+    const char *hendelse, *tekst, *prev = NULL;
+    const char *args[2];
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+
+    feilet_event(in, &hendelse, &tekst);
+    args[0] = l->melding_id;
+    args[1] = hendelse;
+    if (bkm_db_select(db, BKM_SQL_HENDELSE_SISTE, &res, 2, args) != 0) {
+        return -1;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        prev = bkm_db_value(db, row, 0);
+    }
+    *same = prev && strcmp(prev, event_text(db->pool, tekst, in)) == 0;
+    return 0;
+}
+
+/* A receipt against the answer given before (@p prev, NULL for none):
+ * the same again changes nothing, and neither does a plain mottatt after
+ * a stored-receipt (it says less, not otherwise); a stored-receipt may
+ * follow a plain mottatt.  Anything else contradicts: feilet after
+ * mottatt, a stored-receipt with another record id, and a feilet with
+ * another text (the first text is what the people who follow up read;
+ * a second one answered "gjentatt" would be dropped unseen). */
+static bkm_kvittering_e judge(const bkm_receipt_in_t *in, const char *svar,
+                              const char *prev, const char *prev_arkiv,
+                              int same_text)
+{
+    if (!prev) {
+        return BKM_KVITTERING_NY;
+    }
+    if (strcmp(prev, svar) == 0) {
+        if (in->svar == BKM_SVAR_LAGRET) {
+            return prev_arkiv && in->arkivreferanse
+                   && strcmp(prev_arkiv, in->arkivreferanse) == 0
+                   ? BKM_KVITTERING_GJENTATT : BKM_KVITTERING_MOTSTRIDENDE;
+        }
+        if (in->svar == BKM_SVAR_FEILET && !same_text) {
+            return BKM_KVITTERING_MOTSTRIDENDE;
+        }
+        return BKM_KVITTERING_GJENTATT;
+    }
+    if (in->svar == BKM_SVAR_MOTTATT && strcmp(prev, "lagret") == 0) {
+        return BKM_KVITTERING_GJENTATT;
+    }
+    if (in->svar == BKM_SVAR_LAGRET && strcmp(prev, "mottatt") == 0) {
+        return BKM_KVITTERING_NY;
+    }
+    return BKM_KVITTERING_MOTSTRIDENDE;
+}
+
+/* Apply a receipt judged new (inside the transaction, row locked). */
+static int apply(bkm_db_t *db, const bkm_leveranse_t *l,
+                 const bkm_receipt_in_t *in, apr_time_t now, state_t *st,
+                 const char **hendelse_out)
+{
     const char *args[4] = {
-        svar, apr_off_t_toa(db->pool, now), in->arkivreferanse, l->id
+        svar_name(in->svar), apr_off_t_toa(db->pool, now),
+        in->arkivreferanse, l->id
     };
     const char *hendelse, *tekst;
     int rv, deliver, print;
-    state_t st;
 
-    if ((rv = bkm_db_begin(db)) != 0) {
-        return rv;
-    }
-    rv = lock_state(db, l->melding_id, now, &st);
+    decide(in, l, st, &hendelse, &tekst, &deliver, &print);
+    *hendelse_out = hendelse;
+    rv = bkm_db_run(db, BKM_SQL_LEVERANSE_SVAR, NULL, 4, args);
     if (rv == 0) {
-        decide(in, l, &st, &hendelse, &tekst, &deliver, &print);
-        *hendelse_out = hendelse;
-        rv = bkm_db_run(db, BKM_SQL_LEVERANSE_SVAR, NULL, 4, args);
-    }
-    if (rv == 0) {
-        rv = bkm_event(db, l->melding_id, now, hendelse, st.tilstand,
-                       in->aktor, in->melding ? apr_pstrcat(db->pool, tekst,
-                           ": ", in->melding, NULL) : tekst);
+        rv = bkm_event(db, l->melding_id, now, hendelse, st->tilstand,
+                       in->aktor, event_text(db->pool, tekst, in));
     }
     if (rv == 0 && !print) {
-        rv = set_state(db, l->melding_id, now, st.tilstand,
-                       deliver || st.levert, st.oppfolging);
+        rv = set_state(db, l->melding_id, now, st->tilstand,
+                       deliver || st->levert, st->oppfolging);
     }
     if (rv == 0 && print) {
         rv = bkm_order_print(db, l->melding_id, now, BKM_TIME_MAX,
-                             "feilet", in->aktor, "Brevpost bestilt: fagsystemet "
-                             "meldte feil") < 0 ? -1 : 0;
+                             "feilet", in->aktor, "Brevpost bestilt: "
+                             "fagsystemet meldte feil") < 0 ? -1 : 0;
     }
-    return bkm_db_end(db, rv);
+    return rv;
+}
+
+int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
+                        const bkm_receipt_in_t *in, apr_time_t now,
+                        bkm_kvittering_t *out)
+{
+    const char *svar = svar_name(in->svar), *prev = NULL;
+    const char *prev_arkiv = NULL;
+    int rv, same = 0;
+    state_t st;
+
+    memset(out, 0, sizeof(*out));
+    if (bkm_db_begin(db) != 0) {
+        return -1;
+    }
+    /* Hold the report's row (PostgreSQL: until commit, as SELECT ... FOR
+     * UPDATE would), then read and decide: a receipt arriving meanwhile
+     * waits, and then finds ours. */
+    rv = lock_state(db, l->melding_id, now, &st);
+    if (rv == 0) {
+        rv = answer_so_far(db, l->id, &prev, &prev_arkiv);
+    }
+    if (rv == 0 && prev && in->svar == BKM_SVAR_FEILET
+        && strcmp(prev, svar) == 0) {
+        rv = same_feilet(db, l, in, &same);
+    }
+    if (rv != 0) {
+        bkm_db_end(db, rv);
+        return -1;
+    }
+    out->utfall = judge(in, svar, prev, prev_arkiv, same);
+    out->svar = out->utfall == BKM_KVITTERING_NY ? svar : prev;
+    switch (out->utfall) {
+    case BKM_KVITTERING_GJENTATT:
+        /* Nothing to write: not even the lock's touch of "endret". */
+        bkm_db_end(db, -1);
+        db->error = NULL;
+        return 0;
+    case BKM_KVITTERING_MOTSTRIDENDE:
+        out->hvorfor = strcmp(prev, svar) == 0 && in->svar == BKM_SVAR_FEILET
+            ? "this message was already answered feilet, with another text"
+            : apr_pstrcat(db->pool, "this message was already answered ",
+                          prev, NULL);
+        rv = bkm_event(db, l->melding_id, now, "KVITTERING_AVVIST",
+                       st.tilstand, in->aktor,
+                       apr_pstrcat(db->pool, "Kvittering avvist: ",
+                                   out->hvorfor, NULL));
+        break;
+    default:
+        rv = apply(db, l, in, now, &st, &out->hendelse);
+        break;
+    }
+    return bkm_db_end(db, rv) == 0 ? 0 : -1;
+}
+
+int bkm_delivery_receipt(bkm_db_t *db, const bkm_leveranse_t *l,
+                         const bkm_receipt_in_t *in, apr_time_t now,
+                         const char **hendelse)
+{
+    bkm_kvittering_t k;
+
+    if (bkm_delivery_answer(db, l, in, now, &k) != 0) {
+        return -1;
+    }
+    *hendelse = k.utfall == BKM_KVITTERING_NY ? k.hendelse
+                : k.utfall == BKM_KVITTERING_GJENTATT ? "GJENTATT"
+                : "KVITTERING_AVVIST";
+    return k.utfall == BKM_KVITTERING_MOTSTRIDENDE ? 1 : 0;
 }
 
 int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,

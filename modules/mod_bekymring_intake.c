@@ -102,7 +102,7 @@ static json_t *errors_json(const apr_array_header_t *errors)
     json_t *list = json_array();
     int i;
 
-    for (i = 0; i < errors->nelts; i++) {
+    for (i = 0; i < errors->nelts && i < BKM_JSONSCHEMA_MAX_ERRORS; i++) {
         const bkm_jsonschema_error_t *e =
             &APR_ARRAY_IDX(errors, i, bkm_jsonschema_error_t);
         json_array_append_new(list, json_pack("{s:s, s:s, s:s}",
@@ -113,16 +113,25 @@ static json_t *errors_json(const apr_array_header_t *errors)
     return list;
 }
 
-int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors)
+int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
+                      int more)
 {
-    json_t *body = json_pack("{s:s, s:s, s:o}", "errorId", "valideringsfeil",
-                             "feilmelding", "the report is not valid; "
-                             "see the list of fields",
-                             "feil", errors_json(errors));
+    /* A bounded answer to any body (issue 11: 100,000 empty children were
+     * answered with 23 MB of errors): the first errors in the report's
+     * order, and "flere" when the validator stopped before the end. */
+    json_t *body;
+
+    more = more || errors->nelts > BKM_JSONSCHEMA_MAX_ERRORS;
+    body = json_pack("{s:s, s:s, s:o, s:b}", "errorId", "valideringsfeil",
+                     "feilmelding", more
+                     ? "the report is not valid; see the list of fields "
+                       "(the first of more errors)"
+                     : "the report is not valid; see the list of fields",
+                     "feil", errors_json(errors), "flere", more);
 
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00704)
-                  "422: report refused with %d validation errors",
-                  errors->nelts);
+                  "422: report refused with %d validation errors%s",
+                  errors->nelts, more ? " and more" : "");
     return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, body);
 }
 
@@ -146,7 +155,9 @@ bkm_intake_e bkm_intake_take(request_rec *r, json_t *report,
     if (!schema) {
         return BKM_INTAKE_INTERNAL;
     }
-    if (!bkm_jsonschema_validate(schema, report, r->pool, res->errors)) {
+    if (!bkm_jsonschema_validate_max(schema, report, r->pool, res->errors,
+                                     BKM_JSONSCHEMA_MAX_ERRORS,
+                                     &res->more_errors)) {
         return BKM_INTAKE_INVALID;
     }
     if (!(db = bkm_db_acquire(r))) {
@@ -198,7 +209,7 @@ int bkm_intake_reply(request_rec *r, bkm_intake_e rc,
 {
     switch (rc) {
     case BKM_INTAKE_INVALID:
-        return bkm_reply_invalid(r, res->errors);
+        return bkm_reply_invalid(r, res->errors, res->more_errors);
     case BKM_INTAKE_DATABASE:
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the report could not be stored now (the "

@@ -234,6 +234,8 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_ROLLE_INSERT "bkm_rolle_insert"
 #define BKM_SQL_ROLLE_GET "bkm_rolle_get"
 #define BKM_SQL_ROLLE_DELETE "bkm_rolle_delete"
+#define BKM_SQL_LEVERANSE_SVAR_GET "bkm_leveranse_svar_get"
+#define BKM_SQL_HENDELSE_SISTE "bkm_hendelse_siste"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -342,8 +344,37 @@ const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
 /** Record the first download (SENDT_FAGSYSTEM on the timeline). */
 int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
                          const char *aktor, apr_time_t now);
-/** Apply a receipt that is neither a repeat nor a contradiction; the
- *  event recorded is put in *hendelse. */
+/** What a receipt came to (bkm_delivery_answer). */
+typedef enum {
+    BKM_KVITTERING_NY = 0,      /**< applied: its event is on the timeline */
+    BKM_KVITTERING_GJENTATT,    /**< the answer already given: no change */
+    BKM_KVITTERING_MOTSTRIDENDE /**< contradicts the answer already given:
+                                     refused, KVITTERING_AVVIST recorded */
+} bkm_kvittering_e;
+typedef struct {
+    bkm_kvittering_e utfall;
+    const char *hendelse;       /**< NY: the event recorded */
+    const char *svar;           /**< the message's answer now: "mottatt",
+                                     "lagret" or "feilet" */
+    const char *hvorfor;        /**< MOTSTRIDENDE: why, in English, naming
+                                     no content */
+} bkm_kvittering_t;
+/**
+ * Take a receipt in one transaction that holds the report's row: read the
+ * message's answer so far, then apply the receipt, or find it a repeat
+ * (the same answer, a feilet with the same text, a plain mottatt after a
+ * stored-receipt), or a contradiction (any other answer after one: feilet
+ * after mottatt, another record id, feilet with another text), which is
+ * refused and recorded.  A stored-receipt may follow a plain mottatt.  Of
+ * two contradicting receipts sent at once, exactly one is applied.
+ * @return 0 (see out->utfall) or -1 database error (nothing changed)
+ */
+int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
+                        const bkm_receipt_in_t *in, apr_time_t now,
+                        bkm_kvittering_t *out);
+/** bkm_delivery_answer() for callers that need only the event recorded
+ *  (*hendelse; "GJENTATT" for a repeat).  @return 0 applied or a repeat,
+ *  1 a contradiction (refused and recorded), -1 database error */
 int bkm_delivery_receipt(bkm_db_t *db, const bkm_leveranse_t *l,
                          const bkm_receipt_in_t *in, apr_time_t now,
                          const char **hendelse);
@@ -560,8 +591,11 @@ int bkm_person_from_login(request_rec *r, bkm_person_t *p);
 int bkm_intake_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                            server_rec *s);
 void bkm_intake_child_init(void);
-/** Answer 422 with the list of {pointer, regel, melding}. */
-int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors);
+/** Answer 422 with the list of {pointer, regel, melding}, at most
+ *  BKM_JSONSCHEMA_MAX_ERRORS of them, and "flere": whether the validator
+ *  found more than it listed (@p more). */
+int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
+                      int more);
 typedef enum {
     BKM_INTAKE_OK = 0,      /**< stored, or the first report of its key */
     BKM_INTAKE_INVALID,     /**< the schema refused it: res->errors */
@@ -569,7 +603,9 @@ typedef enum {
     BKM_INTAKE_INTERNAL     /**< not sealed (500): nothing kept */
 } bkm_intake_e;
 typedef struct {
-    apr_array_header_t *errors; /**< bkm_jsonschema_error_t */
+    apr_array_header_t *errors; /**< bkm_jsonschema_error_t, at most
+                                     BKM_JSONSCHEMA_MAX_ERRORS */
+    int more_errors;        /**< the validator stopped: there were more */
     int repeated;           /**< the key was used: m is the first report */
 } bkm_intake_result_t;
 /**

@@ -31,7 +31,7 @@ static int refuse_field(request_rec *r, const char *pointer,
     e->pointer = pointer;
     e->keyword = "register";
     e->message = message;
-    return bkm_reply_invalid(r, errors);
+    return bkm_reply_invalid(r, errors, 0);
 }
 
 const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,

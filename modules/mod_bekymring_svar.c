@@ -14,10 +14,12 @@
  * feilet means it could not print (AVVIST_PRINT, flagged for follow-up).
  *
  * Idempotent: the same receipt again is answered as the first and adds
- * nothing.  A contradicting one (feilet after mottatt, another record id)
- * is refused with 409 and recorded; so is a stored-receipt whose hash or
- * signature does not match (422), or that claims content never fetched
- * (409).  Such a report stays undelivered and keeps escalating.
+ * nothing.  A contradicting one (feilet after mottatt, another record id,
+ * feilet with another text) is refused with 409 and recorded, and of two
+ * sent at once exactly one wins (bkm_delivery_answer).  So is a
+ * stored-receipt whose hash or signature does not match (422), or that
+ * claims content never fetched (409).  Such a report stays undelivered and
+ * keeps escalating.
  */
 #include "mod_bekymring_private.h"
 #include "bkm_receipt.h"
@@ -39,6 +41,17 @@ static int answer(request_rec *r, const bkm_leveranse_t *l, const char *svar,
                                     "gjentatt", repeat));
 }
 
+/* The answer to a refused receipt, once it is on the timeline. */
+static int refused(request_rec *r, const bkm_leveranse_t *l,
+                   const bkm_integrasjon_t *in, int status, const char *kode,
+                   const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01102)
+                  "message %s: receipt from integration %s refused: %s",
+                  l->id, in->id, why);
+    return bkm_reply_error(r, status, kode, why);
+}
+
 /* Refused and recorded on the timeline; the report is left as it was. */
 static int refuse(request_rec *r, bkm_db_t *db, const bkm_leveranse_t *l,
                   const bkm_integrasjon_t *in, int status, const char *kode,
@@ -49,10 +62,7 @@ static int refuse(request_rec *r, bkm_db_t *db, const bkm_leveranse_t *l,
                       "message %s: a refused receipt could not be recorded: "
                       "%s", l->id, db->error ? db->error : "database error");
     }
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01102)
-                  "message %s: receipt from integration %s refused: %s",
-                  l->id, in->id, why);
-    return bkm_reply_error(r, status, kode, why);
+    return refused(r, l, in, status, kode, why);
 }
 
 /* A feilet body: {} or {"melding": string}; its text shortened. */
@@ -97,7 +107,8 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
 {
     const char *type = apr_table_get(r->headers_in, "meldingType");
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *err, *svar, *hendelse = NULL;
+    const char *err;
+    bkm_kvittering_t kv;
     bkm_lagringskvittering_t lk;
     bkm_receipt_in_t rin;
     bkm_leveranse_t l;
@@ -187,29 +198,11 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
         rin.arkivreferanse = lk.arkivreferanse;
     }
 
-    svar = rin.svar == BKM_SVAR_FEILET ? "feilet"
-           : rin.svar == BKM_SVAR_LAGRET ? "lagret" : "mottatt";
-    if (l.svar) {
-        /* A receipt came before: the same again changes nothing; mottatt
-         * after a stored-receipt says less but the same; a stored-receipt
-         * may follow a plain mottatt.  Anything else contradicts. */
-        int same = strcmp(l.svar, svar) == 0
-                   && (rin.svar != BKM_SVAR_LAGRET
-                       || (l.arkivreferanse
-                           && strcmp(l.arkivreferanse,
-                                     rin.arkivreferanse) == 0));
-        if (same || (rin.svar == BKM_SVAR_MOTTATT
-                     && strcmp(l.svar, "lagret") == 0)) {
-            return answer(r, &l, l.svar, NULL, 1);
-        }
-        if (!(rin.svar == BKM_SVAR_LAGRET && strcmp(l.svar, "mottatt") == 0)) {
-            return refuse(r, db, &l, in, HTTP_CONFLICT,
-                          "motstridende-kvittering",
-                          apr_pstrcat(r->pool, "this message was already "
-                                      "answered ", l.svar, NULL));
-        }
-    }
-    if (bkm_delivery_receipt(db, &l, &rin, bkm_now(r), &hendelse) != 0) {
+    /* Repeat, contradiction or new: decided in the transaction that holds
+     * the report's row, against the answer committed before it (issue 11:
+     * decided here, on what was read before, mottatt and feilet sent at
+     * once were both applied). */
+    if (bkm_delivery_answer(db, &l, &rin, bkm_now(r), &kv) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01103)
                       "message %s: receipt not recorded: %s", l.id,
                       db->error ? db->error : "database error");
@@ -217,8 +210,15 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
                                "the receipt could not be recorded; send it "
                                "again");
     }
+    if (kv.utfall == BKM_KVITTERING_MOTSTRIDENDE) {
+        return refused(r, &l, in, HTTP_CONFLICT, "motstridende-kvittering",
+                       kv.hvorfor);
+    }
+    if (kv.utfall == BKM_KVITTERING_GJENTATT) {
+        return answer(r, &l, kv.svar, NULL, 1);
+    }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01104)
                   "message %s of report %s: %s from integration %s (%s)",
-                  l.id, l.melding_id, svar, in->id, hendelse);
-    return answer(r, &l, svar, hendelse, 0);
+                  l.id, l.melding_id, kv.svar, in->id, kv.hendelse);
+    return answer(r, &l, kv.svar, kv.hendelse, 0);
 }

@@ -3,7 +3,8 @@
  * The JSON Schema validator: the official JSON-Schema-Test-Suite (Debian
  * package json-schema-test-suite) for every keyword we implement, our report
  * schemas against the incumbent's examples and schemas (when ../shared is
- * there), the pointers and messages a form shows, and what compile refuses.
+ * there), the pointers and messages a form shows, what compile refuses, and
+ * what a hostile instance costs (the error cap and maxItems, issue 11).
  */
 #include "unit.h"
 #include "bkm_jsonschema.h"
@@ -1180,6 +1181,204 @@ START_TEST(combinations)
 }
 END_TEST
 
+/* ---- 5. what a hostile instance costs ---- */
+
+/* An array of @p n copies of the JSON text @p item. */
+static json_t *repeated(const char *item, apr_size_t n)
+{
+    json_t *a = json_array(), *one = parse(item);
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        json_array_append(a, one);      /* the same item, shared */
+    }
+    json_decref(one);
+    return a;
+}
+
+/* The fastest of five validations, in microseconds (the least disturbed
+ * by other work on the machine). */
+static apr_interval_time_t fastest(const bkm_jsonschema_t *s, const json_t *j)
+{
+    apr_interval_time_t best = -1, took;
+    apr_array_header_t *e;
+    int i;
+
+    for (i = 0; i < 5; i++) {
+        apr_time_t t0 = apr_time_now();
+
+        e = apr_array_make(bkm_test_pool, 4, sizeof(bkm_jsonschema_error_t));
+        bkm_jsonschema_validate(s, j, bkm_test_pool, e);
+        took = apr_time_now() - t0;
+        best = best < 0 || took < best ? took : best;
+    }
+    return best;
+}
+
+START_TEST(error_cap)
+{
+    const bkm_jsonschema_t *s = schema(
+        "{\"type\": \"array\", \"items\": {\"type\": \"object\","
+        " \"required\": [\"a\", \"b\"]}}");
+    apr_array_header_t *errors = apr_array_make(
+        bkm_test_pool, 4, sizeof(bkm_jsonschema_error_t));
+    json_t *j = repeated("{}", 100000);
+    bkm_jsonschema_error_t *e;
+    int more = -1;
+
+    /* The issue 11 attack's shape: 200,000 failures, 50 recorded, the
+     * first ones in instance order. */
+    ck_assert(!bkm_jsonschema_validate(s, j, bkm_test_pool, errors));
+    ck_assert_int_eq(errors->nelts, BKM_JSONSCHEMA_MAX_ERRORS);
+    e = &APR_ARRAY_IDX(errors, 0, bkm_jsonschema_error_t);
+    ck_assert_str_eq(e->pointer, "/0/a");
+    e = &APR_ARRAY_IDX(errors, errors->nelts - 1, bkm_jsonschema_error_t);
+    ck_assert_str_eq(e->pointer, "/24/b");
+    json_decref(j);
+
+    /* more says exactly whether failures were cut off */
+    j = parse("[{}, {\"a\": 1}]");          /* three failures */
+    errors->nelts = 0;
+    ck_assert(!bkm_jsonschema_validate_max(s, j, bkm_test_pool, errors, 3,
+                                           &more));
+    ck_assert_int_eq(errors->nelts, 3);
+    ck_assert_int_eq(more, 0);
+    errors->nelts = 0;
+    ck_assert(!bkm_jsonschema_validate_max(s, j, bkm_test_pool, errors, 2,
+                                           &more));
+    ck_assert_str_eq(errors_text(errors),
+                     " [/0/a required: required property \"a\" is missing]"
+                     " [/0/b required: required property \"b\" is missing]");
+    ck_assert_int_eq(more, 1);
+    json_decref(j);
+    j = parse("[{\"a\": 1, \"b\": 2}]");
+    errors->nelts = 0;
+    ck_assert(bkm_jsonschema_validate_max(s, j, bkm_test_pool, errors, 1,
+                                          &more));
+    ck_assert_int_eq(more, 0);
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(early_stop)
+{
+    /* Validation stops once the errors are capped, so a failing instance
+     * costs what its first fifty failures cost, while a valid one of the
+     * same size is walked to its end: were the cap only on what is
+     * recorded, both would take about as long. */
+    const bkm_jsonschema_t *s = schema(
+        "{\"items\": {\"type\": \"string\", \"minLength\": 2}}");
+    json_t *bad = repeated("\"x\"", 1000000);
+    json_t *good = repeated("\"xy\"", 1000000);
+    apr_interval_time_t t_bad, t_good;
+
+    t_good = fastest(s, good);
+    t_bad = fastest(s, bad);
+    printf("jsonschema: 1,000,000 items: valid %" APR_TIME_T_FMT " us, "
+           "invalid (stops after %d errors) %" APR_TIME_T_FMT " us\n",
+           t_good, BKM_JSONSCHEMA_MAX_ERRORS, t_bad);
+    ck_assert_msg(t_bad * 10 < t_good, "invalid %" APR_TIME_T_FMT " us, "
+                  "valid %" APR_TIME_T_FMT " us: validation did not stop "
+                  "early", t_bad, t_good);
+    json_decref(bad);
+    json_decref(good);
+}
+END_TEST
+
+START_TEST(max_items)
+{
+    bkm_jsonschema_set_t *set = load_dir(OUR_SCHEMAS);
+    const bkm_jsonschema_t *s = schema(
+        "{\"maxItems\": 2, \"items\": {\"type\": \"string\"}}");
+    apr_array_header_t *errors;
+    json_t *j = parse("[1, 2, 3]"), *child;
+    const char *name;
+    int i;
+
+    /* an over-long array is refused as a whole: its items are not
+     * checked */
+    ck_assert(!valid(s, j, &errors));
+    ck_assert_str_eq(errors_text(errors),
+                     " [ maxItems: at most 2 items allowed]");
+    json_decref(j);
+
+    /* the issue 11 body against every report schema: a handful of
+     * errors, none about a child */
+    for (i = 0; examples[i].ours; i++) {
+        if (strncmp(examples[i].ours, "feilet", 6) == 0) {
+            continue;
+        }
+        name = strncmp(examples[i].ours, "privat", 6) == 0
+               ? "privatBarn" : "offentligBarn";
+        j = json_object();
+        json_object_set_new(j, name, repeated("{}", 100000));
+        ck_assert(!valid(compiled(set, examples[i].ours), j, &errors));
+        ck_assert_msg(errors->nelts < 15, "%s: %d errors", examples[i].ours,
+                      errors->nelts);
+        ck_assert_msg(strstr(errors_text(errors), apr_pstrcat(
+                          bkm_test_pool, " [/", name, " maxItems: at most 20 "
+                          "items allowed]", NULL)) != NULL, "%s:%s",
+                      examples[i].ours, errors_text(errors));
+        ck_assert_msg(strstr(errors_text(errors), apr_pstrcat(
+                          bkm_test_pool, "/", name, "/", NULL)) == NULL,
+                      "%s:%s", examples[i].ours, errors_text(errors));
+        json_decref(j);
+    }
+
+    /* twenty children are fine, twenty-one are not */
+    j = parse(privat_json);
+    child = json_deep_copy(json_array_get(json_object_get(j, "privatBarn"),
+                                          0));
+    while (json_array_size(json_object_get(j, "privatBarn")) < 20) {
+        json_array_append(json_object_get(j, "privatBarn"), child);
+    }
+    s = compiled(set, "privat.v2.json");
+    ck_assert_msg(valid(s, j, &errors), "20 children:%s",
+                  errors_text(errors));
+    json_array_append(json_object_get(j, "privatBarn"), child);
+    ck_assert(!valid(s, j, &errors));
+    ck_assert_str_eq(errors_text(errors),
+                     " [/privatBarn maxItems: at most 20 items allowed]");
+    json_decref(child);
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(huge_and_deep)
+{
+    /* What the 1 MiB body limit allows costs little and is not refused
+     * by accident: a text of a million characters on a single-line
+     * pattern stays under PCRE2's match limit, and deep nesting in a
+     * member no schema describes is not walked at all. */
+    bkm_jsonschema_set_t *set = load_dir(OUR_SCHEMAS);
+    const bkm_jsonschema_t *s = compiled(set, "offentlig.v2.json");
+    json_t *j = parse(offentlig_json), *deep = json_array(), *up;
+    apr_array_header_t *errors;
+    char *big = apr_palloc(bkm_test_pool, 1000001);
+    apr_time_t t0;
+    int i;
+
+    memset(big, 'a', 1000000);
+    big[1000000] = '\0';
+    json_object_set_new(json_array_get(json_object_get(j, "offentligBarn"),
+                                       0), "personnavn", json_string(big));
+    json_object_set_new(json_object_get(j, "melding"), "melding",
+                        json_string(big));
+    for (i = 0; i < 2000; i++) {
+        up = json_array();
+        json_array_append_new(up, deep);
+        deep = up;
+    }
+    json_object_set_new(j, "ukjent", deep);
+    t0 = apr_time_now();
+    ck_assert_msg(valid(s, j, &errors), "huge and deep:%s",
+                  errors_text(errors));
+    ck_assert_msg(apr_time_now() - t0 < apr_time_from_sec(2), "took %"
+                  APR_TIME_T_FMT " us", apr_time_now() - t0);
+    json_decref(j);
+}
+END_TEST
+
 Suite *bkm_suite_jsonschema(void)
 {
     Suite *s = suite_create("jsonschema");
@@ -1201,6 +1400,10 @@ Suite *bkm_suite_jsonschema(void)
                         sizeof(patterns) / sizeof(patterns[0]));
     tcase_add_test(tc, recursion);
     tcase_add_test(tc, combinations);
+    tcase_add_test(tc, error_cap);
+    tcase_add_test(tc, early_stop);
+    tcase_add_test(tc, max_items);
+    tcase_add_test(tc, huge_and_deep);
     suite_add_tcase(s, tc);
     return s;
 }
