@@ -14,7 +14,10 @@ use warnings FATAL => 'all';
 use utf8;
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
-use BkmTest qw(login_ua login base_url db_rows openssl_decrypt root json_of);
+use BkmTest qw(login_ua login base_url db_rows openssl_decrypt root json_of
+               error_log);
+use IO::Socket::INET;
+use Socket qw(SOL_SOCKET SO_LINGER);
 use BkmCaseSystem;
 use HTTP::Request::Common qw(POST);
 use JSON::PP;
@@ -116,12 +119,12 @@ my @people = qw(kari anne ola per noname);
 
 # Confirming (a POST) is in the matrix too; its CSRF token is the page's.
 sub csrf_of {
-    my ($u) = @_;
-    my $res = $u->get("$base/kommune/0301/mottak/$l03");
+    my ($u, $l) = @_;
+    my $res = $u->get("$base/kommune/0301/mottak/" . ($l // $l03));
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 98;
+plan tests => @pages * @people + @people + 98 + 18;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -210,6 +213,70 @@ $res = $ola->request(POST "$base/kommune/0301/mottak/$l03/bekreft", [csrf => $to
 is $res->code, 303, 'confirming again changes nothing';
 $res = $ola->get("$base/kommune/0301/mottak");
 unlike $res->decoded_content, qr{/mottak/$l03"}, 'no longer waiting';
+
+# ---- a download counts only when every byte went out ----
+# HEAD sends none; a client that hangs up is not sent them all; only a
+# whole GET is a download, and only after one may the receiver confirm.
+my $rh = report_to('0301', '03');
+my $lh = leveranse($rh);
+sub fetched {
+    my ($l) = @_;
+    return (db_rows("SELECT COALESCE(l.hentet, 0), COALESCE(l.svar, ''), m.tilstand, "
+                    . "COALESCE(m.levert, 0) FROM bkm_leveranse l JOIN bkm_melding m "
+                    . "ON m.id = l.melding_id WHERE l.id = '$l'"))[0];
+}
+my $untouched = ['0', '', 'AKSEPTERT', '0'];
+my $url = "$base/kommune/0301/mottak/$lh/melding";
+$res = $ola->head($url);
+is $res->code, 200, 'HEAD of the sealed file: 200';
+cmp_ok $res->header('Content-Length') // 0, '>', 1000, 'with its length';
+is length($res->content), 0, 'and no bytes';
+is_deeply fetched($lh), $untouched, 'HEAD is not recorded as a download'
+    or diag explain fetched($lh);
+$res = $ola->request(POST "$base/kommune/0301/mottak/$lh/bekreft", [csrf => csrf_of($ola, $lh)]);
+is $res->code, 409, 'confirming after a HEAD only: refused (409)';
+like $res->decoded_content, qr/Meldinga er ikkje lasta ned enno/, 'said in the page\'s language (Ola\'s is nynorsk)';
+is_deeply fetched($lh), $untouched, 'and nothing changed';
+# A client that hangs up (a reset) right after asking: the handler runs,
+# but its bytes cannot go out.  (One that reads a few bytes first is not
+# reliably cut off here: over loopback the socket buffers take the whole
+# file before the client closes.)
+sub hang_up {
+    my ($u, $path) = @_;
+    my @c;
+    $u->cookie_jar->scan(sub { push @c, "$_[1]=$_[2]" if $_[4] =~ /127\.0\.0\.1/ });
+    my ($port) = $base =~ /:(\d+)$/;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
+        or die "connect: $!";
+    print $s "GET $path HTTP/1.1\r\nHost: 127.0.0.1:$port\r\nAccept: text/html\r\n"
+        . 'Cookie: ' . join('; ', @c) . "\r\nConnection: close\r\n\r\n";
+    setsockopt($s, SOL_SOCKET, SO_LINGER, pack('ii', 1, 0));
+    close $s;
+}
+my $cut = () = error_log() =~ /BKM02801: /g;
+hang_up($ola, "/kommune/0301/mottak/$lh/melding");
+my $waited = 0;
+while ((() = error_log() =~ /BKM02801: /g) == $cut && $waited++ < 50) {
+    select undef, undef, undef, 0.2;
+}
+ok((() = error_log() =~ /BKM02801: /g) > $cut, 'a client that hung up: the server saw the download cut off');
+is_deeply fetched($lh), $untouched, 'and did not record it' or diag explain fetched($lh);
+$res = $ola->request(POST "$base/kommune/0301/mottak/$lh/bekreft", [csrf => csrf_of($ola, $lh)]);
+is $res->code, 409, 'confirming after a download cut off: refused (409)';
+is_deeply fetched($lh), $untouched, 'nothing changed';
+# A Range is not answered in part (that would be no download either).
+$res = $ola->get($url, Range => 'bytes=0-9');
+is $res->code, 200, 'a Range is ignored: 200, the whole file';
+is length($res->content), $res->header('Content-Length'), 'every byte';
+is $res->header('Accept-Ranges'), 'none', 'and ranges are not offered';
+like openssl_decrypt($res->content, "$pki/0301-03-manuell.key", "$pki/0301-03-manuell.pem") // '',
+    qr/^%PDF-/, 'the whole sealed PDF';
+my $f = fetched($lh);
+ok $f->[0] > 0 && $f->[2] eq 'SENDT_FAGSYSTEM', 'the whole GET is recorded as the download'
+    or diag explain $f;
+$res = $ola->request(POST "$base/kommune/0301/mottak/$lh/bekreft", [csrf => csrf_of($ola, $lh)]);
+is $res->code, 303, 'then confirming works';
+is fetched($lh)->[2], 'LEVERT', 'and the report is delivered';
 
 # ---- the timeline after delivery paths ----
 $res = $kari->get("$base/kommune/0301/melding/$id{o03}");
