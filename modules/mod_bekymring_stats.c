@@ -154,25 +154,27 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
                       const bkm_kommune_t *k, const bkm_bydel_t *b)
 {
     const bkm_pages_t *pg = bkm_pages(r);
-    const char *args[4] = { b->konto_id, NULL, NULL, NULL };
+    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    const char *args[5] = { b->konto_id, b->konto_id, NULL, NULL, NULL };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *sist = NULL, *eldste = NULL, *venter = NULL;
     const char *print = "0", *avvist = "0";
 
-    if (bkm_db_select(db, BKM_SQL_HELSE_KONTO, &res, 1, args) == 0) {
+    if (bkm_db_select(db, BKM_SQL_HELSE_KONTO, &res, 2, args) == 0) {
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             sist = bkm_db_value(db, row, 0);
             eldste = bkm_db_value(db, row, 1);
             venter = bkm_db_value(db, row, 2);
         }
     }
-    args[0] = k->nummer;
-    args[1] = b->nummer;
-    args[2] = k->nummer;
-    args[3] = b->nummer;
+    args[0] = reg->print_konto.id;
+    args[1] = k->nummer;
+    args[2] = b->nummer;
+    args[3] = k->nummer;
+    args[4] = b->nummer;
     res = NULL;
-    if (bkm_db_select(db, BKM_SQL_HELSE_BYDEL, &res, 4, args) == 0) {
+    if (bkm_db_select(db, BKM_SQL_HELSE_BYDEL, &res, 5, args) == 0) {
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             print = bkm_db_value(db, row, 0);
             avvist = bkm_db_value(db, row, 1);
