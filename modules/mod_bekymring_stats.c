@@ -27,6 +27,7 @@
 
 #define WEEK apr_time_from_sec(7 * 86400)
 #define DAY apr_time_from_sec(86400)
+#define HOUR apr_time_from_sec(3600)
 #define MAX_WEEKS 60
 /* The incumbent sent about 6 % of reports as letter post; well above
  * that, something is wrong with an integration. */
@@ -54,7 +55,11 @@ static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
         return -1;
     }
     *to += DAY;
-    *from = fra && *fra ? bkm_time_oslo_day(fra) : *to - (apr_time_t)days * DAY;
+    /* The default's first day from its midnight, also when the period
+     * has a 23- or 25-hour day (summer time): noon is on the right day. */
+    *from = fra && *fra ? bkm_time_oslo_day(fra)
+                        : bkm_time_oslo_midnight(*to - (apr_time_t)days * DAY
+                                                 + DAY / 2);
     return *from < 0 || *from >= *to ? -1 : 0;
 }
 
@@ -209,6 +214,7 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
     apr_dbd_row_t *row = NULL;
     apr_time_t from, to;
     week_t weeks[MAX_WEEKS];
+    apr_time_t start[MAX_WEEKS + 1];
     json_t *data, *list, *bars;
     long total = 0, printed = 0, max = 1;
     bkm_db_t *db;
@@ -221,14 +227,22 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
         || (to - from) / WEEK >= MAX_WEEKS) {
         return refused(r, lang);
     }
-    n = (int)((to - from + WEEK - 1) / WEEK);
+    /* Weeks of seven days from the first day, each from its Oslo
+     * midnight (a week with a summer-time change has 167 or 169 hours);
+     * the last ends with the period. */
+    n = (int)(((to - from + DAY / 2) / DAY + 6) / 7);
+    for (i = 0; i < n; i++) {
+        start[i] = bkm_time_oslo_midnight(from + (apr_time_t)i * WEEK
+                                          + DAY / 2);
+    }
+    start[n] = to;
     memset(weeks, 0, sizeof(weeks));
     if (!(db = bkm_db_acquire(r))) {
         return bkm_page_unavailable(r, lang);
     }
     for (p = 0; p < parts(&sc); p++) {
         const char *pre[3] = {
-            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, WEEK),
+            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, HOUR),
             "%.offentlig.%"
         };
         const char *post[2] = {
@@ -239,10 +253,20 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
             return bkm_page_unavailable(r, lang);
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-            int w = atoi(bkm_db_value(db, row, 0));
+            /* Counted by the hour from the first midnight: each hour
+             * is in one week, whatever summer time does. */
+            apr_time_t t = from + (apr_time_t)apr_atoi64(
+                bkm_db_value(db, row, 0)) * HOUR;
+            int w = (int)((t - from) / WEEK);
             const char *kanal = bkm_db_value(db, row, 1);
             const char *type = bkm_db_value(db, row, 2);
             long c = atol(bkm_db_value(db, row, 3));
+            while (w > 0 && w <= n && t < start[w]) {
+                w--;
+            }
+            while (w >= 0 && w < n && t >= start[w + 1]) {
+                w++;
+            }
             if (w < 0 || w >= n) {
                 continue;
             }
@@ -286,7 +310,7 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
         double bw = 600.0 / n;
         int hf = (int)(180.0 * weeks[i].fagsystem / max + 0.5);
         int hm = (int)(180.0 * weeks[i].manuell / max + 0.5);
-        const char *uke = date_of(r->pool, from + (apr_time_t)i * WEEK);
+        const char *uke = date_of(r->pool, start[i]);
         json_array_append_new(list, json_pack(
             "{s:s, s:I, s:I, s:I, s:I, s:I}", "uke", uke,
             "antall", (json_int_t)sum, "privat", (json_int_t)weeks[i].privat,

@@ -23,7 +23,7 @@ use HTTP::Request::Common qw(POST);
 use JSON::PP;
 use Encode ();
 use LWP::UserAgent;
-use POSIX ();
+use Time::Local qw(timegm);
 
 my $base = base_url();
 my $api = "$base/bekymringsmelding/api/v2/mottak/skjema";
@@ -442,15 +442,10 @@ my $r02 = report_to('0301', '02');
 ($m) = grep { $_->{bekymringsmeldingId} eq $r02 } @{ $list // [] };
 $cs02->fetch($m->{meldingId});
 $cs02->answer($m->{meldingId}, 'feilet', '{"melding":"kan ikke lagre"}');
-# A day YYYY-MM-DD's midnight and a "YYYY-MM-DD HH:MM" in Oslo, in seconds.
-sub oslo_time {
-    my ($y, $mo, $d, $h, $mi) = $_[0] =~ /^(\d+)-(\d+)-(\d+)(?: (\d+):(\d+))?$/;
-    local $ENV{TZ} = 'Europe/Oslo';
-    POSIX::tzset();
-    my $t = POSIX::mktime(0, $mi // 0, $h // 0, $d, $mo - 1, $y - 1900, 0, 0, -1);
-    delete local $ENV{TZ};
-    POSIX::tzset();
-    return $t;
+# Days since 1970 of a date "YYYY-MM-DD[ HH:MM]" (a day in Oslo).
+sub day_of {
+    my ($y, $mo, $d) = $_[0] =~ /^(\d+)-(\d+)-(\d+)/;
+    return int(timegm(0, 0, 12, $d, $mo - 1, $y) / 86400);
 }
 # The rows of a CSV (every field quoted; none holds '","').
 sub csv_rows {
@@ -482,14 +477,13 @@ sub stats_of {
     $f{kontoer} = [ ($helse // '') =~ m{<th scope="row">([^<]+)</th>}g ];
     return \%f;
 }
-# The same weeks counted from CSV rows (as the server counts: seven days
-# at a time from the first day's midnight).
+# The same weeks counted from CSV rows: seven days at a time from the
+# first day (each day from its midnight in Oslo).
 sub weeks_of {
     my ($f, @rows) = @_;
-    my $from = oslo_time($f->{fra});
     my @w = map { [0, 0, 0, 0, 0] } @{ $f->{uker} };
     for my $r (@rows) {
-        my $i = int((oslo_time($r->[2]) - $from) / (7 * 86400));
+        my $i = int((day_of($r->[2]) - day_of($f->{fra})) / 7);
         next if $i < 0 || $i > $#w;
         $w[$i][0]++;
         $w[$i][$r->[3] eq 'offentlig' ? 2 : 1]++;
