@@ -64,6 +64,36 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
     "AND (m.mottatt, m.id) < (%lld, %s) " \
     "ORDER BY m.mottatt DESC, m.id DESC LIMIT %d"
 
+/* Statistics and reconciliation (stats.c): one statement per scope --
+ * the whole country (the national operator), a municipality, or one
+ * district, with the scope's arguments between the ones before and after
+ * (stats.c, scope_select) -- each reading its index (0008_oversikt.sql).
+ * No "%s = '' OR ..." here: with it an empty argument meant "every
+ * district", which is how a district-limited administrator came to see
+ * her municipality's figures (issue 11), and it reads no index.  A
+ * person limited to some districts gets the sum of her districts'. */
+#define STAT_PERIODE_SELECT \
+    "SELECT (mottatt - %lld) / %lld, kanal, CASE WHEN meldingstype LIKE %s " \
+    "THEN 'offentlig' ELSE 'privat' END, COUNT(*) FROM bkm_melding WHERE "
+#define STAT_PERIODE_REST \
+    "mottatt >= %lld AND mottatt < %lld GROUP BY 1, 2, 3"
+#define STAT_PRINT_SELECT \
+    "SELECT COUNT(*) FROM bkm_melding m JOIN bkm_leveranse l " \
+    "ON l.melding_id = m.id AND l.mottaker = 'print' WHERE "
+#define STAT_PRINT_REST \
+    "m.mottatt >= %lld AND m.mottatt < %lld"
+#define AVSTEMMING_ANTALL_SELECT \
+    "SELECT tilstand, kanal, COUNT(*) FROM bkm_melding " \
+    "WHERE kommunenummer = %s "
+#define AVSTEMMING_ANTALL_REST \
+    "AND mottatt >= %lld AND mottatt < %lld GROUP BY tilstand, kanal"
+#define AVSTEMMING_LEVERT_SELECT \
+    "SELECT id, referanse, bydelsnummer, levert, mottatt FROM bkm_melding " \
+    "WHERE kommunenummer = %s "
+#define AVSTEMMING_LEVERT_REST \
+    "AND mottatt >= %lld AND mottatt < %lld AND levert IS NOT NULL " \
+    "ORDER BY mottatt, id LIMIT %d"
+
 /* Our statements, prepared by mod_dbd on every connection it opens. */
 static const struct {
     const char *label;
@@ -223,37 +253,38 @@ static const struct {
       "INSERT INTO bkm_revisjon (id, tidspunkt, aktor, handling, "
       "kommunenummer, melding_id, begrunnelse) VALUES (%s, %lld, %s, %s, %s, "
       "%s, %s)" },
-    /* Statistics, integration health and reconciliation; an empty
-     * municipality means all (the national operator). */
+    /* Statistics, integration health and reconciliation (the statements
+     * of the other scopes are at the end of this table). */
     { BKM_SQL_STAT_PERIODE,
-      "SELECT (mottatt - %lld) / %lld, kanal, CASE WHEN meldingstype LIKE %s "
-      "THEN 'offentlig' ELSE 'privat' END, COUNT(*) FROM bkm_melding "
-      "WHERE (%s = '' OR kommunenummer = %s) AND mottatt >= %lld "
-      "AND mottatt < %lld GROUP BY 1, 2, 3" },
+      STAT_PERIODE_SELECT STAT_PERIODE_REST },
     { BKM_SQL_STAT_PRINT,
-      "SELECT COUNT(*) FROM bkm_leveranse l JOIN bkm_melding m "
-      "ON m.id = l.melding_id WHERE l.mottaker = 'print' "
-      "AND (%s = '' OR m.kommunenummer = %s) AND m.mottatt >= %lld "
-      "AND m.mottatt < %lld" },
+      STAT_PRINT_SELECT STAT_PRINT_REST },
+    /* An account's health from its indexes, not from all the messages
+     * it ever had: its last fetch from (konto_id, hentet), what waits
+     * from the partial index of what waits (0003_levering.sql; the
+     * always true "opprettet >= 0" makes SQLite's planner take it, as
+     * PostgreSQL's does). */
     { BKM_SQL_HELSE_KONTO,
-      "SELECT MAX(hentet), MIN(CASE WHEN svar IS NULL THEN opprettet END), "
-      "SUM(CASE WHEN svar IS NULL THEN 1 ELSE 0 END) FROM bkm_leveranse "
-      "WHERE konto_id = %s" },
+      "SELECT (SELECT MAX(hentet) FROM bkm_leveranse WHERE konto_id = %s), "
+      "MIN(opprettet), COUNT(*) FROM bkm_leveranse WHERE konto_id = %s "
+      "AND svar IS NULL AND opprettet >= 0" },
+    /* A district's print jobs waiting (on the print provider's account,
+     * from the same partial index), and its reports to follow up, few,
+     * from their partial index (0003_levering.sql): "|| ''" keeps both
+     * planners off the district's index, which would read every report
+     * the district ever had. */
     { BKM_SQL_HELSE_BYDEL,
       "SELECT (SELECT COUNT(*) FROM bkm_leveranse l JOIN bkm_melding m "
-      "ON m.id = l.melding_id WHERE l.mottaker = 'print' AND l.svar IS NULL "
-      "AND m.kommunenummer = %s AND m.bydelsnummer = %s), "
-      "(SELECT COUNT(*) FROM bkm_melding WHERE kommunenummer = %s "
-      "AND bydelsnummer = %s AND oppfolging = 1)" },
+      "ON m.id = l.melding_id WHERE l.konto_id = %s AND l.svar IS NULL "
+      "AND l.opprettet >= 0 AND m.kommunenummer = %s "
+      "AND m.bydelsnummer = %s), "
+      "(SELECT COUNT(*) FROM bkm_melding WHERE oppfolging = 1 "
+      "AND mottatt >= 0 AND kommunenummer || '' = %s "
+      "AND bydelsnummer || '' = %s)" },
     { BKM_SQL_AVSTEMMING_ANTALL,
-      "SELECT tilstand, kanal, COUNT(*) FROM bkm_melding "
-      "WHERE kommunenummer = %s AND (%s = '' OR bydelsnummer = %s) "
-      "AND mottatt >= %lld AND mottatt < %lld GROUP BY tilstand, kanal" },
+      AVSTEMMING_ANTALL_SELECT AVSTEMMING_ANTALL_REST },
     { BKM_SQL_AVSTEMMING_LEVERT,
-      "SELECT id, referanse, bydelsnummer, levert FROM bkm_melding "
-      "WHERE kommunenummer = %s AND (%s = '' OR bydelsnummer = %s) "
-      "AND mottatt >= %lld AND mottatt < %lld AND levert IS NOT NULL "
-      "ORDER BY mottatt, id LIMIT %d" },
+      AVSTEMMING_LEVERT_SELECT AVSTEMMING_LEVERT_REST },
     /* Roles granted in the pages. */
     { BKM_SQL_ROLLER_FOR,
       "SELECT rolle, kommunenummer, bydeler, navn FROM bkm_rolle "
@@ -277,6 +308,24 @@ static const struct {
     { BKM_SQL_HENDELSE_SISTE,
       "SELECT beskrivelse FROM bkm_hendelse WHERE melding_id = %s "
       "AND hendelse = %s ORDER BY nr DESC LIMIT 1" },
+    /* Statistics and reconciliation of a municipality and of a district
+     * (the whole country's are above). */
+    { BKM_SQL_STAT_PERIODE_KOMMUNE,
+      STAT_PERIODE_SELECT "kommunenummer = %s AND " STAT_PERIODE_REST },
+    { BKM_SQL_STAT_PERIODE_BYDEL,
+      STAT_PERIODE_SELECT "kommunenummer = %s AND bydelsnummer = %s AND "
+      STAT_PERIODE_REST },
+    { BKM_SQL_STAT_PRINT_KOMMUNE,
+      STAT_PRINT_SELECT "m.kommunenummer = %s AND " STAT_PRINT_REST },
+    { BKM_SQL_STAT_PRINT_BYDEL,
+      STAT_PRINT_SELECT "m.kommunenummer = %s AND m.bydelsnummer = %s AND "
+      STAT_PRINT_REST },
+    { BKM_SQL_AVSTEMMING_ANTALL_BYDEL,
+      AVSTEMMING_ANTALL_SELECT "AND bydelsnummer = %s "
+      AVSTEMMING_ANTALL_REST },
+    { BKM_SQL_AVSTEMMING_LEVERT_BYDEL,
+      AVSTEMMING_LEVERT_SELECT "AND bydelsnummer = %s "
+      AVSTEMMING_LEVERT_REST },
     { NULL, NULL }
 };
 

@@ -236,6 +236,12 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_ROLLE_DELETE "bkm_rolle_delete"
 #define BKM_SQL_LEVERANSE_SVAR_GET "bkm_leveranse_svar_get"
 #define BKM_SQL_HENDELSE_SISTE "bkm_hendelse_siste"
+#define BKM_SQL_STAT_PERIODE_KOMMUNE "bkm_stat_periode_kommune"
+#define BKM_SQL_STAT_PERIODE_BYDEL "bkm_stat_periode_bydel"
+#define BKM_SQL_STAT_PRINT_KOMMUNE "bkm_stat_print_kommune"
+#define BKM_SQL_STAT_PRINT_BYDEL "bkm_stat_print_bydel"
+#define BKM_SQL_AVSTEMMING_ANTALL_BYDEL "bkm_avstemming_antall_bydel"
+#define BKM_SQL_AVSTEMMING_LEVERT_BYDEL "bkm_avstemming_levert_bydel"
 
 /* mod_bekymring_store.c: reports into the database */
 

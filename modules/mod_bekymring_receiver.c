@@ -12,8 +12,9 @@
  * server cannot open the report: the receiver's browser does, with
  * WebCrypto and a key file that never leaves their machine
  * (htdocs/static/dekrypter.mjs); without script the sealed file can be
- * saved and opened with other tools.  Downloading is recorded as the
- * delivery API records a fetch, and confirming as its "mottatt": the
+ * saved and opened with other tools.  A download that sent every byte
+ * (not HEAD, not cut off) is recorded as the delivery API records a
+ * fetch, and confirming, only after one, as its "mottatt": the
  * report is delivered (LEVERT), and escalation to letter post stops.
  * Only a receiver of the report's district gets anything but 404.
  */
@@ -22,6 +23,7 @@
 #include "bkm_time.h"
 
 #include <http_protocol.h>
+#include <util_filter.h>
 #include <apr_strings.h>
 #include <string.h>
 
@@ -164,7 +166,9 @@ static int one(request_rec *r, const receiver_t *rc, const char *id)
 
 static int download(request_rec *r, const receiver_t *rc, const char *id)
 {
+    apr_bucket_brigade *bb;
     bkm_leveranse_t l;
+    apr_status_t rv;
     bkm_db_t *db;
 
     if (load(r, rc, id, 1, &db, &l) != OK) {
@@ -176,18 +180,51 @@ static int download(request_rec *r, const receiver_t *rc, const char *id)
                                 "side.ikke_funnet.tittel",
                                 "side.ikke_funnet.tekst");
     }
-    if (!l.hentet && bkm_delivery_fetched(db, &l, apr_pstrcat(
-            r->pool, "mottaker: ", rc->navn, NULL), bkm_now(r)) != 0) {
-        return bkm_page_unavailable(r, rc->lang);
-    }
+    /* Always the whole file: the download counts only when every byte
+     * went out, which a partial (Range) answer never does.  So a Range
+     * is ignored (httpd's byterange filter would answer 206), and
+     * Accept-Ranges: none tells clients not to ask. */
+    apr_table_unset(r->headers_in, "Range");
+    apr_table_unset(r->headers_in, "If-Range");
     bkm_page_headers(r);
     ap_set_content_type(r, "application/pkcs7-mime");
     apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
         r->pool, "attachment; filename=\"bekymringsmelding-", l.referanse,
         ".p7m\"", NULL));
+    apr_table_setn(r->headers_out, "Accept-Ranges", "none");
     ap_set_content_length(r, (apr_off_t)l.innhold_len);
-    if (!r->header_only) {
-        ap_rwrite(l.innhold, (int)l.innhold_len, r);
+    if (r->header_only) {
+        /* HEAD sends no bytes: nothing was downloaded. */
+        return OK;
+    }
+    /* The bytes (in the request's pool: no copy), then FLUSH: the core
+     * output filter writes everything to the socket, blocking, before
+     * ap_pass_brigade returns, so its result and the connection's
+     * aborted flag say whether the whole file went out.  Without the
+     * FLUSH the filter may keep the bytes for later and answer success
+     * before a hung-up client's reset is seen. */
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(
+        l.innhold, l.innhold_len, r->pool, bb->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(bb->bucket_alloc));
+    rv = ap_pass_brigade(r->output_filters, bb);
+    if (rv != APR_SUCCESS || r->connection->aborted
+        || r->status != HTTP_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, BKMLOGNO(02801)
+                      "manual download of message %s not completed "
+                      "(status %d%s): not recorded", l.id, r->status,
+                      r->connection->aborted ? ", the client went away"
+                                             : "");
+        return rv != APR_SUCCESS ? AP_FILTER_ERROR : OK;
+    }
+    /* Recorded only now that the receiver has the bytes: only then may
+     * they confirm that they stored it (confirm()). */
+    if (!l.hentet && bkm_delivery_fetched(db, &l, apr_pstrcat(
+            r->pool, "mottaker: ", rc->navn, NULL), bkm_now(r)) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(02802)
+                      "manual download of message %s completed but not "
+                      "recorded: %s", l.id,
+                      db->error ? db->error : "database error");
     }
     return OK;
 }
@@ -215,7 +252,11 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
         return OK;
     }
     if (!l.hentet) {
-        /* Nobody can have stored what nobody downloaded. */
+        /* Nobody can have stored what nobody downloaded: a HEAD or a
+         * download cut off is not recorded (download()). */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(02803)
+                      "confirmation of message %s refused (409): never "
+                      "downloaded in full", l.id);
         return bkm_page_message(r, HTTP_CONFLICT, rc->lang,
                                 "mottak.ikke_hentet.tittel",
                                 "mottak.ikke_hentet.tekst");

@@ -27,6 +27,7 @@
 
 #define WEEK apr_time_from_sec(7 * 86400)
 #define DAY apr_time_from_sec(86400)
+#define HOUR apr_time_from_sec(3600)
 #define MAX_WEEKS 60
 /* The incumbent sent about 6 % of reports as letter post; well above
  * that, something is wrong with an integration. */
@@ -54,7 +55,11 @@ static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
         return -1;
     }
     *to += DAY;
-    *from = fra && *fra ? bkm_time_oslo_day(fra) : *to - (apr_time_t)days * DAY;
+    /* The default's first day from its midnight, also when the period
+     * has a 23- or 25-hour day (summer time): noon is on the right day. */
+    *from = fra && *fra ? bkm_time_oslo_day(fra)
+                        : bkm_time_oslo_midnight(*to - (apr_time_t)days * DAY
+                                                 + DAY / 2);
     return *from < 0 || *from >= *to ? -1 : 0;
 }
 
@@ -62,6 +67,85 @@ static int refused(request_rec *r, const char *lang)
 {
     return bkm_page_message(r, HTTP_BAD_REQUEST, lang,
                             "side.foresporsel.tittel", NULL);
+}
+
+/* ---- whose reports ---------------------------------------------------- */
+
+/* Whose reports a figure counts: the whole country's (the national
+ * operator: k NULL), a municipality's (bydeler NULL), or those of some of
+ * its districts (a district-limited administrator's, or the one chosen).
+ * Every query of this file runs through scope_select(), which takes the
+ * statement of that shape (mod_bekymring_db.c): a district-limited
+ * administrator's figures are the sum of her districts' statements and
+ * can never be the municipality's (issue 11: they were, through an
+ * argument where '' meant "every district"). */
+typedef struct {
+    const bkm_kommune_t *k;
+    const apr_array_header_t *bydeler;
+} scope_t;
+
+/* One figure's statements: the whole country's, a municipality's and a
+ * district's. */
+typedef struct {
+    const char *landet, *kommune, *bydel;
+} shapes_t;
+
+static const shapes_t stat_periode = {
+    BKM_SQL_STAT_PERIODE, BKM_SQL_STAT_PERIODE_KOMMUNE,
+    BKM_SQL_STAT_PERIODE_BYDEL
+};
+static const shapes_t stat_print = {
+    BKM_SQL_STAT_PRINT, BKM_SQL_STAT_PRINT_KOMMUNE, BKM_SQL_STAT_PRINT_BYDEL
+};
+static const shapes_t avstemming_antall = {
+    NULL, BKM_SQL_AVSTEMMING_ANTALL, BKM_SQL_AVSTEMMING_ANTALL_BYDEL
+};
+static const shapes_t avstemming_levert = {
+    NULL, BKM_SQL_AVSTEMMING_LEVERT, BKM_SQL_AVSTEMMING_LEVERT_BYDEL
+};
+
+/* How many statements a figure takes: one per district of a list. */
+static int parts(const scope_t *sc)
+{
+    return sc->k && sc->bydeler ? sc->bydeler->nelts : 1;
+}
+
+/* Part @p i of a figure: the statement of the scope's shape, with @p pre,
+ * then the municipality and the district as the shape has them, then
+ * @p post as its arguments. */
+static int scope_select(bkm_db_t *db, const shapes_t *sh, const scope_t *sc,
+                        int i, const char *const *pre, int npre,
+                        const char *const *post, int npost,
+                        apr_dbd_results_t **res)
+{
+    const char *label = !sc->k ? sh->landet
+                        : !sc->bydeler ? sh->kommune : sh->bydel;
+    const char *args[16];
+    int n = 0, j;
+
+    if (!label || npre + npost > 14) {
+        return -1;
+    }
+    for (j = 0; j < npre; j++) {
+        args[n++] = pre[j];
+    }
+    if (sc->k) {
+        args[n++] = sc->k->nummer;
+    }
+    if (sc->k && sc->bydeler) {
+        args[n++] = APR_ARRAY_IDX(sc->bydeler, i, const char *);
+    }
+    for (j = 0; j < npost; j++) {
+        args[n++] = post[j];
+    }
+    return bkm_db_select(db, label, res, n, args);
+}
+
+/* Whether district @p b of @p km is the scope's. */
+static int in_scope(const scope_t *sc, const bkm_kommune_t *km,
+                    const bkm_bydel_t *b)
+{
+    return (!sc->k || sc->k == km) && bkm_roles_covers(sc->bydeler, b->nummer);
 }
 
 /* ---- statistics and health ------------------------------------------- */
@@ -75,25 +159,27 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
                       const bkm_kommune_t *k, const bkm_bydel_t *b)
 {
     const bkm_pages_t *pg = bkm_pages(r);
-    const char *args[4] = { b->konto_id, NULL, NULL, NULL };
+    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    const char *args[5] = { b->konto_id, b->konto_id, NULL, NULL, NULL };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *sist = NULL, *eldste = NULL, *venter = NULL;
     const char *print = "0", *avvist = "0";
 
-    if (bkm_db_select(db, BKM_SQL_HELSE_KONTO, &res, 1, args) == 0) {
+    if (bkm_db_select(db, BKM_SQL_HELSE_KONTO, &res, 2, args) == 0) {
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             sist = bkm_db_value(db, row, 0);
             eldste = bkm_db_value(db, row, 1);
             venter = bkm_db_value(db, row, 2);
         }
     }
-    args[0] = k->nummer;
-    args[1] = b->nummer;
-    args[2] = k->nummer;
-    args[3] = b->nummer;
+    args[0] = reg->print_konto.id;
+    args[1] = k->nummer;
+    args[2] = b->nummer;
+    args[3] = k->nummer;
+    args[4] = b->nummer;
     res = NULL;
-    if (bkm_db_select(db, BKM_SQL_HELSE_BYDEL, &res, 4, args) == 0) {
+    if (bkm_db_select(db, BKM_SQL_HELSE_BYDEL, &res, 5, args) == 0) {
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             print = bkm_db_value(db, row, 0);
             avvist = bkm_db_value(db, row, 1);
@@ -121,15 +207,18 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
-    const char *knr = k ? k->nummer : "";
+    /* The operator nationally; else the municipality, or the person's
+     * districts of it. */
+    scope_t sc = { k, k ? bydeler : NULL };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_time_t from, to;
     week_t weeks[MAX_WEEKS];
+    apr_time_t start[MAX_WEEKS + 1];
     json_t *data, *list, *bars;
     long total = 0, printed = 0, max = 1;
     bkm_db_t *db;
-    int n, i, j;
+    int n, i, j, p;
 
     if (bkm_method_refused(r, "GET HEAD")) {
         return OK;
@@ -138,25 +227,46 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
         || (to - from) / WEEK >= MAX_WEEKS) {
         return refused(r, lang);
     }
-    n = (int)((to - from + WEEK - 1) / WEEK);
+    /* Weeks of seven days from the first day, each from its Oslo
+     * midnight (a week with a summer-time change has 167 or 169 hours);
+     * the last ends with the period. */
+    n = (int)(((to - from + DAY / 2) / DAY + 6) / 7);
+    for (i = 0; i < n; i++) {
+        start[i] = bkm_time_oslo_midnight(from + (apr_time_t)i * WEEK
+                                          + DAY / 2);
+    }
+    start[n] = to;
     memset(weeks, 0, sizeof(weeks));
     if (!(db = bkm_db_acquire(r))) {
         return bkm_page_unavailable(r, lang);
     }
-    {
-        const char *args[7] = {
-            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, WEEK),
-            "%.offentlig.%", knr, knr, apr_off_t_toa(r->pool, from),
-            apr_off_t_toa(r->pool, to)
+    for (p = 0; p < parts(&sc); p++) {
+        const char *pre[3] = {
+            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, HOUR),
+            "%.offentlig.%"
         };
-        if (bkm_db_select(db, BKM_SQL_STAT_PERIODE, &res, 7, args)) {
+        const char *post[2] = {
+            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, to)
+        };
+        res = NULL;
+        if (scope_select(db, &stat_periode, &sc, p, pre, 3, post, 2, &res)) {
             return bkm_page_unavailable(r, lang);
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-            int w = atoi(bkm_db_value(db, row, 0));
+            /* Counted by the hour from the first midnight: each hour
+             * is in one week, whatever summer time does. */
+            apr_time_t t = from + (apr_time_t)apr_atoi64(
+                bkm_db_value(db, row, 0)) * HOUR;
+            int w = (int)((t - from) / WEEK);
             const char *kanal = bkm_db_value(db, row, 1);
             const char *type = bkm_db_value(db, row, 2);
             long c = atol(bkm_db_value(db, row, 3));
+            while (w > 0 && w <= n && t < start[w]) {
+                w--;
+            }
+            while (w >= 0 && w < n && t >= start[w + 1]) {
+                w++;
+            }
             if (w < 0 || w >= n) {
                 continue;
             }
@@ -175,14 +285,11 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
             total += c;
         }
         res = NULL;
-        args[0] = knr;
-        args[1] = knr;
-        args[2] = apr_off_t_toa(r->pool, from);
-        args[3] = apr_off_t_toa(r->pool, to);
-        if (bkm_db_select(db, BKM_SQL_STAT_PRINT, &res, 4, args) == 0) {
-            while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-                printed = atol(bkm_db_value(db, row, 0));
-            }
+        if (scope_select(db, &stat_print, &sc, p, NULL, 0, post, 2, &res)) {
+            return bkm_page_unavailable(r, lang);
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            printed += atol(bkm_db_value(db, row, 0));
         }
     }
     data = bkm_page_data(r, lang, apr_pstrcat(
@@ -203,7 +310,7 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
         double bw = 600.0 / n;
         int hf = (int)(180.0 * weeks[i].fagsystem / max + 0.5);
         int hm = (int)(180.0 * weeks[i].manuell / max + 0.5);
-        const char *uke = date_of(r->pool, from + (apr_time_t)i * WEEK);
+        const char *uke = date_of(r->pool, start[i]);
         json_array_append_new(list, json_pack(
             "{s:s, s:I, s:I, s:I, s:I, s:I}", "uke", uke,
             "antall", (json_int_t)sum, "privat", (json_int_t)weeks[i].privat,
@@ -233,18 +340,19 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
             total >= 20 && share > PRINT_ALARM));
         json_object_set_new(data, "printAntall", json_integer(printed));
     }
-    /* Integration health, per account. */
+    /* Integration health, per account (an account is one district's:
+     * bkm_registry), of the scope's districts. */
     list = json_array();
     for (i = 0; i < reg->kommuner->nelts; i++) {
         const bkm_kommune_t *km = APR_ARRAY_IDX(reg->kommuner, i,
                                                 const bkm_kommune_t *);
-        if ((k && km != k) || !km->aktiv) {
+        if (!km->aktiv) {
             continue;
         }
         for (j = 0; j < km->bydeler->nelts; j++) {
             const bkm_bydel_t *b = APR_ARRAY_IDX(km->bydeler, j,
                                                  const bkm_bydel_t *);
-            if (bkm_roles_covers(bydeler, b->nummer)) {
+            if (in_scope(&sc, km, b)) {
                 json_array_append_new(list, health(r, db, lang, km, b));
             }
         }
@@ -258,6 +366,44 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
 
 /* ---- reconciliation ------------------------------------------------- */
 
+/* A delivered report, for the list. */
+typedef struct {
+    const char *id, *referanse, *bydel, *levert;
+    apr_int64_t mottatt;
+} levert_t;
+
+/* The list's order, across districts: received, then id. */
+static int by_received(const void *a, const void *b)
+{
+    const levert_t *x = a, *y = b;
+
+    return x->mottatt < y->mottatt ? -1 : x->mottatt > y->mottatt ? 1
+           : strcmp(x->id, y->id);
+}
+
+/* Add @p c reports of a state and channel to the counts (several
+ * districts' rows have the same keys). */
+static void add_count(json_t *counts, const char *tilstand,
+                      const char *kanal, long c)
+{
+    size_t i;
+    json_t *o;
+
+    json_array_foreach(counts, i, o) {
+        if (strcmp(json_string_value(json_object_get(o, "tilstand")),
+                   tilstand) == 0
+            && strcmp(json_string_value(json_object_get(o, "kanal")),
+                      kanal) == 0) {
+            json_object_set_new(o, "antall", json_integer(
+                json_integer_value(json_object_get(o, "antall")) + c));
+            return;
+        }
+    }
+    json_array_append_new(counts, json_pack(
+        "{s:s, s:s, s:I}", "tilstand", tilstand, "kanal", kanal,
+        "antall", (json_int_t)c));
+}
+
 int bkm_handle_reconciliation(request_rec *r, const char *lang,
                               const bkm_kommune_t *k,
                               const apr_array_header_t *bydeler,
@@ -269,8 +415,11 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
     apr_dbd_row_t *row = NULL;
     apr_time_t from, to;
     json_t *counts = json_array(), *ids = json_array(), *data;
+    apr_array_header_t *levert;
+    scope_t sc = { k, bydeler };
     bkm_db_t *db;
     long total = 0;
+    int p, i;
 
     if (bkm_method_refused(r, "GET HEAD")) {
         return OK;
@@ -278,53 +427,87 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
     if (period(r, 30, &from, &to) != 0) {
         return refused(r, lang);
     }
-    if (bydeler && (!bydel || !*bydel)) {
-        bydel = APR_ARRAY_IDX(bydeler, 0, const char *);
+    if (bydel && *bydel) {
+        /* One district, of the person's. */
+        apr_array_header_t *one = apr_array_make(r->pool, 1,
+                                                 sizeof(const char *));
+        if (!(bydeler ? bkm_roles_covers(bydeler, bydel)
+                      : bkm_kommune_bydel(k, bydel) != NULL)) {
+            return refused(r, lang);
+        }
+        APR_ARRAY_PUSH(one, const char *) = bydel;
+        sc.bydeler = one;
     }
-    bydel = bydel ? bydel : "";
-    if (*bydel && !(bydeler ? bkm_roles_covers(bydeler, bydel)
-                            : bkm_kommune_bydel(k, bydel) != NULL)) {
-        return refused(r, lang);
+    else {
+        /* All of the person's: the municipality, or her districts. */
+        bydel = bydeler && bydeler->nelts == 1
+                ? APR_ARRAY_IDX(bydeler, 0, const char *) : "";
     }
     if (!(db = bkm_db_acquire(r))) {
         return bkm_page_unavailable(r, lang);
     }
-    {
-        const char *args[6] = {
-            k->nummer, bydel, bydel, apr_off_t_toa(r->pool, from),
-            apr_off_t_toa(r->pool, to), apr_itoa(r->pool, MAX_IDS)
+    levert = apr_array_make(r->pool, 64, sizeof(levert_t));
+    for (p = 0; p < parts(&sc); p++) {
+        const char *post[3] = {
+            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, to),
+            apr_itoa(r->pool, MAX_IDS)
         };
-        if (bkm_db_select(db, BKM_SQL_AVSTEMMING_ANTALL, &res, 5, args)) {
+        res = NULL;
+        if (scope_select(db, &avstemming_antall, &sc, p, NULL, 0, post, 2,
+                         &res)) {
             return bkm_page_unavailable(r, lang);
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             long c = atol(bkm_db_value(db, row, 2));
-            json_array_append_new(counts, json_pack(
-                "{s:s, s:s, s:I}", "tilstand", bkm_db_value(db, row, 0),
-                "kanal", bkm_db_value(db, row, 1), "antall", (json_int_t)c));
+            add_count(counts, bkm_db_value(db, row, 0),
+                      bkm_db_value(db, row, 1), c);
             total += c;
         }
         res = NULL;
-        if (bkm_db_select(db, BKM_SQL_AVSTEMMING_LEVERT, &res, 6, args)) {
+        if (scope_select(db, &avstemming_levert, &sc, p, NULL, 0, post, 3,
+                         &res)) {
             return bkm_page_unavailable(r, lang);
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-            char buf[20];
-            bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(
-                bkm_db_value(db, row, 3)));
-            json_array_append_new(ids, json_pack(
-                "{s:s, s:s, s:s, s:s}", "bekymringsmeldingId",
-                bkm_db_value(db, row, 0), "referanse", bkm_db_value(db, row, 1),
-                "bydelsnummer", bkm_db_value(db, row, 2), "levert", buf));
+            levert_t *l = apr_array_push(levert);
+            l->id = bkm_db_value(db, row, 0);
+            l->referanse = bkm_db_value(db, row, 1);
+            l->bydel = bkm_db_value(db, row, 2);
+            l->levert = bkm_db_value(db, row, 3);
+            l->mottatt = apr_atoi64(bkm_db_value(db, row, 4));
         }
+    }
+    /* Each district's list is in order; together they are sorted. */
+    if (parts(&sc) > 1) {
+        qsort(levert->elts, (size_t)levert->nelts, sizeof(levert_t),
+              by_received);
+    }
+    for (i = 0; i < levert->nelts && i < MAX_IDS; i++) {
+        const levert_t *l = &APR_ARRAY_IDX(levert, i, levert_t);
+        char buf[20];
+        bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(l->levert));
+        json_array_append_new(ids, json_pack(
+            "{s:s, s:s, s:s, s:s}", "bekymringsmeldingId", l->id,
+            "referanse", l->referanse, "bydelsnummer", l->bydel,
+            "levert", buf));
     }
     bkm_json_own(r->pool, counts);
     bkm_json_own(r->pool, ids);
     if (strcmp(format, "json") == 0) {
         bkm_page_headers(r);
+        json_t *list = NULL;
+        if (sc.bydeler) {
+            /* The districts counted, when not the municipality's all. */
+            list = json_array();
+            for (i = 0; i < sc.bydeler->nelts; i++) {
+                json_array_append_new(list, json_string(APR_ARRAY_IDX(
+                    sc.bydeler, i, const char *)));
+            }
+        }
         return bkm_reply_json(r, HTTP_OK, json_pack(
-            "{s:s, s:s?, s:s, s:s, s:I, s:O, s:O}", "kommunenummer",
+            "{s:s, s:s?, s:o*, s:s, s:s, s:I, s:O, s:O}", "kommunenummer",
             k->nummer, "bydelsnummer", *bydel ? bydel : NULL,
+            "bydeler", list,
             "fra", date_of(r->pool, from), "til", date_of(r->pool, to - DAY),
             "antall", (json_int_t)total, "etterTilstandOgKanal", counts,
             "levert", ids));

@@ -14,12 +14,16 @@ use warnings FATAL => 'all';
 use utf8;
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
-use BkmTest qw(login_ua login base_url db_rows openssl_decrypt root json_of);
+use BkmTest qw(login_ua login base_url db_rows openssl_decrypt root json_of
+               error_log);
+use IO::Socket::INET;
+use Socket qw(SOL_SOCKET SO_LINGER);
 use BkmCaseSystem;
 use HTTP::Request::Common qw(POST);
 use JSON::PP;
 use Encode ();
 use LWP::UserAgent;
+use Time::Local qw(timegm);
 
 my $base = base_url();
 my $api = "$base/bekymringsmelding/api/v2/mottak/skjema";
@@ -85,6 +89,11 @@ my @pages = (
     [ 'statistics, Bergen',           '/kommune/4601/statistikk' ],
     [ 'statistics, the whole country', '/kommune/statistikk' ],
     [ 'reconciliation, Oslo',         '/kommune/0301/avstemming' ],
+    [ 'reconciliation, Oslo, district 03', '/kommune/0301/avstemming?bydel=03' ],
+    [ 'reconciliation CSV, Oslo',     '/kommune/0301/avstemming.csv' ],
+    [ 'reconciliation JSON, Oslo',    '/kommune/0301/avstemming.json' ],
+    [ 'reconciliation JSON, Oslo, district 03', '/kommune/0301/avstemming.json?bydel=03' ],
+    [ 'reconciliation CSV, Bergen',   '/kommune/4601/avstemming.csv' ],
     [ 'reconciliation JSON, Bergen',  '/kommune/4601/avstemming.json' ],
 );
 my %expect = (
@@ -110,6 +119,11 @@ my %expect = (
     'statistics, Bergen'           => [404, 404, 404, 200, 404],
     'statistics, the whole country' => [404, 404, 404, 200, 404],
     'reconciliation, Oslo'         => [200, 200, 404, 200, 404],
+    'reconciliation, Oslo, district 03' => [200, 400, 404, 200, 404],
+    'reconciliation CSV, Oslo'     => [200, 200, 404, 200, 404],
+    'reconciliation JSON, Oslo'    => [200, 200, 404, 200, 404],
+    'reconciliation JSON, Oslo, district 03' => [200, 400, 404, 200, 404],
+    'reconciliation CSV, Bergen'   => [404, 404, 404, 200, 404],
     'reconciliation JSON, Bergen'  => [404, 404, 404, 200, 404],
 );
 my @people = qw(kari anne ola per noname);
@@ -118,12 +132,12 @@ my @people = qw(kari anne ola per noname);
 # browser's cookie and the person (bkm_token.h), the same on every page of
 # ours: anyone logged in finds theirs in the reporter's form.
 sub csrf_of {
-    my ($u) = @_;
+    my ($u) = @_;     # (a report's id may follow: every page's token is one)
     my $res = $u->get("$base/privat/skjema?kommune=0301");
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 98;
+plan tests => @pages * @people + @people + 98 + 18 + 23 + 11;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -210,6 +224,87 @@ $res = $ola->request(POST "$base/kommune/0301/mottak/$l03/bekreft", [csrf => $to
 is $res->code, 303, 'confirming again changes nothing';
 $res = $ola->get("$base/kommune/0301/mottak");
 unlike $res->decoded_content, qr{/mottak/$l03"}, 'no longer waiting';
+
+# ---- a download counts only when every byte went out ----
+# HEAD sends none; a client that hangs up is not sent them all; only a
+# whole GET is a download, and only after one may the receiver confirm.
+my $rh = report_to('0301', '03');
+my $lh = leveranse($rh);
+sub fetched {
+    my ($l) = @_;
+    return (db_rows("SELECT COALESCE(l.hentet, 0), COALESCE(l.svar, ''), m.tilstand, "
+                    . "COALESCE(m.levert, 0) FROM bkm_leveranse l JOIN bkm_melding m "
+                    . "ON m.id = l.melding_id WHERE l.id = '$l'"))[0];
+}
+my $untouched = ['0', '', 'AKSEPTERT', '0'];
+$res = $ola->head("$base/kommune/0301/mottak/$lh/melding");
+is $res->code, 200, 'HEAD of the sealed file: 200';
+cmp_ok $res->header('Content-Length') // 0, '>', 1000, 'with its length';
+is length($res->content), 0, 'and no bytes';
+is_deeply fetched($lh), $untouched, 'HEAD is not recorded as a download'
+    or diag explain fetched($lh);
+$res = $ola->request(POST "$base/kommune/0301/mottak/$lh/bekreft", [csrf => csrf_of($ola, $lh)]);
+is $res->code, 409, 'confirming after a HEAD only: refused (409)';
+like $res->decoded_content, qr/Meldinga er ikkje lasta ned enno/, 'said in the page\'s language (Ola\'s is nynorsk)';
+is_deeply fetched($lh), $untouched, 'and nothing changed';
+# A client that hangs up (a reset) right after asking: the handler runs,
+# but its bytes cannot go out.  (One that reads a few bytes first is not
+# cut off here: over loopback the socket buffers take the whole file
+# before the client closes.)  The reset races the server's answer on a
+# busy machine: when the server wins, every byte went out and the
+# download rightly counts, so each try is a new report, until the server
+# saw one cut off.
+sub hang_up {
+    my ($u, $path) = @_;
+    my @c;
+    $u->cookie_jar->scan(sub { push @c, "$_[1]=$_[2]" if $_[4] =~ /127\.0\.0\.1/ });
+    my ($port) = $base =~ /:(\d+)$/;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
+        or die "connect: $!";
+    setsockopt($s, SOL_SOCKET, SO_LINGER, pack('ii', 1, 0));
+    my $req = "GET $path HTTP/1.1\r\nHost: 127.0.0.1:$port\r\nAccept: text/html\r\n"
+        . 'Cookie: ' . join('; ', @c) . "\r\nConnection: close\r\n\r\n";
+    syswrite($s, $req) == length($req) or die "send: $!";
+    CORE::close($s);
+}
+sub answered {
+    my ($path) = @_;
+    my $log = Apache::Test::config()->{vars}{t_logs} . '/access_log';
+    for (1 .. 100) {
+        open my $fh, '<', $log or die "$log: $!";
+        return 1 if grep { index($_, "\"GET $path\"") >= 0 } <$fh>;
+        select undef, undef, undef, 0.1;
+    }
+    return 0;
+}
+my $seen;
+for my $try (1 .. 6) {
+    if ($try > 1) {
+        $lh = leveranse(report_to('0301', '03'));
+    }
+    hang_up($ola, "/kommune/0301/mottak/$lh/melding");
+    answered("/kommune/0301/mottak/$lh/melding");
+    $seen = error_log() =~ /BKM02801: manual download of message \Q$lh\E not completed/;
+    last if $seen;
+}
+ok $seen, 'a client that hung up: the server saw the download cut off';
+is_deeply fetched($lh), $untouched, 'and did not record it' or diag explain fetched($lh);
+$res = $ola->request(POST "$base/kommune/0301/mottak/$lh/bekreft", [csrf => csrf_of($ola, $lh)]);
+is $res->code, 409, 'confirming after a download cut off: refused (409)';
+is_deeply fetched($lh), $untouched, 'nothing changed';
+# A Range is not answered in part (that would be no download either).
+$res = $ola->get("$base/kommune/0301/mottak/$lh/melding", Range => 'bytes=0-9');
+is $res->code, 200, 'a Range is ignored: 200, the whole file';
+is length($res->content), $res->header('Content-Length'), 'every byte';
+is $res->header('Accept-Ranges'), 'none', 'and ranges are not offered';
+like openssl_decrypt($res->content, "$pki/0301-03-manuell.key", "$pki/0301-03-manuell.pem") // '',
+    qr/^%PDF-/, 'the whole sealed PDF';
+my $f = fetched($lh);
+ok $f->[0] > 0 && $f->[2] eq 'SENDT_FAGSYSTEM', 'the whole GET is recorded as the download'
+    or diag explain $f;
+$res = $ola->request(POST "$base/kommune/0301/mottak/$lh/bekreft", [csrf => csrf_of($ola, $lh)]);
+is $res->code, 303, 'then confirming works';
+is fetched($lh)->[2], 'LEVERT', 'and the report is delivered';
 
 # ---- the timeline after delivery paths ----
 $res = $kari->get("$base/kommune/0301/melding/$id{o03}");
@@ -328,6 +423,129 @@ like $res->decoded_content, qr/^"bekymringsmeldingId","referanse","bydelsnummer"
     'as CSV, by district';
 is $ua{anne}->get("$base/kommune/0301/avstemming?bydel=03")->code, 400, 'not another district\'s';
 
+# ---- a district-limited administrator's figures are her districts' ----
+# Issue 11: anne (Oslo, district 01 only) was shown Oslo's weekly counts
+# and print share.  Each figure of hers must be what her own CSV of the
+# overview shows, and differ from Oslo's, which has reports in 02 and 03
+# too (one of 02's goes to letter post here, so the print share differs).
+my $cs02 = BkmCaseSystem->new(base => $base, name => 'fagsystem-0301-02',
+    key => "$pki/0301-02-fagsystem.key", cert => "$pki/0301-02-fagsystem.pem");
+my $r02 = report_to('0301', '02');
+(undef, $list) = $cs02->list();
+($m) = grep { $_->{bekymringsmeldingId} eq $r02 } @{ $list // [] };
+$cs02->fetch($m->{meldingId});
+$cs02->answer($m->{meldingId}, 'feilet', '{"melding":"kan ikke lagre"}');
+# Days since 1970 of a date "YYYY-MM-DD[ HH:MM]" (a day in Oslo).
+sub day_of {
+    my ($y, $mo, $d) = $_[0] =~ /^(\d+)-(\d+)-(\d+)/;
+    return int(timegm(0, 0, 12, $d, $mo - 1, $y) / 86400);
+}
+# The rows of a CSV (every field quoted; none holds '","').
+sub csv_rows {
+    my ($u, $path) = @_;
+    my $res = $u->get("$base$path");
+    die "$path: " . $res->code . "\n" unless $res->code == 200;
+    my @l = split /\r\n/, $res->decoded_content;
+    shift @l;
+    return map { [ map { s/^"|"$//gr } split /","/, $_, -1 ] } @l;
+}
+# The statistics page's figures: total, weeks (as the table has them:
+# count, private, public, case system, manual), the chart's bars, the
+# print count and the accounts of the health table.
+sub stats_of {
+    my ($u, $path) = @_;
+    my $html = $u->get("$base$path")->decoded_content;
+    my %f;
+    ($f{totalt}) = $html =~ m{<strong id="totalt">(\d+)</strong>};
+    ($f{print}) = $html =~ m{<strong id="printandel">[^<]*</strong> \((\d+)\)};
+    ($f{fra}) = $html =~ m{id="fra" name="fra" value="([^"]*)"};
+    ($f{til}) = $html =~ m{id="til" name="til" value="([^"]*)"};
+    my ($uker) = $html =~ m{<table class="ds-table" id="uker">(.*?)</table>}s;
+    $f{uker} = [];
+    while (($uker // '') =~ m{<th scope="row">[^<]+</th>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>}g) {
+        push @{ $f{uker} }, [$1, $2, $3, $4, $5];
+    }
+    $f{stolper} = [ map { /: (\d+)$/ } $html =~ m{<rect class="bkm-stolpe-fagsystem"[^>]*><title>([^<]+)</title>}g ];
+    my ($helse) = $html =~ m{<table class="ds-table" id="helse">(.*?)</table>}s;
+    $f{kontoer} = [ ($helse // '') =~ m{<th scope="row">([^<]+)</th>}g ];
+    return \%f;
+}
+# The same weeks counted from CSV rows: seven days at a time from the
+# first day (each day from its midnight in Oslo).
+sub weeks_of {
+    my ($f, @rows) = @_;
+    my @w = map { [0, 0, 0, 0, 0] } @{ $f->{uker} };
+    for my $r (@rows) {
+        my $i = int((day_of($r->[2]) - day_of($f->{fra})) / 7);
+        next if $i < 0 || $i > $#w;
+        $w[$i][0]++;
+        $w[$i][$r->[3] eq 'offentlig' ? 2 : 1]++;
+        $w[$i][$r->[5] eq 'fagsystem' ? 3 : 4]++;
+    }
+    return \@w;
+}
+sub prints_of {
+    my (@bydeler) = @_;
+    return (db_rows("SELECT COUNT(*) FROM bkm_leveranse l JOIN bkm_melding m "
+        . "ON m.id = l.melding_id WHERE l.mottaker = 'print' AND m.kommunenummer = '0301'"
+        . (@bydeler ? ' AND m.bydelsnummer IN (' . join(', ', map { "'$_'" } @bydeler) . ')' : '')))[0][0];
+}
+# counts by "state/channel" from CSV rows, and the delivered ones' ids.
+sub counts_of {
+    my %c;
+    $c{"$_->[6]/$_->[5]"}++ for @_;
+    return \%c;
+}
+sub delivered_of { return [ sort map { $_->[0] } grep { $_->[7] ne '' } @_ ] }
+sub reconciliation_of {
+    my ($j) = @_;
+    my %c;
+    $c{"$_->{tilstand}/$_->{kanal}"} += $_->{antall} for @{ $j->{etterTilstandOgKanal} };
+    return (\%c, [ sort map { $_->{bekymringsmeldingId} } @{ $j->{levert} } ]);
+}
+
+my $sa = stats_of($ua{anne}, '/kommune/0301/statistikk');
+my $sk = stats_of($kari, '/kommune/0301/statistikk');
+my @anne_rows = csv_rows($ua{anne}, "/kommune/0301/meldinger.csv?fra=$sa->{fra}&til=$sa->{til}");
+my @oslo_rows = csv_rows($kari, "/kommune/0301/meldinger.csv?fra=$sk->{fra}&til=$sk->{til}");
+ok @anne_rows && !(grep { $_->[4] ne '01' } @anne_rows), 'anne\'s CSV: her district\'s reports';
+is $sa->{totalt}, scalar(@anne_rows), 'statistics, district-limited: the total is her CSV\'s';
+is_deeply $sa->{uker}, weeks_of($sa, @anne_rows),
+    'each week of the table (count, type, channel) is her CSV\'s' or diag explain $sa->{uker};
+is_deeply $sa->{stolper}, [ map { $_->[0] } @{ $sa->{uker} } ], 'and each bar of the chart';
+is $sa->{print}, prints_of('01'), 'the share sent to print: her district\'s letter post';
+is_deeply $sa->{kontoer}, ['Oslo, Gamle Oslo'], 'integration health: her district\'s account only';
+is $sk->{totalt}, scalar(@oslo_rows), 'Oslo\'s administrator: Oslo\'s total';
+is_deeply $sk->{uker}, weeks_of($sk, @oslo_rows), 'and weeks';
+cmp_ok $sa->{totalt}, '<', $sk->{totalt}, 'the district\'s total is not Oslo\'s';
+isnt join(',', map { $_->[0] } @{ $sa->{uker} }), join(',', map { $_->[0] } @{ $sk->{uker} }),
+    'nor are its weeks';
+is $sk->{print}, prints_of(), 'Oslo\'s print count is Oslo\'s';
+cmp_ok $sa->{print}, '<', $sk->{print}, 'and not the district\'s';
+is_deeply $sk->{kontoer}, ['Oslo, Gamle Oslo', 'Oslo, Grünerløkka', 'Oslo, Sagene', 'Oslo, Sentrum'],
+    'Oslo\'s health table: every district\'s account';
+# Reconciliation, as JSON, CSV and page.
+my $ja = json_of($ua{anne}->get("$base/kommune/0301/avstemming.json"));
+my $jk = json_of($kari->get("$base/kommune/0301/avstemming.json"));
+my @anne_rec = csv_rows($ua{anne}, "/kommune/0301/meldinger.csv?fra=$ja->{fra}&til=$ja->{til}");
+my @oslo_rec = csv_rows($kari, "/kommune/0301/meldinger.csv?fra=$jk->{fra}&til=$jk->{til}");
+my ($ca, $la) = reconciliation_of($ja);
+my ($ck, $lk) = reconciliation_of($jk);
+is $ja->{bydelsnummer}, '01', 'reconciliation, district-limited: her district';
+is_deeply $ca, counts_of(@anne_rec), 'its counts by state and channel are her CSV\'s'
+    or diag explain $ca;
+is $ja->{antall}, scalar(@anne_rec), 'its total too';
+is_deeply $la, delivered_of(@anne_rec), 'its delivered ids are her CSV\'s';
+is_deeply $ck, counts_of(@oslo_rec), 'Oslo\'s counts are Oslo\'s CSV\'s';
+is_deeply $lk, delivered_of(@oslo_rec), 'and its delivered ids';
+cmp_ok $ja->{antall}, '<', $jk->{antall}, 'the district\'s total is not Oslo\'s';
+cmp_ok scalar(@$la), '<', scalar(@$lk), 'nor its delivered ids';
+@lines = split /\r\n/, $ua{anne}->get("$base/kommune/0301/avstemming.csv")->decoded_content;
+shift @lines;
+is_deeply [ sort map { /^"([^"]+)"/ } @lines ], $la, 'the reconciliation CSV lists the same ids';
+like $ua{anne}->get("$base/kommune/0301/avstemming")->decoded_content,
+    qr{<strong id="totalt">$ja->{antall}</strong>}, 'the page the same total';
+
 # ---- roles granted by the operator in the pages ----
 my $per = $ua{per};
 is $kari->get("$base/kommune/roller")->code, 404, 'only the operator manages roles';
@@ -364,6 +582,36 @@ is $res->code, 303, 'the operator removes it';
 is $ua{noname}->get("$base/kommune/4601")->code, 404, 'and it is gone';
 my ($n_audit) = db_rows("SELECT COUNT(*) FROM bkm_revisjon WHERE handling LIKE 'rolle-%'");
 is $n_audit->[0], 2, 'both audited';
+
+# An administrator of two of Oslo's districts (granted in the pages): her
+# figures are the sum of theirs.
+$res = $per->request(POST "$base/kommune/roller", [csrf => token_of($per),
+    %{{ %grant, kommune => '0301', bydeler => '01,02', begrunnelse => 'To bydeler' }}]);
+is $res->code, 303, 'a role for districts 01 and 02';
+my $s2 = stats_of($ua{noname}, '/kommune/0301/statistikk');
+my @two = csv_rows($kari, "/kommune/0301/meldinger.csv?fra=$s2->{fra}&til=$s2->{til}");
+@two = grep { $_->[4] eq '01' || $_->[4] eq '02' } @two;
+is $s2->{totalt}, scalar(@two), 'statistics of two districts: the sum of theirs';
+is_deeply $s2->{uker}, weeks_of($s2, @two), 'week by week';
+is $s2->{print}, prints_of('01', '02'), 'the print count too';
+is_deeply $s2->{kontoer}, ['Oslo, Gamle Oslo', 'Oslo, Grünerløkka'], 'and their two accounts';
+my $j2 = json_of($ua{noname}->get("$base/kommune/0301/avstemming.json"));
+@two = grep { $_->[4] eq '01' || $_->[4] eq '02' }
+       csv_rows($kari, "/kommune/0301/meldinger.csv?fra=$j2->{fra}&til=$j2->{til}");
+my ($c2) = reconciliation_of($j2);
+is_deeply $c2, counts_of(@two), 'reconciliation of two districts: the sum of their counts';
+is_deeply [ map { $_->{bekymringsmeldingId} } @{ $j2->{levert} } ],
+    [ map { $_->[0] } db_rows("SELECT id FROM bkm_melding WHERE kommunenummer = '0301' "
+        . "AND bydelsnummer IN ('01', '02') AND levert IS NOT NULL ORDER BY mottatt, id") ],
+    'and their delivered ids, in the order received';
+is_deeply $j2->{bydeler}, ['01', '02'], 'naming the districts';
+is json_of($ua{noname}->get("$base/kommune/0301/avstemming.json?bydel=02"))->{antall},
+    scalar(grep { $_->[4] eq '02' } @two), 'one of them when asked';
+is $ua{noname}->get("$base/kommune/0301/avstemming.json?bydel=03")->code, 400, 'not a third';
+$res = $per->get("$base/kommune/roller");
+($slett) = $res->decoded_content =~ m{action="(/kommune/roller/[0-9a-f-]{36}/slett)"};
+$res = $per->request(POST "$base$slett", [csrf => token_of($per), begrunnelse => 'Ferdig']);
+is $res->code, 303, 'and removed again';
 
 my $later = sprintf('%.0f', (time() + 5 * 86400) * 1e6);
 LWP::UserAgent->new->post("$base/bekymring-drift/eskalering", 'Bkm-Test-Klokke' => $later);

@@ -40,6 +40,10 @@
 #   reference number and by id (303 to the timeline; each request another
 #   report); a report's timeline; the CSV of one month of one district
 #   (BKM_BENCH_ADMIN_CSV, 10 times), also in MB/s.
+#   kari, anne (Oslo's district 01 only) and per: the statistics page of
+#   the last eight weeks (Oslo's, district 01's, the whole country's) and
+#   the reconciliation JSON of thirty days (Oslo's, district 01's)
+#   (BKM_BENCH_ADMIN_STAT, 10 times each).
 #   per (national operator): Bergen's first page, its rare state, search.
 # Each is printed beside its target (overview and search: median <= 100
 # ms).  Not a test of speed: it asserts that every answer is right (each
@@ -65,6 +69,7 @@ my $rows = $ENV{BKM_BENCH_RAPPORTER} || 1_000_000;
 my $pending = $ENV{BKM_BENCH_VENTER} || 4_000;
 my $n = $ENV{BKM_BENCH_ADMIN_N} || 50;
 my $ncsv = $ENV{BKM_BENCH_ADMIN_CSV} || 10;
+my $nstat = $ENV{BKM_BENCH_ADMIN_STAT} || 10;
 my $budget = $ENV{BKM_BENCH_ADMIN_SECS} || 30;
 my $keep = $ENV{BKM_BENCH_KEEP};
 my $pg = $ENV{TEST_PGSQL};
@@ -479,6 +484,61 @@ my $csv = measure("CSV of district 01 for $fra to $til", $kari,
 diag sprintf "admin on %s: CSV of district 01 for one month: %d reports, "
     . "%.1f MB, %.1f MB/s at the median", $engine, $csv_rows,
     $csv->{bytes} / 1e6, $csv->{bytes} / 1e6 / ($csv->{p50} || 1);
+
+# Statistics and reconciliation, for each scope (issue 11: the figures
+# of anne, limited to Oslo's district 01, are her district's, one
+# statement a district): each answer's total is what SQL counts for its
+# scope and period.
+my ($ares, $anne) = login_node('anne', $oslo);
+is $ares->code, 200, "anne logged in at Oslo's overview";
+my (undef, $sbody) = get($kari, "$oslo/statistikk");
+my ($sfra) = $sbody =~ /id="fra" name="fra" value="([^"]+)"/;
+my ($still) = $sbody =~ /id="til" name="til" value="([^"]+)"/;
+my $speriod = 'mottatt >= ' . day_us($sfra) . ' AND mottatt < '
+            . (day_us($still) + $day);
+sub totalt_is {
+    my ($want) = @_;
+    return sub {
+        my ($n) = $_[1] =~ m{<strong id="totalt">(\d+)</strong>};
+        diag "total ", $n // 'none', ", SQL counts $want"
+            if ($n // -1) != $want;
+        return $_[0] == 200 && ($n // -1) == $want;
+    };
+}
+my $d01 = "$o AND bydelsnummer = '01'";
+my %stat = map { ($_->[0] => scalar sql(
+    "SELECT COUNT(*) FROM bkm_melding WHERE $_->[1] AND $speriod")) }
+    ['oslo', $o], ['d01', $d01], ['all', '1 = 1'];
+measure("statistics, Oslo, $sfra to $still ($stat{oslo} reports; kari)",
+        $kari, ["$oslo/statistikk"], totalt_is($stat{oslo}), 0, $nstat);
+measure("statistics, Oslo's district 01 ($stat{d01}; anne, limited to it)",
+        $anne, ["$oslo/statistikk"], totalt_is($stat{d01}), 0, $nstat);
+measure("statistics, the whole country ($stat{all}; per)", $per,
+        ['/kommune/statistikk'], totalt_is($stat{all}), 0, $nstat);
+my (undef, $rbody) = get($kari, "$oslo/avstemming.json");
+my ($rfra, $rtil) = $rbody =~ /"fra":"([^"]+)","til":"([^"]+)"/;
+my $rperiod = 'mottatt >= ' . day_us($rfra) . ' AND mottatt < '
+            . (day_us($rtil) + $day);
+# The JSON's total, and how many ids it lists as delivered.
+sub reconciled {
+    my ($want, $levert) = @_;
+    return sub {
+        my ($n) = $_[1] =~ /"til":"[^"]+","antall":(\d+),/;
+        my $ids = () = $_[1] =~ /"bekymringsmeldingId"/g;
+        return $_[0] == 200 && ($n // -1) == $want && $ids == $levert;
+    };
+}
+my %rec;
+for my $scope (['oslo', $o], ['d01', $d01]) {
+    $rec{$scope->[0]} = [ map { scalar sql("SELECT COUNT(*) FROM bkm_melding "
+        . "WHERE $scope->[1] AND $rperiod$_") } ('', ' AND levert IS NOT NULL') ];
+}
+measure("reconciliation JSON, Oslo, $rfra to $rtil ($rec{oslo}[0] reports, "
+        . "$rec{oslo}[1] ids; kari)", $kari, ["$oslo/avstemming.json"],
+        reconciled(@{ $rec{oslo} }), 0, $nstat);
+measure("reconciliation JSON, district 01 ($rec{d01}[0] reports, "
+        . "$rec{d01}[1] ids; anne)", $anne, ["$oslo/avstemming.json"],
+        reconciled(@{ $rec{d01} }), 0, $nstat);
 
 # per, the national operator, at Bergen.
 my $bergen = '/kommune/4601';
