@@ -629,7 +629,7 @@ static const char *parse_integrasjon(bkm_ctx_t *c, bkm_registry_t *reg,
 {
     static const char *const keys[] = {
         "integrasjonId", "navn", "organisasjonsnummer", "passordHash",
-        "kontoer", "produsent", NULL
+        "kontoer", "produsent", "fiksOrgId", NULL
     };
     bkm_integrasjon_t *in = apr_pcalloc(c->p, sizeof(*in));
     const char *err, *h;
@@ -642,7 +642,9 @@ static const char *parse_integrasjon(bkm_ctx_t *c, bkm_registry_t *reg,
         || (err = get_str(c, obj, "organisasjonsnummer", 1, &in->orgnr))
         || (err = get_str(c, obj, "passordHash", 1, &in->passord_hash))
         || (err = get_array(c, obj, "kontoer", 1, &kontoer))
-        || (err = get_bool(c, obj, "produsent", 0, &in->produsent))) {
+        || (err = get_bool(c, obj, "produsent", 0, &in->produsent))
+        || (json_object_get(obj, "fiksOrgId")
+            && (err = get_uuid(c, obj, "fiksOrgId", &in->fiks_org_id)))) {
         return err;
     }
     if (!all_digits(in->orgnr, 9)) {

@@ -93,6 +93,9 @@ typedef struct {
     const char *id;
     const char *navn;
     const char *orgnr;              /**< nine digits */
+    const char *fiks_org_id;        /**< the organisation's Fiks id (a
+                                         UUID), or NULL: a producer may
+                                         name itself by either */
     const char *passord_hash;       /**< bcrypt */
     apr_array_header_t *kontoer;    /**< of const bkm_konto_t * */
     int produsent;

@@ -272,6 +272,7 @@ static const struct {
     { "integrasjoner/0/passordHash", "\"plain-password\"", "bcrypt" },
     { "integrasjoner/0/organisasjonsnummer", "\"91000000\"", "nine digits" },
     { "integrasjoner/0/integrasjonId", "\"x\"", "UUID" },
+    { "integrasjoner/0/fiksOrgId", "\"910000002\"", "UUID" },
     { "print", NULL, "\"print\" is missing" },
     { "print/sertifikat", NULL, "\"sertifikat\" is missing" },
     { "kommuner", NULL, "\"kommuner\" is missing" },
