@@ -41,6 +41,11 @@ static int route_escalation(request_rec *r, const char *rest)
     return bkm_handle_escalation(r);
 }
 
+static int route_error(request_rec *r, const char *rest)
+{
+    return bkm_handle_error(r);
+}
+
 static int route_privat(request_rec *r, const char *rest)
 {
     return bkm_handle_webform(r, "privat", rest);
@@ -66,6 +71,8 @@ static const bkm_route_t bkm_routes[] = {
     { BKM_API "/konto", 1, bkm_handle_konto },
     { BKM_API "/mottak/skjema", 1, bkm_handle_skjema },
     { BKM_API "/mottak", 1, bkm_handle_mottak },
+    /* The API's ErrorDocument (conf/bekymring-locations.conf). */
+    { "/bekymring-feil", 0, route_error },
     { NULL, 0, NULL }
 };
 

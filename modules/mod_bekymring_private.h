@@ -408,6 +408,10 @@ int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
  *  HTTP_BAD_REQUEST (for pages, which answer in the person's language). */
 int bkm_read_body_status(request_rec *r, apr_size_t limit, char **buf,
                          apr_size_t *len);
+/** The API's ErrorDocument: httpd's own errors (401 from the token layer,
+ *  416, 405...) in our JSON error shape, the failed request's headers
+ *  (WWW-Authenticate) kept. */
+int bkm_handle_error(request_rec *r);
 /** Tie a jansson value to a pool: decref'ed when the pool is cleared
  *  (as mod_md does with its md_json_t). */
 json_t *bkm_json_own(apr_pool_t *p, json_t *j);
