@@ -40,6 +40,7 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DIR_LOGIN_ORIGIN     "BekymringLoginOrigin"
 #define BKM_DIR_ROLES            "BekymringRoles"
 #define BKM_DIR_ROLE_KEY         "BekymringRoleKey"
+#define BKM_DIR_MASKINPORTEN     "BekymringMaskinportenToken"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -95,6 +96,10 @@ typedef struct {
 /** Per-directory configuration. */
 typedef struct {
     int min_acr;                /**< BKM_UNSET or a bkm_acr_e */
+    /** BekymringMaskinportenToken: the exact iss and aud of machine
+     *  clients' tokens; NULL unset (then every machine call is refused) */
+    const char *token_issuer;
+    const char *token_audience;
 } bkm_dir_cfg_t;
 
 /* mod_bekymring_config.c */
