@@ -109,6 +109,11 @@ typedef struct {
     apr_hash_t *integrasjon_by_id;
     bkm_konto_t print_konto;
     const bkm_cert_t *print_cert;
+    /** A bcrypt hash of a random password at the highest cost of the
+     *  integrations' hashes (10 when there are none), made at load: an
+     *  unknown IntegrasjonId is checked against it, so that its refusal
+     *  takes as long as a wrong password for a real one. */
+    const char *dummy_hash;
 } bkm_registry_t;
 
 /**

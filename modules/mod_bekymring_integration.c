@@ -28,7 +28,12 @@
  * it at cost 5).  So each process remembers, per integration, the last
  * password bcrypt accepted for a while (BKM_AUTH_REMEMBER), as an HMAC
  * under a random key of the process together with the registry's hash (a
- * changed hash forgets it).  A wrong password always costs a bcrypt.
+ * changed hash forgets it).  A wrong password always costs a bcrypt, and
+ * so does an unknown id, against a dummy hash at the registry's highest
+ * cost (bkm_registry_t.dummy_hash): the time taken does not tell which
+ * ids exist.  Wrong passwords and unknown ids are counted per client
+ * address and per id; past the limit the answer is 429 and the password
+ * is not looked at (mod_bekymring_throttle.c).
  */
 #include "mod_bekymring_private.h"
 
@@ -135,10 +140,6 @@ static void remember(const bkm_integrasjon_t *in, const unsigned char *mac)
     e->until = apr_time_now() + BKM_AUTH_REMEMBER;
     apr_thread_mutex_unlock(seen_lock);
 }
-
-/* Checked when the id is unknown, so that both paths cost one bcrypt. */
-#define BKM_DUMMY_HASH \
-    "$2y$05$acA6MPhpCIWs1eYOadSrcemqiN/N9dyGfWTnzzNPtNRBB1nsiQOtu"
 
 /* How far the token issuer's clock may be ahead of ours. */
 #define BKM_TOKEN_SKEW 60
@@ -272,7 +273,7 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
     const bkm_integrasjon_t *in;
     unsigned char mac[32];
     const char *org, *why;
-    int ok, mac_ok;
+    int ok, mac_ok, wait;
 
     if (!r->user || !apr_table_get(r->subprocess_env, "OIDC_CLAIM_iss")) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00502)
@@ -286,17 +287,32 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
     if (!id || !pw) {
         return refuse(r, "IntegrasjonId or IntegrasjonPassord missing");
     }
+    /* Before the password is looked at: a throttled client learns
+     * nothing about it (mod_bekymring_throttle.c). */
+    if ((wait = bkm_throttle_wait(r, id))) {
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_itoa(r->pool, wait));
+        bkm_reply_error(r, HTTP_TOO_MANY_REQUESTS, "for-mange-forsok",
+                        "too many failed logins from this address or for "
+                        "this integration; try again after Retry-After "
+                        "seconds");
+        return NULL;
+    }
     in = apr_hash_get(reg->integrasjon_by_id, id, APR_HASH_KEY_STRING);
     mac_ok = in && password_mac(in, pw, mac);
     ok = mac_ok && seen_lately(in, mac);
     if (!ok) {
+        /* An unknown id costs one bcrypt too, at the registry's cost
+         * (bkm_registry_t.dummy_hash): its refusal takes as long. */
         ok = apr_password_validate(pw, in ? in->passord_hash
-                                          : BKM_DUMMY_HASH) == APR_SUCCESS;
+                                          : reg->dummy_hash) == APR_SUCCESS
+             && in;
         if (mac_ok && ok) {
             remember(in, mac);
         }
     }
     if (!in || !ok) {
+        bkm_throttle_failed(r, id);
         return refuse(r, "unknown IntegrasjonId or wrong password");
     }
     org = consumer_orgnr(r);

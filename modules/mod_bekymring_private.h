@@ -589,10 +589,26 @@ bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
                                json_t *report, const bkm_person_t *person,
                                bkm_melding_t *m, bkm_intake_result_t *res);
 
+/* mod_bekymring_throttle.c: failed machine logins, counted per node in
+ * shared memory (the file's comment says why there) */
+/** Failures per client address, and per IntegrasjonId, in a window. */
+#define BKM_THROTTLE_LIMIT 10
+#define BKM_THROTTLE_WINDOW apr_time_from_sec(300)
+int bkm_throttle_pre_config(apr_pool_t *pconf);
+int bkm_throttle_post_config(apr_pool_t *pconf, server_rec *s);
+void bkm_throttle_child_init(apr_pool_t *p, server_rec *s);
+/** 0 when this client may have its password checked for @p id; else the
+ *  seconds until it may (answer 429 with Retry-After). */
+int bkm_throttle_wait(request_rec *r, const char *id);
+/** Count a failed login (wrong password, unknown id) of this client for
+ *  @p id. */
+void bkm_throttle_failed(request_rec *r, const char *id);
+
 /* mod_bekymring_integration.c: machine clients */
 /** The integration making this request (bearer token checked by
  *  mod_auth_openidc, then IntegrasjonId/IntegrasjonPassord and the token's
- *  consumer organisation checked here), or NULL after answering 401. */
+ *  consumer organisation checked here), or NULL after answering 401 (429
+ *  while the client's logins are throttled). */
 const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r);
 /** The per-process memory of accepted passwords (child_init). */
 void bkm_integration_child_init(apr_pool_t *p);
