@@ -313,8 +313,16 @@ int bkm_handle_mottak(request_rec *r, const char *rest)
     }
     if (n == 4 && strcmp(seg[1], "bekymringsmelding") == 0
         && strcmp(seg[3], "status") == 0) {
-        return bkm_method_refused(r, "GET") ? OK
-                                            : status(r, in, seg[0], seg[2]);
+        if (bkm_method_refused(r, "GET")) {
+            return OK;
+        }
+        /* Reports are stored under the registry's spelling of the sender;
+         * another organisation's reports are as unknown as none. */
+        if (!(org = own_sender(in, seg[0]))) {
+            return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                                   "no such report");
+        }
+        return status(r, in, org, seg[2]);
     }
     if (n == 4 && (strcmp(seg[3], "privat") == 0
                    || strcmp(seg[3], "offentlig") == 0)) {

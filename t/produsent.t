@@ -13,7 +13,7 @@ use File::Temp qw(tempdir);
 use HTTP::Request::Common ();
 use JSON::PP ();
 
-plan tests => 48;
+plan tests => 50;
 
 my $base = '/bekymringsmelding/api/v2/mottak/fagsystem';
 my $org = '910000001';
@@ -186,3 +186,7 @@ is $res->code, 201, 'posted under its own Fiks id: 201';
 $id = json_of($res)->{uuid} // '';
 is_deeply [db_rows("SELECT fra_org FROM bkm_melding WHERE id = '$id'")],
     [[$fiks]], 'stored under the registered id';
+is GET("$base/" . uc($fiks) . "/bekymringsmelding/$id/status", %prod)->code,
+    200, 'and its status is found under the id as the producer spells it';
+is GET("$base/$org/bekymringsmelding/$id/status", %prod)->code, 404,
+    'but not under its organisation number (another sender id)';
