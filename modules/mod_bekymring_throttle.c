@@ -50,6 +50,10 @@
 #include <apr_strings.h>
 #include <apr_shm.h>
 #include <apr_global_mutex.h>
+#include <apr_network_io.h>
+#if APR_HAVE_NETINET_IN_H
+#include <netinet/in.h>
+#endif
 #include <util_mutex.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -187,6 +191,26 @@ static bkm_throttle_slot_t *slot(const char *kind, const char *key,
     return victim;
 }
 
+/* The client address as a counting key: an IPv6 client is counted by its
+ * /64 (one site or line is given a whole /64, and would otherwise have
+ * 2^64 fresh addresses to try from); IPv4, and IPv4 mapped into IPv6, by
+ * the address. */
+static const char *addr_key(request_rec *r)
+{
+#if APR_HAVE_IPV6
+    const apr_sockaddr_t *sa = r->useragent_addr;
+
+    if (sa && sa->family == APR_INET6
+        && !IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)sa->ipaddr_ptr)) {
+        const unsigned char *b = sa->ipaddr_ptr;
+        return apr_psprintf(r->pool, "%02x%02x:%02x%02x:%02x%02x:%02x%02x::"
+                            "/64", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+                            b[7]);
+    }
+#endif
+    return r->useragent_ip;
+}
+
 /* The IntegrasjonId as a counting key: UUID-shaped ones only (no other
  * can exist), in lower case. */
 static const char *id_key(request_rec *r, const char *id)
@@ -210,7 +234,7 @@ static int seconds_left(const bkm_throttle_slot_t *e, apr_time_t now)
 
 int bkm_throttle_wait(request_rec *r, const char *id)
 {
-    const char *addr = r->useragent_ip, *key = id_key(r, id);
+    const char *addr = addr_key(r), *key = id_key(r, id);
     apr_time_t now = bkm_now(r);
     bkm_throttle_slot_t *a, *i;
     int wait = 0, by_addr = 0;
@@ -244,7 +268,7 @@ int bkm_throttle_wait(request_rec *r, const char *id)
 
 void bkm_throttle_failed(request_rec *r, const char *id)
 {
-    const char *addr = r->useragent_ip, *key = id_key(r, id);
+    const char *addr = addr_key(r), *key = id_key(r, id);
     apr_time_t now = bkm_now(r);
     bkm_throttle_slot_t *e;
     int addr_full = 0, id_full = 0;
