@@ -289,7 +289,7 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
     }
     /* Before the password is looked at: a throttled client learns
      * nothing about it (mod_bekymring_throttle.c). */
-    if ((wait = bkm_throttle_wait(r, id))) {
+    if ((wait = bkm_throttle_begin(r, id))) {
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_itoa(r->pool, wait));
         bkm_reply_error(r, HTTP_TOO_MANY_REQUESTS, "for-mange-forsok",
@@ -311,8 +311,8 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
             remember(in, mac);
         }
     }
+    bkm_throttle_end(r, id, !in || !ok);
     if (!in || !ok) {
-        bkm_throttle_failed(r, id);
         return refuse(r, "unknown IntegrasjonId or wrong password");
     }
     org = consumer_orgnr(r);

@@ -597,12 +597,13 @@ bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
 int bkm_throttle_pre_config(apr_pool_t *pconf);
 int bkm_throttle_post_config(apr_pool_t *pconf, server_rec *s);
 void bkm_throttle_child_init(apr_pool_t *p, server_rec *s);
-/** 0 when this client may have its password checked for @p id; else the
- *  seconds until it may (answer 429 with Retry-After). */
-int bkm_throttle_wait(request_rec *r, const char *id);
-/** Count a failed login (wrong password, unknown id) of this client for
- *  @p id. */
-void bkm_throttle_failed(request_rec *r, const char *id);
+/** 0 when this client may have its password checked for @p id (then
+ *  call bkm_throttle_end with the outcome); else the seconds until it may
+ *  (answer 429 with Retry-After). */
+int bkm_throttle_begin(request_rec *r, const char *id);
+/** The outcome of the check: @p failed for a wrong password or an unknown
+ *  id (counted against the client and the id). */
+void bkm_throttle_end(request_rec *r, const char *id, int failed);
 
 /* mod_bekymring_integration.c: machine clients */
 /** The integration making this request (bearer token checked by

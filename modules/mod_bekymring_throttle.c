@@ -37,8 +37,13 @@
  *
  * The table has a fixed number of slots; keys are hashed with a key drawn
  * at start-up (so callers cannot aim at one slot), and a new key takes
- * the stalest of a few neighbouring slots.  A flood of new addresses can
- * therefore push an old count out early; it cannot lock anybody out.
+ * the least useful of a few neighbouring slots (ended, then without
+ * failures, then the oldest).  A flood of new addresses can therefore
+ * push a count out early; it cannot lock anybody out.
+ *
+ * A check counts as a failure from its start until it is known to be
+ * none ("pending"), so that many guesses sent at once cannot all pass the
+ * limit while bcrypt runs.
  *
  * Time is bkm_now(r) (the test build's clock can run the window out).  A
  * window that starts after "now" (a clock set back) counts as ended.
@@ -66,6 +71,10 @@ typedef struct {
     unsigned char key[16];      /* SHA-256 of our secret and the key */
     apr_time_t start;           /* the window's start; 0: free */
     apr_uint32_t count;         /* failures in the window */
+    apr_uint32_t pending;       /* checks under way: each counts as a
+                                   failure until it is known not to be one,
+                                   so that parallel guesses cannot pass
+                                   the limit while bcrypt runs */
 } bkm_throttle_slot_t;
 
 static apr_shm_t *throttle_shm;
@@ -154,6 +163,17 @@ static int live(const bkm_throttle_slot_t *e, apr_time_t now)
            && now < e->start + BKM_THROTTLE_WINDOW;
 }
 
+/* Which slot a new key takes: a free or ended one, else one without
+ * failures, else the oldest (the ties) -- so a flood of new clients
+ * pushes out the counts that matter last. */
+static int rank(const bkm_throttle_slot_t *e, apr_time_t now)
+{
+    if (!live(e, now)) {
+        return 0;
+    }
+    return e->count == 0 && e->pending == 0 ? 1 : 2;
+}
+
 /* The slot of a key (under the lock): found, or with @p create a new one
  * in the stalest of its neighbours, or NULL. */
 static bkm_throttle_slot_t *slot(const char *kind, const char *key,
@@ -172,12 +192,12 @@ static bkm_throttle_slot_t *slot(const char *kind, const char *key,
         if (e->start && memcmp(e->key, md, sizeof(e->key)) == 0) {
             if (!live(e, now) && create) {
                 e->start = now;
-                e->count = 0;
+                e->count = e->pending = 0;
             }
             return e;
         }
-        if (!victim || (live(victim, now) && !live(e, now))
-            || (live(victim, now) == live(e, now)
+        if (!victim || rank(e, now) < rank(victim, now)
+            || (rank(e, now) == rank(victim, now)
                 && e->start < victim->start)) {
             victim = e;
         }
@@ -187,7 +207,7 @@ static bkm_throttle_slot_t *slot(const char *kind, const char *key,
     }
     memcpy(victim->key, md, sizeof(victim->key));
     victim->start = now;
-    victim->count = 0;
+    victim->count = victim->pending = 0;
     return victim;
 }
 
@@ -232,26 +252,41 @@ static int seconds_left(const bkm_throttle_slot_t *e, apr_time_t now)
     return (int)((left + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC);
 }
 
-int bkm_throttle_wait(request_rec *r, const char *id)
+/* Over the limit: failures and checks under way together. */
+static int full(const bkm_throttle_slot_t *e, apr_time_t now)
+{
+    return live(e, now) && e->count + e->pending >= BKM_THROTTLE_LIMIT;
+}
+
+int bkm_throttle_begin(request_rec *r, const char *id)
 {
     const char *addr = addr_key(r), *key = id_key(r, id);
     apr_time_t now = bkm_now(r);
-    bkm_throttle_slot_t *a, *i;
+    bkm_throttle_slot_t *a, *i = NULL;
     int wait = 0, by_addr = 0;
 
     if (!throttle_lock || !addr) {
         return 0;
     }
     apr_global_mutex_lock(throttle_lock);
-    a = slot("adresse", addr, now, 0);
-    i = key ? slot("integrasjon", key, now, 0) : NULL;
-    if (a && live(a, now) && a->count >= BKM_THROTTLE_LIMIT) {
+    a = slot("adresse", addr, now, 1);
+    if (key) {
+        i = slot("integrasjon", key, now, 1);
+    }
+    if (full(a, now)) {
         wait = seconds_left(a, now);
         by_addr = 1;
     }
-    else if (i && live(i, now) && i->count >= BKM_THROTTLE_LIMIT
-             && a && live(a, now) && a->count > 0) {
+    /* Only addresses that failed themselves wait for an integration's
+     * window: its own systems, which do not fail, carry on. */
+    else if (i && full(i, now) && a->count > 0) {
         wait = seconds_left(i, now);
+    }
+    else {
+        a->pending++;
+        if (i) {
+            i->pending++;
+        }
     }
     apr_global_mutex_unlock(throttle_lock);
     if (wait) {
@@ -266,22 +301,30 @@ int bkm_throttle_wait(request_rec *r, const char *id)
     return wait;
 }
 
-void bkm_throttle_failed(request_rec *r, const char *id)
+/* The end of a check bkm_throttle_begin let through (under the lock). */
+static int settle(bkm_throttle_slot_t *e, apr_time_t now, int failed)
+{
+    if (e->pending > 0) {
+        e->pending--;
+    }
+    return failed && ++e->count == BKM_THROTTLE_LIMIT;
+}
+
+void bkm_throttle_end(request_rec *r, const char *id, int failed)
 {
     const char *addr = addr_key(r), *key = id_key(r, id);
     apr_time_t now = bkm_now(r);
-    bkm_throttle_slot_t *e;
     int addr_full = 0, id_full = 0;
 
     if (!throttle_lock || !addr) {
         return;
     }
     apr_global_mutex_lock(throttle_lock);
-    e = slot("adresse", addr, now, 1);
-    addr_full = ++e->count == BKM_THROTTLE_LIMIT;
+    /* The slots are found again, not kept: another key may have taken
+     * one meanwhile, and a window may have ended (a new one starts). */
+    addr_full = settle(slot("adresse", addr, now, 1), now, failed);
     if (key) {
-        e = slot("integrasjon", key, now, 1);
-        id_full = ++e->count == BKM_THROTTLE_LIMIT;
+        id_full = settle(slot("integrasjon", key, now, 1), now, failed);
     }
     apr_global_mutex_unlock(throttle_lock);
     if (addr_full) {

@@ -1,20 +1,23 @@
 # SPDX-License-Identifier: Apache-2.0
-# An unknown IntegrasjonId must take as long to refuse as a wrong password
-# for a real one, or the time of the answer tells which ids exist.  The
-# suite's registry hashes at bcrypt cost 5 (fast tests), so this starts a
-# node whose registry has one integration at production's cost 10 and
-# times both refusals there.  Each request comes from an address of its
-# own (127.0.0.3x) so that the login throttle does not step in.
+# Logins at production's bcrypt cost.  The suite's registry hashes at
+# cost 5 (fast tests), so this starts a node whose registry has one
+# integration at cost 10 and checks there that an unknown IntegrasjonId
+# takes as long to refuse as a wrong password for a real one (or the time
+# of the answer tells which ids exist), each request from an address of
+# its own (127.0.0.3x) so that the login throttle does not step in; and
+# that guesses sent at once, each taking bcrypt's time, do not pass the
+# throttle's limit together.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use LWP::UserAgent;
 use JSON::PP;
 use Time::HiRes qw(time);
+use POSIX ();
 use lib 't/lib';
 use BkmTest qw(root dev_token start_node stop_node slurp spit);
 
-plan tests => 4;
+plan tests => 5;
 
 my $dev = root() . '/t/dev';
 my %x = dev_token('fagsystem-0301-02');
@@ -65,3 +68,32 @@ diag sprintf 'median refusal: wrong password %.1f ms, unknown id %.1f ms',
 # at once; the same cost is within noise.
 cmp_ok $u, '>', $k / 2, 'an unknown id takes as long as a wrong password';
 cmp_ok $u, '<', $k * 2, 'and not much longer';
+
+# 30 guesses at once from one address: at most the limit (10) have their
+# password checked, the others wait (429), however long bcrypt takes.
+{
+    pipe my $rd, my $wr or die;
+    my @kids;
+    for my $k (1 .. 30) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $rd;
+            my $ua = LWP::UserAgent->new(local_address => '127.0.0.29',
+                                         timeout => 60);
+            my $c = $ua->get($api, %x, IntegrasjonId =>
+                             '00000000-0000-4000-8000-0000000000ee')->code;
+            syswrite $wr, "$c\n";
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
+    }
+    close $wr;
+    my @got = <$rd>;
+    waitpid $_, 0 for @kids;
+    chomp @got;
+    my $checked = grep { $_ eq '401' } @got;
+    my $refused = grep { $_ eq '429' } @got;
+    ok $checked <= 10 && $checked + $refused == 30,
+        "30 guesses at once: $checked checked (at most 10), $refused 429";
+}
+
