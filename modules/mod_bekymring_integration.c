@@ -273,7 +273,7 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
     const bkm_integrasjon_t *in;
     unsigned char mac[32];
     const char *org, *why;
-    int ok, mac_ok, wait;
+    int ok, mac_ok, seen, wait;
 
     if (!r->user || !apr_table_get(r->subprocess_env, "OIDC_CLAIM_iss")) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00502)
@@ -287,9 +287,12 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
     if (!id || !pw) {
         return refuse(r, "IntegrasjonId or IntegrasjonPassord missing");
     }
-    /* Before the password is looked at: a throttled client learns
-     * nothing about it (mod_bekymring_throttle.c). */
-    if ((wait = bkm_throttle_begin(r, id))) {
+    in = apr_hash_get(reg->integrasjon_by_id, id, APR_HASH_KEY_STRING);
+    mac_ok = in && password_mac(in, pw, mac);
+    seen = mac_ok && seen_lately(in, mac);
+    /* Before anything is said about the password: a throttled client
+     * learns nothing (mod_bekymring_throttle.c). */
+    if ((wait = bkm_throttle_begin(r, id, !seen))) {
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_itoa(r->pool, wait));
         bkm_reply_error(r, HTTP_TOO_MANY_REQUESTS, "for-mange-forsok",
@@ -298,10 +301,8 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
                         "seconds");
         return NULL;
     }
-    in = apr_hash_get(reg->integrasjon_by_id, id, APR_HASH_KEY_STRING);
-    mac_ok = in && password_mac(in, pw, mac);
-    ok = mac_ok && seen_lately(in, mac);
-    if (!ok) {
+    ok = seen;
+    if (!seen) {
         /* An unknown id costs one bcrypt too, at the registry's cost
          * (bkm_registry_t.dummy_hash): its refusal takes as long. */
         ok = apr_password_validate(pw, in ? in->passord_hash
@@ -310,9 +311,9 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
         if (mac_ok && ok) {
             remember(in, mac);
         }
+        bkm_throttle_end(r, id, !ok);
     }
-    bkm_throttle_end(r, id, !in || !ok);
-    if (!in || !ok) {
+    if (!ok) {
         return refuse(r, "unknown IntegrasjonId or wrong password");
     }
     org = consumer_orgnr(r);

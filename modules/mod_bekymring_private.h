@@ -597,10 +597,11 @@ bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
 int bkm_throttle_pre_config(apr_pool_t *pconf);
 int bkm_throttle_post_config(apr_pool_t *pconf, server_rec *s);
 void bkm_throttle_child_init(apr_pool_t *p, server_rec *s);
-/** 0 when this client may have its password checked for @p id (then
- *  call bkm_throttle_end with the outcome); else the seconds until it may
- *  (answer 429 with Retry-After). */
-int bkm_throttle_begin(request_rec *r, const char *id);
+/** 0 when this client may log in as @p id; else the seconds until it may
+ *  (answer 429 with Retry-After).  @p check: the password needs bcrypt
+ *  (then call bkm_throttle_end with the outcome); 0 when it is one this
+ *  process accepted lately (no guess: nothing is counted). */
+int bkm_throttle_begin(request_rec *r, const char *id, int check);
 /** The outcome of the check: @p failed for a wrong password or an unknown
  *  id (counted against the client and the id). */
 void bkm_throttle_end(request_rec *r, const char *id, int failed);

@@ -71,10 +71,10 @@ typedef struct {
     unsigned char key[16];      /* SHA-256 of our secret and the key */
     apr_time_t start;           /* the window's start; 0: free */
     apr_uint32_t count;         /* failures in the window */
-    apr_uint32_t pending;       /* checks under way: each counts as a
-                                   failure until it is known not to be one,
-                                   so that parallel guesses cannot pass
-                                   the limit while bcrypt runs */
+    apr_uint32_t pending;       /* an address's checks under way: each
+                                   counts as a failure until it is known
+                                   not to be one, so that parallel guesses
+                                   cannot pass the limit while bcrypt runs */
 } bkm_throttle_slot_t;
 
 static apr_shm_t *throttle_shm;
@@ -252,59 +252,65 @@ static int seconds_left(const bkm_throttle_slot_t *e, apr_time_t now)
     return (int)((left + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC);
 }
 
-/* Over the limit: failures and checks under way together. */
-static int full(const bkm_throttle_slot_t *e, apr_time_t now)
+static int failures(const bkm_throttle_slot_t *e, apr_time_t now)
 {
-    return live(e, now) && e->count + e->pending >= BKM_THROTTLE_LIMIT;
+    return e && live(e, now) ? (int)e->count : 0;
 }
 
-int bkm_throttle_begin(request_rec *r, const char *id)
+int bkm_throttle_begin(request_rec *r, const char *id, int check)
 {
     const char *addr = addr_key(r), *key = id_key(r, id);
     apr_time_t now = bkm_now(r);
-    bkm_throttle_slot_t *a, *i = NULL;
-    int wait = 0, by_addr = 0;
+    bkm_throttle_slot_t *a, *i;
+    const char *why = NULL;
+    int wait = 0;
 
     if (!throttle_lock || !addr) {
         return 0;
     }
     apr_global_mutex_lock(throttle_lock);
-    a = slot("adresse", addr, now, 1);
-    if (key) {
-        i = slot("integrasjon", key, now, 1);
-    }
-    if (full(a, now)) {
+    a = slot("adresse", addr, now, check);
+    i = key ? slot("integrasjon", key, now, 0) : NULL;
+    if (failures(a, now) >= BKM_THROTTLE_LIMIT) {
         wait = seconds_left(a, now);
-        by_addr = 1;
+        why = "from this address";
     }
     /* Only addresses that failed themselves wait for an integration's
      * window: its own systems, which do not fail, carry on. */
-    else if (i && full(i, now) && a->count > 0) {
+    else if (failures(i, now) >= BKM_THROTTLE_LIMIT
+             && failures(a, now) > 0) {
         wait = seconds_left(i, now);
+        why = apr_pstrcat(r->pool, "for IntegrasjonId ", key,
+                          " (and this address failed too)", NULL);
     }
-    else {
+    /* Checks under way count as failures until they are known not to be:
+     * guesses sent at once cannot all pass the limit while bcrypt runs.
+     * This holds for passwords the process accepted lately too, or a
+     * client could keep checks under way and try candidates against
+     * that memory uncounted.  (A client's own burst of right passwords
+     * that all need bcrypt may meet this: it is told to try again in a
+     * second.) */
+    else if (a && live(a, now)
+             && a->count + a->pending >= BKM_THROTTLE_LIMIT) {
+        wait = 1;
+        why = "from this address (checks under way)";
+    }
+    else if (check) {
         a->pending++;
-        if (i) {
-            i->pending++;
-        }
     }
     apr_global_mutex_unlock(throttle_lock);
     if (wait) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(02903)
                       "integration login refused for %d s: too many failed "
-                      "logins %s", wait,
-                      by_addr ? "from this address"
-                              : apr_pstrcat(r->pool, "for IntegrasjonId ",
-                                            key, " (and this address "
-                                            "failed too)", NULL));
+                      "logins %s", wait, why);
     }
     return wait;
 }
 
 /* The end of a check bkm_throttle_begin let through (under the lock). */
-static int settle(bkm_throttle_slot_t *e, apr_time_t now, int failed)
+static int settle(bkm_throttle_slot_t *e, int check, int failed)
 {
-    if (e->pending > 0) {
+    if (check && e->pending > 0) {
         e->pending--;
     }
     return failed && ++e->count == BKM_THROTTLE_LIMIT;
@@ -322,9 +328,9 @@ void bkm_throttle_end(request_rec *r, const char *id, int failed)
     apr_global_mutex_lock(throttle_lock);
     /* The slots are found again, not kept: another key may have taken
      * one meanwhile, and a window may have ended (a new one starts). */
-    addr_full = settle(slot("adresse", addr, now, 1), now, failed);
-    if (key) {
-        id_full = settle(slot("integrasjon", key, now, 1), now, failed);
+    addr_full = settle(slot("adresse", addr, now, 1), 1, failed);
+    if (key && failed) {
+        id_full = settle(slot("integrasjon", key, now, 1), 0, failed);
     }
     apr_global_mutex_unlock(throttle_lock);
     if (addr_full) {

@@ -10,10 +10,11 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use LWP::UserAgent;
+use POSIX ();
 use lib 't/lib';
 use BkmTest qw(dev_token json_of base_url error_log);
 
-plan tests => 24;
+plan tests => 26;
 
 my $api = base_url() . '/bekymringsmelding/api/v2/konto';
 # A window of our own: 400 days ahead, to the microsecond.
@@ -82,6 +83,35 @@ is call($A, 303, %x, IntegrasjonPassord => 'wrong')->code, 401,
     'and a wrong one is a 401 again (a new window)';
 is call($B, 304, %x)->code, 200,
     'the integration is open again to the other address';
+
+# A client's own burst of right passwords is not a guess: each answer is
+# 200, or at worst (when too many of them need bcrypt at once) a 429 that
+# asks for a retry after one second, which then works.
+{
+    my $F = '127.0.0.26';
+    pipe my $rd, my $wr or die;
+    my @kids;
+    for my $k (1 .. 12) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $rd;
+            my $r = call($F, 3000, %p);
+            syswrite $wr, $r->code . ' ' . ($r->header('Retry-After') // '-')
+                . "\n";
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
+    }
+    close $wr;
+    my @got = <$rd>;
+    waitpid $_, 0 for @kids;
+    chomp @got;
+    my @odd = grep { $_ !~ /^(200 -|429 1)$/ } @got;
+    ok @got == 12 && !@odd, '12 right logins at once: 200 (or retry in 1 s)'
+        or diag "@got";
+    select undef, undef, undef, 1.1 if grep { /^429/ } @got;
+    is call($F, 3002, %p)->code, 200, 'and the address is not held';
+}
 
 my $log = error_log();
 like $log, qr/BKM02904: 10 failed integration logins from 127\.0\.0\.21/,
