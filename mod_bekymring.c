@@ -41,6 +41,11 @@ static int route_escalation(request_rec *r, const char *rest)
     return bkm_handle_escalation(r);
 }
 
+static int route_error(request_rec *r, const char *rest)
+{
+    return bkm_handle_error(r);
+}
+
 static int route_privat(request_rec *r, const char *rest)
 {
     return bkm_handle_webform(r, "privat", rest);
@@ -66,6 +71,8 @@ static const bkm_route_t bkm_routes[] = {
     { BKM_API "/konto", 1, bkm_handle_konto },
     { BKM_API "/mottak/skjema", 1, bkm_handle_skjema },
     { BKM_API "/mottak", 1, bkm_handle_mottak },
+    /* The API's ErrorDocument (conf/bekymring-locations.conf). */
+    { "/bekymring-feil", 0, route_error },
     { NULL, 0, NULL }
 };
 
@@ -101,7 +108,8 @@ static int bkm_handler(request_rec *r)
 static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp)
 {
-    return bkm_db_pre_config(pconf);
+    return bkm_db_pre_config(pconf) != OK ? HTTP_INTERNAL_SERVER_ERROR
+                                          : bkm_throttle_pre_config(pconf);
 }
 
 static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -123,6 +131,9 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (bkm_escalation_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if (bkm_throttle_post_config(pconf, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return bkm_intake_post_config(pconf, ptemp, s);
 }
 
@@ -131,6 +142,7 @@ static void bkm_child_init(apr_pool_t *p, server_rec *s)
     bkm_intake_child_init();
     bkm_db_child_init(p, s);
     bkm_integration_child_init(p);
+    bkm_throttle_child_init(p, s);
 }
 
 static void bkm_register_hooks(apr_pool_t *p)

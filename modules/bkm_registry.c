@@ -17,6 +17,7 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_file_info.h>
+#include <apr_md5.h>
 
 #include <jansson.h>
 #include <openssl/bio.h>
@@ -629,7 +630,7 @@ static const char *parse_integrasjon(bkm_ctx_t *c, bkm_registry_t *reg,
 {
     static const char *const keys[] = {
         "integrasjonId", "navn", "organisasjonsnummer", "passordHash",
-        "kontoer", "produsent", NULL
+        "kontoer", "produsent", "fiksOrgId", NULL
     };
     bkm_integrasjon_t *in = apr_pcalloc(c->p, sizeof(*in));
     const char *err, *h;
@@ -642,7 +643,9 @@ static const char *parse_integrasjon(bkm_ctx_t *c, bkm_registry_t *reg,
         || (err = get_str(c, obj, "organisasjonsnummer", 1, &in->orgnr))
         || (err = get_str(c, obj, "passordHash", 1, &in->passord_hash))
         || (err = get_array(c, obj, "kontoer", 1, &kontoer))
-        || (err = get_bool(c, obj, "produsent", 0, &in->produsent))) {
+        || (err = get_bool(c, obj, "produsent", 0, &in->produsent))
+        || (json_object_get(obj, "fiksOrgId")
+            && (err = get_uuid(c, obj, "fiksOrgId", &in->fiks_org_id)))) {
         return err;
     }
     if (!all_digits(in->orgnr, 9)) {
@@ -671,6 +674,48 @@ static const char *parse_integrasjon(bkm_ctx_t *c, bkm_registry_t *reg,
         APR_ARRAY_PUSH(in->kontoer, const bkm_konto_t *) = konto;
     }
     apr_hash_set(reg->integrasjon_by_id, in->id, APR_HASH_KEY_STRING, in);
+    return NULL;
+}
+
+/* The dummy hash: as costly as the costliest real one (bcrypt's cost is
+ * the two digits after "$2y$"), so that timing does not tell a made-up
+ * IntegrasjonId from a real one.  Integrations whose hashes are cheaper
+ * than the others' are still told apart from unknown ids by a careful
+ * clock: give every integration the same cost (htpasswd -B -C 10). */
+static const char *make_dummy_hash(apr_pool_t *p, bkm_registry_t *reg)
+{
+    apr_hash_index_t *hi;
+    unsigned char salt[16], pw[16];
+    char out[64], hex[33];
+    int cost = 0, i;
+
+    for (hi = apr_hash_first(p, reg->integrasjon_by_id); hi;
+         hi = apr_hash_next(hi)) {
+        const bkm_integrasjon_t *in = apr_hash_this_val(hi);
+        int c = (in->passord_hash[4] - '0') * 10
+                + (in->passord_hash[5] - '0');
+        if (c > cost) {
+            cost = c;
+        }
+    }
+    if (cost == 0) {
+        cost = 10;
+    }
+    if (cost < 4 || cost > 31) {
+        return "a passordHash has a bcrypt cost outside 04-31";
+    }
+    if (apr_generate_random_bytes(salt, sizeof(salt)) != APR_SUCCESS
+        || apr_generate_random_bytes(pw, sizeof(pw)) != APR_SUCCESS) {
+        return "no random bytes for the dummy password hash";
+    }
+    for (i = 0; i < 16; i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", pw[i]);
+    }
+    if (apr_bcrypt_encode(hex, (unsigned int)cost, salt, sizeof(salt), out,
+                          sizeof(out)) != APR_SUCCESS) {
+        return "cannot make the dummy password hash";
+    }
+    reg->dummy_hash = apr_pstrdup(p, out);
     return NULL;
 }
 
@@ -753,6 +798,10 @@ const char *bkm_registry_load(bkm_registry_t **out, apr_pool_t *p,
         if ((err = parse_integrasjon(&c, reg, v))) {
             goto done;
         }
+    }
+    c.where = NULL;
+    if ((err = make_dummy_hash(p, reg))) {
+        goto done;
     }
     qsort(reg->kommuner->elts, reg->kommuner->nelts,
           sizeof(const bkm_kommune_t *), kommune_cmp);

@@ -93,6 +93,9 @@ typedef struct {
     const char *id;
     const char *navn;
     const char *orgnr;              /**< nine digits */
+    const char *fiks_org_id;        /**< the organisation's Fiks id (a
+                                         UUID), or NULL: a producer may
+                                         name itself by either */
     const char *passord_hash;       /**< bcrypt */
     apr_array_header_t *kontoer;    /**< of const bkm_konto_t * */
     int produsent;
@@ -106,6 +109,11 @@ typedef struct {
     apr_hash_t *integrasjon_by_id;
     bkm_konto_t print_konto;
     const bkm_cert_t *print_cert;
+    /** A bcrypt hash of a random password at the highest cost of the
+     *  integrations' hashes (10 when there are none), made at load: an
+     *  unknown IntegrasjonId is checked against it, so that its refusal
+     *  takes as long as a wrong password for a real one. */
+    const char *dummy_hash;
 } bkm_registry_t;
 
 /**

@@ -46,7 +46,8 @@ static int derive(const unsigned char *secret, apr_size_t len,
 
     apr_snprintf(label, sizeof(label), "bkm-token:%s", purpose);
     return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, len,
-                     label, strlen(label), out, 32, &outlen)
+                     (const unsigned char *)label, strlen(label), out, 32,
+                     &outlen)
            && outlen == 32 ? 0 : -1;
 }
 
@@ -74,7 +75,8 @@ const char *bkm_token_person(apr_pool_t *p, const bkm_token_keys_t *k,
     return bkm_hex(p, out, BKM_TOKEN_TAG_HEX / 2);
 }
 
-static int is_hex(const char *s, apr_size_t n)
+/* Whether the first @p n characters of @p s are lower-case hex. */
+static int hex_prefix(const char *s, apr_size_t n)
 {
     apr_size_t i;
 
@@ -83,7 +85,13 @@ static int is_hex(const char *s, apr_size_t n)
             return 0;
         }
     }
-    return s[n] == '\0';
+    return 1;
+}
+
+/* Whether @p s is exactly @p n lower-case hex digits. */
+static int is_hex(const char *s, apr_size_t n)
+{
+    return hex_prefix(s, n) && s[n] == '\0';
 }
 
 /* A form token is nonce (16 bytes) || MAC(tag, nonce) (first 16 bytes),
@@ -208,9 +216,12 @@ const char *bkm_token_evidence_tag(apr_pool_t *p, const bkm_token_keys_t *k,
         || dot2 - dot1 > 21 || !is_hex(dot2 + 1, 32)) {
         return NULL;
     }
+    if (!hex_prefix(value, BKM_TOKEN_TAG_HEX)) {
+        return NULL;
+    }
     tag = apr_pstrmemdup(p, value, BKM_TOKEN_TAG_HEX);
     until = apr_pstrmemdup(p, dot1 + 1, dot2 - dot1 - 1);
-    if (!is_hex(tag, BKM_TOKEN_TAG_HEX) || until[0] < '1' || until[0] > '9') {
+    if (until[0] < '1' || until[0] > '9') {
         return NULL;
     }
     secs = apr_strtoi64(until, &end, 10);

@@ -106,6 +106,11 @@ void *bkm_merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
     bkm_dir_cfg_t *c = apr_pcalloc(p, sizeof(*c));
 
     c->min_acr = BKM_MERGE_NUM(min_acr);
+    /* The pair is set together: take both from the same level. */
+    c->token_issuer = add->token_issuer ? add->token_issuer
+                                        : base->token_issuer;
+    c->token_audience = add->token_issuer ? add->token_audience
+                                          : base->token_audience;
     return c;
 }
 
@@ -353,6 +358,22 @@ static const char *set_min_acr(cmd_parms *cmd, void *dirv, const char *arg)
     return NULL;
 }
 
+static const char *set_maskinporten(cmd_parms *cmd, void *dirv,
+                                    const char *iss, const char *aud)
+{
+    bkm_dir_cfg_t *d = dirv;
+
+    /* Compared byte for byte with the token's claims: a stray blank here
+     * would refuse every client, so say so now. */
+    if (!*iss || !*aud || strpbrk(iss, " \t") || strpbrk(aud, " \t")) {
+        return BKM_DIR_MASKINPORTEN ": the issuer and the audience must be "
+               "non-empty and without blanks";
+    }
+    d->token_issuer = iss;
+    d->token_audience = aud;
+    return NULL;
+}
+
 /* Templates and catalogues are read and checked here, so `apache2 -t`
  * refuses a template that is not well-formed or a text missing from one
  * of the languages. */
@@ -502,5 +523,9 @@ const command_rec bkm_cmds[] = {
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),
+    AP_INIT_TAKE2(BKM_DIR_MASKINPORTEN, set_maskinporten, NULL, OR_AUTHCFG,
+                  "the exact issuer (iss) and audience (aud) of machine "
+                  "clients' Maskinporten tokens; unset, machine clients "
+                  "are refused"),
     { NULL }
 };

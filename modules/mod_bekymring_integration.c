@@ -4,9 +4,18 @@
  * systems): who is calling?
  *
  * Two factors, as with the incumbent.  mod_auth_openidc (AuthType oauth20,
- * with `Require claim` on issuer and scope) has already checked the
- * Maskinporten bearer token's signature, expiry, issuer and scope before we
- * run.  Here we check the IntegrasjonId / IntegrasjonPassord headers against
+ * with `Require claim` on issuer, audience and scope) has already checked
+ * the Maskinporten bearer token's signature and scope before we run.  What
+ * its OAuth resource-server mode (2.4.12) leaves out we check here, on the
+ * token it validated (OIDC_access_token): exp is optional there and iat
+ * and nbf are never looked at (oidc_oauth_validate_jwt_access_token passes
+ * no iat slack), and `Require claim iss:` compares with apr_strnatcmp,
+ * which skips blanks, and matches any element of an array.  So: iss and
+ * aud must be strings equal byte for byte to BekymringMaskinportenToken's,
+ * exp must be there and not passed, and nbf and iat not in the future
+ * (BKM_TOKEN_SKEW allows for clocks).
+ *
+ * Then we check the IntegrasjonId / IntegrasjonPassord headers against
  * the registry's bcrypt hash, and that the token was issued to the
  * integration's own organisation (consumer.ID "0192:<orgnr>").  Every
  * failure is the same 401 to the caller, so the answer tells nothing about
@@ -19,13 +28,20 @@
  * it at cost 5).  So each process remembers, per integration, the last
  * password bcrypt accepted for a while (BKM_AUTH_REMEMBER), as an HMAC
  * under a random key of the process together with the registry's hash (a
- * changed hash forgets it).  A wrong password always costs a bcrypt.
+ * changed hash forgets it).  A wrong password always costs a bcrypt, and
+ * so does an unknown id, against a dummy hash at the registry's highest
+ * cost (bkm_registry_t.dummy_hash): the time taken does not tell which
+ * ids exist.  Wrong passwords and unknown ids are counted per client
+ * address and per id; past the limit the answer is 429 and the password
+ * is not looked at (mod_bekymring_throttle.c).
  */
 #include "mod_bekymring_private.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
 #include <apr_md5.h>
+#include <apr_base64.h>
+#include <apr_lib.h>
 #include <apr_thread_mutex.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -125,9 +141,97 @@ static void remember(const bkm_integrasjon_t *in, const unsigned char *mac)
     apr_thread_mutex_unlock(seen_lock);
 }
 
-/* Checked when the id is unknown, so that both paths cost one bcrypt. */
-#define BKM_DUMMY_HASH \
-    "$2y$05$acA6MPhpCIWs1eYOadSrcemqiN/N9dyGfWTnzzNPtNRBB1nsiQOtu"
+/* How far the token issuer's clock may be ahead of ours. */
+#define BKM_TOKEN_SKEW 60
+
+/* The token's claims, from the JWT that mod_auth_openidc validated (its
+ * signature covers exactly these bytes).  The environment's OIDC_CLAIM_*
+ * cannot be used: arrays arrive joined, so ["x"] reads as "x". */
+static json_t *token_claims(request_rec *r)
+{
+    const char *jwt = apr_table_get(r->subprocess_env, "OIDC_access_token");
+    const char *dot1, *dot2;
+    char *b64, *raw;
+    apr_size_t n, i;
+    int len;
+
+    if (!jwt || !(dot1 = strchr(jwt, '.'))
+        || !(dot2 = strchr(dot1 + 1, '.'))) {
+        return NULL;
+    }
+    n = (apr_size_t)(dot2 - dot1 - 1);
+    if (n == 0 || n > 16384) {
+        return NULL;
+    }
+    /* base64url to base64, padded */
+    b64 = apr_palloc(r->pool, n + 4);
+    for (i = 0; i < n; i++) {
+        char c = dot1[1 + i];
+        if (c == '-') {
+            c = '+';
+        }
+        else if (c == '_') {
+            c = '/';
+        }
+        else if (!apr_isalnum(c)) {
+            return NULL;
+        }
+        b64[i] = c;
+    }
+    while (i % 4) {
+        b64[i++] = '=';
+    }
+    b64[i] = '\0';
+    raw = apr_palloc(r->pool, apr_base64_decode_len(b64) + 1);
+    len = apr_base64_decode(raw, b64);
+    return bkm_json_own(r->pool, json_loadb(raw, (size_t)len,
+                                            JSON_REJECT_DUPLICATES, NULL));
+}
+
+/* NULL when the claims are what we require, else which check failed (for
+ * the log: names, never the token's values). */
+static const char *token_refusal(request_rec *r)
+{
+    const bkm_dir_cfg_t *d = bkm_dir_cfg(r);
+    json_t *c = token_claims(r), *v;
+    apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
+
+    if (!d->token_issuer) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(02902)
+                      "no " BKM_DIR_MASKINPORTEN " for %s: refusing "
+                      "every machine client", r->uri);
+        return "no " BKM_DIR_MASKINPORTEN " here";
+    }
+    if (!json_is_object(c)) {
+        return "the validated token's claims cannot be read";
+    }
+    v = json_object_get(c, "iss");
+    if (!json_is_string(v) || strcmp(json_string_value(v),
+                                     d->token_issuer) != 0) {
+        return "iss is not exactly the configured issuer";
+    }
+    v = json_object_get(c, "aud");
+    if (!json_is_string(v) || strcmp(json_string_value(v),
+                                     d->token_audience) != 0) {
+        return "aud is not exactly the configured audience";
+    }
+    /* Times are NumericDate: numbers of seconds (RFC 7519 §2). */
+    v = json_object_get(c, "exp");
+    if (!json_is_number(v) || json_number_value(v) <= (double)now) {
+        return "exp is missing or passed";
+    }
+    v = json_object_get(c, "iat");
+    if (!json_is_number(v)
+        || json_number_value(v) > (double)(now + BKM_TOKEN_SKEW)) {
+        return "iat is missing or in the future";
+    }
+    v = json_object_get(c, "nbf");
+    if (v && (!json_is_number(v)
+              || json_number_value(v) > (double)(now + BKM_TOKEN_SKEW))) {
+        return "nbf is in the future";
+    }
+    return NULL;
+}
 
 static const bkm_integrasjon_t *refuse(request_rec *r, const char *why)
 {
@@ -168,8 +272,8 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
     const char *pw = apr_table_get(r->headers_in, "IntegrasjonPassord");
     const bkm_integrasjon_t *in;
     unsigned char mac[32];
-    const char *org;
-    int ok, mac_ok;
+    const char *org, *why;
+    int ok, mac_ok, seen, wait;
 
     if (!r->user || !apr_table_get(r->subprocess_env, "OIDC_CLAIM_iss")) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00502)
@@ -177,20 +281,39 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
                       "call", r->uri);
         return refuse(r, "no validated bearer token");
     }
+    if ((why = token_refusal(r))) {
+        return refuse(r, why);
+    }
     if (!id || !pw) {
         return refuse(r, "IntegrasjonId or IntegrasjonPassord missing");
     }
     in = apr_hash_get(reg->integrasjon_by_id, id, APR_HASH_KEY_STRING);
     mac_ok = in && password_mac(in, pw, mac);
-    ok = mac_ok && seen_lately(in, mac);
-    if (!ok) {
+    seen = mac_ok && seen_lately(in, mac);
+    /* Before anything is said about the password: a throttled client
+     * learns nothing (mod_bekymring_throttle.c). */
+    if ((wait = bkm_throttle_begin(r, id, !seen))) {
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_itoa(r->pool, wait));
+        bkm_reply_error(r, HTTP_TOO_MANY_REQUESTS, "for-mange-forsok",
+                        "too many failed logins from this address or for "
+                        "this integration; try again after Retry-After "
+                        "seconds");
+        return NULL;
+    }
+    ok = seen;
+    if (!seen) {
+        /* An unknown id costs one bcrypt too, at the registry's cost
+         * (bkm_registry_t.dummy_hash): its refusal takes as long. */
         ok = apr_password_validate(pw, in ? in->passord_hash
-                                          : BKM_DUMMY_HASH) == APR_SUCCESS;
+                                          : reg->dummy_hash) == APR_SUCCESS
+             && in;
         if (mac_ok && ok) {
             remember(in, mac);
         }
+        bkm_throttle_end(r, id, !ok);
     }
-    if (!in || !ok) {
+    if (!ok) {
         return refuse(r, "unknown IntegrasjonId or wrong password");
     }
     org = consumer_orgnr(r);

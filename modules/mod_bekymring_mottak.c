@@ -46,6 +46,21 @@ static int org_id_ok(const char *s)
     return s[9] == '\0';
 }
 
+/* The sender a report is stored under: the integration's own organisation,
+ * by its number or its registered Fiks id, spelt as the registry has it.
+ * Anything else is NULL: the token proved only the integration's own
+ * organisation, so a producer must not speak for another. */
+static const char *own_sender(const bkm_integrasjon_t *in, const char *s)
+{
+    if (strcmp(s, in->orgnr) == 0) {
+        return in->orgnr;
+    }
+    if (in->fiks_org_id && ap_cstr_casecmp(s, in->fiks_org_id) == 0) {
+        return in->fiks_org_id;
+    }
+    return NULL;
+}
+
 static const bkm_bydel_t *active_bydel(request_rec *r, const char *knr,
                                        const char *bnr)
 {
@@ -273,6 +288,7 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
 int bkm_handle_mottak(request_rec *r, const char *rest)
 {
     const bkm_integrasjon_t *in;
+    const char *org;
     char *path, *seg[6], *state = NULL;
     int n = 0;
 
@@ -297,8 +313,16 @@ int bkm_handle_mottak(request_rec *r, const char *rest)
     }
     if (n == 4 && strcmp(seg[1], "bekymringsmelding") == 0
         && strcmp(seg[3], "status") == 0) {
-        return bkm_method_refused(r, "GET") ? OK
-                                            : status(r, in, seg[0], seg[2]);
+        if (bkm_method_refused(r, "GET")) {
+            return OK;
+        }
+        /* Reports are stored under the registry's spelling of the sender;
+         * another organisation's reports are as unknown as none. */
+        if (!(org = own_sender(in, seg[0]))) {
+            return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                                   "no such report");
+        }
+        return status(r, in, org, seg[2]);
     }
     if (n == 4 && (strcmp(seg[3], "privat") == 0
                    || strcmp(seg[3], "offentlig") == 0)) {
@@ -310,7 +334,17 @@ int bkm_handle_mottak(request_rec *r, const char *rest)
                                    "fraFiksOrgId must be a UUID or an "
                                    "organisation number");
         }
-        return post(r, in, seg[0], seg[1], seg[2], seg[3]);
+        if (!(org = own_sender(in, seg[0]))) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(02901)
+                          "integration %s (organisation %s) posted as "
+                          "another sender: refused", in->id, in->orgnr);
+            return bkm_reply_error(r, HTTP_FORBIDDEN, "feil-avsender",
+                                   "fraFiksOrgId is not the organisation "
+                                   "of this integration (its "
+                                   "organisasjonsnummer or registered "
+                                   "Fiks id)");
+        }
+        return post(r, in, org, seg[1], seg[2], seg[3]);
     }
     return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
                            "no such resource");

@@ -42,6 +42,7 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DIR_ROLE_KEY         "BekymringRoleKey"
 #define BKM_DIR_SECRET_KEY       "BekymringSecretKey"
 #define BKM_DIR_HTTPS            "BekymringHttps"
+#define BKM_DIR_MASKINPORTEN     "BekymringMaskinportenToken"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -100,6 +101,10 @@ typedef struct {
 /** Per-directory configuration. */
 typedef struct {
     int min_acr;                /**< BKM_UNSET or a bkm_acr_e */
+    /** BekymringMaskinportenToken: the exact iss and aud of machine
+     *  clients' tokens; NULL unset (then every machine call is refused) */
+    const char *token_issuer;
+    const char *token_audience;
 } bkm_dir_cfg_t;
 
 /* mod_bekymring_config.c */
@@ -457,6 +462,10 @@ int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
  *  HTTP_BAD_REQUEST (for pages, which answer in the person's language). */
 int bkm_read_body_status(request_rec *r, apr_size_t limit, char **buf,
                          apr_size_t *len);
+/** The API's ErrorDocument: httpd's own errors (401 from the token layer,
+ *  416, 405...) in our JSON error shape, the failed request's headers
+ *  (WWW-Authenticate) kept. */
+int bkm_handle_error(request_rec *r);
 /** Tie a jansson value to a pool: decref'ed when the pool is cleared
  *  (as mod_md does with its md_json_t). */
 json_t *bkm_json_own(apr_pool_t *p, json_t *j);
@@ -644,10 +653,28 @@ bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
                                json_t *report, const bkm_person_t *person,
                                bkm_melding_t *m, bkm_intake_result_t *res);
 
+/* mod_bekymring_throttle.c: failed machine logins, counted per node in
+ * shared memory (the file's comment says why there) */
+/** Failures per client address, and per IntegrasjonId, in a window. */
+#define BKM_THROTTLE_LIMIT 10
+#define BKM_THROTTLE_WINDOW apr_time_from_sec(300)
+int bkm_throttle_pre_config(apr_pool_t *pconf);
+int bkm_throttle_post_config(apr_pool_t *pconf, server_rec *s);
+void bkm_throttle_child_init(apr_pool_t *p, server_rec *s);
+/** 0 when this client may log in as @p id; else the seconds until it may
+ *  (answer 429 with Retry-After).  @p check: the password needs bcrypt
+ *  (then call bkm_throttle_end with the outcome); 0 when it is one this
+ *  process accepted lately (no guess: nothing is counted). */
+int bkm_throttle_begin(request_rec *r, const char *id, int check);
+/** The outcome of the check: @p failed for a wrong password or an unknown
+ *  id (counted against the client and the id). */
+void bkm_throttle_end(request_rec *r, const char *id, int failed);
+
 /* mod_bekymring_integration.c: machine clients */
 /** The integration making this request (bearer token checked by
  *  mod_auth_openidc, then IntegrasjonId/IntegrasjonPassord and the token's
- *  consumer organisation checked here), or NULL after answering 401. */
+ *  consumer organisation checked here), or NULL after answering 401 (429
+ *  while the client's logins are throttled). */
 const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r);
 /** The per-process memory of accepted passwords (child_init). */
 void bkm_integration_child_init(apr_pool_t *p);

@@ -9,7 +9,7 @@ use Apache::TestRequest qw(GET POST);
 use lib 't/lib';
 use BkmTest qw(dev_token json_of root);
 
-plan tests => 33;
+plan tests => 46;
 
 my $api = '/bekymringsmelding/api/v2/konto';
 my %good = dev_token('fagsystem-0301-01');
@@ -34,6 +34,32 @@ is GET($api, %t)->code, 401, 'token without our scope: 401';
 is GET($api, %t)->code, 401, 'a scope that only starts like ours: 401';
 %t = dev_token('fagsystem-0301-01', '--issuer', 'https://evil.example/');
 is GET($api, %t)->code, 401, 'token from another issuer: 401';
+
+# Tokens signed by the real key with claims that must not pass:
+# mod_auth_openidc's RS mode does not look at them (the module does).
+my @bad_claims = (
+    [['--no-exp'], 'without exp'],
+    [['--nbf=3600'], 'nbf an hour ahead'],
+    [['--iat=3600'], 'iat an hour ahead'],
+    [['--issuer', ' urn:bekymring:dev-maskinporten'], 'iss with a leading blank'],
+    [['--issuer', 'urn:bekymring:dev-maskinporten '], 'iss with a trailing blank'],
+    [['--claims', '{"iss":["urn:bekymring:dev-maskinporten"]}'], 'iss as an array'],
+    [['--aud', 'https://other.example'], 'another audience'],
+    [['--claims', '{"aud":null}'], 'no audience'],
+    [['--claims', '{"aud":["urn:bekymring:dev-api"]}'], 'aud as an array'],
+    [['--aud', ' urn:bekymring:dev-api'], 'aud with a leading blank'],
+    [['--claims', '{"exp":"9999999999"}'], 'exp as a string'],
+);
+for my $case (@bad_claims) {
+    my ($opts, $name) = @$case;
+    %t = dev_token('fagsystem-0301-01', @$opts);
+    is GET($api, %t)->code, 401, "token $name: 401";
+}
+# Clocks differ a little: a token issued seconds "ahead" is fine.
+%t = dev_token('fagsystem-0301-01', '--iat=20', '--nbf=20');
+is GET($api, %t)->code, 200, 'iat and nbf 20 s ahead (clock skew): 200';
+%t = dev_token('fagsystem-0301-01', '--nbf=-30');
+is GET($api, %t)->code, 200, 'nbf in the past: 200';
 
 # A good token but the integration headers wrong or missing.
 $res = GET $api, Authorization => $good{Authorization};

@@ -64,6 +64,10 @@ my @bad = (
       qr/must be substantial or high/ ],
     [ "<Location /meg>\nBekymringMinAcr\n</Location>",
       qr/takes one argument/ ],
+    [ "<Location /x>\nBekymringMaskinportenToken \" urn:x\" urn:y\n</Location>",
+      qr/BekymringMaskinportenToken: .*without blanks/ ],
+    [ "<Location /x>\nBekymringMaskinportenToken urn:x\n</Location>",
+      qr/takes two arguments/ ],
 );
 
 plan tests => 2 * @bad + 6;
@@ -81,7 +85,8 @@ my ($rc, $out) = run_httpd_t($load,
     'BekymringReceiptDeadline 40h', 'BekymringManualDeadline 2d',
     'BekymringRetention 30d', 'BekymringEscalationInterval off',
     "<VirtualHost 127.0.0.1:8599>\nBekymringEscalationInterval 90s\n</VirtualHost>",
-    "<Location /meg>\nBekymringMinAcr high\n</Location>");
+    "<Location /meg>\nBekymringMinAcr high\n</Location>",
+    "<Location /x>\nBekymringMaskinportenToken urn:x urn:y\n</Location>");
 is $rc, 0, 'good values are accepted';
 like $out, qr/Syntax OK/, 'Syntax OK';
 

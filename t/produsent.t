@@ -11,8 +11,9 @@ use lib 't/lib';
 use BkmTest qw(root dev_token json_of db_rows spit slurp seal_cms);
 use File::Temp qw(tempdir);
 use HTTP::Request::Common ();
+use JSON::PP ();
 
-plan tests => 41;
+plan tests => 50;
 
 my $base = '/bekymringsmelding/api/v2/mottak/fagsystem';
 my $org = '910000001';
@@ -160,4 +161,32 @@ $res = post_parts("$base/not-an-org/0301/01/privat",
                   [[bekymringsmelding => $pdf_der], [asice => $zip_der]],
                   %prod);
 is $res->code, 400, 'a malformed fraFiksOrgId: 400';
+# The token proves one organisation (the integration's): the producer must
+# not post in another's name, by number or by Fiks id.
+for my $other ('910000002', '00000000-0000-4000-8000-000000000000') {
+    $res = post_parts("$base/$other/0301/01/privat",
+                      [[bekymringsmelding => $pdf_der], [asice => $zip_der]],
+                      %prod);
+    is $res->code, 403, "another organisation's fraFiksOrgId ($other): 403";
+    is json_of($res)->{errorId}, 'feil-avsender', 'errorId feil-avsender';
+}
 is count(), $before, 'nothing was stored by any of them';
+
+# Its own registered Fiks organisation id works too (in any case), and the
+# report is stored under the registry's spelling.
+my ($fiks) = map { $_->{fiksOrgId} }
+    grep { $_->{navn} eq 'produsent' }
+    @{ JSON::PP->new->decode(slurp(root() . '/t/dev/integrations.json'))
+           ->{integrasjoner} };
+like $fiks, qr/^[0-9a-f-]{36}$/, 'the producer has a Fiks organisation id';
+$res = post_parts("$base/" . uc($fiks) . '/0301/01/privat',
+                  [[bekymringsmelding => $pdf_der], [asice => $zip_der]],
+                  %prod);
+is $res->code, 201, 'posted under its own Fiks id: 201';
+$id = json_of($res)->{uuid} // '';
+is_deeply [db_rows("SELECT fra_org FROM bkm_melding WHERE id = '$id'")],
+    [[$fiks]], 'stored under the registered id';
+is GET("$base/" . uc($fiks) . "/bekymringsmelding/$id/status", %prod)->code,
+    200, 'and its status is found under the id as the producer spells it';
+is GET("$base/$org/bekymringsmelding/$id/status", %prod)->code, 404,
+    'but not under its organisation number (another sender id)';

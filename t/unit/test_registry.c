@@ -5,6 +5,7 @@
  * Certificates are made with the openssl CLI in a temporary directory.
  */
 #include "unit.h"
+#include <apr_md5.h>
 #include "bkm_registry.h"
 
 #include <stdio.h>
@@ -272,6 +273,7 @@ static const struct {
     { "integrasjoner/0/passordHash", "\"plain-password\"", "bcrypt" },
     { "integrasjoner/0/organisasjonsnummer", "\"91000000\"", "nine digits" },
     { "integrasjoner/0/integrasjonId", "\"x\"", "UUID" },
+    { "integrasjoner/0/fiksOrgId", "\"910000002\"", "UUID" },
     { "print", NULL, "\"print\" is missing" },
     { "print/sertifikat", NULL, "\"sertifikat\" is missing" },
     { "kommuner", NULL, "\"kommuner\" is missing" },
@@ -300,6 +302,49 @@ START_TEST(bad_registry)
     ck_assert_msg(strstr(err, "registry /") == err,
                   "message does not name the file: %s", err);
     ck_assert_ptr_null(reg);
+}
+END_TEST
+
+/* An unknown IntegrasjonId is checked against the registry's dummy hash:
+ * it must cost what the costliest real hash costs (issue 11: a cost-05
+ * dummy against cost-10 hashes told which ids exist by the time taken). */
+START_TEST(dummy_hash_cost)
+{
+    static const char *const costs[][2] = {
+        { "$2y$07$abcdefghijklmnopqrstuuJ3s8VIl1IVX3q9oPQj2Y2mFhB0Ewy8S",
+          "$2y$07$" },
+        { "$2y$10$abcdefghijklmnopqrstuuJ3s8VIl1IVX3q9oPQj2Y2mFhB0Ewy8S",
+          "$2y$10$" },
+    };
+    bkm_registry_t *reg = NULL;
+    json_t *root;
+    const char *err;
+    size_t i;
+
+    for (i = 0; i < sizeof(costs) / sizeof(costs[0]); i++) {
+        root = good();
+        set_at(root, "integrasjoner/0/passordHash",
+               json_string(costs[i][0]));
+        err = bkm_registry_load(&reg, bkm_test_pool, write_registry(root));
+        json_decref(root);
+        ck_assert_msg(err == NULL, "%s", err);
+        ck_assert_ptr_nonnull(reg->dummy_hash);
+        ck_assert_msg(strncmp(reg->dummy_hash, costs[i][1], 7) == 0,
+                      "dummy %s is not at cost %s", reg->dummy_hash,
+                      costs[i][1]);
+        ck_assert_int_eq(strlen(reg->dummy_hash), 60);
+        /* A real bcrypt hash that no password of ours matches. */
+        ck_assert_int_ne(apr_password_validate("", reg->dummy_hash),
+                         APR_SUCCESS);
+    }
+    /* Without integrations: the production cost. */
+    root = good();
+    set_at(root, "integrasjoner", json_array());
+    err = bkm_registry_load(&reg, bkm_test_pool, write_registry(root));
+    json_decref(root);
+    ck_assert_msg(err == NULL, "%s", err);
+    ck_assert_msg(strncmp(reg->dummy_hash, "$2y$10$", 7) == 0, "%s",
+                  reg->dummy_hash);
 }
 END_TEST
 
@@ -337,6 +382,7 @@ Suite *bkm_suite_registry(void)
     tcase_add_test(tc, good_registry);
     tcase_add_loop_test(tc, bad_registry, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_test(tc, not_json);
+    tcase_add_test(tc, dummy_hash_cost);
     suite_add_tcase(s, tc);
     return s;
 }
