@@ -265,7 +265,16 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
         memset(&in, 0, sizeof(in));
         in.svar = BKM_SVAR_MOTTATT;
         in.aktor = apr_pstrcat(r->pool, "mottaker: ", rc->navn, NULL);
-        if (bkm_delivery_receipt(db, &l, &in, bkm_now(r), &hendelse) != 0) {
+        switch (bkm_delivery_receipt(db, &l, &in, bkm_now(r), &hendelse)) {
+        case 0:
+            break;
+        case 1:
+            /* Answered otherwise meanwhile (decided under the row's
+             * lock, and recorded as refused): say so, change nothing. */
+            return bkm_page_message(r, HTTP_CONFLICT, rc->lang,
+                                    "mottak.motstrid.tittel",
+                                    "mottak.motstrid.tekst");
+        default:
             return bkm_page_unavailable(r, rc->lang);
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01602)
