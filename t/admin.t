@@ -135,7 +135,7 @@ sub csrf_of {
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 98 + 18 + 23 + 11;
+plan tests => @pages * @people + @people + 98 + 18 + 24 + 11;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -475,6 +475,10 @@ sub stats_of {
     $f{stolper} = [ map { /: (\d+)$/ } $html =~ m{<rect class="bkm-stolpe-fagsystem"[^>]*><title>([^<]+)</title>}g ];
     my ($helse) = $html =~ m{<table class="ds-table" id="helse">(.*?)</table>}s;
     $f{kontoer} = [ ($helse // '') =~ m{<th scope="row">([^<]+)</th>}g ];
+    # Each account's waiting, print jobs waiting and reports to follow up.
+    while (($helse // '') =~ m{<th scope="row">([^<]+)</th>\s*<td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)}g) {
+        $f{helse}{$1} = [$2, $3, $4];
+    }
     return \%f;
 }
 # The same weeks counted from CSV rows: seven days at a time from the
@@ -522,6 +526,16 @@ is_deeply $sa->{uker}, weeks_of($sa, @anne_rows),
 is_deeply $sa->{stolper}, [ map { $_->[0] } @{ $sa->{uker} } ], 'and each bar of the chart';
 is $sa->{print}, prints_of('01'), 'the share sent to print: her district\'s letter post';
 is_deeply $sa->{kontoer}, ['Oslo, Gamle Oslo'], 'integration health: her district\'s account only';
+my ($waiting) = db_rows("SELECT (SELECT COUNT(*) FROM bkm_leveranse l JOIN bkm_melding m "
+    . "ON m.id = l.melding_id WHERE m.kommunenummer = '0301' AND m.bydelsnummer = '01' "
+    . "AND l.mottaker <> 'print' AND l.svar IS NULL), (SELECT COUNT(*) FROM bkm_leveranse l "
+    . "JOIN bkm_melding m ON m.id = l.melding_id WHERE m.kommunenummer = '0301' "
+    . "AND m.bydelsnummer = '01' AND l.mottaker = 'print' AND l.svar IS NULL), "
+    . "(SELECT COUNT(*) FROM bkm_melding WHERE kommunenummer = '0301' AND bydelsnummer = '01' "
+    . "AND oppfolging = 1)");
+is_deeply $sa->{helse}{'Oslo, Gamle Oslo'}, $waiting,
+    'its account\'s waiting messages, print jobs waiting, reports to follow up'
+    or diag explain $sa->{helse};
 is $sk->{totalt}, scalar(@oslo_rows), 'Oslo\'s administrator: Oslo\'s total';
 is_deeply $sk->{uker}, weeks_of($sk, @oslo_rows), 'and weeks';
 cmp_ok $sa->{totalt}, '<', $sk->{totalt}, 'the district\'s total is not Oslo\'s';
