@@ -187,7 +187,7 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
     }
     sist = bkm_page_when(r->pool, sist);
     eldste = bkm_page_when(r->pool, eldste);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
         "kommune", bkm_kommune_navn(k, lang), "bydel", b->navn,
         "kanal", bkm_i18n_text(pg->i18n, lang, b->kanal == BKM_KANAL_FAGSYSTEM
                                               ? "admin.kanal.fagsystem"
