@@ -394,6 +394,16 @@ static int send_report(request_rec *r, bkm_form_t *f, const bkm_bydel_t *b,
     return redirect(r, apr_pstrcat(r->pool, "/sendt/", m.id, NULL));
 }
 
+/* A refused post: a message only, never what was posted (it could be
+ * another site's text passed off to the person as their own). */
+static int refused(request_rec *r, char *body, apr_size_t len,
+                   const char *lang)
+{
+    memset(body, 0, len);
+    return bkm_page_message(r, HTTP_FORBIDDEN, lang, "skjema.avvist.tittel",
+                            "skjema.avvist.tekst");
+}
+
 static int form_post(request_rec *r, const char *type)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
@@ -454,9 +464,7 @@ static int form_post(request_rec *r, const char *type)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01406)
                       "form post without this browser's and person's CSRF "
                       "token: refused (403)");
-        memset(body, 0, len);
-        return bkm_page_message(r, HTTP_FORBIDDEN, lang,
-                                "skjema.avvist.tittel", "skjema.avvist.tekst");
+        return refused(r, body, len, lang);
     }
     /* The CSRF token held, so the browser is the person's (logged in, or
      * with their login evidence); the form token must be theirs too. */
@@ -466,9 +474,7 @@ static int form_post(request_rec *r, const char *type)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01407)
                       "form post with a one-time token issued to someone "
                       "else: refused (403)");
-        memset(body, 0, len);
-        return bkm_page_message(r, HTTP_FORBIDDEN, lang,
-                                "skjema.avvist.tittel", "skjema.avvist.tekst");
+        return refused(r, body, len, lang);
     }
     memset(&n, 0, sizeof(n));
     if (logged_in != OK) {
