@@ -135,14 +135,15 @@ int bkm_token_form_ok(const bkm_token_keys_t *k, const char *tag,
 
 int bkm_token_form_keys(apr_pool_t *p, const bkm_token_keys_t *k,
                         const char *tag, const char *token,
-                        const char **dupkey, unsigned char *receipt_key)
+                        const char *fingerprint, const char **dupkey,
+                        unsigned char *receipt_key)
 {
-    const char *dup[] = { "duplikat", tag, token };
-    const char *kopi[] = { "kvittering", tag, token };
+    const char *dup[] = { "duplikat", tag, token, fingerprint };
+    const char *kopi[] = { "kvittering", tag, token, fingerprint };
     unsigned char d[32];
 
-    if (!bkm_token_form_ok(k, tag, token) || mac(k->form, dup, 3, d)
-        || mac(k->form, kopi, 3, receipt_key)) {
+    if (!fingerprint || !bkm_token_form_ok(k, tag, token)
+        || mac(k->form, dup, 4, d) || mac(k->form, kopi, 4, receipt_key)) {
         return -1;
     }
     *dupkey = bkm_hex(p, d, sizeof(d));

@@ -59,13 +59,19 @@ const char *bkm_token_form_new(apr_pool_t *p, const bkm_token_keys_t *k,
 int bkm_token_form_ok(const bkm_token_keys_t *k, const char *tag,
                       const char *token);
 /**
- * What a valid form token decides: the report's duplicate key (64 hex
- * digits, stored) and the key of the receipt's cookie (BKM_TOKEN_KEY
- * bytes, never stored: only its hash is).  @return 0 or -1.
+ * What a valid form token and the report it sends decide: the report's
+ * duplicate key (64 hex digits, stored) and the key of the receipt's
+ * cookie (BKM_TOKEN_KEY bytes, never stored: only its hash is).
+ * @p fingerprint names the report's content (e.g. a SHA-256 of it): a
+ * double click or a reload sends the same and finds the first report,
+ * while another report sent under the same token (a duplicated tab, a
+ * page from the browser's history) is a report of its own, never
+ * mistaken for the first.  @return 0 or -1.
  */
 int bkm_token_form_keys(apr_pool_t *p, const bkm_token_keys_t *k,
                         const char *tag, const char *token,
-                        const char **dupkey, unsigned char *receipt_key);
+                        const char *fingerprint, const char **dupkey,
+                        unsigned char *receipt_key);
 
 /** What a sealed draft records of its owner (@p tag under another key:
  *  the database can count a person's drafts without holding the tag a

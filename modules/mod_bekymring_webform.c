@@ -40,6 +40,7 @@
 
 #include <http_protocol.h>
 #include <apr_strings.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BKM_WEBFORM_MAX_BODY (1024 * 1024)
@@ -340,31 +341,59 @@ static int form_get(request_rec *r, const char *type)
 
 /* ---- POST /{type}/send -------------------------------------------------- */
 
+/* The SHA-256 of what the person asks to send (type, district and every
+ * value, keys sorted), before the server adds its own fields; NULL on
+ * failure.  The text is wiped: it is the report. */
+static const char *report_fingerprint(request_rec *r, const char *type,
+                                      const bkm_bydel_t *b,
+                                      const json_t *report)
+{
+    char *text = json_dumps(report, JSON_COMPACT | JSON_SORT_KEYS);
+    const char *sum = NULL;
+
+    if (text) {
+        const char *all = apr_pstrcat(r->pool, type, "\n",
+                                      b->kommune->nummer, "\n", b->nummer,
+                                      "\n", text, NULL);
+        sum = bkm_sha256_hex(r->pool, all, strlen(all));
+        memset((char *)all, 0, strlen(all));
+        memset(text, 0, strlen(text));
+        free(text);
+    }
+    return sum;
+}
+
 static int send_report(request_rec *r, bkm_form_t *f, const bkm_bydel_t *b,
                        const bkm_person_t *person, const char *lang)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const char *type = bkm_form_type_name(f->type);
     unsigned char key[BKM_TOKEN_KEY];
+    const char *fingerprint;
     bkm_intake_result_t res;
     bkm_melding_t m;
     notices_t n;
     json_t *report;
 
-    /* What the person's one-time token decides: the report's duplicate
-     * key, and the key of the receipt's cookie (never stored; its hash
-     * is).  form_post has checked that the token is the person's. */
+    /* What the person's one-time token and the report decide: the
+     * report's duplicate key, and the key of the receipt's cookie (never
+     * stored; its hash is).  form_post has checked that the token is the
+     * person's.  The report's own content is in both, so that a double
+     * click finds the first report while a different report sent under
+     * the same token (a duplicated tab, a page from history) is stored as
+     * the report it is, never answered with the first one's receipt. */
     memset(&m, 0, sizeof(m));
     m.bydel = b;
-    if (bkm_token_form_keys(r->pool, bkm_srv_cfg(r->server)->token_keys,
-                            bkm_page_login_tag(r), f->skjema_id,
-                            &m.idempotensnokkel, key)) {
+    report = bkm_json_own(r->pool, bkm_form_report(f, pg->postnummer));
+    if (!(fingerprint = report_fingerprint(r, type, b, report))
+        || bkm_token_form_keys(r->pool, bkm_srv_cfg(r->server)->token_keys,
+                               bkm_page_login_tag(r), f->skjema_id,
+                               fingerprint, &m.idempotensnokkel, key)) {
         return bkm_page_unavailable(r, lang);
     }
     m.kopi_nokkel = key;
     m.kopi_pdf = f->type == BKM_FORM_OFFENTLIG;
     m.kopi_utloper = bkm_now(r) + apr_time_from_sec(KOPI_TTL);
-    report = bkm_json_own(r->pool, bkm_form_report(f, pg->postnummer));
     memset(&n, 0, sizeof(n));
     switch (bkm_skjema_submit(r, type, report, person, &m, &res)) {
     case BKM_INTAKE_INVALID:

@@ -17,7 +17,7 @@ use Encode qw(decode_utf8);
 use HTTP::Request::Common qw(POST);
 use LWP::UserAgent;
 
-plan tests => 51;
+plan tests => 56;
 
 my $base = base_url();
 my $dev = root() . '/t/dev';
@@ -84,6 +84,17 @@ ok $id, 'to her receipt';
 my ($victim_cookie) = join("\n", $res->header('Set-Cookie')) =~ /bkm_sendt=([^;]+)/;
 ok $victim_cookie, 'with her receipt cookie';
 is count(), $before + 1, 'stored';
+# The same token with another report (a duplicated tab, a page from the
+# browser's history): a report of its own, never the first one's receipt.
+$res = post_form($victim, 'offentlig', %v, 'melding.melding' => 'Another child');
+is $res->code, 303, 'another report under the same token';
+my ($id2) = ($res->header('Location') // '') =~ m{^/sendt/([0-9a-f-]{36})$};
+ok $id2 && $id2 ne $id, 'is a report of its own';
+is count(), $before + 2, 'and stored';
+$res = post_form($victim, 'offentlig', %v);
+is $res->header('Location'), "/sendt/$id", 'the first one again (a reload): its receipt';
+is count(), $before + 2, 'stored once';
+$before++;
 
 # 3. The attacker saw her token (it is in her page) and posts his own
 #    report with it, logged in as himself, with his own valid CSRF token.

@@ -70,19 +70,26 @@ START_TEST(form_tokens)
                                  "0000000000000000000000000000000000000000"
                                  "000000000000000000000000"));
     /* Keys: the same twice for the same person and token, else other. */
-    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, &d1,
-                                         r1), 0);
-    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, &d2,
-                                         r2), 0);
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, "a",
+                                         &d1, r1), 0);
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, "a",
+                                         &d2, r2), 0);
     ck_assert_str_eq(d1, d2);
     ck_assert_int_eq(strlen(d1), 64);
     ck_assert_mem_eq(r1, r2, 32);
-    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t2, &d3,
-                                         r2), 0);
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t2, "a",
+                                         &d3, r2), 0);
     ck_assert_str_ne(d1, d3);
     ck_assert_mem_ne(r1, r2, 32);
-    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, ola, t, &d3,
-                                         r2), -1);
+    /* Another report under the same token is another report. */
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, "b",
+                                         &d3, r2), 0);
+    ck_assert_str_ne(d1, d3);
+    ck_assert_mem_ne(r1, r2, 32);
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, NULL,
+                                         &d3, r2), -1);
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, ola, t, "a",
+                                         &d3, r2), -1);
 }
 END_TEST
 
