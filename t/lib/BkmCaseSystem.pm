@@ -15,7 +15,7 @@ use JSON::PP;
 use LWP::UserAgent;
 use MIME::Base64 qw(encode_base64);
 use Digest::SHA qw(sha256_hex);
-use BkmTest qw(root dev_token json_of spit slurp openssl_decrypt);
+use BkmTest qw(root dev_token json_of spit slurp openssl_decrypt db_rows);
 
 my $json = JSON::PP->new->utf8->canonical;
 
@@ -57,9 +57,20 @@ sub list {
     return ($res, $j ? $j->{meldinger} : undef);
 }
 
+# GET one message.  A whole answer (200) is recorded by the portal once
+# its last byte has gone out, a moment after this side may have read it:
+# wait for that, as a test that looks at the database next needs to.
 sub fetch {
     my ($self, $id, @h) = @_;
-    return $self->request('GET', $self->url("/$id"), \@h);
+    my $res = $self->request('GET', $self->url("/$id"), \@h);
+    if ($res->code == 200 && $id =~ /^[0-9a-f-]{36}$/) {
+        for (1 .. 50) {
+            last if (db_rows("SELECT COUNT(*) FROM bkm_leveranse WHERE "
+                . "id = '$id' AND hentet IS NOT NULL"))[0][0];
+            select undef, undef, undef, 0.05;
+        }
+    }
+    return $res;
 }
 
 # Decrypt a fetched ciphertext with this system's key: the plaintext.
