@@ -8,9 +8,10 @@
  * forgets our prepared statements; see mod_bekymring_db.c) is run once more
  * after preparing them again.  An idempotency key the integration already
  * used with the same request is not an error: the first report is
- * answered; with another request it is (APR_EMISMATCH, nothing stored).  A reference number
- * that is taken fails the insert like any error: the caller draws a new one
- * (the PDF shows it, so it must be rendered again).
+ * answered; with another request it is (APR_EMISMATCH, nothing stored).
+ * A reference number that is taken fails the insert like any error: the
+ * caller draws a new one (the PDF shows it, so it must be rendered
+ * again).
  */
 #include "mod_bekymring_private.h"
 #include "bkm_box.h"
