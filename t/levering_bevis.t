@@ -18,7 +18,7 @@ use HTTP::Request::Common ();
 use JSON::PP;
 use LWP::UserAgent;
 
-plan tests => 59;
+plan tests => 64;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -243,6 +243,61 @@ is count(), $n0 + 1, 'nothing stored';
 is((db_rows("SELECT COUNT(*) FROM bkm_melding WHERE id = '$a' AND "
     . "idempotens_fingeravtrykk IS NOT NULL AND idempotens_utloper > "
     . "mottatt"))[0][0], 1, 'the key is kept with its fingerprint and expiry');
+
+# Two requests under one new key at the same moment: one report, and the
+# other request is told whether it was the same (201, same uuid) or not
+# (422): the key's UNIQUE index decides, then the fingerprint.
+sub posts_at_once {
+    my (@reqs) = @_;
+    pipe my $go_r, my $go_w or die "pipe: $!";
+    my @kids;
+    for my $r (@reqs) {
+        pipe my $out_r, my $out_w or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $go_w;
+            close $out_r;
+            my $ignored = <$go_r>;
+            my $res = post_report(@$r);
+            print $out_w $json->encode([$res->code, json_of($res) // {}]);
+            close $out_w;
+            require POSIX;
+            POSIX::_exit(0);
+        }
+        close $out_w;
+        push @kids, [$pid, $out_r];
+    }
+    close $go_r;
+    select undef, undef, undef, 0.3;
+    close $go_w;
+    my @got;
+    for my $k (@kids) {
+        my $fh = $k->[1];
+        my $text = do { local $/; <$fh> };
+        waitpid $k->[0], 0;
+        push @got, eval { $json->decode($text) } // [0, {}];
+    }
+    return @got;
+}
+{
+    my $k2 = "k2-$key";
+    my $n1 = count();
+    my @got = posts_at_once(
+        ['0301/01/offentlig', $pdf_a, $zip_a, 'Idempotency-Key' => $k2],
+        ['4601/00/privat', $pdf_b, $zip_b, 'Idempotency-Key' => $k2]);
+    is_deeply [sort map { $_->[0] } @got], [201, 422],
+        'two requests under one key at once: one 201, one 422'
+        or diag explain \@got;
+    is count(), $n1 + 1, 'one report stored';
+    my $k3 = "k3-$key";
+    @got = posts_at_once(map { ['0301/01/offentlig', $pdf_a, $zip_a,
+                                'Idempotency-Key' => $k3] } 1 .. 3);
+    is_deeply [map { $_->[0] } @got], [201, 201, 201],
+        'the same request three times at once: 201 each';
+    is scalar(keys %{ { map { ($_->[1]{uuid} // '') => 1 } @got } }), 1,
+        'with one uuid';
+    is count(), $n1 + 2, 'one report more';
+}
 
 # ---- a day later: keys forgotten; every report delivered or printed -----
 my $later = (time + 40 * 86400) * 1e6;
