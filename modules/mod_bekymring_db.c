@@ -244,8 +244,8 @@ static const struct {
     /* The administrators' actions, and their audit. */
     { BKM_SQL_LEVERANSE_NULLSTILL,
       "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
-      "hentet_av = NULL, arkivreferanse = NULL WHERE melding_id = %s "
-      "AND mottaker = %s" },
+      "hentet_av = NULL, arkivreferanse = NULL, dekket = NULL "
+      "WHERE melding_id = %s AND mottaker = %s" },
     { BKM_SQL_MELDING_TILBAKE,
       "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
       "endret = %lld WHERE id = %s AND levert IS NULL" },
