@@ -255,7 +255,10 @@ void bkm_delivery_next(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out)
             out->tilstand = BKM_DS_SENDT_PRINT;
             out->bestill_print = 1;
             out->hendelse = "SENDT_PRINT";
-            out->tekst = "Brevpost bestilt: fristen gikk ut";
+            /* The escalation pass applies this rule in SQL, over many
+             * reports at once (FRIST_DUE and one conditional UPDATE each,
+             * mod_bekymring_escalation.c); the same rule, the same text. */
+            out->tekst = "Ingen bekreftelse innen fristen; brevpost bestilt";
         }
         return;
     case BKM_DE_HANDTERT:
