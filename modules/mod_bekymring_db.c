@@ -244,8 +244,8 @@ static const struct {
     /* The administrators' actions, and their audit. */
     { BKM_SQL_LEVERANSE_NULLSTILL,
       "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
-      "hentet_av = NULL, arkivreferanse = NULL WHERE melding_id = %s "
-      "AND mottaker = %s" },
+      "hentet_av = NULL, arkivreferanse = NULL, dekket = NULL "
+      "WHERE melding_id = %s AND mottaker = %s" },
     { BKM_SQL_MELDING_TILBAKE,
       "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
       "endret = %lld WHERE id = %s AND levert IS NULL" },
@@ -326,6 +326,24 @@ static const struct {
     { BKM_SQL_AVSTEMMING_LEVERT_BYDEL,
       AVSTEMMING_LEVERT_SELECT "AND bydelsnummer = %s "
       AVSTEMMING_LEVERT_REST },
+    /* Issue 12: the byte ranges of a message sent so far (a fetch counts
+     * once they cover it), and an integration's idempotency key with the
+     * fingerprint of the request it came with, until it expires. */
+    { BKM_SQL_LEVERANSE_DEKKET_GET,
+      "SELECT dekket, hentet FROM bkm_leveranse WHERE id = %s" },
+    { BKM_SQL_LEVERANSE_DEKKET_SET,
+      "UPDATE bkm_leveranse SET dekket = %s WHERE id = %s "
+      "AND hentet IS NULL" },
+    { BKM_SQL_MELDING_BY_KEY_FP,
+      "SELECT id, referanse, idempotens_fingeravtrykk FROM bkm_melding "
+      "WHERE integrasjon_id = %s AND idempotensnokkel = %s" },
+    { BKM_SQL_MELDING_IDEMPOTENS_SET,
+      "UPDATE bkm_melding SET idempotens_fingeravtrykk = %s, "
+      "idempotens_utloper = %lld WHERE id = %s" },
+    { BKM_SQL_IDEMPOTENS_UTLOPT,
+      "UPDATE bkm_melding SET idempotensnokkel = NULL, "
+      "idempotens_fingeravtrykk = NULL, idempotens_utloper = NULL "
+      "WHERE idempotens_utloper IS NOT NULL AND idempotens_utloper < %lld" },
     { NULL, NULL }
 };
 

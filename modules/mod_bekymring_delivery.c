@@ -24,8 +24,14 @@
  *
  * Every change is an event on the report's timeline (bkm_hendelse) with
  * time and actor, written in the same transaction as the change.
+ *
+ * What a fetch, a receipt or an administrator's action does is decided by
+ * the state machine in bkm_delivery.c (no httpd, no database; tested as a
+ * decision table); this file reads its facts with the report's row held
+ * and writes what it decided.
  */
 #include "mod_bekymring_private.h"
+#include "bkm_delivery.h"
 #include "bkm_ids.h"
 
 #include <apr_strings.h>
@@ -198,11 +204,49 @@ static int set_state(bkm_db_t *db, const char *melding_id, apr_time_t now,
     return bkm_db_run(db, BKM_SQL_MELDING_SET, NULL, 6, args);
 }
 
+/* The facts of a report's row, for the state machine. */
+static void facts_of(const state_t *st, bkm_dfakta_t *f)
+{
+    int t = bkm_ds_parse(st->tilstand);
+
+    memset(f, 0, sizeof(*f));
+    f->tilstand = t < 0 ? BKM_DS_AKSEPTERT : (bkm_ds_e)t;
+    f->frist = st->frist;
+    f->levert = st->levert;
+    f->oppfolging = st->oppfolging;
+}
+
+/* Within a transaction that holds the report's row: the message's fetch
+ * is complete (its hentet just set by us), so record it. */
+static int record_fetch(bkm_db_t *db, const bkm_leveranse_t *l,
+                        const char *aktor, apr_time_t now, state_t *st)
+{
+    int print = strcmp(l->mottaker, "print") == 0;
+    bkm_dfakta_t f;
+    bkm_dvalg_t v;
+    int rv;
+
+    facts_of(st, &f);
+    f.hentet = 0;       /* before this fetch */
+    f.manuell = strcmp(l->mottaker, "manuell") == 0;
+    bkm_delivery_next(&f, print ? BKM_DE_PRINT_HENTET : BKM_DE_HENTET, &v);
+    if (v.utfall != BKM_DU_ANVENDT) {
+        return 0;
+    }
+    st->tilstand = bkm_ds_name(v.tilstand);
+    rv = 0;
+    if (v.skriv_tilstand) {
+        rv = set_state(db, l->melding_id, now, st->tilstand, v.levert,
+                       v.oppfolging);
+    }
+    return rv ? rv : bkm_event(db, l->melding_id, now, v.hendelse,
+                               st->tilstand, aktor, v.tekst);
+}
+
 int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
                          const char *aktor, apr_time_t now)
 {
     const char *args[3] = { apr_off_t_toa(db->pool, now), aktor, l->id };
-    int print = strcmp(l->mottaker, "print") == 0;
     state_t st;
     int rv, n = 0;
 
@@ -215,18 +259,66 @@ int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
     rv = bkm_db_run(db, BKM_SQL_LEVERANSE_HENTET, &n, 3, args);
     if (rv == 0 && n == 1) {        /* the first download, ours */
         rv = lock_state(db, l->melding_id, now, &st);
-        if (rv == 0 && !print && strcmp(st.tilstand, "AKSEPTERT") == 0) {
-            st.tilstand = "SENDT_FAGSYSTEM";
-            rv = set_state(db, l->melding_id, now, st.tilstand, st.levert,
-                           st.oppfolging);
-        }
         if (rv == 0) {
-            rv = bkm_event(db, l->melding_id, now,
-                           print ? "HENTET_PRINT" : "HENTET", st.tilstand,
-                           aktor, print ? "Hentet av printleverandøren"
-                                  : strcmp(l->mottaker, "manuell") == 0
-                                  ? "Lastet ned for manuelt mottak"
-                                  : "Hentet av mottakerens fagsystem");
+            rv = record_fetch(db, l, aktor, now, &st);
+        }
+    }
+    return bkm_db_end(db, rv);
+}
+
+int bkm_delivery_fetched_range(bkm_db_t *db, const bkm_leveranse_t *l,
+                               const char *aktor, apr_time_t now,
+                               apr_off_t start, apr_off_t end,
+                               int *complete)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *dekket = NULL, *nytt;
+    int rv, hentet = 0, n = 0;
+    state_t st;
+
+    *complete = 0;
+    if (l->hentet) {
+        *complete = 1;
+        return 0;
+    }
+    if ((rv = bkm_db_begin(db)) != 0) {
+        return rv;
+    }
+    /* The report's row first: two ranges of one message sent at once
+     * are added one after the other, none lost. */
+    rv = lock_state(db, l->melding_id, now, &st);
+    if (rv == 0) {
+        const char *id = l->id;
+        rv = bkm_db_select(db, BKM_SQL_LEVERANSE_DEKKET_GET, &res, 1, &id);
+    }
+    if (rv == 0) {
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            dekket = bkm_db_value(db, row, 0);
+            hentet = bkm_db_value(db, row, 1) != NULL;
+        }
+    }
+    if (rv == 0 && hentet) {
+        *complete = 1;
+        bkm_db_end(db, -1);     /* nothing to write */
+        db->error = NULL;
+        return 0;
+    }
+    if (rv == 0) {
+        *complete = bkm_range_cover(db->pool, dekket, start, end,
+                                    l->storrelse, &nytt);
+        if (*complete) {
+            const char *args[3] = {
+                apr_off_t_toa(db->pool, now), aktor, l->id
+            };
+            rv = bkm_db_run(db, BKM_SQL_LEVERANSE_HENTET, &n, 3, args);
+            if (rv == 0 && n == 1) {
+                rv = record_fetch(db, l, aktor, now, &st);
+            }
+        }
+        else {
+            const char *args[2] = { nytt, l->id };
+            rv = bkm_db_run(db, BKM_SQL_LEVERANSE_DEKKET_SET, NULL, 2, args);
         }
     }
     return bkm_db_end(db, rv);
@@ -255,73 +347,6 @@ static const char *event_text(apr_pool_t *p, const char *tekst,
 {
     return in->melding && *in->melding
            ? apr_pstrcat(p, tekst, ": ", in->melding, NULL) : tekst;
-}
-
-/* The receipt's effect on a report, decided from its state; fills the
- * event to record and returns the new state.  The transitions are the
- * diagram at the top of this file. */
-static void decide(const bkm_receipt_in_t *in, const bkm_leveranse_t *l,
-                   state_t *st, const char **hendelse, const char **tekst,
-                   int *deliver, int *print)
-{
-    *deliver = 0;
-    *print = 0;
-    if (in->print) {
-        if (in->svar == BKM_SVAR_FEILET) {
-            feilet_event(in, hendelse, tekst);
-            if (!st->levert) {
-                st->tilstand = "AVVIST_PRINT";
-                st->oppfolging = 1;
-            }
-            return;
-        }
-        *hendelse = "LEVERT";
-        *tekst = "Levert til posten av printleverandøren";
-        st->tilstand = "LEVERT";
-        st->oppfolging = 0;
-        *deliver = !st->levert;
-        return;
-    }
-    if (in->svar == BKM_SVAR_FEILET) {
-        feilet_event(in, hendelse, tekst);
-        if (!st->levert && st->frist) {
-            st->tilstand = "AVVIST_FAGSYSTEM";
-            *print = 1;
-        }
-        return;
-    }
-    if (in->svar == BKM_SVAR_LAGRET) {
-        *hendelse = "LAGRING_VERIFISERT";
-        *tekst = "Lagringskvittering med riktig SHA-256 og gyldig signatur";
-    }
-    else if (in->krev_lagring) {
-        *hendelse = "KVITTERT";
-        *tekst = l->hentet ? "Mottatt-kvittering uten lagringskvittering; "
-                             "bydelen krever lagringskvittering, eskalering "
-                             "fortsetter"
-                           : "Mottatt-kvittering for innhold som aldri ble "
-                             "hentet; bydelen krever lagringskvittering, "
-                             "eskalering fortsetter";
-        return;
-    }
-    else {
-        *hendelse = "KVITTERT";
-        *tekst = strcmp(l->mottaker, "manuell") == 0
-                 ? "Bekreftet lagret av mottakeren (manuell nedlasting)"
-                 : l->hentet ? "Mottatt-kvittering fra fagsystemet"
-                             : "Mottatt-kvittering uten at innholdet ble "
-                               "hentet";
-    }
-    if (!st->frist) {
-        /* Print was ordered before this first receipt came (nothing else
-         * clears the deadline): delivered twice, nothing lost; the print
-         * job stays. */
-        *hendelse = "SEN_KVITTERING";
-        *tekst = "Kvittering etter at brevpost var bestilt; levert to ganger";
-    }
-    *deliver = !st->levert;
-    st->tilstand = "LEVERT";
-    st->oppfolging = 0;
 }
 
 static const char *svar_name(bkm_svar_e svar)
@@ -378,64 +403,63 @@ static int same_feilet(bkm_db_t *db, const bkm_leveranse_t *l,
     return 0;
 }
 
-/* A receipt against the answer given before (@p prev, NULL for none):
- * the same again changes nothing, and neither does a plain mottatt after
- * a stored-receipt (it says less, not otherwise); a stored-receipt may
- * follow a plain mottatt.  Anything else contradicts: feilet after
- * mottatt, a stored-receipt with another record id, and a feilet with
- * another text (the first text is what the people who follow up read;
- * a second one answered "gjentatt" would be dropped unseen). */
-static bkm_kvittering_e judge(const bkm_receipt_in_t *in, const char *svar,
-                              const char *prev, const char *prev_arkiv,
-                              int same_text)
+static bkm_da_e answer_of(const char *svar)
 {
-    if (!prev) {
-        return BKM_KVITTERING_NY;
-    }
-    if (strcmp(prev, svar) == 0) {
-        if (in->svar == BKM_SVAR_LAGRET) {
-            return prev_arkiv && in->arkivreferanse
-                   && strcmp(prev_arkiv, in->arkivreferanse) == 0
-                   ? BKM_KVITTERING_GJENTATT : BKM_KVITTERING_MOTSTRIDENDE;
-        }
-        if (in->svar == BKM_SVAR_FEILET && !same_text) {
-            return BKM_KVITTERING_MOTSTRIDENDE;
-        }
-        return BKM_KVITTERING_GJENTATT;
-    }
-    if (in->svar == BKM_SVAR_MOTTATT && strcmp(prev, "lagret") == 0) {
-        return BKM_KVITTERING_GJENTATT;
-    }
-    if (in->svar == BKM_SVAR_LAGRET && strcmp(prev, "mottatt") == 0) {
-        return BKM_KVITTERING_NY;
-    }
-    return BKM_KVITTERING_MOTSTRIDENDE;
+    return !svar ? BKM_DA_INGEN
+           : strcmp(svar, "feilet") == 0 ? BKM_DA_FEILET
+           : strcmp(svar, "lagret") == 0 ? BKM_DA_LAGRET : BKM_DA_MOTTATT;
 }
 
-/* Apply a receipt judged new (inside the transaction, row locked). */
+static bkm_de_e receipt_event(const bkm_receipt_in_t *in)
+{
+    if (in->print) {
+        return in->svar == BKM_SVAR_FEILET ? BKM_DE_PRINT_FEILET
+                                           : BKM_DE_PRINT_MOTTATT;
+    }
+    return in->svar == BKM_SVAR_FEILET ? BKM_DE_FEILET
+           : in->svar == BKM_SVAR_LAGRET ? BKM_DE_LAGRET : BKM_DE_MOTTATT;
+}
+
+/* Whether this message was fetched completely, read with the report's
+ * row held (a fetch that completed a moment ago counts). */
+static int fetched_now(bkm_db_t *db, const char *id, int *hentet)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+
+    *hentet = 0;
+    if (bkm_db_select(db, BKM_SQL_LEVERANSE_DEKKET_GET, &res, 1, &id) != 0) {
+        return -1;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        *hentet = bkm_db_value(db, row, 1) != NULL;
+    }
+    return 0;
+}
+
+/* Write a receipt the state machine applied (inside the transaction, row
+ * locked). */
 static int apply(bkm_db_t *db, const bkm_leveranse_t *l,
-                 const bkm_receipt_in_t *in, apr_time_t now, state_t *st,
-                 const char **hendelse_out)
+                 const bkm_receipt_in_t *in, apr_time_t now,
+                 const bkm_dvalg_t *v)
 {
     const char *args[4] = {
         svar_name(in->svar), apr_off_t_toa(db->pool, now),
         in->arkivreferanse, l->id
     };
-    const char *hendelse, *tekst;
-    int rv, deliver, print;
+    const char *tilstand = bkm_ds_name(v->tilstand);
+    int rv;
 
-    decide(in, l, st, &hendelse, &tekst, &deliver, &print);
-    *hendelse_out = hendelse;
     rv = bkm_db_run(db, BKM_SQL_LEVERANSE_SVAR, NULL, 4, args);
     if (rv == 0) {
-        rv = bkm_event(db, l->melding_id, now, hendelse, st->tilstand,
-                       in->aktor, event_text(db->pool, tekst, in));
+        rv = bkm_event(db, l->melding_id, now, v->hendelse, tilstand,
+                       in->aktor, event_text(db->pool, v->tekst, in));
     }
-    if (rv == 0 && !print) {
-        rv = set_state(db, l->melding_id, now, st->tilstand,
-                       deliver || st->levert, st->oppfolging);
+    if (rv == 0 && v->skriv_tilstand) {
+        rv = set_state(db, l->melding_id, now, tilstand, v->levert,
+                       v->oppfolging);
     }
-    if (rv == 0 && print) {
+    if (rv == 0 && v->bestill_print) {
         rv = bkm_order_print(db, l->melding_id, now, BKM_TIME_MAX,
                              "feilet", in->aktor, "Brevpost bestilt: "
                              "fagsystemet meldte feil") < 0 ? -1 : 0;
@@ -449,6 +473,8 @@ int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
 {
     const char *svar = svar_name(in->svar), *prev = NULL;
     const char *prev_arkiv = NULL;
+    bkm_dfakta_t f;
+    bkm_dvalg_t v;
     int rv, same = 0;
     state_t st;
 
@@ -463,6 +489,10 @@ int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
     if (rv == 0) {
         rv = answer_so_far(db, l->id, &prev, &prev_arkiv);
     }
+    facts_of(&st, &f);
+    if (rv == 0) {
+        rv = fetched_now(db, l->id, &f.hentet);
+    }
     if (rv == 0 && prev && in->svar == BKM_SVAR_FEILET
         && strcmp(prev, svar) == 0) {
         rv = same_feilet(db, l, in, &same);
@@ -471,26 +501,40 @@ int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
         bkm_db_end(db, rv);
         return -1;
     }
-    out->utfall = judge(in, svar, prev, prev_arkiv, same);
-    out->svar = out->utfall == BKM_KVITTERING_NY ? svar : prev;
-    switch (out->utfall) {
-    case BKM_KVITTERING_GJENTATT:
+    if (in->svar == BKM_SVAR_LAGRET) {
+        same = prev_arkiv && in->arkivreferanse
+               && strcmp(prev_arkiv, in->arkivreferanse) == 0;
+    }
+    f.svar = answer_of(prev);
+    f.samme = same;
+    f.manuell = strcmp(l->mottaker, "manuell") == 0;
+    f.krev_lagring = in->krev_lagring;
+    bkm_delivery_next(&f, receipt_event(in), &v);
+    out->svar = v.utfall == BKM_DU_ANVENDT || !prev ? svar : prev;
+    switch (v.utfall) {
+    case BKM_DU_GJENTATT:
+        out->utfall = BKM_KVITTERING_GJENTATT;
         /* Nothing to write: not even the lock's touch of "endret". */
         bkm_db_end(db, -1);
         db->error = NULL;
         return 0;
-    case BKM_KVITTERING_MOTSTRIDENDE:
-        out->hvorfor = strcmp(prev, svar) == 0 && in->svar == BKM_SVAR_FEILET
-            ? "this message was already answered feilet, with another text"
-            : apr_pstrcat(db->pool, "this message was already answered ",
-                          prev, NULL);
-        rv = bkm_event(db, l->melding_id, now, "KVITTERING_AVVIST",
-                       st.tilstand, in->aktor,
-                       apr_pstrcat(db->pool, "Kvittering avvist: ",
-                                   out->hvorfor, NULL));
+    case BKM_DU_MOTSTRIDENDE:
+    case BKM_DU_IKKE_HENTET:
+        out->utfall = v.utfall == BKM_DU_IKKE_HENTET
+                      ? BKM_KVITTERING_IKKE_HENTET
+                      : BKM_KVITTERING_MOTSTRIDENDE;
+        out->hvorfor = v.tekst;
+        rv = bkm_event(db, l->melding_id, now, v.hendelse, st.tilstand,
+                       in->aktor, apr_pstrcat(db->pool, "Kvittering avvist: ",
+                                              v.tekst, NULL));
+        break;
+    case BKM_DU_ANVENDT:
+        out->utfall = BKM_KVITTERING_NY;
+        out->hendelse = v.hendelse;
+        rv = apply(db, l, in, now, &v);
         break;
     default:
-        rv = apply(db, l, in, now, &st, &out->hendelse);
+        rv = -1;
         break;
     }
     return bkm_db_end(db, rv) == 0 ? 0 : -1;
@@ -508,7 +552,8 @@ int bkm_delivery_receipt(bkm_db_t *db, const bkm_leveranse_t *l,
     *hendelse = k.utfall == BKM_KVITTERING_NY ? k.hendelse
                 : k.utfall == BKM_KVITTERING_GJENTATT ? "GJENTATT"
                 : "KVITTERING_AVVIST";
-    return k.utfall == BKM_KVITTERING_MOTSTRIDENDE ? 1 : 0;
+    return k.utfall == BKM_KVITTERING_MOTSTRIDENDE
+           || k.utfall == BKM_KVITTERING_IKKE_HENTET ? 1 : 0;
 }
 
 int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
@@ -577,9 +622,20 @@ static int in_tx(bkm_db_t *db, const bkm_handling_t *h, apr_time_t now,
     return refused ? 1 : rv == 0 ? 0 : -1;
 }
 
+/* Whether the state machine allows administrator event @p e. */
+static int allows(const state_t *st, bkm_de_e e)
+{
+    bkm_dfakta_t f;
+    bkm_dvalg_t v;
+
+    facts_of(st, &f);
+    bkm_delivery_next(&f, e, &v);
+    return v.utfall == BKM_DU_ANVENDT;
+}
+
 static int can_handle(const state_t *st)
 {
-    return !st->levert;
+    return allows(st, BKM_DE_HANDTERT);
 }
 
 static int act_handle(bkm_db_t *db, const char *melding_id, apr_time_t now,
@@ -592,9 +648,7 @@ static int act_handle(bkm_db_t *db, const char *melding_id, apr_time_t now,
 
 static int can_requeue(const state_t *st)
 {
-    return !st->levert && st->frist
-        && (strcmp(st->tilstand, "SENDT_FAGSYSTEM") == 0
-            || strcmp(st->tilstand, "AKSEPTERT") == 0);
+    return allows(st, BKM_DE_TILBAKE);
 }
 
 static int act_requeue(bkm_db_t *db, const char *melding_id, apr_time_t now,
@@ -622,7 +676,7 @@ static int act_requeue(bkm_db_t *db, const char *melding_id, apr_time_t now,
 
 static int can_reprint(const state_t *st)
 {
-    return strcmp(st->tilstand, "AVVIST_PRINT") == 0;
+    return allows(st, BKM_DE_PRINT_PA_NYTT);
 }
 
 static int act_reprint(bkm_db_t *db, const char *melding_id, apr_time_t now,

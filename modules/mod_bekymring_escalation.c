@@ -187,6 +187,16 @@ static int alerts(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
     return 0;
 }
 
+/* Integrations' idempotency keys older than BKM_IDEMPOTENCY_TTL are
+ * forgotten (issue 12): afterwards the key may name a new report. */
+static int expire_keys(bkm_db_t *db, apr_time_t now)
+{
+    const char *arg = apr_off_t_toa(db->pool, now);
+    int n = 0;
+
+    return bkm_db_run(db, BKM_SQL_IDEMPOTENS_UTLOPT, &n, 1, &arg);
+}
+
 int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
 {
     int rv;
@@ -198,6 +208,9 @@ int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
     }
     if (rv == 0) {
         rv = alerts(db, now, out);
+    }
+    if (rv == 0) {
+        rv = expire_keys(db, now);
     }
     if (rv != 0) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, BKMLOGNO(01201)

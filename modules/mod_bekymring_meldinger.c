@@ -11,8 +11,10 @@
  *     once learns of a new report within BKM_POLL_STEP of its arrival
  *     while asking at most once every 30 seconds when nothing comes.
  * GET .../meldinger/{meldingId}
- *     the CMS ciphertext (DER); Range requests are served by httpd's
- *     byterange filter.  The first download is recorded.
+ *     the CMS ciphertext (DER); one Range is answered 206 (here, not by
+ *     httpd's byterange filter).  The message counts as fetched once
+ *     every byte has gone out, in one answer or in ranges that together
+ *     cover it (issue 12); HEAD and answers cut off do not count.
  * GET .../meldinger/{meldingId}/manifest      print jobs: the XML manifest
  * POST .../meldinger/{meldingId}/svar          the receipt (_svar.c)
  *
@@ -25,6 +27,7 @@
 #include "bkm_printjob.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
+#include "bkm_delivery.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
@@ -201,7 +204,11 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                  const bkm_konto_t *k, const char *id)
 {
     apr_bucket_brigade *bb;
+    apr_off_t start = 0, end = 0;
+    const char *if_range;
     bkm_leveranse_t l;
+    apr_status_t rv;
+    int range, complete = 0;
     bkm_db_t *db;
 
     if (bkm_message_load(r, &db, k, id, 1, &l) != OK) {
@@ -221,16 +228,20 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer; try again");
     }
-    /* Recorded before the bytes go out: a download the timeline does not
-     * show would let a case system claim it never had the report. */
-    if (!r->header_only
-        && bkm_delivery_fetched(db, &l, in->id, bkm_now(r)) != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01001)
-                      "message %s: the download could not be recorded: %s",
-                      l.id, db->error ? db->error : "database error");
-        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                               "the database does not answer; try again");
+    /* Range is ours, not httpd's byterange filter's: the fetch counts
+     * only for bytes we know went out.  One range is answered 206; several
+     * ranges, or an If-Range that is not this ETag, get the whole body
+     * (RFC 9110 allows both). */
+    range = bkm_range_parse(apr_table_get(r->headers_in, "Range"),
+                            l.storrelse, &start, &end);
+    if_range = apr_table_get(r->headers_in, "If-Range");
+    if (range != 0 && if_range
+        && strcmp(if_range, apr_pstrcat(r->pool, "\"", l.sha256, "\"",
+                                        NULL)) != 0) {
+        range = 0;
     }
+    apr_table_unset(r->headers_in, "Range");
+    apr_table_unset(r->headers_in, "If-Range");
     ap_set_content_type(r, "application/pkcs7-mime");
     apr_table_setn(r->headers_out, "meldingType", l.meldingstype);
     apr_table_setn(r->headers_out, "meldingId", l.id);
@@ -242,17 +253,60 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                    apr_pstrcat(r->pool, "\"", l.sha256, "\"", NULL));
     apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    ap_set_content_length(r, (apr_off_t)l.innhold_len);
-    if (r->header_only) {
-        return OK;
+    if (range < 0) {
+        apr_table_setn(r->headers_out, "Content-Range", apr_psprintf(
+            r->pool, "bytes */%" APR_OFF_T_FMT, l.storrelse));
+        return bkm_reply_error(r, HTTP_RANGE_NOT_SATISFIABLE,
+                               "ugyldig-range", "the range is outside the "
+                               "message's bytes");
     }
-    /* The bytes live in the request's pool: no copy. */
+    if (range == 0) {
+        start = 0;
+        end = l.storrelse - 1;
+    }
+    else {
+        r->status = HTTP_PARTIAL_CONTENT;
+        apr_table_setn(r->headers_out, "Content-Range", apr_psprintf(
+            r->pool, "bytes %" APR_OFF_T_FMT "-%" APR_OFF_T_FMT "/%"
+            APR_OFF_T_FMT, start, end, l.storrelse));
+    }
+    ap_set_content_length(r, end - start + 1);
+    if (r->header_only) {
+        return OK;      /* HEAD sends no bytes: nothing was fetched */
+    }
+    /* The bytes (in the request's pool: no copy), then FLUSH: the core
+     * output filter writes everything to the socket before
+     * ap_pass_brigade returns, so its result and the connection's
+     * aborted flag say whether every byte went out (as the manual
+     * download does, mod_bekymring_receiver.c).  Only then is the fetch
+     * recorded: a case system that hung up mid-body has not got the
+     * report, and a receipt from it is refused (issue 12). */
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(l.innhold,
-        l.innhold_len, r->pool, bb->bucket_alloc));
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
-    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
-           ? OK : AP_FILTER_ERROR;
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(l.innhold
+        + (apr_size_t)start, (apr_size_t)(end - start + 1), r->pool,
+        bb->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(bb->bucket_alloc));
+    rv = ap_pass_brigade(r->output_filters, bb);
+    if (rv != APR_SUCCESS || r->connection->aborted) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, BKMLOGNO(03001)
+                      "message %s: bytes %" APR_OFF_T_FMT "-%" APR_OFF_T_FMT
+                      " not sent completely%s: not recorded", l.id, start,
+                      end, r->connection->aborted ? " (the client went away)"
+                                                  : "");
+        return rv != APR_SUCCESS ? AP_FILTER_ERROR : OK;
+    }
+    if (bkm_delivery_fetched_range(db, &l, in->id, bkm_now(r), start, end,
+                                   &complete) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01001)
+                      "message %s: the download could not be recorded: %s",
+                      l.id, db->error ? db->error : "database error");
+    }
+    else if (!complete) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, BKMLOGNO(03002)
+                      "message %s: bytes %" APR_OFF_T_FMT "-%" APR_OFF_T_FMT
+                      " sent; not yet fetched completely", l.id, start, end);
+    }
+    return OK;
 }
 
 static int manifest(request_rec *r, const bkm_konto_t *k, const char *id)

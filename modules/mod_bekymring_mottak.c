@@ -18,6 +18,7 @@
  * sees only the reports it sent (any other id is 404).
  */
 #include "mod_bekymring_private.h"
+#include "bkm_digest.h"
 #include "bkm_multipart.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
@@ -263,6 +264,20 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     m.integrasjon_id = in->id;
     m.fra_org = org;
     m.idempotensnokkel = key;
+    if (key) {
+        /* The request the key is bound to: a retry must be this one.  Its
+         * body is taken as its parts (name and SHA-256 of each, in order),
+         * not its bytes: a client library that sends the same parts again
+         * under a new multipart boundary retries the same request. */
+        const char *sum = apr_pstrcat(
+            r->pool, pdf->name, "\n",
+            bkm_sha256_hex(r->pool, pdf->data, pdf->len), "\n",
+            asice->name, "\n",
+            bkm_sha256_hex(r->pool, asice->data, asice->len), "\n", NULL);
+        m.idempotens_fingeravtrykk = bkm_idempotency_fingerprint(
+            r->pool, r->method, r->uri,
+            bkm_sha256_hex(r->pool, sum, strlen(sum)));
+    }
     m.bydel = b;
     m.mottatt = bkm_now(r);
     m.aktor = in->id;
@@ -270,6 +285,17 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     for (st = 0; st < 2 && rv == APR_EGENERAL && m.id; st++) {
         m.referanse = bkm_reference(r->pool);   /* a taken one: draw again */
         rv = bkm_store_melding(db, &m, sealed, 2);
+    }
+    if (rv == APR_EMISMATCH) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(03003)
+                      "integration %s reused an idempotency key for another "
+                      "request: refused, nothing stored", in->id);
+        return bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
+                               "idempotency-key-reused",
+                               "this Idempotency-Key was used for another "
+                               "request (method, path or body differ); "
+                               "nothing was stored: send a new report under "
+                               "a new key");
     }
     if (rv == APR_EGENERAL) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",

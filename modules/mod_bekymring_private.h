@@ -247,6 +247,11 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_STAT_PRINT_BYDEL "bkm_stat_print_bydel"
 #define BKM_SQL_AVSTEMMING_ANTALL_BYDEL "bkm_avstemming_antall_bydel"
 #define BKM_SQL_AVSTEMMING_LEVERT_BYDEL "bkm_avstemming_levert_bydel"
+#define BKM_SQL_LEVERANSE_DEKKET_GET "bkm_leveranse_dekket_get"
+#define BKM_SQL_LEVERANSE_DEKKET_SET "bkm_leveranse_dekket_set"
+#define BKM_SQL_MELDING_BY_KEY_FP "bkm_melding_by_key_fp"
+#define BKM_SQL_MELDING_IDEMPOTENS_SET "bkm_melding_idempotens_set"
+#define BKM_SQL_IDEMPOTENS_UTLOPT "bkm_idempotens_utlopt"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -271,15 +276,30 @@ typedef struct {
     apr_time_t kopi_utloper;
     const unsigned char *kopi;      /**< set by intake: the sealed PDF */
     apr_size_t kopi_len;
+    /** The producer API: SHA-256 (hex) of the request the idempotency key
+     *  came with (bkm_idempotency_fingerprint); NULL elsewhere. */
+    const char *idempotens_fingeravtrykk;
 } bkm_melding_t;
+
+/** How long an integration's Idempotency-Key is remembered (issue 12):
+ *  a retry within it gets the first answer; afterwards the key is
+ *  forgotten (escalation pass) and may name a new report. */
+#define BKM_IDEMPOTENCY_TTL apr_time_from_sec(24 * 3600)
+/** The fingerprint of a request: SHA-256 (hex) over its method, path and
+ *  @p body_sha256 (hex, the caller's digest of what the body says), each
+ *  ended by a newline. */
+const char *bkm_idempotency_fingerprint(apr_pool_t *p, const char *method,
+                                        const char *path,
+                                        const char *body_sha256);
 
 /**
  * Store a report, its ciphertexts and its first timeline event (AKSEPTERT)
  * in one transaction.
  * @return APR_SUCCESS; APR_EEXIST when the integration already used this
- *         idempotency key (then m->id and m->referanse are the first
- *         report's); anything else is a database error (logged, nothing
- *         stored).
+ *         idempotency key with the same request (then m->id and
+ *         m->referanse are the first report's); APR_EMISMATCH when it used
+ *         the key for another request (nothing stored); anything else is
+ *         a database error (logged, nothing stored).
  */
 apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
                                const bkm_sealed_t *c, int nc);
@@ -355,12 +375,25 @@ const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
 /** Record the first download (SENDT_FAGSYSTEM on the timeline). */
 int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
                          const char *aktor, apr_time_t now);
+/** Bytes [@p start, @p end] of message @p l went out completely (a Range
+ *  answer, or 0 to size - 1 for the whole): added to the ranges sent so
+ *  far; once they cover the message, its fetch is recorded as
+ *  bkm_delivery_fetched() does.  @p complete is set when the message
+ *  counts as fetched.  @return 0, or -1 on a database error. */
+int bkm_delivery_fetched_range(bkm_db_t *db, const bkm_leveranse_t *l,
+                               const char *aktor, apr_time_t now,
+                               apr_off_t start, apr_off_t end,
+                               int *complete);
 /** What a receipt came to (bkm_delivery_answer). */
 typedef enum {
     BKM_KVITTERING_NY = 0,      /**< applied: its event is on the timeline */
     BKM_KVITTERING_GJENTATT,    /**< the answer already given: no change */
-    BKM_KVITTERING_MOTSTRIDENDE /**< contradicts the answer already given:
+    BKM_KVITTERING_MOTSTRIDENDE,/**< contradicts the answer already given:
                                      refused, KVITTERING_AVVIST recorded */
+    BKM_KVITTERING_IKKE_HENTET  /**< mottatt or a stored-receipt for a
+                                     message not completely fetched:
+                                     refused (409 ikke-hentet) and
+                                     recorded; the deadline keeps running */
 } bkm_kvittering_e;
 typedef struct {
     bkm_kvittering_e utfall;

@@ -7,9 +7,11 @@
  * A transaction that fails because the database restarted (PostgreSQL
  * forgets our prepared statements; see mod_bekymring_db.c) is run once more
  * after preparing them again.  An idempotency key the integration already
- * used is not an error: the first report is answered.  A reference number
- * that is taken fails the insert like any error: the caller draws a new one
- * (the PDF shows it, so it must be rendered again).
+ * used with the same request is not an error: the first report is
+ * answered; with another request it is (APR_EMISMATCH, nothing stored).
+ * A reference number that is taken fails the insert like any error: the
+ * caller draws a new one (the PDF shows it, so it must be rendered
+ * again).
  */
 #include "mod_bekymring_private.h"
 #include "bkm_box.h"
@@ -20,26 +22,53 @@
 
 #define BKM_STORE_ATTEMPTS 2
 
+const char *bkm_idempotency_fingerprint(apr_pool_t *p, const char *method,
+                                        const char *path,
+                                        const char *body_sha256)
+{
+    const char *all = apr_pstrcat(p, method, "\n", path, "\n",
+                                  body_sha256, "\n", NULL);
+
+    return bkm_sha256_hex(p, all, strlen(all));
+}
+
 /* The first report stored under this integration's idempotency key, or
- * for the web form (no integration) under this form's one-time token. */
+ * for the web form (no integration) under this form's one-time token.
+ * @return 0 none, 1 found (m->id and m->referanse are its), 2 found but
+ * stored for another request (its fingerprint differs, or it has none:
+ * stored before fingerprints were kept). */
 static int find_by_key(bkm_db_t *db, bkm_melding_t *m)
 {
     const char *args[2] = { m->integrasjon_id, m->idempotensnokkel };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
+    const char *fp = NULL;
     int found = 0;
 
     if (!m->idempotensnokkel
         || (m->integrasjon_id
-            ? bkm_db_select(db, BKM_SQL_MELDING_BY_KEY, &res, 2, args)
+            ? bkm_db_select(db, BKM_SQL_MELDING_BY_KEY_FP, &res, 2, args)
             : bkm_db_select(db, BKM_SQL_MELDING_BY_SKJEMA, &res, 1,
                             args + 1))) {
         return 0;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        if (found) {
+            continue;   /* drained */
+        }
         m->id = bkm_db_value(db, row, 0);
         m->referanse = bkm_db_value(db, row, 1);
+        fp = m->integrasjon_id ? bkm_db_value(db, row, 2) : NULL;
         found = 1;
+    }
+    /* The IETF httpapi Idempotency-Key draft: a key answers only the
+     * request it came with.  Answered with the first report's 201, a
+     * different report sent under a reused key was believed stored and
+     * lost (issue 12). */
+    if (found && m->integrasjon_id
+        && (!fp || !m->idempotens_fingeravtrykk
+            || strcmp(fp, m->idempotens_fingeravtrykk) != 0)) {
+        return 2;
     }
     return found;
 }
@@ -103,6 +132,16 @@ static int insert_all(bkm_db_t *db, const bkm_melding_t *m,
     if (m->kopi_nokkel && (rv = insert_copy(db, m))) {
         return rv;
     }
+    if (m->integrasjon_id && m->idempotensnokkel) {
+        const char *key[3] = {
+            m->idempotens_fingeravtrykk,
+            apr_off_t_toa(p, m->mottatt + BKM_IDEMPOTENCY_TTL), m->id
+        };
+        if ((rv = bkm_db_run(db, BKM_SQL_MELDING_IDEMPOTENS_SET, NULL, 3,
+                             key))) {
+            return rv;
+        }
+    }
     return bkm_event(db, m->id, m->mottatt, "AKSEPTERT", "AKSEPTERT",
                      m->aktor, "Mottatt og lagret kryptert");
 }
@@ -110,11 +149,11 @@ static int insert_all(bkm_db_t *db, const bkm_melding_t *m,
 apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
                                const bkm_sealed_t *c, int nc)
 {
-    int attempt, rv = -1;
+    int attempt, found, rv = -1;
 
     for (attempt = 0; attempt < BKM_STORE_ATTEMPTS; attempt++) {
-        if (find_by_key(db, m)) {
-            return APR_EEXIST;
+        if ((found = find_by_key(db, m)) != 0) {
+            return found == 2 ? APR_EMISMATCH : APR_EEXIST;
         }
         rv = bkm_db_begin(db);
         if (rv == 0) {
@@ -132,8 +171,9 @@ apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
             bkm_db_reprepare(db);
         }
     }
-    if (find_by_key(db, m)) {
-        return APR_EEXIST;      /* a concurrent retry with the same key won */
+    if ((found = find_by_key(db, m)) != 0) {
+        /* a concurrent request with the same key won */
+        return found == 2 ? APR_EMISMATCH : APR_EEXIST;
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, BKMLOGNO(00602)
                   "report %s not stored: nothing was kept", m->id);

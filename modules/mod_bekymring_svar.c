@@ -17,9 +17,10 @@
  * nothing.  A contradicting one (feilet after mottatt, another record id,
  * feilet with another text) is refused with 409 and recorded, and of two
  * sent at once exactly one wins (bkm_delivery_answer).  So is a
- * stored-receipt whose hash or signature does not match (422), or that
- * claims content never fetched (409).  Such a report stays undelivered and
- * keeps escalating.
+ * stored-receipt whose hash or signature does not match (422), and
+ * mottatt or a stored-receipt for a message this account has not fetched
+ * completely (409 ikke-hentet; bkm_delivery.c).  Such a report stays
+ * undelivered and keeps escalating.  feilet needs no fetch.
  */
 #include "mod_bekymring_private.h"
 #include "bkm_receipt.h"
@@ -102,6 +103,30 @@ static const char *feilet_body(request_rec *r, const char *body,
     return NULL;
 }
 
+/* A fetch is recorded once its last byte has gone out, a moment after the
+ * case system may have read it: a receipt sent at once could find the
+ * fetch not yet recorded.  So a mottatt for a message not (yet) fetched
+ * completely looks again for up to BKM_SVAR_FETCH_WAIT before it is judged
+ * (and refused if it still is not). */
+#define BKM_SVAR_FETCH_WAIT apr_time_from_msec(2000)
+#define BKM_SVAR_FETCH_STEP apr_time_from_msec(100)
+
+static int wait_for_fetch(request_rec *r, bkm_db_t *db,
+                          const bkm_konto_t *k, bkm_leveranse_t *l)
+{
+    apr_time_t until = apr_time_now() + BKM_SVAR_FETCH_WAIT;
+
+    while (!l->hentet && apr_time_now() < until) {
+        apr_sleep(BKM_SVAR_FETCH_STEP);
+        if (bkm_leveranse_load(db, k->id, l->id, 0, l) != NULL) {
+            bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                            "the database does not answer; try again");
+            return DONE;
+        }
+    }
+    return OK;
+}
+
 int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
                     const bkm_konto_t *k, const char *id)
 {
@@ -152,6 +177,10 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
                                "the print provider's mottatt has no body");
     }
     if (bkm_message_load(r, &db, k, id, 0, &l) != OK) {
+        return OK;      /* answered */
+    }
+    if (!rin.print && rin.svar == BKM_SVAR_MOTTATT && !l.hentet
+        && wait_for_fetch(r, db, k, &l) != OK) {
         return OK;      /* answered */
     }
 
@@ -209,6 +238,15 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the receipt could not be recorded; send it "
                                "again");
+    }
+    if (kv.utfall == BKM_KVITTERING_IKKE_HENTET) {
+        /* Nobody can have received what never went out in full: the
+         * deadline keeps running, and letter post follows (issue 12). */
+        return refused(r, &l, in, HTTP_CONFLICT, "ikke-hentet",
+                       "mottatt for a message this account has not fetched "
+                       "completely (every byte of its ciphertext, in one "
+                       "answer or in ranges that cover it); the deadline "
+                       "keeps running");
     }
     if (kv.utfall == BKM_KVITTERING_MOTSTRIDENDE) {
         return refused(r, &l, in, HTTP_CONFLICT, "motstridende-kvittering",

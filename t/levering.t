@@ -16,7 +16,7 @@ use JSON::PP;
 use LWP::UserAgent;
 use Time::Local qw(timegm);
 
-plan tests => 122;
+plan tests => 125;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -92,7 +92,10 @@ sub drain {
     for (1 .. 100) {
         my ($res, $list) = $cs->list;
         return 1 if $res->code == 200 && !@$list;
-        $cs->answer($_->{meldingId}, 'mottatt') for @$list;
+        for (@$list) {
+            $cs->fetch($_->{meldingId});    # no receipt without it
+            $cs->answer($_->{meldingId}, 'mottatt');
+        }
     }
     return 0;
 }
@@ -120,7 +123,10 @@ is(($oslo02->list('other=1'))[0]->code, 400, 'an unknown parameter: 400');
     is $got->[0], 200, 'the waiting list answered';
     is_deeply [map { $_->{bekymringsmeldingId} } @{ $got->[1] }], [$new],
         'with the report that arrived while it waited';
-    $oslo02->answer($got->[1][0]{meldingId}, 'mottatt') if @{ $got->[1] };
+    if (@{ $got->[1] }) {
+        $oslo02->fetch($got->[1][0]{meldingId});
+        $oslo02->answer($got->[1][0]{meldingId}, 'mottatt');
+    }
 }
 
 # A case system that hangs up while waiting frees its worker at once (the
@@ -271,23 +277,31 @@ is $oslo01->request('GET', $oslo01->url("/$m2->{meldingId}/svar"))->code,
     405, 'GET on svar: 405';
 is state_of($id2)->[0], 'AKSEPTERT', 'the report is as it was';
 $res = $oslo01->answer($m2->{meldingId}, 'mottatt');
-is $res->code, 200, 'a plain mottatt without download (no proof required)';
+is $res->code, 409, 'a plain mottatt without download: 409 (issue 12)';
+is state_of($id2)->[0], 'AKSEPTERT', 'not delivered';
+$oslo01->fetch($m2->{meldingId});
+$res = $oslo01->answer($m2->{meldingId}, 'mottatt');
+is $res->code, 200, 'after the download, a plain mottatt (no proof required)';
 is state_of($id2)->[0], 'LEVERT', 'is LEVERT, as with the incumbent';
 
 # ---- a district that requires stored-receipts ----------------------------
 my $id3 = report('00', '4601');
 my $m3 = waiting_for($bergen, $id3);
 $res = $bergen->answer($m3->{meldingId}, 'mottatt');
-is $res->code, 200, 'Bergen: a plain mottatt is recorded';
-is json_of($res)->{hendelse}, 'KVITTERT', 'as KVITTERT';
+is $res->code, 409, 'Bergen: a plain mottatt without download: 409';
+is json_of($res)->{errorId}, 'ikke-hentet',
+    'ikke-hentet';
 $st = state_of($id3);
-is $st->[0], 'AKSEPTERT', 'but never downloaded: not delivered';
+is $st->[0], 'AKSEPTERT', 'never downloaded: not delivered';
 ok $st->[1] > 0, 'and escalation goes on';
 $res = $bergen->answer($m3->{meldingId}, 'mottatt',
     $bergen->stored_receipt($m3, 'x', 'B-1',
                             sha256 => $m3->{sha256}));
 is $res->code, 409, 'a stored-receipt for content never fetched: 409';
 $der = $bergen->fetch($m3->{meldingId})->content;
+$res = $bergen->answer($m3->{meldingId}, 'mottatt');
+is json_of($res)->{hendelse}, 'KVITTERT',
+    'after the download a plain mottatt is recorded (KVITTERT)';
 $res = $bergen->answer($m3->{meldingId}, 'mottatt',
     $bergen->stored_receipt($m3, "$der!", 'B-1'));
 is $res->code, 422, 'after the download, the wrong hash: 422';
@@ -297,7 +311,7 @@ $res = $bergen->answer($m3->{meldingId}, 'mottatt',
 is $res->code, 200, 'the right one: 200';
 is state_of($id3)->[0], 'LEVERT', 'now LEVERT';
 is_deeply [grep { /KVITTERT|LAGRING|HENTET/ } events($id3)],
-    [qw(KVITTERT HENTET LAGRING_VERIFISERT)],
+    [qw(HENTET KVITTERT LAGRING_VERIFISERT)],
     'the timeline tells receipted, fetched and verified stored apart';
 
 # ---- feilet: letter post at once; the print provider delivers ------------
@@ -360,6 +374,7 @@ is run_pass(clock($due))->{eskalert}, 0, 'a second pass escalates nothing';
 is scalar(db_rows("SELECT id FROM bkm_leveranse WHERE melding_id = '$id6' "
     . "AND mottaker = 'print'")), 1, 'one print job';
 my $m6 = waiting_for($oslo01, $id6);
+$oslo01->fetch($m6->{meldingId});
 $res = $oslo01->answer($m6->{meldingId}, 'mottatt');
 is json_of($res)->{hendelse}, 'SEN_KVITTERING', 'a late receipt is recorded';
 is state_of($id6)->[0], 'LEVERT', 'delivered (twice: nothing lost)';

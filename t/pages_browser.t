@@ -143,7 +143,10 @@ sub find_message {
         my ($m) = grep { $_->{bekymringsmeldingId} eq $id } @$list;
         return $m if $m;
         return undef unless json_of($res)->{flere};
-        $cs->answer($_->{meldingId}, 'mottatt') for @$list;
+        for (@$list) {
+            $cs->fetch($_->{meldingId});    # no receipt without it
+            $cs->answer($_->{meldingId}, 'mottatt');
+        }
     }
     return undef;
 }

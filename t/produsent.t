@@ -116,7 +116,10 @@ is GET("$base/$org/bekymringsmelding/$id/status", %fag)->code, 403,
     my ($r, $list) = $cs->list;
     for (1 .. 20) {                 # earlier tests' messages come first
         last if grep { $_->{bekymringsmeldingId} eq $id } @$list;
-        $cs->answer($_->{meldingId}, 'mottatt') for @$list;
+        for (@$list) {
+            $cs->fetch($_->{meldingId});    # no receipt without it
+            $cs->answer($_->{meldingId}, 'mottatt');
+        }
         ($r, $list) = $cs->list;
     }
     my ($m) = grep { $_->{bekymringsmeldingId} eq $id } @$list;

@@ -15,7 +15,7 @@ use JSON::PP;
 use LWP::UserAgent;
 use MIME::Base64 qw(encode_base64);
 use Digest::SHA qw(sha256_hex);
-use BkmTest qw(root dev_token json_of spit slurp openssl_decrypt);
+use BkmTest qw(root dev_token json_of spit slurp openssl_decrypt db_rows);
 
 my $json = JSON::PP->new->utf8->canonical;
 
@@ -57,9 +57,20 @@ sub list {
     return ($res, $j ? $j->{meldinger} : undef);
 }
 
+# GET one message.  A whole answer (200) is recorded by the portal once
+# its last byte has gone out, a moment after this side may have read it:
+# wait for that, as a test that looks at the database next needs to.
 sub fetch {
     my ($self, $id, @h) = @_;
-    return $self->request('GET', $self->url("/$id"), \@h);
+    my $res = $self->request('GET', $self->url("/$id"), \@h);
+    if ($res->code == 200 && $id =~ /^[0-9a-f-]{36}$/) {
+        for (1 .. 50) {
+            last if (db_rows("SELECT COUNT(*) FROM bkm_leveranse WHERE "
+                . "id = '$id' AND hentet IS NOT NULL"))[0][0];
+            select undef, undef, undef, 0.05;
+        }
+    }
+    return $res;
 }
 
 # Decrypt a fetched ciphertext with this system's key: the plaintext.
@@ -118,6 +129,60 @@ sub answer {
     return $self->request('POST', $self->url("/$id/svar"),
         ['meldingType' => "no.ks.fiks.bekymringsmelding.$type.v1", @ct, @h],
         $body // '');
+}
+
+# ---- lying and broken case systems (issue 12) ----------------------------
+# Each behaves as a vendor's system that cuts a corner; the portal must
+# notice, refuse the receipt, and deliver the report anyway (after a proper
+# fetch, or by letter post).
+
+# Says "received" for message $m without ever fetching it.
+sub receipt_without_fetch {
+    my ($self, $m) = @_;
+    return $self->answer($m->{meldingId}, 'mottatt');
+}
+
+# Fetches one byte of $m (Range: bytes=0-0), then sends a stored-receipt
+# whose sha256 it copied from the listing: the hash is public, so it
+# proves nothing.  (response of the fetch, response of the receipt)
+sub fetch_one_byte {
+    my ($self, $m, $arkiv) = @_;
+    my $res = $self->fetch($m->{meldingId}, Range => 'bytes=0-0');
+    my $jws = $self->stored_receipt($m, '', $arkiv // 'LOGN-1',
+                                    sha256 => $m->{sha256});
+    return ($res, $self->answer($m->{meldingId}, 'mottatt', $jws));
+}
+
+# Asks for message $m and hangs up at once with a reset (SO_LINGER 0), as
+# a system that crashes mid-download: the portal's write fails.
+sub hang_up {
+    my ($self, $m) = @_;
+    require IO::Socket::INET;
+    require Socket;
+    my ($host, $port) = $self->{base} =~ m{//([^:/]+):(\d+)};
+    my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port)
+        or die "connect: $!";
+    setsockopt($s, Socket::SOL_SOCKET(), Socket::SO_LINGER(),
+               pack('ii', 1, 0));
+    my %h = @{ $self->{auth} };
+    my $path = $self->url("/$m->{meldingId}") =~ s{^https?://[^/]+}{}r;
+    my $req = "GET $path HTTP/1.1\r\nHost: $host:$port\r\n"
+        . join('', map { "$_: $h{$_}\r\n" } sort keys %h)
+        . "Connection: close\r\n\r\n";
+    syswrite($s, $req) == length($req) or die "send: $!";
+    CORE::close($s);
+}
+
+# The honest way: fetch all of $m, open it, and answer with a stored-
+# receipt of the bytes it got (or a plain mottatt without a receipt key).
+sub deliver {
+    my ($self, $m, $arkiv) = @_;
+    my $res = $self->fetch($m->{meldingId});
+    return $res if $res->code != 200;
+    my $der = $res->content;
+    return $self->answer($m->{meldingId}, 'mottatt') if !$self->{receipt_key};
+    return $self->answer($m->{meldingId}, 'mottatt',
+        $self->stored_receipt($m, $der, $arkiv // 'SAK-1'));
 }
 
 1;

@@ -62,6 +62,7 @@ int main(void)
     srunner_add_suite(sr, bkm_suite_multipart());
     srunner_add_suite(sr, bkm_suite_calendar());
     srunner_add_suite(sr, bkm_suite_token());
+    srunner_add_suite(sr, bkm_suite_delivery());
     if (bkm_suite_jsonschema) {
         srunner_add_suite(sr, bkm_suite_jsonschema());
     }

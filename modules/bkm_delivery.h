@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file bkm_delivery.h
+ * @brief The delivery rules without httpd or a database: the state
+ *        machine (state x event -> new state, what to record and how to
+ *        answer) and the byte ranges that make a fetch complete.
+ *
+ * mod_bekymring_delivery.c reads the facts in a transaction that holds
+ * the report's row, asks bkm_delivery_next() and writes what it says; the
+ * handlers only turn HTTP into events.  t/unit/test_delivery.c tests the
+ * whole decision table.
+ */
+#ifndef BKM_DELIVERY_H
+#define BKM_DELIVERY_H
+
+#include <apr_pools.h>
+
+/** A report's state (bkm_melding.tilstand; the producer API's status). */
+typedef enum {
+    BKM_DS_AKSEPTERT = 0,
+    BKM_DS_SENDT_FAGSYSTEM,
+    BKM_DS_AVVIST_FAGSYSTEM,
+    BKM_DS_SENDT_PRINT,
+    BKM_DS_AVVIST_PRINT,
+    BKM_DS_LEVERT,
+    BKM_DS_COUNT
+} bkm_ds_e;
+
+/** What happens to a report. */
+typedef enum {
+    BKM_DE_HENTET = 0,      /**< the recipient's copy went out completely */
+    BKM_DE_MOTTATT,         /**< a plain mottatt from the recipient */
+    BKM_DE_LAGRET,          /**< a verified stored-receipt */
+    BKM_DE_FEILET,          /**< feilet from the recipient */
+    BKM_DE_FRIST,           /**< the deadline passed */
+    BKM_DE_PRINT_HENTET,    /**< the print provider fetched its copy */
+    BKM_DE_PRINT_MOTTATT,   /**< handed to the post */
+    BKM_DE_PRINT_FEILET,    /**< the print provider could not print */
+    BKM_DE_HANDTERT,        /**< administrator: handled outside */
+    BKM_DE_TILBAKE,         /**< administrator: back to the case system */
+    BKM_DE_PRINT_PA_NYTT,   /**< administrator: print again */
+    BKM_DE_COUNT
+} bkm_de_e;
+
+/** The recipient's answer so far (bkm_leveranse.svar). */
+typedef enum {
+    BKM_DA_INGEN = 0,
+    BKM_DA_MOTTATT,
+    BKM_DA_LAGRET,
+    BKM_DA_FEILET
+} bkm_da_e;
+
+/** The facts a decision needs, read with the report's row held. */
+typedef struct {
+    bkm_ds_e tilstand;
+    int frist;          /**< a deadline runs (print not ordered) */
+    int levert;         /**< delivered (bkm_melding.levert set) */
+    int oppfolging;     /**< flagged for manual follow-up */
+    int hentet;         /**< the message for this event's account was
+                             fetched completely (bkm_leveranse.hentet) */
+    int manuell;        /**< the recipient downloads by hand */
+    int krev_lagring;   /**< the district requires stored-receipts */
+    bkm_da_e svar;      /**< this message's answer so far */
+    int samme;          /**< a receipt of the kind already given is the
+                             same (feilet: its text; stored-receipt: its
+                             arkivreferanse) */
+} bkm_dfakta_t;
+
+/** How the request that carried the event is answered. */
+typedef enum {
+    BKM_DU_ANVENDT = 0,     /**< applied; its event is recorded */
+    BKM_DU_GJENTATT,        /**< the answer already given: nothing changes */
+    BKM_DU_MOTSTRIDENDE,    /**< contradicts the answer given: 409, recorded */
+    BKM_DU_IKKE_HENTET,     /**< a receipt for a message not completely
+                                 fetched: 409 ikke-hentet, recorded, the
+                                 deadline keeps running */
+    BKM_DU_NEKTET           /**< not possible in this state (an
+                                 administrator's action): nothing written */
+} bkm_du_e;
+
+/** The decision: what to write and what to answer. */
+typedef struct {
+    bkm_du_e utfall;
+    bkm_ds_e tilstand;      /**< the state afterwards */
+    int levert;             /**< afterwards: delivered */
+    int oppfolging;         /**< afterwards: flagged for follow-up */
+    int skriv_tilstand;     /**< bkm_melding is to be updated */
+    int bestill_print;      /**< order print (clears the deadline) */
+    int ny_frist;           /**< a new deadline from now (requeue) */
+    bkm_da_e svar;          /**< the message's answer to store, or INGEN
+                                 for no change */
+    const char *hendelse;   /**< the timeline event, NULL for none */
+    const char *tekst;      /**< its text (the receiver's may follow) */
+} bkm_dvalg_t;
+
+/** The state machine: @p f in state, @p e happens; fills @p out.  Pure. */
+void bkm_delivery_next(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out);
+
+/** The name stored in the database and shown by the API. */
+const char *bkm_ds_name(bkm_ds_e s);
+/** The state of a name; -1 if it is none. */
+int bkm_ds_parse(const char *name);
+/** "applied", "repeat", ...: for logs. */
+const char *bkm_du_name(bkm_du_e u);
+
+/**
+ * A Range header against a body of @p size bytes.  Only one range
+ * "bytes=a-b", "bytes=a-" or "bytes=-n" is served as 206; several ranges
+ * or a header that is not of this form are answered with the whole body
+ * (RFC 9110 lets a server ignore Range).
+ * @return 1 one range [*start, *end] (inclusive), 0 the whole body,
+ *         -1 not satisfiable (416).
+ */
+int bkm_range_parse(const char *header, apr_off_t size, apr_off_t *start,
+                    apr_off_t *end);
+
+/** The most byte ranges remembered per message. */
+#define BKM_RANGES_MAX 32
+
+/**
+ * Add the bytes [@p start, @p end] that went out to the ranges already
+ * covered, @p dekket ("a-b,c-d", sorted, merged; NULL for none).  The
+ * result, from @p p, is in @p out.  More than BKM_RANGES_MAX separate
+ * ranges keep the first ones (a client that scatters ranges must fetch
+ * the rest again).  A malformed @p dekket counts as none.
+ * @return 1 if the ranges now cover all @p size bytes, else 0.
+ */
+int bkm_range_cover(apr_pool_t *p, const char *dekket, apr_off_t start,
+                    apr_off_t end, apr_off_t size, const char **out);
+
+#endif
