@@ -326,6 +326,53 @@ static const struct {
     { BKM_SQL_AVSTEMMING_LEVERT_BYDEL,
       AVSTEMMING_LEVERT_SELECT "AND bydelsnummer = %s "
       AVSTEMMING_LEVERT_REST },
+    /* Proof of possession and post-delivery challenges (issue 12, items
+     * 4 and 6: mod_bekymring_kontroll.c, 0011_besittelse.sql). */
+    { BKM_SQL_BESITTELSE_INSERT,
+      "INSERT INTO bkm_besittelse (melding_id, hemmelighet, utfordring) "
+      "VALUES (%s, %s, %s)" },
+    { BKM_SQL_BESITTELSE_GET,
+      "SELECT hemmelighet, utfordring FROM bkm_besittelse "
+      "WHERE melding_id = %s" },
+    { BKM_SQL_KONTROLL_KONTO_SEED,
+      "INSERT INTO bkm_kontroll_konto (konto_id, neste) VALUES (%s, %lld) "
+      "ON CONFLICT (konto_id) DO NOTHING" },
+    { BKM_SQL_KONTROLL_KONTO_DUE,
+      "SELECT konto_id, neste FROM bkm_kontroll_konto WHERE neste <= %lld "
+      "ORDER BY neste LIMIT %d" },
+    { BKM_SQL_KONTROLL_KONTO_CLAIM,
+      "UPDATE bkm_kontroll_konto SET neste = %lld WHERE konto_id = %s "
+      "AND neste = %lld" },
+    { BKM_SQL_KONTROLL_KANDIDATER,
+      "SELECT l.id, l.melding_id FROM bkm_leveranse l "
+      "JOIN bkm_melding m ON m.id = l.melding_id "
+      "JOIN bkm_besittelse b ON b.melding_id = l.melding_id "
+      "WHERE l.konto_id = %s AND l.svar IS NOT NULL AND l.svar_tid >= %lld "
+      "AND l.mottaker = 'fagsystem' AND l.svar IN ('mottatt', 'lagret') "
+      "AND m.levert IS NOT NULL AND m.slettet IS NULL AND NOT EXISTS "
+      "(SELECT 1 FROM bkm_kontroll k WHERE k.melding_id = l.melding_id "
+      "AND k.utfall IS NULL) ORDER BY l.svar_tid DESC LIMIT %d" },
+    { BKM_SQL_KONTROLL_INSERT,
+      "INSERT INTO bkm_kontroll (id, melding_id, leveranse_id, konto_id, "
+      "nonce, opprettet, frist) VALUES (%s, %s, %s, %s, %s, %lld, %lld)" },
+    { BKM_SQL_KONTROLL_DUE,
+      "SELECT id, melding_id, konto_id FROM bkm_kontroll "
+      "WHERE utfall IS NULL AND frist <= %lld ORDER BY frist, id LIMIT %d" },
+    { BKM_SQL_KONTROLL_SETT,
+      "UPDATE bkm_kontroll SET utfall = %s, besvart = %lld WHERE id = %s "
+      "AND utfall IS NULL" },
+    { BKM_SQL_KONTROLL_APNE,
+      "SELECT id, leveranse_id, melding_id, nonce, opprettet, frist "
+      "FROM bkm_kontroll WHERE konto_id = %s AND utfall IS NULL "
+      "ORDER BY opprettet, id LIMIT %d" },
+    { BKM_SQL_KONTROLL_GET,
+      "SELECT k.melding_id, k.leveranse_id, k.nonce, k.utfall, k.frist, "
+      "b.hemmelighet FROM bkm_kontroll k LEFT JOIN bkm_besittelse b "
+      "ON b.melding_id = k.melding_id WHERE k.id = %s AND k.konto_id = %s" },
+    { BKM_SQL_MELDING_IKKE_LEVERT,
+      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', levert = NULL, "
+      "frist = %lld, endret = %lld WHERE id = %s AND levert IS NOT NULL "
+      "AND slettet IS NULL" },
     { NULL, NULL }
 };
 
