@@ -36,7 +36,7 @@ CREATE TABLE bkm_kontroll (
 -- The pass reads only open challenges that are due; the API only an
 -- account's open ones.
 CREATE INDEX bkm_kontroll_frist ON bkm_kontroll (frist) WHERE utfall IS NULL;
-CREATE INDEX bkm_kontroll_konto ON bkm_kontroll (konto_id, opprettet)
+CREATE INDEX bkm_kontroll_apne ON bkm_kontroll (konto_id, opprettet)
     WHERE utfall IS NULL;
 CREATE INDEX bkm_kontroll_melding ON bkm_kontroll (melding_id);
 
