@@ -20,7 +20,7 @@ use JSON::PP;
 use LWP::UserAgent;
 use POSIX ();
 
-plan tests => 111;
+plan tests => 116;
 
 my $base = base_url();
 my $dev = root() . '/t/dev';
@@ -103,7 +103,8 @@ sub kontroll_row {
 # Fetch, open, and the secret: (message, ciphertext, secret).
 sub take {
     my ($c, $id) = @_;
-    my $m = waiting_for($c, $id) or return;
+    # Not waiting: an empty message, so that the tests after fail, not die.
+    my $m = waiting_for($c, $id) or return ({}, '', undef);
     my ($secret, $der) = $c->secret_for($m->{meldingId});
     return ($m, $der, $secret);
 }
@@ -111,7 +112,7 @@ sub take {
 # ---- item 4: the secret in the container -------------------------------
 my $ra = report('0301', '01');
 my ($ma, $dera, $seca) = take($oslo, $ra);
-ok $ma, 'report A waits for the case system';
+ok $ma->{meldingId}, 'report A waits for the case system';
 like $seca // '', $HEX, 'its container holds a 64-hex-digit secret';
 my $zip = $oslo->open_message($dera);
 is_deeply [$oslo->zip_names($zip)],
@@ -214,7 +215,7 @@ my $pbody = HTTP::Request::Common::POST(
 $res = $ops->request($pbody);
 is $res->code, 201, "a producer's report: 201" or diag $res->content;
 my $p = json_of($res)->{uuid} // '';
-my $mp = waiting_for($oslo, $p);
+my $mp = waiting_for($oslo, $p) // {};
 $res = $oslo->request('GET', $oslo->url("/$mp->{meldingId}/besittelse"));
 is $res->code, 200, 'its secret: 200';
 is $res->content_type, 'application/pkcs7-mime', 'as CMS';
@@ -246,6 +247,7 @@ spit("$dev/registry-besittelse.json", JSON::PP->new->encode($reg));
 my $node = start_node('besittelse', $ENV{BKM_NODE2_PORT} // 9097,
     "BekymringRegistry $dev/registry-besittelse.json",
     'BekymringPostCheckRate 1');
+END { stop_node('besittelse') if $node; }
 my $bergen2 = cs('fagsystem-4601-00', '4601-00-fagsystem',
                  receipt_key => "$pki/4601-00-kvittering.key");
 $bergen2->{base} = $node;
@@ -350,7 +352,7 @@ is count_events($k2_report, 'KONTROLL_FEILET'), 1, 'on the timeline';
 like error_log(), qr/BKM03110: ALERT kontroll-feilet: challenge \Q$k2\E/,
     'an ALERT line with its own tag';
 my ($m2, $der2, $sec2) = take($oslo, $k2_report);
-ok $m2, 'the case system sees it waiting again';
+ok $m2->{meldingId}, 'the case system sees it waiting again';
 $res = $oslo->answer($m2->{meldingId}, 'mottatt',
     $oslo->stored_receipt_v2($m2, $der2, 'SAK-2', $sec2));
 is $res->code, 200, 'fetched and receipted again: 200' or diag $res->content;
@@ -358,6 +360,18 @@ is state_of($k2_report)->[0], 'LEVERT', 'delivered after the retry';
 is $oslo->answer_challenge($k2, $oslo->challenge_answer(
     { kontrollId => $k2, meldingId => $m2->{meldingId}, nonce => 'x' }))
     ->code, 409, 'the failed challenge cannot be answered later';
+
+# The right answer, but after the deadline: too late, back in the queue.
+$res = drift_challenge($konto);
+my $k4 = json_of($res)->{kontrollId} // '';
+my $k4_report = kontroll_row($k4)->[1];
+my ($ch4) = grep { $_->{kontrollId} eq $k4 } @{ ($oslo->challenges)[1] // [] };
+$res = $oslo->answer_challenge($k4, $oslo->challenge_answer($ch4 // {})
+                                    // '00' x 32, clock(days(4)));
+is $res->code, 409, 'the right answer days late: 409';
+is code_of($res), 'kontroll-utlopt', 'kontroll-utlopt';
+is kontroll_row($k4)->[0], 'UTLOPT', 'recorded as UTLOPT';
+is state_of($k4_report)->[0], 'AKSEPTERT', 'back in the queue';
 
 # A case system that never answers: the pass finds it a business day on.
 $res = drift_challenge($konto);
@@ -378,15 +392,16 @@ $pass = pass_on($base, days(12));
 is state_of($k3_report)->[0], 'SENDT_PRINT',
     'nobody fetched it again: letter post';
 is state_of($c)->[0], 'SENDT_PRINT', 'report C (the replayed proof) too';
+is state_of($k4_report)->[0], 'SENDT_PRINT', 'and the one answered too late';
 
 # ---- sampling in the pass (the node samples: BekymringPostCheckRate 1) ---
 pass_on($node, days(13));       # seeds each account's next time
 my $open_before = (db_rows('SELECT COUNT(*) FROM bkm_kontroll '
     . 'WHERE utfall IS NULL'))[0][0];
 is $open_before, 0, 'no challenge open before the sample';
-# Two passes at once, as two nodes would run them.
+# Six passes at once, as nodes of a farm would run them.
 my @kids;
-for (1 .. 2) {
+for (1 .. 6) {
     pipe my $r, my $w or die;
     my $pid = fork // die;
     if (!$pid) {
@@ -409,7 +424,7 @@ ok $issued >= 1, "the passes challenged accounts' delivered reports"
 my @per = db_rows('SELECT konto_id, COUNT(*) FROM bkm_kontroll '
     . 'WHERE utfall IS NULL GROUP BY konto_id');
 is scalar(grep { $_->[1] > 1 } @per), 0,
-    'no account challenged twice by the two passes';
+    'no account challenged twice by the six passes';
 is((db_rows('SELECT COUNT(*) FROM bkm_kontroll WHERE utfall IS NULL'))[0][0],
    $issued, 'each issued once');
 is pass_on($node, days(15))->{kontroller}, 0,
@@ -431,6 +446,7 @@ is $answered, $issued, 'the honest case systems answer every sample';
 is((db_rows('SELECT COUNT(*) FROM bkm_kontroll WHERE utfall IS NULL'))[0][0],
    0, 'nothing left open');
 stop_node('besittelse');
+undef $node;
 
 unlike error_log(), qr/\Q$seca\E|\Q$secb\E|\Q$secp\E/,
     'no secret in the log';
