@@ -423,6 +423,11 @@ static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
         return fail(c, "\"krevLagringskvittering\" needs at least one "
                     "certificate in \"kvitteringssertifikater\"");
     }
+    if (b->avvis_lagringskvittering_v1
+        && !b->kvitteringssertifikater->nelts) {
+        return fail(c, "\"avvisLagringskvitteringV1\" needs at least one "
+                    "certificate in \"kvitteringssertifikater\"");
+    }
     return NULL;
 }
 
