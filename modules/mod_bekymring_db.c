@@ -343,13 +343,18 @@ static const struct {
     { BKM_SQL_KONTROLL_KONTO_CLAIM,
       "UPDATE bkm_kontroll_konto SET neste = %lld WHERE konto_id = %s "
       "AND neste = %lld" },
+    /* The account's newest answered messages first, read in index order
+     * (bkm_leveranse_levert) and cut at 256 before any join: otherwise
+     * PostgreSQL planned a hash join over every delivered report (250 ms
+     * at 70,000 of them, make bench). */
     { BKM_SQL_KONTROLL_KANDIDATER,
-      "SELECT l.id, l.melding_id FROM bkm_leveranse l "
-      "JOIN bkm_melding m ON m.id = l.melding_id "
+      "SELECT l.id, l.melding_id FROM (SELECT id, melding_id, svar_tid "
+      "FROM bkm_leveranse WHERE konto_id = %s AND svar IS NOT NULL "
+      "AND svar_tid >= %lld AND mottaker = 'fagsystem' "
+      "AND svar IN ('mottatt', 'lagret') ORDER BY svar_tid DESC LIMIT 256) "
+      "l JOIN bkm_melding m ON m.id = l.melding_id "
       "JOIN bkm_besittelse b ON b.melding_id = l.melding_id "
-      "WHERE l.konto_id = %s AND l.svar IS NOT NULL AND l.svar_tid >= %lld "
-      "AND l.mottaker = 'fagsystem' AND l.svar IN ('mottatt', 'lagret') "
-      "AND m.levert IS NOT NULL AND m.slettet IS NULL AND NOT EXISTS "
+      "WHERE m.levert IS NOT NULL AND m.slettet IS NULL AND NOT EXISTS "
       "(SELECT 1 FROM bkm_kontroll k WHERE k.melding_id = l.melding_id "
       "AND k.utfall IS NULL) ORDER BY l.svar_tid DESC LIMIT %d" },
     { BKM_SQL_KONTROLL_INSERT,

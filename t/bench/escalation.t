@@ -29,9 +29,10 @@
 # Post-delivery challenges (issue 12, item 6; BekymringPostCheckRate is 1,
 # the default): every report delivered in the last 29 days (about 77,000)
 # also has its case system's answered message, its secret and one answered
-# challenge; 1,000 more challenges are open, due a day ahead, and the
-# account is next sampled a day ahead -- so the passes above also run the
-# challenge step with nothing due (the same 50 ms target).  Then:
+# challenge; 1,000 more challenges are open (on the oldest of them), due a
+# day ahead, and the account is next sampled a day ahead -- so the passes
+# above also run the challenge step with nothing due (the same 50 ms
+# target).  Then:
 #   4. the account's sampling time an hour past: one pass issues exactly
 #      one challenge;
 #   5. the 1,000 open challenges' deadline an hour past: one pass fails
@@ -151,7 +152,7 @@ INSERT INTO bkm_kontroll (id, melding_id, leveranse_id, konto_id, nonce,
     opprettet, frist)
 SELECT $uuid, melding_id, id, konto_id, 'apen', $now, $now + $day
 FROM (SELECT melding_id, id, konto_id FROM bkm_leveranse
-      WHERE svar = 'lagret' ORDER BY svar_tid DESC LIMIT 1000) AS s;
+      WHERE svar = 'lagret' ORDER BY svar_tid LIMIT 1000) AS s;
 INSERT INTO bkm_kontroll_konto (konto_id, neste) VALUES ('$konto', $now + $day);
 SQL
 my $t0 = time;
