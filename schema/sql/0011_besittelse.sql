@@ -9,8 +9,9 @@
 -- beside the message.  The portal keeps the secret to verify stored-
 -- receipts v2 and post-delivery challenges: whoever reads this table
 -- could compute proofs, but could still not sign a stored-receipt (that
--- needs the case system's private key).  It goes with the ciphertexts:
--- retention deletes both.
+-- needs the case system's private key).  Kept with the report's metadata
+-- after retention deletes the ciphertexts: it opens nothing by then, and
+-- no challenge is sampled on a report without ciphertext.
 CREATE TABLE bkm_besittelse (
     melding_id  VARCHAR(36) PRIMARY KEY REFERENCES bkm_melding (id),
     hemmelighet VARCHAR(64) NOT NULL,
