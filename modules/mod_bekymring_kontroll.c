@@ -278,7 +278,9 @@ static int sample_account(bkm_db_t *db, const char *konto_id,
 /* Every case-system account of the registry gets a row the first time a
  * process passes (the rows outlive processes; of two nodes inserting one,
  * ON CONFLICT keeps the first).  Once per process and registry: the pass
- * stays at two index reads when nothing is due. */
+ * stays at two index reads when nothing is due.  Two threads of a process
+ * that pass at once may both seed: ON CONFLICT makes that harmless, so
+ * the pointer needs no lock. */
 static const void *seeded_registry;
 
 static int seed_accounts(bkm_db_t *db, apr_time_t now, int rate)
