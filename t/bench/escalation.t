@@ -26,7 +26,7 @@
 #      bkm_leveranse rows for 'print') (target <= 10 s);
 #   3. one more pass, nothing due again.
 #
-# Post-delivery challenges (issue 12, item 6; BekymringPostCheckRate is 1,
+# Post-delivery challenges (issue 12, item 6; BekymringPostCheckRate 1,
 # the default): every report delivered in the last 29 days (about 77,000)
 # also has its case system's answered message, its secret and one answered
 # challenge; 1,000 more challenges are open (on the oldest of them), due a
@@ -72,7 +72,8 @@ sub sql { $sql->(@_) }
 
 my $base = start_node($name, $port,
     { db => [$driver, $params], production => 1 },
-    'BekymringEscalationInterval off', 'LogLevel warn');
+    'BekymringEscalationInterval off', 'BekymringPostCheckRate 1',
+    'LogLevel warn');
 END { stop_node($name) if $base; }
 
 # ---- 1,000,000 reports ----
