@@ -385,8 +385,9 @@ static int fail_challenge(bkm_db_t *db, const char *kontroll_id,
     tekst = apr_pstrcat(db->pool, tekst, back == 1
                         ? "; lagt tilbake til fagsystemet med ny frist, "
                           "deretter brevpost"
-                        : "; meldingen kunne ikke legges tilbake "
-                          "(chifferteksten er slettet)", NULL);
+                        : "; ikke lagt tilbake: meldingen er allerede "
+                          "ulevert, chifferteksten er slettet, eller "
+                          "bydelen finnes ikke lenger", NULL);
     if (bkm_event(db, melding_id, now, "KONTROLL_FEILET",
                   back == 1 ? "AKSEPTERT" : "LEVERT", "kontroll", tekst)) {
         return -1;
