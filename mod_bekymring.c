@@ -41,6 +41,11 @@ static int route_escalation(request_rec *r, const char *rest)
     return bkm_handle_escalation(r);
 }
 
+static int route_kontroll(request_rec *r, const char *rest)
+{
+    return bkm_handle_kontroll_drift(r);
+}
+
 static int route_error(request_rec *r, const char *rest)
 {
     return bkm_handle_error(r);
@@ -65,6 +70,7 @@ static const bkm_route_t bkm_routes[] = {
     /* The municipal administration. */
     { "/kommune", 1, bkm_handle_admin },
     { "/bekymring-drift/eskalering", 0, route_escalation },
+    { "/bekymring-drift/kontroll", 0, route_kontroll },
     { "/helse", 0, route_health },
     { "/meg", 0, route_person },
     { BKM_API "/kommuner", 1, bkm_handle_kommuner },

@@ -174,11 +174,12 @@ static const char *add_file(apr_pool_t *tmp, zip_t *za,
 static const char *build(apr_pool_t *p, apr_pool_t *tmp,
                          const bkm_signer_t *signer, const char *json,
                          apr_size_t json_len, const void *pdf,
-                         apr_size_t pdf_len, const unsigned char **zip,
+                         apr_size_t pdf_len, const char *besittelse,
+                         apr_size_t besittelse_len, const unsigned char **zip,
                          apr_size_t *zip_len)
 {
     static const char mimetype[] = BKM_ASICE_MIMETYPE;
-    bkm_asice_entry_t files[5] = {
+    bkm_asice_entry_t files[6] = {
         /* mimetype first and STORED: readers sniff the type at byte 38 */
         { "mimetype", NULL, mimetype, sizeof(mimetype) - 1, ZIP_CM_STORE },
         { BKM_ASICE_JSON, "application/json", json, json_len,
@@ -188,8 +189,14 @@ static const char *build(apr_pool_t *p, apr_pool_t *tmp,
          * few bytes */
         { BKM_ASICE_PDF, "application/pdf", pdf, pdf_len, ZIP_CM_STORE },
         { BKM_ASICE_MANIFEST, NULL, NULL, 0, ZIP_CM_DEFLATE },
-        { BKM_ASICE_SIGNATURE, NULL, NULL, 0, ZIP_CM_STORE }
+        { BKM_ASICE_SIGNATURE, NULL, NULL, 0, ZIP_CM_STORE },
+        /* Last, and not in the manifest: META-INF is not a data object
+         * in ASiC-E, so readers that walk the manifest (the incumbent's)
+         * see the same two documents as before. */
+        { BKM_ASICE_BESITTELSE, NULL, besittelse, besittelse_len,
+          ZIP_CM_DEFLATE }
     };
+    int nfiles = besittelse ? 6 : 5;
     const unsigned char *sig;
     apr_size_t sig_len;
     bkm_zip_t *z;
@@ -242,7 +249,7 @@ static const char *build(apr_pool_t *p, apr_pool_t *tmp,
      * closed; keep ours, to read the finished zip back. */
     zip_source_keep(z->src);
 
-    for (i = 0; i < 5; i++) {
+    for (i = 0; i < nfiles; i++) {
         if ((err = add_file(tmp, z->za, &files[i]))) {
             return err;
         }
@@ -280,6 +287,19 @@ const char *bkm_asice_build(apr_pool_t *p, const bkm_signer_t *signer,
                             const void *pdf, apr_size_t pdf_len,
                             const unsigned char **zip, apr_size_t *zip_len)
 {
+    return bkm_asice_build_besittelse(p, signer, json, json_len, pdf,
+                                      pdf_len, NULL, 0, zip, zip_len);
+}
+
+const char *bkm_asice_build_besittelse(apr_pool_t *p,
+                                       const bkm_signer_t *signer,
+                                       const char *json, apr_size_t json_len,
+                                       const void *pdf, apr_size_t pdf_len,
+                                       const char *besittelse,
+                                       apr_size_t besittelse_len,
+                                       const unsigned char **zip,
+                                       apr_size_t *zip_len)
+{
     apr_pool_t *tmp;
     const char *err;
 
@@ -288,7 +308,8 @@ const char *bkm_asice_build(apr_pool_t *p, const bkm_signer_t *signer,
     if (apr_pool_create(&tmp, p) != APR_SUCCESS) {
         return "apr_pool_create failed";
     }
-    err = build(p, tmp, signer, json, json_len, pdf, pdf_len, zip, zip_len);
+    err = build(p, tmp, signer, json, json_len, pdf, pdf_len, besittelse,
+                besittelse_len, zip, zip_len);
     if (err) {
         err = apr_pstrdup(p, err);
     }

@@ -32,6 +32,8 @@
 #define BKM_ASICE_PDF           "bekymringsmelding.pdf"
 #define BKM_ASICE_MANIFEST      "META-INF/asicmanifest.xml"
 #define BKM_ASICE_SIGNATURE     "META-INF/signature.p7s"
+/** The proof-of-possession secret (bkm_besittelse.h), when there is one. */
+#define BKM_ASICE_BESITTELSE    "META-INF/bekymring-besittelse.json"
 
 /**
  * Initialise libxml2 for a threaded process.  Call it once per process
@@ -55,5 +57,23 @@ const char *bkm_asice_build(apr_pool_t *p, const bkm_signer_t *signer,
                             const char *json, apr_size_t json_len,
                             const void *pdf, apr_size_t pdf_len,
                             const unsigned char **zip, apr_size_t *zip_len);
+
+/**
+ * The same container with one more file after the signature:
+ * BKM_ASICE_BESITTELSE, holding @p besittelse (bkm_besittelse_document()).
+ * It is not listed in the manifest and so not covered by the portal's
+ * signature: META-INF holds no data objects in ASiC-E, readers that walk
+ * the manifest see the same documents as before, and the secret needs no
+ * signature -- it is inside the encryption, which only the recipient can
+ * open.  @p besittelse NULL: exactly bkm_asice_build().
+ */
+const char *bkm_asice_build_besittelse(apr_pool_t *p,
+                                       const bkm_signer_t *signer,
+                                       const char *json, apr_size_t json_len,
+                                       const void *pdf, apr_size_t pdf_len,
+                                       const char *besittelse,
+                                       apr_size_t besittelse_len,
+                                       const unsigned char **zip,
+                                       apr_size_t *zip_len);
 
 #endif

@@ -607,7 +607,7 @@ static const char *check_payload(apr_pool_t *p, apr_pool_t *tmp,
 {
     static const char *const known[] = {
         "meldingId", "bekymringsmeldingId", "sha256", "arkivreferanse",
-        "lagret", NULL
+        "lagret", "versjon", "besittelsesbevis", NULL
     };
     const char *key, *s, *err;
     apr_size_t n;
@@ -622,7 +622,8 @@ static const char *check_payload(apr_pool_t *p, apr_pool_t *tmp,
         }
         if (!known[i]) {
             return "payload: unknown member (allowed: meldingId, "
-                   "bekymringsmeldingId, sha256, arkivreferanse, lagret)";
+                   "bekymringsmeldingId, sha256, arkivreferanse, lagret, "
+                   "versjon, besittelsesbevis)";
         }
     }
 
@@ -661,6 +662,34 @@ static const char *check_payload(apr_pool_t *p, apr_pool_t *tmp,
                    "offset or Z (e.g. 2025-03-01T12:00:00+01:00)";
         }
         out->lagret = apr_pstrmemdup(p, s, n);
+    }
+    /* The format's version: absent is 1, the format before proofs of
+     * possession.  Exactly 1 or 2, an integer (not 2.0, not "2"). */
+    v = json_object_get(o, "versjon");
+    out->versjon = 1;
+    if (v && (!json_is_integer(v) || (json_integer_value(v) != 1
+                                      && json_integer_value(v) != 2))) {
+        return "payload: versjon must be the integer 1 or 2";
+    }
+    if (v) {
+        out->versjon = (int)json_integer_value(v);
+    }
+    if ((err = get_str(tmp, o, "besittelsesbevis", 0, &s, &n))) {
+        return err;
+    }
+    if (out->versjon == 2 && !s) {
+        return "payload: besittelsesbevis is missing (required in versjon 2)";
+    }
+    if (out->versjon == 1 && s) {
+        return "payload: besittelsesbevis belongs to versjon 2 (add "
+               "\"versjon\": 2)";
+    }
+    if (s) {
+        if (!bkm_sha256_hex_valid(s, n)) {
+            return "payload: besittelsesbevis must be 64 lower-case hex "
+                   "digits";
+        }
+        out->besittelsesbevis = apr_pstrmemdup(p, s, n);
     }
     return NULL;
 }

@@ -50,6 +50,13 @@ typedef struct {
                                            "RS256", "PS256" or "ES256" */
     int cert_index;                   /**< which of the given certificates
                                            verified it (0-based) */
+    int versjon;                      /**< "versjon": 1 when absent, or 2:
+                                           a v2 receipt carries
+                                           besittelsesbevis */
+    const char *besittelsesbevis;     /**< v2: 64 lower-case hex digits,
+                                           HMAC-SHA256 with the report's
+                                           secret (bkm_besittelse.h); the
+                                           caller compares; NULL in v1 */
 } bkm_lagringskvittering_t;
 
 /** Media type of the body that carries one (RFC 7515 §9.2.1). */

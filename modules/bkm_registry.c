@@ -392,6 +392,8 @@ static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
     }
     if ((err = get_bool(c, obj, "krevLagringskvittering", 0,
                         &b->krev_lagringskvittering))
+        || (err = get_bool(c, obj, "avvisLagringskvitteringV1", 0,
+                           &b->avvis_lagringskvittering_v1))
         || (err = get_array(c, obj, "kvitteringssertifikater", 0, &certs))) {
         return err;
     }
@@ -421,6 +423,11 @@ static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
         return fail(c, "\"krevLagringskvittering\" needs at least one "
                     "certificate in \"kvitteringssertifikater\"");
     }
+    if (b->avvis_lagringskvittering_v1
+        && !b->kvitteringssertifikater->nelts) {
+        return fail(c, "\"avvisLagringskvitteringV1\" needs at least one "
+                    "certificate in \"kvitteringssertifikater\"");
+    }
     return NULL;
 }
 
@@ -431,7 +438,7 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
         "bydelsnummer", "bydelsnavn", "standardMottaker", "kanal",
         "stottetVersjon", "kontoId", "postadresse", "sertifikater",
         "svarfrist", "kryptering", "kontortid", "krevLagringskvittering",
-        "kvitteringssertifikater", NULL
+        "kvitteringssertifikater", "avvisLagringskvitteringV1", NULL
     };
     static const char *const cert_keys[] = {
         "fagsystem", "manuell", "print", NULL

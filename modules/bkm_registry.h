@@ -67,6 +67,9 @@ typedef struct {
                                              receipt counts as delivered */
     apr_array_header_t *kvitteringssertifikater; /**< of const bkm_cert_t *:
                                              keys of stored-receipts */
+    int avvis_lagringskvittering_v1;    /**< 1: a stored-receipt must be
+                                             v2 (with a proof of
+                                             possession); v1 is refused */
     int gcm;                /**< 1: seal with AES-256-GCM AuthEnvelopedData
                                  ("kryptering": "aes-256-gcm"); 0: the
                                  incumbent's AES-256-CBC EnvelopedData */

@@ -26,6 +26,20 @@ const char *bkm_seal_report(apr_pool_t *p, const bkm_signer_t *signer,
                             const unsigned char *pdf, apr_size_t pdf_len,
                             bkm_sealed_t *out, int *n)
 {
+    return bkm_seal_report_besittelse(p, signer, b, json, json_len, pdf,
+                                      pdf_len, NULL, 0, out, n);
+}
+
+const char *bkm_seal_report_besittelse(apr_pool_t *p,
+                                       const bkm_signer_t *signer,
+                                       const bkm_bydel_t *b,
+                                       const char *json, apr_size_t json_len,
+                                       const unsigned char *pdf,
+                                       apr_size_t pdf_len,
+                                       const char *besittelse,
+                                       apr_size_t besittelse_len,
+                                       bkm_sealed_t *out, int *n)
+{
     const unsigned char *zip;
     apr_size_t zip_len;
     const char *err;
@@ -37,8 +51,10 @@ const char *bkm_seal_report(apr_pool_t *p, const bkm_signer_t *signer,
             return "no portal certificate to sign the ASiC-E container "
                    "(BekymringPortalCertificate)";
         }
-        if ((err = bkm_asice_build(p, signer, json, json_len, pdf, pdf_len,
-                                   &zip, &zip_len))
+        if ((err = bkm_asice_build_besittelse(p, signer, json, json_len,
+                                              pdf, pdf_len, besittelse,
+                                              besittelse_len, &zip,
+                                              &zip_len))
             || (err = seal_one(p, b->cert_fagsystem, gcm, "fagsystem",
                                "application/vnd.etsi.asic-e+zip", zip,
                                zip_len, &out[(*n)++]))) {

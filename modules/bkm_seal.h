@@ -39,4 +39,19 @@ const char *bkm_seal_report(apr_pool_t *p, const bkm_signer_t *signer,
                             const unsigned char *pdf, apr_size_t pdf_len,
                             bkm_sealed_t *out, int *n);
 
+/**
+ * bkm_seal_report() with the proof-of-possession document @p besittelse
+ * (bkm_besittelse_document()) inside the case system's container
+ * (bkm_asice_build_besittelse()); ignored for kanal manuell.
+ */
+const char *bkm_seal_report_besittelse(apr_pool_t *p,
+                                       const bkm_signer_t *signer,
+                                       const bkm_bydel_t *b,
+                                       const char *json, apr_size_t json_len,
+                                       const unsigned char *pdf,
+                                       apr_size_t pdf_len,
+                                       const char *besittelse,
+                                       apr_size_t besittelse_len,
+                                       bkm_sealed_t *out, int *n);
+
 #endif

@@ -15,6 +15,7 @@
 #include <http_core.h>
 #include <http_protocol.h>
 #include <apr_strings.h>
+#include <apr_lib.h>
 #include <apr_uri.h>
 #include <string.h>
 
@@ -41,6 +42,7 @@ void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s)
     c->retention = BKM_UNSET;
     c->escalation_interval = BKM_UNSET;
     c->https = BKM_UNSET;
+    c->post_check_rate = BKM_UNSET;
     return c;
 }
 
@@ -81,6 +83,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->roles = BKM_MERGE_PTR(roles);
     c->token_keys = BKM_MERGE_PTR(token_keys);
     c->https = BKM_MERGE_NUM(https);
+    c->post_check_rate = BKM_MERGE_NUM(post_check_rate);
     if (add->role_key) {
         c->role_key = add->role_key;
         c->role_key_len = add->role_key_len;
@@ -135,6 +138,12 @@ apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c)
 {
     return c->escalation_interval != BKM_UNSET
            ? c->escalation_interval : BKM_DEFAULT_ESCALATION_INTERVAL;
+}
+
+int bkm_cfg_post_check_rate(const bkm_srv_cfg_t *c)
+{
+    return c->post_check_rate != BKM_UNSET ? c->post_check_rate
+                                           : BKM_DEFAULT_POST_CHECK_RATE;
 }
 
 int bkm_cfg_https(request_rec *r)
@@ -423,6 +432,27 @@ static const char *set_secret_key(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static const char *set_post_check_rate(cmd_parms *cmd, void *dc,
+                                       const char *arg)
+{
+    char *end;
+    long n;
+
+    if (strcasecmp(arg, "off") == 0) {
+        bkm_srv_cfg(cmd->server)->post_check_rate = 0;
+        return NULL;
+    }
+    n = strtol(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || n < 0 || n > BKM_MAX_POST_CHECK_RATE) {
+        return apr_psprintf(cmd->pool, BKM_DIR_POST_CHECK_RATE " %s: must "
+                            "be off or a whole number from 0 to %d "
+                            "(challenges per account and business day)",
+                            arg, BKM_MAX_POST_CHECK_RATE);
+    }
+    bkm_srv_cfg(cmd->server)->post_check_rate = (int)n;
+    return NULL;
+}
+
 static const char *set_https(cmd_parms *cmd, void *dc, int on)
 {
     bkm_srv_cfg(cmd->server)->https = on;
@@ -520,6 +550,11 @@ const command_rec bkm_cmds[] = {
                   "On: the portal is served over https, also where a proxy "
                   "in front ends TLS (cookies __Host- and Secure, HSTS); "
                   "default: as the request's scheme says"),
+    AP_INIT_TAKE1(BKM_DIR_POST_CHECK_RATE, set_post_check_rate, NULL,
+                  RSRC_CONF,
+                  "post-delivery challenges per case-system account and "
+                  "business day, each on a delivered report the account "
+                  "must still hold (default 1; 0 or off: none)"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

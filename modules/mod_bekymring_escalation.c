@@ -212,6 +212,10 @@ int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
     if (rv == 0) {
         rv = expire_keys(db, now);
     }
+    if (rv == 0) {      /* issue 12, item 6: mod_bekymring_kontroll.c */
+        rv = bkm_kontroll_pass(db, now, &out->kontroller,
+                               &out->kontroll_feilet);
+    }
     if (rv != 0) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, BKMLOGNO(01201)
                      "escalation pass failed (%s); the next pass tries "
@@ -329,10 +333,14 @@ int bkm_handle_escalation(request_rec *r)
                                "the pass failed; see the error log");
     }
     return bkm_reply_json(r, HTTP_OK,
-                          json_pack("{s:i, s:i, s:i, s:{s:i, s:i}}",
+                          json_pack("{s:i, s:i, s:i, s:{s:i, s:i}, s:i, "
+                                    "s:i}",
                                     "eskalert", res.eskalert,
                                     "slettet", res.slettet,
                                     "utlopt", res.utlopt, "varsler",
                                     "oppfolging", res.oppfolging,
-                                    "uavklart", res.uavklart));
+                                    "uavklart", res.uavklart,
+                                    "kontroller", res.kontroller,
+                                    "kontrollFeilet",
+                                    res.kontroll_feilet));
 }

@@ -16,6 +16,8 @@
 #include "bkm_asice.h"
 #include "bkm_ids.h"
 #include "bkm_box.h"
+#include "bkm_besittelse.h"
+#include "bkm_seal.h"
 
 #include <apr_strings.h>
 
@@ -143,8 +145,8 @@ bkm_intake_e bkm_intake_take(request_rec *r, json_t *report,
     const bkm_jsonschema_t *schema = bkm_report_schema(meldingstype);
     bkm_sealed_t sealed[BKM_SEAL_MAX];
     const unsigned char *pdf = NULL;
-    apr_size_t pdf_len = 0;
-    const char *err;
+    apr_size_t pdf_len = 0, besittelse_len = 0;
+    const char *err, *besittelse = NULL;
     char *json_text;
     bkm_db_t *db;
     int n, attempt;
@@ -170,14 +172,27 @@ bkm_intake_e bkm_intake_take(request_rec *r, json_t *report,
     /* The reference number is printed in the PDF, so a reference that
      * turns out to be taken (the database refuses the insert) means
      * drawing, rendering and sealing again. */
+    /* A case system's container carries a secret only its reader can
+     * know: the proof of possession (bkm_besittelse.h). */
+    if (m->bydel->kanal == BKM_KANAL_FAGSYSTEM
+        && !(m->besittelse = bkm_besittelse_new(r->pool))) {
+        memset(json_text, 0, strlen(json_text));
+        free(json_text);
+        return BKM_INTAKE_INTERNAL;
+    }
+    if (m->besittelse) {
+        besittelse = bkm_besittelse_document(r->pool, m->id, m->besittelse,
+                                             &besittelse_len);
+    }
     for (attempt = 0; attempt < 2 && rv == APR_EGENERAL; attempt++) {
         m->referanse = bkm_reference(r->pool);
         err = bkm_pdf_render(r->pool, report, meldingstype, m->referanse,
                              &pdf, &pdf_len);
         if (!err) {
-            err = bkm_seal_report(r->pool, signer, m->bydel, json_text,
-                                  strlen(json_text), pdf, pdf_len, sealed,
-                                  &n);
+            err = bkm_seal_report_besittelse(r->pool, signer, m->bydel,
+                                             json_text, strlen(json_text),
+                                             pdf, pdf_len, besittelse,
+                                             besittelse_len, sealed, &n);
         }
         /* The reporter's copy is sealed under their key, never stored
          * readable (bkm_box.h). */

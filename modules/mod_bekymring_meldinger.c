@@ -17,6 +17,8 @@
  *     cover it (issue 12); HEAD and answers cut off do not count.
  * GET .../meldinger/{meldingId}/manifest      print jobs: the XML manifest
  * POST .../meldinger/{meldingId}/svar          the receipt (_svar.c)
+ * GET .../meldinger/{meldingId}/besittelse     a producer-sealed message's
+ *                                              secret (_kontroll.c)
  *
  * Waiting costs one worker thread per waiting client (the event MPM
  * cannot park a handler) and, every BKM_POLL_STEP, one indexed query on a
@@ -385,6 +387,10 @@ int bkm_handle_meldinger(request_rec *r, const bkm_integrasjon_t *in,
     }
     if (strcmp(sub, "/manifest") == 0) {
         return bkm_method_refused(r, "GET") ? OK : manifest(r, k, id);
+    }
+    if (strcmp(sub, "/besittelse") == 0) {
+        return bkm_method_refused(r, "GET") ? OK
+               : bkm_handle_besittelse(r, k, id);
     }
     if (strcmp(sub, "/svar") == 0) {
         return bkm_method_refused(r, "POST") ? OK : bkm_handle_svar(r, in, k,

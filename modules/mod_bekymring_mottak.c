@@ -22,6 +22,10 @@
 #include "bkm_multipart.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
+#include "bkm_besittelse.h"
+#include "bkm_cms.h"
+
+#include <apr_base64.h>
 
 #include <apr_strings.h>
 #include <apr_lib.h>
@@ -183,6 +187,33 @@ static int part_error(request_rec *r, const char *part, const char *why)
                                        NULL));
 }
 
+/* The producer sealed the container, so the secret cannot be inside it:
+ * it gets a CMS message of its own, to the same recipient certificate and
+ * in the district's profile, served beside the message
+ * (GET .../meldinger/{id}/besittelse).  Whoever can read that can read the
+ * container, which is what a stored-receipt v2 is to show. */
+static const char *besittelse(request_rec *r, const bkm_bydel_t *b,
+                              bkm_melding_t *m)
+{
+    const unsigned char *der;
+    apr_size_t len, der_len;
+    const char *doc, *err;
+    char *b64;
+
+    if (!(m->besittelse = bkm_besittelse_new(r->pool))) {
+        return "no random secret";
+    }
+    doc = bkm_besittelse_document(r->pool, m->id, m->besittelse, &len);
+    if ((err = bkm_cms_encrypt(r->pool, container_cert(b)->pem, doc, len,
+                               b->gcm, &der, &der_len))) {
+        return err;
+    }
+    b64 = apr_palloc(r->pool, apr_base64_encode_len((int)der_len));
+    apr_base64_encode(b64, (const char *)der, (int)der_len);
+    m->besittelse_cms = b64;
+    return NULL;
+}
+
 static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
                 const char *knr, const char *bnr, const char *type)
 {
@@ -281,6 +312,15 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     m.bydel = b;
     m.mottatt = bkm_now(r);
     m.aktor = in->id;
+    if (b->kanal == BKM_KANAL_FAGSYSTEM
+        && (err = besittelse(r, b, &m))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(03101)
+                      "report %s: no proof-of-possession challenge: %s",
+                      m.id, err);
+        return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
+                               "the report could not be sealed; nothing "
+                               "was kept: please try again");
+    }
     rv = APR_EGENERAL;
     for (st = 0; st < 2 && rv == APR_EGENERAL && m.id; st++) {
         m.referanse = bkm_reference(r->pool);   /* a taken one: draw again */

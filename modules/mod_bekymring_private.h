@@ -43,6 +43,7 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DIR_SECRET_KEY       "BekymringSecretKey"
 #define BKM_DIR_HTTPS            "BekymringHttps"
 #define BKM_DIR_MASKINPORTEN     "BekymringMaskinportenToken"
+#define BKM_DIR_POST_CHECK_RATE  "BekymringPostCheckRate"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -53,6 +54,9 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DEFAULT_MANUAL_DEADLINE  apr_time_from_sec(2 * 86400)
 #define BKM_DEFAULT_RETENTION        apr_time_from_sec(30 * 86400)
 #define BKM_DEFAULT_ESCALATION_INTERVAL apr_time_from_sec(5 * 60)
+/** Post-delivery challenges per account and business day (issue 12). */
+#define BKM_DEFAULT_POST_CHECK_RATE 1
+#define BKM_MAX_POST_CHECK_RATE 100
 
 typedef enum {
     BKM_ACR_SUBSTANTIAL = 1,    /**< idporten-loa-substantial (default) */
@@ -96,6 +100,9 @@ typedef struct {
     /** Keys derived from BekymringSecretKey (bkm_token.h), or NULL. */
     const struct bkm_token_keys_s *token_keys;
     int https;                  /**< BekymringHttps: BKM_UNSET, 0 or 1 */
+    int post_check_rate;        /**< BekymringPostCheckRate: BKM_UNSET or
+                                     challenges per account and business
+                                     day, 0 off */
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
@@ -119,6 +126,7 @@ apr_interval_time_t bkm_cfg_receipt_deadline(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_manual_deadline(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_retention(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c);
+int bkm_cfg_post_check_rate(const bkm_srv_cfg_t *c);
 int bkm_cfg_min_acr(const bkm_dir_cfg_t *c);
 const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c);
 /** Whether the portal is served over https (BekymringHttps, else the
@@ -252,6 +260,19 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_MELDING_BY_KEY_FP "bkm_melding_by_key_fp"
 #define BKM_SQL_MELDING_IDEMPOTENS_SET "bkm_melding_idempotens_set"
 #define BKM_SQL_IDEMPOTENS_UTLOPT "bkm_idempotens_utlopt"
+/* Proof of possession and post-delivery challenges (issue 12: 4, 6) */
+#define BKM_SQL_BESITTELSE_INSERT "bkm_besittelse_insert"
+#define BKM_SQL_BESITTELSE_GET "bkm_besittelse_get"
+#define BKM_SQL_KONTROLL_KONTO_SEED "bkm_kontroll_konto_seed"
+#define BKM_SQL_KONTROLL_KONTO_DUE "bkm_kontroll_konto_due"
+#define BKM_SQL_KONTROLL_KONTO_CLAIM "bkm_kontroll_konto_claim"
+#define BKM_SQL_KONTROLL_KANDIDATER "bkm_kontroll_kandidater"
+#define BKM_SQL_KONTROLL_INSERT "bkm_kontroll_insert"
+#define BKM_SQL_KONTROLL_DUE "bkm_kontroll_due"
+#define BKM_SQL_KONTROLL_SETT "bkm_kontroll_sett"
+#define BKM_SQL_KONTROLL_APNE "bkm_kontroll_apne"
+#define BKM_SQL_KONTROLL_GET "bkm_kontroll_get"
+#define BKM_SQL_MELDING_IKKE_LEVERT "bkm_melding_ikke_levert"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -279,6 +300,11 @@ typedef struct {
     /** The producer API: SHA-256 (hex) of the request the idempotency key
      *  came with (bkm_idempotency_fingerprint); NULL elsewhere. */
     const char *idempotens_fingeravtrykk;
+    /* Proof of possession (bkm_besittelse.h), case-system reports only:
+     * the secret sealed with the report, and for a producer's container
+     * the secret's own CMS message (base64), NULL when inside the ASiC-E. */
+    const char *besittelse;
+    const char *besittelse_cms;
 } bkm_melding_t;
 
 /** How long an integration's Idempotency-Key is remembered (issue 12):
@@ -464,6 +490,8 @@ typedef struct {
     int oppfolging;     /**< reports flagged for manual follow-up */
     int uavklart;       /**< undelivered after the retention period */
     int utlopt;         /**< expired receipt copies and drafts deleted */
+    int kontroller;     /**< post-delivery challenges issued */
+    int kontroll_feilet; /**< challenges unanswered in time: requeued */
 } bkm_pass_t;
 int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out);
 int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s);
@@ -711,5 +739,28 @@ void bkm_throttle_end(request_rec *r, const char *id, int failed);
 const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r);
 /** The per-process memory of accepted passwords (child_init). */
 void bkm_integration_child_init(apr_pool_t *p);
+
+/* mod_bekymring_kontroll.c: proof of possession (issue 12, items 4, 6) */
+/** Whether a verified stored-receipt proves possession as the district
+ *  requires (v2's besittelsesbevis; v1 where the district still takes
+ *  it).  @return NULL if so, else why not, with *kode the API's error
+ *  code ("database" when the database failed). */
+const char *bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
+                                   const void *lk, const bkm_bydel_t *b,
+                                   const char **kode);
+/** GET .../meldinger/{id}/besittelse: a producer-sealed message's secret,
+ *  encrypted to the case system. */
+int bkm_handle_besittelse(request_rec *r, const bkm_konto_t *k,
+                          const char *id);
+/** .../konto/{kontoId}/kontroller[/{kontrollId}]: open challenges and
+ *  their answers. */
+int bkm_handle_kontroller(request_rec *r, const bkm_integrasjon_t *in,
+                          const bkm_konto_t *k, const char *rest);
+/** The pass's step: overdue challenges fail (their reports requeued),
+ *  then accounts whose time has come are sampled.  0 or -1. */
+int bkm_kontroll_pass(bkm_db_t *db, apr_time_t now, int *issued,
+                      int *failed);
+/** POST /bekymring-drift/kontroll?konto=ID: challenge an account now. */
+int bkm_handle_kontroll_drift(request_rec *r);
 
 #endif

@@ -129,6 +129,12 @@ static int insert_all(bkm_db_t *db, const bkm_melding_t *m,
     if ((rv = bkm_db_run(db, BKM_SQL_LEVERANSE_INSERT, NULL, 6, leveranse))) {
         return rv;
     }
+    if (m->besittelse) {
+        const char *b[3] = { m->id, m->besittelse, m->besittelse_cms };
+        if ((rv = bkm_db_run(db, BKM_SQL_BESITTELSE_INSERT, NULL, 3, b))) {
+            return rv;
+        }
+    }
     if (m->kopi_nokkel && (rv = insert_copy(db, m))) {
         return rv;
     }

@@ -132,7 +132,7 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
 {
     const char *type = apr_table_get(r->headers_in, "meldingType");
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *err;
+    const char *err, *kode;
     bkm_kvittering_t kv;
     bkm_lagringskvittering_t lk;
     bkm_receipt_in_t rin;
@@ -222,6 +222,14 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
             return refuse(r, db, &l, in, HTTP_CONFLICT,
                           "ikke-hentet", "a stored-receipt for content this "
                           "account never fetched");
+        }
+        /* Item 4 of issue 12: the receipt proves its sender decrypted
+         * this message (mod_bekymring_kontroll.c). */
+        if ((err = bkm_receipt_possession(db, &l, &lk, k->bydel, &kode))) {
+            return strcmp(kode, "database") == 0
+                   ? bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, kode, err)
+                   : refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY, kode,
+                            err);
         }
         rin.svar = BKM_SVAR_LAGRET;
         rin.arkivreferanse = lk.arkivreferanse;

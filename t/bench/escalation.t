@@ -25,6 +25,19 @@
 #      must order letter post for all of them (eskalert 10000, 10,000
 #      bkm_leveranse rows for 'print') (target <= 10 s);
 #   3. one more pass, nothing due again.
+#
+# Post-delivery challenges (issue 12, item 6; BekymringPostCheckRate 1,
+# the default): every report delivered in the last 29 days (about 77,000)
+# also has its case system's answered message, its secret and one answered
+# challenge; 1,000 more challenges are open (on the oldest of them), due a
+# day ahead, and the account is next sampled a day ahead -- so the passes
+# above also run the challenge step with nothing due (the same 50 ms
+# target).  Then:
+#   4. the account's sampling time an hour past: one pass issues exactly
+#      one challenge;
+#   5. the 1,000 open challenges' deadline an hour past: one pass fails
+#      them all and puts their reports back in the queue;
+#   6. one more pass, nothing due.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -37,7 +50,7 @@ use Time::HiRes qw(time);
 
 plan skip_all => 'benchmarks run with make bench (BKM_BENCH=1)'
     unless $ENV{BKM_BENCH};
-plan tests => 12;
+plan tests => 20;
 
 my $rows = $ENV{BKM_BENCH_RAPPORTER} || 1_000_000;
 my $due = $ENV{BKM_BENCH_FORFALT} || 10_000;
@@ -59,7 +72,8 @@ sub sql { $sql->(@_) }
 
 my $base = start_node($name, $port,
     { db => [$driver, $params], production => 1 },
-    'BekymringEscalationInterval off', 'LogLevel warn');
+    'BekymringEscalationInterval off', 'BekymringPostCheckRate 1',
+    'LogLevel warn');
 END { stop_node($name) if $base; }
 
 # ---- 1,000,000 reports ----
@@ -118,6 +132,30 @@ INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, meldingstype,
 SELECT $uuid, id, '$konto', 'fagsystem', meldingstype, mottatt
 FROM bkm_melding WHERE frist IS NOT NULL;
 SQL
+# Post-delivery challenges: the recently delivered reports' answered
+# messages, secrets and answered challenges; 1,000 open ones; the account's
+# next sampling time.
+my $secret = 'ab' x 32;
+$insert .= <<"SQL";
+INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, meldingstype,
+    opprettet, hentet, svar, svar_tid, arkivreferanse)
+SELECT $uuid, id, '$konto', 'fagsystem', meldingstype, mottatt, levert,
+    'lagret', levert, 'SAK' FROM bkm_melding
+WHERE levert IS NOT NULL AND slettet IS NULL;
+INSERT INTO bkm_besittelse (melding_id, hemmelighet)
+SELECT id, '$secret' FROM bkm_melding
+WHERE levert IS NOT NULL AND slettet IS NULL;
+INSERT INTO bkm_kontroll (id, melding_id, leveranse_id, konto_id, nonce,
+    opprettet, frist, besvart, utfall)
+SELECT $uuid, melding_id, id, konto_id, 'besvart', svar_tid, svar_tid + $day,
+    svar_tid + 3600000000, 'BESTATT' FROM bkm_leveranse WHERE svar = 'lagret';
+INSERT INTO bkm_kontroll (id, melding_id, leveranse_id, konto_id, nonce,
+    opprettet, frist)
+SELECT $uuid, melding_id, id, konto_id, 'apen', $now, $now + $day
+FROM (SELECT melding_id, id, konto_id FROM bkm_leveranse
+      WHERE svar = 'lagret' ORDER BY svar_tid LIMIT 1000) AS s;
+INSERT INTO bkm_kontroll_konto (konto_id, neste) VALUES ('$konto', $now + $day);
+SQL
 my $t0 = time;
 if ($pg) {
     sql("BEGIN; $insert COMMIT;");
@@ -155,10 +193,17 @@ my (@idle, @bad);
 for (1 .. 10) {
     my ($j, $secs) = run_pass();
     push @idle, $secs;
-    push @bad, $j if ($j->{eskalert} // -1) != 0 || ($j->{slettet} // -1) != 0;
+    push @bad, $j if ($j->{eskalert} // -1) != 0 || ($j->{slettet} // -1) != 0
+        || ($j->{kontroller} // -1) != 0 || ($j->{kontrollFeilet} // -1) != 0;
 }
-ok !@bad, 'nothing due: ten passes, nothing escalated or deleted'
-    or diag explain \@bad;
+ok !@bad, 'nothing due: ten passes, nothing escalated, deleted, '
+    . 'challenged or failed' or diag explain \@bad;
+my $recent = sql("SELECT COUNT(*) FROM bkm_kontroll WHERE utfall = 'BESTATT'");
+ok $recent > 1000, "$recent answered challenges, 1,000 open";
+diag sprintf "escalation on %s: %d reports, %d answered and 1,000 open "
+    . "challenges, nothing due: the pass with its challenge step: median "
+    . "%s (target <= 50ms)", $engine, $rows, $recent,
+    fmt_ms(percentile(50, @idle));
 diag sprintf "escalation on %s: a pass over %d reports with nothing due: "
     . "median %s, slowest %s of 10 (target <= 50ms)", $engine, $rows,
     fmt_ms(percentile(50, @idle)), fmt_ms(percentile(100, @idle));
@@ -187,6 +232,38 @@ my ($after, $secs2) = run_pass();
 is $after->{eskalert}, 0, 'the next pass finds nothing due';
 diag sprintf "escalation on %s: the next pass, nothing due again: %s",
     $engine, fmt_ms($secs2);
+
+# ---- post-delivery challenges ----
+my $hour_ago = $now - 3600 * 1_000_000;
+sql("UPDATE bkm_kontroll_konto SET neste = $hour_ago WHERE konto_id = "
+    . "'$konto'");
+($j, $secs) = run_pass();
+is $j->{kontroller}, 1, "the account's turn: one challenge" or diag explain $j;
+is sql("SELECT COUNT(*) FROM bkm_kontroll WHERE utfall IS NULL"), 1001,
+    'one more open';
+ok sql("SELECT neste FROM bkm_kontroll_konto WHERE konto_id = '$konto'")
+    > $now, 'the next turn is ahead';
+diag sprintf "escalation on %s: a pass that samples one account of %d "
+    . "delivered reports: %s", $engine, $recent, fmt_ms($secs);
+
+my $akseptert = sql("SELECT COUNT(*) FROM bkm_melding "
+                    . "WHERE tilstand = 'AKSEPTERT'");
+sql("UPDATE bkm_kontroll SET frist = $hour_ago WHERE nonce = 'apen'");
+($j, $secs) = run_pass();
+is $j->{kontrollFeilet}, 1000, 'one pass fails the 1,000 unanswered'
+    or diag explain $j;
+is sql("SELECT COUNT(*) FROM bkm_melding WHERE tilstand = 'AKSEPTERT' "
+       . "AND levert IS NULL AND frist IS NOT NULL") - $akseptert, 1000,
+    'their reports are back in the queue, with a deadline';
+is sql("SELECT COUNT(*) FROM bkm_hendelse WHERE hendelse = "
+       . "'KONTROLL_FEILET'"), 1000, 'each with its event';
+diag sprintf "escalation on %s: a pass that fails 1,000 challenges and "
+    . "requeues their reports: %s", $engine, fmt_ms($secs);
+($j, $secs) = run_pass();
+ok $j->{kontroller} == 0 && $j->{kontrollFeilet} == 0,
+    'the next pass finds nothing due' or diag explain $j;
+diag sprintf "escalation on %s: the next pass, nothing due again: %s",
+    $engine, fmt_ms($secs);
 
 # ---- gone again ----
 stop_node($name);

@@ -14,7 +14,7 @@ use HTTP::Request;
 use JSON::PP;
 use LWP::UserAgent;
 use MIME::Base64 qw(encode_base64);
-use Digest::SHA qw(sha256_hex);
+use Digest::SHA qw(sha256_hex hmac_sha256_hex);
 use BkmTest qw(root dev_token json_of spit slurp openssl_decrypt db_rows);
 
 my $json = JSON::PP->new->utf8->canonical;
@@ -118,6 +118,99 @@ sub stored_receipt {
         sha256 => sha256_hex($der), arkivreferanse => $arkiv,
         lagret => '2026-11-23T10:00:00Z', %over,
     }, $key);
+}
+
+# ---- proof of possession (schema/lagringskvittering/v2.md) ------------
+
+# A file of a decrypted ASiC-E container ($zip: its bytes), or undef.
+sub zip_member {
+    my ($self, $zip, $name) = @_;
+    my $f = "$self->{dir}/c.zip";
+    spit($f, $zip);
+    my $out = `unzip -p $f '$name' 2>/dev/null`;
+    return $? == 0 ? $out : undef;
+}
+
+# The names in a container, in order.
+sub zip_names {
+    my ($self, $zip) = @_;
+    my $f = "$self->{dir}/c.zip";
+    spit($f, $zip);
+    return map { (split ' ', $_, 4)[3] // () }
+           grep { /^\s*\d+\s+\S+\s+\S+\s+\S/ }
+           split /\n/, `unzip -l $f 2>/dev/null`;
+}
+
+# The secret of message $id, as a vendor finds it: inside the container
+# the portal sealed, or (a producer's container) in the CMS message at
+# .../besittelse.  (secret or undef, the ciphertext).
+sub secret_for {
+    my ($self, $id) = @_;
+    my $res = $self->fetch($id);
+    return (undef, undef) unless $res->code == 200;
+    my $der = $res->content;
+    my $zip = $self->open_message($der);
+    my $doc = $zip && $self->zip_member($zip,
+        'META-INF/bekymring-besittelse.json');
+    if (!defined $doc) {
+        my $b = $self->request('GET', $self->url("/$id/besittelse"));
+        $doc = $b->code == 200 ? $self->open_message($b->content) : undef;
+    }
+    my $j = defined $doc ? eval { $json->decode($doc) } : undef;
+    return ($j ? $j->{hemmelighet} : undef, $der);
+}
+
+# (undef fields count as empty: a test of a broken portal fails, not dies)
+sub hmac_hex {
+    my ($secret, @fields) = @_;
+    return hmac_sha256_hex(join("\n", map { $_ // '' } @fields),
+                           pack('H*', $secret // ''));
+}
+
+# besittelsesbevis of a stored-receipt v2.
+sub proof {
+    my ($secret, $melding_id, $sha256, $arkiv) = @_;
+    return hmac_hex($secret, 'bekymringsmelding-lagringskvittering-v2',
+                    $melding_id, $sha256, $arkiv);
+}
+
+# A stored-receipt v2; $over{besittelsesbevis} replaces the proof (a liar's).
+sub stored_receipt_v2 {
+    my ($self, $m, $der, $arkiv, $secret, %over) = @_;
+    return $self->stored_receipt($m, $der, $arkiv, versjon => 2,
+        besittelsesbevis => proof($secret, $m->{meldingId},
+                                  sha256_hex($der // ''), $arkiv), %over);
+}
+
+sub kontroll_url {
+    my ($self, $rest) = @_;
+    return "$self->{base}/bekymringsmelding/api/v2/konto/$self->{konto}"
+         . "/kontroller" . ($rest // '');
+}
+
+# GET .../kontroller: (response, list or undef).
+sub challenges {
+    my ($self) = @_;
+    my $res = $self->request('GET', $self->kontroll_url);
+    my $j = json_of($res);
+    return ($res, $j ? $j->{kontroller} : undef);
+}
+
+# The honest answer to challenge $c: the secret from the message again.
+sub challenge_answer {
+    my ($self, $c) = @_;
+    my ($secret) = $self->secret_for($c->{meldingId});
+    return undef unless $secret;
+    return hmac_hex($secret, 'bekymringsmelding-kontroll-v1',
+                    $c->{kontrollId}, $c->{meldingId}, $c->{nonce});
+}
+
+# POST .../kontroller/{kontrollId} with {"svar": $svar}.
+sub answer_challenge {
+    my ($self, $kontroll_id, $svar, @h) = @_;
+    return $self->request('POST', $self->kontroll_url("/$kontroll_id"),
+        ['Content-Type' => 'application/json', @h],
+        $json->encode({ svar => $svar }));
 }
 
 # POST .../svar: type mottatt or feilet; body optional.

@@ -17,6 +17,7 @@ Suite *bkm_suite_receipt(void) __attribute__((weak));
 Suite *bkm_suite_html(void) __attribute__((weak));
 Suite *bkm_suite_form(void) __attribute__((weak));
 Suite *bkm_suite_roles(void) __attribute__((weak));
+Suite *bkm_suite_besittelse(void) __attribute__((weak));
 
 apr_pool_t *bkm_test_pool;
 static apr_pool_t *root_pool;
@@ -80,6 +81,9 @@ int main(void)
     }
     if (bkm_suite_receipt) {
         srunner_add_suite(sr, bkm_suite_receipt());
+    }
+    if (bkm_suite_besittelse) {
+        srunner_add_suite(sr, bkm_suite_besittelse());
     }
     if (bkm_suite_html) {
         srunner_add_suite(sr, bkm_suite_html());

@@ -172,6 +172,41 @@ START_TEST(layout)
 }
 END_TEST
 
+/* With the proof-of-possession secret: a sixth file, last, readable by
+ * its owner only, and not in the manifest. */
+START_TEST(besittelse)
+{
+    static const char doc[] = "{\"versjon\":1,\"hemmelighet\":\"ab\"}";
+    const unsigned char *zip;
+    apr_size_t len;
+    const char *err;
+
+    err = bkm_asice_build_besittelse(bkm_test_pool, signer, json, JSON_LEN,
+                                     pdf, PDF_LEN, doc, sizeof(doc) - 1,
+                                     &zip, &len);
+    ck_assert_msg(err == NULL, "%s", err);
+    bkm_test_put(dir, "b.asice", zip, len);
+    ck_assert_str_eq(output(apr_psprintf(bkm_test_pool, "unzip -Z1 %s",
+                                         path("b.asice"))),
+                     "mimetype\n"
+                     "bekymringsmelding.json\n"
+                     "bekymringsmelding.pdf\n"
+                     "META-INF/asicmanifest.xml\n"
+                     "META-INF/signature.p7s\n"
+                     BKM_ASICE_BESITTELSE);
+    ck_assert_str_eq(output(apr_psprintf(bkm_test_pool, "zipinfo %s | "
+                                         "grep -c '^-rw------- '",
+                                         path("b.asice"))), "6");
+    ck_assert_int_eq(bkm_test_run("unzip -p %s " BKM_ASICE_BESITTELSE
+                                  " > %s", path("b.asice"), path("b.out")),
+                     0);
+    bkm_test_same_as(dir, "b.out", doc, sizeof(doc) - 1);
+    ck_assert_int_eq(bkm_test_run("unzip -p %s META-INF/asicmanifest.xml "
+                                  "| grep -q besittelse", path("b.asice")),
+                     1);
+}
+END_TEST
+
 static const char *xpath(const char *expr)
 {
     return output(apr_psprintf(bkm_test_pool, "xmllint --xpath \"%s\" %s",
@@ -387,6 +422,7 @@ Suite *bkm_suite_asice(void)
     tcase_set_timeout(tc, 60);
     tcase_add_checked_fixture(tc, setup, bkm_test_pool_teardown);
     tcase_add_test(tc, layout);
+    tcase_add_test(tc, besittelse);
     tcase_add_test(tc, manifest);
     tcase_add_test(tc, encrypted_round_trip);
     tcase_add_test(tc, errors);

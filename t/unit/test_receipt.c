@@ -746,13 +746,52 @@ START_TEST(payload_unknown_member)
 {
     const char *unknown = "payload: unknown member (allowed: meldingId, "
                           "bekymringsmeldingId, sha256, arkivreferanse, "
-                          "lagret)";
+                          "lagret, versjon, besittelsesbevis)";
 
     PAYLOAD_REFUSED(good_with("kommentar", "\"x\""), unknown);
     PAYLOAD_REFUSED(good_with("meldingid", "\"" MID "\""), unknown);
     PAYLOAD_REFUSED(good_with("Lagret", "\"2025-03-04T09:15:02Z\""), unknown);
     /* even when something required is missing too */
     PAYLOAD_REFUSED("{\"x\":1}", unknown);
+}
+END_TEST
+
+/* Versjon 2 (schema/lagringskvittering/v2.md): the proof's form here, its
+ * value in mod_bekymring_kontroll.c. */
+#define BEVIS "\"" SHA "\""
+START_TEST(payload_versjon)
+{
+    const char *v2 = apr_pstrcat(bkm_test_pool, "{\"versjon\":2,"
+                                 "\"besittelsesbevis\":" BEVIS ",",
+                                 GOOD + 1, NULL);
+
+    PAYLOAD_ACCEPTED(GOOD);
+    ck_assert_int_eq(got.versjon, 1);
+    ck_assert_ptr_null(got.besittelsesbevis);
+    PAYLOAD_ACCEPTED(v2);
+    ck_assert_int_eq(got.versjon, 2);
+    ck_assert_str_eq(got.besittelsesbevis, SHA);
+    PAYLOAD_ACCEPTED(good_with("versjon", "1"));
+    ck_assert_int_eq(got.versjon, 1);
+    PAYLOAD_REFUSED(good_with("versjon", "2"), "payload: besittelsesbevis "
+                    "is missing (required in versjon 2)");
+    PAYLOAD_REFUSED(good_with("besittelsesbevis", BEVIS), "payload: "
+                    "besittelsesbevis belongs to versjon 2 (add "
+                    "\"versjon\": 2)");
+    PAYLOAD_REFUSED(good_with("versjon", "\"2\""),
+                    "payload: versjon must be the integer 1 or 2");
+    PAYLOAD_REFUSED(good_with("versjon", "2.0"),
+                    "payload: versjon must be the integer 1 or 2");
+    PAYLOAD_REFUSED(good_with("versjon", "3"),
+                    "payload: versjon must be the integer 1 or 2");
+    PAYLOAD_REFUSED(apr_pstrcat(bkm_test_pool, "{\"versjon\":2,"
+                                "\"besittelsesbevis\":\"AB\",", GOOD + 1,
+                                NULL),
+                    "payload: besittelsesbevis must be 64 lower-case hex "
+                    "digits");
+    PAYLOAD_REFUSED(apr_pstrcat(bkm_test_pool, "{\"versjon\":2,"
+                                "\"besittelsesbevis\":2,", GOOD + 1, NULL),
+                    "payload: besittelsesbevis must be a string");
 }
 END_TEST
 
@@ -1058,6 +1097,38 @@ static const char recipe[] =
     "openssl dgst -sha256 -verify public.pem -signature signature.bin "
     "signed.txt\n";
 
+/* The v2 schema says what the C rules say about versjon 2 payloads. */
+START_TEST(schema_v2_agrees)
+{
+    const bkm_jsonschema_t *v2 = compile_schema("lagringskvittering-v2."
+                                                "schema.json");
+    const char *pre = "{\"versjon\":2,\"besittelsesbevis\":";
+    const struct {
+        const char *json;
+        int valid;
+    } cases[] = {
+        { apr_pstrcat(bkm_test_pool, pre, BEVIS ",", GOOD + 1, NULL), 1 },
+        { apr_pstrcat(bkm_test_pool, pre, "\"AB\",", GOOD + 1, NULL), 0 },
+        { apr_pstrcat(bkm_test_pool, "{\"versjon\":\"2\","
+                      "\"besittelsesbevis\":" BEVIS ",", GOOD + 1, NULL), 0 },
+        { apr_pstrcat(bkm_test_pool, "{\"versjon\":3,"
+                      "\"besittelsesbevis\":" BEVIS ",", GOOD + 1, NULL), 0 },
+        { good_with("versjon", "2"), 0 },
+        { NULL, 0 }
+    };
+    int i;
+
+    for (i = 0; cases[i].json; i++) {
+        const char *err = verify(jws(HDR_RS, cases[i].json, "rsa1", "RS"),
+                                 "rsa1");
+        ck_assert_msg(schema_valid(v2, cases[i].json) == cases[i].valid,
+                      "schema, case %d", i);
+        ck_assert_msg((err == NULL) == cases[i].valid, "C, case %d: %s", i,
+                      err ? err : "accepted");
+    }
+}
+END_TEST
+
 START_TEST(readme_recipe)
 {
     static const char cms[] = "\x30\x80\x06\x09 not really CMS\n";
@@ -1115,12 +1186,14 @@ Suite *bkm_suite_receipt(void)
     tcase_add_test(tc, oversized);
     tcase_add_test(tc, payload_required);
     tcase_add_test(tc, payload_unknown_member);
+    tcase_add_test(tc, payload_versjon);
     tcase_add_test(tc, payload_uuid);
     tcase_add_test(tc, payload_sha256);
     tcase_add_test(tc, payload_arkivreferanse);
     tcase_add_test(tc, payload_lagret);
     tcase_add_test(tc, messages_never_quote);
     tcase_add_test(tc, schema_agrees);
+    tcase_add_test(tc, schema_v2_agrees);
     tcase_add_test(tc, readme_recipe);
     suite_add_tcase(s, tc);
     return s;

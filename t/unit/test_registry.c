@@ -158,6 +158,7 @@ START_TEST(good_registry)
     ck_assert_int_eq(b->kontortid.from_min, 480);
     ck_assert_int_eq(b->kontortid.to_min, 960);
     ck_assert_int_eq(b->krev_lagringskvittering, 1);
+    ck_assert_int_eq(b->avvis_lagringskvittering_v1, 0);   /* default */
     ck_assert_int_eq(b->kvitteringssertifikater->nelts, 2);
     ck_assert_int_eq(bkm_kommune_bydel(oslo, "02")->kontortid.to_min, 1440);
     ck_assert_int_eq(bkm_kommune_bydel(oslo, "02")->krev_lagringskvittering,
@@ -237,6 +238,10 @@ static const struct {
       "kvitteringssertifikater[0]" },
     { "kommuner/0/bydeler/0/krevLagringskvittering", "\"ja\"",
       "true or false" },
+    { "kommuner/0/bydeler/0/avvisLagringskvitteringV1", "\"ja\"",
+      "true or false" },
+    { "kommuner/0/bydeler/1/avvisLagringskvitteringV1", "true",
+      "\"avvisLagringskvitteringV1\" needs at least one certificate" },
     { "kommuner/0/bydeler/0/kvitteringssertifikater", "[\"c/small.pem\"]",
       "small.pem: its key suits none of RS256, PS256" },
     { "kommuner/0/bydeler/0/postadresse/poststed", "\"OSLO\\nX\"",
