@@ -102,6 +102,12 @@ static int delete_ciphertexts(bkm_db_t *db, const char *id,
     const char *upd[3] = { ctx->t, ctx->t, id };
     int n = 0;
 
+    /* Kept until its case system confirmed it in a reconciliation, or the
+     * retention period ended, whichever is later (issue 12): held, it
+     * leaves retention's index until a reconciliation releases it. */
+    if ((n = bkm_reconcile_hold(db, id)) != 0) {
+        return n < 0 ? -1 : 0;
+    }
     if (bkm_db_run(db, BKM_SQL_MELDING_SLETTET, &n, 3, upd) != 0) {
         return -1;
     }
@@ -198,6 +204,13 @@ int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
     }
     if (rv == 0) {
         rv = alerts(db, now, out);
+    }
+    if (rv == 0) {
+        rv = bkm_reconcile_alerts(db, now, &out->uavstemt);
+    }
+    if (rv == 0) {
+        rv = bkm_control_pass(db, now, &out->kontroll_laget,
+                              &out->kontroll_feilet);
     }
     if (rv != 0) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, BKMLOGNO(01201)
@@ -316,10 +329,14 @@ int bkm_handle_escalation(request_rec *r)
                                "the pass failed; see the error log");
     }
     return bkm_reply_json(r, HTTP_OK,
-                          json_pack("{s:i, s:i, s:i, s:{s:i, s:i}}",
+                          json_pack("{s:i, s:i, s:i, s:{s:i, s:i, s:i, s:i},"
+                                    " s:i}",
                                     "eskalert", res.eskalert,
                                     "slettet", res.slettet,
                                     "utlopt", res.utlopt, "varsler",
                                     "oppfolging", res.oppfolging,
-                                    "uavklart", res.uavklart));
+                                    "uavklart", res.uavklart,
+                                    "uavstemt", res.uavstemt,
+                                    "kontrollFeilet", res.kontroll_feilet,
+                                    "kontrollLaget", res.kontroll_laget));
 }

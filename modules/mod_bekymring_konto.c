@@ -7,6 +7,8 @@
  *                                 403, so ids of other tenants stay unseen
  * .../api/v2/konto/{kontoId}/meldinger...  the consumer API
  *                                 (mod_bekymring_meldinger.c)
+ * .../api/v2/konto/{kontoId}/avstemming    reconciliation
+ *                                 (mod_bekymring_avstemming.c)
  */
 #include "mod_bekymring_private.h"
 
@@ -70,6 +72,9 @@ int bkm_handle_konto(request_rec *r, const char *rest)
         if (strncmp(rest + 1 + n, "/meldinger", 10) == 0
             && (rest[11 + n] == '\0' || rest[11 + n] == '/')) {
             return bkm_handle_meldinger(r, in, k, rest + 11 + n);
+        }
+        if (strncmp(rest + 1 + n, "/avstemming", 11) == 0) {
+            return bkm_handle_avstemming(r, in, k, rest + 12 + n);
         }
     }
     return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-konto",

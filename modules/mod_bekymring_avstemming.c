@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Automatic reconciliation (issue 12, item 5): after the incident,
+ * municipalities counted by hand what their case system held against what
+ * the portal said it had delivered.  Here the case system does it:
+ *
+ * GET  .../konto/{kontoId}/avstemming?fra=&til=[&etter=][&antall=]
+ *     the messages the portal counts as delivered to this account whose
+ *     receipt came in [fra, til) (UTC, "YYYY-MM-DDTHH:MM:SSZ"), oldest
+ *     receipt first, at most antall (default and maximum
+ *     BKM_AVST_PAGE_MAX) a page; "neste" is the cursor of the next page
+ *     (etter=), null after the last.
+ * POST .../konto/{kontoId}/avstemming      (application/json)
+ *     {"fra": ..., "til": ..., "meldinger": [{"meldingId": ...,
+ *      "arkivreferanse": ...}, ...]}: the messages of that period the case
+ *     system holds.  Every delivered message of the period it leaves out
+ *     goes back to its queue with a new deadline (then letter post, as any
+ *     report), flagged on its timeline; a record id other than the one its
+ *     stored-receipt named is recorded as a difference.  The rest are
+ *     confirmed, which lets retention delete their ciphertexts.
+ *
+ * The answer is checked whole before anything changes: a malformed list,
+ * an id that is not one of this account's deliveries in the period (an
+ * unknown id and another account's id get the same answer), a period not
+ * yet over, or more deliveries in the period than one answer may confirm
+ * change nothing.  Why the period must be over: a receipt that comes in
+ * after the case system made its list would otherwise be "missing".
+ *
+ * The escalation pass asks, per case-system account, for the oldest
+ * delivery not yet confirmed: older than BekymringReconcileWithin business
+ * days raises an alert (BKM03210), every pass until the account
+ * reconciles.  And retention keeps the ciphertexts of a delivered report
+ * until a reconciliation confirmed it or the retention period ended,
+ * whichever is later (bkm_reconcile_hold): a report found missing can be
+ * delivered again only while its ciphertext exists.
+ */
+#include "mod_bekymring_private.h"
+#include "bkm_ids.h"
+#include "bkm_time.h"
+
+#include <http_protocol.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include <apr_hash.h>
+
+/** A page of the list. */
+#define BKM_AVST_PAGE_MAX 10000
+/** Deliveries one answer may confirm (a longer period: split it). */
+#define BKM_AVST_MAX 100000
+/** The answer's body: 100,000 entries with record ids of 200 bytes. */
+#define BKM_AVST_BODY_MAX (32 * 1024 * 1024)
+#define BKM_AVST_ARKIV_MAX 200
+/** At most so many ids named in an error, and differences in an answer. */
+#define BKM_AVST_NAMED 20
+#define BKM_AVST_DIFF_MAX 1000
+/** "Never": the deadline of a control message that goes back to its
+ *  queue (it is never printed). */
+#define BKM_TIME_NEVER APR_INT64_C(0x7fffffffffffffff)
+
+/* "YYYY-MM-DDTHH:MM:SSZ" as microseconds; -1 when it is not exactly that. */
+static apr_time_t parse_utc(const char *s)
+{
+    int y, mo, d, h, mi, se, i;
+    static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+
+    if (!s || strlen(s) != sizeof(shape) - 1) {
+        return -1;
+    }
+    for (i = 0; shape[i]; i++) {
+        if (shape[i] == 'd' ? !apr_isdigit(s[i]) : s[i] != shape[i]) {
+            return -1;
+        }
+    }
+    y = atoi(s);
+    mo = atoi(s + 5);
+    d = atoi(s + 8);
+    h = atoi(s + 11);
+    mi = atoi(s + 14);
+    se = atoi(s + 17);
+    if (y < 2000 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23
+        || mi > 59 || se > 59) {
+        return -1;
+    }
+    return apr_time_from_sec((bkm_days_from_civil(y, (unsigned)mo,
+                                                  (unsigned)d) * 86400
+                              + h * 3600 + mi * 60 + se));
+}
+
+static int bad(request_rec *r, int status, const char *kode,
+               const char *melding)
+{
+    return bkm_reply_error(r, status, kode, melding);
+}
+
+/* The period of a request: fra < til <= now. */
+static const char *period(const char *fra_s, const char *til_s,
+                          apr_time_t now, apr_time_t *fra, apr_time_t *til)
+{
+    *fra = parse_utc(fra_s);
+    *til = parse_utc(til_s);
+    if (*fra < 0 || *til < 0) {
+        return "fra and til are UTC times, YYYY-MM-DDTHH:MM:SSZ";
+    }
+    if (*fra >= *til) {
+        return "fra must be before til";
+    }
+    if (*til > now) {
+        return "the period is not over yet: til must not be in the future";
+    }
+    return NULL;
+}
+
+/* ---- GET: the list ---------------------------------------------------- */
+
+/* One query argument of a strict "a=b&c=d" list with known names only;
+ * NULL with *bad set for an unknown or repeated name. */
+static apr_table_t *query_args(request_rec *r, int *malformed)
+{
+    static const char *const known[] = { "fra", "til", "etter", "antall",
+                                         NULL };
+    apr_table_t *t = apr_table_make(r->pool, 4);
+    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL;
+    char *tok, *last = NULL;
+
+    *malformed = 0;
+    for (tok = args ? apr_strtok(args, "&", &last) : NULL; tok;
+         tok = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(tok, '=');
+        int i, ok = 0;
+        if (!eq) {
+            *malformed = 1;
+            return NULL;
+        }
+        *eq = '\0';
+        for (i = 0; known[i]; i++) {
+            ok |= strcmp(tok, known[i]) == 0;
+        }
+        if (!ok || apr_table_get(t, tok) || ap_unescape_url(eq + 1) != OK) {
+            *malformed = 1;
+            return NULL;
+        }
+        apr_table_setn(t, tok, eq + 1);
+    }
+    return t;
+}
+
+static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
+{
+    apr_table_t *q;
+    apr_time_t fra, til, after_t = -1;
+    const char *err, *after_id = "", *etter, *antall;
+    const char *args[7];
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    json_t *items, *neste = json_null();
+    int malformed, limit = BKM_AVST_PAGE_MAX, n = 0;
+    apr_time_t last_t = 0;
+    const char *last_id = NULL;
+
+    if (!(q = query_args(r, &malformed))) {
+        return bad(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                   "the parameters are fra, til, etter and antall, each "
+                   "at most once");
+    }
+    if ((err = period(apr_table_get(q, "fra"), apr_table_get(q, "til"),
+                      bkm_now(r), &fra, &til))) {
+        return bad(r, HTTP_BAD_REQUEST, "ugyldig-periode", err);
+    }
+    if ((antall = apr_table_get(q, "antall"))) {
+        char *end;
+        long v = strtol(antall, &end, 10);
+        if (!apr_isdigit(*antall) || *end || v < 1 || v > BKM_AVST_PAGE_MAX) {
+            return bad(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                       apr_psprintf(r->pool, "antall is 1 to %d",
+                                    BKM_AVST_PAGE_MAX));
+        }
+        limit = (int)v;
+    }
+    if ((etter = apr_table_get(q, "etter"))) {
+        /* The cursor we gave: "<receipt time>.<meldingId>". */
+        const char *dot = strchr(etter, '.');
+        char *end;
+        after_t = dot ? (apr_time_t)apr_strtoi64(etter, &end, 10) : -1;
+        if (!dot || end != dot || after_t < 0 || !apr_isdigit(*etter)
+            || !bkm_uuid_valid(dot + 1, 0)) {
+            return bad(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                       "etter is the neste of the page before");
+        }
+        after_id = dot + 1;
+    }
+    args[0] = k->id;
+    args[1] = apr_off_t_toa(r->pool, fra);
+    args[2] = apr_off_t_toa(r->pool, til);
+    args[3] = apr_off_t_toa(r->pool, after_t);
+    args[4] = after_id;
+    args[5] = apr_itoa(r->pool, limit);
+    if (bkm_db_select(db, BKM_SQL_AVST_LISTE, &res, 6, args) != 0) {
+        return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                   "the database does not answer; try again");
+    }
+    items = json_array();
+    while (apr_dbd_get_row(db->drv, r->pool, res, &row, -1) == 0) {
+        const char *hentet = apr_dbd_get_entry(db->drv, row, 6);
+        const char *sha = apr_dbd_get_entry(db->drv, row, 4);
+        const char *arkiv = apr_dbd_get_entry(db->drv, row, 9);
+        apr_int64_t opprettet, svar_tid;
+
+        opprettet = apr_atoi64(apr_dbd_get_entry(db->drv, row, 5));
+        svar_tid = apr_atoi64(apr_dbd_get_entry(db->drv, row, 7));
+        json_array_append_new(items, json_pack(
+            "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:o}",
+            "meldingId", apr_dbd_get_entry(db->drv, row, 0),
+            "bekymringsmeldingId", apr_dbd_get_entry(db->drv, row, 1),
+            "referanse", apr_dbd_get_entry(db->drv, row, 2),
+            "meldingType", apr_dbd_get_entry(db->drv, row, 3),
+            "sha256", sha && *sha ? json_string(sha) : json_null(),
+            "opprettet", bkm_time_utc(r->pool, opprettet),
+            "hentet", hentet && *hentet
+                      ? json_string(bkm_time_utc(r->pool,
+                                                 apr_atoi64(hentet)))
+                      : json_null(),
+            "kvittert", bkm_time_utc(r->pool, svar_tid),
+            "kvittering", apr_dbd_get_entry(db->drv, row, 8),
+            "arkivreferanse", arkiv && *arkiv ? json_string(arkiv)
+                                              : json_null()));
+        last_t = svar_tid;
+        last_id = apr_pstrdup(r->pool, apr_dbd_get_entry(db->drv, row, 0));
+        n++;
+    }
+    if (n == limit && last_id) {
+        neste = json_string(apr_psprintf(r->pool, "%" APR_INT64_T_FMT ".%s",
+                                         (apr_int64_t)last_t, last_id));
+    }
+    return bkm_reply_json(r, HTTP_OK, json_pack(
+        "{s:s, s:s, s:s, s:o, s:o}", "kontoId", k->id,
+        "fra", bkm_time_utc(r->pool, fra), "til", bkm_time_utc(r->pool, til),
+        "meldinger", items, "neste", neste));
+}
+
+/* ---- POST: the answer ------------------------------------------------- */
+
+/* A delivered message of the period, as the portal knows it. */
+typedef struct {
+    const char *id, *melding_id, *referanse, *arkivreferanse;
+    int slettet, kontroll;
+    const char *holdt;      /* the case system's arkivreferanse, "" without
+                               one; NULL: not in its answer */
+} levert_t;
+
+/* Every delivery of the period, by meldingId; NULL on a database error.
+ * *count is how many (stops reading past BKM_AVST_MAX + 1: the answer is
+ * refused then anyway). */
+static apr_hash_t *delivered(bkm_db_t *db, const bkm_konto_t *k,
+                             apr_time_t fra, apr_time_t til, int *count)
+{
+    const char *args[3] = {
+        k->id, apr_off_t_toa(db->pool, fra), apr_off_t_toa(db->pool, til)
+    };
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_hash_t *h = apr_hash_make(db->pool);
+
+    *count = 0;
+    if (bkm_db_select(db, BKM_SQL_AVST_SETT, &res, 3, args) != 0) {
+        return NULL;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        levert_t *l;
+        if (++*count > BKM_AVST_MAX) {
+            continue;       /* drained, not kept */
+        }
+        l = apr_pcalloc(db->pool, sizeof(*l));
+        l->id = bkm_db_value(db, row, 0);
+        l->melding_id = bkm_db_value(db, row, 1);
+        l->referanse = bkm_db_value(db, row, 2);
+        l->arkivreferanse = bkm_db_value(db, row, 3);
+        l->slettet = bkm_db_value(db, row, 4) != NULL;
+        l->kontroll = strcmp(bkm_db_value(db, row, 5), "kontroll") == 0;
+        apr_hash_set(h, l->id, APR_HASH_KEY_STRING, l);
+    }
+    return h;
+}
+
+/* Check the answer's list against the period's deliveries and mark what
+ * it holds.  NULL, or the error to answer (422), with up to
+ * BKM_AVST_NAMED offending ids in @p named. */
+static const char *match(apr_pool_t *p, json_t *list, apr_hash_t *known,
+                         json_t *named, const char **kode)
+{
+    size_t i;
+    json_t *e;
+
+    *kode = "ugyldig-liste";
+    if (!json_is_array(list)) {
+        return "meldinger must be a list of {meldingId, arkivreferanse}";
+    }
+    json_array_foreach(list, i, e) {
+        json_t *id = json_object_get(e, "meldingId");
+        json_t *arkiv = json_object_get(e, "arkivreferanse");
+        const char *ids;
+        levert_t *l;
+
+        if (!json_is_object(e) || !json_is_string(id)
+            || json_object_size(e) != (arkiv ? 2u : 1u)
+            || (arkiv && !json_is_string(arkiv) && !json_is_null(arkiv))) {
+            return apr_psprintf(p, "meldinger[%lu] must be {\"meldingId\": "
+                                "string, \"arkivreferanse\": string}",
+                                (unsigned long)i);
+        }
+        ids = json_string_value(id);
+        if (!bkm_uuid_valid(ids, 0)) {
+            return apr_psprintf(p, "meldinger[%lu].meldingId is not a "
+                                "meldingId", (unsigned long)i);
+        }
+        if (arkiv && json_is_string(arkiv)
+            && (json_string_length(arkiv) == 0
+                || json_string_length(arkiv) > BKM_AVST_ARKIV_MAX)) {
+            return apr_psprintf(p, "meldinger[%lu].arkivreferanse must be "
+                                "1 to %d bytes", (unsigned long)i,
+                                BKM_AVST_ARKIV_MAX);
+        }
+        l = apr_hash_get(known, ids, APR_HASH_KEY_STRING);
+        if (!l) {
+            if (json_array_size(named) < BKM_AVST_NAMED) {
+                json_array_append_new(named, json_string(ids));
+            }
+            continue;
+        }
+        if (l->holdt) {
+            *kode = "ugyldig-liste";
+            return apr_psprintf(p, "meldinger[%lu]: %s is named twice",
+                                (unsigned long)i, ids);
+        }
+        l->holdt = arkiv && json_is_string(arkiv)
+                   ? json_string_value(arkiv) : "";
+    }
+    if (json_array_size(named) > 0) {
+        *kode = "ukjent-melding";
+        return "the list names messages that are not this account's "
+               "deliveries in the period (see meldinger)";
+    }
+    return NULL;
+}
+
+/* A delivered message its case system does not hold: back to its queue
+ * with a new deadline, or, when retention has deleted its ciphertext
+ * already, to a person (nothing is left to deliver again). */
+static int requeue(bkm_db_t *db, const bkm_konto_t *k, const levert_t *l,
+                   apr_time_t now, const char *aktor, const char **utfall)
+{
+    const char *t = apr_off_t_toa(db->pool, now);
+    const char *lev[2] = { l->id, k->id };
+    int rv, n = 0;
+
+    if (l->slettet) {
+        const char *args[2] = { t, l->melding_id };
+        *utfall = "oppfolging";
+        rv = bkm_db_run(db, BKM_SQL_AVST_OPPFOLGING, NULL, 2, args);
+        return rv ? rv : bkm_event(db, l->melding_id, now,
+                                   "AVSTEMMING_MANGLER", "LEVERT", aktor,
+                                   "Avstemming: fagsystemet har ikke "
+                                   "meldingen, og chifferteksten er slettet; "
+                                   "må følges opp manuelt");
+    }
+    *utfall = "tilbake";
+    rv = bkm_db_run(db, BKM_SQL_AVST_TILBAKE_LEVERANSE, &n, 2, lev);
+    if (rv == 0 && n == 1) {
+        const char *args[3] = {
+            apr_off_t_toa(db->pool, l->kontroll ? BKM_TIME_NEVER
+                          : bkm_delivery_deadline(db->s, k->bydel, now)),
+            t, l->melding_id
+        };
+        rv = bkm_db_run(db, BKM_SQL_AVST_TILBAKE_MELDING, &n, 3, args);
+    }
+    if (rv == 0 && n != 1) {
+        return -1;      /* changed under us: the answer is refused whole */
+    }
+    return rv ? rv : bkm_event(db, l->melding_id, now, "AVSTEMMING_MANGLER",
+                               "AKSEPTERT", aktor,
+                               "Avstemming: fagsystemet har ikke meldingen "
+                               "som var levert; lagt tilbake i køen med ny "
+                               "frist");
+}
+
+static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
+                  const bkm_konto_t *k)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    apr_time_t now = bkm_now(r), fra, til;
+    json_error_t jerr;
+    json_t *j, *named, *mangler, *avvik;
+    apr_hash_t *known;
+    apr_hash_index_t *hi;
+    const char *err, *kode, *run_id = bkm_uuid(r->pool);
+    char *body;
+    apr_size_t len;
+    int rv, count = 0, held = 0, nmangler = 0, navvik = 0;
+    const char *fra_s, *til_s;
+
+    if (!ct || strcasecmp(ap_getword(r->pool, &ct, ';'),
+                          "application/json") != 0) {
+        return bad(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "feil-innholdstype",
+                   "the answer is application/json");
+    }
+    if ((rv = bkm_read_body(r, BKM_AVST_BODY_MAX, &body, &len)) != OK) {
+        return rv == DONE ? OK : rv;
+    }
+    j = bkm_json_own(r->pool, json_loadb(body, len, JSON_REJECT_DUPLICATES,
+                                         &jerr));
+    if (!json_is_object(j)) {
+        return bad(r, HTTP_BAD_REQUEST, "ugyldig-json",
+                   "the body must be one JSON object (no duplicate keys)");
+    }
+    fra_s = json_string_value(json_object_get(j, "fra"));
+    til_s = json_string_value(json_object_get(j, "til"));
+    if (json_object_size(j) != 3 || !json_object_get(j, "meldinger")) {
+        return bad(r, HTTP_UNPROCESSABLE_ENTITY, "ugyldig-liste",
+                   "the body is {\"fra\", \"til\", \"meldinger\"}");
+    }
+    if ((err = period(fra_s, til_s, now, &fra, &til))) {
+        return bad(r, HTTP_UNPROCESSABLE_ENTITY, "ugyldig-periode", err);
+    }
+    if (!(known = delivered(db, k, fra, til, &count))) {
+        return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                   "the database does not answer; try again");
+    }
+    if (count > BKM_AVST_MAX) {
+        return bad(r, HTTP_UNPROCESSABLE_ENTITY, "periode-for-stor",
+                   apr_psprintf(r->pool, "more than %d deliveries in the "
+                                "period: reconcile shorter periods",
+                                BKM_AVST_MAX));
+    }
+    named = bkm_json_own(r->pool, json_array());
+    if ((err = match(r->pool, json_object_get(j, "meldinger"), known, named,
+                     &kode))) {
+        json_t *e = json_pack("{s:s, s:s, s:s}", "errorId", kode,
+                              "feilmelding", err, "kode", kode);
+        if (json_array_size(named)) {
+            json_object_set(e, "meldinger", named);
+        }
+        return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, e);
+    }
+
+    /* Valid: in one transaction, confirm the period, release what
+     * retention held for it, and send back what is missing. */
+    mangler = bkm_json_own(r->pool, json_array());
+    avvik = bkm_json_own(r->pool, json_array());
+    if ((rv = bkm_db_begin(db)) == 0) {
+        const char *args[4] = {
+            apr_off_t_toa(r->pool, now), k->id, apr_off_t_toa(r->pool, fra),
+            apr_off_t_toa(r->pool, til)
+        };
+        rv = bkm_db_run(db, BKM_SQL_AVST_BEKREFT, NULL, 4, args);
+        if (rv == 0) {
+            rv = bkm_db_run(db, BKM_SQL_AVST_FRIGI, NULL, 3, args + 1);
+        }
+    }
+    else {
+        return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                   "the database does not answer; try again");
+    }
+    for (hi = apr_hash_first(r->pool, known); rv == 0 && hi;
+         hi = apr_hash_next(hi)) {
+        levert_t *l = apr_hash_this_val(hi);
+        const char *utfall, *type = NULL;
+
+        if (!l->holdt) {
+            rv = requeue(db, k, l, now, in->id, &utfall);
+            type = "mangler";
+            nmangler++;
+            if (json_array_size(mangler) < BKM_AVST_DIFF_MAX) {
+                json_array_append_new(mangler, json_pack(
+                    "{s:s, s:s, s:s, s:s}", "meldingId", l->id,
+                    "bekymringsmeldingId", l->melding_id,
+                    "referanse", l->referanse, "utfall", utfall));
+            }
+        }
+        else if (*l->holdt && l->arkivreferanse
+                 && strcmp(l->holdt, l->arkivreferanse) != 0) {
+            /* The record id of its stored-receipt differs: recorded for
+             * a person; the message is held, so nothing is sent again. */
+            utfall = "registrert";
+            type = "arkivreferanse";
+            navvik++;
+            rv = bkm_event(db, l->melding_id, now, "AVSTEMMING_AVVIK",
+                           "LEVERT", in->id,
+                           "Avstemming: fagsystemet oppgir en annen "
+                           "arkivreferanse enn lagringskvitteringen");
+            if (json_array_size(avvik) < BKM_AVST_DIFF_MAX) {
+                json_array_append_new(avvik, json_pack(
+                    "{s:s, s:s, s:s, s:s, s:s}", "meldingId", l->id,
+                    "bekymringsmeldingId", l->melding_id,
+                    "referanse", l->referanse,
+                    "arkivreferanseKvittering", l->arkivreferanse,
+                    "arkivreferanseAvstemming", l->holdt));
+            }
+        }
+        else {
+            held++;
+        }
+        if (rv == 0 && type) {
+            const char *a[5] = { run_id, l->melding_id, l->referanse, type,
+                                 utfall };
+            rv = bkm_db_run(db, BKM_SQL_AVST_AVVIK_INSERT, NULL, 5, a);
+        }
+    }
+    if (rv == 0) {
+        const char *a[10] = {
+            run_id, k->id, apr_off_t_toa(r->pool, now),
+            apr_off_t_toa(r->pool, fra), apr_off_t_toa(r->pool, til), in->id,
+            apr_itoa(r->pool, count), apr_itoa(r->pool, held + navvik),
+            apr_itoa(r->pool, nmangler), apr_itoa(r->pool, navvik)
+        };
+        rv = bkm_db_run(db, BKM_SQL_AVST_INSERT, NULL, 10, a);
+    }
+    if (bkm_db_end(db, rv) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(03201)
+                      "account %s: reconciliation not stored: %s", k->id,
+                      db->error ? db->error : "database error");
+        return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                   "the reconciliation could not be stored; nothing "
+                   "changed: try again");
+    }
+    if (nmangler) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(03202)
+                      "ALERT avstemming: account %s does not hold %d of the "
+                      "%d reports delivered to it (reconciliation %s); they "
+                      "are back in its queue", k->id, nmangler, count,
+                      run_id);
+    }
+    return bkm_reply_json(r, HTTP_OK, json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:i, s:O, s:O}", "avstemmingId", run_id,
+        "kontoId", k->id, "fra", bkm_time_utc(r->pool, fra),
+        "til", bkm_time_utc(r->pool, til), "levert", count,
+        "bekreftet", held + navvik, "mangler", mangler, "avvik", avvik));
+}
+
+int bkm_handle_avstemming(request_rec *r, const bkm_integrasjon_t *in,
+                          const bkm_konto_t *k, const char *rest)
+{
+    bkm_db_t *db;
+
+    if (*rest) {
+        return bad(r, HTTP_NOT_FOUND, "ukjent-adresse", "no such resource");
+    }
+    if (strcmp(k->type, "fagsystem") != 0) {
+        return bad(r, HTTP_NOT_FOUND, "ukjent-adresse",
+                   "reconciliation is for case-system accounts");
+    }
+    if (bkm_method_refused(r, "GET POST")) {
+        return OK;
+    }
+    if (!(db = bkm_db_acquire(r))) {
+        return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                   "the database does not answer; try again");
+    }
+    return r->method_number == M_GET ? list(r, db, k)
+                                     : answer(r, db, in, k);
+}
+
+/* ---- the escalation pass --------------------------------------------- */
+
+int bkm_reconcile_hold(bkm_db_t *db, const char *melding_id)
+{
+    const char *args[2] = { melding_id, melding_id };
+    int n = 0;
+
+    if (bkm_db_run(db, BKM_SQL_AVST_HOLD, &n, 2, args) != 0) {
+        return -1;
+    }
+    return n == 1;
+}
+
+int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
+    int days = bkm_cfg_reconcile_within(c), i, j;
+
+    *late = 0;
+    if (!days || !c->registry) {
+        return 0;
+    }
+    for (i = 0; i < c->registry->kommuner->nelts; i++) {
+        const bkm_kommune_t *km = APR_ARRAY_IDX(c->registry->kommuner, i,
+                                                const bkm_kommune_t *);
+        for (j = 0; j < km->bydeler->nelts; j++) {
+            const bkm_bydel_t *b = APR_ARRAY_IDX(km->bydeler, j,
+                                                 const bkm_bydel_t *);
+            apr_dbd_results_t *res = NULL;
+            apr_dbd_row_t *row = NULL;
+            const char *oldest = NULL;
+            apr_time_t since, due;
+
+            if (b->kanal != BKM_KANAL_FAGSYSTEM || !b->konto_id) {
+                continue;
+            }
+            const char *konto = b->konto_id;
+
+            if (bkm_db_select(db, BKM_SQL_AVST_ELDSTE, &res, 1,
+                              &konto) != 0) {
+                return -1;
+            }
+            while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+                oldest = bkm_db_value(db, row, 0);
+            }
+            if (!oldest) {
+                continue;
+            }
+            since = (apr_time_t)apr_atoi64(oldest);
+            due = bkm_business_deadline(
+                since, bkm_business_span(apr_time_from_sec(days * 86400),
+                                         &b->kontortid), &b->kontortid);
+            if (due <= now) {
+                (*late)++;
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, db->s,
+                             BKMLOGNO(03210)
+                             "ALERT avstemming: account %s (%s/%s) has not "
+                             "confirmed a delivery of %s in a "
+                             "reconciliation within %d business days",
+                             b->konto_id, km->nummer, b->nummer,
+                             bkm_time_utc(db->pool, since), days);
+            }
+        }
+    }
+    return 0;
+}
