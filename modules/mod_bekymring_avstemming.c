@@ -382,6 +382,11 @@ static int requeue(bkm_db_t *db, const bkm_konto_t *k, const levert_t *l,
                                "frist");
 }
 
+/* A difference, stored after the reconciliation's row (its key). */
+typedef struct {
+    const char *melding_id, *referanse, *type, *utfall;
+} diff_t;
+
 static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
                   const bkm_konto_t *k)
 {
@@ -394,7 +399,8 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
     const char *err, *kode, *run_id = bkm_uuid(r->pool);
     char *body;
     apr_size_t len;
-    int rv, count = 0, held = 0, nmangler = 0, navvik = 0;
+    int rv, i, count = 0, held = 0, nmangler = 0, navvik = 0;
+    apr_array_header_t *diffs = apr_array_make(r->pool, 8, sizeof(diff_t));
     const char *fra_s, *til_s;
 
     if (!ct || strcasecmp(ap_getword(r->pool, &ct, ';'),
@@ -499,9 +505,12 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
             held++;
         }
         if (rv == 0 && type) {
-            const char *a[5] = { run_id, l->melding_id, l->referanse, type,
-                                 utfall };
-            rv = bkm_db_run(db, BKM_SQL_AVST_AVVIK_INSERT, NULL, 5, a);
+            /* Stored after the reconciliation's row (its key). */
+            diff_t *d = apr_array_push(diffs);
+            d->melding_id = l->melding_id;
+            d->referanse = l->referanse;
+            d->type = type;
+            d->utfall = utfall;
         }
     }
     if (rv == 0) {
@@ -512,6 +521,12 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
             apr_itoa(r->pool, nmangler), apr_itoa(r->pool, navvik)
         };
         rv = bkm_db_run(db, BKM_SQL_AVST_INSERT, NULL, 10, a);
+    }
+    for (i = 0; rv == 0 && i < diffs->nelts; i++) {
+        const diff_t *d = &APR_ARRAY_IDX(diffs, i, diff_t);
+        const char *a[5] = { run_id, d->melding_id, d->referanse, d->type,
+                             d->utfall };
+        rv = bkm_db_run(db, BKM_SQL_AVST_AVVIK_INSERT, NULL, 5, a);
     }
     if (bkm_db_end(db, rv) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(03201)
@@ -623,4 +638,91 @@ int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late)
         }
     }
     return 0;
+}
+
+/* ---- the administration's reconciliation page ------------------------ */
+
+/* Stored microseconds as Oslo time, or NULL. */
+static json_t *when(apr_pool_t *p, const char *micros)
+{
+    char buf[20];
+
+    if (!micros) {
+        return json_null();
+    }
+    bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(micros));
+    return json_string(buf);
+}
+
+json_t *bkm_reconcile_accounts(bkm_db_t *db, const bkm_kommune_t *k,
+                               const apr_array_header_t *bydeler)
+{
+    json_t *list = json_array();
+    int i, j;
+
+    for (i = 0; i < k->bydeler->nelts; i++) {
+        const bkm_bydel_t *b = APR_ARRAY_IDX(k->bydeler, i,
+                                             const bkm_bydel_t *);
+        const char *konto = b->konto_id, *run = NULL, *oldest = NULL;
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+        json_t *siste = json_null(), *avvik = json_array(), *o;
+        int mine = !bydeler;
+
+        for (j = 0; bydeler && j < bydeler->nelts; j++) {
+            mine |= strcmp(APR_ARRAY_IDX(bydeler, j, const char *),
+                           b->nummer) == 0;
+        }
+        if (!mine || b->kanal != BKM_KANAL_FAGSYSTEM || !konto) {
+            continue;
+        }
+        if (bkm_db_select(db, BKM_SQL_AVST_SISTE, &res, 1, &konto) != 0) {
+            json_decref(list);
+            json_decref(avvik);
+            return NULL;
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            run = bkm_db_value(db, row, 0);
+            siste = json_pack("{s:o, s:o, s:o, s:i, s:i, s:i, s:i}",
+                "tidspunkt", when(db->pool, bkm_db_value(db, row, 1)),
+                "fra", when(db->pool, bkm_db_value(db, row, 2)),
+                "til", when(db->pool, bkm_db_value(db, row, 3)),
+                "levert", atoi(bkm_db_value(db, row, 4)),
+                "bekreftet", atoi(bkm_db_value(db, row, 5)),
+                "mangler", atoi(bkm_db_value(db, row, 6) ?: "0"),
+                "avvik", atoi(bkm_db_value(db, row, 7) ?: "0"));
+        }
+        if (run) {
+            const char *a[2] = { run, "100" };
+            res = NULL;
+            if (bkm_db_select(db, BKM_SQL_AVST_AVVIK_LISTE, &res, 2, a)
+                    != 0) {
+                json_decref(list);
+                json_decref(avvik);
+                json_decref(siste);
+                return NULL;
+            }
+            while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+                json_array_append_new(avvik, json_pack(
+                    "{s:s, s:s, s:s, s:s}",
+                    "bekymringsmeldingId", bkm_db_value(db, row, 0),
+                    "referanse", bkm_db_value(db, row, 1),
+                    "type", bkm_db_value(db, row, 2),
+                    "utfall", bkm_db_value(db, row, 3)));
+            }
+        }
+        res = NULL;
+        if (bkm_db_select(db, BKM_SQL_AVST_ELDSTE, &res, 1, &konto) == 0) {
+            while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+                oldest = bkm_db_value(db, row, 0);
+            }
+        }
+        o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
+                      "bydelsnummer", b->nummer, "bydelsnavn", b->navn,
+                      "kontoId", konto, "sisteAvstemming", siste,
+                      "eldsteUavstemt", when(db->pool, oldest),
+                      "avvik", avvik);
+        json_array_append_new(list, o);
+    }
+    return list;
 }

@@ -471,6 +471,12 @@ int bkm_reconcile_hold(bkm_db_t *db, const char *melding_id);
  *  delivery not confirmed within BekymringReconcileWithin business days
  *  (each logged as an ALERT).  @return 0 or -1 database error */
 int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late);
+/** The administration's view: per case-system account of @p k (limited
+ *  to @p bydeler unless NULL), its last automatic reconciliation with its
+ *  differences, and its oldest delivery not yet confirmed.  NULL on a
+ *  database error. */
+json_t *bkm_reconcile_accounts(bkm_db_t *db, const bkm_kommune_t *k,
+                               const apr_array_header_t *bydeler);
 
 /* mod_bekymring_kontroll.c: control messages (issue 12) */
 /** The message type of control messages (schema/kontrollmelding). */

@@ -28,7 +28,7 @@ use LWP::UserAgent;
 use Time::Local qw(timegm);
 use POSIX ();
 
-plan tests => 83;
+plan tests => 88;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -275,6 +275,25 @@ is state_of($lost)->[0], 'AKSEPTERT', 'not printed before its new deadline';
 run_pass($deadline);
 is state_of($lost)->[0], 'SENDT_PRINT', 'at it: letter post';
 ok waiting_for($print, $lost), 'the print provider has it';
+
+# The administration's reconciliation page: each account's last automatic
+# reconciliation and its differences.
+my $kari = login_ua();
+login($kari, '/kommune', 'kari', 'substantial');
+my $lref = (db_rows("SELECT referanse FROM bkm_melding WHERE id = '$lost'"))
+    [0][0];
+$res = $kari->get("$base/kommune/0301/avstemming.json");
+my ($a01) = grep { $_->{bydelsnummer} eq '01' }
+    @{ (json_of($res) // {})->{automatisk} // [] };
+ok $a01 && $a01->{sisteAvstemming}, 'the JSON: 0301/01\'s last reconciliation'
+    or diag $res->decoded_content;
+is $a01->{sisteAvstemming}{mangler}, 1, 'with one missing';
+is_deeply [map { "$_->{referanse} $_->{type} $_->{utfall}" }
+           @{ $a01->{avvik} }], ["$lref mangler tilbake"],
+    'naming the report and what became of it';
+my $html = $kari->get("$base/kommune/0301/avstemming")->decoded_content;
+like $html, qr{class="bkm-mangler">1<}, 'the page shows the missing count';
+like $html, qr{\Q$lref\E \S+ mangler}, 'and the difference';
 
 # ---- an account late to reconcile: an alert ------------------------------
 my $t2 = usec(2027, 3, 15, 9, 0);
