@@ -191,10 +191,11 @@ static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
     args[0] = k->id;
     args[1] = apr_off_t_toa(r->pool, fra);
     args[2] = apr_off_t_toa(r->pool, til);
-    args[3] = apr_off_t_toa(r->pool, after_t);
-    args[4] = after_id;
-    args[5] = apr_itoa(r->pool, limit);
-    if (bkm_db_select(db, BKM_SQL_AVST_LISTE, &res, 6, args) != 0) {
+    args[3] = apr_off_t_toa(r->pool, after_t < 0 ? fra : after_t);
+    args[4] = apr_off_t_toa(r->pool, after_t);
+    args[5] = after_id;
+    args[6] = apr_itoa(r->pool, limit);
+    if (bkm_db_select(db, BKM_SQL_AVST_LISTE, &res, 7, args) != 0) {
         return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
                    "the database does not answer; try again");
     }

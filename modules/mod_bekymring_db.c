@@ -332,7 +332,10 @@ static const struct {
       AVSTEMMING_LEVERT_REST },
     /* Automatic reconciliation (mod_bekymring_avstemming.c): an
      * account's delivered messages in a period of receipt times, read
-     * from their partial index (0012_avstemming.sql) by keyset. */
+     * from their partial index (0012_avstemming.sql) by keyset.  The
+     * keyset is spelt "t >= x AND (t > x OR id > y)", not as a row value:
+     * so both planners start the index range at the cursor (SQLite read
+     * each page from the start of the period). */
     { BKM_SQL_AVST_LISTE,
       "SELECT l.id, l.melding_id, m.referanse, l.meldingstype, c.sha256, "
       "l.opprettet, l.hentet, l.svar_tid, l.svar, l.arkivreferanse "
@@ -340,7 +343,8 @@ static const struct {
       "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
       "AND c.mottaker = l.mottaker WHERE l.konto_id = %s "
       "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= %lld "
-      "AND l.svar_tid < %lld AND (l.svar_tid, l.id) > (%lld, %s) "
+      "AND l.svar_tid < %lld AND l.svar_tid >= %lld "
+      "AND (l.svar_tid > %lld OR l.id > %s) "
       "AND m.levert IS NOT NULL ORDER BY l.svar_tid, l.id LIMIT %d" },
     { BKM_SQL_AVST_SETT,
       "SELECT l.id, l.melding_id, m.referanse, l.arkivreferanse, "
