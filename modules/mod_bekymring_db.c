@@ -333,17 +333,19 @@ static const struct {
     /* Automatic reconciliation (mod_bekymring_avstemming.c): an
      * account's delivered messages in a period of receipt times, read
      * from their partial index (0012_avstemming.sql) by keyset.  The
-     * keyset is spelt "t >= x AND (t > x OR id > y)", not as a row value:
-     * so both planners start the index range at the cursor (SQLite read
-     * each page from the start of the period). */
+     * keyset is spelt "t >= x AND (t > x OR id > y)" with x the later of
+     * the period's start and the cursor (one lower bound, computed by the
+     * caller), not as a row value: so both planners start the index range
+     * at the cursor (SQLite read each page from the start of the period,
+     * 4 s for 100,000). */
     { BKM_SQL_AVST_LISTE,
       "SELECT l.id, l.melding_id, m.referanse, l.meldingstype, c.sha256, "
       "l.opprettet, l.hentet, l.svar_tid, l.svar, l.arkivreferanse "
       "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
       "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
       "AND c.mottaker = l.mottaker WHERE l.konto_id = %s "
-      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= %lld "
-      "AND l.svar_tid < %lld AND l.svar_tid >= %lld "
+      "AND l.svar IN ('mottatt', 'lagret') "
+      "AND l.svar_tid >= %lld AND l.svar_tid < %lld "
       "AND (l.svar_tid > %lld OR l.id > %s) "
       "AND m.levert IS NOT NULL ORDER BY l.svar_tid, l.id LIMIT %d" },
     { BKM_SQL_AVST_SETT,
@@ -356,11 +358,14 @@ static const struct {
       "UPDATE bkm_leveranse SET avstemt = %lld WHERE konto_id = %s "
       "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
       "AND svar_tid < %lld" },
+    /* From the few held (their partial index), not from the period's
+     * many: "id IN (period)" looked up 100,000 ids to release none. */
     { BKM_SQL_AVST_FRIGI,
       "UPDATE bkm_melding SET avstemming = 0 WHERE avstemming = 1 "
-      "AND id IN (SELECT melding_id FROM bkm_leveranse WHERE konto_id = %s "
-      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
-      "AND svar_tid < %lld AND avstemt IS NOT NULL)" },
+      "AND EXISTS (SELECT 1 FROM bkm_leveranse l "
+      "WHERE l.melding_id = bkm_melding.id AND l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= %lld "
+      "AND l.svar_tid < %lld AND l.avstemt IS NOT NULL)" },
     { BKM_SQL_AVST_INSERT,
       "INSERT INTO bkm_avstemming (id, konto_id, tidspunkt, fra, til, aktor, "
       "levert, bekreftet, mangler, avvik) VALUES (%s, %s, %lld, %lld, %lld, "

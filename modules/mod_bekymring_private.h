@@ -513,6 +513,10 @@ extern const int bkm_test_clock;
 
 /* mod_bekymring_http.c: replies */
 int bkm_reply_json(request_rec *r, int status, json_t *body);
+/** The same for JSON a handler wrote as text (a long list is cheaper
+ *  written than built as jansson objects). */
+int bkm_reply_json_text(request_rec *r, int status, const char *text,
+                        apr_size_t len);
 int bkm_reply_error(request_rec *r, int status, const char *kode,
                     const char *melding);
 /** 0 when r->method is in the blank-separated @p allowed; otherwise
