@@ -28,7 +28,7 @@ use LWP::UserAgent;
 use Time::Local qw(timegm);
 use POSIX ();
 
-plan tests => 88;
+plan tests => 89;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -274,7 +274,12 @@ run_pass($deadline - 1e6);
 is state_of($lost)->[0], 'AKSEPTERT', 'not printed before its new deadline';
 run_pass($deadline);
 is state_of($lost)->[0], 'SENDT_PRINT', 'at it: letter post';
-ok waiting_for($print, $lost), 'the print provider has it';
+my $pj = waiting_for($print, $lost);
+ok $pj, 'the print provider has it';
+# Posted (the print provider's receipt): nothing left waiting for later
+# tests.
+$print->answer($pj->{meldingId}, 'mottatt', undef, clock($deadline + 60e6));
+is state_of($lost)->[0], 'LEVERT', 'and it ends delivered by letter post';
 
 # The administration's reconciliation page: each account's last automatic
 # reconciliation and its differences.
