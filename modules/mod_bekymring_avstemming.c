@@ -437,6 +437,59 @@ static int requeue(bkm_db_t *db, const bkm_konto_t *k, const levert_t *l,
                                "frist");
 }
 
+/* Move how far the account is reconciled (bkm_avstemt.til) to @p til
+ * when this period joins what was confirmed before: it starts at or
+ * before the old "til", or no delivery lies between.  A period after a
+ * gap confirms nothing until the gap is reconciled (its deliveries still
+ * count for the alert and keep their ciphertexts).  Then release what
+ * retention held and is now covered.  *covered: the account's "til" after
+ * (0: none).  Inside the answer's transaction. */
+static int confirm(bkm_db_t *db, const bkm_konto_t *k, apr_time_t fra,
+                   apr_time_t til, apr_time_t *covered)
+{
+    const char *konto = k->id;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v, *gap = NULL;
+    apr_time_t wm = 0;
+
+    if (bkm_db_select(db, BKM_SQL_AVST_VANNMERKE, &res, 1, &konto) != 0) {
+        return -1;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        if ((v = bkm_db_value(db, row, 0))) {
+            wm = (apr_time_t)apr_atoi64(v);
+        }
+    }
+    *covered = wm;
+    if (til <= wm) {
+        return 0;
+    }
+    if (fra > wm) {
+        const char *a[3] = { konto, apr_off_t_toa(db->pool, wm),
+                             apr_off_t_toa(db->pool, fra) };
+        res = NULL;
+        if (bkm_db_select(db, BKM_SQL_AVST_HULL, &res, 3, a) != 0) {
+            return -1;
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            gap = bkm_db_value(db, row, 0);
+        }
+        if (gap) {
+            return 0;
+        }
+    }
+    {
+        const char *a[2] = { konto, apr_off_t_toa(db->pool, til) };
+        if (bkm_db_run(db, BKM_SQL_AVST_BEKREFT, NULL, 2, a) != 0
+            || bkm_db_run(db, BKM_SQL_AVST_FRIGI, NULL, 2, a) != 0) {
+            return -1;
+        }
+    }
+    *covered = til;
+    return 0;
+}
+
 /* A difference, stored after the reconciliation's row (its key). */
 typedef struct {
     const char *melding_id, *referanse, *type, *utfall;
@@ -455,6 +508,7 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
     char *body;
     apr_size_t len;
     int rv, i, count = 0, held = 0, nmangler = 0, navvik = 0;
+    apr_time_t covered = 0;
     apr_array_header_t *diffs = apr_array_make(r->pool, 8, sizeof(diff_t));
     const char *fra_s, *til_s;
 
@@ -506,20 +560,11 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
      * retention held for it, and send back what is missing. */
     mangler = bkm_json_own(r->pool, json_array());
     avvik = bkm_json_own(r->pool, json_array());
-    if ((rv = bkm_db_begin(db)) == 0) {
-        const char *args[4] = {
-            apr_off_t_toa(r->pool, now), k->id, apr_off_t_toa(r->pool, fra),
-            apr_off_t_toa(r->pool, til)
-        };
-        rv = bkm_db_run(db, BKM_SQL_AVST_BEKREFT, NULL, 4, args);
-        if (rv == 0) {
-            rv = bkm_db_run(db, BKM_SQL_AVST_FRIGI, NULL, 3, args + 1);
-        }
-    }
-    else {
+    if ((rv = bkm_db_begin(db)) != 0) {
         return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
                    "the database does not answer; try again");
     }
+    rv = confirm(db, k, fra, til, &covered);
     for (hi = apr_hash_first(r->pool, known); rv == 0 && hi;
          hi = apr_hash_next(hi)) {
         levert_t *l = apr_hash_this_val(hi);
@@ -599,10 +644,12 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
                       run_id);
     }
     return bkm_reply_json(r, HTTP_OK, json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:i, s:O, s:O}", "avstemmingId", run_id,
-        "kontoId", k->id, "fra", bkm_time_utc(r->pool, fra),
-        "til", bkm_time_utc(r->pool, til), "levert", count,
-        "bekreftet", held + navvik, "mangler", mangler, "avvik", avvik));
+        "{s:s, s:s, s:s, s:s, s:i, s:i, s:O, s:O, s:o}",
+        "avstemmingId", run_id, "kontoId", k->id,
+        "fra", bkm_time_utc(r->pool, fra), "til", bkm_time_utc(r->pool, til),
+        "levert", count, "bekreftet", held + navvik, "mangler", mangler,
+        "avvik", avvik, "avstemtTil", covered > 0
+        ? json_string(bkm_time_utc(r->pool, covered)) : json_null()));
 }
 
 int bkm_handle_avstemming(request_rec *r, const bkm_integrasjon_t *in,
@@ -659,15 +706,13 @@ int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late)
             apr_dbd_results_t *res = NULL;
             apr_dbd_row_t *row = NULL;
             const char *oldest = NULL;
+            const char *two[2] = { b->konto_id, b->konto_id };
             apr_time_t since, due;
 
             if (b->kanal != BKM_KANAL_FAGSYSTEM || !b->konto_id) {
                 continue;
             }
-            const char *konto = b->konto_id;
-
-            if (bkm_db_select(db, BKM_SQL_AVST_ELDSTE, &res, 1,
-                              &konto) != 0) {
+            if (bkm_db_select(db, BKM_SQL_AVST_ELDSTE, &res, 2, two) != 0) {
                 return -1;
             }
             while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
@@ -719,6 +764,7 @@ json_t *bkm_reconcile_accounts(bkm_db_t *db, const bkm_kommune_t *k,
         const bkm_bydel_t *b = APR_ARRAY_IDX(k->bydeler, i,
                                              const bkm_bydel_t *);
         const char *konto = b->konto_id, *run = NULL, *oldest = NULL;
+        const char *two[2] = { b->konto_id, b->konto_id };
         apr_dbd_results_t *res = NULL;
         apr_dbd_row_t *row = NULL;
         json_t *siste = json_null(), *avvik = json_array(), *o;
@@ -767,7 +813,7 @@ json_t *bkm_reconcile_accounts(bkm_db_t *db, const bkm_kommune_t *k,
             }
         }
         res = NULL;
-        if (bkm_db_select(db, BKM_SQL_AVST_ELDSTE, &res, 1, &konto) == 0) {
+        if (bkm_db_select(db, BKM_SQL_AVST_ELDSTE, &res, 2, two) == 0) {
             while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
                 oldest = bkm_db_value(db, row, 0);
             }

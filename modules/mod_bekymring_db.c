@@ -354,18 +354,18 @@ static const struct {
       "ON m.id = l.melding_id WHERE l.konto_id = %s "
       "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= %lld "
       "AND l.svar_tid < %lld AND m.levert IS NOT NULL" },
+    /* How far the account is reconciled: moved forward only. */
     { BKM_SQL_AVST_BEKREFT,
-      "UPDATE bkm_leveranse SET avstemt = %lld WHERE konto_id = %s "
-      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
-      "AND svar_tid < %lld" },
-    /* From the few held (their partial index), not from the period's
-     * many: "id IN (period)" looked up 100,000 ids to release none. */
+      "INSERT INTO bkm_avstemt (konto_id, til) VALUES (%s, %lld) "
+      "ON CONFLICT (konto_id) DO UPDATE SET til = excluded.til "
+      "WHERE bkm_avstemt.til < excluded.til" },
+    /* Release what retention held and the new "til" covers: from the few
+     * held (their partial index), not from the period's many. */
     { BKM_SQL_AVST_FRIGI,
       "UPDATE bkm_melding SET avstemming = 0 WHERE avstemming = 1 "
       "AND EXISTS (SELECT 1 FROM bkm_leveranse l "
       "WHERE l.melding_id = bkm_melding.id AND l.konto_id = %s "
-      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= %lld "
-      "AND l.svar_tid < %lld AND l.avstemt IS NOT NULL)" },
+      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid < %lld)" },
     { BKM_SQL_AVST_INSERT,
       "INSERT INTO bkm_avstemming (id, konto_id, tidspunkt, fra, til, aktor, "
       "levert, bekreftet, mangler, avvik) VALUES (%s, %s, %lld, %lld, %lld, "
@@ -375,7 +375,7 @@ static const struct {
       "referanse, type, utfall) VALUES (%s, %s, %s, %s, %s)" },
     { BKM_SQL_AVST_TILBAKE_LEVERANSE,
       "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
-      "hentet_av = NULL, arkivreferanse = NULL, avstemt = NULL "
+      "hentet_av = NULL, arkivreferanse = NULL "
       "WHERE id = %s AND konto_id = %s AND svar IN ('mottatt', 'lagret')" },
     { BKM_SQL_AVST_TILBAKE_MELDING,
       "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
@@ -385,13 +385,14 @@ static const struct {
       "UPDATE bkm_melding SET oppfolging = 1, endret = %lld WHERE id = %s" },
     { BKM_SQL_AVST_ELDSTE,
       "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
-      "AND avstemt IS NULL AND mottaker = 'fagsystem' "
-      "AND svar IN ('mottatt', 'lagret')" },
+      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= COALESCE("
+      "(SELECT til FROM bkm_avstemt WHERE konto_id = %s), 0)" },
     { BKM_SQL_AVST_HOLD,
       "UPDATE bkm_melding SET avstemming = 1 WHERE id = %s AND EXISTS "
       "(SELECT 1 FROM bkm_leveranse l WHERE l.melding_id = %s "
       "AND l.mottaker = 'fagsystem' AND l.svar IN ('mottatt', 'lagret') "
-      "AND l.avstemt IS NULL)" },
+      "AND l.svar_tid >= COALESCE((SELECT a.til FROM bkm_avstemt a "
+      "WHERE a.konto_id = l.konto_id), 0))" },
     { BKM_SQL_AVST_SISTE,
       "SELECT id, tidspunkt, fra, til, levert, bekreftet, mangler, avvik "
       "FROM bkm_avstemming WHERE konto_id = %s ORDER BY tidspunkt DESC "
@@ -420,6 +421,14 @@ static const struct {
     { BKM_SQL_KONTROLL_AVGJOR,
       "UPDATE bkm_kontroll_melding SET utfall = %s, avgjort = %lld "
       "WHERE melding_id = %s AND utfall IS NULL" },
+    { BKM_SQL_AVST_VANNMERKE,
+      "SELECT til FROM bkm_avstemt WHERE konto_id = %s" },
+    /* Whether a delivery lies in [from, to): a gap a reconciliation
+     * left. */
+    { BKM_SQL_AVST_HULL,
+      "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
+      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
+      "AND svar_tid < %lld" },
     { NULL, NULL }
 };
 

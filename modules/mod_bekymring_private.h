@@ -282,6 +282,8 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_KONTROLL_MELDING_INSERT "bkm_kontroll_melding_insert"
 #define BKM_SQL_KONTROLL_DUE "bkm_kontroll_due"
 #define BKM_SQL_KONTROLL_AVGJOR "bkm_kontroll_avgjor"
+#define BKM_SQL_AVST_VANNMERKE "bkm_avst_vannmerke"
+#define BKM_SQL_AVST_HULL "bkm_avst_hull"
 
 /* mod_bekymring_store.c: reports into the database */
 

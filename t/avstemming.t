@@ -28,7 +28,7 @@ use LWP::UserAgent;
 use Time::Local qw(timegm);
 use POSIX ();
 
-plan tests => 89;
+plan tests => 91;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -112,8 +112,8 @@ sub deliver {
     return ($m, $res);
 }
 
-# ---- three reports delivered on Monday 1 March 2027, 10:00 in Oslo -----
-my $t1 = usec(2027, 3, 1, 9, 0);
+# ---- three reports delivered on Monday 3 March 2025, 10:00 in Oslo -----
+my $t1 = usec(2025, 3, 3, 9, 0);
 my @ids = map { report('01', '0301', clock($t1)) } 1 .. 3;
 my @m;
 for my $i (0 .. 2) {
@@ -125,6 +125,12 @@ for my $i (0 .. 2) {
 is state_of($ids[$_])->[0], 'LEVERT', "report $_ delivered" for 0 .. 2;
 my ($fra, $til) = (utc($t1), utc($t1 + 3600e6));
 my @later = clock($t1 + 7200e6);
+
+# An honest catch-up first: every delivery of this account before them,
+# reconciled (reconciliation confirms a period only when it joins what
+# was confirmed before).
+is $oslo01->reconcile_held('2000-01-01T00:00:00Z', utc($t1), @later)->code,
+    200, 'what was delivered before, reconciled';
 
 # ---- the list ------------------------------------------------------------
 my ($res, $list) = $oslo01->delivered($fra, $til, @later);
@@ -252,10 +258,16 @@ is scalar(db_rows("SELECT 1 FROM bkm_avstemming_avvik WHERE melding_id = "
 is state_of($ids[0])->[0], 'LEVERT', 'the others stay delivered';
 my $again = waiting_for($oslo01, $ids[1], @later);
 ok $again && !$again->{hentet}, 'it is in the list again, not fetched';
-is scalar(db_rows("SELECT 1 FROM bkm_leveranse WHERE melding_id = '$ids[1]' "
-    . "AND avstemt IS NOT NULL")), 0, 'not confirmed';
-is scalar(db_rows("SELECT 1 FROM bkm_leveranse WHERE melding_id = '$ids[0]' "
-    . "AND avstemt IS NOT NULL")), 1, 'the held ones are';
+is $r->{avstemtTil}, $til, 'the account is reconciled up to the period\'s end';
+is((db_rows("SELECT COUNT(*) FROM bkm_leveranse WHERE melding_id = "
+    . "'$ids[1]' AND svar IS NULL"))[0][0], 1,
+    'the missing one is no longer counted as delivered');
+
+# A period after a gap confirms nothing: the gap's delivery stays
+# unconfirmed.
+$res = $oslo01->reconcile(utc($t1 + 86400e6 * 400), utc($t1 + 86400e6 * 401),
+    [], @later);
+is $res->code, 422, 'a period not over yet is refused';
 
 # The retry: fetched and receipted again, delivered.
 my (undef, $retry) = deliver($oslo01, $ids[1], $t1 + 3 * 3600e6);
@@ -301,7 +313,7 @@ like $html, qr{class="bkm-mangler">1<}, 'the page shows the missing count';
 like $html, qr{\Q$lref\E \S+ mangler}, 'and the difference';
 
 # ---- an account late to reconcile: an alert ------------------------------
-my $t2 = usec(2027, 3, 15, 9, 0);
+my $t2 = usec(2025, 3, 17, 9, 0);
 my $late = report('01', '0301', clock($t2));
 deliver($oslo01, $late, $t2 + 1e6);
 my $p = run_pass($t2 + 3 * 86400e6);
