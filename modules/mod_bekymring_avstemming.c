@@ -144,41 +144,84 @@ static apr_table_t *query_args(request_rec *r, int *malformed)
     return t;
 }
 
-/* A time as "YYYY-MM-DDTHH:MM:SSZ" into @p buf (24 bytes). */
-static void utc(char *buf, apr_time_t t)
+/* The list's text, written into one buffer sized for the page: 10,000
+ * entries built as jansson objects, or printed through a brigade, cost
+ * more than the query (t/bench/avstemming.t). */
+typedef struct {
+    apr_pool_t *p;
+    char *buf;
+    apr_size_t len, cap;
+} out_t;
+
+static void out_mem(out_t *o, const char *s, apr_size_t n)
+{
+    if (o->len + n > o->cap) {
+        apr_size_t cap = o->cap * 2 > o->len + n ? o->cap * 2 : o->len + n;
+        char *nb = apr_palloc(o->p, cap);
+        memcpy(nb, o->buf, o->len);
+        o->buf = nb;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+#define OUT_LIT(o, lit) out_mem((o), (lit), sizeof(lit) - 1)
+
+static void out_str(out_t *o, const char *s)
+{
+    out_mem(o, s, strlen(s));
+}
+
+/* A stored time (microseconds, as text) as "YYYY-MM-DDTHH:MM:SSZ". */
+static void out_time(out_t *o, apr_time_t t)
 {
     apr_time_exp_t x;
+    char b[20];
+    int v[6], w[6] = { 4, 2, 2, 2, 2, 2 }, i, k, at = 0;
+    static const char sep[] = "--T::Z";
 
     apr_time_exp_gmt(&x, t);
-    apr_snprintf(buf, 24, "%04d-%02d-%02dT%02d:%02d:%02dZ", x.tm_year + 1900,
-                 x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min, x.tm_sec);
+    v[0] = x.tm_year + 1900;
+    v[1] = x.tm_mon + 1;
+    v[2] = x.tm_mday;
+    v[3] = x.tm_hour;
+    v[4] = x.tm_min;
+    v[5] = x.tm_sec;
+    for (i = 0; i < 6; i++) {
+        for (k = w[i] - 1; k >= 0; k--) {
+            b[at + k] = (char)('0' + v[i] % 10);
+            v[i] /= 10;
+        }
+        at += w[i];
+        b[at++] = sep[i];
+    }
+    out_mem(o, b, 20);
 }
 
 /* A JSON string (or null): quotes, backslashes and control characters
  * escaped; the rest is UTF-8 as stored (it came from a JSON receipt). */
-static void put_string(apr_bucket_brigade *bb, const char *v)
+static void out_json_string(out_t *o, const char *v)
 {
-    const char *p;
+    const char *p, *run;
 
     if (!v) {
-        apr_brigade_puts(bb, NULL, NULL, "null");
+        OUT_LIT(o, "null");
         return;
     }
-    apr_brigade_putc(bb, NULL, NULL, '"');
-    for (p = v; *p; p++) {
+    OUT_LIT(o, "\"");
+    for (p = run = v; *p; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c == '"' || c == '\\') {
-            apr_brigade_putc(bb, NULL, NULL, '\\');
-            apr_brigade_putc(bb, NULL, NULL, (char)c);
-        }
-        else if (c < 0x20) {
-            apr_brigade_printf(bb, NULL, NULL, "\\u%04x", c);
-        }
-        else {
-            apr_brigade_putc(bb, NULL, NULL, (char)c);
+        if (c == '"' || c == '\\' || c < 0x20) {
+            char esc[8];
+            out_mem(o, run, (apr_size_t)(p - run));
+            apr_snprintf(esc, sizeof(esc), "\\u%04x", c);
+            out_mem(o, esc, 6);
+            run = p + 1;
         }
     }
-    apr_brigade_putc(bb, NULL, NULL, '"');
+    out_mem(o, run, (apr_size_t)(p - run));
+    OUT_LIT(o, "\"");
 }
 
 static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
@@ -189,9 +232,7 @@ static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
     const char *args[6];
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    apr_bucket_brigade *bb;
-    char *text;
-    apr_size_t len;
+    out_t o;
     int malformed, limit = BKM_AVST_PAGE_MAX, n = 0;
     apr_time_t last_t = 0;
     const char *last_id = NULL;
@@ -238,58 +279,72 @@ static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
         return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
                    "the database does not answer; try again");
     }
-    /* Written as text: 10,000 entries built as jansson objects cost
-     * three times the query (t/bench/avstemming.t). */
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    apr_brigade_printf(bb, NULL, NULL, "{\"kontoId\":\"%s\",\"fra\":\"%s\","
-                       "\"til\":\"%s\",\"meldinger\":[", k->id,
-                       bkm_time_utc(r->pool, fra), bkm_time_utc(r->pool, til));
+    o.p = r->pool;
+    o.cap = (apr_size_t)limit * 420 + 256;
+    o.buf = apr_palloc(r->pool, o.cap);
+    o.len = 0;
+    OUT_LIT(&o, "{\"kontoId\":\"");
+    out_str(&o, k->id);
+    OUT_LIT(&o, "\",\"fra\":\"");
+    out_time(&o, fra);
+    OUT_LIT(&o, "\",\"til\":\"");
+    out_time(&o, til);
+    OUT_LIT(&o, "\",\"meldinger\":[");
     while (apr_dbd_get_row(db->drv, r->pool, res, &row, -1) == 0) {
         const char *hentet = apr_dbd_get_entry(db->drv, row, 6);
         const char *sha = apr_dbd_get_entry(db->drv, row, 4);
         const char *arkiv = apr_dbd_get_entry(db->drv, row, 9);
-        char t1[24], t2[24], t3[24];
         apr_int64_t svar_tid;
 
         /* Ids, hex, times and our type names need no escaping; the
          * case system's record id does. */
         svar_tid = apr_atoi64(apr_dbd_get_entry(db->drv, row, 7));
-        utc(t1, apr_atoi64(apr_dbd_get_entry(db->drv, row, 5)));
-        utc(t2, svar_tid);
-        if (hentet && *hentet) {
-            utc(t3, apr_atoi64(hentet));
-        }
-        apr_brigade_printf(bb, NULL, NULL, "%s{\"meldingId\":\"%s\","
-            "\"bekymringsmeldingId\":\"%s\",\"referanse\":\"%s\","
-            "\"meldingType\":\"%s\",\"sha256\":%s%s%s,"
-            "\"opprettet\":\"%s\",\"hentet\":%s%s%s,\"kvittert\":\"%s\","
-            "\"kvittering\":\"%s\",\"arkivreferanse\":", n ? "," : "",
-            apr_dbd_get_entry(db->drv, row, 0),
-            apr_dbd_get_entry(db->drv, row, 1),
-            apr_dbd_get_entry(db->drv, row, 2),
-            apr_dbd_get_entry(db->drv, row, 3),
-            sha && *sha ? "\"" : "", sha && *sha ? sha : "null",
-            sha && *sha ? "\"" : "", t1,
-            hentet && *hentet ? "\"" : "", hentet && *hentet ? t3 : "null",
-            hentet && *hentet ? "\"" : "", t2,
-            apr_dbd_get_entry(db->drv, row, 8));
-        put_string(bb, arkiv && *arkiv ? arkiv : NULL);
-        apr_brigade_putc(bb, NULL, NULL, '}');
-        last_t = svar_tid;
+        /* A copy: pgsql frees its result after the last row. */
         last_id = apr_pstrdup(r->pool, apr_dbd_get_entry(db->drv, row, 0));
+        if (n) {
+            OUT_LIT(&o, ",");
+        }
+        OUT_LIT(&o, "{\"meldingId\":\"");
+        out_str(&o, last_id);
+        OUT_LIT(&o, "\",\"bekymringsmeldingId\":\"");
+        out_str(&o, apr_dbd_get_entry(db->drv, row, 1));
+        OUT_LIT(&o, "\",\"referanse\":\"");
+        out_str(&o, apr_dbd_get_entry(db->drv, row, 2));
+        OUT_LIT(&o, "\",\"meldingType\":\"");
+        out_str(&o, apr_dbd_get_entry(db->drv, row, 3));
+        OUT_LIT(&o, "\",\"sha256\":");
+        out_json_string(&o, sha && *sha ? sha : NULL);
+        OUT_LIT(&o, ",\"opprettet\":\"");
+        out_time(&o, apr_atoi64(apr_dbd_get_entry(db->drv, row, 5)));
+        OUT_LIT(&o, "\",\"hentet\":");
+        if (hentet && *hentet) {
+            OUT_LIT(&o, "\"");
+            out_time(&o, apr_atoi64(hentet));
+            OUT_LIT(&o, "\"");
+        }
+        else {
+            OUT_LIT(&o, "null");
+        }
+        OUT_LIT(&o, ",\"kvittert\":\"");
+        out_time(&o, svar_tid);
+        OUT_LIT(&o, "\",\"kvittering\":\"");
+        out_str(&o, apr_dbd_get_entry(db->drv, row, 8));
+        OUT_LIT(&o, "\",\"arkivreferanse\":");
+        out_json_string(&o, arkiv && *arkiv ? arkiv : NULL);
+        OUT_LIT(&o, "}");
+        last_t = svar_tid;
         n++;
     }
     if (n == limit && last_id) {
-        apr_brigade_printf(bb, NULL, NULL, "],\"neste\":\"%" APR_INT64_T_FMT
-                           ".%s\"}", (apr_int64_t)last_t, last_id);
+        OUT_LIT(&o, "],\"neste\":\"");
+        out_str(&o, apr_psprintf(r->pool, "%" APR_INT64_T_FMT ".%s",
+                                 (apr_int64_t)last_t, last_id));
+        OUT_LIT(&o, "\"}");
     }
     else {
-        apr_brigade_puts(bb, NULL, NULL, "],\"neste\":null}");
+        OUT_LIT(&o, "],\"neste\":null}");
     }
-    if (apr_brigade_pflatten(bb, &text, &len, r->pool) != APR_SUCCESS) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return bkm_reply_json_text(r, HTTP_OK, text, len);
+    return bkm_reply_json_text(r, HTTP_OK, o.buf, o.len);
 }
 
 /* ---- POST: the answer ------------------------------------------------- */
