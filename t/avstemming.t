@@ -28,7 +28,7 @@ use LWP::UserAgent;
 use Time::Local qw(timegm);
 use POSIX ();
 
-plan tests => 91;
+plan tests => 93;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -316,6 +316,12 @@ like $html, qr{\Q$lref\E \S+ mangler}, 'and the difference';
 my $t2 = usec(2025, 3, 17, 9, 0);
 my $late = report('01', '0301', clock($t2));
 deliver($oslo01, $late, $t2 + 1e6);
+# A period after a gap (the retry above was delivered between) is checked
+# but confirms nothing: the account stays reconciled up to the first.
+$res = $oslo01->reconcile_held(utc($t2), utc($t2 + 3600e6),
+                               clock($t2 + 7200e6));
+is $res->code, 200, 'a period after a gap is taken';
+is json_of($res)->{avstemtTil}, $til, 'but confirms nothing';
 my $p = run_pass($t2 + 3 * 86400e6);
 my $n0 = $p->{varsler}{uavstemt};
 $p = run_pass($t2 + 8 * 86400e6);
