@@ -17,6 +17,7 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_uri.h>
+#include <apr_lib.h>
 #include <string.h>
 
 #include <openssl/pem.h>
@@ -43,6 +44,8 @@ void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s)
     c->escalation_interval = BKM_UNSET;
     c->https = BKM_UNSET;
     c->post_check_rate = BKM_UNSET;
+    c->reconcile_within = BKM_UNSET;
+    c->control_interval = BKM_UNSET;
     return c;
 }
 
@@ -84,6 +87,8 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->token_keys = BKM_MERGE_PTR(token_keys);
     c->https = BKM_MERGE_NUM(https);
     c->post_check_rate = BKM_MERGE_NUM(post_check_rate);
+    c->reconcile_within = BKM_MERGE_NUM(reconcile_within);
+    c->control_interval = BKM_MERGE_NUM(control_interval);
     if (add->role_key) {
         c->role_key = add->role_key;
         c->role_key_len = add->role_key_len;
@@ -144,6 +149,19 @@ int bkm_cfg_post_check_rate(const bkm_srv_cfg_t *c)
 {
     return c->post_check_rate != BKM_UNSET ? c->post_check_rate
                                            : BKM_DEFAULT_POST_CHECK_RATE;
+}
+
+int bkm_cfg_reconcile_within(const bkm_srv_cfg_t *c)
+{
+    return c->reconcile_within != BKM_UNSET ? c->reconcile_within
+                                            : BKM_DEFAULT_RECONCILE_WITHIN;
+}
+
+apr_interval_time_t bkm_cfg_control_interval(const bkm_srv_cfg_t *c)
+{
+    /* Off unless asked for: a control message is a report the district's
+     * case system must handle, which its vendor must know about first. */
+    return c->control_interval != BKM_UNSET ? c->control_interval : 0;
 }
 
 int bkm_cfg_https(request_rec *r)
@@ -345,6 +363,51 @@ static const char *set_interval(cmd_parms *cmd, void *dummy, const char *arg)
         return err;
     }
     return set_duration(cmd, dummy, arg);
+}
+
+/* Business days, 1 to 60, or "off" (stored as 0). */
+static const char *set_reconcile_within(cmd_parms *cmd, void *dummy,
+                                        const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    char *end;
+    long n;
+
+    if (err) {
+        return err;
+    }
+    if (strcasecmp(arg, "off") == 0) {
+        c->reconcile_within = 0;
+        return NULL;
+    }
+    n = strtol(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || n < 1 || n > 60) {
+        return apr_psprintf(cmd->pool, "%s %s: a number of business days, "
+                            "1 to 60, or off", cmd->cmd->name, arg);
+    }
+    c->reconcile_within = (int)n;
+    return NULL;
+}
+
+/* A duration, or "off" (stored as 0). */
+static const char *set_control_interval(cmd_parms *cmd, void *dummy,
+                                        const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    if (err) {
+        return err;
+    }
+    if (strcasecmp(arg, "off") == 0) {
+        c->control_interval = 0;
+        return NULL;
+    }
+    if ((err = bkm_duration_parse(&c->control_interval, arg, 0))) {
+        return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, arg, err);
+    }
+    return NULL;
 }
 
 static const char *set_min_acr(cmd_parms *cmd, void *dirv, const char *arg)
@@ -555,6 +618,18 @@ const command_rec bkm_cmds[] = {
                   "post-delivery challenges per case-system account and "
                   "business day, each on a delivered report the account "
                   "must still hold (default 1; 0 or off: none)"),
+    AP_INIT_TAKE1(BKM_DIR_RECONCILE_WITHIN, set_reconcile_within, NULL,
+                  RSRC_CONF,
+                  "business days within which a case system must confirm "
+                  "each delivery in an automatic reconciliation before the "
+                  "escalation pass raises an alert: 1 to 60 (default 5) "
+                  "or off"),
+    AP_INIT_TAKE1(BKM_DIR_CONTROL_INTERVAL, set_control_interval, NULL,
+                  RSRC_CONF,
+                  "how often the escalation pass sends each case-system "
+                  "district a control message that must come back with a "
+                  "verified stored-receipt: a duration (e.g. 1d) or off "
+                  "(the default)"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

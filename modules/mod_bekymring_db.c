@@ -58,7 +58,7 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
     "m.tilstand, m.mottatt, m.frist, m.levert, m.oppfolging, l.hentet, " \
     "l.svar FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
     "ON l.melding_id = m.id AND l.mottaker = m.kanal " \
-    "WHERE m.kommunenummer = %s "
+    "WHERE m.kommunenummer = %s AND m.kilde <> 'kontroll' "
 #define OVERSIKT_REST \
     "AND (%s = '' OR m.meldingstype LIKE %s) AND m.mottatt >= %lld " \
     "AND (m.mottatt, m.id) < (%lld, %s) " \
@@ -76,7 +76,8 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
     "SELECT (mottatt - %lld) / %lld, kanal, CASE WHEN meldingstype LIKE %s " \
     "THEN 'offentlig' ELSE 'privat' END, COUNT(*) FROM bkm_melding WHERE "
 #define STAT_PERIODE_REST \
-    "mottatt >= %lld AND mottatt < %lld GROUP BY 1, 2, 3"
+    "mottatt >= %lld AND mottatt < %lld AND kilde <> 'kontroll' " \
+    "GROUP BY 1, 2, 3"
 #define STAT_PRINT_SELECT \
     "SELECT COUNT(*) FROM bkm_melding m JOIN bkm_leveranse l " \
     "ON l.melding_id = m.id AND l.mottaker = 'print' WHERE "
@@ -86,12 +87,14 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
     "SELECT tilstand, kanal, COUNT(*) FROM bkm_melding " \
     "WHERE kommunenummer = %s "
 #define AVSTEMMING_ANTALL_REST \
-    "AND mottatt >= %lld AND mottatt < %lld GROUP BY tilstand, kanal"
+    "AND mottatt >= %lld AND mottatt < %lld AND kilde <> 'kontroll' " \
+    "GROUP BY tilstand, kanal"
 #define AVSTEMMING_LEVERT_SELECT \
     "SELECT id, referanse, bydelsnummer, levert, mottatt FROM bkm_melding " \
     "WHERE kommunenummer = %s "
 #define AVSTEMMING_LEVERT_REST \
     "AND mottatt >= %lld AND mottatt < %lld AND levert IS NOT NULL " \
+    "AND kilde <> 'kontroll' " \
     "ORDER BY mottatt, id LIMIT %d"
 
 /* Our statements, prepared by mod_dbd on every connection it opens. */
@@ -159,13 +162,14 @@ static const struct {
     { BKM_SQL_MELDING_TO_PRINT,
       "UPDATE bkm_melding SET tilstand = 'SENDT_PRINT', frist = NULL, "
       "endret = %lld WHERE id = %s AND levert IS NULL "
-      "AND frist IS NOT NULL AND frist <= %lld" },
+      "AND frist IS NOT NULL AND frist <= %lld AND kilde <> 'kontroll'" },
     { BKM_SQL_FRIST_DUE,
       "SELECT id FROM bkm_melding WHERE frist IS NOT NULL AND frist <= %lld "
       "ORDER BY frist, id LIMIT %d" },
     { BKM_SQL_SLETTING_DUE,
       "SELECT id FROM bkm_melding WHERE levert IS NOT NULL "
-      "AND slettet IS NULL AND levert <= %lld ORDER BY levert LIMIT %d" },
+      "AND slettet IS NULL AND avstemming = 0 AND levert <= %lld "
+      "ORDER BY levert LIMIT %d" },
     { BKM_SQL_CHIFFER_DELETE,
       "DELETE FROM bkm_chiffer WHERE melding_id = %s" },
     { BKM_SQL_MELDING_SLETTET,
@@ -174,7 +178,7 @@ static const struct {
     { BKM_SQL_VARSLER,
       "SELECT (SELECT COUNT(*) FROM bkm_melding WHERE oppfolging = 1), "
       "(SELECT COUNT(*) FROM bkm_melding WHERE levert IS NULL "
-      "AND mottatt <= %lld)" },
+      "AND mottatt <= %lld AND kilde <> 'kontroll')" },
     /* The reporter's web pages (0004_skjema.sql). */
     { BKM_SQL_MELDING_BY_SKJEMA,
       "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id IS NULL "
@@ -221,7 +225,7 @@ static const struct {
       "AND (%s = '' OR m.bydelsnummer = %s) " OVERSIKT_REST },
     { BKM_SQL_MELDING_FINN,
       "SELECT id, bydelsnummer FROM bkm_melding WHERE kommunenummer = %s "
-      "AND (referanse = %s OR id = %s)" },
+      "AND (referanse = %s OR id = %s) AND kilde <> 'kontroll'" },
     { BKM_SQL_MELDING_META,
       "SELECT id, referanse, meldingstype, kommunenummer, bydelsnummer, "
       "kanal, tilstand, mottatt, frist, levert, slettet, oppfolging "
@@ -396,6 +400,105 @@ static const struct {
       "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', levert = NULL, "
       "frist = %lld, endret = %lld WHERE id = %s AND levert IS NOT NULL "
       "AND slettet IS NULL" },
+    /* Automatic reconciliation (mod_bekymring_avstemming.c): an
+     * account's delivered messages in a period of receipt times, read
+     * from their partial index (0012_avstemming.sql) by keyset.  The
+     * keyset is spelt "t >= x AND (t > x OR id > y)" with x the later of
+     * the period's start and the cursor (one lower bound, computed by the
+     * caller), not as a row value: so both planners start the index range
+     * at the cursor (SQLite read each page from the start of the period,
+     * 4 s for 100,000). */
+    { BKM_SQL_AVST_LISTE,
+      "SELECT l.id, l.melding_id, m.referanse, l.meldingstype, c.sha256, "
+      "l.opprettet, l.hentet, l.svar_tid, l.svar, l.arkivreferanse "
+      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
+      "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
+      "AND c.mottaker = l.mottaker WHERE l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') "
+      "AND l.svar_tid >= %lld AND l.svar_tid < %lld "
+      "AND (l.svar_tid > %lld OR l.id > %s) "
+      "AND m.levert IS NOT NULL ORDER BY l.svar_tid, l.id LIMIT %d" },
+    { BKM_SQL_AVST_SETT,
+      "SELECT l.id, l.melding_id, m.referanse, l.arkivreferanse, "
+      "m.slettet, m.kilde FROM bkm_leveranse l JOIN bkm_melding m "
+      "ON m.id = l.melding_id WHERE l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= %lld "
+      "AND l.svar_tid < %lld AND m.levert IS NOT NULL" },
+    /* How far the account is reconciled: moved forward only. */
+    { BKM_SQL_AVST_BEKREFT,
+      "INSERT INTO bkm_avstemt (konto_id, til) VALUES (%s, %lld) "
+      "ON CONFLICT (konto_id) DO UPDATE SET til = excluded.til "
+      "WHERE bkm_avstemt.til < excluded.til" },
+    /* Release what retention held and the new "til" covers: from the few
+     * held (their partial index), not from the period's many. */
+    { BKM_SQL_AVST_FRIGI,
+      "UPDATE bkm_melding SET avstemming = 0 WHERE avstemming = 1 "
+      "AND EXISTS (SELECT 1 FROM bkm_leveranse l "
+      "WHERE l.melding_id = bkm_melding.id AND l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid < %lld)" },
+    { BKM_SQL_AVST_INSERT,
+      "INSERT INTO bkm_avstemming (id, konto_id, tidspunkt, fra, til, aktor, "
+      "levert, bekreftet, mangler, avvik) VALUES (%s, %s, %lld, %lld, %lld, "
+      "%s, %d, %d, %d, %d)" },
+    { BKM_SQL_AVST_AVVIK_INSERT,
+      "INSERT INTO bkm_avstemming_avvik (avstemming_id, melding_id, "
+      "referanse, type, utfall) VALUES (%s, %s, %s, %s, %s)" },
+    { BKM_SQL_AVST_TILBAKE_LEVERANSE,
+      "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
+      "hentet_av = NULL, arkivreferanse = NULL "
+      "WHERE id = %s AND konto_id = %s AND svar IN ('mottatt', 'lagret')" },
+    { BKM_SQL_AVST_TILBAKE_MELDING,
+      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
+      "levert = NULL, avstemming = 0, endret = %lld WHERE id = %s "
+      "AND levert IS NOT NULL AND slettet IS NULL" },
+    { BKM_SQL_AVST_OPPFOLGING,
+      "UPDATE bkm_melding SET oppfolging = 1, endret = %lld WHERE id = %s" },
+    { BKM_SQL_AVST_ELDSTE,
+      "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
+      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= COALESCE("
+      "(SELECT til FROM bkm_avstemt WHERE konto_id = %s), 0)" },
+    { BKM_SQL_AVST_HOLD,
+      "UPDATE bkm_melding SET avstemming = 1 WHERE id = %s AND EXISTS "
+      "(SELECT 1 FROM bkm_leveranse l WHERE l.melding_id = %s "
+      "AND l.mottaker = 'fagsystem' AND l.svar IN ('mottatt', 'lagret') "
+      "AND l.svar_tid >= COALESCE((SELECT a.til FROM bkm_avstemt a "
+      "WHERE a.konto_id = l.konto_id), 0))" },
+    { BKM_SQL_AVST_SISTE,
+      "SELECT id, tidspunkt, fra, til, levert, bekreftet, mangler, avvik "
+      "FROM bkm_avstemming WHERE konto_id = %s ORDER BY tidspunkt DESC "
+      "LIMIT 1" },
+    { BKM_SQL_AVST_AVVIK_LISTE,
+      "SELECT melding_id, referanse, type, utfall FROM bkm_avstemming_avvik "
+      "WHERE avstemming_id = %s ORDER BY referanse LIMIT %d" },
+    /* Control messages (mod_bekymring_kontrollmelding.c). */
+    { BKM_SQL_KONTROLLMELDING_ALLE,
+      "SELECT kommunenummer, bydelsnummer, neste FROM bkm_kontrollmelding_plan" },
+    { BKM_SQL_KONTROLLMELDING_NY,
+      "INSERT INTO bkm_kontrollmelding_plan (kommunenummer, bydelsnummer, neste) "
+      "VALUES (%s, %s, %lld) ON CONFLICT DO NOTHING" },
+    { BKM_SQL_KONTROLLMELDING_TA,
+      "UPDATE bkm_kontrollmelding_plan SET neste = %lld WHERE kommunenummer = %s "
+      "AND bydelsnummer = %s AND neste <= %lld" },
+    { BKM_SQL_KONTROLLMELDING_MELDING_INSERT,
+      "INSERT INTO bkm_kontrollmelding (melding_id, kommunenummer, "
+      "bydelsnummer, opprettet, frist) VALUES (%s, %s, %s, %lld, %lld)" },
+    { BKM_SQL_KONTROLLMELDING_DUE,
+      "SELECT k.melding_id, k.kommunenummer, k.bydelsnummer, l.svar, "
+      "l.svar_tid, k.frist FROM bkm_kontrollmelding k LEFT JOIN "
+      "bkm_leveranse l ON l.melding_id = k.melding_id "
+      "AND l.mottaker = 'fagsystem' WHERE k.utfall IS NULL "
+      "AND k.frist <= %lld ORDER BY k.frist LIMIT %d" },
+    { BKM_SQL_KONTROLLMELDING_AVGJOR,
+      "UPDATE bkm_kontrollmelding SET utfall = %s, avgjort = %lld "
+      "WHERE melding_id = %s AND utfall IS NULL" },
+    { BKM_SQL_AVST_VANNMERKE,
+      "SELECT til FROM bkm_avstemt WHERE konto_id = %s" },
+    /* Whether a delivery lies in [from, to): a gap a reconciliation
+     * left. */
+    { BKM_SQL_AVST_HULL,
+      "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
+      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
+      "AND svar_tid < %lld" },
     { NULL, NULL }
 };
 

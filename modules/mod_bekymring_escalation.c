@@ -102,6 +102,12 @@ static int delete_ciphertexts(bkm_db_t *db, const char *id,
     const char *upd[3] = { ctx->t, ctx->t, id };
     int n = 0;
 
+    /* Kept until its case system confirmed it in a reconciliation, or the
+     * retention period ended, whichever is later (issue 12): held, it
+     * leaves retention's index until a reconciliation releases it. */
+    if ((n = bkm_reconcile_hold(db, id)) != 0) {
+        return n < 0 ? -1 : 0;
+    }
     if (bkm_db_run(db, BKM_SQL_MELDING_SLETTET, &n, 3, upd) != 0) {
         return -1;
     }
@@ -215,6 +221,13 @@ int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
     if (rv == 0) {      /* issue 12, item 6: mod_bekymring_kontroll.c */
         rv = bkm_kontroll_pass(db, now, &out->kontroller,
                                &out->kontroll_feilet);
+    }
+    if (rv == 0) {
+        rv = bkm_reconcile_alerts(db, now, &out->uavstemt);
+    }
+    if (rv == 0) {      /* issue 12, item 7: mod_bekymring_kontrollmelding.c */
+        rv = bkm_control_pass(db, now, &out->kontrollmelding_laget,
+                              &out->kontrollmelding_feilet);
     }
     if (rv != 0) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, BKMLOGNO(01201)
@@ -333,14 +346,18 @@ int bkm_handle_escalation(request_rec *r)
                                "the pass failed; see the error log");
     }
     return bkm_reply_json(r, HTTP_OK,
-                          json_pack("{s:i, s:i, s:i, s:{s:i, s:i}, s:i, "
-                                    "s:i}",
+                          json_pack("{s:i, s:i, s:i, s:{s:i, s:i, s:i, s:i},"
+                                    " s:i, s:i, s:i}",
                                     "eskalert", res.eskalert,
                                     "slettet", res.slettet,
                                     "utlopt", res.utlopt, "varsler",
                                     "oppfolging", res.oppfolging,
                                     "uavklart", res.uavklart,
+                                    "uavstemt", res.uavstemt,
+                                    "kontrollmeldingFeilet",
+                                    res.kontrollmelding_feilet,
                                     "kontroller", res.kontroller,
-                                    "kontrollFeilet",
-                                    res.kontroll_feilet));
+                                    "kontrollFeilet", res.kontroll_feilet,
+                                    "kontrollmeldingLaget",
+                                    res.kontrollmelding_laget));
 }

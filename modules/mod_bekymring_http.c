@@ -71,6 +71,19 @@ int bkm_reply_json(request_rec *r, int status, json_t *body)
     return OK;
 }
 
+int bkm_reply_json_text(request_rec *r, int status, const char *text,
+                        apr_size_t len)
+{
+    r->status = status;
+    common_headers(r);
+    ap_set_content_type(r, "application/json; charset=utf-8");
+    ap_set_content_length(r, len);
+    if (!r->header_only) {
+        ap_rwrite(text, (int)len, r);
+    }
+    return OK;
+}
+
 int bkm_reply_error(request_rec *r, int status, const char *kode,
                     const char *melding)
 {

@@ -9,6 +9,8 @@
  *                                 (mod_bekymring_meldinger.c)
  * .../api/v2/konto/{kontoId}/kontroller... post-delivery challenges
  *                                 (mod_bekymring_kontroll.c)
+ * .../api/v2/konto/{kontoId}/avstemming    reconciliation
+ *                                 (mod_bekymring_avstemming.c)
  */
 #include "mod_bekymring_private.h"
 
@@ -76,6 +78,10 @@ int bkm_handle_konto(request_rec *r, const char *rest)
         if (strncmp(rest + 1 + n, "/kontroller", 11) == 0
             && (rest[12 + n] == '\0' || rest[12 + n] == '/')) {
             return bkm_handle_kontroller(r, in, k, rest + 12 + n);
+        }
+        if (strncmp(rest + 1 + n, "/avstemming", 11) == 0
+            && (rest[12 + n] == '\0' || rest[12 + n] == '/')) {
+            return bkm_handle_avstemming(r, in, k, rest + 12 + n);
         }
     }
     return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-konto",

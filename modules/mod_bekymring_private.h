@@ -44,6 +44,8 @@ APLOG_USE_MODULE(bekymring);
 #define BKM_DIR_HTTPS            "BekymringHttps"
 #define BKM_DIR_MASKINPORTEN     "BekymringMaskinportenToken"
 #define BKM_DIR_POST_CHECK_RATE  "BekymringPostCheckRate"
+#define BKM_DIR_RECONCILE_WITHIN "BekymringReconcileWithin"
+#define BKM_DIR_CONTROL_INTERVAL "BekymringControlInterval"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -57,6 +59,9 @@ APLOG_USE_MODULE(bekymring);
 /** Post-delivery challenges per account and business day (issue 12). */
 #define BKM_DEFAULT_POST_CHECK_RATE 1
 #define BKM_MAX_POST_CHECK_RATE 100
+/** Business days a case system has to confirm a delivery in a
+ *  reconciliation before the pass raises an alert (issue 12). */
+#define BKM_DEFAULT_RECONCILE_WITHIN 5
 
 typedef enum {
     BKM_ACR_SUBSTANTIAL = 1,    /**< idporten-loa-substantial (default) */
@@ -103,6 +108,11 @@ typedef struct {
     int post_check_rate;        /**< BekymringPostCheckRate: BKM_UNSET or
                                      challenges per account and business
                                      day, 0 off */
+    /** BekymringReconcileWithin: BKM_UNSET, 0 (off) or business days */
+    int reconcile_within;
+    /** BekymringControlInterval: BKM_UNSET, 0 (off, the default) or how
+     *  often each district gets a control message */
+    apr_interval_time_t control_interval;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
@@ -128,6 +138,10 @@ apr_interval_time_t bkm_cfg_retention(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c);
 int bkm_cfg_post_check_rate(const bkm_srv_cfg_t *c);
 int bkm_cfg_min_acr(const bkm_dir_cfg_t *c);
+/** Business days to reconcile a delivery in (0: no alert). */
+int bkm_cfg_reconcile_within(const bkm_srv_cfg_t *c);
+/** How often a district gets a control message (0: never). */
+apr_interval_time_t bkm_cfg_control_interval(const bkm_srv_cfg_t *c);
 const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c);
 /** Whether the portal is served over https (BekymringHttps, else the
  *  request's scheme). */
@@ -273,6 +287,29 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_KONTROLL_APNE "bkm_kontroll_apne"
 #define BKM_SQL_KONTROLL_GET "bkm_kontroll_get"
 #define BKM_SQL_MELDING_IKKE_LEVERT "bkm_melding_ikke_levert"
+/* Automatic reconciliation and control messages (issue 12; _avstemming.c,
+ * _kontrollmelding.c) */
+#define BKM_SQL_AVST_LISTE "bkm_avst_liste"
+#define BKM_SQL_AVST_SETT "bkm_avst_sett"
+#define BKM_SQL_AVST_BEKREFT "bkm_avst_bekreft"
+#define BKM_SQL_AVST_FRIGI "bkm_avst_frigi"
+#define BKM_SQL_AVST_INSERT "bkm_avst_insert"
+#define BKM_SQL_AVST_AVVIK_INSERT "bkm_avst_avvik_insert"
+#define BKM_SQL_AVST_TILBAKE_LEVERANSE "bkm_avst_tilbake_leveranse"
+#define BKM_SQL_AVST_TILBAKE_MELDING "bkm_avst_tilbake_melding"
+#define BKM_SQL_AVST_OPPFOLGING "bkm_avst_oppfolging"
+#define BKM_SQL_AVST_ELDSTE "bkm_avst_eldste"
+#define BKM_SQL_AVST_HOLD "bkm_avst_hold"
+#define BKM_SQL_AVST_SISTE "bkm_avst_siste"
+#define BKM_SQL_AVST_AVVIK_LISTE "bkm_avst_avvik_liste"
+#define BKM_SQL_KONTROLLMELDING_ALLE "bkm_kontrollmelding_alle"
+#define BKM_SQL_KONTROLLMELDING_NY "bkm_kontrollmelding_ny"
+#define BKM_SQL_KONTROLLMELDING_TA "bkm_kontrollmelding_ta"
+#define BKM_SQL_KONTROLLMELDING_MELDING_INSERT "bkm_kontrollmelding_melding_insert"
+#define BKM_SQL_KONTROLLMELDING_DUE "bkm_kontrollmelding_due"
+#define BKM_SQL_KONTROLLMELDING_AVGJOR "bkm_kontrollmelding_avgjor"
+#define BKM_SQL_AVST_VANNMERKE "bkm_avst_vannmerke"
+#define BKM_SQL_AVST_HULL "bkm_avst_hull"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -483,6 +520,34 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
 int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
                      const char *id, int with_content, bkm_leveranse_t *l);
 
+/* mod_bekymring_avstemming.c: automatic reconciliation (issue 12) */
+/** .../konto/{kontoId}/avstemming: the list (GET) and the answer (POST). */
+int bkm_handle_avstemming(request_rec *r, const bkm_integrasjon_t *in,
+                          const bkm_konto_t *k, const char *rest);
+/** Retention found @p melding_id due: keep its ciphertexts while its case
+ *  system has not confirmed it in a reconciliation (inside the pass's
+ *  transaction).  @return 1 held, 0 free to delete, -1 database error */
+int bkm_reconcile_hold(bkm_db_t *db, const char *melding_id);
+/** The pass's alert: *late counts the case-system accounts with a
+ *  delivery not confirmed within BekymringReconcileWithin business days
+ *  (each logged as an ALERT).  @return 0 or -1 database error */
+int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late);
+/** The administration's view: per case-system account of @p k (limited
+ *  to @p bydeler unless NULL), its last automatic reconciliation with its
+ *  differences, and its oldest delivery not yet confirmed.  NULL on a
+ *  database error. */
+json_t *bkm_reconcile_accounts(bkm_db_t *db, const bkm_kommune_t *k,
+                               const apr_array_header_t *bydeler);
+
+/* mod_bekymring_kontrollmelding.c: control messages (issue 12) */
+/** The message type of control messages (schema/kontrollmelding). */
+#define BKM_TYPE_KONTROLL "no.ks.fiks.bekymringsmelding.kontroll.v1"
+/** The pass's part: make the control messages that are due (claimed, so
+ *  two nodes never make two), and judge those whose deadline passed.
+ *  @return 0 or -1 database error */
+int bkm_control_pass(bkm_db_t *db, apr_time_t now, int *laget,
+                     int *feilet);
+
 /* mod_bekymring_escalation.c: the pass, in the watchdog and on demand */
 typedef struct {
     int eskalert;       /**< sent to letter post by this pass */
@@ -492,6 +557,10 @@ typedef struct {
     int utlopt;         /**< expired receipt copies and drafts deleted */
     int kontroller;     /**< post-delivery challenges issued */
     int kontroll_feilet; /**< challenges unanswered in time: requeued */
+    int uavstemt;       /**< accounts late to reconcile (alerted) */
+    int kontrollmelding_laget;  /**< control messages made by this pass */
+    int kontrollmelding_feilet; /**< control messages without a verified
+                                 stored-receipt by their deadline */
 } bkm_pass_t;
 int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out);
 int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s);
@@ -507,6 +576,10 @@ extern const int bkm_test_clock;
 
 /* mod_bekymring_http.c: replies */
 int bkm_reply_json(request_rec *r, int status, json_t *body);
+/** The same for JSON a handler wrote as text (a long list is cheaper
+ *  written than built as jansson objects). */
+int bkm_reply_json_text(request_rec *r, int status, const char *text,
+                        apr_size_t len);
 int bkm_reply_error(request_rec *r, int status, const char *kode,
                     const char *melding);
 /** 0 when r->method is in the blank-separated @p allowed; otherwise

@@ -414,7 +414,7 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_time_t from, to;
-    json_t *counts = json_array(), *ids = json_array(), *data;
+    json_t *counts = json_array(), *ids = json_array(), *data, *automatisk;
     apr_array_header_t *levert;
     scope_t sc = { k, bydeler };
     bkm_db_t *db;
@@ -493,6 +493,12 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
     }
     bkm_json_own(r->pool, counts);
     bkm_json_own(r->pool, ids);
+    /* Each account's automatic reconciliation (issue 12). */
+    if (!(automatisk = bkm_json_own(r->pool,
+                                    bkm_reconcile_accounts(db, k,
+                                                           sc.bydeler)))) {
+        return bkm_page_unavailable(r, lang);
+    }
     if (strcmp(format, "json") == 0) {
         bkm_page_headers(r);
         json_t *list = NULL;
@@ -505,12 +511,13 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
             }
         }
         return bkm_reply_json(r, HTTP_OK, json_pack(
-            "{s:s, s:s?, s:o*, s:s, s:s, s:I, s:O, s:O}", "kommunenummer",
+            "{s:s, s:s?, s:o*, s:s, s:s, s:I, s:O, s:O, s:O}",
+            "kommunenummer",
             k->nummer, "bydelsnummer", *bydel ? bydel : NULL,
             "bydeler", list,
             "fra", date_of(r->pool, from), "til", date_of(r->pool, to - DAY),
             "antall", (json_int_t)total, "etterTilstandOgKanal", counts,
-            "levert", ids));
+            "levert", ids, "automatisk", automatisk));
     }
     if (strcmp(format, "csv") == 0) {
         apr_bucket_brigade *bb = apr_brigade_create(
@@ -556,6 +563,7 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
     }
     json_object_set(data, "antall", counts);
     json_object_set(data, "levert", ids);
+    json_object_set(data, "automatisk", automatisk);
     json_object_set_new(data, "totalt", json_integer(total));
     json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
     json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));

@@ -16,7 +16,7 @@ use JSON::PP;
 use LWP::UserAgent;
 use Time::Local qw(timegm);
 
-plan tests => 125;
+plan tests => 129;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -401,7 +401,19 @@ sub nchiffer { (db_rows("SELECT COUNT(*) FROM bkm_chiffer "
 is run_pass(clock($tr + 30 * 86400e6 - 1e6))->{slettet}, 0,
     'a second before 30 days: nothing deleted';
 is nchiffer($gone), 2, 'its ciphertexts are there';
-is run_pass(clock($tr + 30 * 86400e6))->{slettet}, 1, '30 days after: one deleted';
+# Kept until reconciled or the period ends, whichever is later (issue 12).
+is run_pass(clock($tr + 30 * 86400e6))->{slettet}, 0,
+    '30 days after, not yet reconciled: kept';
+is nchiffer($gone), 2, 'held until its case system confirms it';
+my $rec = $oslo01->reconcile_held('2000-01-01T00:00:00Z',
+    '2026-05-04T10:00:01Z', clock($tr + 30 * 86400e6));
+is $rec->code, 200, 'its case system confirms it in a reconciliation';
+is json_of($rec)->{avstemtTil}, '2026-05-04T10:00:01Z',
+    'everything up to it confirmed';
+# (at least: what other tests delivered before and this reconciliation
+# confirmed goes too)
+ok run_pass(clock($tr + 30 * 86400e6))->{slettet} >= 1,
+    'reconciled, 30 days after: deleted';
 is nchiffer($gone), 0, "the delivered report's ciphertexts are gone";
 ok nchiffer($kept) > 0, 'the undelivered one (escalated meanwhile) keeps its';
 is((events($gone))[-1], 'SLETTET', 'the deletion is on the timeline');

@@ -73,7 +73,10 @@ sub sql { $sql->(@_) }
 my $base = start_node($name, $port,
     { db => [$driver, $params], production => 1 },
     'BekymringEscalationInterval off', 'BekymringPostCheckRate 1',
-    'LogLevel warn');
+    'LogLevel warn',
+    # Control messages on (issue 12): the first pass makes one per
+    # district that can verify stored-receipts, the others find none due.
+    'BekymringControlInterval 1d');
 END { stop_node($name) if $base; }
 
 # ---- 1,000,000 reports ----

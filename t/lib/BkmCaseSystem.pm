@@ -278,4 +278,83 @@ sub deliver {
         $self->stored_receipt($m, $der, $arkiv // 'SAK-1'));
 }
 
+# ---- automatic reconciliation (issue 12) ----------------------------------
+
+sub avstemming_url {
+    my ($self, $query) = @_;
+    return "$self->{base}/bekymringsmelding/api/v2/konto/$self->{konto}"
+         . '/avstemming' . (defined $query ? "?$query" : '');
+}
+
+# What the portal counts as delivered to this account in [fra, til), every
+# page: (last response, list of entries).
+sub delivered {
+    my ($self, $fra, $til, @h) = @_;
+    my (@all, $res, $etter);
+    for (;;) {
+        my $q = "fra=$fra&til=$til" . ($etter ? "&etter=$etter" : '');
+        $res = $self->request('GET', $self->avstemming_url($q), \@h);
+        my $j = json_of($res) or last;
+        last unless $res->code == 200;
+        push @all, @{ $j->{meldinger} };
+        $etter = $j->{neste} or last;
+    }
+    return ($res, \@all);
+}
+
+# POST the answer: $entries are {meldingId, arkivreferanse}.
+sub reconcile {
+    my ($self, $fra, $til, $entries, @h) = @_;
+    return $self->request('POST', $self->avstemming_url,
+        ['Content-Type' => 'application/json', @h],
+        $json->encode({ fra => $fra, til => $til, meldinger => $entries }));
+}
+
+# A case system that receipts and then "loses" these messages: its
+# reconciliation leaves them out.
+sub lose {
+    my ($self, @ids) = @_;
+    $self->{lost}{$_} = 1 for @ids;
+}
+
+# Reconcile [fra, til) as this system does: every delivered message it
+# still holds, with the record id it gave it (if it gave one).
+sub reconcile_held {
+    my ($self, $fra, $til, @h) = @_;
+    my ($res, $list) = $self->delivered($fra, $til, @h);
+    return $res if $res->code != 200;
+    my @held = map { { meldingId => $_->{meldingId},
+                       ($self->{arkiv}{ $_->{meldingId} }
+                        ? (arkivreferanse => $self->{arkiv}{ $_->{meldingId} })
+                        : ()) } }
+               grep { !$self->{lost}{ $_->{meldingId} } } @$list;
+    return $self->reconcile($fra, $til, \@held, @h);
+}
+
+# The honest case system's loop: every waiting message fetched, opened
+# and answered with a stored-receipt (a plain mottatt without a receipt
+# key).  Control messages (no.ks.fiks.bekymringsmelding.kontroll.v1) are
+# handled as any message: stored, and receipted -- never treated as a
+# child welfare case.  Returns the messages answered.
+sub handle_all {
+    my ($self, @h) = @_;
+    my ($res, $list) = $self->list('', @h);
+    my @done;
+    for my $m (@{ $list // [] }) {
+        my $f = $self->fetch($m->{meldingId}, @h);
+        next unless $f->code == 200;
+        my $der = $f->content;
+        my $zip = $self->open_message($der);
+        my $arkiv = ($m->{meldingType} =~ /kontroll/ ? 'KONTROLL-' : 'SAK-')
+            . substr($m->{meldingId}, 0, 8);
+        my $r = $self->{receipt_key}
+            ? $self->answer($m->{meldingId}, 'mottatt',
+                  $self->stored_receipt($m, $der, $arkiv), @h)
+            : $self->answer($m->{meldingId}, 'mottatt', undef, @h);
+        $self->{arkiv}{ $m->{meldingId} } = $arkiv if $self->{receipt_key};
+        push @done, { %$m, status => $r->code, zip => $zip };
+    }
+    return \@done;
+}
+
 1;
