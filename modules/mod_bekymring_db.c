@@ -56,7 +56,7 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
 #define OVERSIKT_SELECT \
     "SELECT m.id, m.referanse, m.meldingstype, m.bydelsnummer, m.kanal, " \
     "m.tilstand, m.mottatt, m.frist, m.levert, m.oppfolging, l.hentet, " \
-    "l.svar FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
+    "l.svar, m.avvik FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
     "ON l.melding_id = m.id AND l.mottaker = m.kanal " \
     "WHERE m.kommunenummer = %s "
 #define OVERSIKT_REST \
