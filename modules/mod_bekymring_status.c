@@ -22,7 +22,7 @@
  * browser ask learns nothing (it cannot read the answer, and CSP and
  * frame-ancestors keep it out of frames).  What a GET costs: the code is
  * in the address, so in the browser's history and the server's access
- * log; the pages send no Referer on (bkm_page_headers).  Someone with the
+ * log; the pages send no Referer (bkm_page_headers).  Someone with the
  * browser's history could equally open /sendt while its cookie lives.
  *
  * Rate-limited per client address (an IPv6 client by its /64), every
@@ -53,7 +53,7 @@ typedef enum {
     STATUS_BREVPOST
 } status_e;
 
-/* The date of @p micros (Oslo) for the page's language. */
+/* The date of @p t in Oslo, as the page's language writes it. */
 static const char *date_of(apr_pool_t *p, const char *lang, apr_time_t t)
 {
     char buf[20];
