@@ -67,6 +67,7 @@ static const bkm_route_t bkm_routes[] = {
     { "/privat", 1, route_privat },
     { "/offentlig", 1, route_offentlig },
     { "/sendt", 1, bkm_handle_sendt },
+    { "/status", 0, bkm_handle_status },
     /* The municipal administration. */
     { "/kommune", 1, bkm_handle_admin },
     { "/bekymring-drift/eskalering", 0, route_escalation },

@@ -60,7 +60,8 @@ int bkm_token_keys(const unsigned char *secret, apr_size_t len,
     return derive(secret, len, "person", k->person)
         || derive(secret, len, "form", k->form)
         || derive(secret, len, "csrf", k->csrf)
-        || derive(secret, len, "evidence", k->evidence) ? -1 : 0;
+        || derive(secret, len, "evidence", k->evidence)
+        || derive(secret, len, "status", k->status) ? -1 : 0;
 }
 
 const char *bkm_token_person(apr_pool_t *p, const bkm_token_keys_t *k,

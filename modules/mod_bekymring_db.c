@@ -56,7 +56,7 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
 #define OVERSIKT_SELECT \
     "SELECT m.id, m.referanse, m.meldingstype, m.bydelsnummer, m.kanal, " \
     "m.tilstand, m.mottatt, m.frist, m.levert, m.oppfolging, l.hentet, " \
-    "l.svar FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
+    "l.svar, m.avvik FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
     "ON l.melding_id = m.id AND l.mottaker = m.kanal " \
     "WHERE m.kommunenummer = %s AND m.kilde <> 'kontroll' "
 #define OVERSIKT_REST \
@@ -499,6 +499,30 @@ static const struct {
       "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
       "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
       "AND svar_tid < %lld" },
+    /* Assurance failures (0013_avvik.sql, mod_bekymring_avvik.c). */
+    { BKM_SQL_MELDING_AVVIK,
+      "UPDATE bkm_melding SET avvik = %lld WHERE id = %s" },
+    /* The overview's "avvik" filter reads the partial index of reports
+     * with a failure, in its order; district and state, if chosen, are
+     * checked on those few rows. */
+    { BKM_SQL_OVERSIKT_AVVIK,
+      OVERSIKT_SELECT "AND m.avvik IS NOT NULL "
+      "AND (%s = '' OR m.bydelsnummer = %s) "
+      "AND (%s = '' OR m.tilstand = %s) " OVERSIKT_REST },
+    /* Integration health: a district's reports with a failure in the
+     * period, from the partial index on avvik ("|| ''" as in
+     * HELSE_BYDEL keeps the planners off the district's index). */
+    { BKM_SQL_HELSE_AVVIK,
+      "SELECT COUNT(*) FROM bkm_melding WHERE avvik IS NOT NULL "
+      "AND avvik >= %lld AND avvik < %lld AND kommunenummer || '' = %s "
+      "AND bydelsnummer || '' = %s" },
+    /* The reporter's status page: the report by its reference number
+     * (UNIQUE), and when the print provider posted it, if it did. */
+    { BKM_SQL_STATUS,
+      "SELECT m.id, m.mottatt, m.levert, (SELECT MIN(l.svar_tid) "
+      "FROM bkm_leveranse l WHERE l.melding_id = m.id "
+      "AND l.mottaker = 'print' AND l.svar IN ('mottatt', 'lagret')) "
+      "FROM bkm_melding m WHERE m.referanse = %s" },
     { NULL, NULL }
 };
 
@@ -731,6 +755,13 @@ int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,
                         args);
     if (nrows) {
         *nrows = n;
+    }
+    /* Every timeline event passes here, whoever records it: an assurance
+     * failure marks its report in the same transaction (and is logged as
+     * an ALERT), so no caller can forget it. */
+    if (rv == 0 && n == 1 && nargs == 7
+        && strcmp(label, BKM_SQL_HENDELSE_INSERT) == 0) {
+        rv = bkm_avvik_note(db, args[0], args[1], args[3]);
     }
     return rv;
 }

@@ -310,6 +310,10 @@ void bkm_db_reprepare(bkm_db_t *db);
 #define BKM_SQL_KONTROLLMELDING_AVGJOR "bkm_kontrollmelding_avgjor"
 #define BKM_SQL_AVST_VANNMERKE "bkm_avst_vannmerke"
 #define BKM_SQL_AVST_HULL "bkm_avst_hull"
+#define BKM_SQL_MELDING_AVVIK "bkm_melding_avvik"
+#define BKM_SQL_OVERSIKT_AVVIK "bkm_oversikt_avvik"
+#define BKM_SQL_HELSE_AVVIK "bkm_helse_avvik"
+#define BKM_SQL_STATUS "bkm_status"
 
 /* mod_bekymring_store.c: reports into the database */
 
@@ -787,6 +791,20 @@ bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
                                json_t *report, const bkm_person_t *person,
                                bkm_melding_t *m, bkm_intake_result_t *res);
 
+/* mod_bekymring_avvik.c: assurance failures (the list: bkm_avvik.h) */
+/** After an event is inserted (inside its transaction): when @p hendelse
+ *  is an assurance failure, mark the report (bkm_melding.avvik), log an
+ *  ALERT line and count it.  @return 0, or the driver's error. */
+int bkm_avvik_note(bkm_db_t *db, const char *melding_id, const char *tid,
+                   const char *hendelse);
+/** This process's ALERT counts since it started, by kind (the order of
+ *  BKM_AVVIK_HENDELSER): @p out gets min(n, BKM_AVVIK_N) of them.
+ *  @return BKM_AVVIK_N.  For metrics to export. */
+int bkm_avvik_counts(apr_uint32_t *out, int n);
+
+/* mod_bekymring_status.c: GET /status, the reporter's status page */
+int bkm_handle_status(request_rec *r, const char *rest);
+
 /* mod_bekymring_throttle.c: failed machine logins, counted per node in
  * shared memory (the file's comment says why there) */
 /** Failures per client address, and per IntegrasjonId, in a window. */
@@ -803,6 +821,12 @@ int bkm_throttle_begin(request_rec *r, const char *id, int check);
 /** The outcome of the check: @p failed for a wrong password or an unknown
  *  id (counted against the client and the id). */
 void bkm_throttle_end(request_rec *r, const char *id, int failed);
+/** Count a request of @p kind (e.g. "status") from this client address in
+ *  the same table and windows (BKM_THROTTLE_WINDOW, per node): 0 while
+ *  the address has made fewer than @p limit in its window (this one is
+ *  counted), else the seconds until the window ends (answer 429 with
+ *  Retry-After; a refused request is not counted). */
+int bkm_throttle_hit(request_rec *r, const char *kind, int limit);
 
 /* mod_bekymring_integration.c: machine clients */
 /** The integration making this request (bearer token checked by

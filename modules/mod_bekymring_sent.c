@@ -14,6 +14,7 @@
 #include "bkm_box.h"
 #include "bkm_digest.h"
 #include "bkm_ids.h"
+#include "bkm_statuskode.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
@@ -133,6 +134,19 @@ int bkm_handle_sendt(request_rec *r, const char *rest)
     data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
                                                 "sendt.tittel"));
     json_object_set_new(data, "referanse", json_string(s.referanse));
+    /* The status code is derived again each time (nothing stored; see
+     * bkm_statuskode.h).  The link to /status does not carry it: a code
+     * in an address stays in the browser's history, where the receipt's
+     * address is worth nothing once its cookie is gone. */
+    {
+        const char *kode = bkm_statuskode(r->pool,
+                                          bkm_srv_cfg(r->server)->token_keys,
+                                          s.referanse, id);
+        if (kode) {
+            json_object_set_new(data, "statuskode", json_string(kode));
+            json_object_set_new(data, "status", json_string("/status"));
+        }
+    }
     json_object_set_new(data, "mottaker", json_string(
         !k ? s.kommunenummer
         : !b || strcmp(b->nummer, "00") == 0 ? bkm_kommune_navn(k, lang)

@@ -154,9 +154,11 @@ typedef struct {
     long privat, offentlig, fagsystem, manuell;
 } week_t;
 
-/* One account's health, for one district. */
+/* One account's health, for one district; its assurance failures
+ * (bkm_avvik.h) are the district's reports with one in [from, to). */
 static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
-                      const bkm_kommune_t *k, const bkm_bydel_t *b)
+                      const bkm_kommune_t *k, const bkm_bydel_t *b,
+                      apr_time_t from, apr_time_t to)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
@@ -164,7 +166,8 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *sist = NULL, *eldste = NULL, *venter = NULL;
-    const char *print = "0", *avvist = "0";
+    const char *print = "0", *avvist = "0", *avvik = "0";
+    json_t *v;
 
     if (bkm_db_select(db, BKM_SQL_HELSE_KONTO, &res, 2, args) == 0) {
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
@@ -185,9 +188,20 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
             avvist = bkm_db_value(db, row, 1);
         }
     }
+    args[0] = apr_off_t_toa(r->pool, from);
+    args[1] = apr_off_t_toa(r->pool, to);
+    args[2] = k->nummer;
+    args[3] = b->nummer;
+    res = NULL;
+    if (bkm_db_select(db, BKM_SQL_HELSE_AVVIK, &res, 4, args) == 0) {
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            avvik = bkm_db_value(db, row, 0);
+        }
+    }
+    avvik = avvik ? avvik : "0";
     sist = bkm_page_when(r->pool, sist);
     eldste = bkm_page_when(r->pool, eldste);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
+    v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
         "kommune", bkm_kommune_navn(k, lang), "bydel", b->navn,
         "kanal", bkm_i18n_text(pg->i18n, lang, b->kanal == BKM_KANAL_FAGSYSTEM
                                               ? "admin.kanal.fagsystem"
@@ -199,6 +213,9 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
         "varsel", (avvist && strcmp(avvist, "0") != 0)
                   || (print && strcmp(print, "0") != 0),
         "avvist", avvist ? avvist : "0");
+    json_object_set_new(v, "avvik", json_string(avvik));
+    json_object_set_new(v, "avvikVarsel", json_boolean(strcmp(avvik, "0")));
+    return v;
 }
 
 int bkm_handle_statistics(request_rec *r, const char *lang,
@@ -353,7 +370,8 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
             const bkm_bydel_t *b = APR_ARRAY_IDX(km->bydeler, j,
                                                  const bkm_bydel_t *);
             if (in_scope(&sc, km, b)) {
-                json_array_append_new(list, health(r, db, lang, km, b));
+                json_array_append_new(list, health(r, db, lang, km, b, from,
+                                                  to));
             }
         }
     }

@@ -348,3 +348,30 @@ void bkm_throttle_end(request_rec *r, const char *id, int failed)
                       (int)apr_time_sec(BKM_THROTTLE_WINDOW));
     }
 }
+
+/* ---- other counted requests (the status page) ------------------------ */
+
+int bkm_throttle_hit(request_rec *r, const char *kind, int limit)
+{
+    const char *addr = addr_key(r);
+    apr_time_t now = bkm_now(r);
+    bkm_throttle_slot_t *a;
+    int wait = 0;
+
+    if (!throttle_lock || !addr || !kind || strcmp(kind, "adresse") == 0
+        || strcmp(kind, "integrasjon") == 0) {
+        return 0;
+    }
+    apr_global_mutex_lock(throttle_lock);
+    /* The kind is part of the slot's key: these counts and the logins'
+     * never mix. */
+    a = slot(kind, addr, now, 1);
+    if (a->count >= (apr_uint32_t)limit) {
+        wait = seconds_left(a, now);
+    }
+    else {
+        a->count++;
+    }
+    apr_global_mutex_unlock(throttle_lock);
+    return wait;
+}

@@ -183,7 +183,8 @@ FROM (SELECT $uuid AS id, t.*, s.kommunenummer, s.bydelsnummer, s.kanal,
       JOIN bench_slot s ON s.slot = t.h % 10) AS v;
 INSERT INTO bkm_melding (id, referanse, meldingstype, versjon, kilde,
     integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, tilstand,
-    mottatt, endret, idempotensnokkel, frist, levert, slettet, oppfolging)
+    mottatt, endret, idempotensnokkel, frist, levert, slettet, oppfolging,
+    avvik)
 SELECT id, $ref, meldingstype, 2,
     CASE WHEN off THEN 'produsent' ELSE 'skjema' END,
     CASE WHEN off THEN '$produsent' END,
@@ -193,7 +194,8 @@ SELECT id, $ref, meldingstype, 2,
     CASE WHEN pending THEN $now + $day + i END,
     levert,
     CASE WHEN levert <= $now - 30 * $day THEN levert + 30 * $day END,
-    CASE WHEN tilstand = 'AVVIST_PRINT' THEN 1 ELSE 0 END
+    CASE WHEN tilstand = 'AVVIST_PRINT' THEN 1 ELSE 0 END,
+    CASE WHEN tilstand = 'AVVIST_PRINT' THEN mottatt + 3 * $day END
 FROM bench_g ORDER BY i;
 INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, meldingstype,
     opprettet, hentet, hentet_av, svar, svar_tid)
@@ -415,6 +417,12 @@ overview('overview, type offentlig', $kari, "$oslo?type=offentlig",
          "$o AND meldingstype LIKE '%.offentlig.%'");
 overview("overview, state AVVIST_PRINT ($count{avvist} of Oslo's)", $kari,
          "$oslo?tilstand=AVVIST_PRINT", "$o AND tilstand = 'AVVIST_PRINT'");
+# Assurance failures (bkm_avvik.h): the failed prints have one.
+overview("overview, assurance failures ($count{avvist} of Oslo's)", $kari,
+         "$oslo?avvik=1", "$o AND avvik IS NOT NULL");
+overview('overview, assurance failures, district 16', $kari,
+         "$oslo?avvik=1&bydel=16",
+         "$o AND avvik IS NOT NULL AND bydelsnummer = '16'");
 # The calendar month that began about half a year ago.
 my @m = localtime(time - 182 * 86400);
 my $fra = strftime('%Y-%m-01', @m);

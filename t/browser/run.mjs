@@ -345,6 +345,9 @@ async function languageFlow(lng, { locale, person, melder, privatBydel, offentli
   checkReceipt(key('privat'), r, privatBydel);
   record(key('privat'), 'privat', privatBydel, r, melder, typed, lng);
   await a('sendt-privat');
+  const kode = (await page.textContent('#statuskode').catch(() => '')).trim();
+  rec.check(`${key('privat')}: the receipt gives a status code`,
+    /^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$/.test(kode) && kode.startsWith(r.referanse), kode);
   await page.reload();
   rec.check(`${key('privat')}: reloading the receipt shows the same report`,
     JSON.stringify(await receipt(page)) === JSON.stringify(r), await receipt(page));
@@ -413,6 +416,28 @@ async function languageFlow(lng, { locale, person, melder, privatBydel, offentli
   rec.check(`ikke-funnet-${lng}: 404 with the page's own message`,
     res.status() === 404 && (await h1(page)) === T['side.ikke_funnet.tittel'], `${res.status()} ${await h1(page)}`);
   await a('ikke-funnet');
+
+  // ---- the status page: the form, a malformed code, the answer ---------
+  await page.goto(`${base}/status`);
+  await a('status');
+  await page.fill('#kode', 'abc');
+  await clickAndLoad(page, '#innhold form button[type="submit"]');
+  const feil = await page.evaluate(() => {
+    const f = document.getElementById('kode');
+    const d = (f.getAttribute('aria-describedby') || '').split(' ');
+    const link = document.querySelector('#feiloppsummering a[href="#kode"]');
+    return { invalid: f.getAttribute('aria-invalid'), described: d.includes('kode-feil'),
+             error: !!document.getElementById('kode-feil'), link: !!link };
+  });
+  rec.check(`status-${lng}: a malformed code: the field is marked, described by its error, linked from the summary`,
+    feil.invalid === 'true' && feil.described && feil.error && feil.link, feil);
+  await a('status-feil');
+  await page.fill('#kode', kode.toLowerCase());
+  await clickAndLoad(page, '#innhold form button[type="submit"]');
+  rec.check(`status-${lng}: the receipt's code shows the report received`,
+    (await page.textContent('#status-svar').catch(() => '')).trim() === T['status.mottatt'],
+    await page.textContent('main'));
+  await a('status-svar');
   if (lng === 'nb') await selfTest(page, w);
 
   contextClean(`language ${lng}`, w);

@@ -18,6 +18,7 @@ Suite *bkm_suite_html(void) __attribute__((weak));
 Suite *bkm_suite_form(void) __attribute__((weak));
 Suite *bkm_suite_roles(void) __attribute__((weak));
 Suite *bkm_suite_besittelse(void) __attribute__((weak));
+Suite *bkm_suite_statuskode(void) __attribute__((weak));
 
 apr_pool_t *bkm_test_pool;
 static apr_pool_t *root_pool;
@@ -93,6 +94,9 @@ int main(void)
     }
     if (bkm_suite_roles) {
         srunner_add_suite(sr, bkm_suite_roles());
+    }
+    if (bkm_suite_statuskode) {
+        srunner_add_suite(sr, bkm_suite_statuskode());
     }
     /* No fork: the suites share the APR pools and the generated files. */
     srunner_set_fork_status(sr, CK_NOFORK);
