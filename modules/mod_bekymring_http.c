@@ -239,7 +239,7 @@ int bkm_handle_error(request_rec *r)
           "the address is too long" },
         { HTTP_UNSUPPORTED_MEDIA_TYPE, "feil-innholdstype",
           "the Content-Type is not accepted here" },
-        { HTTP_RANGE_NOT_SATISFIABLE, "ugyldig-omrade",
+        { HTTP_RANGE_NOT_SATISFIABLE, "ugyldig-range",
           "the Range cannot be satisfied" },
         { HTTP_EXPECTATION_FAILED, "ugyldig-foresporsel",
           "the Expect header cannot be met" },

@@ -89,7 +89,7 @@ my ($m) = grep { $_->{bekymringsmeldingId} eq $id }
 ok $m, 'its message is on the account';
 $res = GET "$api/konto/$konto/meldinger/$m->{meldingId}", %good,
     Range => 'bytes=99999999-';
-json_error($res, 416, 'ugyldig-omrade', 'unsatisfiable Range: JSON 416');
+json_error($res, 416, 'ugyldig-range', 'unsatisfiable Range: JSON 416');
 $res = GET "$api/konto/$konto/meldinger/$m->{meldingId}", %good,
     Range => 'bytes=0-9';
 is $res->code, 206, 'a good Range still works';
