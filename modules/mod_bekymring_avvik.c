@@ -9,7 +9,7 @@
  *   - as a log line at level ALERT with its own tag (BKM03301), naming
  *     the report's id and the event, never content; counted per process.
  *
- * bkm_db_run calls bkm_avvik_note after each event it inserts, so the
+ * bkm_event calls bkm_avvik_note after each event it inserts, so the
  * events other files record (receipts, checks, reconciliation) need no
  * call of their own: naming the event in bkm_avvik.h is enough.
  *

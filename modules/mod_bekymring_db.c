@@ -756,13 +756,6 @@ int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,
     if (nrows) {
         *nrows = n;
     }
-    /* Every timeline event passes here, whoever records it: an assurance
-     * failure marks its report in the same transaction (and is logged as
-     * an ALERT), so no caller can forget it. */
-    if (rv == 0 && n == 1 && nargs == 7
-        && strcmp(label, BKM_SQL_HENDELSE_INSERT) == 0) {
-        rv = bkm_avvik_note(db, args[0], args[1], args[3]);
-    }
     return rv;
 }
 

@@ -68,7 +68,12 @@ int bkm_event(bkm_db_t *db, const char *melding_id, apr_time_t tid,
         beskrivelse, melding_id
     };
 
-    return bkm_db_run(db, BKM_SQL_HENDELSE_INSERT, NULL, 7, args);
+    int rv = bkm_db_run(db, BKM_SQL_HENDELSE_INSERT, NULL, 7, args);
+
+    /* Every timeline event is recorded here, whoever records it: an
+     * assurance failure marks its report in the same transaction (and is
+     * logged as an ALERT), so no caller can forget it (bkm_avvik.h). */
+    return rv ? rv : bkm_avvik_note(db, args[0], args[1], hendelse);
 }
 
 int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
