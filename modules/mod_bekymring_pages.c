@@ -172,7 +172,7 @@ static const char *cookie_attrs(request_rec *r, const char *path)
 /* A cookie for the whole site that nobody else may set: over https its
  * name carries the __Host- prefix (Secure, Path=/, no Domain), which
  * browsers refuse to take from plain http or from a sibling domain. */
-static const char *host_cookie(request_rec *r, const char *name)
+const char *bkm_page_host_cookie(request_rec *r, const char *name)
 {
     return bkm_cfg_https(r) ? apr_pstrcat(r->pool, "__Host-", name, NULL)
                             : name;
@@ -227,10 +227,12 @@ const char *bkm_page_lang(request_rec *r, const bkm_person_t *person)
     const char *chosen = bkm_i18n_lang(bkm_page_arg(r, "sprak"));
 
     if (chosen) {
-        bkm_page_cookie(r, LANG_COOKIE, chosen, "/", LANG_COOKIE_AGE);
+        bkm_page_cookie(r, bkm_page_host_cookie(r, LANG_COOKIE), chosen, "/",
+                        LANG_COOKIE_AGE);
     }
     else {
-        chosen = bkm_page_cookie_get(r, LANG_COOKIE);
+        chosen = bkm_page_cookie_get(r,
+                                     bkm_page_host_cookie(r, LANG_COOKIE));
     }
     return bkm_i18n_pick(chosen, person ? person->locale : NULL,
                          apr_table_get(r->headers_in, "Accept-Language"));
@@ -238,7 +240,8 @@ const char *bkm_page_lang(request_rec *r, const bkm_person_t *person)
 
 void bkm_page_set_lang(request_rec *r, const char *lang)
 {
-    bkm_page_cookie(r, LANG_COOKIE, lang, "/", LANG_COOKIE_AGE);
+    bkm_page_cookie(r, bkm_page_host_cookie(r, LANG_COOKIE), lang, "/",
+                    LANG_COOKIE_AGE);
 }
 
 static const bkm_token_keys_t *token_keys(request_rec *r)
@@ -272,7 +275,7 @@ void bkm_page_evidence_set(request_rec *r, long max_age)
     if (tag && (v = bkm_token_evidence(r->pool, token_keys(r), tag,
                                        bkm_now(r)
                                        + apr_time_from_sec(max_age)))) {
-        bkm_page_cookie(r, host_cookie(r, EVIDENCE_COOKIE), v, "/",
+        bkm_page_cookie(r, bkm_page_host_cookie(r, EVIDENCE_COOKIE), v, "/",
                         max_age);
     }
 }
@@ -283,7 +286,8 @@ const char *bkm_page_evidence_tag(request_rec *r)
         return NULL;
     }
     return bkm_token_evidence_tag(r->pool, token_keys(r),
-        bkm_page_cookie_get(r, host_cookie(r, EVIDENCE_COOKIE)), bkm_now(r));
+        bkm_page_cookie_get(r, bkm_page_host_cookie(r, EVIDENCE_COOKIE)),
+        bkm_now(r));
 }
 
 /* Whom a CSRF token is bound to: the login, else the login evidence (a
@@ -300,7 +304,7 @@ static const char *csrf_binding(request_rec *r)
 
 const char *bkm_page_csrf(request_rec *r)
 {
-    const char *name = host_cookie(r, "bkm_csrf");
+    const char *name = bkm_page_host_cookie(r, "bkm_csrf");
     const char *v = bkm_page_cookie_get(r, name);
     unsigned char raw[32];
 
@@ -319,7 +323,8 @@ const char *bkm_page_csrf(request_rec *r)
 
 int bkm_page_csrf_ok(request_rec *r, const char *posted)
 {
-    const char *v = bkm_page_cookie_get(r, host_cookie(r, "bkm_csrf"));
+    const char *v = bkm_page_cookie_get(r,
+                                        bkm_page_host_cookie(r, "bkm_csrf"));
     unsigned char raw[32];
 
     return token_keys(r) && v && bkm_unhex(v, raw, sizeof(raw)) == 0

@@ -635,6 +635,10 @@ void bkm_page_cookie(request_rec *r, const char *name, const char *value,
 void bkm_page_cookie_remove(request_rec *r, const char *name,
                             const char *path);
 const char *bkm_page_cookie_get(request_rec *r, const char *name);
+/** The name of a cookie for the whole site (Path=/): behind TLS with the
+ *  __Host- prefix, which browsers take neither from plain http nor from a
+ *  sibling domain. */
+const char *bkm_page_host_cookie(request_rec *r, const char *name);
 /** The receipt's cookie: set by the form (_webform.c), read by the
  *  receipt (_sent.c). */
 #define BKM_COOKIE_SENDT "bkm_sendt"

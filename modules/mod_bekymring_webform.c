@@ -244,7 +244,8 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01401)
                   "login ran out while writing: form kept as sealed draft %s",
                   id);
-    bkm_page_key_cookie_set(r, UTKAST_COOKIE, id, keyhex, "/", UTKAST_TTL);
+    bkm_page_key_cookie_set(r, bkm_page_host_cookie(r, UTKAST_COOKIE), id,
+                            keyhex, "/", UTKAST_TTL);
     return redirect(r, apr_pstrcat(r->pool, "/", type, "/skjema?kommune=",
                                    b->kommune->nummer, "&bydel=", b->nummer,
                                    "&utkast=", id, NULL));
@@ -268,7 +269,8 @@ static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
     bkm_form_t *f = NULL;
     bkm_db_t *db;
 
-    if (!bkm_page_key_cookie_get(r, UTKAST_COOKIE, id, key)
+    if (!bkm_page_key_cookie_get(r, bkm_page_host_cookie(r, UTKAST_COOKIE),
+                                 id, key)
         || !(db = bkm_db_acquire(r))
         || bkm_db_select(db, BKM_SQL_UTKAST_GET, &res, 1, &id)) {
         return NULL;
@@ -295,7 +297,7 @@ static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
     if (box && bkm_db_begin(db) == 0) {
         bkm_db_end(db, bkm_db_run(db, BKM_SQL_UTKAST_DELETE, NULL, 1, &id));
     }
-    bkm_page_cookie_remove(r, UTKAST_COOKIE, "/");
+    bkm_page_cookie_remove(r, bkm_page_host_cookie(r, UTKAST_COOKIE), "/");
     return f;
 }
 

@@ -233,8 +233,8 @@ my $tls = login_ua();
 $res = $tls->get("$node/?sprak=en");
 like $res->header('Strict-Transport-Security') // '', qr/^max-age=\d{7,}/,
     'BekymringHttps On (a proxy ends TLS): HSTS';
-like join("\n", $res->header('Set-Cookie')), qr/bkm_sprak=en;[^\n]*Secure/,
-    'and cookies are Secure';
+like join("\n", $res->header('Set-Cookie')), qr/__Host-bkm_sprak=en;[^\n]*Secure/,
+    'and cookies for the whole site are Secure and __Host-';
 $res = login($tls, "$node/privat/skjema?kommune=4601", 'kari', 'substantial');
 my $set = join("\n", $res->header('Set-Cookie'), map { $_->header('Set-Cookie') // () } $res->redirects);
 my ($hc) = $set =~ /__Host-bkm_csrf=([0-9a-f]{64});[^\n]*Secure/;
