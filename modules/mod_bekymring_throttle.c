@@ -174,6 +174,18 @@ static int rank(const bkm_throttle_slot_t *e, apr_time_t now)
     return e->count == 0 && e->pending == 0 ? 1 : 2;
 }
 
+/* The table's two halves: the logins' counts, and those of other counted
+ * requests (the status page).  A key takes a slot in its own half only,
+ * so that a flood of cheap requests (a status lookup costs no password
+ * check) can never push a login's failures out and open a locked
+ * integration again. */
+#define HALF (BKM_THROTTLE_SLOTS / 2)
+
+static int login_kind(const char *kind)
+{
+    return strcmp(kind, "adresse") == 0 || strcmp(kind, "integrasjon") == 0;
+}
+
 /* The slot of a key (under the lock): found, or with @p create a new one
  * in the stalest of its neighbours, or NULL. */
 static bkm_throttle_slot_t *slot(const char *kind, const char *key,
@@ -181,14 +193,14 @@ static bkm_throttle_slot_t *slot(const char *kind, const char *key,
 {
     unsigned char md[32];
     bkm_throttle_slot_t *e, *victim = NULL;
-    apr_uint32_t h;
+    apr_uint32_t h, base = login_kind(kind) ? 0 : HALF;
     int i;
 
     digest(kind, key, md);
     h = ((apr_uint32_t)md[16] << 24 | (apr_uint32_t)md[17] << 16
-         | (apr_uint32_t)md[18] << 8 | md[19]) % BKM_THROTTLE_SLOTS;
+         | (apr_uint32_t)md[18] << 8 | md[19]) % HALF;
     for (i = 0; i < BKM_THROTTLE_PROBES; i++) {
-        e = &throttle_slots[(h + i) % BKM_THROTTLE_SLOTS];
+        e = &throttle_slots[base + (h + i) % HALF];
         if (e->start && memcmp(e->key, md, sizeof(e->key)) == 0) {
             if (!live(e, now) && create) {
                 e->start = now;
@@ -358,8 +370,7 @@ int bkm_throttle_hit(request_rec *r, const char *kind, int limit)
     bkm_throttle_slot_t *a;
     int wait = 0;
 
-    if (!throttle_lock || !addr || !kind || strcmp(kind, "adresse") == 0
-        || strcmp(kind, "integrasjon") == 0) {
+    if (!throttle_lock || !addr || !kind || login_kind(kind)) {
         return 0;
     }
     apr_global_mutex_lock(throttle_lock);

@@ -7,6 +7,7 @@
 # and the requests carry the test build's clock, at a time no other test
 # uses, so that nothing here touches the other tests' counts.
 use strict;
+use IO::Socket::INET;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use LWP::UserAgent;
@@ -14,7 +15,7 @@ use POSIX ();
 use lib 't/lib';
 use BkmTest qw(dev_token json_of base_url error_log);
 
-plan tests => 26;
+plan tests => 29;
 
 my $api = base_url() . '/bekymringsmelding/api/v2/konto';
 # A window of our own: 400 days ahead, to the microsecond.
@@ -111,6 +112,34 @@ is call($B, 304, %x)->code, 200,
         or diag "@got";
     select undef, undef, undef, 1.1 if grep { /^429/ } @got;
     is call($F, 3002, %p)->code, 200, 'and the address is not held';
+}
+
+# The status page counts in a half of the table of its own: a flood of
+# cheap lookups (no password, no database) from fresh addresses never
+# pushes out the failures that lock an address (an outside attack wiped
+# them with 30,000 lookups and could guess on).
+{
+    my $G = '127.0.0.27';
+    call($G, 5000 + $_, %x, IntegrasjonPassord => "wrong$_") for
+        1 .. 10;
+    is call($G, 5011, %x)->code, 429, 'an address at its limit: 429';
+    my $clock = sprintf '%.0f', $T + 5020 * 1_000_000;
+    my ($port) = base_url() =~ /:(\d+)$/;
+    my $sent = 0;
+    for my $n (1 .. 30000) {
+        my $from = sprintf '127.%d.%d.%d', 1 + ($n >> 16), ($n >> 8) & 255,
+            1 + ($n & 254);
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $port, LocalAddr => $from, Proto => 'tcp') or next;
+        print $s "GET /status?kode=x HTTP/1.0\r\nBkm-Test-Klokke: $clock"
+            . "\r\n\r\n";
+        local $/;
+        my $answer = <$s>;
+        $sent++ if ($answer // '') =~ m{^HTTP/1\.\d 400};
+        close $s;
+    }
+    cmp_ok $sent, '>', 25000, "$sent status lookups from fresh addresses";
+    is call($G, 5030, %x)->code, 429, 'the address is still at its limit';
 }
 
 my $log = error_log();
