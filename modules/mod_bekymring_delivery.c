@@ -94,15 +94,30 @@ int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
     if (n == 0) {
         return 0;       /* delivered, already ordered, or not yet due */
     }
-    job[0] = bkm_uuid(db->pool);
-    job[1] = melding_id;
-    job[2] = c->registry->print_konto.id;
-    job[3] = BKM_TYPE_UTSKRIFT;
-    job[4] = upd[0];
-    job[5] = arsak;
-    if (bkm_db_run(db, BKM_SQL_LEVERANSE_PRINT, NULL, 6, job) != 0
-        || bkm_event(db, melding_id, now, "SENDT_PRINT", "SENDT_PRINT", aktor,
-                     beskrivelse) != 0) {
+    /* A report printed once may be ordered again: a late receipt made it
+     * delivered, then a reconciliation or a check after delivery found
+     * its case system without it and put it back in the queue.  Its print
+     * job then waits again (the print provider answers it anew), rather
+     * than a second job that the table refuses -- which once made every
+     * pass fail, for every report. */
+    job[0] = melding_id;
+    job[1] = "print";
+    if (bkm_db_run(db, BKM_SQL_LEVERANSE_NULLSTILL, &n, 2, job) != 0) {
+        return -1;
+    }
+    if (n == 0) {
+        job[0] = bkm_uuid(db->pool);
+        job[1] = melding_id;
+        job[2] = c->registry->print_konto.id;
+        job[3] = BKM_TYPE_UTSKRIFT;
+        job[4] = upd[0];
+        job[5] = arsak;
+        if (bkm_db_run(db, BKM_SQL_LEVERANSE_PRINT, NULL, 6, job) != 0) {
+            return -1;
+        }
+    }
+    if (bkm_event(db, melding_id, now, "SENDT_PRINT", "SENDT_PRINT", aktor,
+                  beskrivelse) != 0) {
         return -1;
     }
     return 1;

@@ -18,7 +18,7 @@ use HTTP::Request::Common ();
 use JSON::PP;
 use LWP::UserAgent;
 
-plan tests => 64;
+plan tests => 70;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -314,3 +314,35 @@ is state_of($id4)->[0], 'SENDT_PRINT',
 is_deeply [map { state_of($_)->[0] } $id1, $id2, $id3],
     [qw(LEVERT SENDT_PRINT LEVERT)],
     'each report delivered after a proper fetch, or printed';
+
+# ---- a report printed once, delivered late, then back in the queue ------
+# (a reconciliation or a check after delivery found its case system
+# without it): at its new deadline it is printed again.  Its print job
+# waits anew; a second job, which the table refuses, once made every pass
+# fail for every report (an outside attack).
+my $id9 = report('00', '4601');
+my $t9 = (time + 50 * 86400) * 1e6;
+run_pass('Bkm-Test-Klokke' => sprintf('%.0f', $t9));
+is state_of($id9)->[0], 'SENDT_PRINT', 'not fetched by its deadline: printed';
+my $m9 = waiting_for($bergen, $id9);
+is +($m9 ? $bergen->deliver($m9)->code : 0), 200,
+    'then fetched and receipted late';
+# What the print provider had answered, and the requeue, as the
+# reconciliation and the checks write them.
+db_rows("UPDATE bkm_leveranse SET svar = 'mottatt', svar_tid = 1 "
+    . "WHERE melding_id = '$id9' AND mottaker = 'print'");
+db_rows("UPDATE bkm_melding SET tilstand = 'AKSEPTERT', levert = NULL, "
+    . sprintf("frist = %.0f WHERE id = '$id9'", $t9 + 1e6));
+db_rows("UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, "
+    . "hentet = NULL, hentet_av = NULL, arkivreferanse = NULL, dekket = NULL "
+    . "WHERE melding_id = '$id9' AND mottaker = 'fagsystem'");
+$pass = run_pass('Bkm-Test-Klokke' => sprintf('%.0f', $t9 + 3 * 86400e6));
+ok !exists $pass->{error} && !exists $pass->{errorId}, 'the next pass runs'
+    or diag explain $pass;
+is state_of($id9)->[0], 'SENDT_PRINT', 'and prints it again';
+is_deeply((db_rows("SELECT COUNT(*), COUNT(svar) FROM bkm_leveranse "
+    . "WHERE melding_id = '$id9' AND mottaker = 'print'"))[0], [1, 0],
+    'its one print job waits for the print provider again');
+is scalar(grep { $_ eq 'SENDT_PRINT' } events($id9)), 2,
+    'both orders on the timeline';
+
