@@ -1,65 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "bkm_besittelse.h"
+#include "bkm_box.h"
+#include "bkm_digest.h"
 
 #include <string.h>
 
 #include <apr_strings.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #define BKM_SECRET_LEN 32
 
-static const char hexdigits[] = "0123456789abcdef";
-
-static char *to_hex(apr_pool_t *p, const unsigned char *b, apr_size_t n)
-{
-    char *s = apr_palloc(p, 2 * n + 1);
-    apr_size_t i;
-
-    for (i = 0; i < n; i++) {
-        s[2 * i] = hexdigits[b[i] >> 4];
-        s[2 * i + 1] = hexdigits[b[i] & 15];
-    }
-    s[2 * n] = '\0';
-    return s;
-}
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* The secret's 32 bytes; 0 when it is not 64 lower-case hex digits. */
-static int from_hex(const char *s, unsigned char *out)
-{
-    int i, hi, lo;
-
-    if (!s || strlen(s) != 2 * BKM_SECRET_LEN) {
-        return 0;
-    }
-    for (i = 0; i < BKM_SECRET_LEN; i++) {
-        if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0) {
-            return 0;
-        }
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return 1;
-}
-
 const char *bkm_besittelse_new(apr_pool_t *p)
 {
-    unsigned char b[BKM_SECRET_LEN];
-    const char *s;
-
-    if (RAND_bytes(b, sizeof(b)) != 1) {
-        return NULL;
-    }
-    s = to_hex(p, b, sizeof(b));
-    OPENSSL_cleanse(b, sizeof(b));
-    return s;
+    return bkm_random_hex(p, BKM_SECRET_LEN);
 }
 
 const char *bkm_besittelse_document(apr_pool_t *p,
@@ -79,25 +32,20 @@ const char *bkm_besittelse_document(apr_pool_t *p,
 static const char *hmac(apr_pool_t *p, const char *secret,
                         const char *const *fields, int n)
 {
-    unsigned char key[BKM_SECRET_LEN], md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    const char *msg;
+    unsigned char key[BKM_SECRET_LEN];
+    const char *msg, *mac;
     int i;
 
-    if (!from_hex(secret, key)) {
+    if (bkm_unhex(secret, key, sizeof(key)) != 0) {
         return NULL;
     }
     msg = fields[0];
     for (i = 1; i < n; i++) {
         msg = apr_pstrcat(p, msg, "\n", fields[i] ? fields[i] : "", NULL);
     }
-    if (!HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)msg,
-              strlen(msg), md, &mdlen)) {
-        OPENSSL_cleanse(key, sizeof(key));
-        return NULL;
-    }
+    mac = bkm_hmac_sha256_hex(p, key, sizeof(key), msg, strlen(msg));
     OPENSSL_cleanse(key, sizeof(key));
-    return to_hex(p, md, mdlen);
+    return mac;
 }
 
 const char *bkm_besittelse_bevis(apr_pool_t *p, const char *secret,

@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #define NONCE 12
@@ -76,11 +77,15 @@ const char *bkm_box_open(apr_pool_t *p, const unsigned char *key,
 const char *bkm_random_hex(apr_pool_t *p, apr_size_t n)
 {
     unsigned char buf[64];
+    const char *hex;
 
     if (n > sizeof(buf) || RAND_bytes(buf, (int)n) != 1) {
         return NULL;
     }
-    return bkm_hex(p, buf, n);
+    hex = bkm_hex(p, buf, n);
+    /* Keys and secrets are drawn here: none stays behind on the stack. */
+    OPENSSL_cleanse(buf, n);
+    return hex;
 }
 
 static int nibble(char c)
