@@ -76,25 +76,6 @@ const char *bkm_token_person(apr_pool_t *p, const bkm_token_keys_t *k,
     return bkm_hex(p, out, BKM_TOKEN_TAG_HEX / 2);
 }
 
-/* Whether the first @p n characters of @p s are lower-case hex. */
-static int hex_prefix(const char *s, apr_size_t n)
-{
-    apr_size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Whether @p s is exactly @p n lower-case hex digits. */
-static int is_hex(const char *s, apr_size_t n)
-{
-    return hex_prefix(s, n) && s[n] == '\0';
-}
-
 /* A form token is nonce (16 bytes) || MAC(tag, nonce) (first 16 bytes),
  * in hex: the shape the form always had (64 hex digits). */
 static int form_mac(const bkm_token_keys_t *k, const char *tag,
@@ -120,15 +101,17 @@ const char *bkm_token_form_new(apr_pool_t *p, const bkm_token_keys_t *k,
 int bkm_token_form_ok(const bkm_token_keys_t *k, const char *tag,
                       const char *token)
 {
-    unsigned char m[32], given[16];
+    unsigned char m[32], given[16], raw[16];
     char nonce[33];
 
-    if (!tag || !token || !is_hex(token, BKM_TOKEN_FORM_HEX)) {
+    /* Exactly 64 lower-case hex digits: bkm_unhex checks each half. */
+    if (!tag || !token || strlen(token) != BKM_TOKEN_FORM_HEX) {
         return 0;
     }
     memcpy(nonce, token, 32);
     nonce[32] = '\0';
-    if (form_mac(k, tag, nonce, m) || bkm_unhex(token + 32, given, 16)) {
+    if (bkm_unhex(nonce, raw, 16) || bkm_unhex(token + 32, given, 16)
+        || form_mac(k, tag, nonce, m)) {
         return 0;
     }
     return CRYPTO_memcmp(m, given, 16) == 0;
@@ -207,7 +190,7 @@ const char *bkm_token_evidence_tag(apr_pool_t *p, const bkm_token_keys_t *k,
                                    const char *value, apr_time_t now)
 {
     const char *parts[2];
-    unsigned char m[32], given[16];
+    unsigned char m[32], given[16], raw[BKM_TOKEN_TAG_HEX / 2];
     const char *dot1, *dot2;
     char *tag, *until, *end;
     apr_int64_t secs;
@@ -215,15 +198,13 @@ const char *bkm_token_evidence_tag(apr_pool_t *p, const bkm_token_keys_t *k,
     if (!value || !(dot1 = strchr(value, '.'))
         || dot1 - value != BKM_TOKEN_TAG_HEX
         || !(dot2 = strchr(dot1 + 1, '.')) || dot2 - dot1 < 2
-        || dot2 - dot1 > 21 || !is_hex(dot2 + 1, 32)) {
-        return NULL;
-    }
-    if (!hex_prefix(value, BKM_TOKEN_TAG_HEX)) {
+        || dot2 - dot1 > 21 || bkm_unhex(dot2 + 1, given, 16)) {
         return NULL;
     }
     tag = apr_pstrmemdup(p, value, BKM_TOKEN_TAG_HEX);
     until = apr_pstrmemdup(p, dot1 + 1, dot2 - dot1 - 1);
-    if (until[0] < '1' || until[0] > '9') {
+    if (bkm_unhex(tag, raw, sizeof(raw)) || until[0] < '1'
+        || until[0] > '9') {
         return NULL;
     }
     secs = apr_strtoi64(until, &end, 10);
@@ -232,8 +213,7 @@ const char *bkm_token_evidence_tag(apr_pool_t *p, const bkm_token_keys_t *k,
     }
     parts[0] = tag;
     parts[1] = until;
-    if (mac(k->evidence, parts, 2, m) || bkm_unhex(dot2 + 1, given, 16)
-        || CRYPTO_memcmp(m, given, 16) != 0) {
+    if (mac(k->evidence, parts, 2, m) || CRYPTO_memcmp(m, given, 16) != 0) {
         return NULL;
     }
     return tag;
