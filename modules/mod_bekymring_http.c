@@ -274,3 +274,21 @@ int bkm_handle_error(request_rec *r)
                            ap_get_status_line(status) + 4);
 }
 
+int bkm_send_all(request_rec *r, const char *data, apr_size_t len,
+                 apr_status_t *rv)
+{
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool,
+                                                r->connection->bucket_alloc);
+
+    /* The bytes (in the request's pool: no copy), then FLUSH: the core
+     * output filter writes everything to the socket, blocking, before
+     * ap_pass_brigade returns, so its result and the connection's aborted
+     * flag say whether every byte went out.  Without the FLUSH the filter
+     * may keep the bytes for later and answer success before a hung-up
+     * client's reset is seen. */
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(data, len, r->pool,
+                                                       bb->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(bb->bucket_alloc));
+    *rv = ap_pass_brigade(r->output_filters, bb);
+    return *rv == APR_SUCCESS && !r->connection->aborted;
+}

@@ -205,7 +205,6 @@ int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
 static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                  const bkm_konto_t *k, const char *id)
 {
-    apr_bucket_brigade *bb;
     apr_off_t start = 0, end = 0;
     const char *if_range;
     bkm_leveranse_t l;
@@ -276,20 +275,11 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
     if (r->header_only) {
         return OK;      /* HEAD sends no bytes: nothing was fetched */
     }
-    /* The bytes (in the request's pool: no copy), then FLUSH: the core
-     * output filter writes everything to the socket before
-     * ap_pass_brigade returns, so its result and the connection's
-     * aborted flag say whether every byte went out (as the manual
-     * download does, mod_bekymring_receiver.c).  Only then is the fetch
-     * recorded: a case system that hung up mid-body has not got the
-     * report, and a receipt from it is refused (issue 12). */
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(l.innhold
-        + (apr_size_t)start, (apr_size_t)(end - start + 1), r->pool,
-        bb->bucket_alloc));
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(bb->bucket_alloc));
-    rv = ap_pass_brigade(r->output_filters, bb);
-    if (rv != APR_SUCCESS || r->connection->aborted) {
+    /* Only bytes that went out (bkm_send_all) are recorded: a case
+     * system that hung up mid-body has not got the report, and a receipt
+     * from it is refused (issue 12). */
+    if (!bkm_send_all(r, l.innhold + (apr_size_t)start,
+                      (apr_size_t)(end - start + 1), &rv)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, BKMLOGNO(03001)
                       "message %s: bytes %" APR_OFF_T_FMT "-%" APR_OFF_T_FMT
                       " not sent completely%s: not recorded", l.id, start,

@@ -604,6 +604,11 @@ int bkm_read_body_status(request_rec *r, apr_size_t limit, char **buf,
  *  416, 405...) in our JSON error shape, the failed request's headers
  *  (WWW-Authenticate) kept. */
 int bkm_handle_error(request_rec *r);
+/** Send @p len bytes of the body and flush them to the client.
+ *  @return 1 when every byte went out (then, and only then, may a
+ *  download be recorded), 0 when not: *rv has the filters' status. */
+int bkm_send_all(request_rec *r, const char *data, apr_size_t len,
+                 apr_status_t *rv);
 /** Tie a jansson value to a pool: decref'ed when the pool is cleared
  *  (as mod_md does with its md_json_t). */
 json_t *bkm_json_own(apr_pool_t *p, json_t *j);

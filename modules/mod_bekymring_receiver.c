@@ -166,7 +166,6 @@ static int one(request_rec *r, const receiver_t *rc, const char *id)
 
 static int download(request_rec *r, const receiver_t *rc, const char *id)
 {
-    apr_bucket_brigade *bb;
     bkm_leveranse_t l;
     apr_status_t rv;
     bkm_db_t *db;
@@ -197,18 +196,7 @@ static int download(request_rec *r, const receiver_t *rc, const char *id)
         /* HEAD sends no bytes: nothing was downloaded. */
         return OK;
     }
-    /* The bytes (in the request's pool: no copy), then FLUSH: the core
-     * output filter writes everything to the socket, blocking, before
-     * ap_pass_brigade returns, so its result and the connection's
-     * aborted flag say whether the whole file went out.  Without the
-     * FLUSH the filter may keep the bytes for later and answer success
-     * before a hung-up client's reset is seen. */
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(
-        l.innhold, l.innhold_len, r->pool, bb->bucket_alloc));
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(bb->bucket_alloc));
-    rv = ap_pass_brigade(r->output_filters, bb);
-    if (rv != APR_SUCCESS || r->connection->aborted
+    if (!bkm_send_all(r, l.innhold, l.innhold_len, &rv)
         || r->status != HTTP_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, BKMLOGNO(02801)
                       "manual download of message %s not completed "
