@@ -737,6 +737,23 @@ static void build(bkm_doc_t *d, const json_t *r, int offentlig,
     }
 }
 
+/* A control message: what it is, then its fields as they are. */
+static void build_kontroll(bkm_doc_t *d, const json_t *r, const char *title,
+                           const char *referanse)
+{
+    static const char *const known[] = {
+        "kommunenummer", "kommunenavn", "bydelsnummer", "bydelsnavn",
+        "kontrollmelding", NULL
+    };
+
+    front(d, r, title, referanse);
+    text_section(d, "Kontrollmelding", json_object_get(r, "kontrollmelding"));
+    if (has_unknown(d, r, known)) {
+        heading(d, "Andre opplysninger");
+        unknown_rows(d, r, "", known);
+    }
+}
+
 /* ---- placing lines on pages ---- */
 
 /* The height of a block's first line, with its label. */
@@ -998,13 +1015,17 @@ static const char *draw(bkm_doc_t *d, apr_pool_t *p, const char *title,
 
 static const struct {
     const char *type;
-    int offentlig, v2;
+    int offentlig, v2, kontroll;
 } bkm_pdf_types[] = {
-    { "no.ks.fiks.bekymringsmelding.privat.v1", 0, 0 },
-    { "no.ks.fiks.bekymringsmelding.privat.v2", 0, 1 },
-    { "no.ks.fiks.bekymringsmelding.offentlig.v1", 1, 0 },
-    { "no.ks.fiks.bekymringsmelding.offentlig.v2", 1, 1 }
+    { "no.ks.fiks.bekymringsmelding.privat.v1", 0, 0, 0 },
+    { "no.ks.fiks.bekymringsmelding.privat.v2", 0, 1, 0 },
+    { "no.ks.fiks.bekymringsmelding.offentlig.v1", 1, 0, 0 },
+    { "no.ks.fiks.bekymringsmelding.offentlig.v2", 1, 1, 0 },
+    /* The portal's control message (schema/kontrollmelding): no report,
+     * a page that says so. */
+    { "no.ks.fiks.bekymringsmelding.kontroll.v1", 0, 0, 1 }
 };
+#define BKM_PDF_NTYPES (sizeof(bkm_pdf_types) / sizeof(bkm_pdf_types[0]))
 
 const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
                            const char *meldingstype, const char *referanse,
@@ -1015,16 +1036,17 @@ const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
     apr_array_header_t *frags;
     const bkm_block_t *b;
     const char *title, *err;
-    int i, t, pages;
+    int i, pages;
+    apr_size_t t;
 
     *pdf = NULL;
     *len = 0;
-    for (t = 0; t < 4; t++) {
+    for (t = 0; t < BKM_PDF_NTYPES; t++) {
         if (meldingstype && strcmp(meldingstype, bkm_pdf_types[t].type) == 0) {
             break;
         }
     }
-    if (t == 4) {
+    if (t == BKM_PDF_NTYPES) {
         return apr_psprintf(p, "PDF: unknown meldingstype \"%s\"",
                             meldingstype ? meldingstype : "(null)");
     }
@@ -1034,7 +1056,9 @@ const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
     if (!referanse || !*referanse) {
         return "PDF: no reference number";
     }
-    title = bkm_pdf_types[t].offentlig
+    title = bkm_pdf_types[t].kontroll
+        ? "Kontrollmelding \xe2\x80\x93 ikke en bekymringsmelding"
+        : bkm_pdf_types[t].offentlig
         ? "Bekymringsmelding \xe2\x80\x93 offentlig melder"
         : "Bekymringsmelding \xe2\x80\x93 privat melder";
 
@@ -1063,7 +1087,12 @@ const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
     d.attrs = pango_attr_list_new();
     pango_attr_list_insert(d.attrs, pango_attr_insert_hyphens_new(FALSE));
 
-    build(&d, report, bkm_pdf_types[t].offentlig, title, referanse);
+    if (bkm_pdf_types[t].kontroll) {
+        build_kontroll(&d, report, title, referanse);
+    }
+    else {
+        build(&d, report, bkm_pdf_types[t].offentlig, title, referanse);
+    }
     pages = paginate(&d, frags);
     err = draw(&d, p, title, referanse, frags, pages, pdf, len);
 

@@ -28,6 +28,7 @@
  */
 #include "mod_bekymring_private.h"
 #include "bkm_ids.h"
+#include "bkm_pdf.h"
 #include "bkm_digest.h"
 #include "bkm_time.h"
 
@@ -36,45 +37,6 @@
 
 #define BKM_TIME_NEVER APR_INT64_C(0x7fffffffffffffff)
 #define BKM_KONTROLL_BATCH 100
-
-/* A one-page PDF that says what this is, in the container where a report
- * has its PDF (vendors' systems expect one). */
-static void control_pdf(apr_pool_t *p, const char *referanse,
-                        const unsigned char **pdf, apr_size_t *len)
-{
-    const char *stream = apr_psprintf(p,
-        "BT /F1 14 Tf 56 780 Td (Kontrollmelding %s) Tj 0 -24 Td "
-        "/F1 11 Tf (Ikke en bekymringsmelding. Svar med "
-        "lagringskvittering; ikke saksbehandle.) Tj ET", referanse);
-    const char *obj[5];
-    apr_size_t off[5];
-    char *out;
-    int i;
-
-    obj[0] = "<< /Type /Catalog /Pages 2 0 R >>";
-    obj[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
-    obj[2] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-             "/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>";
-    obj[3] = apr_psprintf(p, "<< /Length %lu >>\nstream\n%s\nendstream",
-                          (unsigned long)strlen(stream), stream);
-    obj[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
-    out = apr_pstrdup(p, "%PDF-1.4\n");
-    for (i = 0; i < 5; i++) {
-        off[i] = strlen(out);
-        out = apr_psprintf(p, "%s%d 0 obj\n%s\nendobj\n", out, i + 1,
-                           obj[i]);
-    }
-    out = apr_psprintf(p, "%sxref\n0 6\n0000000000 65535 f \n"
-                       "%010lu 00000 n \n%010lu 00000 n \n%010lu 00000 n \n"
-                       "%010lu 00000 n \n%010lu 00000 n \n"
-                       "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n"
-                       "%lu\n%%%%EOF\n", out, (unsigned long)off[0],
-                       (unsigned long)off[1], (unsigned long)off[2],
-                       (unsigned long)off[3], (unsigned long)off[4],
-                       (unsigned long)strlen(out));
-    *pdf = (const unsigned char *)out;
-    *len = strlen(out);
-}
 
 static int eligible(const bkm_bydel_t *b)
 {
@@ -115,12 +77,16 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
         json = apr_pstrdup(p, txt ? txt : "{}");
         free(txt);
     }
-    control_pdf(p, ref, &pdf, &pdf_len);
     if (!c->signer) {
         return 0;       /* no portal certificate: nothing can be sealed */
     }
-    err = bkm_seal_report(p, c->signer, b, json, strlen(json), pdf, pdf_len,
-                          sealed, &n);
+    /* A PDF that says what this is, in the container where a report has
+     * its PDF (vendors' systems expect one). */
+    err = bkm_pdf_render(p, j, BKM_TYPE_KONTROLL, ref, &pdf, &pdf_len);
+    if (!err) {
+        err = bkm_seal_report(p, c->signer, b, json, strlen(json), pdf,
+                              pdf_len, sealed, &n);
+    }
     for (i = 0; !err && i < n; i++) {
         if (strcmp(sealed[i].mottaker, "fagsystem") == 0) {
             fs = &sealed[i];

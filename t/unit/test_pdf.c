@@ -607,6 +607,25 @@ START_TEST(errors)
 }
 END_TEST
 
+/* The portal's control message: a page that says it is no report, with
+ * its text and its fields. */
+START_TEST(kontroll)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "kontrollmelding",
+                          "Kontrollmelding: ikke en bekymringsmelding.",
+                          "kommunenummer", "0301", "bydelsnummer", "16",
+                          "nonce", "abc123");
+    const char *text = text_of(render(j, "no.ks.fiks.bekymringsmelding."
+                                      "kontroll.v1", "kontroll"));
+
+    HAS(text, "Kontrollmelding – ikke en bekymringsmelding");
+    HAS(text, "Kontrollmelding: ikke en bekymringsmelding.");
+    HAS(text, "nonce abc123");
+    HAS_NOT(text, "Melder");
+    json_decref(j);
+}
+END_TEST
+
 /* Metadata: the reference number, and no personal data. */
 START_TEST(metadata)
 {
@@ -686,6 +705,7 @@ Suite *bkm_suite_pdf(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, every_field, 0, 4);
     tcase_add_test(tc, letters);
+    tcase_add_test(tc, kontroll);
     tcase_add_test(tc, markup_injection);
     tcase_add_test(tc, long_melding);
     tcase_add_test(tc, long_word);
