@@ -91,7 +91,21 @@ $(UNIT_BIN): $(UNIT_SRC) t/unit/unit.h $(CORE_OBJ)
 	    $(shell pkg-config --cflags --libs check) \
 	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
 
+# The suites that t/unit/test_*.c define must be those in main.c's table:
+# one missing from t/unit fails the link (unit.h declares each plainly, no
+# weak symbols), and this refuses one defined but never run.
 unit: $(UNIT_BIN)
+	@def=$$(sed -n 's/^Suite \*\(bkm_suite_[a-z0-9_]*\)(void)$$/\1/p' \
+	        t/unit/test_*.c | sort); \
+	run=$$(sed -n 's/^ *\(bkm_suite_[a-z0-9_]*\),$$/\1/p' t/unit/main.c \
+	       | sort); \
+	if [ "$$def" != "$$run" ]; then \
+	    echo "t/unit: suites defined but not in main.c's table, or twice:" \
+	        $$(printf '%s\n' $$def $$run | sort | uniq -u) \
+	        $$(printf '%s\n' $$def | uniq -d) $$(printf '%s\n' $$run \
+	        | uniq -d) >&2; \
+	    exit 1; \
+	fi
 	cd t/unit && ../../$(UNIT_BIN)
 
 # The module that is installed has no test clock: not even its header's

@@ -20,8 +20,6 @@
 #include <apr_thread_proc.h>
 #include <apr_time.h>
 
-Suite *bkm_suite_asice(void);
-
 #define JSON_LEN (3 * 1024)
 #define PDF_LEN (60 * 1024)
 

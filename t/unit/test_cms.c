@@ -17,8 +17,6 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 
-Suite *bkm_suite_cms(void);
-
 #define PAYLOAD_LEN (100 * 1024)
 
 static char dir[512];                   /* <test dir>/cms */

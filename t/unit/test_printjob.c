@@ -22,8 +22,6 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
-Suite *bkm_suite_printjob(void);
-
 /* The tests run in t/unit. */
 #define XSD "../../schema/print/utskrift.xsd"
 

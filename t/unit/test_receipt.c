@@ -19,8 +19,6 @@
 #include <jansson.h>
 #include <openssl/err.h>
 
-Suite *bkm_suite_receipt(void);
-
 /* Tests run in t/unit. */
 #define SCHEMAS "../../schema/lagringskvittering"
 

@@ -7,6 +7,10 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+/* Every suite, one a component: each test_*.c defines one, and main.c runs
+ * them all from one table.  Plain declarations, on purpose: a suite whose
+ * file is missing or misnamed fails the link instead of being skipped, and
+ * `make unit` refuses a suite defined but left out of the table. */
 Suite *bkm_suite_duration(void);
 Suite *bkm_suite_registry(void);
 Suite *bkm_suite_migrate(void);
@@ -15,6 +19,17 @@ Suite *bkm_suite_multipart(void);
 Suite *bkm_suite_calendar(void);
 Suite *bkm_suite_token(void);
 Suite *bkm_suite_delivery(void);
+Suite *bkm_suite_jsonschema(void);
+Suite *bkm_suite_pdf(void);
+Suite *bkm_suite_cms(void);
+Suite *bkm_suite_asice(void);
+Suite *bkm_suite_printjob(void);
+Suite *bkm_suite_receipt(void);
+Suite *bkm_suite_besittelse(void);
+Suite *bkm_suite_html(void);
+Suite *bkm_suite_form(void);
+Suite *bkm_suite_roles(void);
+Suite *bkm_suite_statuskode(void);
 
 /** A pool for one test, destroyed by the fixture. */
 extern apr_pool_t *bkm_test_pool;
