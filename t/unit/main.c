@@ -30,6 +30,11 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_form,
     bkm_suite_roles,
     bkm_suite_statuskode,
+    bkm_suite_box,
+    bkm_suite_digest,
+    bkm_suite_ids,
+    bkm_suite_utf8,
+    bkm_suite_xml,
 };
 
 apr_pool_t *bkm_test_pool;

@@ -30,6 +30,14 @@ Suite *bkm_suite_html(void);
 Suite *bkm_suite_form(void);
 Suite *bkm_suite_roles(void);
 Suite *bkm_suite_statuskode(void);
+Suite *bkm_suite_box(void);
+Suite *bkm_suite_dbtx(void);
+Suite *bkm_suite_digest(void);
+Suite *bkm_suite_i18n(void);
+Suite *bkm_suite_ids(void);
+Suite *bkm_suite_seal(void);
+Suite *bkm_suite_utf8(void);
+Suite *bkm_suite_xml(void);
 
 /** A pool for one test, destroyed by the fixture. */
 extern apr_pool_t *bkm_test_pool;
