@@ -9,7 +9,9 @@
 /* Every suite, in the order they run (unit.h declares them).  A name here
  * whose file is missing does not link; a suite defined in t/unit but left
  * out of this table is refused by `make unit` (the Makefile compares the
- * two lists). */
+ * suites named in this file with those the test files define).  One a
+ * line, so that branches that add suites merge cleanly. */
+/* clang-format off */
 static Suite *(*const suites[])(void) = {
     bkm_suite_duration,
     bkm_suite_registry,
@@ -36,6 +38,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_utf8,
     bkm_suite_xml,
 };
+/* clang-format on */
 
 apr_pool_t *bkm_test_pool;
 static apr_pool_t *root_pool;
