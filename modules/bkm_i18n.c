@@ -138,7 +138,8 @@ const char *bkm_i18n_lang(const char *tag)
 }
 
 /* The best of ours in an Accept-Language list: the highest q wins, the
- * earlier of equals; q=0 means "not this one". */
+ * earlier of equals; q=0 means "not this one".  White space is spaces or
+ * tabs and "q" may be "Q" (RFC 9110 sections 5.6.3 and 12.4.2). */
 static const char *from_accept(const char *header)
 {
     const char *best = NULL, *p = header;
@@ -150,20 +151,21 @@ static const char *from_accept(const char *header)
         double q = 1.0;
         const char *lang;
 
-        while (*p == ' ' || *p == ',') {
+        while (*p == ' ' || *p == '\t' || *p == ',') {
             p++;
         }
-        while (*p && *p != ',' && *p != ';' && *p != ' ' && n < sizeof(tag) - 1) {
+        while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t'
+               && n < sizeof(tag) - 1) {
             tag[n++] = *p++;
         }
         tag[n] = '\0';
         while (*p && *p != ',') {
             if (*p == ';') {
                 const char *qs = p + 1;
-                while (*qs == ' ') {
+                while (*qs == ' ' || *qs == '\t') {
                     qs++;
                 }
-                if (qs[0] == 'q' && qs[1] == '=') {
+                if ((qs[0] == 'q' || qs[0] == 'Q') && qs[1] == '=') {
                     q = strtod(qs + 2, NULL);
                 }
             }

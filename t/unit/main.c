@@ -37,6 +37,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_ids,
     bkm_suite_utf8,
     bkm_suite_xml,
+    bkm_suite_i18n,
 };
 /* clang-format on */
 
