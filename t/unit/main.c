@@ -38,6 +38,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_utf8,
     bkm_suite_xml,
     bkm_suite_i18n,
+    bkm_suite_dbtx,
 };
 /* clang-format on */
 
