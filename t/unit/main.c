@@ -39,6 +39,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_xml,
     bkm_suite_i18n,
     bkm_suite_dbtx,
+    bkm_suite_seal,
 };
 /* clang-format on */
 
