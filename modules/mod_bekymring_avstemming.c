@@ -477,7 +477,7 @@ static int requeue(bkm_db_t *db, const bkm_konto_t *k, const levert_t *l,
     if (rv == 0 && n == 1) {
         const char *args[3] = {
             apr_off_t_toa(db->pool, l->kontroll ? BKM_TIME_NEVER
-                          : bkm_delivery_deadline(db->s, k->bydel, now)),
+                          : bkm_delivery_deadline(bkm_db_server(db), k->bydel, now)),
             t, l->melding_id
         };
         rv = bkm_db_run(db, BKM_SQL_AVST_TILBAKE_MELDING, &n, 3, args);
@@ -745,7 +745,7 @@ int bkm_reconcile_hold(bkm_db_t *db, const char *melding_id)
 
 int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
     int days = bkm_cfg_reconcile_within(c), i, j;
 
     *late = 0;
@@ -782,7 +782,7 @@ int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late)
                                          &b->kontortid), &b->kontortid);
             if (due <= now) {
                 (*late)++;
-                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, db->s,
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bkm_db_server(db),
                              BKMLOGNO(03210)
                              "ALERT avstemming: account %s (%s/%s) has not "
                              "confirmed a delivery of %s in a "

@@ -43,12 +43,12 @@ int bkm_avvik_note(bkm_db_t *db, const char *melding_id, const char *tid,
         return rv;
     }
     apr_atomic_inc32(&avvik_counts[i]);
-    if (db->r) {
-        ap_log_rerror(APLOG_MARK, APLOG_ALERT, 0, db->r, BKMLOGNO(03301)
+    if (bkm_db_request(db)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ALERT, 0, bkm_db_request(db), BKMLOGNO(03301)
                       "ALERT avvik %s: report %s", hendelse, melding_id);
     }
     else {
-        ap_log_error(APLOG_MARK, APLOG_ALERT, 0, db->s, BKMLOGNO(03302)
+        ap_log_error(APLOG_MARK, APLOG_ALERT, 0, bkm_db_server(db), BKMLOGNO(03302)
                      "ALERT avvik %s: report %s", hendelse, melding_id);
     }
     return 0;

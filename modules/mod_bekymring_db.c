@@ -19,7 +19,6 @@
  */
 #include "mod_bekymring_private.h"
 #include "bkm_migrate.h"
-#include "bkm_dbtx.h"
 
 #include <http_core.h>
 #include <unixd.h>
@@ -97,12 +96,9 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
     "AND kilde <> 'kontroll' " \
     "ORDER BY mottatt, id LIMIT %d"
 
-/* Our statements, prepared by mod_dbd on every connection it opens. */
-static const struct {
-    const char *label;
-    const char *sql;
-} bkm_statements[] = {
-    { BKM_SQL_SCHEMA_VERSION, "SELECT MAX(version) FROM bkm_schema" },
+/* The glue's statements (the core's are beside the core file that runs
+ * them: bkm_core_sql), prepared by mod_dbd on every connection it opens. */
+static const bkm_sql_t bkm_statements[] = {
     { BKM_SQL_MELDING_INSERT,
       "INSERT INTO bkm_melding (id, referanse, meldingstype, versjon, kilde, "
       "integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, "
@@ -535,8 +531,13 @@ static const struct {
 #define BKM_SQLITE_MUTEX "bekymring-sqlite"
 static apr_global_mutex_t *bkm_sqlite_writer;
 
+static void log_print(const char *file, int line, int level,
+                      apr_status_t rv, void *baton, const char *msg);
+
 int bkm_db_pre_config(apr_pool_t *pconf)
 {
+    /* The core logs through the glue (bkm_log.h). */
+    bkm_log_set(log_print);
     return ap_mutex_register(pconf, BKM_SQLITE_MUTEX, NULL, APR_LOCK_DEFAULT,
                              0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -557,21 +558,85 @@ void bkm_db_child_init(apr_pool_t *p, server_rec *s)
     }
 }
 
+/* Every statement a connection has: the core's tables, then the glue's
+ * (filled in post_config, before the children are made). */
+static const bkm_sql_t *all_sql[64];
+
+static void collect_sql(void)
+{
+    int i, n = 0;
+
+    for (i = 0; bkm_core_sql[i]; i++) {
+        all_sql[n++] = bkm_core_sql[i];
+    }
+    all_sql[n++] = bkm_statements;
+    all_sql[n] = NULL;
+}
+
+/* The core's log lines (bkm_log.h), with the baton of the handle that
+ * logs: in the request's context when there is one. */
+typedef struct {
+    server_rec *s;
+    request_rec *r;
+    ap_dbd_t *dbd;
+    int opened;         /* from bkm_db_open: bkm_db_close returns it */
+} bkm_dbctx_t;
+
+static void log_print(const char *file, int line, int level,
+                      apr_status_t rv, void *baton, const char *msg)
+{
+    const bkm_dbctx_t *c = baton;
+
+    if (c && c->r) {
+        ap_log_rerror(file, line, APLOG_MODULE_INDEX, level, rv, c->r, "%s",
+                      msg);
+    }
+    else {
+        ap_log_error(file, line, APLOG_MODULE_INDEX, level, rv,
+                     c ? c->s : NULL, "%s", msg);
+    }
+}
+
+void *bkm_log_baton(apr_pool_t *p, server_rec *s, request_rec *r)
+{
+    bkm_dbctx_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->s = s;
+    c->r = r;
+    return c;
+}
+
+server_rec *bkm_db_server(const bkm_db_t *db)
+{
+    return ((const bkm_dbctx_t *)db->log)->s;
+}
+
+request_rec *bkm_db_request(const bkm_db_t *db)
+{
+    return ((const bkm_dbctx_t *)db->log)->r;
+}
+
+void bkm_db_set_request(bkm_db_t *db, request_rec *r)
+{
+    ((bkm_dbctx_t *)db->log)->r = r;
+    db->log_request = r != NULL;
+}
+
 static bkm_db_t *wrap(apr_pool_t *p, server_rec *s, request_rec *r,
                       ap_dbd_t *dbd)
 {
+    bkm_dbctx_t *c;
     bkm_db_t *db;
 
     if (!dbd) {
         return NULL;
     }
-    db = apr_pcalloc(p, sizeof(*db));
-    db->dbd = dbd;
-    db->drv = dbd->driver;
-    db->pool = p;
-    db->s = s;
-    db->r = r;
-    db->sqlite = strcmp(apr_dbd_name(dbd->driver), "sqlite3") == 0;
+    c = bkm_log_baton(p, s, r);
+    c->dbd = dbd;
+    db = bkm_db_make(p, dbd->driver, dbd->handle, dbd->prepared, dbd->pool,
+                     all_sql, c);
+    db->writer = bkm_sqlite_writer;
+    db->log_request = r != NULL;
     return db;
 }
 
@@ -592,222 +657,19 @@ bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p)
     bkm_db_t *db = bkm_dbd_open ? wrap(p, s, NULL, bkm_dbd_open(p, s))
                                 : NULL;
     if (db) {
-        db->opened = 1;
+        ((bkm_dbctx_t *)db->log)->opened = 1;
     }
     return db;
 }
 
 void bkm_db_close(bkm_db_t *db)
 {
-    if (db && db->opened && bkm_dbd_close) {
-        bkm_dbd_close(db->s, db->dbd);
-        db->opened = 0;
+    bkm_dbctx_t *c = db ? db->log : NULL;
+
+    if (c && c->opened && bkm_dbd_close) {
+        bkm_dbd_close(c->s, c->dbd);
+        c->opened = 0;
     }
-}
-
-/* Log in the request's context when there is one. */
-#define DB_LOG(db, level, ...) do { \
-        if ((db)->r) { \
-            ap_log_rerror(APLOG_MARK, level, 0, (db)->r, __VA_ARGS__); \
-        } \
-        else { \
-            ap_log_error(APLOG_MARK, level, 0, (db)->s, __VA_ARGS__); \
-        } \
-    } while (0)
-
-/* Reconnect if need be and prepare our statements again on this
- * connection.  Needed because apr_dbd_pgsql's check_conn silently
- * reconnects (PQreset) after the server restarted, and a new PostgreSQL
- * session has none of the statements mod_dbd prepared: without this, every
- * query on that pooled connection would fail until httpd restarts (found by
- * t/health.t and t/intake.t stopping the database). */
-void bkm_db_reprepare(bkm_db_t *db)
-{
-    apr_dbd_prepared_t *st;
-    int i, rv;
-
-    /* The connection itself may be the broken part (its server went away
-     * while mod_dbd held it): check_conn reconnects a broken pgsql handle
-     * (PQreset), after which the statements must be prepared anew. */
-    apr_dbd_check_conn(db->drv, db->pool, db->dbd->handle);
-    for (i = 0; bkm_statements[i].label; i++) {
-        st = NULL;
-        rv = apr_dbd_prepare(db->drv, db->dbd->pool, db->dbd->handle,
-                             bkm_statements[i].sql, bkm_statements[i].label,
-                             &st);
-        if (rv == 0 && st) {
-            apr_hash_set(db->dbd->prepared, bkm_statements[i].label,
-                         APR_HASH_KEY_STRING, st);
-        }
-    }
-    DB_LOG(db, APLOG_WARNING, BKMLOGNO(00110)
-           "a query failed; prepared the statements again on this "
-           "connection (did the database restart?)");
-}
-
-static apr_dbd_prepared_t *statement(bkm_db_t *db, const char *label)
-{
-    return apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
-}
-
-int bkm_db_select(bkm_db_t *db, const char *label, apr_dbd_results_t **res,
-                  int nargs, const char **args)
-{
-    apr_dbd_prepared_t *st = NULL;
-    int rv = -1, attempt;
-
-    for (attempt = 0; attempt < 2; attempt++) {
-        st = statement(db, label);
-        *res = NULL;
-        if (st) {
-            /* random = 1: apr_dbd_pgsql runs a sequential select
-             * asynchronously and reports its failure only as "no more
-             * rows"; a synchronous one returns the error here. */
-            rv = apr_dbd_pselect(db->drv, db->pool, db->dbd->handle, res, st,
-                                 1, nargs, args);
-            if (rv == 0) {
-                return 0;
-            }
-        }
-        if (attempt == 0 && !db->in_tx) {
-            bkm_db_reprepare(db);
-        }
-        else {
-            break;
-        }
-    }
-    DB_LOG(db, APLOG_ERR, BKMLOGNO(00111) "query %s failed: %s", label,
-           st ? apr_dbd_error(db->drv, db->dbd->handle, rv)
-              : "statement not prepared");
-    return rv ? rv : -1;
-}
-
-const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col)
-{
-    const char *v = apr_dbd_get_entry(db->drv, row, col);
-
-    /* apr_dbd_pgsql gives SQL NULL as "" (PQgetvalue), apr_dbd_sqlite3 as
-     * NULL: none of our columns holds an empty string, so both are NULL. */
-    return v && *v ? apr_pstrdup(db->pool, v) : NULL;
-}
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-int bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
-                const char **data, apr_size_t *len)
-{
-    const char *hex;
-    char *out;
-    apr_size_t n, i;
-
-    if (db->sqlite) {
-        /* The blob as it is, with its length (it may hold NULs). */
-        apr_bucket_alloc_t *ba = apr_bucket_alloc_create(db->pool);
-        apr_bucket_brigade *bb = apr_brigade_create(db->pool, ba);
-        char *flat;
-
-        if (apr_dbd_datum_get(db->drv, row, col, APR_DBD_TYPE_BLOB, bb)
-                != APR_SUCCESS
-            || apr_brigade_pflatten(bb, &flat, &n, db->pool)
-                != APR_SUCCESS) {
-            return -1;
-        }
-        *data = flat;
-        *len = n;
-        return 0;
-    }
-    /* apr_dbd_pgsql reads text results: bytea comes as "\x" and hex
-     * digits.  Decoded in one pass into a copy of our own, while the row
-     * is current (the driver frees its result after the last row). */
-    hex = apr_dbd_get_entry(db->drv, row, col);
-    n = hex ? strlen(hex) : 0;
-    if (n < 2 || n % 2 || hex[0] != '\\' || hex[1] != 'x') {
-        return -1;
-    }
-    out = apr_palloc(db->pool, n / 2);
-    for (i = 2; i < n; i += 2) {
-        int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return -1;
-        }
-        out[i / 2 - 1] = (char)(hi << 4 | lo);
-    }
-    *data = out;
-    *len = n / 2 - 1;
-    return 0;
-}
-
-int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,
-               const char **args)
-{
-    apr_dbd_prepared_t *st = statement(db, label);
-    int n = 0, rv;
-
-    if (!st) {
-        return -1;
-    }
-    rv = apr_dbd_pquery(db->drv, db->pool, db->dbd->handle, &n, st, nargs,
-                        args);
-    if (nrows) {
-        *nrows = n;
-    }
-    return rv;
-}
-
-int bkm_db_run_binary(bkm_db_t *db, const char *label, const void **values)
-{
-    apr_dbd_prepared_t *st = statement(db, label);
-    int n = 0;
-
-    return st ? apr_dbd_pbquery(db->drv, db->pool, db->dbd->handle, &n, st,
-                                values)
-              : -1;
-}
-
-int bkm_db_begin(bkm_db_t *db)
-{
-    int rv;
-
-    if (db->sqlite && bkm_sqlite_writer) {
-        apr_global_mutex_lock(bkm_sqlite_writer);
-        db->locked = 1;
-    }
-    rv = bkm_dbtx_begin(db->drv, db->dbd->handle);
-    if (rv != 0) {
-        db->error = apr_pstrdup(db->pool,
-                                apr_dbd_error(db->drv, db->dbd->handle, rv));
-        bkm_dbtx_rollback(db->drv, db->dbd->handle);
-        if (db->locked) {
-            apr_global_mutex_unlock(bkm_sqlite_writer);
-            db->locked = 0;
-        }
-        return rv;
-    }
-    db->in_tx = 1;
-    return 0;
-}
-
-int bkm_db_end(bkm_db_t *db, int rv)
-{
-    if (rv == 0) {
-        rv = bkm_dbtx_commit(db->drv, db->dbd->handle);
-    }
-    if (rv != 0) {
-        const char *e = apr_dbd_error(db->drv, db->dbd->handle, rv);
-        db->error = apr_pstrdup(db->pool, e ? e : "unknown error");
-        bkm_dbtx_rollback(db->drv, db->dbd->handle);
-    }
-    db->in_tx = 0;
-    if (db->locked) {
-        apr_global_mutex_unlock(bkm_sqlite_writer);
-        db->locked = 0;
-    }
-    return rv;
 }
 
 typedef struct {
@@ -969,6 +831,7 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     bkm_dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
     bkm_dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     bkm_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    collect_sql();
 
     for (sp = s; sp; sp = sp->next) {
         bkm_dbconf_t dc;
@@ -982,9 +845,12 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          "mod_dbd is not loaded: mod_bekymring needs it");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        for (i = 0; bkm_statements[i].label; i++) {
-            bkm_dbd_prepare(sp, bkm_statements[i].sql,
-                            bkm_statements[i].label);
+        for (i = 0; all_sql[i]; i++) {
+            const bkm_sql_t *t = all_sql[i];
+            int j;
+            for (j = 0; t[j].label; j++) {
+                bkm_dbd_prepare(sp, t[j].sql, t[j].label);
+            }
         }
         dbconf_of_server(ptemp, sp, &dc);
         if (!dc.driver || !dc.params) {

@@ -84,7 +84,7 @@ int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
         apr_off_t_toa(db->pool, now), melding_id,
         apr_off_t_toa(db->pool, due_by)
     };
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
     const char *job[6];
     int rv, n = 0;
 
@@ -685,7 +685,7 @@ static int act_requeue(bkm_db_t *db, const char *melding_id, apr_time_t now,
     if (rv == 0) {
         const bkm_bydel_t *b = baton;
         const char *upd[3] = {
-            apr_off_t_toa(db->pool, bkm_delivery_deadline(db->s, b, now)),
+            apr_off_t_toa(db->pool, bkm_delivery_deadline(bkm_db_server(db), b, now)),
             apr_off_t_toa(db->pool, now), melding_id
         };
         st->tilstand = "AKSEPTERT";

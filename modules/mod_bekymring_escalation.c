@@ -148,7 +148,7 @@ static int expire_web(bkm_db_t *db, const char *now, int *deleted)
 
 static int retention(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
 {
-    apr_interval_time_t keep = bkm_cfg_retention(bkm_srv_cfg(db->s));
+    apr_interval_time_t keep = bkm_cfg_retention(bkm_srv_cfg(bkm_db_server(db)));
     pass_ctx_t ctx;
     int rv, n;
 
@@ -160,7 +160,7 @@ static int retention(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
     if (db->sqlite) {
         /* Deleted pages are overwritten, not left readable in the file's
          * free list (the setting is per connection). */
-        apr_dbd_query(db->drv, db->dbd->handle, &n, "PRAGMA secure_delete=ON");
+        apr_dbd_query(db->drv, db->handle, &n, "PRAGMA secure_delete=ON");
     }
     rv = in_batches(db, BKM_SQL_SLETTING_DUE, now - keep, delete_ciphertexts,
                     &ctx, &out->slettet);
@@ -170,7 +170,7 @@ static int retention(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
     if (rv == 0 && db->sqlite && (out->slettet > 0 || out->utlopt > 0)) {
         /* The write-ahead log still holds the pages as they were before
          * the deletion: copy it into the file and cut it to nothing. */
-        apr_dbd_query(db->drv, db->dbd->handle, &n,
+        apr_dbd_query(db->drv, db->handle, &n,
                       "PRAGMA wal_checkpoint(TRUNCATE)");
     }
     return rv;
@@ -178,7 +178,7 @@ static int retention(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
 
 static int alerts(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
 {
-    apr_interval_time_t keep = bkm_cfg_retention(bkm_srv_cfg(db->s));
+    apr_interval_time_t keep = bkm_cfg_retention(bkm_srv_cfg(bkm_db_server(db)));
     const char *arg = apr_off_t_toa(db->pool, now - keep);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -230,20 +230,20 @@ int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out)
                               &out->kontrollmelding_feilet);
     }
     if (rv != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, BKMLOGNO(01201)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db), BKMLOGNO(01201)
                      "escalation pass failed (%s); the next pass tries "
                      "again", db->error ? db->error : "database error");
         return rv;
     }
     if (out->eskalert || out->slettet) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, db->s, BKMLOGNO(01202)
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, bkm_db_server(db), BKMLOGNO(01202)
                      "escalation pass: %d sent to letter post, %d "
                      "ciphertexts deleted after retention", out->eskalert,
                      out->slettet);
     }
     if (out->oppfolging || out->uavklart) {
         /* Said every pass until a person acts: nothing is dropped. */
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, db->s, BKMLOGNO(01203)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bkm_db_server(db), BKMLOGNO(01203)
                      "ALERT: %d reports need manual follow-up (the print "
                      "provider could not print them); %d reports are still "
                      "undelivered after the retention period", out->oppfolging,

@@ -254,7 +254,7 @@ static int sample_account(bkm_db_t *db, const char *konto_id,
                           const char *neste_was, apr_time_t now, int rate,
                           const char **kontroll_id)
 {
-    const bkm_bydel_t *b = konto_bydel(db->s, konto_id);
+    const bkm_bydel_t *b = konto_bydel(bkm_db_server(db), konto_id);
     const char *claim[3];
     int rv, n = 0, issued = 0;
 
@@ -285,7 +285,7 @@ static const void *seeded_registry;
 
 static int seed_accounts(bkm_db_t *db, apr_time_t now, int rate)
 {
-    const bkm_registry_t *reg = bkm_srv_cfg(db->s)->registry;
+    const bkm_registry_t *reg = bkm_srv_cfg(bkm_db_server(db))->registry;
     apr_hash_index_t *hi;
     int rv = 0;
 
@@ -355,7 +355,7 @@ static int fail_challenge(bkm_db_t *db, const char *kontroll_id,
     const char *sett[3] = { utfall, t, kontroll_id };
     const char *lock[2] = { t, melding_id };
     const char *nullstill[2] = { melding_id, "fagsystem" };
-    const bkm_bydel_t *b = konto_bydel(db->s, konto_id);
+    const bkm_bydel_t *b = konto_bydel(bkm_db_server(db), konto_id);
     const char *tekst;
     int n = 0, back = 0;
 
@@ -368,7 +368,7 @@ static int fail_challenge(bkm_db_t *db, const char *kontroll_id,
     }
     if (b) {
         const char *upd[3] = {
-            apr_off_t_toa(db->pool, bkm_delivery_deadline(db->s, b, now)), t,
+            apr_off_t_toa(db->pool, bkm_delivery_deadline(bkm_db_server(db), b, now)), t,
             melding_id
         };
         if (bkm_db_run(db, BKM_SQL_MELDING_IKKE_LEVERT, &back, 3, upd)) {
@@ -440,7 +440,7 @@ static int overdue(bkm_db_t *db, apr_time_t now, int *failed)
                 return -1;
             }
             if (k > 0) {
-                alert(db->s, e[0], e[1], konto, "UTLOPT");
+                alert(bkm_db_server(db), e[0], e[1], konto, "UTLOPT");
                 *failed += 1;
             }
         }
@@ -451,7 +451,7 @@ static int overdue(bkm_db_t *db, apr_time_t now, int *failed)
 int bkm_kontroll_pass(bkm_db_t *db, apr_time_t now, int *issued,
                       int *failed)
 {
-    int rate = bkm_cfg_post_check_rate(bkm_srv_cfg(db->s));
+    int rate = bkm_cfg_post_check_rate(bkm_srv_cfg(bkm_db_server(db)));
 
     *issued = *failed = 0;
     if (overdue(db, now, failed) != 0) {

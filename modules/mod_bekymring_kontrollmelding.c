@@ -49,11 +49,11 @@ static int eligible(const bkm_bydel_t *b)
 static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
                     apr_interval_time_t every, int *made)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
     apr_pool_t *p = db->pool;
     const char *id = bkm_uuid(p), *ref = bkm_reference(p);
     const char *t = apr_off_t_toa(p, now);
-    apr_time_t frist = bkm_delivery_deadline(db->s, b, now);
+    apr_time_t frist = bkm_delivery_deadline(bkm_db_server(db), b, now);
     bkm_sealed_t sealed[BKM_SEAL_MAX];
     const bkm_sealed_t *fs = NULL;
     const unsigned char *pdf;
@@ -93,7 +93,7 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
         }
     }
     if (err || !fs) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, BKMLOGNO(03221)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db), BKMLOGNO(03221)
                      "control message for %s/%s not sealed: %s",
                      b->kommune->nummer, b->nummer, err ? err : "no copy");
         return 0;
@@ -148,7 +148,7 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
                        "med verifisert lagringskvittering innen fristen");
     }
     if ((rv = bkm_db_end(db, rv)) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, BKMLOGNO(03222)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db), BKMLOGNO(03222)
                      "control message for %s/%s not stored: %s",
                      b->kommune->nummer, b->nummer,
                      db->error ? db->error : "database error");
@@ -160,7 +160,7 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
 
 static int make_due(bkm_db_t *db, apr_time_t now, int *made)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
     apr_interval_time_t every = bkm_cfg_control_interval(c);
     apr_hash_t *neste = apr_hash_make(db->pool);
     apr_dbd_results_t *res = NULL;
@@ -264,7 +264,7 @@ static int judge_due(bkm_db_t *db, apr_time_t now, int *failed)
                            "kontroll", "Kontrollmeldingen kom ikke tilbake "
                            "med verifisert lagringskvittering innen "
                            "fristen");
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, db->s,
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bkm_db_server(db),
                          BKMLOGNO(03220)
                          "ALERT kontrollmelding: district %s did not "
                          "return control message %s with a verified "

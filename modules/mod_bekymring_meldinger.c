@@ -131,7 +131,7 @@ static int list(request_rec *r, const bkm_konto_t *k)
         apr_pool_create(&p, r->pool);
         db = bkm_db_open(r->server, p);
         if (db) {
-            db->r = r;
+            bkm_db_set_request(db, r);
             body = waiting(db, k, &count);   /* json_pack copied all */
             bkm_db_close(db);
         }

@@ -15,12 +15,14 @@
 #include <jansson.h>
 
 #include "bkm_log.h"
+#include "bkm_db.h"
 #include "bkm_registry.h"
 #include "bkm_seal.h"
 #include "bkm_jsonschema.h"
 #include "bkm_html.h"
 #include "bkm_i18n.h"
 #include "bkm_roles.h"
+#include "mod_bekymring_core.h"
 
 extern module AP_MODULE_DECLARE_DATA bekymring_module;
 APLOG_USE_MODULE(bekymring);
@@ -153,20 +155,6 @@ const char *bkm_cfg_check(server_rec *s);
 /* mod_bekymring_db.c: schema at start-up, connections per request */
 int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *s);
-/** A borrowed connection and what using it needs, in a request or in the
- *  watchdog (no request). */
-typedef struct {
-    ap_dbd_t *dbd;
-    const apr_dbd_driver_t *drv;
-    apr_pool_t *pool;       /**< results and arguments live here */
-    server_rec *s;
-    request_rec *r;         /**< NULL outside a request */
-    int sqlite;             /**< 1 on SQLite (one writer at a time) */
-    int in_tx, locked;
-    int opened;             /**< from bkm_db_open: bkm_db_close returns it */
-    const char *error;      /**< the driver's message after a failed
-                                 transaction (names no values) */
-} bkm_db_t;
 int bkm_db_pre_config(apr_pool_t *pconf);
 void bkm_db_child_init(apr_pool_t *p, server_rec *s);
 /** The request's pooled connection, or NULL (then answer 503). */
@@ -175,39 +163,7 @@ bkm_db_t *bkm_db_acquire(request_rec *r);
  *  bkm_db_close.  NULL when the database does not answer. */
 bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p);
 void bkm_db_close(bkm_db_t *db);
-/**
- * Run one of our prepared SELECTs (by label).  Outside a transaction it
- * survives a database restart: on failure the statements are prepared
- * again on the connection and the query is tried once more.  Logs the
- * failure (label and driver error, never the arguments).
- * @return 0 on success, else the driver's error code
- */
-int bkm_db_select(bkm_db_t *db, const char *label, apr_dbd_results_t **res,
-                  int nargs, const char **args);
-/** Column @p col of a row, copied into db->pool; NULL for SQL NULL (and
- *  for "", which pgsql returns for NULL: our columns never hold ""). */
-const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col);
-/** A binary column (BYTEA / blob) of the current row, copied into
- *  db->pool.  @return 0, or -1 when it is NULL or unreadable. */
-int bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
-                const char **data, apr_size_t *len);
-/** Run one of our prepared INSERT/UPDATE/DELETEs; *nrows (if given) gets
- *  the number of rows changed.  @return 0 or the driver's error */
-int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,
-               const char **args);
-/** The same with binary arguments (apr_dbd_pbquery's values). */
-int bkm_db_run_binary(bkm_db_t *db, const char *label, const void **values);
-/** Start a transaction (BEGIN; on SQLite after queueing for the one
- *  writer).  @return 0, or the driver's error (then nothing is open) */
-int bkm_db_begin(bkm_db_t *db);
-/** End it: COMMIT when @p rv is 0, else ROLLBACK.  @return 0 when
- *  committed, else the error (db->error has the driver's message) */
-int bkm_db_end(bkm_db_t *db, int rv);
-/** Prepare our statements again on this connection (after a database
- *  restart the server has forgotten them; see mod_bekymring_db.c). */
-void bkm_db_reprepare(bkm_db_t *db);
 /** Labels of our prepared statements (SQL in mod_bekymring_db.c). */
-#define BKM_SQL_SCHEMA_VERSION "bkm_schema_version"
 #define BKM_SQL_MELDING_INSERT "bkm_melding_insert"
 #define BKM_SQL_CHIFFER_INSERT "bkm_chiffer_insert"
 #define BKM_SQL_HENDELSE_INSERT "bkm_hendelse_insert"

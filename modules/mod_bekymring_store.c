@@ -103,7 +103,7 @@ static int insert_all(bkm_db_t *db, const bkm_melding_t *m,
         m->id, m->referanse, m->meldingstype, apr_itoa(p, m->versjon),
         m->kilde, m->integrasjon_id, m->fra_org, b->kommune->nummer,
         b->nummer, kanal, "AKSEPTERT", tid, tid, m->idempotensnokkel,
-        apr_off_t_toa(p, bkm_delivery_deadline(db->s, b, m->mottatt))
+        apr_off_t_toa(p, bkm_delivery_deadline(bkm_db_server(db), b, m->mottatt))
     };
     const char *leveranse[6] = {
         bkm_uuid(p), m->id, b->konto_id, kanal, m->meldingstype, tid
@@ -170,7 +170,7 @@ apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
         }
         /* Logged with the driver's message, which names the constraint or
          * the connection problem but carries no values. */
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, db->r, BKMLOGNO(00601)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, bkm_db_request(db), BKMLOGNO(00601)
                       "storing report %s failed (attempt %d): %s", m->id,
                       attempt + 1, db->error ? db->error : "unknown error");
         if (attempt == 0) {
@@ -181,7 +181,7 @@ apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
         /* a concurrent request with the same key won */
         return found == 2 ? APR_EMISMATCH : APR_EEXIST;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, BKMLOGNO(00602)
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, bkm_db_request(db), BKMLOGNO(00602)
                   "report %s not stored: nothing was kept", m->id);
     return APR_EGENERAL;
 }
