@@ -6,8 +6,16 @@
  * SQLite connection.
  */
 #include "bkm_db.h"
+#include "bkm_store.h"
+#include "bkm_leveranse.h"
+#include "bkm_avvik.h"
+#include "bkm_escalation.h"
 
 const bkm_sql_t *const bkm_core_sql[] = {
     bkm_db_sql,
+    bkm_store_sql,
+    bkm_leveranse_sql,
+    bkm_avvik_sql,
+    bkm_escalation_sql,
     NULL
 };

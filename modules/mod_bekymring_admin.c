@@ -582,6 +582,7 @@ static int action(request_rec *r, who_t *w, const char *id)
     const char *knr = NULL, *bnr = NULL, *why;
     const bkm_bydel_t *b;
     bkm_handling_t h;
+    bkm_delivery_policy_t pol;
     apr_table_t *form;
     bkm_db_t *db;
     int rv;
@@ -631,12 +632,13 @@ static int action(request_rec *r, who_t *w, const char *id)
         /* No longer a district in the portal: nowhere to queue it. */
         return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
     }
-    rv = bkm_delivery_action(db, &h, bkm_now(r), b);
-    if (rv < 0) {
-        return bkm_page_unavailable(r, w->lang);
-    }
-    if (rv > 0) {
+    bkm_cfg_delivery(r->server, &pol);
+    rv = bkm_delivery_action(db, &pol, &h, bkm_now(r), b);
+    if (rv == APR_EINVAL) {
         return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
+    }
+    if (rv != APR_SUCCESS) {
+        return bkm_page_unavailable(r, w->lang);
     }
     /* Who did it is in the audit table; logs name no person. */
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01505)

@@ -31,8 +31,9 @@
  * days raises an alert (BKM03210), every pass until the account
  * reconciles.  And retention keeps the ciphertexts of a delivered report
  * until a reconciliation confirmed it or the retention period ended,
- * whichever is later (bkm_reconcile_hold): a report found missing can be
- * delivered again only while its ciphertext exists.
+ * whichever is later (the pass's BKM_SQL_AVST_HOLD, bkm_escalation.c):
+ * a report found missing can be delivered again only while its
+ * ciphertext exists.
  */
 #include "mod_bekymring_private.h"
 #include "bkm_ids.h"
@@ -477,7 +478,8 @@ static int requeue(bkm_db_t *db, const bkm_konto_t *k, const levert_t *l,
     if (rv == 0 && n == 1) {
         const char *args[3] = {
             apr_off_t_toa(db->pool, l->kontroll ? BKM_TIME_NEVER
-                          : bkm_delivery_deadline(bkm_db_server(db), k->bydel, now)),
+                          : bkm_cfg_deadline(bkm_db_server(db), k->bydel,
+                                             now)),
             t, l->melding_id
         };
         rv = bkm_db_run(db, BKM_SQL_AVST_TILBAKE_MELDING, &n, 3, args);
@@ -731,17 +733,6 @@ int bkm_handle_avstemming(request_rec *r, const bkm_integrasjon_t *in,
 }
 
 /* ---- the escalation pass --------------------------------------------- */
-
-int bkm_reconcile_hold(bkm_db_t *db, const char *melding_id)
-{
-    const char *args[2] = { melding_id, melding_id };
-    int n = 0;
-
-    if (bkm_db_run(db, BKM_SQL_AVST_HOLD, &n, 2, args) != 0) {
-        return -1;
-    }
-    return n == 1;
-}
 
 int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late)
 {

@@ -18,6 +18,7 @@
 #include <httpd.h>
 
 #include "bkm_db.h"
+#include "bkm_delivery.h"
 
 /** The server of a handle from bkm_db_acquire or bkm_db_open. */
 server_rec *bkm_db_server(const bkm_db_t *db);
@@ -29,5 +30,13 @@ void bkm_db_set_request(bkm_db_t *db, request_rec *r);
 /** A log baton for the core (bkm_log.h): lines in @p r's context when it
  *  is not NULL, else in @p s's. */
 void *bkm_log_baton(apr_pool_t *p, server_rec *s, request_rec *r);
+
+/** The delivery rules the server's configuration sets (deadlines, the
+ *  print provider's account), for the core's functions that take them
+ *  (mod_bekymring_config.c). */
+void bkm_cfg_delivery(server_rec *s, bkm_delivery_policy_t *out);
+/** bkm_delivery_deadline() with the server's policy. */
+apr_time_t bkm_cfg_deadline(server_rec *s, const bkm_bydel_t *b,
+                            apr_time_t from);
 
 #endif

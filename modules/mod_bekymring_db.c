@@ -38,18 +38,6 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *bkm_dbd_acquire;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *bkm_dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
 
-/* A message of an account with its report's and ciphertext's metadata,
- * in the column order bkm_leveranse_load() reads. */
-#define LEVERANSE_COLUMNS \
-    "l.melding_id, l.mottaker, l.meldingstype, l.hentet, l.svar, " \
-    "l.arkivreferanse, m.kommunenummer, m.bydelsnummer, m.referanse, " \
-    "c.innholdstype, c.sha256, c.storrelse, m.tilstand, m.levert, " \
-    "l.opprettet, l.arsak"
-#define LEVERANSE_FROM \
-    "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id " \
-    "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id " \
-    "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s"
-
 /* The overview's statements: the columns, and the filters after the
  * municipality and the one the statement is for (admin.c, select_rows). */
 #define OVERSIKT_SELECT \
@@ -99,46 +87,11 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
 /* The glue's statements (the core's are beside the core file that runs
  * them: bkm_core_sql), prepared by mod_dbd on every connection it opens. */
 static const bkm_sql_t bkm_statements[] = {
-    { BKM_SQL_MELDING_INSERT,
-      "INSERT INTO bkm_melding (id, referanse, meldingstype, versjon, kilde, "
-      "integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, "
-      "tilstand, mottatt, endret, idempotensnokkel, frist) VALUES (%s, %s, "
-      "%s, %d, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %s, %lld)" },
-    { BKM_SQL_CHIFFER_INSERT,
-      "INSERT INTO bkm_chiffer (melding_id, mottaker, innholdstype, sha256, "
-      "storrelse, innhold) VALUES (%s, %s, %s, %s, %lld, %pDb)" },
-    /* nr is the next of this report's: the report's row is locked (or
-     * the SQLite writer held) by the transaction, so no two compete. */
-    { BKM_SQL_HENDELSE_INSERT,
-      "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, "
-      "hendelse, aktor, beskrivelse) SELECT %s, COALESCE(MAX(nr), 0) + 1, "
-      "%lld, %s, %s, %s, %s FROM bkm_hendelse WHERE melding_id = %s" },
-    { BKM_SQL_MELDING_BY_KEY,
-      "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id = %s "
-      "AND idempotensnokkel = %s" },
     { BKM_SQL_HENDELSER_FOR_INTEGRASJON,
       "SELECT h.tidspunkt, h.tilstand, h.hendelse, h.beskrivelse "
       "FROM bkm_hendelse h JOIN bkm_melding m ON m.id = h.melding_id "
       "WHERE m.id = %s AND m.integrasjon_id = %s AND m.fra_org = %s "
       "ORDER BY h.nr" },
-    { BKM_SQL_LEVERANSE_INSERT,
-      "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
-      "meldingstype, opprettet) VALUES (%s, %s, %s, %s, %s, %lld)" },
-    { BKM_SQL_LEVERANSE_PRINT,
-      "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
-      "meldingstype, opprettet, arsak) VALUES (%s, %s, %s, 'print', %s, "
-      "%lld, %s)" },
-    { BKM_SQL_LEVERANSE_GET,
-      "SELECT " LEVERANSE_COLUMNS " " LEVERANSE_FROM },
-    /* The same with the ciphertext, for a download: one round trip. */
-    { BKM_SQL_LEVERANSE_FETCH,
-      "SELECT " LEVERANSE_COLUMNS ", c.innhold " LEVERANSE_FROM },
-    { BKM_SQL_LEVERANSE_HENTET,
-      "UPDATE bkm_leveranse SET hentet = %lld, hentet_av = %s "
-      "WHERE id = %s AND hentet IS NULL" },
-    { BKM_SQL_LEVERANSE_SVAR,
-      "UPDATE bkm_leveranse SET svar = %s, svar_tid = %lld, "
-      "arkivreferanse = %s WHERE id = %s" },
     { BKM_SQL_LEVERANSER_VENTER,
       "SELECT l.id, l.melding_id, l.meldingstype, l.opprettet, "
       "m.kommunenummer, m.bydelsnummer, c.storrelse, c.sha256, l.hentet "
@@ -146,51 +99,10 @@ static const bkm_sql_t bkm_statements[] = {
       "JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
       "AND c.mottaker = l.mottaker WHERE l.konto_id = %s AND l.svar IS NULL "
       "ORDER BY l.opprettet, l.id LIMIT %d" },
-    { BKM_SQL_MELDING_LOCK,
-      "UPDATE bkm_melding SET endret = %lld WHERE id = %s" },
-    { BKM_SQL_MELDING_STATE,
-      "SELECT tilstand, frist, levert, oppfolging FROM bkm_melding "
-      "WHERE id = %s" },
-    { BKM_SQL_MELDING_SET,
-      "UPDATE bkm_melding SET tilstand = %s, frist = CASE WHEN %lld IS NULL "
-      "THEN frist ELSE NULL END, levert = COALESCE(levert, %lld), "
-      "oppfolging = %d, endret = %lld WHERE id = %s" },
-    { BKM_SQL_MELDING_TO_PRINT,
-      "UPDATE bkm_melding SET tilstand = 'SENDT_PRINT', frist = NULL, "
-      "endret = %lld WHERE id = %s AND levert IS NULL "
-      "AND frist IS NOT NULL AND frist <= %lld AND kilde <> 'kontroll'" },
-    { BKM_SQL_FRIST_DUE,
-      "SELECT id FROM bkm_melding WHERE frist IS NOT NULL AND frist <= %lld "
-      "ORDER BY frist, id LIMIT %d" },
-    { BKM_SQL_SLETTING_DUE,
-      "SELECT id FROM bkm_melding WHERE levert IS NOT NULL "
-      "AND slettet IS NULL AND avstemming = 0 AND levert <= %lld "
-      "ORDER BY levert LIMIT %d" },
-    { BKM_SQL_CHIFFER_DELETE,
-      "DELETE FROM bkm_chiffer WHERE melding_id = %s" },
-    { BKM_SQL_MELDING_SLETTET,
-      "UPDATE bkm_melding SET slettet = %lld, endret = %lld "
-      "WHERE id = %s AND slettet IS NULL" },
-    { BKM_SQL_VARSLER,
-      "SELECT (SELECT COUNT(*) FROM bkm_melding WHERE oppfolging = 1), "
-      "(SELECT COUNT(*) FROM bkm_melding WHERE levert IS NULL "
-      "AND mottatt <= %lld AND kilde <> 'kontroll')" },
-    /* The reporter's web pages (0004_skjema.sql). */
-    { BKM_SQL_MELDING_BY_SKJEMA,
-      "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id IS NULL "
-      "AND idempotensnokkel = %s" },
-    { BKM_SQL_KOPI_INSERT,
-      "INSERT INTO bkm_kopi (melding_id, nokkel_sha256, innhold, utloper) "
-      "VALUES (%s, %s, %pDb, %lld)" },
-    { BKM_SQL_KOPI_INSERT_TOM,
-      "INSERT INTO bkm_kopi (melding_id, nokkel_sha256, utloper) "
-      "VALUES (%s, %s, %lld)" },
     { BKM_SQL_KOPI_GET,
       "SELECT k.nokkel_sha256, k.utloper, m.referanse, m.kommunenummer, "
       "m.bydelsnummer, m.meldingstype, k.innhold FROM bkm_kopi k "
       "JOIN bkm_melding m ON m.id = k.melding_id WHERE k.melding_id = %s" },
-    { BKM_SQL_KOPI_EXPIRED,
-      "DELETE FROM bkm_kopi WHERE utloper <= %lld" },
     { BKM_SQL_UTKAST_INSERT,
       "INSERT INTO bkm_utkast (id, innhold, utloper, eier) "
       "VALUES (%s, %pDb, %lld, %s)" },
@@ -201,8 +113,6 @@ static const bkm_sql_t bkm_statements[] = {
       "FROM bkm_utkast WHERE utloper > %lld" },
     { BKM_SQL_UTKAST_DELETE,
       "DELETE FROM bkm_utkast WHERE id = %s" },
-    { BKM_SQL_UTKAST_EXPIRED,
-      "DELETE FROM bkm_utkast WHERE utloper <= %lld" },
     /* The municipal administration.  The overview pages by keyset
      * (mottatt, id) from the newest, reading an index in that order
      * (0008_oversikt.sql) and stopping after LIMIT rows: one statement per
@@ -241,18 +151,6 @@ static const bkm_sql_t bkm_statements[] = {
       "ON c.melding_id = l.melding_id AND c.mottaker = l.mottaker "
       "WHERE l.konto_id = %s AND l.svar IS NULL ORDER BY l.opprettet, l.id "
       "LIMIT %d" },
-    /* The administrators' actions, and their audit. */
-    { BKM_SQL_LEVERANSE_NULLSTILL,
-      "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
-      "hentet_av = NULL, arkivreferanse = NULL, dekket = NULL "
-      "WHERE melding_id = %s AND mottaker = %s" },
-    { BKM_SQL_MELDING_TILBAKE,
-      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
-      "endret = %lld WHERE id = %s AND levert IS NULL" },
-    { BKM_SQL_REVISJON_INSERT,
-      "INSERT INTO bkm_revisjon (id, tidspunkt, aktor, handling, "
-      "kommunenummer, melding_id, begrunnelse) VALUES (%s, %lld, %s, %s, %s, "
-      "%s, %s)" },
     /* Statistics, integration health and reconciliation (the statements
      * of the other scopes are at the end of this table). */
     { BKM_SQL_STAT_PERIODE,
@@ -300,14 +198,6 @@ static const bkm_sql_t bkm_statements[] = {
       "WHERE id = %s" },
     { BKM_SQL_ROLLE_DELETE,
       "DELETE FROM bkm_rolle WHERE id = %s" },
-    /* Receipts: the message's answer so far, and the text of a feilet
-     * (the latest event of its kind), read after the report's row is
-     * locked (bkm_delivery_answer). */
-    { BKM_SQL_LEVERANSE_SVAR_GET,
-      "SELECT svar, arkivreferanse FROM bkm_leveranse WHERE id = %s" },
-    { BKM_SQL_HENDELSE_SISTE,
-      "SELECT beskrivelse FROM bkm_hendelse WHERE melding_id = %s "
-      "AND hendelse = %s ORDER BY nr DESC LIMIT 1" },
     /* Statistics and reconciliation of a municipality and of a district
      * (the whole country's are above). */
     { BKM_SQL_STAT_PERIODE_KOMMUNE,
@@ -326,29 +216,8 @@ static const bkm_sql_t bkm_statements[] = {
     { BKM_SQL_AVSTEMMING_LEVERT_BYDEL,
       AVSTEMMING_LEVERT_SELECT "AND bydelsnummer = %s "
       AVSTEMMING_LEVERT_REST },
-    /* Issue 12: the byte ranges of a message sent so far (a fetch counts
-     * once they cover it), and an integration's idempotency key with the
-     * fingerprint of the request it came with, until it expires. */
-    { BKM_SQL_LEVERANSE_DEKKET_GET,
-      "SELECT dekket, hentet FROM bkm_leveranse WHERE id = %s" },
-    { BKM_SQL_LEVERANSE_DEKKET_SET,
-      "UPDATE bkm_leveranse SET dekket = %s WHERE id = %s "
-      "AND hentet IS NULL" },
-    { BKM_SQL_MELDING_BY_KEY_FP,
-      "SELECT id, referanse, idempotens_fingeravtrykk FROM bkm_melding "
-      "WHERE integrasjon_id = %s AND idempotensnokkel = %s" },
-    { BKM_SQL_MELDING_IDEMPOTENS_SET,
-      "UPDATE bkm_melding SET idempotens_fingeravtrykk = %s, "
-      "idempotens_utloper = %lld WHERE id = %s" },
-    { BKM_SQL_IDEMPOTENS_UTLOPT,
-      "UPDATE bkm_melding SET idempotensnokkel = NULL, "
-      "idempotens_fingeravtrykk = NULL, idempotens_utloper = NULL "
-      "WHERE idempotens_utloper IS NOT NULL AND idempotens_utloper < %lld" },
     /* Proof of possession and post-delivery challenges (issue 12, items
      * 4 and 6: mod_bekymring_kontroll.c, 0011_besittelse.sql). */
-    { BKM_SQL_BESITTELSE_INSERT,
-      "INSERT INTO bkm_besittelse (melding_id, hemmelighet, utfordring) "
-      "VALUES (%s, %s, %s)" },
     { BKM_SQL_BESITTELSE_GET,
       "SELECT hemmelighet, utfordring FROM bkm_besittelse "
       "WHERE melding_id = %s" },
@@ -453,12 +322,6 @@ static const bkm_sql_t bkm_statements[] = {
       "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
       "AND svar IN ('mottatt', 'lagret') AND svar_tid >= COALESCE("
       "(SELECT til FROM bkm_avstemt WHERE konto_id = %s), 0)" },
-    { BKM_SQL_AVST_HOLD,
-      "UPDATE bkm_melding SET avstemming = 1 WHERE id = %s AND EXISTS "
-      "(SELECT 1 FROM bkm_leveranse l WHERE l.melding_id = %s "
-      "AND l.mottaker = 'fagsystem' AND l.svar IN ('mottatt', 'lagret') "
-      "AND l.svar_tid >= COALESCE((SELECT a.til FROM bkm_avstemt a "
-      "WHERE a.konto_id = l.konto_id), 0))" },
     { BKM_SQL_AVST_SISTE,
       "SELECT id, tidspunkt, fra, til, levert, bekreftet, mangler, avvik "
       "FROM bkm_avstemming WHERE konto_id = %s ORDER BY tidspunkt DESC "
@@ -495,9 +358,6 @@ static const bkm_sql_t bkm_statements[] = {
       "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
       "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
       "AND svar_tid < %lld" },
-    /* Assurance failures (0013_avvik.sql, mod_bekymring_avvik.c). */
-    { BKM_SQL_MELDING_AVVIK,
-      "UPDATE bkm_melding SET avvik = %lld WHERE id = %s" },
     /* The overview's "avvik" filter reads the partial index of reports
      * with a failure, in its order; district and state, if chosen, are
      * checked on those few rows. */

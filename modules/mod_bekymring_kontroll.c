@@ -368,8 +368,9 @@ static int fail_challenge(bkm_db_t *db, const char *kontroll_id,
     }
     if (b) {
         const char *upd[3] = {
-            apr_off_t_toa(db->pool, bkm_delivery_deadline(bkm_db_server(db), b, now)), t,
-            melding_id
+            apr_off_t_toa(db->pool,
+                          bkm_cfg_deadline(bkm_db_server(db), b, now)),
+            t, melding_id
         };
         if (bkm_db_run(db, BKM_SQL_MELDING_IKKE_LEVERT, &back, 3, upd)) {
             return -1;

@@ -53,7 +53,7 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
     apr_pool_t *p = db->pool;
     const char *id = bkm_uuid(p), *ref = bkm_reference(p);
     const char *t = apr_off_t_toa(p, now);
-    apr_time_t frist = bkm_delivery_deadline(bkm_db_server(db), b, now);
+    apr_time_t frist = bkm_cfg_deadline(bkm_db_server(db), b, now);
     bkm_sealed_t sealed[BKM_SEAL_MAX];
     const bkm_sealed_t *fs = NULL;
     const unsigned char *pdf;
@@ -93,7 +93,8 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
         }
     }
     if (err || !fs) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db), BKMLOGNO(03221)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db),
+                     BKMLOGNO(03221)
                      "control message for %s/%s not sealed: %s",
                      b->kommune->nummer, b->nummer, err ? err : "no copy");
         return 0;
@@ -107,8 +108,7 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
         };
         rv = bkm_db_run(db, BKM_SQL_KONTROLLMELDING_TA, &n, 4, claim);
         if (rv == 0 && n != 1) {
-            bkm_db_end(db, -1);     /* another node's, or not due */
-            db->error = NULL;
+            bkm_db_rollback(db);    /* another node's, or not due */
             return 0;
         }
     }
@@ -148,7 +148,8 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
                        "med verifisert lagringskvittering innen fristen");
     }
     if ((rv = bkm_db_end(db, rv)) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db), BKMLOGNO(03222)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db),
+                     BKMLOGNO(03222)
                      "control message for %s/%s not stored: %s",
                      b->kommune->nummer, b->nummer,
                      db->error ? db->error : "database error");

@@ -176,7 +176,7 @@ static const char *repr_digest(apr_pool_t *p, const char *hex)
 int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
                      const char *id, int with_content, bkm_leveranse_t *l)
 {
-    const char *err;
+    apr_status_t rv;
 
     if (!bkm_uuid_valid(id, 0)) {
         bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
@@ -188,13 +188,13 @@ int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
                         "the database does not answer; try again");
         return DONE;
     }
-    err = bkm_leveranse_load(*db, k->id, id, with_content, l);
-    if (err && strcmp(err, "unknown") == 0) {
+    rv = bkm_leveranse_load(*db, k->id, id, with_content, l);
+    if (rv == APR_NOTFOUND) {
         bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
                         "no such message for this account");
         return DONE;
     }
-    if (err) {
+    if (rv != APR_SUCCESS) {
         bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                         "the database does not answer; try again");
         return DONE;

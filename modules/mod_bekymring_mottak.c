@@ -224,6 +224,7 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     const bkm_part_t *pdf, *asice;
     apr_array_header_t *parts;
     bkm_sealed_t sealed[2];
+    bkm_delivery_policy_t pol;
     bkm_melding_t m;
     bkm_db_t *db;
     apr_size_t len;
@@ -322,9 +323,10 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
                                "was kept: please try again");
     }
     rv = APR_EGENERAL;
+    bkm_cfg_delivery(r->server, &pol);
     for (st = 0; st < 2 && rv == APR_EGENERAL && m.id; st++) {
         m.referanse = bkm_reference(r->pool);   /* a taken one: draw again */
-        rv = bkm_store_melding(db, &m, sealed, 2);
+        rv = bkm_store_melding(db, &pol, &m, sealed, 2);
     }
     if (rv == APR_EMISMATCH) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(03003)

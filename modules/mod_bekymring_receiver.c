@@ -71,12 +71,12 @@ static int load(request_rec *r, const receiver_t *rc, const char *id,
     }
     for (i = 0; i < mine->nelts; i++) {
         const bkm_bydel_t *b = APR_ARRAY_IDX(mine, i, const bkm_bydel_t *);
-        const char *err = bkm_leveranse_load(*db, b->konto_id, id,
+        apr_status_t rv = bkm_leveranse_load(*db, b->konto_id, id,
                                              with_content, l);
-        if (!err) {
+        if (rv == APR_SUCCESS) {
             return OK;
         }
-        if (strcmp(err, "unknown") != 0) {
+        if (rv != APR_NOTFOUND) {
             bkm_page_unavailable(r, rc->lang);
             return DONE;
         }
@@ -219,7 +219,8 @@ static int download(request_rec *r, const receiver_t *rc, const char *id)
 
 static int confirm(request_rec *r, const receiver_t *rc, const char *id)
 {
-    const char *hendelse = NULL;
+    bkm_delivery_policy_t pol;
+    bkm_kvittering_t kv;
     bkm_receipt_in_t in;
     bkm_leveranse_t l;
     apr_table_t *form;
@@ -253,21 +254,24 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
         memset(&in, 0, sizeof(in));
         in.svar = BKM_SVAR_MOTTATT;
         in.aktor = apr_pstrcat(r->pool, "mottaker: ", rc->navn, NULL);
-        switch (bkm_delivery_receipt(db, &l, &in, bkm_now(r), &hendelse)) {
-        case 0:
-            break;
-        case 1:
+        bkm_cfg_delivery(r->server, &pol);
+        if (bkm_delivery_answer(db, &pol, &l, &in, bkm_now(r), &kv)
+                != APR_SUCCESS) {
+            return bkm_page_unavailable(r, rc->lang);
+        }
+        if (kv.utfall == BKM_KVITTERING_MOTSTRIDENDE
+            || kv.utfall == BKM_KVITTERING_IKKE_HENTET) {
             /* Answered otherwise meanwhile (decided under the row's
              * lock, and recorded as refused): say so, change nothing. */
             return bkm_page_message(r, HTTP_CONFLICT, rc->lang,
                                     "mottak.motstrid.tittel",
                                     "mottak.motstrid.tekst");
-        default:
-            return bkm_page_unavailable(r, rc->lang);
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01602)
                       "message %s of report %s confirmed by a receiver "
-                      "(%s)", l.id, l.melding_id, hendelse);
+                      "(%s)", l.id, l.melding_id,
+                      kv.utfall == BKM_KVITTERING_NY ? kv.hendelse
+                                                     : "GJENTATT");
     }
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(
         r->pool, "/kommune/", rc->k->nummer, "/mottak?bekreftet=1", NULL));
