@@ -65,6 +65,9 @@ int main(void)
     srunner_add_suite(sr, bkm_suite_calendar());
     srunner_add_suite(sr, bkm_suite_token());
     srunner_add_suite(sr, bkm_suite_delivery());
+    srunner_add_suite(sr, bkm_suite_store());
+    srunner_add_suite(sr, bkm_suite_leveranse());
+    srunner_add_suite(sr, bkm_suite_escalation());
     if (bkm_suite_jsonschema) {
         srunner_add_suite(sr, bkm_suite_jsonschema());
     }
