@@ -419,6 +419,163 @@ START_TEST(refused_is_recorded)
 }
 END_TEST
 
+/* ---- the decision table, in the database ------------------------------- */
+
+/* Each state with the facts it has in practice (as test_delivery.c's
+ * table), set on a stored report and on its print job; then each event
+ * applied through the function that applies it in httpd.  What is written
+ * must be what bkm_delivery_next decides: the answer, the state after
+ * (where print is ordered, SENDT_PRINT), delivered or not, and the events
+ * on the timeline. */
+typedef struct {
+    const char *tilstand;
+    int frist, levert, hentet;
+    const char *svar;
+} dbstate_t;
+
+static const dbstate_t dbstates[BKM_DS_COUNT] = {
+    { "AKSEPTERT", 1, 0, 0, NULL },
+    { "SENDT_FAGSYSTEM", 1, 0, 1, NULL },
+    { "AVVIST_FAGSYSTEM", 0, 0, 1, "feilet" },
+    { "SENDT_PRINT", 0, 0, 1, NULL },
+    { "AVVIST_PRINT", 0, 0, 1, NULL },
+    { "LEVERT", 0, 1, 1, "mottatt" },
+};
+
+static void set_state(const dbstate_t *st, bkm_leveranse_t *pj)
+{
+    const char *t = apr_off_t_toa(bkm_test_pool, t0 + 1);
+
+    bkm_test_sql(db, "INSERT INTO bkm_leveranse (id, melding_id, konto_id, "
+                 "mottaker, meldingstype, opprettet, arsak) VALUES "
+                 "('p%.35s', '%s', '%s', 'print', '%s', %s, 'frist')", rid,
+                 rid, BKM_TEST_KONTO_PRINT, BKM_TYPE_UTSKRIFT, t);
+    bkm_test_sql(db, "UPDATE bkm_melding SET tilstand = '%s', frist = %s, "
+                 "levert = %s, oppfolging = %d WHERE id = '%s'",
+                 st->tilstand, st->frist ? apr_off_t_toa(bkm_test_pool,
+                     bkm_delivery_deadline(&pol, &bydel, t0)) : "NULL",
+                 st->levert ? t : "NULL",
+                 strcmp(st->tilstand, "AVVIST_PRINT") == 0, rid);
+    bkm_test_sql(db, "UPDATE bkm_leveranse SET hentet = %s, svar = %s%s%s "
+                 "WHERE melding_id = '%s'", st->hentet ? t : "NULL",
+                 st->svar ? "'" : "", st->svar ? st->svar : "NULL",
+                 st->svar ? "'" : "", rid);
+    reload();
+    bkm_test_load(db, BKM_TEST_KONTO_PRINT, rid, pj);
+}
+
+/* The facts the state machine is given for @p e, read back. */
+static void facts_of(const dbstate_t *st, bkm_de_e e, bkm_dfakta_t *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->tilstand = (bkm_ds_e)bkm_ds_parse(st->tilstand);
+    f->frist = st->frist;
+    f->levert = st->levert;
+    f->oppfolging = f->tilstand == BKM_DS_AVVIST_PRINT;
+    f->hentet = st->hentet;
+    f->svar = !st->svar ? BKM_DA_INGEN
+              : strcmp(st->svar, "feilet") == 0 ? BKM_DA_FEILET
+              : BKM_DA_MOTTATT;
+}
+
+/* Apply @p e as httpd would; the answer as the state machine's. */
+static bkm_du_e apply_event(bkm_de_e e, bkm_leveranse_t *pj)
+{
+    static const char *const handling[] = { "handtert", "tilbake", "print" };
+    bkm_receipt_in_t in;
+    bkm_kvittering_t k;
+    bkm_handling_t h;
+    apr_time_t now = t0 + 100;
+    apr_status_t rv;
+    int n0, ordered;
+
+    memset(&in, 0, sizeof(in));
+    in.aktor = "test";
+    switch (e) {
+    case BKM_DE_HENTET:
+    case BKM_DE_PRINT_HENTET:
+        n0 = bkm_test_count(db, "SELECT 1 FROM bkm_hendelse");
+        ck_assert_int_eq(bkm_delivery_fetched(db, e == BKM_DE_HENTET ? &lev
+                                                                     : pj,
+                                              "test", now), APR_SUCCESS);
+        return bkm_test_count(db, "SELECT 1 FROM bkm_hendelse") > n0
+               ? BKM_DU_ANVENDT : BKM_DU_GJENTATT;
+    case BKM_DE_FRIST:
+        ck_assert_int_eq(bkm_db_begin(db), APR_SUCCESS);
+        /* the deadline has passed: a pass a year later */
+        now = t0 + apr_time_from_sec(365 * 86400);
+        ck_assert_int_eq(bkm_order_print(db, &pol, rid, now, now, "frist",
+                                         "eskalering", "tekst", &ordered),
+                         APR_SUCCESS);
+        ck_assert_int_eq(bkm_db_end(db, APR_SUCCESS), APR_SUCCESS);
+        return ordered ? BKM_DU_ANVENDT : BKM_DU_NEKTET;
+    case BKM_DE_HANDTERT:
+    case BKM_DE_TILBAKE:
+    case BKM_DE_PRINT_PA_NYTT:
+        rv = act(handling[e - BKM_DE_HANDTERT], &h, now);
+        ck_assert(rv == APR_SUCCESS || rv == APR_EINVAL);
+        return rv == APR_SUCCESS ? BKM_DU_ANVENDT : BKM_DU_NEKTET;
+    default:
+        in.print = e == BKM_DE_PRINT_MOTTATT || e == BKM_DE_PRINT_FEILET;
+        in.svar = e == BKM_DE_FEILET || e == BKM_DE_PRINT_FEILET
+                  ? BKM_SVAR_FEILET
+                  : e == BKM_DE_LAGRET ? BKM_SVAR_LAGRET : BKM_SVAR_MOTTATT;
+        in.arkivreferanse = e == BKM_DE_LAGRET ? "sak-9" : NULL;
+        ck_assert_int_eq(bkm_delivery_answer(db, &pol, in.print ? pj : &lev,
+                                             &in, now, &k), APR_SUCCESS);
+        return k.utfall == BKM_KVITTERING_NY ? BKM_DU_ANVENDT
+               : k.utfall == BKM_KVITTERING_GJENTATT ? BKM_DU_GJENTATT
+               : k.utfall == BKM_KVITTERING_MOTSTRIDENDE
+                 ? BKM_DU_MOTSTRIDENDE : BKM_DU_IKKE_HENTET;
+    }
+}
+
+START_TEST(decision_table_in_the_database)
+{
+    const dbstate_t *st = &dbstates[_i / BKM_DE_COUNT];
+    bkm_de_e e = (bkm_de_e)(_i % BKM_DE_COUNT);
+    bkm_leveranse_t pj;
+    bkm_dfakta_t f;
+    bkm_dvalg_t v;
+    const char *after;
+    int events0, events1, levert;
+    bkm_du_e got;
+
+    set_state(st, &pj);
+    facts_of(st, e, &f);
+    bkm_delivery_next(&f, e, &v);
+    events0 = bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE "
+                             "melding_id = '%s'", rid);
+    got = apply_event(e, &pj);
+    events1 = bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE "
+                             "melding_id = '%s'", rid);
+    after = bkm_test_state(db, rid);
+    levert = bkm_test_sql(db, "SELECT levert FROM bkm_melding WHERE id = "
+                          "'%s'", rid) != NULL;
+    ck_assert_msg(got == v.utfall, "%s x event %d: %s in the database, %s "
+                  "decided", st->tilstand, e, bkm_du_name(got),
+                  bkm_du_name(v.utfall));
+    ck_assert_msg(strcmp(after, bkm_ds_name(v.bestill_print
+                                            ? BKM_DS_SENDT_PRINT
+                                            : v.tilstand)) == 0,
+                  "%s x event %d: %s in the database, %s decided",
+                  st->tilstand, e, after, bkm_ds_name(v.tilstand));
+    ck_assert_int_eq(levert, v.levert);
+    if (v.hendelse) {
+        ck_assert_int_ge(bkm_test_events(db, rid, v.hendelse), 1);
+        /* ordering print is an event of its own (SENDT_PRINT), unless
+         * that is the event (the deadline) */
+        ck_assert_int_eq(events1 - events0,
+                         1 + (v.bestill_print
+                              && strcmp(v.hendelse, "SENDT_PRINT") != 0));
+    }
+    else {
+        ck_assert_int_eq(events1, events0);
+    }
+    ck_assert_int_eq(db->in_tx, 0);
+}
+END_TEST
+
 Suite *bkm_suite_leveranse(void)
 {
     Suite *s = suite_create("leveranse");
@@ -438,6 +595,8 @@ Suite *bkm_suite_leveranse(void)
     tcase_add_test(tc, actions);
     tcase_add_test(tc, print_provider);
     tcase_add_test(tc, refused_is_recorded);
+    tcase_add_loop_test(tc, decision_table_in_the_database, 0,
+                        BKM_DS_COUNT * BKM_DE_COUNT);
     suite_add_tcase(s, tc);
     return s;
 }
