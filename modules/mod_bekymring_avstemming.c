@@ -44,6 +44,98 @@
 #include <apr_lib.h>
 #include <apr_hash.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_AVST_LISTE "bkm_avst_liste"
+#define BKM_SQL_AVST_SETT "bkm_avst_sett"
+#define BKM_SQL_AVST_BEKREFT "bkm_avst_bekreft"
+#define BKM_SQL_AVST_FRIGI "bkm_avst_frigi"
+#define BKM_SQL_AVST_INSERT "bkm_avst_insert"
+#define BKM_SQL_AVST_AVVIK_INSERT "bkm_avst_avvik_insert"
+#define BKM_SQL_AVST_TILBAKE_LEVERANSE "bkm_avst_tilbake_leveranse"
+#define BKM_SQL_AVST_TILBAKE_MELDING "bkm_avst_tilbake_melding"
+#define BKM_SQL_AVST_OPPFOLGING "bkm_avst_oppfolging"
+#define BKM_SQL_AVST_ELDSTE "bkm_avst_eldste"
+#define BKM_SQL_AVST_SISTE "bkm_avst_siste"
+#define BKM_SQL_AVST_AVVIK_LISTE "bkm_avst_avvik_liste"
+#define BKM_SQL_AVST_VANNMERKE "bkm_avst_vannmerke"
+#define BKM_SQL_AVST_HULL "bkm_avst_hull"
+
+const bkm_sql_t bkm_avstemming_sql[] = {
+    /* An account's delivered messages in a period of receipt times, read
+     * from their partial index (0012_avstemming.sql) by keyset.  The
+     * keyset is spelt "t >= x AND (t > x OR id > y)" with x the later of
+     * the period's start and the cursor (one lower bound, computed by the
+     * caller), not as a row value: so both planners start the index range
+     * at the cursor (SQLite read each page from the start of the period,
+     * 4 s for 100,000). */
+    { BKM_SQL_AVST_LISTE,
+      "SELECT l.id, l.melding_id, m.referanse, l.meldingstype, c.sha256, "
+      "l.opprettet, l.hentet, l.svar_tid, l.svar, l.arkivreferanse "
+      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
+      "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
+      "AND c.mottaker = l.mottaker WHERE l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') "
+      "AND l.svar_tid >= %lld AND l.svar_tid < %lld "
+      "AND (l.svar_tid > %lld OR l.id > %s) "
+      "AND m.levert IS NOT NULL ORDER BY l.svar_tid, l.id LIMIT %d" },
+    { BKM_SQL_AVST_SETT,
+      "SELECT l.id, l.melding_id, m.referanse, l.arkivreferanse, "
+      "m.slettet, m.kilde FROM bkm_leveranse l JOIN bkm_melding m "
+      "ON m.id = l.melding_id WHERE l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= %lld "
+      "AND l.svar_tid < %lld AND m.levert IS NOT NULL" },
+    /* How far the account is reconciled: moved forward only. */
+    { BKM_SQL_AVST_BEKREFT,
+      "INSERT INTO bkm_avstemt (konto_id, til) VALUES (%s, %lld) "
+      "ON CONFLICT (konto_id) DO UPDATE SET til = excluded.til "
+      "WHERE bkm_avstemt.til < excluded.til" },
+    /* Release what retention held and the new "til" covers: from the few
+     * held (their partial index), not from the period's many. */
+    { BKM_SQL_AVST_FRIGI,
+      "UPDATE bkm_melding SET avstemming = 0 WHERE avstemming = 1 "
+      "AND EXISTS (SELECT 1 FROM bkm_leveranse l "
+      "WHERE l.melding_id = bkm_melding.id AND l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid < %lld)" },
+    { BKM_SQL_AVST_INSERT,
+      "INSERT INTO bkm_avstemming (id, konto_id, tidspunkt, fra, til, aktor, "
+      "levert, bekreftet, mangler, avvik) VALUES (%s, %s, %lld, %lld, %lld, "
+      "%s, %d, %d, %d, %d)" },
+    { BKM_SQL_AVST_AVVIK_INSERT,
+      "INSERT INTO bkm_avstemming_avvik (avstemming_id, melding_id, "
+      "referanse, type, utfall) VALUES (%s, %s, %s, %s, %s)" },
+    { BKM_SQL_AVST_TILBAKE_LEVERANSE,
+      "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
+      "hentet_av = NULL, arkivreferanse = NULL "
+      "WHERE id = %s AND konto_id = %s AND svar IN ('mottatt', 'lagret')" },
+    { BKM_SQL_AVST_TILBAKE_MELDING,
+      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
+      "levert = NULL, avstemming = 0, endret = %lld WHERE id = %s "
+      "AND levert IS NOT NULL AND slettet IS NULL" },
+    { BKM_SQL_AVST_OPPFOLGING,
+      "UPDATE bkm_melding SET oppfolging = 1, endret = %lld WHERE id = %s" },
+    { BKM_SQL_AVST_ELDSTE,
+      "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
+      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= COALESCE("
+      "(SELECT til FROM bkm_avstemt WHERE konto_id = %s), 0)" },
+    { BKM_SQL_AVST_SISTE,
+      "SELECT id, tidspunkt, fra, til, levert, bekreftet, mangler, avvik "
+      "FROM bkm_avstemming WHERE konto_id = %s ORDER BY tidspunkt DESC "
+      "LIMIT 1" },
+    { BKM_SQL_AVST_AVVIK_LISTE,
+      "SELECT melding_id, referanse, type, utfall FROM bkm_avstemming_avvik "
+      "WHERE avstemming_id = %s ORDER BY referanse LIMIT %d" },
+    { BKM_SQL_AVST_VANNMERKE,
+      "SELECT til FROM bkm_avstemt WHERE konto_id = %s" },
+    /* Whether a delivery lies in [from, to): a gap a reconciliation
+     * left. */
+    { BKM_SQL_AVST_HULL,
+      "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
+      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
+      "AND svar_tid < %lld" },
+    { NULL, NULL }
+};
+
 /** A page of the list. */
 #define BKM_AVST_PAGE_MAX 10000
 /** Deliveries one answer may confirm (a longer period: split it). */

@@ -39,4 +39,20 @@ void bkm_cfg_delivery(server_rec *s, bkm_delivery_policy_t *out);
 apr_time_t bkm_cfg_deadline(server_rec *s, const bkm_bydel_t *b,
                             apr_time_t from);
 
+/* The glue's statements, one table in each file that runs them
+ * (mod_bekymring_db.c hands them to mod_dbd with the core's,
+ * bkm_core_sql). */
+extern const bkm_sql_t bkm_admin_sql[];
+extern const bkm_sql_t bkm_avstemming_sql[];
+extern const bkm_sql_t bkm_bindings_sql[];
+extern const bkm_sql_t bkm_kontroll_sql[];
+extern const bkm_sql_t bkm_kontrollmelding_sql[];
+extern const bkm_sql_t bkm_meldinger_sql[];
+extern const bkm_sql_t bkm_mottak_sql[];
+extern const bkm_sql_t bkm_receiver_sql[];
+extern const bkm_sql_t bkm_sent_sql[];
+extern const bkm_sql_t bkm_stats_sql[];
+extern const bkm_sql_t bkm_status_sql[];
+extern const bkm_sql_t bkm_webform_sql[];
+
 #endif

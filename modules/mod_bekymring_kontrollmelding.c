@@ -35,6 +35,40 @@
 #include <apr_strings.h>
 #include <apr_hash.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_KONTROLLMELDING_ALLE "bkm_kontrollmelding_alle"
+#define BKM_SQL_KONTROLLMELDING_NY "bkm_kontrollmelding_ny"
+#define BKM_SQL_KONTROLLMELDING_TA "bkm_kontrollmelding_ta"
+#define BKM_SQL_KONTROLLMELDING_MELDING_INSERT "bkm_kontrollmelding_melding_insert"
+#define BKM_SQL_KONTROLLMELDING_DUE "bkm_kontrollmelding_due"
+#define BKM_SQL_KONTROLLMELDING_AVGJOR "bkm_kontrollmelding_avgjor"
+
+const bkm_sql_t bkm_kontrollmelding_sql[] = {
+    /* Control messages (0012_avstemming.sql). */
+    { BKM_SQL_KONTROLLMELDING_ALLE,
+      "SELECT kommunenummer, bydelsnummer, neste FROM bkm_kontrollmelding_plan" },
+    { BKM_SQL_KONTROLLMELDING_NY,
+      "INSERT INTO bkm_kontrollmelding_plan (kommunenummer, bydelsnummer, neste) "
+      "VALUES (%s, %s, %lld) ON CONFLICT DO NOTHING" },
+    { BKM_SQL_KONTROLLMELDING_TA,
+      "UPDATE bkm_kontrollmelding_plan SET neste = %lld WHERE kommunenummer = %s "
+      "AND bydelsnummer = %s AND neste <= %lld" },
+    { BKM_SQL_KONTROLLMELDING_MELDING_INSERT,
+      "INSERT INTO bkm_kontrollmelding (melding_id, kommunenummer, "
+      "bydelsnummer, opprettet, frist) VALUES (%s, %s, %s, %lld, %lld)" },
+    { BKM_SQL_KONTROLLMELDING_DUE,
+      "SELECT k.melding_id, k.kommunenummer, k.bydelsnummer, l.svar, "
+      "l.svar_tid, k.frist FROM bkm_kontrollmelding k LEFT JOIN "
+      "bkm_leveranse l ON l.melding_id = k.melding_id "
+      "AND l.mottaker = 'fagsystem' WHERE k.utfall IS NULL "
+      "AND k.frist <= %lld ORDER BY k.frist LIMIT %d" },
+    { BKM_SQL_KONTROLLMELDING_AVGJOR,
+      "UPDATE bkm_kontrollmelding SET utfall = %s, avgjort = %lld "
+      "WHERE melding_id = %s AND utfall IS NULL" },
+    { NULL, NULL }
+};
+
 #define BKM_TIME_NEVER APR_INT64_C(0x7fffffffffffffff)
 #define BKM_KONTROLL_BATCH 100
 

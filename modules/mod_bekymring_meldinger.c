@@ -40,6 +40,21 @@
 
 #include <sys/socket.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_LEVERANSER_VENTER "bkm_leveranser_venter"
+
+const bkm_sql_t bkm_meldinger_sql[] = {
+    { BKM_SQL_LEVERANSER_VENTER,
+      "SELECT l.id, l.melding_id, l.meldingstype, l.opprettet, "
+      "m.kommunenummer, m.bydelsnummer, c.storrelse, c.sha256, l.hentet "
+      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
+      "JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
+      "AND c.mottaker = l.mottaker WHERE l.konto_id = %s AND l.svar IS NULL "
+      "ORDER BY l.opprettet, l.id LIMIT %d" },
+    { NULL, NULL }
+};
+
 #define BKM_LIST_MAX 100
 #define BKM_VENT_MAX 30
 /** How often a waiting list asks the database again: the other nodes of

@@ -30,6 +30,19 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_HENDELSER_FOR_INTEGRASJON "bkm_hendelser_integrasjon"
+
+const bkm_sql_t bkm_mottak_sql[] = {
+    { BKM_SQL_HENDELSER_FOR_INTEGRASJON,
+      "SELECT h.tidspunkt, h.tilstand, h.hendelse, h.beskrivelse "
+      "FROM bkm_hendelse h JOIN bkm_melding m ON m.id = h.melding_id "
+      "WHERE m.id = %s AND m.integrasjon_id = %s AND m.fra_org = %s "
+      "ORDER BY h.nr" },
+    { NULL, NULL }
+};
+
 /* The incumbent's limit on a producer's POST. */
 #define BKM_MOTTAK_MAX_BODY (5 * 1024 * 1024)
 #define BKM_IDEMPOTENCY_MAX 128

@@ -27,6 +27,22 @@
 #include <apr_strings.h>
 #include <string.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_MOTTAK_VENTER "bkm_mottak_venter"
+
+const bkm_sql_t bkm_receiver_sql[] = {
+    /* A receiver's waiting reports (manual download). */
+    { BKM_SQL_MOTTAK_VENTER,
+      "SELECT l.id, l.melding_id, m.referanse, m.meldingstype, l.opprettet, "
+      "l.hentet, m.bydelsnummer, c.storrelse FROM bkm_leveranse l "
+      "JOIN bkm_melding m ON m.id = l.melding_id JOIN bkm_chiffer c "
+      "ON c.melding_id = l.melding_id AND c.mottaker = l.mottaker "
+      "WHERE l.konto_id = %s AND l.svar IS NULL ORDER BY l.opprettet, l.id "
+      "LIMIT %d" },
+    { NULL, NULL }
+};
+
 typedef struct {
     const bkm_person_t *person;
     const char *lang;
