@@ -65,6 +65,7 @@ int main(void)
     srunner_add_suite(sr, bkm_suite_calendar());
     srunner_add_suite(sr, bkm_suite_token());
     srunner_add_suite(sr, bkm_suite_delivery());
+    srunner_add_suite(sr, bkm_suite_db());
     srunner_add_suite(sr, bkm_suite_store());
     srunner_add_suite(sr, bkm_suite_leveranse());
     srunner_add_suite(sr, bkm_suite_escalation());

@@ -15,6 +15,7 @@ Suite *bkm_suite_multipart(void);
 Suite *bkm_suite_calendar(void);
 Suite *bkm_suite_token(void);
 Suite *bkm_suite_delivery(void);
+Suite *bkm_suite_db(void);
 Suite *bkm_suite_store(void);
 Suite *bkm_suite_leveranse(void);
 Suite *bkm_suite_escalation(void);
