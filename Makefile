@@ -109,9 +109,16 @@ unit: $(UNIT_BIN)
 	cd t/unit && ../../$(UNIT_BIN)
 
 # The module that is installed has no test clock: not even its header's
-# name is in it (modules/mod_bekymring_clock.c).
+# name is in it (modules/mod_bekymring_clock.c).  The core is httpd-free:
+# the unit tests link it without httpd, and nothing in it names httpd.
 checks: all $(OUT)/test/mod_bekymring.so
 	build/check-logtags
+	@! grep -nE '^#include <(httpd|http_[a-z_]+|mod_[a-z_]+|util_[a-z_]+|ap_[a-z_]+|unixd)\.h>' \
+	    modules/bkm_*.[ch] \
+	    || { echo "the core (modules/bkm_*) includes an httpd header" >&2; exit 1; }
+	@! nm -u $(CORE_OBJ) | grep -E ' U (ap_|unixd_)' \
+	    || { echo "the core (modules/bkm_*) refers to httpd" >&2; exit 1; }
+	@echo "checks: the core has no httpd header and no httpd symbol"
 	@! strings $(OUT)/mod_bekymring.so | grep -q Bkm-Test-Klokke \
 	    || { echo "the production module reads Bkm-Test-Klokke" >&2; exit 1; }
 	@strings $(OUT)/test/mod_bekymring.so | grep -q Bkm-Test-Klokke \

@@ -2,7 +2,8 @@
 /**
  * @file bkm_avvik.h
  * @brief Assurance failures ("avvik"): the timeline events that say the
- * portal could not be sure a recipient holds a report.  httpd-free.
+ * portal could not be sure a recipient holds a report, and what marks
+ * them.  httpd-free.
  *
  * This list is the one place that decides what counts.  An event named
  * here, whoever records it (bkm_event), marks its report
@@ -14,6 +15,8 @@
 #define BKM_AVVIK_H
 
 #include <apr.h>
+
+#include "bkm_db.h"
 
 /** X(name): one timeline event (bkm_hendelse.hendelse) per line. */
 #define BKM_AVVIK_HENDELSER(X)                                           \
@@ -36,5 +39,19 @@
 int bkm_avvik_index(const char *hendelse);
 /** The name of kind @p i (0 <= i < BKM_AVVIK_N), else NULL. */
 const char *bkm_avvik_name(int i);
+
+/** The statement that marks a report. */
+extern const bkm_sql_t bkm_avvik_sql[];
+#define BKM_SQL_MELDING_AVVIK "bkm_melding_avvik"
+
+/** After an event is inserted (inside its transaction): when @p hendelse
+ *  is an assurance failure, mark the report (bkm_melding.avvik), log an
+ *  ALERT line and count it.  @return APR_SUCCESS or APR_EGENERAL. */
+apr_status_t bkm_avvik_note(bkm_db_t *db, const char *melding_id,
+                            const char *tid, const char *hendelse);
+/** This process's ALERT counts since it started, by kind (the order of
+ *  BKM_AVVIK_HENDELSER): @p out gets min(n, BKM_AVVIK_N) of them.
+ *  @return BKM_AVVIK_N.  For metrics to export. */
+int bkm_avvik_counts(apr_uint32_t *out, int n);
 
 #endif

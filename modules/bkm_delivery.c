@@ -25,6 +25,7 @@
  * post -- it can never make a report count as delivered.
  */
 #include "bkm_delivery.h"
+#include "bkm_calendar.h"
 
 #include <string.h>
 #include <stdlib.h>
@@ -301,6 +302,70 @@ void bkm_delivery_next(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out)
     default:
         keep(f, BKM_DU_NEKTET, out);
         return;
+    }
+}
+
+/* ---- deadlines ----------------------------------------------------------- */
+
+const char *bkm_kanal_name(bkm_kanal_e kanal)
+{
+    return kanal == BKM_KANAL_FAGSYSTEM ? "fagsystem" : "manuell";
+}
+
+apr_time_t bkm_delivery_deadline(const bkm_delivery_policy_t *pol,
+                                 const bkm_bydel_t *b, apr_time_t from)
+{
+    apr_interval_time_t frist = b->svarfrist;
+
+    if (!frist) {
+        frist = b->kanal == BKM_KANAL_FAGSYSTEM ? pol->receipt_deadline
+                                                : pol->manual_deadline;
+    }
+    return bkm_business_deadline(from,
+                                 bkm_business_span(frist, &b->kontortid),
+                                 &b->kontortid);
+}
+
+/* ---- receipts ------------------------------------------------------------ */
+
+bkm_du_e bkm_receipt_fits(const bkm_lagringskvittering_t *lk,
+                          const char *id, const char *melding_id,
+                          const char *sha256, int hentet, const char **why)
+{
+    if (strcmp(lk->melding_id, id) != 0
+        || strcmp(lk->bekymringsmelding_id, melding_id) != 0) {
+        *why = "the stored-receipt names another message";
+        return BKM_DU_NEKTET;
+    }
+    if (!sha256 || strcmp(lk->sha256, sha256) != 0) {
+        *why = "the stored-receipt's sha256 is not that of the ciphertext "
+               "of this message";
+        return BKM_DU_NEKTET;
+    }
+    if (!hentet) {
+        *why = "a stored-receipt for content this account never fetched";
+        return BKM_DU_IKKE_HENTET;
+    }
+    *why = NULL;
+    return BKM_DU_ANVENDT;
+}
+
+const char *bkm_receipt_refusal(const bkm_kvittering_t *k, const char **why)
+{
+    switch (k->utfall) {
+    case BKM_KVITTERING_IKKE_HENTET:
+        /* Nobody can have received what never went out in full: the
+         * deadline keeps running, and letter post follows (issue 12). */
+        *why = "mottatt for a message this account has not fetched "
+               "completely (every byte of its ciphertext, in one answer or "
+               "in ranges that cover it); the deadline keeps running";
+        return "ikke-hentet";
+    case BKM_KVITTERING_MOTSTRIDENDE:
+        *why = k->hvorfor;
+        return "motstridende-kvittering";
+    default:
+        *why = NULL;
+        return NULL;
     }
 }
 

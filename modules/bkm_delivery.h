@@ -3,10 +3,11 @@
  * @file bkm_delivery.h
  * @brief The delivery rules without httpd or a database: the state
  *        machine (state x event -> new state, what to record and how to
- *        answer) and the byte ranges that make a fetch complete.
+ *        answer), the receipt rules beside it, the deadlines, and the byte
+ *        ranges that make a fetch complete.
  *
- * mod_bekymring_delivery.c reads the facts in a transaction that holds
- * the report's row, asks bkm_delivery_next() and writes what it says; the
+ * bkm_leveranse.c reads the facts in a transaction that holds the
+ * report's row, asks bkm_delivery_next() and writes what it says; the
  * handlers only turn HTTP into events.  t/unit/test_delivery.c tests the
  * whole decision table.
  */
@@ -14,6 +15,10 @@
 #define BKM_DELIVERY_H
 
 #include <apr_pools.h>
+#include <apr_time.h>
+
+#include "bkm_registry.h"
+#include "bkm_receipt.h"
 
 /** A report's state (bkm_melding.tilstand; the producer API's status). */
 typedef enum {
@@ -93,6 +98,27 @@ typedef struct {
     const char *tekst;      /**< its text (the receiver's may follow) */
 } bkm_dvalg_t;
 
+/** What the server's configuration decides about delivery: the glue fills
+ *  it from BekymringReceiptDeadline, BekymringManualDeadline and the
+ *  registry; the core never reads configuration. */
+typedef struct {
+    apr_interval_time_t receipt_deadline;   /**< case systems, where the
+                                                 district has no svarfrist */
+    apr_interval_time_t manual_deadline;    /**< manual download, likewise */
+    const char *print_konto_id;             /**< the print provider's
+                                                 account */
+} bkm_delivery_policy_t;
+
+/** When a report accepted at @p from escalates to letter post unless its
+ *  recipient confirms it: the district's svarfrist and office hours, else
+ *  the policy's deadline for its channel, in business time. */
+apr_time_t bkm_delivery_deadline(const bkm_delivery_policy_t *pol,
+                                 const bkm_bydel_t *b, apr_time_t from);
+
+/** The channel's name as stored (bkm_melding.kanal, bkm_leveranse.mottaker):
+ *  "fagsystem" or "manuell". */
+const char *bkm_kanal_name(bkm_kanal_e kanal);
+
 /** The state machine: @p f in state, @p e happens; fills @p out.  Pure. */
 void bkm_delivery_next(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out);
 
@@ -102,6 +128,52 @@ const char *bkm_ds_name(bkm_ds_e s);
 int bkm_ds_parse(const char *name);
 /** "applied", "repeat", ...: for logs. */
 const char *bkm_du_name(bkm_du_e u);
+
+/* ---- receipts ---------------------------------------------------------- */
+
+/** What a receipt came to (bkm_delivery_answer in bkm_leveranse.h): the
+ *  state machine's answer, as the API tells it. */
+typedef enum {
+    BKM_KVITTERING_NY = 0,      /**< applied: its event is on the timeline */
+    BKM_KVITTERING_GJENTATT,    /**< the answer already given: no change */
+    BKM_KVITTERING_MOTSTRIDENDE,/**< contradicts the answer already given:
+                                     refused, KVITTERING_AVVIST recorded */
+    BKM_KVITTERING_IKKE_HENTET  /**< mottatt or a stored-receipt for a
+                                     message not completely fetched:
+                                     refused (409 ikke-hentet) and
+                                     recorded; the deadline keeps running */
+} bkm_kvittering_e;
+
+typedef struct {
+    bkm_kvittering_e utfall;
+    const char *hendelse;       /**< NY: the event recorded */
+    const char *svar;           /**< the message's answer now: "mottatt",
+                                     "lagret" or "feilet" */
+    const char *hvorfor;        /**< MOTSTRIDENDE: why, in English, naming
+                                     no content */
+} bkm_kvittering_t;
+
+/**
+ * Whether a stored-receipt whose signature verified may be judged as the
+ * receipt of the message it was sent for (@p id, of report @p melding_id,
+ * its ciphertext's SHA-256 @p sha256, fetched completely or not): it must
+ * name the message and the report, and the SHA-256 of exactly that
+ * ciphertext, and nobody can have stored what never went out in full.
+ * @return BKM_DU_ANVENDT when the state machine may judge it next;
+ *         BKM_DU_NEKTET when it does not fit (422
+ *         lagringskvittering-ugyldig) or BKM_DU_IKKE_HENTET (409
+ *         ikke-hentet), with *why (English, naming no content): refused
+ *         and recorded.
+ */
+bkm_du_e bkm_receipt_fits(const bkm_lagringskvittering_t *lk,
+                          const char *id, const char *melding_id,
+                          const char *sha256, int hentet, const char **why);
+
+/** How a receipt's outcome is answered: NULL when it is answered 200
+ *  (applied, or a repeat: "gjentatt"), else the API's errorId (409) with
+ *  *why. */
+const char *bkm_receipt_refusal(const bkm_kvittering_t *k,
+                                const char **why);
 
 /**
  * A Range header against a body of @p size bytes.  Only one range

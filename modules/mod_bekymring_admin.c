@@ -24,6 +24,71 @@
 #include <apr_strings.h>
 #include <string.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_OVERSIKT "bkm_oversikt"
+#define BKM_SQL_OVERSIKT_BYDEL "bkm_oversikt_bydel"
+#define BKM_SQL_OVERSIKT_TILSTAND "bkm_oversikt_tilstand"
+#define BKM_SQL_MELDING_FINN "bkm_melding_finn"
+#define BKM_SQL_MELDING_META "bkm_melding_meta"
+#define BKM_SQL_HENDELSER "bkm_hendelser"
+#define BKM_SQL_ROLLER_FOR "bkm_roller_for"
+#define BKM_SQL_OVERSIKT_AVVIK "bkm_oversikt_avvik"
+
+/* The overview's statements: the columns, and the filters after the
+ * municipality and the one the statement is for (select_rows). */
+#define OVERSIKT_SELECT \
+    "SELECT m.id, m.referanse, m.meldingstype, m.bydelsnummer, m.kanal, " \
+    "m.tilstand, m.mottatt, m.frist, m.levert, m.oppfolging, l.hentet, " \
+    "l.svar, m.avvik FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
+    "ON l.melding_id = m.id AND l.mottaker = m.kanal " \
+    "WHERE m.kommunenummer = %s AND m.kilde <> 'kontroll' "
+#define OVERSIKT_REST \
+    "AND (%s = '' OR m.meldingstype LIKE %s) AND m.mottatt >= %lld " \
+    "AND (m.mottatt, m.id) < (%lld, %s) " \
+    "ORDER BY m.mottatt DESC, m.id DESC LIMIT %d"
+
+const bkm_sql_t bkm_admin_sql[] = {
+    /* The municipal administration.  The overview pages by keyset
+     * (mottatt, id) from the newest, reading an index in that order
+     * (0008_oversikt.sql) and stopping after LIMIT rows: one statement per
+     * shape of filter, so that each has its index on both engines (a
+     * filter written "%s = '' OR col = %s" can use none, and PostgreSQL's
+     * generic plan for it joins and sorts every report of the
+     * municipality).  The keyset's upper bound is the cursor or the end of
+     * the period, whichever is earlier; an empty filter argument means
+     * "any". */
+    { BKM_SQL_OVERSIKT,
+      OVERSIKT_SELECT OVERSIKT_REST },
+    { BKM_SQL_OVERSIKT_BYDEL,
+      OVERSIKT_SELECT "AND m.bydelsnummer = %s " OVERSIKT_REST },
+    { BKM_SQL_OVERSIKT_TILSTAND,
+      OVERSIKT_SELECT "AND m.tilstand = %s "
+      "AND (%s = '' OR m.bydelsnummer = %s) " OVERSIKT_REST },
+    { BKM_SQL_MELDING_FINN,
+      "SELECT id, bydelsnummer FROM bkm_melding WHERE kommunenummer = %s "
+      "AND (referanse = %s OR id = %s) AND kilde <> 'kontroll'" },
+    { BKM_SQL_MELDING_META,
+      "SELECT id, referanse, meldingstype, kommunenummer, bydelsnummer, "
+      "kanal, tilstand, mottatt, frist, levert, slettet, oppfolging "
+      "FROM bkm_melding WHERE id = %s" },
+    { BKM_SQL_HENDELSER,
+      "SELECT nr, tidspunkt, tilstand, hendelse, aktor, beskrivelse "
+      "FROM bkm_hendelse WHERE melding_id = %s ORDER BY nr" },
+    /* A person's roles granted in the pages (_bindings.c grants them). */
+    { BKM_SQL_ROLLER_FOR,
+      "SELECT rolle, kommunenummer, bydeler, navn FROM bkm_rolle "
+      "WHERE person = %s" },
+    /* The overview's "avvik" filter reads the partial index of reports
+     * with a failure, in its order; district and state, if chosen, are
+     * checked on those few rows. */
+    { BKM_SQL_OVERSIKT_AVVIK,
+      OVERSIKT_SELECT "AND m.avvik IS NOT NULL "
+      "AND (%s = '' OR m.bydelsnummer = %s) "
+      "AND (%s = '' OR m.tilstand = %s) " OVERSIKT_REST },
+    { NULL, NULL }
+};
+
 #define PAGE_ROWS 50
 #define CSV_MAX_ROWS 200000
 
@@ -582,6 +647,7 @@ static int action(request_rec *r, who_t *w, const char *id)
     const char *knr = NULL, *bnr = NULL, *why;
     const bkm_bydel_t *b;
     bkm_handling_t h;
+    bkm_delivery_policy_t pol;
     apr_table_t *form;
     bkm_db_t *db;
     int rv;
@@ -631,12 +697,13 @@ static int action(request_rec *r, who_t *w, const char *id)
         /* No longer a district in the portal: nowhere to queue it. */
         return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
     }
-    rv = bkm_delivery_action(db, &h, bkm_now(r), b);
-    if (rv < 0) {
-        return bkm_page_unavailable(r, w->lang);
-    }
-    if (rv > 0) {
+    bkm_cfg_delivery(r->server, &pol);
+    rv = bkm_delivery_action(db, &pol, &h, bkm_now(r), b);
+    if (rv == APR_EINVAL) {
         return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
+    }
+    if (rv != APR_SUCCESS) {
+        return bkm_page_unavailable(r, w->lang);
     }
     /* Who did it is in the audit table; logs name no person. */
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01505)

@@ -31,8 +31,9 @@
  * days raises an alert (BKM03210), every pass until the account
  * reconciles.  And retention keeps the ciphertexts of a delivered report
  * until a reconciliation confirmed it or the retention period ended,
- * whichever is later (bkm_reconcile_hold): a report found missing can be
- * delivered again only while its ciphertext exists.
+ * whichever is later (the pass's BKM_SQL_AVST_HOLD, bkm_escalation.c):
+ * a report found missing can be delivered again only while its
+ * ciphertext exists.
  */
 #include "mod_bekymring_private.h"
 #include "bkm_ids.h"
@@ -42,6 +43,98 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_hash.h>
+
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_AVST_LISTE "bkm_avst_liste"
+#define BKM_SQL_AVST_SETT "bkm_avst_sett"
+#define BKM_SQL_AVST_BEKREFT "bkm_avst_bekreft"
+#define BKM_SQL_AVST_FRIGI "bkm_avst_frigi"
+#define BKM_SQL_AVST_INSERT "bkm_avst_insert"
+#define BKM_SQL_AVST_AVVIK_INSERT "bkm_avst_avvik_insert"
+#define BKM_SQL_AVST_TILBAKE_LEVERANSE "bkm_avst_tilbake_leveranse"
+#define BKM_SQL_AVST_TILBAKE_MELDING "bkm_avst_tilbake_melding"
+#define BKM_SQL_AVST_OPPFOLGING "bkm_avst_oppfolging"
+#define BKM_SQL_AVST_ELDSTE "bkm_avst_eldste"
+#define BKM_SQL_AVST_SISTE "bkm_avst_siste"
+#define BKM_SQL_AVST_AVVIK_LISTE "bkm_avst_avvik_liste"
+#define BKM_SQL_AVST_VANNMERKE "bkm_avst_vannmerke"
+#define BKM_SQL_AVST_HULL "bkm_avst_hull"
+
+const bkm_sql_t bkm_avstemming_sql[] = {
+    /* An account's delivered messages in a period of receipt times, read
+     * from their partial index (0012_avstemming.sql) by keyset.  The
+     * keyset is spelt "t >= x AND (t > x OR id > y)" with x the later of
+     * the period's start and the cursor (one lower bound, computed by the
+     * caller), not as a row value: so both planners start the index range
+     * at the cursor (SQLite read each page from the start of the period,
+     * 4 s for 100,000). */
+    { BKM_SQL_AVST_LISTE,
+      "SELECT l.id, l.melding_id, m.referanse, l.meldingstype, c.sha256, "
+      "l.opprettet, l.hentet, l.svar_tid, l.svar, l.arkivreferanse "
+      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
+      "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
+      "AND c.mottaker = l.mottaker WHERE l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') "
+      "AND l.svar_tid >= %lld AND l.svar_tid < %lld "
+      "AND (l.svar_tid > %lld OR l.id > %s) "
+      "AND m.levert IS NOT NULL ORDER BY l.svar_tid, l.id LIMIT %d" },
+    { BKM_SQL_AVST_SETT,
+      "SELECT l.id, l.melding_id, m.referanse, l.arkivreferanse, "
+      "m.slettet, m.kilde FROM bkm_leveranse l JOIN bkm_melding m "
+      "ON m.id = l.melding_id WHERE l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= %lld "
+      "AND l.svar_tid < %lld AND m.levert IS NOT NULL" },
+    /* How far the account is reconciled: moved forward only. */
+    { BKM_SQL_AVST_BEKREFT,
+      "INSERT INTO bkm_avstemt (konto_id, til) VALUES (%s, %lld) "
+      "ON CONFLICT (konto_id) DO UPDATE SET til = excluded.til "
+      "WHERE bkm_avstemt.til < excluded.til" },
+    /* Release what retention held and the new "til" covers: from the few
+     * held (their partial index), not from the period's many. */
+    { BKM_SQL_AVST_FRIGI,
+      "UPDATE bkm_melding SET avstemming = 0 WHERE avstemming = 1 "
+      "AND EXISTS (SELECT 1 FROM bkm_leveranse l "
+      "WHERE l.melding_id = bkm_melding.id AND l.konto_id = %s "
+      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid < %lld)" },
+    { BKM_SQL_AVST_INSERT,
+      "INSERT INTO bkm_avstemming (id, konto_id, tidspunkt, fra, til, aktor, "
+      "levert, bekreftet, mangler, avvik) VALUES (%s, %s, %lld, %lld, %lld, "
+      "%s, %d, %d, %d, %d)" },
+    { BKM_SQL_AVST_AVVIK_INSERT,
+      "INSERT INTO bkm_avstemming_avvik (avstemming_id, melding_id, "
+      "referanse, type, utfall) VALUES (%s, %s, %s, %s, %s)" },
+    { BKM_SQL_AVST_TILBAKE_LEVERANSE,
+      "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
+      "hentet_av = NULL, arkivreferanse = NULL "
+      "WHERE id = %s AND konto_id = %s AND svar IN ('mottatt', 'lagret')" },
+    { BKM_SQL_AVST_TILBAKE_MELDING,
+      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
+      "levert = NULL, avstemming = 0, endret = %lld WHERE id = %s "
+      "AND levert IS NOT NULL AND slettet IS NULL" },
+    { BKM_SQL_AVST_OPPFOLGING,
+      "UPDATE bkm_melding SET oppfolging = 1, endret = %lld WHERE id = %s" },
+    { BKM_SQL_AVST_ELDSTE,
+      "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
+      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= COALESCE("
+      "(SELECT til FROM bkm_avstemt WHERE konto_id = %s), 0)" },
+    { BKM_SQL_AVST_SISTE,
+      "SELECT id, tidspunkt, fra, til, levert, bekreftet, mangler, avvik "
+      "FROM bkm_avstemming WHERE konto_id = %s ORDER BY tidspunkt DESC "
+      "LIMIT 1" },
+    { BKM_SQL_AVST_AVVIK_LISTE,
+      "SELECT melding_id, referanse, type, utfall FROM bkm_avstemming_avvik "
+      "WHERE avstemming_id = %s ORDER BY referanse LIMIT %d" },
+    { BKM_SQL_AVST_VANNMERKE,
+      "SELECT til FROM bkm_avstemt WHERE konto_id = %s" },
+    /* Whether a delivery lies in [from, to): a gap a reconciliation
+     * left. */
+    { BKM_SQL_AVST_HULL,
+      "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
+      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
+      "AND svar_tid < %lld" },
+    { NULL, NULL }
+};
 
 /** A page of the list. */
 #define BKM_AVST_PAGE_MAX 10000
@@ -477,7 +570,8 @@ static int requeue(bkm_db_t *db, const bkm_konto_t *k, const levert_t *l,
     if (rv == 0 && n == 1) {
         const char *args[3] = {
             apr_off_t_toa(db->pool, l->kontroll ? BKM_TIME_NEVER
-                          : bkm_delivery_deadline(db->s, k->bydel, now)),
+                          : bkm_cfg_deadline(bkm_db_server(db), k->bydel,
+                                             now)),
             t, l->melding_id
         };
         rv = bkm_db_run(db, BKM_SQL_AVST_TILBAKE_MELDING, &n, 3, args);
@@ -732,20 +826,9 @@ int bkm_handle_avstemming(request_rec *r, const bkm_integrasjon_t *in,
 
 /* ---- the escalation pass --------------------------------------------- */
 
-int bkm_reconcile_hold(bkm_db_t *db, const char *melding_id)
-{
-    const char *args[2] = { melding_id, melding_id };
-    int n = 0;
-
-    if (bkm_db_run(db, BKM_SQL_AVST_HOLD, &n, 2, args) != 0) {
-        return -1;
-    }
-    return n == 1;
-}
-
 int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
     int days = bkm_cfg_reconcile_within(c), i, j;
 
     *late = 0;
@@ -782,7 +865,7 @@ int bkm_reconcile_alerts(bkm_db_t *db, apr_time_t now, int *late)
                                          &b->kontortid), &b->kontortid);
             if (due <= now) {
                 (*late)++;
-                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, db->s,
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bkm_db_server(db),
                              BKMLOGNO(03210)
                              "ALERT avstemming: account %s (%s/%s) has not "
                              "confirmed a delivery of %s in a "

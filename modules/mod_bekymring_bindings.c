@@ -21,6 +21,29 @@
 #include <apr_strings.h>
 #include <string.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_ROLLER_ALLE "bkm_roller_alle"
+#define BKM_SQL_ROLLE_INSERT "bkm_rolle_insert"
+#define BKM_SQL_ROLLE_GET "bkm_rolle_get"
+#define BKM_SQL_ROLLE_DELETE "bkm_rolle_delete"
+
+const bkm_sql_t bkm_bindings_sql[] = {
+    /* Roles granted in the pages. */
+    { BKM_SQL_ROLLER_ALLE,
+      "SELECT id, navn, rolle, kommunenummer, bydeler, opprettet "
+      "FROM bkm_rolle ORDER BY kommunenummer, navn, id" },
+    { BKM_SQL_ROLLE_INSERT,
+      "INSERT INTO bkm_rolle (id, person, navn, rolle, kommunenummer, "
+      "bydeler, opprettet) VALUES (%s, %s, %s, %s, %s, %s, %lld)" },
+    { BKM_SQL_ROLLE_GET,
+      "SELECT navn, rolle, kommunenummer, bydeler FROM bkm_rolle "
+      "WHERE id = %s" },
+    { BKM_SQL_ROLLE_DELETE,
+      "DELETE FROM bkm_rolle WHERE id = %s" },
+    { NULL, NULL }
+};
+
 static int page(request_rec *r, int status, const char *lang,
                 apr_table_t *form, const char *feil)
 {

@@ -145,6 +145,24 @@ apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c)
            ? c->escalation_interval : BKM_DEFAULT_ESCALATION_INTERVAL;
 }
 
+void bkm_cfg_delivery(server_rec *s, bkm_delivery_policy_t *out)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(s);
+
+    out->receipt_deadline = bkm_cfg_receipt_deadline(c);
+    out->manual_deadline = bkm_cfg_manual_deadline(c);
+    out->print_konto_id = c->registry ? c->registry->print_konto.id : NULL;
+}
+
+apr_time_t bkm_cfg_deadline(server_rec *s, const bkm_bydel_t *b,
+                            apr_time_t from)
+{
+    bkm_delivery_policy_t pol;
+
+    bkm_cfg_delivery(s, &pol);
+    return bkm_delivery_deadline(&pol, b, from);
+}
+
 int bkm_cfg_post_check_rate(const bkm_srv_cfg_t *c)
 {
     return c->post_check_rate != BKM_UNSET ? c->post_check_rate

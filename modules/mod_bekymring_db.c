@@ -2,7 +2,12 @@
 /*
  * The database, httpd side: the schema is migrated before the children
  * start, our statements are handed to mod_dbd, and requests borrow pooled
- * connections.
+ * connections.  The database layer itself is the core's (bkm_db.c): this
+ * file wraps each connection mod_dbd lends in the core's handle
+ * (bkm_db_make) with a log baton that names the request or the server, and
+ * prints the core's log lines in their context.  The statements are kept
+ * with the features that run them, each feature's in a table beside its
+ * code (the core's listed in bkm_core_sql, the glue's in glue_sql below).
  *
  * Which database?  The one the administrator gave mod_dbd (DBDriver,
  * DBDParams) in the same server or virtual host as BekymringRegistry: there
@@ -19,7 +24,6 @@
  */
 #include "mod_bekymring_private.h"
 #include "bkm_migrate.h"
-#include "bkm_dbtx.h"
 
 #include <http_core.h>
 #include <unixd.h>
@@ -39,493 +43,6 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *bkm_dbd_acquire;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *bkm_dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
 
-/* A message of an account with its report's and ciphertext's metadata,
- * in the column order bkm_leveranse_load() reads. */
-#define LEVERANSE_COLUMNS \
-    "l.melding_id, l.mottaker, l.meldingstype, l.hentet, l.svar, " \
-    "l.arkivreferanse, m.kommunenummer, m.bydelsnummer, m.referanse, " \
-    "c.innholdstype, c.sha256, c.storrelse, m.tilstand, m.levert, " \
-    "l.opprettet, l.arsak"
-#define LEVERANSE_FROM \
-    "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id " \
-    "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id " \
-    "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s"
-
-/* The overview's statements: the columns, and the filters after the
- * municipality and the one the statement is for (admin.c, select_rows). */
-#define OVERSIKT_SELECT \
-    "SELECT m.id, m.referanse, m.meldingstype, m.bydelsnummer, m.kanal, " \
-    "m.tilstand, m.mottatt, m.frist, m.levert, m.oppfolging, l.hentet, " \
-    "l.svar, m.avvik FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
-    "ON l.melding_id = m.id AND l.mottaker = m.kanal " \
-    "WHERE m.kommunenummer = %s AND m.kilde <> 'kontroll' "
-#define OVERSIKT_REST \
-    "AND (%s = '' OR m.meldingstype LIKE %s) AND m.mottatt >= %lld " \
-    "AND (m.mottatt, m.id) < (%lld, %s) " \
-    "ORDER BY m.mottatt DESC, m.id DESC LIMIT %d"
-
-/* Statistics and reconciliation (stats.c): one statement per scope --
- * the whole country (the national operator), a municipality, or one
- * district, with the scope's arguments between the ones before and after
- * (stats.c, scope_select) -- each reading its index (0008_oversikt.sql).
- * No "%s = '' OR ..." here: with it an empty argument meant "every
- * district", which is how a district-limited administrator came to see
- * her municipality's figures (issue 11), and it reads no index.  A
- * person limited to some districts gets the sum of her districts'. */
-#define STAT_PERIODE_SELECT \
-    "SELECT (mottatt - %lld) / %lld, kanal, CASE WHEN meldingstype LIKE %s " \
-    "THEN 'offentlig' ELSE 'privat' END, COUNT(*) FROM bkm_melding WHERE "
-#define STAT_PERIODE_REST \
-    "mottatt >= %lld AND mottatt < %lld AND kilde <> 'kontroll' " \
-    "GROUP BY 1, 2, 3"
-#define STAT_PRINT_SELECT \
-    "SELECT COUNT(*) FROM bkm_melding m JOIN bkm_leveranse l " \
-    "ON l.melding_id = m.id AND l.mottaker = 'print' WHERE "
-#define STAT_PRINT_REST \
-    "m.mottatt >= %lld AND m.mottatt < %lld"
-#define AVSTEMMING_ANTALL_SELECT \
-    "SELECT tilstand, kanal, COUNT(*) FROM bkm_melding " \
-    "WHERE kommunenummer = %s "
-#define AVSTEMMING_ANTALL_REST \
-    "AND mottatt >= %lld AND mottatt < %lld AND kilde <> 'kontroll' " \
-    "GROUP BY tilstand, kanal"
-#define AVSTEMMING_LEVERT_SELECT \
-    "SELECT id, referanse, bydelsnummer, levert, mottatt FROM bkm_melding " \
-    "WHERE kommunenummer = %s "
-#define AVSTEMMING_LEVERT_REST \
-    "AND mottatt >= %lld AND mottatt < %lld AND levert IS NOT NULL " \
-    "AND kilde <> 'kontroll' " \
-    "ORDER BY mottatt, id LIMIT %d"
-
-/* Our statements, prepared by mod_dbd on every connection it opens. */
-static const struct {
-    const char *label;
-    const char *sql;
-} bkm_statements[] = {
-    { BKM_SQL_SCHEMA_VERSION, "SELECT MAX(version) FROM bkm_schema" },
-    { BKM_SQL_MELDING_INSERT,
-      "INSERT INTO bkm_melding (id, referanse, meldingstype, versjon, kilde, "
-      "integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, "
-      "tilstand, mottatt, endret, idempotensnokkel, frist) VALUES (%s, %s, "
-      "%s, %d, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %s, %lld)" },
-    { BKM_SQL_CHIFFER_INSERT,
-      "INSERT INTO bkm_chiffer (melding_id, mottaker, innholdstype, sha256, "
-      "storrelse, innhold) VALUES (%s, %s, %s, %s, %lld, %pDb)" },
-    /* nr is the next of this report's: the report's row is locked (or
-     * the SQLite writer held) by the transaction, so no two compete. */
-    { BKM_SQL_HENDELSE_INSERT,
-      "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, "
-      "hendelse, aktor, beskrivelse) SELECT %s, COALESCE(MAX(nr), 0) + 1, "
-      "%lld, %s, %s, %s, %s FROM bkm_hendelse WHERE melding_id = %s" },
-    { BKM_SQL_MELDING_BY_KEY,
-      "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id = %s "
-      "AND idempotensnokkel = %s" },
-    { BKM_SQL_HENDELSER_FOR_INTEGRASJON,
-      "SELECT h.tidspunkt, h.tilstand, h.hendelse, h.beskrivelse "
-      "FROM bkm_hendelse h JOIN bkm_melding m ON m.id = h.melding_id "
-      "WHERE m.id = %s AND m.integrasjon_id = %s AND m.fra_org = %s "
-      "ORDER BY h.nr" },
-    { BKM_SQL_LEVERANSE_INSERT,
-      "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
-      "meldingstype, opprettet) VALUES (%s, %s, %s, %s, %s, %lld)" },
-    { BKM_SQL_LEVERANSE_PRINT,
-      "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
-      "meldingstype, opprettet, arsak) VALUES (%s, %s, %s, 'print', %s, "
-      "%lld, %s)" },
-    { BKM_SQL_LEVERANSE_GET,
-      "SELECT " LEVERANSE_COLUMNS " " LEVERANSE_FROM },
-    /* The same with the ciphertext, for a download: one round trip. */
-    { BKM_SQL_LEVERANSE_FETCH,
-      "SELECT " LEVERANSE_COLUMNS ", c.innhold " LEVERANSE_FROM },
-    { BKM_SQL_LEVERANSE_HENTET,
-      "UPDATE bkm_leveranse SET hentet = %lld, hentet_av = %s "
-      "WHERE id = %s AND hentet IS NULL" },
-    { BKM_SQL_LEVERANSE_SVAR,
-      "UPDATE bkm_leveranse SET svar = %s, svar_tid = %lld, "
-      "arkivreferanse = %s WHERE id = %s" },
-    { BKM_SQL_LEVERANSER_VENTER,
-      "SELECT l.id, l.melding_id, l.meldingstype, l.opprettet, "
-      "m.kommunenummer, m.bydelsnummer, c.storrelse, c.sha256, l.hentet "
-      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
-      "JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
-      "AND c.mottaker = l.mottaker WHERE l.konto_id = %s AND l.svar IS NULL "
-      "ORDER BY l.opprettet, l.id LIMIT %d" },
-    { BKM_SQL_MELDING_LOCK,
-      "UPDATE bkm_melding SET endret = %lld WHERE id = %s" },
-    { BKM_SQL_MELDING_STATE,
-      "SELECT tilstand, frist, levert, oppfolging FROM bkm_melding "
-      "WHERE id = %s" },
-    { BKM_SQL_MELDING_SET,
-      "UPDATE bkm_melding SET tilstand = %s, frist = CASE WHEN %lld IS NULL "
-      "THEN frist ELSE NULL END, levert = COALESCE(levert, %lld), "
-      "oppfolging = %d, endret = %lld WHERE id = %s" },
-    { BKM_SQL_MELDING_TO_PRINT,
-      "UPDATE bkm_melding SET tilstand = 'SENDT_PRINT', frist = NULL, "
-      "endret = %lld WHERE id = %s AND levert IS NULL "
-      "AND frist IS NOT NULL AND frist <= %lld AND kilde <> 'kontroll'" },
-    { BKM_SQL_FRIST_DUE,
-      "SELECT id FROM bkm_melding WHERE frist IS NOT NULL AND frist <= %lld "
-      "ORDER BY frist, id LIMIT %d" },
-    { BKM_SQL_SLETTING_DUE,
-      "SELECT id FROM bkm_melding WHERE levert IS NOT NULL "
-      "AND slettet IS NULL AND avstemming = 0 AND levert <= %lld "
-      "ORDER BY levert LIMIT %d" },
-    { BKM_SQL_CHIFFER_DELETE,
-      "DELETE FROM bkm_chiffer WHERE melding_id = %s" },
-    { BKM_SQL_MELDING_SLETTET,
-      "UPDATE bkm_melding SET slettet = %lld, endret = %lld "
-      "WHERE id = %s AND slettet IS NULL" },
-    { BKM_SQL_VARSLER,
-      "SELECT (SELECT COUNT(*) FROM bkm_melding WHERE oppfolging = 1), "
-      "(SELECT COUNT(*) FROM bkm_melding WHERE levert IS NULL "
-      "AND mottatt <= %lld AND kilde <> 'kontroll')" },
-    /* The reporter's web pages (0004_skjema.sql). */
-    { BKM_SQL_MELDING_BY_SKJEMA,
-      "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id IS NULL "
-      "AND idempotensnokkel = %s" },
-    { BKM_SQL_KOPI_INSERT,
-      "INSERT INTO bkm_kopi (melding_id, nokkel_sha256, innhold, utloper) "
-      "VALUES (%s, %s, %pDb, %lld)" },
-    { BKM_SQL_KOPI_INSERT_TOM,
-      "INSERT INTO bkm_kopi (melding_id, nokkel_sha256, utloper) "
-      "VALUES (%s, %s, %lld)" },
-    { BKM_SQL_KOPI_GET,
-      "SELECT k.nokkel_sha256, k.utloper, m.referanse, m.kommunenummer, "
-      "m.bydelsnummer, m.meldingstype, k.innhold FROM bkm_kopi k "
-      "JOIN bkm_melding m ON m.id = k.melding_id WHERE k.melding_id = %s" },
-    { BKM_SQL_KOPI_EXPIRED,
-      "DELETE FROM bkm_kopi WHERE utloper <= %lld" },
-    { BKM_SQL_UTKAST_INSERT,
-      "INSERT INTO bkm_utkast (id, innhold, utloper, eier) "
-      "VALUES (%s, %pDb, %lld, %s)" },
-    { BKM_SQL_UTKAST_GET,
-      "SELECT utloper, innhold, eier FROM bkm_utkast WHERE id = %s" },
-    { BKM_SQL_UTKAST_COUNT,
-      "SELECT COUNT(*), COUNT(CASE WHEN eier = %s THEN 1 END) "
-      "FROM bkm_utkast WHERE utloper > %lld" },
-    { BKM_SQL_UTKAST_DELETE,
-      "DELETE FROM bkm_utkast WHERE id = %s" },
-    { BKM_SQL_UTKAST_EXPIRED,
-      "DELETE FROM bkm_utkast WHERE utloper <= %lld" },
-    /* The municipal administration.  The overview pages by keyset
-     * (mottatt, id) from the newest, reading an index in that order
-     * (0008_oversikt.sql) and stopping after LIMIT rows: one statement per
-     * shape of filter, so that each has its index on both engines (a
-     * filter written "%s = '' OR col = %s" can use none, and PostgreSQL's
-     * generic plan for it joins and sorts every report of the
-     * municipality).  The keyset's upper bound is the cursor or the end of
-     * the period, whichever is earlier; an empty filter argument means
-     * "any". */
-    { BKM_SQL_OVERSIKT,
-      OVERSIKT_SELECT OVERSIKT_REST },
-    { BKM_SQL_OVERSIKT_BYDEL,
-      OVERSIKT_SELECT "AND m.bydelsnummer = %s " OVERSIKT_REST },
-    { BKM_SQL_OVERSIKT_TILSTAND,
-      OVERSIKT_SELECT "AND m.tilstand = %s "
-      "AND (%s = '' OR m.bydelsnummer = %s) " OVERSIKT_REST },
-    { BKM_SQL_MELDING_FINN,
-      "SELECT id, bydelsnummer FROM bkm_melding WHERE kommunenummer = %s "
-      "AND (referanse = %s OR id = %s) AND kilde <> 'kontroll'" },
-    { BKM_SQL_MELDING_META,
-      "SELECT id, referanse, meldingstype, kommunenummer, bydelsnummer, "
-      "kanal, tilstand, mottatt, frist, levert, slettet, oppfolging "
-      "FROM bkm_melding WHERE id = %s" },
-    { BKM_SQL_HENDELSER,
-      "SELECT nr, tidspunkt, tilstand, hendelse, aktor, beskrivelse "
-      "FROM bkm_hendelse WHERE melding_id = %s ORDER BY nr" },
-    { BKM_SQL_LEVERANSER_FOR_MELDING,
-      "SELECT id, mottaker, konto_id, opprettet, hentet, hentet_av, svar, "
-      "svar_tid, arkivreferanse FROM bkm_leveranse WHERE melding_id = %s "
-      "ORDER BY opprettet" },
-    /* A receiver's waiting reports (manual download). */
-    { BKM_SQL_MOTTAK_VENTER,
-      "SELECT l.id, l.melding_id, m.referanse, m.meldingstype, l.opprettet, "
-      "l.hentet, m.bydelsnummer, c.storrelse FROM bkm_leveranse l "
-      "JOIN bkm_melding m ON m.id = l.melding_id JOIN bkm_chiffer c "
-      "ON c.melding_id = l.melding_id AND c.mottaker = l.mottaker "
-      "WHERE l.konto_id = %s AND l.svar IS NULL ORDER BY l.opprettet, l.id "
-      "LIMIT %d" },
-    /* The administrators' actions, and their audit. */
-    { BKM_SQL_LEVERANSE_NULLSTILL,
-      "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
-      "hentet_av = NULL, arkivreferanse = NULL, dekket = NULL "
-      "WHERE melding_id = %s AND mottaker = %s" },
-    { BKM_SQL_MELDING_TILBAKE,
-      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
-      "endret = %lld WHERE id = %s AND levert IS NULL" },
-    { BKM_SQL_REVISJON_INSERT,
-      "INSERT INTO bkm_revisjon (id, tidspunkt, aktor, handling, "
-      "kommunenummer, melding_id, begrunnelse) VALUES (%s, %lld, %s, %s, %s, "
-      "%s, %s)" },
-    /* Statistics, integration health and reconciliation (the statements
-     * of the other scopes are at the end of this table). */
-    { BKM_SQL_STAT_PERIODE,
-      STAT_PERIODE_SELECT STAT_PERIODE_REST },
-    { BKM_SQL_STAT_PRINT,
-      STAT_PRINT_SELECT STAT_PRINT_REST },
-    /* An account's health from its indexes, not from all the messages
-     * it ever had: its last fetch from (konto_id, hentet), what waits
-     * from the partial index of what waits (0003_levering.sql; the
-     * always true "opprettet >= 0" makes SQLite's planner take it, as
-     * PostgreSQL's does). */
-    { BKM_SQL_HELSE_KONTO,
-      "SELECT (SELECT MAX(hentet) FROM bkm_leveranse WHERE konto_id = %s), "
-      "MIN(opprettet), COUNT(*) FROM bkm_leveranse WHERE konto_id = %s "
-      "AND svar IS NULL AND opprettet >= 0" },
-    /* A district's print jobs waiting (on the print provider's account,
-     * from the same partial index), and its reports to follow up, few,
-     * from their partial index (0003_levering.sql): "|| ''" keeps both
-     * planners off the district's index, which would read every report
-     * the district ever had. */
-    { BKM_SQL_HELSE_BYDEL,
-      "SELECT (SELECT COUNT(*) FROM bkm_leveranse l JOIN bkm_melding m "
-      "ON m.id = l.melding_id WHERE l.konto_id = %s AND l.svar IS NULL "
-      "AND l.opprettet >= 0 AND m.kommunenummer = %s "
-      "AND m.bydelsnummer = %s), "
-      "(SELECT COUNT(*) FROM bkm_melding WHERE oppfolging = 1 "
-      "AND mottatt >= 0 AND kommunenummer || '' = %s "
-      "AND bydelsnummer || '' = %s)" },
-    { BKM_SQL_AVSTEMMING_ANTALL,
-      AVSTEMMING_ANTALL_SELECT AVSTEMMING_ANTALL_REST },
-    { BKM_SQL_AVSTEMMING_LEVERT,
-      AVSTEMMING_LEVERT_SELECT AVSTEMMING_LEVERT_REST },
-    /* Roles granted in the pages. */
-    { BKM_SQL_ROLLER_FOR,
-      "SELECT rolle, kommunenummer, bydeler, navn FROM bkm_rolle "
-      "WHERE person = %s" },
-    { BKM_SQL_ROLLER_ALLE,
-      "SELECT id, navn, rolle, kommunenummer, bydeler, opprettet "
-      "FROM bkm_rolle ORDER BY kommunenummer, navn, id" },
-    { BKM_SQL_ROLLE_INSERT,
-      "INSERT INTO bkm_rolle (id, person, navn, rolle, kommunenummer, "
-      "bydeler, opprettet) VALUES (%s, %s, %s, %s, %s, %s, %lld)" },
-    { BKM_SQL_ROLLE_GET,
-      "SELECT navn, rolle, kommunenummer, bydeler FROM bkm_rolle "
-      "WHERE id = %s" },
-    { BKM_SQL_ROLLE_DELETE,
-      "DELETE FROM bkm_rolle WHERE id = %s" },
-    /* Receipts: the message's answer so far, and the text of a feilet
-     * (the latest event of its kind), read after the report's row is
-     * locked (bkm_delivery_answer). */
-    { BKM_SQL_LEVERANSE_SVAR_GET,
-      "SELECT svar, arkivreferanse FROM bkm_leveranse WHERE id = %s" },
-    { BKM_SQL_HENDELSE_SISTE,
-      "SELECT beskrivelse FROM bkm_hendelse WHERE melding_id = %s "
-      "AND hendelse = %s ORDER BY nr DESC LIMIT 1" },
-    /* Statistics and reconciliation of a municipality and of a district
-     * (the whole country's are above). */
-    { BKM_SQL_STAT_PERIODE_KOMMUNE,
-      STAT_PERIODE_SELECT "kommunenummer = %s AND " STAT_PERIODE_REST },
-    { BKM_SQL_STAT_PERIODE_BYDEL,
-      STAT_PERIODE_SELECT "kommunenummer = %s AND bydelsnummer = %s AND "
-      STAT_PERIODE_REST },
-    { BKM_SQL_STAT_PRINT_KOMMUNE,
-      STAT_PRINT_SELECT "m.kommunenummer = %s AND " STAT_PRINT_REST },
-    { BKM_SQL_STAT_PRINT_BYDEL,
-      STAT_PRINT_SELECT "m.kommunenummer = %s AND m.bydelsnummer = %s AND "
-      STAT_PRINT_REST },
-    { BKM_SQL_AVSTEMMING_ANTALL_BYDEL,
-      AVSTEMMING_ANTALL_SELECT "AND bydelsnummer = %s "
-      AVSTEMMING_ANTALL_REST },
-    { BKM_SQL_AVSTEMMING_LEVERT_BYDEL,
-      AVSTEMMING_LEVERT_SELECT "AND bydelsnummer = %s "
-      AVSTEMMING_LEVERT_REST },
-    /* Issue 12: the byte ranges of a message sent so far (a fetch counts
-     * once they cover it), and an integration's idempotency key with the
-     * fingerprint of the request it came with, until it expires. */
-    { BKM_SQL_LEVERANSE_DEKKET_GET,
-      "SELECT dekket, hentet FROM bkm_leveranse WHERE id = %s" },
-    { BKM_SQL_LEVERANSE_DEKKET_SET,
-      "UPDATE bkm_leveranse SET dekket = %s WHERE id = %s "
-      "AND hentet IS NULL" },
-    { BKM_SQL_MELDING_BY_KEY_FP,
-      "SELECT id, referanse, idempotens_fingeravtrykk FROM bkm_melding "
-      "WHERE integrasjon_id = %s AND idempotensnokkel = %s" },
-    { BKM_SQL_MELDING_IDEMPOTENS_SET,
-      "UPDATE bkm_melding SET idempotens_fingeravtrykk = %s, "
-      "idempotens_utloper = %lld WHERE id = %s" },
-    { BKM_SQL_IDEMPOTENS_UTLOPT,
-      "UPDATE bkm_melding SET idempotensnokkel = NULL, "
-      "idempotens_fingeravtrykk = NULL, idempotens_utloper = NULL "
-      "WHERE idempotens_utloper IS NOT NULL AND idempotens_utloper < %lld" },
-    /* Proof of possession and post-delivery challenges (issue 12, items
-     * 4 and 6: mod_bekymring_kontroll.c, 0011_besittelse.sql). */
-    { BKM_SQL_BESITTELSE_INSERT,
-      "INSERT INTO bkm_besittelse (melding_id, hemmelighet, utfordring) "
-      "VALUES (%s, %s, %s)" },
-    { BKM_SQL_BESITTELSE_GET,
-      "SELECT hemmelighet, utfordring FROM bkm_besittelse "
-      "WHERE melding_id = %s" },
-    { BKM_SQL_KONTROLL_KONTO_SEED,
-      "INSERT INTO bkm_kontroll_konto (konto_id, neste) VALUES (%s, %lld) "
-      "ON CONFLICT (konto_id) DO NOTHING" },
-    { BKM_SQL_KONTROLL_KONTO_DUE,
-      "SELECT konto_id, neste FROM bkm_kontroll_konto WHERE neste <= %lld "
-      "ORDER BY neste LIMIT %d" },
-    { BKM_SQL_KONTROLL_KONTO_CLAIM,
-      "UPDATE bkm_kontroll_konto SET neste = %lld WHERE konto_id = %s "
-      "AND neste = %lld" },
-    /* The account's newest answered messages first, read in index order
-     * (bkm_leveranse_levert) and cut at 256 before any join: otherwise
-     * PostgreSQL planned a hash join over every delivered report (250 ms
-     * at 70,000 of them, make bench). */
-    { BKM_SQL_KONTROLL_KANDIDATER,
-      "SELECT l.id, l.melding_id FROM (SELECT id, melding_id, svar_tid "
-      "FROM bkm_leveranse WHERE konto_id = %s AND svar IS NOT NULL "
-      "AND svar_tid >= %lld AND mottaker = 'fagsystem' "
-      "AND svar IN ('mottatt', 'lagret') ORDER BY svar_tid DESC LIMIT 256) "
-      "l JOIN bkm_melding m ON m.id = l.melding_id "
-      "JOIN bkm_besittelse b ON b.melding_id = l.melding_id "
-      "WHERE m.levert IS NOT NULL AND m.slettet IS NULL AND NOT EXISTS "
-      "(SELECT 1 FROM bkm_kontroll k WHERE k.melding_id = l.melding_id "
-      "AND k.utfall IS NULL) ORDER BY l.svar_tid DESC LIMIT %d" },
-    { BKM_SQL_KONTROLL_INSERT,
-      "INSERT INTO bkm_kontroll (id, melding_id, leveranse_id, konto_id, "
-      "nonce, opprettet, frist) VALUES (%s, %s, %s, %s, %s, %lld, %lld)" },
-    { BKM_SQL_KONTROLL_DUE,
-      "SELECT id, melding_id, konto_id FROM bkm_kontroll "
-      "WHERE utfall IS NULL AND frist <= %lld ORDER BY frist, id LIMIT %d" },
-    { BKM_SQL_KONTROLL_SETT,
-      "UPDATE bkm_kontroll SET utfall = %s, besvart = %lld WHERE id = %s "
-      "AND utfall IS NULL" },
-    { BKM_SQL_KONTROLL_APNE,
-      "SELECT id, leveranse_id, melding_id, nonce, opprettet, frist "
-      "FROM bkm_kontroll WHERE konto_id = %s AND utfall IS NULL "
-      "ORDER BY opprettet, id LIMIT %d" },
-    { BKM_SQL_KONTROLL_GET,
-      "SELECT k.melding_id, k.leveranse_id, k.nonce, k.utfall, k.frist, "
-      "b.hemmelighet FROM bkm_kontroll k LEFT JOIN bkm_besittelse b "
-      "ON b.melding_id = k.melding_id WHERE k.id = %s AND k.konto_id = %s" },
-    { BKM_SQL_MELDING_IKKE_LEVERT,
-      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', levert = NULL, "
-      "frist = %lld, endret = %lld WHERE id = %s AND levert IS NOT NULL "
-      "AND slettet IS NULL" },
-    /* Automatic reconciliation (mod_bekymring_avstemming.c): an
-     * account's delivered messages in a period of receipt times, read
-     * from their partial index (0012_avstemming.sql) by keyset.  The
-     * keyset is spelt "t >= x AND (t > x OR id > y)" with x the later of
-     * the period's start and the cursor (one lower bound, computed by the
-     * caller), not as a row value: so both planners start the index range
-     * at the cursor (SQLite read each page from the start of the period,
-     * 4 s for 100,000). */
-    { BKM_SQL_AVST_LISTE,
-      "SELECT l.id, l.melding_id, m.referanse, l.meldingstype, c.sha256, "
-      "l.opprettet, l.hentet, l.svar_tid, l.svar, l.arkivreferanse "
-      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
-      "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
-      "AND c.mottaker = l.mottaker WHERE l.konto_id = %s "
-      "AND l.svar IN ('mottatt', 'lagret') "
-      "AND l.svar_tid >= %lld AND l.svar_tid < %lld "
-      "AND (l.svar_tid > %lld OR l.id > %s) "
-      "AND m.levert IS NOT NULL ORDER BY l.svar_tid, l.id LIMIT %d" },
-    { BKM_SQL_AVST_SETT,
-      "SELECT l.id, l.melding_id, m.referanse, l.arkivreferanse, "
-      "m.slettet, m.kilde FROM bkm_leveranse l JOIN bkm_melding m "
-      "ON m.id = l.melding_id WHERE l.konto_id = %s "
-      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= %lld "
-      "AND l.svar_tid < %lld AND m.levert IS NOT NULL" },
-    /* How far the account is reconciled: moved forward only. */
-    { BKM_SQL_AVST_BEKREFT,
-      "INSERT INTO bkm_avstemt (konto_id, til) VALUES (%s, %lld) "
-      "ON CONFLICT (konto_id) DO UPDATE SET til = excluded.til "
-      "WHERE bkm_avstemt.til < excluded.til" },
-    /* Release what retention held and the new "til" covers: from the few
-     * held (their partial index), not from the period's many. */
-    { BKM_SQL_AVST_FRIGI,
-      "UPDATE bkm_melding SET avstemming = 0 WHERE avstemming = 1 "
-      "AND EXISTS (SELECT 1 FROM bkm_leveranse l "
-      "WHERE l.melding_id = bkm_melding.id AND l.konto_id = %s "
-      "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid < %lld)" },
-    { BKM_SQL_AVST_INSERT,
-      "INSERT INTO bkm_avstemming (id, konto_id, tidspunkt, fra, til, aktor, "
-      "levert, bekreftet, mangler, avvik) VALUES (%s, %s, %lld, %lld, %lld, "
-      "%s, %d, %d, %d, %d)" },
-    { BKM_SQL_AVST_AVVIK_INSERT,
-      "INSERT INTO bkm_avstemming_avvik (avstemming_id, melding_id, "
-      "referanse, type, utfall) VALUES (%s, %s, %s, %s, %s)" },
-    { BKM_SQL_AVST_TILBAKE_LEVERANSE,
-      "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
-      "hentet_av = NULL, arkivreferanse = NULL "
-      "WHERE id = %s AND konto_id = %s AND svar IN ('mottatt', 'lagret')" },
-    { BKM_SQL_AVST_TILBAKE_MELDING,
-      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
-      "levert = NULL, avstemming = 0, endret = %lld WHERE id = %s "
-      "AND levert IS NOT NULL AND slettet IS NULL" },
-    { BKM_SQL_AVST_OPPFOLGING,
-      "UPDATE bkm_melding SET oppfolging = 1, endret = %lld WHERE id = %s" },
-    { BKM_SQL_AVST_ELDSTE,
-      "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
-      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= COALESCE("
-      "(SELECT til FROM bkm_avstemt WHERE konto_id = %s), 0)" },
-    { BKM_SQL_AVST_HOLD,
-      "UPDATE bkm_melding SET avstemming = 1 WHERE id = %s AND EXISTS "
-      "(SELECT 1 FROM bkm_leveranse l WHERE l.melding_id = %s "
-      "AND l.mottaker = 'fagsystem' AND l.svar IN ('mottatt', 'lagret') "
-      "AND l.svar_tid >= COALESCE((SELECT a.til FROM bkm_avstemt a "
-      "WHERE a.konto_id = l.konto_id), 0))" },
-    { BKM_SQL_AVST_SISTE,
-      "SELECT id, tidspunkt, fra, til, levert, bekreftet, mangler, avvik "
-      "FROM bkm_avstemming WHERE konto_id = %s ORDER BY tidspunkt DESC "
-      "LIMIT 1" },
-    { BKM_SQL_AVST_AVVIK_LISTE,
-      "SELECT melding_id, referanse, type, utfall FROM bkm_avstemming_avvik "
-      "WHERE avstemming_id = %s ORDER BY referanse LIMIT %d" },
-    /* Control messages (mod_bekymring_kontrollmelding.c). */
-    { BKM_SQL_KONTROLLMELDING_ALLE,
-      "SELECT kommunenummer, bydelsnummer, neste FROM bkm_kontrollmelding_plan" },
-    { BKM_SQL_KONTROLLMELDING_NY,
-      "INSERT INTO bkm_kontrollmelding_plan (kommunenummer, bydelsnummer, neste) "
-      "VALUES (%s, %s, %lld) ON CONFLICT DO NOTHING" },
-    { BKM_SQL_KONTROLLMELDING_TA,
-      "UPDATE bkm_kontrollmelding_plan SET neste = %lld WHERE kommunenummer = %s "
-      "AND bydelsnummer = %s AND neste <= %lld" },
-    { BKM_SQL_KONTROLLMELDING_MELDING_INSERT,
-      "INSERT INTO bkm_kontrollmelding (melding_id, kommunenummer, "
-      "bydelsnummer, opprettet, frist) VALUES (%s, %s, %s, %lld, %lld)" },
-    { BKM_SQL_KONTROLLMELDING_DUE,
-      "SELECT k.melding_id, k.kommunenummer, k.bydelsnummer, l.svar, "
-      "l.svar_tid, k.frist FROM bkm_kontrollmelding k LEFT JOIN "
-      "bkm_leveranse l ON l.melding_id = k.melding_id "
-      "AND l.mottaker = 'fagsystem' WHERE k.utfall IS NULL "
-      "AND k.frist <= %lld ORDER BY k.frist LIMIT %d" },
-    { BKM_SQL_KONTROLLMELDING_AVGJOR,
-      "UPDATE bkm_kontrollmelding SET utfall = %s, avgjort = %lld "
-      "WHERE melding_id = %s AND utfall IS NULL" },
-    { BKM_SQL_AVST_VANNMERKE,
-      "SELECT til FROM bkm_avstemt WHERE konto_id = %s" },
-    /* Whether a delivery lies in [from, to): a gap a reconciliation
-     * left. */
-    { BKM_SQL_AVST_HULL,
-      "SELECT MIN(svar_tid) FROM bkm_leveranse WHERE konto_id = %s "
-      "AND svar IN ('mottatt', 'lagret') AND svar_tid >= %lld "
-      "AND svar_tid < %lld" },
-    /* Assurance failures (0013_avvik.sql, mod_bekymring_avvik.c). */
-    { BKM_SQL_MELDING_AVVIK,
-      "UPDATE bkm_melding SET avvik = %lld WHERE id = %s" },
-    /* The overview's "avvik" filter reads the partial index of reports
-     * with a failure, in its order; district and state, if chosen, are
-     * checked on those few rows. */
-    { BKM_SQL_OVERSIKT_AVVIK,
-      OVERSIKT_SELECT "AND m.avvik IS NOT NULL "
-      "AND (%s = '' OR m.bydelsnummer = %s) "
-      "AND (%s = '' OR m.tilstand = %s) " OVERSIKT_REST },
-    /* Integration health: a district's reports with a failure in the
-     * period, from the partial index on avvik ("|| ''" as in
-     * HELSE_BYDEL keeps the planners off the district's index). */
-    { BKM_SQL_HELSE_AVVIK,
-      "SELECT COUNT(*) FROM bkm_melding WHERE avvik IS NOT NULL "
-      "AND avvik >= %lld AND avvik < %lld AND kommunenummer || '' = %s "
-      "AND bydelsnummer || '' = %s" },
-    /* The reporter's status page: the report by its reference number
-     * (UNIQUE), and when the print provider posted it, if it did. */
-    { BKM_SQL_STATUS,
-      "SELECT m.id, m.mottatt, m.levert, (SELECT MIN(l.svar_tid) "
-      "FROM bkm_leveranse l WHERE l.melding_id = m.id "
-      "AND l.mottaker = 'print' AND l.svar IN ('mottatt', 'lagret')) "
-      "FROM bkm_melding m WHERE m.referanse = %s" },
-    { NULL, NULL }
-};
-
 /* SQLite has one writer at a time.  Writers of every httpd process and
  * thread queue for it on this global mutex (httpd's Mutex directive names
  * it "bekymring-sqlite"), blocked, instead of polling SQLite's lock in
@@ -535,8 +52,13 @@ static const struct {
 #define BKM_SQLITE_MUTEX "bekymring-sqlite"
 static apr_global_mutex_t *bkm_sqlite_writer;
 
+static void log_print(const char *file, int line, int level,
+                      apr_status_t rv, void *baton, const char *msg);
+
 int bkm_db_pre_config(apr_pool_t *pconf)
 {
+    /* The core logs through the glue (bkm_log.h). */
+    bkm_log_set(log_print);
     return ap_mutex_register(pconf, BKM_SQLITE_MUTEX, NULL, APR_LOCK_DEFAULT,
                              0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -557,21 +79,95 @@ void bkm_db_child_init(apr_pool_t *p, server_rec *s)
     }
 }
 
+/* The glue's statements, each table kept in the file that runs it. */
+static const bkm_sql_t *const glue_sql[] = {
+    bkm_admin_sql, bkm_avstemming_sql, bkm_bindings_sql, bkm_kontroll_sql,
+    bkm_kontrollmelding_sql, bkm_meldinger_sql, bkm_mottak_sql,
+    bkm_receiver_sql, bkm_sent_sql, bkm_stats_sql, bkm_status_sql,
+    bkm_webform_sql, NULL
+};
+
+/* Every statement a connection has: the core's tables, then the glue's
+ * (filled in post_config, before the children are made). */
+static const bkm_sql_t *all_sql[64];
+
+static void collect_sql(void)
+{
+    int i, n = 0;
+
+    for (i = 0; bkm_core_sql[i]; i++) {
+        all_sql[n++] = bkm_core_sql[i];
+    }
+    for (i = 0; glue_sql[i]; i++) {
+        all_sql[n++] = glue_sql[i];
+    }
+    all_sql[n] = NULL;
+}
+
+/* The core's log lines (bkm_log.h), with the baton of the handle that
+ * logs: in the request's context when there is one. */
+typedef struct {
+    server_rec *s;
+    request_rec *r;
+    ap_dbd_t *dbd;
+    int opened;         /* from bkm_db_open: bkm_db_close returns it */
+} bkm_dbctx_t;
+
+static void log_print(const char *file, int line, int level,
+                      apr_status_t rv, void *baton, const char *msg)
+{
+    const bkm_dbctx_t *c = baton;
+
+    if (c && c->r) {
+        ap_log_rerror(file, line, APLOG_MODULE_INDEX, level, rv, c->r, "%s",
+                      msg);
+    }
+    else {
+        ap_log_error(file, line, APLOG_MODULE_INDEX, level, rv,
+                     c ? c->s : NULL, "%s", msg);
+    }
+}
+
+void *bkm_log_baton(apr_pool_t *p, server_rec *s, request_rec *r)
+{
+    bkm_dbctx_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->s = s;
+    c->r = r;
+    return c;
+}
+
+server_rec *bkm_db_server(const bkm_db_t *db)
+{
+    return ((const bkm_dbctx_t *)db->log)->s;
+}
+
+request_rec *bkm_db_request(const bkm_db_t *db)
+{
+    return ((const bkm_dbctx_t *)db->log)->r;
+}
+
+void bkm_db_set_request(bkm_db_t *db, request_rec *r)
+{
+    ((bkm_dbctx_t *)db->log)->r = r;
+    db->log_request = r != NULL;
+}
+
 static bkm_db_t *wrap(apr_pool_t *p, server_rec *s, request_rec *r,
                       ap_dbd_t *dbd)
 {
+    bkm_dbctx_t *c;
     bkm_db_t *db;
 
     if (!dbd) {
         return NULL;
     }
-    db = apr_pcalloc(p, sizeof(*db));
-    db->dbd = dbd;
-    db->drv = dbd->driver;
-    db->pool = p;
-    db->s = s;
-    db->r = r;
-    db->sqlite = strcmp(apr_dbd_name(dbd->driver), "sqlite3") == 0;
+    c = bkm_log_baton(p, s, r);
+    c->dbd = dbd;
+    db = bkm_db_make(p, dbd->driver, dbd->handle, dbd->prepared, dbd->pool,
+                     all_sql, c);
+    db->writer = bkm_sqlite_writer;
+    db->log_request = r != NULL;
     return db;
 }
 
@@ -592,222 +188,19 @@ bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p)
     bkm_db_t *db = bkm_dbd_open ? wrap(p, s, NULL, bkm_dbd_open(p, s))
                                 : NULL;
     if (db) {
-        db->opened = 1;
+        ((bkm_dbctx_t *)db->log)->opened = 1;
     }
     return db;
 }
 
 void bkm_db_close(bkm_db_t *db)
 {
-    if (db && db->opened && bkm_dbd_close) {
-        bkm_dbd_close(db->s, db->dbd);
-        db->opened = 0;
+    bkm_dbctx_t *c = db ? db->log : NULL;
+
+    if (c && c->opened && bkm_dbd_close) {
+        bkm_dbd_close(c->s, c->dbd);
+        c->opened = 0;
     }
-}
-
-/* Log in the request's context when there is one. */
-#define DB_LOG(db, level, ...) do { \
-        if ((db)->r) { \
-            ap_log_rerror(APLOG_MARK, level, 0, (db)->r, __VA_ARGS__); \
-        } \
-        else { \
-            ap_log_error(APLOG_MARK, level, 0, (db)->s, __VA_ARGS__); \
-        } \
-    } while (0)
-
-/* Reconnect if need be and prepare our statements again on this
- * connection.  Needed because apr_dbd_pgsql's check_conn silently
- * reconnects (PQreset) after the server restarted, and a new PostgreSQL
- * session has none of the statements mod_dbd prepared: without this, every
- * query on that pooled connection would fail until httpd restarts (found by
- * t/health.t and t/intake.t stopping the database). */
-void bkm_db_reprepare(bkm_db_t *db)
-{
-    apr_dbd_prepared_t *st;
-    int i, rv;
-
-    /* The connection itself may be the broken part (its server went away
-     * while mod_dbd held it): check_conn reconnects a broken pgsql handle
-     * (PQreset), after which the statements must be prepared anew. */
-    apr_dbd_check_conn(db->drv, db->pool, db->dbd->handle);
-    for (i = 0; bkm_statements[i].label; i++) {
-        st = NULL;
-        rv = apr_dbd_prepare(db->drv, db->dbd->pool, db->dbd->handle,
-                             bkm_statements[i].sql, bkm_statements[i].label,
-                             &st);
-        if (rv == 0 && st) {
-            apr_hash_set(db->dbd->prepared, bkm_statements[i].label,
-                         APR_HASH_KEY_STRING, st);
-        }
-    }
-    DB_LOG(db, APLOG_WARNING, BKMLOGNO(00110)
-           "a query failed; prepared the statements again on this "
-           "connection (did the database restart?)");
-}
-
-static apr_dbd_prepared_t *statement(bkm_db_t *db, const char *label)
-{
-    return apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
-}
-
-int bkm_db_select(bkm_db_t *db, const char *label, apr_dbd_results_t **res,
-                  int nargs, const char **args)
-{
-    apr_dbd_prepared_t *st = NULL;
-    int rv = -1, attempt;
-
-    for (attempt = 0; attempt < 2; attempt++) {
-        st = statement(db, label);
-        *res = NULL;
-        if (st) {
-            /* random = 1: apr_dbd_pgsql runs a sequential select
-             * asynchronously and reports its failure only as "no more
-             * rows"; a synchronous one returns the error here. */
-            rv = apr_dbd_pselect(db->drv, db->pool, db->dbd->handle, res, st,
-                                 1, nargs, args);
-            if (rv == 0) {
-                return 0;
-            }
-        }
-        if (attempt == 0 && !db->in_tx) {
-            bkm_db_reprepare(db);
-        }
-        else {
-            break;
-        }
-    }
-    DB_LOG(db, APLOG_ERR, BKMLOGNO(00111) "query %s failed: %s", label,
-           st ? apr_dbd_error(db->drv, db->dbd->handle, rv)
-              : "statement not prepared");
-    return rv ? rv : -1;
-}
-
-const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col)
-{
-    const char *v = apr_dbd_get_entry(db->drv, row, col);
-
-    /* apr_dbd_pgsql gives SQL NULL as "" (PQgetvalue), apr_dbd_sqlite3 as
-     * NULL: none of our columns holds an empty string, so both are NULL. */
-    return v && *v ? apr_pstrdup(db->pool, v) : NULL;
-}
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-int bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
-                const char **data, apr_size_t *len)
-{
-    const char *hex;
-    char *out;
-    apr_size_t n, i;
-
-    if (db->sqlite) {
-        /* The blob as it is, with its length (it may hold NULs). */
-        apr_bucket_alloc_t *ba = apr_bucket_alloc_create(db->pool);
-        apr_bucket_brigade *bb = apr_brigade_create(db->pool, ba);
-        char *flat;
-
-        if (apr_dbd_datum_get(db->drv, row, col, APR_DBD_TYPE_BLOB, bb)
-                != APR_SUCCESS
-            || apr_brigade_pflatten(bb, &flat, &n, db->pool)
-                != APR_SUCCESS) {
-            return -1;
-        }
-        *data = flat;
-        *len = n;
-        return 0;
-    }
-    /* apr_dbd_pgsql reads text results: bytea comes as "\x" and hex
-     * digits.  Decoded in one pass into a copy of our own, while the row
-     * is current (the driver frees its result after the last row). */
-    hex = apr_dbd_get_entry(db->drv, row, col);
-    n = hex ? strlen(hex) : 0;
-    if (n < 2 || n % 2 || hex[0] != '\\' || hex[1] != 'x') {
-        return -1;
-    }
-    out = apr_palloc(db->pool, n / 2);
-    for (i = 2; i < n; i += 2) {
-        int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return -1;
-        }
-        out[i / 2 - 1] = (char)(hi << 4 | lo);
-    }
-    *data = out;
-    *len = n / 2 - 1;
-    return 0;
-}
-
-int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,
-               const char **args)
-{
-    apr_dbd_prepared_t *st = statement(db, label);
-    int n = 0, rv;
-
-    if (!st) {
-        return -1;
-    }
-    rv = apr_dbd_pquery(db->drv, db->pool, db->dbd->handle, &n, st, nargs,
-                        args);
-    if (nrows) {
-        *nrows = n;
-    }
-    return rv;
-}
-
-int bkm_db_run_binary(bkm_db_t *db, const char *label, const void **values)
-{
-    apr_dbd_prepared_t *st = statement(db, label);
-    int n = 0;
-
-    return st ? apr_dbd_pbquery(db->drv, db->pool, db->dbd->handle, &n, st,
-                                values)
-              : -1;
-}
-
-int bkm_db_begin(bkm_db_t *db)
-{
-    int rv;
-
-    if (db->sqlite && bkm_sqlite_writer) {
-        apr_global_mutex_lock(bkm_sqlite_writer);
-        db->locked = 1;
-    }
-    rv = bkm_dbtx_begin(db->drv, db->dbd->handle);
-    if (rv != 0) {
-        db->error = apr_pstrdup(db->pool,
-                                apr_dbd_error(db->drv, db->dbd->handle, rv));
-        bkm_dbtx_rollback(db->drv, db->dbd->handle);
-        if (db->locked) {
-            apr_global_mutex_unlock(bkm_sqlite_writer);
-            db->locked = 0;
-        }
-        return rv;
-    }
-    db->in_tx = 1;
-    return 0;
-}
-
-int bkm_db_end(bkm_db_t *db, int rv)
-{
-    if (rv == 0) {
-        rv = bkm_dbtx_commit(db->drv, db->dbd->handle);
-    }
-    if (rv != 0) {
-        const char *e = apr_dbd_error(db->drv, db->dbd->handle, rv);
-        db->error = apr_pstrdup(db->pool, e ? e : "unknown error");
-        bkm_dbtx_rollback(db->drv, db->dbd->handle);
-    }
-    db->in_tx = 0;
-    if (db->locked) {
-        apr_global_mutex_unlock(bkm_sqlite_writer);
-        db->locked = 0;
-    }
-    return rv;
 }
 
 typedef struct {
@@ -969,6 +362,7 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     bkm_dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
     bkm_dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     bkm_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    collect_sql();
 
     for (sp = s; sp; sp = sp->next) {
         bkm_dbconf_t dc;
@@ -982,9 +376,12 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                          "mod_dbd is not loaded: mod_bekymring needs it");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        for (i = 0; bkm_statements[i].label; i++) {
-            bkm_dbd_prepare(sp, bkm_statements[i].sql,
-                            bkm_statements[i].label);
+        for (i = 0; all_sql[i]; i++) {
+            const bkm_sql_t *t = all_sql[i];
+            int j;
+            for (j = 0; t[j].label; j++) {
+                bkm_dbd_prepare(sp, t[j].sql, t[j].label);
+            }
         }
         dbconf_of_server(ptemp, sp, &dc);
         if (!dc.driver || !dc.params) {

@@ -144,6 +144,7 @@ bkm_intake_e bkm_intake_take(request_rec *r, json_t *report,
 {
     const bkm_jsonschema_t *schema = bkm_report_schema(meldingstype);
     bkm_sealed_t sealed[BKM_SEAL_MAX];
+    bkm_delivery_policy_t pol;
     const unsigned char *pdf = NULL;
     apr_size_t pdf_len = 0, besittelse_len = 0;
     const char *err, *besittelse = NULL;
@@ -207,7 +208,8 @@ bkm_intake_e bkm_intake_take(request_rec *r, json_t *report,
                           "report %s: %s", m->id, err);
             return BKM_INTAKE_INTERNAL;
         }
-        rv = bkm_store_melding(db, m, sealed, n);
+        bkm_cfg_delivery(r->server, &pol);
+        rv = bkm_store_melding(db, &pol, m, sealed, n);
     }
     /* The plaintext JSON was malloc'ed by jansson: wipe it before free. */
     memset(json_text, 0, strlen(json_text));

@@ -40,6 +40,73 @@
 #include <apr_base64.h>
 #include <openssl/rand.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_BESITTELSE_GET "bkm_besittelse_get"
+#define BKM_SQL_KONTROLL_KONTO_SEED "bkm_kontroll_konto_seed"
+#define BKM_SQL_KONTROLL_KONTO_DUE "bkm_kontroll_konto_due"
+#define BKM_SQL_KONTROLL_KONTO_CLAIM "bkm_kontroll_konto_claim"
+#define BKM_SQL_KONTROLL_KANDIDATER "bkm_kontroll_kandidater"
+#define BKM_SQL_KONTROLL_INSERT "bkm_kontroll_insert"
+#define BKM_SQL_KONTROLL_DUE "bkm_kontroll_due"
+#define BKM_SQL_KONTROLL_SETT "bkm_kontroll_sett"
+#define BKM_SQL_KONTROLL_APNE "bkm_kontroll_apne"
+#define BKM_SQL_KONTROLL_GET "bkm_kontroll_get"
+#define BKM_SQL_MELDING_IKKE_LEVERT "bkm_melding_ikke_levert"
+
+const bkm_sql_t bkm_kontroll_sql[] = {
+    /* Proof of possession and post-delivery challenges (issue 12, items
+     * 4 and 6: mod_bekymring_kontroll.c, 0011_besittelse.sql). */
+    { BKM_SQL_BESITTELSE_GET,
+      "SELECT hemmelighet, utfordring FROM bkm_besittelse "
+      "WHERE melding_id = %s" },
+    { BKM_SQL_KONTROLL_KONTO_SEED,
+      "INSERT INTO bkm_kontroll_konto (konto_id, neste) VALUES (%s, %lld) "
+      "ON CONFLICT (konto_id) DO NOTHING" },
+    { BKM_SQL_KONTROLL_KONTO_DUE,
+      "SELECT konto_id, neste FROM bkm_kontroll_konto WHERE neste <= %lld "
+      "ORDER BY neste LIMIT %d" },
+    { BKM_SQL_KONTROLL_KONTO_CLAIM,
+      "UPDATE bkm_kontroll_konto SET neste = %lld WHERE konto_id = %s "
+      "AND neste = %lld" },
+    /* The account's newest answered messages first, read in index order
+     * (bkm_leveranse_levert) and cut at 256 before any join: otherwise
+     * PostgreSQL planned a hash join over every delivered report (250 ms
+     * at 70,000 of them, make bench). */
+    { BKM_SQL_KONTROLL_KANDIDATER,
+      "SELECT l.id, l.melding_id FROM (SELECT id, melding_id, svar_tid "
+      "FROM bkm_leveranse WHERE konto_id = %s AND svar IS NOT NULL "
+      "AND svar_tid >= %lld AND mottaker = 'fagsystem' "
+      "AND svar IN ('mottatt', 'lagret') ORDER BY svar_tid DESC LIMIT 256) "
+      "l JOIN bkm_melding m ON m.id = l.melding_id "
+      "JOIN bkm_besittelse b ON b.melding_id = l.melding_id "
+      "WHERE m.levert IS NOT NULL AND m.slettet IS NULL AND NOT EXISTS "
+      "(SELECT 1 FROM bkm_kontroll k WHERE k.melding_id = l.melding_id "
+      "AND k.utfall IS NULL) ORDER BY l.svar_tid DESC LIMIT %d" },
+    { BKM_SQL_KONTROLL_INSERT,
+      "INSERT INTO bkm_kontroll (id, melding_id, leveranse_id, konto_id, "
+      "nonce, opprettet, frist) VALUES (%s, %s, %s, %s, %s, %lld, %lld)" },
+    { BKM_SQL_KONTROLL_DUE,
+      "SELECT id, melding_id, konto_id FROM bkm_kontroll "
+      "WHERE utfall IS NULL AND frist <= %lld ORDER BY frist, id LIMIT %d" },
+    { BKM_SQL_KONTROLL_SETT,
+      "UPDATE bkm_kontroll SET utfall = %s, besvart = %lld WHERE id = %s "
+      "AND utfall IS NULL" },
+    { BKM_SQL_KONTROLL_APNE,
+      "SELECT id, leveranse_id, melding_id, nonce, opprettet, frist "
+      "FROM bkm_kontroll WHERE konto_id = %s AND utfall IS NULL "
+      "ORDER BY opprettet, id LIMIT %d" },
+    { BKM_SQL_KONTROLL_GET,
+      "SELECT k.melding_id, k.leveranse_id, k.nonce, k.utfall, k.frist, "
+      "b.hemmelighet FROM bkm_kontroll k LEFT JOIN bkm_besittelse b "
+      "ON b.melding_id = k.melding_id WHERE k.id = %s AND k.konto_id = %s" },
+    { BKM_SQL_MELDING_IKKE_LEVERT,
+      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', levert = NULL, "
+      "frist = %lld, endret = %lld WHERE id = %s AND levert IS NOT NULL "
+      "AND slettet IS NULL" },
+    { NULL, NULL }
+};
+
 #define BKM_KONTROLL_MAX_BODY 1024
 #define BKM_KONTROLL_LIST 100
 #define BKM_KONTROLL_SELECT 200
@@ -254,7 +321,7 @@ static int sample_account(bkm_db_t *db, const char *konto_id,
                           const char *neste_was, apr_time_t now, int rate,
                           const char **kontroll_id)
 {
-    const bkm_bydel_t *b = konto_bydel(db->s, konto_id);
+    const bkm_bydel_t *b = konto_bydel(bkm_db_server(db), konto_id);
     const char *claim[3];
     int rv, n = 0, issued = 0;
 
@@ -285,7 +352,7 @@ static const void *seeded_registry;
 
 static int seed_accounts(bkm_db_t *db, apr_time_t now, int rate)
 {
-    const bkm_registry_t *reg = bkm_srv_cfg(db->s)->registry;
+    const bkm_registry_t *reg = bkm_srv_cfg(bkm_db_server(db))->registry;
     apr_hash_index_t *hi;
     int rv = 0;
 
@@ -355,7 +422,7 @@ static int fail_challenge(bkm_db_t *db, const char *kontroll_id,
     const char *sett[3] = { utfall, t, kontroll_id };
     const char *lock[2] = { t, melding_id };
     const char *nullstill[2] = { melding_id, "fagsystem" };
-    const bkm_bydel_t *b = konto_bydel(db->s, konto_id);
+    const bkm_bydel_t *b = konto_bydel(bkm_db_server(db), konto_id);
     const char *tekst;
     int n = 0, back = 0;
 
@@ -368,8 +435,9 @@ static int fail_challenge(bkm_db_t *db, const char *kontroll_id,
     }
     if (b) {
         const char *upd[3] = {
-            apr_off_t_toa(db->pool, bkm_delivery_deadline(db->s, b, now)), t,
-            melding_id
+            apr_off_t_toa(db->pool,
+                          bkm_cfg_deadline(bkm_db_server(db), b, now)),
+            t, melding_id
         };
         if (bkm_db_run(db, BKM_SQL_MELDING_IKKE_LEVERT, &back, 3, upd)) {
             return -1;
@@ -440,7 +508,7 @@ static int overdue(bkm_db_t *db, apr_time_t now, int *failed)
                 return -1;
             }
             if (k > 0) {
-                alert(db->s, e[0], e[1], konto, "UTLOPT");
+                alert(bkm_db_server(db), e[0], e[1], konto, "UTLOPT");
                 *failed += 1;
             }
         }
@@ -451,7 +519,7 @@ static int overdue(bkm_db_t *db, apr_time_t now, int *failed)
 int bkm_kontroll_pass(bkm_db_t *db, apr_time_t now, int *issued,
                       int *failed)
 {
-    int rate = bkm_cfg_post_check_rate(bkm_srv_cfg(db->s));
+    int rate = bkm_cfg_post_check_rate(bkm_srv_cfg(bkm_db_server(db)));
 
     *issued = *failed = 0;
     if (overdue(db, now, failed) != 0) {

@@ -35,6 +35,40 @@
 #include <apr_strings.h>
 #include <apr_hash.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_KONTROLLMELDING_ALLE "bkm_kontrollmelding_alle"
+#define BKM_SQL_KONTROLLMELDING_NY "bkm_kontrollmelding_ny"
+#define BKM_SQL_KONTROLLMELDING_TA "bkm_kontrollmelding_ta"
+#define BKM_SQL_KONTROLLMELDING_MELDING_INSERT "bkm_kontrollmelding_melding_insert"
+#define BKM_SQL_KONTROLLMELDING_DUE "bkm_kontrollmelding_due"
+#define BKM_SQL_KONTROLLMELDING_AVGJOR "bkm_kontrollmelding_avgjor"
+
+const bkm_sql_t bkm_kontrollmelding_sql[] = {
+    /* Control messages (0012_avstemming.sql). */
+    { BKM_SQL_KONTROLLMELDING_ALLE,
+      "SELECT kommunenummer, bydelsnummer, neste FROM bkm_kontrollmelding_plan" },
+    { BKM_SQL_KONTROLLMELDING_NY,
+      "INSERT INTO bkm_kontrollmelding_plan (kommunenummer, bydelsnummer, neste) "
+      "VALUES (%s, %s, %lld) ON CONFLICT DO NOTHING" },
+    { BKM_SQL_KONTROLLMELDING_TA,
+      "UPDATE bkm_kontrollmelding_plan SET neste = %lld WHERE kommunenummer = %s "
+      "AND bydelsnummer = %s AND neste <= %lld" },
+    { BKM_SQL_KONTROLLMELDING_MELDING_INSERT,
+      "INSERT INTO bkm_kontrollmelding (melding_id, kommunenummer, "
+      "bydelsnummer, opprettet, frist) VALUES (%s, %s, %s, %lld, %lld)" },
+    { BKM_SQL_KONTROLLMELDING_DUE,
+      "SELECT k.melding_id, k.kommunenummer, k.bydelsnummer, l.svar, "
+      "l.svar_tid, k.frist FROM bkm_kontrollmelding k LEFT JOIN "
+      "bkm_leveranse l ON l.melding_id = k.melding_id "
+      "AND l.mottaker = 'fagsystem' WHERE k.utfall IS NULL "
+      "AND k.frist <= %lld ORDER BY k.frist LIMIT %d" },
+    { BKM_SQL_KONTROLLMELDING_AVGJOR,
+      "UPDATE bkm_kontrollmelding SET utfall = %s, avgjort = %lld "
+      "WHERE melding_id = %s AND utfall IS NULL" },
+    { NULL, NULL }
+};
+
 #define BKM_TIME_NEVER APR_INT64_C(0x7fffffffffffffff)
 #define BKM_KONTROLL_BATCH 100
 
@@ -49,11 +83,11 @@ static int eligible(const bkm_bydel_t *b)
 static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
                     apr_interval_time_t every, int *made)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
     apr_pool_t *p = db->pool;
     const char *id = bkm_uuid(p), *ref = bkm_reference(p);
     const char *t = apr_off_t_toa(p, now);
-    apr_time_t frist = bkm_delivery_deadline(db->s, b, now);
+    apr_time_t frist = bkm_cfg_deadline(bkm_db_server(db), b, now);
     bkm_sealed_t sealed[BKM_SEAL_MAX];
     const bkm_sealed_t *fs = NULL;
     const unsigned char *pdf;
@@ -93,7 +127,8 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
         }
     }
     if (err || !fs) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, BKMLOGNO(03221)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db),
+                     BKMLOGNO(03221)
                      "control message for %s/%s not sealed: %s",
                      b->kommune->nummer, b->nummer, err ? err : "no copy");
         return 0;
@@ -107,8 +142,7 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
         };
         rv = bkm_db_run(db, BKM_SQL_KONTROLLMELDING_TA, &n, 4, claim);
         if (rv == 0 && n != 1) {
-            bkm_db_end(db, -1);     /* another node's, or not due */
-            db->error = NULL;
+            bkm_db_rollback(db);    /* another node's, or not due */
             return 0;
         }
     }
@@ -148,7 +182,8 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
                        "med verifisert lagringskvittering innen fristen");
     }
     if ((rv = bkm_db_end(db, rv)) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, db->s, BKMLOGNO(03222)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db),
+                     BKMLOGNO(03222)
                      "control message for %s/%s not stored: %s",
                      b->kommune->nummer, b->nummer,
                      db->error ? db->error : "database error");
@@ -160,7 +195,7 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
 
 static int make_due(bkm_db_t *db, apr_time_t now, int *made)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
     apr_interval_time_t every = bkm_cfg_control_interval(c);
     apr_hash_t *neste = apr_hash_make(db->pool);
     apr_dbd_results_t *res = NULL;
@@ -264,7 +299,7 @@ static int judge_due(bkm_db_t *db, apr_time_t now, int *failed)
                            "kontroll", "Kontrollmeldingen kom ikke tilbake "
                            "med verifisert lagringskvittering innen "
                            "fristen");
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, db->s,
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bkm_db_server(db),
                          BKMLOGNO(03220)
                          "ALERT kontrollmelding: district %s did not "
                          "return control message %s with a verified "

@@ -40,6 +40,21 @@
 
 #include <sys/socket.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_LEVERANSER_VENTER "bkm_leveranser_venter"
+
+const bkm_sql_t bkm_meldinger_sql[] = {
+    { BKM_SQL_LEVERANSER_VENTER,
+      "SELECT l.id, l.melding_id, l.meldingstype, l.opprettet, "
+      "m.kommunenummer, m.bydelsnummer, c.storrelse, c.sha256, l.hentet "
+      "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id "
+      "JOIN bkm_chiffer c ON c.melding_id = l.melding_id "
+      "AND c.mottaker = l.mottaker WHERE l.konto_id = %s AND l.svar IS NULL "
+      "ORDER BY l.opprettet, l.id LIMIT %d" },
+    { NULL, NULL }
+};
+
 #define BKM_LIST_MAX 100
 #define BKM_VENT_MAX 30
 /** How often a waiting list asks the database again: the other nodes of
@@ -131,7 +146,7 @@ static int list(request_rec *r, const bkm_konto_t *k)
         apr_pool_create(&p, r->pool);
         db = bkm_db_open(r->server, p);
         if (db) {
-            db->r = r;
+            bkm_db_set_request(db, r);
             body = waiting(db, k, &count);   /* json_pack copied all */
             bkm_db_close(db);
         }
@@ -176,7 +191,7 @@ static const char *repr_digest(apr_pool_t *p, const char *hex)
 int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
                      const char *id, int with_content, bkm_leveranse_t *l)
 {
-    const char *err;
+    apr_status_t rv;
 
     if (!bkm_uuid_valid(id, 0)) {
         bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
@@ -188,13 +203,13 @@ int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
                         "the database does not answer; try again");
         return DONE;
     }
-    err = bkm_leveranse_load(*db, k->id, id, with_content, l);
-    if (err && strcmp(err, "unknown") == 0) {
+    rv = bkm_leveranse_load(*db, k->id, id, with_content, l);
+    if (rv == APR_NOTFOUND) {
         bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
                         "no such message for this account");
         return DONE;
     }
-    if (err) {
+    if (rv != APR_SUCCESS) {
         bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                         "the database does not answer; try again");
         return DONE;

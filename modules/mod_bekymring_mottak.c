@@ -30,6 +30,19 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_HENDELSER_FOR_INTEGRASJON "bkm_hendelser_integrasjon"
+
+const bkm_sql_t bkm_mottak_sql[] = {
+    { BKM_SQL_HENDELSER_FOR_INTEGRASJON,
+      "SELECT h.tidspunkt, h.tilstand, h.hendelse, h.beskrivelse "
+      "FROM bkm_hendelse h JOIN bkm_melding m ON m.id = h.melding_id "
+      "WHERE m.id = %s AND m.integrasjon_id = %s AND m.fra_org = %s "
+      "ORDER BY h.nr" },
+    { NULL, NULL }
+};
+
 /* The incumbent's limit on a producer's POST. */
 #define BKM_MOTTAK_MAX_BODY (5 * 1024 * 1024)
 #define BKM_IDEMPOTENCY_MAX 128
@@ -224,6 +237,7 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     const bkm_part_t *pdf, *asice;
     apr_array_header_t *parts;
     bkm_sealed_t sealed[2];
+    bkm_delivery_policy_t pol;
     bkm_melding_t m;
     bkm_db_t *db;
     apr_size_t len;
@@ -322,9 +336,10 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
                                "was kept: please try again");
     }
     rv = APR_EGENERAL;
+    bkm_cfg_delivery(r->server, &pol);
     for (st = 0; st < 2 && rv == APR_EGENERAL && m.id; st++) {
         m.referanse = bkm_reference(r->pool);   /* a taken one: draw again */
-        rv = bkm_store_melding(db, &m, sealed, 2);
+        rv = bkm_store_melding(db, &pol, &m, sealed, 2);
     }
     if (rv == APR_EMISMATCH) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(03003)

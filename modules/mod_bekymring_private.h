@@ -15,12 +15,17 @@
 #include <jansson.h>
 
 #include "bkm_log.h"
+#include "bkm_db.h"
+#include "bkm_store.h"
+#include "bkm_leveranse.h"
+#include "bkm_escalation.h"
 #include "bkm_registry.h"
 #include "bkm_seal.h"
 #include "bkm_jsonschema.h"
 #include "bkm_html.h"
 #include "bkm_i18n.h"
 #include "bkm_roles.h"
+#include "mod_bekymring_core.h"
 
 extern module AP_MODULE_DECLARE_DATA bekymring_module;
 APLOG_USE_MODULE(bekymring);
@@ -153,20 +158,6 @@ const char *bkm_cfg_check(server_rec *s);
 /* mod_bekymring_db.c: schema at start-up, connections per request */
 int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *s);
-/** A borrowed connection and what using it needs, in a request or in the
- *  watchdog (no request). */
-typedef struct {
-    ap_dbd_t *dbd;
-    const apr_dbd_driver_t *drv;
-    apr_pool_t *pool;       /**< results and arguments live here */
-    server_rec *s;
-    request_rec *r;         /**< NULL outside a request */
-    int sqlite;             /**< 1 on SQLite (one writer at a time) */
-    int in_tx, locked;
-    int opened;             /**< from bkm_db_open: bkm_db_close returns it */
-    const char *error;      /**< the driver's message after a failed
-                                 transaction (names no values) */
-} bkm_db_t;
 int bkm_db_pre_config(apr_pool_t *pconf);
 void bkm_db_child_init(apr_pool_t *p, server_rec *s);
 /** The request's pooled connection, or NULL (then answer 503). */
@@ -175,344 +166,6 @@ bkm_db_t *bkm_db_acquire(request_rec *r);
  *  bkm_db_close.  NULL when the database does not answer. */
 bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p);
 void bkm_db_close(bkm_db_t *db);
-/**
- * Run one of our prepared SELECTs (by label).  Outside a transaction it
- * survives a database restart: on failure the statements are prepared
- * again on the connection and the query is tried once more.  Logs the
- * failure (label and driver error, never the arguments).
- * @return 0 on success, else the driver's error code
- */
-int bkm_db_select(bkm_db_t *db, const char *label, apr_dbd_results_t **res,
-                  int nargs, const char **args);
-/** Column @p col of a row, copied into db->pool; NULL for SQL NULL (and
- *  for "", which pgsql returns for NULL: our columns never hold ""). */
-const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col);
-/** A binary column (BYTEA / blob) of the current row, copied into
- *  db->pool.  @return 0, or -1 when it is NULL or unreadable. */
-int bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
-                const char **data, apr_size_t *len);
-/** Run one of our prepared INSERT/UPDATE/DELETEs; *nrows (if given) gets
- *  the number of rows changed.  @return 0 or the driver's error */
-int bkm_db_run(bkm_db_t *db, const char *label, int *nrows, int nargs,
-               const char **args);
-/** The same with binary arguments (apr_dbd_pbquery's values). */
-int bkm_db_run_binary(bkm_db_t *db, const char *label, const void **values);
-/** Start a transaction (BEGIN; on SQLite after queueing for the one
- *  writer).  @return 0, or the driver's error (then nothing is open) */
-int bkm_db_begin(bkm_db_t *db);
-/** End it: COMMIT when @p rv is 0, else ROLLBACK.  @return 0 when
- *  committed, else the error (db->error has the driver's message) */
-int bkm_db_end(bkm_db_t *db, int rv);
-/** Prepare our statements again on this connection (after a database
- *  restart the server has forgotten them; see mod_bekymring_db.c). */
-void bkm_db_reprepare(bkm_db_t *db);
-/** Labels of our prepared statements (SQL in mod_bekymring_db.c). */
-#define BKM_SQL_SCHEMA_VERSION "bkm_schema_version"
-#define BKM_SQL_MELDING_INSERT "bkm_melding_insert"
-#define BKM_SQL_CHIFFER_INSERT "bkm_chiffer_insert"
-#define BKM_SQL_HENDELSE_INSERT "bkm_hendelse_insert"
-#define BKM_SQL_MELDING_BY_KEY "bkm_melding_by_key"
-#define BKM_SQL_HENDELSER_FOR_INTEGRASJON "bkm_hendelser_integrasjon"
-#define BKM_SQL_LEVERANSE_INSERT "bkm_leveranse_insert"
-#define BKM_SQL_LEVERANSE_PRINT "bkm_leveranse_print"
-#define BKM_SQL_LEVERANSE_GET "bkm_leveranse_get"
-#define BKM_SQL_LEVERANSE_FETCH "bkm_leveranse_fetch"
-#define BKM_SQL_LEVERANSE_HENTET "bkm_leveranse_hentet"
-#define BKM_SQL_LEVERANSE_SVAR "bkm_leveranse_svar"
-#define BKM_SQL_LEVERANSER_VENTER "bkm_leveranser_venter"
-#define BKM_SQL_MELDING_LOCK "bkm_melding_lock"
-#define BKM_SQL_MELDING_STATE "bkm_melding_state"
-#define BKM_SQL_MELDING_SET "bkm_melding_set"
-#define BKM_SQL_MELDING_TO_PRINT "bkm_melding_to_print"
-#define BKM_SQL_FRIST_DUE "bkm_frist_due"
-#define BKM_SQL_SLETTING_DUE "bkm_sletting_due"
-#define BKM_SQL_CHIFFER_DELETE "bkm_chiffer_delete"
-#define BKM_SQL_MELDING_SLETTET "bkm_melding_slettet"
-#define BKM_SQL_VARSLER "bkm_varsler"
-#define BKM_SQL_MELDING_BY_SKJEMA "bkm_melding_by_skjema"
-#define BKM_SQL_KOPI_INSERT "bkm_kopi_insert"
-#define BKM_SQL_KOPI_INSERT_TOM "bkm_kopi_insert_tom"
-#define BKM_SQL_KOPI_GET "bkm_kopi_get"
-#define BKM_SQL_KOPI_EXPIRED "bkm_kopi_expired"
-#define BKM_SQL_UTKAST_INSERT "bkm_utkast_insert"
-#define BKM_SQL_UTKAST_GET "bkm_utkast_get"
-#define BKM_SQL_UTKAST_COUNT "bkm_utkast_count"
-#define BKM_SQL_UTKAST_DELETE "bkm_utkast_delete"
-#define BKM_SQL_UTKAST_EXPIRED "bkm_utkast_expired"
-#define BKM_SQL_OVERSIKT "bkm_oversikt"
-#define BKM_SQL_OVERSIKT_BYDEL "bkm_oversikt_bydel"
-#define BKM_SQL_OVERSIKT_TILSTAND "bkm_oversikt_tilstand"
-#define BKM_SQL_MELDING_FINN "bkm_melding_finn"
-#define BKM_SQL_MELDING_META "bkm_melding_meta"
-#define BKM_SQL_HENDELSER "bkm_hendelser"
-#define BKM_SQL_LEVERANSER_FOR_MELDING "bkm_leveranser_for_melding"
-#define BKM_SQL_MOTTAK_VENTER "bkm_mottak_venter"
-#define BKM_SQL_LEVERANSE_NULLSTILL "bkm_leveranse_nullstill"
-#define BKM_SQL_MELDING_TILBAKE "bkm_melding_tilbake"
-#define BKM_SQL_REVISJON_INSERT "bkm_revisjon_insert"
-#define BKM_SQL_STAT_PERIODE "bkm_stat_periode"
-#define BKM_SQL_STAT_PRINT "bkm_stat_print"
-#define BKM_SQL_HELSE_KONTO "bkm_helse_konto"
-#define BKM_SQL_HELSE_BYDEL "bkm_helse_bydel"
-#define BKM_SQL_AVSTEMMING_ANTALL "bkm_avstemming_antall"
-#define BKM_SQL_AVSTEMMING_LEVERT "bkm_avstemming_levert"
-#define BKM_SQL_ROLLER_FOR "bkm_roller_for"
-#define BKM_SQL_ROLLER_ALLE "bkm_roller_alle"
-#define BKM_SQL_ROLLE_INSERT "bkm_rolle_insert"
-#define BKM_SQL_ROLLE_GET "bkm_rolle_get"
-#define BKM_SQL_ROLLE_DELETE "bkm_rolle_delete"
-#define BKM_SQL_LEVERANSE_SVAR_GET "bkm_leveranse_svar_get"
-#define BKM_SQL_HENDELSE_SISTE "bkm_hendelse_siste"
-#define BKM_SQL_STAT_PERIODE_KOMMUNE "bkm_stat_periode_kommune"
-#define BKM_SQL_STAT_PERIODE_BYDEL "bkm_stat_periode_bydel"
-#define BKM_SQL_STAT_PRINT_KOMMUNE "bkm_stat_print_kommune"
-#define BKM_SQL_STAT_PRINT_BYDEL "bkm_stat_print_bydel"
-#define BKM_SQL_AVSTEMMING_ANTALL_BYDEL "bkm_avstemming_antall_bydel"
-#define BKM_SQL_AVSTEMMING_LEVERT_BYDEL "bkm_avstemming_levert_bydel"
-#define BKM_SQL_LEVERANSE_DEKKET_GET "bkm_leveranse_dekket_get"
-#define BKM_SQL_LEVERANSE_DEKKET_SET "bkm_leveranse_dekket_set"
-#define BKM_SQL_MELDING_BY_KEY_FP "bkm_melding_by_key_fp"
-#define BKM_SQL_MELDING_IDEMPOTENS_SET "bkm_melding_idempotens_set"
-#define BKM_SQL_IDEMPOTENS_UTLOPT "bkm_idempotens_utlopt"
-/* Proof of possession and post-delivery challenges (issue 12: 4, 6) */
-#define BKM_SQL_BESITTELSE_INSERT "bkm_besittelse_insert"
-#define BKM_SQL_BESITTELSE_GET "bkm_besittelse_get"
-#define BKM_SQL_KONTROLL_KONTO_SEED "bkm_kontroll_konto_seed"
-#define BKM_SQL_KONTROLL_KONTO_DUE "bkm_kontroll_konto_due"
-#define BKM_SQL_KONTROLL_KONTO_CLAIM "bkm_kontroll_konto_claim"
-#define BKM_SQL_KONTROLL_KANDIDATER "bkm_kontroll_kandidater"
-#define BKM_SQL_KONTROLL_INSERT "bkm_kontroll_insert"
-#define BKM_SQL_KONTROLL_DUE "bkm_kontroll_due"
-#define BKM_SQL_KONTROLL_SETT "bkm_kontroll_sett"
-#define BKM_SQL_KONTROLL_APNE "bkm_kontroll_apne"
-#define BKM_SQL_KONTROLL_GET "bkm_kontroll_get"
-#define BKM_SQL_MELDING_IKKE_LEVERT "bkm_melding_ikke_levert"
-/* Automatic reconciliation and control messages (issue 12; _avstemming.c,
- * _kontrollmelding.c) */
-#define BKM_SQL_AVST_LISTE "bkm_avst_liste"
-#define BKM_SQL_AVST_SETT "bkm_avst_sett"
-#define BKM_SQL_AVST_BEKREFT "bkm_avst_bekreft"
-#define BKM_SQL_AVST_FRIGI "bkm_avst_frigi"
-#define BKM_SQL_AVST_INSERT "bkm_avst_insert"
-#define BKM_SQL_AVST_AVVIK_INSERT "bkm_avst_avvik_insert"
-#define BKM_SQL_AVST_TILBAKE_LEVERANSE "bkm_avst_tilbake_leveranse"
-#define BKM_SQL_AVST_TILBAKE_MELDING "bkm_avst_tilbake_melding"
-#define BKM_SQL_AVST_OPPFOLGING "bkm_avst_oppfolging"
-#define BKM_SQL_AVST_ELDSTE "bkm_avst_eldste"
-#define BKM_SQL_AVST_HOLD "bkm_avst_hold"
-#define BKM_SQL_AVST_SISTE "bkm_avst_siste"
-#define BKM_SQL_AVST_AVVIK_LISTE "bkm_avst_avvik_liste"
-#define BKM_SQL_KONTROLLMELDING_ALLE "bkm_kontrollmelding_alle"
-#define BKM_SQL_KONTROLLMELDING_NY "bkm_kontrollmelding_ny"
-#define BKM_SQL_KONTROLLMELDING_TA "bkm_kontrollmelding_ta"
-#define BKM_SQL_KONTROLLMELDING_MELDING_INSERT "bkm_kontrollmelding_melding_insert"
-#define BKM_SQL_KONTROLLMELDING_DUE "bkm_kontrollmelding_due"
-#define BKM_SQL_KONTROLLMELDING_AVGJOR "bkm_kontrollmelding_avgjor"
-#define BKM_SQL_AVST_VANNMERKE "bkm_avst_vannmerke"
-#define BKM_SQL_AVST_HULL "bkm_avst_hull"
-#define BKM_SQL_MELDING_AVVIK "bkm_melding_avvik"
-#define BKM_SQL_OVERSIKT_AVVIK "bkm_oversikt_avvik"
-#define BKM_SQL_HELSE_AVVIK "bkm_helse_avvik"
-#define BKM_SQL_STATUS "bkm_status"
-
-/* mod_bekymring_store.c: reports into the database */
-
-/** A report's metadata (nothing readable about the child or the reporter). */
-typedef struct {
-    const char *id;                 /**< UUID */
-    const char *referanse;          /**< drawn by the caller (bkm_reference) */
-    const char *meldingstype;       /**< e.g. no.ks.fiks.bekymringsmelding.privat.v2 */
-    int versjon;
-    const char *kilde;              /**< "skjema" or "produsent" */
-    const char *integrasjon_id;     /**< producer's integration, or NULL */
-    const char *fra_org;            /**< producer's fraFiksOrgId, or NULL */
-    const char *idempotensnokkel;   /**< Idempotency-Key, or NULL */
-    const bkm_bydel_t *bydel;
-    apr_time_t mottatt;
-    const char *aktor;              /**< who caused the first event */
-    /* The reporter's receipt (web form only): the SHA-256 (hex) of the key
-     * in their browser, and for public reports the PDF sealed under that
-     * key (bkm_box), stored with the report until kopi_utloper. */
-    const unsigned char *kopi_nokkel;   /**< BKM_BOX_KEY bytes, or NULL */
-    int kopi_pdf;                   /**< 1: keep the sealed PDF as well */
-    apr_time_t kopi_utloper;
-    const unsigned char *kopi;      /**< set by intake: the sealed PDF */
-    apr_size_t kopi_len;
-    /** The producer API: SHA-256 (hex) of the request the idempotency key
-     *  came with (bkm_idempotency_fingerprint); NULL elsewhere. */
-    const char *idempotens_fingeravtrykk;
-    /* Proof of possession (bkm_besittelse.h), case-system reports only:
-     * the secret sealed with the report, and for a producer's container
-     * the secret's own CMS message (base64), NULL when inside the ASiC-E. */
-    const char *besittelse;
-    const char *besittelse_cms;
-} bkm_melding_t;
-
-/** How long an integration's Idempotency-Key is remembered (issue 12):
- *  a retry within it gets the first answer; afterwards the key is
- *  forgotten (escalation pass) and may name a new report. */
-#define BKM_IDEMPOTENCY_TTL apr_time_from_sec(24 * 3600)
-/** The fingerprint of a request: SHA-256 (hex) over its method, path and
- *  @p body_sha256 (hex, the caller's digest of what the body says), each
- *  ended by a newline. */
-const char *bkm_idempotency_fingerprint(apr_pool_t *p, const char *method,
-                                        const char *path,
-                                        const char *body_sha256);
-
-/**
- * Store a report, its ciphertexts and its first timeline event (AKSEPTERT)
- * in one transaction.
- * @return APR_SUCCESS; APR_EEXIST when the integration already used this
- *         idempotency key with the same request (then m->id and
- *         m->referanse are the first report's); APR_EMISMATCH when it used
- *         the key for another request (nothing stored); anything else is
- *         a database error (logged, nothing stored).
- */
-apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
-                               const bkm_sealed_t *c, int nc);
-
-/* mod_bekymring_delivery.c: the delivery state machine */
-
-/** Message type of a print job on the print provider's account (ours:
- *  the incumbent printed internally; schema/print). */
-#define BKM_TYPE_UTSKRIFT "no.ks.fiks.bekymringsmelding.utskrift.v1"
-#define BKM_TYPE_MOTTATT "no.ks.fiks.bekymringsmelding.mottatt.v1"
-#define BKM_TYPE_FEILET "no.ks.fiks.bekymringsmelding.feilet.v1"
-
-/** One message for one account (a row of bkm_leveranse with its
- *  report's and ciphertext's metadata). */
-typedef struct {
-    const char *id;             /**< meldingId */
-    const char *konto_id;
-    const char *melding_id;     /**< bekymringsmeldingId */
-    const char *mottaker;       /**< fagsystem, manuell or print */
-    const char *meldingstype;
-    int hentet;                 /**< fetched at least once */
-    const char *svar;           /**< NULL, mottatt, lagret or feilet */
-    const char *arkivreferanse;
-    const char *kommunenummer, *bydelsnummer, *referanse;
-    const char *innholdstype;   /**< NULL once retention deleted it */
-    const char *sha256;
-    apr_off_t storrelse;
-    const char *tilstand;       /**< the report's state */
-    int levert;
-    apr_time_t opprettet;
-    const char *arsak;          /**< print jobs: "frist" or "feilet" */
-    const char *innhold;        /**< the ciphertext, when asked for */
-    apr_size_t innhold_len;
-} bkm_leveranse_t;
-
-typedef enum {
-    BKM_SVAR_MOTTATT = 1,       /**< mottatt.v1 without proof */
-    BKM_SVAR_LAGRET,            /**< mottatt.v1 with a verified stored-receipt */
-    BKM_SVAR_FEILET             /**< feilet.v1 */
-} bkm_svar_e;
-
-/** A receipt that passed its checks. */
-typedef struct {
-    bkm_svar_e svar;
-    int print;                  /**< from the print provider */
-    int krev_lagring;           /**< the district requires stored-receipts */
-    const char *aktor;          /**< the integration */
-    const char *arkivreferanse; /**< from a stored-receipt, else NULL */
-    const char *melding;        /**< feilet's text (shortened), or NULL */
-} bkm_receipt_in_t;
-
-const char *bkm_kanal_name(bkm_kanal_e kanal);
-/** When a report accepted at @p from escalates to letter post unless its
- *  recipient confirms it (district's svarfrist and office hours, else
- *  the server's deadline for its channel, in business time). */
-apr_time_t bkm_delivery_deadline(server_rec *s, const bkm_bydel_t *b,
-                                 apr_time_t from);
-/** Add an event to a report's timeline (inside a transaction). */
-int bkm_event(bkm_db_t *db, const char *melding_id, apr_time_t tid,
-              const char *hendelse, const char *tilstand, const char *aktor,
-              const char *beskrivelse);
-/** Order letter post if the report's deadline is at or before @p due_by
- *  and nothing settled it yet (inside a transaction).
- *  @return 1 ordered, 0 nothing to do, -1 database error */
-int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
-                    apr_time_t due_by, const char *arsak, const char *aktor,
-                    const char *beskrivelse);
-/** The message @p id of account @p konto_id.  @return NULL, "unknown"
- *  (answer 404) or "database" (503). */
-const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
-                               const char *id, int with_content,
-                               bkm_leveranse_t *l);
-/** Record the first download (SENDT_FAGSYSTEM on the timeline). */
-int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
-                         const char *aktor, apr_time_t now);
-/** Bytes [@p start, @p end] of message @p l went out completely (a Range
- *  answer, or 0 to size - 1 for the whole): added to the ranges sent so
- *  far; once they cover the message, its fetch is recorded as
- *  bkm_delivery_fetched() does.  @p complete is set when the message
- *  counts as fetched.  @return 0, or -1 on a database error. */
-int bkm_delivery_fetched_range(bkm_db_t *db, const bkm_leveranse_t *l,
-                               const char *aktor, apr_time_t now,
-                               apr_off_t start, apr_off_t end,
-                               int *complete);
-/** What a receipt came to (bkm_delivery_answer). */
-typedef enum {
-    BKM_KVITTERING_NY = 0,      /**< applied: its event is on the timeline */
-    BKM_KVITTERING_GJENTATT,    /**< the answer already given: no change */
-    BKM_KVITTERING_MOTSTRIDENDE,/**< contradicts the answer already given:
-                                     refused, KVITTERING_AVVIST recorded */
-    BKM_KVITTERING_IKKE_HENTET  /**< mottatt or a stored-receipt for a
-                                     message not completely fetched:
-                                     refused (409 ikke-hentet) and
-                                     recorded; the deadline keeps running */
-} bkm_kvittering_e;
-typedef struct {
-    bkm_kvittering_e utfall;
-    const char *hendelse;       /**< NY: the event recorded */
-    const char *svar;           /**< the message's answer now: "mottatt",
-                                     "lagret" or "feilet" */
-    const char *hvorfor;        /**< MOTSTRIDENDE: why, in English, naming
-                                     no content */
-} bkm_kvittering_t;
-/**
- * Take a receipt in one transaction that holds the report's row: read the
- * message's answer so far, then apply the receipt, or find it a repeat
- * (the same answer, a feilet with the same text, a plain mottatt after a
- * stored-receipt), or a contradiction (any other answer after one: feilet
- * after mottatt, another record id, feilet with another text), which is
- * refused and recorded.  A stored-receipt may follow a plain mottatt.  Of
- * two contradicting receipts sent at once, exactly one is applied.
- * @return 0 (see out->utfall) or -1 database error (nothing changed)
- */
-int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
-                        const bkm_receipt_in_t *in, apr_time_t now,
-                        bkm_kvittering_t *out);
-/** bkm_delivery_answer() for callers that need only the event recorded
- *  (*hendelse; "GJENTATT" for a repeat).  @return 0 applied or a repeat,
- *  1 a contradiction (refused and recorded), -1 database error */
-int bkm_delivery_receipt(bkm_db_t *db, const bkm_leveranse_t *l,
-                         const bkm_receipt_in_t *in, apr_time_t now,
-                         const char **hendelse);
-/** An administrator's action on a report (audited, with a reason). */
-typedef struct {
-    const char *handling;       /**< handtert, tilbake or print */
-    const char *melding_id;
-    const char *kommunenummer;
-    const char *aktor;          /**< the role binding's name */
-    const char *begrunnelse;    /**< the reason given */
-    const char *hendelse, *beskrivelse;     /**< set by the action */
-} bkm_handling_t;
-/**
- * Do an action in one transaction with its event and its audit line:
- * "handtert" (handled outside the portal: delivered, escalation stops),
- * "tilbake" (a case-system report waits again as new, with a new
- * deadline) or "print" (a rejected print job is ordered again).
- * @return 0 done, 1 the report's state does not allow it, -1 database
- */
-int bkm_delivery_action(bkm_db_t *db, bkm_handling_t *h, apr_time_t now,
-                        const bkm_bydel_t *b);
-/** The audit line of an action (bkm_revisjon; inside the transaction
- *  that does it): who, what, on what, and the reason. */
-int bkm_audit(bkm_db_t *db, apr_time_t now, const bkm_handling_t *h);
-/** Record a refused receipt (contradiction, bad stored-receipt). */
-int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
-                         const char *aktor, apr_time_t now, const char *why);
 
 /* mod_bekymring_meldinger.c, mod_bekymring_svar.c: the consumer API */
 int bkm_handle_meldinger(request_rec *r, const bkm_integrasjon_t *in,
@@ -528,10 +181,6 @@ int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
 /** .../konto/{kontoId}/avstemming: the list (GET) and the answer (POST). */
 int bkm_handle_avstemming(request_rec *r, const bkm_integrasjon_t *in,
                           const bkm_konto_t *k, const char *rest);
-/** Retention found @p melding_id due: keep its ciphertexts while its case
- *  system has not confirmed it in a reconciliation (inside the pass's
- *  transaction).  @return 1 held, 0 free to delete, -1 database error */
-int bkm_reconcile_hold(bkm_db_t *db, const char *melding_id);
 /** The pass's alert: *late counts the case-system accounts with a
  *  delivery not confirmed within BekymringReconcileWithin business days
  *  (each logged as an ALERT).  @return 0 or -1 database error */
@@ -553,19 +202,6 @@ int bkm_control_pass(bkm_db_t *db, apr_time_t now, int *laget,
                      int *feilet);
 
 /* mod_bekymring_escalation.c: the pass, in the watchdog and on demand */
-typedef struct {
-    int eskalert;       /**< sent to letter post by this pass */
-    int slettet;        /**< ciphertexts deleted after retention */
-    int oppfolging;     /**< reports flagged for manual follow-up */
-    int uavklart;       /**< undelivered after the retention period */
-    int utlopt;         /**< expired receipt copies and drafts deleted */
-    int kontroller;     /**< post-delivery challenges issued */
-    int kontroll_feilet; /**< challenges unanswered in time: requeued */
-    int uavstemt;       /**< accounts late to reconcile (alerted) */
-    int kontrollmelding_laget;  /**< control messages made by this pass */
-    int kontrollmelding_feilet; /**< control messages without a verified
-                                 stored-receipt by their deadline */
-} bkm_pass_t;
 int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out);
 int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s);
 int bkm_handle_escalation(request_rec *r);
@@ -799,17 +435,6 @@ const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,
 bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
                                json_t *report, const bkm_person_t *person,
                                bkm_melding_t *m, bkm_intake_result_t *res);
-
-/* mod_bekymring_avvik.c: assurance failures (the list: bkm_avvik.h) */
-/** After an event is inserted (inside its transaction): when @p hendelse
- *  is an assurance failure, mark the report (bkm_melding.avvik), log an
- *  ALERT line and count it.  @return 0, or the driver's error. */
-int bkm_avvik_note(bkm_db_t *db, const char *melding_id, const char *tid,
-                   const char *hendelse);
-/** This process's ALERT counts since it started, by kind (the order of
- *  BKM_AVVIK_HENDELSER): @p out gets min(n, BKM_AVVIK_N) of them.
- *  @return BKM_AVVIK_N.  For metrics to export. */
-int bkm_avvik_counts(apr_uint32_t *out, int n);
 
 /* mod_bekymring_status.c: GET /status, the reporter's status page */
 int bkm_handle_status(request_rec *r, const char *rest);

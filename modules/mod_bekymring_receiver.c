@@ -27,6 +27,22 @@
 #include <apr_strings.h>
 #include <string.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_MOTTAK_VENTER "bkm_mottak_venter"
+
+const bkm_sql_t bkm_receiver_sql[] = {
+    /* A receiver's waiting reports (manual download). */
+    { BKM_SQL_MOTTAK_VENTER,
+      "SELECT l.id, l.melding_id, m.referanse, m.meldingstype, l.opprettet, "
+      "l.hentet, m.bydelsnummer, c.storrelse FROM bkm_leveranse l "
+      "JOIN bkm_melding m ON m.id = l.melding_id JOIN bkm_chiffer c "
+      "ON c.melding_id = l.melding_id AND c.mottaker = l.mottaker "
+      "WHERE l.konto_id = %s AND l.svar IS NULL ORDER BY l.opprettet, l.id "
+      "LIMIT %d" },
+    { NULL, NULL }
+};
+
 typedef struct {
     const bkm_person_t *person;
     const char *lang;
@@ -71,12 +87,12 @@ static int load(request_rec *r, const receiver_t *rc, const char *id,
     }
     for (i = 0; i < mine->nelts; i++) {
         const bkm_bydel_t *b = APR_ARRAY_IDX(mine, i, const bkm_bydel_t *);
-        const char *err = bkm_leveranse_load(*db, b->konto_id, id,
+        apr_status_t rv = bkm_leveranse_load(*db, b->konto_id, id,
                                              with_content, l);
-        if (!err) {
+        if (rv == APR_SUCCESS) {
             return OK;
         }
-        if (strcmp(err, "unknown") != 0) {
+        if (rv != APR_NOTFOUND) {
             bkm_page_unavailable(r, rc->lang);
             return DONE;
         }
@@ -219,7 +235,8 @@ static int download(request_rec *r, const receiver_t *rc, const char *id)
 
 static int confirm(request_rec *r, const receiver_t *rc, const char *id)
 {
-    const char *hendelse = NULL;
+    bkm_delivery_policy_t pol;
+    bkm_kvittering_t kv;
     bkm_receipt_in_t in;
     bkm_leveranse_t l;
     apr_table_t *form;
@@ -253,21 +270,24 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
         memset(&in, 0, sizeof(in));
         in.svar = BKM_SVAR_MOTTATT;
         in.aktor = apr_pstrcat(r->pool, "mottaker: ", rc->navn, NULL);
-        switch (bkm_delivery_receipt(db, &l, &in, bkm_now(r), &hendelse)) {
-        case 0:
-            break;
-        case 1:
+        bkm_cfg_delivery(r->server, &pol);
+        if (bkm_delivery_answer(db, &pol, &l, &in, bkm_now(r), &kv)
+                != APR_SUCCESS) {
+            return bkm_page_unavailable(r, rc->lang);
+        }
+        if (kv.utfall == BKM_KVITTERING_MOTSTRIDENDE
+            || kv.utfall == BKM_KVITTERING_IKKE_HENTET) {
             /* Answered otherwise meanwhile (decided under the row's
              * lock, and recorded as refused): say so, change nothing. */
             return bkm_page_message(r, HTTP_CONFLICT, rc->lang,
                                     "mottak.motstrid.tittel",
                                     "mottak.motstrid.tekst");
-        default:
-            return bkm_page_unavailable(r, rc->lang);
         }
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01602)
                       "message %s of report %s confirmed by a receiver "
-                      "(%s)", l.id, l.melding_id, hendelse);
+                      "(%s)", l.id, l.melding_id,
+                      kv.utfall == BKM_KVITTERING_NY ? kv.hendelse
+                                                     : "GJENTATT");
     }
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(
         r->pool, "/kommune/", rc->k->nummer, "/mottak?bekreftet=1", NULL));

@@ -21,6 +21,18 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_KOPI_GET "bkm_kopi_get"
+
+const bkm_sql_t bkm_sent_sql[] = {
+    { BKM_SQL_KOPI_GET,
+      "SELECT k.nokkel_sha256, k.utloper, m.referanse, m.kommunenummer, "
+      "m.bydelsnummer, m.meldingstype, k.innhold FROM bkm_kopi k "
+      "JOIN bkm_melding m ON m.id = k.melding_id WHERE k.melding_id = %s" },
+    { NULL, NULL }
+};
+
 
 typedef struct {
     const char *referanse, *kommunenummer, *bydelsnummer, *meldingstype;

@@ -25,6 +25,116 @@
 #include <stdio.h>
 #include <string.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_STAT_PERIODE "bkm_stat_periode"
+#define BKM_SQL_STAT_PRINT "bkm_stat_print"
+#define BKM_SQL_HELSE_KONTO "bkm_helse_konto"
+#define BKM_SQL_HELSE_BYDEL "bkm_helse_bydel"
+#define BKM_SQL_AVSTEMMING_ANTALL "bkm_avstemming_antall"
+#define BKM_SQL_AVSTEMMING_LEVERT "bkm_avstemming_levert"
+#define BKM_SQL_STAT_PERIODE_KOMMUNE "bkm_stat_periode_kommune"
+#define BKM_SQL_STAT_PERIODE_BYDEL "bkm_stat_periode_bydel"
+#define BKM_SQL_STAT_PRINT_KOMMUNE "bkm_stat_print_kommune"
+#define BKM_SQL_STAT_PRINT_BYDEL "bkm_stat_print_bydel"
+#define BKM_SQL_AVSTEMMING_ANTALL_BYDEL "bkm_avstemming_antall_bydel"
+#define BKM_SQL_AVSTEMMING_LEVERT_BYDEL "bkm_avstemming_levert_bydel"
+#define BKM_SQL_HELSE_AVVIK "bkm_helse_avvik"
+
+/* Statistics and reconciliation: one statement per scope -- the whole
+ * country (the national operator), a municipality, or one district, with
+ * the scope's arguments between the ones before and after
+ * (scope_select) -- each reading its index (0008_oversikt.sql).
+ * No "%s = '' OR ..." here: with it an empty argument meant "every
+ * district", which is how a district-limited administrator came to see
+ * her municipality's figures (issue 11), and it reads no index.  A
+ * person limited to some districts gets the sum of her districts'. */
+#define STAT_PERIODE_SELECT \
+    "SELECT (mottatt - %lld) / %lld, kanal, CASE WHEN meldingstype LIKE %s " \
+    "THEN 'offentlig' ELSE 'privat' END, COUNT(*) FROM bkm_melding WHERE "
+#define STAT_PERIODE_REST \
+    "mottatt >= %lld AND mottatt < %lld AND kilde <> 'kontroll' " \
+    "GROUP BY 1, 2, 3"
+#define STAT_PRINT_SELECT \
+    "SELECT COUNT(*) FROM bkm_melding m JOIN bkm_leveranse l " \
+    "ON l.melding_id = m.id AND l.mottaker = 'print' WHERE "
+#define STAT_PRINT_REST \
+    "m.mottatt >= %lld AND m.mottatt < %lld"
+#define AVSTEMMING_ANTALL_SELECT \
+    "SELECT tilstand, kanal, COUNT(*) FROM bkm_melding " \
+    "WHERE kommunenummer = %s "
+#define AVSTEMMING_ANTALL_REST \
+    "AND mottatt >= %lld AND mottatt < %lld AND kilde <> 'kontroll' " \
+    "GROUP BY tilstand, kanal"
+#define AVSTEMMING_LEVERT_SELECT \
+    "SELECT id, referanse, bydelsnummer, levert, mottatt FROM bkm_melding " \
+    "WHERE kommunenummer = %s "
+#define AVSTEMMING_LEVERT_REST \
+    "AND mottatt >= %lld AND mottatt < %lld AND levert IS NOT NULL " \
+    "AND kilde <> 'kontroll' " \
+    "ORDER BY mottatt, id LIMIT %d"
+
+const bkm_sql_t bkm_stats_sql[] = {
+    /* Statistics, integration health and reconciliation of the whole
+     * country (the other scopes' statements follow). */
+    { BKM_SQL_STAT_PERIODE,
+      STAT_PERIODE_SELECT STAT_PERIODE_REST },
+    { BKM_SQL_STAT_PRINT,
+      STAT_PRINT_SELECT STAT_PRINT_REST },
+    /* An account's health from its indexes, not from all the messages
+     * it ever had: its last fetch from (konto_id, hentet), what waits
+     * from the partial index of what waits (0003_levering.sql; the
+     * always true "opprettet >= 0" makes SQLite's planner take it, as
+     * PostgreSQL's does). */
+    { BKM_SQL_HELSE_KONTO,
+      "SELECT (SELECT MAX(hentet) FROM bkm_leveranse WHERE konto_id = %s), "
+      "MIN(opprettet), COUNT(*) FROM bkm_leveranse WHERE konto_id = %s "
+      "AND svar IS NULL AND opprettet >= 0" },
+    /* A district's print jobs waiting (on the print provider's account,
+     * from the same partial index), and its reports to follow up, few,
+     * from their partial index (0003_levering.sql): "|| ''" keeps both
+     * planners off the district's index, which would read every report
+     * the district ever had. */
+    { BKM_SQL_HELSE_BYDEL,
+      "SELECT (SELECT COUNT(*) FROM bkm_leveranse l JOIN bkm_melding m "
+      "ON m.id = l.melding_id WHERE l.konto_id = %s AND l.svar IS NULL "
+      "AND l.opprettet >= 0 AND m.kommunenummer = %s "
+      "AND m.bydelsnummer = %s), "
+      "(SELECT COUNT(*) FROM bkm_melding WHERE oppfolging = 1 "
+      "AND mottatt >= 0 AND kommunenummer || '' = %s "
+      "AND bydelsnummer || '' = %s)" },
+    { BKM_SQL_AVSTEMMING_ANTALL,
+      AVSTEMMING_ANTALL_SELECT AVSTEMMING_ANTALL_REST },
+    { BKM_SQL_AVSTEMMING_LEVERT,
+      AVSTEMMING_LEVERT_SELECT AVSTEMMING_LEVERT_REST },
+    /* Statistics and reconciliation of a municipality and of a district
+     * (the whole country's are above). */
+    { BKM_SQL_STAT_PERIODE_KOMMUNE,
+      STAT_PERIODE_SELECT "kommunenummer = %s AND " STAT_PERIODE_REST },
+    { BKM_SQL_STAT_PERIODE_BYDEL,
+      STAT_PERIODE_SELECT "kommunenummer = %s AND bydelsnummer = %s AND "
+      STAT_PERIODE_REST },
+    { BKM_SQL_STAT_PRINT_KOMMUNE,
+      STAT_PRINT_SELECT "m.kommunenummer = %s AND " STAT_PRINT_REST },
+    { BKM_SQL_STAT_PRINT_BYDEL,
+      STAT_PRINT_SELECT "m.kommunenummer = %s AND m.bydelsnummer = %s AND "
+      STAT_PRINT_REST },
+    { BKM_SQL_AVSTEMMING_ANTALL_BYDEL,
+      AVSTEMMING_ANTALL_SELECT "AND bydelsnummer = %s "
+      AVSTEMMING_ANTALL_REST },
+    { BKM_SQL_AVSTEMMING_LEVERT_BYDEL,
+      AVSTEMMING_LEVERT_SELECT "AND bydelsnummer = %s "
+      AVSTEMMING_LEVERT_REST },
+    /* Integration health: a district's reports with a failure in the
+     * period, from the partial index on avvik ("|| ''" as in
+     * HELSE_BYDEL keeps the planners off the district's index). */
+    { BKM_SQL_HELSE_AVVIK,
+      "SELECT COUNT(*) FROM bkm_melding WHERE avvik IS NOT NULL "
+      "AND avvik >= %lld AND avvik < %lld AND kommunenummer || '' = %s "
+      "AND bydelsnummer || '' = %s" },
+    { NULL, NULL }
+};
+
 #define WEEK apr_time_from_sec(7 * 86400)
 #define DAY apr_time_from_sec(86400)
 #define HOUR apr_time_from_sec(3600)

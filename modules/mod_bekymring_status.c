@@ -40,6 +40,21 @@
 #include <apr_strings.h>
 #include <string.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_STATUS "bkm_status"
+
+const bkm_sql_t bkm_status_sql[] = {
+    /* The reporter's status page: the report by its reference number
+     * (UNIQUE), and when the print provider posted it, if it did. */
+    { BKM_SQL_STATUS,
+      "SELECT m.id, m.mottatt, m.levert, (SELECT MIN(l.svar_tid) "
+      "FROM bkm_leveranse l WHERE l.melding_id = m.id "
+      "AND l.mottaker = 'print' AND l.svar IN ('mottatt', 'lagret')) "
+      "FROM bkm_melding m WHERE m.referanse = %s" },
+    { NULL, NULL }
+};
+
 /** Lookups per client address and window (per node). */
 #define BKM_STATUS_LIMIT 30
 /** The longest code we read (blanks and hyphens included). */

@@ -19,8 +19,13 @@
  * sent at once exactly one wins (bkm_delivery_answer).  So is a
  * stored-receipt whose hash or signature does not match (422), and
  * mottatt or a stored-receipt for a message this account has not fetched
- * completely (409 ikke-hentet; bkm_delivery.c).  Such a report stays
- * undelivered and keeps escalating.  feilet needs no fetch.
+ * completely (409 ikke-hentet).  Such a report stays undelivered and keeps
+ * escalating.  feilet needs no fetch.
+ *
+ * The rules are the core's (bkm_delivery.c: bkm_receipt_fits, the state
+ * machine, bkm_receipt_refusal; bkm_leveranse.c applies them in one
+ * transaction): this file only turns the request into a receipt and the
+ * outcome into an answer.
  */
 #include "mod_bekymring_private.h"
 #include "bkm_receipt.h"
@@ -118,7 +123,7 @@ static int wait_for_fetch(request_rec *r, bkm_db_t *db,
 
     while (!l->hentet && apr_time_now() < until) {
         apr_sleep(BKM_SVAR_FETCH_STEP);
-        if (bkm_leveranse_load(db, k->id, l->id, 0, l) != NULL) {
+        if (bkm_leveranse_load(db, k->id, l->id, 0, l) != APR_SUCCESS) {
             bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                             "the database does not answer; try again");
             return DONE;
@@ -132,7 +137,8 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
 {
     const char *type = apr_table_get(r->headers_in, "meldingType");
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *err, *kode;
+    const char *err, *kode, *why;
+    bkm_delivery_policy_t pol;
     bkm_kvittering_t kv;
     bkm_lagringskvittering_t lk;
     bkm_receipt_in_t rin;
@@ -206,22 +212,15 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
             return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,
                           "lagringskvittering-ugyldig", err);
         }
-        if (strcmp(lk.melding_id, l.id) != 0
-            || strcmp(lk.bekymringsmelding_id, l.melding_id) != 0) {
+        switch (bkm_receipt_fits(&lk, l.id, l.melding_id, l.sha256,
+                                 l.hentet, &why)) {
+        case BKM_DU_ANVENDT:
+            break;
+        case BKM_DU_IKKE_HENTET:
+            return refuse(r, db, &l, in, HTTP_CONFLICT, "ikke-hentet", why);
+        default:
             return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,
-                          "lagringskvittering-ugyldig",
-                          "the stored-receipt names another message");
-        }
-        if (!l.sha256 || strcmp(lk.sha256, l.sha256) != 0) {
-            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,
-                          "lagringskvittering-ugyldig",
-                          "the stored-receipt's sha256 is not that of the "
-                          "ciphertext of this message");
-        }
-        if (!l.hentet) {
-            return refuse(r, db, &l, in, HTTP_CONFLICT,
-                          "ikke-hentet", "a stored-receipt for content this "
-                          "account never fetched");
+                          "lagringskvittering-ugyldig", why);
         }
         /* Item 4 of issue 12: the receipt proves its sender decrypted
          * this message (mod_bekymring_kontroll.c). */
@@ -239,7 +238,9 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
      * the report's row, against the answer committed before it (issue 11:
      * decided here, on what was read before, mottatt and feilet sent at
      * once were both applied). */
-    if (bkm_delivery_answer(db, &l, &rin, bkm_now(r), &kv) != 0) {
+    bkm_cfg_delivery(r->server, &pol);
+    if (bkm_delivery_answer(db, &pol, &l, &rin, bkm_now(r), &kv)
+            != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01103)
                       "message %s: receipt not recorded: %s", l.id,
                       db->error ? db->error : "database error");
@@ -247,18 +248,8 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
                                "the receipt could not be recorded; send it "
                                "again");
     }
-    if (kv.utfall == BKM_KVITTERING_IKKE_HENTET) {
-        /* Nobody can have received what never went out in full: the
-         * deadline keeps running, and letter post follows (issue 12). */
-        return refused(r, &l, in, HTTP_CONFLICT, "ikke-hentet",
-                       "mottatt for a message this account has not fetched "
-                       "completely (every byte of its ciphertext, in one "
-                       "answer or in ranges that cover it); the deadline "
-                       "keeps running");
-    }
-    if (kv.utfall == BKM_KVITTERING_MOTSTRIDENDE) {
-        return refused(r, &l, in, HTTP_CONFLICT, "motstridende-kvittering",
-                       kv.hvorfor);
+    if ((kode = bkm_receipt_refusal(&kv, &why))) {
+        return refused(r, &l, in, HTTP_CONFLICT, kode, why);
     }
     if (kv.utfall == BKM_KVITTERING_GJENTATT) {
         return answer(r, &l, kv.svar, NULL, 1);

@@ -43,6 +43,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* This file's statements, prepared on every connection (the table is
+ * handed to mod_dbd by mod_bekymring_db.c). */
+#define BKM_SQL_UTKAST_INSERT "bkm_utkast_insert"
+#define BKM_SQL_UTKAST_GET "bkm_utkast_get"
+#define BKM_SQL_UTKAST_COUNT "bkm_utkast_count"
+#define BKM_SQL_UTKAST_DELETE "bkm_utkast_delete"
+
+const bkm_sql_t bkm_webform_sql[] = {
+    { BKM_SQL_UTKAST_INSERT,
+      "INSERT INTO bkm_utkast (id, innhold, utloper, eier) "
+      "VALUES (%s, %pDb, %lld, %s)" },
+    { BKM_SQL_UTKAST_GET,
+      "SELECT utloper, innhold, eier FROM bkm_utkast WHERE id = %s" },
+    { BKM_SQL_UTKAST_COUNT,
+      "SELECT COUNT(*), COUNT(CASE WHEN eier = %s THEN 1 END) "
+      "FROM bkm_utkast WHERE utloper > %lld" },
+    { BKM_SQL_UTKAST_DELETE,
+      "DELETE FROM bkm_utkast WHERE id = %s" },
+    { NULL, NULL }
+};
+
 #define BKM_WEBFORM_MAX_BODY (1024 * 1024)
 #define UTKAST_COOKIE "bkm_utkast"
 /* A draft lasts through a login round-trip; the receipt and its copy are

@@ -40,6 +40,10 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_i18n,
     bkm_suite_dbtx,
     bkm_suite_seal,
+    bkm_suite_db,
+    bkm_suite_store,
+    bkm_suite_leveranse,
+    bkm_suite_escalation,
 };
 /* clang-format on */
 

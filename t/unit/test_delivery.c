@@ -350,6 +350,106 @@ START_TEST(scattered_ranges_are_bounded)
 }
 END_TEST
 
+/* The receipt rules beside the state machine: a verified stored-receipt
+ * must name this message, its report and the SHA-256 of exactly its
+ * ciphertext, and the message must have gone out in full. */
+START_TEST(stored_receipt_fits)
+{
+    bkm_lagringskvittering_t lk;
+    const char *why;
+
+    memset(&lk, 0, sizeof(lk));
+    lk.melding_id = "m1";
+    lk.bekymringsmelding_id = "r1";
+    lk.sha256 = "aa";
+    lk.arkivreferanse = "sak";
+    ck_assert_int_eq(bkm_receipt_fits(&lk, "m1", "r1", "aa", 1, &why),
+                     BKM_DU_ANVENDT);
+    ck_assert_ptr_null(why);
+    ck_assert_int_eq(bkm_receipt_fits(&lk, "m2", "r1", "aa", 1, &why),
+                     BKM_DU_NEKTET);
+    ck_assert_str_eq(why, "the stored-receipt names another message");
+    ck_assert_int_eq(bkm_receipt_fits(&lk, "m1", "r2", "aa", 1, &why),
+                     BKM_DU_NEKTET);
+    ck_assert_int_eq(bkm_receipt_fits(&lk, "m1", "r1", "bb", 1, &why),
+                     BKM_DU_NEKTET);
+    ck_assert_ptr_nonnull(strstr(why, "sha256"));
+    /* retention deleted the ciphertext: nothing to match */
+    ck_assert_int_eq(bkm_receipt_fits(&lk, "m1", "r1", NULL, 1, &why),
+                     BKM_DU_NEKTET);
+    /* a wrong one is refused as wrong even when never fetched */
+    ck_assert_int_eq(bkm_receipt_fits(&lk, "m2", "r1", "aa", 0, &why),
+                     BKM_DU_NEKTET);
+    ck_assert_int_eq(bkm_receipt_fits(&lk, "m1", "r1", "aa", 0, &why),
+                     BKM_DU_IKKE_HENTET);
+    ck_assert_str_eq(why, "a stored-receipt for content this account never "
+                     "fetched");
+}
+END_TEST
+
+/* How each outcome is answered: 200 for new and repeat, 409 with its
+ * errorId for the refusals. */
+START_TEST(receipt_refusals)
+{
+    bkm_kvittering_t k;
+    const char *why;
+
+    memset(&k, 0, sizeof(k));
+    k.utfall = BKM_KVITTERING_NY;
+    ck_assert_ptr_null(bkm_receipt_refusal(&k, &why));
+    k.utfall = BKM_KVITTERING_GJENTATT;
+    ck_assert_ptr_null(bkm_receipt_refusal(&k, &why));
+    k.utfall = BKM_KVITTERING_MOTSTRIDENDE;
+    k.hvorfor = "this message was already answered mottatt";
+    ck_assert_str_eq(bkm_receipt_refusal(&k, &why),
+                     "motstridende-kvittering");
+    ck_assert_str_eq(why, k.hvorfor);
+    k.utfall = BKM_KVITTERING_IKKE_HENTET;
+    ck_assert_str_eq(bkm_receipt_refusal(&k, &why), "ikke-hentet");
+    ck_assert_ptr_nonnull(strstr(why, "the deadline keeps running"));
+}
+END_TEST
+
+/* Deadlines from the policy and the district, never from httpd. */
+START_TEST(deadlines_by_policy)
+{
+    bkm_delivery_policy_t pol = {
+        apr_time_from_sec(40 * 3600), apr_time_from_sec(2 * 86400), "p"
+    };
+    bkm_kommune_t k = { "0301", "Oslo", NULL, 1, NULL, NULL };
+    bkm_bydel_t b;
+    apr_time_t mon = bkm_test_utc(2026, 3, 2, 8, 0);    /* 09:00 in Oslo */
+
+    memset(&b, 0, sizeof(b));
+    b.kommune = &k;
+    b.kanal = BKM_KANAL_FAGSYSTEM;
+    b.kontortid.from_min = 0;
+    b.kontortid.to_min = 1440;
+    /* 40 business hours from Monday 09:00: Wednesday 01:00 in Oslo */
+    ck_assert(bkm_delivery_deadline(&pol, &b, mon)
+              == mon + apr_time_from_sec(40 * 3600));
+    /* the manual channel: two working days */
+    b.kanal = BKM_KANAL_MANUELL;
+    ck_assert(bkm_delivery_deadline(&pol, &b, mon)
+              == mon + apr_time_from_sec(2 * 86400));
+    /* office hours: two working days of 08:00-16:00, Monday 09:00 ->
+     * Wednesday 09:00 */
+    b.kontortid.from_min = 8 * 60;
+    b.kontortid.to_min = 16 * 60;
+    ck_assert(bkm_delivery_deadline(&pol, &b, mon)
+              == mon + apr_time_from_sec(2 * 86400));
+    /* the district's own svarfrist wins: 4 hours */
+    b.svarfrist = apr_time_from_sec(4 * 3600);
+    ck_assert(bkm_delivery_deadline(&pol, &b, mon)
+              == mon + apr_time_from_sec(4 * 3600));
+    pol.manual_deadline = apr_time_from_sec(3600);
+    ck_assert(bkm_delivery_deadline(&pol, &b, mon)
+              == mon + apr_time_from_sec(4 * 3600));
+    ck_assert_str_eq(bkm_kanal_name(BKM_KANAL_FAGSYSTEM), "fagsystem");
+    ck_assert_str_eq(bkm_kanal_name(BKM_KANAL_MANUELL), "manuell");
+}
+END_TEST
+
 Suite *bkm_suite_delivery(void)
 {
     Suite *s = suite_create("delivery");
@@ -363,6 +463,9 @@ Suite *bkm_suite_delivery(void)
     tcase_add_test(tc, rules_hold_everywhere);
     tcase_add_test(tc, ranges);
     tcase_add_test(tc, scattered_ranges_are_bounded);
+    tcase_add_test(tc, stored_receipt_fits);
+    tcase_add_test(tc, receipt_refusals);
+    tcase_add_test(tc, deadlines_by_policy);
     suite_add_tcase(s, tc);
     return s;
 }

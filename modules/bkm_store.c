@@ -12,15 +12,63 @@
  * A reference number that is taken fails the insert like any error: the
  * caller draws a new one (the PDF shows it, so it must be rendered
  * again).
+ *
+ * No httpd: the escalation deadline comes from the policy the glue read
+ * from its configuration, and t/unit/test_store.c stores on a real SQLite
+ * file.
  */
-#include "mod_bekymring_private.h"
+#include "bkm_store.h"
+#include "bkm_leveranse.h"
 #include "bkm_box.h"
 #include "bkm_digest.h"
 #include "bkm_ids.h"
+#include "bkm_log.h"
 
+#include <string.h>
 #include <apr_strings.h>
 
 #define BKM_STORE_ATTEMPTS 2
+
+const bkm_sql_t bkm_store_sql[] = {
+    { BKM_SQL_MELDING_INSERT,
+      "INSERT INTO bkm_melding (id, referanse, meldingstype, versjon, kilde, "
+      "integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, "
+      "tilstand, mottatt, endret, idempotensnokkel, frist) VALUES (%s, %s, "
+      "%s, %d, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %s, %lld)" },
+    { BKM_SQL_CHIFFER_INSERT,
+      "INSERT INTO bkm_chiffer (melding_id, mottaker, innholdstype, sha256, "
+      "storrelse, innhold) VALUES (%s, %s, %s, %s, %lld, %pDb)" },
+    { BKM_SQL_MELDING_BY_KEY,
+      "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id = %s "
+      "AND idempotensnokkel = %s" },
+    { BKM_SQL_LEVERANSE_INSERT,
+      "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
+      "meldingstype, opprettet) VALUES (%s, %s, %s, %s, %s, %lld)" },
+    /* The reporter's web pages (0004_skjema.sql). */
+    { BKM_SQL_MELDING_BY_SKJEMA,
+      "SELECT id, referanse FROM bkm_melding WHERE integrasjon_id IS NULL "
+      "AND idempotensnokkel = %s" },
+    { BKM_SQL_KOPI_INSERT,
+      "INSERT INTO bkm_kopi (melding_id, nokkel_sha256, innhold, utloper) "
+      "VALUES (%s, %s, %pDb, %lld)" },
+    { BKM_SQL_KOPI_INSERT_TOM,
+      "INSERT INTO bkm_kopi (melding_id, nokkel_sha256, utloper) "
+      "VALUES (%s, %s, %lld)" },
+    /* Issue 12: an integration's idempotency key with the fingerprint of
+     * the request it came with, until it expires. */
+    { BKM_SQL_MELDING_BY_KEY_FP,
+      "SELECT id, referanse, idempotens_fingeravtrykk FROM bkm_melding "
+      "WHERE integrasjon_id = %s AND idempotensnokkel = %s" },
+    { BKM_SQL_MELDING_IDEMPOTENS_SET,
+      "UPDATE bkm_melding SET idempotens_fingeravtrykk = %s, "
+      "idempotens_utloper = %lld WHERE id = %s" },
+    /* The report's proof-of-possession secret (issue 12, item 4:
+     * 0011_besittelse.sql). */
+    { BKM_SQL_BESITTELSE_INSERT,
+      "INSERT INTO bkm_besittelse (melding_id, hemmelighet, utfordring) "
+      "VALUES (%s, %s, %s)" },
+    { NULL, NULL }
+};
 
 const char *bkm_idempotency_fingerprint(apr_pool_t *p, const char *method,
                                         const char *path,
@@ -74,7 +122,7 @@ static int find_by_key(bkm_db_t *db, bkm_melding_t *m)
 }
 
 /* The receipt's key hash, and a public reporter's sealed PDF. */
-static int insert_copy(bkm_db_t *db, const bkm_melding_t *m)
+static apr_status_t insert_copy(bkm_db_t *db, const bkm_melding_t *m)
 {
     const char *hash = bkm_sha256_hex(db->pool, m->kopi_nokkel, BKM_BOX_KEY);
     apr_int64_t utloper = m->kopi_utloper;
@@ -92,8 +140,10 @@ static int insert_copy(bkm_db_t *db, const bkm_melding_t *m)
     }
 }
 
-static int insert_all(bkm_db_t *db, const bkm_melding_t *m,
-                      const bkm_sealed_t *c, int nc)
+static apr_status_t insert_all(bkm_db_t *db,
+                               const bkm_delivery_policy_t *pol,
+                               const bkm_melding_t *m, const bkm_sealed_t *c,
+                               int nc)
 {
     const bkm_bydel_t *b = m->bydel;
     apr_pool_t *p = db->pool;
@@ -103,12 +153,13 @@ static int insert_all(bkm_db_t *db, const bkm_melding_t *m,
         m->id, m->referanse, m->meldingstype, apr_itoa(p, m->versjon),
         m->kilde, m->integrasjon_id, m->fra_org, b->kommune->nummer,
         b->nummer, kanal, "AKSEPTERT", tid, tid, m->idempotensnokkel,
-        apr_off_t_toa(p, bkm_delivery_deadline(db->s, b, m->mottatt))
+        apr_off_t_toa(p, bkm_delivery_deadline(pol, b, m->mottatt))
     };
     const char *leveranse[6] = {
         bkm_uuid(p), m->id, b->konto_id, kanal, m->meldingstype, tid
     };
-    int rv, i;
+    apr_status_t rv;
+    int i;
 
     if ((rv = bkm_db_run(db, BKM_SQL_MELDING_INSERT, NULL, 15, melding))) {
         return rv;
@@ -152,10 +203,13 @@ static int insert_all(bkm_db_t *db, const bkm_melding_t *m,
                      m->aktor, "Mottatt og lagret kryptert");
 }
 
-apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
-                               const bkm_sealed_t *c, int nc)
+apr_status_t bkm_store_melding(bkm_db_t *db,
+                               const bkm_delivery_policy_t *pol,
+                               bkm_melding_t *m, const bkm_sealed_t *c,
+                               int nc)
 {
-    int attempt, found, rv = -1;
+    apr_status_t rv;
+    int attempt, found;
 
     for (attempt = 0; attempt < BKM_STORE_ATTEMPTS; attempt++) {
         if ((found = find_by_key(db, m)) != 0) {
@@ -163,16 +217,17 @@ apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
         }
         rv = bkm_db_begin(db);
         if (rv == 0) {
-            rv = bkm_db_end(db, insert_all(db, m, c, nc));
+            rv = bkm_db_end(db, insert_all(db, pol, m, c, nc));
         }
         if (rv == 0) {
             return APR_SUCCESS;
         }
         /* Logged with the driver's message, which names the constraint or
          * the connection problem but carries no values. */
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, db->r, BKMLOGNO(00601)
-                      "storing report %s failed (attempt %d): %s", m->id,
-                      attempt + 1, db->error ? db->error : "unknown error");
+        bkm_log_perror(BKM_LOG_MARK, BKM_LOG_WARNING, 0, db->log,
+                       BKMLOGNO(00601) "storing report %s failed (attempt "
+                       "%d): %s", m->id, attempt + 1,
+                       db->error ? db->error : "unknown error");
         if (attempt == 0) {
             bkm_db_reprepare(db);
         }
@@ -181,7 +236,7 @@ apr_status_t bkm_store_melding(bkm_db_t *db, bkm_melding_t *m,
         /* a concurrent request with the same key won */
         return found == 2 ? APR_EMISMATCH : APR_EEXIST;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, BKMLOGNO(00602)
-                  "report %s not stored: nothing was kept", m->id);
+    bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, db->log, BKMLOGNO(00602)
+                   "report %s not stored: nothing was kept", m->id);
     return APR_EGENERAL;
 }

@@ -26,49 +26,110 @@
  * time and actor, written in the same transaction as the change.
  *
  * What a fetch, a receipt or an administrator's action does is decided by
- * the state machine in bkm_delivery.c (no httpd, no database; tested as a
- * decision table); this file reads its facts with the report's row held
- * and writes what it decided.
+ * the state machine in bkm_delivery.c (no database; tested as a decision
+ * table); this file reads its facts with the report's row held and writes
+ * what it decided.  No httpd either: the glue passes the policy it read
+ * from the configuration (bkm_delivery_policy_t), and
+ * t/unit/test_leveranse.c runs all of it on a real SQLite file.
  */
-#include "mod_bekymring_private.h"
-#include "bkm_delivery.h"
+#include "bkm_leveranse.h"
+#include "bkm_avvik.h"
 #include "bkm_ids.h"
 
+#include <string.h>
+#include <stdlib.h>
 #include <apr_strings.h>
 
 /* Upper bound for "is the deadline passed": any deadline is. */
 #define BKM_TIME_MAX APR_INT64_C(0x7fffffffffffffff)
 
-const char *bkm_kanal_name(bkm_kanal_e kanal)
-{
-    return kanal == BKM_KANAL_FAGSYSTEM ? "fagsystem" : "manuell";
-}
+/* A message of an account with its report's and ciphertext's metadata,
+ * in the column order bkm_leveranse_load() reads. */
+#define LEVERANSE_COLUMNS \
+    "l.melding_id, l.mottaker, l.meldingstype, l.hentet, l.svar, " \
+    "l.arkivreferanse, m.kommunenummer, m.bydelsnummer, m.referanse, " \
+    "c.innholdstype, c.sha256, c.storrelse, m.tilstand, m.levert, " \
+    "l.opprettet, l.arsak"
+#define LEVERANSE_FROM \
+    "FROM bkm_leveranse l JOIN bkm_melding m ON m.id = l.melding_id " \
+    "LEFT JOIN bkm_chiffer c ON c.melding_id = l.melding_id " \
+    "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s"
 
-apr_time_t bkm_delivery_deadline(server_rec *s, const bkm_bydel_t *b,
-                                 apr_time_t from)
-{
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(s);
-    apr_interval_time_t frist = b->svarfrist;
+const bkm_sql_t bkm_leveranse_sql[] = {
+    /* nr is the next of this report's: the report's row is locked (or
+     * the SQLite writer held) by the transaction, so no two compete. */
+    { BKM_SQL_HENDELSE_INSERT,
+      "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, "
+      "hendelse, aktor, beskrivelse) SELECT %s, COALESCE(MAX(nr), 0) + 1, "
+      "%lld, %s, %s, %s, %s FROM bkm_hendelse WHERE melding_id = %s" },
+    { BKM_SQL_LEVERANSE_PRINT,
+      "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
+      "meldingstype, opprettet, arsak) VALUES (%s, %s, %s, 'print', %s, "
+      "%lld, %s)" },
+    { BKM_SQL_LEVERANSE_GET,
+      "SELECT " LEVERANSE_COLUMNS " " LEVERANSE_FROM },
+    /* The same with the ciphertext, for a download: one round trip. */
+    { BKM_SQL_LEVERANSE_FETCH,
+      "SELECT " LEVERANSE_COLUMNS ", c.innhold " LEVERANSE_FROM },
+    { BKM_SQL_LEVERANSE_HENTET,
+      "UPDATE bkm_leveranse SET hentet = %lld, hentet_av = %s "
+      "WHERE id = %s AND hentet IS NULL" },
+    { BKM_SQL_LEVERANSE_SVAR,
+      "UPDATE bkm_leveranse SET svar = %s, svar_tid = %lld, "
+      "arkivreferanse = %s WHERE id = %s" },
+    { BKM_SQL_MELDING_LOCK,
+      "UPDATE bkm_melding SET endret = %lld WHERE id = %s" },
+    { BKM_SQL_MELDING_STATE,
+      "SELECT tilstand, frist, levert, oppfolging FROM bkm_melding "
+      "WHERE id = %s" },
+    { BKM_SQL_MELDING_SET,
+      "UPDATE bkm_melding SET tilstand = %s, frist = CASE WHEN %lld IS NULL "
+      "THEN frist ELSE NULL END, levert = COALESCE(levert, %lld), "
+      "oppfolging = %d, endret = %lld WHERE id = %s" },
+    { BKM_SQL_MELDING_TO_PRINT,
+      "UPDATE bkm_melding SET tilstand = 'SENDT_PRINT', frist = NULL, "
+      "endret = %lld WHERE id = %s AND levert IS NULL "
+      "AND frist IS NOT NULL AND frist <= %lld AND kilde <> 'kontroll'" },
+    /* The administrators' actions, and their audit. */
+    { BKM_SQL_LEVERANSE_NULLSTILL,
+      "UPDATE bkm_leveranse SET svar = NULL, svar_tid = NULL, hentet = NULL, "
+      "hentet_av = NULL, arkivreferanse = NULL, dekket = NULL "
+      "WHERE melding_id = %s AND mottaker = %s" },
+    { BKM_SQL_MELDING_TILBAKE,
+      "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
+      "endret = %lld WHERE id = %s AND levert IS NULL" },
+    { BKM_SQL_REVISJON_INSERT,
+      "INSERT INTO bkm_revisjon (id, tidspunkt, aktor, handling, "
+      "kommunenummer, melding_id, begrunnelse) VALUES (%s, %lld, %s, %s, %s, "
+      "%s, %s)" },
+    /* Receipts: the message's answer so far, and the text of a feilet
+     * (the latest event of its kind), read after the report's row is
+     * locked (bkm_delivery_answer). */
+    { BKM_SQL_LEVERANSE_SVAR_GET,
+      "SELECT svar, arkivreferanse FROM bkm_leveranse WHERE id = %s" },
+    { BKM_SQL_HENDELSE_SISTE,
+      "SELECT beskrivelse FROM bkm_hendelse WHERE melding_id = %s "
+      "AND hendelse = %s ORDER BY nr DESC LIMIT 1" },
+    /* Issue 12: the byte ranges of a message sent so far (a fetch counts
+     * once they cover it). */
+    { BKM_SQL_LEVERANSE_DEKKET_GET,
+      "SELECT dekket, hentet FROM bkm_leveranse WHERE id = %s" },
+    { BKM_SQL_LEVERANSE_DEKKET_SET,
+      "UPDATE bkm_leveranse SET dekket = %s WHERE id = %s "
+      "AND hentet IS NULL" },
+    { NULL, NULL }
+};
 
-    if (!frist) {
-        frist = b->kanal == BKM_KANAL_FAGSYSTEM
-                ? bkm_cfg_receipt_deadline(c) : bkm_cfg_manual_deadline(c);
-    }
-    return bkm_business_deadline(from,
-                                 bkm_business_span(frist, &b->kontortid),
-                                 &b->kontortid);
-}
-
-int bkm_event(bkm_db_t *db, const char *melding_id, apr_time_t tid,
-              const char *hendelse, const char *tilstand, const char *aktor,
-              const char *beskrivelse)
+apr_status_t bkm_event(bkm_db_t *db, const char *melding_id,
+                       apr_time_t tid, const char *hendelse,
+                       const char *tilstand, const char *aktor,
+                       const char *beskrivelse)
 {
     const char *args[7] = {
         melding_id, apr_off_t_toa(db->pool, tid), tilstand, hendelse, aktor,
         beskrivelse, melding_id
     };
-
-    int rv = bkm_db_run(db, BKM_SQL_HENDELSE_INSERT, NULL, 7, args);
+    apr_status_t rv = bkm_db_run(db, BKM_SQL_HENDELSE_INSERT, NULL, 7, args);
 
     /* Every timeline event is recorded here, whoever records it: an
      * assurance failure marks its report in the same transaction (and is
@@ -76,23 +137,27 @@ int bkm_event(bkm_db_t *db, const char *melding_id, apr_time_t tid,
     return rv ? rv : bkm_avvik_note(db, args[0], args[1], hendelse);
 }
 
-int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
-                    apr_time_t due_by, const char *arsak, const char *aktor,
-                    const char *beskrivelse)
+apr_status_t bkm_order_print(bkm_db_t *db,
+                             const bkm_delivery_policy_t *pol,
+                             const char *melding_id, apr_time_t now,
+                             apr_time_t due_by, const char *arsak,
+                             const char *aktor, const char *beskrivelse,
+                             int *ordered)
 {
     const char *upd[3] = {
         apr_off_t_toa(db->pool, now), melding_id,
         apr_off_t_toa(db->pool, due_by)
     };
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(db->s);
     const char *job[6];
-    int rv, n = 0;
+    apr_status_t rv;
+    int n = 0;
 
-    if ((rv = bkm_db_run(db, BKM_SQL_MELDING_TO_PRINT, &n, 3, upd)) != 0) {
-        return -1;
+    *ordered = 0;
+    if ((rv = bkm_db_run(db, BKM_SQL_MELDING_TO_PRINT, &n, 3, upd))) {
+        return rv;
     }
     if (n == 0) {
-        return 0;       /* delivered, already ordered, or not yet due */
+        return APR_SUCCESS; /* delivered, already ordered, or not yet due */
     }
     /* A report printed once may be ordered again: a late receipt made it
      * delivered, then a reconciliation or a check after delivery found
@@ -102,32 +167,33 @@ int bkm_order_print(bkm_db_t *db, const char *melding_id, apr_time_t now,
      * pass fail, for every report. */
     job[0] = melding_id;
     job[1] = "print";
-    if (bkm_db_run(db, BKM_SQL_LEVERANSE_NULLSTILL, &n, 2, job) != 0) {
-        return -1;
+    if ((rv = bkm_db_run(db, BKM_SQL_LEVERANSE_NULLSTILL, &n, 2, job))) {
+        return rv;
     }
     if (n == 0) {
         job[0] = bkm_uuid(db->pool);
         job[1] = melding_id;
-        job[2] = c->registry->print_konto.id;
+        job[2] = pol->print_konto_id;
         job[3] = BKM_TYPE_UTSKRIFT;
         job[4] = upd[0];
         job[5] = arsak;
-        if (bkm_db_run(db, BKM_SQL_LEVERANSE_PRINT, NULL, 6, job) != 0) {
-            return -1;
+        if ((rv = bkm_db_run(db, BKM_SQL_LEVERANSE_PRINT, NULL, 6, job))) {
+            return rv;
         }
     }
-    if (bkm_event(db, melding_id, now, "SENDT_PRINT", "SENDT_PRINT", aktor,
-                  beskrivelse) != 0) {
-        return -1;
+    if ((rv = bkm_event(db, melding_id, now, "SENDT_PRINT", "SENDT_PRINT",
+                        aktor, beskrivelse))) {
+        return rv;
     }
-    return 1;
+    *ordered = 1;
+    return APR_SUCCESS;
 }
 
 /* ---- the message a request is about --------------------------------- */
 
-const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
-                               const char *id, int with_content,
-                               bkm_leveranse_t *l)
+apr_status_t bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
+                                const char *id, int with_content,
+                                bkm_leveranse_t *l)
 {
     const char *args[2] = { id, konto_id };
     apr_dbd_results_t *res = NULL;
@@ -137,8 +203,8 @@ const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
 
     if (bkm_db_select(db, with_content ? BKM_SQL_LEVERANSE_FETCH
                                        : BKM_SQL_LEVERANSE_GET,
-                      &res, 2, args) != 0) {
-        return "database";
+                      &res, 2, args) != APR_SUCCESS) {
+        return APR_EGENERAL;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         memset(l, 0, sizeof(*l));
@@ -166,12 +232,13 @@ const char *bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
         l->opprettet = (apr_time_t)n;
         l->arsak = bkm_db_value(db, row, 15);
         if (with_content && l->sha256
-            && bkm_db_blob(db, row, 16, &l->innhold, &l->innhold_len) != 0) {
-            return "database";
+            && bkm_db_blob(db, row, 16, &l->innhold, &l->innhold_len)
+               != APR_SUCCESS) {
+            return APR_EGENERAL;
         }
         found = 1;
     }
-    return found ? NULL : "unknown";
+    return found ? APR_SUCCESS : APR_NOTFOUND;
 }
 
 /* ---- within one transaction: lock the report, read, decide, write ---- */
@@ -185,20 +252,21 @@ typedef struct {
 
 /* Take the report's row (PostgreSQL keeps the lock until commit, so a
  * concurrent receipt or pass waits here and then sees our result). */
-static int lock_state(bkm_db_t *db, const char *melding_id, apr_time_t now,
-                      state_t *st)
+static apr_status_t lock_state(bkm_db_t *db, const char *melding_id,
+                               apr_time_t now, state_t *st)
 {
     const char *lock[2] = { apr_off_t_toa(db->pool, now), melding_id };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    int rv, n = 0;
+    apr_status_t rv;
+    int n = 0;
 
-    if ((rv = bkm_db_run(db, BKM_SQL_MELDING_LOCK, &n, 2, lock)) != 0) {
+    if ((rv = bkm_db_run(db, BKM_SQL_MELDING_LOCK, &n, 2, lock))) {
         return rv;
     }
     if (n != 1 || bkm_db_select(db, BKM_SQL_MELDING_STATE, &res, 1,
-                                &melding_id) != 0) {
-        return -1;
+                                &melding_id)) {
+        return APR_EGENERAL;
     }
     memset(st, 0, sizeof(*st));
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
@@ -208,12 +276,13 @@ static int lock_state(bkm_db_t *db, const char *melding_id, apr_time_t now,
         st->levert = bkm_db_value(db, row, 2) != NULL;
         st->oppfolging = opp && atoi(opp);
     }
-    return st->tilstand ? 0 : -1;
+    return st->tilstand ? APR_SUCCESS : APR_EGENERAL;
 }
 
 /* Write the report's new state; delivered means no deadline any more. */
-static int set_state(bkm_db_t *db, const char *melding_id, apr_time_t now,
-                     const char *tilstand, int delivered, int oppfolging)
+static apr_status_t set_state(bkm_db_t *db, const char *melding_id,
+                              apr_time_t now, const char *tilstand,
+                              int delivered, int oppfolging)
 {
     const char *t = apr_off_t_toa(db->pool, now);
     const char *args[6] = {
@@ -238,23 +307,24 @@ static void facts_of(const state_t *st, bkm_dfakta_t *f)
 
 /* Within a transaction that holds the report's row: the message's fetch
  * is complete (its hentet just set by us), so record it. */
-static int record_fetch(bkm_db_t *db, const bkm_leveranse_t *l,
-                        const char *aktor, apr_time_t now, state_t *st)
+static apr_status_t record_fetch(bkm_db_t *db, const bkm_leveranse_t *l,
+                                 const char *aktor, apr_time_t now,
+                                 state_t *st)
 {
     int print = strcmp(l->mottaker, "print") == 0;
     bkm_dfakta_t f;
     bkm_dvalg_t v;
-    int rv;
+    apr_status_t rv;
 
     facts_of(st, &f);
     f.hentet = 0;       /* before this fetch */
     f.manuell = strcmp(l->mottaker, "manuell") == 0;
     bkm_delivery_next(&f, print ? BKM_DE_PRINT_HENTET : BKM_DE_HENTET, &v);
     if (v.utfall != BKM_DU_ANVENDT) {
-        return 0;
+        return APR_SUCCESS;
     }
     st->tilstand = bkm_ds_name(v.tilstand);
-    rv = 0;
+    rv = APR_SUCCESS;
     if (v.skriv_tilstand) {
         rv = set_state(db, l->melding_id, now, st->tilstand, v.levert,
                        v.oppfolging);
@@ -263,46 +333,49 @@ static int record_fetch(bkm_db_t *db, const bkm_leveranse_t *l,
                                st->tilstand, aktor, v.tekst);
 }
 
-int bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
-                         const char *aktor, apr_time_t now)
+apr_status_t bkm_delivery_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
+                                  const char *aktor, apr_time_t now)
 {
     const char *args[3] = { apr_off_t_toa(db->pool, now), aktor, l->id };
+    apr_status_t rv;
     state_t st;
-    int rv, n = 0;
+    int n = 0;
 
     if (l->hentet) {
-        return 0;
+        return APR_SUCCESS;
     }
-    if ((rv = bkm_db_begin(db)) != 0) {
+    if ((rv = bkm_db_begin(db))) {
         return rv;
     }
     rv = bkm_db_run(db, BKM_SQL_LEVERANSE_HENTET, &n, 3, args);
-    if (rv == 0 && n == 1) {        /* the first download, ours */
+    if (rv == APR_SUCCESS && n == 1) {      /* the first download, ours */
         rv = lock_state(db, l->melding_id, now, &st);
-        if (rv == 0) {
+        if (rv == APR_SUCCESS) {
             rv = record_fetch(db, l, aktor, now, &st);
         }
     }
     return bkm_db_end(db, rv);
 }
 
-int bkm_delivery_fetched_range(bkm_db_t *db, const bkm_leveranse_t *l,
-                               const char *aktor, apr_time_t now,
-                               apr_off_t start, apr_off_t end,
-                               int *complete)
+apr_status_t bkm_delivery_fetched_range(bkm_db_t *db,
+                                        const bkm_leveranse_t *l,
+                                        const char *aktor, apr_time_t now,
+                                        apr_off_t start, apr_off_t end,
+                                        int *complete)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *dekket = NULL, *nytt;
-    int rv, hentet = 0, n = 0;
+    apr_status_t rv;
+    int hentet = 0, n = 0;
     state_t st;
 
     *complete = 0;
     if (l->hentet) {
         *complete = 1;
-        return 0;
+        return APR_SUCCESS;
     }
-    if ((rv = bkm_db_begin(db)) != 0) {
+    if ((rv = bkm_db_begin(db))) {
         return rv;
     }
     /* The report's row first: two ranges of one message sent at once
@@ -320,9 +393,8 @@ int bkm_delivery_fetched_range(bkm_db_t *db, const bkm_leveranse_t *l,
     }
     if (rv == 0 && hentet) {
         *complete = 1;
-        bkm_db_end(db, -1);     /* nothing to write */
-        db->error = NULL;
-        return 0;
+        bkm_db_rollback(db);    /* nothing to write */
+        return APR_SUCCESS;
     }
     if (rv == 0) {
         *complete = bkm_range_cover(db->pool, dekket, start, end,
@@ -381,29 +453,30 @@ static const char *svar_name(bkm_svar_e svar)
  * began; SQLite has one writer at a time.  Read before the transaction,
  * as it once was, two contradicting receipts both saw "no answer yet" and
  * both were applied (issue 11). */
-static int answer_so_far(bkm_db_t *db, const char *id, const char **svar,
-                         const char **arkivreferanse)
+static apr_status_t answer_so_far(bkm_db_t *db, const char *id,
+                                  const char **svar,
+                                  const char **arkivreferanse)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     int found = 0;
 
     *svar = *arkivreferanse = NULL;
-    if (bkm_db_select(db, BKM_SQL_LEVERANSE_SVAR_GET, &res, 1, &id) != 0) {
-        return -1;
+    if (bkm_db_select(db, BKM_SQL_LEVERANSE_SVAR_GET, &res, 1, &id)) {
+        return APR_EGENERAL;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         *svar = bkm_db_value(db, row, 0);
         *arkivreferanse = bkm_db_value(db, row, 1);
         found = 1;
     }
-    return found ? 0 : -1;
+    return found ? APR_SUCCESS : APR_EGENERAL;
 }
 
 /* Whether a feilet has the text of the feilet already recorded (the
  * latest event of its kind, which that one wrote). */
-static int same_feilet(bkm_db_t *db, const bkm_leveranse_t *l,
-                       const bkm_receipt_in_t *in, int *same)
+static apr_status_t same_feilet(bkm_db_t *db, const bkm_leveranse_t *l,
+                                const bkm_receipt_in_t *in, int *same)
 {
     const char *hendelse, *tekst, *prev = NULL;
     const char *args[2];
@@ -413,14 +486,14 @@ static int same_feilet(bkm_db_t *db, const bkm_leveranse_t *l,
     feilet_event(in, &hendelse, &tekst);
     args[0] = l->melding_id;
     args[1] = hendelse;
-    if (bkm_db_select(db, BKM_SQL_HENDELSE_SISTE, &res, 2, args) != 0) {
-        return -1;
+    if (bkm_db_select(db, BKM_SQL_HENDELSE_SISTE, &res, 2, args)) {
+        return APR_EGENERAL;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         prev = bkm_db_value(db, row, 0);
     }
     *same = prev && strcmp(prev, event_text(db->pool, tekst, in)) == 0;
-    return 0;
+    return APR_SUCCESS;
 }
 
 static bkm_da_e answer_of(const char *svar)
@@ -442,33 +515,35 @@ static bkm_de_e receipt_event(const bkm_receipt_in_t *in)
 
 /* Whether this message was fetched completely, read with the report's
  * row held (a fetch that completed a moment ago counts). */
-static int fetched_now(bkm_db_t *db, const char *id, int *hentet)
+static apr_status_t fetched_now(bkm_db_t *db, const char *id, int *hentet)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
 
     *hentet = 0;
-    if (bkm_db_select(db, BKM_SQL_LEVERANSE_DEKKET_GET, &res, 1, &id) != 0) {
-        return -1;
+    if (bkm_db_select(db, BKM_SQL_LEVERANSE_DEKKET_GET, &res, 1, &id)) {
+        return APR_EGENERAL;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         *hentet = bkm_db_value(db, row, 1) != NULL;
     }
-    return 0;
+    return APR_SUCCESS;
 }
 
 /* Write a receipt the state machine applied (inside the transaction, row
  * locked). */
-static int apply(bkm_db_t *db, const bkm_leveranse_t *l,
-                 const bkm_receipt_in_t *in, apr_time_t now,
-                 const bkm_dvalg_t *v)
+static apr_status_t apply(bkm_db_t *db, const bkm_delivery_policy_t *pol,
+                          const bkm_leveranse_t *l,
+                          const bkm_receipt_in_t *in, apr_time_t now,
+                          const bkm_dvalg_t *v)
 {
     const char *args[4] = {
         svar_name(in->svar), apr_off_t_toa(db->pool, now),
         in->arkivreferanse, l->id
     };
     const char *tilstand = bkm_ds_name(v->tilstand);
-    int rv;
+    apr_status_t rv;
+    int ordered;
 
     rv = bkm_db_run(db, BKM_SQL_LEVERANSE_SVAR, NULL, 4, args);
     if (rv == 0) {
@@ -480,27 +555,30 @@ static int apply(bkm_db_t *db, const bkm_leveranse_t *l,
                        v->oppfolging);
     }
     if (rv == 0 && v->bestill_print) {
-        rv = bkm_order_print(db, l->melding_id, now, BKM_TIME_MAX,
+        rv = bkm_order_print(db, pol, l->melding_id, now, BKM_TIME_MAX,
                              "feilet", in->aktor, "Brevpost bestilt: "
-                             "fagsystemet meldte feil") < 0 ? -1 : 0;
+                             "fagsystemet meldte feil", &ordered);
     }
     return rv;
 }
 
-int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
-                        const bkm_receipt_in_t *in, apr_time_t now,
-                        bkm_kvittering_t *out)
+apr_status_t bkm_delivery_answer(bkm_db_t *db,
+                                 const bkm_delivery_policy_t *pol,
+                                 const bkm_leveranse_t *l,
+                                 const bkm_receipt_in_t *in, apr_time_t now,
+                                 bkm_kvittering_t *out)
 {
     const char *svar = svar_name(in->svar), *prev = NULL;
     const char *prev_arkiv = NULL;
     bkm_dfakta_t f;
     bkm_dvalg_t v;
-    int rv, same = 0;
+    apr_status_t rv;
+    int same = 0;
     state_t st;
 
     memset(out, 0, sizeof(*out));
-    if (bkm_db_begin(db) != 0) {
-        return -1;
+    if (bkm_db_begin(db)) {
+        return APR_EGENERAL;
     }
     /* Hold the report's row (PostgreSQL: until commit, as SELECT ... FOR
      * UPDATE would), then read and decide: a receipt arriving meanwhile
@@ -519,7 +597,7 @@ int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
     }
     if (rv != 0) {
         bkm_db_end(db, rv);
-        return -1;
+        return APR_EGENERAL;
     }
     if (in->svar == BKM_SVAR_LAGRET) {
         same = prev_arkiv && in->arkivreferanse
@@ -535,9 +613,8 @@ int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
     case BKM_DU_GJENTATT:
         out->utfall = BKM_KVITTERING_GJENTATT;
         /* Nothing to write: not even the lock's touch of "endret". */
-        bkm_db_end(db, -1);
-        db->error = NULL;
-        return 0;
+        bkm_db_rollback(db);
+        return APR_SUCCESS;
     case BKM_DU_MOTSTRIDENDE:
     case BKM_DU_IKKE_HENTET:
         out->utfall = v.utfall == BKM_DU_IKKE_HENTET
@@ -551,38 +628,23 @@ int bkm_delivery_answer(bkm_db_t *db, const bkm_leveranse_t *l,
     case BKM_DU_ANVENDT:
         out->utfall = BKM_KVITTERING_NY;
         out->hendelse = v.hendelse;
-        rv = apply(db, l, in, now, &v);
+        rv = apply(db, pol, l, in, now, &v);
         break;
     default:
-        rv = -1;
+        rv = APR_EGENERAL;
         break;
     }
-    return bkm_db_end(db, rv) == 0 ? 0 : -1;
+    return bkm_db_end(db, rv) == APR_SUCCESS ? APR_SUCCESS : APR_EGENERAL;
 }
 
-int bkm_delivery_receipt(bkm_db_t *db, const bkm_leveranse_t *l,
-                         const bkm_receipt_in_t *in, apr_time_t now,
-                         const char **hendelse)
+apr_status_t bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
+                                  const char *aktor, apr_time_t now,
+                                  const char *why)
 {
-    bkm_kvittering_t k;
-
-    if (bkm_delivery_answer(db, l, in, now, &k) != 0) {
-        return -1;
-    }
-    *hendelse = k.utfall == BKM_KVITTERING_NY ? k.hendelse
-                : k.utfall == BKM_KVITTERING_GJENTATT ? "GJENTATT"
-                : "KVITTERING_AVVIST";
-    return k.utfall == BKM_KVITTERING_MOTSTRIDENDE
-           || k.utfall == BKM_KVITTERING_IKKE_HENTET ? 1 : 0;
-}
-
-int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
-                         const char *aktor, apr_time_t now, const char *why)
-{
+    apr_status_t rv;
     state_t st;
-    int rv;
 
-    if ((rv = bkm_db_begin(db)) != 0) {
+    if ((rv = bkm_db_begin(db))) {
         return rv;
     }
     rv = lock_state(db, l->melding_id, now, &st);
@@ -597,7 +659,8 @@ int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
 
 /* ---- what an administrator does (mod_bekymring_admin.c) -------------- */
 
-int bkm_audit(bkm_db_t *db, apr_time_t now, const bkm_handling_t *h)
+apr_status_t bkm_audit(bkm_db_t *db, apr_time_t now,
+                       const bkm_handling_t *h)
 {
     const char *args[7] = {
         bkm_uuid(db->pool), apr_off_t_toa(db->pool, now), h->aktor,
@@ -607,29 +670,39 @@ int bkm_audit(bkm_db_t *db, apr_time_t now, const bkm_handling_t *h)
     return bkm_db_run(db, BKM_SQL_REVISJON_INSERT, NULL, 7, args);
 }
 
+/* An action's context: the policy (a requeued report's new deadline) and
+ * the district. */
+typedef struct {
+    const bkm_delivery_policy_t *pol;
+    const bkm_bydel_t *b;
+} act_ctx_t;
+
 /* One action in one transaction: lock and read the report, and if @p can
  * allows it, @p act writes; the event and the audit line go with it.
- * @return 0 done, 1 not in a state that allows it, -1 database error. */
-typedef int (*act_fn)(bkm_db_t *db, const char *melding_id, apr_time_t now,
-                      state_t *st, const void *baton);
+ * @return APR_SUCCESS done, APR_EINVAL not in a state that allows it,
+ * APR_EGENERAL database error. */
+typedef apr_status_t (*act_fn)(bkm_db_t *db, const char *melding_id,
+                               apr_time_t now, state_t *st,
+                               const act_ctx_t *ctx);
 
-static int in_tx(bkm_db_t *db, const bkm_handling_t *h, apr_time_t now,
-                 int (*can)(const state_t *st), act_fn act,
-                 const void *baton)
+static apr_status_t in_tx(bkm_db_t *db, const bkm_handling_t *h,
+                          apr_time_t now, int (*can)(const state_t *st),
+                          act_fn act, const act_ctx_t *ctx)
 {
+    apr_status_t rv;
     state_t st;
-    int rv, refused = 0;
+    int refused = 0;
 
-    if ((rv = bkm_db_begin(db)) != 0) {
-        return -1;
+    if ((rv = bkm_db_begin(db))) {
+        return APR_EGENERAL;
     }
     rv = lock_state(db, h->melding_id, now, &st);
     if (rv == 0 && !can(&st)) {
         refused = 1;
-        rv = -1;
+        rv = APR_EINVAL;
     }
     if (rv == 0) {
-        rv = act(db, h->melding_id, now, &st, baton);
+        rv = act(db, h->melding_id, now, &st, ctx);
     }
     if (rv == 0) {
         rv = bkm_event(db, h->melding_id, now, h->hendelse, st.tilstand,
@@ -639,7 +712,8 @@ static int in_tx(bkm_db_t *db, const bkm_handling_t *h, apr_time_t now,
         rv = bkm_audit(db, now, h);
     }
     rv = bkm_db_end(db, rv);
-    return refused ? 1 : rv == 0 ? 0 : -1;
+    return refused ? APR_EINVAL : rv == APR_SUCCESS ? APR_SUCCESS
+                                                    : APR_EGENERAL;
 }
 
 /* Whether the state machine allows administrator event @p e. */
@@ -658,8 +732,9 @@ static int can_handle(const state_t *st)
     return allows(st, BKM_DE_HANDTERT);
 }
 
-static int act_handle(bkm_db_t *db, const char *melding_id, apr_time_t now,
-                      state_t *st, const void *baton)
+static apr_status_t act_handle(bkm_db_t *db, const char *melding_id,
+                               apr_time_t now, state_t *st,
+                               const act_ctx_t *ctx)
 {
     /* Handled outside the portal: delivered, and nothing escalates. */
     st->tilstand = "LEVERT";
@@ -671,21 +746,23 @@ static int can_requeue(const state_t *st)
     return allows(st, BKM_DE_TILBAKE);
 }
 
-static int act_requeue(bkm_db_t *db, const char *melding_id, apr_time_t now,
-                       state_t *st, const void *baton)
+static apr_status_t act_requeue(bkm_db_t *db, const char *melding_id,
+                                apr_time_t now, state_t *st,
+                                const act_ctx_t *ctx)
 {
     const char *args[2] = { melding_id, "fagsystem" };
-    int rv, n = 0;
+    apr_status_t rv;
+    int n = 0;
 
     /* Waiting again as if new; the deadline runs from now. */
     rv = bkm_db_run(db, BKM_SQL_LEVERANSE_NULLSTILL, &n, 2, args);
     if (rv == 0 && n != 1) {
-        return -1;              /* not a case-system report */
+        return APR_EGENERAL;    /* not a case-system report */
     }
     if (rv == 0) {
-        const bkm_bydel_t *b = baton;
         const char *upd[3] = {
-            apr_off_t_toa(db->pool, bkm_delivery_deadline(db->s, b, now)),
+            apr_off_t_toa(db->pool,
+                          bkm_delivery_deadline(ctx->pol, ctx->b, now)),
             apr_off_t_toa(db->pool, now), melding_id
         };
         st->tilstand = "AKSEPTERT";
@@ -699,37 +776,45 @@ static int can_reprint(const state_t *st)
     return allows(st, BKM_DE_PRINT_PA_NYTT);
 }
 
-static int act_reprint(bkm_db_t *db, const char *melding_id, apr_time_t now,
-                       state_t *st, const void *baton)
+static apr_status_t act_reprint(bkm_db_t *db, const char *melding_id,
+                                apr_time_t now, state_t *st,
+                                const act_ctx_t *ctx)
 {
     const char *args[2] = { melding_id, "print" };
-    int rv, n = 0;
+    apr_status_t rv;
+    int n = 0;
 
     rv = bkm_db_run(db, BKM_SQL_LEVERANSE_NULLSTILL, &n, 2, args);
     if (rv == 0 && n != 1) {
-        return -1;
+        return APR_EGENERAL;
     }
     st->tilstand = "SENDT_PRINT";
     return rv ? rv : set_state(db, melding_id, now, st->tilstand, 0, 0);
 }
 
-int bkm_delivery_action(bkm_db_t *db, bkm_handling_t *h, apr_time_t now,
-                        const bkm_bydel_t *b)
+apr_status_t bkm_delivery_action(bkm_db_t *db,
+                                 const bkm_delivery_policy_t *pol,
+                                 bkm_handling_t *h, apr_time_t now,
+                                 const bkm_bydel_t *b)
 {
+    act_ctx_t ctx;
+
+    ctx.pol = pol;
+    ctx.b = b;
     if (strcmp(h->handling, "handtert") == 0) {
         h->hendelse = "HANDTERT_MANUELT";
         h->beskrivelse = "Markert som håndtert manuelt; eskalering stoppet";
-        return in_tx(db, h, now, can_handle, act_handle, NULL);
+        return in_tx(db, h, now, can_handle, act_handle, &ctx);
     }
     if (strcmp(h->handling, "tilbake") == 0) {
         h->hendelse = "LAGT_TILBAKE";
         h->beskrivelse = "Lagt tilbake til fagsystemet; ny frist";
-        return in_tx(db, h, now, can_requeue, act_requeue, b);
+        return in_tx(db, h, now, can_requeue, act_requeue, &ctx);
     }
     if (strcmp(h->handling, "print") == 0) {
         h->hendelse = "PRINT_PA_NYTT";
         h->beskrivelse = "Brevpost bestilt på nytt";
-        return in_tx(db, h, now, can_reprint, act_reprint, NULL);
+        return in_tx(db, h, now, can_reprint, act_reprint, &ctx);
     }
-    return 1;
+    return APR_EINVAL;
 }
