@@ -98,6 +98,7 @@ int main(void)
     if (bkm_suite_statuskode) {
         srunner_add_suite(sr, bkm_suite_statuskode());
     }
+    srunner_add_suite(sr, bkm_suite_route());
     /* No fork: the suites share the APR pools and the generated files. */
     srunner_set_fork_status(sr, CK_NOFORK);
     srunner_run_all(sr, CK_NORMAL);

@@ -15,6 +15,7 @@ Suite *bkm_suite_multipart(void);
 Suite *bkm_suite_calendar(void);
 Suite *bkm_suite_token(void);
 Suite *bkm_suite_delivery(void);
+Suite *bkm_suite_route(void);
 
 /** A pool for one test, destroyed by the fixture. */
 extern apr_pool_t *bkm_test_pool;
