@@ -16,7 +16,7 @@
  * commits (each one an fsync on SQLite), short enough that a receipt
  * waiting for a report's row lock is not kept long.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
@@ -329,14 +329,11 @@ int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s)
 
 /* ---- POST /bekymring-drift/eskalering: one pass now ------------------- */
 
-int bkm_handle_escalation(request_rec *r)
+int bkm_handle_escalation(request_rec *r, const bkm_req_t *q)
 {
     bkm_db_t *db;
     bkm_pass_t res;
 
-    if (bkm_method_refused(r, "POST")) {
-        return OK;
-    }
     if (!(db = bkm_db_acquire(r))) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer");

@@ -514,20 +514,14 @@ int bkm_audit(bkm_db_t *db, apr_time_t now, const bkm_handling_t *h);
 int bkm_delivery_refused(bkm_db_t *db, const bkm_leveranse_t *l,
                          const char *aktor, apr_time_t now, const char *why);
 
-/* mod_bekymring_meldinger.c, mod_bekymring_svar.c: the consumer API */
-int bkm_handle_meldinger(request_rec *r, const bkm_integrasjon_t *in,
-                         const bkm_konto_t *k, const char *rest);
-int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
-                    const bkm_konto_t *k, const char *id);
+/* mod_bekymring_konto.c: what an account's resources share (the
+ * handlers of every address: mod_bekymring_routes.h) */
 /** Load message @p id of account @p k for a request: OK, or DONE after
  *  answering (404 for any id not the account's, 503). */
 int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
                      const char *id, int with_content, bkm_leveranse_t *l);
 
 /* mod_bekymring_avstemming.c: automatic reconciliation (issue 12) */
-/** .../konto/{kontoId}/avstemming: the list (GET) and the answer (POST). */
-int bkm_handle_avstemming(request_rec *r, const bkm_integrasjon_t *in,
-                          const bkm_konto_t *k, const char *rest);
 /** Retention found @p melding_id due: keep its ciphertexts while its case
  *  system has not confirmed it in a reconciliation (inside the pass's
  *  transaction).  @return 1 held, 0 free to delete, -1 database error */
@@ -568,7 +562,6 @@ typedef struct {
 } bkm_pass_t;
 int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out);
 int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s);
-int bkm_handle_escalation(request_rec *r);
 
 /* mod_bekymring_clock.c */
 /** The request's time.  Test builds only (make test compiles this file
@@ -586,9 +579,6 @@ int bkm_reply_json_text(request_rec *r, int status, const char *text,
                         apr_size_t len);
 int bkm_reply_error(request_rec *r, int status, const char *kode,
                     const char *melding);
-/** 0 when r->method is in the blank-separated @p allowed; otherwise
- *  answers 405 with an Allow header and returns 1. */
-int bkm_method_refused(request_rec *r, const char *allowed);
 /**
  * Read the request body, at most @p limit bytes.
  * @return OK with the body in *buf and *len (NUL-terminated), or DONE
@@ -600,10 +590,6 @@ int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
  *  HTTP_BAD_REQUEST (for pages, which answer in the person's language). */
 int bkm_read_body_status(request_rec *r, apr_size_t limit, char **buf,
                          apr_size_t *len);
-/** The API's ErrorDocument: httpd's own errors (401 from the token layer,
- *  416, 405...) in our JSON error shape, the failed request's headers
- *  (WWW-Authenticate) kept. */
-int bkm_handle_error(request_rec *r);
 /** Send @p len bytes of the body and flush them to the client.
  *  @return 1 when every byte went out (then, and only then, may a
  *  download be recorded), 0 when not: *rv has the filters' status. */
@@ -615,13 +601,8 @@ json_t *bkm_json_own(apr_pool_t *p, json_t *j);
 /** Sets the headers of a page (no-store, strict CSP, no framing). */
 void bkm_page_headers(request_rec *r);
 
-/* Request handlers, one concern a file; each returns an HTTP status. */
-int bkm_handle_health(request_rec *r);          /* mod_bekymring_health.c */
-int bkm_handle_kommuner(request_rec *r, const char *rest); /* _kommuner.c */
-int bkm_handle_person(request_rec *r);          /* mod_bekymring_person.c */
-int bkm_handle_konto(request_rec *r, const char *rest);   /* _konto.c */
-int bkm_handle_skjema(request_rec *r, const char *rest);  /* _skjema.c */
-int bkm_handle_mottak(request_rec *r, const char *rest);  /* _mottak.c */
+/* The request handlers, one concern a file, and the table of the
+ * addresses they answer: mod_bekymring_routes.h. */
 
 /* mod_bekymring_pages.c: what every page shares */
 struct bkm_person_s;
@@ -707,35 +688,9 @@ void bkm_page_csv_row(request_rec *r, apr_bucket_brigade *bb,
 int bkm_page_message(request_rec *r, int status, const char *lang,
                      const char *tittel_key, const char *tekst_key);
 
-/* The reporter's pages, one concern a file. */
-int bkm_handle_forside(request_rec *r, const char *rest); /* _landing.c */
-int bkm_handle_velg(request_rec *r, const char *type);    /* _landing.c */
-/** /privat and /offentlig and below ("" is the choice page). */
-int bkm_handle_webform(request_rec *r, const char *type,
-                       const char *rest);                /* _webform.c */
-int bkm_handle_sendt(request_rec *r, const char *rest);   /* _sent.c */
-/* The municipal administration: /kommune and below (_admin.c) and its
- * manual-download channel /kommune/{nr}/mottak (_receiver.c). */
-int bkm_handle_admin(request_rec *r, const char *rest);
-int bkm_handle_receiver(request_rec *r, const struct bkm_person_s *person,
-                        const bkm_roles_t *roles, const char *knr,
-                        const char *rest);
+/* mod_bekymring_admin.c: the municipal administration */
 /** The person's roles: BekymringRoles' and those granted in the pages. */
 const bkm_roles_t *bkm_admin_roles(request_rec *r, const char *pid);
-/* /kommune/roller: the national operator grants and removes roles
- * (_bindings.c). */
-int bkm_handle_bindings(request_rec *r, const struct bkm_person_s *person,
-                        const char *lang, const char *operator_navn,
-                        const char *rest);
-/* Statistics, integration health and reconciliation (_stats.c), for a
- * municipality (@p k) or, for the national operator, all (NULL). */
-int bkm_handle_statistics(request_rec *r, const char *lang,
-                          const bkm_kommune_t *k,
-                          const apr_array_header_t *bydeler);
-int bkm_handle_reconciliation(request_rec *r, const char *lang,
-                              const bkm_kommune_t *k,
-                              const apr_array_header_t *bydeler,
-                              const char *format);
 
 /* mod_bekymring_person.c: people logged in through mod_auth_openidc */
 typedef struct bkm_person_s {
@@ -811,9 +766,6 @@ int bkm_avvik_note(bkm_db_t *db, const char *melding_id, const char *tid,
  *  @return BKM_AVVIK_N.  For metrics to export. */
 int bkm_avvik_counts(apr_uint32_t *out, int n);
 
-/* mod_bekymring_status.c: GET /status, the reporter's status page */
-int bkm_handle_status(request_rec *r, const char *rest);
-
 /* mod_bekymring_throttle.c: failed machine logins, counted per node in
  * shared memory (the file's comment says why there) */
 /** Failures per client address, and per IntegrasjonId, in a window. */
@@ -854,19 +806,9 @@ void bkm_integration_child_init(apr_pool_t *p);
 const char *bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
                                    const void *lk, const bkm_bydel_t *b,
                                    const char **kode);
-/** GET .../meldinger/{id}/besittelse: a producer-sealed message's secret,
- *  encrypted to the case system. */
-int bkm_handle_besittelse(request_rec *r, const bkm_konto_t *k,
-                          const char *id);
-/** .../konto/{kontoId}/kontroller[/{kontrollId}]: open challenges and
- *  their answers. */
-int bkm_handle_kontroller(request_rec *r, const bkm_integrasjon_t *in,
-                          const bkm_konto_t *k, const char *rest);
 /** The pass's step: overdue challenges fail (their reports requeued),
  *  then accounts whose time has come are sampled.  0 or -1. */
 int bkm_kontroll_pass(bkm_db_t *db, apr_time_t now, int *issued,
                       int *failed);
-/** POST /bekymring-drift/kontroll?konto=ID: challenge an account now. */
-int bkm_handle_kontroll_drift(request_rec *r);
 
 #endif

@@ -11,7 +11,7 @@
  * version the district supports.  The national id number from the login is
  * never put in the report, stored or logged.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
 
@@ -104,11 +104,12 @@ bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
                            bkm_srv_cfg(r->server)->signer, res);
 }
 
-int bkm_handle_skjema(request_rec *r, const char *rest)
+/* POST .../mottak/skjema/{privat|offentlig} (the type: q->arg), from a
+ * person logged in at the level we accept (the route's access rule). */
+int bkm_handle_skjema(request_rec *r, const bkm_req_t *q)
 {
-    const char *type, *ct, *why;
+    const char *type = q->arg, *ct, *why;
     bkm_melding_t m;
-    bkm_person_t person;
     bkm_intake_result_t res;
     json_error_t jerr;
     json_t *report;
@@ -116,30 +117,6 @@ int bkm_handle_skjema(request_rec *r, const char *rest)
     apr_size_t len;
     int status;
 
-    if (strcmp(rest, "/privat") == 0) {
-        type = "privat";
-    }
-    else if (strcmp(rest, "/offentlig") == 0) {
-        type = "offentlig";
-    }
-    else {
-        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
-                               "no such resource");
-    }
-    if (bkm_method_refused(r, "POST")) {
-        return OK;
-    }
-    if (!bkm_person_from_login(r, &person)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00801)
-                      "no pid claim: is %s behind AuthType openid-connect?",
-                      r->uri);
-        return bkm_reply_error(r, HTTP_UNAUTHORIZED, "ikke-innlogget",
-                               "log in with ID-porten first");
-    }
-    if (person.level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
-        return bkm_reply_error(r, HTTP_FORBIDDEN, "sikkerhetsniva",
-                               "log in at level substantial or high");
-    }
     ct = apr_table_get(r->headers_in, "Content-Type");
     if (!ct || strncasecmp(ct, "application/json", 16) != 0
         || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
@@ -181,6 +158,6 @@ int bkm_handle_skjema(request_rec *r, const char *rest)
                            "it by post to its child welfare service")
             : refuse_field(r, "/kommunenummer", "unknown municipality");
     }
-    return bkm_intake_reply(r, bkm_skjema_submit(r, type, report, &person,
+    return bkm_intake_reply(r, bkm_skjema_submit(r, type, report, q->person,
                                                  &m, &res), &res, &m);
 }

@@ -22,7 +22,7 @@
  * completely (409 ikke-hentet; bkm_delivery.c).  Such a report stays
  * undelivered and keeps escalating.  feilet needs no fetch.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_receipt.h"
 
 #include <http_protocol.h>
@@ -127,9 +127,11 @@ static int wait_for_fetch(request_rec *r, bkm_db_t *db,
     return OK;
 }
 
-int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
-                    const bkm_konto_t *k, const char *id)
+int bkm_handle_svar(request_rec *r, const bkm_req_t *q)
 {
+    const bkm_integrasjon_t *in = q->in;
+    const bkm_konto_t *k = q->konto;
+    const char *id = bkm_route_param(q->match, "meldingId");
     const char *type = apr_table_get(r->headers_in, "meldingType");
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     const char *err, *kode;
