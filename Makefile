@@ -95,9 +95,12 @@ unit: $(UNIT_BIN)
 	cd t/unit && ../../$(UNIT_BIN)
 
 # The module that is installed has no test clock: not even its header's
-# name is in it (modules/mod_bekymring_clock.c).
+# name is in it (modules/mod_bekymring_clock.c).  No file calls a file
+# that calls it back (build/check-layers; the layers:
+# modules/mod_bekymring_routes.h).
 checks: all $(OUT)/test/mod_bekymring.so
 	build/check-logtags
+	@build/check-layers $(CORE_OBJ) $(GLUE_OBJ)
 	@! strings $(OUT)/mod_bekymring.so | grep -q Bkm-Test-Klokke \
 	    || { echo "the production module reads Bkm-Test-Klokke" >&2; exit 1; }
 	@strings $(OUT)/test/mod_bekymring.so | grep -q Bkm-Test-Klokke \

@@ -44,6 +44,14 @@ static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                                           : bkm_throttle_pre_config(pconf);
 }
 
+/* Once every directive is read (also for `apache2 -t`): what the
+ * configuration named is loaded by the layers it belongs to. */
+static int bkm_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    return bkm_pages_check_config(pconf, s);
+}
+
 static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
@@ -89,6 +97,7 @@ static void bkm_register_hooks(apr_pool_t *p)
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
 
     ap_hook_pre_config(bkm_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(bkm_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(bkm_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_child_init(bkm_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(bkm_handler, NULL, NULL, APR_HOOK_MIDDLE);

@@ -96,7 +96,9 @@ typedef struct {
     apr_interval_time_t retention;
     apr_interval_time_t escalation_interval;    /**< 0: off */
     const char *db_driver;      /**< found in post_config, for /helse */
-    const bkm_pages_t *pages;   /**< BekymringPages, loaded; NULL: no pages */
+    const char *pages_dir;      /**< BekymringPages: the directory */
+    const bkm_pages_t *pages;   /**< loaded from it (check_config hook);
+                                     NULL: no pages */
     const char *login_origin;   /**< BekymringLoginOrigin, or NULL */
     const bkm_roles_t *roles;   /**< BekymringRoles, loaded; NULL: none */
     const unsigned char *role_key;  /**< BekymringRoleKey's bytes, or NULL */
@@ -606,8 +608,11 @@ void bkm_page_headers(request_rec *r);
 
 /* mod_bekymring_pages.c: what every page shares */
 struct bkm_person_s;
-/** Load a BekymringPages directory.  @return NULL or a message. */
-const char *bkm_pages_load(apr_pool_t *p, const char *dir, bkm_pages_t **out);
+/** Load every server's BekymringPages directory (each directory once),
+ *  in the check_config hook, which `apache2 -t` runs too: a broken
+ *  template or a missing translation stops httpd there.  @return OK, or
+ *  HTTP_INTERNAL_SERVER_ERROR after logging why. */
+int bkm_pages_check_config(apr_pool_t *pconf, server_rec *s);
 /** This server's pages, or NULL when BekymringPages is not set. */
 const bkm_pages_t *bkm_pages(request_rec *r);
 /** Log that a page was asked for without BekymringPages; 404. */

@@ -37,12 +37,16 @@
  *    on the handler's behalf or says what to answer: OK to go on, DONE
  *    once it has answered (bkm_message_load, bkm_read_body), or the
  *    status to answer (bkm_read_body_status, bkm_page_form).
+ *  - A helper of one of httpd's hooks (bkm_db_post_config,
+ *    bkm_pages_check_config...) returns what its hook does: OK, or an
+ *    HTTP error status after logging why.
  *  - Every other function of the glue returns apr_status_t (APR_SUCCESS,
  *    else why not) or an enum documented where it is declared
  *    (bkm_intake_e, bkm_kvittering_e...), and gives what it found through
  *    its arguments.  Predicates (bkm_*_ok, "whether") return 1 or 0.
- *  Older helpers still return 0/-1 or a reason as a string; each says so
- *  where it is declared (the issue lists them).
+ *  Older helpers below the handlers (the database's, delivery's) still
+ *  return 0/-1 or a reason as a string; each says so where it is
+ *  declared.
  */
 #ifndef MOD_BEKYMRING_ROUTES_H
 #define MOD_BEKYMRING_ROUTES_H
