@@ -5,9 +5,10 @@
  * (mod_bekymring_routes.c): method, path pattern, access rule, handler;
  * and what a handler gets.
  *
- * The layers of the glue.  Each file calls only files of the layers
- * below its own (build/check-layers, in `make checks`, fails the build on
- * a circle between files):
+ * The layers of the glue.  A file calls files of its own layer or of the
+ * layers below, never above, and never so that a call comes back to it
+ * through others (build/check-layers, in `make checks`, fails the build
+ * on such a circle between files):
  *
  *   1. the httpd-free core, bkm_*.c
  *   2. configuration (_config): directives and records; it stores what
