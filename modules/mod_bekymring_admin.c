@@ -584,7 +584,7 @@ static int action(request_rec *r, who_t *w, const char *id)
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    const char *knr = NULL, *bnr = NULL, *why;
+    const char *knr = NULL, *bnr = NULL;
     const bkm_bydel_t *b;
     bkm_handling_t h;
     apr_table_t *form;
@@ -631,7 +631,7 @@ static int action(request_rec *r, who_t *w, const char *id)
         return timeline(r, w, id, HTTP_UNPROCESSABLE_ENTITY,
                         "admin.begrunnelse.feil");
     }
-    b = bkm_skjema_route(reg, knr, bnr, &why);
+    bkm_skjema_route(reg, knr, bnr, &b);
     if (!b && strcmp(h.handling, "tilbake") == 0) {
         /* No longer a district in the portal: nowhere to queue it. */
         return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");

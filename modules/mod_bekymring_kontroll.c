@@ -72,40 +72,41 @@ static int secret_of(bkm_db_t *db, const char *melding_id,
     return 0;
 }
 
-const char *bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
-                                   const void *receipt, const bkm_bydel_t *b,
-                                   const char **kode)
+apr_status_t bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
+                                    const void *receipt, const bkm_bydel_t *b,
+                                    const char **kode, const char **why)
 {
     const bkm_lagringskvittering_t *lk = receipt;
     const char *secret, *cms, *want;
 
-    *kode = "lagringskvittering-ugyldig";
     if (secret_of(db, l->melding_id, &secret, &cms) != 0) {
-        *kode = "database";
-        return "the database does not answer; send the receipt again";
+        return APR_EGENERAL;
     }
     if (lk->versjon < 2) {
         /* A report sealed without a secret cannot be proven otherwise. */
         if (b && b->avvis_lagringskvittering_v1 && secret) {
             *kode = "lagringskvittering-v1-avvist";
-            return "this district accepts only stored-receipts of versjon "
+            *why = "this district accepts only stored-receipts of versjon "
                    "2, with besittelsesbevis";
+            return APR_EINVAL;
         }
-        return NULL;
+        return APR_SUCCESS;
     }
     if (!secret) {
         *kode = "besittelse-mangler";
-        return "this message was sealed without a secret: send a "
+        *why = "this message was sealed without a secret: send a "
                "stored-receipt of versjon 1";
+        return APR_EINVAL;
     }
     want = bkm_besittelse_bevis(db->pool, secret, l->id, lk->sha256,
                                 lk->arkivreferanse);
     if (!bkm_besittelse_equal(want, lk->besittelsesbevis)) {
         *kode = "feil-besittelsesbevis";
-        return "besittelsesbevis is not the proof for this message, its "
+        *why = "besittelsesbevis is not the proof for this message, its "
                "sha256 and arkivreferanse";
+        return APR_EINVAL;
     }
-    return NULL;
+    return APR_SUCCESS;
 }
 
 /* ---- GET .../meldinger/{meldingId}/besittelse ------------------------ */

@@ -747,12 +747,19 @@ int bkm_intake_reply(request_rec *r, bkm_intake_e rc,
                      const bkm_intake_result_t *res, const bkm_melding_t *m);
 
 /* mod_bekymring_skjema.c: what the form API and the web form share */
+/** Where a report can go (bkm_skjema_route). */
+typedef enum {
+    BKM_MOTTAKER_FUNNET = 0,    /**< *out is the district */
+    BKM_MOTTAKER_UKJENT_KOMMUNE,/**< no such municipality (or none named) */
+    BKM_MOTTAKER_INAKTIV,       /**< the municipality is not in the portal */
+    BKM_MOTTAKER_UKJENT_BYDEL   /**< no such district, or no default one */
+} bkm_mottaker_e;
 /** The district a report goes to: @p bnr, or the municipality's default
- *  district when NULL.  NULL with *why "kommune" (unknown), "inaktiv" (not
- *  in the portal) or "bydel" (unknown district). */
-const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,
-                                    const char *knr, const char *bnr,
-                                    const char **why);
+ *  district when NULL (*out; NULL unless found). */
+bkm_mottaker_e bkm_skjema_route(const bkm_registry_t *reg, const char *knr,
+                                const char *bnr, const bkm_bydel_t **out);
+/** Its name in log lines: "kommune", "inaktiv", "bydel" (NULL if found). */
+const char *bkm_mottaker_name(bkm_mottaker_e e);
 /** Add what only the server knows (names, time sent, channel, the
  *  reporter's name from the login) and take the report in for m->bydel,
  *  type "privat" or "offentlig". */
@@ -806,11 +813,12 @@ void bkm_integration_child_init(apr_pool_t *p);
 /* mod_bekymring_kontroll.c: proof of possession (issue 12, items 4, 6) */
 /** Whether a verified stored-receipt proves possession as the district
  *  requires (v2's besittelsesbevis; v1 where the district still takes
- *  it).  @return NULL if so, else why not, with *kode the API's error
- *  code ("database" when the database failed). */
-const char *bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
-                                   const void *lk, const bkm_bydel_t *b,
-                                   const char **kode);
+ *  it).  @return APR_SUCCESS if so; APR_EINVAL when it does not, *kode
+ *  and *why then the API's error code and text; anything else when the
+ *  database failed. */
+apr_status_t bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
+                                    const void *lk, const bkm_bydel_t *b,
+                                    const char **kode, const char **why);
 /** The pass's step: overdue challenges fail (their reports requeued),
  *  then accounts whose time has come are sampled.  0 or -1. */
 int bkm_kontroll_pass(bkm_db_t *db, apr_time_t now, int *issued,

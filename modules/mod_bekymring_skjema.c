@@ -34,21 +34,33 @@ static int refuse_field(request_rec *r, const char *pointer,
     return bkm_reply_invalid(r, errors, 0);
 }
 
-const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,
-                                    const char *knr, const char *bnr,
-                                    const char **why)
+const char *bkm_mottaker_name(bkm_mottaker_e e)
+{
+    switch (e) {
+    case BKM_MOTTAKER_UKJENT_KOMMUNE:
+        return "kommune";
+    case BKM_MOTTAKER_INAKTIV:
+        return "inaktiv";
+    case BKM_MOTTAKER_UKJENT_BYDEL:
+        return "bydel";
+    default:
+        return NULL;
+    }
+}
+
+bkm_mottaker_e bkm_skjema_route(const bkm_registry_t *reg, const char *knr,
+                                const char *bnr, const bkm_bydel_t **out)
 {
     const bkm_kommune_t *k = knr ? bkm_registry_kommune(reg, knr) : NULL;
     const bkm_bydel_t *b = NULL;
     int i;
 
+    *out = NULL;
     if (!k) {
-        *why = "kommune";
-        return NULL;
+        return BKM_MOTTAKER_UKJENT_KOMMUNE;
     }
     if (!k->aktiv) {
-        *why = "inaktiv";
-        return NULL;
+        return BKM_MOTTAKER_INAKTIV;
     }
     for (i = 0; !bnr && i < k->bydeler->nelts; i++) {
         const bkm_bydel_t *d = APR_ARRAY_IDX(k->bydeler, i,
@@ -60,8 +72,8 @@ const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,
     if (bnr) {
         b = bkm_kommune_bydel(k, bnr);
     }
-    *why = b ? NULL : "bydel";
-    return b;
+    *out = b;
+    return b ? BKM_MOTTAKER_FUNNET : BKM_MOTTAKER_UKJENT_BYDEL;
 }
 
 bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
@@ -108,7 +120,7 @@ bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
  * person logged in at the level we accept (the route's access rule). */
 int bkm_handle_skjema(request_rec *r, const bkm_req_t *q)
 {
-    const char *type = q->arg, *ct, *why;
+    const char *type = q->arg, *ct;
     bkm_melding_t m;
     bkm_intake_result_t res;
     json_error_t jerr;
@@ -144,19 +156,21 @@ int bkm_handle_skjema(request_rec *r, const bkm_req_t *q)
 
     /* Route: the municipality and district the person chose. */
     memset(&m, 0, sizeof(m));
-    m.bydel = bkm_skjema_route(bkm_srv_cfg(r->server)->registry,
-                               json_string_value(json_object_get(report,
-                                                 "kommunenummer")),
-                               json_string_value(json_object_get(report,
-                                                 "bydelsnummer")), &why);
-    if (!m.bydel) {
-        return strcmp(why, "bydel") == 0
-            ? refuse_field(r, "/bydelsnummer", "unknown district")
-            : strcmp(why, "inaktiv") == 0
-            ? refuse_field(r, "/kommunenummer", "this municipality does "
-                           "not receive reports through the portal; send "
-                           "it by post to its child welfare service")
-            : refuse_field(r, "/kommunenummer", "unknown municipality");
+    switch (bkm_skjema_route(bkm_srv_cfg(r->server)->registry,
+                             json_string_value(json_object_get(report,
+                                               "kommunenummer")),
+                             json_string_value(json_object_get(report,
+                                               "bydelsnummer")), &m.bydel)) {
+    case BKM_MOTTAKER_FUNNET:
+        break;
+    case BKM_MOTTAKER_UKJENT_BYDEL:
+        return refuse_field(r, "/bydelsnummer", "unknown district");
+    case BKM_MOTTAKER_INAKTIV:
+        return refuse_field(r, "/kommunenummer", "this municipality does "
+                            "not receive reports through the portal; send "
+                            "it by post to its child welfare service");
+    default:
+        return refuse_field(r, "/kommunenummer", "unknown municipality");
     }
     return bkm_intake_reply(r, bkm_skjema_submit(r, type, report, q->person,
                                                  &m, &res), &res, &m);

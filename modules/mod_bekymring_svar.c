@@ -227,11 +227,17 @@ int bkm_handle_svar(request_rec *r, const bkm_req_t *q)
         }
         /* Item 4 of issue 12: the receipt proves its sender decrypted
          * this message (mod_bekymring_kontroll.c). */
-        if ((err = bkm_receipt_possession(db, &l, &lk, k->bydel, &kode))) {
-            return strcmp(kode, "database") == 0
-                   ? bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, kode, err)
-                   : refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY, kode,
-                            err);
+        switch (bkm_receipt_possession(db, &l, &lk, k->bydel, &kode,
+                                       &err)) {
+        case APR_SUCCESS:
+            break;
+        case APR_EINVAL:
+            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY, kode,
+                          err);
+        default:
+            return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                                   "the database does not answer; send the "
+                                   "receipt again");
         }
         rin.svar = BKM_SVAR_LAGRET;
         rin.arkivreferanse = lk.arkivreferanse;

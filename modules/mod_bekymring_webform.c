@@ -307,22 +307,23 @@ static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
 int bkm_handle_form(request_rec *r, const bkm_req_t *q)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
-    const char *type = q->arg, *lang = q->lang, *why;
+    const char *type = q->arg, *lang = q->lang;
     const char *knr = bkm_page_arg(r, "kommune");
     const char *utkast = bkm_page_arg(r, "utkast"), *tag;
     const bkm_bydel_t *b;
+    bkm_mottaker_e why;
     bkm_form_t *f = NULL;
     notices_t n;
 
-    b = bkm_skjema_route(reg, knr, bkm_page_arg(r, "bydel"), &why);
+    why = bkm_skjema_route(reg, knr, bkm_page_arg(r, "bydel"), &b);
     if (!b) {
         /* Unknown or not in the portal: the choice page says so. */
+        int known = knr && why != BKM_MOTTAKER_UKJENT_KOMMUNE;
         return redirect(r, apr_pstrcat(r->pool, "/", type,
-                                       knr && strcmp(why, "kommune") != 0
-                                       ? "?kommune=" : "",
-                                       knr && strcmp(why, "kommune") != 0
-                                       ? ap_escape_urlencoded(r->pool, knr)
-                                       : "", NULL));
+                                       known ? "?kommune=" : "",
+                                       known ? ap_escape_urlencoded(r->pool,
+                                                                    knr)
+                                             : "", NULL));
     }
     tag = bkm_page_login_tag(r);
     memset(&n, 0, sizeof(n));
@@ -436,8 +437,9 @@ int bkm_handle_form_post(request_rec *r, const bkm_req_t *q)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *type = q->arg, *lang = q->lang, *why, *err, *tag;
-    const bkm_bydel_t *b;
+    const char *type = q->arg, *lang = q->lang, *err, *tag;
+    const bkm_bydel_t *b = NULL;
+    bkm_mottaker_e why;
     bkm_form_t *f;
     notices_t n;
     char *body;
@@ -456,10 +458,9 @@ int bkm_handle_form_post(request_rec *r, const bkm_req_t *q)
     }
     err = bkm_form_parse(r->pool, form_type(type), BKM_FORM_ALL_VERSIONS,
                          body, len, &f);
-    b = err ? NULL : bkm_skjema_route(reg, f->kommune, f->bydel, &why);
-    if (!err && !b) {
-        err = apr_pstrcat(r->pool, "no district to send to (", why, ")",
-                          NULL);
+    if (!err && (why = bkm_skjema_route(reg, f->kommune, f->bydel, &b))) {
+        err = apr_pstrcat(r->pool, "no district to send to (",
+                          bkm_mottaker_name(why), ")", NULL);
     }
     if (!err) {
         err = bkm_form_set_version(f, b->versjon);
