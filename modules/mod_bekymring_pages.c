@@ -523,8 +523,8 @@ int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out)
     return OK;
 }
 
-/* OK: logged in at a level we accept; DECLINED: no login (and none
- * required); DONE: refused, the page is answered. */
+/* OK: logged in at a level we accept, or no login (person->pid NULL) and
+ * none required; DONE: refused, the page is answered. */
 int bkm_page_person(request_rec *r, bkm_person_t *person, const char **lang,
                     int required)
 {
@@ -540,7 +540,8 @@ int bkm_page_person(request_rec *r, bkm_person_t *person, const char **lang,
                              "side.feil.tittel", "side.feil.tekst");
             return DONE;
         }
-        return DECLINED;
+        person->pid = NULL;
+        return OK;
     }
     if (person->level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
         bkm_page_message(r, HTTP_FORBIDDEN, *lang, "side.niva.tittel",

@@ -672,9 +672,9 @@ int bkm_page_render(request_rec *r, int status, const char *tmpl,
  *  (415, 413, 400). */
 int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out);
 /** The person of a page, logged in at a level we accept, and the page's
- *  language: OK; DECLINED when there is no login (and @p required is 0);
- *  DONE after answering a refusal (500 for a location without the login,
- *  403 for a level too low). */
+ *  language: OK (person->pid is NULL when there is no login and
+ *  @p required is 0), or DONE after answering a refusal (500 for a
+ *  location without the login, 403 for a level too low). */
 int bkm_page_person(request_rec *r, struct bkm_person_s *person,
                     const char **lang, int required);
 /** 503 as a page: the database does not answer; try again. */
@@ -804,9 +804,10 @@ int bkm_throttle_hit(request_rec *r, const char *kind, int limit);
 /* mod_bekymring_integration.c: machine clients */
 /** The integration making this request (bearer token checked by
  *  mod_auth_openidc, then IntegrasjonId/IntegrasjonPassord and the token's
- *  consumer organisation checked here), or NULL after answering 401 (429
- *  while the client's logins are throttled). */
-const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r);
+ *  consumer organisation checked here): OK with it in *out, or DONE after
+ *  answering 401 (429 while the client's logins are throttled). */
+int bkm_integration_authenticate(request_rec *r,
+                                 const bkm_integrasjon_t **out);
 /** The per-process memory of accepted passwords (child_init). */
 void bkm_integration_child_init(apr_pool_t *p);
 

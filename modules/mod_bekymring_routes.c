@@ -275,7 +275,7 @@ static int integration(request_rec *r, bkm_access_e a, bkm_req_t *q)
     const char *id;
     int i;
 
-    if (!(q->in = bkm_integration_authenticate(r))) {
+    if (bkm_integration_authenticate(r, &q->in) != OK) {
         return DONE;            /* answered: 401 or 429 */
     }
     if (a == BKM_ACCESS_PRODUCER && !q->in->produsent) {
@@ -389,13 +389,10 @@ static int check(request_rec *r, bkm_access_e a, bkm_req_t *q,
         q->lang = bkm_page_lang(r, NULL);
         return OK;
     case BKM_ACCESS_LOGIN:
-        rv = bkm_page_person(r, person, &q->lang, 1);
-        q->person = rv == OK ? person : NULL;
-        return rv == OK ? OK : DONE;
     case BKM_ACCESS_LOGIN_OR_DRAFT:
-        rv = bkm_page_person(r, person, &q->lang, 0);
-        q->person = rv == OK ? person : NULL;
-        return rv == DONE ? DONE : OK;
+        rv = bkm_page_person(r, person, &q->lang, a == BKM_ACCESS_LOGIN);
+        q->person = rv == OK && person->pid ? person : NULL;
+        return rv;
     case BKM_ACCESS_API_LOGIN:
         return api_login(r, q, person);
     case BKM_ACCESS_INTEGRATION:

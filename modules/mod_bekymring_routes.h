@@ -35,9 +35,11 @@
  *    when nothing more is to be sent (a helper answered, or the client
  *    went away); or a status for httpd to answer (HTTP_NOT_FOUND,
  *    HTTP_SEE_OTHER with Location set...).  So does a helper that answers
- *    on the handler's behalf or says what to answer: OK to go on, DONE
- *    once it has answered (bkm_message_load, bkm_read_body), or the
- *    status to answer (bkm_read_body_status, bkm_page_form).
+ *    on the handler's behalf or says what to answer: OK to go on (what
+ *    it found in its arguments), DONE once it has answered
+ *    (bkm_integration_authenticate, bkm_page_person, bkm_message_load,
+ *    bkm_read_body), or the status to answer (bkm_read_body_status,
+ *    bkm_page_form).
  *  - A helper of one of httpd's hooks (bkm_db_post_config,
  *    bkm_pages_check_config...) returns what its hook does: OK, or an
  *    HTTP error status after logging why.
