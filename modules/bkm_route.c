@@ -42,7 +42,8 @@ static const bkm_route_kind_t *kind_of(const bkm_route_kind_t *kinds,
                                        const char *name, apr_size_t len)
 {
     for (; kinds && kinds->name; kinds++) {
-        if (strlen(kinds->name) == len && memcmp(kinds->name, name, len) == 0) {
+        if (strlen(kinds->name) == len
+            && memcmp(kinds->name, name, len) == 0) {
             return kinds;
         }
     }

@@ -11,9 +11,9 @@
  * everywhere but under the pages, where it is the page's 404; and where
  * an area is guarded as a whole (machine clients, the administration) the
  * guard comes first, so a client without its credentials learns nothing
- * of which addresses exist.  A 405 is JSON everywhere, with Allow listing
- * the methods of every row of the path (browsers never see one: the pages'
- * forms post where posts go).
+ * of which addresses exist.  A 405 is JSON everywhere, as it was, with
+ * Allow listing the methods of every row of the path (the pages' own links
+ * and forms never lead to one).
  */
 #include "mod_bekymring_routes.h"
 

@@ -163,7 +163,8 @@ START_TEST(methods)
     ck_assert_str_eq(to("PATCH", "/kommune/roller"), "405");
     ck_assert_str_eq(m.allow, "GET HEAD POST");
     /* A method no row has, and one that is not even a word. */
-    ck_assert_str_eq(to("BREW", API "/konto/k/meldinger/" UUID "/svar"), "405");
+    ck_assert_str_eq(to("BREW", API "/konto/k/meldinger/" UUID "/svar"),
+                     "405");
     ck_assert_str_eq(m.allow, "POST");
     ck_assert_str_eq(to("get", API "/kommuner"), "405");
     ck_assert_str_eq(to("", API "/kommuner"), "405");
