@@ -110,9 +110,12 @@ unit: $(UNIT_BIN)
 
 # The module that is installed has no test clock: not even its header's
 # name is in it (modules/mod_bekymring_clock.c).  The core is httpd-free:
-# the unit tests link it without httpd, and nothing in it names httpd.
+# the unit tests link it without httpd, and nothing in it names httpd.  No
+# file calls a file that calls it back (build/check-layers; the layers:
+# modules/mod_bekymring_routes.h).
 checks: all $(OUT)/test/mod_bekymring.so
 	build/check-logtags
+	@build/check-layers $(CORE_OBJ) $(GLUE_OBJ)
 	@! grep -nE '^#include <(httpd|http_[a-z_]+|mod_[a-z_]+|util_[a-z_]+|ap_[a-z_]+|unixd)\.h>' \
 	    modules/bkm_*.[ch] \
 	    || { echo "the core (modules/bkm_*) includes an httpd header" >&2; exit 1; }

@@ -3,14 +3,14 @@
  * mod_bekymring: the national portal for reports of concern to child
  * welfare services (bekymringsmelding), as an Apache httpd 2.4 module.
  *
- * This file is the module record, its hooks and the routing table; the
- * components live in modules/ (bkm_*.c: httpd-free core; mod_bekymring_*.c:
- * httpd glue).  The handler is "bekymring": give it to the locations in
- * conf/bekymring.conf with SetHandler, and it dispatches on the path, whose
- * shape is fixed by the incumbent's API so that existing clients keep
- * working.
+ * This file is the module record and its hooks; the components live in
+ * modules/ (bkm_*.c: httpd-free core; mod_bekymring_*.c: httpd glue).  The
+ * handler is "bekymring": give it to the locations in conf/bekymring.conf
+ * with SetHandler, and the route table (modules/mod_bekymring_routes.c)
+ * dispatches on the method and the path, whose shape is fixed by the
+ * incumbent's API so that existing clients keep working.
  */
-#include "modules/mod_bekymring_private.h"
+#include "modules/mod_bekymring_routes.h"
 
 #include <http_protocol.h>
 #include <http_request.h>
@@ -18,76 +18,11 @@
 #include <apr_strings.h>
 
 #define BKM_HANDLER "bekymring"
-#define BKM_API "/bekymringsmelding/api/v2"
 
-typedef struct {
-    const char *path;
-    int prefix;     /* 1: the path and anything below it ("/..." follows) */
-    int (*handle)(request_rec *r, const char *rest);
-} bkm_route_t;
-
-static int route_health(request_rec *r, const char *rest)
-{
-    return bkm_handle_health(r);
-}
-
-static int route_person(request_rec *r, const char *rest)
-{
-    return bkm_handle_person(r);
-}
-
-static int route_escalation(request_rec *r, const char *rest)
-{
-    return bkm_handle_escalation(r);
-}
-
-static int route_kontroll(request_rec *r, const char *rest)
-{
-    return bkm_handle_kontroll_drift(r);
-}
-
-static int route_error(request_rec *r, const char *rest)
-{
-    return bkm_handle_error(r);
-}
-
-static int route_privat(request_rec *r, const char *rest)
-{
-    return bkm_handle_webform(r, "privat", rest);
-}
-
-static int route_offentlig(request_rec *r, const char *rest)
-{
-    return bkm_handle_webform(r, "offentlig", rest);
-}
-
-static const bkm_route_t bkm_routes[] = {
-    /* The reporter's pages, at the incumbent's addresses. */
-    { "/", 0, bkm_handle_forside },
-    { "/privat", 1, route_privat },
-    { "/offentlig", 1, route_offentlig },
-    { "/sendt", 1, bkm_handle_sendt },
-    { "/status", 0, bkm_handle_status },
-    /* The municipal administration. */
-    { "/kommune", 1, bkm_handle_admin },
-    { "/bekymring-drift/eskalering", 0, route_escalation },
-    { "/bekymring-drift/kontroll", 0, route_kontroll },
-    { "/helse", 0, route_health },
-    { "/meg", 0, route_person },
-    { BKM_API "/kommuner", 1, bkm_handle_kommuner },
-    { BKM_API "/konto", 1, bkm_handle_konto },
-    { BKM_API "/mottak/skjema", 1, bkm_handle_skjema },
-    { BKM_API "/mottak", 1, bkm_handle_mottak },
-    /* The API's ErrorDocument (conf/bekymring-locations.conf). */
-    { "/bekymring-feil", 0, route_error },
-    { NULL, 0, NULL }
-};
-
+/* Every request for our handler goes through the route table
+ * (modules/mod_bekymring_routes.c). */
 static int bkm_handler(request_rec *r)
 {
-    const bkm_route_t *rt;
-    size_t n;
-
     if (!r->handler || strcmp(r->handler, BKM_HANDLER) != 0) {
         return DECLINED;
     }
@@ -99,17 +34,7 @@ static int bkm_handler(request_rec *r)
                                "ikke-konfigurert",
                                "the portal is not configured on this server");
     }
-    for (rt = bkm_routes; rt->path; rt++) {
-        n = strlen(rt->path);
-        if (strncmp(r->uri, rt->path, n) != 0) {
-            continue;
-        }
-        if (r->uri[n] == '\0' || (rt->prefix && r->uri[n] == '/')) {
-            return rt->handle(r, r->uri + n);
-        }
-    }
-    return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
-                           "no such resource");
+    return bkm_routes_handle(r);
 }
 
 static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -117,6 +42,14 @@ static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     return bkm_db_pre_config(pconf) != OK ? HTTP_INTERNAL_SERVER_ERROR
                                           : bkm_throttle_pre_config(pconf);
+}
+
+/* Once every directive is read (also for `apache2 -t`): what the
+ * configuration named is loaded by the layers it belongs to. */
+static int bkm_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    return bkm_pages_check_config(pconf, s);
 }
 
 static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -130,6 +63,11 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     if ((err = bkm_cfg_check(s))) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(00003) "%s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((err = bkm_routes_check(ptemp))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(04501)
+                     "the route table: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (bkm_db_post_config(pconf, plog, ptemp, s) != OK) {
@@ -159,6 +97,7 @@ static void bkm_register_hooks(apr_pool_t *p)
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
 
     ap_hook_pre_config(bkm_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(bkm_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(bkm_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_child_init(bkm_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(bkm_handler, NULL, NULL, APR_HOOK_MIDDLE);

@@ -7,12 +7,16 @@
  *                                         filters, search, pages
  *   GET /kommune/{nr}/meldinger.csv       the same list as CSV
  *   GET /kommune/{nr}/melding/{id}        one report's timeline
+ *   POST /kommune/{nr}/melding/{id}/handling  an action on it, audited
  *   .../kommune/{nr}/mottak...            manual download (_receiver.c)
+ * and the roles of the person logged in (bkm_admin_roles), which the
+ * routes' access rules (ADMIN, OPERATOR, KOMMUNE, MOTTAK) look at before
+ * any of these handlers runs.
  * Administrators see metadata and timelines, never content (the server
  * cannot decrypt anyway).  A municipality, district or report that is not
  * the person's answers 404, the same as one that does not exist.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_digest.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
@@ -98,8 +102,9 @@ static const char *const states[] = {
     "AVVIST_PRINT", "LEVERT", NULL
 };
 
+/* What the route's access rule found (mod_bekymring_routes.h). */
 typedef struct {
-    bkm_person_t person;
+    const bkm_person_t *person;
     const char *lang;
     const bkm_roles_t *roles;   /* this person's */
     const char *navn;           /* the role binding's name: the actor */
@@ -644,7 +649,7 @@ static int action(request_rec *r, who_t *w, const char *id)
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    const char *knr = NULL, *bnr = NULL, *why;
+    const char *knr = NULL, *bnr = NULL;
     const bkm_bydel_t *b;
     bkm_handling_t h;
     bkm_delivery_policy_t pol;
@@ -692,7 +697,7 @@ static int action(request_rec *r, who_t *w, const char *id)
         return timeline(r, w, id, HTTP_UNPROCESSABLE_ENTITY,
                         "admin.begrunnelse.feil");
     }
-    b = bkm_skjema_route(reg, knr, bnr, &why);
+    bkm_skjema_route(reg, knr, bnr, &b);
     if (!b && strcmp(h.handling, "tilbake") == 0) {
         /* No longer a district in the portal: nowhere to queue it. */
         return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
@@ -756,7 +761,7 @@ static int my_municipalities(request_rec *r, who_t *w)
     json_t *data, *list = json_array();
     int all, any, i;
 
-    mine = bkm_roles_kommuner(r->pool, w->roles, w->person.pid, &all, &any);
+    mine = bkm_roles_kommuner(r->pool, w->roles, w->person->pid, &all, &any);
     for (i = 0; i < c->registry->kommuner->nelts; i++) {
         const bkm_kommune_t *k = APR_ARRAY_IDX(c->registry->kommuner, i,
                                                const bkm_kommune_t *);
@@ -771,12 +776,12 @@ static int my_municipalities(request_rec *r, who_t *w)
         json_array_append_new(list, json_pack(
             "{s:s, s:s, s:s?, s:s?}", "navn", bkm_kommune_navn(k, w->lang),
             "nummer", k->nummer,
-            "oversikt", bkm_roles_allow(w->roles, w->person.pid,
+            "oversikt", bkm_roles_allow(w->roles, w->person->pid,
                                         BKM_TILGANG_SE, k->nummer, NULL,
                                         NULL)
                         ? apr_pstrcat(r->pool, "/kommune/", k->nummer, NULL)
                         : NULL,
-            "mottak", bkm_roles_allow(w->roles, w->person.pid,
+            "mottak", bkm_roles_allow(w->roles, w->person->pid,
                                       BKM_TILGANG_MOTTA, k->nummer, NULL,
                                       NULL)
                       ? apr_pstrcat(r->pool, "/kommune/", k->nummer,
@@ -792,84 +797,47 @@ static int my_municipalities(request_rec *r, who_t *w)
                            "admin-kommuner", data);
 }
 
-int bkm_handle_admin(request_rec *r, const char *rest)
+/* What the access rule found, in this file's shape. */
+static who_t *who(request_rec *r, const bkm_req_t *q)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
-    const char *knr, *tail;
-    who_t w;
+    who_t *w = apr_pcalloc(r->pool, sizeof(*w));
 
-    if (!bkm_pages(r)) {
-        return bkm_pages_missing(r);
-    }
-    memset(&w, 0, sizeof(w));
-    if (bkm_page_person(r, &w.person, &w.lang, 1) != OK) {
-        return OK;              /* answered */
-    }
-    w.roles = bkm_admin_roles(r, w.person.pid);
-    if (!*rest || strcmp(rest, "/") == 0) {
-        if (bkm_method_refused(r, "GET HEAD")) {
-            return OK;
-        }
-        return my_municipalities(r, &w);
-    }
-    knr = apr_pstrndup(r->pool, rest + 1, strcspn(rest + 1, "/"));
-    tail = rest + 1 + strlen(knr);
-    if ((strcmp(knr, "statistikk") == 0 && !*tail)
-        || strcmp(knr, "roller") == 0) {
-        /* Nationally: the operator only. */
-        int all, any, i;
-        bkm_roles_kommuner(r->pool, w.roles, w.person.pid, &all, &any);
-        if (!all) {
-            return bkm_page_not_found(r, w.lang);
-        }
-        for (i = 0; i < w.roles->bindings->nelts; i++) {
-            const bkm_binding_t *b = &APR_ARRAY_IDX(w.roles->bindings, i,
-                                                    bkm_binding_t);
-            if (b->rolle == BKM_ROLLE_OPERATOR) {
-                w.navn = b->navn;
-            }
-        }
-        return knr[0] == 's' ? bkm_handle_statistics(r, w.lang, NULL, NULL)
-                             : bkm_handle_bindings(r, &w.person, w.lang,
-                                                   w.navn, tail);
-    }
-    if (!(w.k = bkm_registry_kommune(c->registry, knr))) {
-        return bkm_page_not_found(r, w.lang);
-    }
-    if (strncmp(tail, "/mottak", 7) == 0
-        && (tail[7] == '\0' || tail[7] == '/')) {
-        return bkm_handle_receiver(r, &w.person, w.roles, knr, tail + 7);
-    }
-    if (!bkm_roles_allow(w.roles, w.person.pid, BKM_TILGANG_SE, knr, NULL,
-                         &w.navn)) {
-        return bkm_page_not_found(r, w.lang);
-    }
-    w.bydeler = bkm_roles_bydeler(r->pool, w.roles, w.person.pid,
-                                  BKM_TILGANG_SE, knr);
-    if (strncmp(tail, "/melding/", 9) == 0
-        && strcmp(tail + 9 + strcspn(tail + 9, "/"), "/handling") == 0) {
-        return bkm_method_refused(r, "POST") ? OK : action(
-            r, &w, apr_pstrndup(r->pool, tail + 9, strcspn(tail + 9, "/")));
-    }
-    if (bkm_method_refused(r, "GET HEAD")) {
-        return OK;
-    }
-    if (!*tail) {
-        return overview(r, &w);
-    }
-    if (strcmp(tail, "/meldinger.csv") == 0) {
-        return export_csv(r, &w);
-    }
-    if (strcmp(tail, "/statistikk") == 0) {
-        return bkm_handle_statistics(r, w.lang, w.k, w.bydeler);
-    }
-    if (strcmp(tail, "/avstemming") == 0 || strcmp(tail, "/avstemming.csv") == 0
-        || strcmp(tail, "/avstemming.json") == 0) {
-        return bkm_handle_reconciliation(r, w.lang, w.k, w.bydeler,
-                                         tail[11] ? tail + 12 : "html");
-    }
-    if (strncmp(tail, "/melding/", 9) == 0 && strlen(tail + 9) == 36) {
-        return timeline(r, &w, tail + 9, HTTP_OK, NULL);
-    }
-    return bkm_page_not_found(r, w.lang);
+    w->person = q->person;
+    w->lang = q->lang;
+    w->roles = q->roles;
+    w->navn = q->navn;
+    w->k = q->kommune;
+    w->bydeler = q->bydeler;
+    return w;
+}
+
+/* GET /kommune */
+int bkm_handle_admin_kommuner(request_rec *r, const bkm_req_t *q)
+{
+    return my_municipalities(r, who(r, q));
+}
+
+/* GET /kommune/{kommunenummer} */
+int bkm_handle_admin_oversikt(request_rec *r, const bkm_req_t *q)
+{
+    return overview(r, who(r, q));
+}
+
+/* GET /kommune/{kommunenummer}/meldinger.csv */
+int bkm_handle_admin_csv(request_rec *r, const bkm_req_t *q)
+{
+    return export_csv(r, who(r, q));
+}
+
+/* GET /kommune/{kommunenummer}/melding/{meldingId} */
+int bkm_handle_admin_melding(request_rec *r, const bkm_req_t *q)
+{
+    return timeline(r, who(r, q), bkm_route_param(q->match, "meldingId"),
+                    HTTP_OK, NULL);
+}
+
+/* POST /kommune/{kommunenummer}/melding/{meldingId}/handling */
+int bkm_handle_admin_handling(request_rec *r, const bkm_req_t *q)
+{
+    return action(r, who(r, q), bkm_route_param(q->match, "meldingId"));
 }

@@ -35,7 +35,7 @@
  * a report found missing can be delivered again only while its
  * ciphertext exists.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
 
@@ -801,27 +801,33 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
         ? json_string(bkm_time_utc(r->pool, covered)) : json_null()));
 }
 
-int bkm_handle_avstemming(request_rec *r, const bkm_integrasjon_t *in,
-                          const bkm_konto_t *k, const char *rest)
+/* A connection for the account's reconciliation: OK, or DONE after
+ * answering 503. */
+static int acquire(request_rec *r, bkm_db_t **db)
+{
+    if (!(*db = bkm_db_acquire(r))) {
+        bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
+            "the database does not answer; try again");
+        return DONE;
+    }
+    return OK;
+}
+
+/* GET .../konto/{kontoId}/avstemming (a case system's account: the
+ * route's access rule) */
+int bkm_handle_avstemming(request_rec *r, const bkm_req_t *q)
 {
     bkm_db_t *db;
 
-    if (*rest) {
-        return bad(r, HTTP_NOT_FOUND, "ukjent-adresse", "no such resource");
-    }
-    if (strcmp(k->type, "fagsystem") != 0) {
-        return bad(r, HTTP_NOT_FOUND, "ukjent-adresse",
-                   "reconciliation is for case-system accounts");
-    }
-    if (bkm_method_refused(r, "GET POST")) {
-        return OK;
-    }
-    if (!(db = bkm_db_acquire(r))) {
-        return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                   "the database does not answer; try again");
-    }
-    return r->method_number == M_GET ? list(r, db, k)
-                                     : answer(r, db, in, k);
+    return acquire(r, &db) != OK ? OK : list(r, db, q->konto);
+}
+
+/* POST .../konto/{kontoId}/avstemming */
+int bkm_handle_avstemming_svar(request_rec *r, const bkm_req_t *q)
+{
+    bkm_db_t *db;
+
+    return acquire(r, &db) != OK ? OK : answer(r, db, q->in, q->konto);
 }
 
 /* ---- the escalation pass --------------------------------------------- */

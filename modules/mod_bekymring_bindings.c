@@ -10,9 +10,10 @@
  * BekymringRoleKey, never the number; every grant and removal goes into
  * the audit (bkm_revisjon) with the operator's name and reason.  Roles of
  * the BekymringRoles file are the hosting provider's and are not listed
- * here.  Only the operator gets anything but 404 (mod_bekymring_admin.c).
+ * here.  Only the operator gets anything but 404 (the routes' access rule,
+ * OPERATOR).
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_digest.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
@@ -232,41 +233,53 @@ static int revoke_role(request_rec *r, const char *lang, const char *operator_na
     return HTTP_SEE_OTHER;
 }
 
-int bkm_handle_bindings(request_rec *r, const bkm_person_t *person,
-                        const char *lang, const char *operator_navn,
-                        const char *rest)
+/* GET /kommune/roller (the national operator: the route's access rule) */
+int bkm_handle_roller(request_rec *r, const bkm_req_t *q)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
-    apr_table_t *form;
+    return page(r, HTTP_OK, q->lang, NULL, NULL);
+}
+
+/* What both posts begin with: OK with the form, or DONE once the page
+ * has answered. */
+static int posted(request_rec *r, const bkm_req_t *q, apr_table_t **form)
+{
     int rv;
 
-    if (!*rest) {
-        if (bkm_method_refused(r, "GET HEAD POST")) {
-            return OK;
-        }
-        if (strcmp(r->method, "POST") != 0) {
-            return page(r, HTTP_OK, lang, NULL, NULL);
-        }
+    if (!bkm_srv_cfg(r->server)->role_key) {
+        page(r, HTTP_CONFLICT, q->lang, NULL, "roller.ikke_mulig");
+        return DONE;
     }
-    else if (strncmp(rest, "/", 1) != 0 || strlen(rest) != 43
-             || strcmp(rest + 37, "/slett") != 0) {
-        return bkm_page_message(r, HTTP_NOT_FOUND, lang,
-                                "side.ikke_funnet.tittel", NULL);
+    if ((rv = bkm_page_form(r, 8192, form)) != OK) {
+        bkm_page_message(r, rv, q->lang, "side.foresporsel.tittel", NULL);
+        return DONE;
     }
-    else if (bkm_method_refused(r, "POST")) {
-        return OK;
+    if (!bkm_page_csrf_ok(r, apr_table_get(*form, "csrf"))) {
+        bkm_page_message(r, HTTP_FORBIDDEN, q->lang,
+                         "side.foresporsel.tittel", NULL);
+        return DONE;
     }
-    if (!c->role_key) {
-        return page(r, HTTP_CONFLICT, lang, NULL, "roller.ikke_mulig");
+    return OK;
+}
+
+/* POST /kommune/roller: grant a role */
+int bkm_handle_rolle_ny(request_rec *r, const bkm_req_t *q)
+{
+    apr_table_t *form;
+
+    if (posted(r, q, &form) != OK) {
+        return OK;              /* answered */
     }
-    if ((rv = bkm_page_form(r, 8192, &form)) != OK) {
-        return bkm_page_message(r, rv, lang, "side.foresporsel.tittel", NULL);
+    return grant_role(r, q->lang, q->navn, form);
+}
+
+/* POST /kommune/roller/{rolleId}/slett: remove one */
+int bkm_handle_rolle_slett(request_rec *r, const bkm_req_t *q)
+{
+    apr_table_t *form;
+
+    if (posted(r, q, &form) != OK) {
+        return OK;              /* answered */
     }
-    if (!bkm_page_csrf_ok(r, apr_table_get(form, "csrf"))) {
-        return bkm_page_message(r, HTTP_FORBIDDEN, lang,
-                                "side.foresporsel.tittel", NULL);
-    }
-    return !*rest ? grant_role(r, lang, operator_navn, form)
-                  : revoke_role(r, lang, operator_navn,
-                           apr_pstrndup(r->pool, rest + 1, 36), form);
+    return revoke_role(r, q->lang, q->navn,
+                       bkm_route_param(q->match, "rolleId"), form);
 }

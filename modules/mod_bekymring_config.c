@@ -81,6 +81,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->manual_deadline = BKM_MERGE_NUM(manual_deadline);
     c->retention = BKM_MERGE_NUM(retention);
     c->escalation_interval = BKM_MERGE_NUM(escalation_interval);
+    c->pages_dir = BKM_MERGE_PTR(pages_dir);
     c->pages = BKM_MERGE_PTR(pages);
     c->login_origin = BKM_MERGE_PTR(login_origin);
     c->roles = BKM_MERGE_PTR(roles);
@@ -464,21 +465,26 @@ static const char *set_maskinporten(cmd_parms *cmd, void *dirv,
     return NULL;
 }
 
-/* Templates and catalogues are read and checked here, so `apache2 -t`
- * refuses a template that is not well-formed or a text missing from one
- * of the languages. */
+/* Only the directory: its templates and catalogues are read and checked
+ * by the pages (bkm_pages_check_config) once every directive is read, in
+ * the check_config hook, which `apache2 -t` runs too.  (Configuration is
+ * the layer below the pages: it stores what it reads.) */
 static const char *set_pages(cmd_parms *cmd, void *dc, const char *arg)
 {
     bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
     const char *dir = ap_server_root_relative(cmd->pool, arg);
-    bkm_pages_t *pages;
-    const char *err;
+    apr_finfo_t fi;
 
-    if (!dir || (err = bkm_pages_load(cmd->pool, dir, &pages))) {
-        return apr_psprintf(cmd->pool, BKM_DIR_PAGES " %s: %s", arg,
-                            dir ? err : "not a valid path");
+    if (!dir) {
+        return apr_psprintf(cmd->pool, BKM_DIR_PAGES " %s: not a valid path",
+                            arg);
     }
-    c->pages = pages;
+    if (apr_stat(&fi, dir, APR_FINFO_TYPE, cmd->pool) != APR_SUCCESS
+        || fi.filetype != APR_DIR) {
+        return apr_psprintf(cmd->pool, BKM_DIR_PAGES " %s: not a directory",
+                            arg);
+    }
+    c->pages_dir = dir;
     return NULL;
 }
 

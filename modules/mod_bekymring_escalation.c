@@ -9,7 +9,7 @@
  * of issue 12 (still glue: _kontroll.c, _avstemming.c,
  * _kontrollmelding.c) become its added steps.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
@@ -146,14 +146,11 @@ int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s)
 
 /* ---- POST /bekymring-drift/eskalering: one pass now ------------------- */
 
-int bkm_handle_escalation(request_rec *r)
+int bkm_handle_escalation(request_rec *r, const bkm_req_t *q)
 {
     bkm_db_t *db;
     bkm_pass_t res;
 
-    if (bkm_method_refused(r, "POST")) {
-        return OK;
-    }
     if (!(db = bkm_db_acquire(r))) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer");

@@ -4,7 +4,7 @@
  * answers at the schema version this module expects, 503 otherwise, with a
  * JSON body a load balancer or an operator can read.  No personal data.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_migrate.h"
 
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include <http_protocol.h>
 #include <apr_strings.h>
 
-int bkm_handle_health(request_rec *r)
+int bkm_handle_health(request_rec *r, const bkm_req_t *q)
 {
     bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
     int expected = bkm_migrations_latest(bkm_migrations), version = -1;
@@ -23,9 +23,6 @@ int bkm_handle_health(request_rec *r)
     json_t *db, *body;
     int rv;
 
-    if (bkm_method_refused(r, "GET")) {
-        return OK;
-    }
     db = json_pack("{s:s?, s:i}", "driver", c->db_driver,
                    "forventetSkjemaversjon", expected);
     body = json_pack("{s:s, s:o}", "status", "feil", "database", db);

@@ -7,7 +7,7 @@
  *   {"errorId": "<stable code>", "feilmelding": "<text>",
  *    "correlationId": "<random id, also in our log line>"}
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -103,24 +103,6 @@ int bkm_reply_error(request_rec *r, int status, const char *kode,
                                     "correlationId", id));
 }
 
-int bkm_method_refused(request_rec *r, const char *allowed)
-{
-    const char *list = allowed, *m;
-
-    /* HEAD is answered wherever GET is (method_number is M_GET for both). */
-    while (*(m = ap_getword_white(r->pool, &list))) {
-        if (strcmp(r->method, m) == 0
-            || (strcmp(m, "GET") == 0 && r->method_number == M_GET)) {
-            return 0;
-        }
-    }
-    apr_table_setn(r->headers_out, "Allow", allowed);
-    bkm_reply_error(r, HTTP_METHOD_NOT_ALLOWED, "metode-ikke-tillatt",
-                    apr_pstrcat(r->pool, "Method ", r->method,
-                                " is not allowed here; use ", allowed, NULL));
-    return 1;
-}
-
 /* Answer a refused body, and tell the caller the request is done. */
 int bkm_read_body_status(request_rec *r, apr_size_t limit, char **buf,
                          apr_size_t *len)
@@ -214,7 +196,7 @@ json_t *bkm_json_own(apr_pool_t *p, json_t *j)
  * request's table, so the challenge stays.  Asked for directly, it is a
  * 404 like any unknown address.
  */
-int bkm_handle_error(request_rec *r)
+int bkm_handle_error(request_rec *r, const bkm_req_t *q)
 {
     static const struct {
         int status;

@@ -233,7 +233,8 @@ static const char *token_refusal(request_rec *r)
     return NULL;
 }
 
-static const bkm_integrasjon_t *refuse(request_rec *r, const char *why)
+/* 401, and why in the log: DONE. */
+static int refuse(request_rec *r, const char *why)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00501)
                   "integration refused: %s", why);
@@ -243,7 +244,7 @@ static const bkm_integrasjon_t *refuse(request_rec *r, const char *why)
                     "a valid Maskinporten token and IntegrasjonId / "
                     "IntegrasjonPassord of the same organisation are "
                     "required");
-    return NULL;
+    return DONE;
 }
 
 /* "0192:<nine digits>" from the consumer claim (a JSON object that
@@ -265,7 +266,8 @@ static const char *consumer_orgnr(request_rec *r)
     return org;
 }
 
-const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
+int bkm_integration_authenticate(request_rec *r,
+                                 const bkm_integrasjon_t **out)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     const char *id = apr_table_get(r->headers_in, "IntegrasjonId");
@@ -299,7 +301,7 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
                         "too many failed logins from this address or for "
                         "this integration; try again after Retry-After "
                         "seconds");
-        return NULL;
+        return DONE;
     }
     ok = seen;
     if (!seen) {
@@ -322,5 +324,6 @@ const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r)
                                       "organisation %s of integration %s",
                                       in->orgnr, in->id));
     }
-    return in;
+    *out = in;
+    return OK;
 }

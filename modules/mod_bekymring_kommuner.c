@@ -9,23 +9,11 @@
  * An inactive municipality answers with no districts (so a form can still
  * name it and say where to send a letter); an unknown one is 404.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
-
-static int digits(const char *s, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (!apr_isdigit(s[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 /* sprakKode=xx (2-3 lower-case letters); NULL when absent.  Sets *bad when
  * the query string holds anything else we do not understand. */
@@ -81,73 +69,105 @@ static json_t *bydeler_json(const bkm_kommune_t *k)
     return list;
 }
 
-int bkm_handle_kommuner(request_rec *r, const char *rest)
+/* What every answer here begins with: the language asked for (OK), or
+ * DONE after refusing the query (400).  Answers may be cached a minute. */
+static int begin(request_rec *r, const char **lang)
+{
+    int bad;
+
+    *lang = sprak_kode(r, &bad);
+    if (bad) {
+        bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-parameter",
+                        "the only query parameter is sprakKode, a "
+                        "two- or three-letter language code");
+        return DONE;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=60");
+    return OK;
+}
+
+/* {kommunenummer} of the path (four digits: the route's kind), or NULL
+ * after answering 404. */
+static const bkm_kommune_t *kommune(request_rec *r, const bkm_req_t *q)
+{
+    const char *nr = bkm_route_param(q->match, "kommunenummer");
+    const bkm_kommune_t *k =
+        bkm_registry_kommune(bkm_srv_cfg(r->server)->registry, nr);
+
+    if (!k) {
+        bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-kommune",
+                        apr_psprintf(r->pool, "no municipality %s", nr));
+    }
+    return k;
+}
+
+/* GET .../kommuner */
+int bkm_handle_kommuner(request_rec *r, const bkm_req_t *q)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    const char *lang;
+    json_t *list;
+    int i;
+
+    if (begin(r, &lang) != OK) {
+        return OK;              /* answered */
+    }
+    list = json_array();
+    for (i = 0; i < reg->kommuner->nelts; i++) {
+        const bkm_kommune_t *k = APR_ARRAY_IDX(reg->kommuner, i,
+                                               const bkm_kommune_t *);
+        if (k->aktiv) {
+            json_array_append_new(list, json_pack("{s:s, s:s}",
+                "kommunenr", k->nummer, "navn", bkm_kommune_navn(k, lang)));
+        }
+    }
+    return bkm_reply_json(r, HTTP_OK, list);
+}
+
+/* GET .../kommuner/{kommunenummer} */
+int bkm_handle_kommune(request_rec *r, const bkm_req_t *q)
+{
+    const bkm_kommune_t *k;
+    const char *lang;
+
+    if (begin(r, &lang) != OK || !(k = kommune(r, q))) {
+        return OK;              /* answered */
+    }
+    return bkm_reply_json(r, HTTP_OK,
+        json_pack("{s:s, s:s, s:o}", "kommunenr", k->nummer,
+                  "navn", bkm_kommune_navn(k, lang),
+                  "bydeler", bydeler_json(k)));
+}
+
+/* GET .../kommuner/{kommunenummer}/bydeler */
+int bkm_handle_bydeler(request_rec *r, const bkm_req_t *q)
+{
+    const bkm_kommune_t *k;
+    const char *lang;
+
+    if (begin(r, &lang) != OK || !(k = kommune(r, q))) {
+        return OK;              /* answered */
+    }
+    return bkm_reply_json(r, HTTP_OK, bydeler_json(k));
+}
+
+/* GET .../kommuner/{kommunenummer}/bydeler/{bydelsnummer} */
+int bkm_handle_bydel(request_rec *r, const bkm_req_t *q)
+{
+    const char *bnr = bkm_route_param(q->match, "bydelsnummer");
     const bkm_kommune_t *k;
     const bkm_bydel_t *b;
     const char *lang;
-    char nr[5];
-    json_t *list;
-    int i, bad;
 
-    if (bkm_method_refused(r, "GET")) {
-        return OK;
+    if (begin(r, &lang) != OK || !(k = kommune(r, q))) {
+        return OK;              /* answered */
     }
-    lang = sprak_kode(r, &bad);
-    if (bad) {
-        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-parameter",
-                               "the only query parameter is sprakKode, a "
-                               "two- or three-letter language code");
+    b = k->aktiv ? bkm_kommune_bydel(k, bnr) : NULL;
+    if (!b) {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-bydel",
+                               apr_psprintf(r->pool, "no active district "
+                                            "%s in municipality %s", bnr,
+                                            k->nummer));
     }
-    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=60");
-
-    if (*rest == '\0' || strcmp(rest, "/") == 0) {
-        list = json_array();
-        for (i = 0; i < reg->kommuner->nelts; i++) {
-            k = APR_ARRAY_IDX(reg->kommuner, i, const bkm_kommune_t *);
-            if (k->aktiv) {
-                json_array_append_new(list, json_pack("{s:s, s:s}",
-                    "kommunenr", k->nummer, "navn", bkm_kommune_navn(k, lang)));
-            }
-        }
-        return bkm_reply_json(r, HTTP_OK, list);
-    }
-
-    /* "/NNNN", "/NNNN/bydeler", "/NNNN/bydeler/NN" */
-    if (rest[0] != '/' || !digits(rest + 1, 4)
-        || (rest[5] != '\0' && rest[5] != '/')) {
-        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-kommunenummer",
-                               "kommunenummer is four digits");
-    }
-    memcpy(nr, rest + 1, 4);
-    nr[4] = '\0';
-    rest += 5;
-    if (!(k = bkm_registry_kommune(reg, nr))) {
-        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-kommune",
-                               apr_psprintf(r->pool, "no municipality %s",
-                                            nr));
-    }
-    if (*rest == '\0') {
-        return bkm_reply_json(r, HTTP_OK,
-            json_pack("{s:s, s:s, s:o}", "kommunenr", k->nummer,
-                      "navn", bkm_kommune_navn(k, lang),
-                      "bydeler", bydeler_json(k)));
-    }
-    if (strcmp(rest, "/bydeler") == 0 || strcmp(rest, "/bydeler/") == 0) {
-        return bkm_reply_json(r, HTTP_OK, bydeler_json(k));
-    }
-    if (strncmp(rest, "/bydeler/", 9) == 0 && digits(rest + 9, 2)
-        && rest[11] == '\0') {
-        b = k->aktiv ? bkm_kommune_bydel(k, rest + 9) : NULL;
-        if (!b) {
-            return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-bydel",
-                                   apr_psprintf(r->pool, "no active district "
-                                                "%s in municipality %s",
-                                                rest + 9, nr));
-        }
-        return bkm_reply_json(r, HTTP_OK, bydel_json(b));
-    }
-    return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
-                           "no such resource");
+    return bkm_reply_json(r, HTTP_OK, bydel_json(b));
 }

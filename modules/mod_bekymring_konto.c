@@ -5,14 +5,14 @@
  *                                 that its credentials work)
  * GET .../api/v2/konto/{kontoId}  one of them; any other id is 404, never
  *                                 403, so ids of other tenants stay unseen
- * .../api/v2/konto/{kontoId}/meldinger...  the consumer API
- *                                 (mod_bekymring_meldinger.c)
- * .../api/v2/konto/{kontoId}/kontroller... post-delivery challenges
- *                                 (mod_bekymring_kontroll.c)
- * .../api/v2/konto/{kontoId}/avstemming    reconciliation
- *                                 (mod_bekymring_avstemming.c)
+ *                                 (the route's access rule, KONTO)
+ * and what the account's resources share: loading one of its messages
+ * (bkm_message_load), for the consumer API (_meldinger.c), receipts
+ * (_svar.c) and proof of possession (_kontroll.c), which the route table
+ * calls directly.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
+#include "bkm_ids.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
@@ -35,55 +35,55 @@ static json_t *konto_json(const bkm_konto_t *k)
     return j;
 }
 
-int bkm_handle_konto(request_rec *r, const char *rest)
+/* GET .../konto */
+int bkm_handle_kontoer(request_rec *r, const bkm_req_t *q)
 {
-    const bkm_integrasjon_t *in;
-    json_t *list;
+    const bkm_integrasjon_t *in = q->in;
+    json_t *list = json_array();
     int i;
 
-    if (!(in = bkm_integration_authenticate(r))) {
-        return OK;
+    for (i = 0; i < in->kontoer->nelts; i++) {
+        json_array_append_new(list,
+            konto_json(APR_ARRAY_IDX(in->kontoer, i, const bkm_konto_t *)));
     }
-    if (*rest == '\0' || strcmp(rest, "/") == 0) {
-        if (bkm_method_refused(r, "GET")) {
-            return OK;
-        }
-        list = json_array();
-        for (i = 0; i < in->kontoer->nelts; i++) {
-            json_array_append_new(list,
-                konto_json(APR_ARRAY_IDX(in->kontoer, i,
-                                         const bkm_konto_t *)));
-        }
-        return bkm_reply_json(r, HTTP_OK,
-            json_pack("{s:s, s:s, s:s, s:b, s:o}", "integrasjonId", in->id,
-                      "navn", in->navn, "organisasjonsnummer", in->orgnr,
-                      "produsent", in->produsent, "kontoer", list));
-    }
-    for (i = 0; rest[0] == '/' && i < in->kontoer->nelts; i++) {
-        const bkm_konto_t *k = APR_ARRAY_IDX(in->kontoer, i,
-                                             const bkm_konto_t *);
-        size_t n = strlen(k->id);
-
-        if (strncmp(rest + 1, k->id, n) != 0) {
-            continue;
-        }
-        if (rest[1 + n] == '\0') {
-            return bkm_method_refused(r, "GET")
-                   ? OK : bkm_reply_json(r, HTTP_OK, konto_json(k));
-        }
-        if (strncmp(rest + 1 + n, "/meldinger", 10) == 0
-            && (rest[11 + n] == '\0' || rest[11 + n] == '/')) {
-            return bkm_handle_meldinger(r, in, k, rest + 11 + n);
-        }
-        if (strncmp(rest + 1 + n, "/kontroller", 11) == 0
-            && (rest[12 + n] == '\0' || rest[12 + n] == '/')) {
-            return bkm_handle_kontroller(r, in, k, rest + 12 + n);
-        }
-        if (strncmp(rest + 1 + n, "/avstemming", 11) == 0
-            && (rest[12 + n] == '\0' || rest[12 + n] == '/')) {
-            return bkm_handle_avstemming(r, in, k, rest + 12 + n);
-        }
-    }
-    return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-konto",
-                           "no such account for this integration");
+    return bkm_reply_json(r, HTTP_OK,
+        json_pack("{s:s, s:s, s:s, s:b, s:o}", "integrasjonId", in->id,
+                  "navn", in->navn, "organisasjonsnummer", in->orgnr,
+                  "produsent", in->produsent, "kontoer", list));
 }
+
+/* GET .../konto/{kontoId} */
+int bkm_handle_konto(request_rec *r, const bkm_req_t *q)
+{
+    return bkm_reply_json(r, HTTP_OK, konto_json(q->konto));
+}
+
+int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
+                     const char *id, int with_content, bkm_leveranse_t *l)
+{
+    apr_status_t rv;
+
+    if (!bkm_uuid_valid(id, 0)) {
+        bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                        "no such message for this account");
+        return DONE;
+    }
+    if (!(*db = bkm_db_acquire(r))) {
+        bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                        "the database does not answer; try again");
+        return DONE;
+    }
+    rv = bkm_leveranse_load(*db, k->id, id, with_content, l);
+    if (rv == APR_NOTFOUND) {
+        bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                        "no such message for this account");
+        return DONE;
+    }
+    if (rv != APR_SUCCESS) {
+        bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                        "the database does not answer; try again");
+        return DONE;
+    }
+    return OK;
+}
+

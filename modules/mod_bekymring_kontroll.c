@@ -28,7 +28,7 @@
  * account's next sampling time, a challenge's utfall IS NULL), so two
  * nodes running the pass at once never both act on one row.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_besittelse.h"
 #include "bkm_receipt.h"
 #include "bkm_ids.h"
@@ -139,47 +139,49 @@ static int secret_of(bkm_db_t *db, const char *melding_id,
     return 0;
 }
 
-const char *bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
-                                   const void *receipt, const bkm_bydel_t *b,
-                                   const char **kode)
+apr_status_t bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
+                                    const void *receipt, const bkm_bydel_t *b,
+                                    const char **kode, const char **why)
 {
     const bkm_lagringskvittering_t *lk = receipt;
     const char *secret, *cms, *want;
 
-    *kode = "lagringskvittering-ugyldig";
     if (secret_of(db, l->melding_id, &secret, &cms) != 0) {
-        *kode = "database";
-        return "the database does not answer; send the receipt again";
+        return APR_EGENERAL;
     }
     if (lk->versjon < 2) {
         /* A report sealed without a secret cannot be proven otherwise. */
         if (b && b->avvis_lagringskvittering_v1 && secret) {
             *kode = "lagringskvittering-v1-avvist";
-            return "this district accepts only stored-receipts of versjon "
+            *why = "this district accepts only stored-receipts of versjon "
                    "2, with besittelsesbevis";
+            return APR_EINVAL;
         }
-        return NULL;
+        return APR_SUCCESS;
     }
     if (!secret) {
         *kode = "besittelse-mangler";
-        return "this message was sealed without a secret: send a "
+        *why = "this message was sealed without a secret: send a "
                "stored-receipt of versjon 1";
+        return APR_EINVAL;
     }
     want = bkm_besittelse_bevis(db->pool, secret, l->id, lk->sha256,
                                 lk->arkivreferanse);
     if (!bkm_besittelse_equal(want, lk->besittelsesbevis)) {
         *kode = "feil-besittelsesbevis";
-        return "besittelsesbevis is not the proof for this message, its "
+        *why = "besittelsesbevis is not the proof for this message, its "
                "sha256 and arkivreferanse";
+        return APR_EINVAL;
     }
-    return NULL;
+    return APR_SUCCESS;
 }
 
 /* ---- GET .../meldinger/{meldingId}/besittelse ------------------------ */
 
-int bkm_handle_besittelse(request_rec *r, const bkm_konto_t *k,
-                          const char *id)
+int bkm_handle_besittelse(request_rec *r, const bkm_req_t *q)
 {
+    const bkm_konto_t *k = q->konto;
+    const char *id = bkm_route_param(q->match, "meldingId");
     const char *secret, *cms;
     bkm_leveranse_t l;
     bkm_db_t *db;
@@ -530,16 +532,13 @@ int bkm_kontroll_pass(bkm_db_t *db, apr_time_t now, int *issued,
 
 /* ---- POST /bekymring-drift/kontroll?konto=ID: a challenge now --------- */
 
-int bkm_handle_kontroll_drift(request_rec *r)
+int bkm_handle_kontroll_drift(request_rec *r, const bkm_req_t *q)
 {
     const char *konto = r->args, *id = NULL;
     const bkm_bydel_t *b;
     bkm_db_t *db;
     int rv, k;
 
-    if (bkm_method_refused(r, "POST")) {
-        return OK;
-    }
     if (!konto || strncmp(konto, "konto=", 6) != 0
         || !bkm_uuid_valid(konto + 6, 0)) {
         return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
@@ -750,19 +749,16 @@ static int answer(request_rec *r, const bkm_integrasjon_t *in,
                                     "utfall", "BESTATT"));
 }
 
-int bkm_handle_kontroller(request_rec *r, const bkm_integrasjon_t *in,
-                          const bkm_konto_t *k, const char *rest)
+/* GET .../konto/{kontoId}/kontroller (a case system's account: the
+ * route's access rule) */
+int bkm_handle_kontroller(request_rec *r, const bkm_req_t *q)
 {
-    if (strcmp(k->type, "fagsystem") != 0) {
-        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
-                               "only case-system accounts are challenged");
-    }
-    if (*rest == '\0' || strcmp(rest, "/") == 0) {
-        return bkm_method_refused(r, "GET") ? OK : list(r, k);
-    }
-    if (rest[0] != '/' || strchr(rest + 1, '/')) {
-        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-kontroll",
-                               "no such challenge for this account");
-    }
-    return bkm_method_refused(r, "POST") ? OK : answer(r, in, k, rest + 1);
+    return list(r, q->konto);
+}
+
+/* POST .../konto/{kontoId}/kontroller/{kontrollId} */
+int bkm_handle_kontroll_svar(request_rec *r, const bkm_req_t *q)
+{
+    return answer(r, q->in, q->konto,
+                  bkm_route_param(q->match, "kontrollId"));
 }

@@ -10,24 +10,16 @@
  * behind the login: mod_auth_openidc keeps that address, query and all,
  * through the round-trip to ID-porten.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_utf8.h"
 
 #include <apr_strings.h>
 #include <string.h>
 
-int bkm_handle_forside(request_rec *r, const char *rest)
+int bkm_handle_forside(request_rec *r, const bkm_req_t *q)
 {
-    const bkm_pages_t *pg = bkm_pages(r);
-
-    if (!pg) {
-        return bkm_pages_missing(r);
-    }
-    if (bkm_method_refused(r, "GET HEAD")) {
-        return OK;
-    }
     return bkm_page_render(r, HTTP_OK, "forside",
-                           bkm_page_data(r, bkm_page_lang(r, NULL), NULL));
+                           bkm_page_data(r, q->lang, NULL));
 }
 
 /* Lower-case for searching: ASCII and the Latin-1 letters (Æ Ø Å É ...),
@@ -99,22 +91,16 @@ static json_t *kommune_view(request_rec *r, const bkm_kommune_t *k,
     return v;
 }
 
-int bkm_handle_velg(request_rec *r, const char *type)
+/* GET /privat, /offentlig (the type: q->arg) */
+int bkm_handle_velg(request_rec *r, const bkm_req_t *q)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
-    const char *lang, *knr, *sok, *folded = NULL;
+    const char *type = q->arg, *lang = q->lang, *knr, *sok, *folded = NULL;
     const bkm_kommune_t *k = NULL;
     json_t *data, *list;
     int i, shown = 0;
 
-    if (!pg) {
-        return bkm_pages_missing(r);
-    }
-    if (bkm_method_refused(r, "GET HEAD")) {
-        return OK;
-    }
-    lang = bkm_page_lang(r, NULL);
     data = bkm_page_data(r, lang, bkm_i18n_text(
         pg->i18n, lang, apr_pstrcat(r->pool, "velg.tittel.", type, NULL)));
     json_object_set_new(data, "action", json_string(apr_pstrcat(

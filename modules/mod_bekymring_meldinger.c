@@ -16,16 +16,16 @@
  *     every byte has gone out, in one answer or in ranges that together
  *     cover it (issue 12); HEAD and answers cut off do not count.
  * GET .../meldinger/{meldingId}/manifest      print jobs: the XML manifest
- * POST .../meldinger/{meldingId}/svar          the receipt (_svar.c)
- * GET .../meldinger/{meldingId}/besittelse     a producer-sealed message's
- *                                              secret (_kontroll.c)
+ * and, beside these in the route table: POST .../meldinger/{meldingId}/svar
+ * (the receipt, _svar.c) and GET .../meldinger/{meldingId}/besittelse (a
+ * producer-sealed message's secret, _kontroll.c).
  *
  * Waiting costs one worker thread per waiting client (the event MPM
  * cannot park a handler) and, every BKM_POLL_STEP, one indexed query on a
  * connection borrowed only for that query -- never a database connection
  * held for the whole wait.  README "Consumer API" has the measured cost.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_printjob.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
@@ -188,35 +188,6 @@ static const char *repr_digest(apr_pool_t *p, const char *hex)
     return apr_pstrcat(p, "sha-256=:", b64, ":", NULL);
 }
 
-int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
-                     const char *id, int with_content, bkm_leveranse_t *l)
-{
-    apr_status_t rv;
-
-    if (!bkm_uuid_valid(id, 0)) {
-        bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
-                        "no such message for this account");
-        return DONE;
-    }
-    if (!(*db = bkm_db_acquire(r))) {
-        bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                        "the database does not answer; try again");
-        return DONE;
-    }
-    rv = bkm_leveranse_load(*db, k->id, id, with_content, l);
-    if (rv == APR_NOTFOUND) {
-        bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
-                        "no such message for this account");
-        return DONE;
-    }
-    if (rv != APR_SUCCESS) {
-        bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                        "the database does not answer; try again");
-        return DONE;
-    }
-    return OK;
-}
-
 static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                  const bkm_konto_t *k, const char *id)
 {
@@ -372,35 +343,21 @@ static int manifest(request_rec *r, const bkm_konto_t *k, const char *id)
     return OK;
 }
 
-int bkm_handle_meldinger(request_rec *r, const bkm_integrasjon_t *in,
-                         const bkm_konto_t *k, const char *rest)
+/* GET .../konto/{kontoId}/meldinger */
+int bkm_handle_meldinger(request_rec *r, const bkm_req_t *q)
 {
-    char id[37];
-    const char *sub;
+    return list(r, q->konto);
+}
 
-    if (*rest == '\0' || strcmp(rest, "/") == 0) {
-        return bkm_method_refused(r, "GET") ? OK : list(r, k);
-    }
-    if (rest[0] != '/' || strlen(rest + 1) < 36) {
-        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
-                               "no such message for this account");
-    }
-    apr_cpystrn(id, rest + 1, sizeof(id));
-    sub = rest + 37;
-    if (*sub == '\0') {
-        return bkm_method_refused(r, "GET") ? OK : fetch(r, in, k, id);
-    }
-    if (strcmp(sub, "/manifest") == 0) {
-        return bkm_method_refused(r, "GET") ? OK : manifest(r, k, id);
-    }
-    if (strcmp(sub, "/besittelse") == 0) {
-        return bkm_method_refused(r, "GET") ? OK
-               : bkm_handle_besittelse(r, k, id);
-    }
-    if (strcmp(sub, "/svar") == 0) {
-        return bkm_method_refused(r, "POST") ? OK : bkm_handle_svar(r, in, k,
-                                                                    id);
-    }
-    return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
-                           "no such resource");
+/* GET .../konto/{kontoId}/meldinger/{meldingId} */
+int bkm_handle_melding(request_rec *r, const bkm_req_t *q)
+{
+    return fetch(r, q->in, q->konto,
+                 bkm_route_param(q->match, "meldingId"));
+}
+
+/* GET .../konto/{kontoId}/meldinger/{meldingId}/manifest */
+int bkm_handle_manifest(request_rec *r, const bkm_req_t *q)
+{
+    return manifest(r, q->konto, bkm_route_param(q->match, "meldingId"));
 }

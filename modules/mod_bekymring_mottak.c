@@ -14,10 +14,11 @@
  * clear; it checks that each part is CMS for the right recipient before
  * storing it.  For a district on manual download, "the case system's key"
  * handed out is the manual-download certificate, and the container is what
- * staff download.  Only integrations marked produsent may call; a producer
- * sees only the reports it sent (any other id is 404).
+ * staff download.  Only integrations marked produsent may call (the
+ * routes' access rule, PRODUCER); a producer sees only the reports it sent
+ * (any other id is 404).
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_digest.h"
 #include "bkm_multipart.h"
 #include "bkm_ids.h"
@@ -366,67 +367,51 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
                                     "referanse", m.referanse));
 }
 
-int bkm_handle_mottak(request_rec *r, const char *rest)
+/* GET .../mottak/fagsystem/{kommunenummer}/{bydelsnummer}/krypteringsnokler */
+int bkm_handle_mottak_nokler(request_rec *r, const bkm_req_t *q)
 {
-    const bkm_integrasjon_t *in;
-    const char *org;
-    char *path, *seg[6], *state = NULL;
-    int n = 0;
+    return keys(r, bkm_route_param(q->match, "kommunenummer"),
+                bkm_route_param(q->match, "bydelsnummer"));
+}
 
-    if (strncmp(rest, "/fagsystem/", 11) != 0) {
-        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
-                               "no such resource");
+/* GET .../mottak/fagsystem/{fraFiksOrgId}/bekymringsmelding/{id}/status */
+int bkm_handle_mottak_status(request_rec *r, const bkm_req_t *q)
+{
+    const char *org = own_sender(q->in, bkm_route_param(q->match,
+                                                        "fraFiksOrgId"));
+
+    /* Reports are stored under the registry's spelling of the sender;
+     * another organisation's reports are as unknown as none. */
+    if (!org) {
+        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
+                               "no such report");
     }
-    /* Up to five segments; a sixth means no route below matches. */
-    path = apr_pstrdup(r->pool, rest + 11);
-    for (seg[0] = apr_strtok(path, "/", &state); seg[n] && n < 5; ) {
-        seg[++n] = apr_strtok(NULL, "/", &state);
+    return status(r, q->in, org,
+                  bkm_route_param(q->match, "bekymringsmeldingId"));
+}
+
+/* POST .../mottak/fagsystem/{fraFiksOrgId}/{kommunenummer}/{bydelsnummer}/
+ * {privat|offentlig} (the type: q->arg) */
+int bkm_handle_mottak_post(request_rec *r, const bkm_req_t *q)
+{
+    const char *from = bkm_route_param(q->match, "fraFiksOrgId");
+    const char *org;
+
+    if (!org_id_ok(from)) {
+        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-avsender",
+                               "fraFiksOrgId must be a UUID or an "
+                               "organisation number");
     }
-    if (!(in = bkm_integration_authenticate(r))) {
-        return OK;
+    if (!(org = own_sender(q->in, from))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(02901)
+                      "integration %s (organisation %s) posted as "
+                      "another sender: refused", q->in->id, q->in->orgnr);
+        return bkm_reply_error(r, HTTP_FORBIDDEN, "feil-avsender",
+                               "fraFiksOrgId is not the organisation "
+                               "of this integration (its "
+                               "organisasjonsnummer or registered "
+                               "Fiks id)");
     }
-    if (!in->produsent) {
-        return bkm_reply_error(r, HTTP_FORBIDDEN, "ikke-produsent",
-                               "this integration may not send reports");
-    }
-    if (n == 3 && strcmp(seg[2], "krypteringsnokler") == 0) {
-        return bkm_method_refused(r, "GET") ? OK : keys(r, seg[0], seg[1]);
-    }
-    if (n == 4 && strcmp(seg[1], "bekymringsmelding") == 0
-        && strcmp(seg[3], "status") == 0) {
-        if (bkm_method_refused(r, "GET")) {
-            return OK;
-        }
-        /* Reports are stored under the registry's spelling of the sender;
-         * another organisation's reports are as unknown as none. */
-        if (!(org = own_sender(in, seg[0]))) {
-            return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-melding",
-                                   "no such report");
-        }
-        return status(r, in, org, seg[2]);
-    }
-    if (n == 4 && (strcmp(seg[3], "privat") == 0
-                   || strcmp(seg[3], "offentlig") == 0)) {
-        if (bkm_method_refused(r, "POST")) {
-            return OK;
-        }
-        if (!org_id_ok(seg[0])) {
-            return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-avsender",
-                                   "fraFiksOrgId must be a UUID or an "
-                                   "organisation number");
-        }
-        if (!(org = own_sender(in, seg[0]))) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(02901)
-                          "integration %s (organisation %s) posted as "
-                          "another sender: refused", in->id, in->orgnr);
-            return bkm_reply_error(r, HTTP_FORBIDDEN, "feil-avsender",
-                                   "fraFiksOrgId is not the organisation "
-                                   "of this integration (its "
-                                   "organisasjonsnummer or registered "
-                                   "Fiks id)");
-        }
-        return post(r, in, org, seg[1], seg[2], seg[3]);
-    }
-    return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
-                           "no such resource");
+    return post(r, q->in, org, bkm_route_param(q->match, "kommunenummer"),
+                bkm_route_param(q->match, "bydelsnummer"), q->arg);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What every page of the reporter's web shares: the templates, catalogues
- * and postal codes (BekymringPages, loaded while httpd reads its
- * configuration, so `apache2 -t` finds a broken template or a missing
- * translation), the language, the CSRF cookie, the headers and rendering.
+ * and postal codes (BekymringPages, loaded once httpd has read its
+ * configuration, in the check_config hook, which `apache2 -t` runs too: so
+ * it finds a broken template or a missing translation), the language, the
+ * CSRF cookie, the headers and rendering.
  *
  * CSRF: a random cookie per browser (HttpOnly, SameSite=Lax) and, in a
  * hidden field of each form, a MAC over that cookie and the person logged
@@ -34,12 +35,15 @@
 #include <apr_buckets.h>
 #include <apr_file_info.h>
 #include <apr_strings.h>
+#include <apr_hash.h>
 #include <string.h>
 
 #define LANG_COOKIE "bkm_sprak"
 #define LANG_COOKIE_AGE (365L * 86400)
 
-const char *bkm_pages_load(apr_pool_t *p, const char *dir, bkm_pages_t **out)
+/* Load a BekymringPages directory: NULL, or a message. */
+static const char *pages_load(apr_pool_t *p, const char *dir,
+                              bkm_pages_t **out)
 {
     bkm_pages_t *pg = apr_pcalloc(p, sizeof(*pg));
     const char *tdir = apr_pstrcat(p, dir, "/templates", NULL);
@@ -128,6 +132,34 @@ const char *bkm_pages_load(apr_pool_t *p, const char *dir, bkm_pages_t **out)
     }
     *out = pg;
     return NULL;
+}
+
+int bkm_pages_check_config(apr_pool_t *pconf, server_rec *s)
+{
+    apr_hash_t *loaded = apr_hash_make(pconf);
+    const char *err;
+
+    for (; s; s = s->next) {
+        bkm_srv_cfg_t *c = bkm_srv_cfg(s);
+        bkm_pages_t *pg;
+
+        if (!c->pages_dir) {
+            continue;
+        }
+        /* Virtual hosts inherit the main server's directory: one load. */
+        pg = apr_hash_get(loaded, c->pages_dir, APR_HASH_KEY_STRING);
+        if (!pg) {
+            if ((err = pages_load(pconf, c->pages_dir, &pg))) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL,
+                             BKMLOGNO(04502) BKM_DIR_PAGES " %s: %s",
+                             c->pages_dir, err);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            apr_hash_set(loaded, c->pages_dir, APR_HASH_KEY_STRING, pg);
+        }
+        c->pages = pg;
+    }
+    return OK;
 }
 
 const bkm_pages_t *bkm_pages(request_rec *r)
@@ -491,8 +523,8 @@ int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out)
     return OK;
 }
 
-/* OK: logged in at a level we accept; DECLINED: no login (and none
- * required); DONE: refused, the page is answered. */
+/* OK: logged in at a level we accept, or no login (person->pid NULL) and
+ * none required; DONE: refused, the page is answered. */
 int bkm_page_person(request_rec *r, bkm_person_t *person, const char **lang,
                     int required)
 {
@@ -508,7 +540,8 @@ int bkm_page_person(request_rec *r, bkm_person_t *person, const char **lang,
                              "side.feil.tittel", "side.feil.tekst");
             return DONE;
         }
-        return DECLINED;
+        person->pid = NULL;
+        return OK;
     }
     if (person->level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
         bkm_page_message(r, HTTP_FORBIDDEN, *lang, "side.niva.tittel",

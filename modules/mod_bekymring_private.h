@@ -101,7 +101,9 @@ typedef struct {
     apr_interval_time_t retention;
     apr_interval_time_t escalation_interval;    /**< 0: off */
     const char *db_driver;      /**< found in post_config, for /helse */
-    const bkm_pages_t *pages;   /**< BekymringPages, loaded; NULL: no pages */
+    const char *pages_dir;      /**< BekymringPages: the directory */
+    const bkm_pages_t *pages;   /**< loaded from it (check_config hook);
+                                     NULL: no pages */
     const char *login_origin;   /**< BekymringLoginOrigin, or NULL */
     const bkm_roles_t *roles;   /**< BekymringRoles, loaded; NULL: none */
     const unsigned char *role_key;  /**< BekymringRoleKey's bytes, or NULL */
@@ -167,20 +169,14 @@ bkm_db_t *bkm_db_acquire(request_rec *r);
 bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p);
 void bkm_db_close(bkm_db_t *db);
 
-/* mod_bekymring_meldinger.c, mod_bekymring_svar.c: the consumer API */
-int bkm_handle_meldinger(request_rec *r, const bkm_integrasjon_t *in,
-                         const bkm_konto_t *k, const char *rest);
-int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
-                    const bkm_konto_t *k, const char *id);
+/* mod_bekymring_konto.c: what an account's resources share (the
+ * handlers of every address: mod_bekymring_routes.h) */
 /** Load message @p id of account @p k for a request: OK, or DONE after
  *  answering (404 for any id not the account's, 503). */
 int bkm_message_load(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
                      const char *id, int with_content, bkm_leveranse_t *l);
 
 /* mod_bekymring_avstemming.c: automatic reconciliation (issue 12) */
-/** .../konto/{kontoId}/avstemming: the list (GET) and the answer (POST). */
-int bkm_handle_avstemming(request_rec *r, const bkm_integrasjon_t *in,
-                          const bkm_konto_t *k, const char *rest);
 /** The pass's alert: *late counts the case-system accounts with a
  *  delivery not confirmed within BekymringReconcileWithin business days
  *  (each logged as an ALERT).  @return 0 or -1 database error */
@@ -204,7 +200,6 @@ int bkm_control_pass(bkm_db_t *db, apr_time_t now, int *laget,
 /* mod_bekymring_escalation.c: the pass, in the watchdog and on demand */
 int bkm_escalation_pass(bkm_db_t *db, apr_time_t now, bkm_pass_t *out);
 int bkm_escalation_post_config(apr_pool_t *pconf, server_rec *s);
-int bkm_handle_escalation(request_rec *r);
 
 /* mod_bekymring_clock.c */
 /** The request's time.  Test builds only (make test compiles this file
@@ -222,9 +217,6 @@ int bkm_reply_json_text(request_rec *r, int status, const char *text,
                         apr_size_t len);
 int bkm_reply_error(request_rec *r, int status, const char *kode,
                     const char *melding);
-/** 0 when r->method is in the blank-separated @p allowed; otherwise
- *  answers 405 with an Allow header and returns 1. */
-int bkm_method_refused(request_rec *r, const char *allowed);
 /**
  * Read the request body, at most @p limit bytes.
  * @return OK with the body in *buf and *len (NUL-terminated), or DONE
@@ -236,10 +228,6 @@ int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
  *  HTTP_BAD_REQUEST (for pages, which answer in the person's language). */
 int bkm_read_body_status(request_rec *r, apr_size_t limit, char **buf,
                          apr_size_t *len);
-/** The API's ErrorDocument: httpd's own errors (401 from the token layer,
- *  416, 405...) in our JSON error shape, the failed request's headers
- *  (WWW-Authenticate) kept. */
-int bkm_handle_error(request_rec *r);
 /** Send @p len bytes of the body and flush them to the client.
  *  @return 1 when every byte went out (then, and only then, may a
  *  download be recorded), 0 when not: *rv has the filters' status. */
@@ -251,18 +239,16 @@ json_t *bkm_json_own(apr_pool_t *p, json_t *j);
 /** Sets the headers of a page (no-store, strict CSP, no framing). */
 void bkm_page_headers(request_rec *r);
 
-/* Request handlers, one concern a file; each returns an HTTP status. */
-int bkm_handle_health(request_rec *r);          /* mod_bekymring_health.c */
-int bkm_handle_kommuner(request_rec *r, const char *rest); /* _kommuner.c */
-int bkm_handle_person(request_rec *r);          /* mod_bekymring_person.c */
-int bkm_handle_konto(request_rec *r, const char *rest);   /* _konto.c */
-int bkm_handle_skjema(request_rec *r, const char *rest);  /* _skjema.c */
-int bkm_handle_mottak(request_rec *r, const char *rest);  /* _mottak.c */
+/* The request handlers, one concern a file, and the table of the
+ * addresses they answer: mod_bekymring_routes.h. */
 
 /* mod_bekymring_pages.c: what every page shares */
 struct bkm_person_s;
-/** Load a BekymringPages directory.  @return NULL or a message. */
-const char *bkm_pages_load(apr_pool_t *p, const char *dir, bkm_pages_t **out);
+/** Load every server's BekymringPages directory (each directory once),
+ *  in the check_config hook, which `apache2 -t` runs too: a broken
+ *  template or a missing translation stops httpd there.  @return OK, or
+ *  HTTP_INTERNAL_SERVER_ERROR after logging why. */
+int bkm_pages_check_config(apr_pool_t *pconf, server_rec *s);
 /** This server's pages, or NULL when BekymringPages is not set. */
 const bkm_pages_t *bkm_pages(request_rec *r);
 /** Log that a page was asked for without BekymringPages; 404. */
@@ -322,9 +308,9 @@ int bkm_page_render(request_rec *r, int status, const char *tmpl,
  *  (415, 413, 400). */
 int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out);
 /** The person of a page, logged in at a level we accept, and the page's
- *  language: OK; DECLINED when there is no login (and @p required is 0);
- *  DONE after answering a refusal (500 for a location without the login,
- *  403 for a level too low). */
+ *  language: OK (person->pid is NULL when there is no login and
+ *  @p required is 0), or DONE after answering a refusal (500 for a
+ *  location without the login, 403 for a level too low). */
 int bkm_page_person(request_rec *r, struct bkm_person_s *person,
                     const char **lang, int required);
 /** 503 as a page: the database does not answer; try again. */
@@ -343,35 +329,9 @@ void bkm_page_csv_row(request_rec *r, apr_bucket_brigade *bb,
 int bkm_page_message(request_rec *r, int status, const char *lang,
                      const char *tittel_key, const char *tekst_key);
 
-/* The reporter's pages, one concern a file. */
-int bkm_handle_forside(request_rec *r, const char *rest); /* _landing.c */
-int bkm_handle_velg(request_rec *r, const char *type);    /* _landing.c */
-/** /privat and /offentlig and below ("" is the choice page). */
-int bkm_handle_webform(request_rec *r, const char *type,
-                       const char *rest);                /* _webform.c */
-int bkm_handle_sendt(request_rec *r, const char *rest);   /* _sent.c */
-/* The municipal administration: /kommune and below (_admin.c) and its
- * manual-download channel /kommune/{nr}/mottak (_receiver.c). */
-int bkm_handle_admin(request_rec *r, const char *rest);
-int bkm_handle_receiver(request_rec *r, const struct bkm_person_s *person,
-                        const bkm_roles_t *roles, const char *knr,
-                        const char *rest);
+/* mod_bekymring_admin.c: the municipal administration */
 /** The person's roles: BekymringRoles' and those granted in the pages. */
 const bkm_roles_t *bkm_admin_roles(request_rec *r, const char *pid);
-/* /kommune/roller: the national operator grants and removes roles
- * (_bindings.c). */
-int bkm_handle_bindings(request_rec *r, const struct bkm_person_s *person,
-                        const char *lang, const char *operator_navn,
-                        const char *rest);
-/* Statistics, integration health and reconciliation (_stats.c), for a
- * municipality (@p k) or, for the national operator, all (NULL). */
-int bkm_handle_statistics(request_rec *r, const char *lang,
-                          const bkm_kommune_t *k,
-                          const apr_array_header_t *bydeler);
-int bkm_handle_reconciliation(request_rec *r, const char *lang,
-                              const bkm_kommune_t *k,
-                              const apr_array_header_t *bydeler,
-                              const char *format);
 
 /* mod_bekymring_person.c: people logged in through mod_auth_openidc */
 typedef struct bkm_person_s {
@@ -423,12 +383,19 @@ int bkm_intake_reply(request_rec *r, bkm_intake_e rc,
                      const bkm_intake_result_t *res, const bkm_melding_t *m);
 
 /* mod_bekymring_skjema.c: what the form API and the web form share */
+/** Where a report can go (bkm_skjema_route). */
+typedef enum {
+    BKM_MOTTAKER_FUNNET = 0,    /**< *out is the district */
+    BKM_MOTTAKER_UKJENT_KOMMUNE,/**< no such municipality (or none named) */
+    BKM_MOTTAKER_INAKTIV,       /**< the municipality is not in the portal */
+    BKM_MOTTAKER_UKJENT_BYDEL   /**< no such district, or no default one */
+} bkm_mottaker_e;
 /** The district a report goes to: @p bnr, or the municipality's default
- *  district when NULL.  NULL with *why "kommune" (unknown), "inaktiv" (not
- *  in the portal) or "bydel" (unknown district). */
-const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,
-                                    const char *knr, const char *bnr,
-                                    const char **why);
+ *  district when NULL (*out; NULL unless found). */
+bkm_mottaker_e bkm_skjema_route(const bkm_registry_t *reg, const char *knr,
+                                const char *bnr, const bkm_bydel_t **out);
+/** Its name in log lines: "kommune", "inaktiv", "bydel" (NULL if found). */
+const char *bkm_mottaker_name(bkm_mottaker_e e);
 /** Add what only the server knows (names, time sent, channel, the
  *  reporter's name from the login) and take the report in for m->bydel,
  *  type "privat" or "offentlig". */
@@ -436,8 +403,6 @@ bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
                                json_t *report, const bkm_person_t *person,
                                bkm_melding_t *m, bkm_intake_result_t *res);
 
-/* mod_bekymring_status.c: GET /status, the reporter's status page */
-int bkm_handle_status(request_rec *r, const char *rest);
 
 /* mod_bekymring_throttle.c: failed machine logins, counted per node in
  * shared memory (the file's comment says why there) */
@@ -465,33 +430,25 @@ int bkm_throttle_hit(request_rec *r, const char *kind, int limit);
 /* mod_bekymring_integration.c: machine clients */
 /** The integration making this request (bearer token checked by
  *  mod_auth_openidc, then IntegrasjonId/IntegrasjonPassord and the token's
- *  consumer organisation checked here), or NULL after answering 401 (429
- *  while the client's logins are throttled). */
-const bkm_integrasjon_t *bkm_integration_authenticate(request_rec *r);
+ *  consumer organisation checked here): OK with it in *out, or DONE after
+ *  answering 401 (429 while the client's logins are throttled). */
+int bkm_integration_authenticate(request_rec *r,
+                                 const bkm_integrasjon_t **out);
 /** The per-process memory of accepted passwords (child_init). */
 void bkm_integration_child_init(apr_pool_t *p);
 
 /* mod_bekymring_kontroll.c: proof of possession (issue 12, items 4, 6) */
 /** Whether a verified stored-receipt proves possession as the district
  *  requires (v2's besittelsesbevis; v1 where the district still takes
- *  it).  @return NULL if so, else why not, with *kode the API's error
- *  code ("database" when the database failed). */
-const char *bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
-                                   const void *lk, const bkm_bydel_t *b,
-                                   const char **kode);
-/** GET .../meldinger/{id}/besittelse: a producer-sealed message's secret,
- *  encrypted to the case system. */
-int bkm_handle_besittelse(request_rec *r, const bkm_konto_t *k,
-                          const char *id);
-/** .../konto/{kontoId}/kontroller[/{kontrollId}]: open challenges and
- *  their answers. */
-int bkm_handle_kontroller(request_rec *r, const bkm_integrasjon_t *in,
-                          const bkm_konto_t *k, const char *rest);
+ *  it).  @return APR_SUCCESS if so; APR_EINVAL when it does not, *kode
+ *  and *why then the API's error code and text; anything else when the
+ *  database failed. */
+apr_status_t bkm_receipt_possession(bkm_db_t *db, const bkm_leveranse_t *l,
+                                    const void *lk, const bkm_bydel_t *b,
+                                    const char **kode, const char **why);
 /** The pass's step: overdue challenges fail (their reports requeued),
  *  then accounts whose time has come are sampled.  0 or -1. */
 int bkm_kontroll_pass(bkm_db_t *db, apr_time_t now, int *issued,
                       int *failed);
-/** POST /bekymring-drift/kontroll?konto=ID: challenge an account now. */
-int bkm_handle_kontroll_drift(request_rec *r);
 
 #endif

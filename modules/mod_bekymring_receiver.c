@@ -16,9 +16,10 @@
  * (not HEAD, not cut off) is recorded as the delivery API records a
  * fetch, and confirming, only after one, as its "mottatt": the
  * report is delivered (LEVERT), and escalation to letter post stops.
- * Only a receiver of the report's district gets anything but 404.
+ * Only a receiver of the report's district gets anything but 404 (the
+ * municipality: the routes' access rule, MOTTAK; the district: here).
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
 
@@ -295,37 +296,41 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
     return HTTP_SEE_OTHER;
 }
 
-int bkm_handle_receiver(request_rec *r, const bkm_person_t *person,
-                        const bkm_roles_t *roles, const char *knr,
-                        const char *rest)
+/* What the route's access rule (MOTTAK: a receiver of the municipality)
+ * found, in this file's shape. */
+static receiver_t *receiver(request_rec *r, const bkm_req_t *q)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
-    receiver_t rc;
-    const char *id, *tail;
+    receiver_t *rc = apr_pcalloc(r->pool, sizeof(*rc));
 
-    memset(&rc, 0, sizeof(rc));
-    rc.person = person;
-    rc.lang = bkm_page_lang(r, person);
-    rc.k = bkm_registry_kommune(c->registry, knr);
-    if (!rc.k || !bkm_roles_allow(roles, person->pid, BKM_TILGANG_MOTTA,
-                                  knr, NULL, &rc.navn)) {
-        return bkm_page_not_found(r, rc.lang);
-    }
-    rc.bydeler = bkm_roles_bydeler(r->pool, roles, person->pid,
-                                   BKM_TILGANG_MOTTA, knr);
-    if (!*rest) {
-        return bkm_method_refused(r, "GET HEAD") ? OK : list(r, &rc);
-    }
-    id = apr_pstrndup(r->pool, rest + 1, strcspn(rest + 1, "/"));
-    tail = rest + 1 + strlen(id);
-    if (!*tail) {
-        return bkm_method_refused(r, "GET HEAD") ? OK : one(r, &rc, id);
-    }
-    if (strcmp(tail, "/melding") == 0) {
-        return bkm_method_refused(r, "GET HEAD") ? OK : download(r, &rc, id);
-    }
-    if (strcmp(tail, "/bekreft") == 0) {
-        return bkm_method_refused(r, "POST") ? OK : confirm(r, &rc, id);
-    }
-    return bkm_page_not_found(r, rc.lang);
+    rc->person = q->person;
+    rc->lang = q->lang;
+    rc->navn = q->navn;
+    rc->k = q->kommune;
+    rc->bydeler = q->bydeler;
+    return rc;
+}
+
+/* GET /kommune/{kommunenummer}/mottak */
+int bkm_handle_receiver_list(request_rec *r, const bkm_req_t *q)
+{
+    return list(r, receiver(r, q));
+}
+
+/* GET /kommune/{kommunenummer}/mottak/{meldingId} */
+int bkm_handle_receiver_one(request_rec *r, const bkm_req_t *q)
+{
+    return one(r, receiver(r, q), bkm_route_param(q->match, "meldingId"));
+}
+
+/* GET /kommune/{kommunenummer}/mottak/{meldingId}/melding */
+int bkm_handle_receiver_download(request_rec *r, const bkm_req_t *q)
+{
+    return download(r, receiver(r, q),
+                    bkm_route_param(q->match, "meldingId"));
+}
+
+/* POST /kommune/{kommunenummer}/mottak/{meldingId}/bekreft */
+int bkm_handle_receiver_confirm(request_rec *r, const bkm_req_t *q)
+{
+    return confirm(r, receiver(r, q), bkm_route_param(q->match, "meldingId"));
 }

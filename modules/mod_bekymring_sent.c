@@ -10,7 +10,7 @@
  * browser asks for it, and never keeps a readable one.  Anyone else, and
  * this browser after an hour, gets 404.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_box.h"
 #include "bkm_digest.h"
 #include "bkm_ids.h"
@@ -103,42 +103,50 @@ static int copy_pdf(request_rec *r, const char *lang, sent_t *s)
     return OK;
 }
 
-int bkm_handle_sendt(request_rec *r, const char *rest)
+/* The receipt {meldingId} of the path, if it is this browser's: OK, or
+ * DONE after answering (404 for any other, as for one that expired). */
+static int this_browsers(request_rec *r, const bkm_req_t *q, sent_t *s)
 {
-    const bkm_pages_t *pg = bkm_pages(r);
-    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
-    const bkm_kommune_t *k;
-    const bkm_bydel_t *b;
-    const char *lang, *id, *slash;
-    json_t *data;
+    switch (load(r, bkm_route_param(q->match, "meldingId"), s)) {
+    case 1:
+        return OK;
+    case 0:
+        bkm_page_message(r, HTTP_NOT_FOUND, q->lang,
+                         "side.ikke_funnet.tittel", "side.ikke_funnet.tekst");
+        return DONE;
+    default:
+        bkm_page_unavailable(r, q->lang);
+        return DONE;
+    }
+}
+
+/* GET /sendt/{meldingId}/kopi.pdf */
+int bkm_handle_sendt_kopi(request_rec *r, const bkm_req_t *q)
+{
     sent_t s;
     int rv;
 
-    if (!pg) {
-        return bkm_pages_missing(r);
+    if (this_browsers(r, q, &s) != OK) {
+        return OK;              /* answered */
     }
-    if (bkm_method_refused(r, "GET HEAD")) {
-        return OK;
-    }
-    lang = bkm_page_lang(r, NULL);
-    id = *rest == '/' ? rest + 1 : rest;
-    slash = strchr(id, '/');
-    if (slash) {
-        id = apr_pstrndup(r->pool, id, (apr_size_t)(slash - id));
-    }
-    rv = load(r, id, &s);
-    if (rv < 0) {
-        return bkm_page_unavailable(r, lang);
-    }
-    if (rv == 0 || (slash && strcmp(slash, "/kopi.pdf") != 0)) {
-        return bkm_page_message(r, HTTP_NOT_FOUND, lang,
-                                "side.ikke_funnet.tittel",
-                                "side.ikke_funnet.tekst");
-    }
-    if (slash) {
-        rv = copy_pdf(r, lang, &s);
-        memset(s.key, 0, sizeof(s.key));
-        return rv;
+    rv = copy_pdf(r, q->lang, &s);
+    memset(s.key, 0, sizeof(s.key));
+    return rv;
+}
+
+/* GET /sendt/{meldingId} */
+int bkm_handle_sendt(request_rec *r, const bkm_req_t *q)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    const char *lang = q->lang, *id = bkm_route_param(q->match, "meldingId");
+    const bkm_kommune_t *k;
+    const bkm_bydel_t *b;
+    json_t *data;
+    sent_t s;
+
+    if (this_browsers(r, q, &s) != OK) {
+        return OK;              /* answered */
     }
     memset(s.key, 0, sizeof(s.key));
     k = bkm_registry_kommune(reg, s.kommunenummer);

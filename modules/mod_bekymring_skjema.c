@@ -11,7 +11,7 @@
  * version the district supports.  The national id number from the login is
  * never put in the report, stored or logged.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
 
@@ -34,21 +34,33 @@ static int refuse_field(request_rec *r, const char *pointer,
     return bkm_reply_invalid(r, errors, 0);
 }
 
-const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,
-                                    const char *knr, const char *bnr,
-                                    const char **why)
+const char *bkm_mottaker_name(bkm_mottaker_e e)
+{
+    switch (e) {
+    case BKM_MOTTAKER_UKJENT_KOMMUNE:
+        return "kommune";
+    case BKM_MOTTAKER_INAKTIV:
+        return "inaktiv";
+    case BKM_MOTTAKER_UKJENT_BYDEL:
+        return "bydel";
+    default:
+        return NULL;
+    }
+}
+
+bkm_mottaker_e bkm_skjema_route(const bkm_registry_t *reg, const char *knr,
+                                const char *bnr, const bkm_bydel_t **out)
 {
     const bkm_kommune_t *k = knr ? bkm_registry_kommune(reg, knr) : NULL;
     const bkm_bydel_t *b = NULL;
     int i;
 
+    *out = NULL;
     if (!k) {
-        *why = "kommune";
-        return NULL;
+        return BKM_MOTTAKER_UKJENT_KOMMUNE;
     }
     if (!k->aktiv) {
-        *why = "inaktiv";
-        return NULL;
+        return BKM_MOTTAKER_INAKTIV;
     }
     for (i = 0; !bnr && i < k->bydeler->nelts; i++) {
         const bkm_bydel_t *d = APR_ARRAY_IDX(k->bydeler, i,
@@ -60,8 +72,8 @@ const bkm_bydel_t *bkm_skjema_route(const bkm_registry_t *reg,
     if (bnr) {
         b = bkm_kommune_bydel(k, bnr);
     }
-    *why = b ? NULL : "bydel";
-    return b;
+    *out = b;
+    return b ? BKM_MOTTAKER_FUNNET : BKM_MOTTAKER_UKJENT_BYDEL;
 }
 
 bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
@@ -104,11 +116,12 @@ bkm_intake_e bkm_skjema_submit(request_rec *r, const char *type,
                            bkm_srv_cfg(r->server)->signer, res);
 }
 
-int bkm_handle_skjema(request_rec *r, const char *rest)
+/* POST .../mottak/skjema/{privat|offentlig} (the type: q->arg), from a
+ * person logged in at the level we accept (the route's access rule). */
+int bkm_handle_skjema(request_rec *r, const bkm_req_t *q)
 {
-    const char *type, *ct, *why;
+    const char *type = q->arg, *ct;
     bkm_melding_t m;
-    bkm_person_t person;
     bkm_intake_result_t res;
     json_error_t jerr;
     json_t *report;
@@ -116,30 +129,6 @@ int bkm_handle_skjema(request_rec *r, const char *rest)
     apr_size_t len;
     int status;
 
-    if (strcmp(rest, "/privat") == 0) {
-        type = "privat";
-    }
-    else if (strcmp(rest, "/offentlig") == 0) {
-        type = "offentlig";
-    }
-    else {
-        return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
-                               "no such resource");
-    }
-    if (bkm_method_refused(r, "POST")) {
-        return OK;
-    }
-    if (!bkm_person_from_login(r, &person)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00801)
-                      "no pid claim: is %s behind AuthType openid-connect?",
-                      r->uri);
-        return bkm_reply_error(r, HTTP_UNAUTHORIZED, "ikke-innlogget",
-                               "log in with ID-porten first");
-    }
-    if (person.level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
-        return bkm_reply_error(r, HTTP_FORBIDDEN, "sikkerhetsniva",
-                               "log in at level substantial or high");
-    }
     ct = apr_table_get(r->headers_in, "Content-Type");
     if (!ct || strncasecmp(ct, "application/json", 16) != 0
         || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
@@ -167,20 +156,22 @@ int bkm_handle_skjema(request_rec *r, const char *rest)
 
     /* Route: the municipality and district the person chose. */
     memset(&m, 0, sizeof(m));
-    m.bydel = bkm_skjema_route(bkm_srv_cfg(r->server)->registry,
-                               json_string_value(json_object_get(report,
-                                                 "kommunenummer")),
-                               json_string_value(json_object_get(report,
-                                                 "bydelsnummer")), &why);
-    if (!m.bydel) {
-        return strcmp(why, "bydel") == 0
-            ? refuse_field(r, "/bydelsnummer", "unknown district")
-            : strcmp(why, "inaktiv") == 0
-            ? refuse_field(r, "/kommunenummer", "this municipality does "
-                           "not receive reports through the portal; send "
-                           "it by post to its child welfare service")
-            : refuse_field(r, "/kommunenummer", "unknown municipality");
+    switch (bkm_skjema_route(bkm_srv_cfg(r->server)->registry,
+                             json_string_value(json_object_get(report,
+                                               "kommunenummer")),
+                             json_string_value(json_object_get(report,
+                                               "bydelsnummer")), &m.bydel)) {
+    case BKM_MOTTAKER_FUNNET:
+        break;
+    case BKM_MOTTAKER_UKJENT_BYDEL:
+        return refuse_field(r, "/bydelsnummer", "unknown district");
+    case BKM_MOTTAKER_INAKTIV:
+        return refuse_field(r, "/kommunenummer", "this municipality does "
+                            "not receive reports through the portal; send "
+                            "it by post to its child welfare service");
+    default:
+        return refuse_field(r, "/kommunenummer", "unknown municipality");
     }
-    return bkm_intake_reply(r, bkm_skjema_submit(r, type, report, &person,
+    return bkm_intake_reply(r, bkm_skjema_submit(r, type, report, q->person,
                                                  &m, &res), &res, &m);
 }

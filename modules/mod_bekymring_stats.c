@@ -15,7 +15,7 @@
  * Metadata only.  Periods are whole days in Oslo time; the default is the
  * last eight weeks (statistics) or thirty days (reconciliation).
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_time.h"
 
 #include <http_protocol.h>
@@ -328,10 +328,11 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
     return v;
 }
 
-int bkm_handle_statistics(request_rec *r, const char *lang,
-                          const bkm_kommune_t *k,
-                          const apr_array_header_t *bydeler)
+int bkm_handle_statistics(request_rec *r, const bkm_req_t *q)
 {
+    const char *lang = q->lang;
+    const bkm_kommune_t *k = q->kommune;
+    const apr_array_header_t *bydeler = q->bydeler;
     const bkm_pages_t *pg = bkm_pages(r);
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     /* The operator nationally; else the municipality, or the person's
@@ -347,9 +348,6 @@ int bkm_handle_statistics(request_rec *r, const char *lang,
     bkm_db_t *db;
     int n, i, j, p;
 
-    if (bkm_method_refused(r, "GET HEAD")) {
-        return OK;
-    }
     if (period(r, 56, &from, &to) != 0
         || (to - from) / WEEK >= MAX_WEEKS) {
         return refused(r, lang);
@@ -532,11 +530,11 @@ static void add_count(json_t *counts, const char *tilstand,
         "antall", (json_int_t)c));
 }
 
-int bkm_handle_reconciliation(request_rec *r, const char *lang,
-                              const bkm_kommune_t *k,
-                              const apr_array_header_t *bydeler,
-                              const char *format)
+int bkm_handle_reconciliation(request_rec *r, const bkm_req_t *q)
 {
+    const char *lang = q->lang, *format = q->arg;
+    const bkm_kommune_t *k = q->kommune;
+    const apr_array_header_t *bydeler = q->bydeler;
     const bkm_pages_t *pg = bkm_pages(r);
     const char *bydel = bkm_page_arg(r, "bydel");
     apr_dbd_results_t *res = NULL;
@@ -549,9 +547,6 @@ int bkm_handle_reconciliation(request_rec *r, const char *lang,
     long total = 0;
     int p, i;
 
-    if (bkm_method_refused(r, "GET HEAD")) {
-        return OK;
-    }
     if (period(r, 30, &from, &to) != 0) {
         return refused(r, lang);
     }

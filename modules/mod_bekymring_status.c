@@ -32,7 +32,7 @@
  * in each node's shared memory: a farm of N nodes allows N times as many,
  * still far too few to guess a 39-bit secret.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_statuskode.h"
 #include "bkm_time.h"
 
@@ -131,25 +131,15 @@ static int page(request_rec *r, int status, const char *lang, json_t *data)
     return bkm_page_render(r, status, "status", data);
 }
 
-int bkm_handle_status(request_rec *r, const char *rest)
+int bkm_handle_status(request_rec *r, const bkm_req_t *q)
 {
     const bkm_pages_t *pg = bkm_pages(r);
-    const char *lang, *typed, *key;
+    const char *lang = q->lang, *typed, *key;
     char ref[10], secret[9];
     apr_time_t when = 0;
     json_t *data;
     int wait, st;
 
-    if (!pg) {
-        return bkm_pages_missing(r);
-    }
-    if (bkm_method_refused(r, "GET HEAD")) {
-        return OK;
-    }
-    lang = bkm_page_lang(r, NULL);
-    if (*rest) {
-        return bkm_page_not_found(r, lang);
-    }
     data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
                                                 "status.tittel"));
     json_object_set_new(data, "action", json_string("/status"));

@@ -27,7 +27,7 @@
  * transaction): this file only turns the request into a receipt and the
  * outcome into an answer.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_receipt.h"
 
 #include <http_protocol.h>
@@ -132,9 +132,11 @@ static int wait_for_fetch(request_rec *r, bkm_db_t *db,
     return OK;
 }
 
-int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
-                    const bkm_konto_t *k, const char *id)
+int bkm_handle_svar(request_rec *r, const bkm_req_t *q)
 {
+    const bkm_integrasjon_t *in = q->in;
+    const bkm_konto_t *k = q->konto;
+    const char *id = bkm_route_param(q->match, "meldingId");
     const char *type = apr_table_get(r->headers_in, "meldingType");
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     const char *err, *kode, *why;
@@ -224,11 +226,17 @@ int bkm_handle_svar(request_rec *r, const bkm_integrasjon_t *in,
         }
         /* Item 4 of issue 12: the receipt proves its sender decrypted
          * this message (mod_bekymring_kontroll.c). */
-        if ((err = bkm_receipt_possession(db, &l, &lk, k->bydel, &kode))) {
-            return strcmp(kode, "database") == 0
-                   ? bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, kode, err)
-                   : refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY, kode,
-                            err);
+        switch (bkm_receipt_possession(db, &l, &lk, k->bydel, &kode,
+                                       &err)) {
+        case APR_SUCCESS:
+            break;
+        case APR_EINVAL:
+            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY, kode,
+                          err);
+        default:
+            return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                                   "the database does not answer; send the "
+                                   "receipt again");
         }
         rin.svar = BKM_SVAR_LAGRET;
         rin.arkivreferanse = lk.arkivreferanse;

@@ -31,7 +31,7 @@
  *   message only: nothing posted is shown again, or it could be another
  *   site's text passed off to the person as their own.
  */
-#include "mod_bekymring_private.h"
+#include "mod_bekymring_routes.h"
 #include "bkm_box.h"
 #include "bkm_digest.h"
 #include "bkm_form.h"
@@ -324,31 +324,27 @@ static bkm_form_t *load_draft(request_rec *r, bkm_form_type_e type,
 
 /* ---- GET /{type}/skjema ------------------------------------------------ */
 
-static int form_get(request_rec *r, const char *type)
+/* The type: q->arg; the person logged in: the route's access rule. */
+int bkm_handle_form(request_rec *r, const bkm_req_t *q)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
-    const char *lang, *why, *knr = bkm_page_arg(r, "kommune");
+    const char *type = q->arg, *lang = q->lang;
+    const char *knr = bkm_page_arg(r, "kommune");
     const char *utkast = bkm_page_arg(r, "utkast"), *tag;
     const bkm_bydel_t *b;
-    bkm_person_t person;
+    bkm_mottaker_e why;
     bkm_form_t *f = NULL;
     notices_t n;
 
-    if (bkm_method_refused(r, "GET HEAD")) {
-        return OK;
-    }
-    if (bkm_page_person(r, &person, &lang, 1) != OK) {
-        return OK;              /* answered */
-    }
-    b = bkm_skjema_route(reg, knr, bkm_page_arg(r, "bydel"), &why);
+    why = bkm_skjema_route(reg, knr, bkm_page_arg(r, "bydel"), &b);
     if (!b) {
         /* Unknown or not in the portal: the choice page says so. */
+        int known = knr && why != BKM_MOTTAKER_UKJENT_KOMMUNE;
         return redirect(r, apr_pstrcat(r->pool, "/", type,
-                                       knr && strcmp(why, "kommune") != 0
-                                       ? "?kommune=" : "",
-                                       knr && strcmp(why, "kommune") != 0
-                                       ? ap_escape_urlencoded(r->pool, knr)
-                                       : "", NULL));
+                                       known ? "?kommune=" : "",
+                                       known ? ap_escape_urlencoded(r->pool,
+                                                                    knr)
+                                             : "", NULL));
     }
     tag = bkm_page_login_tag(r);
     memset(&n, 0, sizeof(n));
@@ -359,7 +355,7 @@ static int form_get(request_rec *r, const char *type)
     else {
         f = bkm_form_new(r->pool, form_type(type), b->versjon);
     }
-    return render_form(r, HTTP_OK, f, b, &person, lang, &n);
+    return render_form(r, HTTP_OK, f, b, q->person, lang, &n);
 }
 
 /* ---- POST /{type}/send -------------------------------------------------- */
@@ -456,26 +452,21 @@ static int refused(request_rec *r, char *body, apr_size_t len,
                             "skjema.avvist.tekst");
 }
 
-static int form_post(request_rec *r, const char *type)
+/* The type: q->arg; the person: q->person, NULL when the login ran out
+ * (the route's access rule is LOGIN_OR_DRAFT). */
+int bkm_handle_form_post(request_rec *r, const bkm_req_t *q)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *lang, *why, *err, *tag;
-    const bkm_bydel_t *b;
-    bkm_person_t person;
+    const char *type = q->arg, *lang = q->lang, *err, *tag;
+    const bkm_bydel_t *b = NULL;
+    bkm_mottaker_e why;
     bkm_form_t *f;
     notices_t n;
     char *body;
     apr_size_t len;
-    int rv, logged_in;
+    int rv, logged_in = q->person != NULL;
 
-    if (bkm_method_refused(r, "POST")) {
-        return OK;
-    }
-    logged_in = bkm_page_person(r, &person, &lang, 0);
-    if (logged_in == DONE) {
-        return OK;              /* answered */
-    }
     if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0
         || (ct[33] && ct[33] != ';' && ct[33] != ' ')) {
         return bkm_page_message(r, HTTP_UNSUPPORTED_MEDIA_TYPE, lang,
@@ -488,10 +479,9 @@ static int form_post(request_rec *r, const char *type)
     }
     err = bkm_form_parse(r->pool, form_type(type), BKM_FORM_ALL_VERSIONS,
                          body, len, &f);
-    b = err ? NULL : bkm_skjema_route(reg, f->kommune, f->bydel, &why);
-    if (!err && !b) {
-        err = apr_pstrcat(r->pool, "no district to send to (", why, ")",
-                          NULL);
+    if (!err && (why = bkm_skjema_route(reg, f->kommune, f->bydel, &b))) {
+        err = apr_pstrcat(r->pool, "no district to send to (",
+                          bkm_mottaker_name(why), ")", NULL);
     }
     if (!err) {
         err = bkm_form_set_version(f, b->versjon);
@@ -520,7 +510,7 @@ static int form_post(request_rec *r, const char *type)
     }
     /* The CSRF token held, so the browser is the person's (logged in, or
      * with their login evidence); the form token must be theirs too. */
-    tag = logged_in == OK ? bkm_page_login_tag(r) : bkm_page_evidence_tag(r);
+    tag = logged_in ? bkm_page_login_tag(r) : bkm_page_evidence_tag(r);
     if (!tag || !bkm_token_form_ok(bkm_srv_cfg(r->server)->token_keys, tag,
                                    f->skjema_id)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01407)
@@ -529,7 +519,7 @@ static int form_post(request_rec *r, const char *type)
         return refused(r, body, len, lang);
     }
     memset(&n, 0, sizeof(n));
-    if (logged_in != OK) {
+    if (!logged_in) {
         rv = save_draft(r, type, body, len, b, tag, lang);
         memset(body, 0, len);
         if (rv < 0) {
@@ -546,26 +536,8 @@ static int form_post(request_rec *r, const char *type)
         bkm_page_set_lang(r, lang);
     }
     if (f->handling && strcmp(f->handling, "send") == 0) {
-        return send_report(r, f, b, &person, lang);
+        return send_report(r, f, b, q->person, lang);
     }
     bkm_form_apply(f, f->handling);
-    return render_form(r, HTTP_OK, f, b, &person, lang, NULL);
-}
-
-int bkm_handle_webform(request_rec *r, const char *type, const char *rest)
-{
-    if (!bkm_pages(r)) {
-        return bkm_pages_missing(r);
-    }
-    if (!*rest) {
-        return bkm_handle_velg(r, type);
-    }
-    if (strcmp(rest, "/skjema") == 0) {
-        return form_get(r, type);
-    }
-    if (strcmp(rest, "/send") == 0) {
-        return form_post(r, type);
-    }
-    return bkm_page_message(r, HTTP_NOT_FOUND, bkm_page_lang(r, NULL),
-                            "side.ikke_funnet.tittel", NULL);
+    return render_form(r, HTTP_OK, f, b, q->person, lang, NULL);
 }

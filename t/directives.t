@@ -6,7 +6,7 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
-use BkmTest qw(root run_httpd_t);
+use BkmTest qw(root run_httpd_t spit);
 use JSON::PP;
 
 my $dev = root() . '/t/dev';
@@ -35,6 +35,13 @@ my $key_as_cert = registry_with('key-as-cert',
     sub { $_[0]{print}{sertifikat} = 'pki/print.key' });
 my $bad_frist = registry_with('bad-frist',
     sub { $_[0]{kommuner}[0]{bydeler}[0]{svarfrist} = '40' });
+
+# Pages whose template is not well-formed: refused by `apache2 -t` too
+# (they are loaded in the check_config hook, which it runs).
+my $broken_pages = "$dev/broken-pages";
+mkdir $broken_pages;
+mkdir "$broken_pages/templates";
+spit("$broken_pages/templates/bad.html", "<p>not closed\n");
 
 my @bad = (
     [ "BekymringRegistry $dev/none.json", qr{registry .*none\.json} ],
@@ -75,6 +82,9 @@ my @bad = (
       qr/BekymringMaskinportenToken: .*without blanks/ ],
     [ "<Location /x>\nBekymringMaskinportenToken urn:x\n</Location>",
       qr/takes two arguments/ ],
+    [ "BekymringPages $dev/none", qr/BekymringPages .*none: not a directory/ ],
+    [ "BekymringPages $broken_pages",
+      qr/BekymringPages .*broken-pages: .*bad.*not well-formed/ ],
 );
 
 plan tests => 2 * @bad + 6;

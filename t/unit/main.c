@@ -44,6 +44,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_store,
     bkm_suite_leveranse,
     bkm_suite_escalation,
+    bkm_suite_route,
 };
 /* clang-format on */
 

@@ -42,6 +42,7 @@ Suite *bkm_suite_db(void);
 Suite *bkm_suite_store(void);
 Suite *bkm_suite_leveranse(void);
 Suite *bkm_suite_escalation(void);
+Suite *bkm_suite_route(void);
 
 /** A pool for one test, destroyed by the fixture. */
 extern apr_pool_t *bkm_test_pool;
