@@ -20,14 +20,21 @@ CFLAGS   = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
            -fPIC -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-CORE_SRC := $(wildcard modules/bkm_*.c)
-GLUE_SRC := mod_bekymring.c $(wildcard modules/mod_bekymring_*.c)
+# The code map is in the README: modules/core is httpd-free (the unit
+# tests link it alone), the other folders of modules/ are httpd glue.
+GLUE_DIRS := server report api pages admin
+CORE_SRC := $(wildcard modules/core/*.c)
+GLUE_SRC := mod_bekymring.c $(foreach d,$(GLUE_DIRS),$(wildcard modules/$(d)/*.c))
 MIGRATIONS := $(sort $(wildcard schema/sql/*.sql))
 SCHEMAS  := $(sort $(wildcard schema/bekymringsmelding/*.json))
 GENERATED := $(OUT)/bkm_migrations.o $(OUT)/bkm_schemas.o
 CORE_OBJ := $(CORE_SRC:%.c=$(OUT)/%.o) $(GENERATED)
 GLUE_OBJ := $(GLUE_SRC:%.c=$(OUT)/%.o)
-HEADERS  := $(wildcard modules/*.h)
+# Glue includes its area headers by folder ("pages/pages.h"), the core's
+# by name ("bkm_ids.h"); -MMD writes each object's header dependencies
+# beside it, so a change rebuilds what it touches.
+INCLUDES := -Imodules -Imodules/core
+DEPFLAGS  = -MMD -MP
 
 UNIT_SRC := $(wildcard t/unit/*.c)
 UNIT_BIN := $(OUT)/unit_tests
@@ -55,9 +62,9 @@ $(VENDOR)/.stamp: build/assets/package-lock.json build/assets/bundle \
 	cd build/assets && npm ci --no-audit --no-fund --loglevel=error
 	build/assets/bundle
 
-$(OUT)/%.o: %.c $(HEADERS) | $(OUT)/.deps
+$(OUT)/%.o: %.c | $(OUT)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Imodules -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(INCLUDES) -c -o $@ $<
 
 $(OUT)/bkm_migrations.c: build/embed-sql $(MIGRATIONS) | $(OUT)/.deps
 	build/embed-sql $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
@@ -66,20 +73,20 @@ $(OUT)/bkm_schemas.c: build/embed-files $(SCHEMAS) | $(OUT)/.deps
 	build/embed-files bkm_report_schemas schema/bekymringsmelding \
 	    $(SCHEMAS) > $@.tmp && mv $@.tmp $@
 
-$(GENERATED): %.o: %.c $(HEADERS)
-	$(CC) $(CFLAGS) -Imodules -c -o $@ $<
+$(GENERATED): %.o: %.c
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(INCLUDES) -c -o $@ $<
 
 $(OUT)/mod_bekymring.so: $(CORE_OBJ) $(GLUE_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
 
 # The copy the test suite loads: the same objects but the clock, compiled
 # with BKM_TEST_CLOCK so that tests can set a request's time
-# (modules/mod_bekymring_clock.c).  Never installed.
-TEST_CLOCK_OBJ := $(OUT)/test/mod_bekymring_clock.o
-$(TEST_CLOCK_OBJ): modules/mod_bekymring_clock.c $(HEADERS) | $(OUT)/.deps
+# (modules/server/clock.c).  Never installed.
+TEST_CLOCK_OBJ := $(OUT)/test/clock.o
+$(TEST_CLOCK_OBJ): modules/server/clock.c | $(OUT)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DBKM_TEST_CLOCK -Imodules -c -o $@ $<
-$(OUT)/test/mod_bekymring.so: $(CORE_OBJ) $(filter-out %/mod_bekymring_clock.o,$(GLUE_OBJ)) $(TEST_CLOCK_OBJ)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -DBKM_TEST_CLOCK $(INCLUDES) -c -o $@ $<
+$(OUT)/test/mod_bekymring.so: $(CORE_OBJ) $(filter-out %/server/clock.o,$(GLUE_OBJ)) $(TEST_CLOCK_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
 
 # ---- run: the portal on loopback with SQLite and the ID-porten stand-in --
@@ -88,7 +95,7 @@ run: all
 
 # ---- tests ------------------------------------------------------------
 $(UNIT_BIN): $(UNIT_SRC) t/unit/unit.h $(CORE_OBJ)
-	$(CC) $(CFLAGS) -Imodules -o $@ $(UNIT_SRC) $(CORE_OBJ) $(LDLIBS) \
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $(UNIT_SRC) $(CORE_OBJ) $(LDLIBS) \
 	    $(shell pkg-config --cflags --libs check) \
 	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
 
@@ -109,18 +116,18 @@ unit: $(UNIT_BIN)
 	cd t/unit && ../../$(UNIT_BIN)
 
 # The module that is installed has no test clock: not even its header's
-# name is in it (modules/mod_bekymring_clock.c).  The core is httpd-free:
+# name is in it (modules/server/clock.c).  The core is httpd-free:
 # the unit tests link it without httpd, and nothing in it names httpd.  No
 # file calls a file that calls it back (build/check-layers; the layers:
-# modules/mod_bekymring_routes.h).
+# modules/server/routes.h).
 checks: all $(OUT)/test/mod_bekymring.so
 	build/check-logtags
 	@build/check-layers $(CORE_OBJ) $(GLUE_OBJ)
 	@! grep -nE '^#include <(httpd|http_[a-z_]+|mod_[a-z_]+|util_[a-z_]+|ap_[a-z_]+|unixd)\.h>' \
-	    modules/bkm_*.[ch] \
-	    || { echo "the core (modules/bkm_*) includes an httpd header" >&2; exit 1; }
+	    modules/core/*.[ch] \
+	    || { echo "the core (modules/core) includes an httpd header" >&2; exit 1; }
 	@! nm -u $(CORE_OBJ) | grep -E ' U (ap_|unixd_)' \
-	    || { echo "the core (modules/bkm_*) refers to httpd" >&2; exit 1; }
+	    || { echo "the core (modules/core) refers to httpd" >&2; exit 1; }
 	@echo "checks: the core has no httpd header and no httpd symbol"
 	@! strings $(OUT)/mod_bekymring.so | grep -q Bkm-Test-Klokke \
 	    || { echo "the production module reads Bkm-Test-Klokke" >&2; exit 1; }
@@ -163,11 +170,13 @@ format:
 	clang-format -i $(FORMAT_SRC)
 
 $(OUT)/bench_seal: t/bench/bench_seal.c $(CORE_OBJ)
-	$(CC) $(CFLAGS) -Imodules -o $@ $< $(CORE_OBJ) $(LDLIBS) \
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(CORE_OBJ) $(LDLIBS) \
 	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
 
 bench: all $(OUT)/test/mod_bekymring.so $(OUT)/bench_seal
 	build/bench
+
+-include $(CORE_OBJ:.o=.d) $(GLUE_OBJ:.o=.d) $(TEST_CLOCK_OBJ:.o=.d)
 
 clean:
 	rm -rf $(OUT) $(VENDOR)

@@ -6,11 +6,22 @@
  * This file is the module record and its hooks; the components live in
  * modules/ (bkm_*.c: httpd-free core; mod_bekymring_*.c: httpd glue).  The
  * handler is "bekymring": give it to the locations in conf/bekymring.conf
- * with SetHandler, and the route table (modules/mod_bekymring_routes.c)
+ * with SetHandler, and the route table (modules/server/routes.c)
  * dispatches on the method and the path, whose shape is fixed by the
  * incumbent's API so that existing clients keep working.
  */
-#include "modules/mod_bekymring_routes.h"
+
+#include "mod_bekymring_private.h"
+#include "api/integrasjon.h"
+#include "pages/pages.h"
+#include "report/eskalering.h"
+#include "report/mottak.h"
+#include "server/config.h"
+#include "server/db.h"
+#include "server/http.h"
+#include "server/routes.h"
+#include "server/throttle.h"
+#include "bkm_log.h"
 
 #include <http_protocol.h>
 #include <http_request.h>
@@ -20,7 +31,7 @@
 #define BKM_HANDLER "bekymring"
 
 /* Every request for our handler goes through the route table
- * (modules/mod_bekymring_routes.c). */
+ * (modules/server/routes.c). */
 static int bkm_handler(request_rec *r)
 {
     if (!r->handler || strcmp(r->handler, BKM_HANDLER) != 0) {
@@ -37,10 +48,19 @@ static int bkm_handler(request_rec *r)
     return bkm_routes_handle(r);
 }
 
+/* The glue's SQL statements, each table in the file that runs them
+ * (server/db.c prepares them with the core's, bkm_core_sql). */
+static const bkm_sql_t *const glue_sql[] = {
+    bkm_forvaltning_sql, bkm_avstemming_sql, bkm_roller_sql, bkm_kontroll_sql,
+    bkm_kontrollmelding_sql, bkm_meldinger_sql, bkm_produsent_sql,
+    bkm_nedlasting_sql, bkm_sendt_sql, bkm_statistikk_sql, bkm_status_sql,
+    bkm_skjema_side_sql, NULL
+};
+
 static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp)
 {
-    return bkm_db_pre_config(pconf) != OK ? HTTP_INTERNAL_SERVER_ERROR
+    return bkm_db_pre_config(pconf, glue_sql) != OK ? HTTP_INTERNAL_SERVER_ERROR
                                           : bkm_throttle_pre_config(pconf);
 }
 
@@ -73,20 +93,20 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (bkm_db_post_config(pconf, plog, ptemp, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (bkm_escalation_post_config(pconf, s) != OK) {
+    if (bkm_eskalering_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (bkm_throttle_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return bkm_intake_post_config(pconf, ptemp, s);
+    return bkm_mottak_post_config(pconf, ptemp, s);
 }
 
 static void bkm_child_init(apr_pool_t *p, server_rec *s)
 {
-    bkm_intake_child_init();
+    bkm_mottak_child_init();
     bkm_db_child_init(p, s);
-    bkm_integration_child_init(p);
+    bkm_integrasjon_child_init(p);
     bkm_throttle_child_init(p, s);
 }
 

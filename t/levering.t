@@ -3,7 +3,7 @@
 # receipts are verified; feilet and silence escalate to letter post, which
 # the print provider fetches with its manifest and receipts; late receipts
 # are recorded; retention deletes exactly what it should.  Time is driven
-# with the test build's Bkm-Test-Klokke header (modules/mod_bekymring_clock.c).
+# with the test build's Bkm-Test-Klokke header (modules/server/clock.c).
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# The route table (modules/mod_bekymring_routes.c): an unknown path is 404
+# The route table (modules/server/routes.c): an unknown path is 404
 # and a method no row of the path takes is 405 with Allow, answered in one
 # place -- JSON under the API, the page's 404 under the pages -- and a
 # segment of the wrong shape for its parameter is answered as its kind

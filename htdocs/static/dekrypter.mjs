@@ -3,7 +3,7 @@
 // Opens a sealed report in the receiver's own browser (the "manual
 // download" channel): municipalities without a case system get the PDF as
 // CMS sealed to their district's manual-download certificate
-// (modules/bkm_cms.c), and open it here with the certificate's private key.
+// (modules/core/bkm_cms.c), and open it here with the certificate's private key.
 // The key file is read in the page and never leaves the machine; nothing
 // is sent anywhere but the one GET of the sealed message from our own host.
 //

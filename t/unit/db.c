@@ -132,7 +132,7 @@ void bkm_test_bydel(bkm_bydel_t *b, bkm_kanal_e kanal)
     b->kontortid.to_min = 1440;
 }
 
-void bkm_test_policy(bkm_delivery_policy_t *pol)
+void bkm_test_policy(bkm_levering_policy_t *pol)
 {
     pol->receipt_deadline = apr_time_from_sec(40 * 3600);
     pol->manual_deadline = apr_time_from_sec(2 * 86400);
@@ -172,7 +172,7 @@ void bkm_test_sealed(bkm_sealed_t *c, int *n)
     *n = 2;
 }
 
-const char *bkm_test_store(bkm_db_t *db, const bkm_delivery_policy_t *pol,
+const char *bkm_test_store(bkm_db_t *db, const bkm_levering_policy_t *pol,
                            const bkm_bydel_t *b, apr_time_t mottatt)
 {
     bkm_sealed_t c[2];
@@ -181,7 +181,7 @@ const char *bkm_test_store(bkm_db_t *db, const bkm_delivery_policy_t *pol,
 
     bkm_test_melding(&m, b, mottatt);
     bkm_test_sealed(c, &n);
-    ck_assert_int_eq(bkm_store_melding(db, pol, &m, c, n), APR_SUCCESS);
+    ck_assert_int_eq(bkm_lagring_melding(db, pol, &m, c, n), APR_SUCCESS);
     return m.id;
 }
 

@@ -3,7 +3,7 @@
  * by label, one status for every database failure, transactions that
  * commit or leave nothing, and what a failure logs. */
 #include "unit.h"
-#include "bkm_escalation.h"
+#include "bkm_eskalering.h"
 
 #include <stdlib.h>
 #include <string.h>

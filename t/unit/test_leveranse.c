@@ -12,7 +12,7 @@
 
 static bkm_db_t *db;
 static bkm_bydel_t bydel;
-static bkm_delivery_policy_t pol;
+static bkm_levering_policy_t pol;
 static apr_time_t t0;
 static const char *rid;         /* the report */
 static bkm_leveranse_t lev;     /* its message for the case system */
@@ -41,7 +41,7 @@ static void reload(void)
 
 static void fetch_all(void)
 {
-    ck_assert_int_eq(bkm_delivery_fetched(db, &lev, "fagsystem", t0 + 1),
+    ck_assert_int_eq(bkm_levering_fetched(db, &lev, "fagsystem", t0 + 1),
                      APR_SUCCESS);
     reload();
 }
@@ -50,14 +50,14 @@ static apr_status_t receipt(bkm_svar_e svar, const char *arkiv,
                             const char *melding, apr_time_t when,
                             bkm_kvittering_t *k)
 {
-    bkm_receipt_in_t in;
+    bkm_kvittering_in_t in;
 
     memset(&in, 0, sizeof(in));
     in.svar = svar;
     in.aktor = "integrasjon";
     in.arkivreferanse = arkiv;
     in.melding = melding;
-    return bkm_delivery_answer(db, &pol, &lev, &in, when, k);
+    return bkm_levering_answer(db, &pol, &lev, &in, when, k);
 }
 
 START_TEST(load_is_the_accounts)
@@ -83,7 +83,7 @@ START_TEST(fetch_recorded_once)
     ck_assert_int_eq(bkm_test_events(db, rid, "HENTET"), 1);
     /* again: nothing more */
     lev.hentet = 0;
-    ck_assert_int_eq(bkm_delivery_fetched(db, &lev, "fagsystem", t0 + 2),
+    ck_assert_int_eq(bkm_levering_fetched(db, &lev, "fagsystem", t0 + 2),
                      APR_SUCCESS);
     ck_assert_int_eq(bkm_test_events(db, rid, "HENTET"), 1);
 }
@@ -95,17 +95,17 @@ START_TEST(ranges_cover)
     apr_off_t last = lev.storrelse - 1;
     int complete = -1;
 
-    ck_assert_int_eq(bkm_delivery_fetched_range(db, &lev, "fagsystem",
+    ck_assert_int_eq(bkm_levering_fetched_range(db, &lev, "fagsystem",
                                                 t0 + 1, 5, last, &complete),
                      APR_SUCCESS);
     ck_assert_int_eq(complete, 0);
     ck_assert_str_eq(bkm_test_state(db, rid), "AKSEPTERT");
     ck_assert_int_eq(bkm_test_events(db, rid, "HENTET"), 0);
-    ck_assert_int_eq(bkm_delivery_fetched_range(db, &lev, "fagsystem",
+    ck_assert_int_eq(bkm_levering_fetched_range(db, &lev, "fagsystem",
                                                 t0 + 2, 0, 3, &complete),
                      APR_SUCCESS);
     ck_assert_int_eq(complete, 0);      /* byte 4 is missing */
-    ck_assert_int_eq(bkm_delivery_fetched_range(db, &lev, "fagsystem",
+    ck_assert_int_eq(bkm_levering_fetched_range(db, &lev, "fagsystem",
                                                 t0 + 3, 4, 4, &complete),
                      APR_SUCCESS);
     ck_assert_int_eq(complete, 1);
@@ -159,7 +159,7 @@ START_TEST(receipt_contradiction)
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_MOTSTRIDENDE);
     ck_assert_str_eq(k.svar, "mottatt");
     ck_assert_ptr_nonnull(k.hvorfor);
-    kode = bkm_receipt_refusal(&k, &why);
+    kode = bkm_kvittering_refusal(&k, &why);
     ck_assert_str_eq(kode, "motstridende-kvittering");
     ck_assert_str_eq(why, k.hvorfor);
     ck_assert_str_eq(bkm_test_state(db, rid), "LEVERT");
@@ -189,7 +189,7 @@ START_TEST(receipt_not_fetched)
     ck_assert_int_eq(receipt(BKM_SVAR_MOTTATT, NULL, NULL, t0 + 10, &k),
                      APR_SUCCESS);
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_IKKE_HENTET);
-    ck_assert_str_eq(bkm_receipt_refusal(&k, &why), "ikke-hentet");
+    ck_assert_str_eq(bkm_kvittering_refusal(&k, &why), "ikke-hentet");
     ck_assert_ptr_nonnull(strstr(why, "not fetched completely"));
     ck_assert_str_eq(bkm_test_state(db, rid), "AKSEPTERT");
     ck_assert_ptr_nonnull(bkm_test_sql(db, "SELECT frist FROM bkm_melding "
@@ -272,7 +272,7 @@ END_TEST
  * recorded and the deadline keeps running. */
 START_TEST(stored_receipt_required)
 {
-    bkm_receipt_in_t in;
+    bkm_kvittering_in_t in;
     bkm_kvittering_t k;
 
     fetch_all();
@@ -280,7 +280,7 @@ START_TEST(stored_receipt_required)
     in.svar = BKM_SVAR_MOTTATT;
     in.krev_lagring = 1;
     in.aktor = "integrasjon";
-    ck_assert_int_eq(bkm_delivery_answer(db, &pol, &lev, &in, t0 + 10, &k),
+    ck_assert_int_eq(bkm_levering_answer(db, &pol, &lev, &in, t0 + 10, &k),
                      APR_SUCCESS);
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_NY);
     ck_assert_str_eq(k.hendelse, "KVITTERT");
@@ -294,7 +294,7 @@ END_TEST
  * printed before waits again instead of a second one. */
 START_TEST(order_print_once)
 {
-    apr_time_t frist = bkm_delivery_deadline(&pol, &bydel, t0);
+    apr_time_t frist = bkm_levering_deadline(&pol, &bydel, t0);
     int ordered = -1;
 
     ck_assert_int_eq(bkm_db_begin(db), APR_SUCCESS);
@@ -327,7 +327,7 @@ static apr_status_t act(const char *handling, bkm_handling_t *h,
     h->kommunenummer = "0301";
     h->aktor = "administrator: Kari";
     h->begrunnelse = "testet";
-    return bkm_delivery_action(db, &pol, h, when, &bydel);
+    return bkm_levering_action(db, &pol, h, when, &bydel);
 }
 
 START_TEST(actions)
@@ -344,7 +344,7 @@ START_TEST(actions)
     ck_assert_str_eq(bkm_test_state(db, rid), "AKSEPTERT");
     ck_assert_str_eq(bkm_test_sql(db, "SELECT frist FROM bkm_melding WHERE "
                                   "id = '%s'", rid),
-                     apr_off_t_toa(bkm_test_pool, bkm_delivery_deadline(
+                     apr_off_t_toa(bkm_test_pool, bkm_levering_deadline(
                          &pol, &bydel, later)));
     ck_assert_ptr_null(bkm_test_sql(db, "SELECT hentet FROM bkm_leveranse "
                                     "WHERE id = '%s'", lev.id));
@@ -367,9 +367,9 @@ END_TEST
  * "print again" orders it anew through the same job. */
 START_TEST(print_provider)
 {
-    apr_time_t frist = bkm_delivery_deadline(&pol, &bydel, t0);
+    apr_time_t frist = bkm_levering_deadline(&pol, &bydel, t0);
     bkm_leveranse_t pj;
-    bkm_receipt_in_t in;
+    bkm_kvittering_in_t in;
     bkm_kvittering_t k;
     bkm_handling_t h;
     int ordered;
@@ -386,7 +386,7 @@ START_TEST(print_provider)
     in.print = 1;
     in.svar = BKM_SVAR_FEILET;
     in.aktor = "print";
-    ck_assert_int_eq(bkm_delivery_answer(db, &pol, &pj, &in, frist + 1, &k),
+    ck_assert_int_eq(bkm_levering_answer(db, &pol, &pj, &in, frist + 1, &k),
                      APR_SUCCESS);
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_NY);
     ck_assert_str_eq(bkm_test_state(db, rid), "AVVIST_PRINT");
@@ -400,7 +400,7 @@ START_TEST(print_provider)
                                     BKM_TEST_KONTO_PRINT), 1);
     in.svar = BKM_SVAR_MOTTATT;
     bkm_test_load(db, BKM_TEST_KONTO_PRINT, rid, &pj);
-    ck_assert_int_eq(bkm_delivery_answer(db, &pol, &pj, &in, frist + 3, &k),
+    ck_assert_int_eq(bkm_levering_answer(db, &pol, &pj, &in, frist + 3, &k),
                      APR_SUCCESS);
     ck_assert_str_eq(k.hendelse, "LEVERT");
     ck_assert_str_eq(bkm_test_state(db, rid), "LEVERT");
@@ -409,7 +409,7 @@ END_TEST
 
 START_TEST(refused_is_recorded)
 {
-    ck_assert_int_eq(bkm_delivery_refused(db, &lev, "integrasjon", t0 + 5,
+    ck_assert_int_eq(bkm_levering_refused(db, &lev, "integrasjon", t0 + 5,
                                           "bad signature"), APR_SUCCESS);
     ck_assert_str_eq(bkm_test_sql(db, "SELECT beskrivelse FROM bkm_hendelse "
                                   "WHERE melding_id = '%s' AND hendelse = "
@@ -421,10 +421,10 @@ END_TEST
 
 /* ---- the decision table, in the database ------------------------------- */
 
-/* Each state with the facts it has in practice (as test_delivery.c's
+/* Each state with the facts it has in practice (as test_levering.c's
  * table), set on a stored report and on its print job; then each event
  * applied through the function that applies it in httpd.  What is written
- * must be what bkm_delivery_next decides: the answer, the state after
+ * must be what bkm_levering_next decides: the answer, the state after
  * (where print is ordered, SENDT_PRINT), delivered or not, and the events
  * on the timeline. */
 typedef struct {
@@ -453,7 +453,7 @@ static void set_state(const dbstate_t *st, bkm_leveranse_t *pj)
     bkm_test_sql(db, "UPDATE bkm_melding SET tilstand = '%s', frist = %s, "
                  "levert = %s, oppfolging = %d WHERE id = '%s'",
                  st->tilstand, st->frist ? apr_off_t_toa(bkm_test_pool,
-                     bkm_delivery_deadline(&pol, &bydel, t0)) : "NULL",
+                     bkm_levering_deadline(&pol, &bydel, t0)) : "NULL",
                  st->levert ? t : "NULL",
                  strcmp(st->tilstand, "AVVIST_PRINT") == 0, rid);
     bkm_test_sql(db, "UPDATE bkm_leveranse SET hentet = %s, svar = %s%s%s "
@@ -482,7 +482,7 @@ static void facts_of(const dbstate_t *st, bkm_de_e e, bkm_dfakta_t *f)
 static bkm_du_e apply_event(bkm_de_e e, bkm_leveranse_t *pj)
 {
     static const char *const handling[] = { "handtert", "tilbake", "print" };
-    bkm_receipt_in_t in;
+    bkm_kvittering_in_t in;
     bkm_kvittering_t k;
     bkm_handling_t h;
     apr_time_t now = t0 + 100;
@@ -495,7 +495,7 @@ static bkm_du_e apply_event(bkm_de_e e, bkm_leveranse_t *pj)
     case BKM_DE_HENTET:
     case BKM_DE_PRINT_HENTET:
         n0 = bkm_test_count(db, "SELECT 1 FROM bkm_hendelse");
-        ck_assert_int_eq(bkm_delivery_fetched(db, e == BKM_DE_HENTET ? &lev
+        ck_assert_int_eq(bkm_levering_fetched(db, e == BKM_DE_HENTET ? &lev
                                                                      : pj,
                                               "test", now), APR_SUCCESS);
         return bkm_test_count(db, "SELECT 1 FROM bkm_hendelse") > n0
@@ -521,7 +521,7 @@ static bkm_du_e apply_event(bkm_de_e e, bkm_leveranse_t *pj)
                   ? BKM_SVAR_FEILET
                   : e == BKM_DE_LAGRET ? BKM_SVAR_LAGRET : BKM_SVAR_MOTTATT;
         in.arkivreferanse = e == BKM_DE_LAGRET ? "sak-9" : NULL;
-        ck_assert_int_eq(bkm_delivery_answer(db, &pol, in.print ? pj : &lev,
+        ck_assert_int_eq(bkm_levering_answer(db, &pol, in.print ? pj : &lev,
                                              &in, now, &k), APR_SUCCESS);
         return k.utfall == BKM_KVITTERING_NY ? BKM_DU_ANVENDT
                : k.utfall == BKM_KVITTERING_GJENTATT ? BKM_DU_GJENTATT
@@ -543,7 +543,7 @@ START_TEST(decision_table_in_the_database)
 
     set_state(st, &pj);
     facts_of(st, e, &f);
-    bkm_delivery_next(&f, e, &v);
+    bkm_levering_next(&f, e, &v);
     events0 = bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE "
                              "melding_id = '%s'", rid);
     got = apply_event(e, &pj);

@@ -18,16 +18,16 @@ Suite *bkm_suite_time(void);
 Suite *bkm_suite_multipart(void);
 Suite *bkm_suite_calendar(void);
 Suite *bkm_suite_token(void);
-Suite *bkm_suite_delivery(void);
+Suite *bkm_suite_levering(void);
 Suite *bkm_suite_jsonschema(void);
 Suite *bkm_suite_pdf(void);
 Suite *bkm_suite_cms(void);
 Suite *bkm_suite_asice(void);
 Suite *bkm_suite_printjob(void);
-Suite *bkm_suite_receipt(void);
+Suite *bkm_suite_lagringskvittering(void);
 Suite *bkm_suite_besittelse(void);
 Suite *bkm_suite_html(void);
-Suite *bkm_suite_form(void);
+Suite *bkm_suite_skjema(void);
 Suite *bkm_suite_roles(void);
 Suite *bkm_suite_statuskode(void);
 Suite *bkm_suite_box(void);
@@ -39,9 +39,9 @@ Suite *bkm_suite_seal(void);
 Suite *bkm_suite_utf8(void);
 Suite *bkm_suite_xml(void);
 Suite *bkm_suite_db(void);
-Suite *bkm_suite_store(void);
+Suite *bkm_suite_lagring(void);
 Suite *bkm_suite_leveranse(void);
-Suite *bkm_suite_escalation(void);
+Suite *bkm_suite_eskalering(void);
 Suite *bkm_suite_route(void);
 
 /** A pool for one test, destroyed by the fixture. */
@@ -70,7 +70,7 @@ void bkm_test_same_as(const char *dir, const char *name, const void *data,
 
 /* db.c: the core on a real SQLite file */
 #include "bkm_db.h"
-#include "bkm_store.h"
+#include "bkm_lagring.h"
 #include "bkm_leveranse.h"
 
 #define BKM_TEST_KONTO "c0000000-0000-4000-8000-000000000001"
@@ -93,14 +93,14 @@ int bkm_test_count(bkm_db_t *db, const char *fmt, ...)
 /** District 0301/01 (Gamle Oslo) on @p kanal, all day, no svarfrist. */
 void bkm_test_bydel(bkm_bydel_t *b, bkm_kanal_e kanal);
 /** 40h for case systems, 2d for manual download, BKM_TEST_KONTO_PRINT. */
-void bkm_test_policy(bkm_delivery_policy_t *pol);
+void bkm_test_policy(bkm_levering_policy_t *pol);
 /** A web form report to @p b, received at @p mottatt (no key). */
 void bkm_test_melding(bkm_melding_t *m, const bkm_bydel_t *b,
                       apr_time_t mottatt);
 /** Its two ciphertexts (fagsystem, print; bytes with NULs). */
 void bkm_test_sealed(bkm_sealed_t *c, int *n);
 /** Store one report (asserting success): its id. */
-const char *bkm_test_store(bkm_db_t *db, const bkm_delivery_policy_t *pol,
+const char *bkm_test_store(bkm_db_t *db, const bkm_levering_policy_t *pol,
                            const bkm_bydel_t *b, apr_time_t mottatt);
 /** The message of report @p melding_id on account @p konto_id. */
 void bkm_test_load(bkm_db_t *db, const char *konto_id,

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file admin/admin.h
+ * @brief The municipal administration (forvaltning).
+ */
+#ifndef BKM_ADMIN_ADMIN_H
+#define BKM_ADMIN_ADMIN_H
+
+#include "mod_bekymring_private.h"
+#include "bkm_roles.h"
+#include "server/routes.h"
+
+/* admin/forvaltning.c: the municipal administration */
+/** The person's roles: BekymringRoles' and those granted in the pages. */
+const bkm_roles_t *bkm_forvaltning_roles(request_rec *r, const char *pid);
+
+/* Handlers (the route table) */
+int bkm_handle_forvaltning_kommuner(request_rec *r, const bkm_req_t *q);
+int bkm_handle_forvaltning_oversikt(request_rec *r, const bkm_req_t *q);
+int bkm_handle_forvaltning_csv(request_rec *r, const bkm_req_t *q);
+int bkm_handle_forvaltning_melding(request_rec *r, const bkm_req_t *q);
+int bkm_handle_forvaltning_handling(request_rec *r, const bkm_req_t *q);
+int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q);
+int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q);
+int bkm_handle_roller(request_rec *r, const bkm_req_t *q);
+int bkm_handle_rolle_ny(request_rec *r, const bkm_req_t *q);
+int bkm_handle_rolle_slett(request_rec *r, const bkm_req_t *q);
+int bkm_handle_nedlasting_list(request_rec *r, const bkm_req_t *q);
+int bkm_handle_nedlasting_one(request_rec *r, const bkm_req_t *q);
+int bkm_handle_nedlasting_download(request_rec *r, const bkm_req_t *q);
+int bkm_handle_nedlasting_confirm(request_rec *r, const bkm_req_t *q);
+
+#endif

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The core's database handle (bkm_db.h): our prepared statements by label
+ * over APR DBD, transactions that queue for SQLite's one writer, and a
+ * connection that survives a database restart.  No httpd: the glue lends
+ * the connection (server/db.c), the unit tests open their own.
+ */
+#include "bkm_db.h"
+#include "bkm_dbtx.h"
+#include "bkm_log.h"
+
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_buckets.h>
+
+const bkm_sql_t bkm_db_sql[] = {
+    { BKM_SQL_SCHEMA_VERSION, "SELECT MAX(version) FROM bkm_schema" },
+    { NULL, NULL }
+};
+
+bkm_db_t *bkm_db_make(apr_pool_t *p, const apr_dbd_driver_t *drv,
+                      apr_dbd_t *handle, apr_hash_t *prepared,
+                      apr_pool_t *conn_pool, const bkm_sql_t *const *sql,
+                      void *log)
+{
+    bkm_db_t *db = apr_pcalloc(p, sizeof(*db));
+
+    db->drv = drv;
+    db->handle = handle;
+    db->pool = p;
+    db->conn_pool = conn_pool ? conn_pool : p;
+    db->prepared = prepared ? prepared : apr_hash_make(db->conn_pool);
+    db->sql = sql;
+    db->sqlite = strcmp(apr_dbd_name(drv), "sqlite3") == 0;
+    db->log = log;
+    return db;
+}
+
+apr_status_t bkm_db_prepare(bkm_db_t *db, const char **failed)
+{
+    apr_status_t status = APR_SUCCESS;
+    apr_dbd_prepared_t *st;
+    int i, j, rv;
+
+    for (i = 0; db->sql && db->sql[i]; i++) {
+        const bkm_sql_t *t = db->sql[i];
+        for (j = 0; t[j].label; j++) {
+            st = NULL;
+            rv = apr_dbd_prepare(db->drv, db->conn_pool, db->handle,
+                                 t[j].sql, t[j].label, &st);
+            if (rv == 0 && st) {
+                apr_hash_set(db->prepared, t[j].label, APR_HASH_KEY_STRING,
+                             st);
+            }
+            else if (status == APR_SUCCESS) {
+                status = APR_EGENERAL;
+                if (failed) {
+                    *failed = t[j].label;
+                }
+            }
+        }
+    }
+    return status;
+}
+
+/* Reconnect if need be and prepare our statements again on this
+ * connection.  Needed because apr_dbd_pgsql's check_conn silently
+ * reconnects (PQreset) after the server restarted, and a new PostgreSQL
+ * session has none of the statements mod_dbd prepared: without this, every
+ * query on that pooled connection would fail until httpd restarts (found by
+ * t/health.t and t/intake.t stopping the database). */
+void bkm_db_reprepare(bkm_db_t *db)
+{
+    /* The connection itself may be the broken part (its server went away
+     * while mod_dbd held it): check_conn reconnects a broken pgsql handle
+     * (PQreset), after which the statements must be prepared anew. */
+    apr_dbd_check_conn(db->drv, db->pool, db->handle);
+    bkm_db_prepare(db, NULL);
+    bkm_log_perror(BKM_LOG_MARK, BKM_LOG_WARNING, 0, db->log, BKMLOGNO(00110)
+                   "a query failed; prepared the statements again on this "
+                   "connection (did the database restart?)");
+}
+
+static apr_dbd_prepared_t *statement(bkm_db_t *db, const char *label)
+{
+    return apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
+}
+
+apr_status_t bkm_db_select(bkm_db_t *db, const char *label,
+                           apr_dbd_results_t **res, int nargs,
+                           const char **args)
+{
+    apr_dbd_prepared_t *st = NULL;
+    int rv = -1, attempt;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        st = statement(db, label);
+        *res = NULL;
+        if (st) {
+            /* random = 1: apr_dbd_pgsql runs a sequential select
+             * asynchronously and reports its failure only as "no more
+             * rows"; a synchronous one returns the error here. */
+            rv = apr_dbd_pselect(db->drv, db->pool, db->handle, res, st,
+                                 1, nargs, args);
+            if (rv == 0) {
+                return APR_SUCCESS;
+            }
+        }
+        if (attempt == 0 && !db->in_tx) {
+            bkm_db_reprepare(db);
+        }
+        else {
+            break;
+        }
+    }
+    bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, db->log, BKMLOGNO(00111)
+                   "query %s failed: %s", label,
+                   st ? apr_dbd_error(db->drv, db->handle, rv)
+                      : "statement not prepared");
+    return APR_EGENERAL;
+}
+
+const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col)
+{
+    const char *v = apr_dbd_get_entry(db->drv, row, col);
+
+    /* apr_dbd_pgsql gives SQL NULL as "" (PQgetvalue), apr_dbd_sqlite3 as
+     * NULL: none of our columns holds an empty string, so both are NULL. */
+    return v && *v ? apr_pstrdup(db->pool, v) : NULL;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+apr_status_t bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
+                         const char **data, apr_size_t *len)
+{
+    const char *hex;
+    char *out;
+    apr_size_t n, i;
+
+    if (db->sqlite) {
+        /* The blob as it is, with its length (it may hold NULs). */
+        apr_bucket_alloc_t *ba = apr_bucket_alloc_create(db->pool);
+        apr_bucket_brigade *bb = apr_brigade_create(db->pool, ba);
+        char *flat;
+
+        if (apr_dbd_datum_get(db->drv, row, col, APR_DBD_TYPE_BLOB, bb)
+                != APR_SUCCESS
+            || apr_brigade_pflatten(bb, &flat, &n, db->pool)
+                != APR_SUCCESS) {
+            return APR_EGENERAL;
+        }
+        *data = flat;
+        *len = n;
+        return APR_SUCCESS;
+    }
+    /* apr_dbd_pgsql reads text results: bytea comes as "\x" and hex
+     * digits.  Decoded in one pass into a copy of our own, while the row
+     * is current (the driver frees its result after the last row). */
+    hex = apr_dbd_get_entry(db->drv, row, col);
+    n = hex ? strlen(hex) : 0;
+    if (n < 2 || n % 2 || hex[0] != '\\' || hex[1] != 'x') {
+        return APR_EGENERAL;
+    }
+    out = apr_palloc(db->pool, n / 2);
+    for (i = 2; i < n; i += 2) {
+        int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+        if (hi < 0 || lo < 0) {
+            return APR_EGENERAL;
+        }
+        out[i / 2 - 1] = (char)(hi << 4 | lo);
+    }
+    *data = out;
+    *len = n / 2 - 1;
+    return APR_SUCCESS;
+}
+
+apr_status_t bkm_db_run(bkm_db_t *db, const char *label, int *nrows,
+                        int nargs, const char **args)
+{
+    apr_dbd_prepared_t *st = statement(db, label);
+    int n = 0, rv;
+
+    if (!st) {
+        return APR_EGENERAL;
+    }
+    rv = apr_dbd_pquery(db->drv, db->pool, db->handle, &n, st, nargs, args);
+    if (nrows) {
+        *nrows = n;
+    }
+    return rv == 0 ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t bkm_db_run_binary(bkm_db_t *db, const char *label,
+                               const void **values)
+{
+    apr_dbd_prepared_t *st = statement(db, label);
+    int n = 0;
+
+    return st && apr_dbd_pbquery(db->drv, db->pool, db->handle, &n, st,
+                                 values) == 0 ? APR_SUCCESS : APR_EGENERAL;
+}
+
+void bkm_db_pragma(bkm_db_t *db, const char *sql)
+{
+    int n;
+
+    (void)apr_dbd_query(db->drv, db->handle, &n, sql);
+}
+
+static void unlock_writer(bkm_db_t *db)
+{
+    if (db->locked) {
+        apr_global_mutex_unlock(db->writer);
+        db->locked = 0;
+    }
+}
+
+apr_status_t bkm_db_begin(bkm_db_t *db)
+{
+    int rv;
+
+    if (db->sqlite && db->writer) {
+        apr_global_mutex_lock(db->writer);
+        db->locked = 1;
+    }
+    rv = bkm_dbtx_begin(db->drv, db->handle);
+    if (rv != 0) {
+        db->error = apr_pstrdup(db->pool,
+                                apr_dbd_error(db->drv, db->handle, rv));
+        bkm_dbtx_rollback(db->drv, db->handle);
+        unlock_writer(db);
+        return APR_EGENERAL;
+    }
+    db->in_tx = 1;
+    return APR_SUCCESS;
+}
+
+apr_status_t bkm_db_end(bkm_db_t *db, apr_status_t rv)
+{
+    int drv_rv = 0;
+
+    if (rv == APR_SUCCESS && (drv_rv = bkm_dbtx_commit(db->drv, db->handle))
+                             != 0) {
+        rv = APR_EGENERAL;
+    }
+    if (rv != APR_SUCCESS) {
+        const char *e = apr_dbd_error(db->drv, db->handle, drv_rv);
+        db->error = apr_pstrdup(db->pool, e ? e : "unknown error");
+        bkm_dbtx_rollback(db->drv, db->handle);
+    }
+    db->in_tx = 0;
+    unlock_writer(db);
+    return rv;
+}
+
+void bkm_db_rollback(bkm_db_t *db)
+{
+    bkm_dbtx_rollback(db->drv, db->handle);
+    db->in_tx = 0;
+    unlock_writer(db);
+}

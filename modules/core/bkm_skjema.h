@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file bkm_skjema.h
+ * @brief The reporter's web forms: their fields (exactly the incumbent's,
+ * by protocol version), a posted form read strictly, the report it makes,
+ * its validation errors put back on its fields, and the page's view of it.
+ * httpd-free.
+ *
+ * A field's name in the page is its path in the report with the block
+ * index in place of the array's "*": "privatBarn.0.personnavn".  What was
+ * typed is kept exactly (but CR LF becomes LF and single-line fields are
+ * trimmed), so a page shown again shows every value.
+ */
+#ifndef BKM_SKJEMA_H
+#define BKM_SKJEMA_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <jansson.h>
+
+#include "bkm_i18n.h"
+
+typedef enum {
+    BKM_SKJEMA_PRIVAT = 0,
+    BKM_SKJEMA_OFFENTLIG = 1
+} bkm_skjema_type_e;
+
+/** Most children one report names, and guardians (the schema's 2). */
+#define BKM_SKJEMA_MAX_BARN 10
+#define BKM_SKJEMA_MAX_FORESATTE 2
+
+/** A posted (or new) form. */
+typedef struct {
+    apr_pool_t *pool;
+    bkm_skjema_type_e type;
+    int versjon;                /**< the district's protocol version */
+    json_t *verdier;            /**< field name -> string, as typed */
+    int barn;                   /**< child blocks shown (>= 1) */
+    int foresatte;              /**< guardian blocks (public form, 1..2) */
+    const char *csrf;           /**< the posted CSRF token, or NULL */
+    const char *skjema_id;      /**< the one-time form token, or NULL */
+    const char *handling;       /**< the button pressed, or NULL */
+    const char *kommune, *bydel;    /**< the route, as posted */
+    json_t *feil;               /**< field name -> message, after errors */
+    json_t *oppsummering;       /**< [{id, tekst}] in the page's order */
+} bkm_skjema_t;
+
+/** "privat" or "offentlig" */
+const char *bkm_skjema_type_name(bkm_skjema_type_e type);
+
+/** An empty form: one child, one guardian. */
+bkm_skjema_t *bkm_skjema_new(apr_pool_t *p, bkm_skjema_type_e type, int versjon);
+
+/**
+ * Read an application/x-www-form-urlencoded body strictly: well-formed
+ * percent-escapes, strict UTF-8, no control characters but tab and line
+ * breaks, only the fields this form and version has, each once.
+ * @return NULL, or a message for a 400 (it names no value).
+ */
+const char *bkm_skjema_parse(apr_pool_t *p, bkm_skjema_type_e type, int versjon,
+                           const char *body, apr_size_t len,
+                           bkm_skjema_t **out);
+
+/** Posted forms are read before their district is known, with every
+ *  version's fields (BKM_SKJEMA_ALL_VERSIONS); then this sets the district's
+ *  version.  @return NULL, or a message for a 400 when a field was posted
+ *  that this version does not have. */
+#define BKM_SKJEMA_ALL_VERSIONS 99
+const char *bkm_skjema_set_version(bkm_skjema_t *f, int versjon);
+
+/**
+ * Apply a button other than "send": "legg-til:<array>", "fjern:<array>:<i>"
+ * (the blocks after it move up).  @return 1 when it was one of those,
+ * 0 otherwise.
+ */
+int bkm_skjema_apply(bkm_skjema_t *f, const char *handling);
+
+/**
+ * The report the form makes (without what the server adds: names,
+ * time, channel).  Empty optional fields are left out; a known postal code
+ * with no place typed gets its place from @p postnummer (code -> place).
+ */
+json_t *bkm_skjema_report(const bkm_skjema_t *f, json_t *postnummer);
+
+/**
+ * Put validation errors (bkm_jsonschema_error_t) on the form's fields in
+ * the page's language: f->feil and f->oppsummering.
+ */
+void bkm_skjema_set_errors(bkm_skjema_t *f, const apr_array_header_t *errors,
+                         const bkm_i18n_t *i18n, const char *lang);
+
+/** Put one message on a field (e.g. an unknown municipality). */
+void bkm_skjema_add_error(bkm_skjema_t *f, const char *name, const char *tekst,
+                        const bkm_i18n_t *i18n, const char *lang);
+
+/**
+ * The page's view of the form: {"felt": {...}} where each field is an
+ * object with navn, id, verdi, etikett, beskrivelse, feil, pakrevd and
+ * what its kind of input needs, nested like the report (blocks as
+ * arrays with nr and their remove button).
+ */
+json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
+                      const char *lang);
+
+#endif

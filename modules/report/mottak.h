@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file report/mottak.h
+ * @brief Taking a report in: validate, render, seal, store.
+ */
+#ifndef BKM_REPORT_MOTTAK_H
+#define BKM_REPORT_MOTTAK_H
+
+#include "mod_bekymring_private.h"
+#include <jansson.h>
+#include "bkm_cms.h"
+#include "bkm_lagring.h"
+
+/* report/mottak.c: validate, render, seal, store */
+int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                           server_rec *s);
+void bkm_mottak_child_init(void);
+/** Answer 422 with the list of {pointer, regel, melding}, at most
+ *  BKM_JSONSCHEMA_MAX_ERRORS of them, and "flere": whether the validator
+ *  found more than it listed (@p more). */
+int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
+                      int more);
+typedef enum {
+    BKM_MOTTAK_OK = 0,      /**< stored, or the first report of its key */
+    BKM_MOTTAK_INVALID,     /**< the schema refused it: res->errors */
+    BKM_MOTTAK_DATABASE,    /**< not stored (503): nothing kept */
+    BKM_MOTTAK_INTERNAL     /**< not sealed (500): nothing kept */
+} bkm_mottak_e;
+typedef struct {
+    apr_array_header_t *errors; /**< bkm_jsonschema_error_t, at most
+                                     BKM_JSONSCHEMA_MAX_ERRORS */
+    int more_errors;        /**< the validator stopped: there were more */
+    int repeated;           /**< the key was used: m is the first report */
+} bkm_mottak_result_t;
+/**
+ * Take a report in: validate it against its message type's schema, render
+ * its PDF, seal it for the district's recipients and store it (nothing is
+ * kept when anything fails).  @p m must have id, meldingstype, versjon,
+ * kilde, bydel, mottatt, aktor; m->kopi_* asks for the reporter's sealed
+ * copy (the web form).
+ */
+bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
+                             const char *meldingstype, bkm_melding_t *m,
+                             const bkm_signer_t *signer,
+                             bkm_mottak_result_t *res);
+/** The API's answer to an intake: 201 {uuid, referanse, ...}, 422 with
+ *  the errors, 503 or 500. */
+int bkm_mottak_reply(request_rec *r, bkm_mottak_e rc,
+                     const bkm_mottak_result_t *res, const bkm_melding_t *m);
+
+#endif
