@@ -116,7 +116,7 @@ integration: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
 	perl t/TEST
 
 integration-pg: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
-	TEST_PGSQL=1 perl t/TEST
+	TEST_PGSQL=1 exec perl t/TEST
 
 # The whole suite: unit tests, meta-checks, then Apache::Test on SQLite and
 # on PostgreSQL (a throwaway cluster that t/TEST starts and stops).
