@@ -30,14 +30,15 @@ use Socket qw(PF_INET PF_UNIX SOCK_STREAM INADDR_LOOPBACK sockaddr_in
               pack_sockaddr_un);
 use Time::HiRes ();
 
-our @EXPORT_OK = qw(free_port port_is_free port_range run_tag parse_tag
-                    start_time processes tagged stop_processes can_reach);
+our @EXPORT_OK = qw(free_port release port_is_free port_range run_tag parse_tag
+                    start_time of_run processes tagged stop_processes can_reach);
 
 # ---- ports ---------------------------------------------------------------
 
-# Ports from the top of the unprivileged range to just below the
-# ephemeral range (Linux: 32768-60999), where connect() takes source ports.
+# Ports from 20000 to just below the ephemeral range (Linux: 32768-60999),
+# where connect() takes source ports; BKM_PORT_RANGE=LO-HI sets another.
 sub port_range {
+    return ($1, $2) if ($ENV{BKM_PORT_RANGE} // '') =~ /^(\d+)-(\d+)$/;
     my ($lo, $hi) = (32768, 60999);
     if (open my $f, '<', '/proc/sys/net/ipv4/ip_local_port_range') {
         ($lo, $hi) = split ' ', scalar <$f>;
@@ -59,6 +60,13 @@ sub reserve {
     my ($port) = @_;
     socket(my $s, PF_UNIX, SOCK_STREAM, 0) or return undef;
     return bind($s, pack_sockaddr_un("\0bkm-suite-port-$port")) ? $s : undef;
+}
+
+# Gives up a reservation of this process (the port may then be picked by
+# another run, or by this one again).
+sub release {
+    my ($port) = @_;
+    close delete $reserved{$port} if $reserved{$port};
 }
 
 sub free_port {
@@ -92,10 +100,19 @@ sub run_tag {
     return join ':', $$, start_time($$), $root;
 }
 
-# (pid, start time, checkout) of a tag.
+# (pid, start time, checkout) of a tag.  A tag may carry a name before it,
+# NAME@TAG: processes of the run that can be told from the others (t/harness.t
+# stops its own that way), which the run stops with the rest.
 sub parse_tag {
     my ($tag) = @_;
-    return ($tag // '') =~ /^(\d+):(\d+):(.+)$/ ? ($1, $2, $3) : ();
+    return ($tag // '') =~ /^(?:[^\@:]*\@)?(\d+):(\d+):(.+)$/ ? ($1, $2, $3)
+                                                             : ();
+}
+
+# Whether a process's tag is the run's, named or not.
+sub of_run {
+    my ($ptag, $run) = @_;
+    return defined $ptag && ($ptag eq $run || $ptag =~ /^[^\@:]*\@\Q$run\E$/);
 }
 
 # Every process we may read: { pid, ppid, comm, cmd, tag }.
