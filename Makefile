@@ -146,8 +146,10 @@ $(BROWSER_DEPS): t/browser/package-lock.json | $(OUT)/.deps
 integration: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
 	perl t/TEST
 
+# exec: make's SIGTERM goes to its child, which must be t/TEST (it stops
+# the run's servers), not a shell that would leave it running.
 integration-pg: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
-	TEST_PGSQL=1 perl t/TEST
+	TEST_PGSQL=1 exec perl t/TEST
 
 # The whole suite: unit tests, meta-checks, then Apache::Test on SQLite and
 # on PostgreSQL (a throwaway cluster that t/TEST starts and stops).

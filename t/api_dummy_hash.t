@@ -30,7 +30,7 @@ $_->{passordHash} = $hash
 # Beside the original, so that its relative certificate paths resolve.
 spit("$dev/registry-cost10.json", JSON::PP->new->encode($reg));
 
-my $port = $ENV{BKM_NODE2_PORT} // 8597;
+my $port = $ENV{BKM_NODE2_PORT};
 my $owner = $$;
 END { stop_node('cost10') if $$ == $owner }
 my $base = start_node('cost10', $port,

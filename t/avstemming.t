@@ -332,7 +332,7 @@ like $log, qr/BKM03210: ALERT avstemming: account \S+ \(0301\/01\)/,
     'an ALERT line with its own tag';
 
 # ---- control messages ----------------------------------------------------
-my $port = $ENV{BKM_NODE2_PORT} // 8597;
+my $port = $ENV{BKM_NODE2_PORT};
 my $node = start_node('kontroll', $port, 'BekymringControlInterval 1d',
     'BekymringEscalationInterval off');
 END { stop_node('kontroll') if $node; }

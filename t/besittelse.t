@@ -244,7 +244,7 @@ for my $k (@{ $reg->{kommuner} }) {
     $_->{avvisLagringskvitteringV1} = JSON::PP::true for @{ $k->{bydeler} };
 }
 spit("$dev/registry-besittelse.json", JSON::PP->new->encode($reg));
-my $node = start_node('besittelse', $ENV{BKM_NODE2_PORT} // 9097,
+my $node = start_node('besittelse', $ENV{BKM_NODE2_PORT},
     "BekymringRegistry $dev/registry-besittelse.json",
     'BekymringPostCheckRate 1');
 END { stop_node('besittelse') if $node; }

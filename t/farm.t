@@ -19,7 +19,7 @@ plan tests => 9;
 my $N = 120;
 my $pki = root() . '/t/dev/pki';
 my $node1 = base_url();
-my $node2 = start_node('node2', $ENV{BKM_NODE2_PORT} // 8597,
+my $node2 = start_node('node2', $ENV{BKM_NODE2_PORT},
                        'BekymringEscalationInterval off');
 ok $node2, 'a second node on the same database';
 
@@ -90,7 +90,7 @@ is $left->[0], 0, 'none missed';
 stop_node('node2');
 
 # ---- the watchdog runs passes by itself ----------------------------------
-my $node3 = start_node('node3', $ENV{BKM_NODE3_PORT} // 8596,
+my $node3 = start_node('node3', $ENV{BKM_NODE3_PORT},
                        'BekymringEscalationInterval 1s');
 my $wid = post_report($node3, $accepted);
 ok $wid, 'a report long overdue';

@@ -56,7 +56,7 @@ my @missing = grep { !-e $_->[0] } (
 # A second node whose login sessions end after ten idle seconds: a
 # genuinely expired session (the stand-in accepts its redirect URI, t/TEST).
 my $node2 = @missing ? undef : eval {
-    start_node('browser-node', $ENV{BKM_BROWSER_NODE_PORT} // 8598,
+    start_node('browser-node', $ENV{BKM_BROWSER_NODE_PORT},
                'OIDCSessionInactivityTimeout 10');
 };
 my $node2_error = $@;

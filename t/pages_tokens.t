@@ -227,7 +227,7 @@ unlike BkmTest::error_log(), qr/zzAngriperFelt/, 'its name is not in the log';
 
 unlike $victim->get("$base/")->header('Strict-Transport-Security') // '',
     qr/max-age/, 'plain http without BekymringHttps: no HSTS';
-my $port = $ENV{BKM_BROWSER_NODE_PORT} // 8598;
+my $port = $ENV{BKM_BROWSER_NODE_PORT};
 my $node = start_node('https-node', $port, 'BekymringHttps On');
 my $tls = login_ua();
 $res = $tls->get("$node/?sprak=en");

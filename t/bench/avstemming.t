@@ -36,7 +36,7 @@ my $others = $ENV{BKM_BENCH_ANDRE} // 100_000;
 my $pg = $ENV{TEST_PGSQL};
 my $engine = $pg ? 'PostgreSQL' : 'SQLite (WAL)';
 my $name = 'bench-avstemming';
-my $port = $ENV{BKM_NODE3_PORT} // 8596;
+my $port = $ENV{BKM_NODE3_PORT};
 my $json = JSON::PP->new->utf8->canonical;
 my %integrasjon = map { ($_->{navn} => $_) }
     @{ JSON::PP->new->decode(slurp(root() . '/t/dev/integrations.json'))

@@ -57,7 +57,7 @@ my $due = $ENV{BKM_BENCH_FORFALT} || 10_000;
 my $pg = $ENV{TEST_PGSQL};
 my $engine = $pg ? 'PostgreSQL' : 'SQLite (WAL)';
 my $name = 'bench-eskalering';
-my $port = $ENV{BKM_BENCH_NODE_PORT} // 8595;
+my $port = $ENV{BKM_BENCH_NODE_PORT};
 my %integrasjon = map { ($_->{navn} => $_) }
     @{ JSON::PP->new->decode(slurp(root() . '/t/dev/integrations.json'))
            ->{integrasjoner} };

@@ -11,11 +11,13 @@ use LWP::UserAgent;
 use JSON::PP;
 use Apache::Test ();
 use Apache::TestRequest ();
+use BkmHarness ();
+use Cwd ();
 
 our @EXPORT_OK = qw(root dev_token base_url json_of login_ua login
                     error_log run_httpd_t pg_ctl db_rows db_files
                     openssl_decrypt spit slurp incumbent_errors
-                    incumbent_dir start_node stop_node seal_cms
+                    incumbent_dir start_node stop_node node_pid seal_cms
                     producer_multipart);
 
 sub root { $ENV{BKM_ROOT} // die "BKM_ROOT unset: run through t/TEST\n" }
@@ -187,22 +189,40 @@ sub incumbent_errors {
 
 # Another httpd node with the portal's configuration on its own port, for
 # farm, watchdog and benchmark tests: start_node(NAME, PORT, [\%opt,] LINES)
-# with LINES added after the portal's.  By default it uses the suite's
-# database and the test build; $opt{db} = [DRIVER, PARAMS] names another
-# database (which its start migrates), $opt{production} loads the module
-# `make` builds.  Returns its base URL; stop_node(NAME) stops it.
+# with LINES added after the portal's.  PORT undef: a free one
+# (BkmHarness::free_port; t/TEST gives BKM_NODE2_PORT and the like free
+# too).  By default it uses the suite's database and the test build;
+# $opt{db} = [DRIVER, PARAMS] names another database (which its start
+# migrates), $opt{production} loads the module `make` builds.  Returns its
+# base URL; stop_node(NAME) stops it, and so does the end of the test that
+# started it, however it ends (a die included); a node that outlives its
+# test (a signal) is stopped by t/TEST, which stops every process of its
+# run (BKM_SUITE_RUN).
+my %started;    # name => the pid of the test that started it
+
+# The development tree as httpd's children reach it: t/TEST's stage for a
+# checkout they cannot enter (t/dev links there), else t/dev.
+sub dev_dir { $ENV{BKM_DEV_DIR} // root() . '/t/dev' }
+
 sub start_node {
     my ($name, $port, @lines) = @_;
     my %opt = ref $lines[0] eq 'HASH' ? %{ shift @lines } : ();
-    my $dir = root() . "/t/dev/$name";
+    $port //= BkmHarness::free_port();
+    my $dev = dev_dir();
+    my $dir = "$dev/$name";
     system('rm', '-rf', $dir);
     mkdir $dir or die "$dir: $!";
     my ($driver, $params) = $opt{db} ? @{ $opt{db} }
         : $ENV{TEST_PGSQL} ? ('pgsql', $ENV{BKM_PG_PARAMS})
-        : ('sqlite3', root() . '/t/dev/db/test.sqlite');
+        : ('sqlite3', "$dev/db/test.sqlite");
+    if ($driver eq 'sqlite3' && $params =~ m{^(.*)/([^/]+)$}) {
+        my $d = Cwd::abs_path($1);          # the stage, not a link to it
+        $params = "$d/$2" if defined $d;
+    }
     my $module = root() . ($opt{production} ? '/build/out/mod_bekymring.so'
                                             : '/build/out/test/mod_bekymring.so');
     my $user = $> == 0 ? "User www-data\nGroup www-data\n" : '';
+    my $pages = $ENV{BKM_PAGES} ? "Define BKM_PAGES $ENV{BKM_PAGES}\n" : '';
     my $conf = "$dir/httpd.conf";
     open my $fh, '>', $conf or die "$conf: $!";
     print $fh "ServerRoot $dir\nDefaultRuntimeDir $dir\nPidFile $dir/pid\n"
@@ -211,9 +231,10 @@ sub start_node {
         . "Include " . root() . "/t/conf/modules.conf\n"
         . "TypesConfig /etc/mime.types\n"
         . "Define BKM_ROOT " . root() . "\n"
-        . "Define BKM_DEV_DIR " . root() . "/t/dev\n"
+        . "Define BKM_DEV_DIR $dev\n"
         . "Define BKM_PORT $port\n"
         . "Define BKM_MODULE $module\n"
+        . $pages
         . ($driver eq 'sqlite3' ? "Define BKM_SQLITE\n" : '')
         . "Define BKM_DB_DRIVER $driver\n"
         . "Define BKM_DB_PARAMS \"$params\"\n"
@@ -225,25 +246,57 @@ sub start_node {
         . join("\n", @lines) . "\n";
     close $fh;
     system('chown', 'www-data', $dir) if $> == 0;
+    $started{$name} = $$;
     system('/usr/sbin/apache2', '-f', $conf, '-k', 'start') == 0
         or die "node $name did not start (see $dir/error_log)\n";
     my $ua = LWP::UserAgent->new(timeout => 2);
-    for (1 .. 120) {
+    my $ran;
+    for my $i (1 .. 120) {
         return "http://127.0.0.1:$port"
             if $ua->get("http://127.0.0.1:$port/helse")->code == 200;
+        # Gone (its pid file comes a moment after `-k start`): no waiting
+        # out the rest of the minute.
+        my $runs = node_pid($name);
+        die "node $name stopped (see $dir/error_log)\n"
+            if !$runs && ($ran || $i > 20);
+        $ran ||= $runs;
         select undef, undef, undef, 0.25;
     }
     die "node $name does not answer (see $dir/error_log)\n";
 }
 
+# The pid of a node's httpd parent, if it runs: from its pid file, and only
+# if that process is the node's httpd (not a reused pid).
+sub node_pid {
+    my ($name) = @_;
+    my $dir = dev_dir() . "/$name";
+    open my $f, '<', "$dir/pid" or return undef;
+    my ($pid) = (<$f> // '') =~ /^(\d+)/ or return undef;
+    open my $c, '<', "/proc/$pid/cmdline" or return undef;
+    my $cmd = do { local $/; <$c> } // '';
+    return index($cmd, "$dir/httpd.conf") >= 0
+        && defined BkmHarness::start_time($pid) ? $pid : undef;
+}
+
+# Stops a node: SIGTERM to its httpd (no configuration to parse, so it
+# works without the environment that started it), then waits until it is
+# gone.
 sub stop_node {
     my ($name) = @_;
-    my $dir = root() . "/t/dev/$name";
-    return unless -e "$dir/httpd.conf";
-    system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'stop');
-    for (1 .. 80) {
-        last unless -e "$dir/pid";
+    delete $started{$name};
+    my $pid = node_pid($name) or return;
+    kill 'TERM', $pid;
+    for (1 .. 120) {
+        return unless defined BkmHarness::start_time($pid);
         select undef, undef, undef, 0.25;
+    }
+    kill 'KILL', $pid;
+}
+
+END {
+    local $?;
+    for my $name (keys %started) {
+        stop_node($name) if $started{$name} == $$;
     }
 }
 
