@@ -220,12 +220,13 @@ int bkm_handle_kvittering(request_rec *r, const bkm_req_t *q)
                                    "no stored-receipt key is registered for "
                                    "this account");
         }
+        /* None valid (a single certificate out of its dates, as before
+         * rotation existed): the one sealing would choose, as sealing
+         * does; the pass's ALERT (BKM05202) says so. */
         pems = bkm_sertifikat_gyldige_pem(r->pool, certs, bkm_now(r));
         if (pems->nelts == 0) {
-            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,
-                          "lagringskvittering-ugyldig",
-                          "no stored-receipt certificate of this district "
-                          "is valid now");
+            APR_ARRAY_PUSH(pems, const char *) =
+                bkm_sertifikat_velg(certs, NULL, bkm_now(r))->pem;
         }
         if ((err = bkm_lagringskvittering_verify(r->pool, body, len, pems, &lk))) {
             return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,

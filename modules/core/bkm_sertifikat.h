@@ -16,7 +16,8 @@
  *     for an expired key (a single certificate behaves as it always did),
  *     and the alert below has said so;
  *   - the keys endpoint publishes every one valid now or later;
- *   - a stored-receipt verifies against any one valid at the time.
+ *   - a stored-receipt verifies against any one valid at the time (none
+ *     valid: the one bkm_sertifikat_velg chooses, as sealing does).
  * The alert: every pass, each certificate that expires within the
  * warning period (BekymringCertificateWarning) is an ALERT line that says
  * whether a next one is in place, and a channel with no valid certificate
