@@ -42,6 +42,7 @@
 #include "bkm_registry.h"
 #include "bkm_route.h"
 #include "bkm_lagringskvittering.h"
+#include "bkm_sertifikat.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
@@ -206,11 +207,12 @@ int bkm_handle_kvittering(request_rec *r, const bkm_req_t *q)
     }
 
     if (rin.svar == BKM_SVAR_MOTTATT && len > 0) {
-        /* A stored-receipt: verified against what this account fetched. */
+        /* A stored-receipt: verified against what this account fetched,
+         * signed by a key of the district's valid now (during a key
+         * rotation, the old or the new one: bkm_sertifikat.h). */
         const apr_array_header_t *certs = k->bydel
             ? k->bydel->kvitteringssertifikater : NULL;
         apr_array_header_t *pems;
-        int i;
 
         if (!certs || certs->nelts == 0) {
             return bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
@@ -218,10 +220,13 @@ int bkm_handle_kvittering(request_rec *r, const bkm_req_t *q)
                                    "no stored-receipt key is registered for "
                                    "this account");
         }
-        pems = apr_array_make(r->pool, certs->nelts, sizeof(const char *));
-        for (i = 0; i < certs->nelts; i++) {
+        /* None valid (a single certificate out of its dates, as before
+         * rotation existed): the one sealing would choose, as sealing
+         * does; the pass's ALERT (BKM05202) says so. */
+        pems = bkm_sertifikat_gyldige_pem(r->pool, certs, bkm_now(r));
+        if (pems->nelts == 0) {
             APR_ARRAY_PUSH(pems, const char *) =
-                APR_ARRAY_IDX(certs, i, const bkm_cert_t *)->pem;
+                bkm_sertifikat_velg(certs, NULL, bkm_now(r))->pem;
         }
         if ((err = bkm_lagringskvittering_verify(r->pool, body, len, pems, &lk))) {
             return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,

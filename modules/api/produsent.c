@@ -38,6 +38,7 @@
 #include "bkm_time.h"
 #include "bkm_besittelse.h"
 #include "bkm_cms.h"
+#include "bkm_sertifikat.h"
 
 #include <apr_base64.h>
 
@@ -102,39 +103,122 @@ static const bkm_bydel_t *active_bydel(request_rec *r, const char *knr,
     return k && k->aktiv ? bkm_kommune_bydel(k, bnr) : NULL;
 }
 
-/* The district's key for the container: the case system's, or for manual
- * download the manual-download certificate. */
-static const bkm_cert_t *container_cert(const bkm_bydel_t *b)
+/* The district's channel for the container: the case system's, or for
+ * manual download the manual-download certificates. */
+static const char *container_kanal(const bkm_bydel_t *b)
 {
-    return b->kanal == BKM_KANAL_FAGSYSTEM ? b->cert_fagsystem
-                                           : b->cert_manuell;
+    return b->kanal == BKM_KANAL_FAGSYSTEM ? "fagsystem" : "manuell";
 }
 
-static json_t *cert_json(apr_pool_t *p, const bkm_cert_t *c)
+/* The certificate of a channel that seals at @p now. */
+static const bkm_cert_t *sealing_cert(const bkm_bydel_t *b,
+                                      const char *kanal, apr_time_t now)
 {
-    apr_time_t now = apr_time_now();
+    const apr_array_header_t *list;
+    const bkm_cert_t *single;
 
+    bkm_sertifikat_kanal(b, kanal, &list, &single);
+    return bkm_sertifikat_velg(list, single, now);
+}
+
+static json_t *cert_json(apr_pool_t *p, const bkm_cert_t *c, apr_time_t now)
+{
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "nokkel", c->pem,
                      "validFrom", bkm_time_utc(p, c->not_before),
                      "validTo", bkm_time_utc(p, c->not_after),
                      "serial", c->serial, "subjectDN", c->subject,
                      "issuerDN", c->issuer,
-                     "gyldig", now >= c->not_before && now < c->not_after);
+                     "gyldig", bkm_sertifikat_gyldig(c, now));
 }
 
+/* Every certificate of a channel valid now or later (during a key
+ * rotation the current and the next), oldest notBefore first, each
+ * marked "forsegler" when it is the one that seals now. */
+static json_t *certs_json(apr_pool_t *p, const bkm_bydel_t *b,
+                          const char *kanal, apr_time_t now)
+{
+    const apr_array_header_t *list;
+    const bkm_cert_t *single, *seals, *c;
+    const bkm_cert_t *sorted[BKM_SERTIFIKATER_MAX];
+    json_t *arr = json_array(), *one;
+    int i, j, n;
+
+    bkm_sertifikat_kanal(b, kanal, &list, &single);
+    seals = bkm_sertifikat_velg(list, single, now);
+    n = bkm_sertifikat_antall(list, single);
+    for (i = 0, j = 0; i < n && j < BKM_SERTIFIKATER_MAX; i++) {
+        c = bkm_sertifikat_nr(list, single, i);
+        if (bkm_sertifikat_publisert(list, single, c, now)) {
+            int k = j++;
+            while (k > 0 && sorted[k - 1]->not_before > c->not_before) {
+                sorted[k] = sorted[k - 1];
+                k--;
+            }
+            sorted[k] = c;
+        }
+    }
+    for (i = 0; i < j; i++) {
+        one = cert_json(p, sorted[i], now);
+        json_object_set_new(one, "forsegler", json_boolean(sorted[i] == seals));
+        json_array_append_new(arr, one);
+    }
+    return arr;
+}
+
+/* The incumbent's two members name the certificates that seal now; the
+ * lists beside them publish every one valid now or later, so that a
+ * producer that fetches the keys before a rotation's switch can still
+ * seal after it (and tell which is next). */
 static int keys(request_rec *r, const char *knr, const char *bnr)
 {
     const bkm_bydel_t *b = active_bydel(r, knr, bnr);
+    apr_time_t now = bkm_now(r);
 
     if (!b) {
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-mottaker",
                                "no active district with this number");
     }
-    return bkm_reply_json(r, HTTP_OK,
-                          json_pack("{s:o, s:o}", "fiksIOOffentligNokkel",
-                                    cert_json(r->pool, container_cert(b)),
-                                    "printOffentligNokkel",
-                                    cert_json(r->pool, b->cert_print)));
+    return bkm_reply_json(
+        r, HTTP_OK,
+        json_pack("{s:o, s:o, s:o, s:o}",
+                  "fiksIOOffentligNokkel",
+                  cert_json(r->pool, sealing_cert(b, container_kanal(b), now),
+                            now),
+                  "printOffentligNokkel",
+                  cert_json(r->pool, sealing_cert(b, "print", now), now),
+                  "fiksIOOffentligeNokler",
+                  certs_json(r->pool, b, container_kanal(b), now),
+                  "printOffentligeNokler",
+                  certs_json(r->pool, b, "print", now)));
+}
+
+/* The producer API's gate for one part: CMS for a certificate of the
+ * channel that is valid now, or the one that seals now.  @p which is set
+ * to the certificate the part names. */
+static const char *check_part(request_rec *r, const bkm_bydel_t *b,
+                              const char *kanal, const void *der,
+                              apr_size_t len, apr_time_t now,
+                              const bkm_cert_t **which)
+{
+    const apr_array_header_t *list;
+    const bkm_cert_t *single, *seals, *c;
+    const char *err = "no certificate";
+    int i, n;
+
+    bkm_sertifikat_kanal(b, kanal, &list, &single);
+    seals = bkm_sertifikat_velg(list, single, now);
+    n = bkm_sertifikat_antall(list, single);
+    for (i = 0; i < n; i++) {
+        c = bkm_sertifikat_nr(list, single, i);
+        if (c != seals && !bkm_sertifikat_gyldig(c, now)) {
+            continue;
+        }
+        if (!(err = bkm_cms_check_recipient(r->pool, der, len, c->pem))) {
+            *which = c;
+            return NULL;
+        }
+    }
+    return err;
 }
 
 /* What each state means, for the producer's status history. */
@@ -220,7 +304,7 @@ static int part_error(request_rec *r, const char *part, const char *why)
  * (GET .../meldinger/{id}/besittelse).  Whoever can read that can read the
  * container, which is what a stored-receipt v2 is to show. */
 static const char *besittelse(request_rec *r, const bkm_bydel_t *b,
-                              bkm_melding_t *m)
+                              const bkm_cert_t *cert, bkm_melding_t *m)
 {
     const unsigned char *der;
     apr_size_t len, der_len;
@@ -231,7 +315,7 @@ static const char *besittelse(request_rec *r, const bkm_bydel_t *b,
         return "no random secret";
     }
     doc = bkm_besittelse_document(r->pool, m->id, m->besittelse, &len);
-    if ((err = bkm_cms_encrypt(r->pool, container_cert(b)->pem, doc, len,
+    if ((err = bkm_cms_encrypt(r->pool, cert->pem, doc, len,
                                b->gcm, &der, &der_len))) {
         return err;
     }
@@ -248,6 +332,7 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     const char *key = apr_table_get(r->headers_in, "Idempotency-Key");
     const char *boundary, *err;
+    const bkm_cert_t *print_cert = NULL, *container_cert = NULL;
     const bkm_part_t *pdf, *asice;
     apr_array_header_t *parts;
     bkm_sealed_t sealed[2];
@@ -285,14 +370,14 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     if (!(asice = bkm_multipart_get(parts, "asice"))) {
         return part_error(r, "asice", "missing");
     }
-    if ((err = bkm_cms_check_recipient(r->pool, pdf->data, pdf->len,
-                                       b->cert_print->pem))) {
+    if ((err = check_part(r, b, "print", pdf->data, pdf->len, bkm_now(r),
+                          &print_cert))) {
         return part_error(r, "bekymringsmelding",
                           apr_pstrcat(r->pool, err, " (must be CMS for the "
                                       "print provider's key)", NULL));
     }
-    if ((err = bkm_cms_check_recipient(r->pool, asice->data, asice->len,
-                                       container_cert(b)->pem))) {
+    if ((err = check_part(r, b, container_kanal(b), asice->data,
+                          asice->len, bkm_now(r), &container_cert))) {
         return part_error(r, "asice",
                           apr_pstrcat(r->pool, err, " (must be CMS for the "
                                       "district's fiksIOOffentligNokkel)",
@@ -312,6 +397,8 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     sealed[1].innholdstype = "application/pdf";
     sealed[1].data = (const unsigned char *)pdf->data;
     sealed[1].len = pdf->len;
+    sealed[0].cert = container_cert;
+    sealed[1].cert = print_cert;
 
     memset(&m, 0, sizeof(m));
     m.id = bkm_uuid(r->pool);
@@ -341,7 +428,7 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     m.mottatt = bkm_now(r);
     m.aktor = in->id;
     if (b->kanal == BKM_KANAL_FAGSYSTEM
-        && (err = besittelse(r, b, &m))) {
+        && (err = besittelse(r, b, container_cert, &m))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(03101)
                       "report %s: no proof-of-possession challenge: %s",
                       m.id, err);

@@ -297,6 +297,64 @@ static const char *get_cert(bkm_ctx_t *c, json_t *obj, const char *key,
     return NULL;
 }
 
+/* A channel's certificates: one file name (as before rotation was
+ * possible) or an array of one to BKM_SERTIFIKATER_MAX distinct ones (the
+ * current and the next during a key rotation; their validity is the
+ * certificates' own notBefore/notAfter).  *out stays NULL when the key is
+ * absent; *first is the first listed. */
+static const char *get_certs(bkm_ctx_t *c, json_t *obj, const char *key,
+                             apr_array_header_t **out,
+                             const bkm_cert_t **first)
+{
+    json_t *v = json_object_get(obj, key), *item;
+    const char *err, *where = c->where;
+    size_t i;
+    int j;
+
+    *out = NULL;
+    *first = NULL;
+    if (!v) {
+        return NULL;
+    }
+    if (json_is_string(v)) {
+        if ((err = get_cert(c, obj, key, first))) {
+            return err;
+        }
+        *out = apr_array_make(c->p, 1, sizeof(const bkm_cert_t *));
+        APR_ARRAY_PUSH(*out, const bkm_cert_t *) = *first;
+        return NULL;
+    }
+    if (!json_is_array(v) || json_array_size(v) < 1
+        || json_array_size(v) > BKM_SERTIFIKATER_MAX) {
+        return fail(c, "\"%s\" must be a file name or an array of 1 to %d "
+                    "file names", key, BKM_SERTIFIKATER_MAX);
+    }
+    *out = apr_array_make(c->p, (int)json_array_size(v),
+                          sizeof(const bkm_cert_t *));
+    json_array_foreach(v, i, item) {
+        json_t *holder = json_pack("{s:O}", key, item);
+        const bkm_cert_t *cert;
+
+        c->where = apr_psprintf(c->p, "%s[%d]", where, (int)i);
+        err = get_cert(c, holder, key, &cert);
+        json_decref(holder);
+        if (err) {
+            return err;
+        }
+        for (j = 0; j < (*out)->nelts; j++) {
+            if (strcmp(APR_ARRAY_IDX(*out, j, const bkm_cert_t *)->sha256,
+                       cert->sha256) == 0) {
+                return fail(c, "\"%s\": %s is listed twice", key,
+                            cert->path);
+            }
+        }
+        APR_ARRAY_PUSH(*out, const bkm_cert_t *) = cert;
+    }
+    c->where = where;
+    *first = APR_ARRAY_IDX(*out, 0, const bkm_cert_t *);
+    return NULL;
+}
+
 /* ---- entries ---- */
 
 static const char *parse_adresse(bkm_ctx_t *c, json_t *obj,
@@ -512,9 +570,12 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
     }
     c->where = apr_pstrcat(c->p, c->where, " sertifikater", NULL);
     if ((err = only_keys(c, certs, cert_keys))
-        || (err = get_cert(c, certs, "fagsystem", &b->cert_fagsystem))
-        || (err = get_cert(c, certs, "manuell", &b->cert_manuell))
-        || (err = get_cert(c, certs, "print", &b->cert_print))) {
+        || (err = get_certs(c, certs, "fagsystem",
+                            &b->fagsystem_sertifikater, &b->cert_fagsystem))
+        || (err = get_certs(c, certs, "manuell", &b->manuell_sertifikater,
+                            &b->cert_manuell))
+        || (err = get_certs(c, certs, "print", &b->print_sertifikater,
+                            &b->cert_print))) {
         return err;
     }
     if (b->kanal == BKM_KANAL_FAGSYSTEM && !b->cert_fagsystem) {
@@ -525,6 +586,7 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
     }
     if (!b->cert_print) {
         b->cert_print = reg->print_cert;
+        b->print_sertifikater = reg->print_sertifikater;
     }
     c->where = where;
 
@@ -775,7 +837,8 @@ const char *bkm_registry_load(bkm_registry_t **out, apr_pool_t *p,
     }
     if ((err = only_keys(&c, print, print_keys))
         || (err = get_uuid(&c, print, "kontoId", &reg->print_konto.id))
-        || (err = get_cert(&c, print, "sertifikat", &reg->print_cert))) {
+        || (err = get_certs(&c, print, "sertifikat",
+                            &reg->print_sertifikater, &reg->print_cert))) {
         goto done;
     }
     if (!reg->print_cert) {

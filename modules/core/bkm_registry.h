@@ -32,6 +32,10 @@ typedef struct {
     const char *poststed;
 } bkm_postadresse_t;
 
+/** Certificates a channel may list at once (a current and a next, with
+ *  room for a late one or a spare). */
+#define BKM_SERTIFIKATER_MAX 4
+
 /** A recipient's X.509 certificate (public part only). */
 typedef struct {
     const char *path;       /**< resolved file name */
@@ -56,9 +60,19 @@ typedef struct {
     int versjon;                    /**< supported protocol version, 1 or 2 */
     const char *konto_id;
     bkm_postadresse_t adresse;
-    const bkm_cert_t *cert_fagsystem;   /**< NULL unless configured */
-    const bkm_cert_t *cert_manuell;     /**< NULL unless configured */
+    /* A channel's certificates: one, or several during a key rotation
+     * (a current and a next one, each valid from its X.509 notBefore to
+     * its notAfter).  cert_* is the first listed (NULL unless configured);
+     * the lists (of const bkm_cert_t *, in file order) hold them all.
+     * Which one seals at a time: bkm_sertifikat_velg() (bkm_sertifikat.h),
+     * never cert_* directly. */
+    const bkm_cert_t *cert_fagsystem;
+    const bkm_cert_t *cert_manuell;
     const bkm_cert_t *cert_print;       /**< the district's or the national */
+    apr_array_header_t *fagsystem_sertifikater; /**< NULL unless configured */
+    apr_array_header_t *manuell_sertifikater;   /**< NULL unless configured */
+    apr_array_header_t *print_sertifikater;     /**< the district's or the
+                                                     national */
     apr_interval_time_t svarfrist;      /**< 0: the server-wide default */
     bkm_calendar_t kontortid;           /**< which hours of a working day
                                              count toward svarfrist; the
@@ -111,7 +125,8 @@ typedef struct {
     apr_hash_t *konto_by_id;
     apr_hash_t *integrasjon_by_id;
     bkm_konto_t print_konto;
-    const bkm_cert_t *print_cert;
+    const bkm_cert_t *print_cert;   /**< the first listed */
+    apr_array_header_t *print_sertifikater;  /**< of const bkm_cert_t * */
     /** A bcrypt hash of a random password at the highest cost of the
      *  integrations' hashes (10 when there are none), made at load: an
      *  unknown IntegrasjonId is checked against it, so that its refusal

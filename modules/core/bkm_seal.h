@@ -16,6 +16,7 @@ typedef struct {
     const char *innholdstype;       /**< what it decrypts to */
     const unsigned char *data;      /**< CMS DER */
     apr_size_t len;
+    const bkm_cert_t *cert;         /**< the certificate it is sealed for */
 } bkm_sealed_t;
 
 #define BKM_SEAL_MAX 3
@@ -28,13 +29,15 @@ typedef struct {
  *   - always: the PDF to the print provider's certificate (letter post is
  *     the road when the digital one fails).
  * The district's "kryptering" chooses AES-256-CBC EnvelopedData (the
- * incumbent's profile) or AES-256-GCM AuthEnvelopedData.  Nothing readable
+ * incumbent's profile) or AES-256-GCM AuthEnvelopedData.  Each copy is
+ * sealed to its channel's certificate that seals at @p now (the newest
+ * valid one during a key rotation: bkm_sertifikat_velg).  Nothing readable
  * leaves this function except through the caller's own buffers.
  * @param out  at least BKM_SEAL_MAX entries; @p n is set to those used
  * @return NULL or what failed
  */
 const char *bkm_seal_report(apr_pool_t *p, const bkm_signer_t *signer,
-                            const bkm_bydel_t *b,
+                            const bkm_bydel_t *b, apr_time_t now,
                             const char *json, apr_size_t json_len,
                             const unsigned char *pdf, apr_size_t pdf_len,
                             bkm_sealed_t *out, int *n);
@@ -46,7 +49,7 @@ const char *bkm_seal_report(apr_pool_t *p, const bkm_signer_t *signer,
  */
 const char *bkm_seal_report_besittelse(apr_pool_t *p,
                                        const bkm_signer_t *signer,
-                                       const bkm_bydel_t *b,
+                                       const bkm_bydel_t *b, apr_time_t now,
                                        const char *json, apr_size_t json_len,
                                        const unsigned char *pdf,
                                        apr_size_t pdf_len,

@@ -24,6 +24,7 @@
 #include "bkm_levering.h"
 #include "bkm_eskalering.h"
 #include "bkm_log.h"
+#include "bkm_sertifikat.h"
 
 #include <http_protocol.h>
 #include <apr_strings.h>
@@ -54,10 +55,26 @@ static apr_status_t step_control(bkm_db_t *db, apr_time_t now,
                                     &out->kontrollmelding_feilet);
 }
 
+/* Issue 16, item 5: certificates about to expire (bkm_sertifikat.h).
+ * Reads the registry only; the lines are the server's. */
+static apr_status_t step_sertifikater(bkm_db_t *db, apr_time_t now,
+                                      bkm_pass_t *out, void *baton)
+{
+    server_rec *s = bkm_db_server(db);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(s);
+    bkm_sertifikat_varsel_t v;
+
+    bkm_sertifikat_sjekk(db->pool, c->registry, now,
+                         bkm_cfg_cert_warning(c),
+                         bkm_log_baton(db->pool, s, NULL), &v);
+    return APR_SUCCESS;
+}
+
 static const bkm_pass_step_t issue12_steps[] = {
     { step_kontroll, NULL },
     { step_reconcile, NULL },
     { step_control, NULL },
+    { step_sertifikater, NULL },
 };
 
 apr_status_t bkm_eskalering_pass(bkm_db_t *db, apr_time_t now,

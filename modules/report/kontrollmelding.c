@@ -128,8 +128,8 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
      * its PDF (vendors' systems expect one). */
     err = bkm_pdf_render(p, j, BKM_TYPE_KONTROLL, ref, &pdf, &pdf_len);
     if (!err) {
-        err = bkm_seal_report(p, c->signer, b, json, strlen(json), pdf,
-                              pdf_len, sealed, &n);
+        err = bkm_seal_report(p, c->signer, b, now, json, strlen(json),
+                              pdf, pdf_len, sealed, &n);
     }
     for (i = 0; !err && i < n; i++) {
         if (strcmp(sealed[i].mottaker, "fagsystem") == 0) {

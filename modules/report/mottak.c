@@ -202,7 +202,8 @@ bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
                              &pdf, &pdf_len);
         if (!err) {
             err = bkm_seal_report_besittelse(r->pool, signer, m->bydel,
-                                             json_text, strlen(json_text),
+                                             m->mottatt, json_text,
+                                             strlen(json_text),
                                              pdf, pdf_len, besittelse,
                                              besittelse_len, sealed, &n);
         }

@@ -51,6 +51,7 @@ void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s)
     c->post_check_rate = BKM_UNSET;
     c->reconcile_within = BKM_UNSET;
     c->control_interval = BKM_UNSET;
+    c->cert_warning = BKM_UNSET;
     return c;
 }
 
@@ -95,6 +96,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->post_check_rate = BKM_MERGE_NUM(post_check_rate);
     c->reconcile_within = BKM_MERGE_NUM(reconcile_within);
     c->control_interval = BKM_MERGE_NUM(control_interval);
+    c->cert_warning = BKM_MERGE_NUM(cert_warning);
     if (add->role_key) {
         c->role_key = add->role_key;
         c->role_key_len = add->role_key_len;
@@ -149,6 +151,12 @@ apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c)
 {
     return c->escalation_interval != BKM_UNSET
            ? c->escalation_interval : BKM_DEFAULT_ESCALATION_INTERVAL;
+}
+
+apr_interval_time_t bkm_cfg_cert_warning(const bkm_srv_cfg_t *c)
+{
+    return c->cert_warning != BKM_UNSET ? c->cert_warning
+                                        : BKM_DEFAULT_CERT_WARNING;
 }
 
 void bkm_cfg_delivery(server_rec *s, bkm_levering_policy_t *out)
@@ -389,6 +397,26 @@ static const char *set_interval(cmd_parms *cmd, void *dummy, const char *arg)
     return set_duration(cmd, dummy, arg);
 }
 
+/* BekymringCertificateWarning: a duration, or "off" (stored as 0). */
+static const char *set_cert_warning(cmd_parms *cmd, void *dummy,
+                                    const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    const char *err;
+
+    if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
+        return err;
+    }
+    if (strcasecmp(arg, "off") == 0) {
+        c->cert_warning = 0;
+        return NULL;
+    }
+    if ((err = bkm_duration_parse(&c->cert_warning, arg, 0))) {
+        return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, arg, err);
+    }
+    return NULL;
+}
+
 /* Business days, 1 to 60, or "off" (stored as 0). */
 static const char *set_reconcile_within(cmd_parms *cmd, void *dummy,
                                         const char *arg)
@@ -616,6 +644,11 @@ const command_rec bkm_cmds[] = {
                   "deadline, retention, alerts) runs in httpd's watchdog: "
                   "a duration (default 5m) or off (then run passes through "
                   "/bekymring-drift/eskalering)"),
+    AP_INIT_TAKE1(BKM_DIR_CERT_WARNING, set_cert_warning, NULL, RSRC_CONF,
+                  "how long before a registry certificate expires the "
+                  "escalation pass logs an ALERT every pass, saying "
+                  "whether a next certificate is in place: a duration "
+                  "(default 30d) or off"),
     AP_INIT_TAKE1(BKM_DIR_PAGES, set_pages, NULL, RSRC_CONF,
                   "the directory of the reporter's web pages: templates/, "
                   "i18n/ (bokmål, nynorsk, English) and static/ with its "

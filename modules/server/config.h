@@ -34,6 +34,7 @@
 #define BKM_DIR_POST_CHECK_RATE  "BekymringPostCheckRate"
 #define BKM_DIR_RECONCILE_WITHIN "BekymringReconcileWithin"
 #define BKM_DIR_CONTROL_INTERVAL "BekymringControlInterval"
+#define BKM_DIR_CERT_WARNING     "BekymringCertificateWarning"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -50,6 +51,8 @@
 /** Business days a case system has to confirm a delivery in a
  *  reconciliation before the pass raises an alert (issue 12). */
 #define BKM_DEFAULT_RECONCILE_WITHIN 5
+/** How long before a registry certificate expires the pass alerts. */
+#define BKM_DEFAULT_CERT_WARNING apr_time_from_sec(30 * 86400)
 
 typedef enum {
     BKM_ACR_SUBSTANTIAL = 1,    /**< idporten-loa-substantial (default) */
@@ -87,6 +90,9 @@ typedef struct {
     /** BekymringControlInterval: BKM_UNSET, 0 (off, the default) or how
      *  often each district gets a control message */
     apr_interval_time_t control_interval;
+    /** BekymringCertificateWarning: BKM_UNSET, 0 (off) or how long before
+     *  a registry certificate expires the pass alerts */
+    apr_interval_time_t cert_warning;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
@@ -116,6 +122,8 @@ int bkm_cfg_min_acr(const bkm_dir_cfg_t *c);
 int bkm_cfg_reconcile_within(const bkm_srv_cfg_t *c);
 /** How often a district gets a control message (0: never). */
 apr_interval_time_t bkm_cfg_control_interval(const bkm_srv_cfg_t *c);
+/** How long before a certificate expires the pass alerts (0: never). */
+apr_interval_time_t bkm_cfg_cert_warning(const bkm_srv_cfg_t *c);
 const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c);
 /** Whether the portal is served over https (BekymringHttps, else the
  *  request's scheme). */

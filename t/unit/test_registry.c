@@ -279,12 +279,56 @@ static const struct {
     { "integrasjoner/0/organisasjonsnummer", "\"91000000\"", "nine digits" },
     { "integrasjoner/0/integrasjonId", "\"x\"", "UUID" },
     { "integrasjoner/0/fiksOrgId", "\"910000002\"", "UUID" },
+    { "kommuner/0/bydeler/0/sertifikater/fagsystem", "[]",
+      "a file name or an array of 1 to 4" },
+    { "kommuner/0/bydeler/0/sertifikater/fagsystem",
+      "[\"c/fag.pem\", \"c/fag.pem\"]", "c/fag.pem is listed twice" },
+    { "kommuner/0/bydeler/0/sertifikater/fagsystem",
+      "[\"c/fag.pem\", \"c/none.pem\"]",
+      "sertifikater[1]: \"fagsystem\": cannot read certificate file" },
+    { "kommuner/0/bydeler/0/sertifikater/fagsystem", "[1]",
+      "non-empty string" },
+    { "print/sertifikat", "[\"c/print.pem\", \"c/both.pem\"]",
+      "holds a private key" },
     { "print", NULL, "\"print\" is missing" },
     { "print/sertifikat", NULL, "\"sertifikat\" is missing" },
     { "kommuner", NULL, "\"kommuner\" is missing" },
     { "kommuner", "{}", "must be an array" },
     { "ekstra", "1", "unknown member \"ekstra\"" },
 };
+
+/* A channel may list a current and a next certificate (issue 16, item 5);
+ * the national print one too, which districts without their own share. */
+START_TEST(rotation_lists)
+{
+    bkm_registry_t *reg = NULL;
+    json_t *root = good();
+    const bkm_bydel_t *b;
+    const char *err;
+
+    set_at(root, "kommuner/0/bydeler/0/sertifikater/fagsystem",
+           json_pack("[s, s]", "c/fag.pem", "c/man.pem"));
+    set_at(root, "print/sertifikat", json_pack("[s]", "c/print.pem"));
+    err = bkm_registry_load(&reg, bkm_test_pool, write_registry(root));
+    json_decref(root);
+    ck_assert_msg(err == NULL, "%s", err);
+    b = bkm_kommune_bydel(bkm_registry_kommune(reg, "0301"), "01");
+    ck_assert_int_eq(b->fagsystem_sertifikater->nelts, 2);
+    ck_assert_ptr_eq(b->cert_fagsystem,
+                     APR_ARRAY_IDX(b->fagsystem_sertifikater, 0,
+                                   const bkm_cert_t *));
+    ck_assert(strstr(APR_ARRAY_IDX(b->fagsystem_sertifikater, 1,
+                                   const bkm_cert_t *)->path, "man.pem"));
+    ck_assert_ptr_null(b->manuell_sertifikater);
+    ck_assert_ptr_eq(b->print_sertifikater, reg->print_sertifikater);
+    ck_assert_int_eq(reg->print_sertifikater->nelts, 1);
+    /* A single file name is a list of one. */
+    b = bkm_kommune_bydel(bkm_registry_kommune(reg, "0301"), "02");
+    ck_assert_int_eq(b->manuell_sertifikater->nelts, 1);
+    ck_assert_int_eq(b->print_sertifikater->nelts, 1);
+    ck_assert_ptr_ne(b->print_sertifikater, reg->print_sertifikater);
+}
+END_TEST
 
 START_TEST(bad_registry)
 {
@@ -385,6 +429,7 @@ Suite *bkm_suite_registry(void)
 
     tcase_add_checked_fixture(tc, setup, bkm_test_pool_teardown);
     tcase_add_test(tc, good_registry);
+    tcase_add_test(tc, rotation_lists);
     tcase_add_loop_test(tc, bad_registry, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_test(tc, not_json);
     tcase_add_test(tc, dummy_hash_cost);

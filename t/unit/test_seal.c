@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "bkm_seal.h"
 #include "bkm_asice.h"
+#include "bkm_sertifikat.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -175,8 +176,8 @@ START_TEST(fagsystem)
     const char *err;
 
     memset(out, 0, sizeof(out));
-    err = bkm_seal_report(bkm_test_pool, portal(), &b, json, strlen(json),
-                          pdf, PDF_LEN, out, &n);
+    err = bkm_seal_report(bkm_test_pool, portal(), &b, apr_time_now(), json,
+                          strlen(json), pdf, PDF_LEN, out, &n);
     ck_assert_msg(err == NULL, "%s", err);
     ck_assert_int_eq(n, 2);
     assert_container_for_fag(&out[0], gcm, NULL);
@@ -197,8 +198,8 @@ START_TEST(manuell_kanal)
     const char *err;
 
     /* No signer is needed: nothing is signed for manual download. */
-    err = bkm_seal_report(bkm_test_pool, NULL, &b, json, strlen(json), pdf,
-                          PDF_LEN, out, &n);
+    err = bkm_seal_report(bkm_test_pool, NULL, &b, apr_time_now(), json,
+                          strlen(json), pdf, PDF_LEN, out, &n);
     ck_assert_msg(err == NULL, "%s", err);
     ck_assert_int_eq(n, 2);
     assert_pdf_for(&out[0], "manuell", "manuell", gcm);
@@ -217,9 +218,9 @@ START_TEST(besittelse)
     int n = -1;
     const char *err;
 
-    err = bkm_seal_report_besittelse(bkm_test_pool, portal(), &b, json,
-                                     strlen(json), pdf, PDF_LEN, doc,
-                                     strlen(doc), out, &n);
+    err = bkm_seal_report_besittelse(bkm_test_pool, portal(), &b,
+                                     apr_time_now(), json, strlen(json), pdf,
+                                     PDF_LEN, doc, strlen(doc), out, &n);
     ck_assert_msg(err == NULL, "%s", err);
     ck_assert_int_eq(n, 2);
     assert_container_for_fag(&out[0], 1, doc);
@@ -227,8 +228,8 @@ START_TEST(besittelse)
     assert_pdf_for(&out[1], "print", "print", 1);
     /* For manual download it is ignored. */
     b = district(BKM_KANAL_MANUELL, 0);
-    err = bkm_seal_report_besittelse(bkm_test_pool, NULL, &b, json,
-                                     strlen(json), pdf, PDF_LEN, doc,
+    err = bkm_seal_report_besittelse(bkm_test_pool, NULL, &b, apr_time_now(),
+                                     json, strlen(json), pdf, PDF_LEN, doc,
                                      strlen(doc), out, &n);
     ck_assert_msg(err == NULL, "%s", err);
     ck_assert_int_eq(n, 2);
@@ -244,8 +245,8 @@ START_TEST(errors)
     int n = -1;
     const char *err;
 
-    err = bkm_seal_report(bkm_test_pool, NULL, &b, json, strlen(json), pdf,
-                          PDF_LEN, out, &n);
+    err = bkm_seal_report(bkm_test_pool, NULL, &b, apr_time_now(), json,
+                          strlen(json), pdf, PDF_LEN, out, &n);
     ck_assert_msg(err && strstr(err, "BekymringPortalCertificate"), "%s",
                   err);
     ck_assert_int_eq(n, 0);
@@ -255,22 +256,61 @@ START_TEST(errors)
         "-----BEGIN CERTIFICATE-----\nAAAA\n"
         "-----END CERTIFICATE-----\n";
     b.cert_print = &broken;
-    err = bkm_seal_report(bkm_test_pool, portal(), &b, json, strlen(json),
-                          pdf, PDF_LEN, out, &n);
+    err = bkm_seal_report(bkm_test_pool, portal(), &b, apr_time_now(), json,
+                          strlen(json), pdf, PDF_LEN, out, &n);
     ck_assert_msg(err && strncmp(err, "sealing for print: ", 19) == 0, "%s",
                   err);
     b = district(BKM_KANAL_MANUELL, 1);
     b.cert_manuell = &broken;
-    err = bkm_seal_report(bkm_test_pool, NULL, &b, json, strlen(json), pdf,
-                          PDF_LEN, out, &n);
+    err = bkm_seal_report(bkm_test_pool, NULL, &b, apr_time_now(), json,
+                          strlen(json), pdf, PDF_LEN, out, &n);
     ck_assert_msg(err && strncmp(err, "sealing for manuell: ", 21) == 0, "%s",
                   err);
     b = district(BKM_KANAL_FAGSYSTEM, 1);
     b.cert_fagsystem = &broken;
-    err = bkm_seal_report(bkm_test_pool, portal(), &b, json, strlen(json),
-                          pdf, PDF_LEN, out, &n);
+    err = bkm_seal_report(bkm_test_pool, portal(), &b, apr_time_now(), json,
+                          strlen(json), pdf, PDF_LEN, out, &n);
     ck_assert_msg(err && strncmp(err, "sealing for fagsystem: ", 23) == 0,
                   "%s", err);
+}
+END_TEST
+
+/* Key rotation (issue 16, item 5): a manual-download district with a
+ * current certificate A (the "manuell" pair) and a next one B (the
+ * "fag" pair) that overlap.  Before B starts, A seals; once B is valid it
+ * does (the newest valid); after A expires, B; when none is valid, the
+ * one that lasts longest (B).  Each copy opens with the
+ * key of the certificate it names and not with the other. */
+START_TEST(rotation)
+{
+    static const struct { int t; int b; } at[] = {
+        { 1100, 0 }, { 1600, 1 }, { 2500, 1 }, { 500, 1 }, { 3500, 1 },
+    };
+    bkm_cert_t a = manuell, b2 = fag;
+    apr_array_header_t *list = apr_array_make(bkm_test_pool, 2,
+                                              sizeof(const bkm_cert_t *));
+    bkm_bydel_t b = district(BKM_KANAL_MANUELL, 0);
+    bkm_sealed_t out[BKM_SEAL_MAX];
+    const char *err, *name;
+    int n;
+
+    a.not_before = apr_time_from_sec(1000);
+    a.not_after = apr_time_from_sec(2000);
+    b2.not_before = apr_time_from_sec(1500);
+    b2.not_after = apr_time_from_sec(3000);
+    APR_ARRAY_PUSH(list, const bkm_cert_t *) = &a;
+    APR_ARRAY_PUSH(list, const bkm_cert_t *) = &b2;
+    b.manuell_sertifikater = list;
+    name = apr_psprintf(bkm_test_pool, "rot%d", _i);
+    err = bkm_seal_report(bkm_test_pool, NULL, &b,
+                          apr_time_from_sec(at[_i].t), json, strlen(json),
+                          pdf, PDF_LEN, out, &n);
+    ck_assert_msg(err == NULL, "%s", err);
+    ck_assert_ptr_eq(out[0].cert, at[_i].b ? &b2 : &a);
+    ck_assert_ptr_eq(out[1].cert, &print);
+    put_sealed(&out[0], name, 0);
+    ck_assert_int_eq(decrypt(name, at[_i].b ? "fag" : "manuell"), 0);
+    ck_assert_int_ne(decrypt(name, at[_i].b ? "manuell" : "fag"), 0);
 }
 END_TEST
 
@@ -285,6 +325,7 @@ Suite *bkm_suite_seal(void)
     tcase_add_loop_test(tc, manuell_kanal, 0, 2);
     tcase_add_test(tc, besittelse);
     tcase_add_test(tc, errors);
+    tcase_add_loop_test(tc, rotation, 0, 5);
     suite_add_tcase(s, tc);
     return s;
 }
