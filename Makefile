@@ -39,7 +39,8 @@ DEPFLAGS  = -MMD -MP
 UNIT_SRC := $(wildcard t/unit/*.c)
 UNIT_BIN := $(OUT)/unit_tests
 
-.PHONY: all deps run test unit integration integration-pg checks bench clean \
+.PHONY: all deps run test unit integration integration-pg failover checks bench \
+        clean \
         format format-check
 
 all: $(OUT)/mod_bekymring.so $(VENDOR)/.stamp
@@ -150,6 +151,11 @@ integration: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
 # the run's servers), not a shell that would leave it running.
 integration-pg: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
 	TEST_PGSQL=1 exec perl t/TEST
+
+# Zero-loss failover alone (t/failover.t, part of integration-pg too):
+# a primary and a synchronous standby, the primary killed under load.
+failover: all $(OUT)/test/mod_bekymring.so
+	TEST_PGSQL=1 perl t/TEST t/failover.t
 
 # The whole suite: unit tests, meta-checks, then Apache::Test on SQLite and
 # on PostgreSQL (a throwaway cluster that t/TEST starts and stops).
