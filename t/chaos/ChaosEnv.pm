@@ -11,7 +11,7 @@ use warnings FATAL => 'all';
 
 use Cwd qw(abs_path);
 use File::Path qw(make_path remove_tree);
-use IPC::Open2 qw(open2);
+use IPC::Open3 qw(open3);
 use LWP::UserAgent;
 use POSIX qw(setsid WNOHANG);
 use Time::HiRes qw(time sleep);
@@ -334,20 +334,25 @@ sub kill_children {
     return scalar @kids;
 }
 
-# kill -9 the parent, then its children, as a service manager cleans up a
-# unit whose main process died (systemd's KillMode=control-group): what
-# is left of the node holds its port, and nothing would start again.
+# kill -9 the parent alone.  Its children go on serving, orphaned (no one
+# replaces those that end), and hold the port: `apache2 -k start` fails
+# (AH00072, address already in use) until they are gone.  After $orphan
+# seconds they are killed too, as a service manager cleans up a unit
+# whose main process died (systemd's KillMode=control-group).  Returns
+# the number of orphans that were still alive then.
 sub kill_parent {
-    my ($self, $name) = @_;
+    my ($self, $name, $orphan) = @_;
     my $ppid = $self->parent_pid($name) or die "chaos: no parent for $name\n";
     my @kids = children_of($ppid);
     kill 'KILL', $ppid;
-    kill 'KILL', @kids if @kids;
+    sleep $orphan if $orphan;
+    my @alive = grep { kill 0, $_ } @kids;
+    kill 'KILL', @alive if @alive;
     for (1 .. 100) {
         last unless grep { kill 0, $_ } $ppid, @kids;
         sleep 0.02;
     }
-    return $ppid;
+    return scalar @alive;
 }
 
 sub stop_node {
@@ -397,11 +402,14 @@ sub sql {
 }
 
 # A client that stays open, for quick looks while something runs (the
-# escalation phase polls every few milliseconds): ->query(SQL) gives rows.
+# escalation phase polls every fraction of a millisecond): ->query(SQL)
+# gives rows.
+# Error messages come in the rows too (stderr joins stdout).
 sub session {
     my ($self) = @_;
     my @cmd = $self->sql_cmd;
-    my $pid = open2(my $out, my $in, @cmd);
+    my $in;
+    my $pid = open3($in, my $out, undef, @cmd);
     return bless { pid => $pid, out => $out, in => $in }, 'ChaosEnv::Session';
 }
 

@@ -172,13 +172,17 @@ sub run_engine {
 
     # 3. kill -9 of the parent, and start again
     $p = $phase->('kill -9 parent');
+    my $pr = probe_prepare('parent');
     sleep 1;
-    my $t_kill = time;
-    $env->kill_parent('node1');
+    my $orphans = $env->kill_parent('node1', 2);
+    push @{ $p->{notes} }, "parent killed; its $orphans children served on "
+        . "for 2 s, orphaned, then were killed (as systemd does); start again";
+    my $t_start = time;
     $env->start_node('node1');
     my $t_helse = $env->wait_helse('node1', 60);
-    $p->{mark} = $t_kill;
-    $p->{helse} = defined $t_helse ? $t_helse - $t_kill : undef;
+    $p->{mark} = $t_start;
+    $p->{helse} = defined $t_helse ? $t_helse - $t_start : undef;
+    $p->{probe} = probe_run($pr, $base, $t_start);
     push @problems, "/helse did not come back after the parent was killed"
         unless defined $t_helse;
     sleep $T{parent} - (time - $p->{t0}) if time - $p->{t0} < $T{parent};
@@ -187,18 +191,22 @@ sub run_engine {
     # 4. the database goes away: PostgreSQL stopped, or SQLite's disk full
     if ($engine eq 'pgsql') {
         $p = $phase->('PostgreSQL immediate stop');
+        my $pr = probe_prepare('pg');
         sleep 1;
         $env->pg_stop_immediate or push @problems, 'pg_ctl stop -m immediate failed';
         $p->{down_at} = time;
         sleep $T{down};
         $env->pg_start or die "chaos: PostgreSQL did not start again\n";
         $p->{mark} = time;
-        push @{ $p->{notes} }, sprintf 'down %.1f s', $p->{mark} - $p->{down_at};
+        $p->{probe} = probe_run($pr, $base, $p->{mark});
+        push @{ $p->{notes} }, sprintf 'down %.1f s (from the stop until '
+            . 'pg_ctl start -w returned)', $p->{mark} - $p->{down_at};
         sleep $T{after};
     }
     else {
         $p = $phase->('disk full (SQLite)');
         if ($env->{tmpfs}) {
+            my $pr = probe_prepare('disk');
             sleep 1;
             my ($used, $avail) = $env->fill_tmpfs;
             $p->{down_at} = time;
@@ -207,6 +215,7 @@ sub run_engine {
             sleep $T{down};
             $env->free_tmpfs;
             $p->{mark} = time;
+            $p->{probe} = probe_run($pr, $base, $p->{mark});
             push @{ $p->{notes} }, sprintf 'full for %.1f s',
                 $p->{mark} - $p->{down_at};
             sleep $T{after};
@@ -221,6 +230,7 @@ sub run_engine {
     ChaosLoad::stop($load);
     undef $load;
     $p->{integrity} = ChaosVerify::integrity($env);
+
 
     # 5. a case system that hangs up mid-download
     $p = $phase->('hang-up mid-download');
@@ -251,6 +261,53 @@ sub run_engine {
     $env->cleanup;
     $table .= join '', map { "PROBLEM: $_\n" } @problems;
     return ($table, !@problems);
+}
+
+# ---- the recovery probe ---------------------------------------------------
+
+# A producer's report sealed ahead of a fault (0301/01, its own key), and
+# posted every 50 ms from the moment the fault is over until the first 201:
+# the server's recovery time, not the clients' retry schedule (they back
+# off up to 1.6 s).  Returns { t => time of the 201 or undef, tries }.
+sub probe_prepare {
+    my ($tag) = @_;
+    my $c = bless { dir => "$env->{run}/probe", name => "probe-$tag" },
+                  'ChaosLoad';
+    system('mkdir', '-p', "$c->{dir}/clients");
+    my $key = "chaos-$run_tag-probe-$tag";
+    my ($pdf, $zip) = ChaosLoad::producer_plaintexts($key);
+    my $pki = "$env->{dev}/pki";
+    my %der = (pdf => $c->seal($pdf, ChaosVerify::slurp("$pki/print.pem")),
+               zip => $c->seal($zip, ChaosVerify::slurp(
+                                          "$pki/0301-01-fagsystem.pem")));
+    my $b = 'chaosprobe';
+    my $body = join '', map {
+        "--$b\r\nContent-Disposition: form-data; name=\"$_->[0]\"; "
+      . "filename=\"$_->[0].cms\"\r\nContent-Type: application/pkcs7-mime"
+      . "\r\n\r\n$_->[1]\r\n" } ([bekymringsmelding => $der{pdf}],
+                                 [asice => $der{zip}]);
+    return { key => $key, body => "$body--$b--\r\n", boundary => $b,
+             auth => [ChaosLoad::dev_token($root, 'produsent')] };
+}
+
+sub probe_run {
+    my ($pr, $base, $from) = @_;
+    my $ua = LWP::UserAgent->new(timeout => 10);
+    my $tries = 0;
+    while (time - $from < 60) {
+        $tries++;
+        my $res = $ua->request(HTTP::Request->new(POST =>
+            "$base/bekymringsmelding/api/v2/mottak/fagsystem/910000001/0301/01/privat",
+            [@{ $pr->{auth} }, 'Idempotency-Key' => $pr->{key},
+             'Content-Type' => "multipart/form-data; boundary=$pr->{boundary}"],
+            $pr->{body}));
+        if ($res->code == 201) {
+            $pr->{uuid} = eval { $json->decode($res->content)->{uuid} };
+            return { t => time, tries => $tries };
+        }
+        sleep 0.05;
+    }
+    return { t => undef, tries => $tries };
 }
 
 # ---- hang-up --------------------------------------------------------------
@@ -416,10 +473,62 @@ sub pass_result {
     return ($code, $j ? $j->{eskalert} : undef);
 }
 
+# $want reports more, fast, for the escalation phase (after the
+# verification): one sealed pair posted by 4 clients without an
+# Idempotency-Key, so each POST is a report of its own.  Returns how many
+# were accepted.
+sub bulk_reports {
+    my ($base, $want) = @_;
+    my $c = bless { dir => "$env->{run}/bulk", name => 'bulk' }, 'ChaosLoad';
+    system('mkdir', '-p', "$c->{dir}/clients");
+    my $pki = "$env->{dev}/pki";
+    my $pdf = $c->seal("%PDF-1.4\n% chaos escalation\n",
+                       ChaosVerify::slurp("$pki/print.pem"));
+    my $zip = $c->seal("PK\x03\x04 chaos escalation\n",
+                       ChaosVerify::slurp("$pki/0301-01-fagsystem.pem"));
+    my $b = 'chaosbulk';
+    my $body = join '', map {
+        "--$b\r\nContent-Disposition: form-data; name=\"$_->[0]\"; "
+      . "filename=\"$_->[0].cms\"\r\nContent-Type: application/pkcs7-mime"
+      . "\r\n\r\n$_->[1]\r\n" } ([bekymringsmelding => $pdf], [asice => $zip]);
+    $body .= "--$b--\r\n";
+    my @auth = ChaosLoad::dev_token($root, 'produsent');
+    my @pids;
+    for my $w (0 .. 3) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $ua = LWP::UserAgent->new(timeout => 30, keep_alive => 1);
+            my $ok = 0;
+            for (1 .. int(($want + 3 - $w) / 4)) {
+                $ok++ if $ua->request(HTTP::Request->new(POST =>
+                    "$base/bekymringsmelding/api/v2/mottak/fagsystem/"
+                    . "910000001/0301/01/privat",
+                    [@auth, 'Content-Type' => "multipart/form-data; "
+                     . "boundary=$b"], $body))->code == 201;
+            }
+            POSIX::_exit($ok > 255 ? 255 : 0);
+        }
+        push @pids, $pid;
+    }
+    waitpid $_, 0 for @pids;
+}
+
 sub escalation_phase {
     my ($p, $v, $problems) = @_;
     # Every report not delivered (all but the hang-up phase's) is due a
-    # month from now.
+    # month from now.  At least 2,000 (ten batches of a pass): a short
+    # run's load makes fewer, so more are posted first.
+    my $base = $env->node_url('node1');
+    my ($have) = map { $_->[0] } $env->sql("SELECT COUNT(*) FROM bkm_melding "
+        . "WHERE levert IS NULL AND frist IS NOT NULL");
+    if ($have < 2000) {
+        bulk_reports($base, 2000 - $have);
+        my ($now) = map { $_->[0] } $env->sql("SELECT COUNT(*) FROM "
+            . "bkm_melding WHERE levert IS NULL AND frist IS NOT NULL");
+        push @{ $p->{notes} }, sprintf '%d reports of the load phases, and '
+            . '%d more posted for this phase (one sealed pair, no key)',
+            $have, $now - $have;
+    }
     my %due = map { ($_->[0] => 1) } $env->sql(
         "SELECT id FROM bkm_melding WHERE levert IS NULL AND frist IS NOT NULL");
     my $n = keys %due;
@@ -432,31 +541,27 @@ sub escalation_phase {
     my $count = sub {
         ($s->query("SELECT COUNT(*) FROM bkm_leveranse WHERE mottaker = 'print'"))[0][0];
     };
-    # Round 1: one pass on node1, killed mid-way.  The pass is quick (a
-    # thousand reports in milliseconds on SQLite), so node1's children run
-    # in slices: stopped (SIGSTOP), let run for 0.3 ms (SIGCONT), stopped
-    # again and looked at, until the first batch is committed; then kill -9
-    # of them all, the pass's process among them, in the middle of its
-    # work (most likely inside its next batch's transaction).
-    my $t0 = time;
-    my @kids = $env->node_children('node1');
+    # Round 1: one pass on node1, killed mid-way: the first look that
+    # finds a batch of the pass committed kills all of node1's children
+    # (the pass's process among them) with kill -9.  A batch of 200 takes
+    # about 10 ms on SQLite, more on PostgreSQL; a look, a fraction of a
+    # millisecond.
+    $count->();         # the look's client has the database open
     my $pass = start_pass('node1', $t, 'killed');
-    my ($seen, $killed_at, $slices) = (0, undef, 0);
+    my $t0 = time;
+    my ($seen, $killed_at, $looks) = (0, undef, 0);
     while (time - $t0 < 120) {
-        kill 'CONT', @kids;
-        sleep 0.0003;
-        kill 'STOP', @kids;
-        $slices++;
+        $looks++;
         $seen = $count->();
+        last if $seen >= $n;
         if ($seen > 0) {
-            kill 'KILL', @kids;
             $env->kill_children('node1');
             $killed_at = time;
             last;
         }
         last if waitpid($pass->{pid}, POSIX::WNOHANG()) > 0;
+        sleep 0.0005;
     }
-    kill 'CONT', @kids;
     my ($code1, $esk1) = pass_result($pass);
     sleep 0.5;
     my $after_kill = $count->();
@@ -466,8 +571,8 @@ sub escalation_phase {
             . "($after_kill of $n escalated, its answer $code1)";
     }
     push @{ $p->{notes} }, sprintf 'pass on node1 killed with %d of %d '
-        . 'escalated (%d seen when the kill came, after %d slices of 0.3 ms)',
-        $after_kill, $n, $seen, $slices;
+        . 'escalated (%d committed at the kill, look %d)', $after_kill, $n,
+        $seen, $looks;
     # Round 2: passes on both nodes at once finish the work; round 3: one
     # more on each finds nothing.
     $env->wait_helse('node1', 60);
@@ -672,6 +777,19 @@ sub table {
             . "failed: " . join(', ', map { "$_ x$owhy{$_}" } sort keys %owhy)
             if %owhy;
         push @notes, "  $p->{name}: $p->{skipped}" if $p->{skipped};
+        if (defined $p->{mark}) {
+            my ($first) = grep { $_ >= $p->{mark} } map { $_->{t1} }
+                          grep { success($_) } @att;
+            push @notes, sprintf "  %s: recovery: a probe posted every 50 ms "
+                . "from the %s (%d tries); the clients' first 201 %s later "
+                . "(their retries back off up to 1.6 s)", $p->{name},
+                $p->{name} =~ /parent/ ? 'start command (apache2 -k start)'
+                : $p->{name} =~ /Postgre/ ? 'moment pg_ctl start -w returned'
+                : 'moment the space was freed',
+                $p->{probe} ? $p->{probe}{tries} : 0,
+                defined $first ? sprintf('%.2f s', $first - $p->{mark})
+                               : 'never';
+        }
         my $rep = grep { $_ >= $p->{t0} && $_ < $p->{t1} } @{ $p->{repeats} // [] };
         push @notes, "  $p->{name}: $rep retries answered with the report "
             . "their first try had stored (idempotency key / form token)"
@@ -687,7 +805,7 @@ sub table {
     # Escalation
     my $ek = $esc->{killed} // {};
     push @out, sprintf "%-28s %5.0f %8s %7s %7s %9s %5s %5s %8s  %-26s %s",
-        $esc->{name}, $esc->{t1} - $esc->{t0}, '6 passes', '-',
+        $esc->{name}, $esc->{t1} - $esc->{t0}, '5 passes', '-',
         fmt_n($esc->{due} // 0), fmt_n($esc->{jobs} // 0),
         $esc->{skipped} // '?', $esc->{twice} // '?', '1 killed',
         sprintf('rerun on 2 nodes %.1f s', $esc->{rerun} // 0),
@@ -707,7 +825,17 @@ sub table {
     # What the database holds beyond the acknowledged reports.
     my %acked = map { ($_ => 1) } grep { @{ $logs->{done}{$_} } }
                 keys %{ $logs->{done} };
-    my @orphans = grep { !$acked{$_} && $_ !~ /-H-\d+$/ } keys %rows_of;
+    my @orphans = grep { !$acked{$_} && $_ !~ /-(H-\d+|probe-\w+)$/ }
+                  keys %rows_of;
+    # Each probe's report, stored once, opens to what was sent.
+    my @probes = grep { /-probe-\w+$/ } keys %rows_of;
+    for my $k (@probes) {
+        my @r = @{ $rows_of{$k} };
+        push @bad, "probe $k stored " . scalar(@r) . " times" if @r != 1;
+    }
+    my $probes_expected = grep { $_->{probe} && $_->{probe}{t} } @$phases;
+    push @bad, "only " . scalar(@probes) . " of $probes_expected probes' "
+        . "reports are stored" if @probes != $probes_expected;
     my @gaveup = keys %{ $logs->{gaveup} };
     push @notes, sprintf "  database: %d reports, %d open to a report of "
         . "this run; %d stored without a 201 the client saw (given up: %d)",
@@ -728,20 +856,20 @@ sub table {
     return (join("\n", $title, @out, @notes) . "\n", \@bad);
 }
 
-# How long the phase's fault kept reports from being acknowledged.
+# How long the phase's fault kept reports from being acknowledged: for a
+# fault with an end (the start command, PostgreSQL up again, the space
+# freed), the probe's first 201 after it; otherwise the longest time
+# between two 201s the clients saw.
 sub recovery {
     my ($p, $att) = @_;
     my @ok = sort { $a <=> $b } map { $_->{t1} } grep { success($_) } @$att;
     if (defined $p->{mark}) {
-        my ($first) = grep { $_ >= $p->{mark} } @ok;
-        my $s = defined $first ? sprintf('201 %.2f s after', $first - $p->{mark})
-                               : 'no 201 after';
-        if ($p->{name} =~ /parent/) {
-            return sprintf('/helse %.1f s, 201 %.1f s', $p->{helse} // -1,
-                           defined $first ? $first - $p->{mark} : -1);
-        }
-        return $p->{name} =~ /Postgre/ ? "$s start"
-             : "$s freeing";
+        my $t = $p->{probe} ? $p->{probe}{t} : undef;
+        my $s = defined $t ? sprintf('%.2f s', $t - $p->{mark}) : 'none';
+        return sprintf('/helse %.2f s, 201 %s', $p->{helse} // -1, $s)
+            if $p->{name} =~ /parent/;
+        return "201 $s after start" if $p->{name} =~ /Postgre/;
+        return "201 $s after freeing";
     }
     return '-' if $p->{skipped};
     my ($gap, $prev) = (0, $p->{t0});
