@@ -67,10 +67,10 @@ die "chaos: build/out/test/mod_bekymring.so is missing (make build/out/test/mod_
 my %T = $opt{short}
     ? (load => 5, kills => 6, kill_every => 2, parent => 6, down => 4,
        after => 4, producers => 2, forms => 1, think => 0.1, hangups => 1,
-       workers => 3)
+       workers => 3, due => 1000)
     : (load => 30, kills => 40, kill_every => 2, parent => 20, down => 15,
        after => 15, producers => 4, forms => 2, think => 0.05, hangups => 4,
-       workers => 3);
+       workers => 3, due => 2000);
 my $json = JSON::PP->new->utf8->canonical;
 my $run_tag = sprintf '%x', time;
 my @engines = $opt{engine} eq 'both' ? qw(sqlite pgsql) : ($opt{engine});
@@ -174,7 +174,9 @@ sub run_engine {
     $p = $phase->('kill -9 parent');
     my $pr = probe_prepare('parent');
     sleep 1;
+    my $t_kill = time;
     my $orphans = $env->kill_parent('node1', 2);
+    $p->{orphans} = [$t_kill, time];
     push @{ $p->{notes} }, "parent killed; its $orphans children served on "
         . "for 2 s, orphaned, then were killed (as systemd does); start again";
     my $t_start = time;
@@ -268,7 +270,7 @@ sub run_engine {
 # A producer's report sealed ahead of a fault (0301/01, its own key), and
 # posted every 50 ms from the moment the fault is over until the first 201:
 # the server's recovery time, not the clients' retry schedule (they back
-# off up to 1.6 s).  Returns { t => time of the 201 or undef, tries }.
+# off up to 2.4 s).  Returns { t => time of the 201 or undef, tries }.
 sub probe_prepare {
     my ($tag) = @_;
     my $c = bless { dir => "$env->{run}/probe", name => "probe-$tag" },
@@ -516,13 +518,14 @@ sub bulk_reports {
 sub escalation_phase {
     my ($p, $v, $problems) = @_;
     # Every report not delivered (all but the hang-up phase's) is due a
-    # month from now.  At least 2,000 (ten batches of a pass): a short
-    # run's load makes fewer, so more are posted first.
+    # month from now: at least $T{due} (5 or 10 batches of a pass, each
+    # about 10 ms on SQLite); when the load made fewer, more are posted
+    # first.
     my $base = $env->node_url('node1');
     my ($have) = map { $_->[0] } $env->sql("SELECT COUNT(*) FROM bkm_melding "
         . "WHERE levert IS NULL AND frist IS NOT NULL");
-    if ($have < 2000) {
-        bulk_reports($base, 2000 - $have);
+    if ($have < $T{due}) {
+        bulk_reports($base, $T{due} - $have);
         my ($now) = map { $_->[0] } $env->sql("SELECT COUNT(*) FROM "
             . "bkm_melding WHERE levert IS NULL AND frist IS NOT NULL");
         push @{ $p->{notes} }, sprintf '%d reports of the load phases, and '
@@ -562,7 +565,7 @@ sub escalation_phase {
         last if waitpid($pass->{pid}, POSIX::WNOHANG()) > 0;
         sleep 0.0005;
     }
-    my ($code1, $esk1) = pass_result($pass);
+    my ($code1) = pass_result($pass);
     sleep 0.5;
     my $after_kill = $count->();
     $p->{killed} = { seen => $seen, after => $after_kill, code => $code1 };
@@ -782,7 +785,7 @@ sub table {
                           grep { success($_) } @att;
             push @notes, sprintf "  %s: recovery: a probe posted every 50 ms "
                 . "from the %s (%d tries); the clients' first 201 %s later "
-                . "(their retries back off up to 1.6 s)", $p->{name},
+                . "(their retries back off up to 2.4 s)", $p->{name},
                 $p->{name} =~ /parent/ ? 'start command (apache2 -k start)'
                 : $p->{name} =~ /Postgre/ ? 'moment pg_ctl start -w returned'
                 : 'moment the space was freed',
@@ -791,9 +794,15 @@ sub table {
                                : 'never';
         }
         my $rep = grep { $_ >= $p->{t0} && $_ < $p->{t1} } @{ $p->{repeats} // [] };
-        push @notes, "  $p->{name}: $rep retries answered with the report "
-            . "their first try had stored (idempotency key / form token)"
+        push @notes, "  $p->{name}: retries answered with the report their "
+            . "first try had stored (idempotency key / form token): $rep"
             if $rep;
+        if ($p->{orphans}) {
+            my ($a, $b) = @{ $p->{orphans} };
+            my $n = grep { success($_) && $_->{t1} >= $a && $_->{t1} < $b } @att;
+            push @notes, "  $p->{name}: reports acknowledged by the orphaned "
+                . "children: $n (each stored and opened, as every other)";
+        }
         $tot{req} += @att;
         $tot{ack} += $ack;
         $tot{stored} += $stored;
@@ -822,6 +831,14 @@ sub table {
         fmt_n($tot{stored}), fmt_n($tot{ok}), $tot{lost}, $tot{dup},
         fmt_n($tot{fail}), '', $final;
     push @bad, "final integrity: $final" unless $final eq 'ok';
+    push @out, 'requests: report posts, retries included; 201s: answered '
+        . '201 (producer API) or 303 to the receipt (form); stored: of those,',
+        '  in the database; fetch+dec: fetched through the case system\'s '
+        . 'API and opened with openssl cms to the report sent;',
+        '  lost: 201s not stored or not opening so; dup: reports stored more '
+        . 'than once; failures: posts answered otherwise (no',
+        '  answer, 503, ...), each retried with the same key; integrity: the '
+        . 'database\'s consistency checks (t/chaos/ChaosVerify.pm)';
     # What the database holds beyond the acknowledged reports.
     my %acked = map { ($_ => 1) } grep { @{ $logs->{done}{$_} } }
                 keys %{ $logs->{done} };
