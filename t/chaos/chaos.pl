@@ -12,8 +12,10 @@
 # (t/chaos/ChaosLoad.pm), the phases, each bounded in time:
 #   load              no faults: the baseline
 #   kill children     kill -9 of a random httpd child every 2 s
-#   kill parent       kill -9 of the parent (and its children, as a service
-#                     manager does), start again; time to /helse 200
+#   kill parent       kill -9 of the parent; its children serve on,
+#                     orphaned, for 2 s, then are killed as a service
+#                     manager does; start again; time to /helse 200 and to
+#                     the first 201 (a probe posting every 50 ms)
 #   PostgreSQL stop   pg_ctl stop -m immediate under load, start again
 #   disk full         SQLite's tmpfs filled to the last byte, then freed;
 #                     PRAGMA integrity_check
@@ -25,8 +27,9 @@
 #                     case systems' API and opened with openssl cms
 #                     (t/chaos/ChaosVerify.pm): each 201 must be there
 #                     exactly once, and open to the report that was sent
-#   escalation        every report made due (the test clock), a pass
-#                     killed with kill -9 mid-way, then passes on two
+#   escalation        every report made due (the test clock; more posted
+#                     first when there are few), a pass killed with
+#                     kill -9 at its first committed batch, then passes on two
 #                     nodes at once: exactly one print job and one
 #                     SENDT_PRINT event per report, none skipped
 # Exit status 1 when a report was lost, duplicated or does not open, when
@@ -47,7 +50,6 @@ use HTTP::Request;
 use IO::Socket::INET;
 use JSON::PP;
 use LWP::UserAgent;
-use Digest::SHA qw(sha256_hex);
 use POSIX ();
 use Socket qw(SOL_SOCKET SO_RCVBUF SO_LINGER);
 use Time::HiRes qw(time sleep);
