@@ -340,44 +340,71 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
     return v;
 }
 
-int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
+/* The weeks of the period [from, to): seven days from the first day,
+ * each from its Oslo midnight (a week with a summer-time change has 167
+ * or 169 hours); the last ends with the period.  Their number. */
+static int week_starts(apr_time_t from, apr_time_t to, apr_time_t *start)
 {
-    const char *lang = q->lang;
-    const bkm_kommune_t *k = q->kommune;
-    const apr_array_header_t *bydeler = q->bydeler;
-    const bkm_pages_t *pg = bkm_pages(r);
-    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
-    /* The operator nationally; else the municipality, or the person's
-     * districts of it. */
-    scope_t sc = { k, k ? bydeler : NULL };
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_time_t from, to;
-    week_t weeks[MAX_WEEKS];
-    apr_time_t start[MAX_WEEKS + 1];
-    json_t *data, *list, *bars;
-    long total = 0, printed = 0, max = 1;
-    bkm_db_t *db;
-    int n, i, j, p;
+    int n = (int)(((to - from + DAY / 2) / DAY + 6) / 7), i;
 
-    if (period(r, 56, &from, &to) != 0
-        || (to - from) / WEEK >= MAX_WEEKS) {
-        return refused(r, lang);
-    }
-    /* Weeks of seven days from the first day, each from its Oslo
-     * midnight (a week with a summer-time change has 167 or 169 hours);
-     * the last ends with the period. */
-    n = (int)(((to - from + DAY / 2) / DAY + 6) / 7);
     for (i = 0; i < n; i++) {
         start[i] = bkm_time_oslo_midnight(from + (apr_time_t)i * WEEK
                                           + DAY / 2);
     }
     start[n] = to;
-    memset(weeks, 0, sizeof(weeks));
-    if (!(db = bkm_db_acquire(r))) {
-        return bkm_page_unavailable(r, lang);
+    return n;
+}
+
+/* Add one row of the period's statement (hour, channel, type, count) to
+ * its week.  The count, or 0 for an hour outside the weeks. */
+static long add_week_row(bkm_db_t *db, apr_dbd_row_t *row, apr_time_t from,
+                         const apr_time_t *start, int n, week_t *weeks)
+{
+    /* Counted by the hour from the first midnight: each hour
+     * is in one week, whatever summer time does. */
+    apr_time_t t = from + (apr_time_t)apr_atoi64(
+        bkm_db_value(db, row, 0)) * HOUR;
+    int w = (int)((t - from) / WEEK);
+    const char *kanal = bkm_db_value(db, row, 1);
+    const char *type = bkm_db_value(db, row, 2);
+    long c = atol(bkm_db_value(db, row, 3));
+
+    while (w > 0 && w <= n && t < start[w]) {
+        w--;
     }
-    for (p = 0; p < parts(&sc); p++) {
+    while (w >= 0 && w < n && t >= start[w + 1]) {
+        w++;
+    }
+    if (w < 0 || w >= n) {
+        return 0;
+    }
+    if (strcmp(type, "offentlig") == 0) {
+        weeks[w].offentlig += c;
+    }
+    else {
+        weeks[w].privat += c;
+    }
+    if (strcmp(kanal, "fagsystem") == 0) {
+        weeks[w].fagsystem += c;
+    }
+    else {
+        weeks[w].manuell += c;
+    }
+    return c;
+}
+
+/* The scope's reports per week, and how many of them went to print, each
+ * part of the scope in turn.  0, or -1 when the database failed. */
+static int count_weeks(request_rec *r, bkm_db_t *db, const scope_t *sc,
+                       apr_time_t from, apr_time_t to,
+                       const apr_time_t *start, int n, week_t *weeks,
+                       long *total, long *printed)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int p;
+
+    for (p = 0; p < parts(sc); p++) {
         const char *pre[3] = {
             apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, HOUR),
             "%.offentlig.%"
@@ -386,53 +413,32 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
             apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, to)
         };
         res = NULL;
-        if (scope_select(db, &stat_periode, &sc, p, pre, 3, post, 2, &res)) {
-            return bkm_page_unavailable(r, lang);
+        if (scope_select(db, &stat_periode, sc, p, pre, 3, post, 2, &res)) {
+            return -1;
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-            /* Counted by the hour from the first midnight: each hour
-             * is in one week, whatever summer time does. */
-            apr_time_t t = from + (apr_time_t)apr_atoi64(
-                bkm_db_value(db, row, 0)) * HOUR;
-            int w = (int)((t - from) / WEEK);
-            const char *kanal = bkm_db_value(db, row, 1);
-            const char *type = bkm_db_value(db, row, 2);
-            long c = atol(bkm_db_value(db, row, 3));
-            while (w > 0 && w <= n && t < start[w]) {
-                w--;
-            }
-            while (w >= 0 && w < n && t >= start[w + 1]) {
-                w++;
-            }
-            if (w < 0 || w >= n) {
-                continue;
-            }
-            if (strcmp(type, "offentlig") == 0) {
-                weeks[w].offentlig += c;
-            }
-            else {
-                weeks[w].privat += c;
-            }
-            if (strcmp(kanal, "fagsystem") == 0) {
-                weeks[w].fagsystem += c;
-            }
-            else {
-                weeks[w].manuell += c;
-            }
-            total += c;
+            *total += add_week_row(db, row, from, start, n, weeks);
         }
         res = NULL;
-        if (scope_select(db, &stat_print, &sc, p, NULL, 0, post, 2, &res)) {
-            return bkm_page_unavailable(r, lang);
+        if (scope_select(db, &stat_print, sc, p, NULL, 0, post, 2, &res)) {
+            return -1;
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-            printed += atol(bkm_db_value(db, row, 0));
+            *printed += atol(bkm_db_value(db, row, 0));
         }
     }
-    data = bkm_page_data(r, lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, lang, "stat.tittel"), " – ",
-        k ? bkm_kommune_navn(k, lang)
-          : bkm_i18n_text(pg->i18n, lang, "stat.hele_landet"), NULL));
+    return 0;
+}
+
+/* The weeks into @p data: the table ("uker") and the chart ("stolper",
+ * "maks"). */
+static void set_weeks(request_rec *r, json_t *data, const week_t *weeks,
+                      const apr_time_t *start, int n)
+{
+    json_t *list, *bars;
+    long max = 1;
+    int i;
+
     for (i = 0; i < n; i++) {
         long sum = weeks[i].privat + weeks[i].offentlig;
         max = sum > max ? sum : max;
@@ -466,20 +472,30 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
     json_object_set_new(data, "uker", list);
     json_object_set_new(data, "stolper", bars);
     json_object_set_new(data, "maks", json_integer(max));
-    json_object_set_new(data, "totalt", json_integer(total));
-    json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
-    json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
-    {
-        double share = total ? 100.0 * printed / total : 0;
-        json_object_set_new(data, "printandel", json_string(apr_psprintf(
-            r->pool, "%.1f %%", share)));
-        json_object_set_new(data, "printHoy", json_boolean(
-            total >= 20 && share > PRINT_ALARM));
-        json_object_set_new(data, "printAntall", json_integer(printed));
-    }
-    /* Integration health, per account (an account is one district's:
-     * bkm_registry), of the scope's districts. */
-    list = json_array();
+}
+
+/* The share sent to print into @p data, against the incumbent's. */
+static void set_print_share(request_rec *r, json_t *data, long total,
+                            long printed)
+{
+    double share = total ? 100.0 * printed / total : 0;
+
+    json_object_set_new(data, "printandel", json_string(apr_psprintf(
+        r->pool, "%.1f %%", share)));
+    json_object_set_new(data, "printHoy", json_boolean(
+        total >= 20 && share > PRINT_ALARM));
+    json_object_set_new(data, "printAntall", json_integer(printed));
+}
+
+/* Integration health, per account (an account is one district's:
+ * bkm_registry), of the scope's districts. */
+static json_t *health_list(request_rec *r, bkm_db_t *db, const char *lang,
+                           const scope_t *sc, apr_time_t from, apr_time_t to)
+{
+    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    json_t *list = json_array();
+    int i, j;
+
     for (i = 0; i < reg->kommuner->nelts; i++) {
         const bkm_kommune_t *km = APR_ARRAY_IDX(reg->kommuner, i,
                                                 const bkm_kommune_t *);
@@ -489,13 +505,56 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
         for (j = 0; j < km->bydeler->nelts; j++) {
             const bkm_bydel_t *b = APR_ARRAY_IDX(km->bydeler, j,
                                                  const bkm_bydel_t *);
-            if (in_scope(&sc, km, b)) {
+            if (in_scope(sc, km, b)) {
                 json_array_append_new(list, health(r, db, lang, km, b, from,
                                                   to));
             }
         }
     }
-    json_object_set_new(data, "kontoer", list);
+    return list;
+}
+
+int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
+{
+    const char *lang = q->lang;
+    const bkm_kommune_t *k = q->kommune;
+    const apr_array_header_t *bydeler = q->bydeler;
+    const bkm_pages_t *pg = bkm_pages(r);
+    /* The operator nationally; else the municipality, or the person's
+     * districts of it. */
+    scope_t sc = { k, k ? bydeler : NULL };
+    apr_time_t from, to;
+    week_t weeks[MAX_WEEKS];
+    apr_time_t start[MAX_WEEKS + 1];
+    json_t *data;
+    long total = 0, printed = 0;
+    bkm_db_t *db;
+    int n;
+
+    if (period(r, 56, &from, &to) != 0
+        || (to - from) / WEEK >= MAX_WEEKS) {
+        return refused(r, lang);
+    }
+    n = week_starts(from, to, start);
+    memset(weeks, 0, sizeof(weeks));
+    if (!(db = bkm_db_acquire(r))) {
+        return bkm_page_unavailable(r, lang);
+    }
+    if (count_weeks(r, db, &sc, from, to, start, n, weeks, &total,
+                    &printed)) {
+        return bkm_page_unavailable(r, lang);
+    }
+    data = bkm_page_data(r, lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, lang, "stat.tittel"), " – ",
+        k ? bkm_kommune_navn(k, lang)
+          : bkm_i18n_text(pg->i18n, lang, "stat.hele_landet"), NULL));
+    set_weeks(r, data, weeks, start, n);
+    json_object_set_new(data, "totalt", json_integer(total));
+    json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
+    json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
+    set_print_share(r, data, total, printed);
+    json_object_set_new(data, "kontoer",
+                        health_list(r, db, lang, &sc, from, to));
     json_object_set_new(data, "action", json_string(k ? apr_pstrcat(
         r->pool, "/kommune/", k->nummer, "/statistikk", NULL)
         : "/kommune/statistikk"));
