@@ -601,66 +601,65 @@ static void add_count(json_t *counts, const char *tilstand,
         "antall", (json_int_t)c));
 }
 
-int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
+/* The scope of ?bydel=: one district of the person's, or all of hers
+ * (the municipality, or her districts; *bydel then names her only one,
+ * else is "").  Whether the district asked for is hers. */
+static int choose_scope(request_rec *r, const bkm_req_t *q, scope_t *sc,
+                        const char **bydel)
 {
-    const char *lang = q->lang, *format = q->arg;
-    const bkm_kommune_t *k = q->kommune;
     const apr_array_header_t *bydeler = q->bydeler;
-    const bkm_pages_t *pg = bkm_pages(r);
-    const char *bydel = bkm_page_arg(r, "bydel");
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_time_t from, to;
-    json_t *counts = json_array(), *ids = json_array(), *data, *automatisk;
-    apr_array_header_t *levert;
-    scope_t sc = { k, bydeler };
-    bkm_db_t *db;
-    long total = 0;
-    int p, i;
 
-    if (period(r, 30, &from, &to) != 0) {
-        return refused(r, lang);
-    }
-    if (bydel && *bydel) {
+    *bydel = bkm_page_arg(r, "bydel");
+    if (*bydel && **bydel) {
         /* One district, of the person's. */
         apr_array_header_t *one = apr_array_make(r->pool, 1,
                                                  sizeof(const char *));
-        if (!(bydeler ? bkm_roles_covers(bydeler, bydel)
-                      : bkm_kommune_bydel(k, bydel) != NULL)) {
-            return refused(r, lang);
+        if (!(bydeler ? bkm_roles_covers(bydeler, *bydel)
+                      : bkm_kommune_bydel(q->kommune, *bydel) != NULL)) {
+            return 0;
         }
-        APR_ARRAY_PUSH(one, const char *) = bydel;
-        sc.bydeler = one;
+        APR_ARRAY_PUSH(one, const char *) = *bydel;
+        sc->bydeler = one;
     }
     else {
         /* All of the person's: the municipality, or her districts. */
-        bydel = bydeler && bydeler->nelts == 1
-                ? APR_ARRAY_IDX(bydeler, 0, const char *) : "";
+        *bydel = bydeler && bydeler->nelts == 1
+                 ? APR_ARRAY_IDX(bydeler, 0, const char *) : "";
     }
-    if (!(db = bkm_db_acquire(r))) {
-        return bkm_page_unavailable(r, lang);
-    }
-    levert = apr_array_make(r->pool, 64, sizeof(levert_t));
-    for (p = 0; p < parts(&sc); p++) {
+    return 1;
+}
+
+/* The scope's counts by state and channel (and their sum) and its
+ * delivered reports, each part of the scope in turn.  0, or -1 when the
+ * database failed. */
+static int count_delivered(request_rec *r, bkm_db_t *db, const scope_t *sc,
+                           apr_time_t from, apr_time_t to, json_t *counts,
+                           long *total, apr_array_header_t *levert)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int p;
+
+    for (p = 0; p < parts(sc); p++) {
         const char *post[3] = {
             apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, to),
             apr_itoa(r->pool, MAX_IDS)
         };
         res = NULL;
-        if (scope_select(db, &avstemming_antall, &sc, p, NULL, 0, post, 2,
+        if (scope_select(db, &avstemming_antall, sc, p, NULL, 0, post, 2,
                          &res)) {
-            return bkm_page_unavailable(r, lang);
+            return -1;
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             long c = atol(bkm_db_value(db, row, 2));
             add_count(counts, bkm_db_value(db, row, 0),
                       bkm_db_value(db, row, 1), c);
-            total += c;
+            *total += c;
         }
         res = NULL;
-        if (scope_select(db, &avstemming_levert, &sc, p, NULL, 0, post, 3,
+        if (scope_select(db, &avstemming_levert, sc, p, NULL, 0, post, 3,
                          &res)) {
-            return bkm_page_unavailable(r, lang);
+            return -1;
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             levert_t *l = apr_array_push(levert);
@@ -671,8 +670,17 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
             l->mottatt = apr_atoi64(bkm_db_value(db, row, 4));
         }
     }
+    return 0;
+}
+
+/* The delivered reports as the list's entries, at most MAX_IDS. */
+static json_t *delivered_ids(const scope_t *sc, apr_array_header_t *levert)
+{
+    json_t *ids = json_array();
+    int i;
+
     /* Each district's list is in order; together they are sorted. */
-    if (parts(&sc) > 1) {
+    if (parts(sc) > 1) {
         qsort(levert->elts, (size_t)levert->nelts, sizeof(levert_t),
               by_received);
     }
@@ -685,6 +693,133 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
             "referanse", l->referanse, "bydelsnummer", l->bydel,
             "levert", buf));
     }
+    return ids;
+}
+
+/* What the page shows, as JSON (avstemming.json). */
+static int reply_avstemming_json(request_rec *r, const bkm_kommune_t *k,
+                                 const scope_t *sc, const char *bydel,
+                                 apr_time_t from, apr_time_t to, long total,
+                                 json_t *counts, json_t *ids,
+                                 json_t *automatisk)
+{
+    json_t *list = NULL;
+    int i;
+
+    bkm_page_headers(r);
+    if (sc->bydeler) {
+        /* The districts counted, when not the municipality's all. */
+        list = json_array();
+        for (i = 0; i < sc->bydeler->nelts; i++) {
+            json_array_append_new(list, json_string(APR_ARRAY_IDX(
+                sc->bydeler, i, const char *)));
+        }
+    }
+    return bkm_reply_json(r, HTTP_OK, json_pack(
+        "{s:s, s:s?, s:o*, s:s, s:s, s:I, s:O, s:O, s:O}",
+        "kommunenummer",
+        k->nummer, "bydelsnummer", *bydel ? bydel : NULL,
+        "bydeler", list,
+        "fra", date_of(r->pool, from), "til", date_of(r->pool, to - DAY),
+        "antall", (json_int_t)total, "etterTilstandOgKanal", counts,
+        "levert", ids, "automatisk", automatisk));
+}
+
+/* The delivered reports as a spreadsheet (avstemming.csv). */
+static int reply_avstemming_csv(request_rec *r, const bkm_kommune_t *k,
+                                apr_time_t from, json_t *ids)
+{
+    apr_bucket_brigade *bb = apr_brigade_create(
+        r->pool, r->connection->bucket_alloc);
+    static const char *const head[4] = {
+        "bekymringsmeldingId", "referanse", "bydelsnummer", "levert"
+    };
+    size_t k2;
+
+    bkm_page_headers(r);
+    ap_set_content_type(r, "text/csv; charset=utf-8");
+    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
+        r->pool, "attachment; filename=\"avstemming-", k->nummer, "-",
+        date_of(r->pool, from), ".csv\"", NULL));
+    bkm_page_csv_row(r, bb, head, 4);
+    for (k2 = 0; k2 < json_array_size(ids); k2++) {
+        json_t *o = json_array_get(ids, k2);
+        const char *f[4] = {
+            json_string_value(json_object_get(o, "bekymringsmeldingId")),
+            json_string_value(json_object_get(o, "referanse")),
+            json_string_value(json_object_get(o, "bydelsnummer")),
+            json_string_value(json_object_get(o, "levert"))
+        };
+        bkm_page_csv_row(r, bb, f, 4);
+    }
+    ap_pass_brigade(r->output_filters, bb);
+    return OK;
+}
+
+/* Name each count's state and channel in the person's language. */
+static void name_counts(request_rec *r, const char *lang, json_t *counts)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    size_t k2;
+    json_t *c;
+
+    json_array_foreach(counts, k2, c) {
+        json_object_set_new(c, "tilstandNavn", json_string(bkm_i18n_text(
+            pg->i18n, lang, apr_pstrcat(r->pool, "tilstand.",
+                json_string_value(json_object_get(c, "tilstand")),
+                NULL))));
+        json_object_set_new(c, "kanalNavn", json_string(bkm_i18n_text(
+            pg->i18n, lang, apr_pstrcat(r->pool, "admin.kanal.",
+                json_string_value(json_object_get(c, "kanal")), NULL))));
+    }
+}
+
+/* The page's links to the same period as CSV and JSON, and its form's
+ * action. */
+static void set_avstemming_links(request_rec *r, json_t *data,
+                                 const bkm_kommune_t *k, const char *bydel,
+                                 apr_time_t from, apr_time_t to)
+{
+    const char *q = apr_pstrcat(r->pool, "?fra=", date_of(r->pool, from),
+                                "&til=", date_of(r->pool, to - DAY),
+                                *bydel ? "&bydel=" : "", bydel, NULL);
+    const char *base = apr_pstrcat(r->pool, "/kommune/", k->nummer,
+                                   "/avstemming", NULL);
+
+    json_object_set_new(data, "csv", json_string(apr_pstrcat(
+        r->pool, base, ".csv", q, NULL)));
+    json_object_set_new(data, "json", json_string(apr_pstrcat(
+        r->pool, base, ".json", q, NULL)));
+    json_object_set_new(data, "action", json_string(base));
+}
+
+int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
+{
+    const char *lang = q->lang, *format = q->arg;
+    const bkm_kommune_t *k = q->kommune;
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *bydel;
+    apr_time_t from, to;
+    json_t *counts = json_array(), *ids, *data, *automatisk;
+    apr_array_header_t *levert;
+    scope_t sc = { k, q->bydeler };
+    bkm_db_t *db;
+    long total = 0;
+
+    if (period(r, 30, &from, &to) != 0) {
+        return refused(r, lang);
+    }
+    if (!choose_scope(r, q, &sc, &bydel)) {
+        return refused(r, lang);
+    }
+    if (!(db = bkm_db_acquire(r))) {
+        return bkm_page_unavailable(r, lang);
+    }
+    levert = apr_array_make(r->pool, 64, sizeof(levert_t));
+    if (count_delivered(r, db, &sc, from, to, counts, &total, levert)) {
+        return bkm_page_unavailable(r, lang);
+    }
+    ids = delivered_ids(&sc, levert);
     bkm_json_own(r->pool, counts);
     bkm_json_own(r->pool, ids);
     /* Each account's automatic reconciliation (issue 12). */
@@ -694,84 +829,22 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
         return bkm_page_unavailable(r, lang);
     }
     if (strcmp(format, "json") == 0) {
-        bkm_page_headers(r);
-        json_t *list = NULL;
-        if (sc.bydeler) {
-            /* The districts counted, when not the municipality's all. */
-            list = json_array();
-            for (i = 0; i < sc.bydeler->nelts; i++) {
-                json_array_append_new(list, json_string(APR_ARRAY_IDX(
-                    sc.bydeler, i, const char *)));
-            }
-        }
-        return bkm_reply_json(r, HTTP_OK, json_pack(
-            "{s:s, s:s?, s:o*, s:s, s:s, s:I, s:O, s:O, s:O}",
-            "kommunenummer",
-            k->nummer, "bydelsnummer", *bydel ? bydel : NULL,
-            "bydeler", list,
-            "fra", date_of(r->pool, from), "til", date_of(r->pool, to - DAY),
-            "antall", (json_int_t)total, "etterTilstandOgKanal", counts,
-            "levert", ids, "automatisk", automatisk));
+        return reply_avstemming_json(r, k, &sc, bydel, from, to, total,
+                                     counts, ids, automatisk);
     }
     if (strcmp(format, "csv") == 0) {
-        apr_bucket_brigade *bb = apr_brigade_create(
-            r->pool, r->connection->bucket_alloc);
-        static const char *const head[4] = {
-            "bekymringsmeldingId", "referanse", "bydelsnummer", "levert"
-        };
-        size_t k2;
-        bkm_page_headers(r);
-        ap_set_content_type(r, "text/csv; charset=utf-8");
-        apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
-            r->pool, "attachment; filename=\"avstemming-", k->nummer, "-",
-            date_of(r->pool, from), ".csv\"", NULL));
-        bkm_page_csv_row(r, bb, head, 4);
-        for (k2 = 0; k2 < json_array_size(ids); k2++) {
-            json_t *o = json_array_get(ids, k2);
-            const char *f[4] = {
-                json_string_value(json_object_get(o, "bekymringsmeldingId")),
-                json_string_value(json_object_get(o, "referanse")),
-                json_string_value(json_object_get(o, "bydelsnummer")),
-                json_string_value(json_object_get(o, "levert"))
-            };
-            bkm_page_csv_row(r, bb, f, 4);
-        }
-        ap_pass_brigade(r->output_filters, bb);
-        return OK;
+        return reply_avstemming_csv(r, k, from, ids);
     }
     data = bkm_page_data(r, lang, apr_pstrcat(
         r->pool, bkm_i18n_text(pg->i18n, lang, "avstemming.tittel"), " – ",
         bkm_kommune_navn(k, lang), NULL));
-    {
-        size_t k2;
-        json_t *c;
-        json_array_foreach(counts, k2, c) {
-            json_object_set_new(c, "tilstandNavn", json_string(bkm_i18n_text(
-                pg->i18n, lang, apr_pstrcat(r->pool, "tilstand.",
-                    json_string_value(json_object_get(c, "tilstand")),
-                    NULL))));
-            json_object_set_new(c, "kanalNavn", json_string(bkm_i18n_text(
-                pg->i18n, lang, apr_pstrcat(r->pool, "admin.kanal.",
-                    json_string_value(json_object_get(c, "kanal")), NULL))));
-        }
-    }
+    name_counts(r, lang, counts);
     json_object_set(data, "antall", counts);
     json_object_set(data, "levert", ids);
     json_object_set(data, "automatisk", automatisk);
     json_object_set_new(data, "totalt", json_integer(total));
     json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
     json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
-    {
-        const char *q = apr_pstrcat(r->pool, "?fra=", date_of(r->pool, from),
-                                    "&til=", date_of(r->pool, to - DAY),
-                                    *bydel ? "&bydel=" : "", bydel, NULL);
-        const char *base = apr_pstrcat(r->pool, "/kommune/", k->nummer,
-                                       "/avstemming", NULL);
-        json_object_set_new(data, "csv", json_string(apr_pstrcat(
-            r->pool, base, ".csv", q, NULL)));
-        json_object_set_new(data, "json", json_string(apr_pstrcat(
-            r->pool, base, ".json", q, NULL)));
-        json_object_set_new(data, "action", json_string(base));
-    }
+    set_avstemming_links(r, data, k, bydel, from, to);
     return bkm_page_render(r, HTTP_OK, "admin-avstemming", data);
 }
