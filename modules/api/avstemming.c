@@ -196,6 +196,16 @@ static int bad(request_rec *r, int status, const char *kode,
     return bkm_reply_error(r, status, kode, melding);
 }
 
+/* bad() for a step of a handler: DONE once it has answered (the
+ * handler returns OK then), as the glue's helpers do (server/http.h). */
+static int refuse(request_rec *r, int status, const char *kode,
+                  const char *melding)
+{
+    int rv = bad(r, status, kode, melding);
+
+    return rv == OK ? DONE : rv;
+}
+
 /* The period of a request: fra < til <= now. */
 static const char *period(const char *fra_s, const char *til_s,
                           apr_time_t now, apr_time_t *fra, apr_time_t *til)
@@ -328,49 +338,110 @@ static void out_json_string(out_t *o, const char *v)
     OUT_LIT(o, "\"");
 }
 
-static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
+/* A page's arguments: the period, how many a page (?antall=) and where
+ * the page starts (?etter=, the cursor we gave: "<receipt
+ * time>.<meldingId>"; *after_t -1 without one).  OK, or the answer's
+ * status after answering 400. */
+static int list_args(request_rec *r, apr_time_t *fra, apr_time_t *til,
+                     int *limit, apr_time_t *after_t, const char **after_id)
 {
     apr_table_t *q;
-    apr_time_t fra, til, after_t = -1;
-    const char *err, *after_id = "", *etter, *antall;
-    const char *args[6];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    out_t o;
-    int malformed, limit = BKM_AVST_PAGE_MAX, n = 0;
-    apr_time_t last_t = 0;
-    const char *last_id = NULL;
+    const char *err, *etter, *antall;
+    int malformed;
 
     if (!(q = query_args(r, &malformed))) {
-        return bad(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                   "the parameters are fra, til, etter and antall, each "
-                   "at most once");
+        return refuse(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                      "the parameters are fra, til, etter and antall, each "
+                      "at most once");
     }
     if ((err = period(apr_table_get(q, "fra"), apr_table_get(q, "til"),
-                      bkm_now(r), &fra, &til))) {
-        return bad(r, HTTP_BAD_REQUEST, "ugyldig-periode", err);
+                      bkm_now(r), fra, til))) {
+        return refuse(r, HTTP_BAD_REQUEST, "ugyldig-periode", err);
     }
     if ((antall = apr_table_get(q, "antall"))) {
         char *end;
         long v = strtol(antall, &end, 10);
         if (!apr_isdigit(*antall) || *end || v < 1 || v > BKM_AVST_PAGE_MAX) {
-            return bad(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                       apr_psprintf(r->pool, "antall is 1 to %d",
-                                    BKM_AVST_PAGE_MAX));
+            return refuse(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                          apr_psprintf(r->pool, "antall is 1 to %d",
+                                       BKM_AVST_PAGE_MAX));
         }
-        limit = (int)v;
+        *limit = (int)v;
     }
     if ((etter = apr_table_get(q, "etter"))) {
-        /* The cursor we gave: "<receipt time>.<meldingId>". */
         const char *dot = strchr(etter, '.');
         char *end;
-        after_t = dot ? (apr_time_t)apr_strtoi64(etter, &end, 10) : -1;
-        if (!dot || end != dot || after_t < 0 || !apr_isdigit(*etter)
+        *after_t = dot ? (apr_time_t)apr_strtoi64(etter, &end, 10) : -1;
+        if (!dot || end != dot || *after_t < 0 || !apr_isdigit(*etter)
             || !bkm_uuid_valid(dot + 1, 0)) {
-            return bad(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                       "etter is the neste of the page before");
+            return refuse(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                          "etter is the neste of the page before");
         }
-        after_id = dot + 1;
+        *after_id = dot + 1;
+    }
+    return OK;
+}
+
+/* One message of the page as JSON.  Ids, hex, times and our type names
+ * need no escaping; the case system's record id does.  Its receipt time
+ * and meldingId go to *last_t and *last_id (the next page's cursor). */
+static void out_message(out_t *o, request_rec *r, bkm_db_t *db,
+                        apr_dbd_row_t *row, apr_time_t *last_t,
+                        const char **last_id)
+{
+    const char *hentet = apr_dbd_get_entry(db->drv, row, 6);
+    const char *sha = apr_dbd_get_entry(db->drv, row, 4);
+    const char *arkiv = apr_dbd_get_entry(db->drv, row, 9);
+    apr_int64_t svar_tid;
+
+    svar_tid = apr_atoi64(apr_dbd_get_entry(db->drv, row, 7));
+    /* A copy: pgsql frees its result after the last row. */
+    *last_id = apr_pstrdup(r->pool, apr_dbd_get_entry(db->drv, row, 0));
+    OUT_LIT(o, "{\"meldingId\":\"");
+    out_str(o, *last_id);
+    OUT_LIT(o, "\",\"bekymringsmeldingId\":\"");
+    out_str(o, apr_dbd_get_entry(db->drv, row, 1));
+    OUT_LIT(o, "\",\"referanse\":\"");
+    out_str(o, apr_dbd_get_entry(db->drv, row, 2));
+    OUT_LIT(o, "\",\"meldingType\":\"");
+    out_str(o, apr_dbd_get_entry(db->drv, row, 3));
+    OUT_LIT(o, "\",\"sha256\":");
+    out_json_string(o, sha && *sha ? sha : NULL);
+    OUT_LIT(o, ",\"opprettet\":\"");
+    out_time(o, apr_atoi64(apr_dbd_get_entry(db->drv, row, 5)));
+    OUT_LIT(o, "\",\"hentet\":");
+    if (hentet && *hentet) {
+        OUT_LIT(o, "\"");
+        out_time(o, apr_atoi64(hentet));
+        OUT_LIT(o, "\"");
+    }
+    else {
+        OUT_LIT(o, "null");
+    }
+    OUT_LIT(o, ",\"kvittert\":\"");
+    out_time(o, svar_tid);
+    OUT_LIT(o, "\",\"kvittering\":\"");
+    out_str(o, apr_dbd_get_entry(db->drv, row, 8));
+    OUT_LIT(o, "\",\"arkivreferanse\":");
+    out_json_string(o, arkiv && *arkiv ? arkiv : NULL);
+    OUT_LIT(o, "}");
+    *last_t = svar_tid;
+}
+
+static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
+{
+    apr_time_t fra = 0, til = 0, after_t = -1;
+    const char *after_id = "";
+    const char *args[6];
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    out_t o;
+    int rv, limit = BKM_AVST_PAGE_MAX, n = 0;
+    apr_time_t last_t = 0;
+    const char *last_id = NULL;
+
+    if ((rv = list_args(r, &fra, &til, &limit, &after_t, &after_id)) != OK) {
+        return rv == DONE ? OK : rv;
     }
     args[0] = k->id;
     args[1] = apr_off_t_toa(r->pool, after_t > fra ? after_t : fra);
@@ -395,48 +466,10 @@ static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
     out_time(&o, til);
     OUT_LIT(&o, "\",\"meldinger\":[");
     while (apr_dbd_get_row(db->drv, r->pool, res, &row, -1) == 0) {
-        const char *hentet = apr_dbd_get_entry(db->drv, row, 6);
-        const char *sha = apr_dbd_get_entry(db->drv, row, 4);
-        const char *arkiv = apr_dbd_get_entry(db->drv, row, 9);
-        apr_int64_t svar_tid;
-
-        /* Ids, hex, times and our type names need no escaping; the
-         * case system's record id does. */
-        svar_tid = apr_atoi64(apr_dbd_get_entry(db->drv, row, 7));
-        /* A copy: pgsql frees its result after the last row. */
-        last_id = apr_pstrdup(r->pool, apr_dbd_get_entry(db->drv, row, 0));
         if (n) {
             OUT_LIT(&o, ",");
         }
-        OUT_LIT(&o, "{\"meldingId\":\"");
-        out_str(&o, last_id);
-        OUT_LIT(&o, "\",\"bekymringsmeldingId\":\"");
-        out_str(&o, apr_dbd_get_entry(db->drv, row, 1));
-        OUT_LIT(&o, "\",\"referanse\":\"");
-        out_str(&o, apr_dbd_get_entry(db->drv, row, 2));
-        OUT_LIT(&o, "\",\"meldingType\":\"");
-        out_str(&o, apr_dbd_get_entry(db->drv, row, 3));
-        OUT_LIT(&o, "\",\"sha256\":");
-        out_json_string(&o, sha && *sha ? sha : NULL);
-        OUT_LIT(&o, ",\"opprettet\":\"");
-        out_time(&o, apr_atoi64(apr_dbd_get_entry(db->drv, row, 5)));
-        OUT_LIT(&o, "\",\"hentet\":");
-        if (hentet && *hentet) {
-            OUT_LIT(&o, "\"");
-            out_time(&o, apr_atoi64(hentet));
-            OUT_LIT(&o, "\"");
-        }
-        else {
-            OUT_LIT(&o, "null");
-        }
-        OUT_LIT(&o, ",\"kvittert\":\"");
-        out_time(&o, svar_tid);
-        OUT_LIT(&o, "\",\"kvittering\":\"");
-        out_str(&o, apr_dbd_get_entry(db->drv, row, 8));
-        OUT_LIT(&o, "\",\"arkivreferanse\":");
-        out_json_string(&o, arkiv && *arkiv ? arkiv : NULL);
-        OUT_LIT(&o, "}");
-        last_t = svar_tid;
+        out_message(&o, r, db, row, &last_t, &last_id);
         n++;
     }
     if (n == limit && last_id) {
@@ -660,16 +693,6 @@ typedef struct {
     int held, nmangler, navvik;
     json_t *mangler, *avvik;    /* as many as the reply names */
 } tally_t;
-
-/* bad() for a step of the answer: DONE once it has answered (the
- * handler returns OK then), as the glue's helpers do (server/http.h). */
-static int refuse(request_rec *r, int status, const char *kode,
-                  const char *melding)
-{
-    int rv = bad(r, status, kode, melding);
-
-    return rv == OK ? DONE : rv;
-}
 
 /* Read the answer: a JSON object {"fra", "til", "meldinger"} with a
  * period that is over.  OK with it in *j, *fra and *til, or DONE after
