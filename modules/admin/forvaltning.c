@@ -598,62 +598,65 @@ static int export_csv(request_rec *r, who_t *w)
 
 /* ---- one report's timeline ----------------------------------------- */
 
-static int timeline(request_rec *r, who_t *w, const char *id, int status,
-                    const char *feil)
+/* A report as its timeline shows it, and what decides what can be done
+ * with it. */
+typedef struct {
+    const char *knr, *bnr, *tilstand, *kanal;
+    int levert, frist;
+    json_t *meta;               /* NULL: no such report */
+} report_t;
+
+/* Read report @p id's metadata into @p m.  0, or -1 when the database
+ * failed. */
+static int load_report(request_rec *r, bkm_db_t *db, const who_t *w,
+                       const char *id, report_t *m)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    const char *knr = NULL, *bnr = NULL, *tilstand = NULL, *kanal = NULL;
-    int levert = 0, frist = 0;
-    json_t *data, *meta = NULL, *list;
-    bkm_db_t *db;
 
-    if (!bkm_uuid_valid(id, 0)) {
-        return bkm_page_not_found(r, w->lang);
-    }
-    if (!(db = bkm_db_acquire(r))
-        || bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
-        return bkm_page_unavailable(r, w->lang);
+    memset(m, 0, sizeof(*m));
+    if (bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
+        return -1;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        tilstand = bkm_db_value(db, row, 6);
-        kanal = bkm_db_value(db, row, 5);
-        frist = bkm_db_value(db, row, 8) != NULL;
-        levert = bkm_db_value(db, row, 9) != NULL;
-        knr = bkm_db_value(db, row, 3);
-        bnr = bkm_db_value(db, row, 4);
-        meta = bkm_json_own(r->pool, json_pack(
+        m->tilstand = bkm_db_value(db, row, 6);
+        m->kanal = bkm_db_value(db, row, 5);
+        m->frist = bkm_db_value(db, row, 8) != NULL;
+        m->levert = bkm_db_value(db, row, 9) != NULL;
+        m->knr = bkm_db_value(db, row, 3);
+        m->bnr = bkm_db_value(db, row, 4);
+        m->meta = bkm_json_own(r->pool, json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}",
             "id", bkm_db_value(db, row, 0),
             "referanse", bkm_db_value(db, row, 1),
             "type", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
                 r->pool, "admin.type.", type_of(bkm_db_value(db, row, 2)),
                 NULL)),
-            "bydel", bnr,
+            "bydel", m->bnr,
             "kanal", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
                 r->pool, "admin.kanal.", bkm_db_value(db, row, 5), NULL)),
             "tilstand", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-                r->pool, "tilstand.", tilstand, NULL)),
+                r->pool, "tilstand.", m->tilstand, NULL)),
             "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 7)),
             "frist", bkm_page_when(r->pool, bkm_db_value(db, row, 8)),
             "levert", bkm_page_when(r->pool, bkm_db_value(db, row, 9)),
             "oppfolging", bkm_db_value(db, row, 11)
                           && strcmp(bkm_db_value(db, row, 11), "1") == 0));
     }
-    /* Another municipality's or district's report is as unknown as one
-     * that does not exist. */
-    if (!meta || strcmp(knr, w->k->nummer) != 0 || !allowed_bydel(w, bnr)) {
-        return bkm_page_not_found(r, w->lang);
-    }
-    data = bkm_page_data(r, w->lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.historikk.tittel"),
-        " ", json_string_value(json_object_get(meta, "referanse")), NULL));
-    json_object_set(data, "melding", meta);
-    json_object_set_new(data, "tilbake", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, NULL)));
-    list = json_array();
-    res = NULL;
+    return 0;
+}
+
+/* The report's events, oldest first, in the person's language (an event
+ * without a text by its name). */
+static json_t *events(request_rec *r, bkm_db_t *db, const who_t *w,
+                      const char *id)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    json_t *list = json_array();
+
     if (bkm_db_select(db, BKM_SQL_HENDELSER, &res, 1, &id) == 0) {
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             const char *hendelse = bkm_db_value(db, row, 3);
@@ -677,30 +680,69 @@ static int timeline(request_rec *r, who_t *w, const char *id, int status,
                 "beskrivelse", bkm_db_value(db, row, 5)));
         }
     }
-    json_object_set_new(data, "hendelser", list);
-    /* What an administrator can do now, audited with a reason. */
-    list = json_array();
-    if (!levert) {
+    return list;
+}
+
+/* What an administrator can do now with the report, audited with a
+ * reason: mark it handled (until delivered), send it back to its case
+ * system's queue (while it waits there), send it to print again (after
+ * the print provider refused it). */
+static json_t *actions(request_rec *r, const who_t *w, const report_t *m)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *list = json_array();
+
+    if (!m->levert) {
         json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
             "id", "h-handtert", "forste", json_array_size(list) == 0,
             "verdi", "handtert", "navn", bkm_i18n_text(pg->i18n, w->lang,
                                               "admin.handling.handtert")));
     }
-    if (!levert && frist && strcmp(kanal, "fagsystem") == 0
-        && (strcmp(tilstand, "AKSEPTERT") == 0
-            || strcmp(tilstand, "SENDT_FAGSYSTEM") == 0)) {
+    if (!m->levert && m->frist && strcmp(m->kanal, "fagsystem") == 0
+        && (strcmp(m->tilstand, "AKSEPTERT") == 0
+            || strcmp(m->tilstand, "SENDT_FAGSYSTEM") == 0)) {
         json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
             "id", "h-tilbake", "forste", json_array_size(list) == 0,
             "verdi", "tilbake", "navn", bkm_i18n_text(pg->i18n, w->lang,
                                              "admin.handling.tilbake")));
     }
-    if (strcmp(tilstand, "AVVIST_PRINT") == 0) {
+    if (strcmp(m->tilstand, "AVVIST_PRINT") == 0) {
         json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
             "id", "h-print", "forste", json_array_size(list) == 0,
             "verdi", "print", "navn", bkm_i18n_text(pg->i18n, w->lang,
                                            "admin.handling.print")));
     }
-    json_object_set_new(data, "handlinger", list);
+    return list;
+}
+
+static int timeline(request_rec *r, who_t *w, const char *id, int status,
+                    const char *feil)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *data;
+    report_t m;
+    bkm_db_t *db;
+
+    if (!bkm_uuid_valid(id, 0)) {
+        return bkm_page_not_found(r, w->lang);
+    }
+    if (!(db = bkm_db_acquire(r)) || load_report(r, db, w, id, &m)) {
+        return bkm_page_unavailable(r, w->lang);
+    }
+    /* Another municipality's or district's report is as unknown as one
+     * that does not exist. */
+    if (!m.meta || strcmp(m.knr, w->k->nummer) != 0
+        || !allowed_bydel(w, m.bnr)) {
+        return bkm_page_not_found(r, w->lang);
+    }
+    data = bkm_page_data(r, w->lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.historikk.tittel"),
+        " ", json_string_value(json_object_get(m.meta, "referanse")), NULL));
+    json_object_set(data, "melding", m.meta);
+    json_object_set_new(data, "tilbake", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, NULL)));
+    json_object_set_new(data, "hendelser", events(r, db, w, id));
+    json_object_set_new(data, "handlinger", actions(r, w, &m));
     json_object_set_new(data, "handlingAction", json_string(apr_pstrcat(
         r->pool, "/kommune/", w->k->nummer, "/melding/", id, "/handling",
         NULL)));
