@@ -1763,26 +1763,13 @@ static int check_object(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     return ok;
 }
 
-static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
-                 const json_t *inst, const bkm_js_path_t *at, int depth)
+/* type, enum and const: what any instance is checked against. */
+static int check_value(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
+                       const json_t *inst, const bkm_js_path_t *at)
 {
-    apr_size_t i, len;
-    int ok = 1, hits;
+    apr_size_t i;
+    int ok = 1;
 
-    if (n->always >= 0) {
-        if (!n->always) {
-            report(v, at, "false", "not allowed");
-        }
-        return n->always;
-    }
-    if (depth > BKM_JSONSCHEMA_MAX_DEPTH) {
-        report(v, at, "$ref", "nested too deeply to check (more than %d "
-               "levels)", BKM_JSONSCHEMA_MAX_DEPTH);
-        return 0;
-    }
-    if (n->ref && !check(v, n->ref, inst, at, depth + 1)) {
-        FAILED();
-    }
     if (n->types && !(n->types & type_bits(inst))) {
         report(v, at, "type", "must be %s",
                v->errors ? type_text(v->p, n->types) : "");
@@ -1808,41 +1795,48 @@ static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
                : "is not the required value", val);
         FAILED();
     }
-    switch (json_typeof(inst)) {
-    case JSON_STRING:
-        len = (n->min_length >= 0 || n->max_length >= 0)
-            ? code_points(json_string_value(inst), json_string_length(inst))
-            : 0;
-        if (n->min_length >= 0 && len < (apr_size_t)n->min_length) {
-            report(v, at, "minLength", "at least %" APR_INT64_T_FMT
-                   " character%s required", n->min_length,
-                   n->min_length == 1 ? "" : "s");
-            FAILED();
-        }
-        if (n->max_length >= 0 && len > (apr_size_t)n->max_length) {
-            report(v, at, "maxLength", "at most %" APR_INT64_T_FMT
-                   " character%s allowed", n->max_length,
-                   n->max_length == 1 ? "" : "s");
-            FAILED();
-        }
-        if (n->re && !matches(v, n, inst)) {
-            report(v, at, "pattern", "does not match %s", n->pattern);
-            FAILED();
-        }
-        break;
-    case JSON_ARRAY:
-        if (!check_array(v, n, inst, at, depth)) {
-            FAILED();
-        }
-        break;
-    case JSON_OBJECT:
-        if (!check_object(v, n, inst, at, depth)) {
-            FAILED();
-        }
-        break;
-    default:
-        break;
+    return ok;
+}
+
+/* minLength, maxLength (in code points, counted only when asked for) and
+ * pattern. */
+static int check_string(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
+                        const json_t *inst, const bkm_js_path_t *at)
+{
+    apr_size_t len;
+    int ok = 1;
+
+    len = (n->min_length >= 0 || n->max_length >= 0)
+        ? code_points(json_string_value(inst), json_string_length(inst))
+        : 0;
+    if (n->min_length >= 0 && len < (apr_size_t)n->min_length) {
+        report(v, at, "minLength", "at least %" APR_INT64_T_FMT
+               " character%s required", n->min_length,
+               n->min_length == 1 ? "" : "s");
+        FAILED();
     }
+    if (n->max_length >= 0 && len > (apr_size_t)n->max_length) {
+        report(v, at, "maxLength", "at most %" APR_INT64_T_FMT
+               " character%s allowed", n->max_length,
+               n->max_length == 1 ? "" : "s");
+        FAILED();
+    }
+    if (n->re && !matches(v, n, inst)) {
+        report(v, at, "pattern", "does not match %s", n->pattern);
+        FAILED();
+    }
+    return ok;
+}
+
+/* allOf, anyOf, oneOf and not.  The alternatives of anyOf, oneOf and not
+ * are tried quietly: only the combination's own failure is reported. */
+static int check_combined(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
+                          const json_t *inst, const bkm_js_path_t *at,
+                          int depth)
+{
+    apr_size_t i;
+    int ok = 1, hits;
+
     for (i = 0; n->all_of && i < (apr_size_t)n->all_of->nelts; i++) {
         if (!check(v, APR_ARRAY_IDX(n->all_of, i, const bkm_jsonschema_t *),
                    inst, at, depth + 1)) {
@@ -1877,6 +1871,55 @@ static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     }
     if (n->not_schema && quietly(v, n->not_schema, inst, at, depth + 1)) {
         report(v, at, "not", "matches a form that is not allowed");
+        FAILED();
+    }
+    return ok;
+}
+
+/* Each step reports its failures and returns 0 after the first when no
+ * errors are collected (FAILED): then so does this one. */
+static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
+                 const json_t *inst, const bkm_js_path_t *at, int depth)
+{
+    int ok = 1;
+
+    if (n->always >= 0) {
+        if (!n->always) {
+            report(v, at, "false", "not allowed");
+        }
+        return n->always;
+    }
+    if (depth > BKM_JSONSCHEMA_MAX_DEPTH) {
+        report(v, at, "$ref", "nested too deeply to check (more than %d "
+               "levels)", BKM_JSONSCHEMA_MAX_DEPTH);
+        return 0;
+    }
+    if (n->ref && !check(v, n->ref, inst, at, depth + 1)) {
+        FAILED();
+    }
+    if (!check_value(v, n, inst, at)) {
+        FAILED();
+    }
+    switch (json_typeof(inst)) {
+    case JSON_STRING:
+        if (!check_string(v, n, inst, at)) {
+            FAILED();
+        }
+        break;
+    case JSON_ARRAY:
+        if (!check_array(v, n, inst, at, depth)) {
+            FAILED();
+        }
+        break;
+    case JSON_OBJECT:
+        if (!check_object(v, n, inst, at, depth)) {
+            FAILED();
+        }
+        break;
+    default:
+        break;
+    }
+    if (!check_combined(v, n, inst, at, depth)) {
         FAILED();
     }
     return ok;
