@@ -322,18 +322,162 @@ static void option(json_t *list, const char *verdi, const char *navn,
         strcmp(chosen ? chosen : "", verdi) == 0));
 }
 
+/* Search by reference number or id: the report's id when it is one of
+ * this administrator's, else NULL. */
+static const char *find_report(bkm_db_t *db, const who_t *w, const char *sok)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *args[3] = { w->k->nummer, sok, sok };
+    const char *id = NULL, *bnr = NULL;
+
+    if (bkm_db_select(db, BKM_SQL_MELDING_FINN, &res, 3, args) == 0) {
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            id = bkm_db_value(db, row, 0);
+            bnr = bkm_db_value(db, row, 1);
+        }
+    }
+    return id && bnr && allowed_bydel(w, bnr) ? id : NULL;
+}
+
+/* One report of the overview (a row of select_rows()) as the page shows
+ * it, in the person's language. */
+static json_t *overview_row(request_rec *r, bkm_db_t *db, const who_t *w,
+                            apr_dbd_row_t *row, apr_time_t now)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *id = bkm_db_value(db, row, 0);
+    const char *tilstand = bkm_db_value(db, row, 5);
+
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+        "id", id, "href", apr_pstrcat(r->pool, "/kommune/", w->k->nummer,
+                                      "/melding/", id, NULL),
+        "referanse", bkm_db_value(db, row, 1),
+        "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 6)),
+        "type", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+            r->pool, "admin.type.", type_of(bkm_db_value(db, row, 2)),
+            NULL)),
+        "bydel", bkm_db_value(db, row, 3),
+        "kanal", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+            r->pool, "admin.kanal.", bkm_db_value(db, row, 4), NULL)),
+        "tilstand", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+            r->pool, "tilstand.", tilstand, NULL)),
+        "varsler", warnings(r, w->lang, now, tilstand,
+                            bkm_db_value(db, row, 7),
+                            bkm_db_value(db, row, 8),
+                            bkm_db_value(db, row, 9),
+                            bkm_db_value(db, row, 10),
+                            bkm_db_value(db, row, 11),
+                            bkm_db_value(db, row, 12)));
+}
+
+/* The page of the overview the filter asks for, into @p rows; one row more
+ * is read to know whether a next page exists.  How many rows were read
+ * (the last shown's time and id in *last_t and *last_id), or -1 when the
+ * database failed. */
+static int overview_rows(request_rec *r, bkm_db_t *db, const who_t *w,
+                         const filter_t *f, json_t *rows,
+                         const char **last_t, const char **last_id)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_time_t now = bkm_now(r);
+    int n = 0;
+
+    if (select_rows(r, db, w, f, f->etter_t ? f->etter_t
+                                            : "9223372036854775807",
+                    f->etter_id ? f->etter_id : "", PAGE_ROWS + 1, &res)) {
+        return -1;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        if (++n > PAGE_ROWS) {
+            continue;           /* read to the end: pgsql frees then */
+        }
+        *last_t = bkm_db_value(db, row, 6);
+        *last_id = bkm_db_value(db, row, 0);
+        json_array_append_new(rows, overview_row(r, db, w, row, now));
+    }
+    return n;
+}
+
+/* The overview's links: the next page (when there is one), the same
+ * filter as CSV, the form's action, statistics and reconciliation. */
+static void set_overview_links(request_rec *r, json_t *data, const who_t *w,
+                               const filter_t *f, int more,
+                               const char *last_t, const char *last_id)
+{
+    const char *q = query_of(r, f);
+
+    if (more) {
+        json_object_set_new(data, "neste", json_string(apr_pstrcat(
+            r->pool, "/kommune/", w->k->nummer, "?", q, *q ? "&" : "",
+            "etter=", last_t, ".", last_id, NULL)));
+    }
+    json_object_set_new(data, "csv", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, "/meldinger.csv", *q ? "?" : "",
+        q, NULL)));
+    json_object_set_new(data, "action", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, NULL)));
+    json_object_set_new(data, "statistikk", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, "/statistikk", NULL)));
+    json_object_set_new(data, "avstemming", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, "/avstemming", NULL)));
+}
+
+/* The filter's choices, with what is chosen. */
+static void set_filter_choices(request_rec *r, json_t *data, const who_t *w,
+                               const filter_t *f)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *alle = bkm_i18n_text(pg->i18n, w->lang, "admin.alle");
+    json_t *valg;
+    int i;
+
+    json_object_set_new(data, "fra", json_string(f->fra ? f->fra : ""));
+    json_object_set_new(data, "til", json_string(f->til ? f->til : ""));
+    valg = json_array();
+    if (!w->bydeler) {
+        option(valg, "", alle, f->bydel);
+    }
+    for (i = 0; i < w->k->bydeler->nelts; i++) {
+        const bkm_bydel_t *b = APR_ARRAY_IDX(w->k->bydeler, i,
+                                             const bkm_bydel_t *);
+        if (allowed_bydel(w, b->nummer)) {
+            option(valg, b->nummer, b->navn, f->bydel);
+        }
+    }
+    json_object_set_new(data, "bydeler", valg);
+    valg = json_array();
+    option(valg, "", alle, f->tilstand);
+    for (i = 0; states[i]; i++) {
+        option(valg, states[i], bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
+            r->pool, "tilstand.", states[i], NULL)), f->tilstand);
+    }
+    json_object_set_new(data, "tilstander", valg);
+    valg = json_array();
+    option(valg, "", alle, f->avvik);
+    option(valg, "1", bkm_i18n_text(pg->i18n, w->lang, "admin.avvik.bare"),
+           f->avvik);
+    json_object_set_new(data, "avvikvalg", valg);
+    valg = json_array();
+    option(valg, "", alle, f->type);
+    option(valg, "privat", bkm_i18n_text(pg->i18n, w->lang,
+                                         "admin.type.privat"), f->type);
+    option(valg, "offentlig", bkm_i18n_text(pg->i18n, w->lang,
+                                            "admin.type.offentlig"), f->type);
+    json_object_set_new(data, "typer", valg);
+}
+
 static int overview(request_rec *r, who_t *w)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const char *err, *sok = bkm_page_arg(r, "sok"), *last_t = NULL;
-    const char *last_id = NULL, *q, *alle;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_time_t now = bkm_now(r);
-    json_t *data, *rows = json_array(), *valg;
+    const char *last_id = NULL;
+    json_t *data, *rows = json_array();
     filter_t f;
     bkm_db_t *db;
-    int n = 0, i;
+    int n;
 
     if ((err = read_filter(r, w, &f))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01502)
@@ -349,111 +493,22 @@ static int overview(request_rec *r, who_t *w)
         " – ", bkm_kommune_navn(w->k, w->lang), NULL));
     if (sok && *sok) {
         /* Search by reference number or id: straight to its timeline. */
-        const char *args[3] = { w->k->nummer, sok, sok };
-        const char *id = NULL, *bnr = NULL;
-        if (bkm_db_select(db, BKM_SQL_MELDING_FINN, &res, 3, args) == 0) {
-            while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-                id = bkm_db_value(db, row, 0);
-                bnr = bkm_db_value(db, row, 1);
-            }
-        }
-        if (id && bnr && allowed_bydel(w, bnr)) {
+        const char *id = find_report(db, w, sok);
+        if (id) {
             apr_table_setn(r->headers_out, "Location", apr_pstrcat(
                 r->pool, "/kommune/", w->k->nummer, "/melding/", id, NULL));
             bkm_page_headers(r);
             return HTTP_SEE_OTHER;
         }
         json_object_set_new(data, "ikkeFunnet", json_string(sok));
-        res = NULL;
     }
-    if (select_rows(r, db, w, &f, f.etter_t ? f.etter_t
-                                            : "9223372036854775807",
-                    f.etter_id ? f.etter_id : "", PAGE_ROWS + 1, &res)) {
+    if ((n = overview_rows(r, db, w, &f, rows, &last_t, &last_id)) < 0) {
         return bkm_page_unavailable(r, w->lang);
     }
-    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        const char *id = bkm_db_value(db, row, 0);
-        const char *mottatt = bkm_db_value(db, row, 6);
-        const char *tilstand = bkm_db_value(db, row, 5);
-        if (++n > PAGE_ROWS) {
-            continue;           /* read to the end: pgsql frees then */
-        }
-        last_t = mottatt;
-        last_id = id;
-        json_array_append_new(rows, json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
-            "id", id, "href", apr_pstrcat(r->pool, "/kommune/", w->k->nummer,
-                                          "/melding/", id, NULL),
-            "referanse", bkm_db_value(db, row, 1),
-            "mottatt", bkm_page_when(r->pool, mottatt),
-            "type", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-                r->pool, "admin.type.", type_of(bkm_db_value(db, row, 2)),
-                NULL)),
-            "bydel", bkm_db_value(db, row, 3),
-            "kanal", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-                r->pool, "admin.kanal.", bkm_db_value(db, row, 4), NULL)),
-            "tilstand", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-                r->pool, "tilstand.", tilstand, NULL)),
-            "varsler", warnings(r, w->lang, now, tilstand,
-                                bkm_db_value(db, row, 7),
-                                bkm_db_value(db, row, 8),
-                                bkm_db_value(db, row, 9),
-                                bkm_db_value(db, row, 10),
-                                bkm_db_value(db, row, 11),
-                                bkm_db_value(db, row, 12))));
-    }
-    q = query_of(r, &f);
     json_object_set_new(data, "rader", rows);
     json_object_set_new(data, "ingen", json_boolean(n == 0));
-    if (n > PAGE_ROWS) {
-        json_object_set_new(data, "neste", json_string(apr_pstrcat(
-            r->pool, "/kommune/", w->k->nummer, "?", q, *q ? "&" : "",
-            "etter=", last_t, ".", last_id, NULL)));
-    }
-    json_object_set_new(data, "csv", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, "/meldinger.csv", *q ? "?" : "",
-        q, NULL)));
-    json_object_set_new(data, "action", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, NULL)));
-    json_object_set_new(data, "statistikk", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, "/statistikk", NULL)));
-    json_object_set_new(data, "avstemming", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, "/avstemming", NULL)));
-    /* The filter's choices, with what is chosen. */
-    json_object_set_new(data, "fra", json_string(f.fra ? f.fra : ""));
-    json_object_set_new(data, "til", json_string(f.til ? f.til : ""));
-    alle = bkm_i18n_text(pg->i18n, w->lang, "admin.alle");
-    valg = json_array();
-    if (!w->bydeler) {
-        option(valg, "", alle, f.bydel);
-    }
-    for (i = 0; i < w->k->bydeler->nelts; i++) {
-        const bkm_bydel_t *b = APR_ARRAY_IDX(w->k->bydeler, i,
-                                             const bkm_bydel_t *);
-        if (allowed_bydel(w, b->nummer)) {
-            option(valg, b->nummer, b->navn, f.bydel);
-        }
-    }
-    json_object_set_new(data, "bydeler", valg);
-    valg = json_array();
-    option(valg, "", alle, f.tilstand);
-    for (i = 0; states[i]; i++) {
-        option(valg, states[i], bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-            r->pool, "tilstand.", states[i], NULL)), f.tilstand);
-    }
-    json_object_set_new(data, "tilstander", valg);
-    valg = json_array();
-    option(valg, "", alle, f.avvik);
-    option(valg, "1", bkm_i18n_text(pg->i18n, w->lang, "admin.avvik.bare"),
-           f.avvik);
-    json_object_set_new(data, "avvikvalg", valg);
-    valg = json_array();
-    option(valg, "", alle, f.type);
-    option(valg, "privat", bkm_i18n_text(pg->i18n, w->lang,
-                                         "admin.type.privat"), f.type);
-    option(valg, "offentlig", bkm_i18n_text(pg->i18n, w->lang,
-                                            "admin.type.offentlig"), f.type);
-    json_object_set_new(data, "typer", valg);
+    set_overview_links(r, data, w, &f, n > PAGE_ROWS, last_t, last_id);
+    set_filter_choices(r, data, w, &f);
     return bkm_page_render(r, HTTP_OK, "admin-oversikt", data);
 }
 
@@ -543,62 +598,65 @@ static int export_csv(request_rec *r, who_t *w)
 
 /* ---- one report's timeline ----------------------------------------- */
 
-static int timeline(request_rec *r, who_t *w, const char *id, int status,
-                    const char *feil)
+/* A report as its timeline shows it, and what decides what can be done
+ * with it. */
+typedef struct {
+    const char *knr, *bnr, *tilstand, *kanal;
+    int levert, frist;
+    json_t *meta;               /* NULL: no such report */
+} report_t;
+
+/* Read report @p id's metadata into @p m.  0, or -1 when the database
+ * failed. */
+static int load_report(request_rec *r, bkm_db_t *db, const who_t *w,
+                       const char *id, report_t *m)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    const char *knr = NULL, *bnr = NULL, *tilstand = NULL, *kanal = NULL;
-    int levert = 0, frist = 0;
-    json_t *data, *meta = NULL, *list;
-    bkm_db_t *db;
 
-    if (!bkm_uuid_valid(id, 0)) {
-        return bkm_page_not_found(r, w->lang);
-    }
-    if (!(db = bkm_db_acquire(r))
-        || bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
-        return bkm_page_unavailable(r, w->lang);
+    memset(m, 0, sizeof(*m));
+    if (bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
+        return -1;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        tilstand = bkm_db_value(db, row, 6);
-        kanal = bkm_db_value(db, row, 5);
-        frist = bkm_db_value(db, row, 8) != NULL;
-        levert = bkm_db_value(db, row, 9) != NULL;
-        knr = bkm_db_value(db, row, 3);
-        bnr = bkm_db_value(db, row, 4);
-        meta = bkm_json_own(r->pool, json_pack(
+        m->tilstand = bkm_db_value(db, row, 6);
+        m->kanal = bkm_db_value(db, row, 5);
+        m->frist = bkm_db_value(db, row, 8) != NULL;
+        m->levert = bkm_db_value(db, row, 9) != NULL;
+        m->knr = bkm_db_value(db, row, 3);
+        m->bnr = bkm_db_value(db, row, 4);
+        m->meta = bkm_json_own(r->pool, json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}",
             "id", bkm_db_value(db, row, 0),
             "referanse", bkm_db_value(db, row, 1),
             "type", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
                 r->pool, "admin.type.", type_of(bkm_db_value(db, row, 2)),
                 NULL)),
-            "bydel", bnr,
+            "bydel", m->bnr,
             "kanal", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
                 r->pool, "admin.kanal.", bkm_db_value(db, row, 5), NULL)),
             "tilstand", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-                r->pool, "tilstand.", tilstand, NULL)),
+                r->pool, "tilstand.", m->tilstand, NULL)),
             "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 7)),
             "frist", bkm_page_when(r->pool, bkm_db_value(db, row, 8)),
             "levert", bkm_page_when(r->pool, bkm_db_value(db, row, 9)),
             "oppfolging", bkm_db_value(db, row, 11)
                           && strcmp(bkm_db_value(db, row, 11), "1") == 0));
     }
-    /* Another municipality's or district's report is as unknown as one
-     * that does not exist. */
-    if (!meta || strcmp(knr, w->k->nummer) != 0 || !allowed_bydel(w, bnr)) {
-        return bkm_page_not_found(r, w->lang);
-    }
-    data = bkm_page_data(r, w->lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.historikk.tittel"),
-        " ", json_string_value(json_object_get(meta, "referanse")), NULL));
-    json_object_set(data, "melding", meta);
-    json_object_set_new(data, "tilbake", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, NULL)));
-    list = json_array();
-    res = NULL;
+    return 0;
+}
+
+/* The report's events, oldest first, in the person's language (an event
+ * without a text by its name). */
+static json_t *events(request_rec *r, bkm_db_t *db, const who_t *w,
+                      const char *id)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    json_t *list = json_array();
+
     if (bkm_db_select(db, BKM_SQL_HENDELSER, &res, 1, &id) == 0) {
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             const char *hendelse = bkm_db_value(db, row, 3);
@@ -622,30 +680,69 @@ static int timeline(request_rec *r, who_t *w, const char *id, int status,
                 "beskrivelse", bkm_db_value(db, row, 5)));
         }
     }
-    json_object_set_new(data, "hendelser", list);
-    /* What an administrator can do now, audited with a reason. */
-    list = json_array();
-    if (!levert) {
+    return list;
+}
+
+/* What an administrator can do now with the report, audited with a
+ * reason: mark it handled (until delivered), send it back to its case
+ * system's queue (while it waits there), send it to print again (after
+ * the print provider refused it). */
+static json_t *actions(request_rec *r, const who_t *w, const report_t *m)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *list = json_array();
+
+    if (!m->levert) {
         json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
             "id", "h-handtert", "forste", json_array_size(list) == 0,
             "verdi", "handtert", "navn", bkm_i18n_text(pg->i18n, w->lang,
                                               "admin.handling.handtert")));
     }
-    if (!levert && frist && strcmp(kanal, "fagsystem") == 0
-        && (strcmp(tilstand, "AKSEPTERT") == 0
-            || strcmp(tilstand, "SENDT_FAGSYSTEM") == 0)) {
+    if (!m->levert && m->frist && strcmp(m->kanal, "fagsystem") == 0
+        && (strcmp(m->tilstand, "AKSEPTERT") == 0
+            || strcmp(m->tilstand, "SENDT_FAGSYSTEM") == 0)) {
         json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
             "id", "h-tilbake", "forste", json_array_size(list) == 0,
             "verdi", "tilbake", "navn", bkm_i18n_text(pg->i18n, w->lang,
                                              "admin.handling.tilbake")));
     }
-    if (strcmp(tilstand, "AVVIST_PRINT") == 0) {
+    if (strcmp(m->tilstand, "AVVIST_PRINT") == 0) {
         json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
             "id", "h-print", "forste", json_array_size(list) == 0,
             "verdi", "print", "navn", bkm_i18n_text(pg->i18n, w->lang,
                                            "admin.handling.print")));
     }
-    json_object_set_new(data, "handlinger", list);
+    return list;
+}
+
+static int timeline(request_rec *r, who_t *w, const char *id, int status,
+                    const char *feil)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *data;
+    report_t m;
+    bkm_db_t *db;
+
+    if (!bkm_uuid_valid(id, 0)) {
+        return bkm_page_not_found(r, w->lang);
+    }
+    if (!(db = bkm_db_acquire(r)) || load_report(r, db, w, id, &m)) {
+        return bkm_page_unavailable(r, w->lang);
+    }
+    /* Another municipality's or district's report is as unknown as one
+     * that does not exist. */
+    if (!m.meta || strcmp(m.knr, w->k->nummer) != 0
+        || !allowed_bydel(w, m.bnr)) {
+        return bkm_page_not_found(r, w->lang);
+    }
+    data = bkm_page_data(r, w->lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.historikk.tittel"),
+        " ", json_string_value(json_object_get(m.meta, "referanse")), NULL));
+    json_object_set(data, "melding", m.meta);
+    json_object_set_new(data, "tilbake", json_string(apr_pstrcat(
+        r->pool, "/kommune/", w->k->nummer, NULL)));
+    json_object_set_new(data, "hendelser", events(r, db, w, id));
+    json_object_set_new(data, "handlinger", actions(r, w, &m));
     json_object_set_new(data, "handlingAction", json_string(apr_pstrcat(
         r->pool, "/kommune/", w->k->nummer, "/melding/", id, "/handling",
         NULL)));

@@ -340,44 +340,71 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
     return v;
 }
 
-int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
+/* The weeks of the period [from, to): seven days from the first day,
+ * each from its Oslo midnight (a week with a summer-time change has 167
+ * or 169 hours); the last ends with the period.  Their number. */
+static int week_starts(apr_time_t from, apr_time_t to, apr_time_t *start)
 {
-    const char *lang = q->lang;
-    const bkm_kommune_t *k = q->kommune;
-    const apr_array_header_t *bydeler = q->bydeler;
-    const bkm_pages_t *pg = bkm_pages(r);
-    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
-    /* The operator nationally; else the municipality, or the person's
-     * districts of it. */
-    scope_t sc = { k, k ? bydeler : NULL };
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_time_t from, to;
-    week_t weeks[MAX_WEEKS];
-    apr_time_t start[MAX_WEEKS + 1];
-    json_t *data, *list, *bars;
-    long total = 0, printed = 0, max = 1;
-    bkm_db_t *db;
-    int n, i, j, p;
+    int n = (int)(((to - from + DAY / 2) / DAY + 6) / 7), i;
 
-    if (period(r, 56, &from, &to) != 0
-        || (to - from) / WEEK >= MAX_WEEKS) {
-        return refused(r, lang);
-    }
-    /* Weeks of seven days from the first day, each from its Oslo
-     * midnight (a week with a summer-time change has 167 or 169 hours);
-     * the last ends with the period. */
-    n = (int)(((to - from + DAY / 2) / DAY + 6) / 7);
     for (i = 0; i < n; i++) {
         start[i] = bkm_time_oslo_midnight(from + (apr_time_t)i * WEEK
                                           + DAY / 2);
     }
     start[n] = to;
-    memset(weeks, 0, sizeof(weeks));
-    if (!(db = bkm_db_acquire(r))) {
-        return bkm_page_unavailable(r, lang);
+    return n;
+}
+
+/* Add one row of the period's statement (hour, channel, type, count) to
+ * its week.  The count, or 0 for an hour outside the weeks. */
+static long add_week_row(bkm_db_t *db, apr_dbd_row_t *row, apr_time_t from,
+                         const apr_time_t *start, int n, week_t *weeks)
+{
+    /* Counted by the hour from the first midnight: each hour
+     * is in one week, whatever summer time does. */
+    apr_time_t t = from + (apr_time_t)apr_atoi64(
+        bkm_db_value(db, row, 0)) * HOUR;
+    int w = (int)((t - from) / WEEK);
+    const char *kanal = bkm_db_value(db, row, 1);
+    const char *type = bkm_db_value(db, row, 2);
+    long c = atol(bkm_db_value(db, row, 3));
+
+    while (w > 0 && w <= n && t < start[w]) {
+        w--;
     }
-    for (p = 0; p < parts(&sc); p++) {
+    while (w >= 0 && w < n && t >= start[w + 1]) {
+        w++;
+    }
+    if (w < 0 || w >= n) {
+        return 0;
+    }
+    if (strcmp(type, "offentlig") == 0) {
+        weeks[w].offentlig += c;
+    }
+    else {
+        weeks[w].privat += c;
+    }
+    if (strcmp(kanal, "fagsystem") == 0) {
+        weeks[w].fagsystem += c;
+    }
+    else {
+        weeks[w].manuell += c;
+    }
+    return c;
+}
+
+/* The scope's reports per week, and how many of them went to print, each
+ * part of the scope in turn.  0, or -1 when the database failed. */
+static int count_weeks(request_rec *r, bkm_db_t *db, const scope_t *sc,
+                       apr_time_t from, apr_time_t to,
+                       const apr_time_t *start, int n, week_t *weeks,
+                       long *total, long *printed)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int p;
+
+    for (p = 0; p < parts(sc); p++) {
         const char *pre[3] = {
             apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, HOUR),
             "%.offentlig.%"
@@ -386,53 +413,32 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
             apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, to)
         };
         res = NULL;
-        if (scope_select(db, &stat_periode, &sc, p, pre, 3, post, 2, &res)) {
-            return bkm_page_unavailable(r, lang);
+        if (scope_select(db, &stat_periode, sc, p, pre, 3, post, 2, &res)) {
+            return -1;
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-            /* Counted by the hour from the first midnight: each hour
-             * is in one week, whatever summer time does. */
-            apr_time_t t = from + (apr_time_t)apr_atoi64(
-                bkm_db_value(db, row, 0)) * HOUR;
-            int w = (int)((t - from) / WEEK);
-            const char *kanal = bkm_db_value(db, row, 1);
-            const char *type = bkm_db_value(db, row, 2);
-            long c = atol(bkm_db_value(db, row, 3));
-            while (w > 0 && w <= n && t < start[w]) {
-                w--;
-            }
-            while (w >= 0 && w < n && t >= start[w + 1]) {
-                w++;
-            }
-            if (w < 0 || w >= n) {
-                continue;
-            }
-            if (strcmp(type, "offentlig") == 0) {
-                weeks[w].offentlig += c;
-            }
-            else {
-                weeks[w].privat += c;
-            }
-            if (strcmp(kanal, "fagsystem") == 0) {
-                weeks[w].fagsystem += c;
-            }
-            else {
-                weeks[w].manuell += c;
-            }
-            total += c;
+            *total += add_week_row(db, row, from, start, n, weeks);
         }
         res = NULL;
-        if (scope_select(db, &stat_print, &sc, p, NULL, 0, post, 2, &res)) {
-            return bkm_page_unavailable(r, lang);
+        if (scope_select(db, &stat_print, sc, p, NULL, 0, post, 2, &res)) {
+            return -1;
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-            printed += atol(bkm_db_value(db, row, 0));
+            *printed += atol(bkm_db_value(db, row, 0));
         }
     }
-    data = bkm_page_data(r, lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, lang, "stat.tittel"), " – ",
-        k ? bkm_kommune_navn(k, lang)
-          : bkm_i18n_text(pg->i18n, lang, "stat.hele_landet"), NULL));
+    return 0;
+}
+
+/* The weeks into @p data: the table ("uker") and the chart ("stolper",
+ * "maks"). */
+static void set_weeks(request_rec *r, json_t *data, const week_t *weeks,
+                      const apr_time_t *start, int n)
+{
+    json_t *list, *bars;
+    long max = 1;
+    int i;
+
     for (i = 0; i < n; i++) {
         long sum = weeks[i].privat + weeks[i].offentlig;
         max = sum > max ? sum : max;
@@ -466,20 +472,30 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
     json_object_set_new(data, "uker", list);
     json_object_set_new(data, "stolper", bars);
     json_object_set_new(data, "maks", json_integer(max));
-    json_object_set_new(data, "totalt", json_integer(total));
-    json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
-    json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
-    {
-        double share = total ? 100.0 * printed / total : 0;
-        json_object_set_new(data, "printandel", json_string(apr_psprintf(
-            r->pool, "%.1f %%", share)));
-        json_object_set_new(data, "printHoy", json_boolean(
-            total >= 20 && share > PRINT_ALARM));
-        json_object_set_new(data, "printAntall", json_integer(printed));
-    }
-    /* Integration health, per account (an account is one district's:
-     * bkm_registry), of the scope's districts. */
-    list = json_array();
+}
+
+/* The share sent to print into @p data, against the incumbent's. */
+static void set_print_share(request_rec *r, json_t *data, long total,
+                            long printed)
+{
+    double share = total ? 100.0 * printed / total : 0;
+
+    json_object_set_new(data, "printandel", json_string(apr_psprintf(
+        r->pool, "%.1f %%", share)));
+    json_object_set_new(data, "printHoy", json_boolean(
+        total >= 20 && share > PRINT_ALARM));
+    json_object_set_new(data, "printAntall", json_integer(printed));
+}
+
+/* Integration health, per account (an account is one district's:
+ * bkm_registry), of the scope's districts. */
+static json_t *health_list(request_rec *r, bkm_db_t *db, const char *lang,
+                           const scope_t *sc, apr_time_t from, apr_time_t to)
+{
+    const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
+    json_t *list = json_array();
+    int i, j;
+
     for (i = 0; i < reg->kommuner->nelts; i++) {
         const bkm_kommune_t *km = APR_ARRAY_IDX(reg->kommuner, i,
                                                 const bkm_kommune_t *);
@@ -489,13 +505,56 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
         for (j = 0; j < km->bydeler->nelts; j++) {
             const bkm_bydel_t *b = APR_ARRAY_IDX(km->bydeler, j,
                                                  const bkm_bydel_t *);
-            if (in_scope(&sc, km, b)) {
+            if (in_scope(sc, km, b)) {
                 json_array_append_new(list, health(r, db, lang, km, b, from,
                                                   to));
             }
         }
     }
-    json_object_set_new(data, "kontoer", list);
+    return list;
+}
+
+int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
+{
+    const char *lang = q->lang;
+    const bkm_kommune_t *k = q->kommune;
+    const apr_array_header_t *bydeler = q->bydeler;
+    const bkm_pages_t *pg = bkm_pages(r);
+    /* The operator nationally; else the municipality, or the person's
+     * districts of it. */
+    scope_t sc = { k, k ? bydeler : NULL };
+    apr_time_t from, to;
+    week_t weeks[MAX_WEEKS];
+    apr_time_t start[MAX_WEEKS + 1];
+    json_t *data;
+    long total = 0, printed = 0;
+    bkm_db_t *db;
+    int n;
+
+    if (period(r, 56, &from, &to) != 0
+        || (to - from) / WEEK >= MAX_WEEKS) {
+        return refused(r, lang);
+    }
+    n = week_starts(from, to, start);
+    memset(weeks, 0, sizeof(weeks));
+    if (!(db = bkm_db_acquire(r))) {
+        return bkm_page_unavailable(r, lang);
+    }
+    if (count_weeks(r, db, &sc, from, to, start, n, weeks, &total,
+                    &printed)) {
+        return bkm_page_unavailable(r, lang);
+    }
+    data = bkm_page_data(r, lang, apr_pstrcat(
+        r->pool, bkm_i18n_text(pg->i18n, lang, "stat.tittel"), " – ",
+        k ? bkm_kommune_navn(k, lang)
+          : bkm_i18n_text(pg->i18n, lang, "stat.hele_landet"), NULL));
+    set_weeks(r, data, weeks, start, n);
+    json_object_set_new(data, "totalt", json_integer(total));
+    json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
+    json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
+    set_print_share(r, data, total, printed);
+    json_object_set_new(data, "kontoer",
+                        health_list(r, db, lang, &sc, from, to));
     json_object_set_new(data, "action", json_string(k ? apr_pstrcat(
         r->pool, "/kommune/", k->nummer, "/statistikk", NULL)
         : "/kommune/statistikk"));
@@ -542,66 +601,65 @@ static void add_count(json_t *counts, const char *tilstand,
         "antall", (json_int_t)c));
 }
 
-int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
+/* The scope of ?bydel=: one district of the person's, or all of hers
+ * (the municipality, or her districts; *bydel then names her only one,
+ * else is "").  Whether the district asked for is hers. */
+static int choose_scope(request_rec *r, const bkm_req_t *q, scope_t *sc,
+                        const char **bydel)
 {
-    const char *lang = q->lang, *format = q->arg;
-    const bkm_kommune_t *k = q->kommune;
     const apr_array_header_t *bydeler = q->bydeler;
-    const bkm_pages_t *pg = bkm_pages(r);
-    const char *bydel = bkm_page_arg(r, "bydel");
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_time_t from, to;
-    json_t *counts = json_array(), *ids = json_array(), *data, *automatisk;
-    apr_array_header_t *levert;
-    scope_t sc = { k, bydeler };
-    bkm_db_t *db;
-    long total = 0;
-    int p, i;
 
-    if (period(r, 30, &from, &to) != 0) {
-        return refused(r, lang);
-    }
-    if (bydel && *bydel) {
+    *bydel = bkm_page_arg(r, "bydel");
+    if (*bydel && **bydel) {
         /* One district, of the person's. */
         apr_array_header_t *one = apr_array_make(r->pool, 1,
                                                  sizeof(const char *));
-        if (!(bydeler ? bkm_roles_covers(bydeler, bydel)
-                      : bkm_kommune_bydel(k, bydel) != NULL)) {
-            return refused(r, lang);
+        if (!(bydeler ? bkm_roles_covers(bydeler, *bydel)
+                      : bkm_kommune_bydel(q->kommune, *bydel) != NULL)) {
+            return 0;
         }
-        APR_ARRAY_PUSH(one, const char *) = bydel;
-        sc.bydeler = one;
+        APR_ARRAY_PUSH(one, const char *) = *bydel;
+        sc->bydeler = one;
     }
     else {
         /* All of the person's: the municipality, or her districts. */
-        bydel = bydeler && bydeler->nelts == 1
-                ? APR_ARRAY_IDX(bydeler, 0, const char *) : "";
+        *bydel = bydeler && bydeler->nelts == 1
+                 ? APR_ARRAY_IDX(bydeler, 0, const char *) : "";
     }
-    if (!(db = bkm_db_acquire(r))) {
-        return bkm_page_unavailable(r, lang);
-    }
-    levert = apr_array_make(r->pool, 64, sizeof(levert_t));
-    for (p = 0; p < parts(&sc); p++) {
+    return 1;
+}
+
+/* The scope's counts by state and channel (and their sum) and its
+ * delivered reports, each part of the scope in turn.  0, or -1 when the
+ * database failed. */
+static int count_delivered(request_rec *r, bkm_db_t *db, const scope_t *sc,
+                           apr_time_t from, apr_time_t to, json_t *counts,
+                           long *total, apr_array_header_t *levert)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int p;
+
+    for (p = 0; p < parts(sc); p++) {
         const char *post[3] = {
             apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, to),
             apr_itoa(r->pool, MAX_IDS)
         };
         res = NULL;
-        if (scope_select(db, &avstemming_antall, &sc, p, NULL, 0, post, 2,
+        if (scope_select(db, &avstemming_antall, sc, p, NULL, 0, post, 2,
                          &res)) {
-            return bkm_page_unavailable(r, lang);
+            return -1;
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             long c = atol(bkm_db_value(db, row, 2));
             add_count(counts, bkm_db_value(db, row, 0),
                       bkm_db_value(db, row, 1), c);
-            total += c;
+            *total += c;
         }
         res = NULL;
-        if (scope_select(db, &avstemming_levert, &sc, p, NULL, 0, post, 3,
+        if (scope_select(db, &avstemming_levert, sc, p, NULL, 0, post, 3,
                          &res)) {
-            return bkm_page_unavailable(r, lang);
+            return -1;
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             levert_t *l = apr_array_push(levert);
@@ -612,8 +670,17 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
             l->mottatt = apr_atoi64(bkm_db_value(db, row, 4));
         }
     }
+    return 0;
+}
+
+/* The delivered reports as the list's entries, at most MAX_IDS. */
+static json_t *delivered_ids(const scope_t *sc, apr_array_header_t *levert)
+{
+    json_t *ids = json_array();
+    int i;
+
     /* Each district's list is in order; together they are sorted. */
-    if (parts(&sc) > 1) {
+    if (parts(sc) > 1) {
         qsort(levert->elts, (size_t)levert->nelts, sizeof(levert_t),
               by_received);
     }
@@ -626,6 +693,133 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
             "referanse", l->referanse, "bydelsnummer", l->bydel,
             "levert", buf));
     }
+    return ids;
+}
+
+/* What the page shows, as JSON (avstemming.json). */
+static int reply_avstemming_json(request_rec *r, const bkm_kommune_t *k,
+                                 const scope_t *sc, const char *bydel,
+                                 apr_time_t from, apr_time_t to, long total,
+                                 json_t *counts, json_t *ids,
+                                 json_t *automatisk)
+{
+    json_t *list = NULL;
+    int i;
+
+    bkm_page_headers(r);
+    if (sc->bydeler) {
+        /* The districts counted, when not the municipality's all. */
+        list = json_array();
+        for (i = 0; i < sc->bydeler->nelts; i++) {
+            json_array_append_new(list, json_string(APR_ARRAY_IDX(
+                sc->bydeler, i, const char *)));
+        }
+    }
+    return bkm_reply_json(r, HTTP_OK, json_pack(
+        "{s:s, s:s?, s:o*, s:s, s:s, s:I, s:O, s:O, s:O}",
+        "kommunenummer",
+        k->nummer, "bydelsnummer", *bydel ? bydel : NULL,
+        "bydeler", list,
+        "fra", date_of(r->pool, from), "til", date_of(r->pool, to - DAY),
+        "antall", (json_int_t)total, "etterTilstandOgKanal", counts,
+        "levert", ids, "automatisk", automatisk));
+}
+
+/* The delivered reports as a spreadsheet (avstemming.csv). */
+static int reply_avstemming_csv(request_rec *r, const bkm_kommune_t *k,
+                                apr_time_t from, json_t *ids)
+{
+    apr_bucket_brigade *bb = apr_brigade_create(
+        r->pool, r->connection->bucket_alloc);
+    static const char *const head[4] = {
+        "bekymringsmeldingId", "referanse", "bydelsnummer", "levert"
+    };
+    size_t k2;
+
+    bkm_page_headers(r);
+    ap_set_content_type(r, "text/csv; charset=utf-8");
+    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
+        r->pool, "attachment; filename=\"avstemming-", k->nummer, "-",
+        date_of(r->pool, from), ".csv\"", NULL));
+    bkm_page_csv_row(r, bb, head, 4);
+    for (k2 = 0; k2 < json_array_size(ids); k2++) {
+        json_t *o = json_array_get(ids, k2);
+        const char *f[4] = {
+            json_string_value(json_object_get(o, "bekymringsmeldingId")),
+            json_string_value(json_object_get(o, "referanse")),
+            json_string_value(json_object_get(o, "bydelsnummer")),
+            json_string_value(json_object_get(o, "levert"))
+        };
+        bkm_page_csv_row(r, bb, f, 4);
+    }
+    ap_pass_brigade(r->output_filters, bb);
+    return OK;
+}
+
+/* Name each count's state and channel in the person's language. */
+static void name_counts(request_rec *r, const char *lang, json_t *counts)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    size_t k2;
+    json_t *c;
+
+    json_array_foreach(counts, k2, c) {
+        json_object_set_new(c, "tilstandNavn", json_string(bkm_i18n_text(
+            pg->i18n, lang, apr_pstrcat(r->pool, "tilstand.",
+                json_string_value(json_object_get(c, "tilstand")),
+                NULL))));
+        json_object_set_new(c, "kanalNavn", json_string(bkm_i18n_text(
+            pg->i18n, lang, apr_pstrcat(r->pool, "admin.kanal.",
+                json_string_value(json_object_get(c, "kanal")), NULL))));
+    }
+}
+
+/* The page's links to the same period as CSV and JSON, and its form's
+ * action. */
+static void set_avstemming_links(request_rec *r, json_t *data,
+                                 const bkm_kommune_t *k, const char *bydel,
+                                 apr_time_t from, apr_time_t to)
+{
+    const char *q = apr_pstrcat(r->pool, "?fra=", date_of(r->pool, from),
+                                "&til=", date_of(r->pool, to - DAY),
+                                *bydel ? "&bydel=" : "", bydel, NULL);
+    const char *base = apr_pstrcat(r->pool, "/kommune/", k->nummer,
+                                   "/avstemming", NULL);
+
+    json_object_set_new(data, "csv", json_string(apr_pstrcat(
+        r->pool, base, ".csv", q, NULL)));
+    json_object_set_new(data, "json", json_string(apr_pstrcat(
+        r->pool, base, ".json", q, NULL)));
+    json_object_set_new(data, "action", json_string(base));
+}
+
+int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
+{
+    const char *lang = q->lang, *format = q->arg;
+    const bkm_kommune_t *k = q->kommune;
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *bydel;
+    apr_time_t from, to;
+    json_t *counts = json_array(), *ids, *data, *automatisk;
+    apr_array_header_t *levert;
+    scope_t sc = { k, q->bydeler };
+    bkm_db_t *db;
+    long total = 0;
+
+    if (period(r, 30, &from, &to) != 0) {
+        return refused(r, lang);
+    }
+    if (!choose_scope(r, q, &sc, &bydel)) {
+        return refused(r, lang);
+    }
+    if (!(db = bkm_db_acquire(r))) {
+        return bkm_page_unavailable(r, lang);
+    }
+    levert = apr_array_make(r->pool, 64, sizeof(levert_t));
+    if (count_delivered(r, db, &sc, from, to, counts, &total, levert)) {
+        return bkm_page_unavailable(r, lang);
+    }
+    ids = delivered_ids(&sc, levert);
     bkm_json_own(r->pool, counts);
     bkm_json_own(r->pool, ids);
     /* Each account's automatic reconciliation (issue 12). */
@@ -635,84 +829,22 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
         return bkm_page_unavailable(r, lang);
     }
     if (strcmp(format, "json") == 0) {
-        bkm_page_headers(r);
-        json_t *list = NULL;
-        if (sc.bydeler) {
-            /* The districts counted, when not the municipality's all. */
-            list = json_array();
-            for (i = 0; i < sc.bydeler->nelts; i++) {
-                json_array_append_new(list, json_string(APR_ARRAY_IDX(
-                    sc.bydeler, i, const char *)));
-            }
-        }
-        return bkm_reply_json(r, HTTP_OK, json_pack(
-            "{s:s, s:s?, s:o*, s:s, s:s, s:I, s:O, s:O, s:O}",
-            "kommunenummer",
-            k->nummer, "bydelsnummer", *bydel ? bydel : NULL,
-            "bydeler", list,
-            "fra", date_of(r->pool, from), "til", date_of(r->pool, to - DAY),
-            "antall", (json_int_t)total, "etterTilstandOgKanal", counts,
-            "levert", ids, "automatisk", automatisk));
+        return reply_avstemming_json(r, k, &sc, bydel, from, to, total,
+                                     counts, ids, automatisk);
     }
     if (strcmp(format, "csv") == 0) {
-        apr_bucket_brigade *bb = apr_brigade_create(
-            r->pool, r->connection->bucket_alloc);
-        static const char *const head[4] = {
-            "bekymringsmeldingId", "referanse", "bydelsnummer", "levert"
-        };
-        size_t k2;
-        bkm_page_headers(r);
-        ap_set_content_type(r, "text/csv; charset=utf-8");
-        apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
-            r->pool, "attachment; filename=\"avstemming-", k->nummer, "-",
-            date_of(r->pool, from), ".csv\"", NULL));
-        bkm_page_csv_row(r, bb, head, 4);
-        for (k2 = 0; k2 < json_array_size(ids); k2++) {
-            json_t *o = json_array_get(ids, k2);
-            const char *f[4] = {
-                json_string_value(json_object_get(o, "bekymringsmeldingId")),
-                json_string_value(json_object_get(o, "referanse")),
-                json_string_value(json_object_get(o, "bydelsnummer")),
-                json_string_value(json_object_get(o, "levert"))
-            };
-            bkm_page_csv_row(r, bb, f, 4);
-        }
-        ap_pass_brigade(r->output_filters, bb);
-        return OK;
+        return reply_avstemming_csv(r, k, from, ids);
     }
     data = bkm_page_data(r, lang, apr_pstrcat(
         r->pool, bkm_i18n_text(pg->i18n, lang, "avstemming.tittel"), " – ",
         bkm_kommune_navn(k, lang), NULL));
-    {
-        size_t k2;
-        json_t *c;
-        json_array_foreach(counts, k2, c) {
-            json_object_set_new(c, "tilstandNavn", json_string(bkm_i18n_text(
-                pg->i18n, lang, apr_pstrcat(r->pool, "tilstand.",
-                    json_string_value(json_object_get(c, "tilstand")),
-                    NULL))));
-            json_object_set_new(c, "kanalNavn", json_string(bkm_i18n_text(
-                pg->i18n, lang, apr_pstrcat(r->pool, "admin.kanal.",
-                    json_string_value(json_object_get(c, "kanal")), NULL))));
-        }
-    }
+    name_counts(r, lang, counts);
     json_object_set(data, "antall", counts);
     json_object_set(data, "levert", ids);
     json_object_set(data, "automatisk", automatisk);
     json_object_set_new(data, "totalt", json_integer(total));
     json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
     json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
-    {
-        const char *q = apr_pstrcat(r->pool, "?fra=", date_of(r->pool, from),
-                                    "&til=", date_of(r->pool, to - DAY),
-                                    *bydel ? "&bydel=" : "", bydel, NULL);
-        const char *base = apr_pstrcat(r->pool, "/kommune/", k->nummer,
-                                       "/avstemming", NULL);
-        json_object_set_new(data, "csv", json_string(apr_pstrcat(
-            r->pool, base, ".csv", q, NULL)));
-        json_object_set_new(data, "json", json_string(apr_pstrcat(
-            r->pool, base, ".json", q, NULL)));
-        json_object_set_new(data, "action", json_string(base));
-    }
+    set_avstemming_links(r, data, k, bydel, from, to);
     return bkm_page_render(r, HTTP_OK, "admin-avstemming", data);
 }

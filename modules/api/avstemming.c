@@ -196,6 +196,16 @@ static int bad(request_rec *r, int status, const char *kode,
     return bkm_reply_error(r, status, kode, melding);
 }
 
+/* bad() for a step of a handler: DONE once it has answered (the
+ * handler returns OK then), as the glue's helpers do (server/http.h). */
+static int refuse(request_rec *r, int status, const char *kode,
+                  const char *melding)
+{
+    int rv = bad(r, status, kode, melding);
+
+    return rv == OK ? DONE : rv;
+}
+
 /* The period of a request: fra < til <= now. */
 static const char *period(const char *fra_s, const char *til_s,
                           apr_time_t now, apr_time_t *fra, apr_time_t *til)
@@ -328,49 +338,110 @@ static void out_json_string(out_t *o, const char *v)
     OUT_LIT(o, "\"");
 }
 
-static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
+/* A page's arguments: the period, how many a page (?antall=) and where
+ * the page starts (?etter=, the cursor we gave: "<receipt
+ * time>.<meldingId>"; *after_t -1 without one).  OK, or the answer's
+ * status after answering 400. */
+static int list_args(request_rec *r, apr_time_t *fra, apr_time_t *til,
+                     int *limit, apr_time_t *after_t, const char **after_id)
 {
     apr_table_t *q;
-    apr_time_t fra, til, after_t = -1;
-    const char *err, *after_id = "", *etter, *antall;
-    const char *args[6];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    out_t o;
-    int malformed, limit = BKM_AVST_PAGE_MAX, n = 0;
-    apr_time_t last_t = 0;
-    const char *last_id = NULL;
+    const char *err, *etter, *antall;
+    int malformed;
 
     if (!(q = query_args(r, &malformed))) {
-        return bad(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                   "the parameters are fra, til, etter and antall, each "
-                   "at most once");
+        return refuse(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                      "the parameters are fra, til, etter and antall, each "
+                      "at most once");
     }
     if ((err = period(apr_table_get(q, "fra"), apr_table_get(q, "til"),
-                      bkm_now(r), &fra, &til))) {
-        return bad(r, HTTP_BAD_REQUEST, "ugyldig-periode", err);
+                      bkm_now(r), fra, til))) {
+        return refuse(r, HTTP_BAD_REQUEST, "ugyldig-periode", err);
     }
     if ((antall = apr_table_get(q, "antall"))) {
         char *end;
         long v = strtol(antall, &end, 10);
         if (!apr_isdigit(*antall) || *end || v < 1 || v > BKM_AVST_PAGE_MAX) {
-            return bad(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                       apr_psprintf(r->pool, "antall is 1 to %d",
-                                    BKM_AVST_PAGE_MAX));
+            return refuse(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                          apr_psprintf(r->pool, "antall is 1 to %d",
+                                       BKM_AVST_PAGE_MAX));
         }
-        limit = (int)v;
+        *limit = (int)v;
     }
     if ((etter = apr_table_get(q, "etter"))) {
-        /* The cursor we gave: "<receipt time>.<meldingId>". */
         const char *dot = strchr(etter, '.');
         char *end;
-        after_t = dot ? (apr_time_t)apr_strtoi64(etter, &end, 10) : -1;
-        if (!dot || end != dot || after_t < 0 || !apr_isdigit(*etter)
+        *after_t = dot ? (apr_time_t)apr_strtoi64(etter, &end, 10) : -1;
+        if (!dot || end != dot || *after_t < 0 || !apr_isdigit(*etter)
             || !bkm_uuid_valid(dot + 1, 0)) {
-            return bad(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                       "etter is the neste of the page before");
+            return refuse(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                          "etter is the neste of the page before");
         }
-        after_id = dot + 1;
+        *after_id = dot + 1;
+    }
+    return OK;
+}
+
+/* One message of the page as JSON.  Ids, hex, times and our type names
+ * need no escaping; the case system's record id does.  Its receipt time
+ * and meldingId go to *last_t and *last_id (the next page's cursor). */
+static void out_message(out_t *o, request_rec *r, bkm_db_t *db,
+                        apr_dbd_row_t *row, apr_time_t *last_t,
+                        const char **last_id)
+{
+    const char *hentet = apr_dbd_get_entry(db->drv, row, 6);
+    const char *sha = apr_dbd_get_entry(db->drv, row, 4);
+    const char *arkiv = apr_dbd_get_entry(db->drv, row, 9);
+    apr_int64_t svar_tid;
+
+    svar_tid = apr_atoi64(apr_dbd_get_entry(db->drv, row, 7));
+    /* A copy: pgsql frees its result after the last row. */
+    *last_id = apr_pstrdup(r->pool, apr_dbd_get_entry(db->drv, row, 0));
+    OUT_LIT(o, "{\"meldingId\":\"");
+    out_str(o, *last_id);
+    OUT_LIT(o, "\",\"bekymringsmeldingId\":\"");
+    out_str(o, apr_dbd_get_entry(db->drv, row, 1));
+    OUT_LIT(o, "\",\"referanse\":\"");
+    out_str(o, apr_dbd_get_entry(db->drv, row, 2));
+    OUT_LIT(o, "\",\"meldingType\":\"");
+    out_str(o, apr_dbd_get_entry(db->drv, row, 3));
+    OUT_LIT(o, "\",\"sha256\":");
+    out_json_string(o, sha && *sha ? sha : NULL);
+    OUT_LIT(o, ",\"opprettet\":\"");
+    out_time(o, apr_atoi64(apr_dbd_get_entry(db->drv, row, 5)));
+    OUT_LIT(o, "\",\"hentet\":");
+    if (hentet && *hentet) {
+        OUT_LIT(o, "\"");
+        out_time(o, apr_atoi64(hentet));
+        OUT_LIT(o, "\"");
+    }
+    else {
+        OUT_LIT(o, "null");
+    }
+    OUT_LIT(o, ",\"kvittert\":\"");
+    out_time(o, svar_tid);
+    OUT_LIT(o, "\",\"kvittering\":\"");
+    out_str(o, apr_dbd_get_entry(db->drv, row, 8));
+    OUT_LIT(o, "\",\"arkivreferanse\":");
+    out_json_string(o, arkiv && *arkiv ? arkiv : NULL);
+    OUT_LIT(o, "}");
+    *last_t = svar_tid;
+}
+
+static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
+{
+    apr_time_t fra = 0, til = 0, after_t = -1;
+    const char *after_id = "";
+    const char *args[6];
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    out_t o;
+    int rv, limit = BKM_AVST_PAGE_MAX, n = 0;
+    apr_time_t last_t = 0;
+    const char *last_id = NULL;
+
+    if ((rv = list_args(r, &fra, &til, &limit, &after_t, &after_id)) != OK) {
+        return rv == DONE ? OK : rv;
     }
     args[0] = k->id;
     args[1] = apr_off_t_toa(r->pool, after_t > fra ? after_t : fra);
@@ -395,48 +466,10 @@ static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
     out_time(&o, til);
     OUT_LIT(&o, "\",\"meldinger\":[");
     while (apr_dbd_get_row(db->drv, r->pool, res, &row, -1) == 0) {
-        const char *hentet = apr_dbd_get_entry(db->drv, row, 6);
-        const char *sha = apr_dbd_get_entry(db->drv, row, 4);
-        const char *arkiv = apr_dbd_get_entry(db->drv, row, 9);
-        apr_int64_t svar_tid;
-
-        /* Ids, hex, times and our type names need no escaping; the
-         * case system's record id does. */
-        svar_tid = apr_atoi64(apr_dbd_get_entry(db->drv, row, 7));
-        /* A copy: pgsql frees its result after the last row. */
-        last_id = apr_pstrdup(r->pool, apr_dbd_get_entry(db->drv, row, 0));
         if (n) {
             OUT_LIT(&o, ",");
         }
-        OUT_LIT(&o, "{\"meldingId\":\"");
-        out_str(&o, last_id);
-        OUT_LIT(&o, "\",\"bekymringsmeldingId\":\"");
-        out_str(&o, apr_dbd_get_entry(db->drv, row, 1));
-        OUT_LIT(&o, "\",\"referanse\":\"");
-        out_str(&o, apr_dbd_get_entry(db->drv, row, 2));
-        OUT_LIT(&o, "\",\"meldingType\":\"");
-        out_str(&o, apr_dbd_get_entry(db->drv, row, 3));
-        OUT_LIT(&o, "\",\"sha256\":");
-        out_json_string(&o, sha && *sha ? sha : NULL);
-        OUT_LIT(&o, ",\"opprettet\":\"");
-        out_time(&o, apr_atoi64(apr_dbd_get_entry(db->drv, row, 5)));
-        OUT_LIT(&o, "\",\"hentet\":");
-        if (hentet && *hentet) {
-            OUT_LIT(&o, "\"");
-            out_time(&o, apr_atoi64(hentet));
-            OUT_LIT(&o, "\"");
-        }
-        else {
-            OUT_LIT(&o, "null");
-        }
-        OUT_LIT(&o, ",\"kvittert\":\"");
-        out_time(&o, svar_tid);
-        OUT_LIT(&o, "\",\"kvittering\":\"");
-        out_str(&o, apr_dbd_get_entry(db->drv, row, 8));
-        OUT_LIT(&o, "\",\"arkivreferanse\":");
-        out_json_string(&o, arkiv && *arkiv ? arkiv : NULL);
-        OUT_LIT(&o, "}");
-        last_t = svar_tid;
+        out_message(&o, r, db, row, &last_t, &last_id);
         n++;
     }
     if (n == limit && last_id) {
@@ -655,139 +688,220 @@ typedef struct {
     const char *melding_id, *referanse, *type, *utfall;
 } diff_t;
 
-static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
-                  const bkm_konto_t *k)
+/* What an answer found, for its reply and its row. */
+typedef struct {
+    int held, nmangler, navvik;
+    json_t *mangler, *avvik;    /* as many as the reply names */
+} tally_t;
+
+/* Read the answer: a JSON object {"fra", "til", "meldinger"} with a
+ * period that is over.  OK with it in *j, *fra and *til, or DONE after
+ * answering (or the status for httpd to answer). */
+static int read_answer(request_rec *r, apr_time_t now, json_t **j,
+                       apr_time_t *fra, apr_time_t *til)
 {
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    apr_time_t now = bkm_now(r), fra, til;
     json_error_t jerr;
-    json_t *j, *named, *mangler, *avvik;
-    apr_hash_t *known;
-    apr_hash_index_t *hi;
-    const char *err, *kode, *run_id = bkm_uuid(r->pool);
+    const char *err, *fra_s, *til_s;
     char *body;
     apr_size_t len;
-    int rv, i, count = 0, held = 0, nmangler = 0, navvik = 0;
-    apr_time_t covered = 0;
-    apr_array_header_t *diffs = apr_array_make(r->pool, 8, sizeof(diff_t));
-    const char *fra_s, *til_s;
+    int rv;
 
     if (!ct || strcasecmp(ap_getword(r->pool, &ct, ';'),
                           "application/json") != 0) {
-        return bad(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "feil-innholdstype",
-                   "the answer is application/json");
+        return refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "feil-innholdstype",
+                      "the answer is application/json");
     }
     if ((rv = bkm_read_body(r, BKM_AVST_BODY_MAX, &body, &len)) != OK) {
-        return rv == DONE ? OK : rv;
+        return rv;
     }
-    j = bkm_json_own(r->pool, json_loadb(body, len, JSON_REJECT_DUPLICATES,
-                                         &jerr));
-    if (!json_is_object(j)) {
-        return bad(r, HTTP_BAD_REQUEST, "ugyldig-json",
-                   "the body must be one JSON object (no duplicate keys)");
+    *j = bkm_json_own(r->pool, json_loadb(body, len, JSON_REJECT_DUPLICATES,
+                                          &jerr));
+    if (!json_is_object(*j)) {
+        return refuse(r, HTTP_BAD_REQUEST, "ugyldig-json",
+                      "the body must be one JSON object (no duplicate "
+                      "keys)");
     }
-    fra_s = json_string_value(json_object_get(j, "fra"));
-    til_s = json_string_value(json_object_get(j, "til"));
-    if (json_object_size(j) != 3 || !json_object_get(j, "meldinger")) {
-        return bad(r, HTTP_UNPROCESSABLE_ENTITY, "ugyldig-liste",
-                   "the body is {\"fra\", \"til\", \"meldinger\"}");
+    fra_s = json_string_value(json_object_get(*j, "fra"));
+    til_s = json_string_value(json_object_get(*j, "til"));
+    if (json_object_size(*j) != 3 || !json_object_get(*j, "meldinger")) {
+        return refuse(r, HTTP_UNPROCESSABLE_ENTITY, "ugyldig-liste",
+                      "the body is {\"fra\", \"til\", \"meldinger\"}");
     }
-    if ((err = period(fra_s, til_s, now, &fra, &til))) {
-        return bad(r, HTTP_UNPROCESSABLE_ENTITY, "ugyldig-periode", err);
+    if ((err = period(fra_s, til_s, now, fra, til))) {
+        return refuse(r, HTTP_UNPROCESSABLE_ENTITY, "ugyldig-periode", err);
     }
-    if (!(known = delivered(db, k, fra, til, &count))) {
-        return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                   "the database does not answer; try again");
+    return OK;
+}
+
+/* Check the answer's list, whole, against the period's deliveries before
+ * anything changes.  OK with them in *known (those the list holds
+ * marked) and their number in *count, or DONE after answering. */
+static int check_list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k,
+                      json_t *j, apr_time_t fra, apr_time_t til,
+                      apr_hash_t **known, int *count)
+{
+    const char *err, *kode;
+    json_t *named;
+    int rv;
+
+    if (!(*known = delivered(db, k, fra, til, count))) {
+        return refuse(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                      "the database does not answer; try again");
     }
-    if (count > BKM_AVST_MAX) {
-        return bad(r, HTTP_UNPROCESSABLE_ENTITY, "periode-for-stor",
-                   apr_psprintf(r->pool, "more than %d deliveries in the "
-                                "period: reconcile shorter periods",
-                                BKM_AVST_MAX));
+    if (*count > BKM_AVST_MAX) {
+        return refuse(r, HTTP_UNPROCESSABLE_ENTITY, "periode-for-stor",
+                      apr_psprintf(r->pool, "more than %d deliveries in "
+                                   "the period: reconcile shorter periods",
+                                   BKM_AVST_MAX));
     }
     named = bkm_json_own(r->pool, json_array());
-    if ((err = match(r->pool, json_object_get(j, "meldinger"), known, named,
-                     &kode))) {
+    if ((err = match(r->pool, json_object_get(j, "meldinger"), *known,
+                     named, &kode))) {
         json_t *e = json_pack("{s:s, s:s, s:s}", "errorId", kode,
                               "feilmelding", err, "kode", kode);
         if (json_array_size(named)) {
             json_object_set(e, "meldinger", named);
         }
-        return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, e);
+        rv = bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, e);
+        return rv == OK ? DONE : rv;
+    }
+    return OK;
+}
+
+/* One delivery of the period against the answer: missing (back to its
+ * queue), held under another record id (a difference for a person), or
+ * held.  A difference goes to @p diffs once recorded.  Inside the
+ * answer's transaction. */
+static int compare_one(bkm_db_t *db, const bkm_integrasjon_t *in,
+                       const bkm_konto_t *k, const levert_t *l,
+                       apr_time_t now, tally_t *t, apr_array_header_t *diffs)
+{
+    const char *utfall, *type = NULL;
+    int rv = 0;
+
+    if (!l->holdt) {
+        rv = requeue(db, k, l, now, in->id, &utfall);
+        type = "mangler";
+        t->nmangler++;
+        if (json_array_size(t->mangler) < BKM_AVST_DIFF_MAX) {
+            json_array_append_new(t->mangler, json_pack(
+                "{s:s, s:s, s:s, s:s}", "meldingId", l->id,
+                "bekymringsmeldingId", l->melding_id,
+                "referanse", l->referanse, "utfall", utfall));
+        }
+    }
+    else if (*l->holdt && l->arkivreferanse
+             && strcmp(l->holdt, l->arkivreferanse) != 0) {
+        /* The record id of its stored-receipt differs: recorded for
+         * a person; the message is held, so nothing is sent again. */
+        utfall = "registrert";
+        type = "arkivreferanse";
+        t->navvik++;
+        rv = bkm_event(db, l->melding_id, now, "AVSTEMMING_AVVIK",
+                       "LEVERT", in->id,
+                       "Avstemming: fagsystemet oppgir en annen "
+                       "arkivreferanse enn lagringskvitteringen");
+        if (json_array_size(t->avvik) < BKM_AVST_DIFF_MAX) {
+            json_array_append_new(t->avvik, json_pack(
+                "{s:s, s:s, s:s, s:s, s:s}", "meldingId", l->id,
+                "bekymringsmeldingId", l->melding_id,
+                "referanse", l->referanse,
+                "arkivreferanseKvittering", l->arkivreferanse,
+                "arkivreferanseAvstemming", l->holdt));
+        }
+    }
+    else {
+        t->held++;
+    }
+    if (rv == 0 && type) {
+        /* Stored after the reconciliation's row (its key). */
+        diff_t *d = apr_array_push(diffs);
+        d->melding_id = l->melding_id;
+        d->referanse = l->referanse;
+        d->type = type;
+        d->utfall = utfall;
+    }
+    return rv;
+}
+
+/* The reconciliation's row, then its differences (keyed by the row).
+ * Inside the answer's transaction. */
+static int store_run(request_rec *r, bkm_db_t *db,
+                     const bkm_integrasjon_t *in, const bkm_konto_t *k,
+                     const char *run_id, apr_time_t now, apr_time_t fra,
+                     apr_time_t til, int count, const tally_t *t,
+                     const apr_array_header_t *diffs)
+{
+    const char *a[10] = {
+        run_id, k->id, apr_off_t_toa(r->pool, now),
+        apr_off_t_toa(r->pool, fra), apr_off_t_toa(r->pool, til), in->id,
+        apr_itoa(r->pool, count), apr_itoa(r->pool, t->held + t->navvik),
+        apr_itoa(r->pool, t->nmangler), apr_itoa(r->pool, t->navvik)
+    };
+    int rv, i;
+
+    rv = bkm_db_run(db, BKM_SQL_AVST_INSERT, NULL, 10, a);
+    for (i = 0; rv == 0 && i < diffs->nelts; i++) {
+        const diff_t *d = &APR_ARRAY_IDX(diffs, i, diff_t);
+        const char *a5[5] = { run_id, d->melding_id, d->referanse, d->type,
+                              d->utfall };
+        rv = bkm_db_run(db, BKM_SQL_AVST_AVVIK_INSERT, NULL, 5, a5);
+    }
+    return rv;
+}
+
+/* In one transaction: confirm the period, release what retention held
+ * for it, put back what is missing, and store the reconciliation.  0,
+ * else nothing changed. */
+static int reconcile(request_rec *r, bkm_db_t *db,
+                     const bkm_integrasjon_t *in, const bkm_konto_t *k,
+                     const char *run_id, apr_time_t now, apr_time_t fra,
+                     apr_time_t til, apr_hash_t *known, int count,
+                     tally_t *t, apr_time_t *covered)
+{
+    apr_array_header_t *diffs = apr_array_make(r->pool, 8, sizeof(diff_t));
+    apr_hash_index_t *hi;
+    int rv;
+
+    rv = confirm(db, k, fra, til, covered);
+    for (hi = apr_hash_first(r->pool, known); rv == 0 && hi;
+         hi = apr_hash_next(hi)) {
+        rv = compare_one(db, in, k, apr_hash_this_val(hi), now, t, diffs);
+    }
+    if (rv == 0) {
+        rv = store_run(r, db, in, k, run_id, now, fra, til, count, t,
+                       diffs);
+    }
+    return rv;
+}
+
+static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
+                  const bkm_konto_t *k)
+{
+    apr_time_t now = bkm_now(r), fra, til;
+    json_t *j;
+    apr_hash_t *known;
+    const char *run_id = bkm_uuid(r->pool);
+    int rv, count = 0;
+    apr_time_t covered = 0;
+    tally_t t = { 0, 0, 0, NULL, NULL };
+
+    if ((rv = read_answer(r, now, &j, &fra, &til)) != OK
+        || (rv = check_list(r, db, k, j, fra, til, &known, &count)) != OK) {
+        return rv == DONE ? OK : rv;
     }
 
     /* Valid: in one transaction, confirm the period, release what
      * retention held for it, and send back what is missing. */
-    mangler = bkm_json_own(r->pool, json_array());
-    avvik = bkm_json_own(r->pool, json_array());
+    t.mangler = bkm_json_own(r->pool, json_array());
+    t.avvik = bkm_json_own(r->pool, json_array());
     if ((rv = bkm_db_begin(db)) != 0) {
         return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
                    "the database does not answer; try again");
     }
-    rv = confirm(db, k, fra, til, &covered);
-    for (hi = apr_hash_first(r->pool, known); rv == 0 && hi;
-         hi = apr_hash_next(hi)) {
-        levert_t *l = apr_hash_this_val(hi);
-        const char *utfall, *type = NULL;
-
-        if (!l->holdt) {
-            rv = requeue(db, k, l, now, in->id, &utfall);
-            type = "mangler";
-            nmangler++;
-            if (json_array_size(mangler) < BKM_AVST_DIFF_MAX) {
-                json_array_append_new(mangler, json_pack(
-                    "{s:s, s:s, s:s, s:s}", "meldingId", l->id,
-                    "bekymringsmeldingId", l->melding_id,
-                    "referanse", l->referanse, "utfall", utfall));
-            }
-        }
-        else if (*l->holdt && l->arkivreferanse
-                 && strcmp(l->holdt, l->arkivreferanse) != 0) {
-            /* The record id of its stored-receipt differs: recorded for
-             * a person; the message is held, so nothing is sent again. */
-            utfall = "registrert";
-            type = "arkivreferanse";
-            navvik++;
-            rv = bkm_event(db, l->melding_id, now, "AVSTEMMING_AVVIK",
-                           "LEVERT", in->id,
-                           "Avstemming: fagsystemet oppgir en annen "
-                           "arkivreferanse enn lagringskvitteringen");
-            if (json_array_size(avvik) < BKM_AVST_DIFF_MAX) {
-                json_array_append_new(avvik, json_pack(
-                    "{s:s, s:s, s:s, s:s, s:s}", "meldingId", l->id,
-                    "bekymringsmeldingId", l->melding_id,
-                    "referanse", l->referanse,
-                    "arkivreferanseKvittering", l->arkivreferanse,
-                    "arkivreferanseAvstemming", l->holdt));
-            }
-        }
-        else {
-            held++;
-        }
-        if (rv == 0 && type) {
-            /* Stored after the reconciliation's row (its key). */
-            diff_t *d = apr_array_push(diffs);
-            d->melding_id = l->melding_id;
-            d->referanse = l->referanse;
-            d->type = type;
-            d->utfall = utfall;
-        }
-    }
-    if (rv == 0) {
-        const char *a[10] = {
-            run_id, k->id, apr_off_t_toa(r->pool, now),
-            apr_off_t_toa(r->pool, fra), apr_off_t_toa(r->pool, til), in->id,
-            apr_itoa(r->pool, count), apr_itoa(r->pool, held + navvik),
-            apr_itoa(r->pool, nmangler), apr_itoa(r->pool, navvik)
-        };
-        rv = bkm_db_run(db, BKM_SQL_AVST_INSERT, NULL, 10, a);
-    }
-    for (i = 0; rv == 0 && i < diffs->nelts; i++) {
-        const diff_t *d = &APR_ARRAY_IDX(diffs, i, diff_t);
-        const char *a[5] = { run_id, d->melding_id, d->referanse, d->type,
-                             d->utfall };
-        rv = bkm_db_run(db, BKM_SQL_AVST_AVVIK_INSERT, NULL, 5, a);
-    }
+    rv = reconcile(r, db, in, k, run_id, now, fra, til, known, count, &t,
+                   &covered);
     if (bkm_db_end(db, rv) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(03201)
                       "account %s: reconciliation not stored: %s", k->id,
@@ -796,19 +910,19 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
                    "the reconciliation could not be stored; nothing "
                    "changed: try again");
     }
-    if (nmangler) {
+    if (t.nmangler) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(03202)
                       "ALERT avstemming: account %s does not hold %d of the "
                       "%d reports delivered to it (reconciliation %s); they "
-                      "are back in its queue", k->id, nmangler, count,
+                      "are back in its queue", k->id, t.nmangler, count,
                       run_id);
     }
     return bkm_reply_json(r, HTTP_OK, json_pack(
         "{s:s, s:s, s:s, s:s, s:i, s:i, s:O, s:O, s:o}",
         "avstemmingId", run_id, "kontoId", k->id,
         "fra", bkm_time_utc(r->pool, fra), "til", bkm_time_utc(r->pool, til),
-        "levert", count, "bekreftet", held + navvik, "mangler", mangler,
-        "avvik", avvik, "avstemtTil", covered > 0
+        "levert", count, "bekreftet", t.held + t.navvik,
+        "mangler", t.mangler, "avvik", t.avvik, "avstemtTil", covered > 0
         ? json_string(bkm_time_utc(r->pool, covered)) : json_null()));
 }
 

@@ -649,21 +649,92 @@ static const char *answer_body(request_rec *r, const char *body,
     return NULL;
 }
 
+/* A challenge as stored. */
+typedef struct {
+    const char *melding_id, *leveranse_id, *nonce;
+    const char *utfall;         /* NULL while open */
+    const char *secret;
+    apr_off_t frist;
+} challenge_t;
+
+/* Read challenge @p kontroll_id of account @p konto.  1 found, 0 no such
+ * challenge of the account, -1 when the database failed. */
+static int load_challenge(bkm_db_t *db, const char *kontroll_id,
+                          const char *konto, challenge_t *c)
+{
+    const char *args[2] = { kontroll_id, konto };
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int found = 0;
+
+    memset(c, 0, sizeof(*c));
+    if (bkm_db_select(db, BKM_SQL_KONTROLL_GET, &res, 2, args)) {
+        return -1;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        c->melding_id = bkm_db_value(db, row, 0);
+        c->leveranse_id = bkm_db_value(db, row, 1);
+        c->nonce = bkm_db_value(db, row, 2);
+        c->utfall = bkm_db_value(db, row, 3);
+        apr_strtoff(&c->frist, bkm_db_value(db, row, 4), NULL, 10);
+        c->secret = bkm_db_value(db, row, 5);
+        found = 1;
+    }
+    return found;
+}
+
+/* A right answer in time: the challenge passed, on the report's timeline,
+ * under the report's lock.  1, 0 when the challenge was closed meanwhile,
+ * -1 when the database failed.  Inside the answer's transaction. */
+static int pass_challenge(bkm_db_t *db, const bkm_integrasjon_t *in,
+                          const char *kontroll_id, const challenge_t *c,
+                          apr_time_t now)
+{
+    const char *t = apr_off_t_toa(db->pool, now);
+    const char *lock[2] = { t, c->melding_id };
+    const char *sett[3] = { "BESTATT", t, kontroll_id };
+    int n = 0, rv;
+
+    rv = bkm_db_run(db, BKM_SQL_MELDING_LOCK, NULL, 2, lock);
+    if (rv == 0) {
+        rv = bkm_db_run(db, BKM_SQL_KONTROLL_SETT, &n, 3, sett);
+    }
+    if (rv == 0 && n == 1) {
+        rv = bkm_event(db, c->melding_id, now, "KONTROLL_BESTATT", "LEVERT",
+                       in->id, "Kontroll etter levering besvart riktig");
+    }
+    return rv == 0 ? (n == 1 ? 1 : 0) : -1;
+}
+
+/* The answer to a wrong answer (FEIL) or a late one (UTLOPT), once
+ * recorded: an alert, and the report is back in the account's queue. */
+static int reply_failed(request_rec *r, const bkm_konto_t *k,
+                        const char *kontroll_id, const challenge_t *c,
+                        const char *u)
+{
+    alert(r->server, kontroll_id, c->melding_id, k->id, u);
+    return strcmp(u, "FEIL") == 0
+           ? bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
+                             "feil-kontrollsvar",
+                             "wrong answer: the report is back in the "
+                             "account's queue; fetch and receipt it "
+                             "again")
+           : bkm_reply_error(r, HTTP_CONFLICT, "kontroll-utlopt",
+                             "the challenge's time had run out: the "
+                             "report is back in the account's queue");
+}
+
 static int answer(request_rec *r, const bkm_integrasjon_t *in,
                   const bkm_konto_t *k, const char *kontroll_id)
 {
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *args[2] = { kontroll_id, k->id };
-    const char *melding_id = NULL, *leveranse_id = NULL, *nonce = NULL;
-    const char *utfall = NULL, *secret = NULL, *svar, *err, *want;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_off_t frist = 0;
+    const char *svar, *err, *want;
+    challenge_t c;
     apr_time_t now = bkm_now(r);
     apr_size_t len;
     bkm_db_t *db;
     char *body;
-    int st, found = 0, ok, rv;
+    int st, found, ok, rv;
 
     if (!bkm_uuid_valid(kontroll_id, 0)) {
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-kontroll",
@@ -682,56 +753,30 @@ static int answer(request_rec *r, const bkm_integrasjon_t *in,
         return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-json", err);
     }
     if (!(db = bkm_db_acquire(r))
-        || bkm_db_select(db, BKM_SQL_KONTROLL_GET, &res, 2, args)) {
+        || (found = load_challenge(db, kontroll_id, k->id, &c)) < 0) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer; try again");
-    }
-    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        melding_id = bkm_db_value(db, row, 0);
-        leveranse_id = bkm_db_value(db, row, 1);
-        nonce = bkm_db_value(db, row, 2);
-        utfall = bkm_db_value(db, row, 3);
-        apr_strtoff(&frist, bkm_db_value(db, row, 4), NULL, 10);
-        secret = bkm_db_value(db, row, 5);
-        found = 1;
     }
     if (!found) {
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-kontroll",
                                "no such challenge for this account");
     }
-    if (utfall) {
+    if (c.utfall) {
         return bkm_reply_error(r, HTTP_CONFLICT, "kontroll-avsluttet",
                                apr_pstrcat(r->pool, "this challenge is "
-                                           "closed: ", utfall, NULL));
+                                           "closed: ", c.utfall, NULL));
     }
-    want = bkm_besittelse_svar(r->pool, secret, kontroll_id, leveranse_id,
-                               nonce);
-    ok = now <= (apr_time_t)frist && bkm_besittelse_equal(want, svar);
+    want = bkm_besittelse_svar(r->pool, c.secret, kontroll_id,
+                               c.leveranse_id, c.nonce);
+    ok = now <= (apr_time_t)c.frist && bkm_besittelse_equal(want, svar);
     if ((rv = bkm_db_begin(db)) != 0) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer; try again");
     }
-    if (ok) {
-        const char *t = apr_off_t_toa(db->pool, now);
-        const char *lock[2] = { t, melding_id };
-        const char *sett[3] = { "BESTATT", t, kontroll_id };
-        int n = 0;
-
-        rv = bkm_db_run(db, BKM_SQL_MELDING_LOCK, NULL, 2, lock);
-        if (rv == 0) {
-            rv = bkm_db_run(db, BKM_SQL_KONTROLL_SETT, &n, 3, sett);
-        }
-        if (rv == 0 && n == 1) {
-            rv = bkm_event(db, melding_id, now, "KONTROLL_BESTATT", "LEVERT",
-                           in->id, "Kontroll etter levering besvart riktig");
-        }
-        st = rv == 0 ? (n == 1 ? 1 : 0) : -1;
-    }
-    else {
-        st = fail_challenge(db, kontroll_id, melding_id, k->id,
-                            now <= (apr_time_t)frist ? "FEIL" : "UTLOPT",
-                            now);
-    }
+    st = ok ? pass_challenge(db, in, kontroll_id, &c, now)
+            : fail_challenge(db, kontroll_id, c.melding_id, k->id,
+                             now <= (apr_time_t)c.frist ? "FEIL" : "UTLOPT",
+                             now);
     if (bkm_db_end(db, st < 0 ? -1 : 0) != 0 || st < 0) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the answer could not be recorded; send it "
@@ -742,24 +787,15 @@ static int answer(request_rec *r, const bkm_integrasjon_t *in,
                                "this challenge was closed meanwhile");
     }
     if (!ok) {
-        const char *u = now <= (apr_time_t)frist ? "FEIL" : "UTLOPT";
-        alert(r->server, kontroll_id, melding_id, k->id, u);
-        return strcmp(u, "FEIL") == 0
-               ? bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
-                                 "feil-kontrollsvar",
-                                 "wrong answer: the report is back in the "
-                                 "account's queue; fetch and receipt it "
-                                 "again")
-               : bkm_reply_error(r, HTTP_CONFLICT, "kontroll-utlopt",
-                                 "the challenge's time had run out: the "
-                                 "report is back in the account's queue");
+        return reply_failed(r, k, kontroll_id, &c,
+                            now <= (apr_time_t)c.frist ? "FEIL" : "UTLOPT");
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(03111)
                   "challenge %s of report %s answered by integration %s",
-                  kontroll_id, melding_id, in->id);
+                  kontroll_id, c.melding_id, in->id);
     return bkm_reply_json(r, HTTP_OK,
                           json_pack("{s:s, s:s, s:s}", "kontrollId",
-                                    kontroll_id, "meldingId", leveranse_id,
+                                    kontroll_id, "meldingId", c.leveranse_id,
                                     "utfall", "BESTATT"));
 }
 

@@ -146,16 +146,157 @@ static int wait_for_fetch(request_rec *r, bkm_db_t *db,
     return OK;
 }
 
+/* An answer given by a step of the handler: DONE once answered (the
+ * handler returns OK then), as the glue's helpers do (server/http.h). */
+static int answered(int rv)
+{
+    return rv == OK ? DONE : rv;
+}
+
+/* The body a receipt of @p type may have: a feilet's JSON (its melding
+ * into rin->melding), a mottatt's stored-receipt, or none.  OK, or DONE
+ * after answering 415 or 400. */
+static int check_body(request_rec *r, const char *type, const char *body,
+                      apr_size_t len, bkm_kvittering_in_t *rin)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    const char *err;
+
+    if (len > 0) {
+        const char *want = rin->svar == BKM_SVAR_FEILET
+                           ? "application/json"
+                           : BKM_LAGRINGSKVITTERING_MEDIA_TYPE;
+        if (!ct || strncasecmp(ct, want, strlen(want)) != 0
+            || (ct[strlen(want)] && ct[strlen(want)] != ';')) {
+            return answered(bkm_reply_error(
+                r, HTTP_UNSUPPORTED_MEDIA_TYPE, "feil-innholdstype",
+                apr_pstrcat(r->pool, "a ", type, " body must be ", want,
+                            NULL)));
+        }
+    }
+    if (rin->svar == BKM_SVAR_FEILET
+        && (err = feilet_body(r, body, len, &rin->melding))) {
+        return answered(bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-json",
+                                        err));
+    }
+    if (rin->svar == BKM_SVAR_MOTTATT && len > 0 && rin->print) {
+        return answered(bkm_reply_error(
+            r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+            "the print provider's mottatt has no body"));
+    }
+    return OK;
+}
+
+/* The PEMs of the stored-receipt keys registered for the account, or
+ * NULL for none. */
+/* The certificates a stored-receipt may be signed with: the district's
+ * valid now (during a key rotation, the old or the new one:
+ * bkm_sertifikat.h).  None valid (a single certificate out of its dates,
+ * as before rotation existed): the one sealing would choose, as sealing
+ * does; the pass's ALERT (BKM05202) says so.  NULL when none is
+ * registered. */
+static apr_array_header_t *receipt_pems(request_rec *r, const bkm_konto_t *k)
+{
+    const apr_array_header_t *certs = k->bydel
+        ? k->bydel->kvitteringssertifikater : NULL;
+    apr_array_header_t *pems;
+
+    if (!certs || certs->nelts == 0) {
+        return NULL;
+    }
+    pems = bkm_sertifikat_gyldige_pem(r->pool, certs, bkm_now(r));
+    if (pems->nelts == 0) {
+        APR_ARRAY_PUSH(pems, const char *) =
+            bkm_sertifikat_velg(certs, NULL, bkm_now(r))->pem;
+    }
+    return pems;
+}
+
+/* A stored-receipt: verified against what this account fetched, and as
+ * proof that its sender decrypted the message.  OK with it in *lk, or
+ * DONE after answering (refused ones recorded on the timeline). */
+static int verify_stored(request_rec *r, bkm_db_t *db, const bkm_konto_t *k,
+                         const bkm_integrasjon_t *in,
+                         const bkm_leveranse_t *l, const char *body,
+                         apr_size_t len, bkm_lagringskvittering_t *lk)
+{
+    apr_array_header_t *pems;
+    const char *err, *kode, *why;
+
+    if (!(pems = receipt_pems(r, k))) {
+        return answered(bkm_reply_error(
+            r, HTTP_UNPROCESSABLE_ENTITY, "lagringskvittering-ukjent-nokkel",
+            "no stored-receipt key is registered for this account"));
+    }
+    if ((err = bkm_lagringskvittering_verify(r->pool, body, len, pems, lk))) {
+        return answered(refuse(r, db, l, in, HTTP_UNPROCESSABLE_ENTITY,
+                               "lagringskvittering-ugyldig", err));
+    }
+    switch (bkm_kvittering_fits(lk, l->id, l->melding_id, l->sha256,
+                                l->hentet, &why)) {
+    case BKM_DU_ANVENDT:
+        break;
+    case BKM_DU_IKKE_HENTET:
+        return answered(refuse(r, db, l, in, HTTP_CONFLICT, "ikke-hentet",
+                               why));
+    default:
+        return answered(refuse(r, db, l, in, HTTP_UNPROCESSABLE_ENTITY,
+                               "lagringskvittering-ugyldig", why));
+    }
+    /* Item 4 of issue 12: the receipt proves its sender decrypted
+     * this message (api/kontroll.c). */
+    switch (bkm_kontroll_besittelse(db, l, lk, k->bydel, &kode, &err)) {
+    case APR_SUCCESS:
+        return OK;
+    case APR_EINVAL:
+        return answered(refuse(r, db, l, in, HTTP_UNPROCESSABLE_ENTITY, kode,
+                               err));
+    default:
+        return answered(bkm_reply_error(
+            r, HTTP_SERVICE_UNAVAILABLE, "database",
+            "the database does not answer; send the receipt again"));
+    }
+}
+
+/* Record the receipt and answer.  Repeat, contradiction or new: decided in
+ * the transaction that holds the report's row, against the answer
+ * committed before it (issue 11: decided here, on what was read before,
+ * mottatt and feilet sent at once were both applied). */
+static int record(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
+                  bkm_leveranse_t *l, const bkm_kvittering_in_t *rin)
+{
+    bkm_levering_policy_t pol;
+    bkm_kvittering_t kv;
+    const char *kode, *why;
+
+    bkm_cfg_delivery(r->server, &pol);
+    if (bkm_levering_answer(db, &pol, l, rin, bkm_now(r), &kv)
+            != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01103)
+                      "message %s: receipt not recorded: %s", l->id,
+                      db->error ? db->error : "database error");
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the receipt could not be recorded; send it "
+                               "again");
+    }
+    if ((kode = bkm_kvittering_refusal(&kv, &why))) {
+        return refused(r, l, in, HTTP_CONFLICT, kode, why);
+    }
+    if (kv.utfall == BKM_KVITTERING_GJENTATT) {
+        return answer(r, l, kv.svar, NULL, 1);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01104)
+                  "message %s of report %s: %s from integration %s (%s)",
+                  l->id, l->melding_id, kv.svar, in->id, kv.hendelse);
+    return answer(r, l, kv.svar, kv.hendelse, 0);
+}
+
 int bkm_handle_kvittering(request_rec *r, const bkm_req_t *q)
 {
     const bkm_integrasjon_t *in = q->in;
     const bkm_konto_t *k = q->konto;
     const char *id = bkm_route_param(q->match, "meldingId");
     const char *type = apr_table_get(r->headers_in, "meldingType");
-    const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *err, *kode, *why;
-    bkm_levering_policy_t pol;
-    bkm_kvittering_t kv;
     bkm_lagringskvittering_t lk;
     bkm_kvittering_in_t rin;
     bkm_leveranse_t l;
@@ -179,24 +320,8 @@ int bkm_handle_kvittering(request_rec *r, const bkm_req_t *q)
     }
     rin.svar = strcmp(type, BKM_TYPE_FEILET) == 0 ? BKM_SVAR_FEILET
                                                    : BKM_SVAR_MOTTATT;
-    if (len > 0) {
-        const char *want = rin.svar == BKM_SVAR_FEILET
-                           ? "application/json" : BKM_LAGRINGSKVITTERING_MEDIA_TYPE;
-        if (!ct || strncasecmp(ct, want, strlen(want)) != 0
-            || (ct[strlen(want)] && ct[strlen(want)] != ';')) {
-            return bkm_reply_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                   "feil-innholdstype",
-                                   apr_pstrcat(r->pool, "a ", type,
-                                               " body must be ", want, NULL));
-        }
-    }
-    if (rin.svar == BKM_SVAR_FEILET
-        && (err = feilet_body(r, body, len, &rin.melding))) {
-        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-json", err);
-    }
-    if (rin.svar == BKM_SVAR_MOTTATT && len > 0 && rin.print) {
-        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                               "the print provider's mottatt has no body");
+    if ((st = check_body(r, type, body, len, &rin)) != OK) {
+        return st == DONE ? OK : st;
     }
     if (bkm_konto_leveranse(r, &db, k, id, 0, &l) != OK) {
         return OK;      /* answered */
@@ -205,83 +330,12 @@ int bkm_handle_kvittering(request_rec *r, const bkm_req_t *q)
         && wait_for_fetch(r, db, k, &l) != OK) {
         return OK;      /* answered */
     }
-
     if (rin.svar == BKM_SVAR_MOTTATT && len > 0) {
-        /* A stored-receipt: verified against what this account fetched,
-         * signed by a key of the district's valid now (during a key
-         * rotation, the old or the new one: bkm_sertifikat.h). */
-        const apr_array_header_t *certs = k->bydel
-            ? k->bydel->kvitteringssertifikater : NULL;
-        apr_array_header_t *pems;
-
-        if (!certs || certs->nelts == 0) {
-            return bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
-                                   "lagringskvittering-ukjent-nokkel",
-                                   "no stored-receipt key is registered for "
-                                   "this account");
-        }
-        /* None valid (a single certificate out of its dates, as before
-         * rotation existed): the one sealing would choose, as sealing
-         * does; the pass's ALERT (BKM05202) says so. */
-        pems = bkm_sertifikat_gyldige_pem(r->pool, certs, bkm_now(r));
-        if (pems->nelts == 0) {
-            APR_ARRAY_PUSH(pems, const char *) =
-                bkm_sertifikat_velg(certs, NULL, bkm_now(r))->pem;
-        }
-        if ((err = bkm_lagringskvittering_verify(r->pool, body, len, pems, &lk))) {
-            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,
-                          "lagringskvittering-ugyldig", err);
-        }
-        switch (bkm_kvittering_fits(&lk, l.id, l.melding_id, l.sha256,
-                                 l.hentet, &why)) {
-        case BKM_DU_ANVENDT:
-            break;
-        case BKM_DU_IKKE_HENTET:
-            return refuse(r, db, &l, in, HTTP_CONFLICT, "ikke-hentet", why);
-        default:
-            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY,
-                          "lagringskvittering-ugyldig", why);
-        }
-        /* Item 4 of issue 12: the receipt proves its sender decrypted
-         * this message (api/kontroll.c). */
-        switch (bkm_kontroll_besittelse(db, &l, &lk, k->bydel, &kode,
-                                       &err)) {
-        case APR_SUCCESS:
-            break;
-        case APR_EINVAL:
-            return refuse(r, db, &l, in, HTTP_UNPROCESSABLE_ENTITY, kode,
-                          err);
-        default:
-            return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                                   "the database does not answer; send the "
-                                   "receipt again");
+        if ((st = verify_stored(r, db, k, in, &l, body, len, &lk)) != OK) {
+            return st == DONE ? OK : st;
         }
         rin.svar = BKM_SVAR_LAGRET;
         rin.arkivreferanse = lk.arkivreferanse;
     }
-
-    /* Repeat, contradiction or new: decided in the transaction that holds
-     * the report's row, against the answer committed before it (issue 11:
-     * decided here, on what was read before, mottatt and feilet sent at
-     * once were both applied). */
-    bkm_cfg_delivery(r->server, &pol);
-    if (bkm_levering_answer(db, &pol, &l, &rin, bkm_now(r), &kv)
-            != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01103)
-                      "message %s: receipt not recorded: %s", l.id,
-                      db->error ? db->error : "database error");
-        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                               "the receipt could not be recorded; send it "
-                               "again");
-    }
-    if ((kode = bkm_kvittering_refusal(&kv, &why))) {
-        return refused(r, &l, in, HTTP_CONFLICT, kode, why);
-    }
-    if (kv.utfall == BKM_KVITTERING_GJENTATT) {
-        return answer(r, &l, kv.svar, NULL, 1);
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01104)
-                  "message %s of report %s: %s from integration %s (%s)",
-                  l.id, l.melding_id, kv.svar, in->id, kv.hendelse);
-    return answer(r, &l, kv.svar, kv.hendelse, 0);
+    return record(r, db, in, &l, &rin);
 }

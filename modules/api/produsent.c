@@ -325,6 +325,162 @@ static const char *besittelse(request_rec *r, const bkm_bydel_t *b,
     return NULL;
 }
 
+/* An answer given by a step of post(): DONE once answered (post()
+ * returns OK then), as the glue's helpers do (server/http.h). */
+static int answered(int rv)
+{
+    return rv == OK ? DONE : rv;
+}
+
+/* The body's two parts, each sealed (CMS) to the key it must be for: the
+ * PDF to the print provider's, the container to the district's.  OK, or
+ * DONE after answering 400. */
+static int read_parts(request_rec *r, const bkm_bydel_t *b,
+                      const char *boundary, const char *body,
+                      apr_size_t len, const bkm_part_t **pdf,
+                      const bkm_part_t **asice,
+                      const bkm_cert_t **print_cert,
+                      const bkm_cert_t **container_cert)
+{
+    apr_array_header_t *parts;
+    const char *err;
+
+    if ((err = bkm_multipart_parse(r->pool, boundary, body, len, 2,
+                                   &parts))) {
+        return answered(bkm_reply_error(r, HTTP_BAD_REQUEST,
+                                        "ugyldig-multipart", err));
+    }
+    if (!(*pdf = bkm_multipart_get(parts, "bekymringsmelding"))) {
+        return answered(part_error(r, "bekymringsmelding", "missing"));
+    }
+    if (!(*asice = bkm_multipart_get(parts, "asice"))) {
+        return answered(part_error(r, "asice", "missing"));
+    }
+    if ((err = check_part(r, b, "print", (*pdf)->data, (*pdf)->len,
+                          bkm_now(r), print_cert))) {
+        return answered(part_error(
+            r, "bekymringsmelding",
+            apr_pstrcat(r->pool, err, " (must be CMS for the print "
+                        "provider's key)", NULL)));
+    }
+    if ((err = check_part(r, b, container_kanal(b), (*asice)->data,
+                          (*asice)->len, bkm_now(r), container_cert))) {
+        return answered(part_error(
+            r, "asice",
+            apr_pstrcat(r->pool, err, " (must be CMS for the district's "
+                        "fiksIOOffentligNokkel)", NULL)));
+    }
+    return OK;
+}
+
+/* What is stored: the container for the district's channel, the PDF for
+ * print. */
+static void seal_parts(const bkm_bydel_t *b, const bkm_part_t *pdf,
+                       const bkm_part_t *asice, const bkm_cert_t *print_cert,
+                       const bkm_cert_t *container_cert, bkm_sealed_t *sealed)
+{
+    sealed[0].mottaker = b->kanal == BKM_KANAL_FAGSYSTEM ? "fagsystem"
+                                                          : "manuell";
+    sealed[0].innholdstype = "application/vnd.etsi.asic-e+zip";
+    sealed[0].data = (const unsigned char *)asice->data;
+    sealed[0].len = asice->len;
+    sealed[1].mottaker = "print";
+    sealed[1].innholdstype = "application/pdf";
+    sealed[1].data = (const unsigned char *)pdf->data;
+    sealed[1].len = pdf->len;
+    sealed[0].cert = container_cert;
+    sealed[1].cert = print_cert;
+}
+
+/* The request an idempotency key is bound to: a retry must be this one.
+ * Its body is taken as its parts (name and SHA-256 of each, in order),
+ * not its bytes: a client library that sends the same parts again under
+ * a new multipart boundary retries the same request. */
+static const char *fingerprint(request_rec *r, const bkm_part_t *pdf,
+                               const bkm_part_t *asice)
+{
+    const char *sum = apr_pstrcat(
+        r->pool, pdf->name, "\n",
+        bkm_sha256_hex(r->pool, pdf->data, pdf->len), "\n",
+        asice->name, "\n",
+        bkm_sha256_hex(r->pool, asice->data, asice->len), "\n", NULL);
+
+    return bkm_idempotency_fingerprint(r->pool, r->method, r->uri,
+                                       bkm_sha256_hex(r->pool, sum,
+                                                      strlen(sum)));
+}
+
+/* The report's record, from the integration and its request. */
+static void new_report(request_rec *r, const bkm_integrasjon_t *in,
+                       const char *org, const char *type, const char *key,
+                       const bkm_bydel_t *b, const bkm_part_t *pdf,
+                       const bkm_part_t *asice, bkm_melding_t *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->id = bkm_uuid(r->pool);
+    m->meldingstype = apr_psprintf(r->pool,
+                                   "no.ks.fiks.bekymringsmelding.%s.v%d",
+                                   type, b->versjon);
+    m->versjon = b->versjon;
+    m->kilde = "produsent";
+    m->integrasjon_id = in->id;
+    m->fra_org = org;
+    m->idempotensnokkel = key;
+    if (key) {
+        m->idempotens_fingeravtrykk = fingerprint(r, pdf, asice);
+    }
+    m->bydel = b;
+    m->mottatt = bkm_now(r);
+    m->aktor = in->id;
+}
+
+/* Store the report: APR_SUCCESS, APR_EEXIST (a repeat under its
+ * idempotency key), APR_EMISMATCH (the key was another request's) or
+ * APR_EGENERAL. */
+static apr_status_t store(request_rec *r, bkm_db_t *db, bkm_melding_t *m,
+                          const bkm_sealed_t *sealed)
+{
+    bkm_levering_policy_t pol;
+    apr_status_t rv = APR_EGENERAL;
+    int i;
+
+    bkm_cfg_delivery(r->server, &pol);
+    for (i = 0; i < 2 && rv == APR_EGENERAL && m->id; i++) {
+        m->referanse = bkm_reference(r->pool);  /* a taken one: draw again */
+        rv = bkm_lagring_melding(db, &pol, m, sealed, 2);
+    }
+    return rv;
+}
+
+/* The answer to a report stored, or not, as store() said. */
+static int reply_stored(request_rec *r, const bkm_integrasjon_t *in,
+                        const bkm_melding_t *m, apr_status_t rv)
+{
+    if (rv == APR_EMISMATCH) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(03003)
+                      "integration %s reused an idempotency key for another "
+                      "request: refused, nothing stored", in->id);
+        return bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
+                               "idempotency-key-reused",
+                               "this Idempotency-Key was used for another "
+                               "request (method, path or body differ); "
+                               "nothing was stored: send a new report under "
+                               "a new key");
+    }
+    if (rv == APR_EGENERAL) {
+        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
+                               "the report could not be stored now; "
+                               "nothing was kept: please try again");
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00901)
+                  "report %s %s from integration %s", m->id,
+                  rv == APR_EEXIST ? "repeated (idempotency key)"
+                                   : "accepted", in->id);
+    return bkm_reply_json(r, HTTP_CREATED,
+                          json_pack("{s:s, s:s}", "uuid", m->id,
+                                    "referanse", m->referanse));
+}
+
 static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
                 const char *knr, const char *bnr, const char *type)
 {
@@ -334,13 +490,10 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     const char *boundary, *err;
     const bkm_cert_t *print_cert = NULL, *container_cert = NULL;
     const bkm_part_t *pdf, *asice;
-    apr_array_header_t *parts;
     bkm_sealed_t sealed[2];
-    bkm_levering_policy_t pol;
     bkm_melding_t m;
     bkm_db_t *db;
     apr_size_t len;
-    apr_status_t rv;
     char *body;
     int st;
 
@@ -360,73 +513,17 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     if ((st = bkm_read_body(r, BKM_PRODUSENT_MAX_BODY, &body, &len)) != OK) {
         return st;
     }
-    if ((err = bkm_multipart_parse(r->pool, boundary, body, len, 2,
-                                   &parts))) {
-        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-multipart", err);
-    }
-    if (!(pdf = bkm_multipart_get(parts, "bekymringsmelding"))) {
-        return part_error(r, "bekymringsmelding", "missing");
-    }
-    if (!(asice = bkm_multipart_get(parts, "asice"))) {
-        return part_error(r, "asice", "missing");
-    }
-    if ((err = check_part(r, b, "print", pdf->data, pdf->len, bkm_now(r),
-                          &print_cert))) {
-        return part_error(r, "bekymringsmelding",
-                          apr_pstrcat(r->pool, err, " (must be CMS for the "
-                                      "print provider's key)", NULL));
-    }
-    if ((err = check_part(r, b, container_kanal(b), asice->data,
-                          asice->len, bkm_now(r), &container_cert))) {
-        return part_error(r, "asice",
-                          apr_pstrcat(r->pool, err, " (must be CMS for the "
-                                      "district's fiksIOOffentligNokkel)",
-                                      NULL));
+    if ((st = read_parts(r, b, boundary, body, len, &pdf, &asice,
+                         &print_cert, &container_cert)) != OK) {
+        return st == DONE ? OK : st;
     }
     if (!(db = bkm_db_acquire(r))) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the report could not be stored now; "
                                "nothing was kept: please try again");
     }
-    sealed[0].mottaker = b->kanal == BKM_KANAL_FAGSYSTEM ? "fagsystem"
-                                                          : "manuell";
-    sealed[0].innholdstype = "application/vnd.etsi.asic-e+zip";
-    sealed[0].data = (const unsigned char *)asice->data;
-    sealed[0].len = asice->len;
-    sealed[1].mottaker = "print";
-    sealed[1].innholdstype = "application/pdf";
-    sealed[1].data = (const unsigned char *)pdf->data;
-    sealed[1].len = pdf->len;
-    sealed[0].cert = container_cert;
-    sealed[1].cert = print_cert;
-
-    memset(&m, 0, sizeof(m));
-    m.id = bkm_uuid(r->pool);
-    m.meldingstype = apr_psprintf(r->pool,
-                                  "no.ks.fiks.bekymringsmelding.%s.v%d",
-                                  type, b->versjon);
-    m.versjon = b->versjon;
-    m.kilde = "produsent";
-    m.integrasjon_id = in->id;
-    m.fra_org = org;
-    m.idempotensnokkel = key;
-    if (key) {
-        /* The request the key is bound to: a retry must be this one.  Its
-         * body is taken as its parts (name and SHA-256 of each, in order),
-         * not its bytes: a client library that sends the same parts again
-         * under a new multipart boundary retries the same request. */
-        const char *sum = apr_pstrcat(
-            r->pool, pdf->name, "\n",
-            bkm_sha256_hex(r->pool, pdf->data, pdf->len), "\n",
-            asice->name, "\n",
-            bkm_sha256_hex(r->pool, asice->data, asice->len), "\n", NULL);
-        m.idempotens_fingeravtrykk = bkm_idempotency_fingerprint(
-            r->pool, r->method, r->uri,
-            bkm_sha256_hex(r->pool, sum, strlen(sum)));
-    }
-    m.bydel = b;
-    m.mottatt = bkm_now(r);
-    m.aktor = in->id;
+    seal_parts(b, pdf, asice, print_cert, container_cert, sealed);
+    new_report(r, in, org, type, key, b, pdf, asice, &m);
     if (b->kanal == BKM_KANAL_FAGSYSTEM
         && (err = besittelse(r, b, container_cert, &m))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(03101)
@@ -436,35 +533,7 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
                                "the report could not be sealed; nothing "
                                "was kept: please try again");
     }
-    rv = APR_EGENERAL;
-    bkm_cfg_delivery(r->server, &pol);
-    for (st = 0; st < 2 && rv == APR_EGENERAL && m.id; st++) {
-        m.referanse = bkm_reference(r->pool);   /* a taken one: draw again */
-        rv = bkm_lagring_melding(db, &pol, &m, sealed, 2);
-    }
-    if (rv == APR_EMISMATCH) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(03003)
-                      "integration %s reused an idempotency key for another "
-                      "request: refused, nothing stored", in->id);
-        return bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
-                               "idempotency-key-reused",
-                               "this Idempotency-Key was used for another "
-                               "request (method, path or body differ); "
-                               "nothing was stored: send a new report under "
-                               "a new key");
-    }
-    if (rv == APR_EGENERAL) {
-        return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
-                               "the report could not be stored now; "
-                               "nothing was kept: please try again");
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00901)
-                  "report %s %s from integration %s", m.id,
-                  rv == APR_EEXIST ? "repeated (idempotency key)"
-                                   : "accepted", in->id);
-    return bkm_reply_json(r, HTTP_CREATED,
-                          json_pack("{s:s, s:s}", "uuid", m.id,
-                                    "referanse", m.referanse));
+    return reply_stored(r, in, &m, store(r, db, &m, sealed));
 }
 
 /* GET .../mottak/fagsystem/{kommunenummer}/{bydelsnummer}/krypteringsnokler */

@@ -171,6 +171,91 @@ static const char *add_file(apr_pool_t *tmp, zip_t *za,
     return NULL;
 }
 
+/* An empty zip in memory, closed with @p tmp.  NULL, or why not. */
+static const char *open_archive(apr_pool_t *tmp, bkm_zip_t **zp)
+{
+    bkm_zip_t *z;
+    zip_error_t ze;
+    const char *err;
+
+    *zp = z = apr_pcalloc(tmp, sizeof(*z));
+    apr_pool_cleanup_register(tmp, z, zip_pool_cleanup,
+                              apr_pool_cleanup_null);
+    zip_error_init(&ze);
+    z->src = zip_source_buffer_create(NULL, 0, 0, &ze);
+    if (!z->src) {
+        err = apr_pstrcat(tmp, "zip_source_buffer_create failed: ",
+                          zip_error_strerror(&ze), NULL);
+        zip_error_fini(&ze);
+        return err;
+    }
+    z->za = zip_open_from_source(z->src, ZIP_TRUNCATE, &ze);
+    if (!z->za) {
+        err = apr_pstrcat(tmp, "zip_open_from_source failed: ",
+                          zip_error_strerror(&ze), NULL);
+        zip_error_fini(&ze);
+        return err;
+    }
+    zip_error_fini(&ze);
+    /* The archive now owns a reference to the source and drops it when
+     * closed; keep ours, to read the finished zip back. */
+    zip_source_keep(z->src);
+    return NULL;
+}
+
+/* Add the files, in order, and finish the archive.  NULL, or why not. */
+static const char *write_archive(apr_pool_t *tmp, bkm_zip_t *z,
+                                   const bkm_asice_entry_t *files,
+                                   int nfiles)
+{
+    const char *err;
+    int i;
+
+    for (i = 0; i < nfiles; i++) {
+        if ((err = add_file(tmp, z->za, &files[i]))) {
+            return err;
+        }
+    }
+    if (zip_close(z->za) < 0) {
+        return apr_pstrcat(tmp, "zip_close failed: ", zip_strerror(z->za),
+                           NULL);
+    }
+    z->za = NULL;
+    return NULL;
+}
+
+/* Read the finished zip back into @p p.  NULL, or why not (then nothing
+ * of it is left in @p p). */
+static const char *read_archive(apr_pool_t *p, apr_pool_t *tmp,
+                                 bkm_zip_t *z, const unsigned char **zip,
+                                 apr_size_t *zip_len)
+{
+    zip_stat_t st;
+    zip_int64_t n;
+    unsigned char *out;
+
+    zip_stat_init(&st);
+    if (zip_source_stat(z->src, &st) < 0 || !(st.valid & ZIP_STAT_SIZE)
+        || st.size == 0) {
+        return "the finished zip has no size";
+    }
+    if (zip_source_open(z->src) < 0) {
+        return apr_pstrcat(tmp, "reading the finished zip failed: ",
+                           zip_error_strerror(zip_source_error(z->src)),
+                           NULL);
+    }
+    out = apr_palloc(p, (apr_size_t)st.size);
+    n = zip_source_read(z->src, out, st.size);
+    zip_source_close(z->src);
+    if (n < 0 || (zip_uint64_t)n != st.size) {
+        memset(out, 0, (apr_size_t)st.size);    /* no half report in p */
+        return "reading the finished zip came up short";
+    }
+    *zip = out;
+    *zip_len = (apr_size_t)st.size;
+    return NULL;
+}
+
 static const char *build(apr_pool_t *p, apr_pool_t *tmp,
                          const bkm_signer_t *signer, const char *json,
                          apr_size_t json_len, const void *pdf,
@@ -200,12 +285,7 @@ static const char *build(apr_pool_t *p, apr_pool_t *tmp,
     const unsigned char *sig;
     apr_size_t sig_len;
     bkm_zip_t *z;
-    zip_error_t ze;
-    zip_stat_t st;
-    zip_int64_t n;
-    unsigned char *out;
     const char *err;
-    int i;
 
     if (!signer) {
         return "no signer loaded";
@@ -226,60 +306,11 @@ static const char *build(apr_pool_t *p, apr_pool_t *tmp,
     files[4].data = sig;
     files[4].len = sig_len;
 
-    z = apr_pcalloc(tmp, sizeof(*z));
-    apr_pool_cleanup_register(tmp, z, zip_pool_cleanup,
-                              apr_pool_cleanup_null);
-    zip_error_init(&ze);
-    z->src = zip_source_buffer_create(NULL, 0, 0, &ze);
-    if (!z->src) {
-        err = apr_pstrcat(tmp, "zip_source_buffer_create failed: ",
-                          zip_error_strerror(&ze), NULL);
-        zip_error_fini(&ze);
+    if ((err = open_archive(tmp, &z))
+        || (err = write_archive(tmp, z, files, nfiles))) {
         return err;
     }
-    z->za = zip_open_from_source(z->src, ZIP_TRUNCATE, &ze);
-    if (!z->za) {
-        err = apr_pstrcat(tmp, "zip_open_from_source failed: ",
-                          zip_error_strerror(&ze), NULL);
-        zip_error_fini(&ze);
-        return err;
-    }
-    zip_error_fini(&ze);
-    /* The archive now owns a reference to the source and drops it when
-     * closed; keep ours, to read the finished zip back. */
-    zip_source_keep(z->src);
-
-    for (i = 0; i < nfiles; i++) {
-        if ((err = add_file(tmp, z->za, &files[i]))) {
-            return err;
-        }
-    }
-    if (zip_close(z->za) < 0) {
-        return apr_pstrcat(tmp, "zip_close failed: ", zip_strerror(z->za),
-                           NULL);
-    }
-    z->za = NULL;
-
-    zip_stat_init(&st);
-    if (zip_source_stat(z->src, &st) < 0 || !(st.valid & ZIP_STAT_SIZE)
-        || st.size == 0) {
-        return "the finished zip has no size";
-    }
-    if (zip_source_open(z->src) < 0) {
-        return apr_pstrcat(tmp, "reading the finished zip failed: ",
-                           zip_error_strerror(zip_source_error(z->src)),
-                           NULL);
-    }
-    out = apr_palloc(p, (apr_size_t)st.size);
-    n = zip_source_read(z->src, out, st.size);
-    zip_source_close(z->src);
-    if (n < 0 || (zip_uint64_t)n != st.size) {
-        memset(out, 0, (apr_size_t)st.size);    /* no half report in p */
-        return "reading the finished zip came up short";
-    }
-    *zip = out;
-    *zip_len = (apr_size_t)st.size;
-    return NULL;
+    return read_archive(p, tmp, z, zip, zip_len);
 }
 
 const char *bkm_asice_build(apr_pool_t *p, const bkm_signer_t *signer,

@@ -307,15 +307,104 @@ static void compile_text(compiler_t *c, const char *s)
     }
 }
 
-static void compile_element(compiler_t *c, xmlNodePtr n)
+/* Our own element, t:group or t:mal: its content without an element
+ * around it (or its t:text). */
+static void compile_ours(compiler_t *c, xmlNodePtr n, const char *v_text)
 {
     const char *name = (const char *)n->name;
+
+    if (strcmp(name, "group") != 0 && strcmp(name, "mal") != 0) {
+        fail(c, n, apr_psprintf(c->set->pool, "unknown element t:%s",
+                                name));
+    }
+    if (v_text) {
+        /* Text without an element, e.g. inside <title>. */
+        if (n->children) {
+            fail(c, n, "an element with t:text must be empty");
+        }
+        push(c, OP_TEXT, NULL, v_text);
+    }
+    else {
+        compile_nodes(c, n->children, 0);
+    }
+}
+
+/* An HTML element's attributes: literal ones as they are, t:attr ones
+ * (any directive but those compile_element takes) computed.  No inline
+ * style or script: the CSP forbids them. */
+static void compile_attributes(compiler_t *c, xmlNodePtr n)
+{
+    xmlAttrPtr a;
+
+    for (a = n->properties; a; a = a->next) {
+        const char *an = (const char *)a->name;
+        if (strcmp(an, "style") == 0 || strncmp(an, "on", 2) == 0) {
+            fail(c, n, apr_psprintf(c->set->pool, "attribute %s (the "
+                                    "CSP forbids inline style and "
+                                    "script)", an));
+        }
+        if (!is_directive(a)) {
+            xmlChar *val = xmlNodeListGetString(n->doc, a->children, 1);
+            lits(c, " ");
+            lits(c, an);
+            lits(c, "=\"");
+            lit_escaped(c, val ? (const char *)val : "");
+            lits(c, "\"");
+            xmlFree(val);
+        }
+        else if (strcmp(an, "each") && strcmp(an, "if")
+                 && strcmp(an, "unless") && strcmp(an, "text")
+                 && strcmp(an, "include")) {
+            const char *expr = (const char *)(a->children
+                                              ? a->children->content
+                                              : (const xmlChar *)"");
+            push(c, OP_ATTR, apr_pstrdup(c->set->pool, an), expr);
+        }
+    }
+}
+
+/* An HTML element: its tags, attributes and content (or its t:text). */
+static void compile_html(compiler_t *c, xmlNodePtr n, const char *v_text)
+{
+    const char *name = (const char *)n->name;
+    int raw = strcmp(name, "textarea") == 0 || strcmp(name, "pre") == 0;
+
+    if ((strcmp(name, "script") == 0 || strcmp(name, "style") == 0)
+        && (n->children || v_text)) {
+        fail(c, n, "inline script or style (the CSP forbids it)");
+    }
+    lits(c, "<");
+    lits(c, name);
+    compile_attributes(c, n);
+    lits(c, ">");
+    if (is_void(name)) {
+        if (n->children || v_text) {
+            fail(c, n, apr_psprintf(c->set->pool, "<%s> cannot have "
+                                    "content", name));
+        }
+        return;
+    }
+    if (v_text) {
+        if (n->children) {
+            fail(c, n, "an element with t:text must be empty");
+        }
+        push(c, raw ? OP_TEXT_NL : OP_TEXT, NULL, v_text);
+    }
+    else {
+        compile_nodes(c, n->children, raw);
+    }
+    lits(c, "</");
+    lits(c, name);
+    lits(c, ">");
+}
+
+static void compile_element(compiler_t *c, xmlNodePtr n)
+{
     const char *v_each = directive(n, "each"), *v_if = directive(n, "if");
     const char *v_unless = directive(n, "unless");
     const char *v_text = directive(n, "text");
     const char *v_incl = directive(n, "include");
     int each_at = -1, if_at = -1, unless_at = -1;
-    xmlAttrPtr a;
 
     if (v_each) {
         each_at = push(c, OP_EACH, NULL, v_each);
@@ -333,75 +422,10 @@ static void compile_element(compiler_t *c, xmlNodePtr n)
         push(c, OP_INCLUDE, apr_pstrdup(c->set->pool, v_incl), NULL);
     }
     else if (in_ns(n)) {
-        if (strcmp(name, "group") != 0 && strcmp(name, "mal") != 0) {
-            fail(c, n, apr_psprintf(c->set->pool, "unknown element t:%s",
-                                    name));
-        }
-        if (v_text) {
-            /* Text without an element, e.g. inside <title>. */
-            if (n->children) {
-                fail(c, n, "an element with t:text must be empty");
-            }
-            push(c, OP_TEXT, NULL, v_text);
-        }
-        else {
-            compile_nodes(c, n->children, 0);
-        }
+        compile_ours(c, n, v_text);
     }
     else {
-        int raw = strcmp(name, "textarea") == 0 || strcmp(name, "pre") == 0;
-        if ((strcmp(name, "script") == 0 || strcmp(name, "style") == 0)
-            && (n->children || v_text)) {
-            fail(c, n, "inline script or style (the CSP forbids it)");
-        }
-        lits(c, "<");
-        lits(c, name);
-        for (a = n->properties; a; a = a->next) {
-            const char *an = (const char *)a->name;
-            if (strcmp(an, "style") == 0 || strncmp(an, "on", 2) == 0) {
-                fail(c, n, apr_psprintf(c->set->pool, "attribute %s (the "
-                                        "CSP forbids inline style and "
-                                        "script)", an));
-            }
-            if (!is_directive(a)) {
-                xmlChar *val = xmlNodeListGetString(n->doc, a->children, 1);
-                lits(c, " ");
-                lits(c, an);
-                lits(c, "=\"");
-                lit_escaped(c, val ? (const char *)val : "");
-                lits(c, "\"");
-                xmlFree(val);
-            }
-            else if (strcmp(an, "each") && strcmp(an, "if")
-                     && strcmp(an, "unless") && strcmp(an, "text")
-                     && strcmp(an, "include")) {
-                const char *expr = (const char *)(a->children
-                                                  ? a->children->content
-                                                  : (const xmlChar *)"");
-                push(c, OP_ATTR, apr_pstrdup(c->set->pool, an), expr);
-            }
-        }
-        lits(c, ">");
-        if (is_void(name)) {
-            if (n->children || v_text) {
-                fail(c, n, apr_psprintf(c->set->pool, "<%s> cannot have "
-                                        "content", name));
-            }
-        }
-        else {
-            if (v_text) {
-                if (n->children) {
-                    fail(c, n, "an element with t:text must be empty");
-                }
-                push(c, raw ? OP_TEXT_NL : OP_TEXT, NULL, v_text);
-            }
-            else {
-                compile_nodes(c, n->children, raw);
-            }
-            lits(c, "</");
-            lits(c, name);
-            lits(c, ">");
-        }
+        compile_html(c, n, v_text);
     }
     if (unless_at >= 0) {
         close_section(c, unless_at);

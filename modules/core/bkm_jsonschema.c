@@ -1076,21 +1076,294 @@ static const bkm_jsonschema_t *compile_ref(bkm_js_cc_t *cc,
     return compile_at(cc, (json_t *)target->js, target, depth + 1);
 }
 
+/* The array keywords as found, until they are given one shape at the
+ * end (items_shape). */
+typedef struct {
+    const bkm_jsonschema_t *items, *more_items;
+    apr_array_header_t *item_list, *prefix;
+} bkm_js_items_t;
+
+/* The scope of an object: as scan recorded it, or, for one reached
+ * through a pointer into something scan did not walk, this object's own
+ * $schema and $id applied to the scope it was reached from.  NULL after
+ * fail(). */
+static const bkm_js_scope_t *scope_of(bkm_js_cc_t *cc, json_t *js,
+                                      const bkm_js_scope_t *in)
+{
+    apr_pool_t *p = cc->set->p;
+    const bkm_js_scope_t *sc;
+    bkm_js_scope_t *local;
+    const char *frag, *uri;
+    json_t *v, *id;
+
+    sc = apr_hash_get(cc->set->scopes, &js, sizeof(js));
+    if (sc) {
+        return sc;
+    }
+    sc = local = apr_pmemdup(p, in, sizeof(*in));
+    v = json_object_get(js, "$schema");
+    if (v && !(json_is_string(v)
+               && dialect_of(json_string_value(v), &local->dialect))) {
+        fail(cc, in->loc, "unsupported $schema");
+        return NULL;
+    }
+    id = json_object_get(js, "$id");
+    if (json_is_string(id)
+        && !(local->dialect == BKM_JS_DRAFT7
+             && json_object_get(js, "$ref"))) {
+        uri = uri_cut(p, uri_resolve(p, in->base, json_string_value(id)),
+                      &frag);
+        if (json_string_value(id)[0] != '#') {
+            local->base = uri;
+        }
+    }
+    return sc;
+}
+
+/* "type": a type name or a list of them, into n->types.  NULL, or what
+ * is wrong. */
+static const char *compile_types(apr_pool_t *p, bkm_jsonschema_t *n,
+                                 json_t *v)
+{
+    const char *err = NULL;
+    json_t *types;
+    apr_size_t k;
+    int i;
+
+    if (json_is_string(v)) {
+        types = json_pack("[O]", v);
+    }
+    else if (json_is_array(v) && json_array_size(v) > 0) {
+        types = json_incref(v);
+    }
+    else {
+        return "type must be a type name or an array of them";
+    }
+    for (k = 0; !err && k < json_array_size(types); k++) {
+        const char *t = json_string_value(json_array_get(types, k));
+
+        for (i = 0; t && bkm_js_types[i].name
+                    && strcmp(t, bkm_js_types[i].name); i++) {
+        }
+        if (!t || !bkm_js_types[i].name) {
+            err = apr_psprintf(p, "unknown type %s",
+                               t ? t : "(not a string)");
+        }
+        else {
+            n->types |= bkm_js_types[i].bit;
+        }
+    }
+    json_decref(types);
+    return err;
+}
+
+/* "properties": each property's schema, in order, and their names.  0,
+ * or -1 after fail() (*err for the keyword's own error). */
+static int compile_properties(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
+                              json_t *v, const bkm_js_scope_t *sc,
+                              int depth, const char **err)
+{
+    apr_pool_t *p = cc->set->p;
+    const char *name;
+    json_t *sub;
+    bkm_js_prop_t *prop;
+
+    if (!json_is_object(v)) {
+        *err = "properties must be an object";
+        return 0;
+    }
+    n->props = apr_array_make(p, (int)json_object_size(v),
+                              sizeof(bkm_js_prop_t));
+    n->prop_names = apr_hash_make(p);
+    json_object_foreach(v, name, sub) {
+        prop = apr_array_push(n->props);
+        prop->name = apr_pstrdup(p, name);
+        prop->schema = compile_child(
+            cc, sub, sc, apr_pstrcat(p, "properties/",
+                                     pointer_escape(p, name), NULL), depth);
+        if (!prop->schema) {
+            return -1;
+        }
+        apr_hash_set(n->prop_names, prop->name, APR_HASH_KEY_STRING, "");
+    }
+    return 0;
+}
+
+/* "required": a list of names.  NULL, or what is wrong. */
+static const char *compile_required(apr_pool_t *p, bkm_jsonschema_t *n,
+                                    json_t *v)
+{
+    apr_size_t k;
+
+    if (!json_is_array(v)) {
+        return "required must be an array of strings";
+    }
+    n->required = apr_array_make(p, (int)json_array_size(v),
+                                 sizeof(const char *));
+    for (k = 0; k < json_array_size(v); k++) {
+        const char *name = json_string_value(json_array_get(v, k));
+
+        if (!name) {
+            return "required must be an array of strings";
+        }
+        APR_ARRAY_PUSH(n->required, const char *) = name;
+    }
+    return NULL;
+}
+
+/* A keyword that holds schemas (compiled here, depth first) or refers to
+ * one.  0, or -1 after fail() (*err for the keyword's own error). */
+static int compile_applicator(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
+                              bkm_js_kw_e kw, const char *key, json_t *v,
+                              const bkm_js_scope_t *sc, int depth,
+                              bkm_js_items_t *it, const char **err)
+{
+    apr_array_header_t *list;
+    const bkm_jsonschema_t *s;
+
+    switch (kw) {
+    case BKM_KW_PROPERTIES:
+        return compile_properties(cc, n, v, sc, depth, err);
+    case BKM_KW_ADDITIONAL_PROPERTIES:
+        n->additional = compile_child(cc, v, sc, key, depth);
+        return n->additional ? 0 : -1;
+    case BKM_KW_ITEMS:
+        if (json_is_array(v) && sc->dialect == BKM_JS_2020) {
+            *err = "items must be a schema in draft 2020-12 (the array "
+                   "form is prefixItems)";
+            return 0;
+        }
+        if (json_is_array(v)) {
+            it->item_list = compile_list(cc, v, sc, key, depth);
+            return it->item_list ? 0 : -1;
+        }
+        it->items = compile_child(cc, v, sc, key, depth);
+        return it->items ? 0 : -1;
+    case BKM_KW_PREFIX_ITEMS:
+        it->prefix = compile_list(cc, v, sc, key, depth);
+        return it->prefix ? 0 : -1;
+    case BKM_KW_ADDITIONAL_ITEMS:
+        it->more_items = compile_child(cc, v, sc, key, depth);
+        return it->more_items ? 0 : -1;
+    case BKM_KW_REF:
+        if (!json_is_string(v)) {
+            *err = "$ref must be a string";
+            return 0;
+        }
+        n->ref = compile_ref(cc, sc, json_string_value(v), depth);
+        return n->ref ? 0 : -1;
+    case BKM_KW_ALL_OF:
+    case BKM_KW_ANY_OF:
+    case BKM_KW_ONE_OF:
+        if (!(list = compile_list(cc, v, sc, key, depth))) {
+            return -1;
+        }
+        *(kw == BKM_KW_ALL_OF ? &n->all_of
+          : kw == BKM_KW_ANY_OF ? &n->any_of : &n->one_of) = list;
+        return 0;
+    case BKM_KW_NOT:
+        if (!(s = compile_child(cc, v, sc, key, depth))) {
+            return -1;
+        }
+        n->not_schema = s;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* A keyword that checks the instance itself (or says nothing: $id, an
+ * annotation).  NULL, or what is wrong. */
+static const char *compile_assertion(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
+                                     bkm_js_kw_e kw, const char *key,
+                                     json_t *v)
+{
+    apr_pool_t *p = cc->set->p;
+
+    switch (kw) {
+    case BKM_KW_ID:
+        return json_is_string(v) ? NULL
+               : apr_psprintf(p, "%s must be a string", key);
+    case BKM_KW_TYPE:
+        return compile_types(p, n, v);
+    case BKM_KW_REQUIRED:
+        return compile_required(p, n, v);
+    case BKM_KW_MIN_ITEMS:
+    case BKM_KW_MAX_ITEMS:
+    case BKM_KW_MIN_LENGTH:
+    case BKM_KW_MAX_LENGTH:
+        if (!count_of(v, kw == BKM_KW_MIN_ITEMS ? &n->min_items
+                         : kw == BKM_KW_MAX_ITEMS ? &n->max_items
+                         : kw == BKM_KW_MIN_LENGTH ? &n->min_length
+                         : &n->max_length)) {
+            return apr_psprintf(p, "%s must be a non-negative integer", key);
+        }
+        return NULL;
+    case BKM_KW_PATTERN:
+        return compile_pattern(cc, n, v);
+    case BKM_KW_ENUM:
+        n->enum_values = v;
+        return json_is_array(v) ? NULL : "enum must be an array";
+    case BKM_KW_CONST:
+        n->const_value = v;
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* Whether a keyword holds or refers to schemas (compile_applicator). */
+static int is_applicator(bkm_js_kw_e kw)
+{
+    switch (kw) {
+    case BKM_KW_PROPERTIES:
+    case BKM_KW_ADDITIONAL_PROPERTIES:
+    case BKM_KW_ITEMS:
+    case BKM_KW_PREFIX_ITEMS:
+    case BKM_KW_ADDITIONAL_ITEMS:
+    case BKM_KW_REF:
+    case BKM_KW_ALL_OF:
+    case BKM_KW_ANY_OF:
+    case BKM_KW_ONE_OF:
+    case BKM_KW_NOT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* One shape for the three spellings of "these first, then those". */
+static void items_shape(bkm_jsonschema_t *n, const bkm_js_scope_t *sc,
+                        const bkm_js_items_t *it)
+{
+    if (sc->dialect == BKM_JS_2020) {
+        n->tuple = it->prefix;
+        n->rest = it->items;
+        n->rest_keyword = "items";
+    }
+    else if (it->item_list) {
+        n->tuple = it->item_list;
+        n->rest = it->more_items;
+        n->rest_keyword = "additionalItems";
+    }
+    else {
+        n->rest = it->items; /* additionalItems needs items as an array */
+        n->rest_keyword = "items";
+    }
+}
+
 static const bkm_jsonschema_t *compile_at(bkm_js_cc_t *cc, json_t *js,
                                           const bkm_js_scope_t *in,
                                           int depth)
 {
     apr_pool_t *p = cc->set->p;
     const bkm_js_scope_t *sc;
-    bkm_js_scope_t *local;
     bkm_jsonschema_t *n;
-    const bkm_jsonschema_t *items = NULL, *more_items = NULL, *s;
-    apr_array_header_t *item_list = NULL, *prefix = NULL;
-    const char *key, *err = NULL, *frag, *uri;
-    json_t *v, *id, *types;
+    bkm_js_items_t it = { NULL, NULL, NULL, NULL };
+    const char *key, *err = NULL;
+    json_t *v;
     bkm_js_kw_e kw;
-    int i, ref_only;
-    apr_size_t k;
+    int ref_only;
 
     if (json_is_true(js)) {
         return &cc->set->yes;
@@ -1108,26 +1381,8 @@ static const bkm_jsonschema_t *compile_at(bkm_js_cc_t *cc, json_t *js,
     if (depth > BKM_JS_COMPILE_DEPTH) {
         return fail(cc, in->loc, "nested too deeply");
     }
-    sc = apr_hash_get(cc->set->scopes, &js, sizeof(js));
-    if (!sc) {
-        /* Reached through a pointer into something scan did not walk:
-         * apply this object's own $schema and $id here. */
-        sc = local = apr_pmemdup(p, in, sizeof(*in));
-        v = json_object_get(js, "$schema");
-        if (v && !(json_is_string(v)
-                   && dialect_of(json_string_value(v), &local->dialect))) {
-            return fail(cc, in->loc, "unsupported $schema");
-        }
-        id = json_object_get(js, "$id");
-        if (json_is_string(id)
-            && !(local->dialect == BKM_JS_DRAFT7
-                 && json_object_get(js, "$ref"))) {
-            uri = uri_cut(p, uri_resolve(p, in->base, json_string_value(id)),
-                          &frag);
-            if (json_string_value(id)[0] != '#') {
-                local->base = uri;
-            }
-        }
+    if (!(sc = scope_of(cc, js, in))) {
+        return NULL;
     }
     n = apr_pcalloc(p, sizeof(*n));
     n->js = js;
@@ -1144,191 +1399,23 @@ static const bkm_jsonschema_t *compile_at(bkm_js_cc_t *cc, json_t *js,
         if (ref_only && kw != BKM_KW_REF) {
             continue;
         }
-        switch (kw) {
-        case BKM_KW_UNKNOWN:
+        if (kw == BKM_KW_UNKNOWN) {
             return fail(cc, sc->loc, "unsupported keyword \"%s\"", key);
-        case BKM_KW_ANNOTATION:
-            break;
-        case BKM_KW_ID:
-            if (!json_is_string(v)) {
-                err = apr_psprintf(p, "%s must be a string", key);
-            }
-            break;
-        case BKM_KW_TYPE:
-            if (json_is_string(v)) {
-                types = json_pack("[O]", v);
-            }
-            else if (json_is_array(v) && json_array_size(v) > 0) {
-                types = json_incref(v);
-            }
-            else {
-                err = "type must be a type name or an array of them";
-                break;
-            }
-            for (k = 0; !err && k < json_array_size(types); k++) {
-                const char *t = json_string_value(json_array_get(types, k));
-
-                for (i = 0; t && bkm_js_types[i].name
-                            && strcmp(t, bkm_js_types[i].name); i++) {
-                }
-                if (!t || !bkm_js_types[i].name) {
-                    err = apr_psprintf(p, "unknown type %s",
-                                       t ? t : "(not a string)");
-                }
-                else {
-                    n->types |= bkm_js_types[i].bit;
-                }
-            }
-            json_decref(types);
-            break;
-        case BKM_KW_PROPERTIES:
-            if (!json_is_object(v)) {
-                err = "properties must be an object";
-                break;
-            }
-            n->props = apr_array_make(p, (int)json_object_size(v),
-                                      sizeof(bkm_js_prop_t));
-            n->prop_names = apr_hash_make(p);
-            {
-                const char *name;
-                json_t *sub;
-                bkm_js_prop_t *prop;
-
-                json_object_foreach(v, name, sub) {
-                    prop = apr_array_push(n->props);
-                    prop->name = apr_pstrdup(p, name);
-                    prop->schema = compile_child(
-                        cc, sub, sc, apr_pstrcat(p, "properties/",
-                                                 pointer_escape(p, name),
-                                                 NULL), depth);
-                    if (!prop->schema) {
-                        return NULL;
-                    }
-                    apr_hash_set(n->prop_names, prop->name,
-                                 APR_HASH_KEY_STRING, "");
-                }
-            }
-            break;
-        case BKM_KW_REQUIRED:
-            if (!json_is_array(v)) {
-                err = "required must be an array of strings";
-                break;
-            }
-            n->required = apr_array_make(p, (int)json_array_size(v),
-                                         sizeof(const char *));
-            for (k = 0; k < json_array_size(v); k++) {
-                const char *name = json_string_value(json_array_get(v, k));
-
-                if (!name) {
-                    err = "required must be an array of strings";
-                    break;
-                }
-                APR_ARRAY_PUSH(n->required, const char *) = name;
-            }
-            break;
-        case BKM_KW_ADDITIONAL_PROPERTIES:
-            if (!(n->additional = compile_child(cc, v, sc, key, depth))) {
+        }
+        if (is_applicator(kw)) {
+            if (compile_applicator(cc, n, kw, key, v, sc, depth, &it,
+                                   &err) != 0) {
                 return NULL;
             }
-            break;
-        case BKM_KW_ITEMS:
-            if (json_is_array(v) && sc->dialect == BKM_JS_2020) {
-                err = "items must be a schema in draft 2020-12 (the array "
-                      "form is prefixItems)";
-            }
-            else if (json_is_array(v)) {
-                if (!(item_list = compile_list(cc, v, sc, key, depth))) {
-                    return NULL;
-                }
-            }
-            else if (!(items = compile_child(cc, v, sc, key, depth))) {
-                return NULL;
-            }
-            break;
-        case BKM_KW_PREFIX_ITEMS:
-            if (!(prefix = compile_list(cc, v, sc, key, depth))) {
-                return NULL;
-            }
-            break;
-        case BKM_KW_ADDITIONAL_ITEMS:
-            if (!(more_items = compile_child(cc, v, sc, key, depth))) {
-                return NULL;
-            }
-            break;
-        case BKM_KW_MIN_ITEMS:
-        case BKM_KW_MAX_ITEMS:
-        case BKM_KW_MIN_LENGTH:
-        case BKM_KW_MAX_LENGTH:
-            if (!count_of(v, kw == BKM_KW_MIN_ITEMS ? &n->min_items
-                             : kw == BKM_KW_MAX_ITEMS ? &n->max_items
-                             : kw == BKM_KW_MIN_LENGTH ? &n->min_length
-                             : &n->max_length)) {
-                err = apr_psprintf(p, "%s must be a non-negative integer",
-                                   key);
-            }
-            break;
-        case BKM_KW_PATTERN:
-            err = compile_pattern(cc, n, v);
-            break;
-        case BKM_KW_ENUM:
-            if (!json_is_array(v)) {
-                err = "enum must be an array";
-            }
-            n->enum_values = v;
-            break;
-        case BKM_KW_CONST:
-            n->const_value = v;
-            break;
-        case BKM_KW_REF:
-            if (!json_is_string(v)) {
-                err = "$ref must be a string";
-            }
-            else if (!(n->ref = compile_ref(cc, sc, json_string_value(v),
-                                            depth))) {
-                return NULL;
-            }
-            break;
-        case BKM_KW_ALL_OF:
-        case BKM_KW_ANY_OF:
-        case BKM_KW_ONE_OF:
-            {
-                apr_array_header_t *list = compile_list(cc, v, sc, key,
-                                                        depth);
-
-                if (!list) {
-                    return NULL;
-                }
-                *(kw == BKM_KW_ALL_OF ? &n->all_of
-                  : kw == BKM_KW_ANY_OF ? &n->any_of : &n->one_of) = list;
-            }
-            break;
-        case BKM_KW_NOT:
-            if (!(s = compile_child(cc, v, sc, key, depth))) {
-                return NULL;
-            }
-            n->not_schema = s;
-            break;
+        }
+        else {
+            err = compile_assertion(cc, n, kw, key, v);
         }
         if (err) {
             return fail(cc, sc->loc, "%s", err);
         }
     }
-
-    /* One shape for the three spellings of "these first, then those". */
-    if (sc->dialect == BKM_JS_2020) {
-        n->tuple = prefix;
-        n->rest = items;
-        n->rest_keyword = "items";
-    }
-    else if (item_list) {
-        n->tuple = item_list;
-        n->rest = more_items;
-        n->rest_keyword = "additionalItems";
-    }
-    else {
-        n->rest = items;    /* additionalItems needs items as an array */
-        n->rest_keyword = "items";
-    }
+    items_shape(n, sc, &it);
     return n;
 }
 
@@ -1676,26 +1763,13 @@ static int check_object(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     return ok;
 }
 
-static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
-                 const json_t *inst, const bkm_js_path_t *at, int depth)
+/* type, enum and const: what any instance is checked against. */
+static int check_value(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
+                       const json_t *inst, const bkm_js_path_t *at)
 {
-    apr_size_t i, len;
-    int ok = 1, hits;
+    apr_size_t i;
+    int ok = 1;
 
-    if (n->always >= 0) {
-        if (!n->always) {
-            report(v, at, "false", "not allowed");
-        }
-        return n->always;
-    }
-    if (depth > BKM_JSONSCHEMA_MAX_DEPTH) {
-        report(v, at, "$ref", "nested too deeply to check (more than %d "
-               "levels)", BKM_JSONSCHEMA_MAX_DEPTH);
-        return 0;
-    }
-    if (n->ref && !check(v, n->ref, inst, at, depth + 1)) {
-        FAILED();
-    }
     if (n->types && !(n->types & type_bits(inst))) {
         report(v, at, "type", "must be %s",
                v->errors ? type_text(v->p, n->types) : "");
@@ -1721,41 +1795,48 @@ static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
                : "is not the required value", val);
         FAILED();
     }
-    switch (json_typeof(inst)) {
-    case JSON_STRING:
-        len = (n->min_length >= 0 || n->max_length >= 0)
-            ? code_points(json_string_value(inst), json_string_length(inst))
-            : 0;
-        if (n->min_length >= 0 && len < (apr_size_t)n->min_length) {
-            report(v, at, "minLength", "at least %" APR_INT64_T_FMT
-                   " character%s required", n->min_length,
-                   n->min_length == 1 ? "" : "s");
-            FAILED();
-        }
-        if (n->max_length >= 0 && len > (apr_size_t)n->max_length) {
-            report(v, at, "maxLength", "at most %" APR_INT64_T_FMT
-                   " character%s allowed", n->max_length,
-                   n->max_length == 1 ? "" : "s");
-            FAILED();
-        }
-        if (n->re && !matches(v, n, inst)) {
-            report(v, at, "pattern", "does not match %s", n->pattern);
-            FAILED();
-        }
-        break;
-    case JSON_ARRAY:
-        if (!check_array(v, n, inst, at, depth)) {
-            FAILED();
-        }
-        break;
-    case JSON_OBJECT:
-        if (!check_object(v, n, inst, at, depth)) {
-            FAILED();
-        }
-        break;
-    default:
-        break;
+    return ok;
+}
+
+/* minLength, maxLength (in code points, counted only when asked for) and
+ * pattern. */
+static int check_string(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
+                        const json_t *inst, const bkm_js_path_t *at)
+{
+    apr_size_t len;
+    int ok = 1;
+
+    len = (n->min_length >= 0 || n->max_length >= 0)
+        ? code_points(json_string_value(inst), json_string_length(inst))
+        : 0;
+    if (n->min_length >= 0 && len < (apr_size_t)n->min_length) {
+        report(v, at, "minLength", "at least %" APR_INT64_T_FMT
+               " character%s required", n->min_length,
+               n->min_length == 1 ? "" : "s");
+        FAILED();
     }
+    if (n->max_length >= 0 && len > (apr_size_t)n->max_length) {
+        report(v, at, "maxLength", "at most %" APR_INT64_T_FMT
+               " character%s allowed", n->max_length,
+               n->max_length == 1 ? "" : "s");
+        FAILED();
+    }
+    if (n->re && !matches(v, n, inst)) {
+        report(v, at, "pattern", "does not match %s", n->pattern);
+        FAILED();
+    }
+    return ok;
+}
+
+/* allOf, anyOf, oneOf and not.  The alternatives of anyOf, oneOf and not
+ * are tried quietly: only the combination's own failure is reported. */
+static int check_combined(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
+                          const json_t *inst, const bkm_js_path_t *at,
+                          int depth)
+{
+    apr_size_t i;
+    int ok = 1, hits;
+
     for (i = 0; n->all_of && i < (apr_size_t)n->all_of->nelts; i++) {
         if (!check(v, APR_ARRAY_IDX(n->all_of, i, const bkm_jsonschema_t *),
                    inst, at, depth + 1)) {
@@ -1790,6 +1871,55 @@ static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     }
     if (n->not_schema && quietly(v, n->not_schema, inst, at, depth + 1)) {
         report(v, at, "not", "matches a form that is not allowed");
+        FAILED();
+    }
+    return ok;
+}
+
+/* Each step reports its failures and returns 0 after the first when no
+ * errors are collected (FAILED): then so does this one. */
+static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
+                 const json_t *inst, const bkm_js_path_t *at, int depth)
+{
+    int ok = 1;
+
+    if (n->always >= 0) {
+        if (!n->always) {
+            report(v, at, "false", "not allowed");
+        }
+        return n->always;
+    }
+    if (depth > BKM_JSONSCHEMA_MAX_DEPTH) {
+        report(v, at, "$ref", "nested too deeply to check (more than %d "
+               "levels)", BKM_JSONSCHEMA_MAX_DEPTH);
+        return 0;
+    }
+    if (n->ref && !check(v, n->ref, inst, at, depth + 1)) {
+        FAILED();
+    }
+    if (!check_value(v, n, inst, at)) {
+        FAILED();
+    }
+    switch (json_typeof(inst)) {
+    case JSON_STRING:
+        if (!check_string(v, n, inst, at)) {
+            FAILED();
+        }
+        break;
+    case JSON_ARRAY:
+        if (!check_array(v, n, inst, at, depth)) {
+            FAILED();
+        }
+        break;
+    case JSON_OBJECT:
+        if (!check_object(v, n, inst, at, depth)) {
+            FAILED();
+        }
+        break;
+    default:
+        break;
+    }
+    if (!check_combined(v, n, inst, at, depth)) {
         FAILED();
     }
     return ok;

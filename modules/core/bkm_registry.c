@@ -489,41 +489,10 @@ static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
     return NULL;
 }
 
-static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
-                               bkm_kommune_t *k, json_t *obj)
+/* "kanal" and "stottetVersjon", from their names. */
+static const char *parse_kanal(bkm_ctx_t *c, bkm_bydel_t *b,
+                               const char *kanal, const char *versjon)
 {
-    static const char *const keys[] = {
-        "bydelsnummer", "bydelsnavn", "standardMottaker", "kanal",
-        "stottetVersjon", "kontoId", "postadresse", "sertifikater",
-        "svarfrist", "kryptering", "kontortid", "krevLagringskvittering",
-        "kvitteringssertifikater", "avvisLagringskvitteringV1", NULL
-    };
-    static const char *const cert_keys[] = {
-        "fagsystem", "manuell", "print", NULL
-    };
-    bkm_bydel_t *b = apr_pcalloc(c->p, sizeof(*b));
-    bkm_konto_t *konto;
-    const char *err, *kanal, *versjon, *frist, *krypt, *where = c->where;
-    json_t *adr, *certs;
-
-    b->kommune = k;
-    if ((err = only_keys(c, obj, keys))
-        || (err = get_str(c, obj, "bydelsnummer", 1, &b->nummer))) {
-        return err;
-    }
-    if (!all_digits(b->nummer, 2)) {
-        return fail(c, "\"bydelsnummer\" must be two digits");
-    }
-    c->where = apr_psprintf(c->p, "%s (%s)", where, b->nummer);
-    if ((err = get_str(c, obj, "bydelsnavn", 1, &b->navn))
-        || (err = get_bool(c, obj, "standardMottaker", 1,
-                           &b->standard_mottaker))
-        || (err = get_str(c, obj, "kanal", 1, &kanal))
-        || (err = get_str(c, obj, "stottetVersjon", 1, &versjon))
-        || (err = get_uuid(c, obj, "kontoId", &b->konto_id))
-        || (err = get_str(c, obj, "svarfrist", 0, &frist))) {
-        return err;
-    }
     if (strcmp(kanal, "fagsystem") == 0) {
         b->kanal = BKM_KANAL_FAGSYSTEM;
     }
@@ -542,12 +511,15 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
     else {
         return fail(c, "\"stottetVersjon\" must be \"V1\" or \"V2\"");
     }
-    if (frist && (err = bkm_duration_parse(&b->svarfrist, frist, 0))) {
-        return fail(c, "\"svarfrist\": %s", err);
-    }
-    if ((err = parse_kvittering(c, obj, b))) {
-        return err;
-    }
+    return NULL;
+}
+
+/* "kryptering": aes-256-cbc (the default) or aes-256-gcm. */
+static const char *parse_kryptering(bkm_ctx_t *c, json_t *obj,
+                                    bkm_bydel_t *b)
+{
+    const char *err, *krypt;
+
     if ((err = get_str(c, obj, "kryptering", 0, &krypt))) {
         return err;
     }
@@ -558,13 +530,21 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
         return fail(c, "\"kryptering\" must be \"aes-256-cbc\" (the "
                     "default) or \"aes-256-gcm\"");
     }
-    if (!(adr = json_object_get(obj, "postadresse"))) {
-        return fail(c, "\"postadresse\" is missing (letter post needs it)");
-    }
-    if ((err = parse_adresse(c, adr, &b->adresse))
-        || (err = printable(c, &b->adresse, b->navn))) {
-        return err;
-    }
+    return NULL;
+}
+
+/* "sertifikater": the channel's certificate is required, print's is the
+ * registry's unless the district has its own.  Leaves c->where at the
+ * certificates (the caller puts it back). */
+static const char *parse_sertifikater(bkm_ctx_t *c, bkm_registry_t *reg,
+                                      json_t *obj, bkm_bydel_t *b)
+{
+    static const char *const cert_keys[] = {
+        "fagsystem", "manuell", "print", NULL
+    };
+    const char *err;
+    json_t *certs;
+
     if (!(certs = json_object_get(obj, "sertifikater"))) {
         return fail(c, "\"sertifikater\" is missing");
     }
@@ -587,6 +567,57 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
     if (!b->cert_print) {
         b->cert_print = reg->print_cert;
         b->print_sertifikater = reg->print_sertifikater;
+    }
+    return NULL;
+}
+
+static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
+                               bkm_kommune_t *k, json_t *obj)
+{
+    static const char *const keys[] = {
+        "bydelsnummer", "bydelsnavn", "standardMottaker", "kanal",
+        "stottetVersjon", "kontoId", "postadresse", "sertifikater",
+        "svarfrist", "kryptering", "kontortid", "krevLagringskvittering",
+        "kvitteringssertifikater", "avvisLagringskvitteringV1", NULL
+    };
+    bkm_bydel_t *b = apr_pcalloc(c->p, sizeof(*b));
+    bkm_konto_t *konto;
+    const char *err, *kanal, *versjon, *frist, *where = c->where;
+    json_t *adr;
+
+    b->kommune = k;
+    if ((err = only_keys(c, obj, keys))
+        || (err = get_str(c, obj, "bydelsnummer", 1, &b->nummer))) {
+        return err;
+    }
+    if (!all_digits(b->nummer, 2)) {
+        return fail(c, "\"bydelsnummer\" must be two digits");
+    }
+    c->where = apr_psprintf(c->p, "%s (%s)", where, b->nummer);
+    if ((err = get_str(c, obj, "bydelsnavn", 1, &b->navn))
+        || (err = get_bool(c, obj, "standardMottaker", 1,
+                           &b->standard_mottaker))
+        || (err = get_str(c, obj, "kanal", 1, &kanal))
+        || (err = get_str(c, obj, "stottetVersjon", 1, &versjon))
+        || (err = get_uuid(c, obj, "kontoId", &b->konto_id))
+        || (err = get_str(c, obj, "svarfrist", 0, &frist))
+        || (err = parse_kanal(c, b, kanal, versjon))) {
+        return err;
+    }
+    if (frist && (err = bkm_duration_parse(&b->svarfrist, frist, 0))) {
+        return fail(c, "\"svarfrist\": %s", err);
+    }
+    if ((err = parse_kvittering(c, obj, b))
+        || (err = parse_kryptering(c, obj, b))) {
+        return err;
+    }
+    if (!(adr = json_object_get(obj, "postadresse"))) {
+        return fail(c, "\"postadresse\" is missing (letter post needs it)");
+    }
+    if ((err = parse_adresse(c, adr, &b->adresse))
+        || (err = printable(c, &b->adresse, b->navn))
+        || (err = parse_sertifikater(c, reg, obj, b))) {
+        return err;
     }
     c->where = where;
 

@@ -89,22 +89,15 @@ static int eligible(const bkm_bydel_t *b)
            && b->kvitteringssertifikater->nelts > 0;
 }
 
-/* Seal and store one control message for @p b, if this node claims it. */
-static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
-                    apr_interval_time_t every, int *made)
+/* The control message's content (tied to @p p), and as text in *json:
+ * what it is, for whoever opens it, and a nonce. */
+static json_t *control_content(apr_pool_t *p, const bkm_bydel_t *b,
+                               const char *id, const char *ref,
+                               apr_time_t now, apr_time_t frist,
+                               const char **json)
 {
-    const bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
-    apr_pool_t *p = db->pool;
-    const char *id = bkm_uuid(p), *ref = bkm_reference(p);
-    const char *t = apr_off_t_toa(p, now);
-    apr_time_t frist = bkm_cfg_deadline(bkm_db_server(db), b, now);
-    bkm_sealed_t sealed[BKM_SEAL_MAX];
-    const bkm_sealed_t *fs = NULL;
-    const unsigned char *pdf;
-    apr_size_t pdf_len;
-    const char *err, *json;
-    int i, n = 0, rv;
     json_t *j;
+    char *txt;
 
     j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
                   "kontrollmelding", "Kontrollmelding fra "
@@ -116,14 +109,27 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
                   "opprettet", bkm_time_utc(p, now),
                   "frist", bkm_time_utc(p, frist),
                   "nonce", bkm_uuid(p));
-    {
-        char *txt = json_dumps(bkm_json_own(p, j), JSON_COMPACT);
-        json = apr_pstrdup(p, txt ? txt : "{}");
-        free(txt);
-    }
-    if (!c->signer) {
-        return 0;       /* no portal certificate: nothing can be sealed */
-    }
+    txt = json_dumps(bkm_json_own(p, j), JSON_COMPACT);
+    *json = apr_pstrdup(p, txt ? txt : "{}");
+    free(txt);
+    return j;
+}
+
+/* Seal the control message as a report is sealed, into @p sealed.  Its
+ * case system's copy, or NULL after logging why not. */
+static const bkm_sealed_t *seal_control(bkm_db_t *db,
+                                        const bkm_srv_cfg_t *c,
+                                        const bkm_bydel_t *b, apr_time_t now,
+                                        json_t *j, const char *json,
+                                        const char *ref, bkm_sealed_t *sealed)
+{
+    apr_pool_t *p = db->pool;
+    const bkm_sealed_t *fs = NULL;
+    const unsigned char *pdf;
+    apr_size_t pdf_len;
+    const char *err;
+    int i, n = 0;
+
     /* A PDF that says what this is, in the container where a report has
      * its PDF (vendors' systems expect one). */
     err = bkm_pdf_render(p, j, BKM_TYPE_KONTROLL, ref, &pdf, &pdf_len);
@@ -141,22 +147,23 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
                      BKMLOGNO(03221)
                      "control message for %s/%s not sealed: %s",
                      b->kommune->nummer, b->nummer, err ? err : "no copy");
-        return 0;
+        return NULL;
     }
-    if ((rv = bkm_db_begin(db)) != 0) {
-        return -1;
-    }
+    return fs;
+}
+
+/* Store a claimed control message as a report for the case system, its
+ * ciphertext, its delivery, its deadline and its first event.  0, else the failed statement's status.  Inside the
+ * claim's transaction. */
+static int store_control(bkm_db_t *db, const bkm_bydel_t *b, const char *id,
+                         const char *ref, apr_time_t now, apr_time_t frist,
+                         const bkm_sealed_t *fs)
+{
+    apr_pool_t *p = db->pool;
+    const char *t = apr_off_t_toa(p, now);
+    int rv;
+
     {
-        const char *claim[4] = {
-            apr_off_t_toa(p, now + every), b->kommune->nummer, b->nummer, t
-        };
-        rv = bkm_db_run(db, BKM_SQL_KONTROLLMELDING_TA, &n, 4, claim);
-        if (rv == 0 && n != 1) {
-            bkm_db_rollback(db);    /* another node's, or not due */
-            return 0;
-        }
-    }
-    if (rv == 0) {
         const char *m[15] = {
             id, ref, BKM_TYPE_KONTROLL, "1", "kontroll", NULL, NULL,
             b->kommune->nummer, b->nummer, "fagsystem", "AKSEPTERT", t, t,
@@ -184,12 +191,54 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
         const char *k[5] = {
             id, b->kommune->nummer, b->nummer, t, apr_off_t_toa(p, frist)
         };
-        rv = bkm_db_run(db, BKM_SQL_KONTROLLMELDING_MELDING_INSERT, NULL, 5, k);
+        rv = bkm_db_run(db, BKM_SQL_KONTROLLMELDING_MELDING_INSERT, NULL, 5,
+                        k);
     }
     if (rv == 0) {
         rv = bkm_event(db, id, now, "KONTROLL_SENDT", "AKSEPTERT",
                        "kontroll", "Kontrollmelding laget; må komme tilbake "
                        "med verifisert lagringskvittering innen fristen");
+    }
+    return rv;
+}
+
+/* Seal and store one control message for @p b, if this node claims it. */
+static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
+                    apr_interval_time_t every, int *made)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
+    apr_pool_t *p = db->pool;
+    const char *id = bkm_uuid(p), *ref = bkm_reference(p);
+    const char *t = apr_off_t_toa(p, now);
+    apr_time_t frist = bkm_cfg_deadline(bkm_db_server(db), b, now);
+    bkm_sealed_t sealed[BKM_SEAL_MAX];
+    const bkm_sealed_t *fs;
+    const char *json;
+    int n = 0, rv;
+    json_t *j;
+
+    j = control_content(p, b, id, ref, now, frist, &json);
+    if (!c->signer) {
+        return 0;       /* no portal certificate: nothing can be sealed */
+    }
+    if (!(fs = seal_control(db, c, b, now, j, json, ref, sealed))) {
+        return 0;
+    }
+    if ((rv = bkm_db_begin(db)) != 0) {
+        return -1;
+    }
+    {
+        const char *claim[4] = {
+            apr_off_t_toa(p, now + every), b->kommune->nummer, b->nummer, t
+        };
+        rv = bkm_db_run(db, BKM_SQL_KONTROLLMELDING_TA, &n, 4, claim);
+        if (rv == 0 && n != 1) {
+            bkm_db_rollback(db);    /* another node's, or not due */
+            return 0;
+        }
+    }
+    if (rv == 0) {
+        rv = store_control(db, b, id, ref, now, frist, fs);
     }
     if ((rv = bkm_db_end(db, rv)) != 0) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db),
