@@ -45,6 +45,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_leveranse,
     bkm_suite_eskalering,
     bkm_suite_route,
+    bkm_suite_kjede,
 };
 /* clang-format on */
 
