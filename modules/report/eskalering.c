@@ -23,6 +23,7 @@
 #include "bkm_db.h"
 #include "bkm_levering.h"
 #include "bkm_eskalering.h"
+#include "bkm_kjede.h"
 #include "bkm_log.h"
 
 #include <http_protocol.h>
@@ -54,10 +55,37 @@ static apr_status_t step_control(bkm_db_t *db, apr_time_t now,
                                     &out->kontrollmelding_feilet);
 }
 
+/* Issue 16, item 4: anchor the events that arrived since the last pass
+ * in the audit chain (bkm_kjede.h), and log the chain's head -- the
+ * anchor kept outside the database -- when it moved, and at least once an
+ * hour. */
+static apr_status_t step_kjede(bkm_db_t *db, apr_time_t now,
+                               bkm_pass_t *out, void *baton)
+{
+    static apr_time_t logged;
+    const char *hode = NULL;
+    apr_int64_t nr = 0;
+    apr_status_t rv;
+    int n = 0;
+
+    if ((rv = bkm_kjede_anchor(db, now, &n, &nr, &hode))) {
+        return rv;
+    }
+    if (n > 0 || apr_time_now() - logged >= apr_time_from_sec(3600)) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, bkm_db_server(db),
+                     BKMLOGNO(05000) "trail anchor: audit chain head "
+                     "%" APR_INT64_T_FMT ":%s (%d events anchored)", nr,
+                     hode, n);
+        logged = apr_time_now();
+    }
+    return APR_SUCCESS;
+}
+
 static const bkm_pass_step_t issue12_steps[] = {
     { step_kontroll, NULL },
     { step_reconcile, NULL },
     { step_control, NULL },
+    { step_kjede, NULL },
 };
 
 apr_status_t bkm_eskalering_pass(bkm_db_t *db, apr_time_t now,
