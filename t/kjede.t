@@ -17,7 +17,7 @@ use HTTP::Request::Common qw(POST);
 use JSON::PP;
 use LWP::UserAgent;
 
-plan tests => 27;
+plan tests => 28;
 
 my $base = base_url();
 my $json = JSON::PP->new->utf8->canonical;
@@ -116,6 +116,8 @@ is $ua{kari}->get("$base/kommune/kjede")->code, 404, 'only the operator has the 
 like page(), qr/id="kjede-ok"/, 'the page: every chain holds';
 my ($rc, $out) = command($kept);
 is $rc, 0, "the command: OK with the kept head ($out)";
+ok $out =~ /read: (\d+) events in (\d+) timelines/ && $1 >= 3 && $2 >= 2,
+    'it read every event of both timelines';
 
 # ---- a row edited with SQL ----
 my $orig = $ea[1][6];

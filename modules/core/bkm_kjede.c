@@ -360,7 +360,9 @@ static apr_status_t walk_events(bkm_db_t *db, bkm_kjede_sjekk_t *out)
         return rv;
     }
     apr_pool_create(&scratch, db->pool);
-    while (apr_dbd_get_row(db->drv, scratch, res, &row, -1) == 0) {
+    /* The row lives in db->pool (pgsql keeps its place in it across
+     * calls); only each row's work is in the cleared scratch pool. */
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         const char *f[7], *kjede;
         apr_int64_t nr;
         int i;
@@ -430,7 +432,9 @@ static apr_status_t walk_audit(bkm_db_t *db, bkm_kjede_sjekk_t *out)
         return rv;
     }
     apr_pool_create(&scratch, db->pool);
-    while (apr_dbd_get_row(db->drv, scratch, res, &row, -1) == 0) {
+    /* The row lives in db->pool (pgsql keeps its place in it across
+     * calls); only each row's work is in the cleared scratch pool. */
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         const char *f[8], *kjede;
         apr_int64_t nr;
 
