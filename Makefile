@@ -42,7 +42,7 @@ UNIT_BIN := $(OUT)/unit_tests
 .PHONY: all deps run test unit integration integration-pg failover checks bench \
         clean format format-check chaos chaos-short
 
-all: $(OUT)/mod_bekymring.so $(VENDOR)/.stamp
+all: $(OUT)/mod_bekymring.so $(OUT)/bkm-kjede $(VENDOR)/.stamp
 
 # Installs what is missing (build/packages.txt, then the npm lockfile of the
 # local ID-porten stand-in); quick when everything is there.
@@ -78,6 +78,11 @@ $(GENERATED): %.o: %.c
 
 $(OUT)/mod_bekymring.so: $(CORE_OBJ) $(GLUE_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
+
+# The trail's check outside httpd (issue 16, item 4): the core alone.
+$(OUT)/bkm-kjede: build/bkm-kjede.c $(CORE_OBJ)
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(CORE_OBJ) $(LDLIBS) \
+	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
 
 # The copy the test suite loads: the same objects but the clock, compiled
 # with BKM_TEST_CLOCK so that tests can set a request's time

@@ -25,6 +25,7 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q);
 int bkm_handle_roller(request_rec *r, const bkm_req_t *q);
 int bkm_handle_rolle_ny(request_rec *r, const bkm_req_t *q);
 int bkm_handle_rolle_slett(request_rec *r, const bkm_req_t *q);
+int bkm_handle_kjede(request_rec *r, const bkm_req_t *q);
 int bkm_handle_nedlasting_list(request_rec *r, const bkm_req_t *q);
 int bkm_handle_nedlasting_one(request_rec *r, const bkm_req_t *q);
 int bkm_handle_nedlasting_download(request_rec *r, const bkm_req_t *q);

@@ -13,6 +13,7 @@
 #include "bkm_db.h"
 #include "bkm_registry.h"
 #include "bkm_migrate.h"
+#include "bkm_kjede.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,17 @@ int bkm_handle_helse(request_rec *r, const bkm_req_t *q)
                             json_string("the database schema version is not "
                                         "the one this module expects"));
         return bkm_reply_json(r, HTTP_SERVICE_UNAVAILABLE, body);
+    }
+    /* The audit chain's head, which covers every timeline too (issue 16,
+     * item 4: an anchor to keep outside the database; bkm_kjede.h). */
+    {
+        const char *hode;
+        apr_int64_t nr;
+
+        if (bkm_kjede_hode(conn, &nr, &hode) == APR_SUCCESS) {
+            json_object_set_new(body, "kjede", json_pack(
+                "{s:I, s:s}", "nr", (json_int_t)nr, "hode", hode));
+        }
     }
     json_object_set_new(body, "status", json_string("ok"));
     return bkm_reply_json(r, HTTP_OK, body);

@@ -35,6 +35,7 @@
 #include "bkm_leveranse.h"
 #include "bkm_avvik.h"
 #include "bkm_ids.h"
+#include "bkm_kjede.h"
 
 #include <string.h>
 #include <stdlib.h>
@@ -56,12 +57,6 @@
     "AND c.mottaker = l.mottaker WHERE l.id = %s AND l.konto_id = %s"
 
 const bkm_sql_t bkm_leveranse_sql[] = {
-    /* nr is the next of this report's: the report's row is locked (or
-     * the SQLite writer held) by the transaction, so no two compete. */
-    { BKM_SQL_HENDELSE_INSERT,
-      "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, "
-      "hendelse, aktor, beskrivelse) SELECT %s, COALESCE(MAX(nr), 0) + 1, "
-      "%lld, %s, %s, %s, %s FROM bkm_hendelse WHERE melding_id = %s" },
     { BKM_SQL_LEVERANSE_PRINT,
       "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
       "meldingstype, opprettet, arsak) VALUES (%s, %s, %s, 'print', %s, "
@@ -98,10 +93,6 @@ const bkm_sql_t bkm_leveranse_sql[] = {
     { BKM_SQL_MELDING_TILBAKE,
       "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = %lld, "
       "endret = %lld WHERE id = %s AND levert IS NULL" },
-    { BKM_SQL_REVISJON_INSERT,
-      "INSERT INTO bkm_revisjon (id, tidspunkt, aktor, handling, "
-      "kommunenummer, melding_id, begrunnelse) VALUES (%s, %lld, %s, %s, %s, "
-      "%s, %s)" },
     /* Receipts: the message's answer so far, and the text of a feilet
      * (the latest event of its kind), read after the report's row is
      * locked (bkm_levering_answer). */
@@ -125,16 +116,17 @@ apr_status_t bkm_event(bkm_db_t *db, const char *melding_id,
                        const char *tilstand, const char *aktor,
                        const char *beskrivelse)
 {
-    const char *args[7] = {
-        melding_id, apr_off_t_toa(db->pool, tid), tilstand, hendelse, aktor,
-        beskrivelse, melding_id
-    };
-    apr_status_t rv = bkm_db_run(db, BKM_SQL_HENDELSE_INSERT, NULL, 7, args);
+    /* Chained to the report's previous event (bkm_kjede.h): the report's
+     * row is locked (or the SQLite writer held) by the transaction, so no
+     * two compete for its next nr. */
+    apr_status_t rv = bkm_kjede_hendelse(db, melding_id, tid, tilstand,
+                                         hendelse, aktor, beskrivelse);
 
     /* Every timeline event is recorded here, whoever records it: an
      * assurance failure marks its report in the same transaction (and is
      * logged as an ALERT), so no caller can forget it (bkm_avvik.h). */
-    return rv ? rv : bkm_avvik_note(db, args[0], args[1], hendelse);
+    return rv ? rv : bkm_avvik_note(db, melding_id,
+                                    apr_off_t_toa(db->pool, tid), hendelse);
 }
 
 apr_status_t bkm_order_print(bkm_db_t *db,
@@ -662,12 +654,10 @@ apr_status_t bkm_levering_refused(bkm_db_t *db, const bkm_leveranse_t *l,
 apr_status_t bkm_audit(bkm_db_t *db, apr_time_t now,
                        const bkm_handling_t *h)
 {
-    const char *args[7] = {
-        bkm_uuid(db->pool), apr_off_t_toa(db->pool, now), h->aktor,
-        h->handling, h->kommunenummer, h->melding_id, h->begrunnelse
-    };
-
-    return bkm_db_run(db, BKM_SQL_REVISJON_INSERT, NULL, 7, args);
+    /* The audit chain's next row (bkm_kjede.h). */
+    return bkm_kjede_revisjon(db, now, h->aktor, h->handling,
+                              h->kommunenummer, h->melding_id,
+                              h->begrunnelse);
 }
 
 /* An action's context: the policy (a requeued report's new deadline) and

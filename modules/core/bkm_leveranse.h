@@ -28,7 +28,6 @@
 
 /** The statements this file runs (bkm_core_sql lists them). */
 extern const bkm_sql_t bkm_leveranse_sql[];
-#define BKM_SQL_HENDELSE_INSERT "bkm_hendelse_insert"
 #define BKM_SQL_LEVERANSE_PRINT "bkm_leveranse_print"
 #define BKM_SQL_LEVERANSE_GET "bkm_leveranse_get"
 #define BKM_SQL_LEVERANSE_FETCH "bkm_leveranse_fetch"
@@ -40,7 +39,6 @@ extern const bkm_sql_t bkm_leveranse_sql[];
 #define BKM_SQL_MELDING_TO_PRINT "bkm_melding_to_print"
 #define BKM_SQL_LEVERANSE_NULLSTILL "bkm_leveranse_nullstill"
 #define BKM_SQL_MELDING_TILBAKE "bkm_melding_tilbake"
-#define BKM_SQL_REVISJON_INSERT "bkm_revisjon_insert"
 #define BKM_SQL_LEVERANSE_SVAR_GET "bkm_leveranse_svar_get"
 #define BKM_SQL_HENDELSE_SISTE "bkm_hendelse_siste"
 #define BKM_SQL_LEVERANSE_DEKKET_GET "bkm_leveranse_dekket_get"

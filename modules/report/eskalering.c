@@ -23,6 +23,7 @@
 #include "bkm_db.h"
 #include "bkm_levering.h"
 #include "bkm_eskalering.h"
+#include "bkm_kjede.h"
 #include "bkm_log.h"
 #include "bkm_sertifikat.h"
 
@@ -70,11 +71,38 @@ static apr_status_t step_sertifikater(bkm_db_t *db, apr_time_t now,
     return APR_SUCCESS;
 }
 
-static const bkm_pass_step_t issue12_steps[] = {
+/* Issue 16, item 4: anchor the events that arrived since the last pass
+ * in the audit chain (bkm_kjede.h), and log the chain's head -- the
+ * anchor kept outside the database -- when it moved, and at least once an
+ * hour. */
+static apr_status_t step_kjede(bkm_db_t *db, apr_time_t now,
+                               bkm_pass_t *out, void *baton)
+{
+    static apr_time_t logged;
+    const char *hode = NULL;
+    apr_int64_t nr = 0;
+    apr_status_t rv;
+    int n = 0;
+
+    if ((rv = bkm_kjede_anchor(db, now, &n, &nr, &hode))) {
+        return rv;
+    }
+    if (n > 0 || apr_time_now() - logged >= apr_time_from_sec(3600)) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, bkm_db_server(db),
+                     BKMLOGNO(05000) "trail anchor: audit chain head "
+                     "%" APR_INT64_T_FMT ":%s (%d events anchored)", nr,
+                     hode, n);
+        logged = apr_time_now();
+    }
+    return APR_SUCCESS;
+}
+
+static const bkm_pass_step_t glue_steps[] = {
     { step_kontroll, NULL },
     { step_reconcile, NULL },
     { step_control, NULL },
     { step_sertifikater, NULL },
+    { step_kjede, NULL },
 };
 
 apr_status_t bkm_eskalering_pass(bkm_db_t *db, apr_time_t now,
@@ -91,8 +119,8 @@ apr_status_t bkm_eskalering_pass(bkm_db_t *db, apr_time_t now,
     pol.retention = bkm_cfg_retention(bkm_srv_cfg(s));
     pol.select_limit = BKM_PASS_SELECT;
     pol.batch = BKM_PASS_BATCH;
-    pol.steps = issue12_steps;
-    pol.nsteps = sizeof(issue12_steps) / sizeof(issue12_steps[0]);
+    pol.steps = glue_steps;
+    pol.nsteps = sizeof(glue_steps) / sizeof(glue_steps[0]);
     /* The pass's lines are the server's, also when a request runs it. */
     pol.log = bkm_log_baton(db->pool, s, NULL);
     return bkm_eskalering_run(db, &pol, out);

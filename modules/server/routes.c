@@ -74,6 +74,8 @@ static const bkm_route_row_t routes[] = {
       bkm_handle_rolle_ny, NULL },
     { { "POST", "/kommune/roller/{rolleId}/slett" }, BKM_ACCESS_OPERATOR,
       bkm_handle_rolle_slett, NULL },
+    { { "GET HEAD", "/kommune/kjede" }, BKM_ACCESS_OPERATOR,
+      bkm_handle_kjede, NULL },
     { { "GET HEAD", "/kommune/{kommunenummer}" }, BKM_ACCESS_KOMMUNE,
       bkm_handle_forvaltning_oversikt, NULL },
     { { "GET HEAD", "/kommune/{kommunenummer}/meldinger.csv" },

@@ -46,6 +46,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_eskalering,
     bkm_suite_route,
     bkm_suite_sertifikat,
+    bkm_suite_kjede,
 };
 /* clang-format on */
 

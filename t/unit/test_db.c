@@ -74,9 +74,9 @@ START_TEST(driver_errors_are_one_status)
                      APR_SUCCESS);
     ck_assert_int_eq(n, 0);
     /* NOT NULL broken */
-    ck_assert_int_eq(bkm_db_run(db, BKM_SQL_REVISJON_INSERT, NULL, 7,
-                                (const char *[]){ NULL, "1", NULL, NULL,
-                                                  NULL, NULL, NULL }),
+    ck_assert_int_eq(bkm_db_run(db, BKM_SQL_LEVERANSE_PRINT, NULL, 6,
+                                (const char *[]){ NULL, NULL, NULL, NULL,
+                                                  "1", NULL }),
                      APR_EGENERAL);
 }
 END_TEST

@@ -44,6 +44,7 @@ Suite *bkm_suite_leveranse(void);
 Suite *bkm_suite_eskalering(void);
 Suite *bkm_suite_route(void);
 Suite *bkm_suite_sertifikat(void);
+Suite *bkm_suite_kjede(void);
 
 /** A pool for one test, destroyed by the fixture. */
 extern apr_pool_t *bkm_test_pool;
