@@ -431,6 +431,32 @@ static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
     return NULL;
 }
 
+/* A plain address, local@domain, as the To: header of a reminder carries
+ * it to sendmail -t: printable ASCII without spaces, quotes, brackets,
+ * commas or semicolons (no display name, no second recipient, no header
+ * break), a domain of letters, digits, hyphens and dots. */
+static int epost_valid(const char *a)
+{
+    const char *at = strchr(a, '@'), *p;
+
+    if (!at || at == a || strchr(at + 1, '@') || strlen(a) > 254
+        || !at[1] || at[1] == '.' || a[strlen(a) - 1] == '.'
+        || !strchr(at + 1, '.')) {
+        return 0;
+    }
+    for (p = a; p < at; p++) {
+        if (*p <= ' ' || *p > '~' || strchr("\"(),:;<>[\\]", *p)) {
+            return 0;
+        }
+    }
+    for (p = at + 1; *p; p++) {
+        if (!apr_isalnum(*p) && *p != '-' && *p != '.') {
+            return 0;
+        }
+    }
+    return !strstr(at, "..");
+}
+
 static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
                                bkm_kommune_t *k, json_t *obj)
 {
@@ -438,7 +464,8 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
         "bydelsnummer", "bydelsnavn", "standardMottaker", "kanal",
         "stottetVersjon", "kontoId", "postadresse", "sertifikater",
         "svarfrist", "kryptering", "kontortid", "krevLagringskvittering",
-        "kvitteringssertifikater", "avvisLagringskvitteringV1", NULL
+        "kvitteringssertifikater", "avvisLagringskvitteringV1", "kontaktEpost",
+        NULL
     };
     static const char *const cert_keys[] = {
         "fagsystem", "manuell", "print", NULL
@@ -499,6 +526,14 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
     else if (krypt && strcmp(krypt, "aes-256-cbc") != 0) {
         return fail(c, "\"kryptering\" must be \"aes-256-cbc\" (the "
                     "default) or \"aes-256-gcm\"");
+    }
+    if ((err = get_str(c, obj, "kontaktEpost", 0, &b->kontakt_epost))) {
+        return err;
+    }
+    if (b->kontakt_epost && !epost_valid(b->kontakt_epost)) {
+        return fail(c, "\"kontaktEpost\" must be one plain address such as "
+                    "barnevern@kommune.no (printable ASCII, no spaces, "
+                    "names or lists)");
     }
     if (!(adr = json_object_get(obj, "postadresse"))) {
         return fail(c, "\"postadresse\" is missing (letter post needs it)");

@@ -10,6 +10,7 @@
 #include "bkm_leveranse.h"
 #include "bkm_avvik.h"
 #include "bkm_eskalering.h"
+#include "bkm_paminnelse.h"
 
 const bkm_sql_t *const bkm_core_sql[] = {
     bkm_db_sql,
@@ -17,5 +18,6 @@ const bkm_sql_t *const bkm_core_sql[] = {
     bkm_leveranse_sql,
     bkm_avvik_sql,
     bkm_eskalering_sql,
+    bkm_paminnelse_sql,
     NULL
 };
