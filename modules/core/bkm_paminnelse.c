@@ -87,14 +87,19 @@ static apr_time_t bounds(bkm_db_t *db, const bkm_paminnelse_policy_t *pol,
         for (j = 0; j < k->bydeler->nelts; j++) {
             const bkm_bydel_t *b = APR_ARRAY_IDX(k->bydeler, j,
                                                  const bkm_bydel_t *);
+            const bkm_bydel_t **key;
             apr_time_t *t;
 
             if (!b->kontakt_epost) {
                 continue;
             }
+            /* keyed by the district's address (kept: the hash keeps the
+             * key's pointer) */
+            key = apr_palloc(db->pool, sizeof(*key));
+            *key = b;
             t = apr_palloc(db->pool, sizeof(*t));
             *t = bkm_paminnelse_bound(pol->delivery, b, pol->prosent, now);
-            apr_hash_set(by, &b, sizeof(b), t);
+            apr_hash_set(by, key, sizeof(*key), t);
             if (*t > latest) {
                 latest = *t;
             }
