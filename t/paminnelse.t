@@ -18,7 +18,7 @@ use LWP::UserAgent;
 use POSIX ();
 use Time::Local qw(timegm);
 
-plan tests => 23;
+plan tests => 25;
 
 my $base = base_url();
 my $dev = root() . '/t/dev';
@@ -120,6 +120,14 @@ is scalar(grep { $_ eq 'PAMINNELSE_SENDT' } events()), 1,
 my ($sendt) = map { $_->[0] } db_rows("SELECT paminnelse_sendt FROM "
     . "bkm_melding WHERE id = '$id'");
 ok $sendt, 'marked as reminded for its deadline';
+my $tl = $ua->get("$base/kommune/0301?sok=$ref", Accept => 'text/html',
+                  clock($at75 + 1e6));
+like $tl->content, qr/Påminnelse om fristen sendt/,
+    "on the administrator's timeline";
+my $ov = $ua->get("$base/kommune/0301?bydel=16&fra=2031-02-03&til=2031-02-03",
+                  Accept => 'text/html', clock($at75 + 1e6));
+like $ov->content, qr/\Q$ref\E.*?Påminnelse sendt, fristen nærmer seg/s,
+    "the administrator's overview shows the reminder";
 
 # ---- the next passes: no second mail --------------------------------------------
 pass_at($at75 + 60e6);
