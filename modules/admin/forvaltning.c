@@ -61,7 +61,9 @@
 #define OVERSIKT_SELECT \
     "SELECT m.id, m.referanse, m.meldingstype, m.bydelsnummer, m.kanal, " \
     "m.tilstand, m.mottatt, m.frist, m.levert, m.oppfolging, l.hentet, " \
-    "l.svar, m.avvik FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
+    "l.svar, m.avvik, " \
+    "CASE WHEN m.paminnelse = m.frist THEN m.paminnelse_sendt END " \
+    "FROM bkm_melding m LEFT JOIN bkm_leveranse l " \
     "ON l.melding_id = m.id AND l.mottaker = m.kanal " \
     "WHERE m.kommunenummer = %s AND m.kilde <> 'kontroll' "
 #define OVERSIKT_REST \
@@ -255,11 +257,11 @@ static json_t *warnings(request_rec *r, const char *lang, apr_time_t now,
                         const char *tilstand, const char *frist,
                         const char *levert, const char *oppfolging,
                         const char *hentet, const char *svar,
-                        const char *avvik)
+                        const char *avvik, const char *paminnelse)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     json_t *list = json_array();
-    const char *keys[7];
+    const char *keys[8];
     int n = 0, i;
 
     if (avvik) {
@@ -279,6 +281,10 @@ static json_t *warnings(request_rec *r, const char *lang, apr_time_t now,
     }
     if (strcmp(tilstand, "SENDT_PRINT") == 0) {
         keys[n++] = "admin.varsel.print";
+    }
+    /* Reminded before letter post for its deadline (issue 16, item 6). */
+    if (!levert && frist && paminnelse) {
+        keys[n++] = "admin.varsel.paminnelse";
     }
     for (i = 0; i < n; i++) {
         json_array_append_new(list, json_string(bkm_i18n_text(pg->i18n, lang,
@@ -369,7 +375,8 @@ static json_t *overview_row(request_rec *r, bkm_db_t *db, const who_t *w,
                             bkm_db_value(db, row, 9),
                             bkm_db_value(db, row, 10),
                             bkm_db_value(db, row, 11),
-                            bkm_db_value(db, row, 12)));
+                            bkm_db_value(db, row, 12),
+                            bkm_db_value(db, row, 13)));
 }
 
 /* The page of the overview the filter asks for, into @p rows; one row more
@@ -560,7 +567,8 @@ static int export_csv(request_rec *r, who_t *w)
                                  bkm_db_value(db, row, 9),
                                  bkm_db_value(db, row, 10),
                                  bkm_db_value(db, row, 11),
-                                 bkm_db_value(db, row, 12));
+                                 bkm_db_value(db, row, 12),
+                                 bkm_db_value(db, row, 13));
             const char *vs = "";
             size_t i;
             for (i = 0; i < json_array_size(v); i++) {

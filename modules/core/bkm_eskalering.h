@@ -43,6 +43,8 @@ typedef struct {
     int kontrollmelding_laget;  /**< control messages made by this pass */
     int kontrollmelding_feilet; /**< control messages without a verified
                                  stored-receipt by their deadline */
+    int paminnelser;        /**< reminders before letter post sent */
+    int paminnelse_feilet;  /**< reminder mails that failed (retried) */
 } bkm_pass_t;
 
 /** A step the caller adds after the pass's own: fills its part of @p out.

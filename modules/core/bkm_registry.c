@@ -514,6 +514,48 @@ static const char *parse_kanal(bkm_ctx_t *c, bkm_bydel_t *b,
     return NULL;
 }
 
+/* A plain address, local@domain, as the To: header of a reminder carries
+ * it to sendmail -t: printable ASCII without spaces, quotes, brackets,
+ * commas or semicolons (no display name, no second recipient, no header
+ * break), a domain of letters, digits, hyphens and dots. */
+static int epost_valid(const char *a)
+{
+    const char *at = strchr(a, '@'), *p;
+
+    if (!at || at == a || strchr(at + 1, '@') || strlen(a) > 254
+        || !at[1] || at[1] == '.' || a[strlen(a) - 1] == '.'
+        || !strchr(at + 1, '.')) {
+        return 0;
+    }
+    for (p = a; p < at; p++) {
+        if (*p <= ' ' || *p > '~' || strchr("\"(),:;<>[\\]", *p)) {
+            return 0;
+        }
+    }
+    for (p = at + 1; *p; p++) {
+        if (!apr_isalnum(*p) && *p != '-' && *p != '.') {
+            return 0;
+        }
+    }
+    return !strstr(at, "..");
+}
+
+/* "kontaktEpost": the district's contact for reminders, or none. */
+static const char *parse_kontakt(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
+{
+    const char *err;
+
+    if ((err = get_str(c, obj, "kontaktEpost", 0, &b->kontakt_epost))) {
+        return err;
+    }
+    if (b->kontakt_epost && !epost_valid(b->kontakt_epost)) {
+        return fail(c, "\"kontaktEpost\" must be one plain address such as "
+                    "barnevern@kommune.no (printable ASCII, no spaces, "
+                    "names or lists)");
+    }
+    return NULL;
+}
+
 /* "kryptering": aes-256-cbc (the default) or aes-256-gcm. */
 static const char *parse_kryptering(bkm_ctx_t *c, json_t *obj,
                                     bkm_bydel_t *b)
@@ -578,7 +620,8 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
         "bydelsnummer", "bydelsnavn", "standardMottaker", "kanal",
         "stottetVersjon", "kontoId", "postadresse", "sertifikater",
         "svarfrist", "kryptering", "kontortid", "krevLagringskvittering",
-        "kvitteringssertifikater", "avvisLagringskvitteringV1", NULL
+        "kvitteringssertifikater", "avvisLagringskvitteringV1", "kontaktEpost",
+        NULL
     };
     bkm_bydel_t *b = apr_pcalloc(c->p, sizeof(*b));
     bkm_konto_t *konto;
@@ -608,7 +651,8 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
         return fail(c, "\"svarfrist\": %s", err);
     }
     if ((err = parse_kvittering(c, obj, b))
-        || (err = parse_kryptering(c, obj, b))) {
+        || (err = parse_kryptering(c, obj, b))
+        || (err = parse_kontakt(c, obj, b))) {
         return err;
     }
     if (!(adr = json_object_get(obj, "postadresse"))) {

@@ -87,6 +87,9 @@ typedef struct {
     int gcm;                /**< 1: seal with AES-256-GCM AuthEnvelopedData
                                  ("kryptering": "aes-256-gcm"); 0: the
                                  incumbent's AES-256-CBC EnvelopedData */
+    const char *kontakt_epost;  /**< "kontaktEpost": where reminders before
+                                     letter post go (bkm_paminnelse.h), or
+                                     NULL: the district gets none */
 } bkm_bydel_t;
 
 struct bkm_kommune_t {

@@ -11,6 +11,7 @@
 #include "bkm_avvik.h"
 #include "bkm_eskalering.h"
 #include "bkm_kjede.h"
+#include "bkm_paminnelse.h"
 
 const bkm_sql_t *const bkm_core_sql[] = {
     bkm_db_sql,
@@ -19,5 +20,6 @@ const bkm_sql_t *const bkm_core_sql[] = {
     bkm_avvik_sql,
     bkm_eskalering_sql,
     bkm_kjede_sql,
+    bkm_paminnelse_sql,
     NULL
 };

@@ -15,6 +15,7 @@
 #include "api/kontroll.h"
 #include "report/eskalering.h"
 #include "report/kontrollmelding.h"
+#include "report/paminnelse.h"
 #include "server/clock.h"
 #include "server/config.h"
 #include "server/db.h"
@@ -103,6 +104,8 @@ static const bkm_pass_step_t glue_steps[] = {
     { step_control, NULL },
     { step_sertifikater, NULL },
     { step_kjede, NULL },
+    /* Issue 16, item 6: report/paminnelse.c */
+    { bkm_paminnelse_step, NULL },
 };
 
 apr_status_t bkm_eskalering_pass(bkm_db_t *db, apr_time_t now,
@@ -218,7 +221,7 @@ int bkm_handle_eskalering(request_rec *r, const bkm_req_t *q)
     }
     return bkm_reply_json(r, HTTP_OK,
                           json_pack("{s:i, s:i, s:i, s:{s:i, s:i, s:i, s:i},"
-                                    " s:i, s:i, s:i}",
+                                    " s:i, s:i, s:i, s:i, s:i}",
                                     "eskalert", res.eskalert,
                                     "slettet", res.slettet,
                                     "utlopt", res.utlopt, "varsler",
@@ -230,5 +233,8 @@ int bkm_handle_eskalering(request_rec *r, const bkm_req_t *q)
                                     "kontroller", res.kontroller,
                                     "kontrollFeilet", res.kontroll_feilet,
                                     "kontrollmeldingLaget",
-                                    res.kontrollmelding_laget));
+                                    res.kontrollmelding_laget,
+                                    "paminnelser", res.paminnelser,
+                                    "paminnelseFeilet",
+                                    res.paminnelse_feilet));
 }

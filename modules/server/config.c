@@ -52,6 +52,7 @@ void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s)
     c->reconcile_within = BKM_UNSET;
     c->control_interval = BKM_UNSET;
     c->cert_warning = BKM_UNSET;
+    c->reminder_at = BKM_UNSET;
     return c;
 }
 
@@ -97,6 +98,8 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->reconcile_within = BKM_MERGE_NUM(reconcile_within);
     c->control_interval = BKM_MERGE_NUM(control_interval);
     c->cert_warning = BKM_MERGE_NUM(cert_warning);
+    c->reminder_at = BKM_MERGE_NUM(reminder_at);
+    c->sendmail = BKM_MERGE_PTR(sendmail);
     if (add->role_key) {
         c->role_key = add->role_key;
         c->role_key_len = add->role_key_len;
@@ -194,6 +197,23 @@ apr_interval_time_t bkm_cfg_control_interval(const bkm_srv_cfg_t *c)
     /* Off unless asked for: a control message is a report the district's
      * case system must handle, which its vendor must know about first. */
     return c->control_interval != BKM_UNSET ? c->control_interval : 0;
+}
+
+int bkm_cfg_reminder_at(const bkm_srv_cfg_t *c)
+{
+    return c->reminder_at != BKM_UNSET ? c->reminder_at
+                                       : BKM_DEFAULT_REMINDER_AT;
+}
+
+const char *const *bkm_cfg_sendmail(apr_pool_t *p, const bkm_srv_cfg_t *c)
+{
+    char **argv = NULL;
+
+    if (c->sendmail) {
+        return c->sendmail;
+    }
+    apr_tokenize_to_argv(BKM_DEFAULT_SENDMAIL, &argv, p);
+    return (const char *const *)argv;
 }
 
 int bkm_cfg_https(request_rec *r)
@@ -573,6 +593,44 @@ static const char *set_post_check_rate(cmd_parms *cmd, void *dc,
     return NULL;
 }
 
+/* "75%" (1 to 99 per cent of a report's deadline) or off. */
+static const char *set_reminder_at(cmd_parms *cmd, void *dc,
+                                   const char *arg)
+{
+    char *end;
+    long n;
+
+    if (strcasecmp(arg, "off") == 0) {
+        bkm_srv_cfg(cmd->server)->reminder_at = 0;
+        return NULL;
+    }
+    n = strtol(arg, &end, 10);
+    if (!apr_isdigit(*arg) || strcmp(end, "%") != 0 || n < 1 || n > 99) {
+        return apr_psprintf(cmd->pool, BKM_DIR_REMINDER_AT " %s: must be "
+                            "off or a share of the deadline from 1%% to "
+                            "99%% (e.g. 75%%)", arg);
+    }
+    bkm_srv_cfg(cmd->server)->reminder_at = (int)n;
+    return NULL;
+}
+
+/* The command is split here, once, into a program and its arguments: it
+ * runs without a shell, and the mail goes to its standard input. */
+static const char *set_sendmail(cmd_parms *cmd, void *dc, const char *args)
+{
+    char **argv = NULL;
+
+    if (apr_tokenize_to_argv(args, &argv, cmd->pool) != APR_SUCCESS
+        || !argv || !argv[0] || argv[0][0] != '/') {
+        return apr_psprintf(cmd->pool, BKM_DIR_SENDMAIL " %s: must be the "
+                            "absolute path of a sendmail-compatible program "
+                            "and its arguments (e.g. " BKM_DEFAULT_SENDMAIL
+                            ")", args);
+    }
+    bkm_srv_cfg(cmd->server)->sendmail = (const char *const *)argv;
+    return NULL;
+}
+
 static const char *set_https(cmd_parms *cmd, void *dc, int on)
 {
     bkm_srv_cfg(cmd->server)->https = on;
@@ -692,6 +750,15 @@ const command_rec bkm_cmds[] = {
                   "district a control message that must come back with a "
                   "verified stored-receipt: a duration (e.g. 1d) or off "
                   "(the default)"),
+    AP_INIT_TAKE1(BKM_DIR_REMINDER_AT, set_reminder_at, NULL, RSRC_CONF,
+                  "share of a report's deadline at which the escalation "
+                  "pass mails its district's contact (kontaktEpost) a "
+                  "reminder, once, unless it is confirmed: 1% to 99% "
+                  "(default 75%) or off"),
+    AP_INIT_RAW_ARGS(BKM_DIR_SENDMAIL, set_sendmail, NULL, RSRC_CONF,
+                  "the program that takes reminder mails on its standard "
+                  "input, with its arguments, run without a shell "
+                  "(default " BKM_DEFAULT_SENDMAIL ")"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

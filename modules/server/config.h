@@ -35,6 +35,8 @@
 #define BKM_DIR_RECONCILE_WITHIN "BekymringReconcileWithin"
 #define BKM_DIR_CONTROL_INTERVAL "BekymringControlInterval"
 #define BKM_DIR_CERT_WARNING     "BekymringCertificateWarning"
+#define BKM_DIR_REMINDER_AT      "BekymringReminderAt"
+#define BKM_DIR_SENDMAIL         "BekymringSendmail"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -53,6 +55,11 @@
 #define BKM_DEFAULT_RECONCILE_WITHIN 5
 /** How long before a registry certificate expires the pass alerts. */
 #define BKM_DEFAULT_CERT_WARNING apr_time_from_sec(30 * 86400)
+/** Reminders before letter post (issue 16, item 6): at this share of a
+ *  report's deadline, through the system's sendmail interface (as other
+ *  Apache modules and cron mail). */
+#define BKM_DEFAULT_REMINDER_AT 75
+#define BKM_DEFAULT_SENDMAIL "/usr/sbin/sendmail -t -i"
 
 typedef enum {
     BKM_ACR_SUBSTANTIAL = 1,    /**< idporten-loa-substantial (default) */
@@ -93,6 +100,12 @@ typedef struct {
     /** BekymringCertificateWarning: BKM_UNSET, 0 (off) or how long before
      *  a registry certificate expires the pass alerts */
     apr_interval_time_t cert_warning;
+    /** BekymringReminderAt: BKM_UNSET, 0 (off) or 1-99 per cent of a
+     *  report's deadline */
+    int reminder_at;
+    /** BekymringSendmail: the program and its arguments, split at
+     *  configuration time (run without a shell), NULL-ended; NULL unset */
+    const char *const *sendmail;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
@@ -124,6 +137,10 @@ int bkm_cfg_reconcile_within(const bkm_srv_cfg_t *c);
 apr_interval_time_t bkm_cfg_control_interval(const bkm_srv_cfg_t *c);
 /** How long before a certificate expires the pass alerts (0: never). */
 apr_interval_time_t bkm_cfg_cert_warning(const bkm_srv_cfg_t *c);
+/** Per cent of a deadline at which reminders go (0: never). */
+int bkm_cfg_reminder_at(const bkm_srv_cfg_t *c);
+/** The sendmail command: program and arguments, NULL-ended. */
+const char *const *bkm_cfg_sendmail(apr_pool_t *p, const bkm_srv_cfg_t *c);
 const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c);
 /** Whether the portal is served over https (BekymringHttps, else the
  *  request's scheme). */

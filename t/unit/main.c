@@ -44,6 +44,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_lagring,
     bkm_suite_leveranse,
     bkm_suite_eskalering,
+    bkm_suite_paminnelse,
     bkm_suite_route,
     bkm_suite_sertifikat,
     bkm_suite_kjede,

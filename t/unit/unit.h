@@ -42,6 +42,7 @@ Suite *bkm_suite_db(void);
 Suite *bkm_suite_lagring(void);
 Suite *bkm_suite_leveranse(void);
 Suite *bkm_suite_eskalering(void);
+Suite *bkm_suite_paminnelse(void);
 Suite *bkm_suite_route(void);
 Suite *bkm_suite_sertifikat(void);
 Suite *bkm_suite_kjede(void);
