@@ -21,6 +21,7 @@ CFLAGS   = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CORE_SRC := $(wildcard modules/bkm_*.c)
+INCLUDES := -Imodules
 GLUE_SRC := mod_bekymring.c $(wildcard modules/mod_bekymring_*.c)
 MIGRATIONS := $(sort $(wildcard schema/sql/*.sql))
 SCHEMAS  := $(sort $(wildcard schema/bekymringsmelding/*.json))
@@ -136,3 +137,6 @@ bench: all $(OUT)/test/mod_bekymring.so $(OUT)/bench_seal
 clean:
 	rm -rf $(OUT) $(VENDOR)
 	-perl t/TEST -clean >/dev/null 2>&1
+
+# make fuzz, make fuzz-smoke (t/fuzz: libFuzzer targets, built with clang)
+include t/fuzz/fuzz.mk
