@@ -7,24 +7,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sanitizer/lsan_interface.h>
+
 #include <apr_general.h>
+#include <apr_hash.h>
+
+#include "bkm_embedded.h"
+#include "bkm_jsonschema.h"
 
 static apr_pool_t *root;
 
-apr_pool_t *bkm_fuzz_pool(void)
+static void init(void)
 {
-    apr_pool_t *p;
-
     if (!root) {
         if (apr_initialize() != APR_SUCCESS
             || apr_pool_create(&root, NULL) != APR_SUCCESS) {
             bkm_fuzz_fail("cannot initialise APR");
         }
     }
+}
+
+apr_pool_t *bkm_fuzz_pool(void)
+{
+    apr_pool_t *p;
+
+    init();
     if (apr_pool_create(&p, root) != APR_SUCCESS) {
         bkm_fuzz_fail("apr_pool_create failed");
     }
     return p;
+}
+
+void bkm_fuzz_keep_begin(void)
+{
+    __lsan_disable();
+}
+
+void bkm_fuzz_keep_end(void)
+{
+    __lsan_enable();
 }
 
 int bkm_fuzz_split(apr_pool_t *p, const uint8_t *data, size_t size,
@@ -53,6 +74,44 @@ char *bkm_fuzz_str(apr_pool_t *p, const uint8_t *data, size_t size)
         memcpy(s, data, size);
     }
     s[size] = '\0';
+    return s;
+}
+
+const char *const bkm_fuzz_report_files[] = {
+    "privat.v1.json", "privat.v2.json", "offentlig.v1.json",
+    "offentlig.v2.json", NULL
+};
+
+const bkm_jsonschema_t *bkm_fuzz_report_schema(const char *file)
+{
+    static apr_pool_t *sp;
+    static bkm_jsonschema_set_t *set;
+    static apr_hash_t *compiled;
+    const bkm_jsonschema_t *s;
+    const bkm_embedded_t *e;
+    const char *err;
+
+    bkm_fuzz_keep_begin();
+    if (!set) {
+        init();
+        if (apr_pool_create(&sp, root) != APR_SUCCESS) {
+            bkm_fuzz_fail("apr_pool_create failed");
+        }
+        set = bkm_jsonschema_set_make(sp);
+        compiled = apr_hash_make(sp);
+        for (e = bkm_report_schemas; e->name; e++) {
+            if ((err = bkm_jsonschema_add(set, e->name, e->data, e->len))) {
+                bkm_fuzz_fail("report schema %s: %s", e->name, err);
+            }
+        }
+    }
+    if (!(s = apr_hash_get(compiled, file, APR_HASH_KEY_STRING))) {
+        if ((err = bkm_jsonschema_compile(set, file, &s))) {
+            bkm_fuzz_fail("report schema %s: %s", file, err);
+        }
+        apr_hash_set(compiled, file, APR_HASH_KEY_STRING, s);
+    }
+    bkm_fuzz_keep_end();
     return s;
 }
 

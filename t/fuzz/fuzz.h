@@ -22,6 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *  destroy it at the end of the input. */
 apr_pool_t *bkm_fuzz_pool(void);
 
+/**
+ * Around what a target sets up once and keeps (compiled schemas,
+ * catalogues, templates): LeakSanitizer ignores what is allocated between
+ * the two.  It must be told, because APR's pools live in memory it does
+ * not scan (Debian's APR allocates them with mmap), so what only a pool
+ * points to would look leaked.  What one input allocates is checked.
+ */
+void bkm_fuzz_keep_begin(void);
+void bkm_fuzz_keep_end(void);
+
 /** The line that separates the fields of a target whose input has
  *  several (templates and data, header and payload...). */
 #define BKM_FUZZ_SEP "\n====\n"
@@ -43,6 +53,14 @@ char *bkm_fuzz_str(apr_pool_t *p, const uint8_t *data, size_t size);
  *  thrown away): the recipient of the cms seeds (corpus/cms), and a
  *  certificate file for the registry target. */
 extern const char bkm_fuzz_cert_pem[];
+
+/** The compiled report schema @p file ("privat.v2.json", ...) of the
+ *  schemas compiled into the module (schema/bekymringsmelding), as the
+ *  module compiles them at start-up; compiled on the first call. */
+const struct bkm_jsonschema_t *bkm_fuzz_report_schema(const char *file);
+
+/** The report schemas' files, NULL-terminated. */
+extern const char *const bkm_fuzz_report_files[];
 
 /** Abort with a message: an invariant a target checks has failed, which
  *  libFuzzer reports as a crash with the input. */
