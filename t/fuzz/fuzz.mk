@@ -14,7 +14,7 @@
 FUZZ_CC      ?= clang
 FUZZ_OUT     := $(OUT)/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_SMOKE_SECONDS ?= 2
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
                 $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null) $(APR_INC) \
