@@ -3,10 +3,13 @@
  * The small readers of request arguments: ids in paths (bkm_uuid_valid,
  * bkm_reference_valid), dates in the administration's queries
  * (bkm_time_oslo_day), and the page's language from the "sprak" argument,
- * the login's locale and Accept-Language (bkm_i18n_lang, bkm_i18n_pick).
- * Every field of the input (separated by BKM_FUZZ_SEP) goes through each.
+ * the login's locale and Accept-Language (bkm_i18n_lang, bkm_i18n_pick),
+ * and a case system's proofs of possession and answers to a challenge
+ * (bkm_sha256_hex_valid, bkm_besittelse_equal).  Every field of the input (separated by BKM_FUZZ_SEP) goes through each.
  */
 #include "fuzz.h"
+#include "bkm_besittelse.h"
+#include "bkm_digest.h"
 #include "bkm_i18n.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
@@ -21,7 +24,9 @@ static int is_lang(const char *l)
                  || strcmp(l, "en") == 0);
 }
 
-static void one(apr_pool_t *p, const char *s)
+#define PROOF "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+static void one(apr_pool_t *p, const char *s, size_t n)
 {
     apr_time_t t;
     const char *l;
@@ -61,6 +66,14 @@ static void one(apr_pool_t *p, const char *s)
         || !is_lang(bkm_i18n_pick(s, s, s))) {
         bkm_fuzz_fail("no language picked");
     }
+    if (bkm_sha256_hex_valid(s, n) && (n != 64 || strspn(s,
+                                       "0123456789abcdef") != 64)) {
+        bkm_fuzz_fail("digest \"%s\"", s);
+    }
+    if (bkm_besittelse_equal(PROOF, s) != (strcmp(PROOF, s) == 0)
+        || bkm_besittelse_equal(PROOF, NULL)) {
+        bkm_fuzz_fail("proof \"%s\"", s);
+    }
     (void)p;
 }
 
@@ -73,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     n = bkm_fuzz_split(p, data, size, field, len, MAX_FIELDS);
     for (i = 0; i < n; i++) {
-        one(p, field[i]);
+        one(p, field[i], len[i]);
     }
     if (n == 3 && !is_lang(bkm_i18n_pick(field[0], field[1], field[2]))) {
         bkm_fuzz_fail("no language picked");
