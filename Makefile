@@ -169,6 +169,7 @@ test: all
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory integration-pg
 	$(MAKE) --no-print-directory chaos-short
+	$(MAKE) --no-print-directory fuzz-smoke
 
 # ---- format: clang-format 14 with .clang-format (STYLE.md section 9) ---
 # Every C source and header of ours, wherever it lives below modules/ and
@@ -210,3 +211,6 @@ bench: all $(OUT)/test/mod_bekymring.so $(OUT)/bench_seal
 clean:
 	rm -rf $(OUT) $(VENDOR)
 	-perl t/TEST -clean >/dev/null 2>&1
+
+# make fuzz, make fuzz-smoke (t/fuzz: libFuzzer targets, built with clang)
+include t/fuzz/fuzz.mk

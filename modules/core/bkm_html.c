@@ -146,6 +146,9 @@ const char *bkm_html_escape(apr_pool_t *p, const char *s)
 
 static void lit(compiler_t *c, const char *s, apr_size_t len)
 {
+    if (len == 0) {
+        return;
+    }
     if (c->lit_len + len > c->lit_cap) {
         apr_size_t cap = (c->lit_cap ? c->lit_cap : 1024);
         char *n;
@@ -153,7 +156,9 @@ static void lit(compiler_t *c, const char *s, apr_size_t len)
             cap *= 2;
         }
         n = apr_palloc(c->set->pool, cap);
-        memcpy(n, c->lit, c->lit_len);
+        if (c->lit_len) {           /* c->lit is NULL at first */
+            memcpy(n, c->lit, c->lit_len);
+        }
         c->lit = n;
         c->lit_cap = cap;
     }

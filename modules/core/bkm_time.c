@@ -78,14 +78,28 @@ const char *bkm_time_utc(apr_pool_t *p, apr_time_t t)
 
 apr_time_t bkm_time_oslo_day(const char *date)
 {
-    int y, m, d;
+    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+                                31 };
+    int y, m, d, i;
     char tail;
     apr_time_t utc;
 
-    if (!date || strlen(date) != 10 || date[4] != '-' || date[7] != '-'
-        || !apr_isdigit(date[0])
-        || sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3
-        || y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31) {
+    /* Digits where digits belong (sscanf alone takes "+1" and " 1"), and
+     * a day the month has (2026-02-29 was read as 1 March; both found by
+     * fuzzing, t/fuzz/fuzz_args.c). */
+    if (!date || strlen(date) != 10 || date[4] != '-' || date[7] != '-') {
+        return -1;
+    }
+    for (i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && !apr_isdigit(date[i])) {
+            return -1;
+        }
+    }
+    if (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3
+        || y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1
+        || d > days[m - 1]
+        || (m == 2 && d == 29
+            && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))) {
         return -1;
     }
     utc = apr_time_from_sec(bkm_days_from_civil(y, (unsigned)m,

@@ -208,7 +208,10 @@ const char *bkm_token_evidence_tag(apr_pool_t *p, const bkm_token_keys_t *k,
         return NULL;
     }
     secs = apr_strtoi64(until, &end, 10);
-    if (*end || secs <= 0 || apr_time_from_sec(secs) <= now) {
+    /* 20 digits fit the cookie but not apr_time_t in microseconds: the
+     * product would overflow (found by fuzzing, t/fuzz/fuzz_token.c). */
+    if (*end || secs <= 0 || secs > APR_INT64_MAX / APR_USEC_PER_SEC
+        || apr_time_from_sec(secs) <= now) {
         return NULL;
     }
     parts[0] = tag;

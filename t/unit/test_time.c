@@ -90,6 +90,14 @@ START_TEST(oslo_days)
     ck_assert_int_eq(bkm_time_oslo_day("+026-01-15"), -1);
     ck_assert_int_eq(bkm_time_oslo_day("1999-12-31"), -1);
     ck_assert_int_eq(bkm_time_oslo_day(NULL), -1);
+    /* Days the month lacks, and signs or blanks for digits (fuzzing). */
+    ck_assert_int_eq(bkm_time_oslo_day("2026-02-29"), -1);
+    ck_assert_int_eq(bkm_time_oslo_day("2100-02-29"), -1);
+    ck_assert_int_eq(bkm_time_oslo_day("2026-04-31"), -1);
+    ck_assert_int_eq(bkm_time_oslo_day("2026-+1-15"), -1);
+    ck_assert_int_eq(bkm_time_oslo_day("2026-01- 5"), -1);
+    ck_assert(bkm_time_oslo_day("2028-02-29") == bkm_test_utc(2028, 2, 28, 23, 0));
+    ck_assert(bkm_time_oslo_day("2000-02-29") == bkm_test_utc(2000, 2, 28, 23, 0));
 }
 END_TEST
 

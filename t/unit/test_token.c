@@ -146,6 +146,13 @@ START_TEST(login_evidence)
                                    "00000000000000000000000000000000",
                                    NULL), now));
     ck_assert_ptr_null(bkm_token_evidence_tag(bkm_test_pool, &k, NULL, now));
+    /* An expiry too far for apr_time_t is refused before it is multiplied
+     * (signed overflow; t/fuzz/corpus/token/far_future under UBSan). */
+    ck_assert_ptr_null(bkm_token_evidence_tag(bkm_test_pool, &k,
+                       apr_pstrcat(bkm_test_pool, kari,
+                                   ".99999999999999999999.",
+                                   "00000000000000000000000000000000",
+                                   NULL), now));
     /* A draft's owner is neither the tag nor the same for two people. */
     ck_assert_str_ne(bkm_token_owner(bkm_test_pool, &k, kari), kari);
     ck_assert_str_ne(bkm_token_owner(bkm_test_pool, &k, kari),
