@@ -128,6 +128,7 @@ unit: $(UNIT_BIN)
 checks: all $(OUT)/test/mod_bekymring.so
 	build/check-logtags
 	@build/check-layers $(CORE_OBJ) $(GLUE_OBJ)
+	@$(MAKE) --no-print-directory format-check
 	@! grep -nE '^#include <(httpd|http_[a-z_]+|mod_[a-z_]+|util_[a-z_]+|ap_[a-z_]+|unixd)\.h>' \
 	    modules/core/*.[ch] \
 	    || { echo "the core (modules/core) includes an httpd header" >&2; exit 1; }

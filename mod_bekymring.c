@@ -38,8 +38,9 @@ static int bkm_handler(request_rec *r)
         return DECLINED;
     }
     if (!bkm_srv_cfg(r->server)->registry) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00001)
-                      "SetHandler " BKM_HANDLER " without %s in this server",
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      BKMLOGNO(00001) "SetHandler " BKM_HANDLER
+                                      " without %s in this server",
                       BKM_DIR_REGISTRY);
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE,
                                "ikke-konfigurert",
@@ -50,18 +51,26 @@ static int bkm_handler(request_rec *r)
 
 /* The glue's SQL statements, each table in the file that runs them
  * (server/db.c prepares them with the core's, bkm_core_sql). */
-static const bkm_sql_t *const glue_sql[] = {
-    bkm_forvaltning_sql, bkm_avstemming_sql, bkm_roller_sql, bkm_kontroll_sql,
-    bkm_kontrollmelding_sql, bkm_meldinger_sql, bkm_produsent_sql,
-    bkm_nedlasting_sql, bkm_sendt_sql, bkm_statistikk_sql, bkm_status_sql,
-    bkm_skjema_side_sql, NULL
-};
+static const bkm_sql_t *const glue_sql[] = { bkm_forvaltning_sql,
+                                             bkm_avstemming_sql,
+                                             bkm_roller_sql,
+                                             bkm_kontroll_sql,
+                                             bkm_kontrollmelding_sql,
+                                             bkm_meldinger_sql,
+                                             bkm_produsent_sql,
+                                             bkm_nedlasting_sql,
+                                             bkm_sendt_sql,
+                                             bkm_statistikk_sql,
+                                             bkm_status_sql,
+                                             bkm_skjema_side_sql,
+                                             NULL };
 
 static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp)
 {
-    return bkm_db_pre_config(pconf, glue_sql) != OK ? HTTP_INTERNAL_SERVER_ERROR
-                                          : bkm_throttle_pre_config(pconf);
+    return bkm_db_pre_config(pconf, glue_sql) != OK
+               ? HTTP_INTERNAL_SERVER_ERROR
+               : bkm_throttle_pre_config(pconf);
 }
 
 /* Once every directive is read (also for `apache2 -t`): what the
@@ -86,8 +95,8 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if ((err = bkm_routes_check(ptemp))) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(04501)
-                     "the route table: %s", err);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     BKMLOGNO(04501) "the route table: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (bkm_db_post_config(pconf, plog, ptemp, s) != OK) {
@@ -126,12 +135,7 @@ static void bkm_register_hooks(apr_pool_t *p)
 /* Declared plainly rather than with AP_DECLARE_MODULE, whose
  * APLOG_USE_MODULE the private header already carries for every file. */
 module AP_MODULE_DECLARE_DATA bekymring_module = {
-    STANDARD20_MODULE_STUFF,
-    bkm_create_dir_cfg,
-    bkm_merge_dir_cfg,
-    bkm_create_srv_cfg,
-    bkm_merge_srv_cfg,
-    bkm_cmds,
-    bkm_register_hooks,
-    AP_MODULE_FLAG_NONE
+    STANDARD20_MODULE_STUFF, bkm_create_dir_cfg, bkm_merge_dir_cfg,
+    bkm_create_srv_cfg,      bkm_merge_srv_cfg,  bkm_cmds,
+    bkm_register_hooks,      AP_MODULE_FLAG_NONE
 };

@@ -81,13 +81,12 @@ const bkm_sql_t bkm_forvaltning_sql[] = {
      * municipality).  The keyset's upper bound is the cursor or the end of
      * the period, whichever is earlier; an empty filter argument means
      * "any". */
-    { BKM_SQL_OVERSIKT,
-      OVERSIKT_SELECT OVERSIKT_REST },
+    { BKM_SQL_OVERSIKT, OVERSIKT_SELECT OVERSIKT_REST },
     { BKM_SQL_OVERSIKT_BYDEL,
       OVERSIKT_SELECT "AND m.bydelsnummer = %s " OVERSIKT_REST },
     { BKM_SQL_OVERSIKT_TILSTAND,
       OVERSIKT_SELECT "AND m.tilstand = %s "
-      "AND (%s = '' OR m.bydelsnummer = %s) " OVERSIKT_REST },
+                      "AND (%s = '' OR m.bydelsnummer = %s) " OVERSIKT_REST },
     { BKM_SQL_MELDING_FINN,
       "SELECT id, bydelsnummer FROM bkm_melding WHERE kommunenummer = %s "
       "AND (referanse = %s OR id = %s) AND kilde <> 'kontroll'" },
@@ -107,8 +106,8 @@ const bkm_sql_t bkm_forvaltning_sql[] = {
      * checked on those few rows. */
     { BKM_SQL_OVERSIKT_AVVIK,
       OVERSIKT_SELECT "AND m.avvik IS NOT NULL "
-      "AND (%s = '' OR m.bydelsnummer = %s) "
-      "AND (%s = '' OR m.tilstand = %s) " OVERSIKT_REST },
+                      "AND (%s = '' OR m.bydelsnummer = %s) "
+                      "AND (%s = '' OR m.tilstand = %s) " OVERSIKT_REST },
     { NULL, NULL }
 };
 
@@ -117,18 +116,19 @@ const bkm_sql_t bkm_forvaltning_sql[] = {
 
 /* States a report can be in, for the filter (the incumbent's values). */
 static const char *const states[] = {
-    "AKSEPTERT", "SENDT_FAGSYSTEM", "AVVIST_FAGSYSTEM", "SENDT_PRINT",
-    "AVVIST_PRINT", "LEVERT", NULL
+    "AKSEPTERT",   "SENDT_FAGSYSTEM", "AVVIST_FAGSYSTEM",
+    "SENDT_PRINT", "AVVIST_PRINT",    "LEVERT",
+    NULL
 };
 
 /* What the route's access rule found (server/routes.h). */
 typedef struct {
     const bkm_person_t *person;
     const char *lang;
-    const bkm_roles_t *roles;   /* this person's */
-    const char *navn;           /* the role binding's name: the actor */
+    const bkm_roles_t *roles; /* this person's */
+    const char *navn;         /* the role binding's name: the actor */
     const bkm_kommune_t *k;
-    const apr_array_header_t *bydeler;  /* allowed, or NULL: all */
+    const apr_array_header_t *bydeler; /* allowed, or NULL: all */
 } who_t;
 
 static int allowed_bydel(const who_t *w, const char *bnr)
@@ -139,7 +139,7 @@ static int allowed_bydel(const who_t *w, const char *bnr)
 
 typedef struct {
     const char *fra, *til, *bydel, *type, *tilstand, *etter;
-    const char *avvik;          /* "1": only reports with an assurance
+    const char *avvik; /* "1": only reports with an assurance
                                    failure (bkm_avvik.h) */
     apr_time_t t_fra, t_til;
     const char *etter_t, *etter_id;
@@ -168,7 +168,8 @@ static const char *read_filter(request_rec *r, const who_t *w, filter_t *f)
     f->t_til = f->t_til == -2 ? APR_INT64_MAX
                               : f->t_til + apr_time_from_sec(86400);
     if (f->bydel && *f->bydel
-        && (!bkm_kommune_bydel(w->k, f->bydel) || !allowed_bydel(w, f->bydel))) {
+        && (!bkm_kommune_bydel(w->k, f->bydel)
+            || !allowed_bydel(w, f->bydel))) {
         return "not a district of this municipality";
     }
     if (f->type && *f->type && strcmp(f->type, "privat")
@@ -188,8 +189,8 @@ static const char *read_filter(request_rec *r, const who_t *w, filter_t *f)
     }
     if (f->etter) {
         dot = strchr(f->etter, '.');
-        if (!dot || dot == f->etter || strspn(f->etter, "0123456789")
-                                           != (apr_size_t)(dot - f->etter)
+        if (!dot || dot == f->etter
+            || strspn(f->etter, "0123456789") != (apr_size_t)(dot - f->etter)
             || dot - f->etter > 18 || !bkm_uuid_valid(dot + 1, 0)) {
             return "a broken page cursor";
         }
@@ -214,7 +215,8 @@ static int select_rows(request_rec *r, bkm_db_t *db, const who_t *w,
                        apr_dbd_results_t **res)
 {
     const char *type = f->type && *f->type
-        ? apr_pstrcat(r->pool, "%.", f->type, ".%", NULL) : "";
+                           ? apr_pstrcat(r->pool, "%.", f->type, ".%", NULL)
+                           : "";
     const char *args[11];
     int n = 0;
 
@@ -245,11 +247,13 @@ static int select_rows(request_rec *r, bkm_db_t *db, const who_t *w,
     args[n++] = etter_t;
     args[n++] = etter_id;
     args[n++] = apr_itoa(r->pool, limit);
-    return bkm_db_select(db, f->avvik && *f->avvik ? BKM_SQL_OVERSIKT_AVVIK
-                             : f->tilstand && *f->tilstand
+    return bkm_db_select(db,
+                         f->avvik && *f->avvik ? BKM_SQL_OVERSIKT_AVVIK
+                         : f->tilstand && *f->tilstand
                              ? BKM_SQL_OVERSIKT_TILSTAND
-                             : f->bydel && *f->bydel ? BKM_SQL_OVERSIKT_BYDEL
-                             : BKM_SQL_OVERSIKT, res, n, args);
+                         : f->bydel && *f->bydel ? BKM_SQL_OVERSIKT_BYDEL
+                                                 : BKM_SQL_OVERSIKT,
+                         res, n, args);
 }
 
 /* The warnings of a row, as catalogue keys. */
@@ -301,12 +305,10 @@ static const char *type_of(const char *meldingstype)
 static const char *query_of(request_rec *r, const filter_t *f)
 {
     const char *q = "";
-    const char *names[6] = {
-        "fra", "til", "bydel", "type", "tilstand", "avvik"
-    };
-    const char *vals[6] = {
-        f->fra, f->til, f->bydel, f->type, f->tilstand, f->avvik
-    };
+    const char *names[6] = { "fra",  "til",      "bydel",
+                             "type", "tilstand", "avvik" };
+    const char *vals[6] = { f->fra,  f->til,      f->bydel,
+                            f->type, f->tilstand, f->avvik };
     int i;
 
     for (i = 0; i < 6; i++) {
@@ -323,9 +325,10 @@ static const char *query_of(request_rec *r, const filter_t *f)
 static void option(json_t *list, const char *verdi, const char *navn,
                    const char *chosen)
 {
-    json_array_append_new(list, json_pack(
-        "{s:s, s:s, s:b}", "verdi", verdi, "navn", navn, "valgt",
-        strcmp(chosen ? chosen : "", verdi) == 0));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "verdi", verdi,
+                                          "navn", navn, "valgt",
+                                          strcmp(chosen ? chosen : "", verdi)
+                                              == 0));
 }
 
 /* Search by reference number or id: the report's id when it is one of
@@ -356,27 +359,26 @@ static json_t *overview_row(request_rec *r, bkm_db_t *db, const who_t *w,
     const char *tilstand = bkm_db_value(db, row, 5);
 
     return json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
-        "id", id, "href", apr_pstrcat(r->pool, "/kommune/", w->k->nummer,
-                                      "/melding/", id, NULL),
-        "referanse", bkm_db_value(db, row, 1),
-        "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 6)),
-        "type", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-            r->pool, "admin.type.", type_of(bkm_db_value(db, row, 2)),
-            NULL)),
-        "bydel", bkm_db_value(db, row, 3),
-        "kanal", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-            r->pool, "admin.kanal.", bkm_db_value(db, row, 4), NULL)),
-        "tilstand", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-            r->pool, "tilstand.", tilstand, NULL)),
-        "varsler", warnings(r, w->lang, now, tilstand,
-                            bkm_db_value(db, row, 7),
-                            bkm_db_value(db, row, 8),
-                            bkm_db_value(db, row, 9),
-                            bkm_db_value(db, row, 10),
-                            bkm_db_value(db, row, 11),
-                            bkm_db_value(db, row, 12),
-                            bkm_db_value(db, row, 13)));
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", id, "href",
+        apr_pstrcat(r->pool, "/kommune/", w->k->nummer, "/melding/", id,
+                    NULL),
+        "referanse", bkm_db_value(db, row, 1), "mottatt",
+        bkm_page_when(r->pool, bkm_db_value(db, row, 6)), "type",
+        bkm_i18n_text(pg->i18n, w->lang,
+                      apr_pstrcat(r->pool, "admin.type.",
+                                  type_of(bkm_db_value(db, row, 2)), NULL)),
+        "bydel", bkm_db_value(db, row, 3), "kanal",
+        bkm_i18n_text(pg->i18n, w->lang,
+                      apr_pstrcat(r->pool, "admin.kanal.",
+                                  bkm_db_value(db, row, 4), NULL)),
+        "tilstand",
+        bkm_i18n_text(pg->i18n, w->lang,
+                      apr_pstrcat(r->pool, "tilstand.", tilstand, NULL)),
+        "varsler",
+        warnings(r, w->lang, now, tilstand, bkm_db_value(db, row, 7),
+                 bkm_db_value(db, row, 8), bkm_db_value(db, row, 9),
+                 bkm_db_value(db, row, 10), bkm_db_value(db, row, 11),
+                 bkm_db_value(db, row, 12), bkm_db_value(db, row, 13)));
 }
 
 /* The page of the overview the filter asks for, into @p rows; one row more
@@ -384,22 +386,22 @@ static json_t *overview_row(request_rec *r, bkm_db_t *db, const who_t *w,
  * (the last shown's time and id in *last_t and *last_id), or -1 when the
  * database failed. */
 static int overview_rows(request_rec *r, bkm_db_t *db, const who_t *w,
-                         const filter_t *f, json_t *rows,
-                         const char **last_t, const char **last_id)
+                         const filter_t *f, json_t *rows, const char **last_t,
+                         const char **last_id)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_time_t now = bkm_now(r);
     int n = 0;
 
-    if (select_rows(r, db, w, f, f->etter_t ? f->etter_t
-                                            : "9223372036854775807",
+    if (select_rows(r, db, w, f,
+                    f->etter_t ? f->etter_t : "9223372036854775807",
                     f->etter_id ? f->etter_id : "", PAGE_ROWS + 1, &res)) {
         return -1;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         if (++n > PAGE_ROWS) {
-            continue;           /* read to the end: pgsql frees then */
+            continue; /* read to the end: pgsql frees then */
         }
         *last_t = bkm_db_value(db, row, 6);
         *last_id = bkm_db_value(db, row, 0);
@@ -417,19 +419,29 @@ static void set_overview_links(request_rec *r, json_t *data, const who_t *w,
     const char *q = query_of(r, f);
 
     if (more) {
-        json_object_set_new(data, "neste", json_string(apr_pstrcat(
-            r->pool, "/kommune/", w->k->nummer, "?", q, *q ? "&" : "",
-            "etter=", last_t, ".", last_id, NULL)));
+        json_object_set_new(data, "neste",
+                            json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                    w->k->nummer, "?", q,
+                                                    *q ? "&" : "",
+                                                    "etter=", last_t, ".",
+                                                    last_id, NULL)));
     }
-    json_object_set_new(data, "csv", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, "/meldinger.csv", *q ? "?" : "",
-        q, NULL)));
-    json_object_set_new(data, "action", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, NULL)));
-    json_object_set_new(data, "statistikk", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, "/statistikk", NULL)));
-    json_object_set_new(data, "avstemming", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, "/avstemming", NULL)));
+    json_object_set_new(data, "csv",
+                        json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                w->k->nummer,
+                                                "/meldinger.csv",
+                                                *q ? "?" : "", q, NULL)));
+    json_object_set_new(data, "action",
+                        json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                w->k->nummer, NULL)));
+    json_object_set_new(data, "statistikk",
+                        json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                w->k->nummer, "/statistikk",
+                                                NULL)));
+    json_object_set_new(data, "avstemming",
+                        json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                w->k->nummer, "/avstemming",
+                                                NULL)));
 }
 
 /* The filter's choices, with what is chosen. */
@@ -458,8 +470,11 @@ static void set_filter_choices(request_rec *r, json_t *data, const who_t *w,
     valg = json_array();
     option(valg, "", alle, f->tilstand);
     for (i = 0; states[i]; i++) {
-        option(valg, states[i], bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-            r->pool, "tilstand.", states[i], NULL)), f->tilstand);
+        option(valg, states[i],
+               bkm_i18n_text(pg->i18n, w->lang,
+                             apr_pstrcat(r->pool, "tilstand.", states[i],
+                                         NULL)),
+               f->tilstand);
     }
     json_object_set_new(data, "tilstander", valg);
     valg = json_array();
@@ -469,10 +484,10 @@ static void set_filter_choices(request_rec *r, json_t *data, const who_t *w,
     json_object_set_new(data, "avvikvalg", valg);
     valg = json_array();
     option(valg, "", alle, f->type);
-    option(valg, "privat", bkm_i18n_text(pg->i18n, w->lang,
-                                         "admin.type.privat"), f->type);
-    option(valg, "offentlig", bkm_i18n_text(pg->i18n, w->lang,
-                                            "admin.type.offentlig"), f->type);
+    option(valg, "privat",
+           bkm_i18n_text(pg->i18n, w->lang, "admin.type.privat"), f->type);
+    option(valg, "offentlig",
+           bkm_i18n_text(pg->i18n, w->lang, "admin.type.offentlig"), f->type);
     json_object_set_new(data, "typer", valg);
 }
 
@@ -487,23 +502,27 @@ static int overview(request_rec *r, who_t *w)
     int n;
 
     if ((err = read_filter(r, w, &f))) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01502)
-                      "overview refused (400): %s", err);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      BKMLOGNO(01502) "overview refused (400): %s", err);
         return bkm_page_message(r, HTTP_BAD_REQUEST, w->lang,
                                 "side.foresporsel.tittel", NULL);
     }
     if (!(db = bkm_db_acquire(r))) {
         return bkm_page_unavailable(r, w->lang);
     }
-    data = bkm_page_data(r, w->lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.oversikt.tittel"),
-        " – ", bkm_kommune_navn(w->k, w->lang), NULL));
+    data = bkm_page_data(r, w->lang,
+                         apr_pstrcat(r->pool,
+                                     bkm_i18n_text(pg->i18n, w->lang,
+                                                   "admin.oversikt.tittel"),
+                                     " – ", bkm_kommune_navn(w->k, w->lang),
+                                     NULL));
     if (sok && *sok) {
         /* Search by reference number or id: straight to its timeline. */
         const char *id = find_report(db, w, sok);
         if (id) {
-            apr_table_setn(r->headers_out, "Location", apr_pstrcat(
-                r->pool, "/kommune/", w->k->nummer, "/melding/", id, NULL));
+            apr_table_setn(r->headers_out, "Location",
+                           apr_pstrcat(r->pool, "/kommune/", w->k->nummer,
+                                       "/melding/", id, NULL));
             bkm_page_headers(r);
             return HTTP_SEE_OTHER;
         }
@@ -537,17 +556,23 @@ static int export_csv(request_rec *r, who_t *w)
     }
     bkm_page_headers(r);
     ap_set_content_type(r, "text/csv; charset=utf-8");
-    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
-        r->pool, "attachment; filename=\"bekymringsmeldinger-",
-        w->k->nummer, ".csv\"", NULL));
+    apr_table_setn(r->headers_out, "Content-Disposition",
+                   apr_pstrcat(r->pool,
+                               "attachment; filename=\"bekymringsmeldinger-",
+                               w->k->nummer, ".csv\"", NULL));
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     /* The columns' names are the API's, so a script reads them the same
      * whatever the page's language. */
     {
-        static const char *const head[9] = {
-            "bekymringsmeldingId", "referanse", "mottatt", "type",
-            "bydelsnummer", "kanal", "tilstand", "levert", "varsler"
-        };
+        static const char *const head[9] = { "bekymringsmeldingId",
+                                             "referanse",
+                                             "mottatt",
+                                             "type",
+                                             "bydelsnummer",
+                                             "kanal",
+                                             "tilstand",
+                                             "levert",
+                                             "varsler" };
         bkm_page_csv_row(r, bb, head, 9);
     }
     do {
@@ -577,13 +602,16 @@ static int export_csv(request_rec *r, who_t *w)
                                  NULL);
             }
             json_decref(v);
-            const char *fields[9] = {
-                bkm_db_value(db, row, 0), bkm_db_value(db, row, 1),
-                bkm_page_when(batch, bkm_db_value(db, row, 6)),
-                type_of(bkm_db_value(db, row, 2)), bkm_db_value(db, row, 3),
-                bkm_db_value(db, row, 4), bkm_db_value(db, row, 5),
-                bkm_page_when(batch, levert), vs
-            };
+            const char *fields[9] = { bkm_db_value(db, row, 0),
+                                      bkm_db_value(db, row, 1),
+                                      bkm_page_when(batch,
+                                                    bkm_db_value(db, row, 6)),
+                                      type_of(bkm_db_value(db, row, 2)),
+                                      bkm_db_value(db, row, 3),
+                                      bkm_db_value(db, row, 4),
+                                      bkm_db_value(db, row, 5),
+                                      bkm_page_when(batch, levert),
+                                      vs };
             bkm_page_csv_row(r, bb, fields, 9);
             etter_t = apr_pstrdup(r->pool, bkm_db_value(db, row, 6));
             etter_id = apr_pstrdup(r->pool, bkm_db_value(db, row, 0));
@@ -592,15 +620,16 @@ static int export_csv(request_rec *r, who_t *w)
         total += got;
         if (ap_pass_brigade(r->output_filters, bb) != APR_SUCCESS) {
             apr_pool_destroy(batch);
-            return OK;          /* the client went away */
+            return OK; /* the client went away */
         }
         apr_brigade_cleanup(bb);
         apr_pool_destroy(batch);
         db->pool = r->pool;
     } while (got == 1000 && total < CSV_MAX_ROWS);
     db->pool = r->pool;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01503)
-                  "CSV of %s: %d reports", w->k->nummer, total);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  BKMLOGNO(01503) "CSV of %s: %d reports", w->k->nummer,
+                  total);
     return OK;
 }
 
@@ -611,7 +640,7 @@ static int export_csv(request_rec *r, who_t *w)
 typedef struct {
     const char *knr, *bnr, *tilstand, *kanal;
     int levert, frist;
-    json_t *meta;               /* NULL: no such report */
+    json_t *meta; /* NULL: no such report */
 } report_t;
 
 /* Read report @p id's metadata into @p m.  0, or -1 when the database
@@ -634,23 +663,30 @@ static int load_report(request_rec *r, bkm_db_t *db, const who_t *w,
         m->levert = bkm_db_value(db, row, 9) != NULL;
         m->knr = bkm_db_value(db, row, 3);
         m->bnr = bkm_db_value(db, row, 4);
-        m->meta = bkm_json_own(r->pool, json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}",
-            "id", bkm_db_value(db, row, 0),
-            "referanse", bkm_db_value(db, row, 1),
-            "type", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-                r->pool, "admin.type.", type_of(bkm_db_value(db, row, 2)),
-                NULL)),
-            "bydel", m->bnr,
-            "kanal", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-                r->pool, "admin.kanal.", bkm_db_value(db, row, 5), NULL)),
-            "tilstand", bkm_i18n_text(pg->i18n, w->lang, apr_pstrcat(
-                r->pool, "tilstand.", m->tilstand, NULL)),
-            "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 7)),
-            "frist", bkm_page_when(r->pool, bkm_db_value(db, row, 8)),
-            "levert", bkm_page_when(r->pool, bkm_db_value(db, row, 9)),
-            "oppfolging", bkm_db_value(db, row, 11)
-                          && strcmp(bkm_db_value(db, row, 11), "1") == 0));
+        m->meta = bkm_json_own(
+            r->pool,
+            json_pack(
+                "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "id",
+                bkm_db_value(db, row, 0), "referanse",
+                bkm_db_value(db, row, 1), "type",
+                bkm_i18n_text(pg->i18n, w->lang,
+                              apr_pstrcat(r->pool, "admin.type.",
+                                          type_of(bkm_db_value(db, row, 2)),
+                                          NULL)),
+                "bydel", m->bnr, "kanal",
+                bkm_i18n_text(pg->i18n, w->lang,
+                              apr_pstrcat(r->pool, "admin.kanal.",
+                                          bkm_db_value(db, row, 5), NULL)),
+                "tilstand",
+                bkm_i18n_text(pg->i18n, w->lang,
+                              apr_pstrcat(r->pool, "tilstand.", m->tilstand,
+                                          NULL)),
+                "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 7)),
+                "frist", bkm_page_when(r->pool, bkm_db_value(db, row, 8)),
+                "levert", bkm_page_when(r->pool, bkm_db_value(db, row, 9)),
+                "oppfolging",
+                bkm_db_value(db, row, 11)
+                    && strcmp(bkm_db_value(db, row, 11), "1") == 0));
     }
     return 0;
 }
@@ -671,21 +707,27 @@ static json_t *events(request_rec *r, bkm_db_t *db, const who_t *w,
             const char *key = apr_pstrcat(r->pool, "hendelse.",
                                           hendelse ? hendelse : "", NULL);
             const char *aktor = bkm_db_value(db, row, 4);
-            const bkm_integrasjon_t *in = aktor ? apr_hash_get(
-                bkm_srv_cfg(r->server)->registry->integrasjon_by_id, aktor,
-                APR_HASH_KEY_STRING) : NULL;
-            json_array_append_new(list, json_pack(
-                "{s:s, s:s, s:s, s:s?}",
-                "tid", bkm_page_when(r->pool, bkm_db_value(db, row, 1)),
-                "hendelse", json_object_get(bkm_i18n_texts(pg->i18n, w->lang),
-                                            key)
-                            ? bkm_i18n_text(pg->i18n, w->lang, key)
-                            : (hendelse ? hendelse : ""),
-                /* An integration by its name, as the registry has it. */
-                "aktor", in ? apr_pstrcat(r->pool, in->id, " (", in->navn,
-                                          ")", NULL)
-                            : aktor ? aktor : "",
-                "beskrivelse", bkm_db_value(db, row, 5)));
+            const bkm_integrasjon_t *in =
+                aktor ? apr_hash_get(bkm_srv_cfg(r->server)
+                                         ->registry->integrasjon_by_id,
+                                     aktor, APR_HASH_KEY_STRING)
+                      : NULL;
+            json_array_append_new(
+                list,
+                json_pack(
+                    "{s:s, s:s, s:s, s:s?}", "tid",
+                    bkm_page_when(r->pool, bkm_db_value(db, row, 1)),
+                    "hendelse",
+                    json_object_get(bkm_i18n_texts(pg->i18n, w->lang), key)
+                        ? bkm_i18n_text(pg->i18n, w->lang, key)
+                        : (hendelse ? hendelse : ""),
+                    /* An integration by its name, as the registry has it. */
+                    "aktor",
+                    in ? apr_pstrcat(r->pool, in->id, " (", in->navn, ")",
+                                     NULL)
+                    : aktor ? aktor
+                            : "",
+                    "beskrivelse", bkm_db_value(db, row, 5)));
         }
     }
     return list;
@@ -701,24 +743,30 @@ static json_t *actions(request_rec *r, const who_t *w, const report_t *m)
     json_t *list = json_array();
 
     if (!m->levert) {
-        json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
-            "id", "h-handtert", "forste", json_array_size(list) == 0,
-            "verdi", "handtert", "navn", bkm_i18n_text(pg->i18n, w->lang,
-                                              "admin.handling.handtert")));
+        json_array_append_new(
+            list,
+            json_pack("{s:s, s:b, s:s, s:s}", "id", "h-handtert", "forste",
+                      json_array_size(list) == 0, "verdi", "handtert", "navn",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    "admin.handling.handtert")));
     }
     if (!m->levert && m->frist && strcmp(m->kanal, "fagsystem") == 0
         && (strcmp(m->tilstand, "AKSEPTERT") == 0
             || strcmp(m->tilstand, "SENDT_FAGSYSTEM") == 0)) {
-        json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
-            "id", "h-tilbake", "forste", json_array_size(list) == 0,
-            "verdi", "tilbake", "navn", bkm_i18n_text(pg->i18n, w->lang,
-                                             "admin.handling.tilbake")));
+        json_array_append_new(
+            list,
+            json_pack("{s:s, s:b, s:s, s:s}", "id", "h-tilbake", "forste",
+                      json_array_size(list) == 0, "verdi", "tilbake", "navn",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    "admin.handling.tilbake")));
     }
     if (strcmp(m->tilstand, "AVVIST_PRINT") == 0) {
-        json_array_append_new(list, json_pack("{s:s, s:b, s:s, s:s}",
-            "id", "h-print", "forste", json_array_size(list) == 0,
-            "verdi", "print", "navn", bkm_i18n_text(pg->i18n, w->lang,
-                                           "admin.handling.print")));
+        json_array_append_new(
+            list,
+            json_pack("{s:s, s:b, s:s, s:s}", "id", "h-print", "forste",
+                      json_array_size(list) == 0, "verdi", "print", "navn",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    "admin.handling.print")));
     }
     return list;
 }
@@ -743,23 +791,31 @@ static int timeline(request_rec *r, who_t *w, const char *id, int status,
         || !allowed_bydel(w, m.bnr)) {
         return bkm_page_not_found(r, w->lang);
     }
-    data = bkm_page_data(r, w->lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, w->lang, "admin.historikk.tittel"),
-        " ", json_string_value(json_object_get(m.meta, "referanse")), NULL));
+    data = bkm_page_data(
+        r, w->lang,
+        apr_pstrcat(r->pool,
+                    bkm_i18n_text(pg->i18n, w->lang,
+                                  "admin.historikk.tittel"),
+                    " ",
+                    json_string_value(json_object_get(m.meta, "referanse")),
+                    NULL));
     json_object_set(data, "melding", m.meta);
-    json_object_set_new(data, "tilbake", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, NULL)));
+    json_object_set_new(data, "tilbake",
+                        json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                w->k->nummer, NULL)));
     json_object_set_new(data, "hendelser", events(r, db, w, id));
     json_object_set_new(data, "handlinger", actions(r, w, &m));
-    json_object_set_new(data, "handlingAction", json_string(apr_pstrcat(
-        r->pool, "/kommune/", w->k->nummer, "/melding/", id, "/handling",
-        NULL)));
+    json_object_set_new(data, "handlingAction",
+                        json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                w->k->nummer, "/melding/", id,
+                                                "/handling", NULL)));
     json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
-    json_object_set_new(data, "utfort", json_boolean(
-        bkm_page_arg(r, "utfort") != NULL));
+    json_object_set_new(data, "utfort",
+                        json_boolean(bkm_page_arg(r, "utfort") != NULL));
     if (feil) {
-        json_object_set_new(data, "begrunnelseFeil", json_string(
-            bkm_i18n_text(pg->i18n, w->lang, feil)));
+        json_object_set_new(data, "begrunnelseFeil",
+                            json_string(bkm_i18n_text(pg->i18n, w->lang,
+                                                      feil)));
         json_object_set_new(data, "begrunnelseUgyldig", json_string("true"));
     }
     return bkm_page_render(r, status, "admin-melding", data);
@@ -796,8 +852,9 @@ static int action(request_rec *r, who_t *w, const char *id)
         return bkm_page_not_found(r, w->lang);
     }
     if (!bkm_page_csrf_ok(r, apr_table_get(form, "csrf"))) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01504)
-                      "action without a matching CSRF token: refused");
+        ap_log_rerror(
+            APLOG_MARK, APLOG_INFO, 0, r,
+            BKMLOGNO(01504) "action without a matching CSRF token: refused");
         return bkm_page_message(r, HTTP_FORBIDDEN, w->lang,
                                 "side.foresporsel.tittel", NULL);
     }
@@ -807,14 +864,14 @@ static int action(request_rec *r, who_t *w, const char *id)
     h.melding_id = id;
     h.kommunenummer = knr;
     h.aktor = apr_pstrcat(r->pool, "administrator: ", w->navn, NULL);
-    if (!h.handling || (strcmp(h.handling, "handtert")
-                        && strcmp(h.handling, "tilbake")
-                        && strcmp(h.handling, "print"))) {
+    if (!h.handling
+        || (strcmp(h.handling, "handtert") && strcmp(h.handling, "tilbake")
+            && strcmp(h.handling, "print"))) {
         return bkm_page_message(r, HTTP_BAD_REQUEST, w->lang,
                                 "side.foresporsel.tittel", NULL);
     }
-    if (!h.begrunnelse || strspn(h.begrunnelse, " \t\r\n")
-                          == strlen(h.begrunnelse)
+    if (!h.begrunnelse
+        || strspn(h.begrunnelse, " \t\r\n") == strlen(h.begrunnelse)
         || strlen(h.begrunnelse) > 2000) {
         return timeline(r, w, id, HTTP_UNPROCESSABLE_ENTITY,
                         "admin.begrunnelse.feil");
@@ -833,11 +890,13 @@ static int action(request_rec *r, who_t *w, const char *id)
         return bkm_page_unavailable(r, w->lang);
     }
     /* Who did it is in the audit table; logs name no person. */
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01505)
-                  "report %s: %s by an administrator (audited)", id,
-                  h.handling);
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(
-        r->pool, "/kommune/", knr, "/melding/", id, "?utfort=1", NULL));
+    ap_log_rerror(
+        APLOG_MARK, APLOG_INFO, 0, r,
+        BKMLOGNO(01505) "report %s: %s by an administrator (audited)", id,
+        h.handling);
+    apr_table_setn(r->headers_out, "Location",
+                   apr_pstrcat(r->pool, "/kommune/", knr, "/melding/", id,
+                               "?utfort=1", NULL));
     bkm_page_headers(r);
     return HTTP_SEE_OTHER;
 }
@@ -889,29 +948,32 @@ static int my_municipalities(request_rec *r, who_t *w)
                                                const bkm_kommune_t *);
         int j, mine_k = all;
         for (j = 0; !mine_k && j < mine->nelts; j++) {
-            mine_k = strcmp(APR_ARRAY_IDX(mine, j, const char *),
-                            k->nummer) == 0;
+            mine_k = strcmp(APR_ARRAY_IDX(mine, j, const char *), k->nummer)
+                     == 0;
         }
         if (!mine_k) {
             continue;
         }
-        json_array_append_new(list, json_pack(
-            "{s:s, s:s, s:s?, s:s?}", "navn", bkm_kommune_navn(k, w->lang),
-            "nummer", k->nummer,
-            "oversikt", bkm_roles_allow(w->roles, w->person->pid,
-                                        BKM_TILGANG_SE, k->nummer, NULL,
-                                        NULL)
-                        ? apr_pstrcat(r->pool, "/kommune/", k->nummer, NULL)
-                        : NULL,
-            "mottak", bkm_roles_allow(w->roles, w->person->pid,
+        json_array_append_new(
+            list,
+            json_pack("{s:s, s:s, s:s?, s:s?}", "navn",
+                      bkm_kommune_navn(k, w->lang), "nummer", k->nummer,
+                      "oversikt",
+                      bkm_roles_allow(w->roles, w->person->pid,
+                                      BKM_TILGANG_SE, k->nummer, NULL, NULL)
+                          ? apr_pstrcat(r->pool, "/kommune/", k->nummer, NULL)
+                          : NULL,
+                      "mottak",
+                      bkm_roles_allow(w->roles, w->person->pid,
                                       BKM_TILGANG_MOTTA, k->nummer, NULL,
                                       NULL)
-                      ? apr_pstrcat(r->pool, "/kommune/", k->nummer,
-                                    "/mottak", NULL)
-                      : NULL));
+                          ? apr_pstrcat(r->pool, "/kommune/", k->nummer,
+                                        "/mottak", NULL)
+                          : NULL));
     }
-    data = bkm_page_data(r, w->lang, bkm_i18n_text(pg->i18n, w->lang,
-                                                   "admin.kommuner.tittel"));
+    data = bkm_page_data(r, w->lang,
+                         bkm_i18n_text(pg->i18n, w->lang,
+                                       "admin.kommuner.tittel"));
     json_object_set_new(data, "kommuner", list);
     json_object_set_new(data, "ingen", json_boolean(!any));
     json_object_set_new(data, "roller", json_boolean(all));

@@ -28,46 +28,58 @@ int bkm_handle_kjede(request_rec *r, const bkm_req_t *q)
     json_t *data;
     bkm_db_t *db;
 
-    data = bkm_page_data(r, q->lang, bkm_i18n_text(pg->i18n, q->lang,
-                                                   "kjede.tittel"));
+    data = bkm_page_data(r, q->lang,
+                         bkm_i18n_text(pg->i18n, q->lang, "kjede.tittel"));
     if (!(db = bkm_db_acquire(r))) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
     rv = bkm_kjede_verify(db, anker, &s);
     if (rv == APR_EINVAL) {
-        json_object_set_new(data, "feil", json_string(
-            bkm_i18n_text(pg->i18n, q->lang, "kjede.anker.ugyldig")));
+        json_object_set_new(data, "feil",
+                            json_string(bkm_i18n_text(
+                                pg->i18n, q->lang, "kjede.anker.ugyldig")));
         return bkm_page_render(r, HTTP_BAD_REQUEST, "admin-kjede", data);
     }
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, BKMLOGNO(05001)
-                      "trail check failed: the database");
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      BKMLOGNO(05001) "trail check failed: the database");
         return HTTP_SERVICE_UNAVAILABLE;
     }
     json_object_set_new(data, "ok", json_boolean(s.ok));
     json_object_set_new(data, "anker", json_string(anker ? anker : ""));
-    json_object_set_new(data, "lest", json_string(apr_psprintf(r->pool,
-        "%" APR_INT64_T_FMT " %s, %" APR_INT64_T_FMT " %s, %" APR_INT64_T_FMT
-        " %s, %" APR_INT64_T_FMT " %s, %" APR_INT64_T_FMT " %s",
-        s.hendelser, bkm_i18n_text(pg->i18n, q->lang, "kjede.hendelser"),
-        s.meldinger, bkm_i18n_text(pg->i18n, q->lang, "kjede.meldinger"),
-        s.revisjoner, bkm_i18n_text(pg->i18n, q->lang, "kjede.revisjoner"),
-        s.ankre, bkm_i18n_text(pg->i18n, q->lang, "kjede.ankre"),
-        s.ukjedet, bkm_i18n_text(pg->i18n, q->lang, "kjede.ukjedet"))));
-    json_object_set_new(data, "hode", json_string(apr_psprintf(
-        r->pool, "%" APR_INT64_T_FMT ":%s", s.hode_nr, s.hode)));
+    json_object_set_new(
+        data, "lest",
+        json_string(apr_psprintf(
+            r->pool,
+            "%" APR_INT64_T_FMT " %s, %" APR_INT64_T_FMT
+            " %s, %" APR_INT64_T_FMT " %s, %" APR_INT64_T_FMT
+            " %s, %" APR_INT64_T_FMT " %s",
+            s.hendelser, bkm_i18n_text(pg->i18n, q->lang, "kjede.hendelser"),
+            s.meldinger, bkm_i18n_text(pg->i18n, q->lang, "kjede.meldinger"),
+            s.revisjoner,
+            bkm_i18n_text(pg->i18n, q->lang, "kjede.revisjoner"), s.ankre,
+            bkm_i18n_text(pg->i18n, q->lang, "kjede.ankre"), s.ukjedet,
+            bkm_i18n_text(pg->i18n, q->lang, "kjede.ukjedet"))));
+    json_object_set_new(data, "hode",
+                        json_string(apr_psprintf(r->pool,
+                                                 "%" APR_INT64_T_FMT ":%s",
+                                                 s.hode_nr, s.hode)));
     if (!s.ok) {
         json_object_set_new(data, "brudd", json_true());
         json_object_set_new(data, "brudd_kjede", json_string(s.kjede));
-        json_object_set_new(data, "brudd_melding", json_string(
-            s.melding_id ? s.melding_id : "–"));
-        json_object_set_new(data, "brudd_nr", json_string(apr_psprintf(
-            r->pool, "%" APR_INT64_T_FMT, s.nr)));
+        json_object_set_new(data, "brudd_melding",
+                            json_string(s.melding_id ? s.melding_id : "–"));
+        json_object_set_new(data, "brudd_nr",
+                            json_string(apr_psprintf(r->pool,
+                                                     "%" APR_INT64_T_FMT,
+                                                     s.nr)));
         json_object_set_new(data, "brudd_grunn", json_string(s.grunn));
-        ap_log_rerror(APLOG_MARK, APLOG_ALERT, 0, r, BKMLOGNO(05002)
-                      "trail broken: chain %s%s%s, nr %" APR_INT64_T_FMT
-                      ": %s", s.kjede, s.melding_id ? " " : "",
-                      s.melding_id ? s.melding_id : "", s.nr, s.grunn);
+        ap_log_rerror(
+            APLOG_MARK, APLOG_ALERT, 0, r,
+            BKMLOGNO(05002) "trail broken: chain %s%s%s, nr %" APR_INT64_T_FMT
+                            ": %s",
+            s.kjede, s.melding_id ? " " : "",
+            s.melding_id ? s.melding_id : "", s.nr, s.grunn);
     }
     return bkm_page_render(r, HTTP_OK, "admin-kjede", data);
 }

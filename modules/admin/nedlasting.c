@@ -63,7 +63,7 @@ const bkm_sql_t bkm_nedlasting_sql[] = {
 typedef struct {
     const bkm_person_t *person;
     const char *lang;
-    const char *navn;       /* the role binding's name: the actor */
+    const char *navn; /* the role binding's name: the actor */
     const bkm_kommune_t *k;
     const apr_array_header_t *bydeler;
 } receiver_t;
@@ -139,27 +139,34 @@ static int list(request_rec *r, const receiver_t *rc)
         }
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             const char *id = bkm_db_value(db, row, 0);
-            json_array_append_new(rows, json_pack(
-                "{s:s, s:s, s:s, s:s, s:s, s:b}",
-                "href", apr_pstrcat(r->pool, "/kommune/", rc->k->nummer,
-                                    "/mottak/", id, NULL),
-                "referanse", bkm_db_value(db, row, 2),
-                "type", bkm_i18n_text(pg->i18n, rc->lang, strstr(
-                    bkm_db_value(db, row, 3), ".offentlig.")
-                    ? "admin.type.offentlig" : "admin.type.privat"),
-                "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 4)),
-                "bydel", b->navn,
-                "hentet", bkm_db_value(db, row, 5) != NULL));
+            json_array_append_new(
+                rows,
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "href",
+                          apr_pstrcat(r->pool, "/kommune/", rc->k->nummer,
+                                      "/mottak/", id, NULL),
+                          "referanse", bkm_db_value(db, row, 2), "type",
+                          bkm_i18n_text(pg->i18n, rc->lang,
+                                        strstr(bkm_db_value(db, row, 3),
+                                               ".offentlig.")
+                                            ? "admin.type.offentlig"
+                                            : "admin.type.privat"),
+                          "mottatt",
+                          bkm_page_when(r->pool, bkm_db_value(db, row, 4)),
+                          "bydel", b->navn, "hentet",
+                          bkm_db_value(db, row, 5) != NULL));
         }
     }
-    data = bkm_page_data(r, rc->lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, rc->lang, "mottak.tittel"), " – ",
-        bkm_kommune_navn(rc->k, rc->lang), NULL));
+    data = bkm_page_data(r, rc->lang,
+                         apr_pstrcat(r->pool,
+                                     bkm_i18n_text(pg->i18n, rc->lang,
+                                                   "mottak.tittel"),
+                                     " – ", bkm_kommune_navn(rc->k, rc->lang),
+                                     NULL));
     json_object_set_new(data, "rader", rows);
-    json_object_set_new(data, "ingen", json_boolean(json_array_size(rows)
-                                                    == 0));
-    json_object_set_new(data, "bekreftet", json_boolean(
-        bkm_page_arg(r, "bekreftet") != NULL));
+    json_object_set_new(data, "ingen",
+                        json_boolean(json_array_size(rows) == 0));
+    json_object_set_new(data, "bekreftet",
+                        json_boolean(bkm_page_arg(r, "bekreftet") != NULL));
     return bkm_page_render(r, HTTP_OK, "mottak", data);
 }
 
@@ -175,24 +182,33 @@ static int one(request_rec *r, const receiver_t *rc, const char *id)
     if (load(r, rc, id, 0, &db, &l) != OK) {
         return OK;
     }
-    data = bkm_page_data(r, rc->lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, rc->lang, "mottak.melding.tittel"),
-        " ", l.referanse, NULL));
+    data = bkm_page_data(r, rc->lang,
+                         apr_pstrcat(r->pool,
+                                     bkm_i18n_text(pg->i18n, rc->lang,
+                                                   "mottak.melding.tittel"),
+                                     " ", l.referanse, NULL));
     json_object_set_new(data, "referanse", json_string(l.referanse));
-    json_object_set_new(data, "mottatt", json_string(bkm_page_when(
-        r->pool, apr_off_t_toa(r->pool, l.opprettet))));
+    json_object_set_new(data, "mottatt",
+                        json_string(bkm_page_when(
+                            r->pool, apr_off_t_toa(r->pool, l.opprettet))));
     json_object_set_new(data, "hentet", json_boolean(l.hentet));
     json_object_set_new(data, "bekreftet", json_boolean(l.svar != NULL));
-    json_object_set_new(data, "url", json_string(apr_pstrcat(
-        r->pool, base, "/melding", NULL)));
-    json_object_set_new(data, "bekreft", json_string(apr_pstrcat(
-        r->pool, base, "/bekreft", NULL)));
-    json_object_set_new(data, "tilbake", json_string(apr_pstrcat(
-        r->pool, "/kommune/", rc->k->nummer, "/mottak", NULL)));
-    json_object_set_new(data, "filnavn", json_string(apr_pstrcat(
-        r->pool, "bekymringsmelding-", l.referanse, ".pdf", NULL)));
-    json_object_set_new(data, "filnavnKryptert", json_string(apr_pstrcat(
-        r->pool, "bekymringsmelding-", l.referanse, ".p7m", NULL)));
+    json_object_set_new(data, "url",
+                        json_string(apr_pstrcat(r->pool, base, "/melding",
+                                                NULL)));
+    json_object_set_new(data, "bekreft",
+                        json_string(apr_pstrcat(r->pool, base, "/bekreft",
+                                                NULL)));
+    json_object_set_new(data, "tilbake",
+                        json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                rc->k->nummer, "/mottak",
+                                                NULL)));
+    json_object_set_new(data, "filnavn",
+                        json_string(apr_pstrcat(r->pool, "bekymringsmelding-",
+                                                l.referanse, ".pdf", NULL)));
+    json_object_set_new(data, "filnavnKryptert",
+                        json_string(apr_pstrcat(r->pool, "bekymringsmelding-",
+                                                l.referanse, ".p7m", NULL)));
     json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
     return bkm_page_render(r, HTTP_OK, "mottak-melding", data);
 }
@@ -220,9 +236,10 @@ static int download(request_rec *r, const receiver_t *rc, const char *id)
     apr_table_unset(r->headers_in, "If-Range");
     bkm_page_headers(r);
     ap_set_content_type(r, "application/pkcs7-mime");
-    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
-        r->pool, "attachment; filename=\"bekymringsmelding-", l.referanse,
-        ".p7m\"", NULL));
+    apr_table_setn(r->headers_out, "Content-Disposition",
+                   apr_pstrcat(r->pool,
+                               "attachment; filename=\"bekymringsmelding-",
+                               l.referanse, ".p7m\"", NULL));
     apr_table_setn(r->headers_out, "Accept-Ranges", "none");
     ap_set_content_length(r, (apr_off_t)l.innhold_len);
     if (r->header_only) {
@@ -240,8 +257,12 @@ static int download(request_rec *r, const receiver_t *rc, const char *id)
     }
     /* Recorded only now that the receiver has the bytes: only then may
      * they confirm that they stored it (confirm()). */
-    if (!l.hentet && bkm_levering_fetched(db, &l, apr_pstrcat(
-            r->pool, "mottaker: ", rc->navn, NULL), bkm_now(r)) != 0) {
+    if (!l.hentet
+        && bkm_levering_fetched(db, &l,
+                                apr_pstrcat(r->pool, "mottaker: ", rc->navn,
+                                            NULL),
+                                bkm_now(r))
+               != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(02802)
                       "manual download of message %s completed but not "
                       "recorded: %s", l.id,
@@ -265,8 +286,10 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
                                 NULL);
     }
     if (!bkm_page_csrf_ok(r, apr_table_get(form, "csrf"))) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01601)
-                      "confirmation without a matching CSRF token: refused");
+        ap_log_rerror(
+            APLOG_MARK, APLOG_INFO, 0, r,
+            BKMLOGNO(
+                01601) "confirmation without a matching CSRF token: refused");
         return bkm_page_message(r, HTTP_FORBIDDEN, rc->lang,
                                 "side.foresporsel.tittel", NULL);
     }
@@ -289,7 +312,7 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
         in.aktor = apr_pstrcat(r->pool, "mottaker: ", rc->navn, NULL);
         bkm_cfg_delivery(r->server, &pol);
         if (bkm_levering_answer(db, &pol, &l, &in, bkm_now(r), &kv)
-                != APR_SUCCESS) {
+            != APR_SUCCESS) {
             return bkm_page_unavailable(r, rc->lang);
         }
         if (kv.utfall == BKM_KVITTERING_MOTSTRIDENDE
@@ -306,8 +329,9 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
                       kv.utfall == BKM_KVITTERING_NY ? kv.hendelse
                                                      : "GJENTATT");
     }
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(
-        r->pool, "/kommune/", rc->k->nummer, "/mottak?bekreftet=1", NULL));
+    apr_table_setn(r->headers_out, "Location",
+                   apr_pstrcat(r->pool, "/kommune/", rc->k->nummer,
+                               "/mottak?bekreftet=1", NULL));
     bkm_page_headers(r);
     return HTTP_SEE_OTHER;
 }

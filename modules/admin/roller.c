@@ -54,8 +54,7 @@ const bkm_sql_t bkm_roller_sql[] = {
     { BKM_SQL_ROLLE_GET,
       "SELECT navn, rolle, kommunenummer, bydeler FROM bkm_rolle "
       "WHERE id = %s" },
-    { BKM_SQL_ROLLE_DELETE,
-      "DELETE FROM bkm_rolle WHERE id = %s" },
+    { BKM_SQL_ROLLE_DELETE, "DELETE FROM bkm_rolle WHERE id = %s" },
     { NULL, NULL }
 };
 
@@ -69,8 +68,8 @@ static int page(request_rec *r, int status, const char *lang,
     json_t *data, *list = json_array();
     bkm_db_t *db;
 
-    data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
-                                                "roller.tittel"));
+    data = bkm_page_data(r, lang,
+                         bkm_i18n_text(pg->i18n, lang, "roller.tittel"));
     json_object_set_new(data, "mulig", json_boolean(c->role_key != NULL));
     if (c->role_key && (db = bkm_db_acquire(r))
         && bkm_db_select(db, BKM_SQL_ROLLER_ALLE, &res, 0, NULL) == 0) {
@@ -80,30 +79,33 @@ static int page(request_rec *r, int status, const char *lang,
             const char *knr = bkm_db_value(db, row, 3);
             const char *bydeler = bkm_db_value(db, row, 4);
             char when[20];
-            bkm_time_oslo_format(when, (apr_time_t)apr_atoi64(
-                bkm_db_value(db, row, 5)));
+            bkm_time_oslo_format(when,
+                                 (apr_time_t)apr_atoi64(bkm_db_value(db, row,
+                                                                     5)));
             when[10] = '\0';
-            json_array_append_new(list, json_pack(
-                "{s:s, s:s, s:s, s:s, s:s, s:s}",
-                "navn", bkm_db_value(db, row, 1),
-                "rolle", bkm_i18n_text(pg->i18n, lang, apr_pstrcat(
-                    r->pool, "roller.rolle.", rolle, NULL)),
-                "kommune", knr ? knr : "–",
-                "bydeler", bydeler && *bydeler ? bydeler : "–",
-                "opprettet", when,
-                "slett", apr_pstrcat(r->pool, "/kommune/roller/", id,
-                                     "/slett", NULL)));
+            json_array_append_new(
+                list,
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "navn",
+                          bkm_db_value(db, row, 1), "rolle",
+                          bkm_i18n_text(pg->i18n, lang,
+                                        apr_pstrcat(r->pool, "roller.rolle.",
+                                                    rolle, NULL)),
+                          "kommune", knr ? knr : "–", "bydeler",
+                          bydeler && *bydeler ? bydeler : "–", "opprettet",
+                          when, "slett",
+                          apr_pstrcat(r->pool, "/kommune/roller/", id,
+                                      "/slett", NULL)));
         }
     }
     json_object_set_new(data, "roller", list);
-    json_object_set_new(data, "ingen", json_boolean(json_array_size(list)
-                                                    == 0));
+    json_object_set_new(data, "ingen",
+                        json_boolean(json_array_size(list) == 0));
     json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
-    json_object_set_new(data, "utfort", json_boolean(
-        bkm_page_arg(r, "utfort") != NULL));
+    json_object_set_new(data, "utfort",
+                        json_boolean(bkm_page_arg(r, "utfort") != NULL));
     if (feil) {
-        json_object_set_new(data, "feil", json_string(
-            bkm_i18n_text(pg->i18n, lang, feil)));
+        json_object_set_new(data, "feil",
+                            json_string(bkm_i18n_text(pg->i18n, lang, feil)));
     }
     /* What was typed comes back, but never the national id number. */
     if (form) {
@@ -133,8 +135,8 @@ static int audit(request_rec *r, bkm_db_t *db, const char *handling,
     h.begrunnelse = apr_pstrcat(r->pool, hva, ". ", begrunnelse, NULL);
     return bkm_audit(db, bkm_now(r), &h);
 }
-static int grant_role(request_rec *r, const char *lang, const char *operator_navn,
-                 apr_table_t *form)
+static int grant_role(request_rec *r, const char *lang,
+                      const char *operator_navn, apr_table_t *form)
 {
     const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
     const char *fnr = apr_table_get(form, "fodselsnummer");
@@ -154,18 +156,20 @@ static int grant_role(request_rec *r, const char *lang, const char *operator_nav
     }
     err = bkm_binding_check(r->pool, fnr, apr_table_get(form, "navn"), rolle,
                             knr, bydeler ? bydeler : "", &b);
-    if (!err && b.kommune && !(k = bkm_registry_kommune(c->registry,
-                                                        b.kommune))) {
+    if (!err && b.kommune
+        && !(k = bkm_registry_kommune(c->registry, b.kommune))) {
         err = "unknown municipality";
     }
     for (i = 0; !err && k && i < b.bydeler->nelts; i++) {
-        if (!bkm_kommune_bydel(k, APR_ARRAY_IDX(b.bydeler, i, const char *))) {
+        if (!bkm_kommune_bydel(k,
+                               APR_ARRAY_IDX(b.bydeler, i, const char *))) {
             err = "unknown district";
         }
     }
     if (err || !grunn || !*grunn || strlen(grunn) > 2000) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01701)
-                      "role not granted: %s", err ? err : "no reason given");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      BKMLOGNO(01701) "role not granted: %s",
+                      err ? err : "no reason given");
         return page(r, HTTP_UNPROCESSABLE_ENTITY, lang, form,
                     err ? "roller.feil" : "admin.begrunnelse.feil");
     }
@@ -175,10 +179,13 @@ static int grant_role(request_rec *r, const char *lang, const char *operator_nav
         return bkm_page_unavailable(r, lang);
     }
     {
-        const char *args[7] = {
-            bkm_uuid(r->pool), person, b.navn, rolle, b.kommune,
-            bydeler ? bydeler : "", apr_off_t_toa(r->pool, bkm_now(r))
-        };
+        const char *args[7] = { bkm_uuid(r->pool),
+                                person,
+                                b.navn,
+                                rolle,
+                                b.kommune,
+                                bydeler ? bydeler : "",
+                                apr_off_t_toa(r->pool, bkm_now(r)) };
         rv = bkm_db_run(db, BKM_SQL_ROLLE_INSERT, NULL, 7, args);
     }
     if (rv == 0) {
@@ -193,15 +200,17 @@ static int grant_role(request_rec *r, const char *lang, const char *operator_nav
         return bkm_page_unavailable(r, lang);
     }
     /* Names are in the audit table, not in the log. */
-    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, BKMLOGNO(01702)
-                  "role %s granted by the operator (audited)", rolle);
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                  BKMLOGNO(01702) "role %s granted by the operator (audited)",
+                  rolle);
     apr_table_setn(r->headers_out, "Location", "/kommune/roller?utfort=1");
     bkm_page_headers(r);
     return HTTP_SEE_OTHER;
 }
 
-static int revoke_role(request_rec *r, const char *lang, const char *operator_navn,
-                  const char *id, apr_table_t *form)
+static int revoke_role(request_rec *r, const char *lang,
+                       const char *operator_navn, const char *id,
+                       apr_table_t *form)
 {
     const char *grunn = apr_table_get(form, "begrunnelse");
     apr_dbd_results_t *res = NULL;
@@ -240,8 +249,9 @@ static int revoke_role(request_rec *r, const char *lang, const char *operator_na
     if (bkm_db_end(db, rv) != 0) {
         return bkm_page_unavailable(r, lang);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, BKMLOGNO(01703)
-                  "role %s removed by the operator (audited)", rolle);
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                  BKMLOGNO(01703) "role %s removed by the operator (audited)",
+                  rolle);
     apr_table_setn(r->headers_out, "Location", "/kommune/roller?utfort=1");
     bkm_page_headers(r);
     return HTTP_SEE_OTHER;
@@ -281,7 +291,7 @@ int bkm_handle_rolle_ny(request_rec *r, const bkm_req_t *q)
     apr_table_t *form;
 
     if (posted(r, q, &form) != OK) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     return grant_role(r, q->lang, q->navn, form);
 }
@@ -292,7 +302,7 @@ int bkm_handle_rolle_slett(request_rec *r, const bkm_req_t *q)
     apr_table_t *form;
 
     if (posted(r, q, &form) != OK) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     return revoke_role(r, q->lang, q->navn,
                        bkm_route_param(q->match, "rolleId"), form);

@@ -70,8 +70,7 @@
 #define STAT_PRINT_SELECT \
     "SELECT COUNT(*) FROM bkm_melding m JOIN bkm_leveranse l " \
     "ON l.melding_id = m.id AND l.mottaker = 'print' WHERE "
-#define STAT_PRINT_REST \
-    "m.mottatt >= %lld AND m.mottatt < %lld"
+#define STAT_PRINT_REST "m.mottatt >= %lld AND m.mottatt < %lld"
 #define AVSTEMMING_ANTALL_SELECT \
     "SELECT tilstand, kanal, COUNT(*) FROM bkm_melding " \
     "WHERE kommunenummer = %s "
@@ -89,10 +88,8 @@
 const bkm_sql_t bkm_statistikk_sql[] = {
     /* Statistics, integration health and reconciliation of the whole
      * country (the other scopes' statements follow). */
-    { BKM_SQL_STAT_PERIODE,
-      STAT_PERIODE_SELECT STAT_PERIODE_REST },
-    { BKM_SQL_STAT_PRINT,
-      STAT_PRINT_SELECT STAT_PRINT_REST },
+    { BKM_SQL_STAT_PERIODE, STAT_PERIODE_SELECT STAT_PERIODE_REST },
+    { BKM_SQL_STAT_PRINT, STAT_PRINT_SELECT STAT_PRINT_REST },
     /* An account's health from its indexes, not from all the messages
      * it ever had: its last fetch from (konto_id, hentet), what waits
      * from the partial index of what waits (0003_levering.sql; the
@@ -123,20 +120,16 @@ const bkm_sql_t bkm_statistikk_sql[] = {
      * (the whole country's are above). */
     { BKM_SQL_STAT_PERIODE_KOMMUNE,
       STAT_PERIODE_SELECT "kommunenummer = %s AND " STAT_PERIODE_REST },
-    { BKM_SQL_STAT_PERIODE_BYDEL,
-      STAT_PERIODE_SELECT "kommunenummer = %s AND bydelsnummer = %s AND "
-      STAT_PERIODE_REST },
+    { BKM_SQL_STAT_PERIODE_BYDEL, STAT_PERIODE_SELECT
+      "kommunenummer = %s AND bydelsnummer = %s AND " STAT_PERIODE_REST },
     { BKM_SQL_STAT_PRINT_KOMMUNE,
       STAT_PRINT_SELECT "m.kommunenummer = %s AND " STAT_PRINT_REST },
-    { BKM_SQL_STAT_PRINT_BYDEL,
-      STAT_PRINT_SELECT "m.kommunenummer = %s AND m.bydelsnummer = %s AND "
-      STAT_PRINT_REST },
-    { BKM_SQL_AVSTEMMING_ANTALL_BYDEL,
-      AVSTEMMING_ANTALL_SELECT "AND bydelsnummer = %s "
-      AVSTEMMING_ANTALL_REST },
-    { BKM_SQL_AVSTEMMING_LEVERT_BYDEL,
-      AVSTEMMING_LEVERT_SELECT "AND bydelsnummer = %s "
-      AVSTEMMING_LEVERT_REST },
+    { BKM_SQL_STAT_PRINT_BYDEL, STAT_PRINT_SELECT
+      "m.kommunenummer = %s AND m.bydelsnummer = %s AND " STAT_PRINT_REST },
+    { BKM_SQL_AVSTEMMING_ANTALL_BYDEL, AVSTEMMING_ANTALL_SELECT
+      "AND bydelsnummer = %s " AVSTEMMING_ANTALL_REST },
+    { BKM_SQL_AVSTEMMING_LEVERT_BYDEL, AVSTEMMING_LEVERT_SELECT
+      "AND bydelsnummer = %s " AVSTEMMING_LEVERT_REST },
     /* Integration health: a district's reports with a failure in the
      * period, from the partial index on avvik ("|| ''" as in
      * HELSE_BYDEL keeps the planners off the district's index). */
@@ -212,19 +205,16 @@ typedef struct {
     const char *landet, *kommune, *bydel;
 } shapes_t;
 
-static const shapes_t stat_periode = {
-    BKM_SQL_STAT_PERIODE, BKM_SQL_STAT_PERIODE_KOMMUNE,
-    BKM_SQL_STAT_PERIODE_BYDEL
-};
-static const shapes_t stat_print = {
-    BKM_SQL_STAT_PRINT, BKM_SQL_STAT_PRINT_KOMMUNE, BKM_SQL_STAT_PRINT_BYDEL
-};
-static const shapes_t avstemming_antall = {
-    NULL, BKM_SQL_AVSTEMMING_ANTALL, BKM_SQL_AVSTEMMING_ANTALL_BYDEL
-};
-static const shapes_t avstemming_levert = {
-    NULL, BKM_SQL_AVSTEMMING_LEVERT, BKM_SQL_AVSTEMMING_LEVERT_BYDEL
-};
+static const shapes_t stat_periode = { BKM_SQL_STAT_PERIODE,
+                                       BKM_SQL_STAT_PERIODE_KOMMUNE,
+                                       BKM_SQL_STAT_PERIODE_BYDEL };
+static const shapes_t stat_print = { BKM_SQL_STAT_PRINT,
+                                     BKM_SQL_STAT_PRINT_KOMMUNE,
+                                     BKM_SQL_STAT_PRINT_BYDEL };
+static const shapes_t avstemming_antall = { NULL, BKM_SQL_AVSTEMMING_ANTALL,
+                                            BKM_SQL_AVSTEMMING_ANTALL_BYDEL };
+static const shapes_t avstemming_levert = { NULL, BKM_SQL_AVSTEMMING_LEVERT,
+                                            BKM_SQL_AVSTEMMING_LEVERT_BYDEL };
 
 /* How many statements a figure takes: one per district of a list. */
 static int parts(const scope_t *sc)
@@ -240,8 +230,9 @@ static int scope_select(bkm_db_t *db, const shapes_t *sh, const scope_t *sc,
                         const char *const *post, int npost,
                         apr_dbd_results_t **res)
 {
-    const char *label = !sc->k ? sh->landet
-                        : !sc->bydeler ? sh->kommune : sh->bydel;
+    const char *label = !sc->k         ? sh->landet
+                        : !sc->bydeler ? sh->kommune
+                                       : sh->bydel;
     const char *args[16];
     int n = 0, j;
 
@@ -267,7 +258,8 @@ static int scope_select(bkm_db_t *db, const shapes_t *sh, const scope_t *sc,
 static int in_scope(const scope_t *sc, const bkm_kommune_t *km,
                     const bkm_bydel_t *b)
 {
-    return (!sc->k || sc->k == km) && bkm_roles_covers(sc->bydeler, b->nummer);
+    return (!sc->k || sc->k == km)
+           && bkm_roles_covers(sc->bydeler, b->nummer);
 }
 
 /* ---- statistics and health ------------------------------------------- */
@@ -323,18 +315,20 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
     avvik = avvik ? avvik : "0";
     sist = bkm_page_when(r->pool, sist);
     eldste = bkm_page_when(r->pool, eldste);
-    v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
-        "kommune", bkm_kommune_navn(k, lang), "bydel", b->navn,
-        "kanal", bkm_i18n_text(pg->i18n, lang, b->kanal == BKM_KANAL_FAGSYSTEM
-                                              ? "admin.kanal.fagsystem"
-                                              : "admin.kanal.manuell"),
-        "sist", sist ? sist : bkm_i18n_text(pg->i18n, lang, "stat.aldri"),
-        "eldste", eldste ? eldste : "–",
-        "venter", venter ? venter : "0",
-        "print", print ? print : "0",
-        "varsel", (avvist && strcmp(avvist, "0") != 0)
-                  || (print && strcmp(print, "0") != 0),
-        "avvist", avvist ? avvist : "0");
+    v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "kommune",
+                  bkm_kommune_navn(k, lang), "bydel", b->navn, "kanal",
+                  bkm_i18n_text(pg->i18n, lang,
+                                b->kanal == BKM_KANAL_FAGSYSTEM
+                                    ? "admin.kanal.fagsystem"
+                                    : "admin.kanal.manuell"),
+                  "sist",
+                  sist ? sist : bkm_i18n_text(pg->i18n, lang, "stat.aldri"),
+                  "eldste", eldste ? eldste : "–", "venter",
+                  venter ? venter : "0", "print", print ? print : "0",
+                  "varsel",
+                  (avvist && strcmp(avvist, "0") != 0)
+                      || (print && strcmp(print, "0") != 0),
+                  "avvist", avvist ? avvist : "0");
     json_object_set_new(v, "avvik", json_string(avvik));
     json_object_set_new(v, "avvikVarsel", json_boolean(strcmp(avvik, "0")));
     return v;
@@ -362,8 +356,8 @@ static long add_week_row(bkm_db_t *db, apr_dbd_row_t *row, apr_time_t from,
 {
     /* Counted by the hour from the first midnight: each hour
      * is in one week, whatever summer time does. */
-    apr_time_t t = from + (apr_time_t)apr_atoi64(
-        bkm_db_value(db, row, 0)) * HOUR;
+    apr_time_t t = from
+                   + (apr_time_t)apr_atoi64(bkm_db_value(db, row, 0)) * HOUR;
     int w = (int)((t - from) / WEEK);
     const char *kanal = bkm_db_value(db, row, 1);
     const char *type = bkm_db_value(db, row, 2);
@@ -405,13 +399,11 @@ static int count_weeks(request_rec *r, bkm_db_t *db, const scope_t *sc,
     int p;
 
     for (p = 0; p < parts(sc); p++) {
-        const char *pre[3] = {
-            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, HOUR),
-            "%.offentlig.%"
-        };
-        const char *post[2] = {
-            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, to)
-        };
+        const char *pre[3] = { apr_off_t_toa(r->pool, from),
+                               apr_off_t_toa(r->pool, HOUR),
+                               "%.offentlig.%" };
+        const char *post[2] = { apr_off_t_toa(r->pool, from),
+                                apr_off_t_toa(r->pool, to) };
         res = NULL;
         if (scope_select(db, &stat_periode, sc, p, pre, 3, post, 2, &res)) {
             return -1;
@@ -454,20 +446,25 @@ static void set_weeks(request_rec *r, json_t *data, const week_t *weeks,
         int hf = (int)(180.0 * weeks[i].fagsystem / max + 0.5);
         int hm = (int)(180.0 * weeks[i].manuell / max + 0.5);
         const char *uke = date_of(r->pool, start[i]);
-        json_array_append_new(list, json_pack(
-            "{s:s, s:I, s:I, s:I, s:I, s:I}", "uke", uke,
-            "antall", (json_int_t)sum, "privat", (json_int_t)weeks[i].privat,
-            "offentlig", (json_int_t)weeks[i].offentlig,
-            "fagsystem", (json_int_t)weeks[i].fagsystem,
-            "manuell", (json_int_t)weeks[i].manuell));
-        json_array_append_new(bars, json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-            "x", apr_psprintf(r->pool, "%.1f", i * bw + bw * 0.15),
-            "w", apr_psprintf(r->pool, "%.1f", bw * 0.7),
-            "yf", apr_itoa(r->pool, 190 - hf), "hf", apr_itoa(r->pool, hf),
-            "ym", apr_itoa(r->pool, 190 - hf - hm),
-            "hm", apr_itoa(r->pool, hm),
-            "tittel", apr_psprintf(r->pool, "%s: %ld", uke, sum)));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
+                                        "uke", uke, "antall", (json_int_t)sum,
+                                        "privat", (json_int_t)weeks[i].privat,
+                                        "offentlig",
+                                        (json_int_t)weeks[i].offentlig,
+                                        "fagsystem",
+                                        (json_int_t)weeks[i].fagsystem,
+                                        "manuell",
+                                        (json_int_t)weeks[i].manuell));
+        json_array_append_new(
+            bars, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "x",
+                            apr_psprintf(r->pool, "%.1f", i * bw + bw * 0.15),
+                            "w", apr_psprintf(r->pool, "%.1f", bw * 0.7),
+                            "yf", apr_itoa(r->pool, 190 - hf), "hf",
+                            apr_itoa(r->pool, hf), "ym",
+                            apr_itoa(r->pool, 190 - hf - hm), "hm",
+                            apr_itoa(r->pool, hm), "tittel",
+                            apr_psprintf(r->pool, "%s: %ld", uke, sum)));
     }
     json_object_set_new(data, "uker", list);
     json_object_set_new(data, "stolper", bars);
@@ -480,10 +477,10 @@ static void set_print_share(request_rec *r, json_t *data, long total,
 {
     double share = total ? 100.0 * printed / total : 0;
 
-    json_object_set_new(data, "printandel", json_string(apr_psprintf(
-        r->pool, "%.1f %%", share)));
-    json_object_set_new(data, "printHoy", json_boolean(
-        total >= 20 && share > PRINT_ALARM));
+    json_object_set_new(data, "printandel",
+                        json_string(apr_psprintf(r->pool, "%.1f %%", share)));
+    json_object_set_new(data, "printHoy",
+                        json_boolean(total >= 20 && share > PRINT_ALARM));
     json_object_set_new(data, "printAntall", json_integer(printed));
 }
 
@@ -506,8 +503,8 @@ static json_t *health_list(request_rec *r, bkm_db_t *db, const char *lang,
             const bkm_bydel_t *b = APR_ARRAY_IDX(km->bydeler, j,
                                                  const bkm_bydel_t *);
             if (in_scope(sc, km, b)) {
-                json_array_append_new(list, health(r, db, lang, km, b, from,
-                                                  to));
+                json_array_append_new(list,
+                                      health(r, db, lang, km, b, from, to));
             }
         }
     }
@@ -531,8 +528,7 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
     bkm_db_t *db;
     int n;
 
-    if (period(r, 56, &from, &to) != 0
-        || (to - from) / WEEK >= MAX_WEEKS) {
+    if (period(r, 56, &from, &to) != 0 || (to - from) / WEEK >= MAX_WEEKS) {
         return refused(r, lang);
     }
     n = week_starts(from, to, start);
@@ -544,10 +540,15 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
                     &printed)) {
         return bkm_page_unavailable(r, lang);
     }
-    data = bkm_page_data(r, lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, lang, "stat.tittel"), " – ",
-        k ? bkm_kommune_navn(k, lang)
-          : bkm_i18n_text(pg->i18n, lang, "stat.hele_landet"), NULL));
+    data = bkm_page_data(r, lang,
+                         apr_pstrcat(r->pool,
+                                     bkm_i18n_text(pg->i18n, lang,
+                                                   "stat.tittel"),
+                                     " – ",
+                                     k ? bkm_kommune_navn(k, lang)
+                                       : bkm_i18n_text(pg->i18n, lang,
+                                                       "stat.hele_landet"),
+                                     NULL));
     set_weeks(r, data, weeks, start, n);
     json_object_set_new(data, "totalt", json_integer(total));
     json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
@@ -555,9 +556,11 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
     set_print_share(r, data, total, printed);
     json_object_set_new(data, "kontoer",
                         health_list(r, db, lang, &sc, from, to));
-    json_object_set_new(data, "action", json_string(k ? apr_pstrcat(
-        r->pool, "/kommune/", k->nummer, "/statistikk", NULL)
-        : "/kommune/statistikk"));
+    json_object_set_new(data, "action",
+                        json_string(k ? apr_pstrcat(r->pool, "/kommune/",
+                                                    k->nummer, "/statistikk",
+                                                    NULL)
+                                      : "/kommune/statistikk"));
     return bkm_page_render(r, HTTP_OK, "admin-statistikk", data);
 }
 
@@ -574,31 +577,35 @@ static int by_received(const void *a, const void *b)
 {
     const levert_t *x = a, *y = b;
 
-    return x->mottatt < y->mottatt ? -1 : x->mottatt > y->mottatt ? 1
-           : strcmp(x->id, y->id);
+    return x->mottatt < y->mottatt   ? -1
+           : x->mottatt > y->mottatt ? 1
+                                     : strcmp(x->id, y->id);
 }
 
 /* Add @p c reports of a state and channel to the counts (several
  * districts' rows have the same keys). */
-static void add_count(json_t *counts, const char *tilstand,
-                      const char *kanal, long c)
+static void add_count(json_t *counts, const char *tilstand, const char *kanal,
+                      long c)
 {
     size_t i;
     json_t *o;
 
     json_array_foreach(counts, i, o) {
         if (strcmp(json_string_value(json_object_get(o, "tilstand")),
-                   tilstand) == 0
-            && strcmp(json_string_value(json_object_get(o, "kanal")),
-                      kanal) == 0) {
-            json_object_set_new(o, "antall", json_integer(
-                json_integer_value(json_object_get(o, "antall")) + c));
+                   tilstand)
+                == 0
+            && strcmp(json_string_value(json_object_get(o, "kanal")), kanal)
+                   == 0) {
+            json_object_set_new(
+                o, "antall",
+                json_integer(json_integer_value(json_object_get(o, "antall"))
+                             + c));
             return;
         }
     }
-    json_array_append_new(counts, json_pack(
-        "{s:s, s:s, s:I}", "tilstand", tilstand, "kanal", kanal,
-        "antall", (json_int_t)c));
+    json_array_append_new(counts,
+                          json_pack("{s:s, s:s, s:I}", "tilstand", tilstand,
+                                    "kanal", kanal, "antall", (json_int_t)c));
 }
 
 /* The scope of ?bydel=: one district of the person's, or all of hers
@@ -624,7 +631,8 @@ static int choose_scope(request_rec *r, const bkm_req_t *q, scope_t *sc,
     else {
         /* All of the person's: the municipality, or her districts. */
         *bydel = bydeler && bydeler->nelts == 1
-                 ? APR_ARRAY_IDX(bydeler, 0, const char *) : "";
+                     ? APR_ARRAY_IDX(bydeler, 0, const char *)
+                     : "";
     }
     return 1;
 }
@@ -641,10 +649,9 @@ static int count_delivered(request_rec *r, bkm_db_t *db, const scope_t *sc,
     int p;
 
     for (p = 0; p < parts(sc); p++) {
-        const char *post[3] = {
-            apr_off_t_toa(r->pool, from), apr_off_t_toa(r->pool, to),
-            apr_itoa(r->pool, MAX_IDS)
-        };
+        const char *post[3] = { apr_off_t_toa(r->pool, from),
+                                apr_off_t_toa(r->pool, to),
+                                apr_itoa(r->pool, MAX_IDS) };
         res = NULL;
         if (scope_select(db, &avstemming_antall, sc, p, NULL, 0, post, 2,
                          &res)) {
@@ -688,10 +695,11 @@ static json_t *delivered_ids(const scope_t *sc, apr_array_header_t *levert)
         const levert_t *l = &APR_ARRAY_IDX(levert, i, levert_t);
         char buf[20];
         bkm_time_oslo_format(buf, (apr_time_t)apr_atoi64(l->levert));
-        json_array_append_new(ids, json_pack(
-            "{s:s, s:s, s:s, s:s}", "bekymringsmeldingId", l->id,
-            "referanse", l->referanse, "bydelsnummer", l->bydel,
-            "levert", buf));
+        json_array_append_new(ids, json_pack("{s:s, s:s, s:s, s:s}",
+                                             "bekymringsmeldingId", l->id,
+                                             "referanse", l->referanse,
+                                             "bydelsnummer", l->bydel,
+                                             "levert", buf));
     }
     return ids;
 }
@@ -711,36 +719,37 @@ static int reply_avstemming_json(request_rec *r, const bkm_kommune_t *k,
         /* The districts counted, when not the municipality's all. */
         list = json_array();
         for (i = 0; i < sc->bydeler->nelts; i++) {
-            json_array_append_new(list, json_string(APR_ARRAY_IDX(
-                sc->bydeler, i, const char *)));
+            json_array_append_new(list,
+                                  json_string(APR_ARRAY_IDX(sc->bydeler, i,
+                                                            const char *)));
         }
     }
-    return bkm_reply_json(r, HTTP_OK, json_pack(
-        "{s:s, s:s?, s:o*, s:s, s:s, s:I, s:O, s:O, s:O}",
-        "kommunenummer",
-        k->nummer, "bydelsnummer", *bydel ? bydel : NULL,
-        "bydeler", list,
-        "fra", date_of(r->pool, from), "til", date_of(r->pool, to - DAY),
-        "antall", (json_int_t)total, "etterTilstandOgKanal", counts,
-        "levert", ids, "automatisk", automatisk));
+    return bkm_reply_json(
+        r, HTTP_OK,
+        json_pack("{s:s, s:s?, s:o*, s:s, s:s, s:I, s:O, s:O, s:O}",
+                  "kommunenummer", k->nummer, "bydelsnummer",
+                  *bydel ? bydel : NULL, "bydeler", list, "fra",
+                  date_of(r->pool, from), "til", date_of(r->pool, to - DAY),
+                  "antall", (json_int_t)total, "etterTilstandOgKanal", counts,
+                  "levert", ids, "automatisk", automatisk));
 }
 
 /* The delivered reports as a spreadsheet (avstemming.csv). */
 static int reply_avstemming_csv(request_rec *r, const bkm_kommune_t *k,
                                 apr_time_t from, json_t *ids)
 {
-    apr_bucket_brigade *bb = apr_brigade_create(
-        r->pool, r->connection->bucket_alloc);
-    static const char *const head[4] = {
-        "bekymringsmeldingId", "referanse", "bydelsnummer", "levert"
-    };
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool,
+                                                r->connection->bucket_alloc);
+    static const char *const head[4] = { "bekymringsmeldingId", "referanse",
+                                         "bydelsnummer", "levert" };
     size_t k2;
 
     bkm_page_headers(r);
     ap_set_content_type(r, "text/csv; charset=utf-8");
-    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
-        r->pool, "attachment; filename=\"avstemming-", k->nummer, "-",
-        date_of(r->pool, from), ".csv\"", NULL));
+    apr_table_setn(r->headers_out, "Content-Disposition",
+                   apr_pstrcat(r->pool, "attachment; filename=\"avstemming-",
+                               k->nummer, "-", date_of(r->pool, from),
+                               ".csv\"", NULL));
     bkm_page_csv_row(r, bb, head, 4);
     for (k2 = 0; k2 < json_array_size(ids); k2++) {
         json_t *o = json_array_get(ids, k2);
@@ -764,13 +773,20 @@ static void name_counts(request_rec *r, const char *lang, json_t *counts)
     json_t *c;
 
     json_array_foreach(counts, k2, c) {
-        json_object_set_new(c, "tilstandNavn", json_string(bkm_i18n_text(
-            pg->i18n, lang, apr_pstrcat(r->pool, "tilstand.",
-                json_string_value(json_object_get(c, "tilstand")),
-                NULL))));
-        json_object_set_new(c, "kanalNavn", json_string(bkm_i18n_text(
-            pg->i18n, lang, apr_pstrcat(r->pool, "admin.kanal.",
-                json_string_value(json_object_get(c, "kanal")), NULL))));
+        json_object_set_new(
+            c, "tilstandNavn",
+            json_string(bkm_i18n_text(
+                pg->i18n, lang,
+                apr_pstrcat(r->pool, "tilstand.",
+                            json_string_value(json_object_get(c, "tilstand")),
+                            NULL))));
+        json_object_set_new(
+            c, "kanalNavn",
+            json_string(bkm_i18n_text(
+                pg->i18n, lang,
+                apr_pstrcat(r->pool, "admin.kanal.",
+                            json_string_value(json_object_get(c, "kanal")),
+                            NULL))));
     }
 }
 
@@ -786,10 +802,12 @@ static void set_avstemming_links(request_rec *r, json_t *data,
     const char *base = apr_pstrcat(r->pool, "/kommune/", k->nummer,
                                    "/avstemming", NULL);
 
-    json_object_set_new(data, "csv", json_string(apr_pstrcat(
-        r->pool, base, ".csv", q, NULL)));
-    json_object_set_new(data, "json", json_string(apr_pstrcat(
-        r->pool, base, ".json", q, NULL)));
+    json_object_set_new(data, "csv",
+                        json_string(apr_pstrcat(r->pool, base, ".csv", q,
+                                                NULL)));
+    json_object_set_new(data, "json",
+                        json_string(apr_pstrcat(r->pool, base, ".json", q,
+                                                NULL)));
     json_object_set_new(data, "action", json_string(base));
 }
 
@@ -825,7 +843,7 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
     /* Each account's automatic reconciliation (issue 12). */
     if (!(automatisk = bkm_json_own(r->pool,
                                     bkm_avstemming_accounts(db, k,
-                                                           sc.bydeler)))) {
+                                                            sc.bydeler)))) {
         return bkm_page_unavailable(r, lang);
     }
     if (strcmp(format, "json") == 0) {
@@ -835,9 +853,11 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
     if (strcmp(format, "csv") == 0) {
         return reply_avstemming_csv(r, k, from, ids);
     }
-    data = bkm_page_data(r, lang, apr_pstrcat(
-        r->pool, bkm_i18n_text(pg->i18n, lang, "avstemming.tittel"), " – ",
-        bkm_kommune_navn(k, lang), NULL));
+    data = bkm_page_data(r, lang,
+                         apr_pstrcat(r->pool,
+                                     bkm_i18n_text(pg->i18n, lang,
+                                                   "avstemming.tittel"),
+                                     " – ", bkm_kommune_navn(k, lang), NULL));
     name_counts(r, lang, counts);
     json_object_set(data, "antall", counts);
     json_object_set(data, "levert", ids);

@@ -181,12 +181,13 @@ static apr_time_t parse_utc(const char *s)
     h = atoi(s + 11);
     mi = atoi(s + 14);
     se = atoi(s + 17);
-    if (y < 2000 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23
-        || mi > 59 || se > 59) {
+    if (y < 2000 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59
+        || se > 59) {
         return -1;
     }
     return apr_time_from_sec((bkm_days_from_civil(y, (unsigned)mo,
-                                                  (unsigned)d) * 86400
+                                                  (unsigned)d)
+                                  * 86400
                               + h * 3600 + mi * 60 + se));
 }
 
@@ -490,7 +491,7 @@ static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
 typedef struct {
     const char *id, *melding_id, *referanse, *arkivreferanse;
     int slettet, kontroll;
-    const char *holdt;      /* the case system's arkivreferanse, "" without
+    const char *holdt; /* the case system's arkivreferanse, "" without
                                one; NULL: not in its answer */
 } levert_t;
 
@@ -500,9 +501,8 @@ typedef struct {
 static apr_hash_t *delivered(bkm_db_t *db, const bkm_konto_t *k,
                              apr_time_t fra, apr_time_t til, int *count)
 {
-    const char *args[3] = {
-        k->id, apr_off_t_toa(db->pool, fra), apr_off_t_toa(db->pool, til)
-    };
+    const char *args[3] = { k->id, apr_off_t_toa(db->pool, fra),
+                            apr_off_t_toa(db->pool, til) };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_hash_t *h = apr_hash_make(db->pool);
@@ -514,7 +514,7 @@ static apr_hash_t *delivered(bkm_db_t *db, const bkm_konto_t *k,
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         levert_t *l;
         if (++*count > BKM_AVST_MAX) {
-            continue;       /* drained, not kept */
+            continue; /* drained, not kept */
         }
         l = apr_pcalloc(db->pool, sizeof(*l));
         l->id = bkm_db_value(db, row, 0);
@@ -550,21 +550,25 @@ static const char *match(apr_pool_t *p, json_t *list, apr_hash_t *known,
         if (!json_is_object(e) || !json_is_string(id)
             || json_object_size(e) != (arkiv ? 2u : 1u)
             || (arkiv && !json_is_string(arkiv) && !json_is_null(arkiv))) {
-            return apr_psprintf(p, "meldinger[%lu] must be {\"meldingId\": "
+            return apr_psprintf(p,
+                                "meldinger[%lu] must be {\"meldingId\": "
                                 "string, \"arkivreferanse\": string}",
                                 (unsigned long)i);
         }
         ids = json_string_value(id);
         if (!bkm_uuid_valid(ids, 0)) {
-            return apr_psprintf(p, "meldinger[%lu].meldingId is not a "
-                                "meldingId", (unsigned long)i);
+            return apr_psprintf(p,
+                                "meldinger[%lu].meldingId is not a "
+                                "meldingId",
+                                (unsigned long)i);
         }
         if (arkiv && json_is_string(arkiv)
             && (json_string_length(arkiv) == 0
                 || json_string_length(arkiv) > BKM_AVST_ARKIV_MAX)) {
-            return apr_psprintf(p, "meldinger[%lu].arkivreferanse must be "
-                                "1 to %d bytes", (unsigned long)i,
-                                BKM_AVST_ARKIV_MAX);
+            return apr_psprintf(p,
+                                "meldinger[%lu].arkivreferanse must be "
+                                "1 to %d bytes",
+                                (unsigned long)i, BKM_AVST_ARKIV_MAX);
         }
         l = apr_hash_get(known, ids, APR_HASH_KEY_STRING);
         if (!l) {
@@ -578,8 +582,8 @@ static const char *match(apr_pool_t *p, json_t *list, apr_hash_t *known,
             return apr_psprintf(p, "meldinger[%lu]: %s is named twice",
                                 (unsigned long)i, ids);
         }
-        l->holdt = arkiv && json_is_string(arkiv)
-                   ? json_string_value(arkiv) : "";
+        l->holdt = arkiv && json_is_string(arkiv) ? json_string_value(arkiv)
+                                                  : "";
     }
     if (json_array_size(named) > 0) {
         *kode = "ukjent-melding";
@@ -603,31 +607,34 @@ static int requeue(bkm_db_t *db, const bkm_konto_t *k, const levert_t *l,
         const char *args[2] = { t, l->melding_id };
         *utfall = "oppfolging";
         rv = bkm_db_run(db, BKM_SQL_AVST_OPPFOLGING, NULL, 2, args);
-        return rv ? rv : bkm_event(db, l->melding_id, now,
-                                   "AVSTEMMING_MANGLER", "LEVERT", aktor,
-                                   "Avstemming: fagsystemet har ikke "
-                                   "meldingen, og chifferteksten er slettet; "
-                                   "må følges opp manuelt");
+        return rv ? rv
+                  : bkm_event(db, l->melding_id, now, "AVSTEMMING_MANGLER",
+                              "LEVERT", aktor,
+                              "Avstemming: fagsystemet har ikke "
+                              "meldingen, og chifferteksten er slettet; "
+                              "må følges opp manuelt");
     }
     *utfall = "tilbake";
     rv = bkm_db_run(db, BKM_SQL_AVST_TILBAKE_LEVERANSE, &n, 2, lev);
     if (rv == 0 && n == 1) {
         const char *args[3] = {
-            apr_off_t_toa(db->pool, l->kontroll ? BKM_TIME_NEVER
-                          : bkm_cfg_deadline(bkm_db_server(db), k->bydel,
-                                             now)),
+            apr_off_t_toa(db->pool, l->kontroll
+                                        ? BKM_TIME_NEVER
+                                        : bkm_cfg_deadline(bkm_db_server(db),
+                                                           k->bydel, now)),
             t, l->melding_id
         };
         rv = bkm_db_run(db, BKM_SQL_AVST_TILBAKE_MELDING, &n, 3, args);
     }
     if (rv == 0 && n != 1) {
-        return -1;      /* changed under us: the answer is refused whole */
+        return -1; /* changed under us: the answer is refused whole */
     }
-    return rv ? rv : bkm_event(db, l->melding_id, now, "AVSTEMMING_MANGLER",
-                               "AKSEPTERT", aktor,
-                               "Avstemming: fagsystemet har ikke meldingen "
-                               "som var levert; lagt tilbake i køen med ny "
-                               "frist");
+    return rv ? rv
+              : bkm_event(db, l->melding_id, now, "AVSTEMMING_MANGLER",
+                          "AKSEPTERT", aktor,
+                          "Avstemming: fagsystemet har ikke meldingen "
+                          "som var levert; lagt tilbake i køen med ny "
+                          "frist");
 }
 
 /* Move how far the account is reconciled (bkm_avstemt.til) to @p til
@@ -691,7 +698,7 @@ typedef struct {
 /* What an answer found, for its reply and its row. */
 typedef struct {
     int held, nmangler, navvik;
-    json_t *mangler, *avvik;    /* as many as the reply names */
+    json_t *mangler, *avvik; /* as many as the reply names */
 } tally_t;
 
 /* Read the answer: a JSON object {"fra", "til", "meldinger"} with a
@@ -707,16 +714,17 @@ static int read_answer(request_rec *r, apr_time_t now, json_t **j,
     apr_size_t len;
     int rv;
 
-    if (!ct || strcasecmp(ap_getword(r->pool, &ct, ';'),
-                          "application/json") != 0) {
+    if (!ct
+        || strcasecmp(ap_getword(r->pool, &ct, ';'), "application/json")
+               != 0) {
         return refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "feil-innholdstype",
                       "the answer is application/json");
     }
     if ((rv = bkm_read_body(r, BKM_AVST_BODY_MAX, &body, &len)) != OK) {
         return rv;
     }
-    *j = bkm_json_own(r->pool, json_loadb(body, len, JSON_REJECT_DUPLICATES,
-                                          &jerr));
+    *j = bkm_json_own(r->pool,
+                      json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr));
     if (!json_is_object(*j)) {
         return refuse(r, HTTP_BAD_REQUEST, "ugyldig-json",
                       "the body must be one JSON object (no duplicate "
@@ -751,13 +759,14 @@ static int check_list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k,
     }
     if (*count > BKM_AVST_MAX) {
         return refuse(r, HTTP_UNPROCESSABLE_ENTITY, "periode-for-stor",
-                      apr_psprintf(r->pool, "more than %d deliveries in "
+                      apr_psprintf(r->pool,
+                                   "more than %d deliveries in "
                                    "the period: reconcile shorter periods",
                                    BKM_AVST_MAX));
     }
     named = bkm_json_own(r->pool, json_array());
-    if ((err = match(r->pool, json_object_get(j, "meldinger"), *known,
-                     named, &kode))) {
+    if ((err = match(r->pool, json_object_get(j, "meldinger"), *known, named,
+                     &kode))) {
         json_t *e = json_pack("{s:s, s:s, s:s}", "errorId", kode,
                               "feilmelding", err, "kode", kode);
         if (json_array_size(named)) {
@@ -785,10 +794,12 @@ static int compare_one(bkm_db_t *db, const bkm_integrasjon_t *in,
         type = "mangler";
         t->nmangler++;
         if (json_array_size(t->mangler) < BKM_AVST_DIFF_MAX) {
-            json_array_append_new(t->mangler, json_pack(
-                "{s:s, s:s, s:s, s:s}", "meldingId", l->id,
-                "bekymringsmeldingId", l->melding_id,
-                "referanse", l->referanse, "utfall", utfall));
+            json_array_append_new(t->mangler,
+                                  json_pack("{s:s, s:s, s:s, s:s}",
+                                            "meldingId", l->id,
+                                            "bekymringsmeldingId",
+                                            l->melding_id, "referanse",
+                                            l->referanse, "utfall", utfall));
         }
     }
     else if (*l->holdt && l->arkivreferanse
@@ -798,17 +809,21 @@ static int compare_one(bkm_db_t *db, const bkm_integrasjon_t *in,
         utfall = "registrert";
         type = "arkivreferanse";
         t->navvik++;
-        rv = bkm_event(db, l->melding_id, now, "AVSTEMMING_AVVIK",
-                       "LEVERT", in->id,
+        rv = bkm_event(db, l->melding_id, now, "AVSTEMMING_AVVIK", "LEVERT",
+                       in->id,
                        "Avstemming: fagsystemet oppgir en annen "
                        "arkivreferanse enn lagringskvitteringen");
         if (json_array_size(t->avvik) < BKM_AVST_DIFF_MAX) {
-            json_array_append_new(t->avvik, json_pack(
-                "{s:s, s:s, s:s, s:s, s:s}", "meldingId", l->id,
-                "bekymringsmeldingId", l->melding_id,
-                "referanse", l->referanse,
-                "arkivreferanseKvittering", l->arkivreferanse,
-                "arkivreferanseAvstemming", l->holdt));
+            json_array_append_new(t->avvik,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s}",
+                                            "meldingId", l->id,
+                                            "bekymringsmeldingId",
+                                            l->melding_id, "referanse",
+                                            l->referanse,
+                                            "arkivreferanseKvittering",
+                                            l->arkivreferanse,
+                                            "arkivreferanseAvstemming",
+                                            l->holdt));
         }
     }
     else {
@@ -833,12 +848,16 @@ static int store_run(request_rec *r, bkm_db_t *db,
                      apr_time_t til, int count, const tally_t *t,
                      const apr_array_header_t *diffs)
 {
-    const char *a[10] = {
-        run_id, k->id, apr_off_t_toa(r->pool, now),
-        apr_off_t_toa(r->pool, fra), apr_off_t_toa(r->pool, til), in->id,
-        apr_itoa(r->pool, count), apr_itoa(r->pool, t->held + t->navvik),
-        apr_itoa(r->pool, t->nmangler), apr_itoa(r->pool, t->navvik)
-    };
+    const char *a[10] = { run_id,
+                          k->id,
+                          apr_off_t_toa(r->pool, now),
+                          apr_off_t_toa(r->pool, fra),
+                          apr_off_t_toa(r->pool, til),
+                          in->id,
+                          apr_itoa(r->pool, count),
+                          apr_itoa(r->pool, t->held + t->navvik),
+                          apr_itoa(r->pool, t->nmangler),
+                          apr_itoa(r->pool, t->navvik) };
     int rv, i;
 
     rv = bkm_db_run(db, BKM_SQL_AVST_INSERT, NULL, 10, a);
@@ -857,8 +876,8 @@ static int store_run(request_rec *r, bkm_db_t *db,
 static int reconcile(request_rec *r, bkm_db_t *db,
                      const bkm_integrasjon_t *in, const bkm_konto_t *k,
                      const char *run_id, apr_time_t now, apr_time_t fra,
-                     apr_time_t til, apr_hash_t *known, int count,
-                     tally_t *t, apr_time_t *covered)
+                     apr_time_t til, apr_hash_t *known, int count, tally_t *t,
+                     apr_time_t *covered)
 {
     apr_array_header_t *diffs = apr_array_make(r->pool, 8, sizeof(diff_t));
     apr_hash_index_t *hi;
@@ -870,8 +889,7 @@ static int reconcile(request_rec *r, bkm_db_t *db,
         rv = compare_one(db, in, k, apr_hash_this_val(hi), now, t, diffs);
     }
     if (rv == 0) {
-        rv = store_run(r, db, in, k, run_id, now, fra, til, count, t,
-                       diffs);
+        rv = store_run(r, db, in, k, run_id, now, fra, til, count, t, diffs);
     }
     return rv;
 }
@@ -903,9 +921,10 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
     rv = reconcile(r, db, in, k, run_id, now, fra, til, known, count, &t,
                    &covered);
     if (bkm_db_end(db, rv) != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(03201)
-                      "account %s: reconciliation not stored: %s", k->id,
-                      db->error ? db->error : "database error");
+        ap_log_rerror(
+            APLOG_MARK, APLOG_ERR, 0, r,
+            BKMLOGNO(03201) "account %s: reconciliation not stored: %s",
+            k->id, db->error ? db->error : "database error");
         return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
                    "the reconciliation could not be stored; nothing "
                    "changed: try again");
@@ -917,13 +936,16 @@ static int answer(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
                       "are back in its queue", k->id, t.nmangler, count,
                       run_id);
     }
-    return bkm_reply_json(r, HTTP_OK, json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:i, s:O, s:O, s:o}",
-        "avstemmingId", run_id, "kontoId", k->id,
-        "fra", bkm_time_utc(r->pool, fra), "til", bkm_time_utc(r->pool, til),
-        "levert", count, "bekreftet", t.held + t.navvik,
-        "mangler", t.mangler, "avvik", t.avvik, "avstemtTil", covered > 0
-        ? json_string(bkm_time_utc(r->pool, covered)) : json_null()));
+    return bkm_reply_json(
+        r, HTTP_OK,
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:O, s:O, s:o}",
+                  "avstemmingId", run_id, "kontoId", k->id, "fra",
+                  bkm_time_utc(r->pool, fra), "til",
+                  bkm_time_utc(r->pool, til), "levert", count, "bekreftet",
+                  t.held + t.navvik, "mangler", t.mangler, "avvik", t.avvik,
+                  "avstemtTil",
+                  covered > 0 ? json_string(bkm_time_utc(r->pool, covered))
+                              : json_null()));
 }
 
 /* A connection for the account's reconciliation: OK, or DONE after
@@ -992,8 +1014,10 @@ apr_status_t bkm_avstemming_alerts(bkm_db_t *db, apr_time_t now, int *late)
             }
             since = (apr_time_t)apr_atoi64(oldest);
             due = bkm_business_deadline(
-                since, bkm_business_span(apr_time_from_sec(days * 86400),
-                                         &b->kontortid), &b->kontortid);
+                since,
+                bkm_business_span(apr_time_from_sec(days * 86400),
+                                  &b->kontortid),
+                &b->kontortid);
             if (due <= now) {
                 (*late)++;
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bkm_db_server(db),
@@ -1024,7 +1048,7 @@ static json_t *when(apr_pool_t *p, const char *micros)
 }
 
 json_t *bkm_avstemming_accounts(bkm_db_t *db, const bkm_kommune_t *k,
-                               const apr_array_header_t *bydeler)
+                                const apr_array_header_t *bydeler)
 {
     json_t *list = json_array();
     int i, j;
@@ -1040,8 +1064,8 @@ json_t *bkm_avstemming_accounts(bkm_db_t *db, const bkm_kommune_t *k,
         int mine = !bydeler;
 
         for (j = 0; bydeler && j < bydeler->nelts; j++) {
-            mine |= strcmp(APR_ARRAY_IDX(bydeler, j, const char *),
-                           b->nummer) == 0;
+            mine |= strcmp(APR_ARRAY_IDX(bydeler, j, const char *), b->nummer)
+                    == 0;
         }
         if (!mine || b->kanal != BKM_KANAL_FAGSYSTEM || !konto) {
             continue;
@@ -1054,31 +1078,37 @@ json_t *bkm_avstemming_accounts(bkm_db_t *db, const bkm_kommune_t *k,
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             run = bkm_db_value(db, row, 0);
             siste = json_pack("{s:o, s:o, s:o, s:i, s:i, s:i, s:i}",
-                "tidspunkt", when(db->pool, bkm_db_value(db, row, 1)),
-                "fra", when(db->pool, bkm_db_value(db, row, 2)),
-                "til", when(db->pool, bkm_db_value(db, row, 3)),
-                "levert", atoi(bkm_db_value(db, row, 4)),
-                "bekreftet", atoi(bkm_db_value(db, row, 5)),
-                "mangler", atoi(bkm_db_value(db, row, 6) ?: "0"),
-                "avvik", atoi(bkm_db_value(db, row, 7) ?: "0"));
+                              "tidspunkt",
+                              when(db->pool, bkm_db_value(db, row, 1)), "fra",
+                              when(db->pool, bkm_db_value(db, row, 2)), "til",
+                              when(db->pool, bkm_db_value(db, row, 3)),
+                              "levert", atoi(bkm_db_value(db, row, 4)),
+                              "bekreftet", atoi(bkm_db_value(db, row, 5)),
+                              "mangler",
+                              atoi(bkm_db_value(db, row, 6) ?: "0"), "avvik",
+                              atoi(bkm_db_value(db, row, 7) ?: "0"));
         }
         if (run) {
             const char *a[2] = { run, "100" };
             res = NULL;
             if (bkm_db_select(db, BKM_SQL_AVST_AVVIK_LISTE, &res, 2, a)
-                    != 0) {
+                != 0) {
                 json_decref(list);
                 json_decref(avvik);
                 json_decref(siste);
                 return NULL;
             }
             while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-                json_array_append_new(avvik, json_pack(
-                    "{s:s, s:s, s:s, s:s}",
-                    "bekymringsmeldingId", bkm_db_value(db, row, 0),
-                    "referanse", bkm_db_value(db, row, 1),
-                    "type", bkm_db_value(db, row, 2),
-                    "utfall", bkm_db_value(db, row, 3)));
+                json_array_append_new(avvik,
+                                      json_pack("{s:s, s:s, s:s, s:s}",
+                                                "bekymringsmeldingId",
+                                                bkm_db_value(db, row, 0),
+                                                "referanse",
+                                                bkm_db_value(db, row, 1),
+                                                "type",
+                                                bkm_db_value(db, row, 2),
+                                                "utfall",
+                                                bkm_db_value(db, row, 3)));
             }
         }
         res = NULL;
@@ -1087,11 +1117,10 @@ json_t *bkm_avstemming_accounts(bkm_db_t *db, const bkm_kommune_t *k,
                 oldest = bkm_db_value(db, row, 0);
             }
         }
-        o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
-                      "bydelsnummer", b->nummer, "bydelsnavn", b->navn,
-                      "kontoId", konto, "sisteAvstemming", siste,
-                      "eldsteUavstemt", when(db->pool, oldest),
-                      "avvik", avvik);
+        o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "bydelsnummer",
+                      b->nummer, "bydelsnavn", b->navn, "kontoId", konto,
+                      "sisteAvstemming", siste, "eldsteUavstemt",
+                      when(db->pool, oldest), "avvik", avvik);
         json_array_append_new(list, o);
     }
     return list;

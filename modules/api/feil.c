@@ -77,7 +77,8 @@ int bkm_handle_error(request_rec *r, const bkm_req_t *q)
                                    known[i].melding);
         }
     }
-    return bkm_reply_error(r, status, status >= 500 ? "intern-feil"
-                                                     : "ugyldig-foresporsel",
+    return bkm_reply_error(r, status,
+                           status >= 500 ? "intern-feil"
+                                         : "ugyldig-foresporsel",
                            ap_get_status_line(status) + 4);
 }

@@ -38,13 +38,13 @@ int bkm_handle_helse(request_rec *r, const bkm_req_t *q)
         const bkm_registry_t *reg = c->registry;
         int i, aktive = 0;
         for (i = 0; i < reg->kommuner->nelts; i++) {
-            aktive += APR_ARRAY_IDX(reg->kommuner, i,
-                                    const bkm_kommune_t *)->aktiv;
+            aktive +=
+                APR_ARRAY_IDX(reg->kommuner, i, const bkm_kommune_t *)->aktiv;
         }
         json_object_set_new(body, "register",
-                            json_pack("{s:i, s:i}",
-                                      "kommuner", reg->kommuner->nelts,
-                                      "aktive", aktive));
+                            json_pack("{s:i, s:i}", "kommuner",
+                                      reg->kommuner->nelts, "aktive",
+                                      aktive));
     }
 
     conn = bkm_db_acquire(r);
@@ -57,7 +57,8 @@ int bkm_handle_helse(request_rec *r, const bkm_req_t *q)
     }
     json_object_set_new(db, "driver", json_string(apr_dbd_name(conn->drv)));
     rv = bkm_db_select(conn, BKM_SQL_SCHEMA_VERSION, &res, 0, NULL);
-    while (rv == 0 && apr_dbd_get_row(conn->drv, r->pool, res, &row, -1) == 0) {
+    while (rv == 0
+           && apr_dbd_get_row(conn->drv, r->pool, res, &row, -1) == 0) {
         v = apr_dbd_get_entry(conn->drv, row, 0);
         version = v ? atoi(v) : 0;
     }
@@ -80,8 +81,9 @@ int bkm_handle_helse(request_rec *r, const bkm_req_t *q)
         apr_int64_t nr;
 
         if (bkm_kjede_hode(conn, &nr, &hode) == APR_SUCCESS) {
-            json_object_set_new(body, "kjede", json_pack(
-                "{s:I, s:s}", "nr", (json_int_t)nr, "hode", hode));
+            json_object_set_new(body, "kjede",
+                                json_pack("{s:I, s:s}", "nr", (json_int_t)nr,
+                                          "hode", hode));
         }
     }
     json_object_set_new(body, "status", json_string("ok"));

@@ -65,10 +65,10 @@ typedef struct {
 } bkm_seen_t;
 
 static apr_pool_t *seen_pool;
-static apr_hash_t *seen;                /* integration id -> bkm_seen_t */
+static apr_hash_t *seen; /* integration id -> bkm_seen_t */
 static apr_thread_mutex_t *seen_lock;
 static unsigned char seen_key[32];
-static EVP_MAC *seen_hmac;              /* fetched once, not per call */
+static EVP_MAC *seen_hmac; /* fetched once, not per call */
 
 static apr_status_t free_hmac(void *unused)
 {
@@ -81,10 +81,10 @@ void bkm_integrasjon_child_init(apr_pool_t *p)
 {
     if (apr_pool_create(&seen_pool, p) != APR_SUCCESS
         || apr_thread_mutex_create(&seen_lock, APR_THREAD_MUTEX_DEFAULT, p)
-           != APR_SUCCESS
+               != APR_SUCCESS
         || RAND_bytes(seen_key, sizeof(seen_key)) != 1
         || !(seen_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL))) {
-        seen_lock = NULL;       /* then every call runs bcrypt */
+        seen_lock = NULL; /* then every call runs bcrypt */
         return;
     }
     apr_pool_cleanup_register(p, NULL, free_hmac, apr_pool_cleanup_null);
@@ -107,7 +107,8 @@ static int password_mac(const bkm_integrasjon_t *in, const char *pw,
 
     ok = c && EVP_MAC_init(c, seen_key, sizeof(seen_key), params) == 1
          && EVP_MAC_update(c, (const unsigned char *)in->passord_hash,
-                           strlen(in->passord_hash) + 1) == 1
+                           strlen(in->passord_hash) + 1)
+                == 1
          && EVP_MAC_update(c, (const unsigned char *)pw, strlen(pw)) == 1
          && EVP_MAC_final(c, mac, &out, 32) == 1 && out == 32;
     EVP_MAC_CTX_free(c);
@@ -125,7 +126,8 @@ static int seen_lately(const bkm_integrasjon_t *in, const unsigned char *mac)
     }
     apr_thread_mutex_lock(seen_lock);
     e = apr_hash_get(seen, in->id, APR_HASH_KEY_STRING);
-    hit = e && e->until > apr_time_now() && CRYPTO_memcmp(e->mac, mac, 32) == 0;
+    hit = e && e->until > apr_time_now()
+          && CRYPTO_memcmp(e->mac, mac, 32) == 0;
     apr_thread_mutex_unlock(seen_lock);
     return hit;
 }
@@ -205,22 +207,24 @@ static const char *token_refusal(request_rec *r)
     apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
 
     if (!d->token_issuer) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(02902)
-                      "no " BKM_DIR_MASKINPORTEN " for %s: refusing "
-                      "every machine client", r->uri);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      BKMLOGNO(02902) "no " BKM_DIR_MASKINPORTEN
+                                      " for %s: refusing "
+                                      "every machine client",
+                      r->uri);
         return "no " BKM_DIR_MASKINPORTEN " here";
     }
     if (!json_is_object(c)) {
         return "the validated token's claims cannot be read";
     }
     v = json_object_get(c, "iss");
-    if (!json_is_string(v) || strcmp(json_string_value(v),
-                                     d->token_issuer) != 0) {
+    if (!json_is_string(v)
+        || strcmp(json_string_value(v), d->token_issuer) != 0) {
         return "iss is not exactly the configured issuer";
     }
     v = json_object_get(c, "aud");
-    if (!json_is_string(v) || strcmp(json_string_value(v),
-                                     d->token_audience) != 0) {
+    if (!json_is_string(v)
+        || strcmp(json_string_value(v), d->token_audience) != 0) {
         return "aud is not exactly the configured audience";
     }
     /* Times are NumericDate: numbers of seconds (RFC 7519 §2). */
@@ -234,8 +238,9 @@ static const char *token_refusal(request_rec *r)
         return "iat is missing or in the future";
     }
     v = json_object_get(c, "nbf");
-    if (v && (!json_is_number(v)
-              || json_number_value(v) > (double)(now + BKM_TOKEN_SKEW))) {
+    if (v
+        && (!json_is_number(v)
+            || json_number_value(v) > (double)(now + BKM_TOKEN_SKEW))) {
         return "nbf is in the future";
     }
     return NULL;
@@ -244,8 +249,8 @@ static const char *token_refusal(request_rec *r)
 /* 401, and why in the log: DONE. */
 static int refuse(request_rec *r, const char *why)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00501)
-                  "integration refused: %s", why);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  BKMLOGNO(00501) "integration refused: %s", why);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    "Bearer error=\"invalid_token\"");
     bkm_reply_error(r, HTTP_UNAUTHORIZED, "ikke-autentisert",
@@ -315,8 +320,9 @@ int bkm_integrasjon_authenticate(request_rec *r,
     if (!seen) {
         /* An unknown id costs one bcrypt too, at the registry's cost
          * (bkm_registry_t.dummy_hash): its refusal takes as long. */
-        ok = apr_password_validate(pw, in ? in->passord_hash
-                                          : reg->dummy_hash) == APR_SUCCESS
+        ok = apr_password_validate(pw,
+                                   in ? in->passord_hash : reg->dummy_hash)
+                 == APR_SUCCESS
              && in;
         if (mac_ok && ok) {
             remember(in, mac);
@@ -328,7 +334,8 @@ int bkm_integrasjon_authenticate(request_rec *r,
     }
     org = consumer_orgnr(r);
     if (!org || strcmp(org, in->orgnr) != 0) {
-        return refuse(r, apr_psprintf(r->pool, "token's consumer is not "
+        return refuse(r, apr_psprintf(r->pool,
+                                      "token's consumer is not "
                                       "organisation %s of integration %s",
                                       in->orgnr, in->id));
     }

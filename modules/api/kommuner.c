@@ -59,9 +59,9 @@ static const char *sprak_kode(request_rec *r, int *bad)
 static json_t *bydel_json(const bkm_bydel_t *b)
 {
     return json_pack("{s:s, s:s, s:b, s:s}", "bydelsnummer", b->nummer,
-                     "bydelsnavn", b->navn,
-                     "standardMottaker", b->standard_mottaker,
-                     "stottetVersjon", b->versjon == 1 ? "V1" : "V2");
+                     "bydelsnavn", b->navn, "standardMottaker",
+                     b->standard_mottaker, "stottetVersjon",
+                     b->versjon == 1 ? "V1" : "V2");
 }
 
 static json_t *bydeler_json(const bkm_kommune_t *k)
@@ -71,7 +71,8 @@ static json_t *bydeler_json(const bkm_kommune_t *k)
 
     for (i = 0; k->aktiv && i < k->bydeler->nelts; i++) {
         json_array_append_new(list,
-            bydel_json(APR_ARRAY_IDX(k->bydeler, i, const bkm_bydel_t *)));
+                              bydel_json(APR_ARRAY_IDX(k->bydeler, i,
+                                                       const bkm_bydel_t *)));
     }
     return list;
 }
@@ -117,15 +118,16 @@ int bkm_handle_kommuner(request_rec *r, const bkm_req_t *q)
     int i;
 
     if (begin(r, &lang) != OK) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     list = json_array();
     for (i = 0; i < reg->kommuner->nelts; i++) {
         const bkm_kommune_t *k = APR_ARRAY_IDX(reg->kommuner, i,
                                                const bkm_kommune_t *);
         if (k->aktiv) {
-            json_array_append_new(list, json_pack("{s:s, s:s}",
-                "kommunenr", k->nummer, "navn", bkm_kommune_navn(k, lang)));
+            json_array_append_new(list, json_pack("{s:s, s:s}", "kommunenr",
+                                                  k->nummer, "navn",
+                                                  bkm_kommune_navn(k, lang)));
         }
     }
     return bkm_reply_json(r, HTTP_OK, list);
@@ -138,12 +140,12 @@ int bkm_handle_kommune(request_rec *r, const bkm_req_t *q)
     const char *lang;
 
     if (begin(r, &lang) != OK || !(k = kommune(r, q))) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     return bkm_reply_json(r, HTTP_OK,
-        json_pack("{s:s, s:s, s:o}", "kommunenr", k->nummer,
-                  "navn", bkm_kommune_navn(k, lang),
-                  "bydeler", bydeler_json(k)));
+                          json_pack("{s:s, s:s, s:o}", "kommunenr", k->nummer,
+                                    "navn", bkm_kommune_navn(k, lang),
+                                    "bydeler", bydeler_json(k)));
 }
 
 /* GET .../kommuner/{kommunenummer}/bydeler */
@@ -153,7 +155,7 @@ int bkm_handle_bydeler(request_rec *r, const bkm_req_t *q)
     const char *lang;
 
     if (begin(r, &lang) != OK || !(k = kommune(r, q))) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     return bkm_reply_json(r, HTTP_OK, bydeler_json(k));
 }
@@ -167,14 +169,15 @@ int bkm_handle_bydel(request_rec *r, const bkm_req_t *q)
     const char *lang;
 
     if (begin(r, &lang) != OK || !(k = kommune(r, q))) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     b = k->aktiv ? bkm_kommune_bydel(k, bnr) : NULL;
     if (!b) {
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-bydel",
-                               apr_psprintf(r->pool, "no active district "
-                                            "%s in municipality %s", bnr,
-                                            k->nummer));
+                               apr_psprintf(r->pool,
+                                            "no active district "
+                                            "%s in municipality %s",
+                                            bnr, k->nummer));
     }
     return bkm_reply_json(r, HTTP_OK, bydel_json(b));
 }

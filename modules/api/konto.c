@@ -52,12 +52,15 @@ int bkm_handle_kontoer(request_rec *r, const bkm_req_t *q)
 
     for (i = 0; i < in->kontoer->nelts; i++) {
         json_array_append_new(list,
-            konto_json(APR_ARRAY_IDX(in->kontoer, i, const bkm_konto_t *)));
+                              konto_json(APR_ARRAY_IDX(in->kontoer, i,
+                                                       const bkm_konto_t *)));
     }
     return bkm_reply_json(r, HTTP_OK,
-        json_pack("{s:s, s:s, s:s, s:b, s:o}", "integrasjonId", in->id,
-                  "navn", in->navn, "organisasjonsnummer", in->orgnr,
-                  "produsent", in->produsent, "kontoer", list));
+                          json_pack("{s:s, s:s, s:s, s:b, s:o}",
+                                    "integrasjonId", in->id, "navn", in->navn,
+                                    "organisasjonsnummer", in->orgnr,
+                                    "produsent", in->produsent, "kontoer",
+                                    list));
 }
 
 /* GET .../konto/{kontoId} */
@@ -67,7 +70,7 @@ int bkm_handle_konto(request_rec *r, const bkm_req_t *q)
 }
 
 int bkm_konto_leveranse(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
-                     const char *id, int with_content, bkm_leveranse_t *l)
+                        const char *id, int with_content, bkm_leveranse_t *l)
 {
     apr_status_t rv;
 
@@ -94,4 +97,3 @@ int bkm_konto_leveranse(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
     }
     return OK;
 }
-

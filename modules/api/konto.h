@@ -16,6 +16,6 @@
 /** Load message @p id of account @p k for a request: OK, or DONE after
  *  answering (404 for any id not the account's, 503). */
 int bkm_konto_leveranse(request_rec *r, bkm_db_t **db, const bkm_konto_t *k,
-                     const char *id, int with_content, bkm_leveranse_t *l);
+                        const char *id, int with_content, bkm_leveranse_t *l);
 
 #endif

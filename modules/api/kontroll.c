@@ -153,8 +153,9 @@ static int secret_of(bkm_db_t *db, const char *melding_id,
 }
 
 apr_status_t bkm_kontroll_besittelse(bkm_db_t *db, const bkm_leveranse_t *l,
-                                    const void *receipt, const bkm_bydel_t *b,
-                                    const char **kode, const char **why)
+                                     const void *receipt,
+                                     const bkm_bydel_t *b, const char **kode,
+                                     const char **why)
 {
     const bkm_lagringskvittering_t *lk = receipt;
     const char *secret, *cms, *want;
@@ -166,24 +167,27 @@ apr_status_t bkm_kontroll_besittelse(bkm_db_t *db, const bkm_leveranse_t *l,
         /* A report sealed without a secret cannot be proven otherwise. */
         if (b && b->avvis_lagringskvittering_v1 && secret) {
             *kode = "lagringskvittering-v1-avvist";
-            *why = "this district accepts only stored-receipts of versjon "
-                   "2, with besittelsesbevis";
+            *why =
+                "this district accepts only stored-receipts of versjon "
+                "2, with besittelsesbevis";
             return APR_EINVAL;
         }
         return APR_SUCCESS;
     }
     if (!secret) {
         *kode = "besittelse-mangler";
-        *why = "this message was sealed without a secret: send a "
-               "stored-receipt of versjon 1";
+        *why =
+            "this message was sealed without a secret: send a "
+            "stored-receipt of versjon 1";
         return APR_EINVAL;
     }
     want = bkm_besittelse_bevis(db->pool, secret, l->id, lk->sha256,
                                 lk->arkivreferanse);
     if (!bkm_besittelse_equal(want, lk->besittelsesbevis)) {
         *kode = "feil-besittelsesbevis";
-        *why = "besittelsesbevis is not the proof for this message, its "
-               "sha256 and arkivreferanse";
+        *why =
+            "besittelsesbevis is not the proof for this message, its "
+            "sha256 and arkivreferanse";
         return APR_EINVAL;
     }
     return APR_SUCCESS;
@@ -202,7 +206,7 @@ int bkm_handle_besittelse(request_rec *r, const bkm_req_t *q)
     int len;
 
     if (bkm_konto_leveranse(r, &db, k, id, 0, &l) != OK) {
-        return OK;      /* answered */
+        return OK; /* answered */
     }
     if (strcmp(l.mottaker, "fagsystem") != 0) {
         return bkm_reply_error(r, HTTP_NOT_FOUND, "ukjent-adresse",
@@ -239,9 +243,9 @@ int bkm_handle_besittelse(request_rec *r, const bkm_req_t *q)
 static const bkm_bydel_t *konto_bydel(server_rec *s, const char *konto_id)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(s)->registry;
-    const bkm_konto_t *k = reg
-        ? apr_hash_get(reg->konto_by_id, konto_id, APR_HASH_KEY_STRING)
-        : NULL;
+    const bkm_konto_t *k = reg ? apr_hash_get(reg->konto_by_id, konto_id,
+                                              APR_HASH_KEY_STRING)
+                               : NULL;
 
     return k ? k->bydel : NULL;
 }
@@ -250,7 +254,8 @@ static const bkm_bydel_t *konto_bydel(server_rec *s, const char *konto_id)
 static apr_time_t one_business_day(const bkm_bydel_t *b, apr_time_t now)
 {
     return bkm_business_deadline(now,
-                                 bkm_business_span(BKM_ONE_DAY, &b->kontortid),
+                                 bkm_business_span(BKM_ONE_DAY,
+                                                   &b->kontortid),
                                  &b->kontortid);
 }
 
@@ -272,16 +277,16 @@ static apr_time_t next_sample(const bkm_bydel_t *b, apr_time_t now, int rate)
     apr_interval_time_t mean = bkm_business_span(BKM_ONE_DAY, &b->kontortid)
                                / rate;
     apr_interval_time_t span = mean / 2
-        + (apr_interval_time_t)random_below(1000) * mean / 1000;
+                               + (apr_interval_time_t)random_below(1000)
+                                     * mean / 1000;
 
     return bkm_business_deadline(now, span > 0 ? span : 1, &b->kontortid);
 }
 
 /* A challenge on one of the account's recently delivered reports, inside
  * the caller's transaction.  1 issued, 0 nothing to challenge, -1 error. */
-static int challenge(bkm_db_t *db, const char *konto_id,
-                     const bkm_bydel_t *b, apr_time_t now,
-                     const char **kontroll_id)
+static int challenge(bkm_db_t *db, const char *konto_id, const bkm_bydel_t *b,
+                     apr_time_t now, const char **kontroll_id)
 {
     const char *args[3] = {
         konto_id, apr_off_t_toa(db->pool, now - BKM_KONTROLL_WINDOW),
@@ -322,8 +327,8 @@ static int challenge(bkm_db_t *db, const char *konto_id,
     if (bkm_db_run(db, BKM_SQL_MELDING_LOCK, NULL, 2,
                    (const char *[]){ ins[5], ins[1] })
         || bkm_db_run(db, BKM_SQL_KONTROLL_INSERT, NULL, 7, ins)
-        || bkm_event(db, ins[1], now, "KONTROLL_SENDT", "LEVERT",
-                     "kontroll", "Kontroll etter levering sendt: "
+        || bkm_event(db, ins[1], now, "KONTROLL_SENDT", "LEVERT", "kontroll",
+                     "Kontroll etter levering sendt: "
                      "fagsystemet må vise at det fortsatt har meldingen")) {
         return -1;
     }
@@ -341,7 +346,7 @@ static int sample_account(bkm_db_t *db, const char *konto_id,
     int rv, n = 0, issued = 0;
 
     if (!b || b->kanal != BKM_KANAL_FAGSYSTEM) {
-        return 0;       /* gone from the registry: its row stays idle */
+        return 0; /* gone from the registry: its row stays idle */
     }
     claim[0] = apr_off_t_toa(db->pool, next_sample(b, now, rate));
     claim[1] = konto_id;
@@ -397,9 +402,8 @@ static int seed_accounts(bkm_db_t *db, apr_time_t now, int rate)
 
 static int sample_due(bkm_db_t *db, apr_time_t now, int rate, int *issued)
 {
-    const char *args[2] = {
-        apr_off_t_toa(db->pool, now), apr_itoa(db->pool, BKM_KONTROLL_SELECT)
-    };
+    const char *args[2] = { apr_off_t_toa(db->pool, now),
+                            apr_itoa(db->pool, BKM_KONTROLL_SELECT) };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_array_header_t *due;
@@ -463,14 +467,17 @@ static int fail_challenge(bkm_db_t *db, const char *kontroll_id,
         return -1;
     }
     tekst = strcmp(utfall, "FEIL") == 0
-            ? "Kontroll etter levering besvart feil" : "Kontroll etter "
-              "levering ikke besvart innen én virkedag";
-    tekst = apr_pstrcat(db->pool, tekst, back == 1
-                        ? "; lagt tilbake til fagsystemet med ny frist, "
-                          "deretter brevpost"
-                        : "; ikke lagt tilbake: meldingen er allerede "
-                          "ulevert, chifferteksten er slettet, eller "
-                          "bydelen finnes ikke lenger", NULL);
+                ? "Kontroll etter levering besvart feil"
+                : "Kontroll etter "
+                  "levering ikke besvart innen én virkedag";
+    tekst = apr_pstrcat(db->pool, tekst,
+                        back == 1
+                            ? "; lagt tilbake til fagsystemet med ny frist, "
+                              "deretter brevpost"
+                            : "; ikke lagt tilbake: meldingen er allerede "
+                              "ulevert, chifferteksten er slettet, eller "
+                              "bydelen finnes ikke lenger",
+                        NULL);
     if (bkm_event(db, melding_id, now, "KONTROLL_FEILET",
                   back == 1 ? "AKSEPTERT" : "LEVERT", "kontroll", tekst)) {
         return -1;
@@ -492,9 +499,8 @@ static void alert(server_rec *s, const char *kontroll_id,
 
 static int overdue(bkm_db_t *db, apr_time_t now, int *failed)
 {
-    const char *args[2] = {
-        apr_off_t_toa(db->pool, now), apr_itoa(db->pool, BKM_KONTROLL_SELECT)
-    };
+    const char *args[2] = { apr_off_t_toa(db->pool, now),
+                            apr_itoa(db->pool, BKM_KONTROLL_SELECT) };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_array_header_t *due;
@@ -540,8 +546,8 @@ apr_status_t bkm_kontroll_pass(bkm_db_t *db, apr_time_t now, int *issued,
     if (overdue(db, now, failed) != 0) {
         return APR_EGENERAL;
     }
-    return rate > 0 && sample_due(db, now, rate, issued) != 0
-           ? APR_EGENERAL : APR_SUCCESS;
+    return rate > 0 && sample_due(db, now, rate, issued) != 0 ? APR_EGENERAL
+                                                              : APR_SUCCESS;
 }
 
 /* ---- POST /bekymring-drift/kontroll?konto=ID: a challenge now --------- */
@@ -615,14 +621,15 @@ static int list(request_rec *r, const bkm_konto_t *k)
         apr_off_t opprettet = 0, frist = 0;
         apr_strtoff(&opprettet, bkm_db_value(db, row, 4), NULL, 10);
         apr_strtoff(&frist, bkm_db_value(db, row, 5), NULL, 10);
-        json_array_append_new(arr, json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s}",
-            "kontrollId", bkm_db_value(db, row, 0),
-            "meldingId", bkm_db_value(db, row, 1),
-            "bekymringsmeldingId", bkm_db_value(db, row, 2),
-            "nonce", bkm_db_value(db, row, 3),
-            "opprettet", bkm_time_utc(r->pool, (apr_time_t)opprettet),
-            "frist", bkm_time_utc(r->pool, (apr_time_t)frist)));
+        json_array_append_new(
+            arr,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kontrollId",
+                      bkm_db_value(db, row, 0), "meldingId",
+                      bkm_db_value(db, row, 1), "bekymringsmeldingId",
+                      bkm_db_value(db, row, 2), "nonce",
+                      bkm_db_value(db, row, 3), "opprettet",
+                      bkm_time_utc(r->pool, (apr_time_t)opprettet), "frist",
+                      bkm_time_utc(r->pool, (apr_time_t)frist)));
     }
     return bkm_reply_json(r, HTTP_OK, json_pack("{s:o}", "kontroller", arr));
 }
@@ -634,8 +641,8 @@ static const char *answer_body(request_rec *r, const char *body,
     json_error_t jerr;
     json_t *j, *v;
 
-    j = bkm_json_own(r->pool, json_loadb(body, len, JSON_REJECT_DUPLICATES,
-                                         &jerr));
+    j = bkm_json_own(r->pool,
+                     json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr));
     if (!json_is_object(j)) {
         return "the body must be a JSON object {\"svar\": \"...\"}";
     }
@@ -652,7 +659,7 @@ static const char *answer_body(request_rec *r, const char *body,
 /* A challenge as stored. */
 typedef struct {
     const char *melding_id, *leveranse_id, *nonce;
-    const char *utfall;         /* NULL while open */
+    const char *utfall; /* NULL while open */
     const char *secret;
     apr_off_t frist;
 } challenge_t;
@@ -714,14 +721,14 @@ static int reply_failed(request_rec *r, const bkm_konto_t *k,
 {
     alert(r->server, kontroll_id, c->melding_id, k->id, u);
     return strcmp(u, "FEIL") == 0
-           ? bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
-                             "feil-kontrollsvar",
-                             "wrong answer: the report is back in the "
-                             "account's queue; fetch and receipt it "
-                             "again")
-           : bkm_reply_error(r, HTTP_CONFLICT, "kontroll-utlopt",
-                             "the challenge's time had run out: the "
-                             "report is back in the account's queue");
+               ? bkm_reply_error(r, HTTP_UNPROCESSABLE_ENTITY,
+                                 "feil-kontrollsvar",
+                                 "wrong answer: the report is back in the "
+                                 "account's queue; fetch and receipt it "
+                                 "again")
+               : bkm_reply_error(r, HTTP_CONFLICT, "kontroll-utlopt",
+                                 "the challenge's time had run out: the "
+                                 "report is back in the account's queue");
 }
 
 static int answer(request_rec *r, const bkm_integrasjon_t *in,
@@ -763,11 +770,13 @@ static int answer(request_rec *r, const bkm_integrasjon_t *in,
     }
     if (c.utfall) {
         return bkm_reply_error(r, HTTP_CONFLICT, "kontroll-avsluttet",
-                               apr_pstrcat(r->pool, "this challenge is "
-                                           "closed: ", c.utfall, NULL));
+                               apr_pstrcat(r->pool,
+                                           "this challenge is "
+                                           "closed: ",
+                                           c.utfall, NULL));
     }
-    want = bkm_besittelse_svar(r->pool, c.secret, kontroll_id,
-                               c.leveranse_id, c.nonce);
+    want = bkm_besittelse_svar(r->pool, c.secret, kontroll_id, c.leveranse_id,
+                               c.nonce);
     ok = now <= (apr_time_t)c.frist && bkm_besittelse_equal(want, svar);
     if ((rv = bkm_db_begin(db)) != 0) {
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
@@ -790,9 +799,11 @@ static int answer(request_rec *r, const bkm_integrasjon_t *in,
         return reply_failed(r, k, kontroll_id, &c,
                             now <= (apr_time_t)c.frist ? "FEIL" : "UTLOPT");
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(03111)
-                  "challenge %s of report %s answered by integration %s",
-                  kontroll_id, c.melding_id, in->id);
+    ap_log_rerror(
+        APLOG_MARK, APLOG_INFO, 0, r,
+        BKMLOGNO(
+            03111) "challenge %s of report %s answered by integration %s",
+        kontroll_id, c.melding_id, in->id);
     return bkm_reply_json(r, HTTP_OK,
                           json_pack("{s:s, s:s, s:s}", "kontrollId",
                                     kontroll_id, "meldingId", c.leveranse_id,

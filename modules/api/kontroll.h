@@ -19,8 +19,8 @@
  *  and *why then the API's error code and text; anything else when the
  *  database failed. */
 apr_status_t bkm_kontroll_besittelse(bkm_db_t *db, const bkm_leveranse_t *l,
-                                    const void *lk, const bkm_bydel_t *b,
-                                    const char **kode, const char **why);
+                                     const void *lk, const bkm_bydel_t *b,
+                                     const char **kode, const char **why);
 /** The pass's step: overdue challenges fail (their reports requeued),
  *  then accounts whose time has come are sampled.  APR_SUCCESS, or
  *  APR_EGENERAL on a database error. */

@@ -48,17 +48,16 @@
 #include <apr_strings.h>
 
 #define BKM_KVITTERING_MAX_BODY (BKM_LAGRINGSKVITTERING_MAX + 1)
-#define BKM_FEIL_MAX 200    /* characters of a feilet text kept */
+#define BKM_FEIL_MAX 200 /* characters of a feilet text kept */
 
 static int answer(request_rec *r, const bkm_leveranse_t *l, const char *svar,
                   const char *hendelse, int repeat)
 {
     return bkm_reply_json(r, HTTP_OK,
-                          json_pack("{s:s, s:s, s:s, s:s?, s:b}",
-                                    "meldingId", l->id,
-                                    "bekymringsmeldingId", l->melding_id,
-                                    "svar", svar, "hendelse", hendelse,
-                                    "gjentatt", repeat));
+                          json_pack("{s:s, s:s, s:s, s:s?, s:b}", "meldingId",
+                                    l->id, "bekymringsmeldingId",
+                                    l->melding_id, "svar", svar, "hendelse",
+                                    hendelse, "gjentatt", repeat));
 }
 
 /* The answer to a refused receipt, once it is on the timeline. */
@@ -66,9 +65,10 @@ static int refused(request_rec *r, const bkm_leveranse_t *l,
                    const bkm_integrasjon_t *in, int status, const char *kode,
                    const char *why)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01102)
-                  "message %s: receipt from integration %s refused: %s",
-                  l->id, in->id, why);
+    ap_log_rerror(
+        APLOG_MARK, APLOG_WARNING, 0, r,
+        BKMLOGNO(01102) "message %s: receipt from integration %s refused: %s",
+        l->id, in->id, why);
     return bkm_reply_error(r, status, kode, why);
 }
 
@@ -95,10 +95,10 @@ static const char *feilet_body(request_rec *r, const char *body,
 
     *melding = NULL;
     if (len == 0) {
-        return NULL;    /* as the incumbent's empty feilmelding */
+        return NULL; /* as the incumbent's empty feilmelding */
     }
-    j = bkm_json_own(r->pool, json_loadb(body, len, JSON_REJECT_DUPLICATES,
-                                         &jerr));
+    j = bkm_json_own(r->pool,
+                     json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr));
     if (!json_is_object(j)) {
         return "the body must be a JSON object {\"melding\": \"...\"}";
     }
@@ -130,8 +130,8 @@ static const char *feilet_body(request_rec *r, const char *body,
 #define BKM_KVITTERING_FETCH_WAIT apr_time_from_msec(2000)
 #define BKM_KVITTERING_FETCH_STEP apr_time_from_msec(100)
 
-static int wait_for_fetch(request_rec *r, bkm_db_t *db,
-                          const bkm_konto_t *k, bkm_leveranse_t *l)
+static int wait_for_fetch(request_rec *r, bkm_db_t *db, const bkm_konto_t *k,
+                          bkm_leveranse_t *l)
 {
     apr_time_t until = apr_time_now() + BKM_KVITTERING_FETCH_WAIT;
 
@@ -164,14 +164,15 @@ static int check_body(request_rec *r, const char *type, const char *body,
 
     if (len > 0) {
         const char *want = rin->svar == BKM_SVAR_FEILET
-                           ? "application/json"
-                           : BKM_LAGRINGSKVITTERING_MEDIA_TYPE;
+                               ? "application/json"
+                               : BKM_LAGRINGSKVITTERING_MEDIA_TYPE;
         if (!ct || strncasecmp(ct, want, strlen(want)) != 0
             || (ct[strlen(want)] && ct[strlen(want)] != ';')) {
-            return answered(bkm_reply_error(
-                r, HTTP_UNSUPPORTED_MEDIA_TYPE, "feil-innholdstype",
-                apr_pstrcat(r->pool, "a ", type, " body must be ", want,
-                            NULL)));
+            return answered(bkm_reply_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                            "feil-innholdstype",
+                                            apr_pstrcat(r->pool, "a ", type,
+                                                        " body must be ",
+                                                        want, NULL)));
         }
     }
     if (rin->svar == BKM_SVAR_FEILET
@@ -180,9 +181,9 @@ static int check_body(request_rec *r, const char *type, const char *body,
                                         err));
     }
     if (rin->svar == BKM_SVAR_MOTTATT && len > 0 && rin->print) {
-        return answered(bkm_reply_error(
-            r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-            "the print provider's mottatt has no body"));
+        return answered(
+            bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
+                            "the print provider's mottatt has no body"));
     }
     return OK;
 }
@@ -198,7 +199,8 @@ static int check_body(request_rec *r, const char *type, const char *body,
 static apr_array_header_t *receipt_pems(request_rec *r, const bkm_konto_t *k)
 {
     const apr_array_header_t *certs = k->bydel
-        ? k->bydel->kvitteringssertifikater : NULL;
+                                          ? k->bydel->kvitteringssertifikater
+                                          : NULL;
     apr_array_header_t *pems;
 
     if (!certs || certs->nelts == 0) {
@@ -271,10 +273,10 @@ static int record(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
 
     bkm_cfg_delivery(r->server, &pol);
     if (bkm_levering_answer(db, &pol, l, rin, bkm_now(r), &kv)
-            != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01103)
-                      "message %s: receipt not recorded: %s", l->id,
-                      db->error ? db->error : "database error");
+        != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      BKMLOGNO(01103) "message %s: receipt not recorded: %s",
+                      l->id, db->error ? db->error : "database error");
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the receipt could not be recorded; send it "
                                "again");
@@ -285,9 +287,11 @@ static int record(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
     if (kv.utfall == BKM_KVITTERING_GJENTATT) {
         return answer(r, l, kv.svar, NULL, 1);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01104)
-                  "message %s of report %s: %s from integration %s (%s)",
-                  l->id, l->melding_id, kv.svar, in->id, kv.hendelse);
+    ap_log_rerror(
+        APLOG_MARK, APLOG_INFO, 0, r,
+        BKMLOGNO(
+            01104) "message %s of report %s: %s from integration %s (%s)",
+        l->id, l->melding_id, kv.svar, in->id, kv.hendelse);
     return answer(r, l, kv.svar, kv.hendelse, 0);
 }
 
@@ -309,26 +313,28 @@ int bkm_handle_kvittering(request_rec *r, const bkm_req_t *q)
     rin.aktor = in->id;
     rin.print = strcmp(k->type, "print") == 0;
     rin.krev_lagring = k->bydel && k->bydel->krev_lagringskvittering;
-    if (!type || (strcmp(type, BKM_TYPE_MOTTATT) != 0
-                  && strcmp(type, BKM_TYPE_FEILET) != 0)) {
-        return bkm_reply_error(r, HTTP_BAD_REQUEST, "ukjent-meldingstype",
-                               "the meldingType header must be "
-                               BKM_TYPE_MOTTATT " or " BKM_TYPE_FEILET);
+    if (!type
+        || (strcmp(type, BKM_TYPE_MOTTATT) != 0
+            && strcmp(type, BKM_TYPE_FEILET) != 0)) {
+        return bkm_reply_error(
+            r, HTTP_BAD_REQUEST, "ukjent-meldingstype",
+            "the meldingType header must be " BKM_TYPE_MOTTATT
+            " or " BKM_TYPE_FEILET);
     }
     if ((st = bkm_read_body(r, BKM_KVITTERING_MAX_BODY, &body, &len)) != OK) {
         return st;
     }
     rin.svar = strcmp(type, BKM_TYPE_FEILET) == 0 ? BKM_SVAR_FEILET
-                                                   : BKM_SVAR_MOTTATT;
+                                                  : BKM_SVAR_MOTTATT;
     if ((st = check_body(r, type, body, len, &rin)) != OK) {
         return st == DONE ? OK : st;
     }
     if (bkm_konto_leveranse(r, &db, k, id, 0, &l) != OK) {
-        return OK;      /* answered */
+        return OK; /* answered */
     }
     if (!rin.print && rin.svar == BKM_SVAR_MOTTATT && !l.hentet
         && wait_for_fetch(r, db, k, &l) != OK) {
-        return OK;      /* answered */
+        return OK; /* answered */
     }
     if (rin.svar == BKM_SVAR_MOTTATT && len > 0) {
         if ((st = verify_stored(r, db, k, in, &l, body, len, &lk)) != OK) {

@@ -89,17 +89,19 @@ static json_t *waiting(bkm_db_t *db, const bkm_konto_t *k, int *count)
         apr_off_t opprettet = 0, size = 0;
         apr_strtoff(&opprettet, apr_dbd_get_entry(db->drv, row, 3), NULL, 10);
         apr_strtoff(&size, apr_dbd_get_entry(db->drv, row, 6), NULL, 10);
-        json_array_append_new(list, json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:b}",
-            "meldingId", apr_dbd_get_entry(db->drv, row, 0),
-            "meldingType", apr_dbd_get_entry(db->drv, row, 2),
-            "bekymringsmeldingId", apr_dbd_get_entry(db->drv, row, 1),
-            "kommunenummer", apr_dbd_get_entry(db->drv, row, 4),
-            "bydelsnummer", apr_dbd_get_entry(db->drv, row, 5),
-            "opprettet", bkm_time_utc(db->pool, (apr_time_t)opprettet),
-            "storrelse", (json_int_t)size,
-            "sha256", apr_dbd_get_entry(db->drv, row, 7),
-            "hentet", bkm_db_value(db, row, 8) != NULL));
+        json_array_append_new(
+            list,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:b}",
+                      "meldingId", apr_dbd_get_entry(db->drv, row, 0),
+                      "meldingType", apr_dbd_get_entry(db->drv, row, 2),
+                      "bekymringsmeldingId",
+                      apr_dbd_get_entry(db->drv, row, 1), "kommunenummer",
+                      apr_dbd_get_entry(db->drv, row, 4), "bydelsnummer",
+                      apr_dbd_get_entry(db->drv, row, 5), "opprettet",
+                      bkm_time_utc(db->pool, (apr_time_t)opprettet),
+                      "storrelse", (json_int_t)size, "sha256",
+                      apr_dbd_get_entry(db->drv, row, 7), "hentet",
+                      bkm_db_value(db, row, 8) != NULL));
     }
     *count = (int)json_array_size(list);
     return list;
@@ -159,7 +161,7 @@ static int list(request_rec *r, const bkm_konto_t *k)
         db = bkm_db_open(r->server, p);
         if (db) {
             bkm_db_set_request(db, r);
-            body = waiting(db, k, &count);   /* json_pack copied all */
+            body = waiting(db, k, &count); /* json_pack copied all */
             bkm_db_close(db);
         }
         apr_pool_destroy(p);
@@ -173,7 +175,7 @@ static int list(request_rec *r, const bkm_konto_t *k)
         }
         if (client_gone(r)) {
             json_decref(body);
-            return DONE;        /* nobody to answer */
+            return DONE; /* nobody to answer */
         }
         json_decref(body);
         body = NULL;
@@ -181,8 +183,8 @@ static int list(request_rec *r, const bkm_konto_t *k)
     }
     return bkm_reply_json(r, HTTP_OK,
                           json_pack("{s:s, s:o, s:b}", "kontoId", k->id,
-                                    "meldinger", body,
-                                    "flere", count >= BKM_LIST_MAX));
+                                    "meldinger", body, "flere",
+                                    count >= BKM_LIST_MAX));
 }
 
 /* Hex SHA-256 as RFC 9530's structured byte sequence. */
@@ -211,7 +213,7 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
     bkm_db_t *db;
 
     if (bkm_konto_leveranse(r, &db, k, id, 1, &l) != OK) {
-        return OK;      /* answered */
+        return OK; /* answered */
     }
     if (!l.sha256) {
         return bkm_reply_error(r, HTTP_GONE, "slettet",
@@ -220,10 +222,11 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                                "period");
     }
     if ((apr_off_t)l.innhold_len != l.storrelse) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01003)
-                      "message %s: its ciphertext has %" APR_SIZE_T_FMT
-                      " bytes, not %" APR_OFF_T_FMT, l.id, l.innhold_len,
-                      l.storrelse);
+        ap_log_rerror(
+            APLOG_MARK, APLOG_ERR, 0, r,
+            BKMLOGNO(01003) "message %s: its ciphertext has %" APR_SIZE_T_FMT
+                            " bytes, not %" APR_OFF_T_FMT,
+            l.id, l.innhold_len, l.storrelse);
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer; try again");
     }
@@ -235,8 +238,8 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                             l.storrelse, &start, &end);
     if_range = apr_table_get(r->headers_in, "If-Range");
     if (range != 0 && if_range
-        && strcmp(if_range, apr_pstrcat(r->pool, "\"", l.sha256, "\"",
-                                        NULL)) != 0) {
+        && strcmp(if_range, apr_pstrcat(r->pool, "\"", l.sha256, "\"", NULL))
+               != 0) {
         range = 0;
     }
     apr_table_unset(r->headers_in, "Range");
@@ -253,10 +256,11 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
     apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (range < 0) {
-        apr_table_setn(r->headers_out, "Content-Range", apr_psprintf(
-            r->pool, "bytes */%" APR_OFF_T_FMT, l.storrelse));
-        return bkm_reply_error(r, HTTP_RANGE_NOT_SATISFIABLE,
-                               "ugyldig-range", "the range is outside the "
+        apr_table_setn(r->headers_out, "Content-Range",
+                       apr_psprintf(r->pool, "bytes */%" APR_OFF_T_FMT,
+                                    l.storrelse));
+        return bkm_reply_error(r, HTTP_RANGE_NOT_SATISFIABLE, "ugyldig-range",
+                               "the range is outside the "
                                "message's bytes");
     }
     if (range == 0) {
@@ -265,36 +269,45 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
     }
     else {
         r->status = HTTP_PARTIAL_CONTENT;
-        apr_table_setn(r->headers_out, "Content-Range", apr_psprintf(
-            r->pool, "bytes %" APR_OFF_T_FMT "-%" APR_OFF_T_FMT "/%"
-            APR_OFF_T_FMT, start, end, l.storrelse));
+        apr_table_setn(r->headers_out, "Content-Range",
+                       apr_psprintf(r->pool,
+                                    "bytes %" APR_OFF_T_FMT "-%" APR_OFF_T_FMT
+                                    "/%" APR_OFF_T_FMT,
+                                    start, end, l.storrelse));
     }
     ap_set_content_length(r, end - start + 1);
     if (r->header_only) {
-        return OK;      /* HEAD sends no bytes: nothing was fetched */
+        return OK; /* HEAD sends no bytes: nothing was fetched */
     }
     /* Only bytes that went out (bkm_send_all) are recorded: a case
      * system that hung up mid-body has not got the report, and a receipt
      * from it is refused (issue 12). */
     if (!bkm_send_all(r, l.innhold + (apr_size_t)start,
                       (apr_size_t)(end - start + 1), &rv)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, BKMLOGNO(03001)
-                      "message %s: bytes %" APR_OFF_T_FMT "-%" APR_OFF_T_FMT
-                      " not sent completely%s: not recorded", l.id, start,
-                      end, r->connection->aborted ? " (the client went away)"
-                                                  : "");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r,
+                      BKMLOGNO(03001) "message %s: bytes %" APR_OFF_T_FMT
+                                      "-%" APR_OFF_T_FMT
+                                      " not sent completely%s: not recorded",
+                      l.id, start, end,
+                      r->connection->aborted ? " (the client went away)"
+                                             : "");
         return rv != APR_SUCCESS ? AP_FILTER_ERROR : OK;
     }
     if (bkm_levering_fetched_range(db, &l, in->id, bkm_now(r), start, end,
-                                   &complete) != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01001)
-                      "message %s: the download could not be recorded: %s",
-                      l.id, db->error ? db->error : "database error");
+                                   &complete)
+        != 0) {
+        ap_log_rerror(
+            APLOG_MARK, APLOG_ERR, 0, r,
+            BKMLOGNO(
+                01001) "message %s: the download could not be recorded: %s",
+            l.id, db->error ? db->error : "database error");
     }
     else if (!complete) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, BKMLOGNO(03002)
-                      "message %s: bytes %" APR_OFF_T_FMT "-%" APR_OFF_T_FMT
-                      " sent; not yet fetched completely", l.id, start, end);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      BKMLOGNO(03002) "message %s: bytes %" APR_OFF_T_FMT
+                                      "-%" APR_OFF_T_FMT
+                                      " sent; not yet fetched completely",
+                      l.id, start, end);
     }
     return OK;
 }
@@ -316,7 +329,7 @@ static int manifest(request_rec *r, const bkm_konto_t *k, const char *id)
                                "only print jobs have a manifest");
     }
     if (bkm_konto_leveranse(r, &db, k, id, 0, &l) != OK) {
-        return OK;      /* answered */
+        return OK; /* answered */
     }
     kommune = bkm_registry_kommune(reg, l.kommunenummer);
     b = kommune ? bkm_kommune_bydel(kommune, l.bydelsnummer) : NULL;
@@ -340,8 +353,9 @@ static int manifest(request_rec *r, const bkm_konto_t *k, const char *id)
     job.bestilt = l.opprettet;
     job.arsak = l.arsak ? l.arsak : "frist";
     if ((err = bkm_printjob_manifest(r->pool, &job, &xml, &len))) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01002)
-                      "print job %s: no manifest: %s", l.id, err);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      BKMLOGNO(01002) "print job %s: no manifest: %s", l.id,
+                      err);
         return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
                                "the manifest could not be made; the "
                                "district's address is invalid");
@@ -364,8 +378,7 @@ int bkm_handle_meldinger(request_rec *r, const bkm_req_t *q)
 /* GET .../konto/{kontoId}/meldinger/{meldingId} */
 int bkm_handle_melding(request_rec *r, const bkm_req_t *q)
 {
-    return fetch(r, q->in, q->konto,
-                 bkm_route_param(q->match, "meldingId"));
+    return fetch(r, q->in, q->konto, bkm_route_param(q->match, "meldingId"));
 }
 
 /* GET .../konto/{kontoId}/meldinger/{meldingId}/manifest */

@@ -111,8 +111,8 @@ static const char *container_kanal(const bkm_bydel_t *b)
 }
 
 /* The certificate of a channel that seals at @p now. */
-static const bkm_cert_t *sealing_cert(const bkm_bydel_t *b,
-                                      const char *kanal, apr_time_t now)
+static const bkm_cert_t *sealing_cert(const bkm_bydel_t *b, const char *kanal,
+                                      apr_time_t now)
 {
     const apr_array_header_t *list;
     const bkm_cert_t *single;
@@ -124,11 +124,10 @@ static const bkm_cert_t *sealing_cert(const bkm_bydel_t *b,
 static json_t *cert_json(apr_pool_t *p, const bkm_cert_t *c, apr_time_t now)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "nokkel", c->pem,
-                     "validFrom", bkm_time_utc(p, c->not_before),
-                     "validTo", bkm_time_utc(p, c->not_after),
-                     "serial", c->serial, "subjectDN", c->subject,
-                     "issuerDN", c->issuer,
-                     "gyldig", bkm_sertifikat_gyldig(c, now));
+                     "validFrom", bkm_time_utc(p, c->not_before), "validTo",
+                     bkm_time_utc(p, c->not_after), "serial", c->serial,
+                     "subjectDN", c->subject, "issuerDN", c->issuer, "gyldig",
+                     bkm_sertifikat_gyldig(c, now));
 }
 
 /* Every certificate of a channel valid now or later (during a key
@@ -159,7 +158,8 @@ static json_t *certs_json(apr_pool_t *p, const bkm_bydel_t *b,
     }
     for (i = 0; i < j; i++) {
         one = cert_json(p, sorted[i], now);
-        json_object_set_new(one, "forsegler", json_boolean(sorted[i] == seals));
+        json_object_set_new(one, "forsegler",
+                            json_boolean(sorted[i] == seals));
         json_array_append_new(arr, one);
     }
     return arr;
@@ -180,8 +180,7 @@ static int keys(request_rec *r, const char *knr, const char *bnr)
     }
     return bkm_reply_json(
         r, HTTP_OK,
-        json_pack("{s:o, s:o, s:o, s:o}",
-                  "fiksIOOffentligNokkel",
+        json_pack("{s:o, s:o, s:o, s:o}", "fiksIOOffentligNokkel",
                   cert_json(r->pool, sealing_cert(b, container_kanal(b), now),
                             now),
                   "printOffentligNokkel",
@@ -258,8 +257,8 @@ static int status(request_rec *r, const bkm_integrasjon_t *in,
                                "no such report");
     }
     if (!(db = bkm_db_acquire(r))
-        || bkm_db_select(db, BKM_SQL_HENDELSER_FOR_INTEGRASJON, &res, 3,
-                         args) != 0) {
+        || bkm_db_select(db, BKM_SQL_HENDELSER_FOR_INTEGRASJON, &res, 3, args)
+               != 0) {
         json_decref(list);
         return bkm_reply_error(r, HTTP_SERVICE_UNAVAILABLE, "database",
                                "the database does not answer; try again");
@@ -279,9 +278,11 @@ static int status(request_rec *r, const bkm_integrasjon_t *in,
         prev = apr_pstrdup(r->pool, tilstand);
         apr_strtoff(&t, apr_dbd_get_entry(db->drv, row, 0), NULL, 10);
         bkm_time_oslo_format(when, (apr_time_t)t);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?}",
-            "bekymringsmeldingId", id, "tidspunkt", when,
-            "tilstand", prev, "beskrivelse", status_text(prev)));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:s?}",
+                                        "bekymringsmeldingId", id,
+                                        "tidspunkt", when, "tilstand", prev,
+                                        "beskrivelse", status_text(prev)));
     }
     if (json_array_size(list) == 0) {
         json_decref(list);
@@ -315,8 +316,8 @@ static const char *besittelse(request_rec *r, const bkm_bydel_t *b,
         return "no random secret";
     }
     doc = bkm_besittelse_document(r->pool, m->id, m->besittelse, &len);
-    if ((err = bkm_cms_encrypt(r->pool, cert->pem, doc, len,
-                               b->gcm, &der, &der_len))) {
+    if ((err = bkm_cms_encrypt(r->pool, cert->pem, doc, len, b->gcm, &der,
+                               &der_len))) {
         return err;
     }
     b64 = apr_palloc(r->pool, apr_base64_encode_len((int)der_len));
@@ -336,9 +337,8 @@ static int answered(int rv)
  * PDF to the print provider's, the container to the district's.  OK, or
  * DONE after answering 400. */
 static int read_parts(request_rec *r, const bkm_bydel_t *b,
-                      const char *boundary, const char *body,
-                      apr_size_t len, const bkm_part_t **pdf,
-                      const bkm_part_t **asice,
+                      const char *boundary, const char *body, apr_size_t len,
+                      const bkm_part_t **pdf, const bkm_part_t **asice,
                       const bkm_cert_t **print_cert,
                       const bkm_cert_t **container_cert)
 {
@@ -358,17 +358,20 @@ static int read_parts(request_rec *r, const bkm_bydel_t *b,
     }
     if ((err = check_part(r, b, "print", (*pdf)->data, (*pdf)->len,
                           bkm_now(r), print_cert))) {
-        return answered(part_error(
-            r, "bekymringsmelding",
-            apr_pstrcat(r->pool, err, " (must be CMS for the print "
-                        "provider's key)", NULL)));
+        return answered(part_error(r, "bekymringsmelding",
+                                   apr_pstrcat(r->pool, err,
+                                               " (must be CMS for the print "
+                                               "provider's key)",
+                                               NULL)));
     }
     if ((err = check_part(r, b, container_kanal(b), (*asice)->data,
                           (*asice)->len, bkm_now(r), container_cert))) {
-        return answered(part_error(
-            r, "asice",
-            apr_pstrcat(r->pool, err, " (must be CMS for the district's "
-                        "fiksIOOffentligNokkel)", NULL)));
+        return answered(
+            part_error(r, "asice",
+                       apr_pstrcat(r->pool, err,
+                                   " (must be CMS for the district's "
+                                   "fiksIOOffentligNokkel)",
+                                   NULL)));
     }
     return OK;
 }
@@ -380,7 +383,7 @@ static void seal_parts(const bkm_bydel_t *b, const bkm_part_t *pdf,
                        const bkm_cert_t *container_cert, bkm_sealed_t *sealed)
 {
     sealed[0].mottaker = b->kanal == BKM_KANAL_FAGSYSTEM ? "fagsystem"
-                                                          : "manuell";
+                                                         : "manuell";
     sealed[0].innholdstype = "application/vnd.etsi.asic-e+zip";
     sealed[0].data = (const unsigned char *)asice->data;
     sealed[0].len = asice->len;
@@ -399,11 +402,12 @@ static void seal_parts(const bkm_bydel_t *b, const bkm_part_t *pdf,
 static const char *fingerprint(request_rec *r, const bkm_part_t *pdf,
                                const bkm_part_t *asice)
 {
-    const char *sum = apr_pstrcat(
-        r->pool, pdf->name, "\n",
-        bkm_sha256_hex(r->pool, pdf->data, pdf->len), "\n",
-        asice->name, "\n",
-        bkm_sha256_hex(r->pool, asice->data, asice->len), "\n", NULL);
+    const char *sum =
+        apr_pstrcat(r->pool, pdf->name, "\n",
+                    bkm_sha256_hex(r->pool, pdf->data, pdf->len), "\n",
+                    asice->name, "\n",
+                    bkm_sha256_hex(r->pool, asice->data, asice->len), "\n",
+                    NULL);
 
     return bkm_idempotency_fingerprint(r->pool, r->method, r->uri,
                                        bkm_sha256_hex(r->pool, sum,
@@ -446,7 +450,7 @@ static apr_status_t store(request_rec *r, bkm_db_t *db, bkm_melding_t *m,
 
     bkm_cfg_delivery(r->server, &pol);
     for (i = 0; i < 2 && rv == APR_EGENERAL && m->id; i++) {
-        m->referanse = bkm_reference(r->pool);  /* a taken one: draw again */
+        m->referanse = bkm_reference(r->pool); /* a taken one: draw again */
         rv = bkm_lagring_melding(db, &pol, m, sealed, 2);
     }
     return rv;
@@ -472,13 +476,14 @@ static int reply_stored(request_rec *r, const bkm_integrasjon_t *in,
                                "the report could not be stored now; "
                                "nothing was kept: please try again");
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00901)
-                  "report %s %s from integration %s", m->id,
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  BKMLOGNO(00901) "report %s %s from integration %s", m->id,
                   rv == APR_EEXIST ? "repeated (idempotency key)"
-                                   : "accepted", in->id);
+                                   : "accepted",
+                  in->id);
     return bkm_reply_json(r, HTTP_CREATED,
-                          json_pack("{s:s, s:s}", "uuid", m->id,
-                                    "referanse", m->referanse));
+                          json_pack("{s:s, s:s}", "uuid", m->id, "referanse",
+                                    m->referanse));
 }
 
 static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
@@ -513,8 +518,9 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     if ((st = bkm_read_body(r, BKM_PRODUSENT_MAX_BODY, &body, &len)) != OK) {
         return st;
     }
-    if ((st = read_parts(r, b, boundary, body, len, &pdf, &asice,
-                         &print_cert, &container_cert)) != OK) {
+    if ((st = read_parts(r, b, boundary, body, len, &pdf, &asice, &print_cert,
+                         &container_cert))
+        != OK) {
         return st == DONE ? OK : st;
     }
     if (!(db = bkm_db_acquire(r))) {
@@ -526,9 +532,10 @@ static int post(request_rec *r, const bkm_integrasjon_t *in, const char *org,
     new_report(r, in, org, type, key, b, pdf, asice, &m);
     if (b->kanal == BKM_KANAL_FAGSYSTEM
         && (err = besittelse(r, b, container_cert, &m))) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(03101)
-                      "report %s: no proof-of-possession challenge: %s",
-                      m.id, err);
+        ap_log_rerror(
+            APLOG_MARK, APLOG_ERR, 0, r,
+            BKMLOGNO(03101) "report %s: no proof-of-possession challenge: %s",
+            m.id, err);
         return bkm_reply_error(r, HTTP_INTERNAL_SERVER_ERROR, "intern-feil",
                                "the report could not be sealed; nothing "
                                "was kept: please try again");
@@ -546,8 +553,8 @@ int bkm_handle_produsent_nokler(request_rec *r, const bkm_req_t *q)
 /* GET .../mottak/fagsystem/{fraFiksOrgId}/bekymringsmelding/{id}/status */
 int bkm_handle_produsent_status(request_rec *r, const bkm_req_t *q)
 {
-    const char *org = own_sender(q->in, bkm_route_param(q->match,
-                                                        "fraFiksOrgId"));
+    const char *org = own_sender(q->in,
+                                 bkm_route_param(q->match, "fraFiksOrgId"));
 
     /* Reports are stored under the registry's spelling of the sender;
      * another organisation's reports are as unknown as none. */

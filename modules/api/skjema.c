@@ -36,8 +36,8 @@
 static int refuse_field(request_rec *r, const char *pointer,
                         const char *message)
 {
-    apr_array_header_t *errors = apr_array_make(r->pool, 1,
-                                                sizeof(bkm_jsonschema_error_t));
+    apr_array_header_t *errors =
+        apr_array_make(r->pool, 1, sizeof(bkm_jsonschema_error_t));
     bkm_jsonschema_error_t *e = apr_array_push(errors);
 
     e->pointer = pointer;
@@ -97,20 +97,24 @@ bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
     json_t *melder;
     char now[20];
 
-    meldingstype = apr_psprintf(r->pool, "no.ks.fiks.bekymringsmelding.%s.v%d",
-                                type, b->versjon);
+    meldingstype = apr_psprintf(r->pool,
+                                "no.ks.fiks.bekymringsmelding.%s.v%d", type,
+                                b->versjon);
     m->mottatt = bkm_now(r);
     bkm_time_oslo_format(now, m->mottatt);
-    json_object_set_new(report, "kommunenummer", json_string(b->kommune->nummer));
+    json_object_set_new(report, "kommunenummer",
+                        json_string(b->kommune->nummer));
     json_object_set_new(report, "kommunenavn", json_string(b->kommune->navn));
     json_object_set_new(report, "bydelsnummer", json_string(b->nummer));
     json_object_set_new(report, "bydelsnavn", json_string(b->navn));
     json_object_set_new(report, "sendingstidspunkt", json_string(now));
     json_object_set_new(report, "leveringskanal",
                         json_string(b->kanal == BKM_KANAL_FAGSYSTEM
-                                    ? "Fagsystem" : "Manuell"));
+                                        ? "Fagsystem"
+                                        : "Manuell"));
     melder = json_object_get(report, strcmp(type, "offentlig") == 0
-                                     ? "offentligMelder" : "privatMelder");
+                                         ? "offentligMelder"
+                                         : "privatMelder");
     if (json_is_object(melder) && person->name) {
         /* The name comes from the login; the form may only supply one when
          * the identity provider gave none. */
@@ -157,33 +161,37 @@ int bkm_handle_skjema_api(request_rec *r, const bkm_req_t *q)
     if (!report || !json_is_object(report)) {
         json_decref(report);
         return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-json",
-                               report ? "the body must be a JSON object"
-                                      : apr_psprintf(r->pool, "not valid "
-                                                     "JSON (UTF-8) at "
-                                                     "position %d: %s",
-                                                     jerr.position,
-                                                     jerr.text));
+                               report
+                                   ? "the body must be a JSON object"
+                                   : apr_psprintf(r->pool,
+                                                  "not valid "
+                                                  "JSON (UTF-8) at "
+                                                  "position %d: %s",
+                                                  jerr.position, jerr.text));
     }
     bkm_json_own(r->pool, report);
 
     /* Route: the municipality and district the person chose. */
     memset(&m, 0, sizeof(m));
-    switch (bkm_skjema_route(bkm_srv_cfg(r->server)->registry,
-                             json_string_value(json_object_get(report,
-                                               "kommunenummer")),
-                             json_string_value(json_object_get(report,
-                                               "bydelsnummer")), &m.bydel)) {
+    switch (bkm_skjema_route(
+        bkm_srv_cfg(r->server)->registry,
+        json_string_value(json_object_get(report, "kommunenummer")),
+        json_string_value(json_object_get(report, "bydelsnummer")),
+        &m.bydel)) {
     case BKM_MOTTAKER_FUNNET:
         break;
     case BKM_MOTTAKER_UKJENT_BYDEL:
         return refuse_field(r, "/bydelsnummer", "unknown district");
     case BKM_MOTTAKER_INAKTIV:
-        return refuse_field(r, "/kommunenummer", "this municipality does "
+        return refuse_field(r, "/kommunenummer",
+                            "this municipality does "
                             "not receive reports through the portal; send "
                             "it by post to its child welfare service");
     default:
         return refuse_field(r, "/kommunenummer", "unknown municipality");
     }
-    return bkm_mottak_reply(r, bkm_skjema_submit(r, type, report, q->person,
-                                                 &m, &res), &res, &m);
+    return bkm_mottak_reply(r,
+                            bkm_skjema_submit(r, type, report, q->person, &m,
+                                              &res),
+                            &res, &m);
 }

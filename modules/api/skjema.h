@@ -16,10 +16,10 @@
 /* api/skjema.c: what the form API and the web form share */
 /** Where a report can go (bkm_skjema_route). */
 typedef enum {
-    BKM_MOTTAKER_FUNNET = 0,    /**< *out is the district */
-    BKM_MOTTAKER_UKJENT_KOMMUNE,/**< no such municipality (or none named) */
-    BKM_MOTTAKER_INAKTIV,       /**< the municipality is not in the portal */
-    BKM_MOTTAKER_UKJENT_BYDEL   /**< no such district, or no default one */
+    BKM_MOTTAKER_FUNNET = 0,     /**< *out is the district */
+    BKM_MOTTAKER_UKJENT_KOMMUNE, /**< no such municipality (or none named) */
+    BKM_MOTTAKER_INAKTIV,        /**< the municipality is not in the portal */
+    BKM_MOTTAKER_UKJENT_BYDEL    /**< no such district, or no default one */
 } bkm_mottaker_e;
 /** The district a report goes to: @p bnr, or the municipality's default
  *  district when NULL (*out; NULL unless found). */

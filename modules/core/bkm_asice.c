@@ -20,10 +20,10 @@
 #include <openssl/evp.h>
 #include <zip.h>
 
-#define ASIC_NS         "http://uri.etsi.org/02918/v1.2.1#"
-#define DS_NS           "http://www.w3.org/2000/09/xmldsig#"
-#define XMLENC_SHA256   "http://www.w3.org/2001/04/xmlenc#sha256"
-#define P7S_MIMETYPE    "application/x-pkcs7-signature"
+#define ASIC_NS "http://uri.etsi.org/02918/v1.2.1#"
+#define DS_NS "http://www.w3.org/2000/09/xmldsig#"
+#define XMLENC_SHA256 "http://www.w3.org/2001/04/xmlenc#sha256"
+#define P7S_MIMETYPE "application/x-pkcs7-signature"
 
 void bkm_asice_init(void)
 {
@@ -33,7 +33,7 @@ void bkm_asice_init(void)
 /* One file of the container. */
 typedef struct {
     const char *name;
-    const char *mimetype;       /* for the manifest; NULL: not listed */
+    const char *mimetype; /* for the manifest; NULL: not listed */
     const void *data;
     apr_size_t len;
     zip_int32_t method;
@@ -95,16 +95,15 @@ static const char *manifest(apr_pool_t *tmp, const bkm_asice_entry_t *files,
             return err;
         }
         ref = xmlNewChild(root, asic, BAD_CAST "DataObjectReference", NULL);
-        if (!ref
-            || !xmlNewProp(ref, BAD_CAST "URI", BAD_CAST files[i].name)
+        if (!ref || !xmlNewProp(ref, BAD_CAST "URI", BAD_CAST files[i].name)
             || !xmlNewProp(ref, BAD_CAST "MimeType",
                            BAD_CAST files[i].mimetype)
             || !(node = xmlNewChild(ref, ds, BAD_CAST "DigestMethod", NULL))
-            || !xmlNewProp(node, BAD_CAST "Algorithm",
-                           BAD_CAST XMLENC_SHA256)
+            || !xmlNewProp(node, BAD_CAST "Algorithm", BAD_CAST XMLENC_SHA256)
             || !xmlNewTextChild(ref, ds, BAD_CAST "DigestValue",
                                 BAD_CAST b64)) {
-            return apr_psprintf(tmp, "building the manifest's "
+            return apr_psprintf(tmp,
+                                "building the manifest's "
                                 "DataObjectReference for %s failed",
                                 files[i].name);
         }
@@ -116,8 +115,8 @@ static const char *manifest(apr_pool_t *tmp, const bkm_asice_entry_t *files,
 /* ---- the zip ---- */
 
 typedef struct {
-    zip_source_t *src;      /* the in-memory zip file */
-    zip_t *za;              /* open while files are being added */
+    zip_source_t *src; /* the in-memory zip file */
+    zip_t *za;         /* open while files are being added */
 } bkm_zip_t;
 
 /* Runs before the subpool's memory goes, so the buffers libzip still
@@ -156,17 +155,22 @@ static const char *add_file(apr_pool_t *tmp, zip_t *za,
                             zip_strerror(za));
     }
     if (zip_set_file_compression(za, (zip_uint64_t)idx, f->method, 0) < 0) {
-        return apr_psprintf(tmp, "zip_set_file_compression of %s failed: "
-                            "%s", f->name, zip_strerror(za));
+        return apr_psprintf(tmp,
+                            "zip_set_file_compression of %s failed: "
+                            "%s",
+                            f->name, zip_strerror(za));
     }
     /* A regular file readable by its owner only: libzip's default, 0666,
      * would leave the unpacked report open to every local user on a case
      * system whose umask does not mask it. */
     if (zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0,
                                          ZIP_OPSYS_UNIX,
-                                         (zip_uint32_t)0100600 << 16) < 0) {
-        return apr_psprintf(tmp, "zip_file_set_external_attributes of %s "
-                            "failed: %s", f->name, zip_strerror(za));
+                                         (zip_uint32_t)0100600 << 16)
+        < 0) {
+        return apr_psprintf(tmp,
+                            "zip_file_set_external_attributes of %s "
+                            "failed: %s",
+                            f->name, zip_strerror(za));
     }
     return NULL;
 }
@@ -205,8 +209,7 @@ static const char *open_archive(apr_pool_t *tmp, bkm_zip_t **zp)
 
 /* Add the files, in order, and finish the archive.  NULL, or why not. */
 static const char *write_archive(apr_pool_t *tmp, bkm_zip_t *z,
-                                   const bkm_asice_entry_t *files,
-                                   int nfiles)
+                                 const bkm_asice_entry_t *files, int nfiles)
 {
     const char *err;
     int i;
@@ -226,9 +229,9 @@ static const char *write_archive(apr_pool_t *tmp, bkm_zip_t *z,
 
 /* Read the finished zip back into @p p.  NULL, or why not (then nothing
  * of it is left in @p p). */
-static const char *read_archive(apr_pool_t *p, apr_pool_t *tmp,
-                                 bkm_zip_t *z, const unsigned char **zip,
-                                 apr_size_t *zip_len)
+static const char *read_archive(apr_pool_t *p, apr_pool_t *tmp, bkm_zip_t *z,
+                                const unsigned char **zip,
+                                apr_size_t *zip_len)
 {
     zip_stat_t st;
     zip_int64_t n;
@@ -248,7 +251,7 @@ static const char *read_archive(apr_pool_t *p, apr_pool_t *tmp,
     n = zip_source_read(z->src, out, st.size);
     zip_source_close(z->src);
     if (n < 0 || (zip_uint64_t)n != st.size) {
-        memset(out, 0, (apr_size_t)st.size);    /* no half report in p */
+        memset(out, 0, (apr_size_t)st.size); /* no half report in p */
         return "reading the finished zip came up short";
     }
     *zip = out;
@@ -299,8 +302,8 @@ static const char *build(apr_pool_t *p, apr_pool_t *tmp,
     if ((err = manifest(tmp, files, 3, &files[3].data, &files[3].len))) {
         return err;
     }
-    if ((err = bkm_cms_sign_detached(tmp, signer, files[3].data,
-                                     files[3].len, &sig, &sig_len))) {
+    if ((err = bkm_cms_sign_detached(tmp, signer, files[3].data, files[3].len,
+                                     &sig, &sig_len))) {
         return apr_pstrcat(tmp, "signing the manifest: ", err, NULL);
     }
     files[4].data = sig;
@@ -318,8 +321,8 @@ const char *bkm_asice_build(apr_pool_t *p, const bkm_signer_t *signer,
                             const void *pdf, apr_size_t pdf_len,
                             const unsigned char **zip, apr_size_t *zip_len)
 {
-    return bkm_asice_build_besittelse(p, signer, json, json_len, pdf,
-                                      pdf_len, NULL, 0, zip, zip_len);
+    return bkm_asice_build_besittelse(p, signer, json, json_len, pdf, pdf_len,
+                                      NULL, 0, zip, zip_len);
 }
 
 const char *bkm_asice_build_besittelse(apr_pool_t *p,

@@ -27,13 +27,13 @@
 
 #include "bkm_cms.h"
 
-#define BKM_ASICE_MIMETYPE      "application/vnd.etsi.asic-e+zip"
-#define BKM_ASICE_JSON          "bekymringsmelding.json"
-#define BKM_ASICE_PDF           "bekymringsmelding.pdf"
-#define BKM_ASICE_MANIFEST      "META-INF/asicmanifest.xml"
-#define BKM_ASICE_SIGNATURE     "META-INF/signature.p7s"
+#define BKM_ASICE_MIMETYPE "application/vnd.etsi.asic-e+zip"
+#define BKM_ASICE_JSON "bekymringsmelding.json"
+#define BKM_ASICE_PDF "bekymringsmelding.pdf"
+#define BKM_ASICE_MANIFEST "META-INF/asicmanifest.xml"
+#define BKM_ASICE_SIGNATURE "META-INF/signature.p7s"
 /** The proof-of-possession secret (bkm_besittelse.h), when there is one. */
-#define BKM_ASICE_BESITTELSE    "META-INF/bekymring-besittelse.json"
+#define BKM_ASICE_BESITTELSE "META-INF/bekymring-besittelse.json"
 
 /**
  * Initialise libxml2 for a threaded process.  Call it once per process

@@ -19,18 +19,18 @@
 #include "bkm_db.h"
 
 /** X(name): one timeline event (bkm_hendelse.hendelse) per line. */
-#define BKM_AVVIK_HENDELSER(X)                                           \
-    X(KVITTERING_AVVIST)    /* a receipt refused (contradiction, bad  */ \
-                            /* stored-receipt)                        */ \
-    X(AVVIST_PRINT)         /* the print provider could not print it  */ \
-    X(KONTROLL_FEILET)      /* a check after delivery unanswered or   */ \
-                            /* wrong; a control message that did not  */ \
-                            /* come back verified                     */ \
-    X(AVSTEMMING_MANGLER)   /* delivered, but missing from the case   */ \
-                            /* system's reconciliation                */ \
-    X(AVSTEMMING_AVVIK)     /* reconciled under another record id     */
+#define BKM_AVVIK_HENDELSER(X) \
+    X(KVITTERING_AVVIST)  /* a receipt refused (contradiction, bad  */ \
+                          /* stored-receipt)                        */ \
+    X(AVVIST_PRINT)       /* the print provider could not print it  */ \
+    X(KONTROLL_FEILET)    /* a check after delivery unanswered or   */ \
+                          /* wrong; a control message that did not  */ \
+                          /* come back verified                     */ \
+    X(AVSTEMMING_MANGLER) /* delivered, but missing from the case   */ \
+                          /* system's reconciliation                */ \
+    X(AVSTEMMING_AVVIK)   /* reconciled under another record id     */
 
-#define BKM_AVVIK_COUNT_ONE(name) + 1
+#define BKM_AVVIK_COUNT_ONE(name) +1
 /** How many kinds there are. */
 #define BKM_AVVIK_N (0 BKM_AVVIK_HENDELSER(BKM_AVVIK_COUNT_ONE))
 

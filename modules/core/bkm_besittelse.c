@@ -20,7 +20,8 @@ const char *bkm_besittelse_document(apr_pool_t *p,
                                     const char *secret, apr_size_t *len)
 {
     /* Both values are hex and a UUID: nothing to escape. */
-    const char *doc = apr_psprintf(p, "{\"versjon\":1,"
+    const char *doc = apr_psprintf(p,
+                                   "{\"versjon\":1,"
                                    "\"bekymringsmeldingId\":\"%s\","
                                    "\"hemmelighet\":\"%s\"}",
                                    bekymringsmelding_id, secret);
@@ -52,9 +53,8 @@ const char *bkm_besittelse_bevis(apr_pool_t *p, const char *secret,
                                  const char *melding_id, const char *sha256,
                                  const char *arkivreferanse)
 {
-    const char *f[4] = {
-        BKM_BESITTELSE_KVITTERING, melding_id, sha256, arkivreferanse
-    };
+    const char *f[4] = { BKM_BESITTELSE_KVITTERING, melding_id, sha256,
+                         arkivreferanse };
 
     return hmac(p, secret, f, 4);
 }
@@ -63,9 +63,8 @@ const char *bkm_besittelse_svar(apr_pool_t *p, const char *secret,
                                 const char *kontroll_id,
                                 const char *melding_id, const char *nonce)
 {
-    const char *f[4] = {
-        BKM_BESITTELSE_KONTROLL, kontroll_id, melding_id, nonce
-    };
+    const char *f[4] = { BKM_BESITTELSE_KONTROLL, kontroll_id, melding_id,
+                         nonce };
 
     return hmac(p, secret, f, 4);
 }

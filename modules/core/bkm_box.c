@@ -21,15 +21,15 @@ const char *bkm_box_seal(apr_pool_t *p, const unsigned char *key,
     unsigned char *b = apr_palloc(p, NONCE + len + TAG);
     int n = 0, fin = 0, ok;
 
-    ok = ctx && len < (1u << 30)
-        && RAND_bytes(b, NONCE) == 1
-        && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1
-        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) == 1
-        && EVP_EncryptInit_ex(ctx, NULL, NULL, key, b) == 1
-        && EVP_EncryptUpdate(ctx, b + NONCE, &n, plain, (int)len) == 1
-        && EVP_EncryptFinal_ex(ctx, b + NONCE + n, &fin) == 1
-        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG,
-                               b + NONCE + n + fin) == 1;
+    ok = ctx && len < (1u << 30) && RAND_bytes(b, NONCE) == 1
+         && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1
+         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) == 1
+         && EVP_EncryptInit_ex(ctx, NULL, NULL, key, b) == 1
+         && EVP_EncryptUpdate(ctx, b + NONCE, &n, plain, (int)len) == 1
+         && EVP_EncryptFinal_ex(ctx, b + NONCE + n, &fin) == 1
+         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG,
+                                b + NONCE + n + fin)
+                == 1;
     EVP_CIPHER_CTX_free(ctx);
     if (!ok) {
         return "sealing failed";
@@ -55,13 +55,14 @@ const char *bkm_box_open(apr_pool_t *p, const unsigned char *key,
     memcpy(tag, b + len - TAG, TAG);
     ctx = EVP_CIPHER_CTX_new();
     ok = ctx
-        && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1
-        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) == 1
-        && EVP_DecryptInit_ex(ctx, NULL, NULL, key, b) == 1
-        && EVP_DecryptUpdate(ctx, out, &n, b + NONCE,
-                             (int)(len - NONCE - TAG)) == 1
-        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG, tag) == 1
-        && EVP_DecryptFinal_ex(ctx, out + n, &fin) == 1;
+         && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1
+         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) == 1
+         && EVP_DecryptInit_ex(ctx, NULL, NULL, key, b) == 1
+         && EVP_DecryptUpdate(ctx, out, &n, b + NONCE,
+                              (int)(len - NONCE - TAG))
+                == 1
+         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG, tag) == 1
+         && EVP_DecryptFinal_ex(ctx, out + n, &fin) == 1;
     EVP_CIPHER_CTX_free(ctx);
     if (!ok) {
         /* Nothing of a failed open is handed out. */
@@ -90,8 +91,9 @@ const char *bkm_random_hex(apr_pool_t *p, apr_size_t n)
 
 static int nibble(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f'
-           ? c - 'a' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                  : -1;
 }
 
 int bkm_unhex(const char *hex, unsigned char *out, apr_size_t n)

@@ -2,7 +2,6 @@
 #include "bkm_calendar.h"
 #include "bkm_time.h"
 
-
 void bkm_easter(int y, int *month, int *day)
 {
     /* The anonymous Gregorian algorithm (Meeus/Jones/Butcher). */
@@ -61,8 +60,10 @@ apr_time_t bkm_business_deadline(apr_time_t start,
 
         bkm_time_oslo(&x, t);
         /* local midnight of t's local day, as UTC */
-        midnight = t - apr_time_from_sec(x.tm_hour * 3600 + x.tm_min * 60
-                                         + x.tm_sec) - x.tm_usec;
+        midnight = t
+                   - apr_time_from_sec(x.tm_hour * 3600 + x.tm_min * 60
+                                       + x.tm_sec)
+                   - x.tm_usec;
         from = midnight + apr_time_from_sec(cal->from_min * 60);
         to = midnight + apr_time_from_sec(cal->to_min * 60);
         if (bkm_is_working_day(x.tm_year + 1900, x.tm_mon + 1, x.tm_mday)

@@ -18,12 +18,15 @@
 
 /** Which hours of a working day count. */
 typedef struct {
-    int from_min;   /**< minutes after local midnight; 0 for the whole day */
-    int to_min;     /**< minutes after local midnight; 1440 for the whole day */
+    int from_min; /**< minutes after local midnight; 0 for the whole day */
+    int to_min;   /**< minutes after local midnight; 1440 for the whole day */
 } bkm_calendar_t;
 
 /** The whole of every working day (no office-hours window). */
-#define BKM_CALENDAR_ALL_DAY { 0, 1440 }
+#define BKM_CALENDAR_ALL_DAY \
+    { \
+        0, 1440 \
+    }
 
 /** Easter Sunday of @p year (Gregorian): *month 3 or 4, *day. */
 void bkm_easter(int year, int *month, int *day);

@@ -27,7 +27,7 @@
 struct bkm_signer_t {
     X509 *cert;
     EVP_PKEY *key;
-    STACK_OF(X509) *chain;      /* intermediates to ship; may be empty */
+    STACK_OF(X509) * chain; /* intermediates to ship; may be empty */
 };
 
 /* ---- pool cleanups, one per OpenSSL type ---- */
@@ -209,7 +209,7 @@ const char *bkm_signer_load(bkm_signer_t **out, apr_pool_t *p,
         }
     }
     BIO_free(b);
-    ERR_clear_error();      /* the end of file ends the loop as an error */
+    ERR_clear_error(); /* the end of file ends the loop as an error */
 
     b = BIO_new_file(key_pem_path, "r");
     if (!b) {
@@ -219,13 +219,15 @@ const char *bkm_signer_load(bkm_signer_t **out, apr_pool_t *p,
     BIO_free(b);
     if (!s->key) {
         return apr_psprintf(p, "%s: %s", key_pem_path,
-                            ossl_fail(p, "reading the PEM private key "
+                            ossl_fail(p,
+                                      "reading the PEM private key "
                                       "(it must not be encrypted)"));
     }
     BKM_OWN(p, s->key, pkey_cleanup);
     if (X509_check_private_key(s->cert, s->key) != 1) {
         return apr_psprintf(p, "%s: %s", key_pem_path,
-                            ossl_fail(p, "matching the key to the "
+                            ossl_fail(p,
+                                      "matching the key to the "
                                       "certificate"));
     }
     *out = s;
@@ -263,8 +265,8 @@ static const char *do_encrypt(apr_pool_t *p, apr_pool_t *tmp,
     if ((err = mem_bio(tmp, data, len, &in))) {
         return err;
     }
-    cms = CMS_encrypt(NULL, NULL,
-                      gcm ? EVP_aes_256_gcm() : EVP_aes_256_cbc(), flags);
+    cms = CMS_encrypt(NULL, NULL, gcm ? EVP_aes_256_gcm() : EVP_aes_256_cbc(),
+                      flags);
     if (!cms) {
         return ossl_fail(tmp, "CMS_encrypt");
     }
@@ -304,8 +306,8 @@ const char *bkm_cms_encrypt(apr_pool_t *p, const char *cert_pem,
     if (apr_pool_create(&tmp, p) != APR_SUCCESS) {
         return "apr_pool_create failed";
     }
-    return done(p, tmp, do_encrypt(p, tmp, cert_pem, data, len, gcm, der,
-                                   der_len));
+    return done(p, tmp,
+                do_encrypt(p, tmp, cert_pem, data, len, gcm, der, der_len));
 }
 
 /* ---- detached signature ---- */
@@ -370,14 +372,14 @@ const char *bkm_cms_sign_detached(apr_pool_t *p, const bkm_signer_t *s,
 
 /* ---- the producer API's recipient check ---- */
 
-static const char *do_check(apr_pool_t *tmp, const void *der,
-                            apr_size_t len, const char *cert_pem)
+static const char *do_check(apr_pool_t *tmp, const void *der, apr_size_t len,
+                            const char *cert_pem)
 {
     const unsigned char *q = der;
     const char *err;
     X509 *cert = NULL;
     CMS_ContentInfo *cms;
-    STACK_OF(CMS_RecipientInfo) *ris;
+    STACK_OF(CMS_RecipientInfo) * ris;
     ASN1_OCTET_STRING **content;
     int nid, i;
 

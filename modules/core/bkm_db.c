@@ -13,10 +13,9 @@
 #include <apr_strings.h>
 #include <apr_buckets.h>
 
-const bkm_sql_t bkm_db_sql[] = {
-    { BKM_SQL_SCHEMA_VERSION, "SELECT MAX(version) FROM bkm_schema" },
-    { NULL, NULL }
-};
+const bkm_sql_t bkm_db_sql[] = { { BKM_SQL_SCHEMA_VERSION,
+                                   "SELECT MAX(version) FROM bkm_schema" },
+                                 { NULL, NULL } };
 
 bkm_db_t *bkm_db_make(apr_pool_t *p, const apr_dbd_driver_t *drv,
                       apr_dbd_t *handle, apr_hash_t *prepared,
@@ -46,8 +45,8 @@ apr_status_t bkm_db_prepare(bkm_db_t *db, const char **failed)
         const bkm_sql_t *t = db->sql[i];
         for (j = 0; t[j].label; j++) {
             st = NULL;
-            rv = apr_dbd_prepare(db->drv, db->conn_pool, db->handle,
-                                 t[j].sql, t[j].label, &st);
+            rv = apr_dbd_prepare(db->drv, db->conn_pool, db->handle, t[j].sql,
+                                 t[j].label, &st);
             if (rv == 0 && st) {
                 apr_hash_set(db->prepared, t[j].label, APR_HASH_KEY_STRING,
                              st);
@@ -100,8 +99,8 @@ apr_status_t bkm_db_select(bkm_db_t *db, const char *label,
             /* random = 1: apr_dbd_pgsql runs a sequential select
              * asynchronously and reports its failure only as "no more
              * rows"; a synchronous one returns the error here. */
-            rv = apr_dbd_pselect(db->drv, db->pool, db->handle, res, st,
-                                 1, nargs, args);
+            rv = apr_dbd_pselect(db->drv, db->pool, db->handle, res, st, 1,
+                                 nargs, args);
             if (rv == 0) {
                 return APR_SUCCESS;
             }
@@ -113,8 +112,8 @@ apr_status_t bkm_db_select(bkm_db_t *db, const char *label,
             break;
         }
     }
-    bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, db->log, BKMLOGNO(00111)
-                   "query %s failed: %s", label,
+    bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, db->log,
+                   BKMLOGNO(00111) "query %s failed: %s", label,
                    st ? apr_dbd_error(db->drv, db->handle, rv)
                       : "statement not prepared");
     return APR_EGENERAL;
@@ -131,9 +130,10 @@ const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col)
 
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 apr_status_t bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
@@ -151,8 +151,7 @@ apr_status_t bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
 
         if (apr_dbd_datum_get(db->drv, row, col, APR_DBD_TYPE_BLOB, bb)
                 != APR_SUCCESS
-            || apr_brigade_pflatten(bb, &flat, &n, db->pool)
-                != APR_SUCCESS) {
+            || apr_brigade_pflatten(bb, &flat, &n, db->pool) != APR_SUCCESS) {
             return APR_EGENERAL;
         }
         *data = flat;
@@ -202,8 +201,12 @@ apr_status_t bkm_db_run_binary(bkm_db_t *db, const char *label,
     apr_dbd_prepared_t *st = statement(db, label);
     int n = 0;
 
-    return st && apr_dbd_pbquery(db->drv, db->pool, db->handle, &n, st,
-                                 values) == 0 ? APR_SUCCESS : APR_EGENERAL;
+    return st
+                   && apr_dbd_pbquery(db->drv, db->pool, db->handle, &n, st,
+                                      values)
+                          == 0
+               ? APR_SUCCESS
+               : APR_EGENERAL;
 }
 
 void bkm_db_pragma(bkm_db_t *db, const char *sql)
@@ -245,8 +248,8 @@ apr_status_t bkm_db_end(bkm_db_t *db, apr_status_t rv)
 {
     int drv_rv = 0;
 
-    if (rv == APR_SUCCESS && (drv_rv = bkm_dbtx_commit(db->drv, db->handle))
-                             != 0) {
+    if (rv == APR_SUCCESS
+        && (drv_rv = bkm_dbtx_commit(db->drv, db->handle)) != 0) {
         rv = APR_EGENERAL;
     }
     if (rv != APR_SUCCESS) {

@@ -56,21 +56,21 @@ extern const bkm_sql_t bkm_db_sql[];
 typedef struct {
     const apr_dbd_driver_t *drv;
     apr_dbd_t *handle;
-    apr_pool_t *pool;       /**< results and arguments live here */
-    apr_hash_t *prepared;   /**< label -> apr_dbd_prepared_t */
-    apr_pool_t *conn_pool;  /**< the connection's: statements prepared
+    apr_pool_t *pool;            /**< results and arguments live here */
+    apr_hash_t *prepared;        /**< label -> apr_dbd_prepared_t */
+    apr_pool_t *conn_pool;       /**< the connection's: statements prepared
                                  again live as long as it does */
-    const bkm_sql_t *const *sql;    /**< every statement of this connection
+    const bkm_sql_t *const *sql; /**< every statement of this connection
                                          (what bkm_db_reprepare prepares) */
-    int sqlite;             /**< 1 on SQLite (one writer at a time) */
-    apr_global_mutex_t *writer; /**< SQLite: the queue of writers of every
+    int sqlite;                  /**< 1 on SQLite (one writer at a time) */
+    apr_global_mutex_t *writer;  /**< SQLite: the queue of writers of every
                                      process, or NULL */
     int in_tx, locked;
-    const char *error;      /**< the driver's message after a failed
+    const char *error; /**< the driver's message after a failed
                                  transaction (names no values) */
-    void *log;              /**< the log baton (bkm_log.h) for this
+    void *log;         /**< the log baton (bkm_log.h) for this
                                  handle's lines */
-    int log_request;        /**< 1: @p log is a request's (some lines have
+    int log_request;   /**< 1: @p log is a request's (some lines have
                                  their own tag there) */
 } bkm_db_t;
 

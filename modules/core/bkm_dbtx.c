@@ -9,7 +9,7 @@
  * sqlite3 driver returns as they are (the low byte: an extended code
  * keeps its primary code there).  Fixed by SQLite's stable interface, so
  * spelt here rather than taking sqlite3.h for two numbers. */
-#define BKM_SQLITE_BUSY   5
+#define BKM_SQLITE_BUSY 5
 #define BKM_SQLITE_LOCKED 6
 
 int bkm_dbtx_begin(const apr_dbd_driver_t *drv, apr_dbd_t *db)
@@ -38,7 +38,7 @@ int bkm_dbtx_begin(const apr_dbd_driver_t *drv, apr_dbd_t *db)
                || (rv & 0xff) == BKM_SQLITE_LOCKED)
            && apr_time_now() < deadline) {
         apr_generate_random_bytes(&r, 1);
-        apr_sleep(500 + 10 * (apr_interval_time_t)r);  /* 0.5-3 ms, jitter */
+        apr_sleep(500 + 10 * (apr_interval_time_t)r); /* 0.5-3 ms, jitter */
     }
     return rv;
 }

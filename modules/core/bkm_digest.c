@@ -50,8 +50,8 @@ const char *bkm_hmac_sha256_hex(apr_pool_t *p, const void *key,
     unsigned char mac[EVP_MAX_MD_SIZE];
     size_t maclen = 0;
 
-    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen, data,
-                   len, mac, sizeof(mac), &maclen)) {
+    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen, data, len,
+                   mac, sizeof(mac), &maclen)) {
         return NULL;
     }
     return bkm_hex(p, mac, maclen);

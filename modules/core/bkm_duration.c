@@ -34,10 +34,18 @@ const char *bkm_duration_parse(apr_interval_time_t *out, const char *s,
                "s, m, h or d (for example 40h)";
     }
     switch (u) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
+    case 's':
+        unit = 1;
+        break;
+    case 'm':
+        unit = 60;
+        break;
+    case 'h':
+        unit = 3600;
+        break;
+    case 'd':
+        unit = 86400;
+        break;
     default:
         return "unknown duration unit (use s, m, h or d)";
     }

@@ -9,8 +9,8 @@
 #include <apr.h>
 
 typedef struct {
-    const char *name;       /**< path relative to its folder; NULL ends */
-    const char *data;       /**< the bytes, NUL-terminated */
+    const char *name; /**< path relative to its folder; NULL ends */
+    const char *data; /**< the bytes, NUL-terminated */
     apr_size_t len;
 } bkm_embedded_t;
 

@@ -42,8 +42,7 @@ const bkm_sql_t bkm_eskalering_sql[] = {
       "(SELECT COUNT(*) FROM bkm_melding WHERE levert IS NULL "
       "AND mottatt <= %lld AND kilde <> 'kontroll')" },
     /* The reporter's web pages (0004_skjema.sql). */
-    { BKM_SQL_KOPI_EXPIRED,
-      "DELETE FROM bkm_kopi WHERE utloper <= %lld" },
+    { BKM_SQL_KOPI_EXPIRED, "DELETE FROM bkm_kopi WHERE utloper <= %lld" },
     { BKM_SQL_UTKAST_EXPIRED,
       "DELETE FROM bkm_utkast WHERE utloper <= %lld" },
     { BKM_SQL_IDEMPOTENS_UTLOPT,
@@ -66,9 +65,8 @@ const bkm_sql_t bkm_eskalering_sql[] = {
 static apr_array_header_t *due(bkm_db_t *db, const bkm_pass_policy_t *pol,
                                const char *label, apr_time_t bound)
 {
-    const char *args[2] = {
-        apr_off_t_toa(db->pool, bound), apr_itoa(db->pool, pol->select_limit)
-    };
+    const char *args[2] = { apr_off_t_toa(db->pool, bound),
+                            apr_itoa(db->pool, pol->select_limit) };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     apr_array_header_t *ids;
@@ -112,8 +110,9 @@ static apr_status_t in_batches(bkm_db_t *db, const char *label,
             if ((rv = bkm_db_begin(db))) {
                 return rv;
             }
-            for (j = i; rv == APR_SUCCESS && j < ids->nelts
-                        && j < i + pol->batch; j++) {
+            for (j = i;
+                 rv == APR_SUCCESS && j < ids->nelts && j < i + pol->batch;
+                 j++) {
                 k = 0;
                 rv = step(db, APR_ARRAY_IDX(ids, j, const char *), ctx, &k);
                 n += k;
@@ -134,7 +133,8 @@ static apr_status_t order_print(bkm_db_t *db, const char *id,
     return bkm_order_print(db, ctx->pol->delivery, id, ctx->pol->now,
                            ctx->pol->now, "frist", "eskalering",
                            "Ingen bekreftelse innen fristen; brevpost "
-                           "bestilt", done);
+                           "bestilt",
+                           done);
 }
 
 /* Retention found @p id due: keep its ciphertexts while its case system
@@ -164,7 +164,7 @@ static apr_status_t delete_ciphertexts(bkm_db_t *db, const char *id,
         return rv;
     }
     if (n != 1) {
-        return APR_SUCCESS;     /* another node's */
+        return APR_SUCCESS; /* another node's */
     }
     if ((rv = bkm_db_run(db, BKM_SQL_CHIFFER_DELETE, NULL, 1, &id))
         || (rv = bkm_event(db, id, ctx->pol->now, "SLETTET", "LEVERT",
@@ -212,8 +212,9 @@ static apr_status_t retention(bkm_db_t *db, const bkm_pass_policy_t *pol,
 
     ctx.pol = pol;
     ctx.t = apr_off_t_toa(db->pool, pol->now);
-    ctx.tekst = apr_psprintf(db->pool, "Chiffertekst slettet %"
-                             APR_TIME_T_FMT " dager etter levering",
+    ctx.tekst = apr_psprintf(db->pool,
+                             "Chiffertekst slettet %" APR_TIME_T_FMT
+                             " dager etter levering",
                              apr_time_sec(pol->retention) / 86400);
     if (db->sqlite) {
         /* Deleted pages are overwritten, not left readable in the file's

@@ -32,19 +32,19 @@ extern const bkm_sql_t bkm_eskalering_sql[];
 
 /** What a pass did. */
 typedef struct {
-    int eskalert;       /**< sent to letter post by this pass */
-    int slettet;        /**< ciphertexts deleted after retention */
-    int oppfolging;     /**< reports flagged for manual follow-up */
-    int uavklart;       /**< undelivered after the retention period */
-    int utlopt;         /**< expired receipt copies and drafts deleted */
-    int kontroller;     /**< post-delivery challenges issued */
+    int eskalert;        /**< sent to letter post by this pass */
+    int slettet;         /**< ciphertexts deleted after retention */
+    int oppfolging;      /**< reports flagged for manual follow-up */
+    int uavklart;        /**< undelivered after the retention period */
+    int utlopt;          /**< expired receipt copies and drafts deleted */
+    int kontroller;      /**< post-delivery challenges issued */
     int kontroll_feilet; /**< challenges unanswered in time: requeued */
-    int uavstemt;       /**< accounts late to reconcile (alerted) */
+    int uavstemt;        /**< accounts late to reconcile (alerted) */
     int kontrollmelding_laget;  /**< control messages made by this pass */
     int kontrollmelding_feilet; /**< control messages without a verified
                                  stored-receipt by their deadline */
-    int paminnelser;        /**< reminders before letter post sent */
-    int paminnelse_feilet;  /**< reminder mails that failed (retried) */
+    int paminnelser;            /**< reminders before letter post sent */
+    int paminnelse_feilet;      /**< reminder mails that failed (retried) */
 } bkm_pass_t;
 
 /** A step the caller adds after the pass's own: fills its part of @p out.
@@ -57,23 +57,23 @@ typedef struct {
 } bkm_pass_step_t;
 
 /** Default limits. */
-#define BKM_PASS_SELECT 1000    /**< ids read per look */
-#define BKM_PASS_BATCH 200      /**< reports per transaction */
+#define BKM_PASS_SELECT 1000 /**< ids read per look */
+#define BKM_PASS_BATCH 200   /**< reports per transaction */
 
 /** What a pass goes by: the glue fills it from its configuration. */
 typedef struct {
-    const bkm_levering_policy_t *delivery;  /**< where print is ordered */
-    apr_time_t now;             /**< the pass's time */
-    apr_interval_time_t retention;  /**< ciphertexts are deleted this long
+    const bkm_levering_policy_t *delivery; /**< where print is ordered */
+    apr_time_t now;                        /**< the pass's time */
+    apr_interval_time_t retention; /**< ciphertexts are deleted this long
                                          after delivery (BekymringRetention);
                                          undelivered reports this old are
                                          alerted */
-    int select_limit;           /**< ids per look (BKM_PASS_SELECT) */
-    int batch;                  /**< reports per transaction
+    int select_limit;              /**< ids per look (BKM_PASS_SELECT) */
+    int batch;                     /**< reports per transaction
                                      (BKM_PASS_BATCH) */
-    const bkm_pass_step_t *steps;   /**< run after the pass's own, in order */
+    const bkm_pass_step_t *steps;  /**< run after the pass's own, in order */
     int nsteps;
-    void *log;                  /**< the log baton of the pass's lines */
+    void *log; /**< the log baton of the pass's lines */
 } bkm_pass_policy_t;
 
 /**

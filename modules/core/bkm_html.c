@@ -15,24 +15,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_DEPTH 24            /* contexts and includes while rendering */
+#define MAX_DEPTH 24 /* contexts and includes while rendering */
 
 typedef enum {
-    OP_LIT,                     /* literal bytes */
-    OP_TEXT,                    /* escaped value */
-    OP_TEXT_NL,                 /* the same inside <textarea>/<pre> */
-    OP_ATTR,                    /* ` name="value"`, ` name`, or nothing */
-    OP_IF,                      /* ops [i+1, end) when truthy */
+    OP_LIT,     /* literal bytes */
+    OP_TEXT,    /* escaped value */
+    OP_TEXT_NL, /* the same inside <textarea>/<pre> */
+    OP_ATTR,    /* ` name="value"`, ` name`, or nothing */
+    OP_IF,      /* ops [i+1, end) when truthy */
     OP_UNLESS,
-    OP_EACH,                    /* ops [i+1, end) per item */
-    OP_INCLUDE                  /* another template, in this context */
+    OP_EACH,   /* ops [i+1, end) per item */
+    OP_INCLUDE /* another template, in this context */
 } op_kind_e;
 
 typedef struct {
-    int catalogue;              /* "@key" */
-    int local;                  /* ".name": the current context only */
-    const char *key;            /* the key, or the path as written */
-    const char **segs;          /* path segments; nsegs 0 means "." */
+    int catalogue;     /* "@key" */
+    int local;         /* ".name": the current context only */
+    const char *key;   /* the key, or the path as written */
+    const char **segs; /* path segments; nsegs 0 means "." */
     int nsegs;
 } expr_t;
 
@@ -40,36 +40,36 @@ typedef struct tmpl_t tmpl_t;
 
 typedef struct {
     op_kind_e kind;
-    const char *s;              /* OP_LIT bytes; OP_ATTR name; include name */
+    const char *s; /* OP_LIT bytes; OP_ATTR name; include name */
     apr_size_t len;
     expr_t e;
-    int end;                    /* sections: index after the section */
-    const tmpl_t *incl;         /* OP_INCLUDE, after linking */
+    int end;            /* sections: index after the section */
+    const tmpl_t *incl; /* OP_INCLUDE, after linking */
 } op_t;
 
 struct tmpl_t {
     const char *name;
-    apr_array_header_t *ops;    /* op_t */
+    apr_array_header_t *ops; /* op_t */
 };
 
 struct bkm_html_set_t {
     apr_pool_t *pool;
-    apr_hash_t *tmpls;          /* name -> tmpl_t* */
-    apr_hash_t *keys;           /* catalogue keys used */
+    apr_hash_t *tmpls; /* name -> tmpl_t* */
+    apr_hash_t *keys;  /* catalogue keys used */
     apr_array_header_t *key_list;
 };
 
 typedef struct {
     bkm_html_set_t *set;
     tmpl_t *t;
-    char *lit;                  /* literal bytes not yet in an op */
+    char *lit; /* literal bytes not yet in an op */
     apr_size_t lit_len, lit_cap;
     const char *error;
 } compiler_t;
 
 static const char *const void_elements[] = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-    "meta", "source", "track", "wbr", NULL
+    "area",  "base", "br",   "col",    "embed", "hr",  "img",
+    "input", "link", "meta", "source", "track", "wbr", NULL
 };
 
 static int is_void(const char *name)
@@ -90,12 +90,18 @@ static int is_void(const char *name)
 static const char *entity(char c)
 {
     switch (c) {
-    case '&': return "&amp;";
-    case '<': return "&lt;";
-    case '>': return "&gt;";
-    case '"': return "&quot;";
-    case '\'': return "&#39;";
-    default: return NULL;
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\'':
+        return "&#39;";
+    default:
+        return NULL;
     }
 }
 
@@ -156,7 +162,7 @@ static void lit(compiler_t *c, const char *s, apr_size_t len)
             cap *= 2;
         }
         n = apr_palloc(c->set->pool, cap);
-        if (c->lit_len) {           /* c->lit is NULL at first */
+        if (c->lit_len) { /* c->lit is NULL at first */
             memcpy(n, c->lit, c->lit_len);
         }
         c->lit = n;
@@ -244,13 +250,13 @@ static void close_section(compiler_t *c, int at)
 static int is_directive(xmlAttrPtr a)
 {
     return a->ns && a->ns->href
-        && strcmp((const char *)a->ns->href, BKM_HTML_NS) == 0;
+           && strcmp((const char *)a->ns->href, BKM_HTML_NS) == 0;
 }
 
 static int in_ns(xmlNodePtr n)
 {
     return n->ns && n->ns->href
-        && strcmp((const char *)n->ns->href, BKM_HTML_NS) == 0;
+           && strcmp((const char *)n->ns->href, BKM_HTML_NS) == 0;
 }
 
 static const char *directive(xmlNodePtr n, const char *name)
@@ -319,8 +325,7 @@ static void compile_ours(compiler_t *c, xmlNodePtr n, const char *v_text)
     const char *name = (const char *)n->name;
 
     if (strcmp(name, "group") != 0 && strcmp(name, "mal") != 0) {
-        fail(c, n, apr_psprintf(c->set->pool, "unknown element t:%s",
-                                name));
+        fail(c, n, apr_psprintf(c->set->pool, "unknown element t:%s", name));
     }
     if (v_text) {
         /* Text without an element, e.g. inside <title>. */
@@ -344,9 +349,12 @@ static void compile_attributes(compiler_t *c, xmlNodePtr n)
     for (a = n->properties; a; a = a->next) {
         const char *an = (const char *)a->name;
         if (strcmp(an, "style") == 0 || strncmp(an, "on", 2) == 0) {
-            fail(c, n, apr_psprintf(c->set->pool, "attribute %s (the "
-                                    "CSP forbids inline style and "
-                                    "script)", an));
+            fail(c, n,
+                 apr_psprintf(c->set->pool,
+                              "attribute %s (the "
+                              "CSP forbids inline style and "
+                              "script)",
+                              an));
         }
         if (!is_directive(a)) {
             xmlChar *val = xmlNodeListGetString(n->doc, a->children, 1);
@@ -361,8 +369,8 @@ static void compile_attributes(compiler_t *c, xmlNodePtr n)
                  && strcmp(an, "unless") && strcmp(an, "text")
                  && strcmp(an, "include")) {
             const char *expr = (const char *)(a->children
-                                              ? a->children->content
-                                              : (const xmlChar *)"");
+                                                  ? a->children->content
+                                                  : (const xmlChar *)"");
             push(c, OP_ATTR, apr_pstrdup(c->set->pool, an), expr);
         }
     }
@@ -384,8 +392,11 @@ static void compile_html(compiler_t *c, xmlNodePtr n, const char *v_text)
     lits(c, ">");
     if (is_void(name)) {
         if (n->children || v_text) {
-            fail(c, n, apr_psprintf(c->set->pool, "<%s> cannot have "
-                                    "content", name));
+            fail(c, n,
+                 apr_psprintf(c->set->pool,
+                              "<%s> cannot have "
+                              "content",
+                              name));
         }
         return;
     }
@@ -462,7 +473,7 @@ static void compile_nodes(compiler_t *c, xmlNodePtr n, int raw_text)
         case XML_ENTITY_REF_NODE:
             fail(c, n, "entity references: write the character itself");
             break;
-        default:                /* comments, processing instructions */
+        default: /* comments, processing instructions */
             break;
         }
     }
@@ -489,7 +500,7 @@ const char *bkm_html_add(bkm_html_set_t *set, const char *name,
     /* No network, no DTD, no entity expansion (RECIPES pitfall 22). */
     doc = xmlReadMemory(xml, (int)len, name, "UTF-8",
                         XML_PARSE_NONET | XML_PARSE_NOERROR
-                        | XML_PARSE_NOWARNING);
+                            | XML_PARSE_NOWARNING);
     if (!doc) {
         xmlErrorPtr e = xmlGetLastError();
         return apr_psprintf(set->pool, "%s line %d: not well-formed: %s",
@@ -502,7 +513,8 @@ const char *bkm_html_add(bkm_html_set_t *set, const char *name,
     c.t->name = apr_pstrdup(set->pool, name);
     c.t->ops = apr_array_make(set->pool, 64, sizeof(op_t));
     root = xmlDocGetRootElement(doc);
-    if (root && !in_ns(root) && strcmp((const char *)root->name, "html") == 0) {
+    if (root && !in_ns(root)
+        && strcmp((const char *)root->name, "html") == 0) {
         lits(&c, "<!DOCTYPE html>\n");
     }
     compile_nodes(&c, root, 0);
@@ -521,8 +533,8 @@ static const char *check_cycle(bkm_html_set_t *set, const tmpl_t *t,
     int i;
 
     if (depth > MAX_DEPTH) {
-        return apr_psprintf(set->pool, "%s: includes nest too deep (a cycle?)",
-                            t->name);
+        return apr_psprintf(set->pool,
+                            "%s: includes nest too deep (a cycle?)", t->name);
     }
     for (i = 0; i < t->ops->nelts; i++) {
         const op_t *op = &APR_ARRAY_IDX(t->ops, i, op_t);
@@ -549,8 +561,10 @@ const char *bkm_html_link(bkm_html_set_t *set)
                 op->incl = apr_hash_get(set->tmpls, op->s,
                                         APR_HASH_KEY_STRING);
                 if (!op->incl) {
-                    return apr_psprintf(set->pool, "%s includes unknown "
-                                        "template %s", t->name, op->s);
+                    return apr_psprintf(set->pool,
+                                        "%s includes unknown "
+                                        "template %s",
+                                        t->name, op->s);
                 }
             }
         }
@@ -612,13 +626,20 @@ static json_t *resolve(render_t *rc, const expr_t *e)
 static int truthy(json_t *v)
 {
     switch (v ? json_typeof(v) : JSON_NULL) {
-    case JSON_STRING: return json_string_length(v) > 0;
-    case JSON_INTEGER: return json_integer_value(v) != 0;
-    case JSON_REAL: return json_real_value(v) != 0;
-    case JSON_TRUE: return 1;
-    case JSON_ARRAY: return json_array_size(v) > 0;
-    case JSON_OBJECT: return 1;
-    default: return 0;
+    case JSON_STRING:
+        return json_string_length(v) > 0;
+    case JSON_INTEGER:
+        return json_integer_value(v) != 0;
+    case JSON_REAL:
+        return json_real_value(v) != 0;
+    case JSON_TRUE:
+        return 1;
+    case JSON_ARRAY:
+        return json_array_size(v) > 0;
+    case JSON_OBJECT:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -632,7 +653,7 @@ static const char *scalar(json_t *v, char *buf, apr_size_t size,
         return json_string_value(v);
     case JSON_INTEGER:
         *len = (apr_size_t)snprintf(buf, size, "%" JSON_INTEGER_FORMAT,
-                                        json_integer_value(v));
+                                    json_integer_value(v));
         return buf;
     case JSON_REAL:
         *len = (apr_size_t)snprintf(buf, size, "%g", json_real_value(v));
@@ -655,7 +676,7 @@ static int render_section(render_t *rc, const tmpl_t *t, int i,
         return truthy(v) ? render_ops(rc, t, i + 1, op->end) : 0;
     case OP_UNLESS:
         return truthy(v) ? 0 : render_ops(rc, t, i + 1, op->end);
-    default:                    /* OP_EACH */
+    default: /* OP_EACH */
         if (rc->depth >= MAX_DEPTH) {
             return -1;
         }
@@ -714,14 +735,14 @@ static int render_ops(render_t *rc, const tmpl_t *t, int from, int to)
             v = resolve(rc, &op->e);
             if (json_is_true(v)) {
                 rv = rc->w(rc->baton, " ", 1)
-                    || rc->w(rc->baton, op->s, strlen(op->s));
+                     || rc->w(rc->baton, op->s, strlen(op->s));
             }
             else if ((s = scalar(v, buf, sizeof(buf), &len))) {
                 rv = rc->w(rc->baton, " ", 1)
-                    || rc->w(rc->baton, op->s, strlen(op->s))
-                    || rc->w(rc->baton, "=\"", 2)
-                    || write_escaped(rc->w, rc->baton, s, len)
-                    || rc->w(rc->baton, "\"", 1);
+                     || rc->w(rc->baton, op->s, strlen(op->s))
+                     || rc->w(rc->baton, "=\"", 2)
+                     || write_escaped(rc->w, rc->baton, s, len)
+                     || rc->w(rc->baton, "\"", 1);
             }
             break;
         case OP_INCLUDE:
@@ -746,9 +767,8 @@ static int render_ops(render_t *rc, const tmpl_t *t, int from, int to)
     return 0;
 }
 
-int bkm_html_render(const bkm_html_set_t *set, const char *name,
-                    json_t *data, json_t *texts, bkm_html_write_fn write,
-                    void *baton)
+int bkm_html_render(const bkm_html_set_t *set, const char *name, json_t *data,
+                    json_t *texts, bkm_html_write_fn write, void *baton)
 {
     const tmpl_t *t = apr_hash_get(set->tmpls, name, APR_HASH_KEY_STRING);
     render_t rc;

@@ -44,8 +44,7 @@
 typedef struct bkm_html_set_t bkm_html_set_t;
 
 /** Where rendered bytes go; return 0, or non-zero to stop rendering. */
-typedef int (*bkm_html_write_fn)(void *baton, const char *s,
-                                 apr_size_t len);
+typedef int (*bkm_html_write_fn)(void *baton, const char *s, apr_size_t len);
 
 bkm_html_set_t *bkm_html_set_make(apr_pool_t *p);
 
@@ -68,9 +67,8 @@ int bkm_html_has(const bkm_html_set_t *set, const char *name);
  * @p texts (a flat object of strings) as the catalogue.
  * @return 0, or -1 when the template is unknown or a write failed.
  */
-int bkm_html_render(const bkm_html_set_t *set, const char *name,
-                    json_t *data, json_t *texts, bkm_html_write_fn write,
-                    void *baton);
+int bkm_html_render(const bkm_html_set_t *set, const char *name, json_t *data,
+                    json_t *texts, bkm_html_write_fn write, void *baton);
 
 /** Escape @p s for HTML text and double-quoted attribute values. */
 const char *bkm_html_escape(apr_pool_t *p, const char *s);

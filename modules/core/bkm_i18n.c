@@ -47,8 +47,10 @@ const char *bkm_i18n_load(apr_pool_t *p, const char *dir, bkm_i18n_t **out)
         }
         json_object_foreach(i->texts[k], key, v) {
             if (!json_is_string(v) || json_string_length(v) == 0) {
-                return apr_psprintf(p, "%s: \"%s\" is not a non-empty "
-                                    "string", file, key);
+                return apr_psprintf(p,
+                                    "%s: \"%s\" is not a non-empty "
+                                    "string",
+                                    file, key);
             }
         }
     }
@@ -58,9 +60,10 @@ const char *bkm_i18n_load(apr_pool_t *p, const char *dir, bkm_i18n_t **out)
         json_object_foreach(i->texts[k], key, v) {
             for (m = 0; m < BKM_I18N_NLANGS; m++) {
                 if (!json_object_get(i->texts[m], key)) {
-                    return apr_psprintf(p, "%s/%s.json lacks \"%s\" (which "
-                                        "%s.json has)", dir, langs[m], key,
-                                        langs[k]);
+                    return apr_psprintf(p,
+                                        "%s/%s.json lacks \"%s\" (which "
+                                        "%s.json has)",
+                                        dir, langs[m], key, langs[k]);
                 }
             }
         }
@@ -77,8 +80,10 @@ const char *bkm_i18n_check_keys(const bkm_i18n_t *i, apr_pool_t *p,
     for (n = 0; n < keys->nelts; n++) {
         const char *key = APR_ARRAY_IDX(keys, n, const char *);
         if (!json_object_get(i->texts[0], key)) {
-            return apr_psprintf(p, "the catalogues lack \"%s\", which a "
-                                "template uses", key);
+            return apr_psprintf(p,
+                                "the catalogues lack \"%s\", which a "
+                                "template uses",
+                                key);
         }
     }
     return NULL;
@@ -104,8 +109,9 @@ json_t *bkm_i18n_texts(const bkm_i18n_t *i, const char *lang)
 const char *bkm_i18n_text(const bkm_i18n_t *i, const char *lang,
                           const char *key)
 {
-    const char *s = json_string_value(json_object_get(i->texts[bkm_i18n_index(lang)],
-                                                      key));
+    const char *s =
+        json_string_value(json_object_get(i->texts[bkm_i18n_index(lang)],
+                                          key));
     return s ? s : key;
 }
 
@@ -192,8 +198,8 @@ const char *bkm_i18n_pick(const char *chosen, const char *locale,
     return langs[0];
 }
 
-const char *bkm_i18n_format(apr_pool_t *p, const char *text,
-                            const char *name, const char *value)
+const char *bkm_i18n_format(apr_pool_t *p, const char *text, const char *name,
+                            const char *value)
 {
     const char *mark = apr_pstrcat(p, "{", name, "}", NULL);
     const char *at = strstr(text, mark);

@@ -17,7 +17,10 @@
 
 /** The languages, in the order of the language switcher; the first is the
  *  default. */
-#define BKM_I18N_LANGS { "nb", "nn", "en" }
+#define BKM_I18N_LANGS \
+    { \
+        "nb", "nn", "en" \
+    }
 #define BKM_I18N_NLANGS 3
 
 typedef struct bkm_i18n_t bkm_i18n_t;
@@ -54,7 +57,7 @@ const char *bkm_i18n_pick(const char *chosen, const char *locale,
                           const char *accept_language);
 
 /** @p text with each "{name}" replaced by @p value. */
-const char *bkm_i18n_format(apr_pool_t *p, const char *text,
-                            const char *name, const char *value);
+const char *bkm_i18n_format(apr_pool_t *p, const char *text, const char *name,
+                            const char *value);
 
 #endif

@@ -15,12 +15,13 @@ const char *bkm_uuid(apr_pool_t *p)
     if (apr_generate_random_bytes(b, sizeof(b)) != APR_SUCCESS) {
         return NULL;
     }
-    b[6] = (b[6] & 0x0f) | 0x40;        /* version 4 */
-    b[8] = (b[8] & 0x3f) | 0x80;        /* RFC 4122 variant */
-    return apr_psprintf(p, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                        "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-                        b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                        b[12], b[13], b[14], b[15]);
+    b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
+    b[8] = (b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+    return apr_psprintf(p,
+                        "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                        "%02x%02x%02x%02x%02x%02x",
+                        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8],
+                        b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 const char *bkm_reference(apr_pool_t *p)
@@ -67,9 +68,9 @@ int bkm_uuid_valid(const char *s, int any_case)
     for (i = 0; i < 36; i++) {
         char c = s[i];
         if (i == 8 || i == 13 || i == 18 || i == 23
-            ? c != '-'
-            : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
-                || (any_case && c >= 'A' && c <= 'F'))) {
+                ? c != '-'
+                : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+                    || (any_case && c >= 'A' && c <= 'F'))) {
             return 0;
         }
     }

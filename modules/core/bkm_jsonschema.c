@@ -34,49 +34,47 @@
 #define BKM_JS_MATCH_LIMIT 1000000
 
 typedef enum {
-    BKM_JS_DRAFT7 = 7,      /* draft-06 and -07: $ref ignores its siblings */
+    BKM_JS_DRAFT7 = 7, /* draft-06 and -07: $ref ignores its siblings */
     BKM_JS_2019 = 2019,
-    BKM_JS_2020 = 2020      /* also the default without $schema */
+    BKM_JS_2020 = 2020 /* also the default without $schema */
 } bkm_js_dialect_e;
 
 typedef struct {
     const char *name;
-    const char *uri;        /* the name as a URI, see BKM_JS_NAME_SCHEME */
+    const char *uri; /* the name as a URI, see BKM_JS_NAME_SCHEME */
     json_t *root;
 } bkm_js_doc_t;
 
 /* Where a schema object sits: what its relative references resolve
  * against, and how to name it in messages. */
 typedef struct {
-    const json_t *js;       /* first member: the key in the scopes hash */
-    const char *base;       /* absolute URI without fragment */
+    const json_t *js; /* first member: the key in the scopes hash */
+    const char *base; /* absolute URI without fragment */
     const bkm_js_doc_t *doc;
     bkm_js_dialect_e dialect;
-    const char *loc;        /* "name#/json/pointer" */
+    const char *loc; /* "name#/json/pointer" */
 } bkm_js_scope_t;
 
-#define BKM_JS_T_NULL       0x01
-#define BKM_JS_T_BOOLEAN    0x02
-#define BKM_JS_T_OBJECT     0x04
-#define BKM_JS_T_ARRAY      0x08
-#define BKM_JS_T_NUMBER     0x10
-#define BKM_JS_T_STRING     0x20
-#define BKM_JS_T_INTEGER    0x40
+#define BKM_JS_T_NULL 0x01
+#define BKM_JS_T_BOOLEAN 0x02
+#define BKM_JS_T_OBJECT 0x04
+#define BKM_JS_T_ARRAY 0x08
+#define BKM_JS_T_NUMBER 0x10
+#define BKM_JS_T_STRING 0x20
+#define BKM_JS_T_INTEGER 0x40
 
 static const struct {
     const char *name;
     unsigned bit;
-    const char *text;       /* for "must be ..." */
-} bkm_js_types[] = {
-    { "null", BKM_JS_T_NULL, "null" },
-    { "boolean", BKM_JS_T_BOOLEAN, "a boolean" },
-    { "object", BKM_JS_T_OBJECT, "an object" },
-    { "array", BKM_JS_T_ARRAY, "an array" },
-    { "number", BKM_JS_T_NUMBER, "a number" },
-    { "string", BKM_JS_T_STRING, "a string" },
-    { "integer", BKM_JS_T_INTEGER, "an integer" },
-    { NULL, 0, NULL }
-};
+    const char *text; /* for "must be ..." */
+} bkm_js_types[] = { { "null", BKM_JS_T_NULL, "null" },
+                     { "boolean", BKM_JS_T_BOOLEAN, "a boolean" },
+                     { "object", BKM_JS_T_OBJECT, "an object" },
+                     { "array", BKM_JS_T_ARRAY, "an array" },
+                     { "number", BKM_JS_T_NUMBER, "a number" },
+                     { "string", BKM_JS_T_STRING, "a string" },
+                     { "integer", BKM_JS_T_INTEGER, "an integer" },
+                     { NULL, 0, NULL } };
 
 typedef struct {
     const char *name;
@@ -84,21 +82,21 @@ typedef struct {
 } bkm_js_prop_t;
 
 struct bkm_jsonschema_t {
-    const json_t *js;       /* first member: the key in the compiled hash */
+    const json_t *js; /* first member: the key in the compiled hash */
     const char *loc;
-    int always;             /* 1: true schema, 0: false schema, -1: object */
-    unsigned types;         /* BKM_JS_T_* bits; 0: any type */
-    apr_array_header_t *props;      /* of bkm_js_prop_t */
-    apr_hash_t *prop_names;         /* name -> "", for additionalProperties */
-    apr_array_header_t *required;   /* of const char * */
+    int always;     /* 1: true schema, 0: false schema, -1: object */
+    unsigned types; /* BKM_JS_T_* bits; 0: any type */
+    apr_array_header_t *props;    /* of bkm_js_prop_t */
+    apr_hash_t *prop_names;       /* name -> "", for additionalProperties */
+    apr_array_header_t *required; /* of const char * */
     const bkm_jsonschema_t *additional;
-    apr_array_header_t *tuple;      /* of const bkm_jsonschema_t * */
-    const bkm_jsonschema_t *rest;   /* items after the tuple */
+    apr_array_header_t *tuple;    /* of const bkm_jsonschema_t * */
+    const bkm_jsonschema_t *rest; /* items after the tuple */
     const char *rest_keyword;
-    apr_int64_t min_items, max_items, min_length, max_length;  /* -1: none */
+    apr_int64_t min_items, max_items, min_length, max_length; /* -1: none */
     pcre2_code *re;
     const char *pattern;
-    pcre2_match_context *mctx;     /* the set's */
+    pcre2_match_context *mctx; /* the set's */
     const json_t *enum_values;
     const json_t *const_value;
     const bkm_jsonschema_t *ref;
@@ -108,11 +106,11 @@ struct bkm_jsonschema_t {
 
 struct bkm_jsonschema_set_t {
     apr_pool_t *p;
-    apr_hash_t *docs;       /* name -> bkm_js_doc_t */
-    apr_hash_t *resources;  /* URI without fragment -> bkm_js_scope_t */
-    apr_hash_t *anchors;    /* URI#name -> bkm_js_scope_t */
-    apr_hash_t *scopes;     /* json_t * -> bkm_js_scope_t */
-    apr_hash_t *compiled;   /* json_t * -> bkm_jsonschema_t */
+    apr_hash_t *docs;      /* name -> bkm_js_doc_t */
+    apr_hash_t *resources; /* URI without fragment -> bkm_js_scope_t */
+    apr_hash_t *anchors;   /* URI#name -> bkm_js_scope_t */
+    apr_hash_t *scopes;    /* json_t * -> bkm_js_scope_t */
+    apr_hash_t *compiled;  /* json_t * -> bkm_jsonschema_t */
     pcre2_compile_context *cctx;
     pcre2_match_context *mctx;
     bkm_jsonschema_t yes, no;
@@ -121,7 +119,7 @@ struct bkm_jsonschema_set_t {
 /* ---- URIs (RFC 3986 section 5) ---- */
 
 typedef struct {
-    const char *scheme, *auth, *path, *query, *frag;   /* NULL: absent */
+    const char *scheme, *auth, *path, *query, *frag; /* NULL: absent */
 } bkm_js_uri_t;
 
 static int has_scheme(const char *s)
@@ -227,11 +225,12 @@ static const char *uri_resolve(apr_pool_t *p, const char *base,
             }
             else {
                 slash = strrchr(b.path, '/');
-                t.path = remove_dots(p, slash
-                    ? apr_pstrcat(p, apr_pstrmemdup(p, b.path,
-                                                    slash + 1 - b.path),
-                                  r.path, NULL)
-                    : r.path);
+                t.path = remove_dots(
+                    p, slash ? apr_pstrcat(p,
+                                           apr_pstrmemdup(p, b.path,
+                                                          slash + 1 - b.path),
+                                           r.path, NULL)
+                             : r.path);
             }
         }
     }
@@ -488,13 +487,17 @@ static const char *scan_one_or_all(bkm_js_scan_t *sc, json_t *v,
 static const char *scan(bkm_js_scan_t *sc, json_t *js, const char *base,
                         bkm_js_dialect_e dialect, const char *loc, int depth)
 {
-    static const char *const one_or_all[] = {
-        "additionalProperties", "additionalItems", "not", "items",
-        "prefixItems", "allOf", "anyOf", "oneOf", NULL
-    };
-    static const char *const maps[] = {
-        "properties", "definitions", "$defs", NULL
-    };
+    static const char *const one_or_all[] = { "additionalProperties",
+                                              "additionalItems",
+                                              "not",
+                                              "items",
+                                              "prefixItems",
+                                              "allOf",
+                                              "anyOf",
+                                              "oneOf",
+                                              NULL };
+    static const char *const maps[] = { "properties", "definitions", "$defs",
+                                        NULL };
     apr_pool_t *p = sc->set->p;
     bkm_js_scope_t *scope;
     const char *id, *uri, *frag = NULL, *err;
@@ -508,8 +511,9 @@ static const char *scan(bkm_js_scan_t *sc, json_t *js, const char *base,
         return apr_psprintf(p, "%s: nested too deeply", loc);
     }
     v = json_object_get(js, "$schema");
-    if (v && !(json_is_string(v) && dialect_of(json_string_value(v),
-                                               &dialect))) {
+    if (v
+        && !(json_is_string(v)
+             && dialect_of(json_string_value(v), &dialect))) {
         return apr_psprintf(p, "%s: unsupported $schema", loc);
     }
     v = json_object_get(js, "$id");
@@ -545,13 +549,14 @@ static const char *scan(bkm_js_scan_t *sc, json_t *js, const char *base,
     if (json_is_string(v)
         && (err = define(sc, sc->anchors, sc->set->anchors,
                          apr_pstrcat(p, base, "#", json_string_value(v),
-                                     NULL), scope))) {
+                                     NULL),
+                         scope))) {
         return err;
     }
     for (i = 0; one_or_all[i]; i++) {
         v = json_object_get(js, one_or_all[i]);
-        if (v && (err = scan_one_or_all(sc, v, scope, one_or_all[i],
-                                        depth))) {
+        if (v
+            && (err = scan_one_or_all(sc, v, scope, one_or_all[i], depth))) {
             return err;
         }
     }
@@ -591,22 +596,26 @@ const char *bkm_jsonschema_add(bkm_jsonschema_set_t *set, const char *name,
         return "a schema document needs a name";
     }
     if (apr_hash_get(set->docs, name, APR_HASH_KEY_STRING)) {
-        return apr_psprintf(p, "%s: a document of that name is already in "
-                            "the set", name);
+        return apr_psprintf(p,
+                            "%s: a document of that name is already in "
+                            "the set",
+                            name);
     }
     doc = apr_pcalloc(p, sizeof(*doc));
     doc->name = apr_pstrdup(p, name);
     doc->uri = has_scheme(name)
-        ? uri_cut(p, name, &frag)
-        : apr_pstrcat(p, BKM_JS_NAME_SCHEME,
-                      remove_dots(p, apr_pstrcat(p, "/", name, NULL)), NULL);
+                   ? uri_cut(p, name, &frag)
+                   : apr_pstrcat(p, BKM_JS_NAME_SCHEME,
+                                 remove_dots(p,
+                                             apr_pstrcat(p, "/", name, NULL)),
+                                 NULL);
     /* duplicate member names would make the schema mean whichever one
      * the parser happens to keep */
-    doc->root = json_loadb(text, len, JSON_REJECT_DUPLICATES
-                           | JSON_DECODE_ANY, &e);
+    doc->root = json_loadb(text, len,
+                           JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
     if (!doc->root) {
-        return apr_psprintf(p, "%s: not JSON: %s (line %d, column %d)",
-                            name, e.text, e.line, e.column);
+        return apr_psprintf(p, "%s: not JSON: %s (line %d, column %d)", name,
+                            e.text, e.line, e.column);
     }
     apr_pool_cleanup_register(p, doc->root, doc_cleanup,
                               apr_pool_cleanup_null);
@@ -683,13 +692,14 @@ static const bkm_js_range_t bkm_re_word[] = {
     { 0x30, 0x39 }, { 0x41, 0x5a }, { 0x5f, 0x5f }, { 0x61, 0x7a }
 };
 static const bkm_js_range_t bkm_re_space[] = {
-    { 0x09, 0x0d }, { 0x20, 0x20 }, { 0xa0, 0xa0 }, { 0x1680, 0x1680 },
-    { 0x2000, 0x200a }, { 0x2028, 0x2029 }, { 0x202f, 0x202f },
-    { 0x205f, 0x205f }, { 0x3000, 0x3000 }, { 0xfeff, 0xfeff }
+    { 0x09, 0x0d },     { 0x20, 0x20 },     { 0xa0, 0xa0 },
+    { 0x1680, 0x1680 }, { 0x2000, 0x200a }, { 0x2028, 0x2029 },
+    { 0x202f, 0x202f }, { 0x205f, 0x205f }, { 0x3000, 0x3000 },
+    { 0xfeff, 0xfeff }
 };
-static const bkm_js_range_t bkm_re_newline[] = {
-    { 0x0a, 0x0a }, { 0x0d, 0x0d }, { 0x2028, 0x2029 }
-};
+static const bkm_js_range_t bkm_re_newline[] = { { 0x0a, 0x0a },
+                                                 { 0x0d, 0x0d },
+                                                 { 0x2028, 0x2029 } };
 
 static void put(apr_array_header_t *b, const char *s)
 {
@@ -856,7 +866,7 @@ typedef enum {
 static const struct {
     const char *name;
     bkm_js_kw_e kw;
-    int since, until;       /* the dialects that have it */
+    int since, until; /* the dialects that have it */
 } bkm_js_keywords[] = {
     { "type", BKM_KW_TYPE, 0, 9999 },
     { "properties", BKM_KW_PROPERTIES, 0, 9999 },
@@ -902,8 +912,9 @@ static bkm_js_kw_e keyword(const char *name, bkm_js_dialect_e dialect)
     for (i = 0; bkm_js_keywords[i].name; i++) {
         if (strcmp(name, bkm_js_keywords[i].name) == 0) {
             return (int)dialect >= bkm_js_keywords[i].since
-                   && (int)dialect <= bkm_js_keywords[i].until
-                ? bkm_js_keywords[i].kw : BKM_KW_UNKNOWN;
+                           && (int)dialect <= bkm_js_keywords[i].until
+                       ? bkm_js_keywords[i].kw
+                       : BKM_KW_UNKNOWN;
         }
     }
     return BKM_KW_UNKNOWN;
@@ -911,7 +922,7 @@ static bkm_js_kw_e keyword(const char *name, bkm_js_dialect_e dialect)
 
 typedef struct {
     bkm_jsonschema_set_t *set;
-    apr_hash_t *pending;    /* compiled by this call, not yet in the set */
+    apr_hash_t *pending; /* compiled by this call, not yet in the set */
     const char *err;
 } bkm_js_cc_t;
 
@@ -966,8 +977,9 @@ static apr_array_header_t *compile_list(bkm_js_cc_t *cc, json_t *v,
                           sizeof(const bkm_jsonschema_t *));
     for (i = 0; i < json_array_size(v); i++) {
         s = compile_child(cc, json_array_get(v, i), at,
-                          apr_psprintf(cc->set->p, "%s/%" APR_SIZE_T_FMT,
-                                       kw, i), depth);
+                          apr_psprintf(cc->set->p, "%s/%" APR_SIZE_T_FMT, kw,
+                                       i),
+                          depth);
         if (!s) {
             return NULL;
         }
@@ -1013,14 +1025,16 @@ static const char *compile_pattern(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
      * over all of Unicode */
     n->re = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
                           PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY
-                          | PCRE2_ALLOW_EMPTY_CLASS | PCRE2_ALT_BSUX
-                          | PCRE2_MATCH_UNSET_BACKREF
-                          | PCRE2_NEVER_BACKSLASH_C, &ec, &off,
-                          cc->set->cctx);
+                              | PCRE2_ALLOW_EMPTY_CLASS | PCRE2_ALT_BSUX
+                              | PCRE2_MATCH_UNSET_BACKREF
+                              | PCRE2_NEVER_BACKSLASH_C,
+                          &ec, &off, cc->set->cctx);
     if (!n->re) {
         pcre2_get_error_message(ec, msg, sizeof(msg));
-        return apr_psprintf(cc->set->p, "pattern \"%s\" is not supported: "
-                            "%s", n->pattern, (const char *)msg);
+        return apr_psprintf(cc->set->p,
+                            "pattern \"%s\" is not supported: "
+                            "%s",
+                            n->pattern, (const char *)msg);
     }
     apr_pool_cleanup_register(cc->set->p, n->re, code_cleanup,
                               apr_pool_cleanup_null);
@@ -1102,8 +1116,9 @@ static const bkm_js_scope_t *scope_of(bkm_js_cc_t *cc, json_t *js,
     }
     sc = local = apr_pmemdup(p, in, sizeof(*in));
     v = json_object_get(js, "$schema");
-    if (v && !(json_is_string(v)
-               && dialect_of(json_string_value(v), &local->dialect))) {
+    if (v
+        && !(json_is_string(v)
+             && dialect_of(json_string_value(v), &local->dialect))) {
         fail(cc, in->loc, "unsupported $schema");
         return NULL;
     }
@@ -1142,8 +1157,9 @@ static const char *compile_types(apr_pool_t *p, bkm_jsonschema_t *n,
     for (k = 0; !err && k < json_array_size(types); k++) {
         const char *t = json_string_value(json_array_get(types, k));
 
-        for (i = 0; t && bkm_js_types[i].name
-                    && strcmp(t, bkm_js_types[i].name); i++) {
+        for (i = 0;
+             t && bkm_js_types[i].name && strcmp(t, bkm_js_types[i].name);
+             i++) {
         }
         if (!t || !bkm_js_types[i].name) {
             err = apr_psprintf(p, "unknown type %s",
@@ -1159,9 +1175,9 @@ static const char *compile_types(apr_pool_t *p, bkm_jsonschema_t *n,
 
 /* "properties": each property's schema, in order, and their names.  0,
  * or -1 after fail() (*err for the keyword's own error). */
-static int compile_properties(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
-                              json_t *v, const bkm_js_scope_t *sc,
-                              int depth, const char **err)
+static int compile_properties(bkm_js_cc_t *cc, bkm_jsonschema_t *n, json_t *v,
+                              const bkm_js_scope_t *sc, int depth,
+                              const char **err)
 {
     apr_pool_t *p = cc->set->p;
     const char *name;
@@ -1178,9 +1194,11 @@ static int compile_properties(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
     json_object_foreach(v, name, sub) {
         prop = apr_array_push(n->props);
         prop->name = apr_pstrdup(p, name);
-        prop->schema = compile_child(
-            cc, sub, sc, apr_pstrcat(p, "properties/",
-                                     pointer_escape(p, name), NULL), depth);
+        prop->schema = compile_child(cc, sub, sc,
+                                     apr_pstrcat(p, "properties/",
+                                                 pointer_escape(p, name),
+                                                 NULL),
+                                     depth);
         if (!prop->schema) {
             return -1;
         }
@@ -1229,8 +1247,9 @@ static int compile_applicator(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
         return n->additional ? 0 : -1;
     case BKM_KW_ITEMS:
         if (json_is_array(v) && sc->dialect == BKM_JS_2020) {
-            *err = "items must be a schema in draft 2020-12 (the array "
-                   "form is prefixItems)";
+            *err =
+                "items must be a schema in draft 2020-12 (the array "
+                "form is prefixItems)";
             return 0;
         }
         if (json_is_array(v)) {
@@ -1258,8 +1277,9 @@ static int compile_applicator(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
         if (!(list = compile_list(cc, v, sc, key, depth))) {
             return -1;
         }
-        *(kw == BKM_KW_ALL_OF ? &n->all_of
-          : kw == BKM_KW_ANY_OF ? &n->any_of : &n->one_of) = list;
+        *(kw == BKM_KW_ALL_OF   ? &n->all_of
+          : kw == BKM_KW_ANY_OF ? &n->any_of
+                                : &n->one_of) = list;
         return 0;
     case BKM_KW_NOT:
         if (!(s = compile_child(cc, v, sc, key, depth))) {
@@ -1282,8 +1302,9 @@ static const char *compile_assertion(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
 
     switch (kw) {
     case BKM_KW_ID:
-        return json_is_string(v) ? NULL
-               : apr_psprintf(p, "%s must be a string", key);
+        return json_is_string(v)
+                   ? NULL
+                   : apr_psprintf(p, "%s must be a string", key);
     case BKM_KW_TYPE:
         return compile_types(p, n, v);
     case BKM_KW_REQUIRED:
@@ -1292,10 +1313,10 @@ static const char *compile_assertion(bkm_js_cc_t *cc, bkm_jsonschema_t *n,
     case BKM_KW_MAX_ITEMS:
     case BKM_KW_MIN_LENGTH:
     case BKM_KW_MAX_LENGTH:
-        if (!count_of(v, kw == BKM_KW_MIN_ITEMS ? &n->min_items
-                         : kw == BKM_KW_MAX_ITEMS ? &n->max_items
+        if (!count_of(v, kw == BKM_KW_MIN_ITEMS    ? &n->min_items
+                         : kw == BKM_KW_MAX_ITEMS  ? &n->max_items
                          : kw == BKM_KW_MIN_LENGTH ? &n->min_length
-                         : &n->max_length)) {
+                                                   : &n->max_length)) {
             return apr_psprintf(p, "%s must be a non-negative integer", key);
         }
         return NULL;
@@ -1353,8 +1374,7 @@ static void items_shape(bkm_jsonschema_t *n, const bkm_js_scope_t *sc,
 }
 
 static const bkm_jsonschema_t *compile_at(bkm_js_cc_t *cc, json_t *js,
-                                          const bkm_js_scope_t *in,
-                                          int depth)
+                                          const bkm_js_scope_t *in, int depth)
 {
     apr_pool_t *p = cc->set->p;
     const bkm_js_scope_t *sc;
@@ -1403,8 +1423,8 @@ static const bkm_jsonschema_t *compile_at(bkm_js_cc_t *cc, json_t *js,
             return fail(cc, sc->loc, "unsupported keyword \"%s\"", key);
         }
         if (is_applicator(kw)) {
-            if (compile_applicator(cc, n, kw, key, v, sc, depth, &it,
-                                   &err) != 0) {
+            if (compile_applicator(cc, n, kw, key, v, sc, depth, &it, &err)
+                != 0) {
                 return NULL;
             }
         }
@@ -1454,15 +1474,15 @@ const char *bkm_jsonschema_compile(bkm_jsonschema_set_t *set,
  * string only when an error needs it. */
 typedef struct bkm_js_path_t {
     const struct bkm_js_path_t *up;
-    const char *key;        /* NULL: an array index */
+    const char *key; /* NULL: an array index */
     apr_size_t index;
 } bkm_js_path_t;
 
 typedef struct {
     apr_pool_t *p;
-    apr_array_header_t *errors;     /* NULL: stop at the first failure */
-    int max;                        /* errors recorded at most */
-    int more;                       /* a failure after max: stop */
+    apr_array_header_t *errors; /* NULL: stop at the first failure */
+    int max;                    /* errors recorded at most */
+    int more;                   /* a failure after max: stop */
     pcre2_match_data *md;
 } bkm_js_vctx_t;
 
@@ -1474,9 +1494,8 @@ static const char *path_pointer(apr_pool_t *p, const bkm_js_path_t *at)
         return "";
     }
     up = path_pointer(p, at->up);
-    return at->key
-        ? apr_pstrcat(p, up, "/", pointer_escape(p, at->key), NULL)
-        : apr_psprintf(p, "%s/%" APR_SIZE_T_FMT, up, at->index);
+    return at->key ? apr_pstrcat(p, up, "/", pointer_escape(p, at->key), NULL)
+                   : apr_psprintf(p, "%s/%" APR_SIZE_T_FMT, up, at->index);
 }
 
 static void report(bkm_js_vctx_t *v, const bkm_js_path_t *at,
@@ -1588,9 +1607,10 @@ static int equal(const json_t *a, const json_t *b)
     case JSON_STRING:
         return json_string_length(a) == json_string_length(b)
                && memcmp(json_string_value(a), json_string_value(b),
-                         json_string_length(a)) == 0;
+                         json_string_length(a))
+                      == 0;
     default:
-        return 1;   /* true, false, null */
+        return 1; /* true, false, null */
     }
 }
 
@@ -1649,9 +1669,11 @@ static int matches(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
 
 /* A failure: stop at the first one when no errors are collected, or once
  * more failures than the cap were found. */
-#define FAILED() do { \
+#define FAILED() \
+    do { \
         ok = 0; \
-        if (!v->errors || v->more) return 0; \
+        if (!v->errors || v->more) \
+            return 0; \
     } while (0)
 
 static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
@@ -1671,8 +1693,7 @@ static int quietly(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
 }
 
 static int check_array(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
-                       const json_t *inst, const bkm_js_path_t *at,
-                       int depth)
+                       const json_t *inst, const bkm_js_path_t *at, int depth)
 {
     apr_size_t size = json_array_size(inst), ntuple, i;
     const bkm_jsonschema_t *sub;
@@ -1680,13 +1701,19 @@ static int check_array(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     int ok = 1;
 
     if (n->min_items >= 0 && size < (apr_size_t)n->min_items) {
-        report(v, at, "minItems", "at least %" APR_INT64_T_FMT " item%s "
-               "required", n->min_items, n->min_items == 1 ? "" : "s");
+        report(v, at, "minItems",
+               "at least %" APR_INT64_T_FMT
+               " item%s "
+               "required",
+               n->min_items, n->min_items == 1 ? "" : "s");
         FAILED();
     }
     if (n->max_items >= 0 && size > (apr_size_t)n->max_items) {
-        report(v, at, "maxItems", "at most %" APR_INT64_T_FMT " item%s "
-               "allowed", n->max_items, n->max_items == 1 ? "" : "s");
+        report(v, at, "maxItems",
+               "at most %" APR_INT64_T_FMT
+               " item%s "
+               "allowed",
+               n->max_items, n->max_items == 1 ? "" : "s");
         /* Refused as a whole: checking each of a hundred thousand items
          * would cost time in proportion to the attack and tell the sender
          * nothing it needs. */
@@ -1704,8 +1731,9 @@ static int check_array(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
             break;
         }
         else if (sub->always == 0) {
-            report(v, &here, n->rest_keyword, "at most %" APR_SIZE_T_FMT
-                   " item%s allowed", ntuple, ntuple == 1 ? "" : "s");
+            report(v, &here, n->rest_keyword,
+                   "at most %" APR_SIZE_T_FMT " item%s allowed", ntuple,
+                   ntuple == 1 ? "" : "s");
             FAILED();
             break;
         }
@@ -1730,8 +1758,10 @@ static int check_object(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     for (i = 0; n->required && i < n->required->nelts; i++) {
         here.key = APR_ARRAY_IDX(n->required, i, const char *);
         if (!json_object_get(inst, here.key)) {
-            report(v, &here, "required", "required property \"%s\" is "
-                   "missing", here.key);
+            report(v, &here, "required",
+                   "required property \"%s\" is "
+                   "missing",
+                   here.key);
             FAILED();
         }
     }
@@ -1745,14 +1775,16 @@ static int check_object(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     }
     if (n->additional) {
         json_object_foreach((json_t *)inst, key, member) {
-            if (n->prop_names && apr_hash_get(n->prop_names, key,
-                                              APR_HASH_KEY_STRING)) {
+            if (n->prop_names
+                && apr_hash_get(n->prop_names, key, APR_HASH_KEY_STRING)) {
                 continue;
             }
             here.key = key;
             if (n->additional->always == 0) {
-                report(v, &here, "additionalProperties", "property \"%s\" "
-                       "is not allowed", key);
+                report(v, &here, "additionalProperties",
+                       "property \"%s\" "
+                       "is not allowed",
+                       key);
                 FAILED();
             }
             else if (!check(v, n->additional, member, &here, depth + 1)) {
@@ -1777,13 +1809,15 @@ static int check_value(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     }
     if (n->enum_values) {
         for (i = 0; i < json_array_size(n->enum_values)
-                    && !equal(json_array_get(n->enum_values, i), inst); i++) {
+                    && !equal(json_array_get(n->enum_values, i), inst);
+             i++) {
         }
         if (i == json_array_size(n->enum_values)) {
             const char *list = v->errors ? dump(v->p, n->enum_values) : "";
 
-            report(v, at, "enum", strlen(list) <= 200
-                   ? "must be one of %s" : "is not one of the allowed values",
+            report(v, at, "enum",
+                   strlen(list) <= 200 ? "must be one of %s"
+                                       : "is not one of the allowed values",
                    list);
             FAILED();
         }
@@ -1791,8 +1825,10 @@ static int check_value(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     if (n->const_value && !equal(n->const_value, inst)) {
         const char *val = v->errors ? dump(v->p, n->const_value) : "";
 
-        report(v, at, "const", strlen(val) <= 200 ? "must be %s"
-               : "is not the required value", val);
+        report(v, at, "const",
+               strlen(val) <= 200 ? "must be %s"
+                                  : "is not the required value",
+               val);
         FAILED();
     }
     return ok;
@@ -1807,18 +1843,18 @@ static int check_string(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     int ok = 1;
 
     len = (n->min_length >= 0 || n->max_length >= 0)
-        ? code_points(json_string_value(inst), json_string_length(inst))
-        : 0;
+              ? code_points(json_string_value(inst), json_string_length(inst))
+              : 0;
     if (n->min_length >= 0 && len < (apr_size_t)n->min_length) {
-        report(v, at, "minLength", "at least %" APR_INT64_T_FMT
-               " character%s required", n->min_length,
-               n->min_length == 1 ? "" : "s");
+        report(v, at, "minLength",
+               "at least %" APR_INT64_T_FMT " character%s required",
+               n->min_length, n->min_length == 1 ? "" : "s");
         FAILED();
     }
     if (n->max_length >= 0 && len > (apr_size_t)n->max_length) {
-        report(v, at, "maxLength", "at most %" APR_INT64_T_FMT
-               " character%s allowed", n->max_length,
-               n->max_length == 1 ? "" : "s");
+        report(v, at, "maxLength",
+               "at most %" APR_INT64_T_FMT " character%s allowed",
+               n->max_length, n->max_length == 1 ? "" : "s");
         FAILED();
     }
     if (n->re && !matches(v, n, inst)) {
@@ -1845,12 +1881,15 @@ static int check_combined(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     }
     if (n->any_of) {
         for (i = 0; i < (apr_size_t)n->any_of->nelts
-                    && !quietly(v, APR_ARRAY_IDX(n->any_of, i,
-                                                 const bkm_jsonschema_t *),
-                                inst, at, depth + 1); i++) {
+                    && !quietly(v,
+                                APR_ARRAY_IDX(n->any_of, i,
+                                              const bkm_jsonschema_t *),
+                                inst, at, depth + 1);
+             i++) {
         }
         if (i == (apr_size_t)n->any_of->nelts) {
-            report(v, at, "anyOf", "does not match any of the allowed "
+            report(v, at, "anyOf",
+                   "does not match any of the allowed "
                    "forms");
             FAILED();
         }
@@ -1858,14 +1897,17 @@ static int check_combined(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
     if (n->one_of) {
         for (hits = 0, i = 0; hits < 2 && i < (apr_size_t)n->one_of->nelts;
              i++) {
-            hits += quietly(v, APR_ARRAY_IDX(n->one_of, i,
-                                             const bkm_jsonschema_t *),
+            hits += quietly(v,
+                            APR_ARRAY_IDX(n->one_of, i,
+                                          const bkm_jsonschema_t *),
                             inst, at, depth + 1);
         }
         if (hits != 1) {
-            report(v, at, "oneOf", hits ? "matches more than one of the "
-                   "allowed forms" : "does not match any of the allowed "
-                   "forms");
+            report(v, at, "oneOf",
+                   hits ? "matches more than one of the "
+                          "allowed forms"
+                        : "does not match any of the allowed "
+                          "forms");
             FAILED();
         }
     }
@@ -1890,8 +1932,10 @@ static int check(bkm_js_vctx_t *v, const bkm_jsonschema_t *n,
         return n->always;
     }
     if (depth > BKM_JSONSCHEMA_MAX_DEPTH) {
-        report(v, at, "$ref", "nested too deeply to check (more than %d "
-               "levels)", BKM_JSONSCHEMA_MAX_DEPTH);
+        report(v, at, "$ref",
+               "nested too deeply to check (more than %d "
+               "levels)",
+               BKM_JSONSCHEMA_MAX_DEPTH);
         return 0;
     }
     if (n->ref && !check(v, n->ref, inst, at, depth + 1)) {

@@ -58,12 +58,12 @@ typedef struct bkm_jsonschema_t bkm_jsonschema_t;
 
 /** One reason why an instance is invalid. */
 typedef struct {
-    const char *pointer;    /**< RFC 6901 pointer into the instance ("" is
+    const char *pointer; /**< RFC 6901 pointer into the instance ("" is
                                  the root); for a missing member, the
                                  member's would-be pointer */
-    const char *keyword;    /**< the failing keyword, e.g. "required";
+    const char *keyword; /**< the failing keyword, e.g. "required";
                                  "false" for a false schema */
-    const char *message;    /**< English, fit to show next to a form field */
+    const char *message; /**< English, fit to show next to a form field */
 } bkm_jsonschema_error_t;
 
 /**

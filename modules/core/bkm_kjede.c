@@ -37,10 +37,8 @@ const bkm_sql_t bkm_kjede_sql[] = {
       "hendelse, aktor, beskrivelse, kjede) VALUES (%s, %lld, %lld, %s, %s, "
       "%s, %s, %s)" },
     /* The audit chain's head, locked until the transaction ends. */
-    { BKM_SQL_KJEDE_LAAS,
-      "UPDATE bkm_kjede SET nr = nr WHERE navn = %s" },
-    { BKM_SQL_KJEDE_HODE,
-      "SELECT nr, hode FROM bkm_kjede WHERE navn = %s" },
+    { BKM_SQL_KJEDE_LAAS, "UPDATE bkm_kjede SET nr = nr WHERE navn = %s" },
+    { BKM_SQL_KJEDE_HODE, "SELECT nr, hode FROM bkm_kjede WHERE navn = %s" },
     { BKM_SQL_KJEDE_HODE_SET,
       "UPDATE bkm_kjede SET nr = %lld, hode = %s WHERE navn = %s" },
     { BKM_SQL_KJEDE_REVISJON,
@@ -57,8 +55,7 @@ const bkm_sql_t bkm_kjede_sql[] = {
     { BKM_SQL_KJEDE_REVISJONER,
       "SELECT nr, id, tidspunkt, aktor, handling, kommunenummer, "
       "melding_id, begrunnelse, kjede FROM bkm_revisjon ORDER BY nr" },
-    { BKM_SQL_KJEDE_RAD,
-      "SELECT kjede FROM bkm_revisjon WHERE nr = %lld" },
+    { BKM_SQL_KJEDE_RAD, "SELECT kjede FROM bkm_revisjon WHERE nr = %lld" },
     { NULL, NULL }
 };
 
@@ -80,8 +77,7 @@ static const char *finish(apr_pool_t *p, EVP_MD_CTX *c)
 }
 
 const char *bkm_kjede_hash(apr_pool_t *p, const char *kind,
-                           const char *const *fields, int n,
-                           const char *prev)
+                           const char *const *fields, int n, const char *prev)
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     char len[32];
@@ -127,8 +123,7 @@ apr_status_t bkm_kjede_hendelse(bkm_db_t *db, const char *melding_id,
     apr_int64_t nr = 0;
     apr_status_t rv;
 
-    if ((rv = bkm_db_select(db, BKM_SQL_KJEDE_SISTE, &res, 1,
-                            &melding_id))) {
+    if ((rv = bkm_db_select(db, BKM_SQL_KJEDE_SISTE, &res, 1, &melding_id))) {
         return rv;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
@@ -150,8 +145,7 @@ apr_status_t bkm_kjede_hendelse(bkm_db_t *db, const char *melding_id,
     return bkm_db_run(db, BKM_SQL_KJEDE_HENDELSE, NULL, 8, args);
 }
 
-apr_status_t bkm_kjede_hode(bkm_db_t *db, apr_int64_t *nr,
-                            const char **hode)
+apr_status_t bkm_kjede_hode(bkm_db_t *db, apr_int64_t *nr, const char **hode)
 {
     const char *navn = "revisjon";
     apr_dbd_results_t *res = NULL;
@@ -296,8 +290,7 @@ static apr_status_t anchor_text(bkm_db_t *db, apr_pool_t *p, apr_int64_t k,
 
         put(c, line, strlen(line));
     }
-    *text = apr_psprintf(p, "hendelser=%d sha256=%s", a->nelts,
-                         finish(p, c));
+    *text = apr_psprintf(p, "hendelser=%d sha256=%s", a->nelts, finish(p, c));
     return APR_SUCCESS;
 }
 
@@ -337,7 +330,7 @@ static void broken(bkm_kjede_sjekk_t *out, apr_pool_t *p, const char *kjede,
                    const char *melding_id, apr_int64_t nr, const char *why)
 {
     if (!out->ok) {
-        return;     /* the first one is named */
+        return; /* the first one is named */
     }
     out->ok = 0;
     out->kjede = kjede;
@@ -477,8 +470,7 @@ static apr_status_t walk_audit(bkm_db_t *db, bkm_kjede_sjekk_t *out)
         apr_pool_clear(scratch);
     }
     apr_pool_destroy(scratch);
-    if (last != out->hode_nr
-        || (chained && strcmp(prev, out->hode) != 0)) {
+    if (last != out->hode_nr || (chained && strcmp(prev, out->hode) != 0)) {
         broken(out, db->pool, "revisjon", NULL,
                last < out->hode_nr ? last + 1 : last,
                "the audit does not end at its head (rows deleted or "

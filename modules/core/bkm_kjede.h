@@ -74,8 +74,7 @@ apr_status_t bkm_kjede_revisjon(bkm_db_t *db, apr_time_t tid,
 
 /** The audit chain's head: its last nr and hash (BKM_KJEDE_START when
  *  no row is chained yet). */
-apr_status_t bkm_kjede_hode(bkm_db_t *db, apr_int64_t *nr,
-                            const char **hode);
+apr_status_t bkm_kjede_hode(bkm_db_t *db, apr_int64_t *nr, const char **hode);
 
 /** Anchor the events that have none yet (one transaction): *n of them,
  *  0 when there were none (then nothing is written).  The head after it
@@ -85,18 +84,18 @@ apr_status_t bkm_kjede_anchor(bkm_db_t *db, apr_time_t now, int *n,
 
 /** What a walk found. */
 typedef struct {
-    int ok;                     /**< 1: every chain and anchor holds */
-    apr_int64_t hendelser;      /**< events read */
-    apr_int64_t meldinger;      /**< timelines (reports) read */
-    apr_int64_t revisjoner;     /**< audit rows read */
-    apr_int64_t ankre;          /**< anchors checked */
-    apr_int64_t ukjedet;        /**< rows from before the chains */
+    int ok;                 /**< 1: every chain and anchor holds */
+    apr_int64_t hendelser;  /**< events read */
+    apr_int64_t meldinger;  /**< timelines (reports) read */
+    apr_int64_t revisjoner; /**< audit rows read */
+    apr_int64_t ankre;      /**< anchors checked */
+    apr_int64_t ukjedet;    /**< rows from before the chains */
     /* the first broken link, when !ok */
-    const char *kjede;          /**< "hendelse" or "revisjon" */
-    const char *melding_id;     /**< the timeline's report (hendelse) */
-    apr_int64_t nr;             /**< the row's nr in its chain */
-    const char *grunn;          /**< why, in English (one line) */
-    apr_int64_t hode_nr;        /**< the audit chain's head */
+    const char *kjede;      /**< "hendelse" or "revisjon" */
+    const char *melding_id; /**< the timeline's report (hendelse) */
+    apr_int64_t nr;         /**< the row's nr in its chain */
+    const char *grunn;      /**< why, in English (one line) */
+    apr_int64_t hode_nr;    /**< the audit chain's head */
     const char *hode;
 } bkm_kjede_sjekk_t;
 

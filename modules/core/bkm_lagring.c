@@ -74,8 +74,8 @@ const char *bkm_idempotency_fingerprint(apr_pool_t *p, const char *method,
                                         const char *path,
                                         const char *body_sha256)
 {
-    const char *all = apr_pstrcat(p, method, "\n", path, "\n",
-                                  body_sha256, "\n", NULL);
+    const char *all = apr_pstrcat(p, method, "\n", path, "\n", body_sha256,
+                                  "\n", NULL);
 
     return bkm_sha256_hex(p, all, strlen(all));
 }
@@ -95,14 +95,14 @@ static int find_by_key(bkm_db_t *db, bkm_melding_t *m)
 
     if (!m->idempotensnokkel
         || (m->integrasjon_id
-            ? bkm_db_select(db, BKM_SQL_MELDING_BY_KEY_FP, &res, 2, args)
-            : bkm_db_select(db, BKM_SQL_MELDING_BY_SKJEMA, &res, 1,
-                            args + 1))) {
+                ? bkm_db_select(db, BKM_SQL_MELDING_BY_KEY_FP, &res, 2, args)
+                : bkm_db_select(db, BKM_SQL_MELDING_BY_SKJEMA, &res, 1,
+                                args + 1))) {
         return 0;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         if (found) {
-            continue;   /* drained */
+            continue; /* drained */
         }
         m->id = bkm_db_value(db, row, 0);
         m->referanse = bkm_db_value(db, row, 1);
@@ -129,8 +129,8 @@ static apr_status_t insert_copy(bkm_db_t *db, const bkm_melding_t *m)
     apr_size_t size = m->kopi_len;
 
     if (m->kopi) {
-        const void *v[7] = { m->id, hash, m->kopi, &size, "bkm_kopi",
-                             "innhold", &utloper };
+        const void *v[7] = { m->id,      hash,      m->kopi, &size,
+                             "bkm_kopi", "innhold", &utloper };
         return bkm_db_run_binary(db, BKM_SQL_KOPI_INSERT, v);
     }
     else {
@@ -140,8 +140,7 @@ static apr_status_t insert_copy(bkm_db_t *db, const bkm_melding_t *m)
     }
 }
 
-static apr_status_t insert_all(bkm_db_t *db,
-                               const bkm_levering_policy_t *pol,
+static apr_status_t insert_all(bkm_db_t *db, const bkm_levering_policy_t *pol,
                                const bkm_melding_t *m, const bkm_sealed_t *c,
                                int nc)
 {
@@ -150,14 +149,24 @@ static apr_status_t insert_all(bkm_db_t *db,
     const char *tid = apr_off_t_toa(p, m->mottatt);
     const char *kanal = bkm_kanal_name(b->kanal);
     const char *melding[15] = {
-        m->id, m->referanse, m->meldingstype, apr_itoa(p, m->versjon),
-        m->kilde, m->integrasjon_id, m->fra_org, b->kommune->nummer,
-        b->nummer, kanal, "AKSEPTERT", tid, tid, m->idempotensnokkel,
+        m->id,
+        m->referanse,
+        m->meldingstype,
+        apr_itoa(p, m->versjon),
+        m->kilde,
+        m->integrasjon_id,
+        m->fra_org,
+        b->kommune->nummer,
+        b->nummer,
+        kanal,
+        "AKSEPTERT",
+        tid,
+        tid,
+        m->idempotensnokkel,
         apr_off_t_toa(p, bkm_levering_deadline(pol, b, m->mottatt))
     };
-    const char *leveranse[6] = {
-        bkm_uuid(p), m->id, b->konto_id, kanal, m->meldingstype, tid
-    };
+    const char *leveranse[6] = { bkm_uuid(p), m->id,           b->konto_id,
+                                 kanal,       m->meldingstype, tid };
     apr_status_t rv;
     int i;
 
@@ -168,11 +177,15 @@ static apr_status_t insert_all(bkm_db_t *db,
         /* The binary variant: the ciphertext goes in as a blob. */
         apr_int64_t len = (apr_int64_t)c[i].len;
         apr_size_t size = c[i].len;
-        const void *v[9] = {
-            m->id, c[i].mottaker, c[i].innholdstype,
-            bkm_sha256_hex(p, c[i].data, c[i].len), &len,
-            c[i].data, &size, "bkm_chiffer", "innhold"
-        };
+        const void *v[9] = { m->id,
+                             c[i].mottaker,
+                             c[i].innholdstype,
+                             bkm_sha256_hex(p, c[i].data, c[i].len),
+                             &len,
+                             c[i].data,
+                             &size,
+                             "bkm_chiffer",
+                             "innhold" };
         if ((rv = bkm_db_run_binary(db, BKM_SQL_CHIFFER_INSERT, v))) {
             return rv;
         }
@@ -204,9 +217,9 @@ static apr_status_t insert_all(bkm_db_t *db,
 }
 
 apr_status_t bkm_lagring_melding(bkm_db_t *db,
-                               const bkm_levering_policy_t *pol,
-                               bkm_melding_t *m, const bkm_sealed_t *c,
-                               int nc)
+                                 const bkm_levering_policy_t *pol,
+                                 bkm_melding_t *m, const bkm_sealed_t *c,
+                                 int nc)
 {
     apr_status_t rv;
     int attempt, found;
@@ -236,7 +249,8 @@ apr_status_t bkm_lagring_melding(bkm_db_t *db,
         /* a concurrent request with the same key won */
         return found == 2 ? APR_EMISMATCH : APR_EEXIST;
     }
-    bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, db->log, BKMLOGNO(00602)
-                   "report %s not stored: nothing was kept", m->id);
+    bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, db->log,
+                   BKMLOGNO(00602) "report %s not stored: nothing was kept",
+                   m->id);
     return APR_EGENERAL;
 }

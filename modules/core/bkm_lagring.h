@@ -32,24 +32,25 @@ extern const bkm_sql_t bkm_lagring_sql[];
 
 /** A report's metadata (nothing readable about the child or the reporter). */
 typedef struct {
-    const char *id;                 /**< UUID */
-    const char *referanse;          /**< drawn by the caller (bkm_reference) */
-    const char *meldingstype;       /**< e.g. no.ks.fiks.bekymringsmelding.privat.v2 */
+    const char *id;        /**< UUID */
+    const char *referanse; /**< drawn by the caller (bkm_reference) */
+    const char
+        *meldingstype; /**< e.g. no.ks.fiks.bekymringsmelding.privat.v2 */
     int versjon;
-    const char *kilde;              /**< "skjema" or "produsent" */
-    const char *integrasjon_id;     /**< producer's integration, or NULL */
-    const char *fra_org;            /**< producer's fraFiksOrgId, or NULL */
-    const char *idempotensnokkel;   /**< Idempotency-Key, or NULL */
+    const char *kilde;            /**< "skjema" or "produsent" */
+    const char *integrasjon_id;   /**< producer's integration, or NULL */
+    const char *fra_org;          /**< producer's fraFiksOrgId, or NULL */
+    const char *idempotensnokkel; /**< Idempotency-Key, or NULL */
     const bkm_bydel_t *bydel;
     apr_time_t mottatt;
-    const char *aktor;              /**< who caused the first event */
+    const char *aktor; /**< who caused the first event */
     /* The reporter's receipt (web form only): the SHA-256 (hex) of the key
      * in their browser, and for public reports the PDF sealed under that
      * key (bkm_box), stored with the report until kopi_utloper. */
-    const unsigned char *kopi_nokkel;   /**< BKM_BOX_KEY bytes, or NULL */
-    int kopi_pdf;                   /**< 1: keep the sealed PDF as well */
+    const unsigned char *kopi_nokkel; /**< BKM_BOX_KEY bytes, or NULL */
+    int kopi_pdf;                     /**< 1: keep the sealed PDF as well */
     apr_time_t kopi_utloper;
-    const unsigned char *kopi;      /**< set by intake: the sealed PDF */
+    const unsigned char *kopi; /**< set by intake: the sealed PDF */
     apr_size_t kopi_len;
     /** The producer API: SHA-256 (hex) of the request the idempotency key
      *  came with (bkm_idempotency_fingerprint); NULL elsewhere. */
@@ -82,8 +83,8 @@ const char *bkm_idempotency_fingerprint(apr_pool_t *p, const char *method,
  *         the database failed (logged, nothing stored).
  */
 apr_status_t bkm_lagring_melding(bkm_db_t *db,
-                               const bkm_levering_policy_t *pol,
-                               bkm_melding_t *m, const bkm_sealed_t *c,
-                               int nc);
+                                 const bkm_levering_policy_t *pol,
+                                 bkm_melding_t *m, const bkm_sealed_t *c,
+                                 int nc);
 
 #endif

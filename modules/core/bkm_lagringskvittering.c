@@ -62,17 +62,14 @@ typedef struct {
     bkm_rcpt_scheme_e scheme;
 } bkm_rcpt_alg_t;
 
-static const bkm_rcpt_alg_t bkm_rcpt_algs[] = {
-    { "RS256", BKM_RCPT_PKCS1 },
-    { "PS256", BKM_RCPT_PSS },
-    { "ES256", BKM_RCPT_ECDSA },
-    { NULL, 0 }
-};
+static const bkm_rcpt_alg_t bkm_rcpt_algs[] = { { "RS256", BKM_RCPT_PKCS1 },
+                                                { "PS256", BKM_RCPT_PSS },
+                                                { "ES256", BKM_RCPT_ECDSA },
+                                                { NULL, 0 } };
 
 /* Named in their refusals, so that a vendor who tried one learns why. */
-static const char *const bkm_rcpt_hmac[] = {
-    "HS256", "HS384", "HS512", NULL
-};
+static const char *const bkm_rcpt_hmac[] = { "HS256", "HS384", "HS512",
+                                             NULL };
 
 /* ---- cleanups ---- */
 
@@ -141,17 +138,23 @@ static const char *b64url_decode(apr_pool_t *tmp, const char *what,
 
     for (i = 0; i < n; i++) {
         if (s[i] == '=') {
-            return apr_pstrcat(tmp, what, ": '=' padding is not allowed "
-                               "(base64url without padding)", NULL);
+            return apr_pstrcat(tmp, what,
+                               ": '=' padding is not allowed "
+                               "(base64url without padding)",
+                               NULL);
         }
         if (b64url_value((unsigned char)s[i]) < 0) {
-            return apr_pstrcat(tmp, what, ": character outside the "
-                               "base64url alphabet", NULL);
+            return apr_pstrcat(tmp, what,
+                               ": character outside the "
+                               "base64url alphabet",
+                               NULL);
         }
     }
     if (n % 4 == 1) {
-        return apr_pstrcat(tmp, what, ": not valid base64url (impossible "
-                           "length)", NULL);
+        return apr_pstrcat(tmp, what,
+                           ": not valid base64url (impossible "
+                           "length)",
+                           NULL);
     }
     buf = apr_palloc(tmp, n / 4 * 3 + 3);
     for (i = 0; i < n; i++) {
@@ -165,8 +168,10 @@ static const char *b64url_decode(apr_pool_t *tmp, const char *what,
         }
     }
     if (acc != 0) {
-        return apr_pstrcat(tmp, what, ": not canonical base64url (non-zero "
-                           "bits after the last byte)", NULL);
+        return apr_pstrcat(tmp, what,
+                           ": not canonical base64url (non-zero "
+                           "bits after the last byte)",
+                           NULL);
     }
     buf[o] = '\0';
     *out = buf;
@@ -240,8 +245,10 @@ static const char *check_header(apr_pool_t *tmp, const json_t *h,
             /* Exact: RFC 7515 would also let "application/..." and other
              * letter cases through, but one spelling is enough. */
             if (!json_is_string(v)
-                || strcmp(json_string_value(v), BKM_LAGRINGSKVITTERING_TYP) != 0) {
-                return "header: typ must be \"" BKM_LAGRINGSKVITTERING_TYP "\" "
+                || strcmp(json_string_value(v), BKM_LAGRINGSKVITTERING_TYP)
+                       != 0) {
+                return "header: typ must be \"" BKM_LAGRINGSKVITTERING_TYP
+                       "\" "
                        "when present";
             }
         }
@@ -251,8 +258,7 @@ static const char *check_header(apr_pool_t *tmp, const json_t *h,
         }
         else if (strcmp(key, "jwk") == 0 || strcmp(key, "jku") == 0
                  || strcmp(key, "x5c") == 0 || strcmp(key, "x5u") == 0
-                 || strcmp(key, "x5t") == 0
-                 || strcmp(key, "x5t#S256") == 0) {
+                 || strcmp(key, "x5t") == 0 || strcmp(key, "x5t#S256") == 0) {
             return "header: keys and certificates in the header are not "
                    "accepted; only the certificates registered for the "
                    "account count";
@@ -278,7 +284,8 @@ static const char *check_header(apr_pool_t *tmp, const json_t *h,
             return apr_pstrcat(tmp, "header: alg ", bkm_rcpt_hmac[i],
                                " is not accepted: stored-receipts are "
                                "signed with the private key of a "
-                               "registered certificate", NULL);
+                               "registered certificate",
+                               NULL);
         }
     }
     for (i = 0; bkm_rcpt_algs[i].name; i++) {
@@ -313,8 +320,10 @@ static const char *read_cert(apr_pool_t *tmp, const char *pem, int i,
      * rather than quietly trying fewer keys than were registered. */
     if (!x || !*pub) {
         ERR_clear_error();
-        return apr_psprintf(tmp, "certificate %d registered for the account "
-                            "cannot be read", i + 1);
+        return apr_psprintf(tmp,
+                            "certificate %d registered for the account "
+                            "cannot be read",
+                            i + 1);
     }
     return NULL;
 }
@@ -328,8 +337,8 @@ static int key_suits(EVP_PKEY *pub, const bkm_rcpt_alg_t *alg)
     if (alg->scheme == BKM_RCPT_ECDSA) {
         /* A named curve only: explicit parameters have no group name. */
         return EVP_PKEY_is_a(pub, "EC")
-               && EVP_PKEY_get_group_name(pub, group, sizeof(group),
-                                          &glen) == 1
+               && EVP_PKEY_get_group_name(pub, group, sizeof(group), &glen)
+                      == 1
                && OBJ_sn2nid(group) == NID_X9_62_prime256v1;
     }
     /* "RSA" only: an id-RSASSA-PSS key carries its own restrictions,
@@ -379,11 +388,11 @@ static int verify_one(const bkm_rcpt_alg_t *alg, EVP_PKEY *pub,
                       const unsigned char *sig, apr_size_t sig_len)
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pctx = NULL;          /* owned by md */
+    EVP_PKEY_CTX *pctx = NULL; /* owned by md */
     int ok = 0;
 
-    if (!md || EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL,
-                                    pub) != 1) {
+    if (!md
+        || EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pub) != 1) {
         goto out;
     }
     /* Said out loud rather than left to defaults: PKCS#1 v1.5 for RS256;
@@ -396,8 +405,9 @@ static int verify_one(const bkm_rcpt_alg_t *alg, EVP_PKEY *pub,
     if (alg->scheme == BKM_RCPT_PSS
         && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0
             || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) <= 0
-            || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-                                                BKM_LAGRINGSKVITTERING_PSS_SALT) <= 0)) {
+            || EVP_PKEY_CTX_set_rsa_pss_saltlen(
+                   pctx, BKM_LAGRINGSKVITTERING_PSS_SALT)
+                   <= 0)) {
         goto out;
     }
     ok = EVP_DigestVerify(md, sig, sig_len, tbs, tbs_len) == 1;
@@ -449,9 +459,11 @@ static const char *verify_sig(apr_pool_t *tmp, const bkm_rcpt_alg_t *alg,
         }
     }
     if (!usable) {
-        return apr_pstrcat(tmp, "header: alg ", alg->name, " does not match "
+        return apr_pstrcat(tmp, "header: alg ", alg->name,
+                           " does not match "
                            "the key of any certificate registered for the "
-                           "account", NULL);
+                           "account",
+                           NULL);
     }
     return "signature does not verify with any certificate registered for "
            "the account";
@@ -519,8 +531,8 @@ static int num(const char *s, int n, int *v)
  */
 static int rfc3339(const char *s, apr_size_t n)
 {
-    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-                                 31 };
+    static const int mdays[] = { 31, 29, 31, 30, 31, 30,
+                                 31, 31, 30, 31, 30, 31 };
     int y, mo, d, h, mi, sec, oh, om;
     apr_size_t i = 19, f;
 
@@ -533,7 +545,7 @@ static int rfc3339(const char *s, apr_size_t n)
     if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1]
         || (mo == 2 && d == 29
             && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-        || h > 23 || mi > 59 || sec > 60) {     /* 60: a leap second */
+        || h > 23 || mi > 59 || sec > 60) { /* 60: a leap second */
         return 0;
     }
     if (s[i] == '.') {
@@ -590,8 +602,9 @@ static const char *get_str(apr_pool_t *tmp, const json_t *o, const char *key,
     *s = NULL;
     *n = 0;
     if (!v) {
-        return required ? apr_pstrcat(tmp, "payload: ", key, " is missing",
-                                      NULL) : NULL;
+        return required
+                   ? apr_pstrcat(tmp, "payload: ", key, " is missing", NULL)
+                   : NULL;
     }
     if (!json_is_string(v)) {
         return apr_pstrcat(tmp, "payload: ", key, " must be a string", NULL);
@@ -606,8 +619,10 @@ static const char *check_payload(apr_pool_t *p, apr_pool_t *tmp,
                                  bkm_lagringskvittering_t *out)
 {
     static const char *const known[] = {
-        "meldingId", "bekymringsmeldingId", "sha256", "arkivreferanse",
-        "lagret", "versjon", "besittelsesbevis", NULL
+        "meldingId",        "bekymringsmeldingId",
+        "sha256",           "arkivreferanse",
+        "lagret",           "versjon",
+        "besittelsesbevis", NULL
     };
     const char *key, *s, *err;
     apr_size_t n;
@@ -667,8 +682,9 @@ static const char *check_payload(apr_pool_t *p, apr_pool_t *tmp,
      * possession.  Exactly 1 or 2, an integer (not 2.0, not "2"). */
     v = json_object_get(o, "versjon");
     out->versjon = 1;
-    if (v && (!json_is_integer(v) || (json_integer_value(v) != 1
-                                      && json_integer_value(v) != 2))) {
+    if (v
+        && (!json_is_integer(v)
+            || (json_integer_value(v) != 1 && json_integer_value(v) != 2))) {
         return "payload: versjon must be the integer 1 or 2";
     }
     if (v) {
@@ -711,8 +727,10 @@ static const char *do_verify(apr_pool_t *p, apr_pool_t *tmp, const char *jws,
         return "the stored-receipt is empty";
     }
     if (len > BKM_LAGRINGSKVITTERING_MAX) {
-        return apr_psprintf(tmp, "the stored-receipt is larger than %d "
-                            "bytes", BKM_LAGRINGSKVITTERING_MAX);
+        return apr_psprintf(tmp,
+                            "the stored-receipt is larger than %d "
+                            "bytes",
+                            BKM_LAGRINGSKVITTERING_MAX);
     }
     if (memchr(jws, '\0', len)) {
         return "the stored-receipt contains a NUL byte";
@@ -766,9 +784,10 @@ static const char *do_verify(apr_pool_t *p, apr_pool_t *tmp, const char *jws,
     return NULL;
 }
 
-const char *bkm_lagringskvittering_verify(apr_pool_t *p, const char *jws, apr_size_t len,
-                               const apr_array_header_t *certs,
-                               bkm_lagringskvittering_t *out)
+const char *bkm_lagringskvittering_verify(apr_pool_t *p, const char *jws,
+                                          apr_size_t len,
+                                          const apr_array_header_t *certs,
+                                          bkm_lagringskvittering_t *out)
 {
     apr_pool_t *tmp;
     const char *err;
@@ -798,8 +817,9 @@ const char *bkm_lagringskvittering_check_cert(apr_pool_t *p, const char *pem)
 
     apr_pool_create(&tmp, p);
     if (!(err = read_cert(tmp, pem, 0, &pub))) {
-        err = "its key suits none of RS256, PS256 (RSA of at least 2048 "
-              "bits) and ES256 (EC P-256)";
+        err =
+            "its key suits none of RS256, PS256 (RSA of at least 2048 "
+            "bits) and ES256 (EC P-256)";
         for (alg = bkm_rcpt_algs; alg->name; alg++) {
             if (key_suits(pub, alg)) {
                 err = NULL;

@@ -88,9 +88,10 @@ typedef struct {
  *         registered for the account", "payload: sha256 must be 64
  *         lower-case hex digits", "header: alg none is not accepted")
  */
-const char *bkm_lagringskvittering_verify(apr_pool_t *p, const char *jws, apr_size_t len,
-                               const apr_array_header_t *certs,
-                               bkm_lagringskvittering_t *out);
+const char *bkm_lagringskvittering_verify(apr_pool_t *p, const char *jws,
+                                          apr_size_t len,
+                                          const apr_array_header_t *certs,
+                                          bkm_lagringskvittering_t *out);
 
 /** Whether a certificate's key can sign stored-receipts (the registry
  *  checks each of kvitteringssertifikater at start-up with it).

@@ -61,8 +61,7 @@ const bkm_sql_t bkm_leveranse_sql[] = {
       "INSERT INTO bkm_leveranse (id, melding_id, konto_id, mottaker, "
       "meldingstype, opprettet, arsak) VALUES (%s, %s, %s, 'print', %s, "
       "%lld, %s)" },
-    { BKM_SQL_LEVERANSE_GET,
-      "SELECT " LEVERANSE_COLUMNS " " LEVERANSE_FROM },
+    { BKM_SQL_LEVERANSE_GET, "SELECT " LEVERANSE_COLUMNS " " LEVERANSE_FROM },
     /* The same with the ciphertext, for a download: one round trip. */
     { BKM_SQL_LEVERANSE_FETCH,
       "SELECT " LEVERANSE_COLUMNS ", c.innhold " LEVERANSE_FROM },
@@ -111,10 +110,9 @@ const bkm_sql_t bkm_leveranse_sql[] = {
     { NULL, NULL }
 };
 
-apr_status_t bkm_event(bkm_db_t *db, const char *melding_id,
-                       apr_time_t tid, const char *hendelse,
-                       const char *tilstand, const char *aktor,
-                       const char *beskrivelse)
+apr_status_t bkm_event(bkm_db_t *db, const char *melding_id, apr_time_t tid,
+                       const char *hendelse, const char *tilstand,
+                       const char *aktor, const char *beskrivelse)
 {
     /* Chained to the report's previous event (bkm_kjede.h): the report's
      * row is locked (or the SQLite writer held) by the transaction, so no
@@ -125,21 +123,19 @@ apr_status_t bkm_event(bkm_db_t *db, const char *melding_id,
     /* Every timeline event is recorded here, whoever records it: an
      * assurance failure marks its report in the same transaction (and is
      * logged as an ALERT), so no caller can forget it (bkm_avvik.h). */
-    return rv ? rv : bkm_avvik_note(db, melding_id,
-                                    apr_off_t_toa(db->pool, tid), hendelse);
+    return rv ? rv
+              : bkm_avvik_note(db, melding_id, apr_off_t_toa(db->pool, tid),
+                               hendelse);
 }
 
-apr_status_t bkm_order_print(bkm_db_t *db,
-                             const bkm_levering_policy_t *pol,
+apr_status_t bkm_order_print(bkm_db_t *db, const bkm_levering_policy_t *pol,
                              const char *melding_id, apr_time_t now,
                              apr_time_t due_by, const char *arsak,
                              const char *aktor, const char *beskrivelse,
                              int *ordered)
 {
-    const char *upd[3] = {
-        apr_off_t_toa(db->pool, now), melding_id,
-        apr_off_t_toa(db->pool, due_by)
-    };
+    const char *upd[3] = { apr_off_t_toa(db->pool, now), melding_id,
+                           apr_off_t_toa(db->pool, due_by) };
     const char *job[6];
     apr_status_t rv;
     int n = 0;
@@ -193,9 +189,11 @@ apr_status_t bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
     apr_off_t n = 0;
     int found = 0;
 
-    if (bkm_db_select(db, with_content ? BKM_SQL_LEVERANSE_FETCH
-                                       : BKM_SQL_LEVERANSE_GET,
-                      &res, 2, args) != APR_SUCCESS) {
+    if (bkm_db_select(db,
+                      with_content ? BKM_SQL_LEVERANSE_FETCH
+                                   : BKM_SQL_LEVERANSE_GET,
+                      &res, 2, args)
+        != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
@@ -225,7 +223,7 @@ apr_status_t bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
         l->arsak = bkm_db_value(db, row, 15);
         if (with_content && l->sha256
             && bkm_db_blob(db, row, 16, &l->innhold, &l->innhold_len)
-               != APR_SUCCESS) {
+                   != APR_SUCCESS) {
             return APR_EGENERAL;
         }
         found = 1;
@@ -237,7 +235,7 @@ apr_status_t bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
 
 typedef struct {
     const char *tilstand;
-    int frist;          /* escalation pending */
+    int frist; /* escalation pending */
     int levert;
     int oppfolging;
 } state_t;
@@ -256,8 +254,8 @@ static apr_status_t lock_state(bkm_db_t *db, const char *melding_id,
     if ((rv = bkm_db_run(db, BKM_SQL_MELDING_LOCK, &n, 2, lock))) {
         return rv;
     }
-    if (n != 1 || bkm_db_select(db, BKM_SQL_MELDING_STATE, &res, 1,
-                                &melding_id)) {
+    if (n != 1
+        || bkm_db_select(db, BKM_SQL_MELDING_STATE, &res, 1, &melding_id)) {
         return APR_EGENERAL;
     }
     memset(st, 0, sizeof(*st));
@@ -277,10 +275,12 @@ static apr_status_t set_state(bkm_db_t *db, const char *melding_id,
                               int delivered, int oppfolging)
 {
     const char *t = apr_off_t_toa(db->pool, now);
-    const char *args[6] = {
-        tilstand, delivered ? t : NULL, delivered ? t : NULL,
-        oppfolging ? "1" : "0", t, melding_id
-    };
+    const char *args[6] = { tilstand,
+                            delivered ? t : NULL,
+                            delivered ? t : NULL,
+                            oppfolging ? "1" : "0",
+                            t,
+                            melding_id };
 
     return bkm_db_run(db, BKM_SQL_MELDING_SET, NULL, 6, args);
 }
@@ -309,7 +309,7 @@ static apr_status_t record_fetch(bkm_db_t *db, const bkm_leveranse_t *l,
     apr_status_t rv;
 
     facts_of(st, &f);
-    f.hentet = 0;       /* before this fetch */
+    f.hentet = 0; /* before this fetch */
     f.manuell = strcmp(l->mottaker, "manuell") == 0;
     bkm_levering_next(&f, print ? BKM_DE_PRINT_HENTET : BKM_DE_HENTET, &v);
     if (v.utfall != BKM_DU_ANVENDT) {
@@ -321,8 +321,9 @@ static apr_status_t record_fetch(bkm_db_t *db, const bkm_leveranse_t *l,
         rv = set_state(db, l->melding_id, now, st->tilstand, v.levert,
                        v.oppfolging);
     }
-    return rv ? rv : bkm_event(db, l->melding_id, now, v.hendelse,
-                               st->tilstand, aktor, v.tekst);
+    return rv ? rv
+              : bkm_event(db, l->melding_id, now, v.hendelse, st->tilstand,
+                          aktor, v.tekst);
 }
 
 apr_status_t bkm_levering_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
@@ -340,7 +341,7 @@ apr_status_t bkm_levering_fetched(bkm_db_t *db, const bkm_leveranse_t *l,
         return rv;
     }
     rv = bkm_db_run(db, BKM_SQL_LEVERANSE_HENTET, &n, 3, args);
-    if (rv == APR_SUCCESS && n == 1) {      /* the first download, ours */
+    if (rv == APR_SUCCESS && n == 1) { /* the first download, ours */
         rv = lock_state(db, l->melding_id, now, &st);
         if (rv == APR_SUCCESS) {
             rv = record_fetch(db, l, aktor, now, &st);
@@ -385,16 +386,15 @@ apr_status_t bkm_levering_fetched_range(bkm_db_t *db,
     }
     if (rv == 0 && hentet) {
         *complete = 1;
-        bkm_db_rollback(db);    /* nothing to write */
+        bkm_db_rollback(db); /* nothing to write */
         return APR_SUCCESS;
     }
     if (rv == 0) {
         *complete = bkm_range_cover(db->pool, dekket, start, end,
                                     l->storrelse, &nytt);
         if (*complete) {
-            const char *args[3] = {
-                apr_off_t_toa(db->pool, now), aktor, l->id
-            };
+            const char *args[3] = { apr_off_t_toa(db->pool, now), aktor,
+                                    l->id };
             rv = bkm_db_run(db, BKM_SQL_LEVERANSE_HENTET, &n, 3, args);
             if (rv == 0 && n == 1) {
                 rv = record_fetch(db, l, aktor, now, &st);
@@ -415,8 +415,9 @@ static void feilet_event(const bkm_kvittering_in_t *in, const char **hendelse,
 {
     if (in->print) {
         *hendelse = "AVVIST_PRINT";
-        *tekst = "Printleverandøren kunne ikke skrive ut; "
-                 "må følges opp manuelt";
+        *tekst =
+            "Printleverandøren kunne ikke skrive ut; "
+            "må følges opp manuelt";
     }
     else {
         *hendelse = "AVVIST_FAGSYSTEM";
@@ -430,13 +431,15 @@ static const char *event_text(apr_pool_t *p, const char *tekst,
                               const bkm_kvittering_in_t *in)
 {
     return in->melding && *in->melding
-           ? apr_pstrcat(p, tekst, ": ", in->melding, NULL) : tekst;
+               ? apr_pstrcat(p, tekst, ": ", in->melding, NULL)
+               : tekst;
 }
 
 static const char *svar_name(bkm_svar_e svar)
 {
-    return svar == BKM_SVAR_FEILET ? "feilet"
-           : svar == BKM_SVAR_LAGRET ? "lagret" : "mottatt";
+    return svar == BKM_SVAR_FEILET   ? "feilet"
+           : svar == BKM_SVAR_LAGRET ? "lagret"
+                                     : "mottatt";
 }
 
 /* The message's answer so far.  Read after lock_state(): a receipt that
@@ -490,9 +493,10 @@ static apr_status_t same_feilet(bkm_db_t *db, const bkm_leveranse_t *l,
 
 static bkm_da_e answer_of(const char *svar)
 {
-    return !svar ? BKM_DA_INGEN
+    return !svar                         ? BKM_DA_INGEN
            : strcmp(svar, "feilet") == 0 ? BKM_DA_FEILET
-           : strcmp(svar, "lagret") == 0 ? BKM_DA_LAGRET : BKM_DA_MOTTATT;
+           : strcmp(svar, "lagret") == 0 ? BKM_DA_LAGRET
+                                         : BKM_DA_MOTTATT;
 }
 
 static bkm_de_e receipt_event(const bkm_kvittering_in_t *in)
@@ -501,8 +505,9 @@ static bkm_de_e receipt_event(const bkm_kvittering_in_t *in)
         return in->svar == BKM_SVAR_FEILET ? BKM_DE_PRINT_FEILET
                                            : BKM_DE_PRINT_MOTTATT;
     }
-    return in->svar == BKM_SVAR_FEILET ? BKM_DE_FEILET
-           : in->svar == BKM_SVAR_LAGRET ? BKM_DE_LAGRET : BKM_DE_MOTTATT;
+    return in->svar == BKM_SVAR_FEILET   ? BKM_DE_FEILET
+           : in->svar == BKM_SVAR_LAGRET ? BKM_DE_LAGRET
+                                         : BKM_DE_MOTTATT;
 }
 
 /* Whether this message was fetched completely, read with the report's
@@ -529,10 +534,8 @@ static apr_status_t apply(bkm_db_t *db, const bkm_levering_policy_t *pol,
                           const bkm_kvittering_in_t *in, apr_time_t now,
                           const bkm_dvalg_t *v)
 {
-    const char *args[4] = {
-        svar_name(in->svar), apr_off_t_toa(db->pool, now),
-        in->arkivreferanse, l->id
-    };
+    const char *args[4] = { svar_name(in->svar), apr_off_t_toa(db->pool, now),
+                            in->arkivreferanse, l->id };
     const char *tilstand = bkm_ds_name(v->tilstand);
     apr_status_t rv;
     int ordered;
@@ -548,8 +551,10 @@ static apr_status_t apply(bkm_db_t *db, const bkm_levering_policy_t *pol,
     }
     if (rv == 0 && v->bestill_print) {
         rv = bkm_order_print(db, pol, l->melding_id, now, BKM_TIME_MAX,
-                             "feilet", in->aktor, "Brevpost bestilt: "
-                             "fagsystemet meldte feil", &ordered);
+                             "feilet", in->aktor,
+                             "Brevpost bestilt: "
+                             "fagsystemet meldte feil",
+                             &ordered);
     }
     return rv;
 }
@@ -557,8 +562,8 @@ static apr_status_t apply(bkm_db_t *db, const bkm_levering_policy_t *pol,
 apr_status_t bkm_levering_answer(bkm_db_t *db,
                                  const bkm_levering_policy_t *pol,
                                  const bkm_leveranse_t *l,
-                                 const bkm_kvittering_in_t *in, apr_time_t now,
-                                 bkm_kvittering_t *out)
+                                 const bkm_kvittering_in_t *in,
+                                 apr_time_t now, bkm_kvittering_t *out)
 {
     const char *svar = svar_name(in->svar), *prev = NULL;
     const char *prev_arkiv = NULL;
@@ -610,12 +615,13 @@ apr_status_t bkm_levering_answer(bkm_db_t *db,
     case BKM_DU_MOTSTRIDENDE:
     case BKM_DU_IKKE_HENTET:
         out->utfall = v.utfall == BKM_DU_IKKE_HENTET
-                      ? BKM_KVITTERING_IKKE_HENTET
-                      : BKM_KVITTERING_MOTSTRIDENDE;
+                          ? BKM_KVITTERING_IKKE_HENTET
+                          : BKM_KVITTERING_MOTSTRIDENDE;
         out->hvorfor = v.tekst;
         rv = bkm_event(db, l->melding_id, now, v.hendelse, st.tilstand,
-                       in->aktor, apr_pstrcat(db->pool, "Kvittering avvist: ",
-                                              v.tekst, NULL));
+                       in->aktor,
+                       apr_pstrcat(db->pool, "Kvittering avvist: ", v.tekst,
+                                   NULL));
         break;
     case BKM_DU_ANVENDT:
         out->utfall = BKM_KVITTERING_NY;
@@ -651,8 +657,7 @@ apr_status_t bkm_levering_refused(bkm_db_t *db, const bkm_leveranse_t *l,
 
 /* ---- what an administrator does (admin/forvaltning.c) -------------- */
 
-apr_status_t bkm_audit(bkm_db_t *db, apr_time_t now,
-                       const bkm_handling_t *h)
+apr_status_t bkm_audit(bkm_db_t *db, apr_time_t now, const bkm_handling_t *h)
 {
     /* The audit chain's next row (bkm_kjede.h). */
     return bkm_kjede_revisjon(db, now, h->aktor, h->handling,
@@ -702,8 +707,9 @@ static apr_status_t in_tx(bkm_db_t *db, const bkm_handling_t *h,
         rv = bkm_audit(db, now, h);
     }
     rv = bkm_db_end(db, rv);
-    return refused ? APR_EINVAL : rv == APR_SUCCESS ? APR_SUCCESS
-                                                    : APR_EGENERAL;
+    return refused             ? APR_EINVAL
+           : rv == APR_SUCCESS ? APR_SUCCESS
+                               : APR_EGENERAL;
 }
 
 /* Whether the state machine allows administrator event @p e. */
@@ -747,7 +753,7 @@ static apr_status_t act_requeue(bkm_db_t *db, const char *melding_id,
     /* Waiting again as if new; the deadline runs from now. */
     rv = bkm_db_run(db, BKM_SQL_LEVERANSE_NULLSTILL, &n, 2, args);
     if (rv == 0 && n != 1) {
-        return APR_EGENERAL;    /* not a case-system report */
+        return APR_EGENERAL; /* not a case-system report */
     }
     if (rv == 0) {
         const char *upd[3] = {

@@ -47,30 +47,30 @@ extern const bkm_sql_t bkm_leveranse_sql[];
 /** One message for one account (a row of bkm_leveranse with its
  *  report's and ciphertext's metadata). */
 typedef struct {
-    const char *id;             /**< meldingId */
+    const char *id; /**< meldingId */
     const char *konto_id;
-    const char *melding_id;     /**< bekymringsmeldingId */
-    const char *mottaker;       /**< fagsystem, manuell or print */
+    const char *melding_id; /**< bekymringsmeldingId */
+    const char *mottaker;   /**< fagsystem, manuell or print */
     const char *meldingstype;
-    int hentet;                 /**< fetched at least once */
-    const char *svar;           /**< NULL, mottatt, lagret or feilet */
+    int hentet;       /**< fetched at least once */
+    const char *svar; /**< NULL, mottatt, lagret or feilet */
     const char *arkivreferanse;
     const char *kommunenummer, *bydelsnummer, *referanse;
-    const char *innholdstype;   /**< NULL once retention deleted it */
+    const char *innholdstype; /**< NULL once retention deleted it */
     const char *sha256;
     apr_off_t storrelse;
-    const char *tilstand;       /**< the report's state */
+    const char *tilstand; /**< the report's state */
     int levert;
     apr_time_t opprettet;
-    const char *arsak;          /**< print jobs: "frist" or "feilet" */
-    const char *innhold;        /**< the ciphertext, when asked for */
+    const char *arsak;   /**< print jobs: "frist" or "feilet" */
+    const char *innhold; /**< the ciphertext, when asked for */
     apr_size_t innhold_len;
 } bkm_leveranse_t;
 
 typedef enum {
-    BKM_SVAR_MOTTATT = 1,       /**< mottatt.v1 without proof */
-    BKM_SVAR_LAGRET,            /**< mottatt.v1 with a verified stored-receipt */
-    BKM_SVAR_FEILET             /**< feilet.v1 */
+    BKM_SVAR_MOTTATT = 1, /**< mottatt.v1 without proof */
+    BKM_SVAR_LAGRET,      /**< mottatt.v1 with a verified stored-receipt */
+    BKM_SVAR_FEILET       /**< feilet.v1 */
 } bkm_svar_e;
 
 /** A receipt that passed its checks. */
@@ -85,17 +85,15 @@ typedef struct {
 
 /** Add an event to a report's timeline (inside a transaction); an
  *  assurance failure also marks the report (bkm_avvik_note). */
-apr_status_t bkm_event(bkm_db_t *db, const char *melding_id,
-                       apr_time_t tid, const char *hendelse,
-                       const char *tilstand, const char *aktor,
-                       const char *beskrivelse);
+apr_status_t bkm_event(bkm_db_t *db, const char *melding_id, apr_time_t tid,
+                       const char *hendelse, const char *tilstand,
+                       const char *aktor, const char *beskrivelse);
 
 /** Order letter post if the report's deadline is at or before @p due_by
  *  and nothing settled it yet (inside a transaction): a print job on
  *  pol->print_konto_id.  *ordered is 1 when this call ordered it, 0 when
  *  there was nothing to do (delivered, ordered already, not yet due). */
-apr_status_t bkm_order_print(bkm_db_t *db,
-                             const bkm_levering_policy_t *pol,
+apr_status_t bkm_order_print(bkm_db_t *db, const bkm_levering_policy_t *pol,
                              const char *melding_id, apr_time_t now,
                              apr_time_t due_by, const char *arsak,
                              const char *aktor, const char *beskrivelse,
@@ -137,8 +135,8 @@ apr_status_t bkm_levering_fetched_range(bkm_db_t *db,
 apr_status_t bkm_levering_answer(bkm_db_t *db,
                                  const bkm_levering_policy_t *pol,
                                  const bkm_leveranse_t *l,
-                                 const bkm_kvittering_in_t *in, apr_time_t now,
-                                 bkm_kvittering_t *out);
+                                 const bkm_kvittering_in_t *in,
+                                 apr_time_t now, bkm_kvittering_t *out);
 
 /** Record a refused receipt (contradiction, bad stored-receipt). */
 apr_status_t bkm_levering_refused(bkm_db_t *db, const bkm_leveranse_t *l,
@@ -147,12 +145,12 @@ apr_status_t bkm_levering_refused(bkm_db_t *db, const bkm_leveranse_t *l,
 
 /** An administrator's action on a report (audited, with a reason). */
 typedef struct {
-    const char *handling;       /**< handtert, tilbake or print */
+    const char *handling; /**< handtert, tilbake or print */
     const char *melding_id;
     const char *kommunenummer;
-    const char *aktor;          /**< the role binding's name */
-    const char *begrunnelse;    /**< the reason given */
-    const char *hendelse, *beskrivelse;     /**< set by the action */
+    const char *aktor;                  /**< the role binding's name */
+    const char *begrunnelse;            /**< the reason given */
+    const char *hendelse, *beskrivelse; /**< set by the action */
 } bkm_handling_t;
 
 /**
@@ -171,7 +169,6 @@ apr_status_t bkm_levering_action(bkm_db_t *db,
 
 /** The audit line of an action (bkm_revisjon; inside the transaction
  *  that does it): who, what, on what, and the reason. */
-apr_status_t bkm_audit(bkm_db_t *db, apr_time_t now,
-                       const bkm_handling_t *h);
+apr_status_t bkm_audit(bkm_db_t *db, apr_time_t now, const bkm_handling_t *h);
 
 #endif

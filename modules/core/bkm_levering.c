@@ -32,8 +32,8 @@
 #include <apr_strings.h>
 
 static const char *const ds_names[BKM_DS_COUNT] = {
-    "AKSEPTERT", "SENDT_FAGSYSTEM", "AVVIST_FAGSYSTEM", "SENDT_PRINT",
-    "AVVIST_PRINT", "LEVERT"
+    "AKSEPTERT",   "SENDT_FAGSYSTEM", "AVVIST_FAGSYSTEM",
+    "SENDT_PRINT", "AVVIST_PRINT",    "LEVERT"
 };
 
 const char *bkm_ds_name(bkm_ds_e s)
@@ -55,9 +55,8 @@ int bkm_ds_parse(const char *name)
 
 const char *bkm_du_name(bkm_du_e u)
 {
-    static const char *const names[] = {
-        "applied", "repeat", "contradiction", "not-fetched", "refused"
-    };
+    static const char *const names[] = { "applied", "repeat", "contradiction",
+                                         "not-fetched", "refused" };
     return (unsigned)u < sizeof(names) / sizeof(names[0]) ? names[u] : "?";
 }
 
@@ -119,9 +118,10 @@ static const char *contradiction(const bkm_dfakta_t *f, bkm_da_e svar)
     }
     return f->svar == BKM_DA_FEILET ? "this message was already answered "
                                       "feilet"
-           : f->svar == BKM_DA_LAGRET ? "this message was already answered "
-                                        "lagret"
-           : "this message was already answered mottatt";
+           : f->svar == BKM_DA_LAGRET
+               ? "this message was already answered "
+                 "lagret"
+               : "this message was already answered mottatt";
 }
 
 /* The recipient's (not the print provider's) receipt, judged new. */
@@ -144,14 +144,16 @@ static void recipient_receipt(const bkm_dfakta_t *f, bkm_de_e e,
     if (e == BKM_DE_MOTTATT && f->krev_lagring) {
         /* Recorded as said, but only a verified receipt delivers here. */
         out->hendelse = "KVITTERT";
-        out->tekst = "Mottatt-kvittering uten lagringskvittering; bydelen "
-                     "krever lagringskvittering, eskalering fortsetter";
+        out->tekst =
+            "Mottatt-kvittering uten lagringskvittering; bydelen "
+            "krever lagringskvittering, eskalering fortsetter";
         return;
     }
     if (e == BKM_DE_LAGRET) {
         out->hendelse = "LAGRING_VERIFISERT";
-        out->tekst = "Lagringskvittering med riktig SHA-256 og gyldig "
-                     "signatur";
+        out->tekst =
+            "Lagringskvittering med riktig SHA-256 og gyldig "
+            "signatur";
     }
     else {
         out->hendelse = "KVITTERT";
@@ -164,8 +166,9 @@ static void recipient_receipt(const bkm_dfakta_t *f, bkm_de_e e,
          * clears the deadline): delivered twice, nothing lost; the print
          * job stays. */
         out->hendelse = "SEN_KVITTERING";
-        out->tekst = "Kvittering etter at brevpost var bestilt; levert to "
-                     "ganger";
+        out->tekst =
+            "Kvittering etter at brevpost var bestilt; levert to "
+            "ganger";
     }
     out->tilstand = BKM_DS_LEVERT;
     out->levert = 1;
@@ -190,15 +193,17 @@ static void receipt(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out)
     if ((e == BKM_DE_MOTTATT || e == BKM_DE_LAGRET) && !f->hentet) {
         out->utfall = BKM_DU_IKKE_HENTET;
         out->hendelse = "KVITTERING_AVVIST";
-        out->tekst = "a receipt for a message not completely fetched; the "
-                     "deadline keeps running";
+        out->tekst =
+            "a receipt for a message not completely fetched; the "
+            "deadline keeps running";
         return;
     }
     if (e == BKM_DE_PRINT_FEILET) {
         out->svar = svar;
         out->hendelse = "AVVIST_PRINT";
-        out->tekst = "Printleverandøren kunne ikke skrive ut; må følges "
-                     "opp manuelt";
+        out->tekst =
+            "Printleverandøren kunne ikke skrive ut; må følges "
+            "opp manuelt";
         out->skriv_tilstand = 1;
         if (!f->levert) {
             out->tilstand = BKM_DS_AVVIST_PRINT;
@@ -225,7 +230,7 @@ void bkm_levering_next(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out)
     case BKM_DE_HENTET:
         keep(f, f->hentet ? BKM_DU_GJENTATT : BKM_DU_ANVENDT, out);
         if (f->hentet) {
-            return;     /* the first complete fetch is the one recorded */
+            return; /* the first complete fetch is the one recorded */
         }
         if (f->tilstand == BKM_DS_AKSEPTERT) {
             out->tilstand = BKM_DS_SENDT_FAGSYSTEM;
@@ -250,8 +255,7 @@ void bkm_levering_next(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out)
         receipt(f, e, out);
         return;
     case BKM_DE_FRIST:
-        keep(f, f->frist && !f->levert ? BKM_DU_ANVENDT : BKM_DU_NEKTET,
-             out);
+        keep(f, f->frist && !f->levert ? BKM_DU_ANVENDT : BKM_DU_NEKTET, out);
         if (out->utfall == BKM_DU_ANVENDT) {
             out->tilstand = BKM_DS_SENDT_PRINT;
             out->bestill_print = 1;
@@ -275,10 +279,13 @@ void bkm_levering_next(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out)
         }
         return;
     case BKM_DE_TILBAKE:
-        keep(f, !f->levert && f->frist
-                && (f->tilstand == BKM_DS_SENDT_FAGSYSTEM
-                    || f->tilstand == BKM_DS_AKSEPTERT)
-                ? BKM_DU_ANVENDT : BKM_DU_NEKTET, out);
+        keep(f,
+             !f->levert && f->frist
+                     && (f->tilstand == BKM_DS_SENDT_FAGSYSTEM
+                         || f->tilstand == BKM_DS_AKSEPTERT)
+                 ? BKM_DU_ANVENDT
+                 : BKM_DU_NEKTET,
+             out);
         if (out->utfall == BKM_DU_ANVENDT) {
             /* Waiting again as if new; the deadline runs from now. */
             out->tilstand = BKM_DS_AKSEPTERT;
@@ -288,8 +295,10 @@ void bkm_levering_next(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out)
         }
         return;
     case BKM_DE_PRINT_PA_NYTT:
-        keep(f, f->tilstand == BKM_DS_AVVIST_PRINT ? BKM_DU_ANVENDT
-                                                   : BKM_DU_NEKTET, out);
+        keep(f,
+             f->tilstand == BKM_DS_AVVIST_PRINT ? BKM_DU_ANVENDT
+                                                : BKM_DU_NEKTET,
+             out);
         if (out->utfall == BKM_DU_ANVENDT) {
             out->tilstand = BKM_DS_SENDT_PRINT;
             out->levert = 0;
@@ -329,8 +338,8 @@ apr_time_t bkm_levering_deadline(const bkm_levering_policy_t *pol,
 /* ---- receipts ------------------------------------------------------------ */
 
 bkm_du_e bkm_kvittering_fits(const bkm_lagringskvittering_t *lk,
-                          const char *id, const char *melding_id,
-                          const char *sha256, int hentet, const char **why)
+                             const char *id, const char *melding_id,
+                             const char *sha256, int hentet, const char **why)
 {
     if (strcmp(lk->melding_id, id) != 0
         || strcmp(lk->bekymringsmelding_id, melding_id) != 0) {
@@ -338,8 +347,9 @@ bkm_du_e bkm_kvittering_fits(const bkm_lagringskvittering_t *lk,
         return BKM_DU_NEKTET;
     }
     if (!sha256 || strcmp(lk->sha256, sha256) != 0) {
-        *why = "the stored-receipt's sha256 is not that of the ciphertext "
-               "of this message";
+        *why =
+            "the stored-receipt's sha256 is not that of the ciphertext "
+            "of this message";
         return BKM_DU_NEKTET;
     }
     if (!hentet) {
@@ -350,15 +360,17 @@ bkm_du_e bkm_kvittering_fits(const bkm_lagringskvittering_t *lk,
     return BKM_DU_ANVENDT;
 }
 
-const char *bkm_kvittering_refusal(const bkm_kvittering_t *k, const char **why)
+const char *bkm_kvittering_refusal(const bkm_kvittering_t *k,
+                                   const char **why)
 {
     switch (k->utfall) {
     case BKM_KVITTERING_IKKE_HENTET:
         /* Nobody can have received what never went out in full: the
          * deadline keeps running, and letter post follows (issue 12). */
-        *why = "mottatt for a message this account has not fetched "
-               "completely (every byte of its ciphertext, in one answer or "
-               "in ranges that cover it); the deadline keeps running";
+        *why =
+            "mottatt for a message this account has not fetched "
+            "completely (every byte of its ciphertext, in one answer or "
+            "in ranges that cover it); the deadline keeps running";
         return "ikke-hentet";
     case BKM_KVITTERING_MOTSTRIDENDE:
         *why = k->hvorfor;

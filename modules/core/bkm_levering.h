@@ -33,17 +33,17 @@ typedef enum {
 
 /** What happens to a report. */
 typedef enum {
-    BKM_DE_HENTET = 0,      /**< the recipient's copy went out completely */
-    BKM_DE_MOTTATT,         /**< a plain mottatt from the recipient */
-    BKM_DE_LAGRET,          /**< a verified stored-receipt */
-    BKM_DE_FEILET,          /**< feilet from the recipient */
-    BKM_DE_FRIST,           /**< the deadline passed */
-    BKM_DE_PRINT_HENTET,    /**< the print provider fetched its copy */
-    BKM_DE_PRINT_MOTTATT,   /**< handed to the post */
-    BKM_DE_PRINT_FEILET,    /**< the print provider could not print */
-    BKM_DE_HANDTERT,        /**< administrator: handled outside */
-    BKM_DE_TILBAKE,         /**< administrator: back to the case system */
-    BKM_DE_PRINT_PA_NYTT,   /**< administrator: print again */
+    BKM_DE_HENTET = 0,    /**< the recipient's copy went out completely */
+    BKM_DE_MOTTATT,       /**< a plain mottatt from the recipient */
+    BKM_DE_LAGRET,        /**< a verified stored-receipt */
+    BKM_DE_FEILET,        /**< feilet from the recipient */
+    BKM_DE_FRIST,         /**< the deadline passed */
+    BKM_DE_PRINT_HENTET,  /**< the print provider fetched its copy */
+    BKM_DE_PRINT_MOTTATT, /**< handed to the post */
+    BKM_DE_PRINT_FEILET,  /**< the print provider could not print */
+    BKM_DE_HANDTERT,      /**< administrator: handled outside */
+    BKM_DE_TILBAKE,       /**< administrator: back to the case system */
+    BKM_DE_PRINT_PA_NYTT, /**< administrator: print again */
     BKM_DE_COUNT
 } bkm_de_e;
 
@@ -58,54 +58,54 @@ typedef enum {
 /** The facts a decision needs, read with the report's row held. */
 typedef struct {
     bkm_ds_e tilstand;
-    int frist;          /**< a deadline runs (print not ordered) */
-    int levert;         /**< delivered (bkm_melding.levert set) */
-    int oppfolging;     /**< flagged for manual follow-up */
-    int hentet;         /**< the message for this event's account was
+    int frist;        /**< a deadline runs (print not ordered) */
+    int levert;       /**< delivered (bkm_melding.levert set) */
+    int oppfolging;   /**< flagged for manual follow-up */
+    int hentet;       /**< the message for this event's account was
                              fetched completely (bkm_leveranse.hentet) */
-    int manuell;        /**< the recipient downloads by hand */
-    int krev_lagring;   /**< the district requires stored-receipts */
-    bkm_da_e svar;      /**< this message's answer so far */
-    int samme;          /**< a receipt of the kind already given is the
+    int manuell;      /**< the recipient downloads by hand */
+    int krev_lagring; /**< the district requires stored-receipts */
+    bkm_da_e svar;    /**< this message's answer so far */
+    int samme;        /**< a receipt of the kind already given is the
                              same (feilet: its text; stored-receipt: its
                              arkivreferanse) */
 } bkm_dfakta_t;
 
 /** How the request that carried the event is answered. */
 typedef enum {
-    BKM_DU_ANVENDT = 0,     /**< applied; its event is recorded */
-    BKM_DU_GJENTATT,        /**< the answer already given: nothing changes */
-    BKM_DU_MOTSTRIDENDE,    /**< contradicts the answer given: 409, recorded */
-    BKM_DU_IKKE_HENTET,     /**< a receipt for a message not completely
+    BKM_DU_ANVENDT = 0,  /**< applied; its event is recorded */
+    BKM_DU_GJENTATT,     /**< the answer already given: nothing changes */
+    BKM_DU_MOTSTRIDENDE, /**< contradicts the answer given: 409, recorded */
+    BKM_DU_IKKE_HENTET,  /**< a receipt for a message not completely
                                  fetched: 409 ikke-hentet, recorded, the
                                  deadline keeps running */
-    BKM_DU_NEKTET           /**< not possible in this state (an
+    BKM_DU_NEKTET        /**< not possible in this state (an
                                  administrator's action): nothing written */
 } bkm_du_e;
 
 /** The decision: what to write and what to answer. */
 typedef struct {
     bkm_du_e utfall;
-    bkm_ds_e tilstand;      /**< the state afterwards */
-    int levert;             /**< afterwards: delivered */
-    int oppfolging;         /**< afterwards: flagged for follow-up */
-    int skriv_tilstand;     /**< bkm_melding is to be updated */
-    int bestill_print;      /**< order print (clears the deadline) */
-    int ny_frist;           /**< a new deadline from now (requeue) */
-    bkm_da_e svar;          /**< the message's answer to store, or INGEN
+    bkm_ds_e tilstand;    /**< the state afterwards */
+    int levert;           /**< afterwards: delivered */
+    int oppfolging;       /**< afterwards: flagged for follow-up */
+    int skriv_tilstand;   /**< bkm_melding is to be updated */
+    int bestill_print;    /**< order print (clears the deadline) */
+    int ny_frist;         /**< a new deadline from now (requeue) */
+    bkm_da_e svar;        /**< the message's answer to store, or INGEN
                                  for no change */
-    const char *hendelse;   /**< the timeline event, NULL for none */
-    const char *tekst;      /**< its text (the receiver's may follow) */
+    const char *hendelse; /**< the timeline event, NULL for none */
+    const char *tekst;    /**< its text (the receiver's may follow) */
 } bkm_dvalg_t;
 
 /** What the server's configuration decides about delivery: the glue fills
  *  it from BekymringReceiptDeadline, BekymringManualDeadline and the
  *  registry; the core never reads configuration. */
 typedef struct {
-    apr_interval_time_t receipt_deadline;   /**< case systems, where the
+    apr_interval_time_t receipt_deadline; /**< case systems, where the
                                                  district has no svarfrist */
-    apr_interval_time_t manual_deadline;    /**< manual download, likewise */
-    const char *print_konto_id;             /**< the print provider's
+    apr_interval_time_t manual_deadline;  /**< manual download, likewise */
+    const char *print_konto_id;           /**< the print provider's
                                                  account */
 } bkm_levering_policy_t;
 
@@ -134,11 +134,11 @@ const char *bkm_du_name(bkm_du_e u);
 /** What a receipt came to (bkm_levering_answer in bkm_leveranse.h): the
  *  state machine's answer, as the API tells it. */
 typedef enum {
-    BKM_KVITTERING_NY = 0,      /**< applied: its event is on the timeline */
-    BKM_KVITTERING_GJENTATT,    /**< the answer already given: no change */
-    BKM_KVITTERING_MOTSTRIDENDE,/**< contradicts the answer already given:
+    BKM_KVITTERING_NY = 0,       /**< applied: its event is on the timeline */
+    BKM_KVITTERING_GJENTATT,     /**< the answer already given: no change */
+    BKM_KVITTERING_MOTSTRIDENDE, /**< contradicts the answer already given:
                                      refused, KVITTERING_AVVIST recorded */
-    BKM_KVITTERING_IKKE_HENTET  /**< mottatt or a stored-receipt for a
+    BKM_KVITTERING_IKKE_HENTET   /**< mottatt or a stored-receipt for a
                                      message not completely fetched:
                                      refused (409 ikke-hentet) and
                                      recorded; the deadline keeps running */
@@ -146,10 +146,10 @@ typedef enum {
 
 typedef struct {
     bkm_kvittering_e utfall;
-    const char *hendelse;       /**< NY: the event recorded */
-    const char *svar;           /**< the message's answer now: "mottatt",
+    const char *hendelse; /**< NY: the event recorded */
+    const char *svar;     /**< the message's answer now: "mottatt",
                                      "lagret" or "feilet" */
-    const char *hvorfor;        /**< MOTSTRIDENDE: why, in English, naming
+    const char *hvorfor;  /**< MOTSTRIDENDE: why, in English, naming
                                      no content */
 } bkm_kvittering_t;
 
@@ -166,14 +166,15 @@ typedef struct {
  *         and recorded.
  */
 bkm_du_e bkm_kvittering_fits(const bkm_lagringskvittering_t *lk,
-                          const char *id, const char *melding_id,
-                          const char *sha256, int hentet, const char **why);
+                             const char *id, const char *melding_id,
+                             const char *sha256, int hentet,
+                             const char **why);
 
 /** How a receipt's outcome is answered: NULL when it is answered 200
  *  (applied, or a repeat: "gjentatt"), else the API's errorId (409) with
  *  *why. */
 const char *bkm_kvittering_refusal(const bkm_kvittering_t *k,
-                                const char **why);
+                                   const char **why);
 
 /**
  * A Range header against a body of @p size bytes.  Only one range

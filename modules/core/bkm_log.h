@@ -25,14 +25,14 @@
 
 /** Levels: the numbers of syslog and of httpd's APLOG_* (the glue passes
  *  them through unchanged). */
-#define BKM_LOG_EMERG   0
-#define BKM_LOG_ALERT   1
-#define BKM_LOG_CRIT    2
-#define BKM_LOG_ERR     3
+#define BKM_LOG_EMERG 0
+#define BKM_LOG_ALERT 1
+#define BKM_LOG_CRIT 2
+#define BKM_LOG_ERR 3
 #define BKM_LOG_WARNING 4
-#define BKM_LOG_NOTICE  5
-#define BKM_LOG_INFO    6
-#define BKM_LOG_DEBUG   7
+#define BKM_LOG_NOTICE 5
+#define BKM_LOG_INFO 6
+#define BKM_LOG_DEBUG 7
 
 /** The call site, as httpd's APLOG_MARK without the module. */
 #define BKM_LOG_MARK __FILE__, __LINE__
@@ -43,8 +43,7 @@
  * status to print with it (0 for none), @p msg the formatted line.
  */
 typedef void bkm_log_print_cb(const char *file, int line, int level,
-                              apr_status_t rv, void *baton,
-                              const char *msg);
+                              apr_status_t rv, void *baton, const char *msg);
 
 /** Set the callback (once, before any thread logs); NULL drops lines. */
 void bkm_log_set(bkm_log_print_cb *print);

@@ -115,11 +115,11 @@ static const char *apply_one(apr_pool_t *p, const apr_dbd_driver_t *drv,
     stmt = "INSERT INTO bkm_schema";
     rv = apr_dbd_prepare(drv, p, db,
                          "INSERT INTO bkm_schema (version, name, applied_at) "
-                         "VALUES (%d, %s, %lld)", NULL, &ins);
+                         "VALUES (%d, %s, %lld)",
+                         NULL, &ins);
     if (rv == 0) {
-        rv = apr_dbd_pvquery(drv, p, db, &nrows, ins,
-                             apr_itoa(p, m->version), m->name,
-                             apr_off_t_toa(p, apr_time_now()), NULL);
+        rv = apr_dbd_pvquery(drv, p, db, &nrows, ins, apr_itoa(p, m->version),
+                             m->name, apr_off_t_toa(p, apr_time_now()), NULL);
     }
     if (rv != 0) {
         goto failed;

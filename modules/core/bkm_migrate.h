@@ -18,9 +18,9 @@
 #include <apr_dbd.h>
 
 typedef struct {
-    int version;            /**< 1, 2, 3, ... without gaps; 0 ends the list */
-    const char *name;       /**< the file name without .sql */
-    const char *sql;        /**< statements, each ending in ";\n" */
+    int version;      /**< 1, 2, 3, ... without gaps; 0 ends the list */
+    const char *name; /**< the file name without .sql */
+    const char *sql;  /**< statements, each ending in ";\n" */
 } bkm_migration_t;
 
 /** The project's migrations, generated from schema/sql by build/embed-sql. */

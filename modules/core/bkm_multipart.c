@@ -33,7 +33,7 @@ const char *bkm_multipart_boundary(apr_pool_t *p, const char *ct,
     if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0) {
         return "Content-Type must be multipart/form-data";
     }
-    for (s = ct + 19; (s = strchr(s, ';')); ) {
+    for (s = ct + 19; (s = strchr(s, ';'));) {
         s++;
         while (*s == ' ' || *s == '\t') {
             s++;
@@ -147,7 +147,7 @@ const char *bkm_multipart_parse(apr_pool_t *p, const char *boundary,
     for (;;) {
         bkm_part_t *part;
         if (end - s >= 2 && s[0] == '-' && s[1] == '-') {
-            break;                          /* close-delimiter */
+            break; /* close-delimiter */
         }
         if (end - s < 2 || s[0] != '\r' || s[1] != '\n') {
             return "malformed boundary line";

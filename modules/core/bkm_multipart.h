@@ -17,10 +17,10 @@
 #include <apr_tables.h>
 
 typedef struct {
-    const char *name;           /**< the form field name */
-    const char *filename;       /**< NULL when not given */
-    const char *content_type;   /**< NULL when not given */
-    const char *data;           /**< points into the body; not copied */
+    const char *name;         /**< the form field name */
+    const char *filename;     /**< NULL when not given */
+    const char *content_type; /**< NULL when not given */
+    const char *data;         /**< points into the body; not copied */
     apr_size_t len;
 } bkm_part_t;
 

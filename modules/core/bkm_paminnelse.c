@@ -114,8 +114,7 @@ static const char *norsk_tid(apr_pool_t *p, apr_time_t t)
 
     bkm_time_oslo(&x, t);
     return apr_psprintf(p, "%02d.%02d.%04d kl. %02d:%02d", x.tm_mday,
-                        x.tm_mon + 1, x.tm_year + 1900, x.tm_hour,
-                        x.tm_min);
+                        x.tm_mon + 1, x.tm_year + 1900, x.tm_hour, x.tm_min);
 }
 
 /* Claim, send, mark: *sent 1 when this call's mail went out, *failed 1
@@ -138,7 +137,7 @@ static apr_status_t remind(bkm_db_t *db, const bkm_paminnelse_policy_t *pol,
     }
     rv = bkm_db_run(db, BKM_SQL_PAMINNELSE_CLAIM, &n, 4, claim);
     if ((rv = bkm_db_end(db, rv)) || n != 1) {
-        return rv;          /* another node's, or confirmed meanwhile */
+        return rv; /* another node's, or confirmed meanwhile */
     }
     if (pol->send(pol->baton, p, db->pool) != APR_SUCCESS) {
         bkm_log_perror(BKM_LOG_MARK, BKM_LOG_WARNING, 0, pol->log,
@@ -156,11 +155,13 @@ static apr_status_t remind(bkm_db_t *db, const bkm_paminnelse_policy_t *pol,
     }
     rv = bkm_db_run(db, BKM_SQL_PAMINNELSE_SENT, &n, 4, mark);
     if (rv == APR_SUCCESS && n == 1) {
-        rv = bkm_event(db, p->melding_id, now, BKM_PAMINNELSE_EVENT,
-                       tilstand, "eskalering", apr_pstrcat(db->pool,
-                       "Påminnelse sendt på e-post til bydelens "
-                       "kontaktadresse: ikke bekreftet mottatt, frist ",
-                       norsk_tid(db->pool, p->frist), NULL));
+        rv = bkm_event(
+            db, p->melding_id, now, BKM_PAMINNELSE_EVENT, tilstand,
+            "eskalering",
+            apr_pstrcat(db->pool,
+                        "Påminnelse sendt på e-post til bydelens "
+                        "kontaktadresse: ikke bekreftet mottatt, frist ",
+                        norsk_tid(db->pool, p->frist), NULL));
         *sent = 1;
     }
     return bkm_db_end(db, rv);
@@ -183,16 +184,19 @@ apr_status_t bkm_paminnelse_run(bkm_db_t *db,
     by = apr_hash_make(db->pool);
     latest = bounds(db, pol, now, by);
     if (latest <= now) {
-        return APR_SUCCESS;     /* no district has a contact */
+        return APR_SUCCESS; /* no district has a contact */
     }
     do {
         const char *lease = apr_off_t_toa(db->pool,
                                           now - BKM_PAMINNELSE_LEASE);
         const char *lf = apr_off_t_toa(db->pool, last_f);
-        const char *args[7] = {
-            apr_off_t_toa(db->pool, now), apr_off_t_toa(db->pool, latest),
-            lf, lf, last_id, lease, apr_itoa(db->pool, pol->select_limit)
-        };
+        const char *args[7] = { apr_off_t_toa(db->pool, now),
+                                apr_off_t_toa(db->pool, latest),
+                                lf,
+                                lf,
+                                last_id,
+                                lease,
+                                apr_itoa(db->pool, pol->select_limit) };
         apr_array_header_t *rows;
         apr_dbd_results_t *res = NULL;
         apr_dbd_row_t *row = NULL;
@@ -212,8 +216,7 @@ apr_status_t bkm_paminnelse_run(bkm_db_t *db,
         }
         got = rows->nelts;
         for (i = 0; i < rows->nelts; i++) {
-            const char **r = (const char **)(rows->elts
-                                             + i * rows->elt_size);
+            const char **r = (const char **)(rows->elts + i * rows->elt_size);
             const bkm_kommune_t *k = bkm_registry_kommune(pol->registry,
                                                           r[2]);
             bkm_paminnelse_t p;
@@ -224,10 +227,10 @@ apr_status_t bkm_paminnelse_run(bkm_db_t *db,
             last_f = apr_atoi64(r[4]);
             memset(&p, 0, sizeof(p));
             p.bydel = k ? bkm_kommune_bydel(k, r[3]) : NULL;
-            if (!p.bydel || !(bound = apr_hash_get(by, &p.bydel,
-                                                   sizeof(p.bydel)))
+            if (!p.bydel
+                || !(bound = apr_hash_get(by, &p.bydel, sizeof(p.bydel)))
                 || last_f > *bound) {
-                continue;   /* no contact, or not yet due */
+                continue; /* no contact, or not yet due */
             }
             p.melding_id = r[0];
             p.referanse = r[1];

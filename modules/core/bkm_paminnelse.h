@@ -37,8 +37,8 @@ extern const bkm_sql_t bkm_paminnelse_sql[];
 typedef struct {
     const char *melding_id;
     const char *referanse;
-    const bkm_bydel_t *bydel;   /**< its district (kommune, kontakt_epost) */
-    apr_time_t frist;           /**< the deadline the reminder is for */
+    const bkm_bydel_t *bydel; /**< its district (kommune, kontakt_epost) */
+    apr_time_t frist;         /**< the deadline the reminder is for */
 } bkm_paminnelse_t;
 
 /** Send one reminder.  @return APR_SUCCESS when the mail was handed on;
@@ -49,14 +49,14 @@ typedef apr_status_t bkm_paminnelse_send_fn(void *baton,
 
 /** What the step goes by: the glue fills it from its configuration. */
 typedef struct {
-    const bkm_registry_t *registry;         /**< districts and contacts */
-    const bkm_levering_policy_t *delivery;  /**< the deadlines */
-    int prosent;        /**< remind at this share of the deadline, 1-99
+    const bkm_registry_t *registry;        /**< districts and contacts */
+    const bkm_levering_policy_t *delivery; /**< the deadlines */
+    int prosent;      /**< remind at this share of the deadline, 1-99
                              (BekymringReminderAt); 0: never */
-    int select_limit;   /**< rows per look (BKM_PASS_SELECT) */
+    int select_limit; /**< rows per look (BKM_PASS_SELECT) */
     bkm_paminnelse_send_fn *send;
     void *baton;
-    void *log;          /**< the log baton of the step's lines */
+    void *log; /**< the log baton of the step's lines */
 } bkm_paminnelse_policy_t;
 
 /**

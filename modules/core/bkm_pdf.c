@@ -26,30 +26,30 @@
 
 /* ---- geometry (PDF points) and text styles ---- */
 
-#define BKM_PAGE_W      595.276         /* A4 */
-#define BKM_PAGE_H      841.89
-#define BKM_MARGIN      56.0
-#define BKM_CONTENT_W   (BKM_PAGE_W - 2 * BKM_MARGIN)
-#define BKM_TOP         62.0            /* below the running header */
-#define BKM_BOTTOM      (BKM_PAGE_H - 62.0) /* above the footer */
-#define BKM_LABEL_W     128.0           /* the label column ... */
-#define BKM_VALUE_X     (BKM_MARGIN + 138.0) /* ... and the value column */
+#define BKM_PAGE_W 595.276 /* A4 */
+#define BKM_PAGE_H 841.89
+#define BKM_MARGIN 56.0
+#define BKM_CONTENT_W (BKM_PAGE_W - 2 * BKM_MARGIN)
+#define BKM_TOP 62.0                     /* below the running header */
+#define BKM_BOTTOM (BKM_PAGE_H - 62.0)   /* above the footer */
+#define BKM_LABEL_W 128.0                /* the label column ... */
+#define BKM_VALUE_X (BKM_MARGIN + 138.0) /* ... and the value column */
 
 typedef enum {
     BKM_S_TITLE,
-    BKM_S_HEADING,      /* a section */
-    BKM_S_SUB,          /* one child, one guardian */
+    BKM_S_HEADING, /* a section */
+    BKM_S_SUB,     /* one child, one guardian */
     BKM_S_LABEL,
-    BKM_S_KEY,          /* a label too long for the label column */
+    BKM_S_KEY, /* a label too long for the label column */
     BKM_S_VALUE,
-    BKM_S_TEXT,         /* the reporter's own prose, full width */
-    BKM_S_SMALL,        /* running header and footer */
+    BKM_S_TEXT,  /* the reporter's own prose, full width */
+    BKM_S_SMALL, /* running header and footer */
     BKM_S_COUNT
 } bkm_style_e;
 
 typedef struct {
     const char *font;
-    double gray;        /* text colour; headings are dark blue */
+    double gray; /* text colour; headings are dark blue */
     double x, width;
 } bkm_style_t;
 
@@ -68,9 +68,9 @@ static const bkm_style_t bkm_styles[BKM_S_COUNT] = {
 /* ---- the document model of the first pass ---- */
 
 typedef struct {
-    PangoLayoutLine *line;      /* owned by its layout */
-    double x;                   /* offset for alignment (RTL paragraphs) */
-    double y0, y1, baseline;    /* from the layout's top */
+    PangoLayoutLine *line;   /* owned by its layout */
+    double x;                /* offset for alignment (RTL paragraphs) */
+    double y0, y1, baseline; /* from the layout's top */
 } bkm_line_t;
 
 /* One piece of text that can break across pages between its lines, with
@@ -79,11 +79,11 @@ typedef struct {
     bkm_style_e style;
     PangoLayout *text;
     PangoLayout *label;
-    double label_dy;            /* label top, aligning the baselines */
+    double label_dy; /* label top, aligning the baselines */
     double label_h;
-    double before, after;       /* space above (not at a page top), below */
-    int keep_next;              /* a heading: never last on a page */
-    int rule;                   /* a line below it */
+    double before, after; /* space above (not at a page top), below */
+    int keep_next;        /* a heading: never last on a page */
+    int rule;             /* a line below it */
     int nlines;
     bkm_line_t *lines;
 } bkm_block_t;
@@ -93,12 +93,12 @@ typedef struct {
     const bkm_block_t *b;
     int first, last;
     int page;
-    double y;                   /* top on the page */
+    double y; /* top on the page */
     double h;
 } bkm_frag_t;
 
 typedef struct {
-    apr_pool_t *p;              /* scratch, destroyed after rendering */
+    apr_pool_t *p; /* scratch, destroyed after rendering */
     PangoContext *ctx;
     PangoFontDescription *font[BKM_S_COUNT];
     PangoAttrList *attrs;
@@ -198,7 +198,7 @@ static const char *fmt_value(apr_pool_t *p, const json_t *v)
                             (apr_int64_t)json_integer_value(v));
     }
     dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY
-                         | JSON_REAL_PRECISION(15));
+                             | JSON_REAL_PRECISION(15));
     if (!dump) {
         return NULL;
     }
@@ -235,8 +235,8 @@ static const char *fmt_time(apr_pool_t *p, const char *s)
     if (strcmp(t, "Z") == 0) {
         zone = " UTC";
     }
-    else if ((t[0] == '+' || t[0] == '-') && two_digits(t + 1)
-             && t[3] == ':' && two_digits(t + 4) && !t[6]) {
+    else if ((t[0] == '+' || t[0] == '-') && two_digits(t + 1) && t[3] == ':'
+             && two_digits(t + 4) && !t[6]) {
         zone = apr_pstrcat(p, " (UTC", t, ")", NULL);
     }
     else if (*t) {
@@ -257,8 +257,8 @@ static const char *fmt_time(apr_pool_t *p, const char *s)
  * and emoji stay whole): then 200,000 letters take 0.25 s.  Shorter words
  * are untouched, so they still move to the next line whole; pdftotext and
  * copying from a viewer do not show the zero-width spaces. */
-#define BKM_RUN_MAX     40
-#define BKM_RUN_STEP    8
+#define BKM_RUN_MAX 40
+#define BKM_RUN_STEP 8
 
 static const char *breakable(apr_pool_t *p, const char *s)
 {
@@ -274,8 +274,8 @@ static const char *breakable(apr_pool_t *p, const char *s)
     n = g_utf8_strlen(s, len);
     la = g_new(PangoLogAttr, n + 1);
     mark = apr_pcalloc(p, n + 1);
-    pango_get_log_attrs(s, (int)len, -1, pango_language_from_string("nb"),
-                        la, (int)n + 1);
+    pango_get_log_attrs(s, (int)len, -1, pango_language_from_string("nb"), la,
+                        (int)n + 1);
     for (start = 0, i = 1; i <= n; i++) {
         if (i < n && !la[i].is_line_break && !la[i].is_white) {
             continue;
@@ -345,8 +345,8 @@ static bkm_block_t *add_block(bkm_doc_t *d, bkm_style_e st, const char *label,
         b->lines[i].x = (double)r.x / PANGO_SCALE;
         b->lines[i].y0 = (double)y0 / PANGO_SCALE;
         b->lines[i].y1 = (double)y1 / PANGO_SCALE;
-        b->lines[i].baseline =
-            (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
+        b->lines[i].baseline = (double)pango_layout_iter_get_baseline(it)
+                               / PANGO_SCALE;
     } while (++i < b->nlines && pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
     b->nlines = i;
@@ -356,7 +356,8 @@ static bkm_block_t *add_block(bkm_doc_t *d, bkm_style_e st, const char *label,
         pango_layout_get_extents(b->label, NULL, &r);
         b->label_h = (double)r.height / PANGO_SCALE;
         b->label_dy = b->lines[0].baseline - b->lines[0].y0
-            - (double)pango_layout_get_baseline(b->label) / PANGO_SCALE;
+                      - (double)pango_layout_get_baseline(b->label)
+                            / PANGO_SCALE;
     }
     return b;
 }
@@ -460,10 +461,9 @@ static int has_unknown(bkm_doc_t *d, const json_t *obj,
 static void address(bkm_doc_t *d, const char *label, const json_t *obj,
                     const char *key)
 {
-    static const char *const known[] = {
-        "adresselinje1", "adresselinje2", "adresselinje3", "postnummer",
-        "poststed", NULL
-    };
+    static const char *const known[] = { "adresselinje1", "adresselinje2",
+                                         "adresselinje3", "postnummer",
+                                         "poststed",      NULL };
     const json_t *a = json_object_get(obj, key);
     apr_array_header_t *lines;
     const char *k, *s, *nr, *sted;
@@ -483,9 +483,11 @@ static void address(bkm_doc_t *d, const char *label, const json_t *obj,
     nr = fmt_value(d->p, json_object_get(a, "postnummer"));
     sted = fmt_value(d->p, json_object_get(a, "poststed"));
     if (nr || sted) {
-        APR_ARRAY_PUSH(lines, const char *) =
-            nr && sted ? apr_pstrcat(d->p, nr, " ", sted, NULL)
-                       : nr ? nr : sted;
+        APR_ARRAY_PUSH(lines, const char *) = nr && sted
+                                                  ? apr_pstrcat(d->p, nr, " ",
+                                                                sted, NULL)
+                                              : nr ? nr
+                                                   : sted;
     }
     json_object_foreach((json_t *)a, k, v) {
         if (!is_known(k, known) && (s = fmt_value(d->p, v)) != NULL) {
@@ -527,9 +529,8 @@ static int section(bkm_doc_t *d, const json_t *v, const char *title,
 
 static void privat_melder(bkm_doc_t *d, const json_t *m)
 {
-    static const char *const known[] = {
-        "personnavn", "telefonnummer", "adresse", NULL
-    };
+    static const char *const known[] = { "personnavn", "telefonnummer",
+                                         "adresse", NULL };
 
     if (!section(d, m, "Melder", json_is_object(m))) {
         return;
@@ -542,12 +543,11 @@ static void privat_melder(bkm_doc_t *d, const json_t *m)
 
 static void offentlig_melder(bkm_doc_t *d, const json_t *m)
 {
-    static const char *const known[] = {
-        "personnavn", "rolle", "telefonnummer", "epost", "virksomhet", NULL
-    };
-    static const char *const known_virksomhet[] = {
-        "navn", "orgnr", "adresse", NULL
-    };
+    static const char *const known[] = { "personnavn",    "rolle",
+                                         "telefonnummer", "epost",
+                                         "virksomhet",    NULL };
+    static const char *const known_virksomhet[] = { "navn", "orgnr",
+                                                    "adresse", NULL };
     const json_t *v = json_object_get(m, "virksomhet");
 
     if (!section(d, m, "Melder", json_is_object(m))) {
@@ -599,12 +599,11 @@ static void entries(bkm_doc_t *d, const json_t *list, const char *title,
 
 static void barn_entry(bkm_doc_t *d, const json_t *c, int offentlig)
 {
-    static const char *const known_privat[] = {
-        "personnavn", "antattAlder", "relasjon", "adresse", NULL
-    };
+    static const char *const known_privat[] = { "personnavn", "antattAlder",
+                                                "relasjon", "adresse", NULL };
     static const char *const known_offentlig[] = {
-        "fnr", "ufoedt", "personnavn", "telefonnummer", "adresse",
-        "orientert", "orientertGrunn", NULL
+        "fnr",     "ufoedt",    "personnavn",     "telefonnummer",
+        "adresse", "orientert", "orientertGrunn", NULL
     };
 
     row_json(d, "Navn", c, "personnavn");
@@ -627,9 +626,9 @@ static void barn_entry(bkm_doc_t *d, const json_t *c, int offentlig)
 
 static void foresatt_entry(bkm_doc_t *d, const json_t *f, int offentlig)
 {
-    static const char *const known[] = {
-        "personnavn", "telefonnummer", "orientert", "orientertGrunn", NULL
-    };
+    static const char *const known[] = { "personnavn", "telefonnummer",
+                                         "orientert", "orientertGrunn",
+                                         NULL };
 
     row_json(d, "Navn", f, "personnavn");
     row_json(d, "Telefon", f, "telefonnummer");
@@ -661,16 +660,21 @@ static void front(bkm_doc_t *d, const json_t *r, const char *title,
 
     nr = fmt_value(d->p, json_object_get(r, "kommunenummer"));
     navn = fmt_value(d->p, json_object_get(r, "kommunenavn"));
-    row(d, "Kommune", nr && navn ? apr_pstrcat(d->p, nr, " ", navn, NULL)
-                                 : nr ? nr : navn);
+    row(d, "Kommune",
+        nr && navn ? apr_pstrcat(d->p, nr, " ", navn, NULL)
+        : nr       ? nr
+                   : navn);
     nr = fmt_value(d->p, json_object_get(r, "bydelsnummer"));
     navn = fmt_value(d->p, json_object_get(r, "bydelsnavn"));
-    row(d, "Bydel", nr && navn ? apr_pstrcat(d->p, nr, " ", navn, NULL)
-                               : nr ? nr : navn);
+    row(d, "Bydel",
+        nr && navn ? apr_pstrcat(d->p, nr, " ", navn, NULL)
+        : nr       ? nr
+                   : navn);
     s = fmt_value(d->p, json_object_get(r, "sendingstidspunkt"));
-    row(d, "Sendt", s && json_is_string(json_object_get(r,
-                                                        "sendingstidspunkt"))
-                    ? fmt_time(d->p, s) : s);
+    row(d, "Sendt",
+        s && json_is_string(json_object_get(r, "sendingstidspunkt"))
+            ? fmt_time(d->p, s)
+            : s);
     row_json(d, "Leveringskanal", r, "leveringskanal");
 }
 
@@ -678,22 +682,28 @@ static void build(bkm_doc_t *d, const json_t *r, int offentlig,
                   const char *title, const char *referanse)
 {
     static const char *const known_privat[] = {
-        "kommunenummer", "kommunenavn", "bydelsnummer", "bydelsnavn",
-        "privatMelder", "privatBarn", "melding", "sendingstidspunkt",
+        "kommunenummer",  "kommunenavn", "bydelsnummer", "bydelsnavn",
+        "privatMelder",   "privatBarn",  "melding",      "sendingstidspunkt",
         "leveringskanal", NULL
     };
-    static const char *const known_offentlig[] = {
-        "kommunenummer", "kommunenavn", "bydelsnummer", "bydelsnavn",
-        "offentligMelder", "offentligBarn", "foresatte", "behovForTolk",
-        "andreHjelpeinstanser", "melding", "sendingstidspunkt",
-        "leveringskanal", NULL
-    };
-    static const char *const known_melding_v1[] = {
-        "melding", "historie", NULL
-    };
-    static const char *const known_melding_v2[] = {
-        "melding", "historie", "andreSynspunkter", NULL
-    };
+    static const char *const known_offentlig[] = { "kommunenummer",
+                                                   "kommunenavn",
+                                                   "bydelsnummer",
+                                                   "bydelsnavn",
+                                                   "offentligMelder",
+                                                   "offentligBarn",
+                                                   "foresatte",
+                                                   "behovForTolk",
+                                                   "andreHjelpeinstanser",
+                                                   "melding",
+                                                   "sendingstidspunkt",
+                                                   "leveringskanal",
+                                                   NULL };
+    static const char *const known_melding_v1[] = { "melding", "historie",
+                                                    NULL };
+    static const char *const known_melding_v2[] = { "melding", "historie",
+                                                    "andreSynspunkter",
+                                                    NULL };
     const char *const *known = offentlig ? known_offentlig : known_privat;
     const char *const *known_melding = d->v2 ? known_melding_v2
                                              : known_melding_v1;
@@ -722,8 +732,7 @@ static void build(bkm_doc_t *d, const json_t *r, int offentlig,
         text_section(d, "Bekymringen", m);
     }
     if (offentlig) {
-        text_section(d, "Behov for tolk",
-                     json_object_get(r, "behovForTolk"));
+        text_section(d, "Behov for tolk", json_object_get(r, "behovForTolk"));
         text_section(d, "Andre hjelpeinstanser",
                      json_object_get(r, "andreHjelpeinstanser"));
     }
@@ -741,10 +750,9 @@ static void build(bkm_doc_t *d, const json_t *r, int offentlig,
 static void build_kontroll(bkm_doc_t *d, const json_t *r, const char *title,
                            const char *referanse)
 {
-    static const char *const known[] = {
-        "kommunenummer", "kommunenavn", "bydelsnummer", "bydelsnavn",
-        "kontrollmelding", NULL
-    };
+    static const char *const known[] = { "kommunenummer",   "kommunenavn",
+                                         "bydelsnummer",    "bydelsnavn",
+                                         "kontrollmelding", NULL };
 
     front(d, r, title, referanse);
     text_section(d, "Kontrollmelding", json_object_get(r, "kontrollmelding"));
@@ -817,7 +825,7 @@ static int paginate(bkm_doc_t *d, apr_array_header_t *frags)
                     c = a;
                     continue;
                 }
-                c = a + 1;      /* taller than a page: overflow, not loop */
+                c = a + 1; /* taller than a page: overflow, not loop */
             }
             f = apr_array_push(frags);
             f->b = b;
@@ -905,13 +913,14 @@ static void draw_margins(bkm_doc_t *d, cairo_t *cr, const char *title,
     cairo_move_to(cr, BKM_MARGIN, BKM_PAGE_H - 46);
     cairo_line_to(cr, BKM_MARGIN + BKM_CONTENT_W, BKM_PAGE_H - 46);
     cairo_stroke(cr);
-    l = new_layout(d, BKM_S_SMALL, apr_pstrcat(d->p, "Referanse ", referanse,
-                                               NULL), BKM_CONTENT_W);
+    l = new_layout(d, BKM_S_SMALL,
+                   apr_pstrcat(d->p, "Referanse ", referanse, NULL),
+                   BKM_CONTENT_W);
     cairo_move_to(cr, BKM_MARGIN, BKM_PAGE_H - 40);
     pango_cairo_show_layout(cr, l);
     g_object_unref(l);
-    l = new_layout(d, BKM_S_SMALL, apr_psprintf(d->p, "side %d av %d",
-                                                page + 1, pages),
+    l = new_layout(d, BKM_S_SMALL,
+                   apr_psprintf(d->p, "side %d av %d", page + 1, pages),
                    BKM_CONTENT_W);
     pango_layout_set_alignment(l, PANGO_ALIGN_RIGHT);
     cairo_move_to(cr, BKM_MARGIN, BKM_PAGE_H - 40);
@@ -991,7 +1000,7 @@ static const char *draw(bkm_doc_t *d, apr_pool_t *p, const char *title,
             draw_frag(cr, f);
         }
         if (page + 1 < pages) {
-            cairo_show_page(cr);    /* the last one: cairo_surface_finish */
+            cairo_show_page(cr); /* the last one: cairo_surface_finish */
         }
     }
     st = cairo_status(cr);
@@ -1042,7 +1051,8 @@ const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
     *pdf = NULL;
     *len = 0;
     for (t = 0; t < BKM_PDF_NTYPES; t++) {
-        if (meldingstype && strcmp(meldingstype, bkm_pdf_types[t].type) == 0) {
+        if (meldingstype
+            && strcmp(meldingstype, bkm_pdf_types[t].type) == 0) {
             break;
         }
     }
@@ -1057,10 +1067,10 @@ const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
         return "PDF: no reference number";
     }
     title = bkm_pdf_types[t].kontroll
-        ? "Kontrollmelding \xe2\x80\x93 ikke en bekymringsmelding"
-        : bkm_pdf_types[t].offentlig
-        ? "Bekymringsmelding \xe2\x80\x93 offentlig melder"
-        : "Bekymringsmelding \xe2\x80\x93 privat melder";
+                ? "Kontrollmelding \xe2\x80\x93 ikke en bekymringsmelding"
+            : bkm_pdf_types[t].offentlig
+                ? "Bekymringsmelding \xe2\x80\x93 offentlig melder"
+                : "Bekymringsmelding \xe2\x80\x93 privat melder";
 
     memset(&d, 0, sizeof(d));
     apr_pool_create(&d.p, p);

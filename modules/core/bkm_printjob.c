@@ -28,11 +28,11 @@
 /* Child welfare letters go as A-post (priority mail: the letter replaces a
  * digital delivery that already failed or came too late), printed plain
  * and one-sided, which every print line can do. */
-#define FORSENDELSE     "A-post"
-#define FARGE           "svarthvitt"
-#define SIDER           "enkeltsidig"
+#define FORSENDELSE "A-post"
+#define FARGE "svarthvitt"
+#define SIDER "enkeltsidig"
 /* Only Norwegian addresses: the registry's postnummer is four digits. */
-#define LAND            "NO"
+#define LAND "NO"
 
 /* ---- checks ---- */
 
@@ -41,7 +41,7 @@ static int all_digits(const char *s, apr_size_t n)
     apr_size_t i;
 
     for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {     /* ASCII only, unlike isdigit */
+        if (s[i] < '0' || s[i] > '9') { /* ASCII only, unlike isdigit */
             return 0;
         }
     }
@@ -72,8 +72,8 @@ static int is_reference(const char *s)
  * white space, at most @p max characters.  The XSD's type "tekst" says the
  * same.
  */
-static const char *check_text(apr_pool_t *p, const char *field,
-                              const char *s, int max)
+static const char *check_text(apr_pool_t *p, const char *field, const char *s,
+                              int max)
 {
     apr_size_t i = 0, n;
     int chars = 0, visible = 0;
@@ -91,8 +91,10 @@ static const char *check_text(apr_pool_t *p, const char *field,
                                NULL);
         }
         if (c == 0xfffe || c == 0xffff) {
-            return apr_pstrcat(p, field, " contains a character that XML "
-                               "does not allow", NULL);
+            return apr_pstrcat(p, field,
+                               " contains a character that XML "
+                               "does not allow",
+                               NULL);
         }
         if (c != ' ') {
             visible = 1;
@@ -102,8 +104,7 @@ static const char *check_text(apr_pool_t *p, const char *field,
         return apr_pstrcat(p, field, " is only white space", NULL);
     }
     if (chars > max) {
-        return apr_psprintf(p, "%s is longer than %d characters", field,
-                            max);
+        return apr_psprintf(p, "%s is longer than %d characters", field, max);
     }
     return NULL;
 }
@@ -144,13 +145,15 @@ const char *bkm_printjob_check_adresse(apr_pool_t *p,
         return "adresse.adresselinjer is missing (at least one line)";
     }
     if (a->adresselinjer->nelts > BKM_PRINTJOB_MAX_ADRESSELINJER) {
-        return apr_psprintf(p, "adresse.adresselinjer has %d lines, at most "
-                            "%d are printed", a->adresselinjer->nelts,
+        return apr_psprintf(p,
+                            "adresse.adresselinjer has %d lines, at most "
+                            "%d are printed",
+                            a->adresselinjer->nelts,
                             BKM_PRINTJOB_MAX_ADRESSELINJER);
     }
     for (i = 0; i < a->adresselinjer->nelts; i++) {
-        if ((err = check_text(p, apr_psprintf(p, "adresse.adresselinjer[%d]",
-                                              i),
+        if ((err = check_text(p,
+                              apr_psprintf(p, "adresse.adresselinjer[%d]", i),
                               APR_ARRAY_IDX(a->adresselinjer, i,
                                             const char *),
                               BKM_PRINTJOB_MAX_TEKST))) {
@@ -172,42 +175,47 @@ static const char *check_job(apr_pool_t *p, const bkm_printjob_t *j)
     const char *a = j->arsak;
 
     if ((err = check_shape(p, "utskrift_id", j->utskrift_id,
-                           j->utskrift_id && bkm_uuid_valid(j->utskrift_id, 0),
+                           j->utskrift_id
+                               && bkm_uuid_valid(j->utskrift_id, 0),
                            "a lower-case UUID"))
         || (err = check_shape(p, "bekymringsmelding_id",
                               j->bekymringsmelding_id,
                               j->bekymringsmelding_id
-                              && bkm_uuid_valid(j->bekymringsmelding_id, 0),
+                                  && bkm_uuid_valid(j->bekymringsmelding_id,
+                                                    0),
                               "a lower-case UUID"))
         || (err = check_shape(p, "referanse", j->referanse,
                               j->referanse && is_reference(j->referanse),
                               "a reference such as 7K4Q-9XHT (upper case)"))
         || (err = check_shape(p, "kommunenummer", j->kommunenummer,
                               j->kommunenummer
-                              && all_digits(j->kommunenummer, 4),
+                                  && all_digits(j->kommunenummer, 4),
                               "four digits"))
         || (err = check_text(p, "kommunenavn", j->kommunenavn,
                              BKM_PRINTJOB_MAX_TEKST))
         || (err = check_shape(p, "bydelsnummer", j->bydelsnummer,
                               j->bydelsnummer
-                              && all_digits(j->bydelsnummer, 2),
+                                  && all_digits(j->bydelsnummer, 2),
                               "two digits"))
         || (err = check_text(p, "bydelsnavn", j->bydelsnavn,
                              BKM_PRINTJOB_MAX_TEKST))
         || (err = bkm_printjob_check_adresse(p, j->adresse))
-        || (err = check_shape(p, "dokument_sha256", j->dokument_sha256,
-                              j->dokument_sha256
-                              && bkm_sha256_hex_valid(j->dokument_sha256, strlen(j->dokument_sha256)),
-                              "64 lower-case hex digits"))
+        || (err = check_shape(
+                p, "dokument_sha256", j->dokument_sha256,
+                j->dokument_sha256
+                    && bkm_sha256_hex_valid(j->dokument_sha256,
+                                            strlen(j->dokument_sha256)),
+                "64 lower-case hex digits"))
         || (err = check_shape(p, "dokument_type", j->dokument_type,
                               j->dokument_type
-                              && !strcmp(j->dokument_type,
-                                         BKM_PRINTJOB_DOKUMENT_TYPE),
+                                  && !strcmp(j->dokument_type,
+                                             BKM_PRINTJOB_DOKUMENT_TYPE),
                               BKM_PRINTJOB_DOKUMENT_TYPE))
         || (err = check_shape(p, "arsak", a,
-                              a && (!strcmp(a, "feilet")
-                                    || !strcmp(a, "frist")
-                                    || !strcmp(a, "manuell")),
+                              a
+                                  && (!strcmp(a, "feilet")
+                                      || !strcmp(a, "frist")
+                                      || !strcmp(a, "manuell")),
                               "feilet, frist or manuell"))) {
         return err;
     }
@@ -252,8 +260,7 @@ static xmlNodePtr add(xmlNodePtr parent, const char *name, const char *text,
 }
 
 static const char *build(apr_pool_t *p, apr_pool_t *tmp,
-                         const bkm_printjob_t *j, char **xml,
-                         apr_size_t *len)
+                         const bkm_printjob_t *j, char **xml, apr_size_t *len)
 {
     const bkm_postadresse_t *a = j->adresse;
     xmlDocPtr doc;
@@ -271,7 +278,8 @@ static const char *build(apr_pool_t *p, apr_pool_t *tmp,
         return "xmlNewNs failed";
     }
     xmlSetNs(root, ns);
-    if (!xmlNewProp(root, BAD_CAST "versjon", BAD_CAST BKM_PRINTJOB_VERSJON)) {
+    if (!xmlNewProp(root, BAD_CAST "versjon",
+                    BAD_CAST BKM_PRINTJOB_VERSJON)) {
         return "xmlNewProp failed";
     }
 

@@ -24,7 +24,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
-#include "bkm_registry.h"   /* bkm_postadresse_t */
+#include "bkm_registry.h" /* bkm_postadresse_t */
 
 /** XML namespace of the print manifest (schema/print/utskrift.xsd). */
 #define BKM_PRINTJOB_NS "urn:no:bekymringsmelding:utskrift:v1"
@@ -47,26 +47,26 @@
 
 /** One print job, as the escalation builds it.  Every field is required. */
 typedef struct {
-    const char *utskrift_id;            /**< the print job's id (its
+    const char *utskrift_id;          /**< the print job's id (its
                                              meldingId on the print
                                              account), lower-case UUID */
-    const char *bekymringsmelding_id;   /**< the report's lower-case UUID */
-    const char *referanse;              /**< the reporter-visible reference,
+    const char *bekymringsmelding_id; /**< the report's lower-case UUID */
+    const char *referanse;            /**< the reporter-visible reference,
                                              e.g. 7K4Q-9XHT (upper case) */
-    const char *kommunenummer;          /**< four digits */
+    const char *kommunenummer;        /**< four digits */
     const char *kommunenavn;
-    const char *bydelsnummer;           /**< two digits; "00" for none */
+    const char *bydelsnummer; /**< two digits; "00" for none */
     const char *bydelsnavn;
-    const bkm_postadresse_t *adresse;   /**< recipient's postal address
+    const bkm_postadresse_t *adresse; /**< recipient's postal address
                                              (the child welfare service) */
-    const char *dokument_sha256;        /**< lower-case hex SHA-256 of the
+    const char *dokument_sha256;      /**< lower-case hex SHA-256 of the
                                              sealed PDF (CMS DER) */
-    apr_off_t dokument_storrelse;       /**< its size in bytes, > 0 */
-    const char *dokument_type;          /**< media type of the sealed
+    apr_off_t dokument_storrelse;     /**< its size in bytes, > 0 */
+    const char *dokument_type;        /**< media type of the sealed
                                              document,
                                              BKM_PRINTJOB_DOKUMENT_TYPE */
-    apr_time_t bestilt;                 /**< when the print was ordered */
-    const char *arsak;                  /**< why: "feilet" (the case system
+    apr_time_t bestilt;               /**< when the print was ordered */
+    const char *arsak;                /**< why: "feilet" (the case system
                                              failed), "frist" (the deadline
                                              passed), "manuell" (ordered by
                                              a person) */

@@ -28,10 +28,9 @@
 /* The county (fylke) numbers in force since 2024: the first two digits of
  * every municipality number.  A number with another prefix is a typo or an
  * old number (e.g. 5401 Tromsø before 2024) and is refused. */
-static const char *const bkm_fylker[] = {
-    "03", "11", "15", "18", "31", "32", "33", "34", "39", "40", "42",
-    "46", "50", "55", "56", NULL
-};
+static const char *const bkm_fylker[] = { "03", "11", "15", "18", "31", "32",
+                                          "33", "34", "39", "40", "42", "46",
+                                          "50", "55", "56", NULL };
 
 int bkm_kommunenummer_known(const char *nr)
 {
@@ -57,8 +56,8 @@ int bkm_kommunenummer_known(const char *nr)
 
 typedef struct {
     apr_pool_t *p;
-    const char *dir;        /* the registry file's directory */
-    const char *where;      /* position in the file, for messages */
+    const char *dir;   /* the registry file's directory */
+    const char *where; /* position in the file, for messages */
 } bkm_ctx_t;
 
 static const char *fail(bkm_ctx_t *c, const char *fmt, ...)
@@ -244,8 +243,10 @@ const char *bkm_cert_load(const bkm_cert_t **out, apr_pool_t *p,
     }
     if (has_key) {
         BIO_free(bio);
-        return apr_psprintf(p, "%s holds a private key; give the "
-                            "certificate alone", path);
+        return apr_psprintf(p,
+                            "%s holds a private key; give the "
+                            "certificate alone",
+                            path);
     }
     (void)BIO_reset(bio);
     x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
@@ -288,7 +289,8 @@ static const char *get_cert(bkm_ctx_t *c, json_t *obj, const char *key,
         return err;
     }
     if (apr_filepath_merge((char **)&path, c->dir, rel, APR_FILEPATH_NATIVE,
-                           c->p) != APR_SUCCESS) {
+                           c->p)
+        != APR_SUCCESS) {
         return fail(c, "\"%s\": bad path %s", key, rel);
     }
     if ((err = bkm_cert_load(out, c->p, path))) {
@@ -326,8 +328,10 @@ static const char *get_certs(bkm_ctx_t *c, json_t *obj, const char *key,
     }
     if (!json_is_array(v) || json_array_size(v) < 1
         || json_array_size(v) > BKM_SERTIFIKATER_MAX) {
-        return fail(c, "\"%s\" must be a file name or an array of 1 to %d "
-                    "file names", key, BKM_SERTIFIKATER_MAX);
+        return fail(c,
+                    "\"%s\" must be a file name or an array of 1 to %d "
+                    "file names",
+                    key, BKM_SERTIFIKATER_MAX);
     }
     *out = apr_array_make(c->p, (int)json_array_size(v),
                           sizeof(const bkm_cert_t *));
@@ -343,9 +347,9 @@ static const char *get_certs(bkm_ctx_t *c, json_t *obj, const char *key,
         }
         for (j = 0; j < (*out)->nelts; j++) {
             if (strcmp(APR_ARRAY_IDX(*out, j, const bkm_cert_t *)->sha256,
-                       cert->sha256) == 0) {
-                return fail(c, "\"%s\": %s is listed twice", key,
-                            cert->path);
+                       cert->sha256)
+                == 0) {
+                return fail(c, "\"%s\": %s is listed twice", key, cert->path);
             }
         }
         APR_ARRAY_PUSH(*out, const bkm_cert_t *) = cert;
@@ -360,9 +364,8 @@ static const char *get_certs(bkm_ctx_t *c, json_t *obj, const char *key,
 static const char *parse_adresse(bkm_ctx_t *c, json_t *obj,
                                  bkm_postadresse_t *a)
 {
-    static const char *const keys[] = {
-        "mottaker", "adresselinjer", "postnummer", "poststed", NULL
-    };
+    static const char *const keys[] = { "mottaker", "adresselinjer",
+                                        "postnummer", "poststed", NULL };
     const char *err, *where = c->where;
     json_t *lines, *v;
     size_t i;
@@ -386,8 +389,9 @@ static const char *parse_adresse(bkm_ctx_t *c, json_t *obj,
         if (!json_is_string(v) || json_string_length(v) == 0) {
             return fail(c, "\"adresselinjer\" must be non-empty strings");
         }
-        APR_ARRAY_PUSH(a->adresselinjer, const char *) =
-            apr_pstrdup(c->p, json_string_value(v));
+        APR_ARRAY_PUSH(a->adresselinjer,
+                       const char *) = apr_pstrdup(c->p,
+                                                   json_string_value(v));
     }
     c->where = where;
     return NULL;
@@ -423,8 +427,8 @@ static int parse_window(const char *s, bkm_calendar_t *cal)
 
     if (strlen(s) != 11
         || sscanf(s, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &n) != 4
-        || n != 11 || !apr_isdigit(s[0]) || !apr_isdigit(s[6])
-        || h1 > 24 || h2 > 24 || m1 > 59 || m2 > 59) {
+        || n != 11 || !apr_isdigit(s[0]) || !apr_isdigit(s[6]) || h1 > 24
+        || h2 > 24 || m1 > 59 || m2 > 59) {
         return 0;
     }
     cal->from_min = h1 * 60 + m1;
@@ -445,7 +449,8 @@ static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
         return err;
     }
     if (vindu && !parse_window(vindu, &b->kontortid)) {
-        return fail(c, "\"kontortid\" must be \"HH:MM-HH:MM\" with the "
+        return fail(c,
+                    "\"kontortid\" must be \"HH:MM-HH:MM\" with the "
                     "start before the end, e.g. \"08:00-16:00\"");
     }
     if ((err = get_bool(c, obj, "krevLagringskvittering", 0,
@@ -461,8 +466,8 @@ static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
         json_t *holder = json_pack("{s:O}", "sertifikat", v);
         const bkm_cert_t *cert;
 
-        c->where = apr_psprintf(c->p, "%s kvitteringssertifikater[%d]",
-                                where, (int)i);
+        c->where = apr_psprintf(c->p, "%s kvitteringssertifikater[%d]", where,
+                                (int)i);
         err = get_cert(c, holder, "sertifikat", &cert);
         json_decref(holder);
         if (err) {
@@ -478,12 +483,14 @@ static const char *parse_kvittering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
     }
     c->where = where;
     if (b->krev_lagringskvittering && !b->kvitteringssertifikater->nelts) {
-        return fail(c, "\"krevLagringskvittering\" needs at least one "
+        return fail(c,
+                    "\"krevLagringskvittering\" needs at least one "
                     "certificate in \"kvitteringssertifikater\"");
     }
     if (b->avvis_lagringskvittering_v1
         && !b->kvitteringssertifikater->nelts) {
-        return fail(c, "\"avvisLagringskvitteringV1\" needs at least one "
+        return fail(c,
+                    "\"avvisLagringskvitteringV1\" needs at least one "
                     "certificate in \"kvitteringssertifikater\"");
     }
     return NULL;
@@ -522,9 +529,8 @@ static int epost_valid(const char *a)
 {
     const char *at = strchr(a, '@'), *p;
 
-    if (!at || at == a || strchr(at + 1, '@') || strlen(a) > 254
-        || !at[1] || at[1] == '.' || a[strlen(a) - 1] == '.'
-        || !strchr(at + 1, '.')) {
+    if (!at || at == a || strchr(at + 1, '@') || strlen(a) > 254 || !at[1]
+        || at[1] == '.' || a[strlen(a) - 1] == '.' || !strchr(at + 1, '.')) {
         return 0;
     }
     for (p = a; p < at; p++) {
@@ -549,7 +555,8 @@ static const char *parse_kontakt(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
         return err;
     }
     if (b->kontakt_epost && !epost_valid(b->kontakt_epost)) {
-        return fail(c, "\"kontaktEpost\" must be one plain address such as "
+        return fail(c,
+                    "\"kontaktEpost\" must be one plain address such as "
                     "barnevern@kommune.no (printable ASCII, no spaces, "
                     "names or lists)");
     }
@@ -557,8 +564,7 @@ static const char *parse_kontakt(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
 }
 
 /* "kryptering": aes-256-cbc (the default) or aes-256-gcm. */
-static const char *parse_kryptering(bkm_ctx_t *c, json_t *obj,
-                                    bkm_bydel_t *b)
+static const char *parse_kryptering(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
 {
     const char *err, *krypt;
 
@@ -569,7 +575,8 @@ static const char *parse_kryptering(bkm_ctx_t *c, json_t *obj,
         b->gcm = 1;
     }
     else if (krypt && strcmp(krypt, "aes-256-cbc") != 0) {
-        return fail(c, "\"kryptering\" must be \"aes-256-cbc\" (the "
+        return fail(c,
+                    "\"kryptering\" must be \"aes-256-cbc\" (the "
                     "default) or \"aes-256-gcm\"");
     }
     return NULL;
@@ -581,9 +588,8 @@ static const char *parse_kryptering(bkm_ctx_t *c, json_t *obj,
 static const char *parse_sertifikater(bkm_ctx_t *c, bkm_registry_t *reg,
                                       json_t *obj, bkm_bydel_t *b)
 {
-    static const char *const cert_keys[] = {
-        "fagsystem", "manuell", "print", NULL
-    };
+    static const char *const cert_keys[] = { "fagsystem", "manuell", "print",
+                                             NULL };
     const char *err;
     json_t *certs;
 
@@ -592,8 +598,8 @@ static const char *parse_sertifikater(bkm_ctx_t *c, bkm_registry_t *reg,
     }
     c->where = apr_pstrcat(c->p, c->where, " sertifikater", NULL);
     if ((err = only_keys(c, certs, cert_keys))
-        || (err = get_certs(c, certs, "fagsystem",
-                            &b->fagsystem_sertifikater, &b->cert_fagsystem))
+        || (err = get_certs(c, certs, "fagsystem", &b->fagsystem_sertifikater,
+                            &b->cert_fagsystem))
         || (err = get_certs(c, certs, "manuell", &b->manuell_sertifikater,
                             &b->cert_manuell))
         || (err = get_certs(c, certs, "print", &b->print_sertifikater,
@@ -616,13 +622,22 @@ static const char *parse_sertifikater(bkm_ctx_t *c, bkm_registry_t *reg,
 static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
                                bkm_kommune_t *k, json_t *obj)
 {
-    static const char *const keys[] = {
-        "bydelsnummer", "bydelsnavn", "standardMottaker", "kanal",
-        "stottetVersjon", "kontoId", "postadresse", "sertifikater",
-        "svarfrist", "kryptering", "kontortid", "krevLagringskvittering",
-        "kvitteringssertifikater", "avvisLagringskvitteringV1", "kontaktEpost",
-        NULL
-    };
+    static const char *const keys[] = { "bydelsnummer",
+                                        "bydelsnavn",
+                                        "standardMottaker",
+                                        "kanal",
+                                        "stottetVersjon",
+                                        "kontoId",
+                                        "postadresse",
+                                        "sertifikater",
+                                        "svarfrist",
+                                        "kryptering",
+                                        "kontortid",
+                                        "krevLagringskvittering",
+                                        "kvitteringssertifikater",
+                                        "avvisLagringskvitteringV1",
+                                        "kontaktEpost",
+                                        NULL };
     bkm_bydel_t *b = apr_pcalloc(c->p, sizeof(*b));
     bkm_konto_t *konto;
     const char *err, *kanal, *versjon, *frist, *where = c->where;
@@ -680,8 +695,8 @@ static const char *parse_kommune(bkm_ctx_t *c, bkm_registry_t *reg,
                                  json_t *obj)
 {
     static const char *const keys[] = {
-        "kommunenummer", "navn", "navnSprak", "aktiv", "postadresse",
-        "bydeler", NULL
+        "kommunenummer", "navn",    "navnSprak", "aktiv",
+        "postadresse",   "bydeler", NULL
     };
     bkm_kommune_t *k = apr_pcalloc(c->p, sizeof(*k));
     const char *err, *where = c->where, *lang;
@@ -697,8 +712,10 @@ static const char *parse_kommune(bkm_ctx_t *c, bkm_registry_t *reg,
         return fail(c, "\"kommunenummer\" must be four digits");
     }
     if (!bkm_kommunenummer_known(k->nummer)) {
-        return fail(c, "unknown municipality number %s (no current county "
-                    "starts with %.2s)", k->nummer, k->nummer);
+        return fail(c,
+                    "unknown municipality number %s (no current county "
+                    "starts with %.2s)",
+                    k->nummer, k->nummer);
     }
     if (apr_hash_get(reg->kommune_by_nr, k->nummer, APR_HASH_KEY_STRING)) {
         return fail(c, "municipality %s is listed twice", k->nummer);
@@ -719,8 +736,10 @@ static const char *parse_kommune(bkm_ctx_t *c, bkm_registry_t *reg,
         }
         json_object_foreach(sprak, lang, v) {
             if (!json_is_string(v) || json_string_length(v) == 0) {
-                return fail(c, "\"navnSprak\".%s must be a non-empty "
-                            "string", lang);
+                return fail(c,
+                            "\"navnSprak\".%s must be a non-empty "
+                            "string",
+                            lang);
             }
             apr_table_set(k->navn_sprak, lang, json_string_value(v));
         }
@@ -734,13 +753,14 @@ static const char *parse_kommune(bkm_ctx_t *c, bkm_registry_t *reg,
     }
     k->bydeler = apr_array_make(c->p, 4, sizeof(const bkm_bydel_t *));
     if (k->aktiv && json_array_size(bydeler) == 0) {
-        return fail(c, "an active municipality needs at least one district "
+        return fail(c,
+                    "an active municipality needs at least one district "
                     "(\"00\" when it has none)");
     }
     json_array_foreach(bydeler, i, v) {
         const bkm_bydel_t *b;
-        c->where = apr_psprintf(c->p, "%s (%s) bydeler[%d]", where,
-                                k->nummer, (int)i);
+        c->where = apr_psprintf(c->p, "%s (%s) bydeler[%d]", where, k->nummer,
+                                (int)i);
         if ((err = parse_bydel(c, reg, k, v))) {
             return err;
         }
@@ -748,20 +768,25 @@ static const char *parse_kommune(bkm_ctx_t *c, bkm_registry_t *reg,
                           const bkm_bydel_t *);
         for (j = 0; j + 1 < (size_t)k->bydeler->nelts; j++) {
             if (strcmp(APR_ARRAY_IDX(k->bydeler, j, const bkm_bydel_t *)
-                       ->nummer, b->nummer) == 0) {
+                           ->nummer,
+                       b->nummer)
+                == 0) {
                 return fail(c, "district %s is listed twice", b->nummer);
             }
         }
         if (strcmp(b->nummer, "00") == 0 && json_array_size(bydeler) > 1) {
-            return fail(c, "district 00 means \"no districts\": it must be "
+            return fail(c,
+                        "district 00 means \"no districts\": it must be "
                         "the only one");
         }
         standard += b->standard_mottaker;
     }
     c->where = apr_psprintf(c->p, "%s (%s)", where, k->nummer);
     if (k->bydeler->nelts > 0 && standard != 1) {
-        return fail(c, "exactly one district must be standardMottaker "
-                    "(found %d)", standard);
+        return fail(c,
+                    "exactly one district must be standardMottaker "
+                    "(found %d)",
+                    standard);
     }
     c->where = where;
     apr_hash_set(reg->kommune_by_nr, k->nummer, APR_HASH_KEY_STRING, k);
@@ -773,8 +798,8 @@ static const char *parse_integrasjon(bkm_ctx_t *c, bkm_registry_t *reg,
                                      json_t *obj)
 {
     static const char *const keys[] = {
-        "integrasjonId", "navn", "organisasjonsnummer", "passordHash",
-        "kontoer", "produsent", "fiksOrgId", NULL
+        "integrasjonId", "navn",      "organisasjonsnummer", "passordHash",
+        "kontoer",       "produsent", "fiksOrgId",           NULL
     };
     bkm_integrasjon_t *in = apr_pcalloc(c->p, sizeof(*in));
     const char *err, *h;
@@ -798,9 +823,9 @@ static const char *parse_integrasjon(bkm_ctx_t *c, bkm_registry_t *reg,
     /* bcrypt only ($2a$/$2b$/$2y$, cost, 53 characters of salt + hash):
      * APR can check weaker schemes too, but they must not be used here. */
     h = in->passord_hash;
-    if (strlen(h) != 60 || h[0] != '$' || h[1] != '2'
-        || !strchr("aby", h[2]) || h[3] != '$' || !apr_isdigit(h[4])
-        || !apr_isdigit(h[5]) || h[6] != '$') {
+    if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' || !strchr("aby", h[2])
+        || h[3] != '$' || !apr_isdigit(h[4]) || !apr_isdigit(h[5])
+        || h[6] != '$') {
         return fail(c, "\"passordHash\" must be a bcrypt hash (htpasswd -B)");
     }
     if (apr_hash_get(reg->integrasjon_by_id, in->id, APR_HASH_KEY_STRING)) {
@@ -856,7 +881,8 @@ static const char *make_dummy_hash(apr_pool_t *p, bkm_registry_t *reg)
         apr_snprintf(hex + 2 * i, 3, "%02x", pw[i]);
     }
     if (apr_bcrypt_encode(hex, (unsigned int)cost, salt, sizeof(salt), out,
-                          sizeof(out)) != APR_SUCCESS) {
+                          sizeof(out))
+        != APR_SUCCESS) {
         return "cannot make the dummy password hash";
     }
     reg->dummy_hash = apr_pstrdup(p, out);
@@ -872,9 +898,8 @@ static int kommune_cmp(const void *a, const void *b)
 const char *bkm_registry_load(bkm_registry_t **out, apr_pool_t *p,
                               const char *path)
 {
-    static const char *const keys[] = {
-        "print", "kommuner", "integrasjoner", NULL
-    };
+    static const char *const keys[] = { "print", "kommuner", "integrasjoner",
+                                        NULL };
     static const char *const print_keys[] = { "kontoId", "sertifikat", NULL };
     bkm_ctx_t c;
     bkm_registry_t *reg;
@@ -912,8 +937,8 @@ const char *bkm_registry_load(bkm_registry_t **out, apr_pool_t *p,
     }
     if ((err = only_keys(&c, print, print_keys))
         || (err = get_uuid(&c, print, "kontoId", &reg->print_konto.id))
-        || (err = get_certs(&c, print, "sertifikat",
-                            &reg->print_sertifikater, &reg->print_cert))) {
+        || (err = get_certs(&c, print, "sertifikat", &reg->print_sertifikater,
+                            &reg->print_cert))) {
         goto done;
     }
     if (!reg->print_cert) {

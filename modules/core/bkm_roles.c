@@ -56,14 +56,16 @@ const char *bkm_binding_check(apr_pool_t *p, const char *fodselsnummer,
     b->bydeler = apr_array_make(p, 2, sizeof(const char *));
     if (b->rolle == BKM_ROLLE_OPERATOR) {
         return (kommune && *kommune) || (bydeler && *bydeler)
-            ? "an operator has every municipality; no \"kommune\"" : NULL;
+                   ? "an operator has every municipality; no \"kommune\""
+                   : NULL;
     }
     if (!digits(kommune, 4)) {
         return "\"kommune\" must be four digits";
     }
     b->kommune = apr_pstrdup(p, kommune);
     copy = apr_pstrdup(p, bydeler ? bydeler : "");
-    for (d = apr_strtok(copy, ", ", &last); d; d = apr_strtok(NULL, ", ", &last)) {
+    for (d = apr_strtok(copy, ", ", &last); d;
+         d = apr_strtok(NULL, ", ", &last)) {
         if (!digits(d, 2)) {
             return "each of \"bydeler\" must be two digits";
         }
@@ -100,24 +102,28 @@ static const char *entry(apr_pool_t *p, json_t *e, int i, bkm_binding_t *b)
     for (k = 0; k < json_array_size(list); k++) {
         const char *d = json_string_value(json_array_get(list, k));
         if (!d || strchr(d, ',') || strchr(d, ' ')) {
-            return apr_psprintf(p, "roller[%d]: bydeler[%d] must be two "
-                                "digits", i, (int)k);
+            return apr_psprintf(p,
+                                "roller[%d]: bydeler[%d] must be two "
+                                "digits",
+                                i, (int)k);
         }
         bydeler = apr_pstrcat(p, bydeler, k ? "," : "", d, NULL);
     }
-    err = bkm_binding_check(p,
-        json_string_value(json_object_get(e, "fodselsnummer")),
+    err = bkm_binding_check(
+        p, json_string_value(json_object_get(e, "fodselsnummer")),
         json_string_value(json_object_get(e, "navn")),
         json_string_value(json_object_get(e, "rolle")),
         json_string_value(json_object_get(e, "kommune")),
         json_is_array(list) && json_array_size(list) ? bydeler : NULL, b);
-    if (!err && json_object_get(e, "kommune") && b->rolle == BKM_ROLLE_OPERATOR) {
+    if (!err && json_object_get(e, "kommune")
+        && b->rolle == BKM_ROLLE_OPERATOR) {
         err = "an operator has every municipality; no \"kommune\"";
     }
     /* The name is the entry's label in messages, never the national id. */
     return err ? apr_psprintf(p, "roller[%d]%s%s%s: %s", i,
                               b->navn ? " (" : "", b->navn ? b->navn : "",
-                              b->navn ? ")" : "", err) : NULL;
+                              b->navn ? ")" : "", err)
+               : NULL;
 }
 
 bkm_roles_t *bkm_roles_of(apr_pool_t *p, const bkm_roles_t *all,
@@ -137,8 +143,7 @@ bkm_roles_t *bkm_roles_of(apr_pool_t *p, const bkm_roles_t *all,
     return r;
 }
 
-const char *bkm_roles_load(apr_pool_t *p, const char *path,
-                           bkm_roles_t **out)
+const char *bkm_roles_load(apr_pool_t *p, const char *path, bkm_roles_t **out)
 {
     bkm_roles_t *r = apr_pcalloc(p, sizeof(*r));
     json_error_t jerr;
@@ -192,11 +197,11 @@ static int gives(const bkm_binding_t *b, bkm_tilgang_e what,
 {
     if (what == BKM_TILGANG_MOTTA) {
         return b->rolle == BKM_ROLLE_MOTTAKER
-            && strcmp(b->kommune, kommune) == 0;
+               && strcmp(b->kommune, kommune) == 0;
     }
     return b->rolle == BKM_ROLLE_OPERATOR
-        || (b->rolle == BKM_ROLLE_ADMINISTRATOR
-            && strcmp(b->kommune, kommune) == 0);
+           || (b->rolle == BKM_ROLLE_ADMINISTRATOR
+               && strcmp(b->kommune, kommune) == 0);
 }
 
 int bkm_roles_allow(const bkm_roles_t *roles, const char *fodselsnummer,
@@ -239,7 +244,7 @@ const apr_array_header_t *bkm_roles_bydeler(apr_pool_t *p,
             continue;
         }
         if (b->bydeler->nelts == 0) {
-            return NULL;        /* all of them */
+            return NULL; /* all of them */
         }
         if (!found) {
             found = b->bydeler;

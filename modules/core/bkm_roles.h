@@ -33,20 +33,20 @@ typedef enum {
 
 /** What a request asks to do. */
 typedef enum {
-    BKM_TILGANG_SE,         /**< overview, timeline, export (metadata) */
-    BKM_TILGANG_MOTTA       /**< download and confirm (content) */
+    BKM_TILGANG_SE,   /**< overview, timeline, export (metadata) */
+    BKM_TILGANG_MOTTA /**< download and confirm (content) */
 } bkm_tilgang_e;
 
 typedef struct {
     const char *fodselsnummer;
     const char *navn;
     bkm_rolle_e rolle;
-    const char *kommune;            /**< NULL for the operator */
-    apr_array_header_t *bydeler;    /**< of const char *; empty: all */
+    const char *kommune;         /**< NULL for the operator */
+    apr_array_header_t *bydeler; /**< of const char *; empty: all */
 } bkm_binding_t;
 
 typedef struct bkm_roles_s {
-    apr_array_header_t *bindings;   /**< of bkm_binding_t */
+    apr_array_header_t *bindings; /**< of bkm_binding_t */
 } bkm_roles_t;
 
 /** Check one binding given as text (the operator's form; @p bydeler is a

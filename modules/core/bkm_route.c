@@ -17,11 +17,15 @@ typedef struct {
 
 typedef struct {
     int n;
-    int bad;                    /* index of the first bad parameter, or -1 */
+    int bad; /* index of the first bad parameter, or -1 */
     span_t p[BKM_ROUTE_MAX_PARAMS];
 } cand_t;
 
-enum { ROW_NO, ROW_BAD, ROW_YES };
+enum {
+    ROW_NO,
+    ROW_BAD,
+    ROW_YES
+};
 
 static const bkm_route_t *row_at(const bkm_route_table_t *t, apr_size_t i)
 {
@@ -82,7 +86,7 @@ static int match_row(apr_pool_t *p, const bkm_route_table_t *t,
     if (*path != '/') {
         return ROW_NO;
     }
-    if (pe == pattern + 1) {                    /* the root, "/" */
+    if (pe == pattern + 1) { /* the root, "/" */
         return *up == '\0' ? ROW_YES : ROW_NO;
     }
     for (;;) {
@@ -105,7 +109,7 @@ static int match_row(apr_pool_t *p, const bkm_route_table_t *t,
             sp->value = up;
             sp->value_len = ulen;
             if (!(k = kind_of(t->kinds, sp->kind, sp->kind_len))) {
-                return ROW_NO;          /* bkm_route_check says so */
+                return ROW_NO; /* bkm_route_check says so */
             }
             if (k->valid && c->bad < 0
                 && !k->valid(apr_pstrmemdup(p, up, ulen))) {
@@ -123,7 +127,7 @@ static int match_row(apr_pool_t *p, const bkm_route_table_t *t,
             return ROW_NO;
         }
         if (*us != '/') {
-            return ROW_NO;              /* the path ended first */
+            return ROW_NO; /* the path ended first */
         }
         pp = ps + 1;
         up = us + 1;
@@ -275,8 +279,8 @@ static const char *check_methods(const char *methods)
         return NULL;
     }
     for (; *m; m++) {
-        if (!(apr_isupper(*m) || (*m == ' ' && m > methods && m[1]
-                                  && m[1] != ' '))) {
+        if (!(apr_isupper(*m)
+              || (*m == ' ' && m > methods && m[1] && m[1] != ' '))) {
             return "methods are upper-case words, or \"*\" alone";
         }
     }
@@ -297,7 +301,7 @@ static const char *check_pattern(apr_pool_t *p, const bkm_route_table_t *t,
     if (pe == pattern + 1) {
         return slash ? "the root has no trailing slash to take" : NULL;
     }
-    for (pp = pattern + 1; pp <= pe; ) {
+    for (pp = pattern + 1; pp <= pe;) {
         const char *ps = memchr(pp, '/', (apr_size_t)(pe - pp));
         ps = ps ? ps : pe;
         if (ps == pp) {
@@ -353,7 +357,8 @@ static int overlap(const char *a, const char *b)
     while (*m) {
         apr_size_t len = strcspn(m, " ");
         if (has_word(b, m, len)
-            || (len == 3 && memcmp(m, "GET", 3) == 0 && has_word(b, "HEAD", 4))
+            || (len == 3 && memcmp(m, "GET", 3) == 0
+                && has_word(b, "HEAD", 4))
             || (len == 4 && memcmp(m, "HEAD", 4) == 0
                 && has_word(b, "GET", 3))) {
             return 1;
@@ -373,18 +378,20 @@ const char *bkm_route_check(apr_pool_t *p, const bkm_route_table_t *t)
         const bkm_route_t *rt = row_at(t, i);
         if ((err = check_methods(rt->methods))
             || (err = check_pattern(p, t, rt->pattern))) {
-            return apr_psprintf(p, "route %" APR_SIZE_T_FMT " (%s %s): %s",
-                                i, rt->methods ? rt->methods : "(null)",
+            return apr_psprintf(p, "route %" APR_SIZE_T_FMT " (%s %s): %s", i,
+                                rt->methods ? rt->methods : "(null)",
                                 rt->pattern ? rt->pattern : "(null)", err);
         }
         for (j = 0; j < i; j++) {
             const bkm_route_t *o = row_at(t, j);
             if (strcmp(o->pattern, rt->pattern) == 0
                 && overlap(o->methods, rt->methods)) {
-                return apr_psprintf(p, "route %" APR_SIZE_T_FMT " (%s %s): "
+                return apr_psprintf(p,
+                                    "route %" APR_SIZE_T_FMT
+                                    " (%s %s): "
                                     "a method of route %" APR_SIZE_T_FMT
-                                    " for the same pattern", i, rt->methods,
-                                    rt->pattern, j);
+                                    " for the same pattern",
+                                    i, rt->methods, rt->pattern, j);
             }
         }
     }

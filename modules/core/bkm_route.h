@@ -61,18 +61,18 @@ typedef struct {
 } bkm_route_table_t;
 
 typedef enum {
-    BKM_ROUTE_FOUND = 0,    /**< a row takes the path and the method */
-    BKM_ROUTE_NO_METHOD,    /**< rows take the path, none the method */
-    BKM_ROUTE_BAD_PARAM,    /**< no row takes the path, but a row's
+    BKM_ROUTE_FOUND = 0, /**< a row takes the path and the method */
+    BKM_ROUTE_NO_METHOD, /**< rows take the path, none the method */
+    BKM_ROUTE_BAD_PARAM, /**< no row takes the path, but a row's
                                  literals match it and a parameter has
                                  the wrong shape */
-    BKM_ROUTE_NOT_FOUND     /**< no row has this path */
+    BKM_ROUTE_NOT_FOUND  /**< no row has this path */
 } bkm_route_e;
 
 typedef struct {
-    const char *name;       /**< as in the pattern */
-    const char *kind;       /**< its kind's name */
-    const char *value;      /**< the segment (the path as given: httpd
+    const char *name;  /**< as in the pattern */
+    const char *kind;  /**< its kind's name */
+    const char *value; /**< the segment (the path as given: httpd
                                  has decoded it) */
 } bkm_route_param_t;
 

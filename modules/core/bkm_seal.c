@@ -7,9 +7,8 @@
 
 static const char *seal_one(apr_pool_t *p, const bkm_bydel_t *b,
                             apr_time_t now, const char *mottaker,
-                            const char *innholdstype,
-                            const void *data, apr_size_t len,
-                            bkm_sealed_t *out)
+                            const char *innholdstype, const void *data,
+                            apr_size_t len, bkm_sealed_t *out)
 {
     const apr_array_header_t *list;
     const bkm_cert_t *cert;
@@ -60,19 +59,17 @@ const char *bkm_seal_report_besittelse(apr_pool_t *p,
             return "no portal certificate to sign the ASiC-E container "
                    "(BekymringPortalCertificate)";
         }
-        if ((err = bkm_asice_build_besittelse(p, signer, json, json_len,
-                                              pdf, pdf_len, besittelse,
-                                              besittelse_len, &zip,
-                                              &zip_len))
+        if ((err = bkm_asice_build_besittelse(p, signer, json, json_len, pdf,
+                                              pdf_len, besittelse,
+                                              besittelse_len, &zip, &zip_len))
             || (err = seal_one(p, b, now, "fagsystem",
                                "application/vnd.etsi.asic-e+zip", zip,
                                zip_len, &out[(*n)++]))) {
             return err;
         }
     }
-    else if ((err = seal_one(p, b, now, "manuell",
-                             "application/pdf", pdf, pdf_len,
-                             &out[(*n)++]))) {
+    else if ((err = seal_one(p, b, now, "manuell", "application/pdf", pdf,
+                             pdf_len, &out[(*n)++]))) {
         return err;
     }
     return seal_one(p, b, now, "print", "application/pdf", pdf, pdf_len,

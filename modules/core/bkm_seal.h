@@ -12,11 +12,11 @@
 
 /** One sealed copy of a report. */
 typedef struct {
-    const char *mottaker;           /**< "fagsystem", "print" or "manuell" */
-    const char *innholdstype;       /**< what it decrypts to */
-    const unsigned char *data;      /**< CMS DER */
+    const char *mottaker;      /**< "fagsystem", "print" or "manuell" */
+    const char *innholdstype;  /**< what it decrypts to */
+    const unsigned char *data; /**< CMS DER */
     apr_size_t len;
-    const bkm_cert_t *cert;         /**< the certificate it is sealed for */
+    const bkm_cert_t *cert; /**< the certificate it is sealed for */
 } bkm_sealed_t;
 
 #define BKM_SEAL_MAX 3

@@ -32,14 +32,14 @@ const bkm_cert_t *bkm_sertifikat_nr(const apr_array_header_t *list,
 {
     if (list) {
         return i >= 0 && i < list->nelts
-               ? APR_ARRAY_IDX(list, i, const bkm_cert_t *) : NULL;
+                   ? APR_ARRAY_IDX(list, i, const bkm_cert_t *)
+                   : NULL;
     }
     return i == 0 ? single : NULL;
 }
 
 const bkm_cert_t *bkm_sertifikat_velg(const apr_array_header_t *list,
-                                      const bkm_cert_t *single,
-                                      apr_time_t t)
+                                      const bkm_cert_t *single, apr_time_t t)
 {
     const bkm_cert_t *best = NULL, *latest = NULL;
     int i, n = bkm_sertifikat_antall(list, single);
@@ -173,8 +173,8 @@ static void sjekk_kanal(apr_pool_t *p, const char *kanal,
 }
 
 void bkm_sertifikat_sjekk(apr_pool_t *p, const bkm_registry_t *reg,
-                          apr_time_t now, apr_interval_time_t warn,
-                          void *log, bkm_sertifikat_varsel_t *out)
+                          apr_time_t now, apr_interval_time_t warn, void *log,
+                          bkm_sertifikat_varsel_t *out)
 {
     int i, j;
 

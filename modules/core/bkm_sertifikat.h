@@ -50,8 +50,7 @@ const bkm_cert_t *bkm_sertifikat_nr(const apr_array_header_t *list,
  *  notBefore (ties: the latest notAfter, then the first listed); none
  *  valid, the one with the latest notAfter; NULL for an empty channel. */
 const bkm_cert_t *bkm_sertifikat_velg(const apr_array_header_t *list,
-                                      const bkm_cert_t *single,
-                                      apr_time_t t);
+                                      const bkm_cert_t *single, apr_time_t t);
 
 /** The PEM texts of a channel's certificates valid at @p t (an array of
  *  const char *, allocated from @p p; empty when none is). */
@@ -88,8 +87,7 @@ typedef struct {
  * @param log  the bkm_log baton for the lines
  */
 void bkm_sertifikat_sjekk(apr_pool_t *p, const bkm_registry_t *reg,
-                          apr_time_t now,
-                          apr_interval_time_t warn, void *log,
+                          apr_time_t now, apr_interval_time_t warn, void *log,
                           bkm_sertifikat_varsel_t *out);
 
 /** The process's counts since it started, for metrics: [0] expiring

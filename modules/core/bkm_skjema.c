@@ -19,22 +19,22 @@
 #include <string.h>
 
 typedef enum {
-    F_TEXT,         /* one line */
-    F_AREA,         /* free text */
-    F_YESNO,        /* two radio buttons: true / false */
-    F_CHECK         /* a checkbox: absent is false */
+    F_TEXT,  /* one line */
+    F_AREA,  /* free text */
+    F_YESNO, /* two radio buttons: true / false */
+    F_CHECK  /* a checkbox: absent is false */
 } kind_e;
 
 typedef struct {
-    unsigned forms;         /* bit 1 << bkm_skjema_type_e */
-    const char *path;       /* "privatBarn.*.personnavn" */
+    unsigned forms;   /* bit 1 << bkm_skjema_type_e */
+    const char *path; /* "privatBarn.*.personnavn" */
     kind_e kind;
-    const char *input;      /* type attribute of <input> */
+    const char *input; /* type attribute of <input> */
     const char *autocomplete;
-    int required;           /* the protocol requires a value */
-    int always;             /* in the report even when empty ("") */
+    int required; /* the protocol requires a value */
+    int always;   /* in the report even when empty ("") */
     int from_version;
-    int login;              /* the reporter's name: from the login */
+    int login; /* the reporter's name: from the login */
 } field_t;
 
 #define P (1u << BKM_SKJEMA_PRIVAT)
@@ -42,29 +42,73 @@ typedef struct {
 
 /* An address block under @p base, as adresse.json has it. */
 #define ADDRESS(forms, base, ac) \
-    { forms, base ".adresse.adresselinje1", F_TEXT, "text", ac "address-line1", 1, 0, 1, 0 }, \
-    { forms, base ".adresse.adresselinje2", F_TEXT, "text", ac "address-line2", 0, 0, 1, 0 }, \
-    { forms, base ".adresse.adresselinje3", F_TEXT, "text", ac "address-line3", 0, 0, 1, 0 }, \
-    { forms, base ".adresse.postnummer", F_TEXT, "text", ac "postal-code", 0, 0, 1, 0 }, \
-    { forms, base ".adresse.poststed", F_TEXT, "text", ac "address-level2", 0, 0, 1, 0 }
+    { forms, \
+      base ".adresse.adresselinje1", \
+      F_TEXT, \
+      "text", \
+      ac "address-line1", \
+      1, \
+      0, \
+      1, \
+      0 }, \
+        { forms, \
+          base ".adresse.adresselinje2", \
+          F_TEXT, \
+          "text", \
+          ac "address-line2", \
+          0, \
+          0, \
+          1, \
+          0 }, \
+        { forms, \
+          base ".adresse.adresselinje3", \
+          F_TEXT, \
+          "text", \
+          ac "address-line3", \
+          0, \
+          0, \
+          1, \
+          0 }, \
+        { forms, \
+          base ".adresse.postnummer", \
+          F_TEXT, \
+          "text", \
+          ac "postal-code", \
+          0, \
+          0, \
+          1, \
+          0 }, \
+    { \
+        forms, base ".adresse.poststed", F_TEXT, "text", \
+            ac "address-level2", 0, 0, 1, 0 \
+    }
 
 /* In the order the page asks them (and the error summary lists them). */
 static const field_t fields[] = {
     /* The private reporter. */
     { P, "privatMelder.personnavn", F_TEXT, "text", "name", 1, 0, 1, 1 },
     { P, "privatMelder.telefonnummer", F_TEXT, "tel", "tel", 0, 0, 1, 0 },
-    { P, "privatMelder.adresse.adresselinje1", F_TEXT, "text", "street-address", 0, 0, 1, 0 },
-    { P, "privatMelder.adresse.adresselinje2", F_TEXT, "text", "off", 0, 0, 1, 0 },
-    { P, "privatMelder.adresse.adresselinje3", F_TEXT, "text", "off", 0, 0, 1, 0 },
-    { P, "privatMelder.adresse.postnummer", F_TEXT, "text", "postal-code", 0, 0, 1, 0 },
-    { P, "privatMelder.adresse.poststed", F_TEXT, "text", "address-level2", 0, 0, 1, 0 },
+    { P, "privatMelder.adresse.adresselinje1", F_TEXT, "text",
+      "street-address", 0, 0, 1, 0 },
+    { P, "privatMelder.adresse.adresselinje2", F_TEXT, "text", "off", 0, 0, 1,
+      0 },
+    { P, "privatMelder.adresse.adresselinje3", F_TEXT, "text", "off", 0, 0, 1,
+      0 },
+    { P, "privatMelder.adresse.postnummer", F_TEXT, "text", "postal-code", 0,
+      0, 1, 0 },
+    { P, "privatMelder.adresse.poststed", F_TEXT, "text", "address-level2", 0,
+      0, 1, 0 },
     /* The public reporter and the service they work for. */
     { O, "offentligMelder.personnavn", F_TEXT, "text", "name", 1, 0, 1, 1 },
-    { O, "offentligMelder.rolle", F_TEXT, "text", "organization-title", 1, 0, 1, 0 },
-    { O, "offentligMelder.telefonnummer", F_TEXT, "tel", "work tel", 1, 0, 1, 0 },
+    { O, "offentligMelder.rolle", F_TEXT, "text", "organization-title", 1, 0,
+      1, 0 },
+    { O, "offentligMelder.telefonnummer", F_TEXT, "tel", "work tel", 1, 0, 1,
+      0 },
     { O, "offentligMelder.epost", F_TEXT, "email", "work email", 1, 0, 1, 0 },
-    { O, "offentligMelder.virksomhet.navn", F_TEXT, "text", "organization", 1, 0, 1, 0 },
-    { O, "offentligMelder.virksomhet.orgnr", F_TEXT, "text", "off", 0, 0, 1, 0 },
+    { O, "offentligMelder.virksomhet.navn", F_TEXT, "text", "organization", 1,
+      0, 1, 0 },
+    { O, "offentligMelder.virksomhet.orgnr", F_TEXT, "text", "off", 0, 0, 1,
+      0 },
     ADDRESS(O, "offentligMelder.virksomhet", "section-virksomhet "),
     /* The children. */
     { P, "privatBarn.*.personnavn", F_TEXT, "text", "off", 1, 0, 1, 0 },
@@ -77,7 +121,8 @@ static const field_t fields[] = {
     { O, "offentligBarn.*.telefonnummer", F_TEXT, "tel", "off", 0, 0, 1, 0 },
     ADDRESS(O, "offentligBarn.*", "section-barn "),
     { O, "offentligBarn.*.orientert", F_YESNO, "radio", NULL, 1, 0, 1, 0 },
-    { O, "offentligBarn.*.orientertGrunn", F_TEXT, "text", "off", 0, 0, 1, 0 },
+    { O, "offentligBarn.*.orientertGrunn", F_TEXT, "text", "off", 0, 0, 1,
+      0 },
     /* The guardians. */
     { O, "foresatte.*.personnavn", F_TEXT, "text", "off", 1, 0, 1, 0 },
     { O, "foresatte.*.telefonnummer", F_TEXT, "tel", "off", 0, 0, 1, 0 },
@@ -94,9 +139,8 @@ static const field_t fields[] = {
 };
 
 /* Names that are not report fields. */
-static const char *const control_names[] = {
-    "csrf", "skjema", "handling", "kommune", "bydel", NULL
-};
+static const char *const control_names[] = { "csrf",    "skjema", "handling",
+                                             "kommune", "bydel",  NULL };
 
 #define MAX_PAIRS 600
 #define MAX_VALUE (256 * 1024)
@@ -137,7 +181,8 @@ static json_t *own(apr_pool_t *p, json_t *j)
     return j;
 }
 
-bkm_skjema_t *bkm_skjema_new(apr_pool_t *p, bkm_skjema_type_e type, int versjon)
+bkm_skjema_t *bkm_skjema_new(apr_pool_t *p, bkm_skjema_type_e type,
+                             int versjon)
 {
     bkm_skjema_t *f = apr_pcalloc(p, sizeof(*f));
 
@@ -273,9 +318,9 @@ static const char *trim(apr_pool_t *p, const char *s)
     return apr_pstrndup(p, s, (apr_size_t)(e - s));
 }
 
-const char *bkm_skjema_parse(apr_pool_t *p, bkm_skjema_type_e type, int versjon,
-                           const char *body, apr_size_t len,
-                           bkm_skjema_t **out)
+const char *bkm_skjema_parse(apr_pool_t *p, bkm_skjema_type_e type,
+                             int versjon, const char *body, apr_size_t len,
+                             bkm_skjema_t **out)
 {
     bkm_skjema_t *f = bkm_skjema_new(p, type, versjon);
     char *copy = apr_pstrmemdup(p, body, len), *pair, *last;
@@ -306,14 +351,14 @@ const char *bkm_skjema_parse(apr_pool_t *p, bkm_skjema_type_e type, int versjon,
         if (vlen > MAX_VALUE) {
             return "a field is too long";
         }
-        if ((err = clean_text(name, &nlen)) || (err = clean_text(value, &vlen))) {
+        if ((err = clean_text(name, &nlen))
+            || (err = clean_text(value, &vlen))) {
             return err;
         }
         for (i = 0; control_names[i]; i++) {
             if (strcmp(name, control_names[i]) == 0) {
-                const char **slot[] = { &f->csrf, &f->skjema_id,
-                                        &f->handling, &f->kommune,
-                                        &f->bydel };
+                const char **slot[] = { &f->csrf, &f->skjema_id, &f->handling,
+                                        &f->kommune, &f->bydel };
                 if (*slot[i]) {
                     return apr_psprintf(p, "the field %s twice", name);
                 }
@@ -365,8 +410,9 @@ static void move_block(bkm_skjema_t *f, const char *array, int from, int to)
     json_object_foreach_safe(f->verdier, tmp, key, v) {
         if (strncmp(key, prefix, plen) == 0) {
             if (to >= 0) {
-                json_object_set(moved, apr_psprintf(f->pool, "%s.%d.%s",
-                                                    array, to, key + plen),
+                json_object_set(moved,
+                                apr_psprintf(f->pool, "%s.%d.%s", array, to,
+                                             key + plen),
                                 v);
             }
             json_object_del(f->verdier, key);
@@ -384,8 +430,10 @@ const char *bkm_skjema_set_version(bkm_skjema_t *f, int versjon)
     f->versjon = versjon;
     json_object_foreach(f->verdier, key, v) {
         if (!field_of(f, key, NULL, NULL)) {
-            return apr_psprintf(f->pool, "a field that version %d of the "
-                                "form does not have (%.40s)", versjon, key);
+            return apr_psprintf(f->pool,
+                                "a field that version %d of the "
+                                "form does not have (%.40s)",
+                                versjon, key);
         }
     }
     return NULL;
@@ -403,8 +451,10 @@ int bkm_skjema_apply(bkm_skjema_t *f, const char *handling)
     if (strncmp(handling, "legg-til:", 9) == 0) {
         const char *a = handling + 9;
         count = strcmp(a, barn) == 0 ? &f->barn
-              : (f->type == BKM_SKJEMA_OFFENTLIG && strcmp(a, "foresatte") == 0)
-              ? &f->foresatte : NULL;
+                : (f->type == BKM_SKJEMA_OFFENTLIG
+                   && strcmp(a, "foresatte") == 0)
+                    ? &f->foresatte
+                    : NULL;
         if (count && *count < max_blocks(a)) {
             (*count)++;
         }
@@ -413,8 +463,10 @@ int bkm_skjema_apply(bkm_skjema_t *f, const char *handling)
     if (strncmp(handling, "fjern:", 6) == 0
         && sscanf(handling + 6, "%31[A-Za-z]:%d", array, &at) == 2) {
         count = strcmp(array, barn) == 0 ? &f->barn
-              : (f->type == BKM_SKJEMA_OFFENTLIG
-                 && strcmp(array, "foresatte") == 0) ? &f->foresatte : NULL;
+                : (f->type == BKM_SKJEMA_OFFENTLIG
+                   && strcmp(array, "foresatte") == 0)
+                    ? &f->foresatte
+                    : NULL;
         if (!count || at < 0 || at >= *count || *count <= 1) {
             return count != NULL;
         }
@@ -481,9 +533,10 @@ static void each_field(const bkm_skjema_t *f, each_fn fn, void *baton)
         }
         n = strncmp(fd->path, "foresatte.", 10) == 0 ? f->foresatte : f->barn;
         for (i = 0; i < n; i++) {
-            fn(f, fd, apr_psprintf(f->pool, "%.*s%d%s",
-                                   (int)(star - fd->path), fd->path, i,
-                                   star + 1), baton);
+            fn(f, fd,
+               apr_psprintf(f->pool, "%.*s%d%s", (int)(star - fd->path),
+                            fd->path, i, star + 1),
+               baton);
         }
     }
 }
@@ -508,7 +561,7 @@ static void put_field(const bkm_skjema_t *f, const field_t *fd,
 
     if (fd->login) {
         if (!*v) {
-            return;             /* the server puts the login's name here */
+            return; /* the server puts the login's name here */
         }
     }
     switch (fd->kind) {
@@ -526,11 +579,13 @@ static void put_field(const bkm_skjema_t *f, const field_t *fd,
         }
         /* The place of a known postal code nobody typed a place for. */
         if (!*v && rb->postnummer && strstr(name, ".adresse.poststed")) {
-            const char *code = value_of(f, apr_pstrcat(
-                f->pool, apr_pstrndup(f->pool, name, strlen(name) - 8),
-                "postnummer", NULL));
-            const char *place = json_string_value(
-                json_object_get(rb->postnummer, code));
+            const char *code =
+                value_of(f, apr_pstrcat(f->pool,
+                                        apr_pstrndup(f->pool, name,
+                                                     strlen(name) - 8),
+                                        "postnummer", NULL));
+            const char *place =
+                json_string_value(json_object_get(rb->postnummer, code));
             if (place) {
                 value = json_string(place);
             }
@@ -558,8 +613,9 @@ json_t *bkm_skjema_report(const bkm_skjema_t *f, json_t *postnummer)
 
     rb.report = json_object();
     /* The reporter is always there: the server names them from the login. */
-    json_object_set_new(rb.report, f->type == BKM_SKJEMA_OFFENTLIG
-                                   ? "offentligMelder" : "privatMelder",
+    json_object_set_new(rb.report,
+                        f->type == BKM_SKJEMA_OFFENTLIG ? "offentligMelder"
+                                                        : "privatMelder",
                         json_object());
     rb.postnummer = postnummer;
     each_field(f, put_field, &rb);
@@ -580,7 +636,8 @@ static const char *text_key(apr_pool_t *p, const char *prefix,
         /* A child's address has help of its own ("where the child
          * lives"); labels are the same for every address. */
         int barn = strcmp(prefix, "hjelp") == 0
-                   && strncmp(fd->path + strcspn(fd->path, "."), ".*.", 3) == 0;
+                   && strncmp(fd->path + strcspn(fd->path, "."), ".*.", 3)
+                          == 0;
         return apr_pstrcat(p, prefix, barn ? ".barn" : "", ".adresse.",
                            addr + 9, NULL);
     }
@@ -623,9 +680,12 @@ static const char *context_of(const bkm_skjema_t *f, const char *name,
 
     if (dot && apr_isdigit(dot[1])) {
         int nr = atoi(dot + 1) + 1;
-        return apr_psprintf(f->pool, "%s %d", bkm_i18n_text(
-            i18n, lang, strncmp(name, "foresatte.", 10) == 0
-                        ? "skjema.foresatt" : "skjema.barn"), nr);
+        return apr_psprintf(f->pool, "%s %d",
+                            bkm_i18n_text(i18n, lang,
+                                          strncmp(name, "foresatte.", 10) == 0
+                                              ? "skjema.foresatt"
+                                              : "skjema.barn"),
+                            nr);
     }
     if (strstr(name, ".virksomhet.")) {
         return bkm_i18n_text(i18n, lang, "skjema.virksomhet");
@@ -655,12 +715,13 @@ static void summarize_field(const bkm_skjema_t *f, const field_t *fd,
     id = apr_pstrcat(f->pool, dom_id(f->pool, name),
                      fd->kind == F_YESNO ? "-ja" : "", NULL);
     context = context_of(f, name, sb->i18n, sb->lang);
-    json_array_append_new(sb->list, json_pack(
-        "{s:s, s:s, s:s}", "id", id, "href",
-        apr_pstrcat(f->pool, "#", id, NULL), "tekst",
-        apr_pstrcat(f->pool, context ? context : "", context ? ": " : "",
-                    label_of(f, fd, sb->i18n, sb->lang), " – ", tekst,
-                    NULL)));
+    json_array_append_new(
+        sb->list, json_pack("{s:s, s:s, s:s}", "id", id, "href",
+                            apr_pstrcat(f->pool, "#", id, NULL), "tekst",
+                            apr_pstrcat(f->pool, context ? context : "",
+                                        context ? ": " : "",
+                                        label_of(f, fd, sb->i18n, sb->lang),
+                                        " – ", tekst, NULL)));
 }
 
 /* The summary lists the errors in the order of the page, then any that
@@ -677,8 +738,8 @@ static void summarize(bkm_skjema_t *f, const bkm_i18n_t *i18n,
     sb.list = json_array();
     each_field(f, summarize_field, &sb);
     json_array_foreach(old, i, item) {
-        if (strcmp(json_string_value(json_object_get(item, "id")),
-                   "skjema") == 0) {
+        if (strcmp(json_string_value(json_object_get(item, "id")), "skjema")
+            == 0) {
             json_array_append(sb.list, item);
         }
     }
@@ -687,13 +748,14 @@ static void summarize(bkm_skjema_t *f, const bkm_i18n_t *i18n,
     json_decref(sb.list);
 }
 
-void bkm_skjema_add_error(bkm_skjema_t *f, const char *name, const char *tekst,
-                        const bkm_i18n_t *i18n, const char *lang)
+void bkm_skjema_add_error(bkm_skjema_t *f, const char *name,
+                          const char *tekst, const bkm_i18n_t *i18n,
+                          const char *lang)
 {
     if (!name) {
-        json_array_append_new(f->oppsummering, json_pack(
-            "{s:s, s:s, s:s}", "id", "skjema", "href", "#skjema",
-            "tekst", tekst));
+        json_array_append_new(f->oppsummering,
+                              json_pack("{s:s, s:s, s:s}", "id", "skjema",
+                                        "href", "#skjema", "tekst", tekst));
     }
     else if (!json_object_get(f->feil, name)) {
         /* one message a field: the first */
@@ -703,7 +765,7 @@ void bkm_skjema_add_error(bkm_skjema_t *f, const char *name, const char *tekst,
 }
 
 typedef struct {
-    const char *prefix;         /* "privatBarn.0." */
+    const char *prefix; /* "privatBarn.0." */
     const char *found;
 } first_baton_t;
 
@@ -740,7 +802,7 @@ static const char *field_for_pointer(const bkm_skjema_t *f, const char *ptr)
 }
 
 void bkm_skjema_set_errors(bkm_skjema_t *f, const apr_array_header_t *errors,
-                         const bkm_i18n_t *i18n, const char *lang)
+                           const bkm_i18n_t *i18n, const char *lang)
 {
     int i, general = 0;
 
@@ -753,16 +815,19 @@ void bkm_skjema_set_errors(bkm_skjema_t *f, const apr_array_header_t *errors,
 
         if (!fd) {
             if (!general++) {
-                json_array_append_new(f->oppsummering, json_pack(
-                    "{s:s, s:s, s:s}", "id", "skjema", "href", "#skjema",
-                    "tekst", bkm_i18n_text(i18n, lang, "feil.ukjent")));
+                json_array_append_new(
+                    f->oppsummering,
+                    json_pack("{s:s, s:s, s:s}", "id", "skjema", "href",
+                              "#skjema", "tekst",
+                              bkm_i18n_text(i18n, lang, "feil.ukjent")));
             }
             continue;
         }
         /* An object or array that is missing or too short: its first
          * field is what is missing. */
         keyword = strcmp(name, e->pointer + (*e->pointer == '/')) == 0
-                  ? e->keyword : "required";
+                      ? e->keyword
+                      : "required";
         leaf = strrchr(fd->path, '.') ? strrchr(fd->path, '.') + 1 : fd->path;
         key = apr_pstrcat(f->pool, "feil.", leaf, ".", keyword, NULL);
         if (!has_text(i18n, key)) {
@@ -813,11 +878,13 @@ static void view_field(const bkm_skjema_t *f, const field_t *fd,
     if (fd->autocomplete) {
         json_object_set_new(o, "autocomplete",
                             json_string(strstr(fd->autocomplete, "section-")
-                                        ? "off" : fd->autocomplete));
+                                            ? "off"
+                                            : fd->autocomplete));
     }
     if (has_text(vb->i18n, help_key)) {
-        json_object_set_new(o, "beskrivelse", json_string(
-            bkm_i18n_text(vb->i18n, vb->lang, help_key)));
+        json_object_set_new(o, "beskrivelse",
+                            json_string(bkm_i18n_text(vb->i18n, vb->lang,
+                                                      help_key)));
         json_object_set_new(o, "beskrivelseid",
                             json_string(apr_pstrcat(p, id, "-hjelp", NULL)));
         describedby = apr_pstrcat(p, id, "-hjelp", NULL);
@@ -834,8 +901,10 @@ static void view_field(const bkm_skjema_t *f, const field_t *fd,
         json_object_set_new(o, "beskrevetav", json_string(describedby));
     }
     if (strstr(name, ".adresse.postnummer")) {
-        json_object_set_new(o, "postnummerfor", json_string(apr_pstrcat(
-            p, apr_pstrndup(p, id, strlen(id) - 10), "poststed", NULL)));
+        json_object_set_new(
+            o, "postnummerfor",
+            json_string(apr_pstrcat(p, apr_pstrndup(p, id, strlen(id) - 10),
+                                    "poststed", NULL)));
         json_object_set_new(o, "inputmode", json_string("numeric"));
     }
     switch (fd->kind) {
@@ -850,8 +919,8 @@ static void view_field(const bkm_skjema_t *f, const field_t *fd,
         json_object_set_new(o, "janei", json_true());
         json_object_set_new(o, "ja", json_boolean(strcmp(v, "ja") == 0));
         json_object_set_new(o, "nei", json_boolean(strcmp(v, "nei") == 0));
-        json_object_set_new(o, "jaid", json_string(apr_pstrcat(p, id, "-ja",
-                                                               NULL)));
+        json_object_set_new(o, "jaid",
+                            json_string(apr_pstrcat(p, id, "-ja", NULL)));
         json_object_set_new(o, "neiid",
                             json_string(apr_pstrcat(p, id, "-nei", NULL)));
         break;
@@ -873,14 +942,15 @@ static void number_blocks(apr_pool_t *p, json_t *felt, const char *array)
     json_array_foreach(blocks, i, b) {
         json_object_set_new(b, "nr", json_integer((json_int_t)i + 1));
         if (n > 1) {
-            json_object_set_new(b, "fjern", json_string(apr_psprintf(
-                p, "fjern:%s:%d", array, (int)i)));
+            json_object_set_new(b, "fjern",
+                                json_string(apr_psprintf(p, "fjern:%s:%d",
+                                                         array, (int)i)));
         }
     }
 }
 
 json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
-                      const char *lang)
+                        const char *lang)
 {
     view_baton_t vb;
     json_t *view = json_object();
@@ -894,8 +964,9 @@ json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
     number_blocks(f->pool, vb.felt, "foresatte");
     json_object_set_new(view, "felt", vb.felt);
     if (f->barn < BKM_SKJEMA_MAX_BARN) {
-        json_object_set_new(view, "leggTilBarn", json_string(
-            apr_pstrcat(f->pool, "legg-til:", barn, NULL)));
+        json_object_set_new(view, "leggTilBarn",
+                            json_string(apr_pstrcat(f->pool, "legg-til:",
+                                                    barn, NULL)));
     }
     if (f->type == BKM_SKJEMA_OFFENTLIG
         && f->foresatte < BKM_SKJEMA_MAX_FORESATTE) {

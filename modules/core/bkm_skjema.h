@@ -33,23 +33,24 @@ typedef enum {
 typedef struct {
     apr_pool_t *pool;
     bkm_skjema_type_e type;
-    int versjon;                /**< the district's protocol version */
-    json_t *verdier;            /**< field name -> string, as typed */
-    int barn;                   /**< child blocks shown (>= 1) */
-    int foresatte;              /**< guardian blocks (public form, 1..2) */
-    const char *csrf;           /**< the posted CSRF token, or NULL */
-    const char *skjema_id;      /**< the one-time form token, or NULL */
-    const char *handling;       /**< the button pressed, or NULL */
-    const char *kommune, *bydel;    /**< the route, as posted */
-    json_t *feil;               /**< field name -> message, after errors */
-    json_t *oppsummering;       /**< [{id, tekst}] in the page's order */
+    int versjon;                 /**< the district's protocol version */
+    json_t *verdier;             /**< field name -> string, as typed */
+    int barn;                    /**< child blocks shown (>= 1) */
+    int foresatte;               /**< guardian blocks (public form, 1..2) */
+    const char *csrf;            /**< the posted CSRF token, or NULL */
+    const char *skjema_id;       /**< the one-time form token, or NULL */
+    const char *handling;        /**< the button pressed, or NULL */
+    const char *kommune, *bydel; /**< the route, as posted */
+    json_t *feil;                /**< field name -> message, after errors */
+    json_t *oppsummering;        /**< [{id, tekst}] in the page's order */
 } bkm_skjema_t;
 
 /** "privat" or "offentlig" */
 const char *bkm_skjema_type_name(bkm_skjema_type_e type);
 
 /** An empty form: one child, one guardian. */
-bkm_skjema_t *bkm_skjema_new(apr_pool_t *p, bkm_skjema_type_e type, int versjon);
+bkm_skjema_t *bkm_skjema_new(apr_pool_t *p, bkm_skjema_type_e type,
+                             int versjon);
 
 /**
  * Read an application/x-www-form-urlencoded body strictly: well-formed
@@ -57,9 +58,9 @@ bkm_skjema_t *bkm_skjema_new(apr_pool_t *p, bkm_skjema_type_e type, int versjon)
  * breaks, only the fields this form and version has, each once.
  * @return NULL, or a message for a 400 (it names no value).
  */
-const char *bkm_skjema_parse(apr_pool_t *p, bkm_skjema_type_e type, int versjon,
-                           const char *body, apr_size_t len,
-                           bkm_skjema_t **out);
+const char *bkm_skjema_parse(apr_pool_t *p, bkm_skjema_type_e type,
+                             int versjon, const char *body, apr_size_t len,
+                             bkm_skjema_t **out);
 
 /** Posted forms are read before their district is known, with every
  *  version's fields (BKM_SKJEMA_ALL_VERSIONS); then this sets the district's
@@ -87,11 +88,12 @@ json_t *bkm_skjema_report(const bkm_skjema_t *f, json_t *postnummer);
  * the page's language: f->feil and f->oppsummering.
  */
 void bkm_skjema_set_errors(bkm_skjema_t *f, const apr_array_header_t *errors,
-                         const bkm_i18n_t *i18n, const char *lang);
+                           const bkm_i18n_t *i18n, const char *lang);
 
 /** Put one message on a field (e.g. an unknown municipality). */
-void bkm_skjema_add_error(bkm_skjema_t *f, const char *name, const char *tekst,
-                        const bkm_i18n_t *i18n, const char *lang);
+void bkm_skjema_add_error(bkm_skjema_t *f, const char *name,
+                          const char *tekst, const bkm_i18n_t *i18n,
+                          const char *lang);
 
 /**
  * The page's view of the form: {"felt": {...}} where each field is an
@@ -100,6 +102,6 @@ void bkm_skjema_add_error(bkm_skjema_t *f, const char *name, const char *tekst,
  * arrays with nr and their remove button).
  */
 json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
-                      const char *lang);
+                        const char *lang);
 
 #endif

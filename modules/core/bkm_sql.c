@@ -13,13 +13,7 @@
 #include "bkm_kjede.h"
 #include "bkm_paminnelse.h"
 
-const bkm_sql_t *const bkm_core_sql[] = {
-    bkm_db_sql,
-    bkm_lagring_sql,
-    bkm_leveranse_sql,
-    bkm_avvik_sql,
-    bkm_eskalering_sql,
-    bkm_kjede_sql,
-    bkm_paminnelse_sql,
-    NULL
-};
+const bkm_sql_t *const bkm_core_sql[] = { bkm_db_sql,         bkm_lagring_sql,
+                                          bkm_leveranse_sql,  bkm_avvik_sql,
+                                          bkm_eskalering_sql, bkm_kjede_sql,
+                                          bkm_paminnelse_sql, NULL };

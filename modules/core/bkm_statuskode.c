@@ -30,7 +30,8 @@ static int secret_of(const bkm_token_keys_t *k, const char *id, char *out)
     memcpy(msg + sizeof(purpose), id, idlen);
     if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, k->status,
                    sizeof(k->status), msg, sizeof(purpose) + idlen, md,
-                   sizeof(md), &mdlen) || mdlen != sizeof(md)) {
+                   sizeof(md), &mdlen)
+        || mdlen != sizeof(md)) {
         return -1;
     }
     for (i = 0; i < 8; i++) {
@@ -76,7 +77,7 @@ int bkm_statuskode_parse(const char *typed, char ref[10], char secret[9])
             c[n++] = u;
             continue;
         }
-        return -1;      /* another character, or too many */
+        return -1; /* another character, or too many */
     }
     if (n != BKM_STATUSKODE_CHARS) {
         return -1;

@@ -22,7 +22,7 @@ long long bkm_days_from_civil(long long y, unsigned m, unsigned d)
 
 int bkm_weekday(long long days)
 {
-    int w = (int)((days + 4) % 7);                  /* 1970-01-01: Thursday */
+    int w = (int)((days + 4) % 7); /* 1970-01-01: Thursday */
 
     return w < 0 ? w + 7 : w;
 }
@@ -32,7 +32,7 @@ static apr_time_t last_sunday_0100_utc(long long y, unsigned m)
 {
     long long days = bkm_days_from_civil(y, m, 31); /* both have 31 days */
 
-    days -= bkm_weekday(days);                      /* back to Sunday */
+    days -= bkm_weekday(days); /* back to Sunday */
     return apr_time_from_sec(days * 86400 + 3600);
 }
 
@@ -71,15 +71,16 @@ const char *bkm_time_utc(apr_pool_t *p, apr_time_t t)
     apr_time_exp_t x;
 
     apr_time_exp_gmt(&x, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                        x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
-                        x.tm_min, x.tm_sec);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", x.tm_year + 1900,
+                        x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min,
+                        x.tm_sec);
 }
 
 apr_time_t bkm_time_oslo_day(const char *date)
 {
-    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-                                31 };
+    static const int days[] = {
+        31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
     int y, m, d, i;
     char tail;
     apr_time_t utc;
@@ -95,15 +96,14 @@ apr_time_t bkm_time_oslo_day(const char *date)
             return -1;
         }
     }
-    if (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3
-        || y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1
-        || d > days[m - 1]
+    if (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 2000
+        || y > 2200 || m < 1 || m > 12 || d < 1 || d > days[m - 1]
         || (m == 2 && d == 29
             && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))) {
         return -1;
     }
-    utc = apr_time_from_sec(bkm_days_from_civil(y, (unsigned)m,
-                                                (unsigned)d) * 86400);
+    utc = apr_time_from_sec(bkm_days_from_civil(y, (unsigned)m, (unsigned)d)
+                            * 86400);
     return utc - bkm_time_oslo_offset(utc);
 }
 

@@ -48,7 +48,9 @@ static int derive(const unsigned char *secret, apr_size_t len,
     return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, len,
                      (const unsigned char *)label, strlen(label), out, 32,
                      &outlen)
-           && outlen == 32 ? 0 : -1;
+                   && outlen == 32
+               ? 0
+               : -1;
 }
 
 int bkm_token_keys(const unsigned char *secret, apr_size_t len,
@@ -58,10 +60,12 @@ int bkm_token_keys(const unsigned char *secret, apr_size_t len,
         return -1;
     }
     return derive(secret, len, "person", k->person)
-        || derive(secret, len, "form", k->form)
-        || derive(secret, len, "csrf", k->csrf)
-        || derive(secret, len, "evidence", k->evidence)
-        || derive(secret, len, "status", k->status) ? -1 : 0;
+                   || derive(secret, len, "form", k->form)
+                   || derive(secret, len, "csrf", k->csrf)
+                   || derive(secret, len, "evidence", k->evidence)
+                   || derive(secret, len, "status", k->status)
+               ? -1
+               : 0;
 }
 
 const char *bkm_token_person(apr_pool_t *p, const bkm_token_keys_t *k,

@@ -40,7 +40,7 @@ typedef struct bkm_token_keys_s {
     unsigned char form[32];
     unsigned char csrf[32];
     unsigned char evidence[32];
-    unsigned char status[32];   /**< the reporter's status code
+    unsigned char status[32]; /**< the reporter's status code
                                      (bkm_statuskode.h) */
 } bkm_token_keys_t;
 

@@ -27,7 +27,7 @@ long bkm_utf8_next(const unsigned char *s, apr_size_t n, apr_size_t *i)
         min = 0x10000;
     }
     else {
-        return -1;          /* a continuation byte, C0, C1 or F5-FF */
+        return -1; /* a continuation byte, C0, C1 or F5-FF */
     }
     if (n - *i <= (apr_size_t)more) {
         return -1;

@@ -9,8 +9,8 @@ static apr_status_t doc_cleanup(void *doc)
     return APR_SUCCESS;
 }
 
-const char *bkm_xml_doc(apr_pool_t *p, const char *root_name,
-                        xmlDocPtr *doc, xmlNodePtr *root)
+const char *bkm_xml_doc(apr_pool_t *p, const char *root_name, xmlDocPtr *doc,
+                        xmlNodePtr *root)
 {
     if (!(*doc = xmlNewDoc(BAD_CAST "1.0"))) {
         return "xmlNewDoc failed";

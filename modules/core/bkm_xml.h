@@ -13,8 +13,8 @@
 
 /** A new XML 1.0 document with the root element @p root_name (no
  *  namespace yet), freed when @p p is.  @return NULL or a message. */
-const char *bkm_xml_doc(apr_pool_t *p, const char *root_name,
-                        xmlDocPtr *doc, xmlNodePtr *root);
+const char *bkm_xml_doc(apr_pool_t *p, const char *root_name, xmlDocPtr *doc,
+                        xmlNodePtr *root);
 
 /** The document as indented UTF-8 with its XML declaration, copied into
  *  @p p and NUL-terminated.  @return NULL or a message. */

@@ -44,7 +44,7 @@ static char *fold(apr_pool_t *p, const char *s)
             *o++ = (char)(cp + 32);
         }
         else if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) {
-            cp += 32;           /* two bytes in UTF-8 either way */
+            cp += 32; /* two bytes in UTF-8 either way */
             *o++ = (char)(0xC0 | (cp >> 6));
             *o++ = (char)(0x80 | (cp & 0x3F));
         }
@@ -63,10 +63,10 @@ static json_t *kommune_view(request_rec *r, const bkm_kommune_t *k,
 {
     json_t *v = json_pack("{s:s, s:s, s:b, s:s, s:s}", "nummer", k->nummer,
                           "navn", bkm_kommune_navn(k, lang), "aktiv",
-                          k->aktiv, "bytt", apr_pstrcat(r->pool, "/", type,
-                                                        NULL),
-                          "skjemaAction", apr_pstrcat(r->pool, "/", type,
-                                                      "/skjema", NULL));
+                          k->aktiv, "bytt",
+                          apr_pstrcat(r->pool, "/", type, NULL),
+                          "skjemaAction",
+                          apr_pstrcat(r->pool, "/", type, "/skjema", NULL));
     json_t *bydeler = json_array();
     int i;
 
@@ -76,22 +76,26 @@ static json_t *kommune_view(request_rec *r, const bkm_kommune_t *k,
         const bkm_bydel_t *b = APR_ARRAY_IDX(k->bydeler, i,
                                              const bkm_bydel_t *);
         int valgt = bnr ? strcmp(bnr, b->nummer) == 0 : b->standard_mottaker;
-        json_array_append_new(bydeler, json_pack(
-            "{s:s, s:s, s:s, s:b}", "id", apr_pstrcat(r->pool, "bydel-",
-                                                      b->nummer, NULL),
-            "nummer", b->nummer, "navn", b->navn, "valgt", valgt));
+        json_array_append_new(bydeler,
+                              json_pack("{s:s, s:s, s:s, s:b}", "id",
+                                        apr_pstrcat(r->pool, "bydel-",
+                                                    b->nummer, NULL),
+                                        "nummer", b->nummer, "navn", b->navn,
+                                        "valgt", valgt));
     }
     json_object_set_new(v, "bydeler", bydeler);
     if (!k->aktiv && k->adresse) {
         json_t *linjer = json_array();
         for (i = 0; i < k->adresse->adresselinjer->nelts; i++) {
-            json_array_append_new(linjer, json_string(APR_ARRAY_IDX(
-                k->adresse->adresselinjer, i, const char *)));
+            json_array_append_new(
+                linjer, json_string(APR_ARRAY_IDX(k->adresse->adresselinjer,
+                                                  i, const char *)));
         }
-        json_object_set_new(v, "adresse", json_pack(
-            "{s:s, s:o, s:s, s:s}", "mottaker", k->adresse->mottaker,
-            "linjer", linjer, "postnummer", k->adresse->postnummer,
-            "poststed", k->adresse->poststed));
+        json_object_set_new(v, "adresse",
+                            json_pack("{s:s, s:o, s:s, s:s}", "mottaker",
+                                      k->adresse->mottaker, "linjer", linjer,
+                                      "postnummer", k->adresse->postnummer,
+                                      "poststed", k->adresse->poststed));
     }
     return v;
 }
@@ -106,10 +110,12 @@ int bkm_handle_velg(request_rec *r, const bkm_req_t *q)
     json_t *data, *list;
     int i, shown = 0;
 
-    data = bkm_page_data(r, lang, bkm_i18n_text(
-        pg->i18n, lang, apr_pstrcat(r->pool, "velg.tittel.", type, NULL)));
-    json_object_set_new(data, "action", json_string(apr_pstrcat(
-        r->pool, "/", type, NULL)));
+    data = bkm_page_data(r, lang,
+                         bkm_i18n_text(pg->i18n, lang,
+                                       apr_pstrcat(r->pool, "velg.tittel.",
+                                                   type, NULL)));
+    json_object_set_new(data, "action",
+                        json_string(apr_pstrcat(r->pool, "/", type, NULL)));
     knr = bkm_page_arg(r, "kommune");
     if (knr && !(k = bkm_registry_kommune(reg, knr))) {
         json_object_set_new(data, "ukjent", json_true());
@@ -139,17 +145,23 @@ int bkm_handle_velg(request_rec *r, const bkm_req_t *q)
         if (folded && (!key || !strstr(key, folded))) {
             continue;
         }
-        json_array_append_new(list, json_pack(
-            "{s:s, s:s, s:s, s:s}", "nummer", km->nummer, "navn", navn,
-            "sok", key ? key : "", "href",
-            apr_pstrcat(r->pool, "/", type, "?kommune=", km->nummer, NULL)));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:s}", "nummer",
+                                        km->nummer, "navn", navn, "sok",
+                                        key ? key : "", "href",
+                                        apr_pstrcat(r->pool, "/", type,
+                                                    "?kommune=", km->nummer,
+                                                    NULL)));
         shown++;
     }
     json_object_set_new(data, "kommuner", list);
-    json_object_set_new(data, "antall", json_string(shown == 1
-        ? bkm_i18n_text(pg->i18n, lang, "velg.antall.en")
-        : bkm_i18n_format(r->pool, bkm_i18n_text(pg->i18n, lang,
-                                                 "velg.antall"),
-                          "n", apr_itoa(r->pool, shown))));
+    json_object_set_new(
+        data, "antall",
+        json_string(shown == 1
+                        ? bkm_i18n_text(pg->i18n, lang, "velg.antall.en")
+                        : bkm_i18n_format(r->pool,
+                                          bkm_i18n_text(pg->i18n, lang,
+                                                        "velg.antall"),
+                                          "n", apr_itoa(r->pool, shown))));
     return bkm_page_render(r, HTTP_OK, "velg", data);
 }

@@ -38,24 +38,27 @@ int bkm_handle_meg(request_rec *r, const bkm_req_t *q)
     }
     lang = bkm_page_lang(r, &p);
     if (p.level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00402)
-                      "login refused: level of assurance %s is below %s",
-                      p.acr ? p.acr : "(none)",
-                      bkm_cfg_min_acr(bkm_dir_cfg(r)) == BKM_ACR_HIGH
-                          ? "high" : "substantial");
+        ap_log_rerror(
+            APLOG_MARK, APLOG_INFO, 0, r,
+            BKMLOGNO(
+                00402) "login refused: level of assurance %s is below %s",
+            p.acr ? p.acr : "(none)",
+            bkm_cfg_min_acr(bkm_dir_cfg(r)) == BKM_ACR_HIGH ? "high"
+                                                            : "substantial");
         return bkm_page_message(r, HTTP_FORBIDDEN, lang, "side.niva.tittel",
                                 "side.niva.tekst");
     }
-    data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
-                                                "meg.tittel"));
+    data = bkm_page_data(r, lang,
+                         bkm_i18n_text(pg->i18n, lang, "meg.tittel"));
     /* Only the last four of the eleven digits. */
-    json_object_set_new(data, "pid", json_string(apr_pstrcat(
-        r->pool, "*******", p.pid + 7, NULL)));
+    json_object_set_new(data, "pid",
+                        json_string(apr_pstrcat(r->pool, "*******", p.pid + 7,
+                                                NULL)));
     if (p.name) {
         json_object_set_new(data, "navn", json_string(p.name));
     }
     json_object_set_new(data, "acr", json_string(p.acr ? p.acr : ""));
-    json_object_set_new(data, "locale", json_string(p.locale ? p.locale
-                                                             : ""));
+    json_object_set_new(data, "locale",
+                        json_string(p.locale ? p.locale : ""));
     return bkm_page_render(r, HTTP_OK, "meg", data);
 }

@@ -20,7 +20,7 @@ typedef struct bkm_pages_s {
     const char *dir;
     bkm_html_set_t *html;
     bkm_i18n_t *i18n;
-    json_t *postnummer;         /**< "0001" -> "OSLO" */
+    json_t *postnummer; /**< "0001" -> "OSLO" */
     /** The view of each empty form, by type, protocol version (1, 2) and
      *  language, made once: the form most often asked for costs no
      *  building per request.  Read-only (jansson's reference counts are
@@ -29,7 +29,6 @@ typedef struct bkm_pages_s {
     /** The form's language buttons, by the page's language. */
     json_t *sprakknapper[BKM_I18N_NLANGS];
 } bkm_pages_t;
-
 
 /* pages/side.c: what every page shares */
 struct bkm_person_s;
@@ -61,9 +60,9 @@ const char *bkm_page_host_cookie(request_rec *r, const char *name);
 /** A cookie "<id>.<key in hex>" that gives this browser what the server
  *  keeps sealed for it (the receipt's copy, a draft): set it, and read it
  *  back for @p id (1 when it names @p id and holds a BKM_BOX_KEY key). */
-void bkm_page_key_cookie_set(request_rec *r, const char *name,
-                             const char *id, const char *keyhex,
-                             const char *path, long max_age);
+void bkm_page_key_cookie_set(request_rec *r, const char *name, const char *id,
+                             const char *keyhex, const char *path,
+                             long max_age);
 int bkm_page_key_cookie_get(request_rec *r, const char *name, const char *id,
                             unsigned char *key);
 /** The page's language (bkm_i18n_pick); ?sprak= also remembers it. */
@@ -88,7 +87,7 @@ const char *bkm_page_evidence_tag(request_rec *r);
 json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel);
 /** The same without the switcher's links (the form has buttons). */
 json_t *bkm_page_data_bare(request_rec *r, const char *lang,
-                          const char *tittel);
+                           const char *tittel);
 /** Render a template with @p data (which has "lang") as the answer. */
 int bkm_page_render(request_rec *r, int status, const char *tmpl,
                     json_t *data);
@@ -117,7 +116,6 @@ void bkm_page_csv_row(request_rec *r, apr_bucket_brigade *bb,
 /** A page that only says something (catalogue keys; tekst may be NULL). */
 int bkm_page_message(request_rec *r, int status, const char *lang,
                      const char *tittel_key, const char *tekst_key);
-
 
 /* The reporter's pages (the route table) */
 int bkm_handle_forside(request_rec *r, const bkm_req_t *q);

@@ -43,7 +43,6 @@ const bkm_sql_t bkm_sendt_sql[] = {
     { NULL, NULL }
 };
 
-
 typedef struct {
     const char *referanse, *kommunenummer, *bydelsnummer, *meldingstype;
     const char *kopi;
@@ -94,16 +93,17 @@ static int copy_pdf(request_rec *r, const char *lang, sent_t *s)
     unsigned char *pdf;
     apr_size_t len;
 
-    if (!s->kopi || bkm_box_open(r->pool, s->key, s->kopi, s->kopi_len, &pdf,
-                                 &len)) {
+    if (!s->kopi
+        || bkm_box_open(r->pool, s->key, s->kopi, s->kopi_len, &pdf, &len)) {
         return bkm_page_message(r, HTTP_NOT_FOUND, lang,
                                 "side.ikke_funnet.tittel",
                                 "side.ikke_funnet.tekst");
     }
     bkm_page_headers(r);
-    apr_table_setn(r->headers_out, "Content-Disposition", apr_pstrcat(
-        r->pool, "attachment; filename=\"bekymringsmelding-", s->referanse,
-        ".pdf\"", NULL));
+    apr_table_setn(r->headers_out, "Content-Disposition",
+                   apr_pstrcat(r->pool,
+                               "attachment; filename=\"bekymringsmelding-",
+                               s->referanse, ".pdf\"", NULL));
     ap_set_content_type(r, "application/pdf");
     ap_set_content_length(r, (apr_off_t)len);
     if (!r->header_only) {
@@ -137,7 +137,7 @@ int bkm_handle_sendt_kopi(request_rec *r, const bkm_req_t *q)
     int rv;
 
     if (this_browsers(r, q, &s) != OK) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     rv = copy_pdf(r, q->lang, &s);
     memset(s.key, 0, sizeof(s.key));
@@ -156,13 +156,13 @@ int bkm_handle_sendt(request_rec *r, const bkm_req_t *q)
     sent_t s;
 
     if (this_browsers(r, q, &s) != OK) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     memset(s.key, 0, sizeof(s.key));
     k = bkm_registry_kommune(reg, s.kommunenummer);
     b = k ? bkm_kommune_bydel(k, s.bydelsnummer) : NULL;
-    data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
-                                                "sendt.tittel"));
+    data = bkm_page_data(r, lang,
+                         bkm_i18n_text(pg->i18n, lang, "sendt.tittel"));
     json_object_set_new(data, "referanse", json_string(s.referanse));
     /* The status code is derived again each time (nothing stored; see
      * bkm_statuskode.h).  The link to /status does not carry it: a code
@@ -177,16 +177,22 @@ int bkm_handle_sendt(request_rec *r, const bkm_req_t *q)
             json_object_set_new(data, "status", json_string("/status"));
         }
     }
-    json_object_set_new(data, "mottaker", json_string(
-        !k ? s.kommunenummer
-        : !b || strcmp(b->nummer, "00") == 0 ? bkm_kommune_navn(k, lang)
-        : apr_pstrcat(r->pool, bkm_kommune_navn(k, lang), ", ", b->navn,
-                      NULL)));
-    json_object_set_new(data, "offentlig", json_boolean(
-        s.meldingstype && strstr(s.meldingstype, ".offentlig.")));
+    json_object_set_new(data, "mottaker",
+                        json_string(!k ? s.kommunenummer
+                                    : !b || strcmp(b->nummer, "00") == 0
+                                        ? bkm_kommune_navn(k, lang)
+                                        : apr_pstrcat(r->pool,
+                                                      bkm_kommune_navn(k,
+                                                                       lang),
+                                                      ", ", b->navn, NULL)));
+    json_object_set_new(data, "offentlig",
+                        json_boolean(s.meldingstype
+                                     && strstr(s.meldingstype,
+                                               ".offentlig.")));
     if (s.kopi) {
-        json_object_set_new(data, "kopi", json_string(apr_pstrcat(
-            r->pool, "/sendt/", id, "/kopi.pdf", NULL)));
+        json_object_set_new(data, "kopi",
+                            json_string(apr_pstrcat(r->pool, "/sendt/", id,
+                                                    "/kopi.pdf", NULL)));
     }
     return bkm_page_render(r, HTTP_OK, "sendt", data);
 }

@@ -90,8 +90,8 @@ static const char *pages_load(apr_pool_t *p, const char *dir,
             return apr_psprintf(p, "cannot read %s", file);
         }
         apr_file_close(f);
-        err = bkm_html_add(pg->html, apr_pstrndup(p, fi.name,
-                                                  strlen(fi.name) - 5),
+        err = bkm_html_add(pg->html,
+                           apr_pstrndup(p, fi.name, strlen(fi.name) - 5),
                            text, len);
         if (err) {
             apr_dir_close(d);
@@ -105,35 +105,43 @@ static const char *pages_load(apr_pool_t *p, const char *dir,
     }
     if ((err = bkm_i18n_load(p, apr_pstrcat(p, dir, "/i18n", NULL),
                              &pg->i18n))
-        || (err = bkm_i18n_check_keys(pg->i18n, p, bkm_html_keys(pg->html)))) {
+        || (err = bkm_i18n_check_keys(pg->i18n, p,
+                                      bkm_html_keys(pg->html)))) {
         return err;
     }
     /* Made by `make` from the pinned npm package (build/assets/bundle). */
     file = apr_pstrcat(p, dir, "/static/vendor/postnummer.json", NULL);
     pg->postnummer = bkm_json_own(p, json_load_file(file, 0, &jerr));
     if (!json_is_object(pg->postnummer)) {
-        return apr_psprintf(p, "%s: %s (run make to build the pages' "
-                            "assets)", file, jerr.text);
+        return apr_psprintf(p,
+                            "%s: %s (run make to build the pages' "
+                            "assets)",
+                            file, jerr.text);
     }
     /* The form's language buttons, by the page's language. */
     for (k = 0; k < BKM_I18N_NLANGS; k++) {
         int m;
         pg->sprakknapper[k] = bkm_json_own(p, json_array());
         for (m = 0; m < BKM_I18N_NLANGS; m++) {
-            json_array_append_new(pg->sprakknapper[k], json_pack(
-                "{s:s, s:s, s:s, s:o}", "kode", langs[m], "navn",
-                bkm_i18n_text(pg->i18n, langs[m],
-                              apr_pstrcat(p, "sprak.", langs[m], NULL)),
-                "handling", apr_pstrcat(p, "sprak:", langs[m], NULL),
-                "gjeldende", m == k ? json_string("true") : json_null()));
+            json_array_append_new(
+                pg->sprakknapper[k],
+                json_pack("{s:s, s:s, s:s, s:o}", "kode", langs[m], "navn",
+                          bkm_i18n_text(pg->i18n, langs[m],
+                                        apr_pstrcat(p, "sprak.", langs[m],
+                                                    NULL)),
+                          "handling",
+                          apr_pstrcat(p, "sprak:", langs[m], NULL),
+                          "gjeldende",
+                          m == k ? json_string("true") : json_null()));
         }
     }
     for (type = 0; type < 2; type++) {
         for (v = 0; v < 2; v++) {
             for (k = 0; k < BKM_I18N_NLANGS; k++) {
-                bkm_skjema_t *f = bkm_skjema_new(p, (bkm_skjema_type_e)type, v + 1);
-                pg->tom[type][v][k] = bkm_json_own(p, bkm_skjema_view(
-                    f, pg->i18n, langs[k]));
+                bkm_skjema_t *f = bkm_skjema_new(p, (bkm_skjema_type_e)type,
+                                                 v + 1);
+                pg->tom[type][v][k] =
+                    bkm_json_own(p, bkm_skjema_view(f, pg->i18n, langs[k]));
             }
         }
     }
@@ -242,9 +250,9 @@ const char *bkm_page_cookie_get(request_rec *r, const char *name)
     return v;
 }
 
-void bkm_page_key_cookie_set(request_rec *r, const char *name,
-                             const char *id, const char *keyhex,
-                             const char *path, long max_age)
+void bkm_page_key_cookie_set(request_rec *r, const char *name, const char *id,
+                             const char *keyhex, const char *path,
+                             long max_age)
 {
     bkm_page_cookie(r, name, apr_pstrcat(r->pool, id, ".", keyhex, NULL),
                     path, max_age);
@@ -256,9 +264,9 @@ int bkm_page_key_cookie_get(request_rec *r, const char *name, const char *id,
     const char *cookie = bkm_page_cookie_get(r, name), *dot;
 
     return bkm_uuid_valid(id, 0) && cookie && (dot = strchr(cookie, '.'))
-        && (apr_size_t)(dot - cookie) == strlen(id)
-        && strncmp(cookie, id, strlen(id)) == 0
-        && bkm_unhex(dot + 1, key, BKM_BOX_KEY) == 0;
+           && (apr_size_t)(dot - cookie) == strlen(id)
+           && strncmp(cookie, id, strlen(id)) == 0
+           && bkm_unhex(dot + 1, key, BKM_BOX_KEY) == 0;
 }
 
 const char *bkm_page_lang(request_rec *r, const bkm_person_t *person)
@@ -270,8 +278,7 @@ const char *bkm_page_lang(request_rec *r, const bkm_person_t *person)
                         LANG_COOKIE_AGE);
     }
     else {
-        chosen = bkm_page_cookie_get(r,
-                                     bkm_page_host_cookie(r, LANG_COOKIE));
+        chosen = bkm_page_cookie_get(r, bkm_page_host_cookie(r, LANG_COOKIE));
     }
     return bkm_i18n_pick(chosen, person ? person->locale : NULL,
                          apr_table_get(r->headers_in, "Accept-Language"));
@@ -294,7 +301,8 @@ const char *bkm_page_login_tag(request_rec *r)
     bkm_person_t p;
 
     if (apr_pool_userdata_get((void **)&tag, "bkm_login_tag", r->pool)
-        == APR_SUCCESS && tag) {
+            == APR_SUCCESS
+        && tag) {
         return *tag ? tag : NULL;
     }
     if (!token_keys(r) || !bkm_person_from_login(r, &p)
@@ -311,8 +319,9 @@ void bkm_page_evidence_set(request_rec *r, long max_age)
 {
     const char *tag = bkm_page_login_tag(r), *v;
 
-    if (tag && (v = bkm_token_evidence(r->pool, token_keys(r), tag,
-                                       bkm_now(r)
+    if (tag
+        && (v = bkm_token_evidence(r->pool, token_keys(r), tag,
+                                   bkm_now(r)
                                        + apr_time_from_sec(max_age)))) {
         bkm_page_cookie(r, bkm_page_host_cookie(r, EVIDENCE_COOKIE), v, "/",
                         max_age);
@@ -324,7 +333,8 @@ const char *bkm_page_evidence_tag(request_rec *r)
     if (!token_keys(r)) {
         return NULL;
     }
-    return bkm_token_evidence_tag(r->pool, token_keys(r),
+    return bkm_token_evidence_tag(
+        r->pool, token_keys(r),
         bkm_page_cookie_get(r, bkm_page_host_cookie(r, EVIDENCE_COOKIE)),
         bkm_now(r));
 }
@@ -367,11 +377,11 @@ int bkm_page_csrf_ok(request_rec *r, const char *posted)
     unsigned char raw[32];
 
     return token_keys(r) && v && bkm_unhex(v, raw, sizeof(raw)) == 0
-        && bkm_token_csrf_ok(token_keys(r), v, csrf_binding(r), posted);
+           && bkm_token_csrf_ok(token_keys(r), v, csrf_binding(r), posted);
 }
 
 json_t *bkm_page_data_bare(request_rec *r, const char *lang,
-                          const char *tittel)
+                           const char *tittel)
 {
     json_t *data = bkm_json_own(r->pool, json_object());
 
@@ -402,23 +412,25 @@ json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel)
             const apr_table_entry_t *e = &APR_ARRAY_IDX(arr, i,
                                                         apr_table_entry_t);
             if (strcmp(e->key, "sprak") != 0) {
-                q = apr_pstrcat(r->pool, q, ap_escape_urlencoded(r->pool,
-                                                                 e->key),
-                                "=", ap_escape_urlencoded(r->pool, e->val),
-                                "&", NULL);
+                q = apr_pstrcat(r->pool, q,
+                                ap_escape_urlencoded(r->pool, e->key), "=",
+                                ap_escape_urlencoded(r->pool, e->val), "&",
+                                NULL);
             }
         }
     }
     for (k = 0; k < BKM_I18N_NLANGS; k++) {
-        json_array_append_new(valg, json_pack(
-            "{s:s, s:s, s:s, s:o}", "kode", langs[k],
-            "navn", bkm_i18n_text(pg->i18n, langs[k],
-                                  apr_pstrcat(r->pool, "sprak.", langs[k],
-                                              NULL)),
-            "href", apr_pstrcat(r->pool, r->uri, "?", q, "sprak=", langs[k],
-                                NULL),
-            "gjeldende", strcmp(langs[k], lang) == 0 ? json_string("true")
-                                                    : json_null()));
+        json_array_append_new(
+            valg, json_pack("{s:s, s:s, s:s, s:o}", "kode", langs[k], "navn",
+                            bkm_i18n_text(pg->i18n, langs[k],
+                                          apr_pstrcat(r->pool, "sprak.",
+                                                      langs[k], NULL)),
+                            "href",
+                            apr_pstrcat(r->pool, r->uri, "?", q,
+                                        "sprak=", langs[k], NULL),
+                            "gjeldende",
+                            strcmp(langs[k], lang) == 0 ? json_string("true")
+                                                        : json_null()));
     }
     json_object_set_new(data, "sprakvalg", valg);
     return data;
@@ -469,9 +481,10 @@ int bkm_page_render(request_rec *r, int status, const char *tmpl,
     memset(&out, 0, sizeof(out));
     out.pool = r->pool;
     if (bkm_html_render(pg->html, tmpl, data, bkm_i18n_texts(pg->i18n, lang),
-                        write_out, &out) != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01301)
-                      "page %s could not be rendered", tmpl);
+                        write_out, &out)
+        != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      BKMLOGNO(01301) "page %s could not be rendered", tmpl);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_set_content_length(r, (apr_off_t)out.len);
@@ -485,12 +498,13 @@ int bkm_page_message(request_rec *r, int status, const char *lang,
                      const char *tittel_key, const char *tekst_key)
 {
     const bkm_pages_t *pg = bkm_pages(r);
-    json_t *data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
-                                                        tittel_key));
+    json_t *data = bkm_page_data(r, lang,
+                                 bkm_i18n_text(pg->i18n, lang, tittel_key));
 
     if (tekst_key) {
-        json_object_set_new(data, "tekst", json_string(
-            bkm_i18n_text(pg->i18n, lang, tekst_key)));
+        json_object_set_new(data, "tekst",
+                            json_string(bkm_i18n_text(pg->i18n, lang,
+                                                      tekst_key)));
     }
     return bkm_page_render(r, status, "melding", data);
 }
@@ -514,14 +528,16 @@ int bkm_page_form(request_rec *r, apr_size_t limit, apr_table_t **out)
         apr_size_t len = 0, at = 0;
         char *v = NULL;
         if (apr_brigade_pflatten(pair->value, &v, &len, r->pool)
-            != APR_SUCCESS || apr_table_get(*out, pair->name)) {
-            return HTTP_BAD_REQUEST;        /* unreadable, or twice */
+                != APR_SUCCESS
+            || apr_table_get(*out, pair->name)) {
+            return HTTP_BAD_REQUEST; /* unreadable, or twice */
         }
         /* Strict UTF-8, no control characters but tab and line breaks. */
         while (at < len) {
             long cp = bkm_utf8_next((const unsigned char *)v, len, &at);
-            if (cp < 0 || (bkm_utf8_is_control(cp) && cp != '\t'
-                           && cp != '\n' && cp != '\r')) {
+            if (cp < 0
+                || (bkm_utf8_is_control(cp) && cp != '\t' && cp != '\n'
+                    && cp != '\r')) {
                 return HTTP_BAD_REQUEST;
             }
         }
@@ -606,8 +622,9 @@ void bkm_page_csv_row(request_rec *r, apr_bucket_brigade *bb,
 
 int bkm_pages_missing(request_rec *r)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(01302)
-                  "%s is a page, but %s is not set for this server", r->uri,
-                  BKM_DIR_PAGES);
+    ap_log_rerror(
+        APLOG_MARK, APLOG_ERR, 0, r,
+        BKMLOGNO(01302) "%s is a page, but %s is not set for this server",
+        r->uri, BKM_DIR_PAGES);
     return HTTP_NOT_FOUND;
 }

@@ -73,8 +73,7 @@ const bkm_sql_t bkm_skjema_side_sql[] = {
     { BKM_SQL_UTKAST_COUNT,
       "SELECT COUNT(*), COUNT(CASE WHEN eier = %s THEN 1 END) "
       "FROM bkm_utkast WHERE utloper > %lld" },
-    { BKM_SQL_UTKAST_DELETE,
-      "DELETE FROM bkm_utkast WHERE id = %s" },
+    { BKM_SQL_UTKAST_DELETE, "DELETE FROM bkm_utkast WHERE id = %s" },
     { NULL, NULL }
 };
 
@@ -96,8 +95,8 @@ const bkm_sql_t bkm_skjema_side_sql[] = {
 #define EVIDENCE_TTL (12 * 3600)
 
 typedef struct {
-    int utkast;             /* shown from a draft after a new login */
-    int lagringsfeil;       /* not stored: shown again */
+    int utkast;       /* shown from a draft after a new login */
+    int lagringsfeil; /* not stored: shown again */
 } notices_t;
 
 static bkm_skjema_type_e form_type(const char *type)
@@ -119,8 +118,9 @@ static const char *mottaker(request_rec *r, const bkm_bydel_t *b,
 {
     const char *k = bkm_kommune_navn(b->kommune, lang);
 
-    return strcmp(b->nummer, "00") == 0 ? k
-        : apr_pstrcat(r->pool, k, ", ", b->navn, NULL);
+    return strcmp(b->nummer, "00") == 0
+               ? k
+               : apr_pstrcat(r->pool, k, ", ", b->navn, NULL);
 }
 
 static int render_form(request_rec *r, int status, bkm_skjema_t *f,
@@ -139,8 +139,9 @@ static int render_form(request_rec *r, int status, bkm_skjema_t *f,
     if (tag) {
         if (!bkm_token_form_ok(bkm_srv_cfg(r->server)->token_keys, tag,
                                f->skjema_id)) {
-            f->skjema_id = bkm_token_form_new(
-                r->pool, bkm_srv_cfg(r->server)->token_keys, tag);
+            f->skjema_id =
+                bkm_token_form_new(r->pool,
+                                   bkm_srv_cfg(r->server)->token_keys, tag);
         }
         bkm_page_evidence_set(r, EVIDENCE_TTL);
     }
@@ -148,15 +149,21 @@ static int render_form(request_rec *r, int status, bkm_skjema_t *f,
         return bkm_page_unavailable(r, lang);
     }
     k = bkm_i18n_index(lang);
-    data = bkm_page_data_bare(r, lang, bkm_i18n_text(
-        pg->i18n, lang, apr_pstrcat(r->pool, "skjema.tittel.", type, NULL)));
+    data = bkm_page_data_bare(r, lang,
+                              bkm_i18n_text(pg->i18n, lang,
+                                            apr_pstrcat(r->pool,
+                                                        "skjema.tittel.",
+                                                        type, NULL)));
     /* Changing language is a button of the form: it keeps what is typed. */
     json_object_set(data, "sprakknapper", pg->sprakknapper[k]);
-    json_object_set_new(data, "action", json_string(apr_pstrcat(
-        r->pool, "/", type, "/send", NULL)));
+    json_object_set_new(data, "action",
+                        json_string(apr_pstrcat(r->pool, "/", type, "/send",
+                                                NULL)));
     json_object_set_new(data, "mottaker", json_string(mottaker(r, b, lang)));
-    json_object_set_new(data, "bytt", json_string(apr_pstrcat(
-        r->pool, "/", type, "?kommune=", b->kommune->nummer, NULL)));
+    json_object_set_new(data, "bytt",
+                        json_string(apr_pstrcat(r->pool, "/", type,
+                                                "?kommune=",
+                                                b->kommune->nummer, NULL)));
     json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
     json_object_set_new(data, "skjemaId", json_string(f->skjema_id));
     json_object_set_new(data, "kommunenummer",
@@ -169,9 +176,9 @@ static int render_form(request_rec *r, int status, bkm_skjema_t *f,
     json_object_set_new(data, "utkast", json_boolean(n && n->utkast));
     json_object_set_new(data, "lagringsfeil",
                         json_boolean(n && n->lagringsfeil));
-    if (json_object_size(f->verdier) == 0 && f->barn == 1
-        && f->foresatte <= 1 && json_array_size(f->oppsummering) == 0
-        && f->versjon >= 1 && f->versjon <= 2) {
+    if (json_object_size(f->verdier) == 0 && f->barn == 1 && f->foresatte <= 1
+        && json_array_size(f->oppsummering) == 0 && f->versjon >= 1
+        && f->versjon <= 2) {
         view = pg->tom[f->type][f->versjon - 1][k];
     }
     else {
@@ -201,7 +208,8 @@ static int draft_refused(bkm_db_t *db, const char *owner, apr_time_t now)
         return -1;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        const char *a = bkm_db_value(db, row, 0), *m = bkm_db_value(db, row, 1);
+        const char *a = bkm_db_value(db, row, 0),
+                   *m = bkm_db_value(db, row, 1);
         all = a ? apr_atoi64(a) : 0;
         mine = m ? apr_atoi64(m) : 0;
     }
@@ -227,8 +235,8 @@ static int save_draft(request_rec *r, const char *type, const char *body,
 {
     const bkm_token_keys_t *keys = bkm_srv_cfg(r->server)->token_keys;
     unsigned char key[BKM_BOX_KEY];
-    const char *id = bkm_uuid(r->pool), *keyhex = bkm_random_hex(r->pool,
-                                                                 BKM_BOX_KEY);
+    const char *id = bkm_uuid(r->pool),
+               *keyhex = bkm_random_hex(r->pool, BKM_BOX_KEY);
     const char *owner = bkm_token_owner(r->pool, keys, tag);
     apr_int64_t utloper = bkm_now(r) + apr_time_from_sec(UTKAST_TTL);
     unsigned char *box;
@@ -238,10 +246,12 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     int rv, refused = 0;
 
     if (len > DRAFT_MAX_BODY) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01408)
-                      "login ran out while writing: a post of %"
-                      APR_SIZE_T_FMT " bytes is too large to keep (413)",
-                      len);
+        ap_log_rerror(
+            APLOG_MARK, APLOG_INFO, 0, r,
+            BKMLOGNO(
+                01408) "login ran out while writing: a post of %" APR_SIZE_T_FMT
+                       " bytes is too large to keep (413)",
+            len);
         return bkm_page_message(r, HTTP_REQUEST_ENTITY_TOO_LARGE, lang,
                                 "skjema.utkast_stort.tittel",
                                 "skjema.utkast_stort.tekst");
@@ -262,9 +272,10 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     rv = bkm_db_begin(db);
     if (rv == 0) {
         refused = draft_refused(db, owner, bkm_now(r));
-        rv = bkm_db_end(db, refused ? -1
-                            : bkm_db_run_binary(db, BKM_SQL_UTKAST_INSERT,
-                                                args));
+        rv = bkm_db_end(db, refused
+                                ? -1
+                                : bkm_db_run_binary(db, BKM_SQL_UTKAST_INSERT,
+                                                    args));
     }
     if (refused == 1) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01409)
@@ -276,9 +287,11 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     if (rv) {
         return -1;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01401)
-                  "login ran out while writing: form kept as sealed draft %s",
-                  id);
+    ap_log_rerror(
+        APLOG_MARK, APLOG_INFO, 0, r,
+        BKMLOGNO(
+            01401) "login ran out while writing: form kept as sealed draft %s",
+        id);
     bkm_page_key_cookie_set(r, bkm_page_host_cookie(r, UTKAST_COOKIE), id,
                             keyhex, "/", UTKAST_TTL);
     return redirect(r, apr_pstrcat(r->pool, "/", type, "/skjema?kommune=",
@@ -289,11 +302,12 @@ static int save_draft(request_rec *r, const char *type, const char *body,
 /* The draft @p id, if this browser has its key and the person logged in
  * wrote it; deleted once read. */
 static bkm_skjema_t *load_draft(request_rec *r, bkm_skjema_type_e type,
-                              const char *id, const char *tag)
+                                const char *id, const char *tag)
 {
     const char *owner = bkm_token_owner(r->pool,
                                         bkm_srv_cfg(r->server)->token_keys,
-                                        tag), *eier = NULL;
+                                        tag),
+               *eier = NULL;
     unsigned char key[BKM_BOX_KEY], *plain = NULL;
     apr_size_t plain_len = 0;
     apr_dbd_results_t *res = NULL;
@@ -322,7 +336,7 @@ static bkm_skjema_t *load_draft(request_rec *r, bkm_skjema_type_e type,
         || strcmp(owner, eier) != 0
         || bkm_box_open(r->pool, key, box, box_len, &plain, &plain_len)
         || bkm_skjema_parse(r->pool, type, BKM_SKJEMA_ALL_VERSIONS,
-                          (const char *)plain, plain_len, &f)) {
+                            (const char *)plain, plain_len, &f)) {
         f = NULL;
     }
     if (plain) {
@@ -354,11 +368,12 @@ int bkm_handle_skjema_side(request_rec *r, const bkm_req_t *q)
     if (!b) {
         /* Unknown or not in the portal: the choice page says so. */
         int known = knr && why != BKM_MOTTAKER_UKJENT_KOMMUNE;
-        return redirect(r, apr_pstrcat(r->pool, "/", type,
-                                       known ? "?kommune=" : "",
-                                       known ? ap_escape_urlencoded(r->pool,
-                                                                    knr)
-                                             : "", NULL));
+        return redirect(r,
+                        apr_pstrcat(r->pool, "/", type,
+                                    known ? "?kommune=" : "",
+                                    known ? ap_escape_urlencoded(r->pool, knr)
+                                          : "",
+                                    NULL));
     }
     tag = bkm_page_login_tag(r);
     memset(&n, 0, sizeof(n));
@@ -385,9 +400,8 @@ static const char *report_fingerprint(request_rec *r, const char *type,
     const char *sum = NULL;
 
     if (text) {
-        const char *all = apr_pstrcat(r->pool, type, "\n",
-                                      b->kommune->nummer, "\n", b->nummer,
-                                      "\n", text, NULL);
+        const char *all = apr_pstrcat(r->pool, type, "\n", b->kommune->nummer,
+                                      "\n", b->nummer, "\n", text, NULL);
         sum = bkm_sha256_hex(r->pool, all, strlen(all));
         memset((char *)all, 0, strlen(all));
         memset(text, 0, strlen(text));
@@ -431,9 +445,10 @@ static int send_report(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
     switch (bkm_skjema_submit(r, type, report, person, &m, &res)) {
     case BKM_MOTTAK_INVALID:
         bkm_skjema_set_errors(f, res.errors, pg->i18n, lang);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01403)
-                      "form shown again with %d validation errors",
-                      res.errors->nelts);
+        ap_log_rerror(
+            APLOG_MARK, APLOG_INFO, 0, r,
+            BKMLOGNO(01403) "form shown again with %d validation errors",
+            res.errors->nelts);
         return render_form(r, HTTP_UNPROCESSABLE_ENTITY, f, b, person, lang,
                            NULL);
     case BKM_MOTTAK_DATABASE:
@@ -488,11 +503,10 @@ int bkm_handle_skjema_side_post(request_rec *r, const bkm_req_t *q)
     }
     rv = bkm_read_body_status(r, BKM_WEBFORM_MAX_BODY, &body, &len);
     if (rv != OK) {
-        return bkm_page_message(r, rv, lang, "side.foresporsel.tittel",
-                                NULL);
+        return bkm_page_message(r, rv, lang, "side.foresporsel.tittel", NULL);
     }
     err = bkm_skjema_parse(r->pool, form_type(type), BKM_SKJEMA_ALL_VERSIONS,
-                         body, len, &f);
+                           body, len, &f);
     if (!err && (why = bkm_skjema_route(reg, f->kommune, f->bydel, &b))) {
         err = apr_pstrcat(r->pool, "no district to send to (",
                           bkm_mottaker_name(why), ")", NULL);
@@ -500,15 +514,16 @@ int bkm_handle_skjema_side_post(request_rec *r, const bkm_req_t *q)
     if (!err) {
         err = bkm_skjema_set_version(f, b->versjon);
     }
-    if (!err && (!f->skjema_id || bkm_unhex(f->skjema_id,
-                                            (unsigned char[32]){0}, 32))) {
+    if (!err
+        && (!f->skjema_id
+            || bkm_unhex(f->skjema_id, (unsigned char[32]){ 0 }, 32))) {
         err = "no one-time form token";
     }
     if (err) {
         /* The reason names our fields only, never a value or a name
          * the sender made up (bkm_skjema_parse). */
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(01405)
-                      "form refused (400): %s", err);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      BKMLOGNO(01405) "form refused (400): %s", err);
         memset(body, 0, len);
         return bkm_page_message(r, HTTP_BAD_REQUEST, lang,
                                 "side.foresporsel.tittel", NULL);
@@ -525,8 +540,9 @@ int bkm_handle_skjema_side_post(request_rec *r, const bkm_req_t *q)
     /* The CSRF token held, so the browser is the person's (logged in, or
      * with their login evidence); the form token must be theirs too. */
     tag = logged_in ? bkm_page_login_tag(r) : bkm_page_evidence_tag(r);
-    if (!tag || !bkm_token_form_ok(bkm_srv_cfg(r->server)->token_keys, tag,
-                                   f->skjema_id)) {
+    if (!tag
+        || !bkm_token_form_ok(bkm_srv_cfg(r->server)->token_keys, tag,
+                              f->skjema_id)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01407)
                       "form post with a one-time token issued to someone "
                       "else: refused (403)");
@@ -538,8 +554,8 @@ int bkm_handle_skjema_side_post(request_rec *r, const bkm_req_t *q)
         memset(body, 0, len);
         if (rv < 0) {
             n.lagringsfeil = 1;
-            return render_form(r, HTTP_SERVICE_UNAVAILABLE, f, b, NULL,
-                               lang, &n);
+            return render_form(r, HTTP_SERVICE_UNAVAILABLE, f, b, NULL, lang,
+                               &n);
         }
         return rv;
     }

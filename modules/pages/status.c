@@ -71,7 +71,7 @@ const bkm_sql_t bkm_status_sql[] = {
 
 /* What the page shows for a code that holds. */
 typedef enum {
-    STATUS_UNKNOWN = 0,     /* also: wrong code, past retention */
+    STATUS_UNKNOWN = 0, /* also: wrong code, past retention */
     STATUS_MOTTATT,
     STATUS_LEVERT,
     STATUS_BREVPOST
@@ -84,7 +84,7 @@ static const char *date_of(apr_pool_t *p, const char *lang, apr_time_t t)
 
     bkm_time_oslo_format(buf, t);
     if (strcmp(lang, "en") == 0) {
-        return apr_pstrndup(p, buf, 10);            /* 2026-12-02 */
+        return apr_pstrndup(p, buf, 10); /* 2026-12-02 */
     }
     return apr_psprintf(p, "%.2s.%.2s.%.4s", buf + 8, buf + 5, buf);
 }
@@ -149,8 +149,8 @@ int bkm_handle_status(request_rec *r, const bkm_req_t *q)
     json_t *data;
     int wait, st;
 
-    data = bkm_page_data(r, lang, bkm_i18n_text(pg->i18n, lang,
-                                                "status.tittel"));
+    data = bkm_page_data(r, lang,
+                         bkm_i18n_text(pg->i18n, lang, "status.tittel"));
     json_object_set_new(data, "action", json_string("/status"));
     json_object_set_new(data, "beskrevetav", json_string("kode-hjelp"));
     typed = bkm_page_arg(r, "kode");
@@ -174,8 +174,8 @@ int bkm_handle_status(request_rec *r, const bkm_req_t *q)
         /* The field's error, tied to it (aria-describedby), and in the
          * summary at the top. */
         key = *typed ? "status.feil.form" : "status.feil.tom";
-        json_object_set_new(data, "feil", json_string(
-            bkm_i18n_text(pg->i18n, lang, key)));
+        json_object_set_new(data, "feil",
+                            json_string(bkm_i18n_text(pg->i18n, lang, key)));
         json_object_set_new(data, "beskrevetav",
                             json_string("kode-hjelp kode-feil"));
         json_object_set_new(data, "ugyldig", json_string("true"));
@@ -188,23 +188,28 @@ int bkm_handle_status(request_rec *r, const bkm_req_t *q)
     }
     switch (st) {
     case STATUS_MOTTATT:
-        json_object_set_new(data, "svar", json_string(
-            bkm_i18n_text(pg->i18n, lang, "status.mottatt")));
+        json_object_set_new(data, "svar",
+                            json_string(bkm_i18n_text(pg->i18n, lang,
+                                                      "status.mottatt")));
         break;
     case STATUS_LEVERT:
     case STATUS_BREVPOST:
-        json_object_set_new(data, "svar", json_string(bkm_i18n_format(
-            r->pool, bkm_i18n_text(pg->i18n, lang, st == STATUS_LEVERT
-                                                   ? "status.levert"
-                                                   : "status.brevpost"),
-            "dato", date_of(r->pool, lang, when))));
+        json_object_set_new(data, "svar",
+                            json_string(bkm_i18n_format(
+                                r->pool,
+                                bkm_i18n_text(pg->i18n, lang,
+                                              st == STATUS_LEVERT
+                                                  ? "status.levert"
+                                                  : "status.brevpost"),
+                                "dato", date_of(r->pool, lang, when))));
         break;
     default:
         json_object_set_new(data, "ukjent", json_true());
         return page(r, HTTP_NOT_FOUND, lang, data);
     }
-    json_object_set_new(data, "tilstand", json_string(
-        st == STATUS_MOTTATT ? "mottatt"
-        : st == STATUS_LEVERT ? "levert" : "brevpost"));
+    json_object_set_new(data, "tilstand",
+                        json_string(st == STATUS_MOTTATT  ? "mottatt"
+                                    : st == STATUS_LEVERT ? "levert"
+                                                          : "brevpost"));
     return page(r, HTTP_OK, lang, data);
 }

@@ -66,8 +66,7 @@ static apr_status_t step_sertifikater(bkm_db_t *db, apr_time_t now,
     const bkm_srv_cfg_t *c = bkm_srv_cfg(s);
     bkm_sertifikat_varsel_t v;
 
-    bkm_sertifikat_sjekk(db->pool, c->registry, now,
-                         bkm_cfg_cert_warning(c),
+    bkm_sertifikat_sjekk(db->pool, c->registry, now, bkm_cfg_cert_warning(c),
                          bkm_log_baton(db->pool, s, NULL), &v);
     return APR_SUCCESS;
 }
@@ -76,8 +75,8 @@ static apr_status_t step_sertifikater(bkm_db_t *db, apr_time_t now,
  * in the audit chain (bkm_kjede.h), and log the chain's head -- the
  * anchor kept outside the database -- when it moved, and at least once an
  * hour. */
-static apr_status_t step_kjede(bkm_db_t *db, apr_time_t now,
-                               bkm_pass_t *out, void *baton)
+static apr_status_t step_kjede(bkm_db_t *db, apr_time_t now, bkm_pass_t *out,
+                               void *baton)
 {
     static apr_time_t logged;
     const char *hode = NULL;
@@ -191,13 +190,15 @@ int bkm_eskalering_post_config(apr_pool_t *pconf, server_rec *s)
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (!wd && (rv = get_instance(&wd, BKM_WATCHDOG, 0, 1, pconf))) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, sp, BKMLOGNO(01207)
-                         "cannot create the %s watchdog", BKM_WATCHDOG);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, sp,
+                         BKMLOGNO(01207) "cannot create the %s watchdog",
+                         BKM_WATCHDOG);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if ((rv = register_cb(wd, every, sp, watchdog_pass))) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, sp, BKMLOGNO(01208)
-                         "cannot register the escalation pass");
+            ap_log_error(
+                APLOG_MARK, APLOG_CRIT, rv, sp,
+                BKMLOGNO(01208) "cannot register the escalation pass");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -222,19 +223,16 @@ int bkm_handle_eskalering(request_rec *r, const bkm_req_t *q)
     return bkm_reply_json(r, HTTP_OK,
                           json_pack("{s:i, s:i, s:i, s:{s:i, s:i, s:i, s:i},"
                                     " s:i, s:i, s:i, s:i, s:i}",
-                                    "eskalert", res.eskalert,
-                                    "slettet", res.slettet,
-                                    "utlopt", res.utlopt, "varsler",
-                                    "oppfolging", res.oppfolging,
-                                    "uavklart", res.uavklart,
-                                    "uavstemt", res.uavstemt,
-                                    "kontrollmeldingFeilet",
-                                    res.kontrollmelding_feilet,
-                                    "kontroller", res.kontroller,
-                                    "kontrollFeilet", res.kontroll_feilet,
+                                    "eskalert", res.eskalert, "slettet",
+                                    res.slettet, "utlopt", res.utlopt,
+                                    "varsler", "oppfolging", res.oppfolging,
+                                    "uavklart", res.uavklart, "uavstemt",
+                                    res.uavstemt, "kontrollmeldingFeilet",
+                                    res.kontrollmelding_feilet, "kontroller",
+                                    res.kontroller, "kontrollFeilet",
+                                    res.kontroll_feilet,
                                     "kontrollmeldingLaget",
-                                    res.kontrollmelding_laget,
-                                    "paminnelser", res.paminnelser,
-                                    "paminnelseFeilet",
+                                    res.kontrollmelding_laget, "paminnelser",
+                                    res.paminnelser, "paminnelseFeilet",
                                     res.paminnelse_feilet));
 }

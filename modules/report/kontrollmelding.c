@@ -50,7 +50,8 @@
 #define BKM_SQL_KONTROLLMELDING_ALLE "bkm_kontrollmelding_alle"
 #define BKM_SQL_KONTROLLMELDING_NY "bkm_kontrollmelding_ny"
 #define BKM_SQL_KONTROLLMELDING_TA "bkm_kontrollmelding_ta"
-#define BKM_SQL_KONTROLLMELDING_MELDING_INSERT "bkm_kontrollmelding_melding_insert"
+#define BKM_SQL_KONTROLLMELDING_MELDING_INSERT \
+    "bkm_kontrollmelding_melding_insert"
 #define BKM_SQL_KONTROLLMELDING_DUE "bkm_kontrollmelding_due"
 #define BKM_SQL_KONTROLLMELDING_AVGJOR "bkm_kontrollmelding_avgjor"
 
@@ -84,8 +85,8 @@ const bkm_sql_t bkm_kontrollmelding_sql[] = {
 
 static int eligible(const bkm_bydel_t *b)
 {
-    return b->kanal == BKM_KANAL_FAGSYSTEM && b->cert_fagsystem
-           && b->konto_id && b->kvitteringssertifikater
+    return b->kanal == BKM_KANAL_FAGSYSTEM && b->cert_fagsystem && b->konto_id
+           && b->kvitteringssertifikater
            && b->kvitteringssertifikater->nelts > 0;
 }
 
@@ -100,14 +101,13 @@ static json_t *control_content(apr_pool_t *p, const bkm_bydel_t *b,
     char *txt;
 
     j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-                  "kontrollmelding", "Kontrollmelding fra "
+                  "kontrollmelding",
+                  "Kontrollmelding fra "
                   "bekymringsmeldingsportalen: ikke en bekymringsmelding. "
                   "Svar med lagringskvittering; ikke saksbehandle.",
-                  "meldingId", id, "referanse", ref,
-                  "kommunenummer", b->kommune->nummer,
-                  "bydelsnummer", b->nummer,
-                  "opprettet", bkm_time_utc(p, now),
-                  "frist", bkm_time_utc(p, frist),
+                  "meldingId", id, "referanse", ref, "kommunenummer",
+                  b->kommune->nummer, "bydelsnummer", b->nummer, "opprettet",
+                  bkm_time_utc(p, now), "frist", bkm_time_utc(p, frist),
                   "nonce", bkm_uuid(p));
     txt = json_dumps(bkm_json_own(p, j), JSON_COMPACT);
     *json = apr_pstrdup(p, txt ? txt : "{}");
@@ -117,8 +117,7 @@ static json_t *control_content(apr_pool_t *p, const bkm_bydel_t *b,
 
 /* Seal the control message as a report is sealed, into @p sealed.  Its
  * case system's copy, or NULL after logging why not. */
-static const bkm_sealed_t *seal_control(bkm_db_t *db,
-                                        const bkm_srv_cfg_t *c,
+static const bkm_sealed_t *seal_control(bkm_db_t *db, const bkm_srv_cfg_t *c,
                                         const bkm_bydel_t *b, apr_time_t now,
                                         json_t *j, const char *json,
                                         const char *ref, bkm_sealed_t *sealed)
@@ -134,8 +133,8 @@ static const bkm_sealed_t *seal_control(bkm_db_t *db,
      * its PDF (vendors' systems expect one). */
     err = bkm_pdf_render(p, j, BKM_TYPE_KONTROLL, ref, &pdf, &pdf_len);
     if (!err) {
-        err = bkm_seal_report(p, c->signer, b, now, json, strlen(json),
-                              pdf, pdf_len, sealed, &n);
+        err = bkm_seal_report(p, c->signer, b, now, json, strlen(json), pdf,
+                              pdf_len, sealed, &n);
     }
     for (i = 0; !err && i < n; i++) {
         if (strcmp(sealed[i].mottaker, "fagsystem") == 0) {
@@ -143,10 +142,10 @@ static const bkm_sealed_t *seal_control(bkm_db_t *db,
         }
     }
     if (err || !fs) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db),
-                     BKMLOGNO(03221)
-                     "control message for %s/%s not sealed: %s",
-                     b->kommune->nummer, b->nummer, err ? err : "no copy");
+        ap_log_error(
+            APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db),
+            BKMLOGNO(03221) "control message for %s/%s not sealed: %s",
+            b->kommune->nummer, b->nummer, err ? err : "no copy");
         return NULL;
     }
     return fs;
@@ -164,39 +163,51 @@ static int store_control(bkm_db_t *db, const bkm_bydel_t *b, const char *id,
     int rv;
 
     {
-        const char *m[15] = {
-            id, ref, BKM_TYPE_KONTROLL, "1", "kontroll", NULL, NULL,
-            b->kommune->nummer, b->nummer, "fagsystem", "AKSEPTERT", t, t,
-            NULL, apr_off_t_toa(p, BKM_TIME_NEVER)
-        };
+        const char *m[15] = { id,
+                              ref,
+                              BKM_TYPE_KONTROLL,
+                              "1",
+                              "kontroll",
+                              NULL,
+                              NULL,
+                              b->kommune->nummer,
+                              b->nummer,
+                              "fagsystem",
+                              "AKSEPTERT",
+                              t,
+                              t,
+                              NULL,
+                              apr_off_t_toa(p, BKM_TIME_NEVER) };
         rv = bkm_db_run(db, BKM_SQL_MELDING_INSERT, NULL, 15, m);
     }
     if (rv == 0) {
         apr_int64_t len = (apr_int64_t)fs->len;
         apr_size_t size = fs->len;
-        const void *v[9] = {
-            id, fs->mottaker, fs->innholdstype,
-            bkm_sha256_hex(p, fs->data, fs->len), &len, fs->data, &size,
-            "bkm_chiffer", "innhold"
-        };
+        const void *v[9] = { id,
+                             fs->mottaker,
+                             fs->innholdstype,
+                             bkm_sha256_hex(p, fs->data, fs->len),
+                             &len,
+                             fs->data,
+                             &size,
+                             "bkm_chiffer",
+                             "innhold" };
         rv = bkm_db_run_binary(db, BKM_SQL_CHIFFER_INSERT, v);
     }
     if (rv == 0) {
-        const char *l[6] = {
-            bkm_uuid(p), id, b->konto_id, "fagsystem", BKM_TYPE_KONTROLL, t
-        };
+        const char *l[6] = { bkm_uuid(p),       id, b->konto_id, "fagsystem",
+                             BKM_TYPE_KONTROLL, t };
         rv = bkm_db_run(db, BKM_SQL_LEVERANSE_INSERT, NULL, 6, l);
     }
     if (rv == 0) {
-        const char *k[5] = {
-            id, b->kommune->nummer, b->nummer, t, apr_off_t_toa(p, frist)
-        };
+        const char *k[5] = { id, b->kommune->nummer, b->nummer, t,
+                             apr_off_t_toa(p, frist) };
         rv = bkm_db_run(db, BKM_SQL_KONTROLLMELDING_MELDING_INSERT, NULL, 5,
                         k);
     }
     if (rv == 0) {
-        rv = bkm_event(db, id, now, "KONTROLL_SENDT", "AKSEPTERT",
-                       "kontroll", "Kontrollmelding laget; må komme tilbake "
+        rv = bkm_event(db, id, now, "KONTROLL_SENDT", "AKSEPTERT", "kontroll",
+                       "Kontrollmelding laget; må komme tilbake "
                        "med verifisert lagringskvittering innen fristen");
     }
     return rv;
@@ -219,7 +230,7 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
 
     j = control_content(p, b, id, ref, now, frist, &json);
     if (!c->signer) {
-        return 0;       /* no portal certificate: nothing can be sealed */
+        return 0; /* no portal certificate: nothing can be sealed */
     }
     if (!(fs = seal_control(db, c, b, now, j, json, ref, sealed))) {
         return 0;
@@ -228,12 +239,11 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
         return -1;
     }
     {
-        const char *claim[4] = {
-            apr_off_t_toa(p, now + every), b->kommune->nummer, b->nummer, t
-        };
+        const char *claim[4] = { apr_off_t_toa(p, now + every),
+                                 b->kommune->nummer, b->nummer, t };
         rv = bkm_db_run(db, BKM_SQL_KONTROLLMELDING_TA, &n, 4, claim);
         if (rv == 0 && n != 1) {
-            bkm_db_rollback(db);    /* another node's, or not due */
+            bkm_db_rollback(db); /* another node's, or not due */
             return 0;
         }
     }
@@ -241,11 +251,11 @@ static int make_one(bkm_db_t *db, const bkm_bydel_t *b, apr_time_t now,
         rv = store_control(db, b, id, ref, now, frist, fs);
     }
     if ((rv = bkm_db_end(db, rv)) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db),
-                     BKMLOGNO(03222)
-                     "control message for %s/%s not stored: %s",
-                     b->kommune->nummer, b->nummer,
-                     db->error ? db->error : "database error");
+        ap_log_error(
+            APLOG_MARK, APLOG_ERR, 0, bkm_db_server(db),
+            BKMLOGNO(03222) "control message for %s/%s not stored: %s",
+            b->kommune->nummer, b->nummer,
+            db->error ? db->error : "database error");
         return -1;
     }
     (*made)++;
@@ -269,8 +279,9 @@ static int make_due(bkm_db_t *db, apr_time_t now, int *made)
         return -1;
     }
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        apr_hash_set(neste, apr_pstrcat(db->pool, bkm_db_value(db, row, 0),
-                                        "/", bkm_db_value(db, row, 1), NULL),
+        apr_hash_set(neste,
+                     apr_pstrcat(db->pool, bkm_db_value(db, row, 0), "/",
+                                 bkm_db_value(db, row, 1), NULL),
                      APR_HASH_KEY_STRING, bkm_db_value(db, row, 2));
     }
     for (i = 0; i < c->registry->kommuner->nelts; i++) {
@@ -294,7 +305,8 @@ static int make_due(bkm_db_t *db, apr_time_t now, int *made)
                  * row stays). */
                 const char *a[3] = { k->nummer, b->nummer,
                                      apr_off_t_toa(db->pool, now) };
-                if (bkm_db_run(db, BKM_SQL_KONTROLLMELDING_NY, NULL, 3, a) != 0) {
+                if (bkm_db_run(db, BKM_SQL_KONTROLLMELDING_NY, NULL, 3, a)
+                    != 0) {
                     return -1;
                 }
             }
@@ -330,9 +342,9 @@ static int judge_due(bkm_db_t *db, apr_time_t now, int *failed)
                  && apr_atoi64(tid) <= apr_atoi64(frist);
         /* id, district, verdict */
         APR_ARRAY_PUSH(due, const char *) = bkm_db_value(db, row, 0);
-        APR_ARRAY_PUSH(due, const char *) = apr_pstrcat(
-            db->pool, bkm_db_value(db, row, 1), "/",
-            bkm_db_value(db, row, 2), NULL);
+        APR_ARRAY_PUSH(due, const char *) =
+            apr_pstrcat(db->pool, bkm_db_value(db, row, 1), "/",
+                        bkm_db_value(db, row, 2), NULL);
         APR_ARRAY_PUSH(due, const char *) = ok ? "verifisert" : "feilet";
     }
     if (!due->nelts) {
@@ -350,12 +362,13 @@ static int judge_due(bkm_db_t *db, apr_time_t now, int *failed)
 
         rv = bkm_db_run(db, BKM_SQL_KONTROLLMELDING_AVGJOR, &n, 3, a);
         if (rv != 0 || n != 1) {
-            continue;           /* another node judged it */
+            continue; /* another node judged it */
         }
         if (strcmp(utfall, "feilet") == 0) {
             (*failed)++;
             rv = bkm_event(db, id, now, "KONTROLL_FEILET", "AKSEPTERT",
-                           "kontroll", "Kontrollmeldingen kom ikke tilbake "
+                           "kontroll",
+                           "Kontrollmeldingen kom ikke tilbake "
                            "med verifisert lagringskvittering innen "
                            "fristen");
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, bkm_db_server(db),
@@ -366,7 +379,8 @@ static int judge_due(bkm_db_t *db, apr_time_t now, int *failed)
         }
         else {
             rv = bkm_event(db, id, now, "KONTROLL_VERIFISERT", "LEVERT",
-                           "kontroll", "Kontrollmeldingen kom tilbake med "
+                           "kontroll",
+                           "Kontrollmeldingen kom tilbake med "
                            "verifisert lagringskvittering innen fristen");
         }
     }

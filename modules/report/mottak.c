@@ -69,8 +69,9 @@ int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
 
     for (e = bkm_report_schemas; e->name; e++) {
         if ((err = bkm_jsonschema_add(set, e->name, e->data, e->len))) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(00701)
-                         "report schema %s: %s", e->name, err);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         BKMLOGNO(00701) "report schema %s: %s", e->name,
+                         err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -78,9 +79,9 @@ int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
         err = bkm_jsonschema_compile(set, bkm_schema_files[i].file,
                                      &bkm_schemas[i]);
         if (err) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(00702)
-                         "report schema %s: %s", bkm_schema_files[i].file,
-                         err);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         BKMLOGNO(00702) "report schema %s: %s",
+                         bkm_schema_files[i].file, err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -95,8 +96,8 @@ int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
         err = bkm_signer_load(&signer, pconf, c->portal_cert_path,
                               c->portal_key_path);
         if (err) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, BKMLOGNO(00703)
-                         "%s: %s", BKM_DIR_PORTAL_CERT, err);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp,
+                         BKMLOGNO(00703) "%s: %s", BKM_DIR_PORTAL_CERT, err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         c->signer = signer;
@@ -118,9 +119,8 @@ static json_t *errors_json(const apr_array_header_t *errors)
     for (i = 0; i < errors->nelts && i < BKM_JSONSCHEMA_MAX_ERRORS; i++) {
         const bkm_jsonschema_error_t *e =
             &APR_ARRAY_IDX(errors, i, bkm_jsonschema_error_t);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s}",
-                                              "pointer", e->pointer,
-                                              "regel", e->keyword,
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "pointer",
+                                              e->pointer, "regel", e->keyword,
                                               "melding", e->message));
     }
     return list;
@@ -136,15 +136,16 @@ int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
 
     more = more || errors->nelts > BKM_JSONSCHEMA_MAX_ERRORS;
     body = json_pack("{s:s, s:s, s:o, s:b}", "errorId", "valideringsfeil",
-                     "feilmelding", more
-                     ? "the report is not valid; see the list of fields "
-                       "(the first of more errors)"
-                     : "the report is not valid; see the list of fields",
+                     "feilmelding",
+                     more ? "the report is not valid; see the list of fields "
+                            "(the first of more errors)"
+                          : "the report is not valid; see the list of fields",
                      "feil", errors_json(errors), "flere", more);
 
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(00704)
-                  "422: report refused with %d validation errors%s",
-                  errors->nelts, more ? " and more" : "");
+    ap_log_rerror(
+        APLOG_MARK, APLOG_INFO, 0, r,
+        BKMLOGNO(00704) "422: report refused with %d validation errors%s",
+        errors->nelts, more ? " and more" : "");
     return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, body);
 }
 
@@ -203,9 +204,9 @@ bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
         if (!err) {
             err = bkm_seal_report_besittelse(r->pool, signer, m->bydel,
                                              m->mottatt, json_text,
-                                             strlen(json_text),
-                                             pdf, pdf_len, besittelse,
-                                             besittelse_len, sealed, &n);
+                                             strlen(json_text), pdf, pdf_len,
+                                             besittelse, besittelse_len,
+                                             sealed, &n);
         }
         /* The reporter's copy is sealed under their key, never stored
          * readable (bkm_box.h). */
@@ -216,8 +217,8 @@ bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
         if (err) {
             memset(json_text, 0, strlen(json_text));
             free(json_text);
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00705)
-                          "report %s: %s", m->id, err);
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          BKMLOGNO(00705) "report %s: %s", m->id, err);
             return BKM_MOTTAK_INTERNAL;
         }
         bkm_cfg_delivery(r->server, &pol);
@@ -254,11 +255,11 @@ int bkm_mottak_reply(request_rec *r, bkm_mottak_e rc,
     /* A retry with a used idempotency key gets the first answer, 201
      * included, so a client cannot tell a retry from the first try. */
     return bkm_reply_json(r, HTTP_CREATED,
-                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-                                    "uuid", m->id, "referanse", m->referanse,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "uuid",
+                                    m->id, "referanse", m->referanse,
                                     "kommunenummer",
-                                    m->bydel->kommune->nummer,
-                                    "kommunenavn", m->bydel->kommune->navn,
-                                    "bydelsnummer", m->bydel->nummer,
-                                    "bydelsnavn", m->bydel->navn));
+                                    m->bydel->kommune->nummer, "kommunenavn",
+                                    m->bydel->kommune->navn, "bydelsnummer",
+                                    m->bydel->nummer, "bydelsnavn",
+                                    m->bydel->navn));
 }

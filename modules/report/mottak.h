@@ -21,16 +21,16 @@ void bkm_mottak_child_init(void);
 int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
                       int more);
 typedef enum {
-    BKM_MOTTAK_OK = 0,      /**< stored, or the first report of its key */
-    BKM_MOTTAK_INVALID,     /**< the schema refused it: res->errors */
-    BKM_MOTTAK_DATABASE,    /**< not stored (503): nothing kept */
-    BKM_MOTTAK_INTERNAL     /**< not sealed (500): nothing kept */
+    BKM_MOTTAK_OK = 0,   /**< stored, or the first report of its key */
+    BKM_MOTTAK_INVALID,  /**< the schema refused it: res->errors */
+    BKM_MOTTAK_DATABASE, /**< not stored (503): nothing kept */
+    BKM_MOTTAK_INTERNAL  /**< not sealed (500): nothing kept */
 } bkm_mottak_e;
 typedef struct {
     apr_array_header_t *errors; /**< bkm_jsonschema_error_t, at most
                                      BKM_JSONSCHEMA_MAX_ERRORS */
-    int more_errors;        /**< the validator stopped: there were more */
-    int repeated;           /**< the key was used: m is the first report */
+    int more_errors;            /**< the validator stopped: there were more */
+    int repeated; /**< the key was used: m is the first report */
 } bkm_mottak_result_t;
 /**
  * Take a report in: validate it against its message type's schema, render

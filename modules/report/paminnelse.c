@@ -69,29 +69,38 @@ static const char *message(apr_pool_t *p, server_rec *s,
 
     bkm_time_oslo(&x, m->frist);
     frist = apr_psprintf(p, "%02d.%02d.%04d kl. %02d:%02d", x.tm_mday,
-                         x.tm_mon + 1, x.tm_year + 1900, x.tm_hour,
-                         x.tm_min);
+                         x.tm_mon + 1, x.tm_year + 1900, x.tm_hour, x.tm_min);
     hvor = strcmp(b->nummer, "00") == 0
-           ? apr_psprintf(p, "%s kommune (%s)", b->kommune->navn,
-                          b->kommune->nummer)
-           : apr_psprintf(p, "%s kommune (%s), bydel %s (%s)",
-                          b->kommune->navn, b->kommune->nummer, b->navn,
-                          b->nummer);
-    return apr_pstrcat(p,
-        "To: ", b->kontakt_epost, "\n"
-        "Subject: ", subject(p, apr_pstrcat(p, "Påminnelse: "
-                                            "bekymringsmelding ",
-                                            m->referanse, NULL)), "\n"
+               ? apr_psprintf(p, "%s kommune (%s)", b->kommune->navn,
+                              b->kommune->nummer)
+               : apr_psprintf(p, "%s kommune (%s), bydel %s (%s)",
+                              b->kommune->navn, b->kommune->nummer, b->navn,
+                              b->nummer);
+    return apr_pstrcat(
+        p, "To: ", b->kontakt_epost,
+        "\n"
+        "Subject: ",
+        subject(p, apr_pstrcat(p,
+                               "Påminnelse: "
+                               "bekymringsmelding ",
+                               m->referanse, NULL)),
+        "\n"
         "MIME-Version: 1.0\n"
         "Content-Type: text/plain; charset=UTF-8\n"
         "Content-Transfer-Encoding: 8bit\n"
         "Auto-Submitted: auto-generated\n"
         "\n"
-        "En bekymringsmelding til ", hvor, " er ennå ikke bekreftet "
+        "En bekymringsmelding til ",
+        hvor,
+        " er ennå ikke bekreftet "
         "mottatt.\n"
         "\n"
-        "Referanse: ", m->referanse, "\n"
-        "Frist: ", frist, " (norsk tid)\n"
+        "Referanse: ",
+        m->referanse,
+        "\n"
+        "Frist: ",
+        frist,
+        " (norsk tid)\n"
         "\n"
         "Blir den ikke bekreftet mottatt innen fristen, sendes den som "
         "brevpost\n"
@@ -99,11 +108,13 @@ static const char *message(apr_pool_t *p, server_rec *s,
         "\n"
         "Se meldingen i forvaltningen:\n",
         base_url(p, s), "/kommune/", b->kommune->nummer, "/melding/",
-        m->melding_id, "\n"
+        m->melding_id,
+        "\n"
         "\n"
         "Denne e-posten inneholder ikke innholdet i meldingen.  Den er "
         "sendt\n"
-        "automatisk og kan ikke besvares.\n", NULL);
+        "automatisk og kan ikke besvares.\n",
+        NULL);
 }
 
 /* Run the command with the mail on its standard input; wait for it, at
@@ -112,9 +123,8 @@ static apr_status_t sendmail(void *baton, const bkm_paminnelse_t *m,
                              apr_pool_t *pool)
 {
     sender_t *snd = baton;
-    static const char *const env[] = {
-        "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
-    };
+    static const char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                                       NULL };
     const char *mail = message(pool, snd->s, m);
     apr_procattr_t *attr;
     apr_proc_t proc;
@@ -130,8 +140,8 @@ static apr_status_t sendmail(void *baton, const bkm_paminnelse_t *m,
         || (rv = apr_procattr_error_check_set(attr, 1))
         || (rv = apr_proc_create(&proc, snd->argv[0], snd->argv, env, attr,
                                  pool))) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, snd->s, BKMLOGNO(05402)
-                     "reminder for report %s: cannot run %s",
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, snd->s,
+                     BKMLOGNO(05402) "reminder for report %s: cannot run %s",
                      m->melding_id, snd->argv[0]);
         return rv ? rv : APR_EGENERAL;
     }
@@ -153,15 +163,16 @@ static apr_status_t sendmail(void *baton, const bkm_paminnelse_t *m,
         apr_sleep(apr_time_from_msec(10));
     }
     if (rv != APR_SUCCESS || why != APR_PROC_EXIT || code != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, snd->s, BKMLOGNO(05404)
-                     "reminder for report %s: %s failed (%s %d)",
-                     m->melding_id, snd->argv[0],
-                     why == APR_PROC_EXIT ? "exit status" : "signal", code);
+        ap_log_error(
+            APLOG_MARK, APLOG_ERR, rv, snd->s,
+            BKMLOGNO(05404) "reminder for report %s: %s failed (%s %d)",
+            m->melding_id, snd->argv[0],
+            why == APR_PROC_EXIT ? "exit status" : "signal", code);
         return rv ? rv : APR_EGENERAL;
     }
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, snd->s, BKMLOGNO(05405)
-                 "reminder for report %s handed to %s", m->melding_id,
-                 snd->argv[0]);
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, snd->s,
+                 BKMLOGNO(05405) "reminder for report %s handed to %s",
+                 m->melding_id, snd->argv[0]);
     return APR_SUCCESS;
 }
 

@@ -153,7 +153,8 @@ apr_interval_time_t bkm_cfg_retention(const bkm_srv_cfg_t *c)
 apr_interval_time_t bkm_cfg_escalation_interval(const bkm_srv_cfg_t *c)
 {
     return c->escalation_interval != BKM_UNSET
-           ? c->escalation_interval : BKM_DEFAULT_ESCALATION_INTERVAL;
+               ? c->escalation_interval
+               : BKM_DEFAULT_ESCALATION_INTERVAL;
 }
 
 apr_interval_time_t bkm_cfg_cert_warning(const bkm_srv_cfg_t *c)
@@ -239,11 +240,13 @@ const char *bkm_cfg_check(server_rec *s)
     for (; s; s = s->next) {
         const bkm_srv_cfg_t *c = bkm_srv_cfg(s);
         if (c->pages && !c->token_keys) {
-            return apr_psprintf(s->process->pconf, "%s:%u: "
-                                BKM_DIR_PAGES " needs " BKM_DIR_SECRET_KEY
+            return apr_psprintf(s->process->pconf,
+                                "%s:%u: " BKM_DIR_PAGES
+                                " needs " BKM_DIR_SECRET_KEY
                                 " (the pages' tokens are bound to the "
-                                "person under it)", s->defn_name
-                                ? s->defn_name : "?", s->defn_line_number);
+                                "person under it)",
+                                s->defn_name ? s->defn_name : "?",
+                                s->defn_line_number);
         }
     }
     return NULL;
@@ -268,10 +271,11 @@ static const char *check_private(cmd_parms *cmd, const char *directive,
     /* A file that is not there is for the reader to say so. */
     if (apr_stat(&fi, path, APR_FINFO_PROT, cmd->pool) == APR_SUCCESS
         && (fi.protection & APR_WREAD)) {
-        return apr_psprintf(cmd->pool, "%s %s: readable by every user of "
+        return apr_psprintf(cmd->pool,
+                            "%s %s: readable by every user of "
                             "the machine; it holds secrets (chmod 640 it, "
-                            "owned by root and group www-data)", directive,
-                            arg);
+                            "owned by root and group www-data)",
+                            directive, arg);
     }
     return NULL;
 }
@@ -298,9 +302,10 @@ static const char *read_key_file(cmd_parms *cmd, const char *directive,
     }
     if (fi.size < 32 || fi.size > 4096) {
         apr_file_close(f);
-        return apr_psprintf(cmd->pool, "%s %s: must hold 32 to 4096 bytes "
-                            "(e.g. openssl rand -out FILE 32)", directive,
-                            arg);
+        return apr_psprintf(cmd->pool,
+                            "%s %s: must hold 32 to 4096 bytes "
+                            "(e.g. openssl rand -out FILE 32)",
+                            directive, arg);
     }
     n = (apr_size_t)fi.size;
     buf = apr_palloc(cmd->pool, n);
@@ -367,9 +372,11 @@ static const char *set_portal_cert(cmd_parms *cmd, void *dummy,
     key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
     BIO_free(bio);
     if (!key) {
-        return apr_pstrcat(cmd->pool, BKM_DIR_PORTAL_CERT ": cannot read a "
-                           "PEM private key (unencrypted) from ", key_path,
-                           NULL);
+        return apr_pstrcat(cmd->pool,
+                           BKM_DIR_PORTAL_CERT
+                           ": cannot read a "
+                           "PEM private key (unencrypted) from ",
+                           key_path, NULL);
     }
     bio = BIO_new_mem_buf(cert->pem, -1);
     x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
@@ -455,8 +462,10 @@ static const char *set_reconcile_within(cmd_parms *cmd, void *dummy,
     }
     n = strtol(arg, &end, 10);
     if (!apr_isdigit(*arg) || *end || n < 1 || n > 60) {
-        return apr_psprintf(cmd->pool, "%s %s: a number of business days, "
-                            "1 to 60, or off", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s %s: a number of business days, "
+                            "1 to 60, or off",
+                            cmd->cmd->name, arg);
     }
     c->reconcile_within = (int)n;
     return NULL;
@@ -495,9 +504,12 @@ static const char *set_min_acr(cmd_parms *cmd, void *dirv, const char *arg)
         d->min_acr = BKM_ACR_HIGH;
     }
     else {
-        return apr_psprintf(cmd->pool, BKM_DIR_MIN_ACR " %s: must be "
+        return apr_psprintf(cmd->pool,
+                            BKM_DIR_MIN_ACR
+                            " %s: must be "
                             "substantial or high (ID-porten's low level is "
-                            "never enough)", arg);
+                            "never enough)",
+                            arg);
     }
     return NULL;
 }
@@ -510,8 +522,9 @@ static const char *set_maskinporten(cmd_parms *cmd, void *dirv,
     /* Compared byte for byte with the token's claims: a stray blank here
      * would refuse every client, so say so now. */
     if (!*iss || !*aud || strpbrk(iss, " \t") || strpbrk(aud, " \t")) {
-        return BKM_DIR_MASKINPORTEN ": the issuer and the audience must be "
-               "non-empty and without blanks";
+        return BKM_DIR_MASKINPORTEN
+            ": the issuer and the audience must be "
+            "non-empty and without blanks";
     }
     d->token_issuer = iss;
     d->token_audience = aud;
@@ -584,7 +597,9 @@ static const char *set_post_check_rate(cmd_parms *cmd, void *dc,
     }
     n = strtol(arg, &end, 10);
     if (!apr_isdigit(*arg) || *end || n < 0 || n > BKM_MAX_POST_CHECK_RATE) {
-        return apr_psprintf(cmd->pool, BKM_DIR_POST_CHECK_RATE " %s: must "
+        return apr_psprintf(cmd->pool,
+                            BKM_DIR_POST_CHECK_RATE
+                            " %s: must "
                             "be off or a whole number from 0 to %d "
                             "(challenges per account and business day)",
                             arg, BKM_MAX_POST_CHECK_RATE);
@@ -594,8 +609,7 @@ static const char *set_post_check_rate(cmd_parms *cmd, void *dc,
 }
 
 /* "75%" (1 to 99 per cent of a report's deadline) or off. */
-static const char *set_reminder_at(cmd_parms *cmd, void *dc,
-                                   const char *arg)
+static const char *set_reminder_at(cmd_parms *cmd, void *dc, const char *arg)
 {
     char *end;
     long n;
@@ -606,9 +620,12 @@ static const char *set_reminder_at(cmd_parms *cmd, void *dc,
     }
     n = strtol(arg, &end, 10);
     if (!apr_isdigit(*arg) || strcmp(end, "%") != 0 || n < 1 || n > 99) {
-        return apr_psprintf(cmd->pool, BKM_DIR_REMINDER_AT " %s: must be "
+        return apr_psprintf(cmd->pool,
+                            BKM_DIR_REMINDER_AT
+                            " %s: must be "
                             "off or a share of the deadline from 1%% to "
-                            "99%% (e.g. 75%%)", arg);
+                            "99%% (e.g. 75%%)",
+                            arg);
     }
     bkm_srv_cfg(cmd->server)->reminder_at = (int)n;
     return NULL;
@@ -620,12 +637,15 @@ static const char *set_sendmail(cmd_parms *cmd, void *dc, const char *args)
 {
     char **argv = NULL;
 
-    if (apr_tokenize_to_argv(args, &argv, cmd->pool) != APR_SUCCESS
-        || !argv || !argv[0] || argv[0][0] != '/') {
-        return apr_psprintf(cmd->pool, BKM_DIR_SENDMAIL " %s: must be the "
+    if (apr_tokenize_to_argv(args, &argv, cmd->pool) != APR_SUCCESS || !argv
+        || !argv[0] || argv[0][0] != '/') {
+        return apr_psprintf(cmd->pool,
+                            BKM_DIR_SENDMAIL
+                            " %s: must be the "
                             "absolute path of a sendmail-compatible program "
                             "and its arguments (e.g. " BKM_DEFAULT_SENDMAIL
-                            ")", args);
+                            ")",
+                            args);
     }
     bkm_srv_cfg(cmd->server)->sendmail = (const char *const *)argv;
     return NULL;
@@ -655,8 +675,7 @@ static const char *set_roles(cmd_parms *cmd, void *dc, const char *arg)
 
 /* An origin is scheme://host[:port], nothing else: it goes into the
  * Content-Security-Policy header as it is. */
-static const char *set_login_origin(cmd_parms *cmd, void *dc,
-                                    const char *arg)
+static const char *set_login_origin(cmd_parms *cmd, void *dc, const char *arg)
 {
     apr_uri_t u;
 
@@ -664,8 +683,11 @@ static const char *set_login_origin(cmd_parms *cmd, void *dc,
         || (strcmp(u.scheme, "https") != 0 && strcmp(u.scheme, "http") != 0)
         || !u.hostname || (u.path && *u.path) || u.query || u.fragment
         || u.user || strpbrk(arg, " ;,'\"")) {
-        return apr_psprintf(cmd->pool, BKM_DIR_LOGIN_ORIGIN " %s: must be an "
-                            "origin such as https://login.idporten.no", arg);
+        return apr_psprintf(cmd->pool,
+                            BKM_DIR_LOGIN_ORIGIN
+                            " %s: must be an "
+                            "origin such as https://login.idporten.no",
+                            arg);
     }
     bkm_srv_cfg(cmd->server)->login_origin = arg;
     return NULL;
@@ -711,28 +733,30 @@ const command_rec bkm_cmds[] = {
                   "the directory of the reporter's web pages: templates/, "
                   "i18n/ (bokmål, nynorsk, English) and static/ with its "
                   "built vendor/ (make); unset, the server has no pages"),
-    AP_INIT_TAKE1(BKM_DIR_LOGIN_ORIGIN, set_login_origin, NULL, RSRC_CONF,
-                  "the identity provider's login origin, allowed as a form "
-                  "target in the pages' Content-Security-Policy (default "
-                  BKM_DEFAULT_LOGIN_ORIGIN ")"),
+    AP_INIT_TAKE1(
+        BKM_DIR_LOGIN_ORIGIN, set_login_origin, NULL, RSRC_CONF,
+        "the identity provider's login origin, allowed as a form "
+        "target in the pages' Content-Security-Policy (default " BKM_DEFAULT_LOGIN_ORIGIN
+        ")"),
     AP_INIT_TAKE1(BKM_DIR_ROLES, set_roles, NULL, RSRC_CONF,
                   "the municipal administration's roles (JSON): "
                   "administrators, receivers and national operators bound "
                   "to national id numbers; unset, nobody has a role"),
-    AP_INIT_TAKE1(BKM_DIR_ROLE_KEY, set_role_key, NULL, RSRC_CONF,
-                  "a file of 32+ secret bytes: the key under which the "
-                  "database holds the national id numbers of roles the "
-                  "operator grants in the pages; unset, roles come from "
-                  BKM_DIR_ROLES " only"),
-    AP_INIT_TAKE1(BKM_DIR_SECRET_KEY, set_secret_key, NULL, RSRC_CONF,
-                  "a file of 32+ secret bytes, the same on every node: the "
-                  "key of the tokens the pages give a person's browser "
-                  "(form, CSRF, login evidence); required with "
-                  BKM_DIR_PAGES),
+    AP_INIT_TAKE1(
+        BKM_DIR_ROLE_KEY, set_role_key, NULL, RSRC_CONF,
+        "a file of 32+ secret bytes: the key under which the "
+        "database holds the national id numbers of roles the "
+        "operator grants in the pages; unset, roles come from " BKM_DIR_ROLES
+        " only"),
+    AP_INIT_TAKE1(
+        BKM_DIR_SECRET_KEY, set_secret_key, NULL, RSRC_CONF,
+        "a file of 32+ secret bytes, the same on every node: the "
+        "key of the tokens the pages give a person's browser "
+        "(form, CSRF, login evidence); required with " BKM_DIR_PAGES),
     AP_INIT_FLAG(BKM_DIR_HTTPS, set_https, NULL, RSRC_CONF,
-                  "On: the portal is served over https, also where a proxy "
-                  "in front ends TLS (cookies __Host- and Secure, HSTS); "
-                  "default: as the request's scheme says"),
+                 "On: the portal is served over https, also where a proxy "
+                 "in front ends TLS (cookies __Host- and Secure, HSTS); "
+                 "default: as the request's scheme says"),
     AP_INIT_TAKE1(BKM_DIR_POST_CHECK_RATE, set_post_check_rate, NULL,
                   RSRC_CONF,
                   "post-delivery challenges per case-system account and "
@@ -756,9 +780,9 @@ const command_rec bkm_cmds[] = {
                   "reminder, once, unless it is confirmed: 1% to 99% "
                   "(default 75%) or off"),
     AP_INIT_RAW_ARGS(BKM_DIR_SENDMAIL, set_sendmail, NULL, RSRC_CONF,
-                  "the program that takes reminder mails on its standard "
-                  "input, with its arguments, run without a shell "
-                  "(default " BKM_DEFAULT_SENDMAIL ")"),
+                     "the program that takes reminder mails on its standard "
+                     "input, with its arguments, run without a shell "
+                     "(default " BKM_DEFAULT_SENDMAIL ")"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

@@ -17,26 +17,26 @@
 #define BKM_UNSET (-1)
 
 /* Directive names, spelt once (a misspelt name fails to compile). */
-#define BKM_DIR_REGISTRY         "BekymringRegistry"
-#define BKM_DIR_PORTAL_CERT      "BekymringPortalCertificate"
+#define BKM_DIR_REGISTRY "BekymringRegistry"
+#define BKM_DIR_PORTAL_CERT "BekymringPortalCertificate"
 #define BKM_DIR_RECEIPT_DEADLINE "BekymringReceiptDeadline"
-#define BKM_DIR_MANUAL_DEADLINE  "BekymringManualDeadline"
-#define BKM_DIR_RETENTION        "BekymringRetention"
-#define BKM_DIR_MIN_ACR          "BekymringMinAcr"
+#define BKM_DIR_MANUAL_DEADLINE "BekymringManualDeadline"
+#define BKM_DIR_RETENTION "BekymringRetention"
+#define BKM_DIR_MIN_ACR "BekymringMinAcr"
 #define BKM_DIR_ESCALATION_INTERVAL "BekymringEscalationInterval"
-#define BKM_DIR_PAGES            "BekymringPages"
-#define BKM_DIR_LOGIN_ORIGIN     "BekymringLoginOrigin"
-#define BKM_DIR_ROLES            "BekymringRoles"
-#define BKM_DIR_ROLE_KEY         "BekymringRoleKey"
-#define BKM_DIR_SECRET_KEY       "BekymringSecretKey"
-#define BKM_DIR_HTTPS            "BekymringHttps"
-#define BKM_DIR_MASKINPORTEN     "BekymringMaskinportenToken"
-#define BKM_DIR_POST_CHECK_RATE  "BekymringPostCheckRate"
+#define BKM_DIR_PAGES "BekymringPages"
+#define BKM_DIR_LOGIN_ORIGIN "BekymringLoginOrigin"
+#define BKM_DIR_ROLES "BekymringRoles"
+#define BKM_DIR_ROLE_KEY "BekymringRoleKey"
+#define BKM_DIR_SECRET_KEY "BekymringSecretKey"
+#define BKM_DIR_HTTPS "BekymringHttps"
+#define BKM_DIR_MASKINPORTEN "BekymringMaskinportenToken"
+#define BKM_DIR_POST_CHECK_RATE "BekymringPostCheckRate"
 #define BKM_DIR_RECONCILE_WITHIN "BekymringReconcileWithin"
 #define BKM_DIR_CONTROL_INTERVAL "BekymringControlInterval"
-#define BKM_DIR_CERT_WARNING     "BekymringCertificateWarning"
-#define BKM_DIR_REMINDER_AT      "BekymringReminderAt"
-#define BKM_DIR_SENDMAIL         "BekymringSendmail"
+#define BKM_DIR_CERT_WARNING "BekymringCertificateWarning"
+#define BKM_DIR_REMINDER_AT "BekymringReminderAt"
+#define BKM_DIR_SENDMAIL "BekymringSendmail"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -44,8 +44,8 @@
 /** Defaults (ARCHITECTURE §2: 40 business hours for case systems, two
  *  business days for manual download, 30 days after delivery). */
 #define BKM_DEFAULT_RECEIPT_DEADLINE apr_time_from_sec(40 * 3600)
-#define BKM_DEFAULT_MANUAL_DEADLINE  apr_time_from_sec(2 * 86400)
-#define BKM_DEFAULT_RETENTION        apr_time_from_sec(30 * 86400)
+#define BKM_DEFAULT_MANUAL_DEADLINE apr_time_from_sec(2 * 86400)
+#define BKM_DEFAULT_RETENTION apr_time_from_sec(30 * 86400)
 #define BKM_DEFAULT_ESCALATION_INTERVAL apr_time_from_sec(5 * 60)
 /** Post-delivery challenges per account and business day (issue 12). */
 #define BKM_DEFAULT_POST_CHECK_RATE 1
@@ -62,8 +62,8 @@
 #define BKM_DEFAULT_SENDMAIL "/usr/sbin/sendmail -t -i"
 
 typedef enum {
-    BKM_ACR_SUBSTANTIAL = 1,    /**< idporten-loa-substantial (default) */
-    BKM_ACR_HIGH = 2            /**< idporten-loa-high */
+    BKM_ACR_SUBSTANTIAL = 1, /**< idporten-loa-substantial (default) */
+    BKM_ACR_HIGH = 2         /**< idporten-loa-high */
 } bkm_acr_e;
 
 /** Per-server configuration. */
@@ -73,23 +73,23 @@ typedef struct {
     const char *portal_cert_path;
     const char *portal_key_path;
     const bkm_cert_t *portal_cert;
-    apr_interval_time_t receipt_deadline;   /**< BKM_UNSET or a duration */
+    apr_interval_time_t receipt_deadline; /**< BKM_UNSET or a duration */
     apr_interval_time_t manual_deadline;
     apr_interval_time_t retention;
-    apr_interval_time_t escalation_interval;    /**< 0: off */
-    const char *db_driver;      /**< found in post_config, for /helse */
-    const char *pages_dir;      /**< BekymringPages: the directory */
-    const struct bkm_pages_s *pages;   /**< loaded from it (check_config hook);
+    apr_interval_time_t escalation_interval; /**< 0: off */
+    const char *db_driver;           /**< found in post_config, for /helse */
+    const char *pages_dir;           /**< BekymringPages: the directory */
+    const struct bkm_pages_s *pages; /**< loaded from it (check_config hook);
                                      NULL: no pages */
-    const char *login_origin;   /**< BekymringLoginOrigin, or NULL */
-    const bkm_roles_t *roles;   /**< BekymringRoles, loaded; NULL: none */
-    const unsigned char *role_key;  /**< BekymringRoleKey's bytes, or NULL */
+    const char *login_origin;        /**< BekymringLoginOrigin, or NULL */
+    const bkm_roles_t *roles;      /**< BekymringRoles, loaded; NULL: none */
+    const unsigned char *role_key; /**< BekymringRoleKey's bytes, or NULL */
     apr_size_t role_key_len;
     const bkm_signer_t *signer; /**< loaded in post_config */
     /** Keys derived from BekymringSecretKey (bkm_token.h), or NULL. */
     const struct bkm_token_keys_s *token_keys;
-    int https;                  /**< BekymringHttps: BKM_UNSET, 0 or 1 */
-    int post_check_rate;        /**< BekymringPostCheckRate: BKM_UNSET or
+    int https;           /**< BekymringHttps: BKM_UNSET, 0 or 1 */
+    int post_check_rate; /**< BekymringPostCheckRate: BKM_UNSET or
                                      challenges per account and business
                                      day, 0 off */
     /** BekymringReconcileWithin: BKM_UNSET, 0 (off) or business days */
@@ -110,7 +110,7 @@ typedef struct {
 
 /** Per-directory configuration. */
 typedef struct {
-    int min_acr;                /**< BKM_UNSET or a bkm_acr_e */
+    int min_acr; /**< BKM_UNSET or a bkm_acr_e */
     /** BekymringMaskinportenToken: the exact iss and aud of machine
      *  clients' tokens; NULL unset (then every machine call is refused) */
     const char *token_issuer;
@@ -148,7 +148,6 @@ int bkm_cfg_https(request_rec *r);
 /** What must hold once all directives are read (e.g. pages need the
  *  secret key).  @return NULL or a message. */
 const char *bkm_cfg_check(server_rec *s);
-
 
 /** The delivery rules the server's configuration sets (deadlines, the
  *  print provider's account), for the core's functions that take them

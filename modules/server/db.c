@@ -57,8 +57,8 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *bkm_dbd_close;
 #define BKM_SQLITE_MUTEX "bekymring-sqlite"
 static apr_global_mutex_t *bkm_sqlite_writer;
 
-static void log_print(const char *file, int line, int level,
-                      apr_status_t rv, void *baton, const char *msg);
+static void log_print(const char *file, int line, int level, apr_status_t rv,
+                      void *baton, const char *msg);
 
 /* The glue's statements, each table kept in the file that runs it; the
  * list is the module's (mod_bekymring.c), so that this file, which every
@@ -71,7 +71,10 @@ int bkm_db_pre_config(apr_pool_t *pconf, const bkm_sql_t *const *glue)
     /* The core logs through the glue (bkm_log.h). */
     bkm_log_set(log_print);
     return ap_mutex_register(pconf, BKM_SQLITE_MUTEX, NULL, APR_LOCK_DEFAULT,
-                             0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+                             0)
+                   == APR_SUCCESS
+               ? OK
+               : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 void bkm_db_child_init(apr_pool_t *p, server_rec *s)
@@ -84,12 +87,12 @@ void bkm_db_child_init(apr_pool_t *p, server_rec *s)
     rv = apr_global_mutex_child_init(
         &bkm_sqlite_writer, apr_global_mutex_lockfile(bkm_sqlite_writer), p);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, BKMLOGNO(00113)
-                     "cannot attach to the %s mutex", BKM_SQLITE_MUTEX);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     BKMLOGNO(00113) "cannot attach to the %s mutex",
+                     BKM_SQLITE_MUTEX);
         bkm_sqlite_writer = NULL;
     }
 }
-
 
 /* Every statement a connection has: the core's tables, then the glue's
  * (filled in post_config, before the children are made). */
@@ -114,11 +117,11 @@ typedef struct {
     server_rec *s;
     request_rec *r;
     ap_dbd_t *dbd;
-    int opened;         /* from bkm_db_open: bkm_db_close returns it */
+    int opened; /* from bkm_db_open: bkm_db_close returns it */
 } bkm_dbctx_t;
 
-static void log_print(const char *file, int line, int level,
-                      apr_status_t rv, void *baton, const char *msg)
+static void log_print(const char *file, int line, int level, apr_status_t rv,
+                      void *baton, const char *msg)
 {
     const bkm_dbctx_t *c = baton;
 
@@ -189,8 +192,7 @@ bkm_db_t *bkm_db_acquire(request_rec *r)
 
 bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p)
 {
-    bkm_db_t *db = bkm_dbd_open ? wrap(p, s, NULL, bkm_dbd_open(p, s))
-                                : NULL;
+    bkm_db_t *db = bkm_dbd_open ? wrap(p, s, NULL, bkm_dbd_open(p, s)) : NULL;
     if (db) {
         ((bkm_dbctx_t *)db->log)->opened = 1;
     }
@@ -271,8 +273,10 @@ static void sqlite_ownership(apr_pool_t *p, server_rec *s, const char *file)
         const char *f = apr_pstrcat(p, file, suffixes[i], NULL);
         if (stat(f, &st) == 0 && (st.st_mode & (S_IRWXO | S_IWGRP))
             && chmod(f, st.st_mode & 0740) != 0) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, BKMLOGNO(00114)
-                         "cannot make %s unreadable to other users", f);
+            ap_log_error(
+                APLOG_MARK, APLOG_ERR, errno, s,
+                BKMLOGNO(00114) "cannot make %s unreadable to other users",
+                f);
         }
     }
     if (geteuid() != 0) {
@@ -281,17 +285,16 @@ static void sqlite_ownership(apr_pool_t *p, server_rec *s, const char *file)
     for (i = 0; suffixes[i]; i++) {
         const char *f = apr_pstrcat(p, file, suffixes[i], NULL);
         if (stat(f, &st) == 0
-            && chown(f, ap_unixd_config.user_id,
-                     ap_unixd_config.group_id) != 0) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, BKMLOGNO(00101)
-                         "cannot give %s to httpd's User", f);
+            && chown(f, ap_unixd_config.user_id, ap_unixd_config.group_id)
+                   != 0) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
+                         BKMLOGNO(00101) "cannot give %s to httpd's User", f);
         }
     }
     if (slash) {
         *slash = '\0';
         if (stat(*dir ? dir : "/", &st) == 0
-            && st.st_uid != ap_unixd_config.user_id
-            && !(st.st_mode & S_IWOTH)
+            && st.st_uid != ap_unixd_config.user_id && !(st.st_mode & S_IWOTH)
             && !(st.st_gid == ap_unixd_config.group_id
                  && (st.st_mode & S_IWGRP))) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, BKMLOGNO(00102)
@@ -313,8 +316,10 @@ static void migrate_one(apr_pool_t *ptemp, server_rec *s,
     int sqlite = strcmp(dc->driver, "sqlite3") == 0;
 
     if ((rv = apr_dbd_get_driver(ptemp, dc->driver, &drv)) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, BKMLOGNO(00103)
-                     "no APR DBD driver %s: schema not migrated", dc->driver);
+        ap_log_error(
+            APLOG_MARK, APLOG_CRIT, rv, s,
+            BKMLOGNO(00103) "no APR DBD driver %s: schema not migrated",
+            dc->driver);
         return;
     }
     if (sqlite && dc->params[0] != '/') {
@@ -343,17 +348,19 @@ static void migrate_one(apr_pool_t *ptemp, server_rec *s,
         sqlite_ownership(ptemp, s, dc->params);
     }
     if (err) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(00106)
-                     "%s database: %s; /helse will answer 503", dc->driver,
-                     err);
+        ap_log_error(
+            APLOG_MARK, APLOG_CRIT, 0, s,
+            BKMLOGNO(00106) "%s database: %s; /helse will answer 503",
+            dc->driver, err);
         return;
     }
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, BKMLOGNO(00107)
-                 "%s database at schema version %d", dc->driver, version);
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                 BKMLOGNO(00107) "%s database at schema version %d",
+                 dc->driver, version);
 }
 
-int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                       apr_pool_t *ptemp, server_rec *s)
+int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *s)
 {
     apr_hash_t *done = apr_hash_make(ptemp);
     apr_status_t rv;
@@ -376,8 +383,10 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             continue;
         }
         if (!bkm_dbd_prepare) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, BKMLOGNO(00108)
-                         "mod_dbd is not loaded: mod_bekymring needs it");
+            ap_log_error(
+                APLOG_MARK, APLOG_CRIT, 0, sp,
+                BKMLOGNO(
+                    00108) "mod_dbd is not loaded: mod_bekymring needs it");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         for (i = 0; all_sql[i]; i++) {
@@ -404,8 +413,9 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     rv = ap_global_mutex_create(&bkm_sqlite_writer, NULL, BKM_SQLITE_MUTEX,
                                 NULL, s, pconf, 0);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, BKMLOGNO(00112)
-                     "cannot create the %s mutex", BKM_SQLITE_MUTEX);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     BKMLOGNO(00112) "cannot create the %s mutex",
+                     BKM_SQLITE_MUTEX);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;

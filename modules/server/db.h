@@ -19,8 +19,8 @@
 #include "bkm_db.h"
 
 /* server/db.c: schema at start-up, connections per request */
-int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                       apr_pool_t *ptemp, server_rec *s);
+int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *s);
 /** Register our mutex and take the glue's statement tables (NULL-ended;
  *  prepared with the core's on every connection). */
 int bkm_db_pre_config(apr_pool_t *pconf, const bkm_sql_t *const *glue);

@@ -48,10 +48,12 @@ void bkm_page_headers(request_rec *r)
      * allow the login: a post that needs a new login is redirected there,
      * and browsers check form-action on every step of a redirect chain. */
     apr_table_setn(r->headers_out, "Content-Security-Policy",
-                   apr_pstrcat(r->pool, "default-src 'none'; script-src "
+                   apr_pstrcat(r->pool,
+                               "default-src 'none'; script-src "
                                "'self'; style-src 'self'; img-src 'self' "
                                "data:; font-src 'self'; connect-src 'self'; "
-                               "form-action 'self' ", login,
+                               "form-action 'self' ",
+                               login,
                                "; frame-ancestors 'none'; base-uri 'none'",
                                NULL));
     common_headers(r);
@@ -104,8 +106,8 @@ int bkm_reply_error(request_rec *r, int status, const char *kode,
                   BKMLOGNO(00201) "%d %s correlationId=%s", status, kode, id);
     return bkm_reply_json(r, status,
                           json_pack("{s:s, s:s, s:s}", "errorId", kode,
-                                    "feilmelding", melding,
-                                    "correlationId", id));
+                                    "feilmelding", melding, "correlationId",
+                                    id));
 }
 
 /* Answer a refused body, and tell the caller the request is done. */
@@ -121,8 +123,9 @@ int bkm_read_body_status(request_rec *r, apr_size_t limit, char **buf,
     apr_status_t rv;
 
     /* Refuse a declared oversize body before reading any of it. */
-    if (cl && (apr_strtoff(&declared, cl, &end, 10) != APR_SUCCESS
-               || *end || declared < 0)) {
+    if (cl
+        && (apr_strtoff(&declared, cl, &end, 10) != APR_SUCCESS || *end
+            || declared < 0)) {
         return HTTP_BAD_REQUEST;
     }
     if (cl && (apr_size_t)declared > limit) {
@@ -164,9 +167,11 @@ int bkm_read_body(request_rec *r, apr_size_t limit, char **buf,
     case OK:
         return OK;
     case HTTP_REQUEST_ENTITY_TOO_LARGE:
-        bkm_reply_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE, "for-stor",
-                        apr_psprintf(r->pool, "the body is larger than %"
-                                     APR_SIZE_T_FMT " bytes", limit));
+        bkm_reply_error(
+            r, HTTP_REQUEST_ENTITY_TOO_LARGE, "for-stor",
+            apr_psprintf(r->pool,
+                         "the body is larger than %" APR_SIZE_T_FMT " bytes",
+                         limit));
         return DONE;
     default:
         bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",

@@ -60,5 +60,4 @@ json_t *bkm_json_own(apr_pool_t *p, json_t *j);
 /** Sets the headers of a page (no-store, strict CSP, no framing). */
 void bkm_page_headers(request_rec *r);
 
-
 #endif

@@ -10,10 +10,10 @@
 
 /* server/person.c: people logged in through mod_auth_openidc */
 typedef struct bkm_person_s {
-    const char *pid;        /**< national id number: never log or store it */
-    const char *name;       /**< NULL when the provider gives none */
+    const char *pid;  /**< national id number: never log or store it */
+    const char *name; /**< NULL when the provider gives none */
     const char *acr;
-    int level;              /**< 0 unknown/low, else a bkm_acr_e */
+    int level; /**< 0 unknown/low, else a bkm_acr_e */
     const char *locale;
 } bkm_person_t;
 /** The person from the login's claims; 0 when there is no valid pid (the

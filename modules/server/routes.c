@@ -46,145 +46,239 @@ static const bkm_route_row_t routes[] = {
     /* The reporter's pages, at the incumbent's addresses. */
     { { "GET HEAD", "/" }, BKM_ACCESS_PAGE, bkm_handle_forside, NULL },
     { { "GET HEAD", "/privat" }, BKM_ACCESS_PAGE, bkm_handle_velg, "privat" },
-    { { "GET HEAD", "/offentlig" }, BKM_ACCESS_PAGE, bkm_handle_velg,
+    { { "GET HEAD", "/offentlig" },
+      BKM_ACCESS_PAGE,
+      bkm_handle_velg,
       "offentlig" },
-    { { "GET HEAD", "/privat/skjema" }, BKM_ACCESS_LOGIN, bkm_handle_skjema_side,
+    { { "GET HEAD", "/privat/skjema" },
+      BKM_ACCESS_LOGIN,
+      bkm_handle_skjema_side,
       "privat" },
-    { { "GET HEAD", "/offentlig/skjema" }, BKM_ACCESS_LOGIN, bkm_handle_skjema_side,
+    { { "GET HEAD", "/offentlig/skjema" },
+      BKM_ACCESS_LOGIN,
+      bkm_handle_skjema_side,
       "offentlig" },
-    { { "POST", "/privat/send" }, BKM_ACCESS_LOGIN_OR_DRAFT,
-      bkm_handle_skjema_side_post, "privat" },
-    { { "POST", "/offentlig/send" }, BKM_ACCESS_LOGIN_OR_DRAFT,
-      bkm_handle_skjema_side_post, "offentlig" },
-    { { "GET HEAD", "/sendt/{meldingId}" }, BKM_ACCESS_PAGE,
-      bkm_handle_sendt, NULL },
-    { { "GET HEAD", "/sendt/{meldingId}/kopi.pdf" }, BKM_ACCESS_PAGE,
-      bkm_handle_sendt_kopi, NULL },
+    { { "POST", "/privat/send" },
+      BKM_ACCESS_LOGIN_OR_DRAFT,
+      bkm_handle_skjema_side_post,
+      "privat" },
+    { { "POST", "/offentlig/send" },
+      BKM_ACCESS_LOGIN_OR_DRAFT,
+      bkm_handle_skjema_side_post,
+      "offentlig" },
+    { { "GET HEAD", "/sendt/{meldingId}" },
+      BKM_ACCESS_PAGE,
+      bkm_handle_sendt,
+      NULL },
+    { { "GET HEAD", "/sendt/{meldingId}/kopi.pdf" },
+      BKM_ACCESS_PAGE,
+      bkm_handle_sendt_kopi,
+      NULL },
     { { "GET HEAD", "/status" }, BKM_ACCESS_PAGE, bkm_handle_status, NULL },
     { { "GET", "/meg" }, BKM_ACCESS_LOGIN_SHOWN, bkm_handle_meg, NULL },
 
     /* The municipal administration. */
-    { { "GET HEAD", "/kommune[/]" }, BKM_ACCESS_ADMIN,
-      bkm_handle_forvaltning_kommuner, NULL },
-    { { "GET HEAD", "/kommune/statistikk" }, BKM_ACCESS_OPERATOR,
-      bkm_handle_statistikk, NULL },
-    { { "GET HEAD", "/kommune/roller" }, BKM_ACCESS_OPERATOR,
-      bkm_handle_roller, NULL },
-    { { "POST", "/kommune/roller" }, BKM_ACCESS_OPERATOR,
-      bkm_handle_rolle_ny, NULL },
-    { { "POST", "/kommune/roller/{rolleId}/slett" }, BKM_ACCESS_OPERATOR,
-      bkm_handle_rolle_slett, NULL },
-    { { "GET HEAD", "/kommune/kjede" }, BKM_ACCESS_OPERATOR,
-      bkm_handle_kjede, NULL },
-    { { "GET HEAD", "/kommune/{kommunenummer}" }, BKM_ACCESS_KOMMUNE,
-      bkm_handle_forvaltning_oversikt, NULL },
+    { { "GET HEAD", "/kommune[/]" },
+      BKM_ACCESS_ADMIN,
+      bkm_handle_forvaltning_kommuner,
+      NULL },
+    { { "GET HEAD", "/kommune/statistikk" },
+      BKM_ACCESS_OPERATOR,
+      bkm_handle_statistikk,
+      NULL },
+    { { "GET HEAD", "/kommune/roller" },
+      BKM_ACCESS_OPERATOR,
+      bkm_handle_roller,
+      NULL },
+    { { "POST", "/kommune/roller" },
+      BKM_ACCESS_OPERATOR,
+      bkm_handle_rolle_ny,
+      NULL },
+    { { "POST", "/kommune/roller/{rolleId}/slett" },
+      BKM_ACCESS_OPERATOR,
+      bkm_handle_rolle_slett,
+      NULL },
+    { { "GET HEAD", "/kommune/kjede" },
+      BKM_ACCESS_OPERATOR,
+      bkm_handle_kjede,
+      NULL },
+    { { "GET HEAD", "/kommune/{kommunenummer}" },
+      BKM_ACCESS_KOMMUNE,
+      bkm_handle_forvaltning_oversikt,
+      NULL },
     { { "GET HEAD", "/kommune/{kommunenummer}/meldinger.csv" },
-      BKM_ACCESS_KOMMUNE, bkm_handle_forvaltning_csv, NULL },
+      BKM_ACCESS_KOMMUNE,
+      bkm_handle_forvaltning_csv,
+      NULL },
     { { "GET HEAD", "/kommune/{kommunenummer}/statistikk" },
-      BKM_ACCESS_KOMMUNE, bkm_handle_statistikk, NULL },
+      BKM_ACCESS_KOMMUNE,
+      bkm_handle_statistikk,
+      NULL },
     { { "GET HEAD", "/kommune/{kommunenummer}/avstemming" },
-      BKM_ACCESS_KOMMUNE, bkm_handle_avstemming_side, "html" },
+      BKM_ACCESS_KOMMUNE,
+      bkm_handle_avstemming_side,
+      "html" },
     { { "GET HEAD", "/kommune/{kommunenummer}/avstemming.csv" },
-      BKM_ACCESS_KOMMUNE, bkm_handle_avstemming_side, "csv" },
+      BKM_ACCESS_KOMMUNE,
+      bkm_handle_avstemming_side,
+      "csv" },
     { { "GET HEAD", "/kommune/{kommunenummer}/avstemming.json" },
-      BKM_ACCESS_KOMMUNE, bkm_handle_avstemming_side, "json" },
+      BKM_ACCESS_KOMMUNE,
+      bkm_handle_avstemming_side,
+      "json" },
     { { "GET HEAD", "/kommune/{kommunenummer}/melding/{meldingId}" },
-      BKM_ACCESS_KOMMUNE, bkm_handle_forvaltning_melding, NULL },
+      BKM_ACCESS_KOMMUNE,
+      bkm_handle_forvaltning_melding,
+      NULL },
     { { "POST", "/kommune/{kommunenummer}/melding/{meldingId}/handling" },
-      BKM_ACCESS_KOMMUNE, bkm_handle_forvaltning_handling, NULL },
+      BKM_ACCESS_KOMMUNE,
+      bkm_handle_forvaltning_handling,
+      NULL },
     /* Its manual-download channel. */
-    { { "GET HEAD", "/kommune/{kommunenummer}/mottak" }, BKM_ACCESS_MOTTAK,
-      bkm_handle_nedlasting_list, NULL },
+    { { "GET HEAD", "/kommune/{kommunenummer}/mottak" },
+      BKM_ACCESS_MOTTAK,
+      bkm_handle_nedlasting_list,
+      NULL },
     { { "GET HEAD", "/kommune/{kommunenummer}/mottak/{meldingId}" },
-      BKM_ACCESS_MOTTAK, bkm_handle_nedlasting_one, NULL },
+      BKM_ACCESS_MOTTAK,
+      bkm_handle_nedlasting_one,
+      NULL },
     { { "GET HEAD", "/kommune/{kommunenummer}/mottak/{meldingId}/melding" },
-      BKM_ACCESS_MOTTAK, bkm_handle_nedlasting_download, NULL },
+      BKM_ACCESS_MOTTAK,
+      bkm_handle_nedlasting_download,
+      NULL },
     { { "POST", "/kommune/{kommunenummer}/mottak/{meldingId}/bekreft" },
-      BKM_ACCESS_MOTTAK, bkm_handle_nedlasting_confirm, NULL },
+      BKM_ACCESS_MOTTAK,
+      bkm_handle_nedlasting_confirm,
+      NULL },
 
     /* Operations and health. */
-    { { "POST", "/bekymring-drift/eskalering" }, BKM_ACCESS_OPERATIONS,
-      bkm_handle_eskalering, NULL },
-    { { "POST", "/bekymring-drift/kontroll" }, BKM_ACCESS_OPERATIONS,
-      bkm_handle_kontroll_drift, NULL },
+    { { "POST", "/bekymring-drift/eskalering" },
+      BKM_ACCESS_OPERATIONS,
+      bkm_handle_eskalering,
+      NULL },
+    { { "POST", "/bekymring-drift/kontroll" },
+      BKM_ACCESS_OPERATIONS,
+      bkm_handle_kontroll_drift,
+      NULL },
     { { "GET", "/helse" }, BKM_ACCESS_PUBLIC, bkm_handle_helse, NULL },
     /* The API's ErrorDocument (conf/bekymring-locations.conf). */
-    { { "*", "/bekymring-feil" }, BKM_ACCESS_INTERNAL, bkm_handle_error,
+    { { "*", "/bekymring-feil" },
+      BKM_ACCESS_INTERNAL,
+      bkm_handle_error,
       NULL },
 
     /* The municipality API (public). */
-    { { "GET", API "/kommuner[/]" }, BKM_ACCESS_PUBLIC, bkm_handle_kommuner,
+    { { "GET", API "/kommuner[/]" },
+      BKM_ACCESS_PUBLIC,
+      bkm_handle_kommuner,
       NULL },
-    { { "GET", API "/kommuner/{kommunenummer}" }, BKM_ACCESS_PUBLIC,
-      bkm_handle_kommune, NULL },
+    { { "GET", API "/kommuner/{kommunenummer}" },
+      BKM_ACCESS_PUBLIC,
+      bkm_handle_kommune,
+      NULL },
     { { "GET", API "/kommuner/{kommunenummer}/bydeler[/]" },
-      BKM_ACCESS_PUBLIC, bkm_handle_bydeler, NULL },
+      BKM_ACCESS_PUBLIC,
+      bkm_handle_bydeler,
+      NULL },
     { { "GET", API "/kommuner/{kommunenummer}/bydeler/{bydelsnummer}" },
-      BKM_ACCESS_PUBLIC, bkm_handle_bydel, NULL },
+      BKM_ACCESS_PUBLIC,
+      bkm_handle_bydel,
+      NULL },
 
     /* Machine clients' accounts, and the consumer API. */
-    { { "GET", API "/konto[/]" }, BKM_ACCESS_INTEGRATION,
-      bkm_handle_kontoer, NULL },
-    { { "GET", API "/konto/{kontoId}" }, BKM_ACCESS_KONTO, bkm_handle_konto,
+    { { "GET", API "/konto[/]" },
+      BKM_ACCESS_INTEGRATION,
+      bkm_handle_kontoer,
       NULL },
-    { { "GET", API "/konto/{kontoId}/meldinger[/]" }, BKM_ACCESS_KONTO,
-      bkm_handle_meldinger, NULL },
+    { { "GET", API "/konto/{kontoId}" },
+      BKM_ACCESS_KONTO,
+      bkm_handle_konto,
+      NULL },
+    { { "GET", API "/konto/{kontoId}/meldinger[/]" },
+      BKM_ACCESS_KONTO,
+      bkm_handle_meldinger,
+      NULL },
     { { "GET", API "/konto/{kontoId}/meldinger/{meldingId}" },
-      BKM_ACCESS_KONTO, bkm_handle_melding, NULL },
+      BKM_ACCESS_KONTO,
+      bkm_handle_melding,
+      NULL },
     { { "GET", API "/konto/{kontoId}/meldinger/{meldingId}/manifest" },
-      BKM_ACCESS_KONTO, bkm_handle_manifest, NULL },
+      BKM_ACCESS_KONTO,
+      bkm_handle_manifest,
+      NULL },
     { { "GET", API "/konto/{kontoId}/meldinger/{meldingId}/besittelse" },
-      BKM_ACCESS_KONTO, bkm_handle_besittelse, NULL },
+      BKM_ACCESS_KONTO,
+      bkm_handle_besittelse,
+      NULL },
     { { "POST", API "/konto/{kontoId}/meldinger/{meldingId}/svar" },
-      BKM_ACCESS_KONTO, bkm_handle_kvittering, NULL },
+      BKM_ACCESS_KONTO,
+      bkm_handle_kvittering,
+      NULL },
     { { "GET", API "/konto/{kontoId}/kontroller[/]" },
-      BKM_ACCESS_KONTO_FAGSYSTEM, bkm_handle_kontroller,
+      BKM_ACCESS_KONTO_FAGSYSTEM,
+      bkm_handle_kontroller,
       FAGSYSTEM_ONLY_KONTROLL },
     { { "POST", API "/konto/{kontoId}/kontroller/{kontrollId}" },
-      BKM_ACCESS_KONTO_FAGSYSTEM, bkm_handle_kontroll_svar,
+      BKM_ACCESS_KONTO_FAGSYSTEM,
+      bkm_handle_kontroll_svar,
       FAGSYSTEM_ONLY_KONTROLL },
     { { "GET", API "/konto/{kontoId}/avstemming" },
-      BKM_ACCESS_KONTO_FAGSYSTEM, bkm_handle_avstemming,
+      BKM_ACCESS_KONTO_FAGSYSTEM,
+      bkm_handle_avstemming,
       FAGSYSTEM_ONLY_AVSTEMMING },
     { { "POST", API "/konto/{kontoId}/avstemming" },
-      BKM_ACCESS_KONTO_FAGSYSTEM, bkm_handle_avstemming_svar,
+      BKM_ACCESS_KONTO_FAGSYSTEM,
+      bkm_handle_avstemming_svar,
       FAGSYSTEM_ONLY_AVSTEMMING },
 
     /* The form-submission API (what the pages post). */
-    { { "POST", API "/mottak/skjema/privat" }, BKM_ACCESS_API_LOGIN,
-      bkm_handle_skjema_api, "privat" },
-    { { "POST", API "/mottak/skjema/offentlig" }, BKM_ACCESS_API_LOGIN,
-      bkm_handle_skjema_api, "offentlig" },
+    { { "POST", API "/mottak/skjema/privat" },
+      BKM_ACCESS_API_LOGIN,
+      bkm_handle_skjema_api,
+      "privat" },
+    { { "POST", API "/mottak/skjema/offentlig" },
+      BKM_ACCESS_API_LOGIN,
+      bkm_handle_skjema_api,
+      "offentlig" },
 
     /* The producer API.  The municipality and district are looked up in
      * the registry as they are (an unknown one is ukjent-mottaker), so
      * they are of kind "any" here. */
     { { "GET", API "/mottak/fagsystem/{kommunenummer:any}/"
-               "{bydelsnummer:any}/krypteringsnokler[/]" },
-      BKM_ACCESS_PRODUCER, bkm_handle_produsent_nokler, NULL },
+                   "{bydelsnummer:any}/krypteringsnokler[/]" },
+      BKM_ACCESS_PRODUCER,
+      bkm_handle_produsent_nokler,
+      NULL },
     { { "GET", API "/mottak/fagsystem/{fraFiksOrgId}/bekymringsmelding/"
-               "{bekymringsmeldingId}/status[/]" },
-      BKM_ACCESS_PRODUCER, bkm_handle_produsent_status, NULL },
+                   "{bekymringsmeldingId}/status[/]" },
+      BKM_ACCESS_PRODUCER,
+      bkm_handle_produsent_status,
+      NULL },
     { { "POST", API "/mottak/fagsystem/{fraFiksOrgId}/{kommunenummer:any}/"
-                "{bydelsnummer:any}/privat[/]" },
-      BKM_ACCESS_PRODUCER, bkm_handle_produsent_post, "privat" },
+                    "{bydelsnummer:any}/privat[/]" },
+      BKM_ACCESS_PRODUCER,
+      bkm_handle_produsent_post,
+      "privat" },
     { { "POST", API "/mottak/fagsystem/{fraFiksOrgId}/{kommunenummer:any}/"
-                "{bydelsnummer:any}/offentlig[/]" },
-      BKM_ACCESS_PRODUCER, bkm_handle_produsent_post, "offentlig" },
+                    "{bydelsnummer:any}/offentlig[/]" },
+      BKM_ACCESS_PRODUCER,
+      bkm_handle_produsent_post,
+      "offentlig" },
 };
 
 /* The kinds of parameter, and what the API answers when a path's segment
  * has the wrong shape for one (a page answers its 404).  The answers are
  * those each handler gave before the table checked the shapes. */
 static const bkm_route_kind_t kinds[] = {
-    { "kontoId", NULL },                /* one of the integration's: KONTO */
+    { "kontoId", NULL }, /* one of the integration's: KONTO */
     { "meldingId", bkm_route_uuid },
     { "kontrollId", bkm_route_uuid },
     { "rolleId", bkm_route_uuid },
     { "bekymringsmeldingId", bkm_route_uuid_any_case },
     { "kommunenummer", bkm_route_digits4 },
     { "bydelsnummer", bkm_route_digits2 },
-    { "fraFiksOrgId", NULL },           /* the handler: 400 or 404 */
+    { "fraFiksOrgId", NULL }, /* the handler: 400 or 404 */
     { "any", NULL },
     { NULL, NULL }
 };
@@ -204,16 +298,16 @@ static const struct {
       "kommunenummer is four digits" },
 };
 
-static const bkm_route_table_t table = {
-    routes, sizeof(routes) / sizeof(routes[0]), sizeof(routes[0]), kinds
-};
+static const bkm_route_table_t table = { routes,
+                                         sizeof(routes) / sizeof(routes[0]),
+                                         sizeof(routes[0]), kinds };
 
 /* Where a path no row has is answered, and after which guard: the first
  * area it is under (bkm_route_under), else JSON for anyone. */
 static const struct {
     const char *prefix;
     bkm_access_e access;
-    const char *tekst;          /* pages: the 404 page's text, or NULL */
+    const char *tekst; /* pages: the 404 page's text, or NULL */
 } areas[] = {
     { "/kommune", BKM_ACCESS_ADMIN, NULL },
     { "/privat", BKM_ACCESS_PAGE, NULL },
@@ -238,10 +332,12 @@ const char *bkm_routes_check(apr_pool_t *p)
         for (j = 0; j < i; j++) {
             if (strcmp(routes[i].route.pattern, routes[j].route.pattern) == 0
                 && routes[i].access != routes[j].access) {
-                return apr_psprintf(p, "route %" APR_SIZE_T_FMT " (%s): "
-                                    "another access rule than route %"
-                                    APR_SIZE_T_FMT, i,
-                                    routes[i].route.pattern, j);
+                return apr_psprintf(
+                    p,
+                    "route %" APR_SIZE_T_FMT
+                    " (%s): "
+                    "another access rule than route %" APR_SIZE_T_FMT,
+                    i, routes[i].route.pattern, j);
             }
         }
     }
@@ -294,7 +390,7 @@ static int integration(request_rec *r, bkm_access_e a, bkm_req_t *q)
     int i;
 
     if (bkm_integrasjon_authenticate(r, &q->in) != OK) {
-        return DONE;            /* answered: 401 or 429 */
+        return DONE; /* answered: 401 or 429 */
     }
     if (a == BKM_ACCESS_PRODUCER && !q->in->produsent) {
         bkm_reply_error(r, HTTP_FORBIDDEN, "ikke-produsent",
@@ -336,7 +432,7 @@ static int admin(request_rec *r, bkm_access_e a, bkm_req_t *q,
     int all, any, i;
 
     if (bkm_page_person(r, person, &q->lang, 1) != OK) {
-        return DONE;            /* answered: 500 or 403 */
+        return DONE; /* answered: 500 or 403 */
     }
     q->person = person;
     q->roles = bkm_forvaltning_roles(r, person->pid);
@@ -360,15 +456,17 @@ static int admin(request_rec *r, bkm_access_e a, bkm_req_t *q,
         knr = bkm_route_param(q->match, "kommunenummer");
         q->kommune = knr ? bkm_registry_kommune(c->registry, knr) : NULL;
         if (!q->kommune
-            || !bkm_roles_allow(q->roles, person->pid, a == BKM_ACCESS_MOTTAK
-                                ? BKM_TILGANG_MOTTA : BKM_TILGANG_SE, knr,
-                                NULL, &q->navn)) {
+            || !bkm_roles_allow(q->roles, person->pid,
+                                a == BKM_ACCESS_MOTTAK ? BKM_TILGANG_MOTTA
+                                                       : BKM_TILGANG_SE,
+                                knr, NULL, &q->navn)) {
             bkm_page_not_found(r, q->lang);
             return DONE;
         }
         q->bydeler = bkm_roles_bydeler(r->pool, q->roles, person->pid,
                                        a == BKM_ACCESS_MOTTAK
-                                       ? BKM_TILGANG_MOTTA : BKM_TILGANG_SE,
+                                           ? BKM_TILGANG_MOTTA
+                                           : BKM_TILGANG_SE,
                                        knr);
         return OK;
     default:
@@ -380,9 +478,11 @@ static int admin(request_rec *r, bkm_access_e a, bkm_req_t *q,
 static int api_login(request_rec *r, bkm_req_t *q, bkm_person_t *person)
 {
     if (!bkm_person_from_login(r, person)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BKMLOGNO(00801)
-                      "no pid claim: is %s behind AuthType openid-connect?",
-                      r->uri);
+        ap_log_rerror(
+            APLOG_MARK, APLOG_ERR, 0, r,
+            BKMLOGNO(
+                00801) "no pid claim: is %s behind AuthType openid-connect?",
+            r->uri);
         bkm_reply_error(r, HTTP_UNAUTHORIZED, "ikke-innlogget",
                         "log in with ID-porten first");
         return DONE;
@@ -423,7 +523,7 @@ static int check(request_rec *r, bkm_access_e a, bkm_req_t *q,
     case BKM_ACCESS_KOMMUNE:
     case BKM_ACCESS_MOTTAK:
         return admin(r, a, q, person);
-    case BKM_ACCESS_LOGIN_SHOWN:    /* the handler's own check */
+    case BKM_ACCESS_LOGIN_SHOWN: /* the handler's own check */
     case BKM_ACCESS_PUBLIC:
     case BKM_ACCESS_OPERATIONS:
     case BKM_ACCESS_INTERNAL:
@@ -442,12 +542,12 @@ static int not_found(request_rec *r, bkm_access_e a, const char *tekst,
     size_t i;
 
     if (is_page(a)) {
-        return bkm_page_message(r, HTTP_NOT_FOUND, q->lang ? q->lang
-                                : bkm_page_lang(r, q->person),
+        return bkm_page_message(r, HTTP_NOT_FOUND,
+                                q->lang ? q->lang
+                                        : bkm_page_lang(r, q->person),
                                 "side.ikke_funnet.tittel", tekst);
     }
-    for (i = 0; m->bad && i < sizeof(bad_shape) / sizeof(bad_shape[0]);
-         i++) {
+    for (i = 0; m->bad && i < sizeof(bad_shape) / sizeof(bad_shape[0]); i++) {
         if (strcmp(m->bad->kind, bad_shape[i].kind) == 0) {
             return bkm_reply_error(r, bad_shape[i].status, bad_shape[i].kode,
                                    bad_shape[i].melding);
@@ -497,7 +597,7 @@ int bkm_routes_handle(request_rec *r)
         return bkm_pages_missing(r);
     }
     if (guards(access) && check(r, access, &q, &person) != OK) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     switch (m.result) {
     case BKM_ROUTE_NOT_FOUND:
@@ -509,7 +609,7 @@ int bkm_routes_handle(request_rec *r)
         break;
     }
     if (!guards(access) && check(r, access, &q, &person) != OK) {
-        return OK;              /* answered */
+        return OK; /* answered */
     }
     return row->handle(r, &q);
 }

@@ -125,10 +125,10 @@ typedef int (*bkm_handler_fn)(request_rec *r, const bkm_req_t *q);
 
 /** A row of the table. */
 typedef struct {
-    bkm_route_t route;          /**< methods and pattern (bkm_route.h) */
+    bkm_route_t route; /**< methods and pattern (bkm_route.h) */
     bkm_access_e access;
     bkm_handler_fn handle;
-    const char *arg;            /**< handed on as q->arg */
+    const char *arg; /**< handed on as q->arg */
 } bkm_route_row_t;
 
 /** Answer a request for the "bekymring" handler: match it against the

@@ -71,10 +71,10 @@
 #define BKM_THROTTLE_PROBES 16
 
 typedef struct {
-    unsigned char key[16];      /* SHA-256 of our secret and the key */
-    apr_time_t start;           /* the window's start; 0: free */
-    apr_uint32_t count;         /* failures in the window */
-    apr_uint32_t pending;       /* an address's checks under way: each
+    unsigned char key[16]; /* SHA-256 of our secret and the key */
+    apr_time_t start;      /* the window's start; 0: free */
+    apr_uint32_t count;    /* failures in the window */
+    apr_uint32_t pending;  /* an address's checks under way: each
                                    counts as a failure until it is known
                                    not to be one, so that parallel guesses
                                    cannot pass the limit while bcrypt runs */
@@ -88,8 +88,10 @@ static unsigned char throttle_secret[32];
 int bkm_throttle_pre_config(apr_pool_t *pconf)
 {
     return ap_mutex_register(pconf, BKM_THROTTLE_MUTEX, NULL,
-                             APR_LOCK_DEFAULT, 0) == APR_SUCCESS
-           ? OK : HTTP_INTERNAL_SERVER_ERROR;
+                             APR_LOCK_DEFAULT, 0)
+                   == APR_SUCCESS
+               ? OK
+               : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 /* In the parent, before the children fork: they inherit the segment, the
@@ -101,8 +103,9 @@ int bkm_throttle_post_config(apr_pool_t *pconf, server_rec *s)
     apr_status_t rv;
 
     if (RAND_bytes(throttle_secret, sizeof(throttle_secret)) != 1) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(02906)
-                     "no random bytes for the login throttle");
+        ap_log_error(
+            APLOG_MARK, APLOG_CRIT, 0, s,
+            BKMLOGNO(02906) "no random bytes for the login throttle");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     rv = apr_shm_create(&throttle_shm, size, NULL, pconf);
@@ -117,8 +120,9 @@ int bkm_throttle_post_config(apr_pool_t *pconf, server_rec *s)
     rv = ap_global_mutex_create(&throttle_lock, NULL, BKM_THROTTLE_MUTEX,
                                 NULL, s, pconf, 0);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, BKMLOGNO(02908)
-                     "cannot create the %s mutex", BKM_THROTTLE_MUTEX);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     BKMLOGNO(02908) "cannot create the %s mutex",
+                     BKM_THROTTLE_MUTEX);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
@@ -201,7 +205,8 @@ static bkm_throttle_slot_t *slot(const char *kind, const char *key,
 
     digest(kind, key, md);
     h = ((apr_uint32_t)md[16] << 24 | (apr_uint32_t)md[17] << 16
-         | (apr_uint32_t)md[18] << 8 | md[19]) % HALF;
+         | (apr_uint32_t)md[18] << 8 | md[19])
+        % HALF;
     for (i = 0; i < BKM_THROTTLE_PROBES; i++) {
         e = &throttle_slots[base + (h + i) % HALF];
         if (e->start && memcmp(e->key, md, sizeof(e->key)) == 0) {
@@ -238,9 +243,10 @@ static const char *addr_key(request_rec *r)
     if (sa && sa->family == APR_INET6
         && !IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)sa->ipaddr_ptr)) {
         const unsigned char *b = sa->ipaddr_ptr;
-        return apr_psprintf(r->pool, "%02x%02x:%02x%02x:%02x%02x:%02x%02x::"
-                            "/64", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
-                            b[7]);
+        return apr_psprintf(r->pool,
+                            "%02x%02x:%02x%02x:%02x%02x:%02x%02x::"
+                            "/64",
+                            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
     }
 #endif
     return r->useragent_ip;
@@ -292,8 +298,7 @@ int bkm_throttle_begin(request_rec *r, const char *id, int check)
     }
     /* Only addresses that failed themselves wait for an integration's
      * window: its own systems, which do not fail, carry on. */
-    else if (failures(i, now) >= BKM_THROTTLE_LIMIT
-             && failures(a, now) > 0) {
+    else if (failures(i, now) >= BKM_THROTTLE_LIMIT && failures(a, now) > 0) {
         wait = seconds_left(i, now);
         why = apr_pstrcat(r->pool, "for IntegrasjonId ", key,
                           " (and this address failed too)", NULL);

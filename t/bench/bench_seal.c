@@ -24,23 +24,23 @@
 #include "bkm_registry.h"
 
 static const char *report_json =
-"{\"kommunenummer\":\"0301\",\"kommunenavn\":\"Oslo\",\"bydelsnummer\":\"01\","
-"\"bydelsnavn\":\"Gamle Oslo\",\"offentligMelder\":{\"personnavn\":"
-"\"Kari Nordmann\",\"rolle\":\"Helsesykepleier\",\"telefonnummer\":"
-"\"22 33 44 55\",\"epost\":\"kari@skole.example\",\"virksomhet\":{\"navn\":"
-"\"Grønland skole\",\"organisasjonsnummer\":\"974778874\",\"adresse\":"
-"{\"adresselinje1\":\"Tøyengata 1\",\"postnummer\":\"0190\",\"poststed\":"
-"\"Oslo\"},\"telefonnummer\":\"22 00 00 00\"}},\"offentligBarn\":[{\"fnr\":"
-"\"\",\"ufoedt\":false,\"personnavn\":\"Ola Barn\",\"adresse\":"
-"{\"adresselinje1\":\"Storgata 3\",\"postnummer\":\"0155\",\"poststed\":"
-"\"Oslo\"},\"orientert\":true}],\"foresatte\":[{\"personnavn\":"
-"\"Per Forelder\",\"adresse\":{\"adresselinje1\":\"Storgata 3\","
-"\"postnummer\":\"0155\",\"poststed\":\"Oslo\"},\"telefonnummer\":"
-"\"90000000\",\"orientert\":true}],\"melding\":{\"melding\":\"%s\","
-"\"historie\":\"%s\",\"andreSynspunkter\":\"Eleven sier selv at det er "
-"vanskelig hjemme.\"},\"behovForTolk\":\"Nei\",\"andreHjelpeinstanser\":"
-"\"PPT\",\"sendingstidspunkt\":\"2026-11-23T09:15:00\","
-"\"leveringskanal\":\"Fagsystem\"}";
+    "{\"kommunenummer\":\"0301\",\"kommunenavn\":\"Oslo\",\"bydelsnummer\":\"01\","
+    "\"bydelsnavn\":\"Gamle Oslo\",\"offentligMelder\":{\"personnavn\":"
+    "\"Kari Nordmann\",\"rolle\":\"Helsesykepleier\",\"telefonnummer\":"
+    "\"22 33 44 55\",\"epost\":\"kari@skole.example\",\"virksomhet\":{\"navn\":"
+    "\"Grønland skole\",\"organisasjonsnummer\":\"974778874\",\"adresse\":"
+    "{\"adresselinje1\":\"Tøyengata 1\",\"postnummer\":\"0190\",\"poststed\":"
+    "\"Oslo\"},\"telefonnummer\":\"22 00 00 00\"}},\"offentligBarn\":[{\"fnr\":"
+    "\"\",\"ufoedt\":false,\"personnavn\":\"Ola Barn\",\"adresse\":"
+    "{\"adresselinje1\":\"Storgata 3\",\"postnummer\":\"0155\",\"poststed\":"
+    "\"Oslo\"},\"orientert\":true}],\"foresatte\":[{\"personnavn\":"
+    "\"Per Forelder\",\"adresse\":{\"adresselinje1\":\"Storgata 3\","
+    "\"postnummer\":\"0155\",\"poststed\":\"Oslo\"},\"telefonnummer\":"
+    "\"90000000\",\"orientert\":true}],\"melding\":{\"melding\":\"%s\","
+    "\"historie\":\"%s\",\"andreSynspunkter\":\"Eleven sier selv at det er "
+    "vanskelig hjemme.\"},\"behovForTolk\":\"Nei\",\"andreHjelpeinstanser\":"
+    "\"PPT\",\"sendingstidspunkt\":\"2026-11-23T09:15:00\","
+    "\"leveringskanal\":\"Fagsystem\"}";
 
 static int cmp(const void *a, const void *b)
 {
@@ -107,11 +107,14 @@ int main(int argc, char **argv)
     print = slurp(root, apr_pstrcat(root, pki, "/print.pem", NULL));
     long_text = apr_pstrdup(root, "");
     while (strlen(long_text) < 1800) {
-        long_text = apr_pstrcat(root, long_text, "Eleven har over tid virket "
+        long_text = apr_pstrcat(root, long_text,
+                                "Eleven har over tid virket "
                                 "sliten og lei seg, og har fortalt om "
-                                "krangling hjemme. ", NULL);
+                                "krangling hjemme. ",
+                                NULL);
     }
-    history = apr_pstrdup(root, "Skolen har hatt samtaler med foreldrene "
+    history = apr_pstrdup(root,
+                          "Skolen har hatt samtaler med foreldrene "
                           "to ganger i høst uten bedring.");
     text = apr_psprintf(root, report_json, long_text, history);
     report = json_loads(text, 0, NULL);
@@ -158,9 +161,9 @@ int main(int argc, char **argv)
         free(json);
         apr_pool_destroy(p);
         t[i] = apr_time_now() - start;
-        t[(n + 1) + i] = t1 - start;            /* validate + serialise */
-        t[2 * (n + 1) + i] = t2 - t1;           /* PDF */
-        t[3 * (n + 1) + i] = t3 - t2;           /* container + signature */
+        t[(n + 1) + i] = t1 - start;              /* validate + serialise */
+        t[2 * (n + 1) + i] = t2 - t1;             /* PDF */
+        t[3 * (n + 1) + i] = t3 - t2;             /* container + signature */
         t[4 * (n + 1) + i] = apr_time_now() - t3; /* two CMS envelopes */
         if (i == 0) {
             printf("first report in a process: %.2f ms (fonts load once)\n",
@@ -170,15 +173,16 @@ int main(int argc, char **argv)
     for (i = 0; i < 5; i++) {
         qsort(t + i * (n + 1) + 1, (size_t)n, sizeof(*t), cmp);
     }
-    printf("  of which: validate %.2f ms, PDF %.2f ms, ASiC-E + signature "
-           "%.2f ms, CMS x2 %.2f ms (medians)\n",
-           t[(n + 1) + 1 + n / 2] / 1000.0, t[2 * (n + 1) + 1 + n / 2] / 1000.0,
-           t[3 * (n + 1) + 1 + n / 2] / 1000.0,
-           t[4 * (n + 1) + 1 + n / 2] / 1000.0);
-    printf("validate + render + sign + seal, %zu bytes of JSON: median "
-           "%.2f ms, p90 %.2f ms over %d runs (target: median <= 5 ms)\n",
-           strlen(text), t[1 + n / 2] / 1000.0, t[1 + n * 9 / 10] / 1000.0,
-           n);
+    printf(
+        "  of which: validate %.2f ms, PDF %.2f ms, ASiC-E + signature "
+        "%.2f ms, CMS x2 %.2f ms (medians)\n",
+        t[(n + 1) + 1 + n / 2] / 1000.0, t[2 * (n + 1) + 1 + n / 2] / 1000.0,
+        t[3 * (n + 1) + 1 + n / 2] / 1000.0,
+        t[4 * (n + 1) + 1 + n / 2] / 1000.0);
+    printf(
+        "validate + render + sign + seal, %zu bytes of JSON: median "
+        "%.2f ms, p90 %.2f ms over %d runs (target: median <= 5 ms)\n",
+        strlen(text), t[1 + n / 2] / 1000.0, t[1 + n * 9 / 10] / 1000.0, n);
     /* A hostile report: one 100,000-letter word without a break.  Pango
      * is quadratic in such words (30 s for 200,000 letters before bkm_pdf
      * inserted break opportunities). */
@@ -198,9 +202,10 @@ int main(int argc, char **argv)
         err = bkm_pdf_render(p, hostile,
                              "no.ks.fiks.bekymringsmelding.offentlig.v2",
                              "7K4Q-9XHT", &pdf, &pdf_len);
-        printf("a 100,000-letter word without a break: %.0f ms%s "
-               "(a limit on hostile input: well under a second)\n",
-               (apr_time_now() - start) / 1000.0, err ? " (failed)" : "");
+        printf(
+            "a 100,000-letter word without a break: %.0f ms%s "
+            "(a limit on hostile input: well under a second)\n",
+            (apr_time_now() - start) / 1000.0, err ? " (failed)" : "");
         apr_pool_destroy(p);
         json_decref(hostile);
     }

@@ -77,10 +77,10 @@ char *bkm_fuzz_str(apr_pool_t *p, const uint8_t *data, size_t size)
     return s;
 }
 
-const char *const bkm_fuzz_report_files[] = {
-    "privat.v1.json", "privat.v2.json", "offentlig.v1.json",
-    "offentlig.v2.json", NULL
-};
+const char *const bkm_fuzz_report_files[] = { "privat.v1.json",
+                                              "privat.v2.json",
+                                              "offentlig.v1.json",
+                                              "offentlig.v2.json", NULL };
 
 const bkm_jsonschema_t *bkm_fuzz_report_schema(const char *file)
 {

@@ -20,11 +20,13 @@
 
 static int is_lang(const char *l)
 {
-    return l && (strcmp(l, "nb") == 0 || strcmp(l, "nn") == 0
-                 || strcmp(l, "en") == 0);
+    return l
+           && (strcmp(l, "nb") == 0 || strcmp(l, "nn") == 0
+               || strcmp(l, "en") == 0);
 }
 
-#define PROOF "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define PROOF \
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 static void one(apr_pool_t *p, const char *s, size_t n)
 {
@@ -66,8 +68,8 @@ static void one(apr_pool_t *p, const char *s, size_t n)
         || !is_lang(bkm_i18n_pick(s, s, s))) {
         bkm_fuzz_fail("no language picked");
     }
-    if (bkm_sha256_hex_valid(s, n) && (n != 64 || strspn(s,
-                                       "0123456789abcdef") != 64)) {
+    if (bkm_sha256_hex_valid(s, n)
+        && (n != 64 || strspn(s, "0123456789abcdef") != 64)) {
         bkm_fuzz_fail("digest \"%s\"", s);
     }
     if (bkm_besittelse_equal(PROOF, s) != (strcmp(PROOF, s) == 0)

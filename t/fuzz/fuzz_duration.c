@@ -35,8 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (k = 0; k < digits; k++) {
             n = n * 10 + (s[k] - '0');
         }
-        mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600
-             : unit == 'd' ? 86400 : 0;
+        mult = unit == 's'   ? 1
+               : unit == 'm' ? 60
+               : unit == 'h' ? 3600
+               : unit == 'd' ? 86400
+                             : 0;
         if (mult == 0 || n == 0 || n * mult > 10LL * 366 * 86400
             || out != apr_time_from_sec(n * mult)) {
             bkm_fuzz_fail("\"%s\" (default unit %d) gave %lld us", s,

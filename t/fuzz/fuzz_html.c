@@ -35,8 +35,7 @@ static void init(void)
     bkm_fuzz_keep_begin();
     p = bkm_fuzz_pool();
     if ((err = bkm_i18n_load(p, "htdocs/i18n", &i18n))) {
-        bkm_fuzz_fail("htdocs/i18n: %s (run from the top of the tree)",
-                      err);
+        bkm_fuzz_fail("htdocs/i18n: %s (run from the top of the tree)", err);
     }
     texts = json_deep_copy(bkm_i18n_texts(i18n, "nb"));
     apr_pool_destroy(p);
@@ -47,7 +46,7 @@ static void init(void)
 #define KEEP (1 << 20)
 
 typedef struct {
-    char *buf;                          /* the first KEEP bytes */
+    char *buf; /* the first KEEP bytes */
     apr_size_t len;
     int nul;
 } sink_t;
@@ -57,12 +56,11 @@ static int sink(void *baton, const char *s, apr_size_t len)
     sink_t *o = baton;
 
     if (o->len < KEEP) {
-        memcpy(o->buf + o->len, s, len < KEEP - o->len ? len
-                                                       : KEEP - o->len);
+        memcpy(o->buf + o->len, s, len < KEEP - o->len ? len : KEEP - o->len);
     }
     o->len += len;
     o->nul |= memchr(s, '\0', len) != NULL;
-    return o->len > (64 << 20);         /* a runaway include stops here */
+    return o->len > (64 << 20); /* a runaway include stops here */
 }
 
 static void check_escape(apr_pool_t *p, const char *s)

@@ -67,15 +67,16 @@ static void init(void)
     bkm_fuzz_keep_begin();
     p = bkm_fuzz_pool();
     certs = apr_array_make(p, 2, sizeof(const char *));
-    APR_ARRAY_PUSH(certs, const char *) = bkm_fuzz_cert_pem;    /* RSA */
+    APR_ARRAY_PUSH(certs, const char *) = bkm_fuzz_cert_pem; /* RSA */
     APR_ARRAY_PUSH(certs, const char *) = make_cert(p);
     bkm_fuzz_keep_end();
 }
 
 static char *b64url(apr_pool_t *p, const unsigned char *d, size_t n)
 {
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                              "abcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        "abcdefghijklmnopqrstuvwxyz0123456789-_";
     char *out = apr_palloc(p, n / 3 * 4 + 5), *o = out;
     size_t i;
 
@@ -102,9 +103,9 @@ static char *b64url(apr_pool_t *p, const unsigned char *d, size_t n)
 static const char *sign(apr_pool_t *p, const char *hdr, size_t hlen,
                         const char *pld, size_t plen)
 {
-    const char *input = apr_pstrcat(p,
-        b64url(p, (const unsigned char *)hdr, hlen), ".",
-        b64url(p, (const unsigned char *)pld, plen), NULL);
+    const char *input =
+        apr_pstrcat(p, b64url(p, (const unsigned char *)hdr, hlen), ".",
+                    b64url(p, (const unsigned char *)pld, plen), NULL);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char der[80], raw[64];
     const unsigned char *q = der;
@@ -113,7 +114,8 @@ static const char *sign(apr_pool_t *p, const char *hdr, size_t hlen,
 
     if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1
         || EVP_DigestSign(ctx, der, &dlen, (const unsigned char *)input,
-                          strlen(input)) != 1
+                          strlen(input))
+               != 1
         || !(sig = d2i_ECDSA_SIG(NULL, &q, (long)dlen))) {
         bkm_fuzz_fail("cannot sign");
     }
@@ -157,18 +159,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         jlen = strlen(jws);
     }
     else {
-        jws = (const char *)data;       /* in place: over-reads are caught */
+        jws = (const char *)data; /* in place: over-reads are caught */
         jlen = size;
     }
     if (!bkm_lagringskvittering_verify(p, jws, jlen, certs, &out)) {
         if (!out.melding_id || strlen(out.melding_id) != 36
             || !out.bekymringsmelding_id
             || strlen(out.bekymringsmelding_id) != 36
-            || !lower_hex(out.sha256, 64) || !out.arkivreferanse
-            || !out.alg || out.cert_index < 0 || out.cert_index > 1
+            || !lower_hex(out.sha256, 64) || !out.arkivreferanse || !out.alg
+            || out.cert_index < 0 || out.cert_index > 1
             || (out.versjon != 1 && out.versjon != 2)
             || (out.versjon == 2) != (out.besittelsesbevis != NULL)
-            || (out.besittelsesbevis && !lower_hex(out.besittelsesbevis, 64))) {
+            || (out.besittelsesbevis
+                && !lower_hex(out.besittelsesbevis, 64))) {
             bkm_fuzz_fail("a receipt verified but is not in canonical form");
         }
     }

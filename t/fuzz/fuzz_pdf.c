@@ -27,8 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *empty = json_object();
         bkm_fuzz_keep_begin();
         p = bkm_fuzz_pool();
-        (void)bkm_pdf_render(p, empty, "no.ks.fiks.bekymringsmelding."
-                             "privat.v2", "7K4Q-9XHT", &pdf, &len);
+        (void)bkm_pdf_render(p, empty,
+                             "no.ks.fiks.bekymringsmelding."
+                             "privat.v2",
+                             "7K4Q-9XHT", &pdf, &len);
         apr_pool_destroy(p);
         json_decref(empty);
         bkm_fuzz_keep_end();
@@ -41,8 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     type = json_object_get(report, "offentligMelder")
-        ? "no.ks.fiks.bekymringsmelding.offentlig.v2"
-        : "no.ks.fiks.bekymringsmelding.privat.v2";
+               ? "no.ks.fiks.bekymringsmelding.offentlig.v2"
+               : "no.ks.fiks.bekymringsmelding.privat.v2";
     p = bkm_fuzz_pool();
     if (!bkm_pdf_render(p, report, type, "7K4Q-9XHT", &pdf, &len)
         && (len < 5 || memcmp(pdf, "%PDF-", 5) != 0)) {

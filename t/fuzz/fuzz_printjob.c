@@ -65,7 +65,7 @@ static void validate(const char *xml, apr_size_t len)
     }
     doc = xmlReadMemory(xml, (int)len, "manifest.xml", NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR
-                        | XML_PARSE_NOWARNING);
+                            | XML_PARSE_NOWARNING);
     if (!doc) {
         bkm_fuzz_fail("a manifest that is not well-formed:\n%s", xml);
     }
@@ -83,11 +83,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const good[NFIELDS] = {
         "3f1c2b8e-5d4a-4c9b-9e2f-0a1b2c3d4e5f",
-        "9d2e6b1a-0c3f-4a8e-b7d5-1f2e3a4b5c6d", "7K4Q-9XHT", "0301", "Oslo",
-        "01", "Gamle Oslo", "Barneverntjenesten i bydel Gamle Oslo",
-        "Postboks 9061 Gr\xc3\xb8nland", "0133", "OSLO",
+        "9d2e6b1a-0c3f-4a8e-b7d5-1f2e3a4b5c6d",
+        "7K4Q-9XHT",
+        "0301",
+        "Oslo",
+        "01",
+        "Gamle Oslo",
+        "Barneverntjenesten i bydel Gamle Oslo",
+        "Postboks 9061 Gr\xc3\xb8nland",
+        "0133",
+        "OSLO",
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        "48213", "application/pkcs7-mime", "1795428000000000", "frist"
+        "48213",
+        "application/pkcs7-mime",
+        "1795428000000000",
+        "frist"
     };
     apr_pool_t *p;
     char *field[NFIELDS];
@@ -137,8 +147,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (bkm_printjob_check_adresse(p, &adr)
             || bkm_printjob_check_text(p, "kommunenavn", job.kommunenavn)
             || bkm_printjob_check_text(p, "bydelsnavn", job.bydelsnavn)) {
-            bkm_fuzz_fail("a manifest was written for what the checks "
-                          "refuse");
+            bkm_fuzz_fail(
+                "a manifest was written for what the checks "
+                "refuse");
         }
     }
     else {

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       (long long)end, (long long)body);
     }
     if (rc != 1) {
-        start = 0;              /* the whole body went out */
+        start = 0; /* the whole body went out */
         end = body - 1;
     }
     full = bkm_range_cover(p, n > 2 ? field[2] : NULL, start, end, body,

@@ -57,10 +57,10 @@ static void put(const char *name, const char *text)
 
 static void cleanup(void)
 {
-    static const char *const names[] = {
-        "c/print.pem", "c/fag.pem", "c/man.pem", "c/both.pem", "c/junk.pem",
-        "registry.json", "c", NULL
-    };
+    static const char *const names[] = { "c/print.pem", "c/fag.pem",
+                                         "c/man.pem",   "c/both.pem",
+                                         "c/junk.pem",  "registry.json",
+                                         "c",           NULL };
     char path[sizeof(dir) + 32];
     int i;
 
@@ -89,8 +89,9 @@ static void init(void)
     put("c/print.pem", bkm_fuzz_cert_pem);
     put("c/fag.pem", bkm_fuzz_cert_pem);
     put("c/man.pem", bkm_fuzz_cert_pem);
-    put("c/both.pem", "-----BEGIN PRIVATE KEY-----\n"
-                      "-----END PRIVATE KEY-----\n");
+    put("c/both.pem",
+        "-----BEGIN PRIVATE KEY-----\n"
+        "-----END PRIVATE KEY-----\n");
     put("c/junk.pem", "not a certificate\n");
     snprintf(file, sizeof(file), "%s/registry.json", dir);
     made = 1;
@@ -108,9 +109,12 @@ static void look_up(const bkm_registry_t *reg)
             || !bkm_kommune_navn(k, "sma") || !bkm_kommune_navn(k, "nb")) {
             bkm_fuzz_fail("kommune %d not found by its number", i);
         }
-        if (i > 0 && strcmp(APR_ARRAY_IDX(reg->kommuner, i - 1,
-                                          const bkm_kommune_t *)->nummer,
-                            k->nummer) >= 0) {
+        if (i > 0
+            && strcmp(APR_ARRAY_IDX(reg->kommuner, i - 1,
+                                    const bkm_kommune_t *)
+                          ->nummer,
+                      k->nummer)
+                   >= 0) {
             bkm_fuzz_fail("kommuner not sorted by number");
         }
         for (j = 0; j < k->bydeler->nelts; j++) {

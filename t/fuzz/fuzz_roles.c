@@ -39,8 +39,10 @@ static void ask(apr_pool_t *p, const bkm_roles_t *all)
             bkm_fuzz_fail("binding %d has no role", i);
         }
         for (k = 0; kommuner[k]; k++) {
-            const apr_array_header_t *d = bkm_roles_bydeler(
-                p, mine, bi->fodselsnummer, BKM_TILGANG_SE, kommuner[k]);
+            const apr_array_header_t *d = bkm_roles_bydeler(p, mine,
+                                                            bi->fodselsnummer,
+                                                            BKM_TILGANG_SE,
+                                                            kommuner[k]);
             for (b = 0; bydeler[b]; b++) {
                 int se = bkm_roles_allow(mine, bi->fodselsnummer,
                                          BKM_TILGANG_SE, kommuner[k],
@@ -49,8 +51,10 @@ static void ask(apr_pool_t *p, const bkm_roles_t *all)
                                       BKM_TILGANG_MOTTA, kommuner[k],
                                       bydeler[b], &navn);
                 if (se && !bkm_roles_covers(d, bydeler[b])) {
-                    bkm_fuzz_fail("binding %d sees %s/%s outside its "
-                                  "list", i, kommuner[k], bydeler[b]);
+                    bkm_fuzz_fail(
+                        "binding %d sees %s/%s outside its "
+                        "list",
+                        i, kommuner[k], bydeler[b]);
                 }
             }
         }

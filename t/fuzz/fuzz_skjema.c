@@ -29,11 +29,9 @@ static void init(void)
     bkm_fuzz_keep_begin();
     p = bkm_fuzz_pool();
     if ((err = bkm_i18n_load(p, "htdocs/i18n", &i18n))) {
-        bkm_fuzz_fail("htdocs/i18n: %s (run from the top of the tree)",
-                      err);
+        bkm_fuzz_fail("htdocs/i18n: %s (run from the top of the tree)", err);
     }
-    postnummer = json_pack("{s:s, s:s}", "0155", "OSLO", "7004",
-                           "TRONDHEIM");
+    postnummer = json_pack("{s:s, s:s}", "0155", "OSLO", "7004", "TRONDHEIM");
     bkm_fuzz_keep_end();
 }
 

@@ -22,8 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char ref[10], secret[9], ref2[10], secret2[9];
 
     if (!made) {
-        if (bkm_token_keys((const unsigned char *)FUZZ_SECRET, 32,
-                           &keys)) {
+        if (bkm_token_keys((const unsigned char *)FUZZ_SECRET, 32, &keys)) {
             bkm_fuzz_fail("bkm_token_keys failed");
         }
         made = 1;

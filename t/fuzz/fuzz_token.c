@@ -17,7 +17,7 @@
 #include <apr_time.h>
 
 #define FUZZ_SECRET "fuzz-secret-of-at-least-32-bytes"
-#define NOW APR_INT64_C(1767225600000000)       /* 2026-01-01 */
+#define NOW APR_INT64_C(1767225600000000) /* 2026-01-01 */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -53,8 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)bkm_token_csrf_ok(&keys, field[2], "", field[3]);
     }
     hex = strlen(field[0]);
-    if (bkm_unhex(field[0], raw, hex / 2 < sizeof(raw) ? hex / 2
-                                                       : sizeof(raw)) == 0
+    if (bkm_unhex(field[0], raw,
+                  hex / 2 < sizeof(raw) ? hex / 2 : sizeof(raw))
+            == 0
         && (hex % 2 != 0 || hex > 2 * sizeof(raw))) {
         bkm_fuzz_fail("bkm_unhex took an odd number of digits");
     }
@@ -63,13 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ev = bkm_token_evidence(p, &keys, tag, NOW + apr_time_from_sec(60));
     t = ev ? bkm_token_evidence_tag(p, &keys, ev, NOW) : NULL;
     if (!t || strcmp(t, tag) != 0
-        || bkm_token_evidence_tag(p, &keys, ev, NOW + apr_time_from_sec(61))) {
+        || bkm_token_evidence_tag(p, &keys, ev,
+                                  NOW + apr_time_from_sec(61))) {
         bkm_fuzz_fail("the evidence issued does not check as it should");
     }
     form = bkm_token_form_new(p, &keys, tag);
     csrf = bkm_token_csrf(p, &keys, field[n - 1], tag);
-    if (!form || !bkm_token_form_ok(&keys, tag, form)
-        || !csrf || !bkm_token_csrf_ok(&keys, field[n - 1], tag, csrf)) {
+    if (!form || !bkm_token_form_ok(&keys, tag, form) || !csrf
+        || !bkm_token_csrf_ok(&keys, field[n - 1], tag, csrf)) {
         bkm_fuzz_fail("a token issued does not check");
     }
     apr_pool_destroy(p);

@@ -14,14 +14,10 @@
 static const struct {
     unsigned char lo, hi, len, lo2, hi2;
 } table[] = {
-    { 0x00, 0x7f, 1, 0, 0 },
-    { 0xc2, 0xdf, 2, 0x80, 0xbf },
-    { 0xe0, 0xe0, 3, 0xa0, 0xbf },
-    { 0xe1, 0xec, 3, 0x80, 0xbf },
-    { 0xed, 0xed, 3, 0x80, 0x9f },
-    { 0xee, 0xef, 3, 0x80, 0xbf },
-    { 0xf0, 0xf0, 4, 0x90, 0xbf },
-    { 0xf1, 0xf3, 4, 0x80, 0xbf },
+    { 0x00, 0x7f, 1, 0, 0 },       { 0xc2, 0xdf, 2, 0x80, 0xbf },
+    { 0xe0, 0xe0, 3, 0xa0, 0xbf }, { 0xe1, 0xec, 3, 0x80, 0xbf },
+    { 0xed, 0xed, 3, 0x80, 0x9f }, { 0xee, 0xef, 3, 0x80, 0xbf },
+    { 0xf0, 0xf0, 4, 0x90, 0xbf }, { 0xf1, 0xf3, 4, 0x80, 0xbf },
     { 0xf4, 0xf4, 4, 0x80, 0x8f },
 };
 
@@ -68,12 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (got != want || (got >= 0 && j != i + len)
             || (got < 0 && j != i)) {
-            bkm_fuzz_fail("at byte %zu: bkm_utf8_next %ld (to %zu), "
-                          "the table %ld (length %zu)", i, got, (size_t)j,
-                          want, len);
+            bkm_fuzz_fail(
+                "at byte %zu: bkm_utf8_next %ld (to %zu), "
+                "the table %ld (length %zu)",
+                i, got, (size_t)j, want, len);
         }
-        if (got >= 0 && bkm_utf8_is_control(got)
-                        != (got < 0x20 || (got >= 0x7f && got <= 0x9f))) {
+        if (got >= 0
+            && bkm_utf8_is_control(got)
+                   != (got < 0x20 || (got >= 0x7f && got <= 0x9f))) {
             bkm_fuzz_fail("U+%04lX: bkm_utf8_is_control wrong", got);
         }
     }

@@ -19,8 +19,8 @@
 static char logged[65536];
 static apr_size_t logged_len;
 
-static void catch_line(const char *file, int line, int level,
-                       apr_status_t rv, void *baton, const char *msg)
+static void catch_line(const char *file, int line, int level, apr_status_t rv,
+                       void *baton, const char *msg)
 {
     int n = snprintf(logged + logged_len, sizeof(logged) - logged_len,
                      "[%d] %s\n", level, msg);
@@ -64,8 +64,8 @@ bkm_db_t *bkm_test_db(const char *name)
     ck_assert_int_eq(apr_dbd_get_driver(bkm_test_pool, "sqlite3", &drv), 0);
     path = apr_psprintf(bkm_test_pool, "%s/%s-%" APR_TIME_T_FMT ".sqlite",
                         bkm_test_dir(), name, apr_time_now());
-    ck_assert_int_eq(apr_dbd_open_ex(drv, bkm_test_pool, path, &handle,
-                                     &err), 0);
+    ck_assert_int_eq(apr_dbd_open_ex(drv, bkm_test_pool, path, &handle, &err),
+                     0);
     err = bkm_migrate(bkm_test_pool, drv, handle, bkm_migrations, &version);
     ck_assert_msg(err == NULL, "%s", err);
     db = bkm_db_make(bkm_test_pool, drv, handle, NULL, bkm_test_pool,
@@ -89,8 +89,9 @@ const char *bkm_test_sql(bkm_db_t *db, const char *fmt, ...)
     sql = apr_pvsprintf(bkm_test_pool, fmt, ap);
     va_end(ap);
     ck_assert_msg(apr_dbd_select(db->drv, bkm_test_pool, db->handle, &res,
-                                 sql, 0) == 0, "%s: %s", sql,
-                  apr_dbd_error(db->drv, db->handle, 1));
+                                 sql, 0)
+                      == 0,
+                  "%s: %s", sql, apr_dbd_error(db->drv, db->handle, 1));
     while (apr_dbd_get_row(db->drv, bkm_test_pool, res, &row, -1) == 0) {
         if (first) {
             const char *e = apr_dbd_get_entry(db->drv, row, 0);
@@ -140,10 +141,10 @@ void bkm_test_policy(bkm_levering_policy_t *pol)
 }
 
 /* Bytes with NULs in them, as ciphertext has. */
-static const unsigned char chiffer[] = {
-    0x30, 0x82, 0x00, 0x10, 0x06, 0x09, 0x00, 0x00, 0x2a, 0x86, 0x48, 0x86,
-    0xf7, 0x0d, 0x01, 0x07, 0x03, 0xa0, 0x00, 0xff
-};
+static const unsigned char chiffer[] = { 0x30, 0x82, 0x00, 0x10, 0x06,
+                                         0x09, 0x00, 0x00, 0x2a, 0x86,
+                                         0x48, 0x86, 0xf7, 0x0d, 0x01,
+                                         0x07, 0x03, 0xa0, 0x00, 0xff };
 
 void bkm_test_melding(bkm_melding_t *m, const bkm_bydel_t *b,
                       apr_time_t mottatt)
@@ -188,24 +189,28 @@ const char *bkm_test_store(bkm_db_t *db, const bkm_levering_policy_t *pol,
 void bkm_test_load(bkm_db_t *db, const char *konto_id, const char *melding_id,
                    bkm_leveranse_t *l)
 {
-    const char *id = bkm_test_sql(db, "SELECT id FROM bkm_leveranse WHERE "
+    const char *id = bkm_test_sql(db,
+                                  "SELECT id FROM bkm_leveranse WHERE "
                                   "melding_id = '%s' AND konto_id = '%s'",
                                   melding_id, konto_id);
 
     ck_assert_ptr_nonnull(id);
-    ck_assert_int_eq(bkm_leveranse_load(db, konto_id, id, 0, l),
-                     APR_SUCCESS);
+    ck_assert_int_eq(bkm_leveranse_load(db, konto_id, id, 0, l), APR_SUCCESS);
 }
 
 const char *bkm_test_state(bkm_db_t *db, const char *melding_id)
 {
-    return bkm_test_sql(db, "SELECT tilstand FROM bkm_melding WHERE id = "
-                        "'%s'", melding_id);
+    return bkm_test_sql(db,
+                        "SELECT tilstand FROM bkm_melding WHERE id = "
+                        "'%s'",
+                        melding_id);
 }
 
 int bkm_test_events(bkm_db_t *db, const char *melding_id,
                     const char *hendelse)
 {
-    return bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE melding_id "
-                          "= '%s' AND hendelse = '%s'", melding_id, hendelse);
+    return bkm_test_count(db,
+                          "SELECT 1 FROM bkm_hendelse WHERE melding_id "
+                          "= '%s' AND hendelse = '%s'",
+                          melding_id, hendelse);
 }

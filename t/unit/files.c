@@ -33,8 +33,9 @@ void bkm_test_make_certs(const char *dir, const char *const *names)
         ck_assert_int_eq(bkm_test_run("openssl req -x509 -newkey rsa:2048 "
                                       "-nodes -days 30 -subj /CN=%s "
                                       "-keyout %s/%s.key -out %s/%s.pem "
-                                      "2>/dev/null", names[i], dir, names[i],
-                                      dir, names[i]), 0);
+                                      "2>/dev/null",
+                                      names[i], dir, names[i], dir, names[i]),
+                         0);
     }
 }
 

@@ -23,10 +23,10 @@
 #define JSON_LEN (3 * 1024)
 #define PDF_LEN (60 * 1024)
 
-static char dir[512];                   /* <test dir>/asice */
+static char dir[512]; /* <test dir>/asice */
 static char json[JSON_LEN + 1];
 static unsigned char pdf[PDF_LEN];
-static bkm_signer_t *signer;            /* lives in the suite's own pool */
+static bkm_signer_t *signer; /* lives in the suite's own pool */
 static apr_pool_t *suite_pool;
 
 static const char *path(const char *name)
@@ -40,8 +40,8 @@ static const char *output(const char *cmd)
     char *s;
     apr_size_t n;
 
-    ck_assert_msg(bkm_test_run("%s > %s", cmd, path("out.txt")) == 0, "failed: %s",
-                  cmd);
+    ck_assert_msg(bkm_test_run("%s > %s", cmd, path("out.txt")) == 0,
+                  "failed: %s", cmd);
     s = bkm_test_slurp(dir, "out.txt", &n);
     while (n > 0 && s[n - 1] == '\n') {
         s[--n] = '\0';
@@ -51,8 +51,9 @@ static const char *output(const char *cmd)
 
 static void make_fixtures(void)
 {
-    static const char words[] = "Blåbærsyltetøy på Ærø, Čáhppes Đuottar "
-                                "Ŋálla Šiellá Ŧ Žž «sitat» – ";
+    static const char words[] =
+        "Blåbærsyltetøy på Ærø, Čáhppes Đuottar "
+        "Ŋálla Šiellá Ŧ Žž «sitat» – ";
     const char *const names[] = { "portal", "fag", NULL };
     const char *err;
     apr_size_t n, w = sizeof(words) - 1;
@@ -82,9 +83,9 @@ static void make_fixtures(void)
     memcpy(pdf + PDF_LEN - 6, "%%EOF\n", 6);
 
     apr_pool_create(&suite_pool, NULL);
-    err = bkm_signer_load(&signer, suite_pool, apr_pstrcat(suite_pool, dir,
-                          "/portal.pem", NULL), apr_pstrcat(suite_pool, dir,
-                          "/portal.key", NULL));
+    err = bkm_signer_load(&signer, suite_pool,
+                          apr_pstrcat(suite_pool, dir, "/portal.pem", NULL),
+                          apr_pstrcat(suite_pool, dir, "/portal.key", NULL));
     ck_assert_msg(err == NULL, "%s", err);
     bkm_asice_init();
 }
@@ -127,16 +128,16 @@ START_TEST(layout)
     /* The first local file header, byte by byte (APPNOTE 4.3.7). */
     ck_assert(len > 100);
     ck_assert_int_eq(le32(zip), 0x04034b50);
-    ck_assert_int_eq(le16(zip + 6) & 0x0009, 0);    /* no data descriptor,
+    ck_assert_int_eq(le16(zip + 6) & 0x0009, 0); /* no data descriptor,
                                                        not encrypted */
-    ck_assert_int_eq(le16(zip + 8), 0);             /* STORED */
-    ck_assert_int_eq(le32(zip + 18), 31);           /* compressed size */
-    ck_assert_int_eq(le32(zip + 22), 31);           /* size */
-    ck_assert_int_eq(le16(zip + 26), 8);            /* name length */
-    ck_assert_int_eq(le16(zip + 28), 0);            /* no extra field */
+    ck_assert_int_eq(le16(zip + 8), 0);          /* STORED */
+    ck_assert_int_eq(le32(zip + 18), 31);        /* compressed size */
+    ck_assert_int_eq(le32(zip + 22), 31);        /* size */
+    ck_assert_int_eq(le16(zip + 26), 8);         /* name length */
+    ck_assert_int_eq(le16(zip + 28), 0);         /* no extra field */
     ck_assert(memcmp(zip + 30, "mimetype", 8) == 0);
     ck_assert(memcmp(zip + 38, "application/vnd.etsi.asic-e+zip", 31) == 0);
-    ck_assert_int_eq(le32(zip + 69), 0x04034b50);   /* next entry follows */
+    ck_assert_int_eq(le32(zip + 69), 0x04034b50); /* next entry follows */
 
     ck_assert_str_eq(output(apr_psprintf(bkm_test_pool, "unzip -Z1 %s",
                                          path("c.asice"))),
@@ -148,24 +149,30 @@ START_TEST(layout)
     listing = output(apr_psprintf(bkm_test_pool, "unzip -v %s",
                                   path("c.asice")));
     line = strstr(listing, "Stored");
-    ck_assert_msg(line && strncmp(strchr(line, '\n') - 9, " mimetype", 9)
-                  == 0, "mimetype is not the first, stored entry:\n%s",
-                  listing);
+    ck_assert_msg(line
+                      && strncmp(strchr(line, '\n') - 9, " mimetype", 9) == 0,
+                  "mimetype is not the first, stored entry:\n%s", listing);
     ck_assert_msg(strstr(listing, "Defl"), "nothing deflated:\n%s", listing);
     /* unpacked, the report is readable by its owner only */
-    ck_assert_str_eq(output(apr_psprintf(bkm_test_pool, "zipinfo %s | "
+    ck_assert_str_eq(output(apr_psprintf(bkm_test_pool,
+                                         "zipinfo %s | "
                                          "grep -c '^-rw------- '",
-                                         path("c.asice"))), "5");
-    ck_assert_int_eq(bkm_test_run("unzip -tq %s >/dev/null", path("c.asice")), 0);
+                                         path("c.asice"))),
+                     "5");
+    ck_assert_int_eq(bkm_test_run("unzip -tq %s >/dev/null", path("c.asice")),
+                     0);
 
     ck_assert_int_eq(bkm_test_run("unzip -p %s bekymringsmelding.json > %s",
-                         path("c.asice"), path("j.out")), 0);
+                                  path("c.asice"), path("j.out")),
+                     0);
     bkm_test_same_as(dir, "j.out", json, JSON_LEN);
     ck_assert_int_eq(bkm_test_run("unzip -p %s bekymringsmelding.pdf > %s",
-                         path("c.asice"), path("p.out")), 0);
+                                  path("c.asice"), path("p.out")),
+                     0);
     bkm_test_same_as(dir, "p.out", pdf, PDF_LEN);
-    ck_assert_int_eq(bkm_test_run("unzip -p %s mimetype > %s", path("c.asice"),
-                         path("m.out")), 0);
+    ck_assert_int_eq(bkm_test_run("unzip -p %s mimetype > %s",
+                                  path("c.asice"), path("m.out")),
+                     0);
     bkm_test_same_as(dir, "m.out", BKM_ASICE_MIMETYPE, 31);
 }
 END_TEST
@@ -180,8 +187,8 @@ START_TEST(besittelse)
     const char *err;
 
     err = bkm_asice_build_besittelse(bkm_test_pool, signer, json, JSON_LEN,
-                                     pdf, PDF_LEN, doc, sizeof(doc) - 1,
-                                     &zip, &len);
+                                     pdf, PDF_LEN, doc, sizeof(doc) - 1, &zip,
+                                     &len);
     ck_assert_msg(err == NULL, "%s", err);
     bkm_test_put(dir, "b.asice", zip, len);
     ck_assert_str_eq(output(apr_psprintf(bkm_test_pool, "unzip -Z1 %s",
@@ -190,17 +197,19 @@ START_TEST(besittelse)
                      "bekymringsmelding.json\n"
                      "bekymringsmelding.pdf\n"
                      "META-INF/asicmanifest.xml\n"
-                     "META-INF/signature.p7s\n"
-                     BKM_ASICE_BESITTELSE);
-    ck_assert_str_eq(output(apr_psprintf(bkm_test_pool, "zipinfo %s | "
+                     "META-INF/signature.p7s\n" BKM_ASICE_BESITTELSE);
+    ck_assert_str_eq(output(apr_psprintf(bkm_test_pool,
+                                         "zipinfo %s | "
                                          "grep -c '^-rw------- '",
-                                         path("b.asice"))), "6");
-    ck_assert_int_eq(bkm_test_run("unzip -p %s " BKM_ASICE_BESITTELSE
-                                  " > %s", path("b.asice"), path("b.out")),
+                                         path("b.asice"))),
+                     "6");
+    ck_assert_int_eq(bkm_test_run("unzip -p %s " BKM_ASICE_BESITTELSE " > %s",
+                                  path("b.asice"), path("b.out")),
                      0);
     bkm_test_same_as(dir, "b.out", doc, sizeof(doc) - 1);
     ck_assert_int_eq(bkm_test_run("unzip -p %s META-INF/asicmanifest.xml "
-                                  "| grep -q besittelse", path("b.asice")),
+                                  "| grep -q besittelse",
+                                  path("b.asice")),
                      1);
 }
 END_TEST
@@ -221,12 +230,18 @@ START_TEST(manifest)
     char *bad;
 
     build("c.asice", &zip, &len);
-    ck_assert_int_eq(bkm_test_run("unzip -p %s META-INF/asicmanifest.xml > %s",
-                         path("c.asice"), path("m.xml")), 0);
-    ck_assert_int_eq(bkm_test_run("xmllint --noout --nonet %s", path("m.xml")), 0);
+    ck_assert_int_eq(
+        bkm_test_run("unzip -p %s META-INF/asicmanifest.xml > %s",
+                     path("c.asice"), path("m.xml")),
+        0);
+    ck_assert_int_eq(bkm_test_run("xmllint --noout --nonet %s",
+                                  path("m.xml")),
+                     0);
     xml = bkm_test_slurp(dir, "m.xml", NULL);
     ck_assert_msg(strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                          38) == 0, "%s", xml);
+                          38)
+                      == 0,
+                  "%s", xml);
 
     ck_assert_str_eq(xpath("namespace-uri(/*)"),
                      "http://uri.etsi.org/02918/v1.2.1#");
@@ -240,48 +255,63 @@ START_TEST(manifest)
                      "application/x-pkcs7-signature");
     ck_assert_str_eq(xpath("count(/*/*[local-name()='DataObjectReference'])"),
                      "2");
-    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.json")
-                           "/@MimeType)"), "application/json");
-    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.pdf")
-                           "/@MimeType)"), "application/pdf");
+    ck_assert_str_eq(
+        xpath("string(" DOR("bekymringsmelding.json") "/@MimeType)"),
+        "application/json");
+    ck_assert_str_eq(
+        xpath("string(" DOR("bekymringsmelding.pdf") "/@MimeType)"),
+        "application/pdf");
     ck_assert_str_eq(xpath("count(//*[namespace-uri()="
-                           "'http://www.w3.org/2000/09/xmldsig#'])"), "4");
-    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.pdf")
-                           "/*[local-name()='DigestMethod']/@Algorithm)"),
-                     "http://www.w3.org/2001/04/xmlenc#sha256");
+                           "'http://www.w3.org/2000/09/xmldsig#'])"),
+                     "4");
+    ck_assert_str_eq(
+        xpath("string(" DOR(
+            "bekymringsmelding.pdf") "/*[local-name()='DigestMethod']/@Algorithm)"),
+        "http://www.w3.org/2001/04/xmlenc#sha256");
 
     /* The digests are those of the bytes in the zip, by openssl dgst. */
     bkm_test_put(dir, "j.in", json, JSON_LEN);
     bkm_test_put(dir, "p.in", pdf, PDF_LEN);
-    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.json")
-                           "/*[local-name()='DigestValue'])"),
-                     output(apr_psprintf(bkm_test_pool,
-                                         "openssl dgst -sha256 -binary %s "
-                                         "| base64", path("j.in"))));
-    ck_assert_str_eq(xpath("string(" DOR("bekymringsmelding.pdf")
-                           "/*[local-name()='DigestValue'])"),
-                     output(apr_psprintf(bkm_test_pool,
-                                         "openssl dgst -sha256 -binary %s "
-                                         "| base64", path("p.in"))));
+    ck_assert_str_eq(
+        xpath("string(" DOR(
+            "bekymringsmelding.json") "/*[local-name()='DigestValue'])"),
+        output(apr_psprintf(bkm_test_pool,
+                            "openssl dgst -sha256 -binary %s "
+                            "| base64",
+                            path("j.in"))));
+    ck_assert_str_eq(
+        xpath("string(" DOR(
+            "bekymringsmelding.pdf") "/*[local-name()='DigestValue'])"),
+        output(apr_psprintf(bkm_test_pool,
+                            "openssl dgst -sha256 -binary %s "
+                            "| base64",
+                            path("p.in"))));
 
     /* The signature covers exactly the stored manifest. */
     ck_assert_int_eq(bkm_test_run("unzip -p %s META-INF/signature.p7s > %s",
-                         path("c.asice"), path("s.p7s")), 0);
-    ck_assert_int_eq(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
-                         "-content %s -CAfile %s -purpose any -out /dev/null "
-                         "2>/dev/null", path("s.p7s"), path("m.xml"),
-                         path("portal.pem")), 0);
-    ck_assert_int_ne(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
-                         "-content %s -CAfile %s -purpose any -out /dev/null "
-                         "2>/dev/null", path("s.p7s"), path("m.xml"),
-                         path("fag.pem")), 0);
+                                  path("c.asice"), path("s.p7s")),
+                     0);
+    ck_assert_int_eq(
+        bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
+                     "-content %s -CAfile %s -purpose any -out /dev/null "
+                     "2>/dev/null",
+                     path("s.p7s"), path("m.xml"), path("portal.pem")),
+        0);
+    ck_assert_int_ne(
+        bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
+                     "-content %s -CAfile %s -purpose any -out /dev/null "
+                     "2>/dev/null",
+                     path("s.p7s"), path("m.xml"), path("fag.pem")),
+        0);
     bad = apr_pstrdup(bkm_test_pool, xml);
     *strstr(bad, "bekymringsmelding.pdf") = 'B';
     bkm_test_put(dir, "m-bad.xml", bad, strlen(bad));
-    ck_assert_int_ne(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
-                         "-content %s -CAfile %s -purpose any -out /dev/null "
-                         "2>/dev/null", path("s.p7s"), path("m-bad.xml"),
-                         path("portal.pem")), 0);
+    ck_assert_int_ne(
+        bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
+                     "-content %s -CAfile %s -purpose any -out /dev/null "
+                     "2>/dev/null",
+                     path("s.p7s"), path("m-bad.xml"), path("portal.pem")),
+        0);
 }
 END_TEST
 
@@ -300,23 +330,28 @@ START_TEST(encrypted_round_trip)
         ck_assert_ptr_null(bkm_cms_check_recipient(bkm_test_pool, der,
                                                    der_len, cert));
         bkm_test_put(dir, "c.cms", der, der_len);
-        ck_assert_int_eq(bkm_test_run("openssl cms -decrypt -binary -inform DER "
-                             "-in %s -inkey %s -recip %s -out %s",
-                             path("c.cms"), path("fag.key"), path("fag.pem"),
-                             path("d.asice")), 0);
+        ck_assert_int_eq(
+            bkm_test_run("openssl cms -decrypt -binary -inform DER "
+                         "-in %s -inkey %s -recip %s -out %s",
+                         path("c.cms"), path("fag.key"), path("fag.pem"),
+                         path("d.asice")),
+            0);
         bkm_test_same_as(dir, "d.asice", zip, len);
-        ck_assert_int_eq(bkm_test_run("rm -rf %s && mkdir %s && cd %s && unzip -q %s",
-                             path("x"), path("x"), path("x"),
-                             path("d.asice")), 0);
+        ck_assert_int_eq(
+            bkm_test_run("rm -rf %s && mkdir %s && cd %s && unzip -q %s",
+                         path("x"), path("x"), path("x"), path("d.asice")),
+            0);
         bkm_test_same_as(dir, "x/bekymringsmelding.json", json, JSON_LEN);
         bkm_test_same_as(dir, "x/bekymringsmelding.pdf", pdf, PDF_LEN);
         bkm_test_same_as(dir, "x/mimetype", BKM_ASICE_MIMETYPE, 31);
-        ck_assert_int_eq(bkm_test_run("openssl cms -verify -binary -inform DER "
-                             "-in %s -content %s -CAfile %s -purpose any "
-                             "-out /dev/null 2>/dev/null",
-                             path("x/META-INF/signature.p7s"),
-                             path("x/META-INF/asicmanifest.xml"),
-                             path("portal.pem")), 0);
+        ck_assert_int_eq(
+            bkm_test_run("openssl cms -verify -binary -inform DER "
+                         "-in %s -content %s -CAfile %s -purpose any "
+                         "-out /dev/null 2>/dev/null",
+                         path("x/META-INF/signature.p7s"),
+                         path("x/META-INF/asicmanifest.xml"),
+                         path("portal.pem")),
+            0);
     }
 }
 END_TEST
@@ -332,8 +367,8 @@ START_TEST(errors)
     ck_assert_msg(err && strstr(err, "no signer"), "%s", err);
     ck_assert_ptr_null(zip);
     ck_assert_int_eq(len, 0);
-    err = bkm_asice_build(bkm_test_pool, signer, json, 0, pdf, PDF_LEN,
-                          &zip, &len);
+    err = bkm_asice_build(bkm_test_pool, signer, json, 0, pdf, PDF_LEN, &zip,
+                          &len);
     ck_assert_msg(err && strstr(err, "no JSON"), "%s", err);
     err = bkm_asice_build(bkm_test_pool, signer, json, JSON_LEN, NULL, 10,
                           &zip, &len);
@@ -390,7 +425,8 @@ START_TEST(threads)
     memset(jobs, 0, sizeof(jobs));
     for (i = 0; i < THREADS; i++) {
         ck_assert_int_eq(apr_thread_create(&t[i], NULL, worker, &jobs[i],
-                                           bkm_test_pool), APR_SUCCESS);
+                                           bkm_test_pool),
+                         APR_SUCCESS);
     }
     for (i = 0; i < THREADS; i++) {
         apr_thread_join(&rv, t[i]);
@@ -399,15 +435,19 @@ START_TEST(threads)
         ck_assert_msg(jobs[i].err == NULL, "thread %d: %s", i, jobs[i].err);
         bkm_test_put(dir, "t.asice", jobs[i].zip, jobs[i].len);
         free((void *)jobs[i].zip);
-        ck_assert_int_eq(bkm_test_run("unzip -tq %s >/dev/null", path("t.asice")), 0);
-        ck_assert_int_eq(bkm_test_run("unzip -p %s META-INF/signature.p7s > %s && "
-                             "unzip -p %s META-INF/asicmanifest.xml > %s && "
-                             "openssl cms -verify -binary -inform DER "
-                             "-in %s -content %s -CAfile %s -purpose any "
-                             "-out /dev/null 2>/dev/null", path("t.asice"),
-                             path("t.p7s"), path("t.asice"), path("t.xml"),
-                             path("t.p7s"), path("t.xml"),
-                             path("portal.pem")), 0);
+        ck_assert_int_eq(bkm_test_run("unzip -tq %s >/dev/null",
+                                      path("t.asice")),
+                         0);
+        ck_assert_int_eq(
+            bkm_test_run("unzip -p %s META-INF/signature.p7s > %s && "
+                         "unzip -p %s META-INF/asicmanifest.xml > %s && "
+                         "openssl cms -verify -binary -inform DER "
+                         "-in %s -content %s -CAfile %s -purpose any "
+                         "-out /dev/null 2>/dev/null",
+                         path("t.asice"), path("t.p7s"), path("t.asice"),
+                         path("t.xml"), path("t.p7s"), path("t.xml"),
+                         path("portal.pem")),
+            0);
     }
 }
 END_TEST

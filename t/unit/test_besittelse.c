@@ -8,10 +8,12 @@
 #include <string.h>
 #include <apr_strings.h>
 
-#define SECRET "000102030405060708090a0b0c0d0e0f" \
-               "101112131415161718191a1b1c1d1e1f"
-#define OTHER "ff0102030405060708090a0b0c0d0e0f" \
-              "101112131415161718191a1b1c1d1e1f"
+#define SECRET \
+    "000102030405060708090a0b0c0d0e0f" \
+    "101112131415161718191a1b1c1d1e1f"
+#define OTHER \
+    "ff0102030405060708090a0b0c0d0e0f" \
+    "101112131415161718191a1b1c1d1e1f"
 #define MID "6f1e2d3c-4b5a-4987-8a6b-5c4d3e2f1a0b"
 #define SHA "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
@@ -32,9 +34,11 @@ START_TEST(secret_form)
     ck_assert_str_ne(a, b);
     doc = bkm_besittelse_document(bkm_test_pool, MID, a, &len);
     ck_assert_uint_eq(len, strlen(doc));
-    ck_assert_str_eq(doc, apr_pstrcat(bkm_test_pool, "{\"versjon\":1,"
+    ck_assert_str_eq(doc, apr_pstrcat(bkm_test_pool,
+                                      "{\"versjon\":1,"
                                       "\"bekymringsmeldingId\":\"" MID "\","
-                                      "\"hemmelighet\":\"", a, "\"}", NULL));
+                                      "\"hemmelighet\":\"",
+                                      a, "\"}", NULL));
 }
 END_TEST
 
@@ -46,7 +50,8 @@ START_TEST(known_answers)
                      "5d6ca5aca2c1ce8c75d1b9197f0f4cfa");
     ck_assert_str_eq(bkm_besittelse_svar(bkm_test_pool, SECRET,
                                          "11111111-2222-4333-8444-"
-                                         "555555555555", MID,
+                                         "555555555555",
+                                         MID,
                                          "abababababababababababababababab"
                                          "abababababababababababababababab"),
                      "3d5a69f0c37221dcc5c0e76a67002989"
@@ -59,13 +64,14 @@ START_TEST(bound_to_every_field)
     const char *p = bkm_besittelse_bevis(bkm_test_pool, SECRET, MID, SHA,
                                          "A");
 
-    ck_assert_str_ne(p, bkm_besittelse_bevis(bkm_test_pool, SECRET, MID,
-                                             SHA, "B"));
+    ck_assert_str_ne(p, bkm_besittelse_bevis(bkm_test_pool, SECRET, MID, SHA,
+                                             "B"));
     ck_assert_str_ne(p, bkm_besittelse_bevis(bkm_test_pool, SECRET,
                                              "7f1e2d3c-4b5a-4987-8a6b-"
-                                             "5c4d3e2f1a0b", SHA, "A"));
-    ck_assert_str_ne(p, bkm_besittelse_bevis(bkm_test_pool, OTHER, MID,
+                                             "5c4d3e2f1a0b",
                                              SHA, "A"));
+    ck_assert_str_ne(p, bkm_besittelse_bevis(bkm_test_pool, OTHER, MID, SHA,
+                                             "A"));
     /* the labels keep a receipt's proof from answering a challenge */
     ck_assert_str_ne(p, bkm_besittelse_svar(bkm_test_pool, SECRET, MID, SHA,
                                             "A"));
@@ -80,8 +86,8 @@ START_TEST(bad_secret)
                                             "A"));
     ck_assert_ptr_null(bkm_besittelse_bevis(bkm_test_pool,
                                             "0001020304050607080910111213141"
-                                            "5161718191a1b1c1d1e1F", MID, SHA,
-                                            "A"));
+                                            "5161718191a1b1c1d1e1F",
+                                            MID, SHA, "A"));
     ck_assert_ptr_null(bkm_besittelse_svar(bkm_test_pool, "xyz", "k", MID,
                                            "n"));
 }

@@ -19,7 +19,7 @@
 
 #define PAYLOAD_LEN (100 * 1024)
 
-static char dir[512];                   /* <test dir>/cms */
+static char dir[512]; /* <test dir>/cms */
 static unsigned char payload[PAYLOAD_LEN];
 
 static const char *path(const char *name)
@@ -29,8 +29,10 @@ static const char *path(const char *name)
 
 static void make_keys(void)
 {
-    static const char head[] = "{\"melding\": \"Bl\xc3\xa5" "b\xc3\xa6r\"}"
-                               "\r\n\n\r\0x";
+    static const char head[] =
+        "{\"melding\": \"Bl\xc3\xa5"
+        "b\xc3\xa6r\"}"
+        "\r\n\n\r\0x";
     static int made;
     const char *const names[] = { "portal", "fag", "other", NULL };
     int i;
@@ -42,20 +44,23 @@ static void make_keys(void)
     bkm_test_make_certs(dir, names);
     /* A signer issued by a CA, its file carrying the CA certificate too,
      * and an EC certificate (not usable for RSAES-OAEP). */
-    ck_assert_int_eq(bkm_test_run("cd %s && openssl req -x509 -newkey rsa:2048 "
-                         "-nodes -days 30 -subj /CN=ca -keyout ca.key "
-                         "-out ca.pem 2>/dev/null && openssl req -new "
-                         "-newkey rsa:2048 -nodes -subj /CN=leaf "
-                         "-keyout leaf.key -out leaf.csr 2>/dev/null && "
-                         "openssl x509 -req -in leaf.csr -CA ca.pem "
-                         "-CAkey ca.key -CAcreateserial -days 30 "
-                         "-out leaf.pem 2>/dev/null && "
-                         "cat leaf.pem ca.pem > leaf-chain.pem && "
-                         "openssl req -x509 -newkey ec "
-                         "-pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
-                         "-subj /CN=ec -keyout ec.key -out ec.pem "
-                         "2>/dev/null && openssl pkey -in portal.key "
-                         "-aes256 -passout pass:x -out locked.key", dir), 0);
+    ck_assert_int_eq(
+        bkm_test_run("cd %s && openssl req -x509 -newkey rsa:2048 "
+                     "-nodes -days 30 -subj /CN=ca -keyout ca.key "
+                     "-out ca.pem 2>/dev/null && openssl req -new "
+                     "-newkey rsa:2048 -nodes -subj /CN=leaf "
+                     "-keyout leaf.key -out leaf.csr 2>/dev/null && "
+                     "openssl x509 -req -in leaf.csr -CA ca.pem "
+                     "-CAkey ca.key -CAcreateserial -days 30 "
+                     "-out leaf.pem 2>/dev/null && "
+                     "cat leaf.pem ca.pem > leaf-chain.pem && "
+                     "openssl req -x509 -newkey ec "
+                     "-pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
+                     "-subj /CN=ec -keyout ec.key -out ec.pem "
+                     "2>/dev/null && openssl pkey -in portal.key "
+                     "-aes256 -passout pass:x -out locked.key",
+                     dir),
+        0);
     /* Binary data with NULs, CR, LF and CRLF, which a text-mode path
      * would alter. */
     for (i = 0; i < PAYLOAD_LEN; i++) {
@@ -98,22 +103,27 @@ static void encrypt_to(const char *cert, apr_size_t len, int gcm,
 
     ck_assert_msg(err == NULL, "%s", err);
     ck_assert(der != NULL && der_len > len);
-    ck_assert_int_eq(der[0], 0x30);     /* a DER SEQUENCE */
+    ck_assert_int_eq(der[0], 0x30); /* a DER SEQUENCE */
     bkm_test_put(dir, out, der, der_len);
 }
 
 static int decrypt(const char *in, const char *key, const char *cert,
                    const char *out)
 {
-    return bkm_test_run("openssl cms -decrypt -binary -inform DER -in %s -inkey %s "
-               "%s%s -out %s 2>/dev/null", path(in), path(key),
-               cert ? "-recip " : "", cert ? path(cert) : "", path(out));
+    return bkm_test_run(
+        "openssl cms -decrypt -binary -inform DER -in %s -inkey %s "
+        "%s%s -out %s 2>/dev/null",
+        path(in), path(key), cert ? "-recip " : "", cert ? path(cert) : "",
+        path(out));
 }
 
 static const char *print(const char *in)
 {
-    ck_assert_int_eq(bkm_test_run("openssl cms -cmsout -print -inform DER -in %s "
-                         "> %s", path(in), path("print.txt")), 0);
+    ck_assert_int_eq(
+        bkm_test_run("openssl cms -cmsout -print -inform DER -in %s "
+                     "> %s",
+                     path(in), path("print.txt")),
+        0);
     return bkm_test_slurp(dir, "print.txt", NULL);
 }
 
@@ -121,8 +131,9 @@ static const char *print(const char *in)
  * SHA-256, and no label parameter (the empty default). */
 static void assert_oaep_sha256(const char *txt)
 {
-    const char *oaep = strstr(txt, "algorithm: rsaesOaep "
-                                   "(1.2.840.113549.1.1.7)");
+    const char *oaep = strstr(txt,
+                              "algorithm: rsaesOaep "
+                              "(1.2.840.113549.1.1.7)");
     const char *hash, *mgf1, *mgf1_hash;
 
     ck_assert_msg(oaep != NULL, "no rsaesOaep in:\n%s", txt);
@@ -152,10 +163,12 @@ START_TEST(encrypt_cbc)
     bkm_test_same_as(dir, "cbc.out2", payload, PAYLOAD_LEN);
 
     txt = print("cbc.cms");
-    ck_assert_ptr_nonnull(strstr(txt, "contentType: pkcs7-envelopedData "
-                                      "(1.2.840.113549.1.7.3)"));
-    ck_assert_ptr_nonnull(strstr(txt, "algorithm: aes-256-cbc "
-                                      "(2.16.840.1.101.3.4.1.42)"));
+    ck_assert_ptr_nonnull(strstr(txt,
+                                 "contentType: pkcs7-envelopedData "
+                                 "(1.2.840.113549.1.7.3)"));
+    ck_assert_ptr_nonnull(strstr(txt,
+                                 "algorithm: aes-256-cbc "
+                                 "(2.16.840.1.101.3.4.1.42)"));
     ck_assert_ptr_nonnull(strstr(txt, "d.issuerAndSerialNumber"));
     ck_assert_ptr_nonnull(strstr(txt, "issuer: CN=fag"));
     assert_oaep_sha256(txt);
@@ -178,11 +191,13 @@ START_TEST(encrypt_gcm)
     bkm_test_same_as(dir, "gcm.out", payload, PAYLOAD_LEN);
 
     txt = print("gcm.cms");
-    ck_assert_ptr_nonnull(strstr(txt, "contentType: "
-                                      "id-smime-ct-authEnvelopedData "
-                                      "(1.2.840.113549.1.9.16.1.23)"));
-    ck_assert_ptr_nonnull(strstr(txt, "algorithm: aes-256-gcm "
-                                      "(2.16.840.1.101.3.4.1.46)"));
+    ck_assert_ptr_nonnull(strstr(txt,
+                                 "contentType: "
+                                 "id-smime-ct-authEnvelopedData "
+                                 "(1.2.840.113549.1.9.16.1.23)"));
+    ck_assert_ptr_nonnull(strstr(txt,
+                                 "algorithm: aes-256-gcm "
+                                 "(2.16.840.1.101.3.4.1.46)"));
     assert_oaep_sha256(txt);
 
     ck_assert_int_ne(decrypt("gcm.cms", "other.key", "other.pem", "w.out"),
@@ -242,31 +257,37 @@ START_TEST(sign_detached)
     ck_assert_msg(err == NULL, "%s", err);
     bkm_test_put(dir, "sig.p7s", der, len);
     bkm_test_put(dir, "data", payload, PAYLOAD_LEN);
-    ck_assert_int_eq(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
-                         "-content %s -CAfile %s -purpose any -out /dev/null "
-                         "2>/dev/null", path("sig.p7s"), path("data"),
-                         path("portal.pem")), 0);
+    ck_assert_int_eq(
+        bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
+                     "-content %s -CAfile %s -purpose any -out /dev/null "
+                     "2>/dev/null",
+                     path("sig.p7s"), path("data"), path("portal.pem")),
+        0);
     /* one changed byte, and a different trust anchor, both fail */
     payload[PAYLOAD_LEN / 2] ^= 0x20;
     bkm_test_put(dir, "data2", payload, PAYLOAD_LEN);
     payload[PAYLOAD_LEN / 2] ^= 0x20;
-    ck_assert_int_ne(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
-                         "-content %s -CAfile %s -purpose any -out /dev/null "
-                         "2>/dev/null", path("sig.p7s"), path("data2"),
-                         path("portal.pem")), 0);
-    ck_assert_int_ne(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
-                         "-content %s -CAfile %s -purpose any -out /dev/null "
-                         "2>/dev/null", path("sig.p7s"), path("data"),
-                         path("other.pem")), 0);
+    ck_assert_int_ne(
+        bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
+                     "-content %s -CAfile %s -purpose any -out /dev/null "
+                     "2>/dev/null",
+                     path("sig.p7s"), path("data2"), path("portal.pem")),
+        0);
+    ck_assert_int_ne(
+        bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
+                     "-content %s -CAfile %s -purpose any -out /dev/null "
+                     "2>/dev/null",
+                     path("sig.p7s"), path("data"), path("other.pem")),
+        0);
 
     txt = print("sig.p7s");
     ck_assert_ptr_nonnull(strstr(txt, "contentType: pkcs7-signedData"));
-    ck_assert_ptr_nonnull(strstr(txt, "eContent: <ABSENT>"));   /* detached */
+    ck_assert_ptr_nonnull(strstr(txt, "eContent: <ABSENT>")); /* detached */
     ck_assert_ptr_nonnull(strstr(strstr(txt, "signerInfos:"),
                                  "algorithm: sha256 "
                                  "(2.16.840.1.101.3.4.2.1)"));
     ck_assert_ptr_nonnull(strstr(txt, "sha256WithRSAEncryption"));
-    ck_assert_ptr_nonnull(strstr(txt, "subject: CN=portal"));   /* cert in */
+    ck_assert_ptr_nonnull(strstr(txt, "subject: CN=portal")); /* cert in */
     ck_assert_ptr_nonnull(strstr(txt, "object: contentType"));
     ck_assert_ptr_nonnull(strstr(txt, "object: signingTime"));
     ck_assert_ptr_nonnull(strstr(txt, "object: messageDigest"));
@@ -290,10 +311,12 @@ START_TEST(sign_with_chain)
     ck_assert_msg(err == NULL, "%s", err);
     bkm_test_put(dir, "leaf.p7s", der, len);
     bkm_test_put(dir, "abc", "abc", 3);
-    ck_assert_int_eq(bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
-                         "-content %s -CAfile %s -purpose any -out /dev/null "
-                         "2>/dev/null", path("leaf.p7s"), path("abc"),
-                         path("ca.pem")), 0);
+    ck_assert_int_eq(
+        bkm_test_run("openssl cms -verify -binary -inform DER -in %s "
+                     "-content %s -CAfile %s -purpose any -out /dev/null "
+                     "2>/dev/null",
+                     path("leaf.p7s"), path("abc"), path("ca.pem")),
+        0);
     txt = print("leaf.p7s");
     ck_assert_ptr_nonnull(strstr(txt, "subject: CN=leaf"));
     ck_assert_ptr_nonnull(strstr(txt, "subject: CN=ca"));
@@ -359,14 +382,17 @@ START_TEST(check_recipient)
     /* Ciphertexts from the CLI: the recipient named by
      * subjectKeyIdentifier, two recipients, PKCS#1 v1.5 key transport. */
     bkm_test_put(dir, "r.in", payload, 1000);
-    ck_assert_int_eq(bkm_test_run("cd %s && openssl cms -encrypt -binary -aes-256-cbc "
-                         "-in r.in -outform DER -out r-keyid.cms -keyid "
-                         "-recip fag.pem -keyopt rsa_padding_mode:oaep && "
-                         "openssl cms -encrypt -binary -aes-256-gcm "
-                         "-in r.in -outform DER -out r-two.cms "
-                         "other.pem fag.pem && "
-                         "openssl cms -encrypt -binary -in r.in "
-                         "-outform DER -out r-v15.cms fag.pem", dir), 0);
+    ck_assert_int_eq(
+        bkm_test_run("cd %s && openssl cms -encrypt -binary -aes-256-cbc "
+                     "-in r.in -outform DER -out r-keyid.cms -keyid "
+                     "-recip fag.pem -keyopt rsa_padding_mode:oaep && "
+                     "openssl cms -encrypt -binary -aes-256-gcm "
+                     "-in r.in -outform DER -out r-two.cms "
+                     "other.pem fag.pem && "
+                     "openssl cms -encrypt -binary -in r.in "
+                     "-outform DER -out r-v15.cms fag.pem",
+                     dir),
+        0);
     print("r-keyid.cms");
     ck_assert_ptr_nonnull(strstr(bkm_test_slurp(dir, "print.txt", NULL),
                                  "d.subjectKeyIdentifier"));
@@ -385,39 +411,50 @@ START_TEST(check_recipient)
                                              pem("fag.pem")),
                      "not EnvelopedData");
     ck_assert_int_eq(bkm_test_run("cd %s && openssl cms -data_create -binary "
-                         "-in r.in -outform DER -out r-data.cms", dir), 0);
+                                  "-in r.in -outform DER -out r-data.cms",
+                                  dir),
+                     0);
     ck_assert_str_eq(check("r-data.cms", "fag.pem"), "not EnvelopedData");
 
     /* Broken input. */
     der = bkm_test_slurp(dir, "r-cbc.cms", &len);
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, der, len - 1,
-                                             pem("fag.pem")), "not DER CMS");
+                                             pem("fag.pem")),
+                     "not DER CMS");
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, der, len / 2,
-                                             pem("fag.pem")), "not DER CMS");
+                                             pem("fag.pem")),
+                     "not DER CMS");
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, der, 2,
-                                             pem("fag.pem")), "not DER CMS");
+                                             pem("fag.pem")),
+                     "not DER CMS");
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, der, 0,
-                                             pem("fag.pem")), "not DER CMS");
+                                             pem("fag.pem")),
+                     "not DER CMS");
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, NULL, 10,
-                                             pem("fag.pem")), "not DER CMS");
+                                             pem("fag.pem")),
+                     "not DER CMS");
     copy = apr_palloc(bkm_test_pool, len + 1);
     memcpy(copy, der, len);
-    copy[len] = 0;                      /* one trailing byte */
+    copy[len] = 0; /* one trailing byte */
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, copy, len + 1,
-                                             pem("fag.pem")), "not DER CMS");
+                                             pem("fag.pem")),
+                     "not DER CMS");
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, payload, 4096,
-                                             pem("fag.pem")), "not DER CMS");
+                                             pem("fag.pem")),
+                     "not DER CMS");
     ck_assert_str_eq(bkm_cms_check_recipient(bkm_test_pool, "%PDF-1.7", 8,
-                                             pem("fag.pem")), "not DER CMS");
+                                             pem("fag.pem")),
+                     "not DER CMS");
     /* PEM-armoured CMS is not DER */
     ck_assert_int_eq(bkm_test_run("cd %s && openssl cms -cmsout -inform DER "
-                         "-in r-cbc.cms -outform PEM -out r-cbc.pem", dir), 0);
+                                  "-in r-cbc.cms -outform PEM -out r-cbc.pem",
+                                  dir),
+                     0);
     ck_assert_str_eq(check("r-cbc.pem", "fag.pem"), "not DER CMS");
 
     /* A bad certificate is the caller's problem, and says so. */
     err = bkm_cms_check_recipient(bkm_test_pool, der, len, "junk");
-    ck_assert_msg(err && strstr(err, "bad recipient certificate"), "%s",
-                  err);
+    ck_assert_msg(err && strstr(err, "bad recipient certificate"), "%s", err);
 }
 END_TEST
 

@@ -29,9 +29,11 @@ START_TEST(unknown_label)
     ck_assert_int_eq(bkm_db_select(db, "no_such_label", &res, 0, NULL),
                      APR_EGENERAL);
     /* outside a transaction the statements are prepared again first */
-    ck_assert_ptr_nonnull(strstr(bkm_test_log(), "[4] BKM00110: a query "
+    ck_assert_ptr_nonnull(strstr(bkm_test_log(),
+                                 "[4] BKM00110: a query "
                                  "failed; prepared the statements again"));
-    ck_assert_ptr_nonnull(strstr(bkm_test_log(), "[3] BKM00111: query "
+    ck_assert_ptr_nonnull(strstr(bkm_test_log(),
+                                 "[3] BKM00111: query "
                                  "no_such_label failed: statement not "
                                  "prepared"));
     ck_assert_int_eq(bkm_db_run(db, "no_such_label", NULL, 0, NULL),
@@ -53,8 +55,8 @@ START_TEST(schema_version)
     apr_dbd_row_t *row = NULL;
     const char *v = NULL;
 
-    ck_assert_int_eq(bkm_db_select(db, BKM_SQL_SCHEMA_VERSION, &res, 0,
-                                   NULL), APR_SUCCESS);
+    ck_assert_int_eq(bkm_db_select(db, BKM_SQL_SCHEMA_VERSION, &res, 0, NULL),
+                     APR_SUCCESS);
     while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
         v = bkm_db_value(db, row, 0);
     }
@@ -75,8 +77,8 @@ START_TEST(driver_errors_are_one_status)
     ck_assert_int_eq(n, 0);
     /* NOT NULL broken */
     ck_assert_int_eq(bkm_db_run(db, BKM_SQL_LEVERANSE_PRINT, NULL, 6,
-                                (const char *[]){ NULL, NULL, NULL, NULL,
-                                                  "1", NULL }),
+                                (const char *[]){ NULL, NULL, NULL, NULL, "1",
+                                                  NULL }),
                      APR_EGENERAL);
 }
 END_TEST
@@ -118,8 +120,8 @@ START_TEST(blobs_and_nulls)
     static const char data[] = { 'a', 0, 'b', 0, 0, 'c' };
     apr_size_t size = sizeof(data), len = 0;
     apr_int64_t utloper = 5;
-    const void *v[7] = { "d1", data, &size, "bkm_utkast", "innhold",
-                         &utloper, "eier" };
+    const void *v[7] = { "d1",      data,     &size, "bkm_utkast",
+                         "innhold", &utloper, "eier" };
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *got = NULL;
@@ -129,9 +131,11 @@ START_TEST(blobs_and_nulls)
     /* the web form's draft statement is the glue's: prepared here on its
      * own, the way bkm_db_prepare does */
     static const bkm_sql_t own[] = {
-        { "t_utkast_insert", "INSERT INTO bkm_utkast (id, innhold, utloper, "
+        { "t_utkast_insert",
+          "INSERT INTO bkm_utkast (id, innhold, utloper, "
           "eier) VALUES (%s, %pDb, %lld, %s)" },
-        { "t_utkast_get", "SELECT innhold, eier, NULL FROM bkm_utkast "
+        { "t_utkast_get",
+          "SELECT innhold, eier, NULL FROM bkm_utkast "
           "WHERE id = %s" },
         { NULL, NULL }
     };
@@ -143,10 +147,10 @@ START_TEST(blobs_and_nulls)
     ck_assert_int_eq(bkm_db_run_binary(copy, "t_utkast_insert", v),
                      APR_SUCCESS);
     ck_assert_int_eq(bkm_db_select(copy, "t_utkast_get", &res, 1,
-                                   (const char *[]){ "d1" }), APR_SUCCESS);
+                                   (const char *[]){ "d1" }),
+                     APR_SUCCESS);
     while (apr_dbd_get_row(copy->drv, copy->pool, res, &row, -1) == 0) {
-        ck_assert_int_eq(bkm_db_blob(copy, row, 0, &got, &len),
-                         APR_SUCCESS);
+        ck_assert_int_eq(bkm_db_blob(copy, row, 0, &got, &len), APR_SUCCESS);
         ck_assert_str_eq(bkm_db_value(copy, row, 1), "eier");
         ck_assert_ptr_null(bkm_db_value(copy, row, 2));
         rows++;

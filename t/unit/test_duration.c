@@ -6,7 +6,7 @@
 static const struct {
     const char *in;
     char default_unit;
-    long long seconds;      /* -1: must be refused */
+    long long seconds; /* -1: must be refused */
 } cases[] = {
     { "40h", 0, 40 * 3600 },
     { "2d", 0, 2 * 86400 },
@@ -14,7 +14,7 @@ static const struct {
     { "15m", 0, 900 },
     { "30", 'd', 30 * 86400 },
     { "3650d", 0, 3650LL * 86400 },
-    { "40", 0, -1 },            /* a unit is required */
+    { "40", 0, -1 }, /* a unit is required */
     { "", 0, -1 },
     { "h", 0, -1 },
     { "0h", 0, -1 },
@@ -26,7 +26,7 @@ static const struct {
     { "40hh", 0, -1 },
     { "40x", 0, -1 },
     { "1h30m", 0, -1 },
-    { "3661d", 0, -1 },         /* over ten years */
+    { "3661d", 0, -1 }, /* over ten years */
     { "99999999999999999999d", 0, -1 },
 };
 
@@ -38,7 +38,7 @@ START_TEST(duration_table)
 
     if (cases[_i].seconds < 0) {
         ck_assert_msg(err != NULL, "\"%s\" was accepted", cases[_i].in);
-        ck_assert_int_eq(t, 12345);     /* untouched on error */
+        ck_assert_int_eq(t, 12345); /* untouched on error */
     }
     else {
         ck_assert_msg(err == NULL, "\"%s\": %s", cases[_i].in, err);
@@ -49,12 +49,12 @@ END_TEST
 
 START_TEST(kommunenummer)
 {
-    ck_assert(bkm_kommunenummer_known("0301"));     /* Oslo */
-    ck_assert(bkm_kommunenummer_known("4601"));     /* Bergen */
-    ck_assert(bkm_kommunenummer_known("5001"));     /* Trondheim */
-    ck_assert(bkm_kommunenummer_known("5601"));     /* Alta, 2024 */
-    ck_assert(!bkm_kommunenummer_known("5401"));    /* Tromsø before 2024 */
-    ck_assert(!bkm_kommunenummer_known("2100"));    /* Svalbard */
+    ck_assert(bkm_kommunenummer_known("0301"));  /* Oslo */
+    ck_assert(bkm_kommunenummer_known("4601"));  /* Bergen */
+    ck_assert(bkm_kommunenummer_known("5001"));  /* Trondheim */
+    ck_assert(bkm_kommunenummer_known("5601"));  /* Alta, 2024 */
+    ck_assert(!bkm_kommunenummer_known("5401")); /* Tromsø before 2024 */
+    ck_assert(!bkm_kommunenummer_known("2100")); /* Svalbard */
     ck_assert(!bkm_kommunenummer_known("0300"));
     ck_assert(!bkm_kommunenummer_known("9999"));
     ck_assert(!bkm_kommunenummer_known("030"));

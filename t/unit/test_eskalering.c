@@ -25,7 +25,7 @@ static void setup(void)
     bkm_test_bydel(&fag, BKM_KANAL_FAGSYSTEM);
     bkm_test_bydel(&man, BKM_KANAL_MANUELL);
     bkm_test_policy(&dpol);
-    t0 = bkm_test_utc(2026, 3, 2, 9, 0);    /* a Monday */
+    t0 = bkm_test_utc(2026, 3, 2, 9, 0); /* a Monday */
     memset(&pol, 0, sizeof(pol));
     pol.delivery = &dpol;
     pol.retention = 30 * DAY;
@@ -88,23 +88,33 @@ START_TEST(due_and_not_due)
     out = pass_at(frist);
     ck_assert_int_eq(out.eskalert, 1);
     ck_assert_str_eq(bkm_test_state(db, early), "SENDT_PRINT");
-    ck_assert_ptr_null(bkm_test_sql(db, "SELECT frist FROM bkm_melding "
-                                    "WHERE id = '%s'", early));
+    ck_assert_ptr_null(bkm_test_sql(db,
+                                    "SELECT frist FROM bkm_melding "
+                                    "WHERE id = '%s'",
+                                    early));
     ck_assert_int_eq(bkm_test_events(db, early, "SENDT_PRINT"), 1);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT aktor FROM bkm_hendelse WHERE "
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT aktor FROM bkm_hendelse WHERE "
                                   "melding_id = '%s' AND hendelse = "
-                                  "'SENDT_PRINT'", early), "eskalering");
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT arsak FROM bkm_leveranse "
+                                  "'SENDT_PRINT'",
+                                  early),
+                     "eskalering");
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT arsak FROM bkm_leveranse "
                                   "WHERE melding_id = '%s' AND konto_id = "
-                                  "'%s'", early, BKM_TEST_KONTO_PRINT),
+                                  "'%s'",
+                                  early, BKM_TEST_KONTO_PRINT),
                      "frist");
-    ck_assert_ptr_nonnull(strstr(bkm_test_log(), "[5] BKM01202: escalation "
+    ck_assert_ptr_nonnull(strstr(bkm_test_log(),
+                                 "[5] BKM01202: escalation "
                                  "pass: 1 sent to letter post, 0 "
                                  "ciphertexts deleted after retention"));
     /* the later report is not due yet */
     ck_assert_str_eq(bkm_test_state(db, late), "AKSEPTERT");
-    ck_assert_ptr_nonnull(bkm_test_sql(db, "SELECT frist FROM bkm_melding "
-                                       "WHERE id = '%s'", late));
+    ck_assert_ptr_nonnull(bkm_test_sql(db,
+                                       "SELECT frist FROM bkm_melding "
+                                       "WHERE id = '%s'",
+                                       late));
     /* again: nothing more */
     out = pass_at(frist + 1);
     ck_assert_int_eq(out.eskalert, 0);
@@ -139,8 +149,10 @@ START_TEST(in_batches)
     pol.batch = 1;
     out = pass_at(frist);
     ck_assert_int_eq(out.eskalert, 5);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_melding WHERE "
-                                    "tilstand = 'SENDT_PRINT'"), 5);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_melding WHERE "
+                                    "tilstand = 'SENDT_PRINT'"),
+                     5);
 }
 END_TEST
 
@@ -156,20 +168,31 @@ START_TEST(retention)
     bkm_test_log_reset();
     out = pass_at(now);
     ck_assert_int_eq(out.slettet, 1);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_chiffer WHERE "
-                                    "melding_id = '%s'", old), 0);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT slettet FROM bkm_melding "
-                                  "WHERE id = '%s'", old),
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_chiffer WHERE "
+                                    "melding_id = '%s'",
+                                    old),
+                     0);
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT slettet FROM bkm_melding "
+                                  "WHERE id = '%s'",
+                                  old),
                      apr_off_t_toa(bkm_test_pool, now));
     ck_assert_int_eq(bkm_test_events(db, old, "SLETTET"), 1);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT beskrivelse FROM bkm_hendelse "
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT beskrivelse FROM bkm_hendelse "
                                   "WHERE melding_id = '%s' AND hendelse = "
-                                  "'SLETTET'", old),
+                                  "'SLETTET'",
+                                  old),
                      "Chiffertekst slettet 30 dager etter levering");
     ck_assert_str_eq(bkm_test_state(db, old), "LEVERT");
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_chiffer WHERE "
-                                    "melding_id = '%s'", young), 2);
-    ck_assert_ptr_nonnull(strstr(bkm_test_log(), "BKM01202: escalation "
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_chiffer WHERE "
+                                    "melding_id = '%s'",
+                                    young),
+                     2);
+    ck_assert_ptr_nonnull(strstr(bkm_test_log(),
+                                 "BKM01202: escalation "
                                  "pass: 0 sent to letter post, 1 "
                                  "ciphertexts deleted"));
     /* not twice */
@@ -189,19 +212,30 @@ START_TEST(retention_waits_for_reconciliation)
 
     out = pass_at(now);
     ck_assert_int_eq(out.slettet, 0);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_chiffer WHERE "
-                                    "melding_id = '%s'", id), 2);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT avstemming FROM bkm_melding "
-                                  "WHERE id = '%s'", id), "1");
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_chiffer WHERE "
+                                    "melding_id = '%s'",
+                                    id),
+                     2);
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT avstemming FROM bkm_melding "
+                                  "WHERE id = '%s'",
+                                  id),
+                     "1");
     /* the account confirms it: released, then deleted */
-    bkm_test_sql(db, "INSERT INTO bkm_avstemt (konto_id, til) VALUES "
-                 "('%s', %" APR_TIME_T_FMT ")", BKM_TEST_KONTO, t0 + DAY);
+    bkm_test_sql(db,
+                 "INSERT INTO bkm_avstemt (konto_id, til) VALUES "
+                 "('%s', %" APR_TIME_T_FMT ")",
+                 BKM_TEST_KONTO, t0 + DAY);
     bkm_test_sql(db, "UPDATE bkm_melding SET avstemming = 0 WHERE id = '%s'",
                  id);
     out = pass_at(now + 1);
     ck_assert_int_eq(out.slettet, 1);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_chiffer WHERE "
-                                    "melding_id = '%s'", id), 0);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_chiffer WHERE "
+                                    "melding_id = '%s'",
+                                    id),
+                     0);
 }
 END_TEST
 
@@ -213,14 +247,15 @@ START_TEST(alerts)
     const char *id = bkm_test_store(db, &dpol, &fag, t0);
     bkm_pass_t out;
 
-    bkm_test_store(db, &dpol, &fag, now - DAY);     /* young, undelivered */
+    bkm_test_store(db, &dpol, &fag, now - DAY); /* young, undelivered */
     bkm_test_sql(db, "UPDATE bkm_melding SET oppfolging = 1 WHERE id = '%s'",
                  id);
     bkm_test_log_reset();
     out = pass_at(now);
     ck_assert_int_eq(out.oppfolging, 1);
     ck_assert_int_eq(out.uavklart, 1);
-    ck_assert_ptr_nonnull(strstr(bkm_test_log(), "[4] BKM01203: ALERT: 1 "
+    ck_assert_ptr_nonnull(strstr(bkm_test_log(),
+                                 "[4] BKM01203: ALERT: 1 "
                                  "reports need manual follow-up (the print "
                                  "provider could not print them); 1 reports "
                                  "are still undelivered after the retention "
@@ -250,17 +285,24 @@ START_TEST(expired_web_and_keys)
     m.idempotensnokkel = "k";
     m.idempotens_fingeravtrykk = "fp";
     ck_assert_int_eq(bkm_lagring_melding(db, &dpol, &m, c, n), APR_SUCCESS);
-    bkm_test_sql(db, "INSERT INTO bkm_utkast (id, innhold, utloper, eier) "
-                 "VALUES ('u1', X'00', %" APR_TIME_T_FMT ", 'e')", t0 + 1);
+    bkm_test_sql(db,
+                 "INSERT INTO bkm_utkast (id, innhold, utloper, eier) "
+                 "VALUES ('u1', X'00', %" APR_TIME_T_FMT ", 'e')",
+                 t0 + 1);
     out = pass_at(t0 + apr_time_from_sec(7200));
     ck_assert_int_eq(out.utlopt, 2);
     ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_kopi"), 0);
     ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_utkast"), 0);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT idempotensnokkel FROM "
-                                  "bkm_melding WHERE id = '%s'", m.id), "k");
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT idempotensnokkel FROM "
+                                  "bkm_melding WHERE id = '%s'",
+                                  m.id),
+                     "k");
     pass_at(t0 + BKM_IDEMPOTENCY_TTL + 1);
-    ck_assert_ptr_null(bkm_test_sql(db, "SELECT idempotensnokkel FROM "
-                                    "bkm_melding WHERE id = '%s'", m.id));
+    ck_assert_ptr_null(bkm_test_sql(db,
+                                    "SELECT idempotensnokkel FROM "
+                                    "bkm_melding WHERE id = '%s'",
+                                    m.id));
 }
 END_TEST
 
@@ -278,9 +320,9 @@ static apr_status_t step(bkm_db_t *d, apr_time_t now, bkm_pass_t *out,
  * fails the pass, which says so. */
 START_TEST(steps)
 {
-    bkm_pass_step_t steps[3] = {
-        { step, (void *)1 }, { step, (void *)2 }, { step, (void *)9 }
-    };
+    bkm_pass_step_t steps[3] = { { step, (void *)1 },
+                                 { step, (void *)2 },
+                                 { step, (void *)9 } };
     bkm_pass_t out;
 
     norder = 0;
@@ -296,7 +338,8 @@ START_TEST(steps)
     bkm_test_log_reset();
     ck_assert_int_eq(bkm_eskalering_run(db, &pol, &out), APR_EGENERAL);
     ck_assert_int_eq(norder, 3);
-    ck_assert_ptr_nonnull(strstr(bkm_test_log(), "[3] BKM01201: escalation "
+    ck_assert_ptr_nonnull(strstr(bkm_test_log(),
+                                 "[3] BKM01201: escalation "
                                  "pass failed"));
 }
 END_TEST

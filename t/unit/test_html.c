@@ -56,12 +56,14 @@ static const char *render(const char *xml, const char *partial,
 
 START_TEST(values_are_escaped_in_text_and_attributes)
 {
-    const char *out = render(
-        "<p " NS " class=\"a&amp;b\"><span t:text=\"x\"/>"
-        "<input t:value=\"x\" t:title=\"@hei\"/></p>", NULL,
-        "{\"x\": \"<script>alert('1')</script>\\\"&\"}");
+    const char *out = render("<p " NS
+                             " class=\"a&amp;b\"><span t:text=\"x\"/>"
+                             "<input t:value=\"x\" t:title=\"@hei\"/></p>",
+                             NULL,
+                             "{\"x\": \"<script>alert('1')</script>\\\"&\"}");
 
-    ck_assert_str_eq(out,
+    ck_assert_str_eq(
+        out,
         "<p class=\"a&amp;b\"><span>&lt;script&gt;alert(&#39;1&#39;)"
         "&lt;/script&gt;&quot;&amp;</span><input value=\"&lt;script&gt;"
         "alert(&#39;1&#39;)&lt;/script&gt;&quot;&amp;\" "
@@ -71,11 +73,14 @@ END_TEST
 
 START_TEST(html_document_gets_doctype_and_void_elements)
 {
-    const char *out = render(
-        "<html " NS " lang=\"nb\"><head><meta charset=\"utf-8\"/></head>"
-        "<body><br/><div/></body></html>", NULL, "{}");
+    const char *out =
+        render("<html " NS
+               " lang=\"nb\"><head><meta charset=\"utf-8\"/></head>"
+               "<body><br/><div/></body></html>",
+               NULL, "{}");
 
-    ck_assert_str_eq(out, "<!DOCTYPE html>\n<html lang=\"nb\"><head>"
+    ck_assert_str_eq(out,
+                     "<!DOCTYPE html>\n<html lang=\"nb\"><head>"
                      "<meta charset=\"utf-8\"></head><body><br>"
                      "<div></div></body></html>");
 }
@@ -83,10 +88,11 @@ END_TEST
 
 START_TEST(boolean_attributes_and_absent_values)
 {
-    const char *out = render(
-        "<p " NS "><input t:checked=\"ja\" t:disabled=\"nei\" "
-        "t:aria-describedby=\"mangler\" t:maxlength=\"n\"/></p>", NULL,
-        "{\"ja\": true, \"nei\": false, \"n\": 200}");
+    const char *out =
+        render("<p " NS
+               "><input t:checked=\"ja\" t:disabled=\"nei\" "
+               "t:aria-describedby=\"mangler\" t:maxlength=\"n\"/></p>",
+               NULL, "{\"ja\": true, \"nei\": false, \"n\": 200}");
 
     ck_assert_str_eq(out, "<p><input checked maxlength=\"200\"></p>");
 }
@@ -94,20 +100,25 @@ END_TEST
 
 START_TEST(if_unless_each_and_scopes)
 {
-    const char *out = render(
-        "<ul " NS "><li t:each=\"barn\" t:if=\"navn\">"
-        "<b t:text=\"navn\"/>/<i t:text=\"kommune\"/></li>"
-        "<li t:unless=\"barn\">ingen</li>"
-        "<t:group t:each=\"tall\"><em t:text=\".\"/></t:group></ul>", NULL,
-        "{\"kommune\": \"Oslo\", \"tall\": [1, 2],"
-        " \"barn\": [{\"navn\": \"A\"}, {\"navn\": \"\"},"
-        " {\"navn\": \"C\", \"kommune\": \"Bergen\"}]}");
+    const char *out =
+        render("<ul " NS
+               "><li t:each=\"barn\" t:if=\"navn\">"
+               "<b t:text=\"navn\"/>/<i t:text=\"kommune\"/></li>"
+               "<li t:unless=\"barn\">ingen</li>"
+               "<t:group t:each=\"tall\"><em t:text=\".\"/></t:group></ul>",
+               NULL,
+               "{\"kommune\": \"Oslo\", \"tall\": [1, 2],"
+               " \"barn\": [{\"navn\": \"A\"}, {\"navn\": \"\"},"
+               " {\"navn\": \"C\", \"kommune\": \"Bergen\"}]}");
 
-    ck_assert_str_eq(out, "<ul><li><b>A</b>/<i>Oslo</i></li>"
+    ck_assert_str_eq(out,
+                     "<ul><li><b>A</b>/<i>Oslo</i></li>"
                      "<li><b>C</b>/<i>Bergen</i></li>"
                      "<em>1</em><em>2</em></ul>");
-    out = render("<ul " NS "><li t:each=\"barn\"><i t:text=\".kommune\"/>"
-                 "</li></ul>", NULL,
+    out = render("<ul " NS
+                 "><li t:each=\"barn\"><i t:text=\".kommune\"/>"
+                 "</li></ul>",
+                 NULL,
                  "{\"kommune\": \"Oslo\", \"barn\": [{\"navn\": \"A\"},"
                  " {\"kommune\": \"Bergen\"}]}");
     ck_assert_str_eq(out, "<ul><li><i></i></li><li><i>Bergen</i></li></ul>");
@@ -119,23 +130,24 @@ END_TEST
 
 START_TEST(include_runs_in_the_current_context)
 {
-    const char *out = render(
-        "<div " NS "><t:group t:each=\"felt\" t:include=\"p\"/></div>",
-        "<t:mal " NS "><label t:for=\"id\" t:text=\"etikett\"/>"
-        "<input t:id=\"id\" t:value=\"verdi\"/></t:mal>",
-        "{\"felt\": {\"id\": \"f1\", \"etikett\": \"Navn\","
-        " \"verdi\": \"Kari\"}}");
+    const char *out =
+        render("<div " NS "><t:group t:each=\"felt\" t:include=\"p\"/></div>",
+               "<t:mal " NS
+               "><label t:for=\"id\" t:text=\"etikett\"/>"
+               "<input t:id=\"id\" t:value=\"verdi\"/></t:mal>",
+               "{\"felt\": {\"id\": \"f1\", \"etikett\": \"Navn\","
+               " \"verdi\": \"Kari\"}}");
 
-    ck_assert_str_eq(out, "<div><label for=\"f1\">Navn</label>"
+    ck_assert_str_eq(out,
+                     "<div><label for=\"f1\">Navn</label>"
                      "<input id=\"f1\" value=\"Kari\"></div>");
 }
 END_TEST
 
 START_TEST(textarea_keeps_a_leading_newline)
 {
-    const char *out = render(
-        "<p " NS "><textarea t:text=\"x\"/></p>", NULL,
-        "{\"x\": \"\\nandre linje\"}");
+    const char *out = render("<p " NS "><textarea t:text=\"x\"/></p>", NULL,
+                             "{\"x\": \"\\nandre linje\"}");
 
     ck_assert_str_eq(out, "<p><textarea>\n\nandre linje</textarea></p>");
 }
@@ -143,8 +155,8 @@ END_TEST
 
 START_TEST(white_space_runs_shrink)
 {
-    const char *out = render(
-        "<p " NS ">\n    <a>x</a>   <b>y</b>\n</p>", NULL, "{}");
+    const char *out = render("<p " NS ">\n    <a>x</a>   <b>y</b>\n</p>",
+                             NULL, "{}");
 
     ck_assert_str_eq(out, "<p>\n<a>x</a> <b>y</b>\n</p>");
 }
@@ -190,7 +202,8 @@ END_TEST
 START_TEST(catalogue_keys_are_listed_once)
 {
     bkm_html_set_t *set = bkm_html_set_make(bkm_test_pool);
-    const char *xml = "<p " NS "><b t:text=\"@a\"/><i t:title=\"@b\" "
+    const char *xml = "<p " NS
+                      "><b t:text=\"@a\"/><i t:title=\"@b\" "
                       "t:text=\"@a\"/></p>";
     const apr_array_header_t *keys;
 

@@ -22,8 +22,9 @@
 /* Tests run in t/unit; these are relative to it. */
 #define OUR_SCHEMAS "../../schema/bekymringsmelding"
 #ifndef REFERENCE
-#define REFERENCE "../../../shared/reference/" \
-                  "fiks-bekymringsmelding-protokoll/schema"
+#define REFERENCE \
+    "../../../shared/reference/" \
+    "fiks-bekymringsmelding-protokoll/schema"
 #endif
 #define TEST_SUITE "/usr/share/json-schema-test-suite"
 
@@ -50,8 +51,8 @@ static void list_files(const char *dir, const char *rel,
                   "cannot open %s", full);
     while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d)
            == APR_SUCCESS) {
-        const char *name = rel ? apr_pstrcat(bkm_test_pool, rel, "/",
-                                             fi.name, NULL)
+        const char *name = rel ? apr_pstrcat(bkm_test_pool, rel, "/", fi.name,
+                                             NULL)
                                : apr_pstrdup(bkm_test_pool, fi.name);
 
         if (fi.name[0] == '.') {
@@ -111,9 +112,9 @@ static bkm_jsonschema_set_t *load_dir(const char *dir)
     for (i = 0; i < files->nelts; i++) {
         name = APR_ARRAY_IDX(files, i, const char *);
         if (strcmp(name + strlen(name) - 5, ".json") == 0) {
-            err = bkm_jsonschema_add_file(set, name, apr_pstrcat(
-                                          bkm_test_pool, dir, "/", name,
-                                          NULL));
+            err = bkm_jsonschema_add_file(set, name,
+                                          apr_pstrcat(bkm_test_pool, dir, "/",
+                                                      name, NULL));
             ck_assert_msg(err == NULL, "%s", err);
         }
     }
@@ -194,7 +195,7 @@ static int valid_text(const bkm_jsonschema_t *s, const char *instance)
 
 static const struct {
     const char *dir;
-    const char *uri;        /* its $schema, given to cases without one */
+    const char *uri; /* its $schema, given to cases without one */
 } drafts[] = {
     { "draft2020-12", "https://json-schema.org/draft/2020-12/schema" },
     { "draft2019-09", "https://json-schema.org/draft/2019-09/schema" },
@@ -207,36 +208,34 @@ static const struct {
 static const struct {
     const char *file;
     int required;
-} suite_files[] = {
-    { "additionalItems", 0 },
-    { "additionalProperties", 1 },
-    { "allOf", 1 },
-    { "anchor", 0 },
-    { "anyOf", 1 },
-    { "boolean_schema", 1 },
-    { "const", 1 },
-    { "default", 1 },
-    { "definitions", 0 },
-    { "defs", 0 },
-    { "enum", 1 },
-    { "format", 0 },
-    { "items", 1 },
-    { "maxItems", 1 },
-    { "maxLength", 1 },
-    { "minItems", 1 },
-    { "minLength", 1 },
-    { "not", 1 },
-    { "oneOf", 1 },
-    { "pattern", 1 },
-    { "prefixItems", 0 },
-    { "properties", 1 },
-    { "ref", 1 },
-    { "refRemote", 0 },
-    { "required", 1 },
-    { "type", 1 },
-    { "optional/zeroTerminatedFloats", 0 },
-    { NULL, 0 }
-};
+} suite_files[] = { { "additionalItems", 0 },
+                    { "additionalProperties", 1 },
+                    { "allOf", 1 },
+                    { "anchor", 0 },
+                    { "anyOf", 1 },
+                    { "boolean_schema", 1 },
+                    { "const", 1 },
+                    { "default", 1 },
+                    { "definitions", 0 },
+                    { "defs", 0 },
+                    { "enum", 1 },
+                    { "format", 0 },
+                    { "items", 1 },
+                    { "maxItems", 1 },
+                    { "maxLength", 1 },
+                    { "minItems", 1 },
+                    { "minLength", 1 },
+                    { "not", 1 },
+                    { "oneOf", 1 },
+                    { "pattern", 1 },
+                    { "prefixItems", 0 },
+                    { "properties", 1 },
+                    { "ref", 1 },
+                    { "refRemote", 0 },
+                    { "required", 1 },
+                    { "type", 1 },
+                    { "optional/zeroTerminatedFloats", 0 },
+                    { NULL, 0 } };
 
 typedef struct {
     const char *name;
@@ -273,7 +272,7 @@ static apr_array_header_t *load_remotes(void)
 
 typedef struct {
     int cases, tests, refused_cases, refused_tests, failed;
-    apr_array_header_t *notes;  /* of const char *: refusals and failures */
+    apr_array_header_t *notes; /* of const char *: refusals and failures */
 } tally_t;
 
 static void note(tally_t *t, const char *fmt, ...)
@@ -284,8 +283,8 @@ static void note(tally_t *t, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    APR_ARRAY_PUSH(t->notes, const char *) = apr_pvsprintf(bkm_test_pool,
-                                                            fmt, ap);
+    APR_ARRAY_PUSH(t->notes, const char *) = apr_pvsprintf(bkm_test_pool, fmt,
+                                                           ap);
     va_end(ap);
 }
 
@@ -336,8 +335,8 @@ static void run_case(const char *file, json_t *c, const char *draft_uri,
         if (!strstr(err, "unsupported keyword")
             && !strstr(err, "cannot resolve $ref")) {
             t->failed++;
-            note(t, "FAILED %s \"%s\": refused for another reason: %s",
-                 file, desc, err);
+            note(t, "FAILED %s \"%s\": refused for another reason: %s", file,
+                 desc, err);
         }
         else {
             note(t, "refused %s \"%s\": %s", file, desc, err);
@@ -348,18 +347,20 @@ static void run_case(const char *file, json_t *c, const char *draft_uri,
     for (i = 0; i < json_array_size(tests); i++) {
         json_t *test = json_array_get(tests, i);
         int expect = json_is_true(json_object_get(test, "valid"));
-        apr_array_header_t *errors = apr_array_make(
-            p, 4, sizeof(bkm_jsonschema_error_t));
-        int got = bkm_jsonschema_validate(s, json_object_get(test, "data"),
-                                          p, errors);
+        apr_array_header_t *errors =
+            apr_array_make(p, 4, sizeof(bkm_jsonschema_error_t));
+        int got = bkm_jsonschema_validate(s, json_object_get(test, "data"), p,
+                                          errors);
         int quick = bkm_jsonschema_validate(s, json_object_get(test, "data"),
                                             p, NULL);
 
         t->tests++;
         if (got != expect || quick != got || got != (errors->nelts == 0)) {
             t->failed++;
-            note(t, "FAILED %s \"%s\" / \"%s\": expected %s, got %s "
-                 "(quick %d, %d errors)", file, desc,
+            note(t,
+                 "FAILED %s \"%s\" / \"%s\": expected %s, got %s "
+                 "(quick %d, %d errors)",
+                 file, desc,
                  json_string_value(json_object_get(test, "description")),
                  expect ? "valid" : "invalid", got ? "valid" : "invalid",
                  quick, errors->nelts);
@@ -378,22 +379,26 @@ START_TEST(official_test_suite)
     int d, f, n;
 
     for (d = 0; drafts[d].dir; d++) {
-        path = apr_pstrcat(bkm_test_pool, TEST_SUITE "/tests/",
-                           drafts[d].dir, NULL);
+        path = apr_pstrcat(bkm_test_pool, TEST_SUITE "/tests/", drafts[d].dir,
+                           NULL);
         if (exists(path, APR_DIR)) {
             dir = path;
             uri = drafts[d].uri;
             break;
         }
     }
-    ck_assert_msg(dir != NULL, "the JSON-Schema-Test-Suite is missing: "
-                  "no " TEST_SUITE "/tests/draft{2020-12,2019-09,7}; "
+    ck_assert_msg(dir != NULL,
+                  "the JSON-Schema-Test-Suite is missing: "
+                  "no " TEST_SUITE
+                  "/tests/draft{2020-12,2019-09,7}; "
                   "apt-get install json-schema-test-suite");
     remotes = load_remotes();
     memset(&all, 0, sizeof(all));
     all.notes = apr_array_make(bkm_test_pool, 64, sizeof(const char *));
-    printf("jsonschema: JSON-Schema-Test-Suite %s (%d remotes as "
-           "http://localhost:1234/...):\n", dir, remotes->nelts);
+    printf(
+        "jsonschema: JSON-Schema-Test-Suite %s (%d remotes as "
+        "http://localhost:1234/...):\n",
+        dir, remotes->nelts);
     for (f = 0; suite_files[f].file; f++) {
         path = apr_pstrcat(bkm_test_pool, dir, "/", suite_files[f].file,
                            ".json", NULL);
@@ -405,17 +410,17 @@ START_TEST(official_test_suite)
         one.notes = all.notes;
         cases = load(path);
         for (c = 0; c < json_array_size(cases); c++) {
-            run_case(apr_pstrcat(bkm_test_pool, suite_files[f].file,
-                                 ".json", NULL),
+            run_case(apr_pstrcat(bkm_test_pool, suite_files[f].file, ".json",
+                                 NULL),
                      json_array_get(cases, c), uri, remotes, &one);
         }
         json_decref(cases);
-        printf("  %-34s %3d tests passed; %2d of %2d cases refused at "
-               "compile (%d tests)%s\n",
-               apr_pstrcat(bkm_test_pool, suite_files[f].file, ".json",
-                           NULL),
-               one.tests - one.failed, one.refused_cases, one.cases,
-               one.refused_tests, one.failed ? "; FAILURES" : "");
+        printf(
+            "  %-34s %3d tests passed; %2d of %2d cases refused at "
+            "compile (%d tests)%s\n",
+            apr_pstrcat(bkm_test_pool, suite_files[f].file, ".json", NULL),
+            one.tests - one.failed, one.refused_cases, one.cases,
+            one.refused_tests, one.failed ? "; FAILURES" : "");
         all.cases += one.cases;
         all.tests += one.tests;
         all.refused_cases += one.refused_cases;
@@ -425,10 +430,11 @@ START_TEST(official_test_suite)
     for (n = 0; n < all.notes->nelts; n++) {
         printf("    %s\n", APR_ARRAY_IDX(all.notes, n, const char *));
     }
-    printf("jsonschema: suite summary: %d cases, %d tests passed, %d cases "
-           "(%d tests) refused at compile, %d failed\n", all.cases,
-           all.tests - all.failed, all.refused_cases, all.refused_tests,
-           all.failed);
+    printf(
+        "jsonschema: suite summary: %d cases, %d tests passed, %d cases "
+        "(%d tests) refused at compile, %d failed\n",
+        all.cases, all.tests - all.failed, all.refused_cases,
+        all.refused_tests, all.failed);
     ck_assert_msg(all.failed == 0, "%d JSON-Schema-Test-Suite failures",
                   all.failed);
     ck_assert_int_gt(all.tests, 200);
@@ -438,28 +444,37 @@ END_TEST
 /* ---- 2. our report schemas and the incumbent's ---- */
 
 static const struct {
-    const char *example;    /* in the incumbent's examples/ */
-    const char *ours;       /* in schema/bekymringsmelding */
-    const char *theirs;     /* in the incumbent's domain/ */
-} examples[] = {
-    { "privatBekymringsmeldingV1.json", "privat.v1.json",
-      "privat.bekymringsmelding.v1.json" },
-    { "privatBekymringsmeldingV2.json", "privat.v2.json",
-      "v2/privat.bekymringsmelding.v2.json" },
-    { "offentligBekymringsmeldingV1.json", "offentlig.v1.json",
-      "offentlig.bekymringsmelding.v1.json" },
-    { "offentligBekymringsmeldingV2.json", "offentlig.v2.json",
-      "v2/offentlig.bekymringsmelding.v2.json" },
-    { "feilmelding.json", "feilet.v1.json", "feilmelding.json" },
-    { "feilmelding_tom.json", "feilet.v1.json", "feilmelding.json" },
-    { NULL, NULL, NULL }
-};
+    const char *example; /* in the incumbent's examples/ */
+    const char *ours;    /* in schema/bekymringsmelding */
+    const char *theirs;  /* in the incumbent's domain/ */
+} examples[] = { { "privatBekymringsmeldingV1.json", "privat.v1.json",
+                   "privat.bekymringsmelding.v1.json" },
+                 { "privatBekymringsmeldingV2.json", "privat.v2.json",
+                   "v2/privat.bekymringsmelding.v2.json" },
+                 { "offentligBekymringsmeldingV1.json", "offentlig.v1.json",
+                   "offentlig.bekymringsmelding.v1.json" },
+                 { "offentligBekymringsmeldingV2.json", "offentlig.v2.json",
+                   "v2/offentlig.bekymringsmelding.v2.json" },
+                 { "feilmelding.json", "feilet.v1.json", "feilmelding.json" },
+                 { "feilmelding_tom.json", "feilet.v1.json",
+                   "feilmelding.json" },
+                 { NULL, NULL, NULL } };
 
 /* What a mutant puts in place of a value. */
 static const char *const replacements[] = {
-    "\"\"", "\"abc\"", "\"x\\ny\"", "\"\\u0661\\u0662\\u0663\\u0664\"",
-    "\"2020-03-16T13:29:33+01:00\"", "\"2020-03-16T13:29:33.5\"", "0", "1.5",
-    "true", "null", "[]", "{}", NULL
+    "\"\"",
+    "\"abc\"",
+    "\"x\\ny\"",
+    "\"\\u0661\\u0662\\u0663\\u0664\"",
+    "\"2020-03-16T13:29:33+01:00\"",
+    "\"2020-03-16T13:29:33.5\"",
+    "0",
+    "1.5",
+    "true",
+    "null",
+    "[]",
+    "{}",
+    NULL
 };
 
 static void collect_pointers(json_t *j, const char *at,
@@ -472,15 +487,17 @@ static void collect_pointers(json_t *j, const char *at,
     APR_ARRAY_PUSH(out, const char *) = at;
     if (json_is_object(j)) {
         json_object_foreach(j, key, v) {
-            collect_pointers(v, apr_pstrcat(bkm_test_pool, at, "/", key,
-                                            NULL), out);
+            collect_pointers(v,
+                             apr_pstrcat(bkm_test_pool, at, "/", key, NULL),
+                             out);
         }
     }
     else if (json_is_array(j)) {
         for (i = 0; i < json_array_size(j); i++) {
             collect_pointers(json_array_get(j, i),
-                             apr_psprintf(bkm_test_pool, "%s/%"
-                                          APR_SIZE_T_FMT, at, i), out);
+                             apr_psprintf(bkm_test_pool,
+                                          "%s/%" APR_SIZE_T_FMT, at, i),
+                             out);
         }
     }
 }
@@ -507,9 +524,8 @@ static json_t *mutant(json_t *doc, const char *at, const char *with)
     else {
         for (i = 0; i < segs->nelts - 1; i++) {
             seg = APR_ARRAY_IDX(segs, i, char *);
-            parent = json_is_array(parent)
-                ? json_array_get(parent, atoi(seg))
-                : json_object_get(parent, seg);
+            parent = json_is_array(parent) ? json_array_get(parent, atoi(seg))
+                                           : json_object_get(parent, seg);
         }
         last = APR_ARRAY_IDX(segs, segs->nelts - 1, char *);
         target = json_is_array(parent) ? json_array_get(parent, atoi(last))
@@ -580,31 +596,37 @@ START_TEST(reference_examples)
     int i, k, m, n, both = 0, neither = 0, theirs_only = 0, ours_only = 0;
     const char *name, *with;
 
-    ck_assert_msg(exists(OUR_SCHEMAS, APR_DIR), "%s not found: unit tests "
-                  "must run in t/unit", OUR_SCHEMAS);
+    ck_assert_msg(exists(OUR_SCHEMAS, APR_DIR),
+                  "%s not found: unit tests "
+                  "must run in t/unit",
+                  OUR_SCHEMAS);
     ours = load_dir(OUR_SCHEMAS);
     for (i = 0; examples[i].ours; i++) {
         compiled(ours, examples[i].ours);
     }
     if (!exists(REFERENCE, APR_DIR)) {
-        printf("jsonschema: reference examples skipped: ../shared/reference "
-               "absent\n");
+        printf(
+            "jsonschema: reference examples skipped: ../shared/reference "
+            "absent\n");
         return;
     }
     theirs = load_dir(REFERENCE "/domain");
     files = files_below(REFERENCE "/examples");
     for (n = 0; n < files->nelts; n++) {
         name = APR_ARRAY_IDX(files, n, const char *);
-        for (i = 0; examples[i].example
-                    && strcmp(examples[i].example, name); i++) {
+        for (i = 0; examples[i].example && strcmp(examples[i].example, name);
+             i++) {
         }
-        ck_assert_msg(examples[i].example != NULL, "new incumbent example "
-                      "%s: which schema is it for?", name);
+        ck_assert_msg(examples[i].example != NULL,
+                      "new incumbent example "
+                      "%s: which schema is it for?",
+                      name);
         so = compiled(ours, examples[i].ours);
         st = compiled(theirs, examples[i].theirs);
         {
-            json_t *doc = load(apr_pstrcat(bkm_test_pool, REFERENCE
-                                           "/examples/", name, NULL));
+            json_t *doc = load(apr_pstrcat(bkm_test_pool,
+                                           REFERENCE "/examples/", name,
+                                           NULL));
 
             ck_assert_msg(valid(st, doc, &errors), "%s against theirs:%s",
                           name, errors_text(errors));
@@ -637,25 +659,27 @@ START_TEST(reference_examples)
                     }
                     else if (vo) {
                         ours_only++;
-                        printf("jsonschema: %s %s <- %s: valid for ours "
-                               "only\n", name,
-                               APR_ARRAY_IDX(ptrs, k, const char *),
-                               with ? with : "(deleted)");
+                        printf(
+                            "jsonschema: %s %s <- %s: valid for ours "
+                            "only\n",
+                            name, APR_ARRAY_IDX(ptrs, k, const char *),
+                            with ? with : "(deleted)");
                     }
                     else {
                         int e;
 
                         theirs_only++;
                         for (e = 0; e < errors->nelts; e++) {
-                            bkm_jsonschema_error_t *err = &APR_ARRAY_IDX(
-                                errors, e, bkm_jsonschema_error_t);
-                            const char *what = apr_pstrcat(
-                                bkm_test_pool, examples[i].ours, " ",
-                                generalize(err->pointer), " ", err->keyword,
-                                NULL);
+                            bkm_jsonschema_error_t *err =
+                                &APR_ARRAY_IDX(errors, e,
+                                               bkm_jsonschema_error_t);
+                            const char *what =
+                                apr_pstrcat(bkm_test_pool, examples[i].ours,
+                                            " ", generalize(err->pointer),
+                                            " ", err->keyword, NULL);
 
-                            apr_hash_set(tightened, what,
-                                         APR_HASH_KEY_STRING, what);
+                            apr_hash_set(tightened, what, APR_HASH_KEY_STRING,
+                                         what);
                         }
                     }
                     json_decref(mut);
@@ -664,10 +688,11 @@ START_TEST(reference_examples)
             json_decref(doc);
         }
     }
-    printf("jsonschema: %d incumbent examples valid against ours and "
-           "theirs; mutants: %d valid for both, %d invalid for both, %d "
-           "refused by our tightenings only, %d valid for ours only\n",
-           files->nelts, both, neither, theirs_only, ours_only);
+    printf(
+        "jsonschema: %d incumbent examples valid against ours and "
+        "theirs; mutants: %d valid for both, %d invalid for both, %d "
+        "refused by our tightenings only, %d valid for ours only\n",
+        files->nelts, both, neither, theirs_only, ours_only);
     {
         apr_array_header_t *list = apr_array_make(bkm_test_pool, 16,
                                                   sizeof(const char *));
@@ -678,12 +703,14 @@ START_TEST(reference_examples)
         }
         qsort(list->elts, list->nelts, sizeof(const char *), by_name);
         for (i = 0; i < list->nelts; i++) {
-            printf("    tightened: %s\n", APR_ARRAY_IDX(list, i,
-                                                        const char *));
+            printf("    tightened: %s\n",
+                   APR_ARRAY_IDX(list, i, const char *));
         }
     }
-    ck_assert_msg(ours_only == 0, "%d mutants valid for ours but not for "
-                  "the incumbent's schemas", ours_only);
+    ck_assert_msg(ours_only == 0,
+                  "%d mutants valid for ours but not for "
+                  "the incumbent's schemas",
+                  ours_only);
 }
 END_TEST
 
@@ -692,34 +719,34 @@ END_TEST
 /* Our own minimal reports (not the incumbent's examples, which may be
  * absent). */
 static const char *privat_json =
-"{ \"kommunenummer\": \"4601\", \"kommunenavn\": \"Bergen\","
-"  \"bydelsnummer\": \"00\", \"bydelsnavn\": \"\","
-"  \"privatMelder\": { \"personnavn\": \"\" },"
-"  \"privatBarn\": [ { \"personnavn\": \"Ola\","
-"                     \"adresse\": { \"adresselinje1\": \"\" } },"
-"                   { \"personnavn\": \"Kari\","
-"                     \"adresse\": { \"adresselinje1\": \"Gate 1\" } } ],"
-"  \"melding\": \"Tekst\", \"sendingstidspunkt\": \"2024-05-02T08:00:00\","
-"  \"leveringskanal\": \"Fagsystem\" }";
+    "{ \"kommunenummer\": \"4601\", \"kommunenavn\": \"Bergen\","
+    "  \"bydelsnummer\": \"00\", \"bydelsnavn\": \"\","
+    "  \"privatMelder\": { \"personnavn\": \"\" },"
+    "  \"privatBarn\": [ { \"personnavn\": \"Ola\","
+    "                     \"adresse\": { \"adresselinje1\": \"\" } },"
+    "                   { \"personnavn\": \"Kari\","
+    "                     \"adresse\": { \"adresselinje1\": \"Gate 1\" } } ],"
+    "  \"melding\": \"Tekst\", \"sendingstidspunkt\": \"2024-05-02T08:00:00\","
+    "  \"leveringskanal\": \"Fagsystem\" }";
 
 static const char *offentlig_json =
-"{ \"kommunenummer\": \"0301\", \"kommunenavn\": \"Oslo\","
-"  \"bydelsnummer\": \"01\", \"bydelsnavn\": \"Gamle Oslo\","
-"  \"offentligMelder\": { \"personnavn\": \"Lærer Lærersen\","
-"      \"rolle\": \"Lærer\", \"telefonnummer\": \"+47 22 00 00 00\","
-"      \"epost\": \"lærer@skole.oslo.no\","
-"      \"virksomhet\": { \"navn\": \"Skolen\","
-"          \"adresse\": { \"adresselinje1\": \"Skoleveien 1\" } } },"
-"  \"offentligBarn\": ["
-"    { \"fnr\": \"\", \"ufoedt\": true, \"personnavn\": \"\","
-"      \"adresse\": { \"adresselinje1\": \"\" }, \"orientert\": false },"
-"    { \"fnr\": \"01010112345\", \"ufoedt\": false, \"personnavn\": \"Per\","
-"      \"adresse\": { \"adresselinje1\": \"Vei 2\" }, \"orientert\": true } ],"
-"  \"foresatte\": [ { \"personnavn\": \"Mor\", \"orientert\": true } ],"
-"  \"melding\": { \"melding\": \"Tekst\", \"historie\": \"\","
-"                 \"andreSynspunkter\": \"\" },"
-"  \"sendingstidspunkt\": \"2024-05-02T08:00:00.123\","
-"  \"leveringskanal\": \"Fagsystem\" }";
+    "{ \"kommunenummer\": \"0301\", \"kommunenavn\": \"Oslo\","
+    "  \"bydelsnummer\": \"01\", \"bydelsnavn\": \"Gamle Oslo\","
+    "  \"offentligMelder\": { \"personnavn\": \"Lærer Lærersen\","
+    "      \"rolle\": \"Lærer\", \"telefonnummer\": \"+47 22 00 00 00\","
+    "      \"epost\": \"lærer@skole.oslo.no\","
+    "      \"virksomhet\": { \"navn\": \"Skolen\","
+    "          \"adresse\": { \"adresselinje1\": \"Skoleveien 1\" } } },"
+    "  \"offentligBarn\": ["
+    "    { \"fnr\": \"\", \"ufoedt\": true, \"personnavn\": \"\","
+    "      \"adresse\": { \"adresselinje1\": \"\" }, \"orientert\": false },"
+    "    { \"fnr\": \"01010112345\", \"ufoedt\": false, \"personnavn\": \"Per\","
+    "      \"adresse\": { \"adresselinje1\": \"Vei 2\" }, \"orientert\": true } ],"
+    "  \"foresatte\": [ { \"personnavn\": \"Mor\", \"orientert\": true } ],"
+    "  \"melding\": { \"melding\": \"Tekst\", \"historie\": \"\","
+    "                 \"andreSynspunkter\": \"\" },"
+    "  \"sendingstidspunkt\": \"2024-05-02T08:00:00.123\","
+    "  \"leveringskanal\": \"Fagsystem\" }";
 
 static void set_at(json_t *root, const char *path, const char *value)
 {
@@ -733,12 +760,12 @@ static void set_at(json_t *root, const char *path, const char *value)
 
 static const struct {
     const char *schema;
-    const char *path;       /* what to change */
-    const char *value;      /* JSON text; NULL deletes */
-    const char *pointer, *keyword, *message;    /* the one error */
+    const char *path;                        /* what to change */
+    const char *value;                       /* JSON text; NULL deletes */
+    const char *pointer, *keyword, *message; /* the one error */
 } form_errors[] = {
-    { "privat.v2.json", "/kommunenummer", NULL, "/kommunenummer",
-      "required", "required property \"kommunenummer\" is missing" },
+    { "privat.v2.json", "/kommunenummer", NULL, "/kommunenummer", "required",
+      "required property \"kommunenummer\" is missing" },
     { "privat.v1.json", "/privatBarn", "[]", "/privatBarn", "minItems",
       "at least 1 item required" },
     { "privat.v2.json", "/privatBarn/1/personnavn", "7",
@@ -751,26 +778,28 @@ static const struct {
       "does not match ^[+]?[0-9]+([- ][0-9]+)*$" },
     { "privat.v2.json", "/kommunenummer", "\"\\u0664\\u0666\\u0660\\u0661\"",
       "/kommunenummer", "pattern", "does not match ^[0-9]{4}$" },
-    { "privat.v2.json", "/kommunenummer", "\"4601\\n\"",
-      "/kommunenummer", "pattern", "does not match ^[0-9]{4}$" },
+    { "privat.v2.json", "/kommunenummer", "\"4601\\n\"", "/kommunenummer",
+      "pattern", "does not match ^[0-9]{4}$" },
     { "privat.v2.json", "/melding", "\"\"", "/melding", "minLength",
       "at least 1 character required" },
     { "privat.v2.json", "/sendingstidspunkt", "\"2024-05-02T08:00:00Z\"",
-      "/sendingstidspunkt", "pattern", "does not match "
+      "/sendingstidspunkt", "pattern",
+      "does not match "
       "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?$" },
     { "offentlig.v2.json", "/offentligBarn/1/personnavn", "\"Per\\nPål\"",
       "/offentligBarn/1/personnavn", "pattern",
       "does not match ^[^\\n\\r\\u2028\\u2029]*$" },
-    { "offentlig.v2.json", "/offentligBarn/0/personnavn",
-      "\"Per\\u2028Pål\"", "/offentligBarn/0/personnavn", "pattern",
+    { "offentlig.v2.json", "/offentligBarn/0/personnavn", "\"Per\\u2028Pål\"",
+      "/offentligBarn/0/personnavn", "pattern",
       "does not match ^[^\\n\\r\\u2028\\u2029]*$" },
     { "offentlig.v1.json", "/offentligMelder/personnavn", "\"\"",
       "/offentligMelder/personnavn", "minLength",
       "at least 1 character required" },
-    { "offentlig.v2.json", "/foresatte", "[{\"personnavn\": \"A\", "
+    { "offentlig.v2.json", "/foresatte",
+      "[{\"personnavn\": \"A\", "
       "\"orientert\": true}, {\"personnavn\": \"B\", \"orientert\": true}, "
-      "{\"personnavn\": \"C\", \"orientert\": true}]", "/foresatte",
-      "maxItems", "at most 2 items allowed" },
+      "{\"personnavn\": \"C\", \"orientert\": true}]",
+      "/foresatte", "maxItems", "at most 2 items allowed" },
     { "offentlig.v2.json", "/foresatte", "[]", "/foresatte", "minItems",
       "at least 1 item required" },
     { "offentlig.v2.json", "/offentligMelder/epost", "\"lærer@skole\"",
@@ -787,7 +816,8 @@ START_TEST(form_error)
     bkm_jsonschema_set_t *set = load_dir(OUR_SCHEMAS);
     const bkm_jsonschema_t *s = compiled(set, form_errors[_i].schema);
     json_t *doc = parse(strncmp(form_errors[_i].schema, "offentlig", 9) == 0
-                        ? offentlig_json : privat_json);
+                            ? offentlig_json
+                            : privat_json);
     apr_array_header_t *errors;
     bkm_jsonschema_error_t *e;
 
@@ -806,8 +836,8 @@ START_TEST(form_error)
     }
     ck_assert(!valid(s, doc, &errors));
     ck_assert_msg(errors->nelts == 1, "%s %s: %d errors:%s",
-                  form_errors[_i].schema, form_errors[_i].path,
-                  errors->nelts, errors_text(errors));
+                  form_errors[_i].schema, form_errors[_i].path, errors->nelts,
+                  errors_text(errors));
     e = &APR_ARRAY_IDX(errors, 0, bkm_jsonschema_error_t);
     ck_assert_str_eq(e->pointer, form_errors[_i].pointer);
     ck_assert_str_eq(e->keyword, form_errors[_i].keyword);
@@ -842,20 +872,22 @@ END_TEST
 
 static const struct {
     const char *text;
-    const char *expect;     /* a part of the message */
+    const char *expect; /* a part of the message */
 } refused[] = {
     { "{\"type\": \"array\", \"uniqueItems\": true}",
       "t.json#: unsupported keyword \"uniqueItems\"" },
     { "{\"properties\": {\"a/b\": {\"minLenght\": 1}}}",
       "t.json#/properties/a~1b: unsupported keyword \"minLenght\"" },
     { "{\"$defs\": {\"x\": {\"maximum\": 1}}, \"items\": {\"$ref\": "
-      "\"#/$defs/x\"}}", "t.json#/$defs/x: unsupported keyword \"maximum\"" },
+      "\"#/$defs/x\"}}",
+      "t.json#/$defs/x: unsupported keyword \"maximum\"" },
     { "{\"patternProperties\": {}}", "\"patternProperties\"" },
     { "{\"if\": true}", "\"if\"" },
     { "{\"unevaluatedProperties\": false}", "\"unevaluatedProperties\"" },
     { "{\"$dynamicRef\": \"#\"}", "\"$dynamicRef\"" },
-    { "{\"additionalItems\": false}", "unsupported keyword "
-      "\"additionalItems\"" },     /* not a 2020-12 keyword */
+    { "{\"additionalItems\": false}",
+      "unsupported keyword "
+      "\"additionalItems\"" }, /* not a 2020-12 keyword */
     { "{\"items\": [true]}", "the array form is prefixItems" },
     { "{\"$ref\": \"other.json\"}", "cannot resolve $ref \"other.json\"" },
     { "{\"$ref\": \"#/$defs/none\"}", "cannot resolve $ref" },
@@ -873,12 +905,14 @@ static const struct {
     { "{\"enum\": 1}", "enum must be an array" },
     /* refused by add */
     { "{\"type\": \"string\",}", "t.json: not JSON" },
-    { "{\"type\": \"string\", \"type\": \"object\"}", "duplicate object key" },
+    { "{\"type\": \"string\", \"type\": \"object\"}",
+      "duplicate object key" },
     { "[]", "a schema must be an object or a boolean" },
     { "{\"$schema\": \"http://json-schema.org/draft-04/schema#\"}",
       "unsupported $schema" },
     { "{\"$defs\": {\"a\": {\"$id\": \"x.json\"}, \"b\": {\"$id\": "
-      "\"x.json\"}}}", "x.json is already defined" },
+      "\"x.json\"}}}",
+      "x.json is already defined" },
 };
 
 START_TEST(refuse)
@@ -905,14 +939,17 @@ START_TEST(set_handling)
                                           strlen(main_json)));
     /* a missing document: refused, and nothing half-built stays */
     err = bkm_jsonschema_compile(set, "main/m.json", &a);
-    ck_assert_msg(err && strstr(err, "main/m.json#: cannot resolve $ref "
-                                "\"../lib/c.json#/$defs/x\""), "%s", err);
+    ck_assert_msg(err
+                      && strstr(err,
+                                "main/m.json#: cannot resolve $ref "
+                                "\"../lib/c.json#/$defs/x\""),
+                  "%s", err);
     ck_assert_ptr_null(a);
     ck_assert_ptr_null(bkm_jsonschema_add(set, "lib/c.json", c_json,
                                           strlen(c_json)));
     ck_assert_ptr_null(bkm_jsonschema_compile(set, "main/m.json", &a));
     ck_assert_ptr_null(bkm_jsonschema_compile(set, "main/m.json", &b));
-    ck_assert_ptr_eq(a, b);     /* compiled once */
+    ck_assert_ptr_eq(a, b); /* compiled once */
     ck_assert(valid_text(a, "3"));
     ck_assert(valid_text(a, "3.0"));
     ck_assert(!valid_text(a, "3.5"));
@@ -921,8 +958,8 @@ START_TEST(set_handling)
     err = bkm_jsonschema_compile(set, "nothing.json", &a);
     ck_assert_msg(err && strstr(err, "nothing.json"), "%s", err);
     err = bkm_jsonschema_add_file(set, "x.json", "/nonexistent/x.json");
-    ck_assert_msg(err && strstr(err, "cannot read /nonexistent/x.json"),
-                  "%s", err);
+    ck_assert_msg(err && strstr(err, "cannot read /nonexistent/x.json"), "%s",
+                  err);
     /* names are paths: "./lib/e.json" is what "lib/e.json" refers to */
     ck_assert_ptr_null(bkm_jsonschema_add(set, "./lib/e.json",
                                           "{\"type\": \"string\"}", 18));
@@ -969,7 +1006,8 @@ START_TEST(refs_by_name_and_id)
                                               strlen(docs[i][1])));
     }
     s = compiled(set, "domain/v2/melding.json");
-    ck_assert(valid_text(s, "{\"a\": {\"linje\": 1}, \"b\": {\"linje\": 1},"
+    ck_assert(valid_text(s,
+                         "{\"a\": {\"linje\": 1}, \"b\": {\"linje\": 1},"
                          " \"c\": 2.0, \"d\": \"s\", \"e\": 1.5,"
                          " \"f\": null, \"g\": 1.0}"));
     ck_assert(!valid_text(s, "{\"a\": {}}"));
@@ -991,39 +1029,44 @@ START_TEST(draft_semantics)
 
     ck_assert(valid_text(s, "[1]"));
     ck_assert(!valid_text(s, "[1, 2]"));
-    s = schema("{\"$schema\": \"http://json-schema.org/draft-07/schema#\","
-               " \"definitions\": {\"a\": {\"type\": \"array\"}},"
-               " \"$ref\": \"#/definitions/a\", \"maxItems\": 1,"
-               " \"whatever\": 1}");
+    s = schema(
+        "{\"$schema\": \"http://json-schema.org/draft-07/schema#\","
+        " \"definitions\": {\"a\": {\"type\": \"array\"}},"
+        " \"$ref\": \"#/definitions/a\", \"maxItems\": 1,"
+        " \"whatever\": 1}");
     ck_assert(valid_text(s, "[1, 2]"));
     /* tuples, three ways */
-    s = schema("{\"prefixItems\": [{\"type\": \"string\"}],"
-               " \"items\": false}");
+    s = schema(
+        "{\"prefixItems\": [{\"type\": \"string\"}],"
+        " \"items\": false}");
     ck_assert(valid_text(s, "[\"a\"]"));
     ck_assert(!valid_text(s, "[\"a\", 1]"));
     ck_assert(!valid_text(s, "[1]"));
-    s = schema("{\"$schema\":"
-               " \"https://json-schema.org/draft/2019-09/schema\","
-               " \"items\": [{\"type\": \"string\"}],"
-               " \"additionalItems\": {\"type\": \"integer\"}}");
+    s = schema(
+        "{\"$schema\":"
+        " \"https://json-schema.org/draft/2019-09/schema\","
+        " \"items\": [{\"type\": \"string\"}],"
+        " \"additionalItems\": {\"type\": \"integer\"}}");
     ck_assert(valid_text(s, "[\"a\", 1, 2]"));
     ck_assert(!valid_text(s, "[\"a\", \"b\"]"));
     /* minLength does not apply to arrays (the incumbent's privatBarn) */
     s = schema("{\"type\": \"array\", \"minLength\": 1}");
     ck_assert(valid_text(s, "[]"));
     /* annotations do not assert; format least of all */
-    s = schema("{\"format\": \"date-time\", \"title\": \"t\","
-               " \"description\": \"d\", \"$comment\": \"c\","
-               " \"default\": 1, \"examples\": [1], \"deprecated\": true,"
-               " \"readOnly\": true, \"writeOnly\": false,"
-               " \"definitions\": {}, \"$defs\": {}}");
+    s = schema(
+        "{\"format\": \"date-time\", \"title\": \"t\","
+        " \"description\": \"d\", \"$comment\": \"c\","
+        " \"default\": 1, \"examples\": [1], \"deprecated\": true,"
+        " \"readOnly\": true, \"writeOnly\": false,"
+        " \"definitions\": {}, \"$defs\": {}}");
     ck_assert(valid_text(s, "\"2020-03-16T13:29:33\""));
     ck_assert(valid_text(s, "\"not a date\""));
     /* const and enum: JSON equality, 1 == 1.0, order of members free */
     s = schema("{\"const\": {\"a\": [1, {\"b\": null}], \"c\": 2.0}}");
     ck_assert(valid_text(s, "{\"c\": 2, \"a\": [1.0, {\"b\": null}]}"));
     ck_assert(!valid_text(s, "{\"c\": 2, \"a\": [1, {\"b\": false}]}"));
-    ck_assert(!valid_text(s, "{\"c\": 2, \"a\": [1, {\"b\": null}], "
+    ck_assert(!valid_text(s,
+                          "{\"c\": 2, \"a\": [1, {\"b\": null}], "
                           "\"d\": 1}"));
     s = schema("{\"enum\": [1, \"1\", [true]]}");
     ck_assert(valid_text(s, "1.0"));
@@ -1045,13 +1088,13 @@ END_TEST
 
 /* ECMA-262 meaning of patterns, where PCRE2's would differ. */
 static const struct {
-    const char *pattern;    /* JSON string content */
-    const char *instance;   /* JSON string content */
+    const char *pattern;  /* JSON string content */
+    const char *instance; /* JSON string content */
     int match;
 } patterns[] = {
     { "^\\\\d{4}$", "1234", 1 },
-    { "^\\\\d{4}$", "\\u0661\\u0662\\u0663\\u0664", 0 },  /* Arabic-Indic */
-    { "^\\\\d{4}$", "1234\\n", 0 },     /* $ is the very end */
+    { "^\\\\d{4}$", "\\u0661\\u0662\\u0663\\u0664", 0 }, /* Arabic-Indic */
+    { "^\\\\d{4}$", "1234\\n", 0 }, /* $ is the very end */
     { "^[\\\\d]+$", "\\u0661", 0 },
     { "^[^\\\\d]+$", "\\u0661", 1 },
     { "^[\\\\D]+$", "a", 1 },
@@ -1067,7 +1110,7 @@ static const struct {
     { "^\\\\S$", "\\u0085", 1 },
     { "^[\\\\S]$", " ", 0 },
     { "^[\\\\S]$", "\\u0085", 1 },
-    { "\\\\bå", "xå", 1 },        /* x is \w and å is not */
+    { "\\\\bå", "xå", 1 }, /* x is \w and å is not */
     { "\\\\bfoo\\\\b", "æfooæ", 1 },
     { "\\\\Bfoo", "afoo", 1 },
     { "^.$", "é", 1 },
@@ -1084,7 +1127,7 @@ static const struct {
     { "^[^]$", "\\n", 1 },
     { "[]", "a", 0 },
     { "^\\\\p{L}+$", "Åse", 1 },
-    { "a+", "xxaayy", 1 },          /* not anchored */
+    { "a+", "xxaayy", 1 }, /* not anchored */
     { "^(a|b)\\\\1$", "aa", 1 },
     { "^[A-Za-zæøåÆØÅ0-9-_]+$", "lærer-_", 1 },
     { "^(a+)+$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", 0 },
@@ -1113,10 +1156,12 @@ START_TEST(recursion)
     apr_array_header_t *errors;
     json_t *j;
 
-    ck_assert(valid_text(s, "{\"navn\": \"a\", \"barn\": [{\"navn\": \"b\","
+    ck_assert(valid_text(s,
+                         "{\"navn\": \"a\", \"barn\": [{\"navn\": \"b\","
                          " \"barn\": [{\"navn\": \"c\"}]}]}"));
-    j = parse("{\"navn\": \"a\", \"barn\": [{\"navn\": \"b\","
-              " \"barn\": [{\"navn\": \"c\"}, {\"navn\": 4}]}]}");
+    j = parse(
+        "{\"navn\": \"a\", \"barn\": [{\"navn\": \"b\","
+        " \"barn\": [{\"navn\": \"c\"}, {\"navn\": 4}]}]}");
     ck_assert(!valid(s, j, &errors));
     ck_assert_str_eq(errors_text(errors),
                      " [/barn/0/barn/1/navn type: must be a string]");
@@ -1129,9 +1174,10 @@ START_TEST(recursion)
     ck_assert_str_eq(APR_ARRAY_IDX(errors, 0, bkm_jsonschema_error_t).keyword,
                      "$ref");
     json_decref(j);
-    s = schema("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"},"
-               " \"b\": {\"anyOf\": [{\"$ref\": \"#/$defs/a\"}]}},"
-               " \"$ref\": \"#/$defs/a\"}");
+    s = schema(
+        "{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"},"
+        " \"b\": {\"anyOf\": [{\"$ref\": \"#/$defs/a\"}]}},"
+        " \"$ref\": \"#/$defs/a\"}");
     ck_assert(!valid_text(s, "1"));
     /* too deep an instance for a recursive schema */
     {
@@ -1160,16 +1206,19 @@ START_TEST(combinations)
     ck_assert(!valid_text(s, "\"\""));
     j = parse("1");
     ck_assert(!valid(s, j, &errors));
-    ck_assert_str_eq(errors_text(errors), " [ anyOf: does not match any of "
+    ck_assert_str_eq(errors_text(errors),
+                     " [ anyOf: does not match any of "
                      "the allowed forms]");
     json_decref(j);
-    s = schema("{\"oneOf\": [{\"type\": \"integer\"}, {\"type\": \"number\","
-               " \"maxLength\": 1}]}");
+    s = schema(
+        "{\"oneOf\": [{\"type\": \"integer\"}, {\"type\": \"number\","
+        " \"maxLength\": 1}]}");
     ck_assert(!valid_text(s, "1"));
     ck_assert(valid_text(s, "1.5"));
-    s = schema("{\"allOf\": [{\"required\": [\"a\"]}, {\"required\": "
-               "[\"b\"]}], \"additionalProperties\": false,"
-               " \"properties\": {\"a\": true, \"b\": true}}");
+    s = schema(
+        "{\"allOf\": [{\"required\": [\"a\"]}, {\"required\": "
+        "[\"b\"]}], \"additionalProperties\": false,"
+        " \"properties\": {\"a\": true, \"b\": true}}");
     j = parse("{\"c\": 1}");
     ck_assert(!valid(s, j, &errors));
     ck_assert_str_eq(errors_text(errors),
@@ -1190,7 +1239,7 @@ static json_t *repeated(const char *item, apr_size_t n)
     apr_size_t i;
 
     for (i = 0; i < n; i++) {
-        json_array_append(a, one);      /* the same item, shared */
+        json_array_append(a, one); /* the same item, shared */
     }
     json_decref(one);
     return a;
@@ -1220,8 +1269,8 @@ START_TEST(error_cap)
     const bkm_jsonschema_t *s = schema(
         "{\"type\": \"array\", \"items\": {\"type\": \"object\","
         " \"required\": [\"a\", \"b\"]}}");
-    apr_array_header_t *errors = apr_array_make(
-        bkm_test_pool, 4, sizeof(bkm_jsonschema_error_t));
+    apr_array_header_t *errors =
+        apr_array_make(bkm_test_pool, 4, sizeof(bkm_jsonschema_error_t));
     json_t *j = repeated("{}", 100000);
     bkm_jsonschema_error_t *e;
     int more = -1;
@@ -1237,7 +1286,7 @@ START_TEST(error_cap)
     json_decref(j);
 
     /* more says exactly whether failures were cut off */
-    j = parse("[{}, {\"a\": 1}]");          /* three failures */
+    j = parse("[{}, {\"a\": 1}]"); /* three failures */
     errors->nelts = 0;
     ck_assert(!bkm_jsonschema_validate_max(s, j, bkm_test_pool, errors, 3,
                                            &more));
@@ -1266,20 +1315,25 @@ START_TEST(early_stop)
      * costs what its first fifty failures cost, while a valid one of the
      * same size is walked to its end: were the cap only on what is
      * recorded, both would take about as long. */
-    const bkm_jsonschema_t *s = schema(
-        "{\"items\": {\"type\": \"string\", \"minLength\": 2}}");
+    const bkm_jsonschema_t *s =
+        schema("{\"items\": {\"type\": \"string\", \"minLength\": 2}}");
     json_t *bad = repeated("\"x\"", 1000000);
     json_t *good = repeated("\"xy\"", 1000000);
     apr_interval_time_t t_bad, t_good;
 
     t_good = fastest(s, good);
     t_bad = fastest(s, bad);
-    printf("jsonschema: 1,000,000 items: valid %" APR_TIME_T_FMT " us, "
+    printf("jsonschema: 1,000,000 items: valid %" APR_TIME_T_FMT
+           " us, "
            "invalid (stops after %d errors) %" APR_TIME_T_FMT " us\n",
            t_good, BKM_JSONSCHEMA_MAX_ERRORS, t_bad);
-    ck_assert_msg(t_bad * 10 < t_good, "invalid %" APR_TIME_T_FMT " us, "
-                  "valid %" APR_TIME_T_FMT " us: validation did not stop "
-                  "early", t_bad, t_good);
+    ck_assert_msg(t_bad * 10 < t_good,
+                  "invalid %" APR_TIME_T_FMT
+                  " us, "
+                  "valid %" APR_TIME_T_FMT
+                  " us: validation did not stop "
+                  "early",
+                  t_bad, t_good);
     json_decref(bad);
     json_decref(good);
 }
@@ -1288,8 +1342,8 @@ END_TEST
 START_TEST(max_items)
 {
     bkm_jsonschema_set_t *set = load_dir(OUR_SCHEMAS);
-    const bkm_jsonschema_t *s = schema(
-        "{\"maxItems\": 2, \"items\": {\"type\": \"string\"}}");
+    const bkm_jsonschema_t *s =
+        schema("{\"maxItems\": 2, \"items\": {\"type\": \"string\"}}");
     apr_array_header_t *errors;
     json_t *j = parse("[1, 2, 3]"), *child;
     const char *name;
@@ -1308,19 +1362,23 @@ START_TEST(max_items)
         if (strncmp(examples[i].ours, "feilet", 6) == 0) {
             continue;
         }
-        name = strncmp(examples[i].ours, "privat", 6) == 0
-               ? "privatBarn" : "offentligBarn";
+        name = strncmp(examples[i].ours, "privat", 6) == 0 ? "privatBarn"
+                                                           : "offentligBarn";
         j = json_object();
         json_object_set_new(j, name, repeated("{}", 100000));
         ck_assert(!valid(compiled(set, examples[i].ours), j, &errors));
         ck_assert_msg(errors->nelts < 15, "%s: %d errors", examples[i].ours,
                       errors->nelts);
-        ck_assert_msg(strstr(errors_text(errors), apr_pstrcat(
-                          bkm_test_pool, " [/", name, " maxItems: at most 20 "
-                          "items allowed]", NULL)) != NULL, "%s:%s",
-                      examples[i].ours, errors_text(errors));
-        ck_assert_msg(strstr(errors_text(errors), apr_pstrcat(
-                          bkm_test_pool, "/", name, "/", NULL)) == NULL,
+        ck_assert_msg(strstr(errors_text(errors),
+                             apr_pstrcat(bkm_test_pool, " [/", name,
+                                         " maxItems: at most 20 "
+                                         "items allowed]",
+                                         NULL))
+                          != NULL,
+                      "%s:%s", examples[i].ours, errors_text(errors));
+        ck_assert_msg(strstr(errors_text(errors),
+                             apr_pstrcat(bkm_test_pool, "/", name, "/", NULL))
+                          == NULL,
                       "%s:%s", examples[i].ours, errors_text(errors));
         json_decref(j);
     }
@@ -1361,7 +1419,8 @@ START_TEST(huge_and_deep)
     memset(big, 'a', 1000000);
     big[1000000] = '\0';
     json_object_set_new(json_array_get(json_object_get(j, "offentligBarn"),
-                                       0), "personnavn", json_string(big));
+                                       0),
+                        "personnavn", json_string(big));
     json_object_set_new(json_object_get(j, "melding"), "melding",
                         json_string(big));
     for (i = 0; i < 2000; i++) {
@@ -1373,8 +1432,8 @@ START_TEST(huge_and_deep)
     t0 = apr_time_now();
     ck_assert_msg(valid(s, j, &errors), "huge and deep:%s",
                   errors_text(errors));
-    ck_assert_msg(apr_time_now() - t0 < apr_time_from_sec(2), "took %"
-                  APR_TIME_T_FMT " us", apr_time_now() - t0);
+    ck_assert_msg(apr_time_now() - t0 < apr_time_from_sec(2),
+                  "took %" APR_TIME_T_FMT " us", apr_time_now() - t0);
     json_decref(j);
 }
 END_TEST

@@ -14,7 +14,7 @@ static bkm_db_t *db;
 static bkm_bydel_t bydel;
 static bkm_levering_policy_t pol;
 static apr_time_t t0;
-static const char *a, *b;       /* two reports */
+static const char *a, *b; /* two reports */
 
 static void event(const char *id, const char *hendelse, const char *tekst)
 {
@@ -27,7 +27,8 @@ static void event(const char *id, const char *hendelse, const char *tekst)
 static void audit(const char *why)
 {
     ck_assert_int_eq(bkm_kjede_revisjon(db, t0, "operator: Ola", "rolle",
-                                        "0301", NULL, why), APR_SUCCESS);
+                                        "0301", NULL, why),
+                     APR_SUCCESS);
 }
 
 static void setup(void)
@@ -62,7 +63,7 @@ static bkm_kjede_sjekk_t verify(const char *anker)
 
 START_TEST(hash_is_the_documented_bytes)
 {
-    const char *f[7] = { "m-1", "1", "1718000000000000", "AKSEPTERT",
+    const char *f[7] = { "m-1",       "1",    "1718000000000000", "AKSEPTERT",
                          "AKSEPTERT", "test", "Bl\xc3\xa5" };
 
     ck_assert_str_eq(bkm_kjede_hash(bkm_test_pool, "hendelse", f, 7,
@@ -74,7 +75,7 @@ START_TEST(hash_is_the_documented_bytes)
                                     BKM_KJEDE_START),
                      "95a04bd47c0bdea21895183ee6175763"
                      "d9e763b229462e46ed2806ffc9823241");
-    f[6] = "";      /* empty is NULL: pgsql gives "" for NULL */
+    f[6] = ""; /* empty is NULL: pgsql gives "" for NULL */
     ck_assert_str_eq(bkm_kjede_hash(bkm_test_pool, "hendelse", f, 7,
                                     BKM_KJEDE_START),
                      "95a04bd47c0bdea21895183ee6175763"
@@ -88,14 +89,17 @@ START_TEST(chains_hold)
 
     ck_assert_int_eq(s.ok, 1);
     ck_assert_int_eq(s.meldinger, 2);
-    ck_assert_int_eq(s.hendelser, 5);       /* AKSEPTERT + 2, AKSEPTERT + 1 */
+    ck_assert_int_eq(s.hendelser, 5); /* AKSEPTERT + 2, AKSEPTERT + 1 */
     ck_assert_int_eq(s.revisjoner, 3);
     ck_assert_int_eq(s.hode_nr, 3);
     ck_assert_int_eq(s.ukjedet, 0);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE "
-                                    "kjede IS NULL"), 0);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_hendelse WHERE "
+                                    "kjede IS NULL"),
+                     0);
     /* each links to its predecessor */
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT kjede FROM bkm_revisjon "
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT kjede FROM bkm_revisjon "
                                   "WHERE nr = 3"),
                      bkm_test_sql(db, "SELECT hode FROM bkm_kjede"));
 }
@@ -105,8 +109,10 @@ START_TEST(edited_event_is_named)
 {
     bkm_kjede_sjekk_t s;
 
-    bkm_test_sql(db, "UPDATE bkm_hendelse SET beskrivelse = 'annet' WHERE "
-                 "melding_id = '%s' AND nr = 2", a);
+    bkm_test_sql(db,
+                 "UPDATE bkm_hendelse SET beskrivelse = 'annet' WHERE "
+                 "melding_id = '%s' AND nr = 2",
+                 a);
     s = verify(NULL);
     ck_assert_int_eq(s.ok, 0);
     ck_assert_str_eq(s.kjede, "hendelse");
@@ -120,8 +126,10 @@ START_TEST(deleted_event_is_named)
 {
     bkm_kjede_sjekk_t s;
 
-    bkm_test_sql(db, "DELETE FROM bkm_hendelse WHERE melding_id = '%s' "
-                 "AND nr = 2", a);
+    bkm_test_sql(db,
+                 "DELETE FROM bkm_hendelse WHERE melding_id = '%s' "
+                 "AND nr = 2",
+                 a);
     s = verify(NULL);
     ck_assert_int_eq(s.ok, 0);
     ck_assert_str_eq(s.melding_id, a);
@@ -139,7 +147,8 @@ START_TEST(edited_and_deleted_audit_named)
     ck_assert_int_eq(s.ok, 0);
     ck_assert_str_eq(s.kjede, "revisjon");
     ck_assert_int_eq(s.nr, 2);
-    bkm_test_sql(db, "UPDATE bkm_revisjon SET aktor = 'operator: Ola' "
+    bkm_test_sql(db,
+                 "UPDATE bkm_revisjon SET aktor = 'operator: Ola' "
                  "WHERE nr = 2");
     ck_assert_int_eq(verify(NULL).ok, 1);
     /* the last row: the head says it was there */
@@ -155,24 +164,30 @@ END_TEST
 static void rehash(const char *id)
 {
     const char *prev = BKM_KJEDE_START;
-    int nr, n = bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE "
-                               "melding_id = '%s'", id);
+    int nr, n = bkm_test_count(db,
+                               "SELECT 1 FROM bkm_hendelse WHERE "
+                               "melding_id = '%s'",
+                               id);
 
     for (nr = 1; nr <= n; nr++) {
         const char *f[7], *h;
         int i;
 
         for (i = 0; i < 7; i++) {
-            static const char *cols[7] = { "melding_id", "nr", "tidspunkt",
-                                           "tilstand", "hendelse", "aktor",
+            static const char *cols[7] = { "melding_id", "nr",
+                                           "tidspunkt",  "tilstand",
+                                           "hendelse",   "aktor",
                                            "beskrivelse" };
-            f[i] = bkm_test_sql(db, "SELECT %s FROM bkm_hendelse WHERE "
-                                "melding_id = '%s' AND nr = %d", cols[i],
-                                id, nr);
+            f[i] = bkm_test_sql(db,
+                                "SELECT %s FROM bkm_hendelse WHERE "
+                                "melding_id = '%s' AND nr = %d",
+                                cols[i], id, nr);
         }
         h = bkm_kjede_hash(bkm_test_pool, "hendelse", f, 7, prev);
-        bkm_test_sql(db, "UPDATE bkm_hendelse SET kjede = '%s' WHERE "
-                     "melding_id = '%s' AND nr = %d", h, id, nr);
+        bkm_test_sql(db,
+                     "UPDATE bkm_hendelse SET kjede = '%s' WHERE "
+                     "melding_id = '%s' AND nr = %d",
+                     h, id, nr);
         prev = h;
     }
 }
@@ -187,8 +202,10 @@ START_TEST(anchor_catches_a_rewritten_timeline)
     ck_assert_int_eq(bkm_kjede_anchor(db, t0, &n, &nr, &hode), APR_SUCCESS);
     ck_assert_int_eq(n, 5);
     ck_assert_int_eq(nr, 4);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_revisjon WHERE "
-                                    "handling = 'KJEDEANKER'"), 1);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_revisjon WHERE "
+                                    "handling = 'KJEDEANKER'"),
+                     1);
     /* nothing new: nothing written */
     ck_assert_int_eq(bkm_kjede_anchor(db, t0, &n, &nr, &hode), APR_SUCCESS);
     ck_assert_int_eq(n, 0);
@@ -199,8 +216,10 @@ START_TEST(anchor_catches_a_rewritten_timeline)
     ck_assert_int_eq(s.ankre, 1);
 
     /* a timeline edited and its chain rewritten to match */
-    bkm_test_sql(db, "UPDATE bkm_hendelse SET beskrivelse = 'annet' WHERE "
-                 "melding_id = '%s' AND nr = 2", a);
+    bkm_test_sql(db,
+                 "UPDATE bkm_hendelse SET beskrivelse = 'annet' WHERE "
+                 "melding_id = '%s' AND nr = 2",
+                 a);
     rehash(a);
     s = verify(NULL);
     ck_assert_int_eq(s.ok, 0);
@@ -219,27 +238,34 @@ START_TEST(outside_head_catches_a_rewritten_audit)
     const char *kept, *f[8], *prev = BKM_KJEDE_START, *h = NULL;
     int nr, i;
 
-    kept = apr_psprintf(bkm_test_pool, "2:%s", bkm_test_sql(db,
-                        "SELECT kjede FROM bkm_revisjon WHERE nr = 2"));
+    kept = apr_psprintf(
+        bkm_test_pool, "2:%s",
+        bkm_test_sql(db, "SELECT kjede FROM bkm_revisjon WHERE nr = 2"));
     ck_assert_int_eq(verify(kept).ok, 1);
     /* row 1 changed and every hash after it recomputed, the head too */
-    bkm_test_sql(db, "UPDATE bkm_revisjon SET begrunnelse = 'x' WHERE "
+    bkm_test_sql(db,
+                 "UPDATE bkm_revisjon SET begrunnelse = 'x' WHERE "
                  "nr = 1");
     for (nr = 1; nr <= 3; nr++) {
-        static const char *cols[8] = { "nr", "id", "tidspunkt", "aktor",
-                                       "handling", "kommunenummer",
+        static const char *cols[8] = { "nr",         "id",
+                                       "tidspunkt",  "aktor",
+                                       "handling",   "kommunenummer",
                                        "melding_id", "begrunnelse" };
         for (i = 0; i < 8; i++) {
-            f[i] = bkm_test_sql(db, "SELECT %s FROM bkm_revisjon WHERE "
-                                "nr = %d", cols[i], nr);
+            f[i] = bkm_test_sql(db,
+                                "SELECT %s FROM bkm_revisjon WHERE "
+                                "nr = %d",
+                                cols[i], nr);
         }
         h = bkm_kjede_hash(bkm_test_pool, "revisjon", f, 8, prev);
-        bkm_test_sql(db, "UPDATE bkm_revisjon SET kjede = '%s' WHERE "
-                     "nr = %d", h, nr);
+        bkm_test_sql(db,
+                     "UPDATE bkm_revisjon SET kjede = '%s' WHERE "
+                     "nr = %d",
+                     h, nr);
         prev = h;
     }
     bkm_test_sql(db, "UPDATE bkm_kjede SET hode = '%s'", h);
-    ck_assert_int_eq(verify(NULL).ok, 1);     /* consistent inside */
+    ck_assert_int_eq(verify(NULL).ok, 1); /* consistent inside */
     s = verify(kept);
     ck_assert_int_eq(s.ok, 0);
     ck_assert_int_eq(s.nr, 2);

@@ -20,7 +20,7 @@ static void setup(void)
     db = bkm_test_db("store");
     bkm_test_bydel(&bydel, BKM_KANAL_FAGSYSTEM);
     bkm_test_policy(&pol);
-    t0 = bkm_test_utc(2026, 3, 2, 9, 0);    /* a Monday */
+    t0 = bkm_test_utc(2026, 3, 2, 9, 0); /* a Monday */
 }
 
 static void teardown(void)
@@ -62,22 +62,33 @@ START_TEST(stored_whole)
     ck_assert_int_eq(bkm_lagring_melding(db, &pol, &m, c, n), APR_SUCCESS);
     ck_assert_str_eq(bkm_test_state(db, m.id), "AKSEPTERT");
     /* its deadline is the policy's, in business time */
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT frist FROM bkm_melding WHERE "
-                                  "id = '%s'", m.id),
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT frist FROM bkm_melding WHERE "
+                                  "id = '%s'",
+                                  m.id),
                      apr_off_t_toa(bkm_test_pool,
                                    bkm_levering_deadline(&pol, &bydel, t0)));
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT kanal FROM bkm_melding WHERE "
-                                  "id = '%s'", m.id), "fagsystem");
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT kanal FROM bkm_melding WHERE "
+                                  "id = '%s'",
+                                  m.id),
+                     "fagsystem");
     ck_assert_int_eq(bkm_test_events(db, m.id, "AKSEPTERT"), 1);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_chiffer WHERE "
-                                    "melding_id = '%s'", m.id), 2);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_chiffer WHERE "
+                                    "melding_id = '%s'",
+                                    m.id),
+                     2);
     /* one message, for the district's account, its ciphertext intact */
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_leveranse WHERE "
-                                    "melding_id = '%s'", m.id), 1);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_leveranse WHERE "
+                                    "melding_id = '%s'",
+                                    m.id),
+                     1);
     bkm_test_load(db, BKM_TEST_KONTO, m.id, &l);
     ck_assert_str_eq(l.mottaker, "fagsystem");
-    ck_assert_str_eq(l.sha256, bkm_sha256_hex(bkm_test_pool, c[0].data,
-                                              c[0].len));
+    ck_assert_str_eq(l.sha256,
+                     bkm_sha256_hex(bkm_test_pool, c[0].data, c[0].len));
     ck_assert_int_eq((int)l.storrelse, (int)c[0].len);
     ck_assert_int_eq(bkm_leveranse_load(db, BKM_TEST_KONTO, l.id, 1, &l),
                      APR_SUCCESS);
@@ -95,8 +106,10 @@ START_TEST(district_deadline)
 
     bydel.svarfrist = apr_time_from_sec(4 * 3600);
     id = bkm_test_store(db, &pol, &bydel, t0);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT frist FROM bkm_melding WHERE "
-                                  "id = '%s'", id),
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT frist FROM bkm_melding WHERE "
+                                  "id = '%s'",
+                                  id),
                      apr_off_t_toa(bkm_test_pool, t0 + bydel.svarfrist));
 }
 END_TEST
@@ -107,9 +120,11 @@ static void keyed(bkm_melding_t *m, const char *body)
     m->kilde = "produsent";
     m->integrasjon_id = "i0000000-0000-4000-8000-000000000001";
     m->idempotensnokkel = "nokkel-1";
-    m->idempotens_fingeravtrykk = bkm_idempotency_fingerprint(
-        bkm_test_pool, "POST", "/bekymringsmelding/api/v2/mottak",
-        bkm_sha256_hex(bkm_test_pool, body, strlen(body)));
+    m->idempotens_fingeravtrykk =
+        bkm_idempotency_fingerprint(bkm_test_pool, "POST",
+                                    "/bekymringsmelding/api/v2/mottak",
+                                    bkm_sha256_hex(bkm_test_pool, body,
+                                                   strlen(body)));
 }
 
 START_TEST(idempotent_repeat)
@@ -128,10 +143,11 @@ START_TEST(idempotent_repeat)
     ck_assert_str_eq(again.id, m.id);
     ck_assert_str_eq(again.referanse, m.referanse);
     ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_melding"), 1);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT idempotens_utloper FROM "
-                                  "bkm_melding WHERE id = '%s'", m.id),
-                     apr_off_t_toa(bkm_test_pool,
-                                   t0 + BKM_IDEMPOTENCY_TTL));
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT idempotens_utloper FROM "
+                                  "bkm_melding WHERE id = '%s'",
+                                  m.id),
+                     apr_off_t_toa(bkm_test_pool, t0 + BKM_IDEMPOTENCY_TTL));
 }
 END_TEST
 
@@ -150,10 +166,16 @@ START_TEST(key_reused_for_another_request)
     ck_assert_int_eq(bkm_lagring_melding(db, &pol, &other, c, n),
                      APR_EMISMATCH);
     ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_melding"), 1);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_melding WHERE "
-                                    "id = '%s'", mine), 0);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_chiffer WHERE "
-                                    "melding_id = '%s'", mine), 0);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_melding WHERE "
+                                    "id = '%s'",
+                                    mine),
+                     0);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_chiffer WHERE "
+                                    "melding_id = '%s'",
+                                    mine),
+                     0);
 }
 END_TEST
 
@@ -193,10 +215,16 @@ START_TEST(nothing_kept_on_failure)
     ck_assert_int_eq(bkm_lagring_melding(db, &pol, &clash, c, n),
                      APR_EGENERAL);
     ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_melding"), 1);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_chiffer WHERE "
-                                    "melding_id = '%s'", clash.id), 0);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE "
-                                    "melding_id = '%s'", clash.id), 0);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_chiffer WHERE "
+                                    "melding_id = '%s'",
+                                    clash.id),
+                     0);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_hendelse WHERE "
+                                    "melding_id = '%s'",
+                                    clash.id),
+                     0);
     ck_assert_ptr_nonnull(strstr(bkm_test_log(), "BKM00601: storing report"));
     ck_assert_ptr_nonnull(strstr(bkm_test_log(), "BKM00602: report"));
     ck_assert_int_eq(db->in_tx, 0);
@@ -221,14 +249,21 @@ START_TEST(copy_and_secret)
     m.kopi_utloper = t0 + apr_time_from_sec(3600);
     m.besittelse = "ab";
     ck_assert_int_eq(bkm_lagring_melding(db, &pol, &m, c, n), APR_SUCCESS);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT nokkel_sha256 FROM bkm_kopi "
-                                  "WHERE melding_id = '%s'", m.id),
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT nokkel_sha256 FROM bkm_kopi "
+                                  "WHERE melding_id = '%s'",
+                                  m.id),
                      bkm_sha256_hex(bkm_test_pool, key, BKM_BOX_KEY));
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT length(innhold) FROM bkm_kopi "
-                                  "WHERE melding_id = '%s'", m.id), "10");
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT hemmelighet FROM "
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT length(innhold) FROM bkm_kopi "
+                                  "WHERE melding_id = '%s'",
+                                  m.id),
+                     "10");
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT hemmelighet FROM "
                                   "bkm_besittelse WHERE melding_id = '%s'",
-                                  m.id), "ab");
+                                  m.id),
+                     "ab");
 }
 END_TEST
 

@@ -32,13 +32,15 @@
 #define HDR_PS "{\"alg\":\"PS256\"}"
 #define HDR_ES "{\"alg\":\"ES256\"}"
 
-#define GOOD "{\"meldingId\":\"" MID "\",\"bekymringsmeldingId\":\"" BID \
-             "\",\"sha256\":\"" SHA "\",\"arkivreferanse\":\"" ARK "\"}"
+#define GOOD \
+    "{\"meldingId\":\"" MID "\",\"bekymringsmeldingId\":\"" BID \
+    "\",\"sha256\":\"" SHA "\",\"arkivreferanse\":\"" ARK "\"}"
 
-#define NOT_VERIFIED "signature does not verify with any certificate " \
-                     "registered for the account"
+#define NOT_VERIFIED \
+    "signature does not verify with any certificate " \
+    "registered for the account"
 
-static char dir[512];                   /* <test dir>/receipt */
+static char dir[512]; /* <test dir>/receipt */
 static bkm_lagringskvittering_t got;
 
 static void make_keys(void)
@@ -52,18 +54,21 @@ static void make_keys(void)
     snprintf(dir, sizeof(dir), "%s/receipt", bkm_test_dir());
     bkm_test_make_certs(dir, names);
     /* P-256 for ES256; P-384 and 1024-bit RSA that no alg may use. */
-    ck_assert_int_eq(bkm_test_run("cd %s && "
-                         "openssl req -x509 -newkey ec "
-                         "-pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
-                         "-subj /CN=ec -keyout ec.key -out ec.pem "
-                         "2>/dev/null && "
-                         "openssl req -x509 -newkey ec "
-                         "-pkeyopt ec_paramgen_curve:P-384 -nodes -days 30 "
-                         "-subj /CN=p384 -keyout p384.key -out p384.pem "
-                         "2>/dev/null && "
-                         "openssl req -x509 -newkey rsa:1024 -nodes -days 30 "
-                         "-subj /CN=small -keyout small.key -out small.pem "
-                         "2>/dev/null", dir), 0);
+    ck_assert_int_eq(
+        bkm_test_run("cd %s && "
+                     "openssl req -x509 -newkey ec "
+                     "-pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
+                     "-subj /CN=ec -keyout ec.key -out ec.pem "
+                     "2>/dev/null && "
+                     "openssl req -x509 -newkey ec "
+                     "-pkeyopt ec_paramgen_curve:P-384 -nodes -days 30 "
+                     "-subj /CN=p384 -keyout p384.key -out p384.pem "
+                     "2>/dev/null && "
+                     "openssl req -x509 -newkey rsa:1024 -nodes -days 30 "
+                     "-subj /CN=small -keyout small.key -out small.pem "
+                     "2>/dev/null",
+                     dir),
+        0);
     made = 1;
 }
 
@@ -77,8 +82,9 @@ static void setup(void)
 
 static const char *b64url(const void *data, apr_size_t n)
 {
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                              "abcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        "abcdefghijklmnopqrstuvwxyz0123456789-_";
     const unsigned char *d = data;
     char *out = apr_palloc(bkm_test_pool, n / 3 * 4 + 5), *o = out;
     apr_size_t i;
@@ -123,7 +129,7 @@ static void der_to_raw(const unsigned char *d, apr_size_t n,
         ck_assert(len >= 1 && i + len <= n);
         v = d + i;
         vl = len;
-        while (vl > 32 && *v == 0) {    /* the sign byte of a DER INTEGER */
+        while (vl > 32 && *v == 0) { /* the sign byte of a DER INTEGER */
             v++;
             vl--;
         }
@@ -146,16 +152,18 @@ static const unsigned char *sign_raw(const char *tbs, const char *key,
     unsigned char *raw;
 
     if (strcmp(scheme, "PS") == 0) {
-        opts = "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 "
-               "-sigopt rsa_mgf1_md:sha256";
+        opts =
+            "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 "
+            "-sigopt rsa_mgf1_md:sha256";
     }
     else if (strcmp(scheme, "PS20") == 0) {
         opts = "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:20";
     }
     bkm_test_put(dir, "tbs", tbs, strlen(tbs));
     ck_assert_int_eq(bkm_test_run("openssl dgst -sha256 -sign %s/%s.key %s "
-                                  "-out %s/sig.bin %s/tbs", dir, key, opts,
-                                  dir, dir), 0);
+                                  "-out %s/sig.bin %s/tbs",
+                                  dir, key, opts, dir, dir),
+                     0);
     sig = (unsigned char *)bkm_test_slurp(dir, "sig.bin", n);
     if (strcmp(scheme, "ES") == 0) {
         raw = apr_palloc(bkm_test_pool, 64);
@@ -181,8 +189,7 @@ static const char *jws(const char *header, const char *payload,
     const char *tbs = apr_pstrcat(bkm_test_pool, b64s(header), ".",
                                   b64s(payload), NULL);
 
-    return apr_pstrcat(bkm_test_pool, tbs, ".", sign(tbs, key, scheme),
-                       NULL);
+    return apr_pstrcat(bkm_test_pool, tbs, ".", sign(tbs, key, scheme), NULL);
 }
 
 /* ---- the verifier ---- */
@@ -198,9 +205,12 @@ static apr_array_header_t *certs(const char *names)
     for (name = apr_strtok(list, ",", &last); name;
          name = apr_strtok(NULL, ",", &last)) {
         APR_ARRAY_PUSH(a, const char *) =
-            bkm_test_slurp(dir, strchr(name, '.') ? name
-                                : apr_pstrcat(bkm_test_pool, name, ".pem",
-                                              NULL), NULL);
+            bkm_test_slurp(dir,
+                           strchr(name, '.')
+                               ? name
+                               : apr_pstrcat(bkm_test_pool, name, ".pem",
+                                             NULL),
+                           NULL);
     }
     return a;
 }
@@ -209,7 +219,7 @@ static const char *verify_n(const char *token, apr_size_t len,
                             const char *names)
 {
     const char *err = bkm_lagringskvittering_verify(bkm_test_pool, token, len,
-                                         certs(names), &got);
+                                                    certs(names), &got);
 
     /* failure leaves nothing that looks like a receipt, and no OpenSSL
      * error for a later caller to find */
@@ -229,12 +239,14 @@ static const char *verify(const char *token, const char *names)
     return verify_n(token, strlen(token), names);
 }
 
-#define ACCEPTED(token, names) do { \
+#define ACCEPTED(token, names) \
+    do { \
         const char *err_ = verify((token), (names)); \
         ck_assert_msg(err_ == NULL, "refused: %s", err_); \
     } while (0)
 
-#define REFUSED(token, names, msg) do { \
+#define REFUSED(token, names, msg) \
+    do { \
         const char *err_ = verify((token), (names)); \
         ck_assert_msg(err_ != NULL && strcmp(err_, (msg)) == 0, \
                       "expected \"%s\", got \"%s\"", (msg), \
@@ -251,12 +263,10 @@ static const char *verify(const char *token, const char *names)
  * @p value is NULL. */
 static const char *good_with(const char *member, const char *value)
 {
-    static const char *const names[] = {
-        "meldingId", "bekymringsmeldingId", "sha256", "arkivreferanse", NULL
-    };
-    static const char *const values[] = {
-        "\"" MID "\"", "\"" BID "\"", "\"" SHA "\"", "\"" ARK "\""
-    };
+    static const char *const names[] = { "meldingId", "bekymringsmeldingId",
+                                         "sha256", "arkivreferanse", NULL };
+    static const char *const values[] = { "\"" MID "\"", "\"" BID "\"",
+                                          "\"" SHA "\"", "\"" ARK "\"" };
     const char *out = "{", *sep = "";
     int i, found = 0;
 
@@ -270,13 +280,12 @@ static const char *good_with(const char *member, const char *value)
             }
             v = value;
         }
-        out = apr_psprintf(bkm_test_pool, "%s%s\"%s\":%s", out, sep,
-                           names[i], v);
+        out = apr_psprintf(bkm_test_pool, "%s%s\"%s\":%s", out, sep, names[i],
+                           v);
         sep = ",";
     }
     if (!found && value) {
-        out = apr_psprintf(bkm_test_pool, "%s,\"%s\":%s", out, member,
-                           value);
+        out = apr_psprintf(bkm_test_pool, "%s,\"%s\":%s", out, member, value);
     }
     return apr_pstrcat(bkm_test_pool, out, "}", NULL);
 }
@@ -310,14 +319,21 @@ START_TEST(rs256_valid)
     ck_assert_int_eq(got.cert_index, 0);
 
     /* lagret is optional; typ and kid may be there */
-    ACCEPTED(jws("{\"typ\":\"" BKM_LAGRINGSKVITTERING_TYP "\",\"alg\":\"RS256\","
-                 "\"kid\":\"2025-1\"}", GOOD, "rsa1", "RS"), "rsa1");
+    ACCEPTED(jws("{\"typ\":\"" BKM_LAGRINGSKVITTERING_TYP
+                 "\",\"alg\":\"RS256\","
+                 "\"kid\":\"2025-1\"}",
+                 GOOD, "rsa1", "RS"),
+             "rsa1");
     ck_assert_ptr_null(got.lagret);
     ck_assert_str_eq(got.arkivreferanse, ARK);
 
     /* UUIDs in upper case come back in lower case */
-    ACCEPTED(jws(HDR_RS, good_with("meldingId", "\"6F1E2D3C-4B5A-4987-8A6B-"
-                                   "5C4D3E2F1A0B\""), "rsa1", "RS"), "rsa1");
+    ACCEPTED(jws(HDR_RS,
+                 good_with("meldingId",
+                           "\"6F1E2D3C-4B5A-4987-8A6B-"
+                           "5C4D3E2F1A0B\""),
+                 "rsa1", "RS"),
+             "rsa1");
     ck_assert_str_eq(got.melding_id, MID);
 
     /* a PSS signature under alg RS256 is not RS256 */
@@ -354,19 +370,19 @@ START_TEST(es256_valid)
     /* one bit of S */
     memcpy(bad, raw, 64);
     bad[63] ^= 0x01;
-    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", b64url(bad, 64), NULL),
-            "ec", NOT_VERIFIED);
+    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", b64url(bad, 64), NULL), "ec",
+            NOT_VERIFIED);
     /* R and S swapped */
     memcpy(bad, raw + 32, 32);
     memcpy(bad + 32, raw, 32);
-    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", b64url(bad, 64), NULL),
-            "ec", NOT_VERIFIED);
+    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", b64url(bad, 64), NULL), "ec",
+            NOT_VERIFIED);
     /* the DER that openssl writes is not the JWS form */
-    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".",
-                        sign(tbs, "ec", "ESDER"), NULL), "ec",
-            "signature: ES256 takes exactly 64 bytes (R||S)");
-    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", b64url(raw, 63), NULL),
+    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", sign(tbs, "ec", "ESDER"),
+                        NULL),
             "ec", "signature: ES256 takes exactly 64 bytes (R||S)");
+    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", b64url(raw, 63), NULL), "ec",
+            "signature: ES256 takes exactly 64 bytes (R||S)");
 }
 END_TEST
 
@@ -390,14 +406,18 @@ START_TEST(wrong_key)
     REFUSED(jws(HDR_PS, GOOD, "rsa1", "PS"), "rsa2", NOT_VERIFIED);
     REFUSED(jws(HDR_RS, GOOD, "rsa2", "RS"), "rsa1,ec", NOT_VERIFIED);
     /* the certificates are ours to get right */
-    REFUSED(jws(HDR_RS, GOOD, "rsa1", "RS"), "", "no certificate is "
+    REFUSED(jws(HDR_RS, GOOD, "rsa1", "RS"), "",
+            "no certificate is "
             "registered for the account");
-    REFUSED(jws(HDR_RS, GOOD, "rsa1", "RS"), "rsa1.key", "certificate 1 "
+    REFUSED(jws(HDR_RS, GOOD, "rsa1", "RS"), "rsa1.key",
+            "certificate 1 "
             "registered for the account cannot be read");
-    REFUSED(jws(HDR_RS, GOOD, "rsa1", "RS"), "rsa2,rsa1.key", "certificate "
+    REFUSED(jws(HDR_RS, GOOD, "rsa1", "RS"), "rsa2,rsa1.key",
+            "certificate "
             "2 registered for the account cannot be read");
-    ck_assert_ptr_nonnull(bkm_lagringskvittering_verify(bkm_test_pool, "a.b.c", 5,
-                                             NULL, &got));
+    ck_assert_ptr_nonnull(bkm_lagringskvittering_verify(bkm_test_pool,
+                                                        "a.b.c", 5, NULL,
+                                                        &got));
 }
 END_TEST
 
@@ -405,22 +425,29 @@ START_TEST(tampered_payload)
 {
     const char *token = jws(HDR_RS, GOOD, "rsa1", "RS");
     const char *dot1 = strchr(token, '.'), *dot2 = strrchr(token, '.');
-    const char *other = good_with("sha256", "\"" "0000000000000000000000000000"
+    const char *other = good_with("sha256",
+                                  "\""
+                                  "0000000000000000000000000000"
                                   "000000000000000000000000000000000000\"");
     char *copy;
 
     ACCEPTED(token, "rsa1");
     /* another well-formed payload under the same signature */
     REFUSED(apr_pstrcat(bkm_test_pool, b64s(HDR_RS), ".", b64s(other), dot2,
-                        NULL), "rsa1", NOT_VERIFIED);
+                        NULL),
+            "rsa1", NOT_VERIFIED);
     /* one character of the payload segment */
     copy = apr_pstrdup(bkm_test_pool, token);
     copy[dot1 - token + 5] = copy[dot1 - token + 5] == 'A' ? 'B' : 'A';
     REFUSED(copy, "rsa1", NOT_VERIFIED);
     /* the header is signed too: add typ after signing */
-    REFUSED(apr_pstrcat(bkm_test_pool, b64s("{\"alg\":\"RS256\",\"typ\":\""
-                                            BKM_LAGRINGSKVITTERING_TYP "\"}"), dot1,
-                        NULL), "rsa1", NOT_VERIFIED);
+    REFUSED(
+        apr_pstrcat(
+            bkm_test_pool,
+            b64s("{\"alg\":\"RS256\",\"typ\":\"" BKM_LAGRINGSKVITTERING_TYP
+                 "\"}"),
+            dot1, NULL),
+        "rsa1", NOT_VERIFIED);
 }
 END_TEST
 
@@ -440,8 +467,9 @@ START_TEST(tampered_signature)
             "rsa1", NOT_VERIFIED);
     REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", b64url(sig, n - 1), NULL),
             "rsa1", NOT_VERIFIED);
-    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", b64url(sig, n),
-                        "AAAA", NULL), "rsa1", NOT_VERIFIED);
+    REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", b64url(sig, n), "AAAA",
+                        NULL),
+            "rsa1", NOT_VERIFIED);
     REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", NULL), "rsa1",
             "signature: empty");
 }
@@ -459,7 +487,8 @@ START_TEST(alg_none)
     REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", NULL), "rsa1",
             "header: alg none is not accepted");
     REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", sign(tbs, "rsa1", "RS"),
-                        NULL), "rsa1", "header: alg none is not accepted");
+                        NULL),
+            "rsa1", "header: alg none is not accepted");
     REFUSED(jws("{\"alg\":\"None\"}", GOOD, "rsa1", "RS"), "rsa1",
             "header: alg must be RS256, PS256 or ES256");
 }
@@ -476,7 +505,8 @@ START_TEST(alg_hmac)
     ck_assert_int_eq(bkm_test_run("openssl dgst -sha256 -mac HMAC -macopt "
                                   "hexkey:$(od -An -tx1 %s/rsa1.pem | tr -d "
                                   "' \\n') -binary -out %s/mac.bin %s/tbs",
-                                  dir, dir, dir), 0);
+                                  dir, dir, dir),
+                     0);
     mac = b64url(bkm_test_slurp(dir, "mac.bin", NULL), 32);
     REFUSED(apr_pstrcat(bkm_test_pool, tbs, ".", mac, NULL), "rsa1",
             "header: alg HS256 is not accepted: stored-receipts are signed "
@@ -490,7 +520,8 @@ START_TEST(alg_hmac)
             "header: alg must be RS256, PS256 or ES256");
     REFUSED(jws("{\"alg\":[\"RS256\"]}", GOOD, "rsa1", "RS"), "rsa1",
             "header: alg must be a string");
-    REFUSED(jws("{\"typ\":\"" BKM_LAGRINGSKVITTERING_TYP "\"}", GOOD, "rsa1", "RS"),
+    REFUSED(jws("{\"typ\":\"" BKM_LAGRINGSKVITTERING_TYP "\"}", GOOD, "rsa1",
+                "RS"),
             "rsa1", "header: alg is missing");
 }
 END_TEST
@@ -498,21 +529,26 @@ END_TEST
 START_TEST(alg_key_mismatch)
 {
     /* an EC signature under ES256 for an account with RSA keys only */
-    REFUSED(jws(HDR_ES, GOOD, "ec", "ES"), "rsa1,rsa2", "header: alg ES256 "
+    REFUSED(jws(HDR_ES, GOOD, "ec", "ES"), "rsa1,rsa2",
+            "header: alg ES256 "
             "does not match the key of any certificate registered for the "
             "account");
     /* RS256 and PS256 for an EC key */
-    REFUSED(jws(HDR_RS, GOOD, "rsa1", "RS"), "ec", "header: alg RS256 does "
+    REFUSED(jws(HDR_RS, GOOD, "rsa1", "RS"), "ec",
+            "header: alg RS256 does "
             "not match the key of any certificate registered for the "
             "account");
-    REFUSED(jws(HDR_PS, GOOD, "rsa1", "PS"), "ec", "header: alg PS256 does "
+    REFUSED(jws(HDR_PS, GOOD, "rsa1", "PS"), "ec",
+            "header: alg PS256 does "
             "not match the key of any certificate registered for the "
             "account");
     /* ES256 is P-256, not P-384; RSA needs 2048 bits */
-    REFUSED(jws(HDR_ES, GOOD, "ec", "ES"), "p384", "header: alg ES256 "
+    REFUSED(jws(HDR_ES, GOOD, "ec", "ES"), "p384",
+            "header: alg ES256 "
             "does not match the key of any certificate registered for the "
             "account");
-    REFUSED(jws(HDR_RS, GOOD, "small", "RS"), "small", "header: alg RS256 "
+    REFUSED(jws(HDR_RS, GOOD, "small", "RS"), "small",
+            "header: alg RS256 "
             "does not match the key of any certificate registered for the "
             "account");
 }
@@ -520,36 +556,47 @@ END_TEST
 
 START_TEST(header_members)
 {
-    REFUSED(jws("{\"alg\":\"RS256\",\"foo\":1}", GOOD, "rsa1", "RS"),
-            "rsa1", "header: unknown member (allowed: alg, kid, typ)");
+    REFUSED(jws("{\"alg\":\"RS256\",\"foo\":1}", GOOD, "rsa1", "RS"), "rsa1",
+            "header: unknown member (allowed: alg, kid, typ)");
     REFUSED(jws("{\"alg\":\"RS256\",\"b64\":false}", GOOD, "rsa1", "RS"),
             "rsa1", "header: unknown member (allowed: alg, kid, typ)");
     REFUSED(jws("{\"alg\":\"RS256\",\"crit\":[\"exp\"],\"exp\":1}", GOOD,
-                "rsa1", "RS"), "rsa1",
+                "rsa1", "RS"),
+            "rsa1",
             "header: crit is not accepted (no extensions are defined for "
             "stored-receipts)");
     REFUSED(jws("{\"alg\":\"RS256\",\"crit\":[]}", GOOD, "rsa1", "RS"),
-            "rsa1", "header: crit is not accepted (no extensions are "
+            "rsa1",
+            "header: crit is not accepted (no extensions are "
             "defined for stored-receipts)");
     REFUSED(jws("{\"alg\":\"RS256\",\"x5c\":[\"MII\"]}", GOOD, "rsa1", "RS"),
-            "rsa1", "header: keys and certificates in the header are not "
+            "rsa1",
+            "header: keys and certificates in the header are not "
             "accepted; only the certificates registered for the account "
             "count");
-    REFUSED(jws("{\"alg\":\"RS256\",\"jwk\":{}}", GOOD, "rsa1", "RS"),
-            "rsa1", "header: keys and certificates in the header are not "
+    REFUSED(jws("{\"alg\":\"RS256\",\"jwk\":{}}", GOOD, "rsa1", "RS"), "rsa1",
+            "header: keys and certificates in the header are not "
             "accepted; only the certificates registered for the account "
             "count");
     REFUSED(jws("{\"alg\":\"RS256\",\"typ\":\"JWT\"}", GOOD, "rsa1", "RS"),
-            "rsa1", "header: typ must be \"" BKM_LAGRINGSKVITTERING_TYP "\" when "
+            "rsa1",
+            "header: typ must be \"" BKM_LAGRINGSKVITTERING_TYP
+            "\" when "
             "present");
-    REFUSED(jws("{\"alg\":\"RS256\",\"typ\":\"application/" BKM_LAGRINGSKVITTERING_TYP
-                "\"}", GOOD, "rsa1", "RS"), "rsa1", "header: typ must be \""
-            BKM_LAGRINGSKVITTERING_TYP "\" when present");
+    REFUSED(
+        jws("{\"alg\":\"RS256\",\"typ\":\"application/" BKM_LAGRINGSKVITTERING_TYP
+            "\"}",
+            GOOD, "rsa1", "RS"),
+        "rsa1",
+        "header: typ must be \"" BKM_LAGRINGSKVITTERING_TYP
+        "\" when present");
     REFUSED(jws("{\"alg\":\"RS256\",\"typ\":null}", GOOD, "rsa1", "RS"),
-            "rsa1", "header: typ must be \"" BKM_LAGRINGSKVITTERING_TYP "\" when "
+            "rsa1",
+            "header: typ must be \"" BKM_LAGRINGSKVITTERING_TYP
+            "\" when "
             "present");
-    REFUSED(jws("{\"alg\":\"RS256\",\"kid\":7}", GOOD, "rsa1", "RS"),
-            "rsa1", "header: kid must be a string");
+    REFUSED(jws("{\"alg\":\"RS256\",\"kid\":7}", GOOD, "rsa1", "RS"), "rsa1",
+            "header: kid must be a string");
     /* not an object, not JSON, not UTF-8 */
     REFUSED(jws("[\"RS256\"]", GOOD, "rsa1", "RS"), "rsa1",
             "header: not a JSON object");
@@ -558,7 +605,8 @@ START_TEST(header_members)
     REFUSED(jws("{\"alg\":\"RS256\",\"kid\":\"\xff\"}", GOOD, "rsa1", "RS"),
             "rsa1", "header: not valid UTF-8");
     REFUSED(jws("{\"alg\":\"RS256\",\"kid\":\"a\\u0000b\"}", GOOD, "rsa1",
-                "RS"), "rsa1", "header: not valid JSON");
+                "RS"),
+            "rsa1", "header: not valid JSON");
 }
 END_TEST
 
@@ -571,7 +619,8 @@ START_TEST(duplicate_members)
             "rsa1", "header: duplicate member name");
     PAYLOAD_REFUSED(good_with("sha256", "\"" SHA "\",\"sha256\":\"" SHA "\""),
                     "payload: duplicate member name");
-    PAYLOAD_REFUSED(good_with("lagret", "\"2025-03-04T09:15:02Z\",\"lagret\":"
+    PAYLOAD_REFUSED(good_with("lagret",
+                              "\"2025-03-04T09:15:02Z\",\"lagret\":"
                               "\"2025-03-05T09:15:02Z\""),
                     "payload: duplicate member name");
 }
@@ -582,8 +631,8 @@ END_TEST
 START_TEST(base64url_form)
 {
     /* a header of 25 bytes, 34 characters, that base64 would pad */
-    const char *token = jws("{\"alg\":\"RS256\",\"kid\":\"a\"}", GOOD,
-                            "rsa1", "RS");
+    const char *token = jws("{\"alg\":\"RS256\",\"kid\":\"a\"}", GOOD, "rsa1",
+                            "RS");
     const char *dot1 = strchr(token, '.'), *dot2 = strrchr(token, '.');
     const char *h = apr_pstrmemdup(bkm_test_pool, token, dot1 - token);
     const char *p = apr_pstrmemdup(bkm_test_pool, dot1 + 1, dot2 - dot1 - 1);
@@ -603,15 +652,18 @@ START_TEST(base64url_form)
     /* base64 instead of base64url; other characters */
     copy = apr_pstrdup(bkm_test_pool, token);
     copy[dot2 - token + 10] = '+';
-    REFUSED(copy, "rsa1", "signature: character outside the base64url "
+    REFUSED(copy, "rsa1",
+            "signature: character outside the base64url "
             "alphabet");
     copy = apr_pstrdup(bkm_test_pool, token);
     copy[dot1 - token + 3] = '/';
-    REFUSED(copy, "rsa1", "payload: character outside the base64url "
+    REFUSED(copy, "rsa1",
+            "payload: character outside the base64url "
             "alphabet");
     copy = apr_pstrdup(bkm_test_pool, token);
     copy[1] = '\xc3';
-    REFUSED(copy, "rsa1", "header: character outside the base64url "
+    REFUSED(copy, "rsa1",
+            "header: character outside the base64url "
             "alphabet");
     /* whitespace anywhere, and the trailing newline of echo */
     REFUSED(apr_pstrcat(bkm_test_pool, token, "\n", NULL), "rsa1",
@@ -637,9 +689,10 @@ END_TEST
 START_TEST(segments)
 {
     const char *token = jws(HDR_RS, GOOD, "rsa1", "RS");
-    const char *three = "the stored-receipt must be a JWS in compact "
-                        "serialization: three base64url segments separated "
-                        "by '.'";
+    const char *three =
+        "the stored-receipt must be a JWS in compact "
+        "serialization: three base64url segments separated "
+        "by '.'";
     const char *dot2 = strrchr(token, '.');
     char *copy;
 
@@ -655,18 +708,20 @@ START_TEST(segments)
     REFUSED("", "rsa1", "the stored-receipt is empty");
     /* the JSON serialization (RFC 7515 §7.2) is not the compact one */
     REFUSED(apr_psprintf(bkm_test_pool, "{\"protected\":\"%s\"}",
-                         b64s(HDR_RS)), "rsa1", three);
+                         b64s(HDR_RS)),
+            "rsa1", three);
     /* a NUL inside, counted by the length */
     copy = apr_pstrdup(bkm_test_pool, token);
     copy[strlen(copy) - 3] = '\0';
     ck_assert_str_eq(verify_n(copy, strlen(token), "rsa1"),
                      "the stored-receipt contains a NUL byte");
     ck_assert_str_eq(bkm_lagringskvittering_verify(bkm_test_pool, NULL, 0,
-                                        certs("rsa1"), &got),
+                                                   certs("rsa1"), &got),
                      "the stored-receipt is empty");
     /* the length given is what counts, not the NUL */
     ck_assert_ptr_null(verify_n(apr_pstrcat(bkm_test_pool, token, "\n.x",
-                                            NULL), strlen(token), "rsa1"));
+                                            NULL),
+                                strlen(token), "rsa1"));
     ck_assert_str_eq(verify_n(token, strlen(token) - 1, "rsa1"),
                      "signature: not valid base64url (impossible length)");
 }
@@ -717,9 +772,9 @@ END_TEST
 
 START_TEST(payload_required)
 {
-    static const char *const required[] = {
-        "meldingId", "bekymringsmeldingId", "sha256", "arkivreferanse", NULL
-    };
+    static const char *const required[] = { "meldingId",
+                                            "bekymringsmeldingId", "sha256",
+                                            "arkivreferanse", NULL };
     int i;
 
     for (i = 0; required[i]; i++) {
@@ -742,9 +797,10 @@ END_TEST
 
 START_TEST(payload_unknown_member)
 {
-    const char *unknown = "payload: unknown member (allowed: meldingId, "
-                          "bekymringsmeldingId, sha256, arkivreferanse, "
-                          "lagret, versjon, besittelsesbevis)";
+    const char *unknown =
+        "payload: unknown member (allowed: meldingId, "
+        "bekymringsmeldingId, sha256, arkivreferanse, "
+        "lagret, versjon, besittelsesbevis)";
 
     PAYLOAD_REFUSED(good_with("kommentar", "\"x\""), unknown);
     PAYLOAD_REFUSED(good_with("meldingid", "\"" MID "\""), unknown);
@@ -759,7 +815,8 @@ END_TEST
 #define BEVIS "\"" SHA "\""
 START_TEST(payload_versjon)
 {
-    const char *v2 = apr_pstrcat(bkm_test_pool, "{\"versjon\":2,"
+    const char *v2 = apr_pstrcat(bkm_test_pool,
+                                 "{\"versjon\":2,"
                                  "\"besittelsesbevis\":" BEVIS ",",
                                  GOOD + 1, NULL);
 
@@ -771,9 +828,11 @@ START_TEST(payload_versjon)
     ck_assert_str_eq(got.besittelsesbevis, SHA);
     PAYLOAD_ACCEPTED(good_with("versjon", "1"));
     ck_assert_int_eq(got.versjon, 1);
-    PAYLOAD_REFUSED(good_with("versjon", "2"), "payload: besittelsesbevis "
+    PAYLOAD_REFUSED(good_with("versjon", "2"),
+                    "payload: besittelsesbevis "
                     "is missing (required in versjon 2)");
-    PAYLOAD_REFUSED(good_with("besittelsesbevis", BEVIS), "payload: "
+    PAYLOAD_REFUSED(good_with("besittelsesbevis", BEVIS),
+                    "payload: "
                     "besittelsesbevis belongs to versjon 2 (add "
                     "\"versjon\": 2)");
     PAYLOAD_REFUSED(good_with("versjon", "\"2\""),
@@ -782,13 +841,16 @@ START_TEST(payload_versjon)
                     "payload: versjon must be the integer 1 or 2");
     PAYLOAD_REFUSED(good_with("versjon", "3"),
                     "payload: versjon must be the integer 1 or 2");
-    PAYLOAD_REFUSED(apr_pstrcat(bkm_test_pool, "{\"versjon\":2,"
-                                "\"besittelsesbevis\":\"AB\",", GOOD + 1,
-                                NULL),
+    PAYLOAD_REFUSED(apr_pstrcat(bkm_test_pool,
+                                "{\"versjon\":2,"
+                                "\"besittelsesbevis\":\"AB\",",
+                                GOOD + 1, NULL),
                     "payload: besittelsesbevis must be 64 lower-case hex "
                     "digits");
-    PAYLOAD_REFUSED(apr_pstrcat(bkm_test_pool, "{\"versjon\":2,"
-                                "\"besittelsesbevis\":2,", GOOD + 1, NULL),
+    PAYLOAD_REFUSED(apr_pstrcat(bkm_test_pool,
+                                "{\"versjon\":2,"
+                                "\"besittelsesbevis\":2,",
+                                GOOD + 1, NULL),
                     "payload: besittelsesbevis must be a string");
 }
 END_TEST
@@ -817,7 +879,8 @@ START_TEST(payload_uuid)
     PAYLOAD_REFUSED(good_with("bekymringsmeldingId", bad[2]),
                     "payload: bekymringsmeldingId must be a UUID "
                     "(8-4-4-4-12 hex digits)");
-    PAYLOAD_ACCEPTED(good_with("bekymringsmeldingId", "\"0A1B2C3D-4E5F-4A6B-"
+    PAYLOAD_ACCEPTED(good_with("bekymringsmeldingId",
+                               "\"0A1B2C3D-4E5F-4A6B-"
                                "9C8D-7E6F5A4B3C2D\""));
     ck_assert_str_eq(got.bekymringsmelding_id, BID);
 }
@@ -827,28 +890,43 @@ START_TEST(payload_sha256)
 {
     const char *msg = "payload: sha256 must be 64 lower-case hex digits";
 
-    PAYLOAD_REFUSED(good_with("sha256", "\"9F86D081884C7D659A2FEAA0C55AD015"
-                              "A3BF4F1B2B0B822CD15D6C15B0F00A08\""), msg);
-    PAYLOAD_REFUSED(good_with("sha256", "\"9f86d081884c7d659a2feaa0c55ad015"
-                              "a3bf4f1b2b0b822cd15d6c15b0f00a0F\""), msg);
-    PAYLOAD_REFUSED(good_with("sha256", "\"9f86d081884c7d659a2feaa0c55ad015"
-                              "a3bf4f1b2b0b822cd15d6c15b0f00a0\""), msg);
-    PAYLOAD_REFUSED(good_with("sha256", "\"9f86d081884c7d659a2feaa0c55ad015"
-                              "a3bf4f1b2b0b822cd15d6c15b0f00a088\""), msg);
-    PAYLOAD_REFUSED(good_with("sha256", "\"9f86d081884c7d659a2feaa0c55ad015"
-                              "a3bf4f1b2b0b822cd15d6c15b0f00a0g\""), msg);
+    PAYLOAD_REFUSED(good_with("sha256",
+                              "\"9F86D081884C7D659A2FEAA0C55AD015"
+                              "A3BF4F1B2B0B822CD15D6C15B0F00A08\""),
+                    msg);
+    PAYLOAD_REFUSED(good_with("sha256",
+                              "\"9f86d081884c7d659a2feaa0c55ad015"
+                              "a3bf4f1b2b0b822cd15d6c15b0f00a0F\""),
+                    msg);
+    PAYLOAD_REFUSED(good_with("sha256",
+                              "\"9f86d081884c7d659a2feaa0c55ad015"
+                              "a3bf4f1b2b0b822cd15d6c15b0f00a0\""),
+                    msg);
+    PAYLOAD_REFUSED(good_with("sha256",
+                              "\"9f86d081884c7d659a2feaa0c55ad015"
+                              "a3bf4f1b2b0b822cd15d6c15b0f00a088\""),
+                    msg);
+    PAYLOAD_REFUSED(good_with("sha256",
+                              "\"9f86d081884c7d659a2feaa0c55ad015"
+                              "a3bf4f1b2b0b822cd15d6c15b0f00a0g\""),
+                    msg);
     /* the Repr-Digest form (base64) is not the payload form */
-    PAYLOAD_REFUSED(good_with("sha256", "\"n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V"
-                              "1sFbDwCgg=\""), msg);
-    PAYLOAD_REFUSED(good_with("sha256", "\"sha-256=:n4bQgYhMfWWaL+qgxVrQFaO/"
-                              "TxsrC4Is0V1sFbDwCgg=:\""), msg);
+    PAYLOAD_REFUSED(good_with("sha256",
+                              "\"n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V"
+                              "1sFbDwCgg=\""),
+                    msg);
+    PAYLOAD_REFUSED(good_with("sha256",
+                              "\"sha-256=:n4bQgYhMfWWaL+qgxVrQFaO/"
+                              "TxsrC4Is0V1sFbDwCgg=:\""),
+                    msg);
 }
 END_TEST
 
 START_TEST(payload_arkivreferanse)
 {
-    const char *ctl = "payload: arkivreferanse must not contain control "
-                      "characters";
+    const char *ctl =
+        "payload: arkivreferanse must not contain control "
+        "characters";
 
     /* 200 characters of two bytes each are 200, not 400 */
     PAYLOAD_ACCEPTED(good_with("arkivreferanse", repeat("\xc3\xb8", 200)));
@@ -868,15 +946,24 @@ START_TEST(payload_arkivreferanse)
     PAYLOAD_REFUSED(good_with("arkivreferanse", "\"2025\\u001f1\""), ctl);
     PAYLOAD_REFUSED(good_with("arkivreferanse", "\"2025\\u007f1\""), ctl);
     PAYLOAD_REFUSED(good_with("arkivreferanse", "\"2025\\u00851\""), ctl);
-    PAYLOAD_REFUSED(good_with("arkivreferanse", "\"2025\xc2\x9f" "1\""), ctl);
+    PAYLOAD_REFUSED(good_with("arkivreferanse",
+                              "\"2025\xc2\x9f"
+                              "1\""),
+                    ctl);
     PAYLOAD_REFUSED(good_with("arkivreferanse", "\"2025\\u0000\""),
                     "payload: not valid JSON");
     /* not UTF-8: Latin-1, an overlong '/', a surrogate, a cut sequence */
-    PAYLOAD_REFUSED(good_with("arkivreferanse", "\"Bl\xe5" "b\xe6r\""),
+    PAYLOAD_REFUSED(good_with("arkivreferanse",
+                              "\"Bl\xe5"
+                              "b\xe6r\""),
                     "payload: not valid UTF-8");
-    PAYLOAD_REFUSED(good_with("arkivreferanse", "\"a\xc0\xaf" "b\""),
+    PAYLOAD_REFUSED(good_with("arkivreferanse",
+                              "\"a\xc0\xaf"
+                              "b\""),
                     "payload: not valid UTF-8");
-    PAYLOAD_REFUSED(good_with("arkivreferanse", "\"a\xed\xa0\x80" "b\""),
+    PAYLOAD_REFUSED(good_with("arkivreferanse",
+                              "\"a\xed\xa0\x80"
+                              "b\""),
                     "payload: not valid UTF-8");
     PAYLOAD_REFUSED(good_with("arkivreferanse", "\"a\xe2\x82\""),
                     "payload: not valid UTF-8");
@@ -888,30 +975,47 @@ END_TEST
 
 START_TEST(payload_lagret)
 {
-    static const char *const good[] = {
-        "2025-03-04T09:15:02Z", "2025-03-04T09:15:02+01:00",
-        "2025-03-04T09:15:02.123-00:00", "2024-02-29T23:59:59.123456789Z",
-        "2016-12-31T23:59:60Z", "2000-02-29T00:00:00+14:00", NULL
-    };
-    static const char *const bad[] = {
-        "2025-03-04T09:15:02", "2025-03-04 09:15:02Z", "2025-03-04t09:15:02Z",
-        "2025-03-04T09:15:02z", "2025-03-04", "2025-3-4T09:15:02Z",
-        "2025-02-29T09:15:02Z", "1900-02-29T09:15:02Z", "2025-04-31T09:15:02Z",
-        "2025-13-01T09:15:02Z", "2025-00-01T09:15:02Z", "2025-03-00T09:15:02Z",
-        "2025-03-04T24:00:00Z", "2025-03-04T09:60:02Z", "2025-03-04T09:15:61Z",
-        "2025-03-04T09:15:02+0100", "2025-03-04T09:15:02+01",
-        "2025-03-04T09:15:02+24:00", "2025-03-04T09:15:02.Z",
-        "2025-03-04T09:15:02.1234567890Z", "2025-03-04T09:15:02Z ",
-        "2025-03-04T09:15:02ZZ", "+2025-03-04T09:15:02Z", "", NULL
-    };
-    const char *msg = "payload: lagret must be an RFC 3339 date-time with an "
-                      "offset or Z (e.g. 2025-03-01T12:00:00+01:00)";
+    static const char *const good[] = { "2025-03-04T09:15:02Z",
+                                        "2025-03-04T09:15:02+01:00",
+                                        "2025-03-04T09:15:02.123-00:00",
+                                        "2024-02-29T23:59:59.123456789Z",
+                                        "2016-12-31T23:59:60Z",
+                                        "2000-02-29T00:00:00+14:00",
+                                        NULL };
+    static const char *const bad[] = { "2025-03-04T09:15:02",
+                                       "2025-03-04 09:15:02Z",
+                                       "2025-03-04t09:15:02Z",
+                                       "2025-03-04T09:15:02z",
+                                       "2025-03-04",
+                                       "2025-3-4T09:15:02Z",
+                                       "2025-02-29T09:15:02Z",
+                                       "1900-02-29T09:15:02Z",
+                                       "2025-04-31T09:15:02Z",
+                                       "2025-13-01T09:15:02Z",
+                                       "2025-00-01T09:15:02Z",
+                                       "2025-03-00T09:15:02Z",
+                                       "2025-03-04T24:00:00Z",
+                                       "2025-03-04T09:60:02Z",
+                                       "2025-03-04T09:15:61Z",
+                                       "2025-03-04T09:15:02+0100",
+                                       "2025-03-04T09:15:02+01",
+                                       "2025-03-04T09:15:02+24:00",
+                                       "2025-03-04T09:15:02.Z",
+                                       "2025-03-04T09:15:02.1234567890Z",
+                                       "2025-03-04T09:15:02Z ",
+                                       "2025-03-04T09:15:02ZZ",
+                                       "+2025-03-04T09:15:02Z",
+                                       "",
+                                       NULL };
+    const char *msg =
+        "payload: lagret must be an RFC 3339 date-time with an "
+        "offset or Z (e.g. 2025-03-01T12:00:00+01:00)";
     int i;
 
     for (i = 0; good[i]; i++) {
-        PAYLOAD_ACCEPTED(good_with("lagret", apr_pstrcat(bkm_test_pool, "\"",
-                                                         good[i], "\"",
-                                                         NULL)));
+        PAYLOAD_ACCEPTED(good_with("lagret",
+                                   apr_pstrcat(bkm_test_pool, "\"", good[i],
+                                               "\"", NULL)));
         ck_assert_str_eq(got.lagret, good[i]);
     }
     for (i = 0; bad[i]; i++) {
@@ -929,17 +1033,16 @@ END_TEST
 START_TEST(messages_never_quote)
 {
     /* Every kind of refusal with the value in play; none may echo it. */
-    const char *payloads[] = {
-        good_with("arkivreferanse", repeat(ARK, 10)),
-        good_with("arkivreferanse", "\"" ARK "\\u0007\""),
-        good_with("arkivreferanse", "\"" ARK "\xff\""),
-        good_with("sha256", "\"" ARK "\""),
-        good_with("meldingId", "\"" ARK "\""),
-        good_with("lagret", "\"" ARK "\""),
-        good_with(ARK, "\"" ARK "\""),
-        GOOD ",\"" ARK "\"",
-        NULL
-    };
+    const char *payloads[] = { good_with("arkivreferanse", repeat(ARK, 10)),
+                               good_with("arkivreferanse",
+                                         "\"" ARK "\\u0007\""),
+                               good_with("arkivreferanse", "\"" ARK "\xff\""),
+                               good_with("sha256", "\"" ARK "\""),
+                               good_with("meldingId", "\"" ARK "\""),
+                               good_with("lagret", "\"" ARK "\""),
+                               good_with(ARK, "\"" ARK "\""),
+                               GOOD ",\"" ARK "\"",
+                               NULL };
     const char *errs[16];
     int i, n = 0;
 
@@ -950,15 +1053,18 @@ START_TEST(messages_never_quote)
     errs[n++] = verify(jws("{\"alg\":\"" ARK "\"}", GOOD, "rsa1", "RS"),
                        "rsa1");
     errs[n++] = verify(jws("{\"alg\":\"RS256\",\"" ARK "\":1}", GOOD, "rsa1",
-                           "RS"), "rsa1");
+                           "RS"),
+                       "rsa1");
     errs[n++] = verify(jws("{\"alg\":\"RS256\",\"typ\":\"" ARK "\"}", GOOD,
-                           "rsa1", "RS"), "rsa1");
+                           "rsa1", "RS"),
+                       "rsa1");
     errs[n++] = verify(jws("{\"alg\":\"RS256\",\"kid\":\"" ARK "\"", GOOD,
-                           "rsa1", "RS"), "rsa1");
+                           "rsa1", "RS"),
+                       "rsa1");
     for (i = 0; i < n; i++) {
         ck_assert_msg(errs[i] != NULL, "case %d accepted", i);
         ck_assert_msg(strstr(errs[i], "ARKIVREF") == NULL
-                      && strstr(errs[i], "SECRET") == NULL,
+                          && strstr(errs[i], "SECRET") == NULL,
                       "case %d quotes the input: %s", i, errs[i]);
     }
 }
@@ -995,8 +1101,9 @@ static int schema_valid(const bkm_jsonschema_t *s, const char *text)
 
 START_TEST(schema_agrees)
 {
-    const bkm_jsonschema_t *payload = compile_schema("lagringskvittering."
-                                                     "schema.json");
+    const bkm_jsonschema_t *payload = compile_schema(
+        "lagringskvittering."
+        "schema.json");
     const bkm_jsonschema_t *header = compile_schema("header.schema.json");
     const struct {
         const char *json;
@@ -1013,8 +1120,10 @@ START_TEST(schema_agrees)
         { good_with("arkivreferanse", "\"a\\u0007\""), 0 },
         { good_with("arkivreferanse", "\"a\\u0085\""), 0 },
         { good_with("arkivreferanse", "\"a\\u007f\""), 0 },
-        { good_with("sha256", "\"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B"
-                    "822CD15D6C15B0F00A08\""), 0 },
+        { good_with("sha256",
+                    "\"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B"
+                    "822CD15D6C15B0F00A08\""),
+          0 },
         { good_with("meldingId", "\"6f1e2d3c4b5a49878a6b5c4d3e2f1a0b\""), 0 },
         { good_with("bekymringsmeldingId", "\"x\""), 0 },
         { good_with("sha256", NULL), 0 },
@@ -1031,10 +1140,13 @@ START_TEST(schema_agrees)
         const char *json;
         int valid;
     } headers[] = {
-        { HDR_RS, 1 }, { HDR_PS, 1 },
-        { "{\"alg\":\"RS256\",\"kid\":\"k\",\"typ\":\"" BKM_LAGRINGSKVITTERING_TYP "\"}",
+        { HDR_RS, 1 },
+        { HDR_PS, 1 },
+        { "{\"alg\":\"RS256\",\"kid\":\"k\",\"typ\":\"" BKM_LAGRINGSKVITTERING_TYP
+          "\"}",
           1 },
-        { "{\"alg\":\"none\"}", 0 }, { "{\"alg\":\"HS256\"}", 0 },
+        { "{\"alg\":\"none\"}", 0 },
+        { "{\"alg\":\"HS256\"}", 0 },
         { "{\"alg\":\"RS256\",\"crit\":[]}", 0 },
         { "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", 0 },
         { "{\"alg\":\"RS256\",\"kid\":1}", 0 },
@@ -1057,7 +1169,8 @@ START_TEST(schema_agrees)
     for (i = 0; headers[i].json; i++) {
         c = verify(jws(headers[i].json, GOOD, "rsa1",
                        strstr(headers[i].json, "PS256") ? "PS" : "RS"),
-                   "rsa1") == NULL;
+                   "rsa1")
+            == NULL;
         ck_assert_msg(c == headers[i].valid, "C rules: header %d", i);
         ck_assert_msg(schema_valid(header, headers[i].json) == c,
                       "schema and C differ on header %d: %s", i,
@@ -1098,8 +1211,9 @@ static const char recipe[] =
 /* The v2 schema says what the C rules say about versjon 2 payloads. */
 START_TEST(schema_v2_agrees)
 {
-    const bkm_jsonschema_t *v2 = compile_schema("lagringskvittering-v2."
-                                                "schema.json");
+    const bkm_jsonschema_t *v2 = compile_schema(
+        "lagringskvittering-v2."
+        "schema.json");
     const char *pre = "{\"versjon\":2,\"besittelsesbevis\":";
     const struct {
         const char *json;
@@ -1107,10 +1221,16 @@ START_TEST(schema_v2_agrees)
     } cases[] = {
         { apr_pstrcat(bkm_test_pool, pre, BEVIS ",", GOOD + 1, NULL), 1 },
         { apr_pstrcat(bkm_test_pool, pre, "\"AB\",", GOOD + 1, NULL), 0 },
-        { apr_pstrcat(bkm_test_pool, "{\"versjon\":\"2\","
-                      "\"besittelsesbevis\":" BEVIS ",", GOOD + 1, NULL), 0 },
-        { apr_pstrcat(bkm_test_pool, "{\"versjon\":3,"
-                      "\"besittelsesbevis\":" BEVIS ",", GOOD + 1, NULL), 0 },
+        { apr_pstrcat(bkm_test_pool,
+                      "{\"versjon\":\"2\","
+                      "\"besittelsesbevis\":" BEVIS ",",
+                      GOOD + 1, NULL),
+          0 },
+        { apr_pstrcat(bkm_test_pool,
+                      "{\"versjon\":3,"
+                      "\"besittelsesbevis\":" BEVIS ",",
+                      GOOD + 1, NULL),
+          0 },
         { good_with("versjon", "2"), 0 },
         { NULL, 0 }
     };
@@ -1138,15 +1258,17 @@ START_TEST(readme_recipe)
     copy = apr_pstrdup(bkm_test_pool, recipe);
     for (line = apr_strtok(copy, "\n", &last); line;
          line = apr_strtok(NULL, "\n", &last)) {
-        ck_assert_msg(strstr(readme, line) != NULL,
-                      "not in the README: %s", line);
+        ck_assert_msg(strstr(readme, line) != NULL, "not in the README: %s",
+                      line);
     }
     bkm_test_put(dir, "recipe.sh", recipe, sizeof(recipe) - 1);
     bkm_test_put(dir, "melding.cms", cms, sizeof(cms) - 1);
     ck_assert_int_eq(bkm_test_run("cd %s && cp rsa1.key kvittering.key && "
                                   "cp rsa1.pem kvittering.pem && "
-                                  "MELDING_ID=" MID " BEKYMRINGSMELDING_ID="
-                                  BID " bash -e recipe.sh >/dev/null", dir),
+                                  "MELDING_ID=" MID
+                                  " BEKYMRINGSMELDING_ID=" BID
+                                  " bash -e recipe.sh >/dev/null",
+                                  dir),
                      0);
     token = bkm_test_slurp(dir, "kvittering.jws", NULL);
     ACCEPTED(token, "rsa2,rsa1");
@@ -1155,7 +1277,9 @@ START_TEST(readme_recipe)
     ck_assert_str_eq(got.arkivreferanse, "2025/01234-7");
     /* the digest of the bytes, as sha256sum sees them */
     ck_assert_int_eq(bkm_test_run("cd %s && sha256sum melding.cms | "
-                                  "grep -q '^%s '", dir, got.sha256), 0);
+                                  "grep -q '^%s '",
+                                  dir, got.sha256),
+                     0);
 }
 END_TEST
 

@@ -14,8 +14,8 @@ static bkm_db_t *db;
 static bkm_bydel_t bydel;
 static bkm_levering_policy_t pol;
 static apr_time_t t0;
-static const char *rid;         /* the report */
-static bkm_leveranse_t lev;     /* its message for the case system */
+static const char *rid;     /* the report */
+static bkm_leveranse_t lev; /* its message for the case system */
 
 static void setup(void)
 {
@@ -64,11 +64,13 @@ START_TEST(load_is_the_accounts)
 {
     bkm_leveranse_t l;
 
-    ck_assert_int_eq(bkm_leveranse_load(db, BKM_TEST_KONTO_MANUELL, lev.id,
-                                        0, &l), APR_NOTFOUND);
-    ck_assert_int_eq(bkm_leveranse_load(db, BKM_TEST_KONTO,
-                                        "00000000-0000-4000-8000-000000000000",
-                                        0, &l), APR_NOTFOUND);
+    ck_assert_int_eq(bkm_leveranse_load(db, BKM_TEST_KONTO_MANUELL, lev.id, 0,
+                                        &l),
+                     APR_NOTFOUND);
+    ck_assert_int_eq(
+        bkm_leveranse_load(db, BKM_TEST_KONTO,
+                           "00000000-0000-4000-8000-000000000000", 0, &l),
+        APR_NOTFOUND);
     ck_assert_str_eq(lev.melding_id, rid);
     ck_assert_str_eq(lev.tilstand, "AKSEPTERT");
     ck_assert_str_eq(lev.kommunenummer, "0301");
@@ -95,18 +97,18 @@ START_TEST(ranges_cover)
     apr_off_t last = lev.storrelse - 1;
     int complete = -1;
 
-    ck_assert_int_eq(bkm_levering_fetched_range(db, &lev, "fagsystem",
-                                                t0 + 1, 5, last, &complete),
+    ck_assert_int_eq(bkm_levering_fetched_range(db, &lev, "fagsystem", t0 + 1,
+                                                5, last, &complete),
                      APR_SUCCESS);
     ck_assert_int_eq(complete, 0);
     ck_assert_str_eq(bkm_test_state(db, rid), "AKSEPTERT");
     ck_assert_int_eq(bkm_test_events(db, rid, "HENTET"), 0);
-    ck_assert_int_eq(bkm_levering_fetched_range(db, &lev, "fagsystem",
-                                                t0 + 2, 0, 3, &complete),
+    ck_assert_int_eq(bkm_levering_fetched_range(db, &lev, "fagsystem", t0 + 2,
+                                                0, 3, &complete),
                      APR_SUCCESS);
-    ck_assert_int_eq(complete, 0);      /* byte 4 is missing */
-    ck_assert_int_eq(bkm_levering_fetched_range(db, &lev, "fagsystem",
-                                                t0 + 3, 4, 4, &complete),
+    ck_assert_int_eq(complete, 0); /* byte 4 is missing */
+    ck_assert_int_eq(bkm_levering_fetched_range(db, &lev, "fagsystem", t0 + 3,
+                                                4, 4, &complete),
                      APR_SUCCESS);
     ck_assert_int_eq(complete, 1);
     ck_assert_str_eq(bkm_test_state(db, rid), "SENDT_FAGSYSTEM");
@@ -126,11 +128,15 @@ START_TEST(receipt_new_then_repeat)
     ck_assert_str_eq(k.hendelse, "KVITTERT");
     ck_assert_str_eq(k.svar, "mottatt");
     ck_assert_str_eq(bkm_test_state(db, rid), "LEVERT");
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT levert FROM bkm_melding "
-                                  "WHERE id = '%s'", rid),
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT levert FROM bkm_melding "
+                                  "WHERE id = '%s'",
+                                  rid),
                      apr_off_t_toa(bkm_test_pool, t0 + 10));
-    ck_assert_ptr_null(bkm_test_sql(db, "SELECT frist FROM bkm_melding "
-                                    "WHERE id = '%s'", rid));
+    ck_assert_ptr_null(bkm_test_sql(db,
+                                    "SELECT frist FROM bkm_melding "
+                                    "WHERE id = '%s'",
+                                    rid));
     /* the same again: one event, answered as a repeat */
     ck_assert_int_eq(receipt(BKM_SVAR_MOTTATT, NULL, NULL, t0 + 20, &k),
                      APR_SUCCESS);
@@ -165,12 +171,17 @@ START_TEST(receipt_contradiction)
     ck_assert_str_eq(bkm_test_state(db, rid), "LEVERT");
     ck_assert_int_eq(bkm_test_events(db, rid, "KVITTERING_AVVIST"), 1);
     ck_assert_int_eq(bkm_test_events(db, rid, "AVVIST_FAGSYSTEM"), 0);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT avvik FROM bkm_melding WHERE "
-                                  "id = '%s'", rid),
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT avvik FROM bkm_melding WHERE "
+                                  "id = '%s'",
+                                  rid),
                      apr_off_t_toa(bkm_test_pool, t0 + 20));
-    ck_assert_ptr_nonnull(strstr(bkm_test_log(), apr_psprintf(
-        bkm_test_pool, "[1] BKM03302: ALERT avvik KVITTERING_AVVIST: report "
-        "%s", rid)));
+    ck_assert_ptr_nonnull(strstr(
+        bkm_test_log(),
+        apr_psprintf(bkm_test_pool,
+                     "[1] BKM03302: ALERT avvik KVITTERING_AVVIST: report "
+                     "%s",
+                     rid)));
     /* in a request's context the line has its own tag */
     db->log_request = 1;
     ck_assert_int_eq(receipt(BKM_SVAR_FEILET, NULL, "oops", t0 + 30, &k),
@@ -192,10 +203,14 @@ START_TEST(receipt_not_fetched)
     ck_assert_str_eq(bkm_kvittering_refusal(&k, &why), "ikke-hentet");
     ck_assert_ptr_nonnull(strstr(why, "not fetched completely"));
     ck_assert_str_eq(bkm_test_state(db, rid), "AKSEPTERT");
-    ck_assert_ptr_nonnull(bkm_test_sql(db, "SELECT frist FROM bkm_melding "
-                                       "WHERE id = '%s'", rid));
-    ck_assert_ptr_null(bkm_test_sql(db, "SELECT svar FROM bkm_leveranse "
-                                    "WHERE id = '%s'", lev.id));
+    ck_assert_ptr_nonnull(bkm_test_sql(db,
+                                       "SELECT frist FROM bkm_melding "
+                                       "WHERE id = '%s'",
+                                       rid));
+    ck_assert_ptr_null(bkm_test_sql(db,
+                                    "SELECT svar FROM bkm_leveranse "
+                                    "WHERE id = '%s'",
+                                    lev.id));
     ck_assert_int_eq(bkm_test_events(db, rid, "KVITTERING_AVVIST"), 1);
     /* a stored-receipt likewise */
     ck_assert_int_eq(receipt(BKM_SVAR_LAGRET, "sak-1", NULL, t0 + 11, &k),
@@ -211,30 +226,37 @@ START_TEST(feilet_orders_print)
 {
     bkm_kvittering_t k;
 
-    ck_assert_int_eq(receipt(BKM_SVAR_FEILET, NULL, "disk full", t0 + 10,
-                             &k), APR_SUCCESS);
+    ck_assert_int_eq(receipt(BKM_SVAR_FEILET, NULL, "disk full", t0 + 10, &k),
+                     APR_SUCCESS);
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_NY);
     ck_assert_str_eq(k.hendelse, "AVVIST_FAGSYSTEM");
     ck_assert_str_eq(bkm_test_state(db, rid), "SENDT_PRINT");
     ck_assert_int_eq(bkm_test_events(db, rid, "SENDT_PRINT"), 1);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT arsak FROM bkm_leveranse "
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT arsak FROM bkm_leveranse "
                                   "WHERE melding_id = '%s' AND konto_id = "
-                                  "'%s'", rid, BKM_TEST_KONTO_PRINT),
+                                  "'%s'",
+                                  rid, BKM_TEST_KONTO_PRINT),
                      "feilet");
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT beskrivelse FROM bkm_hendelse "
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT beskrivelse FROM bkm_hendelse "
                                   "WHERE melding_id = '%s' AND hendelse = "
-                                  "'AVVIST_FAGSYSTEM'", rid),
+                                  "'AVVIST_FAGSYSTEM'",
+                                  rid),
                      "Fagsystemet meldte feil; sendes som brevpost: "
                      "disk full");
-    ck_assert_int_eq(receipt(BKM_SVAR_FEILET, NULL, "disk full", t0 + 20,
-                             &k), APR_SUCCESS);
+    ck_assert_int_eq(receipt(BKM_SVAR_FEILET, NULL, "disk full", t0 + 20, &k),
+                     APR_SUCCESS);
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_GJENTATT);
     ck_assert_int_eq(receipt(BKM_SVAR_FEILET, NULL, "another", t0 + 30, &k),
                      APR_SUCCESS);
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_MOTSTRIDENDE);
     ck_assert_int_eq(bkm_test_events(db, rid, "AVVIST_FAGSYSTEM"), 1);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_leveranse WHERE "
-                                    "melding_id = '%s'", rid), 2);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_leveranse WHERE "
+                                    "melding_id = '%s'",
+                                    rid),
+                     2);
 }
 END_TEST
 
@@ -252,8 +274,10 @@ START_TEST(stored_receipts)
                      APR_SUCCESS);
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_NY);
     ck_assert_str_eq(k.svar, "lagret");
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT arkivreferanse FROM "
-                                  "bkm_leveranse WHERE id = '%s'", lev.id),
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT arkivreferanse FROM "
+                                  "bkm_leveranse WHERE id = '%s'",
+                                  lev.id),
                      "sak-1");
     ck_assert_int_eq(receipt(BKM_SVAR_LAGRET, "sak-1", NULL, t0 + 30, &k),
                      APR_SUCCESS);
@@ -285,8 +309,10 @@ START_TEST(stored_receipt_required)
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_NY);
     ck_assert_str_eq(k.hendelse, "KVITTERT");
     ck_assert_str_eq(bkm_test_state(db, rid), "SENDT_FAGSYSTEM");
-    ck_assert_ptr_null(bkm_test_sql(db, "SELECT levert FROM bkm_melding "
-                                    "WHERE id = '%s'", rid));
+    ck_assert_ptr_null(bkm_test_sql(db,
+                                    "SELECT levert FROM bkm_melding "
+                                    "WHERE id = '%s'",
+                                    rid));
 }
 END_TEST
 
@@ -300,8 +326,9 @@ START_TEST(order_print_once)
     ck_assert_int_eq(bkm_db_begin(db), APR_SUCCESS);
     ck_assert_int_eq(bkm_order_print(db, &pol, rid, frist - 1, frist - 1,
                                      "frist", "eskalering", "tekst",
-                                     &ordered), APR_SUCCESS);
-    ck_assert_int_eq(ordered, 0);       /* not yet due */
+                                     &ordered),
+                     APR_SUCCESS);
+    ck_assert_int_eq(ordered, 0); /* not yet due */
     ck_assert_int_eq(bkm_order_print(db, &pol, rid, frist, frist, "frist",
                                      "eskalering", "tekst", &ordered),
                      APR_SUCCESS);
@@ -309,12 +336,14 @@ START_TEST(order_print_once)
     ck_assert_int_eq(bkm_order_print(db, &pol, rid, frist, frist, "frist",
                                      "eskalering", "tekst", &ordered),
                      APR_SUCCESS);
-    ck_assert_int_eq(ordered, 0);       /* ordered already */
+    ck_assert_int_eq(ordered, 0); /* ordered already */
     ck_assert_int_eq(bkm_db_end(db, APR_SUCCESS), APR_SUCCESS);
     ck_assert_str_eq(bkm_test_state(db, rid), "SENDT_PRINT");
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_leveranse WHERE "
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_leveranse WHERE "
                                     "melding_id = '%s' AND konto_id = '%s'",
-                                    rid, BKM_TEST_KONTO_PRINT), 1);
+                                    rid, BKM_TEST_KONTO_PRINT),
+                     1);
 }
 END_TEST
 
@@ -342,12 +371,17 @@ START_TEST(actions)
     fetch_all();
     ck_assert_int_eq(act("tilbake", &h, later), APR_SUCCESS);
     ck_assert_str_eq(bkm_test_state(db, rid), "AKSEPTERT");
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT frist FROM bkm_melding WHERE "
-                                  "id = '%s'", rid),
-                     apr_off_t_toa(bkm_test_pool, bkm_levering_deadline(
-                         &pol, &bydel, later)));
-    ck_assert_ptr_null(bkm_test_sql(db, "SELECT hentet FROM bkm_leveranse "
-                                    "WHERE id = '%s'", lev.id));
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT frist FROM bkm_melding WHERE "
+                                  "id = '%s'",
+                                  rid),
+                     apr_off_t_toa(bkm_test_pool,
+                                   bkm_levering_deadline(&pol, &bydel,
+                                                         later)));
+    ck_assert_ptr_null(bkm_test_sql(db,
+                                    "SELECT hentet FROM bkm_leveranse "
+                                    "WHERE id = '%s'",
+                                    lev.id));
     ck_assert_int_eq(bkm_test_events(db, rid, "LAGT_TILBAKE"), 1);
     /* handled outside: delivered; not twice */
     ck_assert_int_eq(act("handtert", &h, later + 1), APR_SUCCESS);
@@ -356,9 +390,12 @@ START_TEST(actions)
     ck_assert_int_eq(act("tilbake", &h, later + 2), APR_EINVAL);
     ck_assert_int_eq(act("noe annet", &h, later + 2), APR_EINVAL);
     /* every action done is audited, with its reason */
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_revisjon WHERE "
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_revisjon WHERE "
                                     "melding_id = '%s' AND begrunnelse = "
-                                    "'testet'", rid), 2);
+                                    "'testet'",
+                                    rid),
+                     2);
     ck_assert_int_eq(db->in_tx, 0);
 }
 END_TEST
@@ -390,14 +427,19 @@ START_TEST(print_provider)
                      APR_SUCCESS);
     ck_assert_int_eq(k.utfall, BKM_KVITTERING_NY);
     ck_assert_str_eq(bkm_test_state(db, rid), "AVVIST_PRINT");
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT oppfolging FROM bkm_melding "
-                                  "WHERE id = '%s'", rid), "1");
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT oppfolging FROM bkm_melding "
+                                  "WHERE id = '%s'",
+                                  rid),
+                     "1");
     ck_assert_int_eq(act("print", &h, frist + 2), APR_SUCCESS);
     ck_assert_str_eq(bkm_test_state(db, rid), "SENDT_PRINT");
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_leveranse WHERE "
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_leveranse WHERE "
                                     "melding_id = '%s' AND konto_id = '%s' "
-                                    "AND svar IS NULL", rid,
-                                    BKM_TEST_KONTO_PRINT), 1);
+                                    "AND svar IS NULL",
+                                    rid, BKM_TEST_KONTO_PRINT),
+                     1);
     in.svar = BKM_SVAR_MOTTATT;
     bkm_test_load(db, BKM_TEST_KONTO_PRINT, rid, &pj);
     ck_assert_int_eq(bkm_levering_answer(db, &pol, &pj, &in, frist + 3, &k),
@@ -410,10 +452,13 @@ END_TEST
 START_TEST(refused_is_recorded)
 {
     ck_assert_int_eq(bkm_levering_refused(db, &lev, "integrasjon", t0 + 5,
-                                          "bad signature"), APR_SUCCESS);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT beskrivelse FROM bkm_hendelse "
+                                          "bad signature"),
+                     APR_SUCCESS);
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT beskrivelse FROM bkm_hendelse "
                                   "WHERE melding_id = '%s' AND hendelse = "
-                                  "'KVITTERING_AVVIST'", rid),
+                                  "'KVITTERING_AVVIST'",
+                                  rid),
                      "Kvittering avvist: bad signature");
     ck_assert_str_eq(bkm_test_state(db, rid), "AKSEPTERT");
 }
@@ -446,20 +491,26 @@ static void set_state(const dbstate_t *st, bkm_leveranse_t *pj)
 {
     const char *t = apr_off_t_toa(bkm_test_pool, t0 + 1);
 
-    bkm_test_sql(db, "INSERT INTO bkm_leveranse (id, melding_id, konto_id, "
+    bkm_test_sql(db,
+                 "INSERT INTO bkm_leveranse (id, melding_id, konto_id, "
                  "mottaker, meldingstype, opprettet, arsak) VALUES "
-                 "('p%.35s', '%s', '%s', 'print', '%s', %s, 'frist')", rid,
-                 rid, BKM_TEST_KONTO_PRINT, BKM_TYPE_UTSKRIFT, t);
-    bkm_test_sql(db, "UPDATE bkm_melding SET tilstand = '%s', frist = %s, "
+                 "('p%.35s', '%s', '%s', 'print', '%s', %s, 'frist')",
+                 rid, rid, BKM_TEST_KONTO_PRINT, BKM_TYPE_UTSKRIFT, t);
+    bkm_test_sql(db,
+                 "UPDATE bkm_melding SET tilstand = '%s', frist = %s, "
                  "levert = %s, oppfolging = %d WHERE id = '%s'",
-                 st->tilstand, st->frist ? apr_off_t_toa(bkm_test_pool,
-                     bkm_levering_deadline(&pol, &bydel, t0)) : "NULL",
+                 st->tilstand,
+                 st->frist
+                     ? apr_off_t_toa(bkm_test_pool,
+                                     bkm_levering_deadline(&pol, &bydel, t0))
+                     : "NULL",
                  st->levert ? t : "NULL",
                  strcmp(st->tilstand, "AVVIST_PRINT") == 0, rid);
-    bkm_test_sql(db, "UPDATE bkm_leveranse SET hentet = %s, svar = %s%s%s "
-                 "WHERE melding_id = '%s'", st->hentet ? t : "NULL",
-                 st->svar ? "'" : "", st->svar ? st->svar : "NULL",
-                 st->svar ? "'" : "", rid);
+    bkm_test_sql(db,
+                 "UPDATE bkm_leveranse SET hentet = %s, svar = %s%s%s "
+                 "WHERE melding_id = '%s'",
+                 st->hentet ? t : "NULL", st->svar ? "'" : "",
+                 st->svar ? st->svar : "NULL", st->svar ? "'" : "", rid);
     reload();
     bkm_test_load(db, BKM_TEST_KONTO_PRINT, rid, pj);
 }
@@ -473,9 +524,9 @@ static void facts_of(const dbstate_t *st, bkm_de_e e, bkm_dfakta_t *f)
     f->levert = st->levert;
     f->oppfolging = f->tilstand == BKM_DS_AVVIST_PRINT;
     f->hentet = st->hentet;
-    f->svar = !st->svar ? BKM_DA_INGEN
+    f->svar = !st->svar                         ? BKM_DA_INGEN
               : strcmp(st->svar, "feilet") == 0 ? BKM_DA_FEILET
-              : BKM_DA_MOTTATT;
+                                                : BKM_DA_MOTTATT;
 }
 
 /* Apply @p e as httpd would; the answer as the state machine's. */
@@ -495,11 +546,13 @@ static bkm_du_e apply_event(bkm_de_e e, bkm_leveranse_t *pj)
     case BKM_DE_HENTET:
     case BKM_DE_PRINT_HENTET:
         n0 = bkm_test_count(db, "SELECT 1 FROM bkm_hendelse");
-        ck_assert_int_eq(bkm_levering_fetched(db, e == BKM_DE_HENTET ? &lev
-                                                                     : pj,
-                                              "test", now), APR_SUCCESS);
+        ck_assert_int_eq(bkm_levering_fetched(db,
+                                              e == BKM_DE_HENTET ? &lev : pj,
+                                              "test", now),
+                         APR_SUCCESS);
         return bkm_test_count(db, "SELECT 1 FROM bkm_hendelse") > n0
-               ? BKM_DU_ANVENDT : BKM_DU_GJENTATT;
+                   ? BKM_DU_ANVENDT
+                   : BKM_DU_GJENTATT;
     case BKM_DE_FRIST:
         ck_assert_int_eq(bkm_db_begin(db), APR_SUCCESS);
         /* the deadline has passed: a pass a year later */
@@ -518,15 +571,17 @@ static bkm_du_e apply_event(bkm_de_e e, bkm_leveranse_t *pj)
     default:
         in.print = e == BKM_DE_PRINT_MOTTATT || e == BKM_DE_PRINT_FEILET;
         in.svar = e == BKM_DE_FEILET || e == BKM_DE_PRINT_FEILET
-                  ? BKM_SVAR_FEILET
-                  : e == BKM_DE_LAGRET ? BKM_SVAR_LAGRET : BKM_SVAR_MOTTATT;
+                      ? BKM_SVAR_FEILET
+                  : e == BKM_DE_LAGRET ? BKM_SVAR_LAGRET
+                                       : BKM_SVAR_MOTTATT;
         in.arkivreferanse = e == BKM_DE_LAGRET ? "sak-9" : NULL;
         ck_assert_int_eq(bkm_levering_answer(db, &pol, in.print ? pj : &lev,
-                                             &in, now, &k), APR_SUCCESS);
-        return k.utfall == BKM_KVITTERING_NY ? BKM_DU_ANVENDT
-               : k.utfall == BKM_KVITTERING_GJENTATT ? BKM_DU_GJENTATT
-               : k.utfall == BKM_KVITTERING_MOTSTRIDENDE
-                 ? BKM_DU_MOTSTRIDENDE : BKM_DU_IKKE_HENTET;
+                                             &in, now, &k),
+                         APR_SUCCESS);
+        return k.utfall == BKM_KVITTERING_NY             ? BKM_DU_ANVENDT
+               : k.utfall == BKM_KVITTERING_GJENTATT     ? BKM_DU_GJENTATT
+               : k.utfall == BKM_KVITTERING_MOTSTRIDENDE ? BKM_DU_MOTSTRIDENDE
+                                                         : BKM_DU_IKKE_HENTET;
     }
 }
 
@@ -544,20 +599,29 @@ START_TEST(decision_table_in_the_database)
     set_state(st, &pj);
     facts_of(st, e, &f);
     bkm_levering_next(&f, e, &v);
-    events0 = bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE "
-                             "melding_id = '%s'", rid);
+    events0 = bkm_test_count(db,
+                             "SELECT 1 FROM bkm_hendelse WHERE "
+                             "melding_id = '%s'",
+                             rid);
     got = apply_event(e, &pj);
-    events1 = bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE "
-                             "melding_id = '%s'", rid);
+    events1 = bkm_test_count(db,
+                             "SELECT 1 FROM bkm_hendelse WHERE "
+                             "melding_id = '%s'",
+                             rid);
     after = bkm_test_state(db, rid);
-    levert = bkm_test_sql(db, "SELECT levert FROM bkm_melding WHERE id = "
-                          "'%s'", rid) != NULL;
-    ck_assert_msg(got == v.utfall, "%s x event %d: %s in the database, %s "
-                  "decided", st->tilstand, e, bkm_du_name(got),
-                  bkm_du_name(v.utfall));
-    ck_assert_msg(strcmp(after, bkm_ds_name(v.bestill_print
-                                            ? BKM_DS_SENDT_PRINT
-                                            : v.tilstand)) == 0,
+    levert = bkm_test_sql(db,
+                          "SELECT levert FROM bkm_melding WHERE id = "
+                          "'%s'",
+                          rid)
+             != NULL;
+    ck_assert_msg(got == v.utfall,
+                  "%s x event %d: %s in the database, %s "
+                  "decided",
+                  st->tilstand, e, bkm_du_name(got), bkm_du_name(v.utfall));
+    ck_assert_msg(strcmp(after,
+                         bkm_ds_name(v.bestill_print ? BKM_DS_SENDT_PRINT
+                                                     : v.tilstand))
+                      == 0,
                   "%s x event %d: %s in the database, %s decided",
                   st->tilstand, e, after, bkm_ds_name(v.tilstand));
     ck_assert_int_eq(levert, v.levert);
@@ -566,8 +630,9 @@ START_TEST(decision_table_in_the_database)
         /* ordering print is an event of its own (SENDT_PRINT), unless
          * that is the event (the deadline) */
         ck_assert_int_eq(events1 - events0,
-                         1 + (v.bestill_print
-                              && strcmp(v.hendelse, "SENDT_PRINT") != 0));
+                         1
+                             + (v.bestill_print
+                                && strcmp(v.hendelse, "SENDT_PRINT") != 0));
     }
     else {
         ck_assert_int_eq(events1, events0);

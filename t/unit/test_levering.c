@@ -10,12 +10,21 @@
 
 #include <string.h>
 
-enum { A = BKM_DS_AKSEPTERT, SF = BKM_DS_SENDT_FAGSYSTEM,
-       AF = BKM_DS_AVVIST_FAGSYSTEM, SP = BKM_DS_SENDT_PRINT,
-       AP = BKM_DS_AVVIST_PRINT, L = BKM_DS_LEVERT };
-enum { NY = BKM_DU_ANVENDT, GJ = BKM_DU_GJENTATT,
-       MOT = BKM_DU_MOTSTRIDENDE, IH = BKM_DU_IKKE_HENTET,
-       NEI = BKM_DU_NEKTET };
+enum {
+    A = BKM_DS_AKSEPTERT,
+    SF = BKM_DS_SENDT_FAGSYSTEM,
+    AF = BKM_DS_AVVIST_FAGSYSTEM,
+    SP = BKM_DS_SENDT_PRINT,
+    AP = BKM_DS_AVVIST_PRINT,
+    L = BKM_DS_LEVERT
+};
+enum {
+    NY = BKM_DU_ANVENDT,
+    GJ = BKM_DU_GJENTATT,
+    MOT = BKM_DU_MOTSTRIDENDE,
+    IH = BKM_DU_IKKE_HENTET,
+    NEI = BKM_DU_NEKTET
+};
 
 /* Facts by state as they are in practice (-1 in a row: the default). */
 typedef struct {
@@ -34,14 +43,17 @@ static const defaults_t by_state[BKM_DS_COUNT] = {
 
 typedef struct {
     int state, event;
-    int hentet, svar, samme, krev, manuell;     /* -1: default */
+    int hentet, svar, samme, krev, manuell; /* -1: default */
     int utfall, after;
     const char *hendelse;
     int print;
 } row_t;
 
 #define D -1
-#define R(s, e, u, a, h, p) { s, BKM_DE_##e, D, D, 0, 0, 0, u, a, h, p }
+#define R(s, e, u, a, h, p) \
+    { \
+        s, BKM_DE_##e, D, D, 0, 0, 0, u, a, h, p \
+    }
 
 static const row_t table[] = {
     /* AKSEPTERT: nothing fetched yet */
@@ -310,8 +322,9 @@ START_TEST(ranges)
     ck_assert_int_eq(bkm_range_parse("bytes=5-1", 100, &a, &b), 0);
     ck_assert_int_eq(bkm_range_parse("bytes=x-1", 100, &a, &b), 0);
     ck_assert_int_eq(bkm_range_parse("items=0-1", 100, &a, &b), 0);
-    ck_assert_int_eq(bkm_range_parse("bytes=99999999999999999999-", 100,
-                                     &a, &b), 0);
+    ck_assert_int_eq(bkm_range_parse("bytes=99999999999999999999-", 100, &a,
+                                     &b),
+                     0);
 
     /* One byte is not the message. */
     ck_assert_int_eq(bkm_range_cover(bkm_test_pool, NULL, 0, 0, 100, &d), 0);
@@ -331,8 +344,7 @@ START_TEST(ranges)
     ck_assert_int_eq(bkm_range_cover(bkm_test_pool, "0-99x", 0, 9, 100, &d),
                      0);
     ck_assert_str_eq(d, "0-9");
-    ck_assert_int_eq(bkm_range_cover(bkm_test_pool, "9-0", 0, 9, 100, &d),
-                     0);
+    ck_assert_int_eq(bkm_range_cover(bkm_test_pool, "9-0", 0, 9, 100, &d), 0);
     ck_assert_int_eq(bkm_range_cover(bkm_test_pool, NULL, 0, 99, 100, &d), 1);
 }
 END_TEST
@@ -382,7 +394,8 @@ START_TEST(stored_receipt_fits)
                      BKM_DU_NEKTET);
     ck_assert_int_eq(bkm_kvittering_fits(&lk, "m1", "r1", "aa", 0, &why),
                      BKM_DU_IKKE_HENTET);
-    ck_assert_str_eq(why, "a stored-receipt for content this account never "
+    ck_assert_str_eq(why,
+                     "a stored-receipt for content this account never "
                      "fetched");
 }
 END_TEST
@@ -413,12 +426,11 @@ END_TEST
 /* Deadlines from the policy and the district, never from httpd. */
 START_TEST(deadlines_by_policy)
 {
-    bkm_levering_policy_t pol = {
-        apr_time_from_sec(40 * 3600), apr_time_from_sec(2 * 86400), "p"
-    };
+    bkm_levering_policy_t pol = { apr_time_from_sec(40 * 3600),
+                                  apr_time_from_sec(2 * 86400), "p" };
     bkm_kommune_t k = { "0301", "Oslo", NULL, 1, NULL, NULL };
     bkm_bydel_t b;
-    apr_time_t mon = bkm_test_utc(2026, 3, 2, 8, 0);    /* 09:00 in Oslo */
+    apr_time_t mon = bkm_test_utc(2026, 3, 2, 8, 0); /* 09:00 in Oslo */
 
     memset(&b, 0, sizeof(b));
     b.kommune = &k;

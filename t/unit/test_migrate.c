@@ -19,8 +19,7 @@ static void open_db(const char *name)
 
     ck_assert_int_eq(apr_dbd_get_driver(bkm_test_pool, "sqlite3", &drv), 0);
     path = apr_pstrcat(bkm_test_pool, bkm_test_dir(), "/", name, NULL);
-    ck_assert_int_eq(apr_dbd_open_ex(drv, bkm_test_pool, path, &db, &err),
-                     0);
+    ck_assert_int_eq(apr_dbd_open_ex(drv, bkm_test_pool, path, &db, &err), 0);
 }
 
 static int table_exists(const char *table)
@@ -29,9 +28,14 @@ static int table_exists(const char *table)
     apr_dbd_row_t *row = NULL;
     int n = 0;
 
-    ck_assert_int_eq(apr_dbd_select(drv, bkm_test_pool, db, &res,
-        apr_psprintf(bkm_test_pool, "SELECT name FROM sqlite_master WHERE "
-                     "type = 'table' AND name = '%s'", table), 0), 0);
+    ck_assert_int_eq(
+        apr_dbd_select(drv, bkm_test_pool, db, &res,
+                       apr_psprintf(bkm_test_pool,
+                                    "SELECT name FROM sqlite_master WHERE "
+                                    "type = 'table' AND name = '%s'",
+                                    table),
+                       0),
+        0);
     while (apr_dbd_get_row(drv, bkm_test_pool, res, &row, -1) == 0) {
         n++;
     }
@@ -70,7 +74,7 @@ START_TEST(failure_rolls_back)
         { 2, "0002_ok", "CREATE TABLE t_ok (id INTEGER);\n" },
         { 3, "0003_broken",
           "CREATE TABLE t_half (id INTEGER);\n"
-          "CREATE TABLE t_ok (id INTEGER);\n" },   /* already exists */
+          "CREATE TABLE t_ok (id INTEGER);\n" }, /* already exists */
         { 0, NULL, NULL }
     };
     int v = -1;
@@ -90,9 +94,9 @@ END_TEST
 
 START_TEST(latest)
 {
-    static const bkm_migration_t list[] = {
-        { 1, "a", "" }, { 2, "b", "" }, { 0, NULL, NULL }
-    };
+    static const bkm_migration_t list[] = { { 1, "a", "" },
+                                            { 2, "b", "" },
+                                            { 0, NULL, NULL } };
     ck_assert_int_eq(bkm_migrations_latest(list), 2);
     ck_assert_int_eq(bkm_migrations_latest(list + 2), 0);
 }

@@ -13,22 +13,23 @@ START_TEST(boundary_header)
 {
     const char *b = NULL;
 
-    ck_assert_ptr_null(bkm_multipart_boundary(bkm_test_pool,
-        "multipart/form-data; boundary=abc123", &b));
+    ck_assert_ptr_null(bkm_multipart_boundary(
+        bkm_test_pool, "multipart/form-data; boundary=abc123", &b));
     ck_assert_str_eq(b, "abc123");
-    ck_assert_ptr_null(bkm_multipart_boundary(bkm_test_pool,
-        "multipart/form-data; charset=x; boundary=\"a b:c\"", &b));
+    ck_assert_ptr_null(bkm_multipart_boundary(
+        bkm_test_pool, "multipart/form-data; charset=x; boundary=\"a b:c\"",
+        &b));
     ck_assert_str_eq(b, "a b:c");
     ck_assert_ptr_nonnull(bkm_multipart_boundary(bkm_test_pool,
-        "application/json", &b));
+                                                 "application/json", &b));
     ck_assert_ptr_nonnull(bkm_multipart_boundary(bkm_test_pool,
-        "multipart/form-data", &b));
-    ck_assert_ptr_nonnull(bkm_multipart_boundary(bkm_test_pool,
-        "multipart/form-data; boundary=", &b));
-    ck_assert_ptr_nonnull(bkm_multipart_boundary(bkm_test_pool,
-        "multipart/form-data; boundary=\"unterminated", &b));
-    ck_assert_ptr_nonnull(bkm_multipart_boundary(bkm_test_pool,
-        "multipart/form-data; boundary=bad<>chars", &b));
+                                                 "multipart/form-data", &b));
+    ck_assert_ptr_nonnull(bkm_multipart_boundary(
+        bkm_test_pool, "multipart/form-data; boundary=", &b));
+    ck_assert_ptr_nonnull(bkm_multipart_boundary(
+        bkm_test_pool, "multipart/form-data; boundary=\"unterminated", &b));
+    ck_assert_ptr_nonnull(bkm_multipart_boundary(
+        bkm_test_pool, "multipart/form-data; boundary=bad<>chars", &b));
     ck_assert_ptr_nonnull(bkm_multipart_boundary(bkm_test_pool, NULL, &b));
 }
 END_TEST
@@ -37,14 +38,16 @@ START_TEST(two_binary_parts)
 {
     /* look-alikes of the delimiter, but never CRLF "--XYZ" itself */
     static const char bin[] = "\x30\x82\r\n--XY\0--XYZ\r\n\xff";
-    const char *body = apr_pstrcat(bkm_test_pool,
+    const char *body = apr_pstrcat(
+        bkm_test_pool,
         "--XYZ" CRLF
         "Content-Disposition: form-data; name=\"bekymringsmelding\"; "
         "filename=\"b.pdf.cms\"" CRLF
-        "Content-Type: application/pkcs7-mime" CRLF CRLF, NULL);
+        "Content-Type: application/pkcs7-mime" CRLF CRLF,
+        NULL);
     apr_size_t n1 = strlen(body), blen = sizeof(bin) - 1, total;
-    const char *mid = CRLF "--XYZ" CRLF
-        "Content-Disposition: form-data; name=asice" CRLF CRLF
+    const char *mid = CRLF
+        "--XYZ" CRLF "Content-Disposition: form-data; name=asice" CRLF CRLF
         "ZIPDATA" CRLF "--XYZ--" CRLF;
     char *all;
     apr_array_header_t *parts = NULL;
@@ -64,7 +67,7 @@ START_TEST(two_binary_parts)
     ck_assert_str_eq(a->filename, "b.pdf.cms");
     ck_assert_str_eq(a->content_type, "application/pkcs7-mime");
     ck_assert_int_eq(a->len, blen);
-    ck_assert(memcmp(a->data, bin, blen) == 0);     /* bytes intact */
+    ck_assert(memcmp(a->data, bin, blen) == 0); /* bytes intact */
     b = bkm_multipart_get(parts, "asice");
     ck_assert_int_eq(b->len, 7);
     ck_assert(memcmp(b->data, "ZIPDATA", 7) == 0);
@@ -85,17 +88,20 @@ static const struct {
       "headers missing" },
     { "--B" CRLF "Content-Type: text/plain" CRLF CRLF "x" CRLF "--B--",
       "no Content-Disposition" },
-    { "--B" CRLF "Content-Disposition: attachment; name=a" CRLF CRLF "x"
-      CRLF "--B--", "not form-data" },
-    { "--B" CRLF "Content-Disposition: form-data; name=\"\"" CRLF CRLF "x"
-      CRLF "--B--", "no Content-Disposition name" },
+    { "--B" CRLF "Content-Disposition: attachment; name=a" CRLF CRLF "x" CRLF
+      "--B--",
+      "not form-data" },
+    { "--B" CRLF "Content-Disposition: form-data; name=\"\"" CRLF CRLF
+      "x" CRLF "--B--",
+      "no Content-Disposition name" },
     { "--B" CRLF "no colon here" CRLF CRLF "x" CRLF "--B--",
       "malformed part header" },
     { "--Bjunk", "malformed boundary line" },
-    { "--B" CRLF "Content-Disposition: form-data; name=a" CRLF CRLF "1"
-      CRLF "--B" CRLF "Content-Disposition: form-data; name=b" CRLF CRLF "2"
-      CRLF "--B" CRLF "Content-Disposition: form-data; name=c" CRLF CRLF "3"
-      CRLF "--B--", "too many parts" },
+    { "--B" CRLF "Content-Disposition: form-data; name=a" CRLF CRLF "1" CRLF
+      "--B" CRLF "Content-Disposition: form-data; name=b" CRLF CRLF "2" CRLF
+      "--B" CRLF "Content-Disposition: form-data; name=c" CRLF CRLF "3" CRLF
+      "--B--",
+      "too many parts" },
 };
 
 START_TEST(malformed)
@@ -118,9 +124,10 @@ START_TEST(header_limit)
 
     memset(big, 'a', 5999);
     big[5999] = '\0';
-    body = apr_pstrcat(bkm_test_pool, "--B" CRLF
-                       "Content-Disposition: form-data; name=a; x=", big,
-                       CRLF CRLF "x" CRLF "--B--", NULL);
+    body = apr_pstrcat(bkm_test_pool,
+                       "--B" CRLF
+                       "Content-Disposition: form-data; name=a; x=",
+                       big, CRLF CRLF "x" CRLF "--B--", NULL);
     ck_assert_ptr_nonnull(bkm_multipart_parse(bkm_test_pool, "B", body,
                                               strlen(body), 2, &parts));
 }

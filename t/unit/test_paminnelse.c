@@ -60,7 +60,7 @@ static void setup(void)
     reg.kommune_by_nr = apr_hash_make(bkm_test_pool);
     apr_hash_set(reg.kommune_by_nr, "0301", APR_HASH_KEY_STRING, &kommune);
     bkm_test_policy(&dpol);
-    t0 = bkm_test_utc(2026, 3, 2, 9, 0);    /* a Monday */
+    t0 = bkm_test_utc(2026, 3, 2, 9, 0); /* a Monday */
     memset(&pol, 0, sizeof(pol));
     pol.registry = &reg;
     pol.delivery = &dpol;
@@ -99,8 +99,7 @@ START_TEST(bound)
     ck_assert(bkm_paminnelse_bound(&dpol, &fag, 75, t0) == t0 + 10 * HOUR);
     ck_assert(bkm_paminnelse_bound(&dpol, &fag, 50, t0) == t0 + 20 * HOUR);
     /* Friday 10:00 in Oslo: 14 hours of Friday, then Monday */
-    ck_assert(bkm_paminnelse_bound(&dpol, &fag, 75, fri)
-              == fri + 10 * HOUR);
+    ck_assert(bkm_paminnelse_bound(&dpol, &fag, 75, fri) == fri + 10 * HOUR);
     ck_assert(bkm_paminnelse_bound(&dpol, &fag, 50, fri)
               == fri + 20 * HOUR + 48 * HOUR);
 }
@@ -124,24 +123,35 @@ START_TEST(due_once)
     ck_assert_int_eq(feilet, 0);
     ck_assert_int_eq(calls, 1);
     ck_assert_str_eq(last.melding_id, id);
-    ck_assert_str_eq(last.referanse, bkm_test_sql(db, "SELECT referanse "
-                     "FROM bkm_melding WHERE id = '%s'", id));
+    ck_assert_str_eq(last.referanse,
+                     bkm_test_sql(db,
+                                  "SELECT referanse "
+                                  "FROM bkm_melding WHERE id = '%s'",
+                                  id));
     ck_assert(last.frist == frist);
     ck_assert_ptr_eq(last.bydel, &fag);
     ck_assert_int_eq(bkm_test_events(db, id, BKM_PAMINNELSE_EVENT), 1);
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT beskrivelse FROM bkm_hendelse "
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT beskrivelse FROM bkm_hendelse "
                                   "WHERE melding_id = '%s' AND hendelse = "
-                                  "'PAMINNELSE_SENDT'", id),
+                                  "'PAMINNELSE_SENDT'",
+                                  id),
                      "Påminnelse sendt på e-post til bydelens "
                      "kontaktadresse: ikke bekreftet mottatt, frist "
                      "04.03.2026 kl. 02:00");
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT tilstand FROM bkm_hendelse "
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT tilstand FROM bkm_hendelse "
                                   "WHERE melding_id = '%s' AND hendelse = "
-                                  "'PAMINNELSE_SENDT'", id), "AKSEPTERT");
-    ck_assert_str_eq(bkm_test_sql(db, "SELECT paminnelse_sendt FROM "
-                                  "bkm_melding WHERE id = '%s'", id),
+                                  "'PAMINNELSE_SENDT'",
+                                  id),
+                     "AKSEPTERT");
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT paminnelse_sendt FROM "
+                                  "bkm_melding WHERE id = '%s'",
+                                  id),
                      apr_off_t_toa(bkm_test_pool, t0 + 30 * HOUR));
-    ck_assert_ptr_nonnull(strstr(bkm_test_log(), "BKM05401: reminders "
+    ck_assert_ptr_nonnull(strstr(bkm_test_log(),
+                                 "BKM05401: reminders "
                                  "before letter post: 1 sent, 0 failed"));
     /* later passes: not again */
     ck_assert_int_eq(run_at(t0 + 31 * HOUR, NULL), 0);
@@ -174,10 +184,13 @@ START_TEST(failed_mail_retried)
     ck_assert_int_eq(run_at(t0 + 30 * HOUR, &feilet), 0);
     ck_assert_int_eq(feilet, 1);
     ck_assert_int_eq(bkm_test_events(db, id, BKM_PAMINNELSE_EVENT), 0);
-    ck_assert_ptr_nonnull(strstr(bkm_test_log(), "BKM05400: reminder for "
+    ck_assert_ptr_nonnull(strstr(bkm_test_log(),
+                                 "BKM05400: reminder for "
                                  "report "));
-    ck_assert_ptr_null(bkm_test_sql(db, "SELECT paminnelse FROM bkm_melding "
-                                    "WHERE id = '%s'", id));
+    ck_assert_ptr_null(bkm_test_sql(db,
+                                    "SELECT paminnelse FROM bkm_melding "
+                                    "WHERE id = '%s'",
+                                    id));
     answer = APR_SUCCESS;
     ck_assert_int_eq(run_at(t0 + 31 * HOUR, &feilet), 1);
     ck_assert_int_eq(feilet, 0);
@@ -193,9 +206,10 @@ START_TEST(claimed_elsewhere)
     const char *id = bkm_test_store(db, &dpol, &fag, t0);
     apr_time_t t = t0 + 30 * HOUR;
 
-    bkm_test_sql(db, "UPDATE bkm_melding SET paminnelse = frist, "
-                 "paminnelse_tid = %" APR_TIME_T_FMT " WHERE id = '%s'", t,
-                 id);
+    bkm_test_sql(db,
+                 "UPDATE bkm_melding SET paminnelse = frist, "
+                 "paminnelse_tid = %" APR_TIME_T_FMT " WHERE id = '%s'",
+                 t, id);
     ck_assert_int_eq(run_at(t, NULL), 0);
     ck_assert_int_eq(run_at(t + BKM_PAMINNELSE_LEASE - 1, NULL), 0);
     ck_assert_int_eq(calls, 0);
@@ -211,8 +225,10 @@ START_TEST(new_deadline)
     apr_time_t ny = t0 + 80 * HOUR;
 
     ck_assert_int_eq(run_at(t0 + 30 * HOUR, NULL), 1);
-    bkm_test_sql(db, "UPDATE bkm_melding SET frist = %" APR_TIME_T_FMT
-                 " WHERE id = '%s'", ny, id);
+    bkm_test_sql(db,
+                 "UPDATE bkm_melding SET frist = %" APR_TIME_T_FMT
+                 " WHERE id = '%s'",
+                 ny, id);
     ck_assert_int_eq(run_at(ny - 10 * HOUR - 1, NULL), 0);
     ck_assert_int_eq(run_at(ny - 10 * HOUR, NULL), 1);
     ck_assert(last.frist == ny);
@@ -248,8 +264,10 @@ START_TEST(pages)
     }
     pol.select_limit = 2;
     ck_assert_int_eq(run_at(t0 + 31 * HOUR, NULL), 5);
-    ck_assert_int_eq(bkm_test_count(db, "SELECT 1 FROM bkm_hendelse WHERE "
-                                    "hendelse = 'PAMINNELSE_SENDT'"), 5);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_hendelse WHERE "
+                                    "hendelse = 'PAMINNELSE_SENDT'"),
+                     5);
     ck_assert_int_eq(run_at(t0 + 32 * HOUR, NULL), 0);
 }
 END_TEST

@@ -34,61 +34,61 @@
 
 /* JSON with ' for " (none of the texts needs an apostrophe). */
 static const char *privat_json =
-"{'kommunenummer': '1201', 'kommunenavn': 'Bergen',"
-" 'bydelsnummer': '02', 'bydelsnavn': 'Bergenhus',"
-" 'privatMelder': {'personnavn': 'Navnesen Navn Mellomnavn',"
-"   'telefonnummer': '+47 999 99 999',"
-"   'adresse': {'adresselinje1': 'Rosenkrantzgaten 3',"
-"     'adresselinje2': 'Leilighet H0201', 'adresselinje3': '',"
-"     'postnummer': '5003', 'poststed': 'Bergen'}},"
-" 'privatBarn': ["
-"   {'personnavn': 'Barn Barnesen', 'antattAlder': '10',"
-"    'relasjon': 'Nabo, fritekstfelt',"
-"    'adresse': {'adresselinje1': 'Rådhusgaten 10', 'adresselinje2': '',"
-"      'adresselinje3': '', 'postnummer': '5020', 'poststed': 'Bergen'}},"
-"   {'personnavn': 'Áile Ŋuoraš Đuođđa', 'antattAlder': 'omtrent 4 år',"
-"    'relasjon': 'Besteforelder',"
-"    'adresse': {'adresselinje1': 'Čáhppesjávrri 7',"
-"      'postnummer': '9520', 'poststed': 'Guovdageaidnu'}}],"
-" 'melding': 'Her kommer selve innholdet i bekymringsmeldingen!\\n\\n"
-"Et nytt avsnitt: barnet virker sliten og sulten om morgenen.',"
-" 'sendingstidspunkt': '2020-03-17T00:31:56',"
-" 'leveringskanal': 'Fagsystem'}";
+    "{'kommunenummer': '1201', 'kommunenavn': 'Bergen',"
+    " 'bydelsnummer': '02', 'bydelsnavn': 'Bergenhus',"
+    " 'privatMelder': {'personnavn': 'Navnesen Navn Mellomnavn',"
+    "   'telefonnummer': '+47 999 99 999',"
+    "   'adresse': {'adresselinje1': 'Rosenkrantzgaten 3',"
+    "     'adresselinje2': 'Leilighet H0201', 'adresselinje3': '',"
+    "     'postnummer': '5003', 'poststed': 'Bergen'}},"
+    " 'privatBarn': ["
+    "   {'personnavn': 'Barn Barnesen', 'antattAlder': '10',"
+    "    'relasjon': 'Nabo, fritekstfelt',"
+    "    'adresse': {'adresselinje1': 'Rådhusgaten 10', 'adresselinje2': '',"
+    "      'adresselinje3': '', 'postnummer': '5020', 'poststed': 'Bergen'}},"
+    "   {'personnavn': 'Áile Ŋuoraš Đuođđa', 'antattAlder': 'omtrent 4 år',"
+    "    'relasjon': 'Besteforelder',"
+    "    'adresse': {'adresselinje1': 'Čáhppesjávrri 7',"
+    "      'postnummer': '9520', 'poststed': 'Guovdageaidnu'}}],"
+    " 'melding': 'Her kommer selve innholdet i bekymringsmeldingen!\\n\\n"
+    "Et nytt avsnitt: barnet virker sliten og sulten om morgenen.',"
+    " 'sendingstidspunkt': '2020-03-17T00:31:56',"
+    " 'leveringskanal': 'Fagsystem'}";
 
 static const char *offentlig_json =
-"{'kommunenummer': '1201', 'kommunenavn': 'Bergen',"
-" 'bydelsnummer': '02', 'bydelsnavn': 'Bergenhus',"
-" 'offentligMelder': {'personnavn': 'Navnesen Navn Mellomnavn',"
-"   'rolle': 'Lærer', 'telefonnummer': '99999999',"
-"   'epost': 'lærer@skole.no',"
-"   'virksomhet': {'navn': 'Lærerskolen', 'orgnr': '123455789',"
-"     'adresse': {'adresselinje1': 'Rosenkrantzgaten 3',"
-"       'adresselinje2': 'Postboks 7800', 'adresselinje3': '',"
-"       'postnummer': '5003', 'poststed': 'Bergen'}}},"
-" 'offentligBarn': ["
-"   {'fnr': '28071364498', 'ufoedt': false, 'personnavn': 'Barn Barnesen',"
-"    'telefonnummer': '12121212',"
-"    'adresse': {'adresselinje1': 'Rådhusgaten 10', 'adresselinje2': '',"
-"      'adresselinje3': '', 'postnummer': '5020', 'poststed': 'Bergen'},"
-"    'orientert': false,"
-"    'orientertGrunn': 'Synes det er vanskelig å snakke om dette.'},"
-"   {'fnr': '', 'ufoedt': true, 'personnavn': 'Ufødt Barnesen',"
-"    'adresse': {'adresselinje1': 'Rådhusgaten 10',"
-"      'postnummer': '5020', 'poststed': 'Bergen'},"
-"    'orientert': false, 'orientertGrunn': 'Ikke født ennå.'}],"
-" 'foresatte': ["
-"   {'personnavn': 'Foresatt Šámi Žeađđu', 'telefonnummer': '45444342',"
-"    'orientert': true, 'orientertGrunn': ''},"
-"   {'personnavn': 'Ŧeahkká Čuđe', 'orientert': false,"
-"    'orientertGrunn': 'Fare for at barnet blir straffet.'}],"
-" 'behovForTolk': 'Ja, nordsamisk tolk for mor.',"
-" 'andreHjelpeinstanser': 'Helsesykepleier på skolen er kontaktet.',"
-" 'melding': {"
-"   'melding': 'Her kommer selve innholdet i bekymringsmeldingen!',"
-"   'historie': 'Her kommer selve historien i bekymringsmeldingen!'"
-"   ANDRE},"
-" 'sendingstidspunkt': '2020-03-16T13:29:33',"
-" 'leveringskanal': 'Fagsystem'}";
+    "{'kommunenummer': '1201', 'kommunenavn': 'Bergen',"
+    " 'bydelsnummer': '02', 'bydelsnavn': 'Bergenhus',"
+    " 'offentligMelder': {'personnavn': 'Navnesen Navn Mellomnavn',"
+    "   'rolle': 'Lærer', 'telefonnummer': '99999999',"
+    "   'epost': 'lærer@skole.no',"
+    "   'virksomhet': {'navn': 'Lærerskolen', 'orgnr': '123455789',"
+    "     'adresse': {'adresselinje1': 'Rosenkrantzgaten 3',"
+    "       'adresselinje2': 'Postboks 7800', 'adresselinje3': '',"
+    "       'postnummer': '5003', 'poststed': 'Bergen'}}},"
+    " 'offentligBarn': ["
+    "   {'fnr': '28071364498', 'ufoedt': false, 'personnavn': 'Barn Barnesen',"
+    "    'telefonnummer': '12121212',"
+    "    'adresse': {'adresselinje1': 'Rådhusgaten 10', 'adresselinje2': '',"
+    "      'adresselinje3': '', 'postnummer': '5020', 'poststed': 'Bergen'},"
+    "    'orientert': false,"
+    "    'orientertGrunn': 'Synes det er vanskelig å snakke om dette.'},"
+    "   {'fnr': '', 'ufoedt': true, 'personnavn': 'Ufødt Barnesen',"
+    "    'adresse': {'adresselinje1': 'Rådhusgaten 10',"
+    "      'postnummer': '5020', 'poststed': 'Bergen'},"
+    "    'orientert': false, 'orientertGrunn': 'Ikke født ennå.'}],"
+    " 'foresatte': ["
+    "   {'personnavn': 'Foresatt Šámi Žeađđu', 'telefonnummer': '45444342',"
+    "    'orientert': true, 'orientertGrunn': ''},"
+    "   {'personnavn': 'Ŧeahkká Čuđe', 'orientert': false,"
+    "    'orientertGrunn': 'Fare for at barnet blir straffet.'}],"
+    " 'behovForTolk': 'Ja, nordsamisk tolk for mor.',"
+    " 'andreHjelpeinstanser': 'Helsesykepleier på skolen er kontaktet.',"
+    " 'melding': {"
+    "   'melding': 'Her kommer selve innholdet i bekymringsmeldingen!',"
+    "   'historie': 'Her kommer selve historien i bekymringsmeldingen!'"
+    "   ANDRE},"
+    " 'sendingstidspunkt': '2020-03-16T13:29:33',"
+    " 'leveringskanal': 'Fagsystem'}";
 
 static json_t *doc(const char *q)
 {
@@ -108,14 +108,14 @@ static json_t *doc(const char *q)
 
 static json_t *offentlig(int v2)
 {
-    const char *andre = v2
-        ? ", 'andreSynspunkter': 'Her kommer andre synspunkter!'" : "";
+    const char *andre =
+        v2 ? ", 'andreSynspunkter': 'Her kommer andre synspunkter!'" : "";
     const char *s = offentlig_json;
     const char *at = strstr(s, "ANDRE");
 
-    return doc(apr_pstrcat(bkm_test_pool, apr_pstrndup(bkm_test_pool, s,
-                                                       at - s),
-                           andre, at + 5, NULL));
+    return doc(apr_pstrcat(bkm_test_pool,
+                           apr_pstrndup(bkm_test_pool, s, at - s), andre,
+                           at + 5, NULL));
 }
 
 /* Renders, checks the magic, writes the PDF; returns its file name. */
@@ -246,37 +246,59 @@ static void check_leaves(const json_t *v, const char *key, const char *text)
     }
 }
 
-static const char *const labels_common[] = {
-    "Referansenummer " REF, "Kommune 1201 Bergen", "Bydel 02 Bergenhus",
-    "Leveringskanal Fagsystem", "Melder", "Navn", "Telefon", "Adresse",
-    "Barn", "Barn 1 av 2", "Barn 2 av 2", "Bekymringen", "Referanse " REF,
-    "side 1 av ", NULL
-};
+static const char *const labels_common[] = { "Referansenummer " REF,
+                                             "Kommune 1201 Bergen",
+                                             "Bydel 02 Bergenhus",
+                                             "Leveringskanal Fagsystem",
+                                             "Melder",
+                                             "Navn",
+                                             "Telefon",
+                                             "Adresse",
+                                             "Barn",
+                                             "Barn 1 av 2",
+                                             "Barn 2 av 2",
+                                             "Bekymringen",
+                                             "Referanse " REF,
+                                             "side 1 av ",
+                                             NULL };
 static const char *const labels_privat[] = {
-    "Bekymringsmelding – privat melder", "Antatt alder 10",
+    "Bekymringsmelding – privat melder",
+    "Antatt alder 10",
     "Relasjon til barnet Nabo, fritekstfelt",
     "Sendt 17.03.2020 kl. 00:31:56",
-    "Adresse Rosenkrantzgaten 3 Leilighet H0201 5003 Bergen", NULL
+    "Adresse Rosenkrantzgaten 3 Leilighet H0201 5003 Bergen",
+    NULL
 };
 static const char *const labels_offentlig[] = {
-    "Bekymringsmelding – offentlig melder", "Rolle Lærer",
-    "E-post lærer@skole.no", "Virksomhet Lærerskolen",
+    "Bekymringsmelding – offentlig melder",
+    "Rolle Lærer",
+    "E-post lærer@skole.no",
+    "Virksomhet Lærerskolen",
     "Organisasjonsnummer 123455789",
     "Virksomhetens adresse Rosenkrantzgaten 3 Postboks 7800 5003 Bergen",
-    "Fødselsnummer 28071364498", "Ufødt Nei", "Ufødt Ja",
-    "Orientert om meldingen Nei", "Orientert om meldingen Ja",
-    "Begrunnelse Synes det er", "Foresatte", "Foresatt 1 av 2",
-    "Foresatt 2 av 2", "Historikk", "Behov for tolk",
-    "Andre hjelpeinstanser", "Sendt 16.03.2020 kl. 13:29:33", NULL
+    "Fødselsnummer 28071364498",
+    "Ufødt Nei",
+    "Ufødt Ja",
+    "Orientert om meldingen Nei",
+    "Orientert om meldingen Ja",
+    "Begrunnelse Synes det er",
+    "Foresatte",
+    "Foresatt 1 av 2",
+    "Foresatt 2 av 2",
+    "Historikk",
+    "Behov for tolk",
+    "Andre hjelpeinstanser",
+    "Sendt 16.03.2020 kl. 13:29:33",
+    NULL
 };
 
 static const struct {
     const char *type;
     int offentlig, v2;
-} types[] = {
-    { T_PRIVAT_V1, 0, 0 }, { T_PRIVAT_V2, 0, 1 },
-    { T_OFFENTLIG_V1, 1, 0 }, { T_OFFENTLIG_V2, 1, 1 }
-};
+} types[] = { { T_PRIVAT_V1, 0, 0 },
+              { T_PRIVAT_V2, 0, 1 },
+              { T_OFFENTLIG_V1, 1, 0 },
+              { T_OFFENTLIG_V2, 1, 1 } };
 
 /* 1. Each type renders every value, the labels, the reference, the page. */
 START_TEST(every_field)
@@ -353,8 +375,8 @@ START_TEST(markup_injection)
     text = text_of(pdf);
     HAS(text, apr_pstrcat(bkm_test_pool, "Navn ", evil[0], NULL));
     /* Long enough to wrap (after a "/"): compared without whitespace. */
-    HAS(strip(text), strip(apr_pstrcat(bkm_test_pool, "Bekymringen ",
-                                       evil[1], NULL)));
+    HAS(strip(text),
+        strip(apr_pstrcat(bkm_test_pool, "Bekymringen ", evil[1], NULL)));
     HAS(text, apr_pstrcat(bkm_test_pool, "Begrunnelse ", evil[2], NULL));
     /* Interpreted markup would have pulled in these faces. */
     fonts = run("pdffonts %s", pdf);
@@ -370,9 +392,9 @@ END_TEST
 static const char *long_text(void)
 {
     static const char *const words[] = {
-        "barnet", "sier", "at", "hjemme", "er", "det", "ofte", "bråk",
-        "og", "hun", "gruer", "seg", "til", "å", "gå", "hjem", "Ærlig",
-        "Øyvind", "Åse"
+        "barnet", "sier", "at",    "hjemme", "er",  "det", "ofte",
+        "bråk",   "og",   "hun",   "gruer",  "seg", "til", "å",
+        "gå",     "hjem", "Ærlig", "Øyvind", "Åse"
     };
     char *buf = apr_palloc(bkm_test_pool, 24000);
     size_t n = 0, chars = 0;
@@ -423,12 +445,14 @@ START_TEST(long_melding)
     for (i = 1; i <= n; i++) {
         page = squash(run("pdftotext -enc UTF-8 -f %d -l %d %s -", i, i,
                           pdf));
-        HAS(page, apr_psprintf(bkm_test_pool, "Referanse " REF " side %d av "
-                               "%d", i, n));
+        HAS(page, apr_psprintf(bkm_test_pool,
+                               "Referanse " REF " side %d av "
+                               "%d",
+                               i, n));
     }
     body = body_of(pdf);
-    HAS(strip(body), apr_pstrcat(bkm_test_pool, "Bekymringen",
-                                 strip(melding), NULL));
+    HAS(strip(body),
+        apr_pstrcat(bkm_test_pool, "Bekymringen", strip(melding), NULL));
     HAS_NOT(body, "side 1 av");
     json_decref(j);
 }
@@ -439,9 +463,8 @@ END_TEST
  * written as combining marks must stay on their letters. */
 START_TEST(long_word)
 {
-    static const char *const part[] = {
-        "abcdefghij", "klmnopqrst", "uvwxyzæøå", "a\xcc\x81o\xcc\x88Zz"
-    };
+    static const char *const part[] = { "abcdefghij", "klmnopqrst",
+                                        "uvwxyzæøå", "a\xcc\x81o\xcc\x88Zz" };
     json_t *j = doc(privat_json);
     char *word = apr_palloc(bkm_test_pool, 120000);
     const char *pdf, *body;
@@ -458,7 +481,7 @@ START_TEST(long_word)
     ck_assert_int_gt(pages_of(pdf), 10);
     body = body_of(pdf);
     HAS(strip(body), word);
-    HAS_NOT(body, "\xe2\x97\x8c");   /* a dotted circle: a lone mark */
+    HAS_NOT(body, "\xe2\x97\x8c"); /* a dotted circle: a lone mark */
     json_decref(j);
 }
 END_TEST
@@ -467,8 +490,8 @@ END_TEST
 START_TEST(fonts_embedded)
 {
     json_t *j = offentlig(1);
-    const char *fonts = run("pdffonts %s", render(j, T_OFFENTLIG_V2,
-                                                   "fonts"));
+    const char *fonts = run("pdffonts %s",
+                            render(j, T_OFFENTLIG_V2, "fonts"));
     const char *line = strstr(fonts, "\n---"), *dash;
     int emb = 0, n = 0;
 
@@ -519,14 +542,15 @@ START_TEST(unknown_members)
     long_key[6000] = '\0';
     json_object_set_new(j, long_key, json_string("verdien til nøkkelen"));
     pdf = render(j, T_PRIVAT_V1, "unknown");
-    HAS(strip(body_of(pdf)), apr_pstrcat(bkm_test_pool, long_key,
-                                         "verdientilnøkkelen", NULL));
+    HAS(strip(body_of(pdf)),
+        apr_pstrcat(bkm_test_pool, long_key, "verdientilnøkkelen", NULL));
     text = text_of(pdf);
-    HAS(text, "Andre opplysninger ekstraFelt ekstra verdi antall 3 flagg Ja "
+    HAS(text,
+        "Andre opplysninger ekstraFelt ekstra verdi antall 3 flagg Ja "
         "liste [\"a\",2]");
     HAS(text, "kallenavn Lillemann");
     HAS(text, "kommentar: bak huset");
-    HAS_NOT(text, " tom ");     /* null: nothing to show */
+    HAS_NOT(text, " tom "); /* null: nothing to show */
 
     /* andreSynspunkter is not a v1 field: shown, but as an extra member. */
     json_object_set_new(json_object_get(o, "melding"), "andreSynspunkter",
@@ -572,7 +596,7 @@ START_TEST(odd_shapes)
         }
         if (i == 4) {
             HAS(text, "Bekymringen a b c d eprivat");
-            HAS_NOT(text, "tavirp");        /* no override to reverse it */
+            HAS_NOT(text, "tavirp"); /* no override to reverse it */
         }
         if (i == 3) {
             HAS(text, "Sendt 16.03.2020 kl. 13:29:33 (UTC+01:00)");
@@ -590,8 +614,10 @@ START_TEST(errors)
     apr_size_t len = 1;
     const char *err;
 
-    err = bkm_pdf_render(bkm_test_pool, j, "no.ks.fiks.bekymringsmelding."
-                         "privat.v3", REF, &pdf, &len);
+    err = bkm_pdf_render(bkm_test_pool, j,
+                         "no.ks.fiks.bekymringsmelding."
+                         "privat.v3",
+                         REF, &pdf, &len);
     ck_assert_msg(err && strstr(err, "privat.v3"), "%s", err);
     ck_assert_ptr_null(pdf);
     ck_assert_uint_eq(len, 0);
@@ -615,8 +641,10 @@ START_TEST(kontroll)
                           "Kontrollmelding: ikke en bekymringsmelding.",
                           "kommunenummer", "0301", "bydelsnummer", "16",
                           "nonce", "abc123");
-    const char *text = text_of(render(j, "no.ks.fiks.bekymringsmelding."
-                                      "kontroll.v1", "kontroll"));
+    const char *text = text_of(render(j,
+                                      "no.ks.fiks.bekymringsmelding."
+                                      "kontroll.v1",
+                                      "kontroll"));
 
     HAS(text, "Kontrollmelding – ikke en bekymringsmelding");
     HAS(text, "Kontrollmelding: ikke en bekymringsmelding.");
@@ -682,7 +710,8 @@ START_TEST(threads)
         memset(&job[i], 0, sizeof(job[i]));
         job[i].j = j;
         ck_assert_int_eq(apr_thread_create(&t[i], NULL, render_job, &job[i],
-                                           bkm_test_pool), APR_SUCCESS);
+                                           bkm_test_pool),
+                         APR_SUCCESS);
     }
     for (i = 0; i < 4; i++) {
         apr_thread_join(&rv, t[i]);

@@ -26,8 +26,9 @@
 #define XSD "../../schema/print/utskrift.xsd"
 
 #define UTSKRIFT_ID "3f1c2b8e-5d4a-4c9b-9e2f-0a1b2c3d4e5f"
-#define MELDING_ID  "9d2e6b1a-0c3f-4a8e-b7d5-1f2e3a4b5c6d"
-#define SHA256      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define MELDING_ID "9d2e6b1a-0c3f-4a8e-b7d5-1f2e3a4b5c6d"
+#define SHA256 \
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 static bkm_postadresse_t adresse;
 static bkm_printjob_t job;
@@ -111,8 +112,8 @@ static apr_status_t doc_cleanup(void *doc)
 /* A well-formed document, freed with the test's pool. */
 static xmlDocPtr parse(const char *xml)
 {
-    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "manifest.xml",
-                                  NULL, XML_PARSE_NONET);
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "manifest.xml", NULL,
+                                  XML_PARSE_NONET);
 
     ck_assert_msg(doc != NULL, "not well-formed:\n%s", xml);
     apr_pool_cleanup_register(bkm_test_pool, doc, doc_cleanup,
@@ -172,9 +173,12 @@ static const char *xp(xmlDocPtr doc, const char *expr)
 
     ck_assert_ptr_nonnull(ctx);
     ck_assert_int_eq(xmlXPathRegisterNs(ctx, BAD_CAST "u",
-                                        BAD_CAST BKM_PRINTJOB_NS), 0);
-    res = xmlXPathEvalExpression(
-        BAD_CAST apr_pstrcat(bkm_test_pool, "string(", expr, ")", NULL), ctx);
+                                        BAD_CAST BKM_PRINTJOB_NS),
+                     0);
+    res = xmlXPathEvalExpression(BAD_CAST apr_pstrcat(bkm_test_pool,
+                                                      "string(", expr, ")",
+                                                      NULL),
+                                 ctx);
     ck_assert_msg(res && res->type == XPATH_STRING, "bad XPath %s", expr);
     s = apr_pstrdup(bkm_test_pool, (const char *)res->stringval);
     xmlXPathFreeObject(res);
@@ -188,8 +192,8 @@ static xmlNodePtr find(xmlNodePtr n, const char *name)
     xmlNodePtr hit;
 
     for (; n; n = n->next) {
-        if (n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name,
-                                                   name)) {
+        if (n->type == XML_ELEMENT_NODE
+            && !strcmp((const char *)n->name, name)) {
             return n;
         }
         if ((hit = find(n->children, name))) {
@@ -208,8 +212,10 @@ START_TEST(valid_manifest)
     apr_size_t len;
     const char *xml = write_ok(&len);
 
-    ck_assert_msg(!strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-                           39), "no XML declaration: %.60s", xml);
+    ck_assert_msg(!strncmp(xml,
+                           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+                           39),
+                  "no XML declaration: %.60s", xml);
     assert_valid(parse(xml));
 }
 END_TEST
@@ -222,8 +228,10 @@ START_TEST(golden)
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<utskrift xmlns=\"urn:no:bekymringsmelding:utskrift:v1\" "
         "versjon=\"1\">\n"
-        "  <utskriftId>" UTSKRIFT_ID "</utskriftId>\n"
-        "  <bekymringsmeldingId>" MELDING_ID "</bekymringsmeldingId>\n"
+        "  <utskriftId>" UTSKRIFT_ID
+        "</utskriftId>\n"
+        "  <bekymringsmeldingId>" MELDING_ID
+        "</bekymringsmeldingId>\n"
         "  <referanse>7K4Q-9XHT</referanse>\n"
         "  <bestilt>2026-11-23T10:00:00Z</bestilt>\n"
         "  <arsak>frist</arsak>\n"
@@ -242,7 +250,8 @@ START_TEST(golden)
         "  </mottaker>\n"
         "  <dokument>\n"
         "    <type>application/pkcs7-mime</type>\n"
-        "    <sha256>" SHA256 "</sha256>\n"
+        "    <sha256>" SHA256
+        "</sha256>\n"
         "    <storrelse>48213</storrelse>\n"
         "  </dokument>\n"
         "  <utskriftsvalg>\n"
@@ -310,8 +319,9 @@ START_TEST(values_round_trip)
     ck_assert_str_eq(xp(doc, "/u:utskrift/u:utskriftsvalg/u:sider"),
                      "enkeltsidig");
     /* nothing outside the namespace, and nothing more than the above */
-    ck_assert_str_eq(xp(doc, "count(//*[namespace-uri() != '"
-                             BKM_PRINTJOB_NS "'])"), "0");
+    ck_assert_str_eq(xp(doc, "count(//*[namespace-uri() != '" BKM_PRINTJOB_NS
+                             "'])"),
+                     "0");
     ck_assert_str_eq(xp(doc, "count(//*)"), "25");
 }
 END_TEST
@@ -471,8 +481,7 @@ START_TEST(xsd_refuses)
 
     /* the right names in no namespace */
     {
-        static const char xmlns[] =
-            " xmlns=\"" BKM_PRINTJOB_NS "\"";
+        static const char xmlns[] = " xmlns=\"" BKM_PRINTJOB_NS "\"";
         const char *at = strstr(xml, xmlns);
 
         ck_assert_ptr_nonnull(at);
@@ -489,8 +498,8 @@ END_TEST
 /* Each field missing or malformed: refused, and the message names it. */
 static const struct {
     const char *field;
-    const char *value;      /* "(null)": NULL */
-    const char *expect;     /* in the message */
+    const char *value;  /* "(null)": NULL */
+    const char *expect; /* in the message */
 } refused[] = {
     { "utskrift_id", NULL, "utskrift_id is missing" },
     { "utskrift_id", "", "utskrift_id is missing" },
@@ -503,7 +512,7 @@ static const struct {
     { "referanse", NULL, "referanse is missing" },
     { "referanse", "7k4q-9xht", "referanse must be" },
     { "referanse", "7K4Q9XHT", "referanse" },
-    { "referanse", "7K4O-9XHT", "referanse" },     /* O is not drawn */
+    { "referanse", "7K4O-9XHT", "referanse" }, /* O is not drawn */
     { "kommunenummer", NULL, "kommunenummer is missing" },
     { "kommunenummer", "301", "kommunenummer must be four digits" },
     { "kommunenummer", "03011", "kommunenummer" },
@@ -524,7 +533,9 @@ static const struct {
     { "adresselinjer", "", "adresse.adresselinjer is missing" },
     { "adresselinje1", NULL, "adresse.adresselinjer[1] is missing" },
     { "adresselinje1", "Postboks\t1", "adresse.adresselinjer[1] contains" },
-    { "adresselinje1", "Postboks \xc2\x85" "1",     /* NEL, a C1 control */
+    { "adresselinje1",
+      "Postboks \xc2\x85"
+      "1", /* NEL, a C1 control */
       "adresse.adresselinjer[1] contains a control character" },
     { "adresselinje1", "Postboks\x7f", "adresse.adresselinjer[1] contains" },
     { "postnummer", NULL, "adresse.postnummer is missing" },
@@ -666,21 +677,20 @@ END_TEST
 /* Lengths count characters, as the XSD's maxLength does, not bytes. */
 START_TEST(lengths)
 {
-    char *s = apr_palloc(bkm_test_pool, 2 * (BKM_PRINTJOB_MAX_TEKST + 1)
-                                        + 1);
+    char *s = apr_palloc(bkm_test_pool, 2 * (BKM_PRINTJOB_MAX_TEKST + 1) + 1);
     const char *err;
     xmlDocPtr doc;
     int i;
 
     for (i = 0; i <= BKM_PRINTJOB_MAX_TEKST; i++) {
-        memcpy(s + 2 * i, "\xc3\xb8", 2);           /* ø */
+        memcpy(s + 2 * i, "\xc3\xb8", 2); /* ø */
     }
     s[2 * (BKM_PRINTJOB_MAX_TEKST + 1)] = '\0';
-    s[2 * BKM_PRINTJOB_MAX_TEKST] = '\0';           /* 200 ø, 400 bytes */
+    s[2 * BKM_PRINTJOB_MAX_TEKST] = '\0'; /* 200 ø, 400 bytes */
     adresse.adresselinjer = lines(s, NULL);
     adresse.mottaker = s;
-    adresse.poststed = s + 2 * (BKM_PRINTJOB_MAX_TEKST
-                                - BKM_PRINTJOB_MAX_POSTSTED);
+    adresse.poststed =
+        s + 2 * (BKM_PRINTJOB_MAX_TEKST - BKM_PRINTJOB_MAX_POSTSTED);
     doc = parse(write_ok(NULL));
     assert_valid(doc);
     ck_assert_str_eq(xp(doc, P "adresselinje"), s);
@@ -688,23 +698,31 @@ START_TEST(lengths)
     /* one more: 201 and 101 characters */
     s[2 * BKM_PRINTJOB_MAX_TEKST] = '\xc3';
     err = write_err();
-    ck_assert_msg(strstr(err, "adresse.mottaker is longer than 200 "
-                              "characters") != NULL, "%s", err);
+    ck_assert_msg(strstr(err,
+                         "adresse.mottaker is longer than 200 "
+                         "characters")
+                      != NULL,
+                  "%s", err);
     adresse.mottaker = "Barnevernet";
     adresse.adresselinjer = lines("Postboks 1", NULL);
-    adresse.poststed = s + 2 * (BKM_PRINTJOB_MAX_TEKST
-                                - BKM_PRINTJOB_MAX_POSTSTED);
+    adresse.poststed =
+        s + 2 * (BKM_PRINTJOB_MAX_TEKST - BKM_PRINTJOB_MAX_POSTSTED);
     err = write_err();
-    ck_assert_msg(strstr(err, "adresse.poststed is longer than 100 "
-                              "characters") != NULL, "%s", err);
+    ck_assert_msg(strstr(err,
+                         "adresse.poststed is longer than 100 "
+                         "characters")
+                      != NULL,
+                  "%s", err);
 
     /* ... and the XSD agrees */
     s[2 * BKM_PRINTJOB_MAX_TEKST] = '\0';
     adresse.poststed = "OSLO";
     doc = parse(write_ok(NULL));
     xmlNodeSetContent(find(xmlDocGetRootElement(doc), "poststed"),
-                      BAD_CAST s + 2 * (BKM_PRINTJOB_MAX_TEKST
-                                        - BKM_PRINTJOB_MAX_POSTSTED - 1));
+                      BAD_CAST s
+                          + 2
+                                * (BKM_PRINTJOB_MAX_TEKST
+                                   - BKM_PRINTJOB_MAX_POSTSTED - 1));
     ck_assert_int_ne(validate(doc), 0);
 }
 END_TEST

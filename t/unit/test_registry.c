@@ -17,43 +17,44 @@
 #define HASH "$2y$05$abcdefghijklmnopqrstuuJ3s8VIl1IVX3q9oPQj2Y2mFhB0Ewy8S"
 
 static const char *good_json =
-"{ \"print\": { \"kontoId\": \"00000000-0000-4000-8000-000000000009\","
-"              \"sertifikat\": \"c/print.pem\" },"
-"  \"kommuner\": ["
-"   { \"kommunenummer\": \"0301\", \"navn\": \"Oslo\", \"aktiv\": true,"
-"     \"bydeler\": ["
-"      { \"bydelsnummer\": \"01\", \"bydelsnavn\": \"Gamle Oslo\","
-"        \"standardMottaker\": true, \"kanal\": \"fagsystem\","
-"        \"stottetVersjon\": \"V2\","
-"        \"kontoId\": \"00000000-0000-4000-8000-000000000001\","
-"        \"postadresse\": { \"mottaker\": \"Barneverntjenesten\","
-"            \"adresselinjer\": [\"Postboks 1\"], \"postnummer\": \"0601\","
-"            \"poststed\": \"OSLO\" },"
-"        \"sertifikater\": { \"fagsystem\": \"c/fag.pem\" },"
-"        \"kontortid\": \"08:00-16:00\","
-"        \"krevLagringskvittering\": true,"
-"        \"kvitteringssertifikater\": [\"c/man.pem\", \"c/fag.pem\"],"
-"        \"svarfrist\": \"24h\" },"
-"      { \"bydelsnummer\": \"02\", \"bydelsnavn\": \"Grünerløkka\","
-"        \"standardMottaker\": false, \"kanal\": \"manuell\","
-"        \"stottetVersjon\": \"V1\","
-"        \"kontoId\": \"00000000-0000-4000-8000-000000000002\","
-"        \"postadresse\": { \"mottaker\": \"Barneverntjenesten\","
-"            \"adresselinjer\": [\"Postboks 2\"], \"postnummer\": \"0602\","
-"            \"poststed\": \"OSLO\" },"
-"        \"kryptering\": \"aes-256-gcm\","
-"        \"sertifikater\": { \"manuell\": \"c/man.pem\","
-"                            \"print\": \"c/fag.pem\" } } ] },"
-"   { \"kommunenummer\": \"5001\", \"navn\": \"Trondheim\","
-"     \"navnSprak\": { \"sma\": \"Tråante\" }, \"aktiv\": false,"
-"     \"postadresse\": { \"mottaker\": \"Trondheim kommune\","
-"         \"adresselinjer\": [\"Postboks 2300 Torgarden\"],"
-"         \"postnummer\": \"7004\", \"poststed\": \"TRONDHEIM\" } } ],"
-"  \"integrasjoner\": ["
-"   { \"integrasjonId\": \"00000000-0000-4000-8000-00000000000a\","
-"     \"navn\": \"fagsystem\", \"organisasjonsnummer\": \"910000002\","
-"     \"passordHash\": \"" HASH "\","
-"     \"kontoer\": [\"00000000-0000-4000-8000-000000000001\"] } ] }";
+    "{ \"print\": { \"kontoId\": \"00000000-0000-4000-8000-000000000009\","
+    "              \"sertifikat\": \"c/print.pem\" },"
+    "  \"kommuner\": ["
+    "   { \"kommunenummer\": \"0301\", \"navn\": \"Oslo\", \"aktiv\": true,"
+    "     \"bydeler\": ["
+    "      { \"bydelsnummer\": \"01\", \"bydelsnavn\": \"Gamle Oslo\","
+    "        \"standardMottaker\": true, \"kanal\": \"fagsystem\","
+    "        \"stottetVersjon\": \"V2\","
+    "        \"kontoId\": \"00000000-0000-4000-8000-000000000001\","
+    "        \"postadresse\": { \"mottaker\": \"Barneverntjenesten\","
+    "            \"adresselinjer\": [\"Postboks 1\"], \"postnummer\": \"0601\","
+    "            \"poststed\": \"OSLO\" },"
+    "        \"sertifikater\": { \"fagsystem\": \"c/fag.pem\" },"
+    "        \"kontortid\": \"08:00-16:00\","
+    "        \"krevLagringskvittering\": true,"
+    "        \"kvitteringssertifikater\": [\"c/man.pem\", \"c/fag.pem\"],"
+    "        \"svarfrist\": \"24h\" },"
+    "      { \"bydelsnummer\": \"02\", \"bydelsnavn\": \"Grünerløkka\","
+    "        \"standardMottaker\": false, \"kanal\": \"manuell\","
+    "        \"stottetVersjon\": \"V1\","
+    "        \"kontoId\": \"00000000-0000-4000-8000-000000000002\","
+    "        \"postadresse\": { \"mottaker\": \"Barneverntjenesten\","
+    "            \"adresselinjer\": [\"Postboks 2\"], \"postnummer\": \"0602\","
+    "            \"poststed\": \"OSLO\" },"
+    "        \"kryptering\": \"aes-256-gcm\","
+    "        \"sertifikater\": { \"manuell\": \"c/man.pem\","
+    "                            \"print\": \"c/fag.pem\" } } ] },"
+    "   { \"kommunenummer\": \"5001\", \"navn\": \"Trondheim\","
+    "     \"navnSprak\": { \"sma\": \"Tråante\" }, \"aktiv\": false,"
+    "     \"postadresse\": { \"mottaker\": \"Trondheim kommune\","
+    "         \"adresselinjer\": [\"Postboks 2300 Torgarden\"],"
+    "         \"postnummer\": \"7004\", \"poststed\": \"TRONDHEIM\" } } ],"
+    "  \"integrasjoner\": ["
+    "   { \"integrasjonId\": \"00000000-0000-4000-8000-00000000000a\","
+    "     \"navn\": \"fagsystem\", \"organisasjonsnummer\": \"910000002\","
+    "     \"passordHash\": \"" HASH
+    "\","
+    "     \"kontoer\": [\"00000000-0000-4000-8000-000000000001\"] } ] }";
 
 static void make_certs(void)
 {
@@ -67,12 +68,15 @@ static void make_certs(void)
     bkm_test_make_certs(c, names);
     ck_assert_int_eq(bkm_test_run("cat %s/fag.key %s/fag.pem > %s/both.pem "
                                   "&& echo not a certificate > %s/junk.pem",
-                                  c, c, c, c), 0);
+                                  c, c, c, c),
+                     0);
     /* A key too weak to sign stored-receipts (RFC 7518: RSA >= 2048). */
     ck_assert_int_eq(bkm_test_run("openssl req -x509 -newkey rsa:1024 -nodes "
                                   "-days 2 -subj /CN=small -keyout "
                                   "%s/small.key -out %s/small.pem "
-                                  "2>/dev/null", c, c), 0);
+                                  "2>/dev/null",
+                                  c, c),
+                     0);
     made = 1;
 }
 
@@ -147,7 +151,7 @@ START_TEST(good_registry)
     ck_assert_int_eq(b->kanal, BKM_KANAL_MANUELL);
     ck_assert_int_eq(b->versjon, 1);
     ck_assert_int_eq(b->gcm, 1);
-    ck_assert_int_eq(bkm_kommune_bydel(oslo, "01")->gcm, 0);   /* default */
+    ck_assert_int_eq(bkm_kommune_bydel(oslo, "01")->gcm, 0); /* default */
     ck_assert_ptr_nonnull(b->cert_manuell);
     ck_assert_ptr_null(b->cert_fagsystem);
     /* district override of the print certificate */
@@ -158,12 +162,12 @@ START_TEST(good_registry)
     ck_assert_int_eq(b->kontortid.from_min, 480);
     ck_assert_int_eq(b->kontortid.to_min, 960);
     ck_assert_int_eq(b->krev_lagringskvittering, 1);
-    ck_assert_int_eq(b->avvis_lagringskvittering_v1, 0);   /* default */
+    ck_assert_int_eq(b->avvis_lagringskvittering_v1, 0); /* default */
     ck_assert_int_eq(b->kvitteringssertifikater->nelts, 2);
     ck_assert_int_eq(bkm_kommune_bydel(oslo, "02")->kontortid.to_min, 1440);
     ck_assert_int_eq(bkm_kommune_bydel(oslo, "02")->krev_lagringskvittering,
                      0);
-    ck_assert_ptr_eq(b->cert_print, reg->print_cert);   /* national */
+    ck_assert_ptr_eq(b->cert_print, reg->print_cert); /* national */
     ck_assert_str_eq(b->adresse.poststed, "OSLO");
     ck_assert_int_eq(strlen(b->cert_fagsystem->sha256), 64);
     ck_assert(strstr(b->cert_fagsystem->pem, "BEGIN CERTIFICATE") != NULL);
@@ -196,9 +200,9 @@ END_TEST
 
 /* One broken variant of the good registry per row. */
 static const struct {
-    const char *path;       /* what to change */
-    const char *value;      /* JSON text, or NULL to delete */
-    const char *expect;     /* a part of the error message */
+    const char *path;   /* what to change */
+    const char *value;  /* JSON text, or NULL to delete */
+    const char *expect; /* a part of the error message */
 } bad[] = {
     { "kommuner/0/kommunenummer", "\"9999\"",
       "kommuner[0]: unknown municipality number 9999" },
@@ -261,7 +265,8 @@ static const struct {
       "\"00000000-0000-4000-8000-000000000001\"", "used twice" },
     { "print/kontoId", "\"00000000-0000-4000-8000-000000000001\"",
       "used twice" },
-    { "kommuner/0/bydeler/0/postadresse", NULL, "\"postadresse\" is missing" },
+    { "kommuner/0/bydeler/0/postadresse", NULL,
+      "\"postadresse\" is missing" },
     { "kommuner/0/bydeler/0/postadresse/postnummer", "\"06a1\"",
       "postnummer" },
     { "kommuner/0/bydeler/0/postadresse/adresselinjer", "[]",
@@ -272,8 +277,8 @@ static const struct {
     { "kommuner/0/navn", "\"\"", "non-empty string" },
     { "kommuner/0/navnSprak", "{\"se\": 1}", "navnSprak" },
     { "kommuner/0/fylke", "\"Oslo\"", "unknown member \"fylke\"" },
-    { "integrasjoner/0/kontoer",
-      "[\"00000000-0000-4000-8000-0000000000ff\"]", "not a kontoId" },
+    { "integrasjoner/0/kontoer", "[\"00000000-0000-4000-8000-0000000000ff\"]",
+      "not a kontoId" },
     { "integrasjoner/0/passordHash", "\"{SHA}abc\"", "bcrypt" },
     { "integrasjoner/0/passordHash", "\"plain-password\"", "bcrypt" },
     { "integrasjoner/0/organisasjonsnummer", "\"91000000\"", "nine digits" },
@@ -317,8 +322,9 @@ START_TEST(rotation_lists)
     ck_assert_ptr_eq(b->cert_fagsystem,
                      APR_ARRAY_IDX(b->fagsystem_sertifikater, 0,
                                    const bkm_cert_t *));
-    ck_assert(strstr(APR_ARRAY_IDX(b->fagsystem_sertifikater, 1,
-                                   const bkm_cert_t *)->path, "man.pem"));
+    ck_assert(strstr(
+        APR_ARRAY_IDX(b->fagsystem_sertifikater, 1, const bkm_cert_t *)->path,
+        "man.pem"));
     ck_assert_ptr_null(b->manuell_sertifikater);
     ck_assert_ptr_eq(b->print_sertifikater, reg->print_sertifikater);
     ck_assert_int_eq(reg->print_sertifikater->nelts, 1);
@@ -372,8 +378,7 @@ START_TEST(dummy_hash_cost)
 
     for (i = 0; i < sizeof(costs) / sizeof(costs[0]); i++) {
         root = good();
-        set_at(root, "integrasjoner/0/passordHash",
-               json_string(costs[i][0]));
+        set_at(root, "integrasjoner/0/passordHash", json_string(costs[i][0]));
         err = bkm_registry_load(&reg, bkm_test_pool, write_registry(root));
         json_decref(root);
         ck_assert_msg(err == NULL, "%s", err);

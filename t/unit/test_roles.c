@@ -14,8 +14,9 @@ static bkm_roles_t *load(const char *json, const char **err)
     bkm_roles_t *r = NULL;
 
     bkm_test_put(dir, "roles.json", json, strlen(json));
-    *err = bkm_roles_load(bkm_test_pool, apr_pstrcat(bkm_test_pool, dir,
-                                                     "/roles.json", NULL),
+    *err = bkm_roles_load(bkm_test_pool,
+                          apr_pstrcat(bkm_test_pool, dir, "/roles.json",
+                                      NULL),
                           &r);
     return r;
 }
@@ -42,27 +43,40 @@ START_TEST(who_may_do_what)
     int all, any;
 
     ck_assert_msg(err == NULL, "%s", err);
-    ck_assert(bkm_roles_allow(r, "01017012345", BKM_TILGANG_SE, "0301", "16", &navn));
+    ck_assert(bkm_roles_allow(r, "01017012345", BKM_TILGANG_SE, "0301", "16",
+                              &navn));
     ck_assert_str_eq(navn, "Kari");
-    ck_assert(!bkm_roles_allow(r, "01017012345", BKM_TILGANG_SE, "4601", NULL, NULL));
-    ck_assert(!bkm_roles_allow(r, "01017012345", BKM_TILGANG_MOTTA, "0301", "03", NULL));
-    ck_assert(bkm_roles_allow(r, "03039098765", BKM_TILGANG_SE, "0301", "02", NULL));
-    ck_assert(!bkm_roles_allow(r, "03039098765", BKM_TILGANG_SE, "0301", "03", NULL));
-    d = bkm_roles_bydeler(bkm_test_pool, r, "03039098765", BKM_TILGANG_SE, "0301");
-    ck_assert_int_eq(d->nelts, 2);      /* the union of her two bindings */
+    ck_assert(!bkm_roles_allow(r, "01017012345", BKM_TILGANG_SE, "4601", NULL,
+                               NULL));
+    ck_assert(!bkm_roles_allow(r, "01017012345", BKM_TILGANG_MOTTA, "0301",
+                               "03", NULL));
+    ck_assert(bkm_roles_allow(r, "03039098765", BKM_TILGANG_SE, "0301", "02",
+                              NULL));
+    ck_assert(!bkm_roles_allow(r, "03039098765", BKM_TILGANG_SE, "0301", "03",
+                               NULL));
+    d = bkm_roles_bydeler(bkm_test_pool, r, "03039098765", BKM_TILGANG_SE,
+                          "0301");
+    ck_assert_int_eq(d->nelts, 2); /* the union of her two bindings */
     ck_assert_ptr_null(bkm_roles_bydeler(bkm_test_pool, r, "01017012345",
                                          BKM_TILGANG_SE, "0301"));
-    ck_assert(bkm_roles_allow(r, "02028054321", BKM_TILGANG_MOTTA, "0301", "03", NULL));
-    ck_assert(!bkm_roles_allow(r, "02028054321", BKM_TILGANG_MOTTA, "0301", "01", NULL));
-    ck_assert(!bkm_roles_allow(r, "02028054321", BKM_TILGANG_SE, "0301", NULL, NULL));
-    ck_assert(bkm_roles_allow(r, "15888510025", BKM_TILGANG_SE, "5001", NULL, NULL));
-    ck_assert(!bkm_roles_allow(r, "15888510025", BKM_TILGANG_MOTTA, "5001", "00", NULL));
-    ck_assert(!bkm_roles_allow(r, "99999999999", BKM_TILGANG_SE, "0301", NULL, NULL));
+    ck_assert(bkm_roles_allow(r, "02028054321", BKM_TILGANG_MOTTA, "0301",
+                              "03", NULL));
+    ck_assert(!bkm_roles_allow(r, "02028054321", BKM_TILGANG_MOTTA, "0301",
+                               "01", NULL));
+    ck_assert(!bkm_roles_allow(r, "02028054321", BKM_TILGANG_SE, "0301", NULL,
+                               NULL));
+    ck_assert(bkm_roles_allow(r, "15888510025", BKM_TILGANG_SE, "5001", NULL,
+                              NULL));
+    ck_assert(!bkm_roles_allow(r, "15888510025", BKM_TILGANG_MOTTA, "5001",
+                               "00", NULL));
+    ck_assert(!bkm_roles_allow(r, "99999999999", BKM_TILGANG_SE, "0301", NULL,
+                               NULL));
     k = bkm_roles_kommuner(bkm_test_pool, r, "15888510025", &all, &any);
     ck_assert(all && any && k->nelts == 0);
     k = bkm_roles_kommuner(bkm_test_pool, r, "03039098765", &all, &any);
     ck_assert(!all && any && k->nelts == 1);
-    ck_assert_int_eq(bkm_roles_of(bkm_test_pool, r, "03039098765")->bindings->nelts, 2);
+    ck_assert_int_eq(
+        bkm_roles_of(bkm_test_pool, r, "03039098765")->bindings->nelts, 2);
 }
 END_TEST
 
@@ -85,7 +99,8 @@ START_TEST(bad_files_are_refused_without_the_number)
 
     load(bad[_i], &err);
     ck_assert_msg(err != NULL, "accepted: %s", bad[_i]);
-    ck_assert_msg(strstr(err, "01017012345") == NULL, "the number in: %s", err);
+    ck_assert_msg(strstr(err, "01017012345") == NULL, "the number in: %s",
+                  err);
 }
 END_TEST
 

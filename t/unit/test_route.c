@@ -43,9 +43,8 @@ static const row_t rows[] = {
     { { "*", "/feil" }, "feil" },
 };
 
-static const bkm_route_table_t table = {
-    rows, sizeof(rows) / sizeof(rows[0]), sizeof(rows[0]), kinds
-};
+static const bkm_route_table_t table = { rows, sizeof(rows) / sizeof(rows[0]),
+                                         sizeof(rows[0]), kinds };
 
 #define UUID "3f2b8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 
@@ -127,7 +126,8 @@ START_TEST(bad_parameters)
     ck_assert_str_eq(bkm_route_param(&m, "kommunenummer"), "0301");
     /* Upper case is not one of our ids. */
     ck_assert_str_eq(to("GET", API "/konto/k/meldinger/3F2B8A4E-1C2D-4E5F-"
-                                   "8A9B-0C1D2E3F4A5B"), "bad");
+                                   "8A9B-0C1D2E3F4A5B"),
+                     "bad");
     /* The other parameters are there for the caller's access rule. */
     ck_assert_str_eq(bkm_route_param(&m, "kontoId"), "k");
     ck_assert_str_eq(to("POST", API "/konto/k/meldinger/x/svar"), "bad");
@@ -154,7 +154,8 @@ START_TEST(methods)
     /* Rows of the same path: the one whose method it is; Allow lists all,
      * each method once. */
     ck_assert_str_eq(to("GET", API "/konto/k/avstemming"), "avstemming");
-    ck_assert_str_eq(to("POST", API "/konto/k/avstemming"), "avstemming-svar");
+    ck_assert_str_eq(to("POST", API "/konto/k/avstemming"),
+                     "avstemming-svar");
     ck_assert_str_eq(m.allow, "GET POST");
     ck_assert_str_eq(to("PUT", API "/konto/k/avstemming"), "405");
     ck_assert_str_eq(m.allow, "GET POST");
@@ -205,7 +206,8 @@ START_TEST(shapes)
     ck_assert(bkm_route_uuid(UUID));
     ck_assert(!bkm_route_uuid(UUID "0"));
     ck_assert(!bkm_route_uuid("3F2B8A4E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"));
-    ck_assert(bkm_route_uuid_any_case("3F2B8A4E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"));
+    ck_assert(
+        bkm_route_uuid_any_case("3F2B8A4E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"));
     ck_assert(!bkm_route_uuid_any_case("3f2b8a4e1c2d4e5f8a9b0c1d2e3f4a5b"));
 }
 END_TEST
@@ -226,8 +228,8 @@ START_TEST(checked_tables)
 
     ck_assert_ptr_null(bkm_route_check(bkm_test_pool, &table));
     ck_assert_ptr_null(check1("GET", "/", NULL, NULL));
-    ck_assert_ptr_null(check1("GET HEAD POST", "/a/{kontoId}/b[/]",
-                              "DELETE", "/a/{kontoId}/b[/]"));
+    ck_assert_ptr_null(check1("GET HEAD POST", "/a/{kontoId}/b[/]", "DELETE",
+                              "/a/{kontoId}/b[/]"));
     ck_assert_ptr_nonnull(check1("GET", "a", NULL, NULL));
     ck_assert_ptr_nonnull(check1("GET", "/a//b", NULL, NULL));
     ck_assert_ptr_nonnull(check1("GET", "/a/", NULL, NULL));
@@ -238,8 +240,10 @@ START_TEST(checked_tables)
     ck_assert_ptr_nonnull(check1("GET", "/a/x{kontoId}", NULL, NULL));
     ck_assert_ptr_nonnull(check1("GET", "/a/{kontoId}/{kontoId}", NULL,
                                  NULL));
-    ck_assert_ptr_nonnull(check1("GET", "/a/{a:any}/{b:any}/{c:any}/{d:any}"
-                                 "/{e:any}", NULL, NULL));
+    ck_assert_ptr_nonnull(check1("GET",
+                                 "/a/{a:any}/{b:any}/{c:any}/{d:any}"
+                                 "/{e:any}",
+                                 NULL, NULL));
     ck_assert_ptr_nonnull(check1("get", "/a", NULL, NULL));
     ck_assert_ptr_nonnull(check1("GET  POST", "/a", NULL, NULL));
     ck_assert_ptr_nonnull(check1("", "/a", NULL, NULL));

@@ -283,7 +283,10 @@ END_TEST
  * key of the certificate it names and not with the other. */
 START_TEST(rotation)
 {
-    static const struct { int t; int b; } at[] = {
+    static const struct {
+        int t;
+        int b;
+    } at[] = {
         { 1100, 0 }, { 1600, 1 }, { 2500, 1 }, { 500, 1 }, { 3500, 1 },
     };
     bkm_cert_t a = manuell, b2 = fag;

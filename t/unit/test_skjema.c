@@ -20,11 +20,11 @@ static bkm_i18n_t *catalogues(void)
 }
 
 static bkm_skjema_t *parse_ok(bkm_skjema_type_e type, int versjon,
-                            const char *body)
+                              const char *body)
 {
     bkm_skjema_t *f = NULL;
     const char *err = bkm_skjema_parse(bkm_test_pool, type, versjon, body,
-                                     strlen(body), &f);
+                                       strlen(body), &f);
 
     ck_assert_msg(err == NULL, "%s: %s", body, err);
     return f;
@@ -32,7 +32,8 @@ static bkm_skjema_t *parse_ok(bkm_skjema_type_e type, int versjon,
 
 START_TEST(parse_keeps_values_and_counts_blocks)
 {
-    bkm_skjema_t *f = parse_ok(BKM_SKJEMA_PRIVAT, 2,
+    bkm_skjema_t *f = parse_ok(
+        BKM_SKJEMA_PRIVAT, 2,
         "csrf=ab&skjema=cd&handling=send&kommune=0301&bydel=01"
         "&privatBarn.0.personnavn=+%C3%85se+&privatBarn.2.personnavn=Per"
         "&melding=linje+1%0D%0Alinje+2%0D%0A");
@@ -43,7 +44,8 @@ START_TEST(parse_keeps_values_and_counts_blocks)
     ck_assert_str_eq(f->kommune, "0301");
     ck_assert_int_eq(f->barn, 3);
     ck_assert_str_eq(json_string_value(json_object_get(
-        f->verdier, "privatBarn.0.personnavn")), "\xc3\x85se");
+                         f->verdier, "privatBarn.0.personnavn")),
+                     "\xc3\x85se");
     /* Free text is kept as typed, with CR LF as LF. */
     ck_assert_str_eq(json_string_value(json_object_get(f->verdier,
                                                        "melding")),
@@ -59,16 +61,16 @@ static const struct {
     { BKM_SKJEMA_PRIVAT, 2, "melding=%ZZ" },
     { BKM_SKJEMA_PRIVAT, 2, "melding=%4" },
     { BKM_SKJEMA_PRIVAT, 2, "melding=%FF" },
-    { BKM_SKJEMA_PRIVAT, 2, "melding=%C0%AF" },          /* overlong '/' */
-    { BKM_SKJEMA_PRIVAT, 2, "melding=%ED%A0%80" },       /* a surrogate */
+    { BKM_SKJEMA_PRIVAT, 2, "melding=%C0%AF" },    /* overlong '/' */
+    { BKM_SKJEMA_PRIVAT, 2, "melding=%ED%A0%80" }, /* a surrogate */
     { BKM_SKJEMA_PRIVAT, 2, "melding=a%00b" },
     { BKM_SKJEMA_PRIVAT, 2, "melding=a%1Bb" },
-    { BKM_SKJEMA_PRIVAT, 2, "melding=a%C2%85b" },        /* C1 control */
+    { BKM_SKJEMA_PRIVAT, 2, "melding=a%C2%85b" }, /* C1 control */
     { BKM_SKJEMA_PRIVAT, 2, "melding" },
     { BKM_SKJEMA_PRIVAT, 2, "melding=a&melding=b" },
     { BKM_SKJEMA_PRIVAT, 2, "csrf=a&csrf=b" },
     { BKM_SKJEMA_PRIVAT, 2, "ukjent=1" },
-    { BKM_SKJEMA_PRIVAT, 2, "privatBarn.0.fnr=1" },      /* public only */
+    { BKM_SKJEMA_PRIVAT, 2, "privatBarn.0.fnr=1" }, /* public only */
     { BKM_SKJEMA_PRIVAT, 2, "privatBarn.10.personnavn=x" },
     { BKM_SKJEMA_PRIVAT, 2, "privatBarn.01.personnavn=x" },
     { BKM_SKJEMA_PRIVAT, 2, "privatBarn.x.personnavn=x" },
@@ -83,15 +85,17 @@ START_TEST(parse_refuses)
     const char *body = refused[_i].body;
 
     ck_assert_msg(bkm_skjema_parse(bkm_test_pool, refused[_i].type,
-                                 refused[_i].versjon, body, strlen(body),
-                                 &f) != NULL, "accepted: %s", body);
+                                   refused[_i].versjon, body, strlen(body),
+                                   &f)
+                      != NULL,
+                  "accepted: %s", body);
 }
 END_TEST
 
 START_TEST(version_is_checked_after_routing)
 {
     bkm_skjema_t *f = parse_ok(BKM_SKJEMA_OFFENTLIG, BKM_SKJEMA_ALL_VERSIONS,
-                             "melding.andreSynspunkter=x");
+                               "melding.andreSynspunkter=x");
 
     ck_assert_ptr_nonnull(bkm_skjema_set_version(f, 1));
     ck_assert_ptr_null(bkm_skjema_set_version(f, 2));
@@ -101,14 +105,15 @@ END_TEST
 START_TEST(report_follows_the_protocol)
 {
     json_t *postnummer = json_pack("{s:s}", "0155", "OSLO");
-    bkm_skjema_t *f = parse_ok(BKM_SKJEMA_OFFENTLIG, 2,
-        "offentligMelder.rolle=Helsesykepleier"
-        "&offentligBarn.0.personnavn=A&offentligBarn.0.orientert=nei"
-        "&offentligBarn.0.adresse.adresselinje1=Gate+1"
-        "&offentligBarn.0.adresse.postnummer=0155"
-        "&offentligBarn.1.personnavn=B&offentligBarn.1.ufoedt=ja"
-        "&foresatte.0.personnavn=C&foresatte.0.orientert=ja"
-        "&melding.melding=Bekymret&behovForTolk=");
+    bkm_skjema_t *f =
+        parse_ok(BKM_SKJEMA_OFFENTLIG, 2,
+                 "offentligMelder.rolle=Helsesykepleier"
+                 "&offentligBarn.0.personnavn=A&offentligBarn.0.orientert=nei"
+                 "&offentligBarn.0.adresse.adresselinje1=Gate+1"
+                 "&offentligBarn.0.adresse.postnummer=0155"
+                 "&offentligBarn.1.personnavn=B&offentligBarn.1.ufoedt=ja"
+                 "&foresatte.0.personnavn=C&foresatte.0.orientert=ja"
+                 "&melding.melding=Bekymret&behovForTolk=");
     json_t *r = bkm_skjema_report(f, postnummer);
     json_t *b0 = json_array_get(json_object_get(r, "offentligBarn"), 0);
     json_t *b1 = json_array_get(json_object_get(r, "offentligBarn"), 1);
@@ -121,10 +126,12 @@ START_TEST(report_follows_the_protocol)
     /* The protocol requires fnr and historie even when empty. */
     ck_assert_str_eq(json_string_value(json_object_get(b0, "fnr")), "");
     ck_assert_str_eq(json_string_value(json_object_get(
-        json_object_get(r, "melding"), "historie")), "");
+                         json_object_get(r, "melding"), "historie")),
+                     "");
     /* The town from the postcode when none was typed. */
     ck_assert_str_eq(json_string_value(json_object_get(
-        json_object_get(b0, "adresse"), "poststed")), "OSLO");
+                         json_object_get(b0, "adresse"), "poststed")),
+                     "OSLO");
     /* Empty optional fields are left out. */
     ck_assert_ptr_null(json_object_get(r, "behovForTolk"));
     json_decref(r);
@@ -134,20 +141,23 @@ END_TEST
 
 START_TEST(add_and_remove_blocks)
 {
-    bkm_skjema_t *f = parse_ok(BKM_SKJEMA_PRIVAT, 2,
-        "privatBarn.0.personnavn=A&privatBarn.1.personnavn=B"
-        "&privatBarn.2.personnavn=C");
+    bkm_skjema_t *f =
+        parse_ok(BKM_SKJEMA_PRIVAT, 2,
+                 "privatBarn.0.personnavn=A&privatBarn.1.personnavn=B"
+                 "&privatBarn.2.personnavn=C");
 
     ck_assert(bkm_skjema_apply(f, "fjern:privatBarn:1"));
     ck_assert_int_eq(f->barn, 2);
     ck_assert_str_eq(json_string_value(json_object_get(
-        f->verdier, "privatBarn.1.personnavn")), "C");
-    ck_assert_ptr_null(json_object_get(f->verdier, "privatBarn.2.personnavn"));
+                         f->verdier, "privatBarn.1.personnavn")),
+                     "C");
+    ck_assert_ptr_null(json_object_get(f->verdier,
+                                       "privatBarn.2.personnavn"));
     ck_assert(bkm_skjema_apply(f, "legg-til:privatBarn"));
     ck_assert_int_eq(f->barn, 3);
-    ck_assert(bkm_skjema_apply(f, "fjern:privatBarn:7"));     /* no such */
+    ck_assert(bkm_skjema_apply(f, "fjern:privatBarn:7")); /* no such */
     ck_assert_int_eq(f->barn, 3);
-    ck_assert(!bkm_skjema_apply(f, "legg-til:foresatte"));    /* private */
+    ck_assert(!bkm_skjema_apply(f, "legg-til:foresatte")); /* private */
     ck_assert(!bkm_skjema_apply(f, "send"));
 }
 END_TEST
@@ -155,13 +165,14 @@ END_TEST
 START_TEST(errors_land_on_fields_in_the_language)
 {
     bkm_i18n_t *i18n = catalogues();
-    bkm_skjema_t *f = parse_ok(BKM_SKJEMA_PRIVAT, 2, "privatBarn.0.personnavn=A");
-    apr_array_header_t *errors = apr_array_make(bkm_test_pool, 4,
-                                                sizeof(bkm_jsonschema_error_t));
+    bkm_skjema_t *f = parse_ok(BKM_SKJEMA_PRIVAT, 2,
+                               "privatBarn.0.personnavn=A");
+    apr_array_header_t *errors =
+        apr_array_make(bkm_test_pool, 4, sizeof(bkm_jsonschema_error_t));
     bkm_jsonschema_error_t *e = apr_array_push(errors);
     json_t *view, *item;
 
-    e->pointer = "/privatBarn/0/adresse";       /* a missing object */
+    e->pointer = "/privatBarn/0/adresse"; /* a missing object */
     e->keyword = "required";
     e->message = "required property \"adresse\" is missing";
     e = apr_array_push(errors);
@@ -235,16 +246,16 @@ START_TEST(boxes_open_only_with_their_key)
                                     &box, &box_len));
     ck_assert_int_eq(box_len, strlen(text) + 28);
     ck_assert(memmem(box, box_len, "Hemmelig", 8) == NULL);
-    ck_assert_ptr_null(bkm_box_open(bkm_test_pool, key, box, box_len,
-                                    &plain, &plain_len));
+    ck_assert_ptr_null(bkm_box_open(bkm_test_pool, key, box, box_len, &plain,
+                                    &plain_len));
     ck_assert_str_eq((const char *)plain, text);
     ck_assert_ptr_nonnull(bkm_box_open(bkm_test_pool, other, box, box_len,
                                        &plain, &plain_len));
     box[15] ^= 1;
     ck_assert_ptr_nonnull(bkm_box_open(bkm_test_pool, key, box, box_len,
                                        &plain, &plain_len));
-    ck_assert_ptr_nonnull(bkm_box_open(bkm_test_pool, key, box, 20,
-                                       &plain, &plain_len));
+    ck_assert_ptr_nonnull(bkm_box_open(bkm_test_pool, key, box, 20, &plain,
+                                       &plain_len));
     ck_assert_int_eq(bkm_unhex("0aFF", key, 2), -1);
     ck_assert_int_eq(bkm_unhex("0aff", key, 2), 0);
     ck_assert_int_eq(key[1], 0xff);

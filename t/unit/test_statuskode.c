@@ -73,13 +73,19 @@ END_TEST
 
 START_TEST(malformed)
 {
-    static const char *const bad[] = {
-        "", "7K4Q-9XHT", "7K4Q-9XHT-ABCD-EFG", "7K4Q-9XHT-ABCD-EFGHJ",
-        "7K4Q-9XHT-ABCD-EFG0", "7K4Q-9XHT-ABCD-EFGO", "7K4Q-9XHT-ABCD-EFGI",
-        "7K4Q-9XHT-ABCD-EFGU", "7K4Q-9XHT-ABCD-EFG\xc3\x85",
-        "7K4Q.9XHT.ABCD.EFGH", "7K4Q-9XHT-ABCD-EFGH%00",
-        "7K4Q9XHTABCDEFGH7K4Q9XHTABCDEFGH", NULL
-    };
+    static const char *const bad[] = { "",
+                                       "7K4Q-9XHT",
+                                       "7K4Q-9XHT-ABCD-EFG",
+                                       "7K4Q-9XHT-ABCD-EFGHJ",
+                                       "7K4Q-9XHT-ABCD-EFG0",
+                                       "7K4Q-9XHT-ABCD-EFGO",
+                                       "7K4Q-9XHT-ABCD-EFGI",
+                                       "7K4Q-9XHT-ABCD-EFGU",
+                                       "7K4Q-9XHT-ABCD-EFG\xc3\x85",
+                                       "7K4Q.9XHT.ABCD.EFGH",
+                                       "7K4Q-9XHT-ABCD-EFGH%00",
+                                       "7K4Q9XHTABCDEFGH7K4Q9XHTABCDEFGH",
+                                       NULL };
     char ref[10], sec[9];
     int i;
 

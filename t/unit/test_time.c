@@ -9,18 +9,18 @@
 #include <apr_lib.h>
 
 static const struct {
-    int y, mo, d, h, mi;        /* UTC */
+    int y, mo, d, h, mi; /* UTC */
     const char *oslo;
 } cases[] = {
-    { 2020, 3, 16, 23, 31, "2020-03-17T00:31:00" },     /* winter: +1 */
-    { 2026, 3, 29, 0, 59, "2026-03-29T01:59:00" },      /* before switch */
-    { 2026, 3, 29, 1, 0, "2026-03-29T03:00:00" },       /* 02:00 -> 03:00 */
-    { 2026, 7, 1, 12, 0, "2026-07-01T14:00:00" },       /* summer: +2 */
-    { 2026, 10, 25, 0, 59, "2026-10-25T02:59:00" },     /* before switch */
-    { 2026, 10, 25, 1, 0, "2026-10-25T02:00:00" },      /* 03:00 -> 02:00 */
-    { 2026, 12, 31, 23, 30, "2027-01-01T00:30:00" },    /* new year */
-    { 2024, 2, 29, 12, 0, "2024-02-29T13:00:00" },      /* leap day */
-    { 2025, 3, 30, 1, 0, "2025-03-30T03:00:00" },       /* 2025's switch */
+    { 2020, 3, 16, 23, 31, "2020-03-17T00:31:00" },  /* winter: +1 */
+    { 2026, 3, 29, 0, 59, "2026-03-29T01:59:00" },   /* before switch */
+    { 2026, 3, 29, 1, 0, "2026-03-29T03:00:00" },    /* 02:00 -> 03:00 */
+    { 2026, 7, 1, 12, 0, "2026-07-01T14:00:00" },    /* summer: +2 */
+    { 2026, 10, 25, 0, 59, "2026-10-25T02:59:00" },  /* before switch */
+    { 2026, 10, 25, 1, 0, "2026-10-25T02:00:00" },   /* 03:00 -> 02:00 */
+    { 2026, 12, 31, 23, 30, "2027-01-01T00:30:00" }, /* new year */
+    { 2024, 2, 29, 12, 0, "2024-02-29T13:00:00" },   /* leap day */
+    { 2025, 3, 30, 1, 0, "2025-03-30T03:00:00" },    /* 2025's switch */
     { 2025, 10, 26, 0, 30, "2025-10-26T02:30:00" },
 };
 
@@ -28,9 +28,9 @@ START_TEST(oslo_format)
 {
     char buf[20];
 
-    bkm_time_oslo_format(buf, bkm_test_utc(cases[_i].y, cases[_i].mo,
-                                           cases[_i].d, cases[_i].h,
-                                           cases[_i].mi));
+    bkm_time_oslo_format(buf,
+                         bkm_test_utc(cases[_i].y, cases[_i].mo, cases[_i].d,
+                                      cases[_i].h, cases[_i].mi));
     ck_assert_str_eq(buf, cases[_i].oslo);
 }
 END_TEST
@@ -65,7 +65,7 @@ START_TEST(references)
         dup += apr_hash_get(seen, r, APR_HASH_KEY_STRING) != NULL;
         apr_hash_set(seen, r, APR_HASH_KEY_STRING, r);
     }
-    ck_assert_int_le(dup, 1);       /* 40 bits: a clash in 10^4 is ~1e-4 */
+    ck_assert_int_le(dup, 1); /* 40 bits: a clash in 10^4 is ~1e-4 */
     ck_assert(bkm_reference_valid("7k4q-9xht"));
     ck_assert(!bkm_reference_valid("7K4Q9XHT"));
     ck_assert(!bkm_reference_valid("7K4Q-9XH0"));
@@ -78,8 +78,10 @@ END_TEST
 /* The administration's dates: a day's start in Oslo, winter and summer. */
 START_TEST(oslo_days)
 {
-    ck_assert(bkm_time_oslo_day("2026-01-15") == bkm_test_utc(2026, 1, 14, 23, 0));
-    ck_assert(bkm_time_oslo_day("2026-07-01") == bkm_test_utc(2026, 6, 30, 22, 0));
+    ck_assert(bkm_time_oslo_day("2026-01-15")
+              == bkm_test_utc(2026, 1, 14, 23, 0));
+    ck_assert(bkm_time_oslo_day("2026-07-01")
+              == bkm_test_utc(2026, 6, 30, 22, 0));
     ck_assert(bkm_time_oslo_midnight(bkm_test_utc(2026, 7, 1, 21, 59))
               == bkm_test_utc(2026, 6, 30, 22, 0));
     ck_assert(bkm_time_oslo_midnight(bkm_test_utc(2026, 7, 1, 22, 0))
@@ -96,8 +98,10 @@ START_TEST(oslo_days)
     ck_assert_int_eq(bkm_time_oslo_day("2026-04-31"), -1);
     ck_assert_int_eq(bkm_time_oslo_day("2026-+1-15"), -1);
     ck_assert_int_eq(bkm_time_oslo_day("2026-01- 5"), -1);
-    ck_assert(bkm_time_oslo_day("2028-02-29") == bkm_test_utc(2028, 2, 28, 23, 0));
-    ck_assert(bkm_time_oslo_day("2000-02-29") == bkm_test_utc(2000, 2, 28, 23, 0));
+    ck_assert(bkm_time_oslo_day("2028-02-29")
+              == bkm_test_utc(2028, 2, 28, 23, 0));
+    ck_assert(bkm_time_oslo_day("2000-02-29")
+              == bkm_test_utc(2000, 2, 28, 23, 0));
 }
 END_TEST
 

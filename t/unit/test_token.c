@@ -33,8 +33,8 @@ START_TEST(person_tags)
     memcpy(secret2, secret, 32);
     secret2[0] ^= 1;
     ck_assert_int_eq(bkm_token_keys(secret2, 32, &other), 0);
-    ck_assert_str_ne(a, bkm_token_person(bkm_test_pool, &other,
-                                         "01017012345"));
+    ck_assert_str_ne(a,
+                     bkm_token_person(bkm_test_pool, &other, "01017012345"));
     ck_assert_int_eq(bkm_token_keys(secret, 31, &other), -1);
 }
 END_TEST
@@ -62,41 +62,55 @@ START_TEST(form_tokens)
     bad[0] = bad[0] == '0' ? '1' : '0';
     ck_assert(!bkm_token_form_ok(&k, kari, bad));
     ck_assert(!bkm_token_form_ok(&k, kari, "x"));
-    ck_assert(!bkm_token_form_ok(&k, kari, apr_pstrcat(bkm_test_pool, t,
-                                                      "0", NULL)));
+    ck_assert(!bkm_token_form_ok(&k, kari,
+                                 apr_pstrcat(bkm_test_pool, t, "0", NULL)));
     ck_assert(!bkm_token_form_ok(&k, kari, NULL));
     /* A client's own 64 hex digits are no token (the old attack). */
     ck_assert(!bkm_token_form_ok(&k, kari,
                                  "0000000000000000000000000000000000000000"
                                  "000000000000000000000000"));
     /* Keys: the same twice for the same person and token, else other. */
-    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, "a",
-                                         &d1, r1), 0);
-    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, "a",
-                                         &d2, r2), 0);
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, "a", &d1,
+                                         r1),
+                     0);
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, "a", &d2,
+                                         r2),
+                     0);
     ck_assert_str_eq(d1, d2);
     ck_assert_int_eq(strlen(d1), 64);
     ck_assert_mem_eq(r1, r2, 32);
     ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t2, "a",
-                                         &d3, r2), 0);
+                                         &d3, r2),
+                     0);
     ck_assert_str_ne(d1, d3);
     ck_assert_mem_ne(r1, r2, 32);
     /* Another report under the same token is another report. */
-    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, "b",
-                                         &d3, r2), 0);
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, "b", &d3,
+                                         r2),
+                     0);
     ck_assert_str_ne(d1, d3);
     ck_assert_mem_ne(r1, r2, 32);
     ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, kari, t, NULL,
-                                         &d3, r2), -1);
-    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, ola, t, "a",
-                                         &d3, r2), -1);
+                                         &d3, r2),
+                     -1);
+    ck_assert_int_eq(bkm_token_form_keys(bkm_test_pool, &k, ola, t, "a", &d3,
+                                         r2),
+                     -1);
 }
 END_TEST
 
 START_TEST(csrf_tokens)
 {
     bkm_token_keys_t k = keys();
-    const char *cookie = "ab" "ab" "ab" "ab" "ab" "ab" "ab" "ab";
+    const char *cookie =
+        "ab"
+        "ab"
+        "ab"
+        "ab"
+        "ab"
+        "ab"
+        "ab"
+        "ab";
     const char *kari = bkm_token_person(bkm_test_pool, &k, "01017012345");
     const char *ola = bkm_token_person(bkm_test_pool, &k, "02028054321");
     const char *t = bkm_token_csrf(bkm_test_pool, &k, cookie, kari);
@@ -128,10 +142,9 @@ START_TEST(login_evidence)
                                         now + apr_time_from_sec(3600));
     char *bad;
 
-    ck_assert_str_eq(bkm_token_evidence_tag(bkm_test_pool, &k, e, now),
-                     kari);
+    ck_assert_str_eq(bkm_token_evidence_tag(bkm_test_pool, &k, e, now), kari);
     ck_assert_ptr_null(bkm_token_evidence_tag(bkm_test_pool, &k, e,
-                       now + apr_time_from_sec(3600)));
+                                              now + apr_time_from_sec(3600)));
     /* Another person's tag with this MAC, or any byte changed: none. */
     bad = apr_pstrcat(bkm_test_pool, ola, strchr(e, '.'), NULL);
     ck_assert_ptr_null(bkm_token_evidence_tag(bkm_test_pool, &k, bad, now));
@@ -141,18 +154,19 @@ START_TEST(login_evidence)
     bad[40] = bad[40] == '9' ? '8' : '9';
     ck_assert_ptr_null(bkm_token_evidence_tag(bkm_test_pool, &k, bad, now));
     ck_assert_ptr_null(bkm_token_evidence_tag(bkm_test_pool, &k, "", now));
-    ck_assert_ptr_null(bkm_token_evidence_tag(bkm_test_pool, &k,
-                       apr_pstrcat(bkm_test_pool, kari, ".99999999999.",
-                                   "00000000000000000000000000000000",
-                                   NULL), now));
+    ck_assert_ptr_null(bkm_token_evidence_tag(
+        bkm_test_pool, &k,
+        apr_pstrcat(bkm_test_pool, kari, ".99999999999.",
+                    "00000000000000000000000000000000", NULL),
+        now));
     ck_assert_ptr_null(bkm_token_evidence_tag(bkm_test_pool, &k, NULL, now));
     /* An expiry too far for apr_time_t is refused before it is multiplied
      * (signed overflow; t/fuzz/corpus/token/far_future under UBSan). */
-    ck_assert_ptr_null(bkm_token_evidence_tag(bkm_test_pool, &k,
-                       apr_pstrcat(bkm_test_pool, kari,
-                                   ".99999999999999999999.",
-                                   "00000000000000000000000000000000",
-                                   NULL), now));
+    ck_assert_ptr_null(bkm_token_evidence_tag(
+        bkm_test_pool, &k,
+        apr_pstrcat(bkm_test_pool, kari, ".99999999999999999999.",
+                    "00000000000000000000000000000000", NULL),
+        now));
     /* A draft's owner is neither the tag nor the same for two people. */
     ck_assert_str_ne(bkm_token_owner(bkm_test_pool, &k, kari), kari);
     ck_assert_str_ne(bkm_token_owner(bkm_test_pool, &k, kari),

@@ -106,8 +106,8 @@ void bkm_test_sealed(bkm_sealed_t *c, int *n);
 const char *bkm_test_store(bkm_db_t *db, const bkm_levering_policy_t *pol,
                            const bkm_bydel_t *b, apr_time_t mottatt);
 /** The message of report @p melding_id on account @p konto_id. */
-void bkm_test_load(bkm_db_t *db, const char *konto_id,
-                   const char *melding_id, bkm_leveranse_t *l);
+void bkm_test_load(bkm_db_t *db, const char *konto_id, const char *melding_id,
+                   bkm_leveranse_t *l);
 /** The report's state (bkm_melding.tilstand). */
 const char *bkm_test_state(bkm_db_t *db, const char *melding_id);
 /** How many events @p hendelse the report's timeline has. */
