@@ -288,8 +288,8 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
     if (!bkm_page_csrf_ok(r, apr_table_get(form, "csrf"))) {
         ap_log_rerror(
             APLOG_MARK, APLOG_INFO, 0, r,
-            BKMLOGNO(
-                01601) "confirmation without a matching CSRF token: refused");
+            BKMLOGNO(01601) "confirmation without a "
+                            "matching CSRF token: refused");
         return bkm_page_message(r, HTTP_FORBIDDEN, rc->lang,
                                 "side.foresporsel.tittel", NULL);
     }

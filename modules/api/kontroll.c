@@ -801,8 +801,8 @@ static int answer(request_rec *r, const bkm_integrasjon_t *in,
     }
     ap_log_rerror(
         APLOG_MARK, APLOG_INFO, 0, r,
-        BKMLOGNO(
-            03111) "challenge %s of report %s answered by integration %s",
+        BKMLOGNO(03111) "challenge %s of report %s "
+                        "answered by integration %s",
         kontroll_id, c.melding_id, in->id);
     return bkm_reply_json(r, HTTP_OK,
                           json_pack("{s:s, s:s, s:s}", "kontrollId",

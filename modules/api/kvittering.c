@@ -289,8 +289,8 @@ static int record(request_rec *r, bkm_db_t *db, const bkm_integrasjon_t *in,
     }
     ap_log_rerror(
         APLOG_MARK, APLOG_INFO, 0, r,
-        BKMLOGNO(
-            01104) "message %s of report %s: %s from integration %s (%s)",
+        BKMLOGNO(01104) "message %s of report %s: "
+                        "%s from integration %s (%s)",
         l->id, l->melding_id, kv.svar, in->id, kv.hendelse);
     return answer(r, l, kv.svar, kv.hendelse, 0);
 }

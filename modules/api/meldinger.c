@@ -298,8 +298,8 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
         != 0) {
         ap_log_rerror(
             APLOG_MARK, APLOG_ERR, 0, r,
-            BKMLOGNO(
-                01001) "message %s: the download could not be recorded: %s",
+            BKMLOGNO(01001) "message %s: the download "
+                            "could not be recorded: %s",
             l.id, db->error ? db->error : "database error");
     }
     else if (!complete) {

@@ -40,8 +40,8 @@ int bkm_handle_meg(request_rec *r, const bkm_req_t *q)
     if (p.level < bkm_cfg_min_acr(bkm_dir_cfg(r))) {
         ap_log_rerror(
             APLOG_MARK, APLOG_INFO, 0, r,
-            BKMLOGNO(
-                00402) "login refused: level of assurance %s is below %s",
+            BKMLOGNO(00402) "login refused: level of "
+                            "assurance %s is below %s",
             p.acr ? p.acr : "(none)",
             bkm_cfg_min_acr(bkm_dir_cfg(r)) == BKM_ACR_HIGH ? "high"
                                                             : "substantial");

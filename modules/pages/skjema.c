@@ -248,8 +248,8 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     if (len > DRAFT_MAX_BODY) {
         ap_log_rerror(
             APLOG_MARK, APLOG_INFO, 0, r,
-            BKMLOGNO(
-                01408) "login ran out while writing: a post of %" APR_SIZE_T_FMT
+            BKMLOGNO(01408) "login ran out while "
+                            "writing: a post of %" APR_SIZE_T_FMT
                        " bytes is too large to keep (413)",
             len);
         return bkm_page_message(r, HTTP_REQUEST_ENTITY_TOO_LARGE, lang,
@@ -289,8 +289,8 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     }
     ap_log_rerror(
         APLOG_MARK, APLOG_INFO, 0, r,
-        BKMLOGNO(
-            01401) "login ran out while writing: form kept as sealed draft %s",
+        BKMLOGNO(01401) "login ran out while "
+                        "writing: form kept as sealed draft %s",
         id);
     bkm_page_key_cookie_set(r, bkm_page_host_cookie(r, UTKAST_COOKIE), id,
                             keyhex, "/", UTKAST_TTL);

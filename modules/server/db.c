@@ -385,8 +385,8 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         if (!bkm_dbd_prepare) {
             ap_log_error(
                 APLOG_MARK, APLOG_CRIT, 0, sp,
-                BKMLOGNO(
-                    00108) "mod_dbd is not loaded: mod_bekymring needs it");
+                BKMLOGNO(00108) "mod_dbd is not "
+                                "loaded: mod_bekymring needs it");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         for (i = 0; all_sql[i]; i++) {

@@ -480,8 +480,8 @@ static int api_login(request_rec *r, bkm_req_t *q, bkm_person_t *person)
     if (!bkm_person_from_login(r, person)) {
         ap_log_rerror(
             APLOG_MARK, APLOG_ERR, 0, r,
-            BKMLOGNO(
-                00801) "no pid claim: is %s behind AuthType openid-connect?",
+            BKMLOGNO(00801) "no pid claim: is %s "
+                            "behind AuthType openid-connect?",
             r->uri);
         bkm_reply_error(r, HTTP_UNAUTHORIZED, "ikke-innlogget",
                         "log in with ID-porten first");
