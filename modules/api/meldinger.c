@@ -202,6 +202,23 @@ static const char *repr_digest(apr_pool_t *p, const char *hex)
     return apr_pstrcat(p, "sha-256=:", b64, ":", NULL);
 }
 
+/* The headers of a message's download: its ids and type, its digest and
+ * ETag (the ciphertext's SHA-256), ranges in bytes, never cached. */
+static void message_headers(request_rec *r, const bkm_leveranse_t *l)
+{
+    ap_set_content_type(r, "application/pkcs7-mime");
+    apr_table_setn(r->headers_out, "meldingType", l->meldingstype);
+    apr_table_setn(r->headers_out, "meldingId", l->id);
+    apr_table_setn(r->headers_out, "bekymringsmeldingId", l->melding_id);
+    apr_table_setn(r->headers_out, "Innholdstype", l->innholdstype);
+    apr_table_setn(r->headers_out, "Repr-Digest",
+                   repr_digest(r->pool, l->sha256));
+    apr_table_setn(r->headers_out, "ETag",
+                   apr_pstrcat(r->pool, "\"", l->sha256, "\"", NULL));
+    apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+}
+
 static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                  const bkm_konto_t *k, const char *id)
 {
@@ -244,17 +261,7 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
     }
     apr_table_unset(r->headers_in, "Range");
     apr_table_unset(r->headers_in, "If-Range");
-    ap_set_content_type(r, "application/pkcs7-mime");
-    apr_table_setn(r->headers_out, "meldingType", l.meldingstype);
-    apr_table_setn(r->headers_out, "meldingId", l.id);
-    apr_table_setn(r->headers_out, "bekymringsmeldingId", l.melding_id);
-    apr_table_setn(r->headers_out, "Innholdstype", l.innholdstype);
-    apr_table_setn(r->headers_out, "Repr-Digest",
-                   repr_digest(r->pool, l.sha256));
-    apr_table_setn(r->headers_out, "ETag",
-                   apr_pstrcat(r->pool, "\"", l.sha256, "\"", NULL));
-    apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    message_headers(r, &l);
     if (range < 0) {
         apr_table_setn(r->headers_out, "Content-Range",
                        apr_psprintf(r->pool, "bytes */%" APR_OFF_T_FMT,
