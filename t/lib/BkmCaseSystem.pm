@@ -253,7 +253,14 @@ sub hang_up {
     require IO::Socket::INET;
     require Socket;
     my ($host, $port) = $self->{base} =~ m{//([^:/]+):(\d+)};
-    my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port)
+    # A small receive window (set before connecting, so the handshake
+    # offers it), and a reset only once the answer has begun: then the
+    # server has read the request (a reset before that discards it unread,
+    # which a busy machine made likely) and cannot have handed the whole
+    # message to the kernel.
+    my $s = IO::Socket::INET->new(Proto => 'tcp') or die "socket: $!";
+    setsockopt($s, Socket::SOL_SOCKET(), Socket::SO_RCVBUF(), 1024);
+    $s->connect(Socket::pack_sockaddr_in($port, Socket::inet_aton($host)))
         or die "connect: $!";
     setsockopt($s, Socket::SOL_SOCKET(), Socket::SO_LINGER(),
                pack('ii', 1, 0));
@@ -263,6 +270,11 @@ sub hang_up {
         . join('', map { "$_: $h{$_}\r\n" } sort keys %h)
         . "Connection: close\r\n\r\n";
     syswrite($s, $req) == length($req) or die "send: $!";
+    my $rin = '';
+    vec($rin, fileno($s), 1) = 1;
+    if (select(my $rout = $rin, undef, undef, 10)) {
+        sysread($s, my $first, 1);
+    }
     CORE::close($s);
 }
 
