@@ -262,7 +262,7 @@ void bkm_levering_next(const bkm_dfakta_t *f, bkm_de_e e, bkm_dvalg_t *out)
             out->hendelse = "SENDT_PRINT";
             /* The escalation pass applies this rule in SQL, over many
              * reports at once (FRIST_DUE and one conditional UPDATE each,
-             * report/eskalering.c); the same rule, the same text. */
+             * core/bkm_eskalering.c); the same rule, the same text. */
             out->tekst = "Ingen bekreftelse innen fristen; brevpost bestilt";
         }
         return;
