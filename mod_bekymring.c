@@ -21,6 +21,7 @@
 #include "server/http.h"
 #include "server/routes.h"
 #include "server/throttle.h"
+#include "server/counters.h"
 #include "bkm_log.h"
 
 #include <http_protocol.h>
@@ -51,19 +52,15 @@ static int bkm_handler(request_rec *r)
 
 /* The glue's SQL statements, each table in the file that runs them
  * (server/db.c prepares them with the core's, bkm_core_sql). */
-static const bkm_sql_t *const glue_sql[] = { bkm_forvaltning_sql,
-                                             bkm_avstemming_sql,
-                                             bkm_roller_sql,
-                                             bkm_kontroll_sql,
-                                             bkm_kontrollmelding_sql,
-                                             bkm_meldinger_sql,
-                                             bkm_produsent_sql,
-                                             bkm_nedlasting_sql,
-                                             bkm_sendt_sql,
-                                             bkm_statistikk_sql,
-                                             bkm_status_sql,
-                                             bkm_skjema_side_sql,
-                                             NULL };
+static const bkm_sql_t *const glue_sql[] = {
+    bkm_forvaltning_sql,     bkm_avstemming_sql,
+    bkm_roller_sql,          bkm_kontroll_sql,
+    bkm_kontrollmelding_sql, bkm_meldinger_sql,
+    bkm_produsent_sql,       bkm_nedlasting_sql,
+    bkm_sendt_sql,           bkm_statistikk_sql,
+    bkm_status_sql,          bkm_skjema_side_sql,
+    bkm_metrikker_sql,       NULL
+};
 
 static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp)
@@ -108,6 +105,9 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (bkm_throttle_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if (bkm_counters_post_config(pconf, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return bkm_mottak_post_config(pconf, ptemp, s);
 }
 
@@ -130,6 +130,7 @@ static void bkm_register_hooks(apr_pool_t *p)
     ap_hook_post_config(bkm_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
     ap_hook_child_init(bkm_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(bkm_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_error_log(bkm_counters_error_log, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 /* Declared plainly rather than with AP_DECLARE_MODULE, whose

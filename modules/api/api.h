@@ -24,6 +24,8 @@ int bkm_handle_skjema_api(request_rec *r, const bkm_req_t *q);
 int bkm_handle_produsent_nokler(request_rec *r, const bkm_req_t *q);
 int bkm_handle_produsent_status(request_rec *r, const bkm_req_t *q);
 int bkm_handle_produsent_post(request_rec *r, const bkm_req_t *q);
+/** GET /bekymring-drift/metrics (api/metrikker.c). */
+int bkm_handle_metrikker(request_rec *r, const bkm_req_t *q);
 /** The API's ErrorDocument: httpd's own errors in our JSON shape
  *  (api/feil.c). */
 int bkm_handle_error(request_rec *r, const bkm_req_t *q);

@@ -10,6 +10,7 @@
 #include "bkm_log.h"
 
 #include <string.h>
+#include <apr_atomic.h>
 #include <apr_strings.h>
 #include <apr_buckets.h>
 
@@ -80,6 +81,24 @@ void bkm_db_reprepare(bkm_db_t *db)
                    "connection (did the database restart?)");
 }
 
+/* Statements the database failed, for the metrics page
+ * (bekymring_database_feil_total): the glue points this at its node's
+ * shared memory (bkm_db_count_errors); unset, nothing is counted. */
+static apr_uint32_t *db_errors;
+
+void bkm_db_count_errors(apr_uint32_t *counter)
+{
+    db_errors = counter;
+}
+
+static apr_status_t failed(void)
+{
+    if (db_errors) {
+        apr_atomic_inc32(db_errors);
+    }
+    return APR_EGENERAL;
+}
+
 static apr_dbd_prepared_t *statement(bkm_db_t *db, const char *label)
 {
     return apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
@@ -116,7 +135,7 @@ apr_status_t bkm_db_select(bkm_db_t *db, const char *label,
                    BKMLOGNO(00111) "query %s failed: %s", label,
                    st ? apr_dbd_error(db->drv, db->handle, rv)
                       : "statement not prepared");
-    return APR_EGENERAL;
+    return failed();
 }
 
 const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col)
@@ -186,13 +205,13 @@ apr_status_t bkm_db_run(bkm_db_t *db, const char *label, int *nrows,
     int n = 0, rv;
 
     if (!st) {
-        return APR_EGENERAL;
+        return failed();
     }
     rv = apr_dbd_pquery(db->drv, db->pool, db->handle, &n, st, nargs, args);
     if (nrows) {
         *nrows = n;
     }
-    return rv == 0 ? APR_SUCCESS : APR_EGENERAL;
+    return rv == 0 ? APR_SUCCESS : failed();
 }
 
 apr_status_t bkm_db_run_binary(bkm_db_t *db, const char *label,
@@ -206,7 +225,7 @@ apr_status_t bkm_db_run_binary(bkm_db_t *db, const char *label,
                                       values)
                           == 0
                ? APR_SUCCESS
-               : APR_EGENERAL;
+               : failed();
 }
 
 void bkm_db_pragma(bkm_db_t *db, const char *sql)
@@ -238,7 +257,7 @@ apr_status_t bkm_db_begin(bkm_db_t *db)
                                 apr_dbd_error(db->drv, db->handle, rv));
         bkm_dbtx_rollback(db->drv, db->handle);
         unlock_writer(db);
-        return APR_EGENERAL;
+        return failed();
     }
     db->in_tx = 1;
     return APR_SUCCESS;
@@ -250,7 +269,7 @@ apr_status_t bkm_db_end(bkm_db_t *db, apr_status_t rv)
 
     if (rv == APR_SUCCESS
         && (drv_rv = bkm_dbtx_commit(db->drv, db->handle)) != 0) {
-        rv = APR_EGENERAL;
+        rv = failed();
     }
     if (rv != APR_SUCCESS) {
         const char *e = apr_dbd_error(db->drv, db->handle, drv_rv);

@@ -93,6 +93,12 @@ apr_status_t bkm_db_prepare(bkm_db_t *db, const char **failed);
  *  restart the server has forgotten them; see bkm_db.c), and log it. */
 void bkm_db_reprepare(bkm_db_t *db);
 
+/** Count every statement the database fails (a select after its retry, a
+ *  run, a BEGIN or a COMMIT; not a rollback the caller chose) in
+ *  @p counter, atomically; NULL stops counting.  Set once, before any
+ *  thread runs statements. */
+void bkm_db_count_errors(apr_uint32_t *counter);
+
 /**
  * Run one of our prepared SELECTs (by label).  Outside a transaction it
  * survives a database restart: on failure the statements are prepared

@@ -18,6 +18,7 @@
 #include "report/paminnelse.h"
 #include "server/clock.h"
 #include "server/config.h"
+#include "server/counters.h"
 #include "server/db.h"
 #include "server/http.h"
 #include "server/routes.h"
@@ -113,6 +114,8 @@ apr_status_t bkm_eskalering_pass(bkm_db_t *db, apr_time_t now,
     server_rec *s = bkm_db_server(db);
     bkm_levering_policy_t delivery;
     bkm_pass_policy_t pol;
+    apr_time_t started;
+    apr_status_t rv;
 
     bkm_cfg_delivery(s, &delivery);
     memset(&pol, 0, sizeof(pol));
@@ -125,7 +128,10 @@ apr_status_t bkm_eskalering_pass(bkm_db_t *db, apr_time_t now,
     pol.nsteps = sizeof(glue_steps) / sizeof(glue_steps[0]);
     /* The pass's lines are the server's, also when a request runs it. */
     pol.log = bkm_log_baton(db->pool, s, NULL);
-    return bkm_eskalering_run(db, &pol, out);
+    started = apr_time_now();
+    rv = bkm_eskalering_run(db, &pol, out);
+    bkm_counters_pass(started, rv, out);
+    return rv;
 }
 
 /* ---- mod_watchdog ----------------------------------------------------- */

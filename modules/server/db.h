@@ -58,5 +58,6 @@ extern const bkm_sql_t bkm_sendt_sql[];
 extern const bkm_sql_t bkm_statistikk_sql[];
 extern const bkm_sql_t bkm_status_sql[];
 extern const bkm_sql_t bkm_skjema_side_sql[];
+extern const bkm_sql_t bkm_metrikker_sql[];
 
 #endif

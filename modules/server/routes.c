@@ -162,6 +162,11 @@ static const bkm_route_row_t routes[] = {
       bkm_handle_kontroll_drift,
       NULL },
     { { "GET", "/helse" }, BKM_ACCESS_PUBLIC, bkm_handle_helse, NULL },
+    /* Prometheus' scrape (api/metrikker.c). */
+    { { "GET HEAD", "/bekymring-drift/metrics" },
+      BKM_ACCESS_OPERATIONS,
+      bkm_handle_metrikker,
+      NULL },
     /* The API's ErrorDocument (conf/bekymring-locations.conf). */
     { { "*", "/bekymring-feil" },
       BKM_ACCESS_INTERNAL,

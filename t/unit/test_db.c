@@ -83,6 +83,34 @@ START_TEST(driver_errors_are_one_status)
 }
 END_TEST
 
+/* Every failure the database makes is counted once for the metrics; a
+ * rollback the caller chose is none. */
+START_TEST(errors_counted)
+{
+    apr_uint32_t n = 0;
+    apr_dbd_results_t *res = NULL;
+
+    bkm_db_count_errors(&n);
+    ck_assert_int_eq(bkm_db_run(db, BKM_SQL_LEVERANSE_PRINT, NULL, 6,
+                                (const char *[]){ NULL, NULL, NULL, NULL, "1",
+                                                  NULL }),
+                     APR_EGENERAL);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(bkm_db_select(db, "no_such_label", &res, 0, NULL),
+                     APR_EGENERAL);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(bkm_db_select(db, BKM_SQL_SCHEMA_VERSION, &res, 0, NULL),
+                     APR_SUCCESS);
+    ck_assert_int_eq(bkm_db_begin(db), APR_SUCCESS);
+    ck_assert_int_eq(bkm_db_end(db, APR_EEXIST), APR_EEXIST);
+    ck_assert_uint_eq(n, 2);
+    bkm_db_count_errors(NULL);
+    ck_assert_int_eq(bkm_db_run(db, "no_such_label", NULL, 0, NULL),
+                     APR_EGENERAL);
+    ck_assert_uint_eq(n, 2);
+}
+END_TEST
+
 /* COMMIT when all went well; otherwise nothing is left, the caller's
  * status comes back and the driver's message is kept. */
 START_TEST(transactions)
@@ -170,6 +198,7 @@ Suite *bkm_suite_db(void)
     tcase_add_test(tc, unknown_label);
     tcase_add_test(tc, schema_version);
     tcase_add_test(tc, driver_errors_are_one_status);
+    tcase_add_test(tc, errors_counted);
     tcase_add_test(tc, transactions);
     tcase_add_test(tc, blobs_and_nulls);
     suite_add_tcase(s, tc);
