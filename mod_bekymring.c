@@ -5,10 +5,12 @@
  *
  * This file is the module record and its hooks; the components live in
  * modules/ (bkm_*.c: httpd-free core; mod_bekymring_*.c: httpd glue).  The
- * handler is "bekymring": give it to the locations in conf/bekymring.conf
- * with SetHandler, and the route table (modules/server/routes.c)
- * dispatches on the method and the path, whose shape is fixed by the
- * incumbent's API so that existing clients keep working.
+ * handler is "bekymring": give it to the locations in
+ * conf/bekymring-locations.conf with SetHandler, inside the portal's
+ * virtual host, which says "Bekymring On" (conf/bekymring-site.conf); the
+ * route table (modules/server/routes.c) dispatches on the method and the
+ * path, whose shape is fixed by the incumbent's API so that existing
+ * clients keep working.
  */
 
 #include "mod_bekymring_private.h"
