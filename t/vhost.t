@@ -21,7 +21,7 @@ use HTTP::Request::Common ();
 use LWP::UserAgent;
 use JSON::PP;
 
-plan tests => 32;
+plan tests => 37;
 
 my $dev = $ENV{BKM_DEV_DIR} // root() . '/t/dev';
 my $files = "$dev/vhost-files";
@@ -233,3 +233,27 @@ unlike $errors, qr/AH02653/,
     'no "conflicting SQL statements" (AH02653)';
 unlike $errors, qr/BKM00001|ikke-konfigurert/,
     'no request reached the portal where it is not configured';
+
+# ---- loaded, but no portal anywhere -------------------------------------
+
+# The module and its Debian conf, as `a2enmod bekymring` leaves them before
+# any site says "Bekymring On": the other site answers as before, and the
+# module makes nothing (no database, mutex, watchdog) and says nothing.
+my $none = start_node('vhost-none', undef, { body => <<"EOF" });
+LoadModule bekymring_module \${BKM_MODULE}
+Include ${\ root()}/conf/bekymring.conf
+LogLevel info
+DocumentRoot "$files/annen"
+<Directory "$files/annen">
+    Require all granted
+</Directory>
+EOF
+ok $none, 'an httpd with the module loaded and no portal starts';
+is $ua->get("$none/static/site.css")->decoded_content,
+    "body { color: teal }\n", 'its site keeps its /static';
+is $ua->get("$none/helse")->decoded_content, "annen: ok\n", 'and /helse';
+is $ua->get("$none/bekymringsmelding/api/v2/kommuner")->code, 404,
+    'and its 404s';
+stop_node('vhost-none');
+unlike slurp("$dev/vhost-none/error_log"), qr/BKM\d|\[bekymring:/,
+    'the module said nothing';
