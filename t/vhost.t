@@ -21,7 +21,7 @@ use HTTP::Request::Common ();
 use LWP::UserAgent;
 use JSON::PP;
 
-plan tests => 37;
+plan tests => 38;
 
 my $dev = $ENV{BKM_DEV_DIR} // root() . '/t/dev';
 my $files = "$dev/vhost-files";
@@ -131,6 +131,18 @@ sub at {
     my ($host, $path, @h) = @_;
     return $ua->get("$base$path", Host => $host, @h);
 }
+
+# Each portal's pass logs its own database's trail head from the start
+# (a clock shared by the passes once kept the second portal's out).
+my ($a_head, $b_head);
+for (1 .. 40) {
+    $a_head = slurp("$dev/vhost/error_log") =~ /BKM05000: trail anchor/;
+    $b_head = -e "$files/b_error_log"
+        && slurp("$files/b_error_log") =~ /BKM05000: trail anchor/;
+    last if $a_head && $b_head;
+    select undef, undef, undef, 0.25;
+}
+ok $a_head && $b_head, "both portals' passes log their trail heads";
 
 # ---- the other site is its own -----------------------------------------
 

@@ -78,7 +78,9 @@ static apr_status_t step_sertifikater(bkm_db_t *db, apr_time_t now,
 static apr_status_t step_kjede(bkm_db_t *db, apr_time_t now, bkm_pass_t *out,
                                void *baton)
 {
-    static apr_time_t logged;
+    /* Each portal's own hour (issue 15, item 1: one pass per portal
+     * database; a shared clock kept one portal's head out of the log). */
+    bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
     const char *hode = NULL;
     apr_int64_t nr = 0;
     apr_status_t rv;
@@ -87,12 +89,13 @@ static apr_status_t step_kjede(bkm_db_t *db, apr_time_t now, bkm_pass_t *out,
     if ((rv = bkm_kjede_anchor(db, now, &n, &nr, &hode))) {
         return rv;
     }
-    if (n > 0 || apr_time_now() - logged >= apr_time_from_sec(3600)) {
+    if (n > 0
+        || apr_time_now() - c->anchor_logged >= apr_time_from_sec(3600)) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, bkm_db_server(db),
                      BKMLOGNO(05000) "trail anchor: audit chain head "
                      "%" APR_INT64_T_FMT ":%s (%d events anchored)", nr,
                      hode, n);
-        logged = apr_time_now();
+        c->anchor_logged = apr_time_now();
     }
     return APR_SUCCESS;
 }

@@ -112,6 +112,9 @@ typedef struct {
      *  (said there, or inherited from the main server) is a portal: every
      *  hook leaves the others alone (issue 15, item 1). */
     int enabled;
+    /** When the escalation pass last logged this portal's trail head
+     *  (run time, in the process that runs the pass; not configuration). */
+    apr_time_t anchor_logged;
     /** BekymringRoles' file and where it was set ("PATH (set at
      *  file:line)"), for start-up errors. */
     const char *roles_where;
