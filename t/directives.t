@@ -135,7 +135,7 @@ my @bad = (
       qr/roller\[1\] .*municipality 9999 is not in the registry/ ],
 );
 
-plan tests => 2 * @bad + 6 + 6 + 1;
+plan tests => 2 * @bad + 6 + 6 + 2;
 my ($rc, $out);
 
 for my $case (@bad) {
@@ -229,5 +229,32 @@ unlike $out, qr/unknown member|is missing|must be/,
         "Define APACHE_LOG_DIR $dev/conf-check",
         'Include ' . root() . '/conf/bekymring.conf', "Include $file");
     is $rc, 0, 'conf/bekymring-site.conf parses with conf/bekymring.conf'
+        or diag $out;
+}
+
+# On a farm without mod_dbd, mod_auth_openidc and the others enabled, the
+# module's conf loads what the portal needs (a2enmod enables nothing else,
+# so a2dismod leaves the farm as it was): the site's directives parse with
+# only an MPM loaded besides.
+{
+    my $dir = "$dev/conf-check";
+    my $conf = "$dir/bare.conf";
+    spit($conf, "ServerRoot $dir\nDefaultRuntimeDir $dir\nPidFile $dir/pid\n"
+        . "ErrorLog $dir/error_log\nListen 127.0.0.1:8599\n"
+        . "ServerName 127.0.0.1\n"
+        . "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
+        . "$load\nInclude " . root() . "/conf/bekymring.conf\n"
+        . "Define BKM_PAGES " . ($ENV{BKM_PAGES} // root() . '/htdocs') . "\n"
+        . "Define BKM_MASKINPORTEN_ISSUER urn:x\n"
+        . "Define BKM_MASKINPORTEN_AUDIENCE urn:y\n"
+        . "Define BKM_MASKINPORTEN_SCOPE ks:fiks\n"
+        . "<VirtualHost 127.0.0.1:8599>\nBekymring On\n"
+        . "BekymringRegistry $dev/registry.json\n"
+        . "DBDriver sqlite3\nDBDParams $dir/bare.sqlite\n"
+        . "Include " . root() . "/conf/idporten.conf\n"
+        . "Include " . root() . "/conf/bekymring-locations.conf\n"
+        . "</VirtualHost>\n");
+    my $out = `/usr/sbin/apache2 -t -f $conf 2>&1`;
+    is $? >> 8, 0, 'conf/bekymring.conf loads the modules the portal needs'
         or diag $out;
 }
