@@ -14,7 +14,7 @@ use File::Find ();
 
 plan skip_all => 'no /etc/apache2 or a2enmod here'
     unless -d '/etc/apache2/mods-available' && -x '/usr/sbin/a2enmod';
-plan tests => 9;
+plan tests => 11;
 
 my $dir = ($ENV{BKM_DEV_DIR} // root() . '/t/dev') . '/a2enmod';
 system('rm', '-rf', $dir);
@@ -40,6 +40,8 @@ sub run_quiet {
     return ($? >> 8, $out);
 }
 
+# The farm serves https already (the site file's virtual host uses TLS).
+run_quiet('/usr/sbin/a2enmod', 'ssl');
 my $farm = enabled();
 system('cp', root() . '/conf/bekymring.load', root() . '/conf/bekymring.conf',
        "$dir/etc/mods-available/") == 0 or die;
@@ -51,6 +53,38 @@ is $rc, 0, 'a2enmod bekymring' or diag $out;
 ($rc, $out) = run_quiet('/usr/sbin/a2ensite', 'bekymring');
 is $rc, 0, 'a2ensite bekymring' or diag $out;
 my $now = enabled();
+
+# Debian's own `apache2ctl configtest` on the farm with the module and the
+# site: Debian's apache2.conf, ports.conf, envvars and its default sites,
+# with the installation's paths pointed at the build and the development
+# tree (the module is not installed here) and the run-time directories
+# at the copy.
+{
+    my $dev = $ENV{BKM_DEV_DIR} // root() . '/t/dev';
+    my $conf = root() . '/conf';
+    my $pages = $ENV{BKM_PAGES} // root() . '/htdocs';
+    my $f = "$dir/etc/mods-available/bekymring.load";
+    (my $load = slurp($f)) =~ s{/usr/lib/apache2/modules/mod_bekymring\.so}{${\ root()}/build/out/mod_bekymring.so};
+    spit($f, $load);
+    $f = "$dir/etc/sites-available/bekymring.conf";
+    my $site = slurp($f);
+    $site =~ s{/etc/mod_bekymring/(idporten|maskinporten|bekymring-locations)\.conf}{$conf/$1.conf}g;
+    $site =~ s{/etc/mod_bekymring/portal\.}{$dev/pki/portal.}g;
+    $site =~ s{/etc/ssl/certs/\S+\.pem}{$dev/pki/portal.pem}g;
+    $site =~ s{/etc/ssl/private/\S+\.key}{$dev/pki/portal.key}g;
+    $site =~ s{/etc/mod_bekymring/}{$dev/}g;
+    $site =~ s{/usr/share/mod_bekymring/htdocs}{$pages}g;
+    $site =~ s{/var/lib/mod_bekymring/}{$dir/}g;
+    spit($f, $site);
+    $f = "$dir/etc/envvars";
+    (my $env = slurp($f)) =~ s{/var/(run|lock|log)/apache2}{$dir/$1}g;
+    spit($f, $env);
+    mkdir "$dir/$_" for qw(run lock log);
+    my ($rc, $out) = run_quiet('/usr/sbin/apache2ctl', 'configtest');
+    is $rc, 0, "Debian's apache2ctl configtest with the module and the site"
+        or diag $out;
+    like $out, qr/Syntax OK/, 'Syntax OK';
+}
 my @added = sort grep { !exists $farm->{$_} } keys %$now;
 is_deeply \@added, ['mods-enabled/bekymring.conf',
                     'mods-enabled/bekymring.load',
