@@ -5,10 +5,12 @@
  *
  * This file is the module record and its hooks; the components live in
  * modules/ (bkm_*.c: httpd-free core; mod_bekymring_*.c: httpd glue).  The
- * handler is "bekymring": give it to the locations in conf/bekymring.conf
- * with SetHandler, and the route table (modules/server/routes.c)
- * dispatches on the method and the path, whose shape is fixed by the
- * incumbent's API so that existing clients keep working.
+ * handler is "bekymring": give it to the locations in
+ * conf/bekymring-locations.conf with SetHandler, inside the portal's
+ * virtual host, which says "Bekymring On" (conf/bekymring-site.conf); the
+ * route table (modules/server/routes.c) dispatches on the method and the
+ * path, whose shape is fixed by the incumbent's API so that existing
+ * clients keep working.
  */
 
 #include "mod_bekymring_private.h"
@@ -36,6 +38,11 @@
 static int bkm_handler(request_rec *r)
 {
     if (!r->handler || strcmp(r->handler, BKM_HANDLER) != 0) {
+        return DECLINED;
+    }
+    /* Not a portal here (no "Bekymring On"): a SetHandler that reached
+     * this server from elsewhere changes nothing (issue 15, item 1). */
+    if (!bkm_cfg_portal(r->server)) {
         return DECLINED;
     }
     if (!bkm_srv_cfg(r->server)->registry) {
@@ -75,6 +82,15 @@ static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int bkm_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
+    const char *err;
+
+    /* Before the error log is open: the message goes to the console
+     * (and systemd's journal), as httpd's own configuration errors. */
+    if ((err = bkm_cfg_check(s))) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
+                     BKMLOGNO(00003) "%s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return bkm_pages_check_config(pconf, s);
 }
 
@@ -87,9 +103,10 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    if ((err = bkm_cfg_check(s))) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(00003) "%s", err);
-        return HTTP_INTERNAL_SERVER_ERROR;
+    /* Loaded, but no server says "Bekymring On": nothing to do, nothing
+     * made (no shared memory, mutexes, watchdog or database). */
+    if (!bkm_cfg_any_portal(s)) {
+        return OK;
     }
     if ((err = bkm_routes_check(ptemp))) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
@@ -113,10 +130,36 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void bkm_child_init(apr_pool_t *p, server_rec *s)
 {
+    if (!bkm_cfg_any_portal(s)) {
+        return;
+    }
     bkm_mottak_child_init();
     bkm_db_child_init(p, s);
     bkm_integrasjon_child_init(p);
     bkm_throttle_child_init(p, s);
+}
+
+/* The person's identity stays out of every access log (issue 15, item
+ * 8): mod_auth_openidc makes ID-porten's "sub" the request's user, which
+ * Debian's combined and vhost_combined formats (and any GlobalLog) write
+ * as %u.  In a portal server the user of a person's login is taken away
+ * before any logger runs; a machine client's (Maskinporten's client_id,
+ * an organisation's integration) stays. */
+static int bkm_log_transaction(request_rec *r)
+{
+    request_rec *q;
+
+    if (!bkm_cfg_portal(r->server)) {
+        return DECLINED;
+    }
+    for (q = r; q; q = q->next) {
+        if (q->user
+            && !(q->ap_auth_type
+                 && strcasecmp(q->ap_auth_type, "oauth20") == 0)) {
+            q->user = NULL;
+        }
+    }
+    return DECLINED;
 }
 
 static void bkm_register_hooks(apr_pool_t *p)
@@ -131,6 +174,8 @@ static void bkm_register_hooks(apr_pool_t *p)
     ap_hook_child_init(bkm_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(bkm_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_error_log(bkm_counters_error_log, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(bkm_log_transaction, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
 }
 
 /* Declared plainly rather than with AP_DECLARE_MODULE, whose

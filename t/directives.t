@@ -6,7 +6,7 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
-use BkmTest qw(root run_httpd_t spit);
+use BkmTest qw(root run_httpd_t spit slurp);
 use JSON::PP;
 
 my $dev = root() . '/t/dev';
@@ -35,6 +35,26 @@ my $key_as_cert = registry_with('key-as-cert',
     sub { $_[0]{print}{sertifikat} = 'pki/print.key' });
 my $bad_frist = registry_with('bad-frist',
     sub { $_[0]{kommuner}[0]{bydeler}[0]{svarfrist} = '40' });
+
+# Roles files with a municipality, or a district, the registry does not
+# have (mode 0600: the module refuses roles every user may read).
+sub roles_with {
+    my ($name, @roller) = @_;
+    my $f = "$dev/$name.json";
+    open my $out, '>', $f or die;
+    print $out JSON::PP->new->encode({ roller => \@roller });
+    close $out;
+    chmod 0600, $f;
+    return $f;
+}
+my $roles_9999 = roles_with('roles-9999',
+    { fodselsnummer => '01017012345', navn => 'Kari Nordmann',
+      rolle => 'administrator', kommune => '0301' },
+    { fodselsnummer => '02028054321', navn => 'Ukjent Kommune',
+      rolle => 'mottaker', kommune => '9999', bydeler => ['01'] });
+my $roles_bydel = roles_with('roles-bydel',
+    { fodselsnummer => '01017012345', navn => 'Kari Nordmann',
+      rolle => 'administrator', kommune => '0301', bydeler => ['01', '77'] });
 
 # Pages whose template is not well-formed: refused by `apache2 -t` too
 # (they are loaded in the check_config hook, which it runs).
@@ -90,11 +110,33 @@ my @bad = (
     [ "<Location /x>\nBekymringMaskinportenToken urn:x\n</Location>",
       qr/takes two arguments/ ],
     [ "BekymringPages $dev/none", qr/BekymringPages .*none: not a directory/ ],
-    [ "BekymringPages $broken_pages",
+    # Pages are loaded for a portal (Bekymring On) only.
+    [ "Bekymring On\nBekymringRegistry $dev/registry.json\n"
+      . "BekymringSecretKey $dev/secret.key\nBekymringPages $broken_pages",
       qr/BekymringPages .*broken-pages: .*bad.*not well-formed/ ],
+    # The portal's switch (issue 15, item 1).
+    [ 'Bekymring yes', qr/Bekymring must be On or Off/ ],
+    [ "<Location /x>\nBekymring On\n</Location>", qr/not allowed/ ],
+    [ 'Bekymring On', qr/Bekymring On needs BekymringRegistry/ ],
+    [ "<VirtualHost 127.0.0.1:8599>\nBekymring On\n</VirtualHost>",
+      qr/virtual host at \S*httpd\.conf:\d+: Bekymring On needs BekymringRegistry/ ],
+    # Roles name municipalities and districts of the registry (item 8):
+    # the message names the roles file, the line that set it, the entry
+    # and the unknown number, never the person's.
+    [ "Bekymring On\nBekymringRegistry $dev/registry.json\n"
+      . "BekymringRoles $roles_9999",
+      qr{BekymringRoles \S*/roles-9999\.json \(set at \S*conf-check/httpd\.conf:\d+\), for the main server: roller\[1\] \("Ukjent Kommune"\): municipality 9999 is not in the registry \S*registry\.json} ],
+    [ "Bekymring On\nBekymringRegistry $dev/registry.json\n"
+      . "BekymringRoles $roles_bydel",
+      qr{roller\[0\] \("Kari Nordmann"\): municipality 0301 has no district 77} ],
+    # In a virtual host, against the registry it inherits.
+    [ "BekymringRegistry $dev/registry.json\n<VirtualHost 127.0.0.1:8599>\n"
+      . "Bekymring On\nBekymringRoles $roles_9999\n</VirtualHost>",
+      qr/roller\[1\] .*municipality 9999 is not in the registry/ ],
 );
 
-plan tests => 2 * @bad + 6;
+plan tests => 2 * @bad + 6 + 6 + 2;
+my ($rc, $out);
 
 for my $case (@bad) {
     my ($line, $expect) = @$case;
@@ -102,8 +144,29 @@ for my $case (@bad) {
     isnt $rc, 0, "refused: $line";
     like $out, $expect, "message for: $line";
 }
+for my $roles ($roles_9999, $roles_bydel) {
+    my (undef, $out) = run_httpd_t($load, 'Bekymring On',
+        "BekymringRegistry $dev/registry.json", "BekymringRoles $roles");
+    unlike $out, qr/0101701234|0202805432/,
+        'the roles error names no national id';
+}
 
-my ($rc, $out) = run_httpd_t($load,
+# Loading the module with its Debian conf (mods-available) and no
+# "Bekymring On" changes nothing and says nothing; a registry left where
+# no portal runs (an older release's layout) is pointed out.
+($rc, $out) = run_httpd_t($load,
+    'Include ' . root() . '/conf/bekymring.conf',
+    '<VirtualHost 127.0.0.1:8599>', 'ServerName annen.example',
+    '</VirtualHost>');
+is $rc, 0, 'the module and its mods-available conf, no portal: accepted';
+unlike $out, qr/BKM|bekymring|AH\d+/i, 'and nothing is said' or diag $out;
+($rc, $out) = run_httpd_t($load, "BekymringRegistry $dev/registry.json");
+is $rc, 0, 'a registry without a portal is accepted';
+like $out, qr/BKM06500: BekymringRegistry \S+ is set \(in the main server\) but no server uses it/,
+    'with a warning that names "Bekymring On"';
+
+($rc, $out) = run_httpd_t($load,
+    'Bekymring On', 'Bekymring Off', 'Bekymring On',
     "BekymringRegistry $dev/registry.json",
     "BekymringPortalCertificate $dev/pki/portal.pem $dev/pki/portal.key",
     'BekymringReceiptDeadline 40h', 'BekymringManualDeadline 2d',
@@ -141,3 +204,57 @@ like $out, qr/cannot read certificate file .*print\.pem/,
     'conf/registry.example.json is valid up to its placeholder certificates';
 unlike $out, qr/unknown member|is missing|must be/,
     'and has no structural error';
+
+# The shipped site file (conf/bekymring-site.conf) and the module's Debian
+# conf parse together, with the installation's paths pointed at the
+# development tree: every location, the /static alias and the OIDC and
+# database settings are inside its virtual hosts, and the portal's
+# registry, roles and pages check out.
+{
+    my $site = slurp(root() . '/conf/bekymring-site.conf');
+    my $conf = root() . '/conf';
+    my $pages = $ENV{BKM_PAGES} // root() . '/htdocs';
+    $site =~ s{/etc/mod_bekymring/(idporten|maskinporten|bekymring-locations)\.conf}{$conf/$1.conf}g;
+    $site =~ s{/etc/mod_bekymring/portal\.}{$dev/pki/portal.}g;
+    $site =~ s{/etc/ssl/certs/\S+\.pem}{$dev/pki/portal.pem}g;
+    $site =~ s{/etc/ssl/private/\S+\.key}{$dev/pki/portal.key}g;
+    $site =~ s{/etc/mod_bekymring/}{$dev/}g;
+    $site =~ s{/usr/share/mod_bekymring/htdocs}{$pages}g;
+    $site =~ s{/var/lib/mod_bekymring/}{$dev/db/}g;
+    $site =~ s{<VirtualHost \*:(80|443)>}{<VirtualHost 127.0.0.1:8599>}g;
+    my $file = "$dev/conf-check/bekymring-site.conf";
+    spit($file, $site);
+    ($rc, $out) = run_httpd_t($load,
+        'LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so',
+        "Define APACHE_LOG_DIR $dev/conf-check",
+        'Include ' . root() . '/conf/bekymring.conf', "Include $file");
+    is $rc, 0, 'conf/bekymring-site.conf parses with conf/bekymring.conf'
+        or diag $out;
+}
+
+# On a farm without mod_dbd, mod_auth_openidc and the others enabled, the
+# module's conf loads what the portal needs (a2enmod enables nothing else,
+# so a2dismod leaves the farm as it was): the site's directives parse with
+# only an MPM loaded besides.
+{
+    my $dir = "$dev/conf-check";
+    my $conf = "$dir/bare.conf";
+    spit($conf, "ServerRoot $dir\nDefaultRuntimeDir $dir\nPidFile $dir/pid\n"
+        . "ErrorLog $dir/error_log\nListen 127.0.0.1:8599\n"
+        . "ServerName 127.0.0.1\n"
+        . "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
+        . "$load\nInclude " . root() . "/conf/bekymring.conf\n"
+        . "Define BKM_PAGES " . ($ENV{BKM_PAGES} // root() . '/htdocs') . "\n"
+        . "Define BKM_MASKINPORTEN_ISSUER urn:x\n"
+        . "Define BKM_MASKINPORTEN_AUDIENCE urn:y\n"
+        . "Define BKM_MASKINPORTEN_SCOPE ks:fiks\n"
+        . "<VirtualHost 127.0.0.1:8599>\nBekymring On\n"
+        . "BekymringRegistry $dev/registry.json\n"
+        . "DBDriver sqlite3\nDBDParams $dir/bare.sqlite\n"
+        . "Include " . root() . "/conf/idporten.conf\n"
+        . "Include " . root() . "/conf/bekymring-locations.conf\n"
+        . "</VirtualHost>\n");
+    my $out = `/usr/sbin/apache2 -t -f $conf 2>&1`;
+    is $? >> 8, 0, 'conf/bekymring.conf loads the modules the portal needs'
+        or diag $out;
+}

@@ -12,7 +12,8 @@ use JSON::PP;
 
 my $logs = Apache::Test::config()->{vars}{t_logs};
 my $text = error_log();
-for my $f ("$logs/access_log") {
+# user_log has %u (t/conf/extra.conf.in, t/access_log.t).
+for my $f ("$logs/access_log", "$logs/user_log") {
     open my $fh, '<', $f or next;
     local $/;
     $text .= <$fh>;

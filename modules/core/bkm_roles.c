@@ -291,3 +291,37 @@ apr_array_header_t *bkm_roles_kommuner(apr_pool_t *p,
     }
     return list;
 }
+
+const char *bkm_roles_check_registry(apr_pool_t *p, const bkm_roles_t *roles,
+                                     const bkm_registry_t *reg)
+{
+    int i, j;
+
+    for (i = 0; roles && roles->bindings && i < roles->bindings->nelts; i++) {
+        const bkm_binding_t *b = &APR_ARRAY_IDX(roles->bindings, i,
+                                                bkm_binding_t);
+        const bkm_kommune_t *k;
+
+        if (!b->kommune) {
+            continue; /* the operator: every municipality */
+        }
+        if (!(k = bkm_registry_kommune(reg, b->kommune))) {
+            return apr_psprintf(p,
+                                "roller[%d] (\"%s\"): municipality %s is "
+                                "not in the registry %s",
+                                i, b->navn ? b->navn : "", b->kommune,
+                                reg->path ? reg->path : "");
+        }
+        for (j = 0; b->bydeler && j < b->bydeler->nelts; j++) {
+            const char *bd = APR_ARRAY_IDX(b->bydeler, j, const char *);
+            if (!bkm_kommune_bydel(k, bd)) {
+                return apr_psprintf(p,
+                                    "roller[%d] (\"%s\"): municipality %s "
+                                    "has no district %s in the registry %s",
+                                    i, b->navn ? b->navn : "", b->kommune, bd,
+                                    reg->path ? reg->path : "");
+            }
+        }
+    }
+    return NULL;
+}

@@ -25,6 +25,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+#include "bkm_registry.h"
+
 typedef enum {
     BKM_ROLLE_ADMINISTRATOR = 1,
     BKM_ROLLE_MOTTAKER = 2,
@@ -94,5 +96,15 @@ apr_array_header_t *bkm_roles_kommuner(apr_pool_t *p,
                                        const bkm_roles_t *roles,
                                        const char *fodselsnummer, int *all,
                                        int *any);
+
+/**
+ * Whether every binding names a municipality (and districts) of the
+ * registry (issue 15, item 8: a role for a municipality that does not
+ * exist is refused at start-up, not found out at the first login).
+ * @return NULL, or a message naming the entry by its index and "navn"
+ * and the unknown number (never the national id).
+ */
+const char *bkm_roles_check_registry(apr_pool_t *p, const bkm_roles_t *roles,
+                                     const bkm_registry_t *reg);
 
 #endif

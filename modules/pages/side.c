@@ -158,7 +158,7 @@ int bkm_pages_check_config(apr_pool_t *pconf, server_rec *s)
         bkm_srv_cfg_t *c = bkm_srv_cfg(s);
         bkm_pages_t *pg;
 
-        if (!c->pages_dir) {
+        if (!c->pages_dir || !bkm_cfg_portal(s)) {
             continue;
         }
         /* Virtual hosts inherit the main server's directory: one load. */

@@ -79,7 +79,9 @@ static apr_status_t step_sertifikater(bkm_db_t *db, apr_time_t now,
 static apr_status_t step_kjede(bkm_db_t *db, apr_time_t now, bkm_pass_t *out,
                                void *baton)
 {
-    static apr_time_t logged;
+    /* Each portal's own hour (issue 15, item 1: one pass per portal
+     * database; a shared clock kept one portal's head out of the log). */
+    bkm_srv_cfg_t *c = bkm_srv_cfg(bkm_db_server(db));
     const char *hode = NULL;
     apr_int64_t nr = 0;
     apr_status_t rv;
@@ -88,12 +90,13 @@ static apr_status_t step_kjede(bkm_db_t *db, apr_time_t now, bkm_pass_t *out,
     if ((rv = bkm_kjede_anchor(db, now, &n, &nr, &hode))) {
         return rv;
     }
-    if (n > 0 || apr_time_now() - logged >= apr_time_from_sec(3600)) {
+    if (n > 0
+        || apr_time_now() - c->anchor_logged >= apr_time_from_sec(3600)) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, bkm_db_server(db),
                      BKMLOGNO(05000) "trail anchor: audit chain head "
                      "%" APR_INT64_T_FMT ":%s (%d events anchored)", nr,
                      hode, n);
-        logged = apr_time_now();
+        c->anchor_logged = apr_time_now();
     }
     return APR_SUCCESS;
 }
@@ -179,14 +182,19 @@ int bkm_eskalering_post_config(apr_pool_t *pconf, server_rec *s)
     for (sp = s; sp; sp = sp->next) {
         bkm_srv_cfg_t *c = bkm_srv_cfg(sp);
         apr_interval_time_t every = bkm_cfg_escalation_interval(c);
+        const char *db;
 
-        /* One job per registry: virtual hosts that inherit the main
-         * server's share its database, and one pass covers it. */
-        if (!c->registry || every == 0
-            || apr_hash_get(seen, &c->registry, sizeof(c->registry))) {
+        /* One job per database of a portal server (Bekymring On): each
+         * portal virtual host with a database of its own gets its pass,
+         * run with its registry and rules; virtual hosts on the same
+         * database (the https and http hosts of one portal, the main
+         * server's inheritors) share one.  Other servers get none. */
+        if (!bkm_cfg_portal(sp) || !c->registry || every == 0
+            || !(db = bkm_db_identity(pconf, sp))
+            || apr_hash_get(seen, db, APR_HASH_KEY_STRING)) {
             continue;
         }
-        apr_hash_set(seen, &c->registry, sizeof(c->registry), c);
+        apr_hash_set(seen, db, APR_HASH_KEY_STRING, c);
         if (!get_instance || !register_cb) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, BKMLOGNO(01206)
                          "mod_watchdog is not loaded: no escalation to "

@@ -90,7 +90,7 @@ int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     for (sp = s; sp; sp = sp->next) {
         bkm_srv_cfg_t *c = bkm_srv_cfg(sp);
         bkm_signer_t *signer;
-        if (!c->portal_cert_path || c->signer) {
+        if (!bkm_cfg_portal(sp) || !c->portal_cert_path || c->signer) {
             continue;
         }
         err = bkm_signer_load(&signer, pconf, c->portal_cert_path,

@@ -53,6 +53,7 @@ void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s)
     c->control_interval = BKM_UNSET;
     c->cert_warning = BKM_UNSET;
     c->reminder_at = BKM_UNSET;
+    c->enabled = BKM_UNSET;
     return c;
 }
 
@@ -92,6 +93,8 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->pages = BKM_MERGE_PTR(pages);
     c->login_origin = BKM_MERGE_PTR(login_origin);
     c->roles = BKM_MERGE_PTR(roles);
+    c->roles_where = add->roles ? add->roles_where : base->roles_where;
+    c->enabled = BKM_MERGE_NUM(enabled);
     c->token_keys = BKM_MERGE_PTR(token_keys);
     c->https = BKM_MERGE_NUM(https);
     c->post_check_rate = BKM_MERGE_NUM(post_check_rate);
@@ -235,18 +238,98 @@ int bkm_cfg_min_acr(const bkm_dir_cfg_t *c)
     return c->min_acr != BKM_UNSET ? c->min_acr : BKM_ACR_SUBSTANTIAL;
 }
 
-const char *bkm_cfg_check(server_rec *s)
+int bkm_cfg_portal(server_rec *s)
+{
+    return bkm_srv_cfg(s)->enabled == 1;
+}
+
+int bkm_cfg_any_portal(server_rec *s)
 {
     for (; s; s = s->next) {
-        const bkm_srv_cfg_t *c = bkm_srv_cfg(s);
-        if (c->pages && !c->token_keys) {
-            return apr_psprintf(s->process->pconf,
-                                "%s:%u: " BKM_DIR_PAGES
-                                " needs " BKM_DIR_SECRET_KEY
-                                " (the pages' tokens are bound to the "
-                                "person under it)",
-                                s->defn_name ? s->defn_name : "?",
-                                s->defn_line_number);
+        if (bkm_cfg_portal(s)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *where(apr_pool_t *p, const server_rec *s)
+{
+    return s->is_virtual && s->defn_name
+               ? apr_psprintf(p, "the virtual host at %s:%u", s->defn_name,
+                              s->defn_line_number)
+               : "the main server";
+}
+
+/* One portal server's settings, together (virtual hosts that set none of
+ * the module's directives share the main server's record). */
+static const char *check_portal(apr_pool_t *p, server_rec *s)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(s);
+    const char *err;
+
+    if (!c->registry) {
+        return apr_psprintf(p,
+                            "%s: " BKM_DIR_ENGINE
+                            " On needs " BKM_DIR_REGISTRY
+                            " (in that virtual host or the main server)",
+                            where(p, s));
+    }
+    if (c->pages && !c->token_keys) {
+        return apr_psprintf(p,
+                            "%s: " BKM_DIR_PAGES " needs " BKM_DIR_SECRET_KEY
+                            " (the pages' tokens are bound to the "
+                            "person under it)",
+                            where(p, s));
+    }
+    if (c->roles
+        && (err = bkm_roles_check_registry(p, c->roles, c->registry))) {
+        return apr_psprintf(p, BKM_DIR_ROLES " %s, for %s: %s",
+                            c->roles_where ? c->roles_where : "?",
+                            where(p, s), err);
+    }
+    return NULL;
+}
+
+const char *bkm_cfg_check(server_rec *s)
+{
+    apr_pool_t *p = s->process->pconf;
+    apr_hash_t *used = apr_hash_make(p), *seen = apr_hash_make(p);
+    server_rec *sp;
+    const char *err, *key;
+
+    for (sp = s; sp; sp = sp->next) {
+        const bkm_srv_cfg_t *c = bkm_srv_cfg(sp);
+        if (!bkm_cfg_portal(sp)) {
+            continue;
+        }
+        if (c->registry) {
+            apr_hash_set(used, &c->registry, sizeof(c->registry), c);
+        }
+        key = apr_psprintf(p, "%pp", (const void *)c);
+        if (apr_hash_get(seen, key, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        apr_hash_set(seen, key, APR_HASH_KEY_STRING, c);
+        if ((err = check_portal(p, sp))) {
+            return err;
+        }
+    }
+    /* A registry where the portal is off: the configuration of an older
+     * release (the module's conf turned every server into the portal), or
+     * a forgotten line.  Said, not refused: nothing runs there. */
+    for (sp = s; sp; sp = sp->next) {
+        const bkm_srv_cfg_t *c = bkm_srv_cfg(sp);
+        if (c->registry
+            && !apr_hash_get(used, &c->registry, sizeof(c->registry))) {
+            apr_hash_set(used, &c->registry, sizeof(c->registry), c);
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
+                         BKMLOGNO(06500) BKM_DIR_REGISTRY
+                         " %s is set (in %s) but no server uses it: the "
+                         "portal runs only where \"" BKM_DIR_ENGINE
+                         " On\" "
+                         "is said (in its VirtualHost; README)",
+                         c->registry_path, where(p, sp));
         }
     }
     return NULL;
@@ -651,6 +734,19 @@ static const char *set_sendmail(cmd_parms *cmd, void *dc, const char *args)
     return NULL;
 }
 
+/* The portal's switch: only servers where it is On answer, prepare
+ * statements, migrate, or run passes (issue 15, item 1). */
+static const char *set_engine(cmd_parms *cmd, void *dc, int on)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    if (err) {
+        return err;
+    }
+    bkm_srv_cfg(cmd->server)->enabled = on;
+    return NULL;
+}
+
 static const char *set_https(cmd_parms *cmd, void *dc, int on)
 {
     bkm_srv_cfg(cmd->server)->https = on;
@@ -670,6 +766,11 @@ static const char *set_roles(cmd_parms *cmd, void *dc, const char *arg)
         return apr_psprintf(cmd->pool, BKM_DIR_ROLES " %s: %s", arg, err);
     }
     bkm_srv_cfg(cmd->server)->roles = roles;
+    bkm_srv_cfg(cmd->server)->roles_where =
+        cmd->directive
+            ? apr_psprintf(cmd->pool, "%s (set at %s:%d)", path,
+                           cmd->directive->filename, cmd->directive->line_num)
+            : path;
     return NULL;
 }
 
@@ -694,6 +795,11 @@ static const char *set_login_origin(cmd_parms *cmd, void *dc, const char *arg)
 }
 
 const command_rec bkm_cmds[] = {
+    AP_INIT_FLAG(BKM_DIR_ENGINE, set_engine, NULL, RSRC_CONF,
+                 "On: this server or virtual host is the portal (its "
+                 "handler, database, escalation pass); default Off, so "
+                 "loading the module changes no site.  Virtual hosts "
+                 "inherit the main server's setting"),
     AP_INIT_TAKE1(BKM_DIR_REGISTRY, set_registry, NULL, RSRC_CONF,
                   "the tenant registry file (JSON, see "
                   "schema/registry.schema.json): municipalities, districts, "

@@ -37,6 +37,8 @@
 #define BKM_DIR_CERT_WARNING "BekymringCertificateWarning"
 #define BKM_DIR_REMINDER_AT "BekymringReminderAt"
 #define BKM_DIR_SENDMAIL "BekymringSendmail"
+/* The portal's switch in a server or virtual host (issue 15, item 1). */
+#define BKM_DIR_ENGINE "Bekymring"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -106,6 +108,16 @@ typedef struct {
     /** BekymringSendmail: the program and its arguments, split at
      *  configuration time (run without a shell), NULL-ended; NULL unset */
     const char *const *sendmail;
+    /** Bekymring: BKM_UNSET (off), 0 or 1.  Only a server where it is On
+     *  (said there, or inherited from the main server) is a portal: every
+     *  hook leaves the others alone (issue 15, item 1). */
+    int enabled;
+    /** When the escalation pass last logged this portal's trail head
+     *  (run time, in the process that runs the pass; not configuration). */
+    apr_time_t anchor_logged;
+    /** BekymringRoles' file and where it was set ("PATH (set at
+     *  file:line)"), for start-up errors. */
+    const char *roles_where;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
@@ -145,8 +157,14 @@ const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c);
 /** Whether the portal is served over https (BekymringHttps, else the
  *  request's scheme). */
 int bkm_cfg_https(request_rec *r);
-/** What must hold once all directives are read (e.g. pages need the
- *  secret key).  @return NULL or a message. */
+/** Whether the portal runs in this server (Bekymring On). */
+int bkm_cfg_portal(server_rec *s);
+/** Whether any server of the configuration is a portal. */
+int bkm_cfg_any_portal(server_rec *s);
+/** What must hold once all directives are read, in every portal server
+ *  (a registry; pages need the secret key; roles name municipalities of
+ *  the registry), run in check_config so that `apache2ctl configtest`
+ *  says it.  @return NULL or a message. */
 const char *bkm_cfg_check(server_rec *s);
 
 /** The delivery rules the server's configuration sets (deadlines, the

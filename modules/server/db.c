@@ -359,13 +359,50 @@ static void migrate_one(apr_pool_t *ptemp, server_rec *s,
                  dc->driver, version);
 }
 
+const char *bkm_db_identity(apr_pool_t *p, server_rec *s)
+{
+    bkm_dbconf_t dc;
+
+    dbconf_of_server(p, s, &dc);
+    return dc.driver && dc.params
+               ? apr_pstrcat(p, dc.driver, "\n", dc.params, NULL)
+               : NULL;
+}
+
+/* Our statements, once for each mod_dbd configuration of a portal server.
+ * mod_dbd keeps them per server record, and a virtual host that sets none
+ * of its directives shares the main server's record: prepared for both,
+ * the same labels met twice and logged AH02653 "conflicting SQL
+ * statements" (53 times a graceful in a farm).  Servers that are not the
+ * portal are never given them. */
+static void prepare_once(apr_hash_t *done, server_rec *sp)
+{
+    module *dbd = ap_find_linked_module("mod_dbd.c");
+    const char *key;
+    int i, j;
+
+    key = apr_psprintf(apr_hash_pool_get(done), "%pp",
+                       dbd ? ap_get_module_config(sp->module_config, dbd)
+                           : (void *)sp);
+    if (apr_hash_get(done, key, APR_HASH_KEY_STRING)) {
+        return;
+    }
+    apr_hash_set(done, key, APR_HASH_KEY_STRING, key);
+    for (i = 0; all_sql[i]; i++) {
+        const bkm_sql_t *t = all_sql[i];
+        for (j = 0; t[j].label; j++) {
+            bkm_dbd_prepare(sp, t[j].sql, t[j].label);
+        }
+    }
+}
+
 int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
     apr_hash_t *done = apr_hash_make(ptemp);
+    apr_hash_t *prepared = apr_hash_make(ptemp);
     apr_status_t rv;
     server_rec *sp;
-    int i;
 
     /* mod_dbd registers these when it is loaded; the optional_fn_retrieve
      * hook would run too late for post_config. */
@@ -379,7 +416,7 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         bkm_dbconf_t dc;
         const char *key;
 
-        if (!bkm_srv_cfg(sp)->registry) {
+        if (!bkm_cfg_portal(sp) || !bkm_srv_cfg(sp)->registry) {
             continue;
         }
         if (!bkm_dbd_prepare) {
@@ -389,13 +426,7 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                                 "loaded: mod_bekymring needs it");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        for (i = 0; all_sql[i]; i++) {
-            const bkm_sql_t *t = all_sql[i];
-            int j;
-            for (j = 0; t[j].label; j++) {
-                bkm_dbd_prepare(sp, t[j].sql, t[j].label);
-            }
-        }
+        prepare_once(prepared, sp);
         dbconf_of_server(ptemp, sp, &dc);
         if (!dc.driver || !dc.params) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, BKMLOGNO(00109)

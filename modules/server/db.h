@@ -25,6 +25,10 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
  *  prepared with the core's on every connection). */
 int bkm_db_pre_config(apr_pool_t *pconf, const bkm_sql_t *const *glue);
 void bkm_db_child_init(apr_pool_t *p, server_rec *s);
+/** The database a server's mod_dbd configuration names ("driver\n
+ *  params", as the server or the main server sets DBDriver/DBDParams), or
+ *  NULL: one escalation pass per database (post_config only). */
+const char *bkm_db_identity(apr_pool_t *p, server_rec *s);
 /** The request's pooled connection, or NULL (then answer 503). */
 bkm_db_t *bkm_db_acquire(request_rec *r);
 /** A connection outside requests (the watchdog); give it back with

@@ -193,7 +193,8 @@ sub incumbent_errors {
 # (BkmHarness::free_port; t/TEST gives BKM_NODE2_PORT and the like free
 # too).  By default it uses the suite's database and the test build;
 # $opt{db} = [DRIVER, PARAMS] names another database (which its start
-# migrates), $opt{production} loads the module `make` builds.  Returns its
+# migrates), $opt{production} loads the module `make` builds, $opt{body}
+# replaces the portal's configuration (its text).  Returns its
 # base URL; stop_node(NAME) stops it, and so does the end of the test that
 # started it, however it ends (a die included); a node that outlives its
 # test (a signal) is stopped by t/TEST, which stops every process of its
@@ -239,10 +240,12 @@ sub start_node {
         . "Define BKM_DB_DRIVER $driver\n"
         . "Define BKM_DB_PARAMS \"$params\"\n"
         . "Mutex file:$dir\n"
-        . "Include " . root() . "/conf/dev/portal.conf\n"
+        # $opt{body}: the rest of the configuration instead of the portal
+        # in the main server (t/vhost.t: virtual hosts).
+        . ($opt{body} // "Include " . root() . "/conf/dev/portal.conf\n"
         # As the suite's server (t/conf/extra.conf.in): no post-delivery
         # challenges unless @lines ask for them.
-        . "BekymringPostCheckRate 0\n"
+        . "BekymringPostCheckRate 0\n")
         . join("\n", @lines) . "\n";
     close $fh;
     system('chown', 'www-data', $dir) if $> == 0;

@@ -116,6 +116,81 @@ START_TEST(hmac_is_rfc_4231)
 }
 END_TEST
 
+/* A registry with municipality 0301 and its districts 01 and 02 only, made
+ * in memory (bkm_registry_load's checks are test_registry.c's). */
+static bkm_registry_t *small_registry(void)
+{
+    apr_pool_t *p = bkm_test_pool;
+    bkm_registry_t *reg = apr_pcalloc(p, sizeof(*reg));
+    bkm_kommune_t *k = apr_pcalloc(p, sizeof(*k));
+    const char *nr[] = { "01", "02" };
+    int i;
+
+    reg->path = "/etc/mod_bekymring/registry.json";
+    reg->kommune_by_nr = apr_hash_make(p);
+    k->nummer = "0301";
+    k->bydeler = apr_array_make(p, 2, sizeof(bkm_bydel_t *));
+    for (i = 0; i < 2; i++) {
+        bkm_bydel_t *b = apr_pcalloc(p, sizeof(*b));
+        b->kommune = k;
+        b->nummer = nr[i];
+        APR_ARRAY_PUSH(k->bydeler, bkm_bydel_t *) = b;
+    }
+    apr_hash_set(reg->kommune_by_nr, k->nummer, APR_HASH_KEY_STRING, k);
+    return reg;
+}
+
+/* Roles are checked against the registry (issue 15, item 8): an unknown
+ * municipality or district is named with the entry, never the number of
+ * the person. */
+START_TEST(roles_against_the_registry)
+{
+    const char *err;
+    bkm_registry_t *reg = small_registry();
+    bkm_roles_t *r;
+
+    r = load(
+        "{\"roller\": ["
+        "{\"fodselsnummer\": \"01017012345\", \"navn\": \"Kari\","
+        " \"rolle\": \"administrator\", \"kommune\": \"0301\","
+        " \"bydeler\": [\"02\"]},"
+        "{\"fodselsnummer\": \"15888510025\", \"navn\": \"Per\","
+        " \"rolle\": \"operator\"}]}",
+        &err);
+    ck_assert_msg(err == NULL, "%s", err);
+    ck_assert_ptr_null(bkm_roles_check_registry(bkm_test_pool, r, reg));
+
+    r = load(
+        "{\"roller\": ["
+        "{\"fodselsnummer\": \"15888510025\", \"navn\": \"Per\","
+        " \"rolle\": \"operator\"},"
+        "{\"fodselsnummer\": \"01017012345\", \"navn\": \"Kari\","
+        " \"rolle\": \"mottaker\", \"kommune\": \"4601\","
+        " \"bydeler\": [\"01\"]}]}",
+        &err);
+    ck_assert_msg(err == NULL, "%s", err);
+    err = bkm_roles_check_registry(bkm_test_pool, r, reg);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, "roller[1]") && strstr(err, "4601")
+                      && strstr(err, "Kari")
+                      && strstr(err, "/etc/mod_bekymring/registry.json"),
+                  "%s", err);
+    ck_assert_msg(strstr(err, "01017012345") == NULL, "%s", err);
+
+    r = load(
+        "{\"roller\": ["
+        "{\"fodselsnummer\": \"01017012345\", \"navn\": \"Kari\","
+        " \"rolle\": \"administrator\", \"kommune\": \"0301\","
+        " \"bydeler\": [\"01\", \"16\"]}]}",
+        &err);
+    ck_assert_msg(err == NULL, "%s", err);
+    err = bkm_roles_check_registry(bkm_test_pool, r, reg);
+    ck_assert_msg(err && strstr(err, "roller[0]") && strstr(err, "0301")
+                      && strstr(err, "district 16"),
+                  "%s", err ? err : "(accepted)");
+}
+END_TEST
+
 Suite *bkm_suite_roles(void)
 {
     Suite *s = suite_create("roles");
@@ -127,6 +202,7 @@ Suite *bkm_suite_roles(void)
     tcase_add_loop_test(tc, bad_files_are_refused_without_the_number, 0,
                         (int)(sizeof(bad) / sizeof(bad[0])));
     tcase_add_test(tc, hmac_is_rfc_4231);
+    tcase_add_test(tc, roles_against_the_registry);
     suite_add_tcase(s, tc);
     return s;
 }
