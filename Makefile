@@ -42,7 +42,7 @@ UNIT_BIN := $(OUT)/unit_tests
 .PHONY: all deps run test unit integration integration-pg failover checks bench \
         clean format format-check chaos chaos-short
 
-all: $(OUT)/mod_bekymring.so $(OUT)/bkm-kjede $(VENDOR)/.stamp
+all: $(OUT)/mod_bekymring.so $(OUT)/bkm-kjede $(OUT)/bkm-migrate $(VENDOR)/.stamp
 
 # Installs what is missing (build/packages.txt, then the npm lockfile of the
 # local ID-porten stand-in); quick when everything is there.
@@ -81,6 +81,12 @@ $(OUT)/mod_bekymring.so: $(CORE_OBJ) $(GLUE_OBJ)
 
 # The trail's check outside httpd (issue 16, item 4): the core alone.
 $(OUT)/bkm-kjede: build/bkm-kjede.c $(CORE_OBJ)
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(CORE_OBJ) $(LDLIBS) \
+	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
+
+# The schema's migrations as a step of their own (issue 15, item 7;
+# README "Upgrades"): installed as /usr/sbin/bekymring-migrate.
+$(OUT)/bkm-migrate: build/bkm-migrate.c $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(CORE_OBJ) $(LDLIBS) \
 	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
 

@@ -37,6 +37,7 @@
 #define BKM_DIR_CERT_WARNING "BekymringCertificateWarning"
 #define BKM_DIR_REMINDER_AT "BekymringReminderAt"
 #define BKM_DIR_SENDMAIL "BekymringSendmail"
+#define BKM_DIR_MIGRATE "BekymringMigrate"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -106,6 +107,9 @@ typedef struct {
     /** BekymringSendmail: the program and its arguments, split at
      *  configuration time (run without a shell), NULL-ended; NULL unset */
     const char *const *sendmail;
+    /** BekymringMigrate: BKM_UNSET (on), 1 or 0 (the schema is migrated
+     *  as a separate step, bekymring-migrate; README "Upgrades") */
+    int migrate;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
