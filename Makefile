@@ -157,12 +157,13 @@ deb: all
 	    || { tail -40 ../build.log >&2; exit 1; }
 	@ls $(OUT)/deb/*.deb
 
-# The package in the machine's own apache2 (t/deb/deb-test; root, a
-# throwaway machine: CI): installed, a portal vhost on a free loopback
-# port with the local ID-porten stand-in, /helse and a login, purged.
-# Skips with a message when not root or without apache2ctl.
+# The package in the machine's own apache2 (t/deb.t, part of `make
+# integration`; root, a throwaway machine: CI): installed, a portal vhost
+# on a free loopback port with the local ID-porten stand-in, /helse and a
+# login, purged.  Skips with a message when not root or without
+# apache2ctl.
 deb-test: all
-	perl t/deb/deb-test
+	perl t/TEST t/deb.t
 
 # ---- run: the portal on loopback with SQLite and the ID-porten stand-in --
 run: all
