@@ -121,7 +121,7 @@ static int check_directive(apr_pool_t *p, server_rec *s,
     }
     if (secret_values[i]
         || (strcasecmp(d->directive, "DBDParams") == 0
-            && ap_strcasestr(d->args, "password"))) {
+            && ap_strcasestr(d->args, "password="))) {
         if (d->filename && !strstr(line_of(p, d->filename, d->line_num), "${")
             && (why = too_open(p, d->filename))) {
             bad += refuse(p, s, d, "the file it is written in", d->filename,
