@@ -15,10 +15,11 @@ use BkmTest qw(root login_ua login base_url json_of db_rows error_log
                dev_token producer_multipart);
 use BkmCaseSystem;
 use HTTP::Request::Common ();
+use LWP::UserAgent;
 use JSON::PP;
 use Encode qw(decode_utf8);
 
-plan tests => 27;
+plan tests => 34;
 
 my $base = base_url();
 my $api = "$base/bekymringsmelding/api/v2";
@@ -140,3 +141,56 @@ is $res->code, 503, 'database behind the code: 503';
 db_rows("UPDATE bkm_schema SET version = -version WHERE version = -$expected");
 like error_log(), qr/BKM06600: .*run bekymring-migrate/,
     'the log says to run the migration';
+
+# ---- BekymringMigrate Off: the schema is a separate step ------------------
+# A SQLite database one migration behind this build (the files of
+# schema/sql but the last, as the module would have applied them), a node
+# that must not migrate it: it does not, says so, refuses to serve; after
+# bekymring-migrate and a graceful restart it serves.
+my $dir = ($ENV{BKM_DEV_DIR} // root() . '/t/dev') . '/migrate-off-db';
+system('rm', '-rf', $dir);
+mkdir $dir or die "$dir: $!";
+my $file = "$dir/bekymring.sqlite";
+my @sql = sort glob(root() . '/schema/sql/*.sql');
+pop @sql;
+for my $f (@sql) {
+    my ($v, $name) = $f =~ m{/(\d+)_(\w+)\.sql$} or die $f;
+    system("sqlite3 $file < $f") == 0 or die "sqlite3 $f";
+    system('sqlite3', $file, "INSERT INTO bkm_schema (version, name, "
+           . "applied_at) VALUES (" . ($v + 0) . ", '${v}_$name', 0)") == 0
+        or die 'sqlite3';
+}
+system('chown', '-R', 'www-data:www-data', $dir) if $> == 0;
+sub version_of { `sqlite3 $file 'SELECT MAX(version) FROM bkm_schema'` + 0 }
+is version_of(), $expected - 1, 'a database one migration behind';
+
+my $node = BkmTest::start_node('migrate-off', undef,
+    { db => ['sqlite3', $file], no_wait => 1 },
+    'BekymringMigrate Off', 'BekymringEscalationInterval off');
+my $nua = LWP::UserAgent->new(timeout => 5);
+my $code = 0;
+for (1 .. 40) {
+    $code = $nua->get("$node/helse")->code;
+    last if $code == 503;
+    select undef, undef, undef, 0.25;
+}
+is $code, 503, 'BekymringMigrate Off: /helse 503 while the schema is behind';
+is version_of(), $expected - 1, 'the node did not migrate';
+my $nlog = BkmTest::slurp(($ENV{BKM_DEV_DIR} // root() . '/t/dev')
+                          . '/migrate-off/error_log');
+like $nlog, qr/BKM06602: sqlite3 database at schema version @{[$expected - 1]}, this module's is $expected: .*until bekymring-migrate has run/,
+    'and says to run bekymring-migrate';
+
+my $out = `@{[root()]}/build/out/bkm-migrate sqlite3 $file 2>&1`;
+is $? >> 8, 0, 'bekymring-migrate' or diag $out;
+is version_of(), $expected, 'migrates it';
+system('/usr/sbin/apache2', '-f', ($ENV{BKM_DEV_DIR} // root() . '/t/dev')
+       . '/migrate-off/httpd.conf', '-k', 'graceful');
+for (1 .. 40) {
+    $code = $nua->get("$node/helse")->code;
+    last if $code == 200;
+    select undef, undef, undef, 0.25;
+}
+is $code, 200, 'after a graceful restart the node serves';
+BkmTest::stop_node('migrate-off');
+system('rm', '-rf', $dir);
