@@ -38,7 +38,7 @@ elsif (`dpkg-query -W -f '\${Status}' $PKG 2>/dev/null` =~ /installed/) {
     plan skip_all => "$PKG is installed already: not this test's to purge";
 }
 else {
-    plan tests => 34;
+    plan tests => 36;
 }
 
 my $root = root();
@@ -119,6 +119,9 @@ is $?, 0, 'installed again' or diag $out;
 like slurp('/etc/mod_bekymring/idporten.conf'), qr/the administrator's line/,
     "the changed conffile is kept";
 is mode_of('/etc/mod_bekymring/idporten.conf'), '0640 root:www-data', 'still 0640';
+like `dpkg-statoverride --list /etc/mod_bekymring/database.conf`,
+    qr{^root www-data 0?640 /etc/mod_bekymring/database.conf$}m,
+    'dpkg unpacks it so on an upgrade (dpkg-statoverride)';
 is slurp('/etc/mod_bekymring/secret.key'), $key, 'the key is kept';
 
 # ---- a portal site in the system's apache2 --------------------------------
@@ -219,3 +222,5 @@ ok !-e '/etc/mod_bekymring' && !-e '/usr/lib/apache2/modules/mod_bekymring.so',
     'the package is gone';
 is ls('/etc/apache2/mods-enabled'), $before{mods}, 'the enabled modules as before';
 is ls('/etc/apache2/sites-enabled'), $before{sites}, 'the enabled sites as before';
+is `dpkg-statoverride --list 2>/dev/null` =~ m{/etc/mod_bekymring} ? 1 : 0, 0,
+    "dpkg's record of owners and modes is gone too";
