@@ -40,9 +40,9 @@ UNIT_SRC := $(wildcard t/unit/*.c)
 UNIT_BIN := $(OUT)/unit_tests
 
 .PHONY: all deps run test unit integration integration-pg failover checks bench \
-        clean format format-check chaos chaos-short
+        clean format format-check chaos chaos-short install deb deb-test
 
-all: $(OUT)/mod_bekymring.so $(OUT)/bkm-kjede $(VENDOR)/.stamp
+all: $(OUT)/mod_bekymring.so $(OUT)/bkm-kjede $(OUT)/bkm-migrate $(VENDOR)/.stamp
 
 # Installs what is missing (build/packages.txt, then the npm lockfile of the
 # local ID-porten stand-in); quick when everything is there.
@@ -84,6 +84,12 @@ $(OUT)/bkm-kjede: build/bkm-kjede.c $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(CORE_OBJ) $(LDLIBS) \
 	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
 
+# The schema's migrations as a step of their own (issue 15, item 7;
+# README "Upgrades"): installed as /usr/sbin/bekymring-migrate.
+$(OUT)/bkm-migrate: build/bkm-migrate.c $(CORE_OBJ)
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(CORE_OBJ) $(LDLIBS) \
+	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
+
 # The copy the test suite loads: the same objects but the clock, compiled
 # with BKM_TEST_CLOCK so that tests can set a request's time
 # (modules/server/clock.c).  Never installed.
@@ -93,6 +99,71 @@ $(TEST_CLOCK_OBJ): modules/server/clock.c | $(OUT)/.deps
 	$(CC) $(CFLAGS) $(DEPFLAGS) -DBKM_TEST_CLOCK $(INCLUDES) -c -o $@ $<
 $(OUT)/test/mod_bekymring.so: $(CORE_OBJ) $(filter-out %/server/clock.o,$(GLUE_OBJ)) $(TEST_CLOCK_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
+
+# ---- install and the Debian package (README "Installing") ---------------
+# `make install` lays out what a server needs; `make deb` runs Debian's
+# dpkg-buildpackage (debhelper, build/debian/) on top of it.  DESTDIR is
+# the staging root, PREFIX /usr for Debian's paths (the module then goes
+# where Debian's apache2 loads modules from, apxs -q LIBEXECDIR).  The
+# lists below are what is installed; adjust them here.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MODDIR     ?= $(if $(filter /usr,$(PREFIX)),$(shell $(APXS) -q LIBEXECDIR 2>/dev/null),$(PREFIX)/lib/apache2/modules)
+DATADIR    ?= $(PREFIX)/share/mod_bekymring
+# The pages as installed: one directory (templates, i18n, static with the
+# built vendor/); a pipeline that builds them elsewhere names its output.
+INSTALL_HTDOCS ?= htdocs
+# /etc/mod_bekymring: examples and includes; those that hold secrets are
+# installed 0640 (root:www-data when installed as root, INSTALL_OWNER).
+INSTALL_ETC    := conf/idporten.conf conf/maskinporten.conf conf/database.conf \
+                  conf/bekymring-locations.conf conf/registry.example.json \
+                  conf/roles.example.json
+INSTALL_SECRET := idporten.conf maskinporten.conf database.conf
+# a2enmod's pair, and a2ensite's site (whichever of them exist in conf/).
+INSTALL_MODS   := $(wildcard conf/bekymring.load conf/bekymring.conf)
+INSTALL_SITE   := $(wildcard conf/bekymring-site.conf)
+INSTALL_OWNER  ?= $(if $(filter 0,$(shell id -u)),$(if $(shell getent group www-data),root:www-data))
+
+install: all
+	install -d $(DESTDIR)$(MODDIR) $(DESTDIR)$(PREFIX)/sbin \
+	    $(DESTDIR)$(DATADIR) $(DESTDIR)$(SYSCONFDIR)/apache2/mods-available \
+	    $(DESTDIR)$(SYSCONFDIR)/apache2/sites-available
+	install -m 0644 $(OUT)/mod_bekymring.so $(DESTDIR)$(MODDIR)/mod_bekymring.so
+	install -m 0755 $(OUT)/bkm-migrate $(DESTDIR)$(PREFIX)/sbin/bekymring-migrate
+	install -m 0755 $(OUT)/bkm-kjede $(DESTDIR)$(PREFIX)/sbin/bekymring-kjede
+	rm -rf $(DESTDIR)$(DATADIR)/htdocs $(DESTDIR)$(DATADIR)/schema
+	cp -R $(INSTALL_HTDOCS) $(DESTDIR)$(DATADIR)/htdocs
+	rm -f $(DESTDIR)$(DATADIR)/htdocs/static/vendor/.stamp
+	cp -R schema $(DESTDIR)$(DATADIR)/schema
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
+	install -m 0644 $(INSTALL_MODS) $(DESTDIR)$(SYSCONFDIR)/apache2/mods-available/
+	$(if $(INSTALL_SITE),install -m 0644 $(INSTALL_SITE) \
+	    $(DESTDIR)$(SYSCONFDIR)/apache2/sites-available/bekymring.conf)
+	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/mod_bekymring
+	install -m 0644 $(INSTALL_ETC) $(DESTDIR)$(SYSCONFDIR)/mod_bekymring/
+	cd $(DESTDIR)$(SYSCONFDIR)/mod_bekymring && chmod 0640 $(INSTALL_SECRET)
+	$(if $(INSTALL_OWNER),chown $(INSTALL_OWNER) $(DESTDIR)$(SYSCONFDIR)/mod_bekymring \
+	    $(addprefix $(DESTDIR)$(SYSCONFDIR)/mod_bekymring/,$(INSTALL_SECRET)))
+
+# The .deb, in build/out/deb/: dpkg-buildpackage in a stage that holds only
+# debian/ (build/debian), its rules calling `make install` here.
+DEB_STAGE := $(OUT)/deb/src
+deb: all
+	rm -rf $(OUT)/deb && mkdir -p $(DEB_STAGE)
+	cp -R build/debian $(DEB_STAGE)/debian
+	cd $(DEB_STAGE) && BKM_TOP=$(CURDIR) dpkg-buildpackage -b -us -uc \
+	    --no-sign -d >../build.log 2>&1 \
+	    || { tail -40 ../build.log >&2; exit 1; }
+	@ls $(OUT)/deb/*.deb
+
+# The package in the machine's own apache2 (t/deb.t, part of `make
+# integration`; root, a throwaway machine: CI): installed, a portal vhost
+# on a free loopback port with the local ID-porten stand-in, /helse and a
+# login, purged.  Skips with a message when not root or without
+# apache2ctl.
+deb-test: all
+	perl t/TEST t/deb.t
 
 # ---- run: the portal on loopback with SQLite and the ID-porten stand-in --
 run: all

@@ -20,6 +20,7 @@
 #include "report/mottak.h"
 #include "server/config.h"
 #include "server/db.h"
+#include "server/secrets.h"
 #include "server/http.h"
 #include "server/routes.h"
 #include "server/throttle.h"
@@ -89,6 +90,11 @@ static int bkm_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     if ((err = bkm_cfg_check(s))) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, NULL,
                      BKMLOGNO(00003) "%s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* Secret files readable beyond root:www-data 0640 stop the start
+     * (server/secrets.c), here so that configtest says so too. */
+    if (bkm_secrets_check(ptemp, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return bkm_pages_check_config(pconf, s);

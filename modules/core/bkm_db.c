@@ -9,6 +9,7 @@
 #include "bkm_dbtx.h"
 #include "bkm_log.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
@@ -33,6 +34,7 @@ bkm_db_t *bkm_db_make(apr_pool_t *p, const apr_dbd_driver_t *drv,
     db->sql = sql;
     db->sqlite = strcmp(apr_dbd_name(drv), "sqlite3") == 0;
     db->log = log;
+    db->schema_found = -1;
     return db;
 }
 
@@ -198,12 +200,48 @@ apr_status_t bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
     return APR_SUCCESS;
 }
 
+apr_status_t bkm_db_schema_check(bkm_db_t *db)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v;
+    int found = -1;
+
+    if (!db->schema) {
+        return APR_SUCCESS;
+    }
+    if (bkm_db_select(db, BKM_SQL_SCHEMA_VERSION, &res, 0, NULL)
+        != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        v = apr_dbd_get_entry(db->drv, row, 0);
+        found = v && *v ? atoi(v) : 0;
+    }
+    db->schema_found = found;
+    if (found == db->schema) {
+        return APR_SUCCESS;
+    }
+    db->error = apr_psprintf(
+        db->pool,
+        "the database has schema version %d, this module writes version "
+        "%d: writes refused until the nodes and the schema agree (%s)",
+        found, db->schema,
+        found > db->schema ? "upgrade this node" : "run bekymring-migrate");
+    bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, db->log,
+                   BKMLOGNO(06600) "%s", db->error);
+    return APR_EMISMATCH;
+}
+
 apr_status_t bkm_db_run(bkm_db_t *db, const char *label, int *nrows,
                         int nargs, const char **args)
 {
     apr_dbd_prepared_t *st = statement(db, label);
     int n = 0, rv;
 
+    if (!db->in_tx && bkm_db_schema_check(db) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
     if (!st) {
         return failed();
     }
@@ -220,6 +258,9 @@ apr_status_t bkm_db_run_binary(bkm_db_t *db, const char *label,
     apr_dbd_prepared_t *st = statement(db, label);
     int n = 0;
 
+    if (!db->in_tx && bkm_db_schema_check(db) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
     return st
                    && apr_dbd_pbquery(db->drv, db->pool, db->handle, &n, st,
                                       values)
@@ -260,6 +301,14 @@ apr_status_t bkm_db_begin(bkm_db_t *db)
         return failed();
     }
     db->in_tx = 1;
+    /* In the transaction: a node that migrates takes the schema table's
+     * lock (bkm_migrate.c), so this sees its version once it committed. */
+    if (bkm_db_schema_check(db) != APR_SUCCESS) {
+        const char *why = db->error;
+        bkm_db_rollback(db);
+        db->error = why;
+        return APR_EGENERAL;
+    }
     return APR_SUCCESS;
 }
 

@@ -72,6 +72,11 @@ typedef struct {
                                  handle's lines */
     int log_request;   /**< 1: @p log is a request's (some lines have
                                  their own tag there) */
+    /* Safe upgrades (README "Upgrades"): the schema version this code
+     * expects, or 0 to write without asking (the unit tests); the
+     * version the database had when last asked (-1: not asked). */
+    int schema;
+    int schema_found;
 } bkm_db_t;
 
 /**
@@ -137,6 +142,17 @@ void bkm_db_pragma(bkm_db_t *db, const char *sql);
  *  writer).  @return APR_SUCCESS, or APR_EGENERAL (then nothing is open
  *  and db->error has the driver's message) */
 apr_status_t bkm_db_begin(bkm_db_t *db);
+
+/**
+ * Whether this code may write to the database: its schema version is the
+ * one @c db->schema names (always, when that is 0).  A database migrated
+ * by a newer node (or restored from an older dump) is refused: every
+ * write of an outdated node would be of the wrong shape.  bkm_db_begin
+ * and bkm_db_run (outside a transaction) ask it themselves.
+ * @return APR_SUCCESS; APR_EMISMATCH (logged, with @c db->error and
+ *         @c db->schema_found set); APR_EGENERAL when the query failed
+ */
+apr_status_t bkm_db_schema_check(bkm_db_t *db);
 
 /** End it: COMMIT when @p rv is APR_SUCCESS, else ROLLBACK.
  *  @return APR_SUCCESS when committed; else @p rv, or APR_EGENERAL when

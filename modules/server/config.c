@@ -54,6 +54,7 @@ void *bkm_create_srv_cfg(apr_pool_t *p, server_rec *s)
     c->cert_warning = BKM_UNSET;
     c->reminder_at = BKM_UNSET;
     c->enabled = BKM_UNSET;
+    c->migrate = BKM_UNSET;
     return c;
 }
 
@@ -103,6 +104,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->cert_warning = BKM_MERGE_NUM(cert_warning);
     c->reminder_at = BKM_MERGE_NUM(reminder_at);
     c->sendmail = BKM_MERGE_PTR(sendmail);
+    c->migrate = BKM_MERGE_NUM(migrate);
     if (add->role_key) {
         c->role_key = add->role_key;
         c->role_key_len = add->role_key_len;
@@ -747,6 +749,12 @@ static const char *set_engine(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+static const char *set_migrate(cmd_parms *cmd, void *dc, int on)
+{
+    bkm_srv_cfg(cmd->server)->migrate = on;
+    return NULL;
+}
+
 static const char *set_https(cmd_parms *cmd, void *dc, int on)
 {
     bkm_srv_cfg(cmd->server)->https = on;
@@ -889,6 +897,11 @@ const command_rec bkm_cmds[] = {
                      "the program that takes reminder mails on its standard "
                      "input, with its arguments, run without a shell "
                      "(default " BKM_DEFAULT_SENDMAIL ")"),
+    AP_INIT_FLAG(BKM_DIR_MIGRATE, set_migrate, NULL, RSRC_CONF,
+                 "On (default): the module migrates the database's schema "
+                 "at start-up; Off: it only reads the version, and the "
+                 "schema is migrated as a separate step (bekymring-migrate, "
+                 "for rolling upgrades)"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

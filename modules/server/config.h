@@ -39,6 +39,7 @@
 #define BKM_DIR_SENDMAIL "BekymringSendmail"
 /* The portal's switch in a server or virtual host (issue 15, item 1). */
 #define BKM_DIR_ENGINE "Bekymring"
+#define BKM_DIR_MIGRATE "BekymringMigrate"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -118,6 +119,9 @@ typedef struct {
     /** BekymringRoles' file and where it was set ("PATH (set at
      *  file:line)"), for start-up errors. */
     const char *roles_where;
+    /** BekymringMigrate: BKM_UNSET (on), 1 or 0 (the schema is migrated
+     *  as a separate step, bekymring-migrate; README "Upgrades") */
+    int migrate;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */

@@ -175,6 +175,8 @@ static bkm_db_t *wrap(apr_pool_t *p, server_rec *s, request_rec *r,
                      all_sql, c);
     db->writer = bkm_sqlite_writer;
     db->log_request = r != NULL;
+    /* Writes only at the schema this code knows (bkm_db_schema_check). */
+    db->schema = bkm_migrations_latest(bkm_migrations);
     return db;
 }
 
@@ -207,6 +209,27 @@ void bkm_db_close(bkm_db_t *db)
         bkm_dbd_close(c->s, c->dbd);
         c->opened = 0;
     }
+}
+
+/* ---- safe upgrades (README "Upgrades") ---------------------------------
+ * A write of a node whose code is older than the database's schema (a newer
+ * node migrated it) would be of the wrong shape, and one of a node newer
+ * than the schema (BekymringMigrate Off, the migration not yet run) too:
+ * such a node refuses every write with 503 and says why.  The core refuses
+ * each transaction and each statement outside one (bkm_db_schema_check); the
+ * route table asks here first, so that machine clients get a JSON answer
+ * that names the cause. */
+int bkm_db_outdated(request_rec *r, int *found, int *expected)
+{
+    bkm_db_t *db = bkm_db_acquire(r);
+
+    *expected = bkm_migrations_latest(bkm_migrations);
+    *found = -1;
+    if (!db || bkm_db_schema_check(db) != APR_EMISMATCH) {
+        return 0; /* a database that does not answer is the handler's */
+    }
+    *found = db->schema_found;
+    return 1;
 }
 
 typedef struct {
@@ -307,7 +330,7 @@ static void sqlite_ownership(apr_pool_t *p, server_rec *s, const char *file)
 }
 
 static void migrate_one(apr_pool_t *ptemp, server_rec *s,
-                        const bkm_dbconf_t *dc)
+                        const bkm_dbconf_t *dc, int migrate)
 {
     const apr_dbd_driver_t *drv = NULL;
     apr_dbd_t *db = NULL;
@@ -342,7 +365,10 @@ static void migrate_one(apr_pool_t *ptemp, server_rec *s,
          * the children race for it at start-up (RECIPES pitfall 4). */
         apr_dbd_query(drv, db, &nrows, "PRAGMA journal_mode=WAL");
     }
-    err = bkm_migrate(ptemp, drv, db, bkm_migrations, &version);
+    /* BekymringMigrate Off: the schema is the operator's separate step
+     * (bekymring-migrate), for rolling upgrades; only read its version. */
+    err = migrate ? bkm_migrate(ptemp, drv, db, bkm_migrations, &version)
+                  : bkm_schema_version(ptemp, drv, db, &version);
     apr_dbd_close(drv, db);
     if (sqlite) {
         sqlite_ownership(ptemp, s, dc->params);
@@ -352,6 +378,18 @@ static void migrate_one(apr_pool_t *ptemp, server_rec *s,
             APLOG_MARK, APLOG_CRIT, 0, s,
             BKMLOGNO(00106) "%s database: %s; /helse will answer 503",
             dc->driver, err);
+        return;
+    }
+    if (version != bkm_migrations_latest(bkm_migrations)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(06602)
+                     "%s database at schema version %d, this module's is "
+                     "%d: every write is refused with 503 and /helse "
+                     "answers 503 until %s (README \"Upgrades\")",
+                     dc->driver, version,
+                     bkm_migrations_latest(bkm_migrations),
+                     version > bkm_migrations_latest(bkm_migrations)
+                         ? "this node runs the newer module"
+                         : "bekymring-migrate has run");
         return;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
@@ -438,7 +476,7 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         key = apr_pstrcat(ptemp, dc.driver, "\n", dc.params, NULL);
         if (!apr_hash_get(done, key, APR_HASH_KEY_STRING)) {
             apr_hash_set(done, key, APR_HASH_KEY_STRING, key);
-            migrate_one(ptemp, sp, &dc);
+            migrate_one(ptemp, sp, &dc, bkm_srv_cfg(sp)->migrate != 0);
         }
     }
     rv = ap_global_mutex_create(&bkm_sqlite_writer, NULL, BKM_SQLITE_MUTEX,

@@ -36,6 +36,12 @@ bkm_db_t *bkm_db_acquire(request_rec *r);
 bkm_db_t *bkm_db_open(server_rec *s, apr_pool_t *p);
 void bkm_db_close(bkm_db_t *db);
 
+/** 1 when this node's code and the database's schema disagree (logged):
+ *  the request must not write (README "Upgrades"); @p found is the
+ *  database's version, @p expected this module's.  0 otherwise, also when
+ *  the database does not answer (the handler's to say). */
+int bkm_db_outdated(request_rec *r, int *found, int *expected);
+
 /** The server of a handle from bkm_db_acquire or bkm_db_open. */
 server_rec *bkm_db_server(const bkm_db_t *db);
 /** Its request, or NULL outside one. */

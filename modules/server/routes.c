@@ -25,6 +25,7 @@
 #include "pages/pages.h"
 #include "report/eskalering.h"
 #include "server/config.h"
+#include "server/db.h"
 #include "server/http.h"
 #include "server/person.h"
 #include "server/routes.h"
@@ -572,6 +573,30 @@ static int method_not_allowed(request_rec *r, const char *allow)
                                        NULL));
 }
 
+/* Safe upgrades (README "Upgrades"): a machine client's write on a node
+ * whose code and the database's schema disagree is refused here, with the
+ * cause in JSON (server/db.c).  The pages' posts are refused by the
+ * database layer instead, so that the form comes back with what the
+ * person wrote and "try again later". */
+static int refuse_outdated(request_rec *r, bkm_access_e a)
+{
+    int found, expected;
+
+    if (r->method_number == M_GET || is_page(a) || a == BKM_ACCESS_INTERNAL
+        || !bkm_db_outdated(r, &found, &expected)) {
+        return 0;
+    }
+    apr_table_setn(r->headers_out, "Retry-After", "60");
+    bkm_reply_error(
+        r, HTTP_SERVICE_UNAVAILABLE, "skjemaversjon",
+        apr_psprintf(r->pool,
+                     "this node cannot write: the database has schema "
+                     "version %d, the node's code version %d (an upgrade "
+                     "is under way); try again later",
+                     found, expected));
+    return 1;
+}
+
 int bkm_routes_handle(request_rec *r)
 {
     const bkm_route_row_t *row = NULL;
@@ -615,6 +640,9 @@ int bkm_routes_handle(request_rec *r)
     }
     if (!guards(access) && check(r, access, &q, &person) != OK) {
         return OK; /* answered */
+    }
+    if (refuse_outdated(r, access)) {
+        return OK; /* answered: 503 */
     }
     return row->handle(r, &q);
 }

@@ -252,6 +252,15 @@ sub start_node {
     $started{$name} = $$;
     system('/usr/sbin/apache2', '-f', $conf, '-k', 'start') == 0
         or die "node $name did not start (see $dir/error_log)\n";
+    # $opt{no_wait}: a node that is not meant to be healthy (t/oppgradering.t:
+    # a schema left to bekymring-migrate): back once httpd runs.
+    if ($opt{no_wait}) {
+        for (1 .. 40) {
+            last if node_pid($name);
+            select undef, undef, undef, 0.25;
+        }
+        return "http://127.0.0.1:$port";
+    }
     my $ua = LWP::UserAgent->new(timeout => 2);
     my $ran;
     for my $i (1 .. 120) {

@@ -142,6 +142,60 @@ START_TEST(transactions)
 }
 END_TEST
 
+/* Safe upgrades: a handle that knows its schema version refuses to write
+ * (a transaction, a statement outside one) when the database's is
+ * another, says why in db->error and the log, and writes again once they
+ * agree; 0 (the unit tests' handles) never asks. */
+START_TEST(schema_guard)
+{
+    const char *args[1] = { "x" };
+
+    /* The database's version, as the module's build names it. */
+    {
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+        ck_assert_int_eq(bkm_db_select(db, BKM_SQL_SCHEMA_VERSION, &res, 0,
+                                       NULL),
+                         APR_SUCCESS);
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            db->schema = atoi(bkm_db_value(db, row, 0));
+        }
+    }
+    ck_assert_int_eq(bkm_db_schema_check(db), APR_SUCCESS);
+    ck_assert_int_eq(bkm_db_begin(db), APR_SUCCESS);
+    bkm_db_rollback(db);
+
+    /* A newer node migrated the database. */
+    bkm_test_sql(db,
+                 "INSERT INTO bkm_schema (version, name, applied_at) "
+                 "VALUES (%d, 'nyere', 0)",
+                 db->schema + 1);
+    bkm_test_log_reset();
+    ck_assert_int_eq(bkm_db_schema_check(db), APR_EMISMATCH);
+    ck_assert_int_eq(db->schema_found, db->schema + 1);
+    ck_assert_int_eq(bkm_db_begin(db), APR_EGENERAL);
+    ck_assert_int_eq(db->in_tx, 0);
+    ck_assert_ptr_nonnull(strstr(db->error, "upgrade this node"));
+    ck_assert_int_eq(bkm_db_run(db, BKM_SQL_CHIFFER_DELETE, NULL, 1, args),
+                     APR_EGENERAL);
+    ck_assert_ptr_nonnull(strstr(bkm_test_log(), "BKM06600"));
+
+    /* A handle that does not know its version writes as before. */
+    {
+        int mine = db->schema;
+        db->schema = 0;
+        ck_assert_int_eq(bkm_db_run(db, BKM_SQL_CHIFFER_DELETE, NULL, 1,
+                                    args),
+                         APR_SUCCESS);
+        db->schema = mine;
+    }
+    bkm_test_sql(db, "DELETE FROM bkm_schema WHERE version = %d",
+                 db->schema + 1);
+    ck_assert_int_eq(bkm_db_begin(db), APR_SUCCESS);
+    ck_assert_int_eq(bkm_db_end(db, APR_SUCCESS), APR_SUCCESS);
+}
+END_TEST
+
 /* Binary in and out, NULs included; SQL NULL reads as NULL. */
 START_TEST(blobs_and_nulls)
 {
@@ -200,6 +254,7 @@ Suite *bkm_suite_db(void)
     tcase_add_test(tc, driver_errors_are_one_status);
     tcase_add_test(tc, errors_counted);
     tcase_add_test(tc, transactions);
+    tcase_add_test(tc, schema_guard);
     tcase_add_test(tc, blobs_and_nulls);
     suite_add_tcase(s, tc);
     return s;
