@@ -68,7 +68,15 @@ my $now = enabled();
     spit($f, $load);
     $f = "$dir/etc/sites-available/bekymring.conf";
     my $site = slurp($f);
-    $site =~ s{/etc/mod_bekymring/(idporten|maskinporten|bekymring-locations)\.conf}{$conf/$1.conf}g;
+    # The files that hold secrets as an installation keeps them (0640;
+    # README "Secret files"), the database's lines at the copy.
+    mkdir "$dir/mod_bekymring";
+    for my $c (qw(idporten maskinporten bekymring-locations database)) {
+        (my $text = slurp("$conf/$c.conf")) =~ s{/var/lib/mod_bekymring/}{$dir/}g;
+        spit("$dir/mod_bekymring/$c.conf", $text);
+        chmod 0640, "$dir/mod_bekymring/$c.conf";
+    }
+    $site =~ s{/etc/mod_bekymring/(idporten|maskinporten|bekymring-locations|database)\.conf}{$dir/mod_bekymring/$1.conf}g;
     $site =~ s{/etc/mod_bekymring/portal\.}{$dev/pki/portal.}g;
     $site =~ s{/etc/ssl/certs/\S+\.pem}{$dev/pki/portal.pem}g;
     $site =~ s{/etc/ssl/private/\S+\.key}{$dev/pki/portal.key}g;

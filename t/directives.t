@@ -205,6 +205,22 @@ like $out, qr/cannot read certificate file .*print\.pem/,
 unlike $out, qr/unknown member|is missing|must be/,
     'and has no structural error';
 
+# The shipped configuration files that hold secrets, as an installation
+# keeps them (0640; README "Secret files"): the module refuses them
+# readable by every user, as the checkout has them.  The database's lines
+# point at the development tree.
+sub secret_copies {
+    my $to = "$dev/conf-check/etc";
+    mkdir $to;
+    for my $f (qw(idporten maskinporten bekymring-locations database)) {
+        my $text = slurp(root() . "/conf/$f.conf");
+        $text =~ s{/var/lib/mod_bekymring/}{$dev/db/}g;
+        spit("$to/$f.conf", $text);
+        chmod 0640, "$to/$f.conf";
+    }
+    return $to;
+}
+
 # The shipped site file (conf/bekymring-site.conf) and the module's Debian
 # conf parse together, with the installation's paths pointed at the
 # development tree: every location, the /static alias and the OIDC and
@@ -212,9 +228,9 @@ unlike $out, qr/unknown member|is missing|must be/,
 # registry, roles and pages check out.
 {
     my $site = slurp(root() . '/conf/bekymring-site.conf');
-    my $conf = root() . '/conf';
+    my $conf = secret_copies();
     my $pages = $ENV{BKM_PAGES} // root() . '/htdocs';
-    $site =~ s{/etc/mod_bekymring/(idporten|maskinporten|bekymring-locations)\.conf}{$conf/$1.conf}g;
+    $site =~ s{/etc/mod_bekymring/(idporten|maskinporten|bekymring-locations|database)\.conf}{$conf/$1.conf}g;
     $site =~ s{/etc/mod_bekymring/portal\.}{$dev/pki/portal.}g;
     $site =~ s{/etc/ssl/certs/\S+\.pem}{$dev/pki/portal.pem}g;
     $site =~ s{/etc/ssl/private/\S+\.key}{$dev/pki/portal.key}g;
@@ -251,7 +267,7 @@ unlike $out, qr/unknown member|is missing|must be/,
         . "<VirtualHost 127.0.0.1:8599>\nBekymring On\n"
         . "BekymringRegistry $dev/registry.json\n"
         . "DBDriver sqlite3\nDBDParams $dir/bare.sqlite\n"
-        . "Include " . root() . "/conf/idporten.conf\n"
+        . "Include " . secret_copies() . "/idporten.conf\n"
         . "Include " . root() . "/conf/bekymring-locations.conf\n"
         . "</VirtualHost>\n");
     my $out = `/usr/sbin/apache2 -t -f $conf 2>&1`;
