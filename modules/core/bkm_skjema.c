@@ -976,3 +976,132 @@ json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
     json_object_set(view, "feil", f->oppsummering);
     return view;
 }
+
+/* ---- the check page (issue 14) ----------------------------------------- */
+
+typedef struct {
+    const bkm_i18n_t *i18n;
+    const char *lang;
+    json_t *postnummer;
+    json_t *deler; /* [{tittel, rader: [...]}] */
+    const char *del;
+    json_t *rader;
+} summary_view_baton_t;
+
+/* The part of the page a field belongs to: its catalogue title and, for a
+ * block, its number ("Barn 2"). */
+static const char *part_of(const bkm_skjema_t *f, const char *name,
+                           const bkm_i18n_t *i18n, const char *lang)
+{
+    const char *dot = strchr(name, '.');
+
+    if (dot && apr_isdigit(dot[1])) {
+        return context_of(f, name, i18n, lang);
+    }
+    if (strstr(name, ".virksomhet.")) {
+        return bkm_i18n_text(i18n, lang, "skjema.virksomhet");
+    }
+    if (strstr(name, "Melder.")) {
+        return bkm_i18n_text(i18n, lang, "skjema.du");
+    }
+    if (strncmp(name, "melding", 7) == 0) {
+        return bkm_i18n_text(i18n, lang, "skjema.bekymring");
+    }
+    return bkm_i18n_text(i18n, lang, "skjema.andre");
+}
+
+static void summary_row(const bkm_skjema_t *f, const field_t *fd,
+                        const char *name, void *b)
+{
+    summary_view_baton_t *sb = b;
+    const char *v = value_of(f, name), *del, *shown = v;
+    json_t *row;
+
+    if (fd->login && !*v) {
+        return; /* the login's name: the page shows it apart */
+    }
+    del = part_of(f, name, sb->i18n, sb->lang);
+    if (!sb->del || strcmp(sb->del, del) != 0) {
+        sb->rader = json_array();
+        json_array_append_new(sb->deler, json_pack("{s:s, s:o}", "tittel",
+                                                   del, "rader", sb->rader));
+        sb->del = del;
+    }
+    switch (fd->kind) {
+    case F_CHECK:
+        shown = bkm_i18n_text(sb->i18n, sb->lang,
+                              strcmp(v, "ja") == 0 ? "skjema.ja"
+                                                   : "skjema.nei");
+        break;
+    case F_YESNO:
+        shown = strcmp(v, "ja") == 0    ? bkm_i18n_text(sb->i18n, sb->lang,
+                                                        "skjema.ja")
+                : strcmp(v, "nei") == 0 ? bkm_i18n_text(sb->i18n, sb->lang,
+                                                        "skjema.nei")
+                                        : "";
+        break;
+    default:
+        /* The place the server fills in for a known postal code. */
+        if (!*v && sb->postnummer && strstr(name, ".adresse.poststed")) {
+            const char *code = value_of(
+                f, apr_pstrcat(f->pool,
+                               apr_pstrndup(f->pool, name, strlen(name) - 8),
+                               "postnummer", NULL));
+            const char *place =
+                json_string_value(json_object_get(sb->postnummer, code));
+            shown = place ? place : "";
+        }
+        break;
+    }
+    row = json_pack("{s:s, s:s, s:s, s:s, s:b}", "navn", name, "etikett",
+                    label_of(f, fd, sb->i18n, sb->lang), "verdi", shown,
+                    "id",
+                    apr_pstrcat(f->pool, dom_id(f->pool, name),
+                                fd->kind == F_YESNO ? "-ja" : "", NULL),
+                    "flerlinjet", fd->kind == F_AREA);
+    if (!*shown) {
+        json_object_set_new(row, "tom", json_true());
+    }
+    json_array_append_new(sb->rader, row);
+}
+
+json_t *bkm_skjema_summary(const bkm_skjema_t *f, json_t *postnummer,
+                           const bkm_i18n_t *i18n, const char *lang)
+{
+    summary_view_baton_t sb;
+
+    memset(&sb, 0, sizeof(sb));
+    sb.i18n = i18n;
+    sb.lang = lang;
+    sb.postnummer = postnummer;
+    sb.deler = json_array();
+    each_field(f, summary_row, &sb);
+    return sb.deler;
+}
+
+static void hidden_field(const bkm_skjema_t *f, const field_t *fd,
+                         const char *name, void *b)
+{
+    (void)fd;
+    json_array_append_new((json_t *)b,
+                          json_pack("{s:s, s:s}", "navn", name, "verdi",
+                                    value_of(f, name)));
+}
+
+json_t *bkm_skjema_hidden(const bkm_skjema_t *f)
+{
+    json_t *list = json_array();
+
+    each_field(f, hidden_field, list);
+    return list;
+}
+
+const char *bkm_skjema_dom_id(apr_pool_t *p, const bkm_skjema_t *f,
+                              const char *name)
+{
+    const field_t *fd = field_of(f, name, NULL, NULL);
+
+    return fd ? apr_pstrcat(p, dom_id(p, name),
+                            fd->kind == F_YESNO ? "-ja" : "", NULL)
+              : NULL;
+}

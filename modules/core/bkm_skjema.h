@@ -104,4 +104,27 @@ void bkm_skjema_add_error(bkm_skjema_t *f, const char *name,
 json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
                         const char *lang);
 
+/* ---- the check page (issue 14) ---- */
+
+/**
+ * Every answer of the form for the check page, in the page's order, by
+ * part: [{tittel, rader: [{navn, id, etikett, verdi, flerlinjet, tom}]}].
+ * Yes/no and checkboxes as the words; a known postal code's place that
+ * nobody typed as the server will fill it in (@p postnummer); the login's
+ * name is left out (the page shows it apart).  @p id is the field's
+ * element in the form (the change link's target).
+ */
+json_t *bkm_skjema_summary(const bkm_skjema_t *f, json_t *postnummer,
+                           const bkm_i18n_t *i18n, const char *lang);
+
+/** Every field of the form as [{navn, verdi}], empty ones too (so the
+ *  blocks come back as they were): the check page's hidden fields. */
+json_t *bkm_skjema_hidden(const bkm_skjema_t *f);
+
+/** The element id of field @p name in the form page (its first radio
+ *  button for a yes/no question), or NULL when the form has no such
+ *  field. */
+const char *bkm_skjema_dom_id(apr_pool_t *p, const bkm_skjema_t *f,
+                              const char *name);
+
 #endif
