@@ -103,6 +103,7 @@ my $after = count();
 
 my @keys = ((map { ("privat-$_", "offentlig-$_") } qw(nb nn en)),
             qw(utlopt dobbel dobbel-samtidig dobbel-utenjs utenjs),
+            qw(se-over-1280 se-over-375 nynorsk),
             $node2 ? 'utlopt-node' : ());
 my %per = (privat => 6, offentlig => 9);
 my $type_of = sub { $_[0] =~ /^offentlig/ ? 'offentlig' : 'privat' };

@@ -984,7 +984,7 @@ typedef struct {
     const char *lang;
     json_t *postnummer;
     json_t *deler; /* [{tittel, rader: [...]}] */
-    const char *del;
+    json_t *parts; /* tittel -> its rader, while building */
     json_t *rader;
 } summary_view_baton_t;
 
@@ -1010,22 +1010,68 @@ static const char *part_of(const bkm_skjema_t *f, const char *name,
     return bkm_i18n_text(i18n, lang, "skjema.andre");
 }
 
+/* An address as the check page shows it: its lines, then postal code and
+ * place (the place the server fills in when none was typed). */
+static const char *address_text(const bkm_skjema_t *f, const char *prefix,
+                                json_t *postnummer)
+{
+    static const char *const lines[] = { "adresselinje1", "adresselinje2",
+                                         "adresselinje3", NULL };
+    const char *out = "", *code, *place;
+    int i;
+
+    for (i = 0; lines[i]; i++) {
+        const char *v = value_of(f, apr_pstrcat(f->pool, prefix, lines[i],
+                                                NULL));
+        if (*v) {
+            out = apr_pstrcat(f->pool, out, *out ? "\n" : "", v, NULL);
+        }
+    }
+    code = value_of(f, apr_pstrcat(f->pool, prefix, "postnummer", NULL));
+    place = value_of(f, apr_pstrcat(f->pool, prefix, "poststed", NULL));
+    if (!*place && postnummer) {
+        place = json_string_value(json_object_get(postnummer, code));
+        place = place ? place : "";
+    }
+    if (*code || *place) {
+        out = apr_pstrcat(f->pool, out, *out ? "\n" : "", code,
+                          *code && *place ? " " : "", place, NULL);
+    }
+    return out;
+}
+
 static void summary_row(const bkm_skjema_t *f, const field_t *fd,
                         const char *name, void *b)
 {
     summary_view_baton_t *sb = b;
-    const char *v = value_of(f, name), *del, *shown = v;
+    const char *v = value_of(f, name), *del, *shown = v, *addr;
+    const char *label, *felt = name;
+    int multiline = fd->kind == F_AREA;
     json_t *row;
 
     if (fd->login && !*v) {
         return; /* the login's name: the page shows it apart */
     }
+    label = label_of(f, fd, sb->i18n, sb->lang);
+    /* An address is one answer (its first line is where "Endre" goes). */
+    if ((addr = strstr(name, ".adresse."))) {
+        const char *prefix = apr_pstrndup(f->pool, name,
+                                          (apr_size_t)(addr - name) + 9);
+        if (strcmp(addr + 9, "adresselinje1") != 0) {
+            return;
+        }
+        shown = address_text(f, prefix, sb->postnummer);
+        label = bkm_i18n_text(sb->i18n, sb->lang, "skjema.adresse");
+        felt = apr_pstrndup(f->pool, prefix, strlen(prefix) - 1);
+        multiline = 1;
+    }
     del = part_of(f, name, sb->i18n, sb->lang);
-    if (!sb->del || strcmp(sb->del, del) != 0) {
+    sb->rader = json_object_get(sb->parts, del);
+    if (!sb->rader) {
         sb->rader = json_array();
-        json_array_append_new(sb->deler, json_pack("{s:s, s:o}", "tittel",
+        json_object_set_new(sb->parts, del, sb->rader);
+        json_array_append_new(sb->deler, json_pack("{s:s, s:O}", "tittel",
                                                    del, "rader", sb->rader));
-        sb->del = del;
     }
     switch (fd->kind) {
     case F_CHECK:
@@ -1034,31 +1080,20 @@ static void summary_row(const bkm_skjema_t *f, const field_t *fd,
                                                    : "skjema.nei");
         break;
     case F_YESNO:
-        shown = strcmp(v, "ja") == 0    ? bkm_i18n_text(sb->i18n, sb->lang,
-                                                        "skjema.ja")
-                : strcmp(v, "nei") == 0 ? bkm_i18n_text(sb->i18n, sb->lang,
-                                                        "skjema.nei")
-                                        : "";
+        shown = strcmp(v, "ja") == 0
+                    ? bkm_i18n_text(sb->i18n, sb->lang, "skjema.ja")
+                : strcmp(v, "nei") == 0
+                    ? bkm_i18n_text(sb->i18n, sb->lang, "skjema.nei")
+                    : "";
         break;
     default:
-        /* The place the server fills in for a known postal code. */
-        if (!*v && sb->postnummer && strstr(name, ".adresse.poststed")) {
-            const char *code = value_of(
-                f, apr_pstrcat(f->pool,
-                               apr_pstrndup(f->pool, name, strlen(name) - 8),
-                               "postnummer", NULL));
-            const char *place =
-                json_string_value(json_object_get(sb->postnummer, code));
-            shown = place ? place : "";
-        }
         break;
     }
-    row = json_pack("{s:s, s:s, s:s, s:s, s:b}", "navn", name, "etikett",
-                    label_of(f, fd, sb->i18n, sb->lang), "verdi", shown,
-                    "id",
+    row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "navn", name, "felt",
+                    felt, "etikett", label, "verdi", shown, "id",
                     apr_pstrcat(f->pool, dom_id(f->pool, name),
                                 fd->kind == F_YESNO ? "-ja" : "", NULL),
-                    "flerlinjet", fd->kind == F_AREA);
+                    "flerlinjet", multiline);
     if (!*shown) {
         json_object_set_new(row, "tom", json_true());
     }
@@ -1075,17 +1110,20 @@ json_t *bkm_skjema_summary(const bkm_skjema_t *f, json_t *postnummer,
     sb.lang = lang;
     sb.postnummer = postnummer;
     sb.deler = json_array();
+    sb.parts = json_object();
     each_field(f, summary_row, &sb);
+    json_decref(sb.parts);
     return sb.deler;
 }
 
 static void hidden_field(const bkm_skjema_t *f, const field_t *fd,
                          const char *name, void *b)
 {
-    (void)fd;
-    json_array_append_new((json_t *)b,
-                          json_pack("{s:s, s:s}", "navn", name, "verdi",
-                                    value_of(f, name)));
+    if (fd->login && !*value_of(f, name)) {
+        return; /* the login names the reporter: no field to carry */
+    }
+    json_array_append_new((json_t *)b, json_pack("{s:s, s:s}", "navn", name,
+                                                 "verdi", value_of(f, name)));
 }
 
 json_t *bkm_skjema_hidden(const bkm_skjema_t *f)

@@ -108,11 +108,14 @@ json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
 
 /**
  * Every answer of the form for the check page, in the page's order, by
- * part: [{tittel, rader: [{navn, id, etikett, verdi, flerlinjet, tom}]}].
- * Yes/no and checkboxes as the words; a known postal code's place that
- * nobody typed as the server will fill it in (@p postnummer); the login's
- * name is left out (the page shows it apart).  @p id is the field's
- * element in the form (the change link's target).
+ * part (the reporter, each child, each guardian, the concern), parts in
+ * the page's order: [{tittel, rader: [{navn, felt, id, etikett, verdi,
+ * flerlinjet, tom}]}].  Yes/no and checkboxes as the words; an address as
+ * one answer of lines (felt: its path, navn and id: its first line), with
+ * a known postal code's place that nobody typed as the server will fill it
+ * in (@p postnummer); the login's name is left out (the page shows it
+ * apart).  @p id is the field's element in the form (the change link's
+ * target).
  */
 json_t *bkm_skjema_summary(const bkm_skjema_t *f, json_t *postnummer,
                            const bkm_i18n_t *i18n, const char *lang);

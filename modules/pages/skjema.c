@@ -96,10 +96,10 @@ const bkm_sql_t bkm_skjema_side_sql[] = {
 #define EVIDENCE_TTL (12 * 3600)
 
 typedef struct {
-    int utkast;         /* shown from a draft after a new login */
-    int lagringsfeil;   /* not stored: shown again */
-    int bytt;           /* shown from a draft after "change municipality" */
-    const char *fokus;  /* the field to focus (a change link, a new block) */
+    int utkast;        /* shown from a draft after a new login */
+    int lagringsfeil;  /* not stored: shown again */
+    int bytt;          /* shown from a draft after "change municipality" */
+    const char *fokus; /* the field to focus (a change link, a new block) */
 } notices_t;
 
 static bkm_skjema_type_e form_type(const char *type)
@@ -127,9 +127,9 @@ static const char *mottaker(request_rec *r, const bkm_bydel_t *b,
 }
 
 /* Button values besides "send", "legg-til:" and "fjern:". */
-#define SE_OVER "se-over"      /* the form: check the answers */
-#define ENDRE "endre:"         /* the check page: change one answer */
-#define BYTT "bytt-kommune"    /* the form: another municipality */
+#define SE_OVER "se-over"   /* the form: check the answers */
+#define ENDRE "endre:"      /* the check page: change one answer */
+#define BYTT "bytt-kommune" /* the form: another municipality */
 
 /* The page's language is kept in its cookie once a form has shown it, so
  * that every page after the form (the check page, the receipt, the status
@@ -137,8 +137,9 @@ static const char *mottaker(request_rec *r, const bkm_bydel_t *b,
  * without a login know no locale). */
 static void keep_lang(request_rec *r, const char *lang)
 {
-    const char *had =
-        bkm_page_cookie_get(r, bkm_page_host_cookie(r, "bkm_sprak"));
+    const char *had = bkm_page_cookie_get(r,
+                                          bkm_page_host_cookie(r,
+                                                               "bkm_sprak"));
 
     if (!had || strcmp(had, lang) != 0) {
         bkm_page_set_lang(r, lang);
@@ -204,14 +205,16 @@ static void add_block_action(request_rec *r, json_t *data,
                              const bkm_skjema_t *f, const char *type,
                              const char *key, const char *array, int count)
 {
-    const char *id = bkm_skjema_dom_id(
-        r->pool, f, apr_psprintf(r->pool, "%s.%d.personnavn", array, count));
+    const char *id = bkm_skjema_dom_id(r->pool, f,
+                                       apr_psprintf(r->pool,
+                                                    "%s.%d.personnavn", array,
+                                                    count));
 
     if (json_object_get(data, key)) {
-        json_object_set_new(
-            data, apr_pstrcat(r->pool, key, "Action", NULL),
-            json_string(apr_pstrcat(r->pool, "/", type, "/send",
-                                    id ? "#" : "", id ? id : "", NULL)));
+        json_object_set_new(data, apr_pstrcat(r->pool, key, "Action", NULL),
+                            json_string(apr_pstrcat(r->pool, "/", type,
+                                                    "/send", id ? "#" : "",
+                                                    id ? id : "", NULL)));
     }
 }
 
@@ -610,8 +613,8 @@ static int answers_ok(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
                       const bkm_person_t *person, const char *lang)
 {
     const bkm_pages_t *pg = bkm_pages(r);
-    json_t *report =
-        bkm_json_own(r->pool, bkm_skjema_report(f, pg->postnummer));
+    json_t *report = bkm_json_own(r->pool,
+                                  bkm_skjema_report(f, pg->postnummer));
     bkm_mottak_result_t res;
 
     switch (bkm_skjema_check(r, bkm_skjema_type_name(f->type), report, person,
@@ -641,15 +644,16 @@ static int render_check(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
     bkm_page_evidence_set(r, EVIDENCE_TTL);
     keep_lang(r, lang);
     data = bkm_page_data_bare(r, lang,
-                              bkm_i18n_text(pg->i18n, lang, "se_over.tittel"));
+                              bkm_i18n_text(pg->i18n, lang,
+                                            "se_over.tittel"));
     json_object_set_new(data, "sprakknapper",
                         lang_buttons(r, lang, ":" SE_OVER));
     json_object_set_new(data, "action", json_string(action));
-    json_object_set_new(data, "skjematittel",
-                        json_string(bkm_i18n_text(
-                            pg->i18n, lang,
-                            apr_pstrcat(r->pool, "skjema.tittel.", type,
-                                        NULL))));
+    json_object_set_new(
+        data, "skjematittel",
+        json_string(bkm_i18n_text(pg->i18n, lang,
+                                  apr_pstrcat(r->pool, "skjema.tittel.", type,
+                                              NULL))));
     json_object_set_new(data, "mottaker", json_string(mottaker(r, b, lang)));
     json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
     json_object_set_new(data, "skjemaId", json_string(f->skjema_id));
@@ -664,7 +668,8 @@ static int render_check(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
                                                      pg->i18n, lang));
     json_array_foreach(deler, i, del) {
         json_array_foreach(json_object_get(del, "rader"), j, rad) {
-            const char *navn = json_string_value(json_object_get(rad, "navn"));
+            const char *navn = json_string_value(json_object_get(rad,
+                                                                 "navn"));
             const char *id = json_string_value(json_object_get(rad, "id"));
             json_object_set_new(rad, "endre",
                                 json_string(apr_pstrcat(r->pool, ENDRE, navn,
