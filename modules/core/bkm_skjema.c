@@ -1122,6 +1122,9 @@ static void hidden_field(const bkm_skjema_t *f, const field_t *fd,
     if (fd->login && !*value_of(f, name)) {
         return; /* the login names the reporter: no field to carry */
     }
+    if (fd->kind == F_CHECK && strcmp(value_of(f, name), "ja") != 0) {
+        return; /* as the browser posts a box not ticked: not at all */
+    }
     json_array_append_new((json_t *)b, json_pack("{s:s, s:s}", "navn", name,
                                                  "verdi", value_of(f, name)));
 }
