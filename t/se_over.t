@@ -24,7 +24,7 @@ use HTML::Entities qw(decode_entities);
 use HTTP::Request::Common qw(POST);
 use LWP::UserAgent;
 
-plan tests => 62;
+plan tests => 71;
 
 my $base = base_url();
 sub count { (db_rows('SELECT COUNT(*) FROM bkm_melding'))[0][0] }
@@ -218,6 +218,58 @@ like $html, qr{<textarea[^>]*name="melding"[^>]*>\Q$typed{melding}\E</textarea>}
 like $html, qr{name="privatBarn.0.adresse.adresselinje1" value="Storgata 1"}, 'and every other value';
 like $html, qr{Du har bytt kommune}, 'and a notice that it was kept (in the language chosen)';
 is drafts(), $drafts, 'the draft is gone once shown';
+
+# Another district on another protocol version: what its form lacks is
+# shown apart, not dropped (a public report from a version-2 district with
+# "andre synspunkter", carried to a version-1 district).
+$ua->max_redirect(15);
+$res = $ua->get("$base/offentlig/skjema?kommune=0301&bydel=01");
+%hidden = hidden_of(decode_utf8($res->content));
+$ua->max_redirect(0);
+my @off = (csrf => $hidden{csrf}, skjema => $hidden{skjema}, kommune => '0301', bydel => '01');
+$res = post_form($ua, 'offentlig', @off, 'melding.melding' => 'Hovedteksten',
+                 'melding.andreSynspunkter' => "Barnet sier selv\nat det vil flytte", handling => 'bytt-kommune');
+my ($d2) = ($res->header('Location') // '') =~ m{utkast=([0-9a-f-]{36})};
+$d2 //= '';
+$ua->max_redirect(15);
+$res = $ua->get("$base/offentlig/skjema?kommune=0301&bydel=02&utkast=$d2");
+$html = decode_utf8($res->content);
+like $html, qr{<strong id="mottaker">Oslo, Grünerløkka</strong>}, 'a version-1 district\'s form';
+unlike $html, qr{name="melding.andreSynspunkter"}, 'without the version-2 field';
+like $html, qr{<dl class="bkm-utenfor">\s*<dt>[^<]+</dt><dd class="bkm-flerlinjet">Barnet sier selv\nat det vil flytte</dd>},
+    'what was typed in it is shown apart, to be copied';
+like $html, qr{<textarea[^>]*name="melding.melding"[^>]*>Hovedteksten</textarea>}, 'and the rest is in the form';
+
+# A browser holds one draft: a second "Bytt kommune" replaces the first.
+$res = $ua->get("$base/privat/skjema?kommune=0301&bydel=01");
+%hidden = hidden_of(decode_utf8($res->content));
+@base = (csrf => $hidden{csrf}, skjema => $hidden{skjema}, kommune => '0301', bydel => '01');
+$ua->max_redirect(0);
+$drafts = drafts();
+my @loc = map { post_form($ua, 'privat', @base, @typed, handling => 'bytt-kommune')->header('Location') // '' } 1 .. 2;
+is drafts(), $drafts + 1, 'two changes of municipality in a row keep one draft (the first one could never be opened)';
+$ua->max_redirect(15);
+my ($d3) = $loc[1] =~ /utkast=([0-9a-f-]{36})/;
+$ua->get("$base/privat/skjema?kommune=0301&bydel=01&utkast=" . ($d3 // ''));
+is drafts(), $drafts, 'and it is gone once shown';
+$ua->max_redirect(0);
+
+# The person's drafts are full (three other browsers): the form comes
+# back with everything and says so; nothing is lost.
+for (1 .. 3) {
+    my $other = login_ua();
+    my $r = login($other, '/privat/skjema?kommune=0301&bydel=01', 'kari', 'substantial');
+    my %h = hidden_of(decode_utf8($r->content));
+    $other->max_redirect(0);
+    post_form($other, 'privat', csrf => $h{csrf}, skjema => $h{skjema}, kommune => '0301', bydel => '01',
+              melding => 'x', handling => 'bytt-kommune');
+}
+$res = post_form($ua, 'privat', @base, @typed, handling => 'bytt-kommune');
+is $res->code, 429, 'too many drafts: 429';
+$html = decode_utf8($res->content);
+like $html, qr{<div class="ds-alert" data-color="warning" role="alert"><p class="ds-paragraph">Vi kan ikkje byte kommune},
+    'the form says the municipality could not be changed (in the language chosen)';
+like $html, qr{<textarea[^>]*name="melding"[^>]*>\Q$typed{melding}\E</textarea>}, 'with everything typed';
 
 # ---- the language of the pages after the form ----------------------------
 

@@ -1146,3 +1146,37 @@ const char *bkm_skjema_dom_id(apr_pool_t *p, const bkm_skjema_t *f,
                             fd->kind == F_YESNO ? "-ja" : "", NULL)
               : NULL;
 }
+
+json_t *bkm_skjema_set_version_keeping(bkm_skjema_t *f, int versjon,
+                                       const bkm_i18n_t *i18n,
+                                       const char *lang)
+{
+    json_t *left = json_array();
+    const field_t *fd;
+    const char *key;
+    void *tmp;
+    json_t *v;
+
+    f->versjon = versjon;
+    json_object_foreach_safe(f->verdier, tmp, key, v) {
+        if (field_of(f, key, NULL, NULL)) {
+            continue;
+        }
+        /* Its label from the field of any version that has it. */
+        for (fd = fields; fd->path; fd++) {
+            if ((fd->forms & (1u << f->type)) && strcmp(fd->path, key) == 0) {
+                break;
+            }
+        }
+        if (*json_string_value(v)) {
+            json_array_append_new(left,
+                                  json_pack("{s:s, s:s}", "etikett",
+                                            fd->path
+                                                ? label_of(f, fd, i18n, lang)
+                                                : key,
+                                            "verdi", json_string_value(v)));
+        }
+        json_object_del(f->verdier, key);
+    }
+    return left;
+}

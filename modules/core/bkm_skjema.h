@@ -130,4 +130,13 @@ json_t *bkm_skjema_hidden(const bkm_skjema_t *f);
 const char *bkm_skjema_dom_id(apr_pool_t *p, const bkm_skjema_t *f,
                               const char *name);
 
+/** Set the version like bkm_skjema_set_version, but a field this
+ *  version does not have is taken out of the form instead of refused: a
+ *  draft carried to a municipality on another protocol version.  @return
+ *  what was typed in those fields, [{etikett, verdi}], so the page can
+ *  show it (nothing typed is lost). */
+json_t *bkm_skjema_set_version_keeping(bkm_skjema_t *f, int versjon,
+                                       const bkm_i18n_t *i18n,
+                                       const char *lang);
+
 #endif

@@ -64,6 +64,7 @@
 #define BKM_SQL_UTKAST_GET "bkm_utkast_get"
 #define BKM_SQL_UTKAST_COUNT "bkm_utkast_count"
 #define BKM_SQL_UTKAST_DELETE "bkm_utkast_delete"
+#define BKM_SQL_UTKAST_DELETE_OWN "bkm_utkast_delete_own"
 
 const bkm_sql_t bkm_skjema_side_sql[] = {
     { BKM_SQL_UTKAST_INSERT,
@@ -75,6 +76,8 @@ const bkm_sql_t bkm_skjema_side_sql[] = {
       "SELECT COUNT(*), COUNT(CASE WHEN eier = %s THEN 1 END) "
       "FROM bkm_utkast WHERE utloper > %lld" },
     { BKM_SQL_UTKAST_DELETE, "DELETE FROM bkm_utkast WHERE id = %s" },
+    { BKM_SQL_UTKAST_DELETE_OWN,
+      "DELETE FROM bkm_utkast WHERE id = %s AND eier = %s" },
     { NULL, NULL }
 };
 
@@ -99,6 +102,8 @@ typedef struct {
     int utkast;        /* shown from a draft after a new login */
     int lagringsfeil;  /* not stored: shown again */
     int bytt;          /* shown from a draft after "change municipality" */
+    int byttfeil;      /* "change municipality" could not keep the text */
+    json_t *utenfor;   /* typed in fields this district's form lacks */
     const char *fokus; /* the field to focus (a change link, a new block) */
 } notices_t;
 
@@ -281,6 +286,10 @@ static int render_form(request_rec *r, int status, bkm_skjema_t *f,
     json_object_set_new(data, "lagringsfeil",
                         json_boolean(n && n->lagringsfeil));
     json_object_set_new(data, "byttet", json_boolean(n && n->bytt));
+    json_object_set_new(data, "byttfeil", json_boolean(n && n->byttfeil));
+    if (n && json_array_size(n->utenfor) > 0) {
+        json_object_set(data, "utenfor", n->utenfor);
+    }
     if (json_object_size(f->verdier) == 0 && f->barn == 1 && f->foresatte <= 1
         && json_array_size(f->oppsummering) == 0 && f->versjon >= 1
         && f->versjon <= 2 && !(n && n->fokus)) {
@@ -343,6 +352,17 @@ static int too_many_drafts(request_rec *r, const char *lang)
                             "skjema.utkast_fullt.tekst");
 }
 
+/* The id of the draft this browser's cookie names, or NULL. */
+static const char *previous_draft(request_rec *r)
+{
+    const char *c = bkm_page_cookie_get(r,
+                                        bkm_page_host_cookie(r,
+                                                             UTKAST_COOKIE));
+    const char *id = c ? apr_pstrndup(r->pool, c, strcspn(c, ".")) : NULL;
+
+    return id && bkm_uuid_valid(id, 0) ? id : NULL;
+}
+
 /* Keep the post of a person whose login ran out (tag from the login
  * evidence) as a sealed draft, and send the browser to log in again. */
 static int save_draft(request_rec *r, const char *type, const char *body,
@@ -358,6 +378,7 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     unsigned char *box;
     apr_size_t box_len;
     const void *args[7];
+    const char *earlier = previous_draft(r);
     bkm_db_t *db;
     int rv, refused = 0;
 
@@ -386,12 +407,30 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     args[5] = &utloper;
     args[6] = owner;
     rv = bkm_db_begin(db);
+    if (rv == 0 && earlier) {
+        /* The cookie is about to name the new draft: the one it named
+         * could never be opened again. */
+        const char *del[2];
+        del[0] = earlier;
+        del[1] = owner;
+        if (bkm_db_run(db, BKM_SQL_UTKAST_DELETE_OWN, NULL, 2, del)) {
+            bkm_db_end(db, -1);
+            rv = -1;
+        }
+    }
     if (rv == 0) {
         refused = draft_refused(db, owner, bkm_now(r));
         rv = bkm_db_end(db, refused
                                 ? -1
                                 : bkm_db_run_binary(db, BKM_SQL_UTKAST_INSERT,
                                                     args));
+    }
+    if (refused == 1 && bytt) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(06102)
+                      "change of municipality: too many drafts (of this "
+                      "person, or %d in all), the form is shown again",
+                      DRAFTS_MAX);
+        return -2;
     }
     if (refused == 1) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01409)
@@ -506,8 +545,14 @@ int bkm_handle_skjema_side(request_rec *r, const bkm_req_t *q)
     }
     tag = bkm_page_login_tag(r);
     memset(&n, 0, sizeof(n));
-    if (utkast && tag && (f = load_draft(r, form_type(type), utkast, tag))
-        && !bkm_skjema_set_version(f, b->versjon)) {
+    if (utkast && tag && (f = load_draft(r, form_type(type), utkast, tag))) {
+        /* Another municipality may be on another protocol version: what
+         * it does not take is shown apart, never dropped unseen. */
+        n.utenfor =
+            bkm_json_own(r->pool,
+                         bkm_skjema_set_version_keeping(f, b->versjon,
+                                                        bkm_pages(r)->i18n,
+                                                        lang));
         if (f->handling && strcmp(f->handling, BYTT) == 0) {
             n.bytt = 1;
         }
@@ -853,6 +898,11 @@ int bkm_handle_skjema_side_post(request_rec *r, const bkm_req_t *q)
          * chosen (a refusal shows the form again with everything). */
         rv = save_draft(r, type, body, len, b, tag, lang, 1);
         memset(body, 0, len);
+        if (rv == -2) {
+            n.byttfeil = 1;
+            return render_form(r, HTTP_TOO_MANY_REQUESTS, f, b, q->person,
+                               lang, &n);
+        }
         if (rv < 0) {
             n.lagringsfeil = 1;
             return render_form(r, HTTP_SERVICE_UNAVAILABLE, f, b, q->person,
