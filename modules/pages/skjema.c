@@ -378,7 +378,7 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     unsigned char *box;
     apr_size_t box_len;
     const void *args[7];
-    const char *earlier = previous_draft(r);
+    const char *earlier = bytt ? previous_draft(r) : NULL;
     bkm_db_t *db;
     int rv, refused = 0;
 
@@ -408,8 +408,9 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     args[6] = owner;
     rv = bkm_db_begin(db);
     if (rv == 0 && earlier) {
-        /* The cookie is about to name the new draft: the one it named
-         * could never be opened again. */
+        /* "Change municipality" again: the cookie is about to name the
+         * new draft, and the one it named could never be opened again.
+         * (A login that runs out keeps each post: DRAFTS_PER_PERSON.) */
         const char *del[2];
         del[0] = earlier;
         del[1] = owner;
