@@ -388,6 +388,11 @@ async function languageFlow(lng, { locale, person, melder, privatBydel, offentli
   rec.check(`${key('offentlig')}: "andreSynspunkter" asked only of a district on version 2 (here ${v2 ? 'asked' : 'not asked'})`,
     (await page.$(`#${domId('melding.andreSynspunkter')}`) !== null) === v2);
   await a('skjema-offentlig');
+  if (lng === 'nb') {
+    await page.setViewportSize({ width: 375, height: 812 });
+    rec.note(`offentlig-nb: the public form, empty: ${await shape(page)}`);
+    await page.setViewportSize(WIDE);
+  }
 
   await clickAndLoad(page, SE_OVER);
   await errorsShown(page, key('offentlig'), ['offentligMelder.rolle', 'offentligBarn.0.personnavn',
@@ -817,6 +822,21 @@ const NOTES_SCREENS = process.env.BKM_NOTES_SCREENS || '';
 const rowsShown = (page) => page.$$eval('.bkm-oppsummering-rad', (rs) => Object.fromEntries(rs.map((r) => [
   r.getAttribute('data-felt'), (r.querySelector('.bkm-oppsummering-verdi') || {}).innerText || ''])));
 
+// What the step question (one long form or several steps) was decided on:
+// the page's height, and what a screen reader user can jump by (headings,
+// groups, fields) in the accessibility tree.
+async function shape(page) {
+  const height = await page.evaluate(() => document.scrollingElement.scrollHeight);
+  const tree = await page.locator('body').ariaSnapshot().catch(() => '');
+  const count = { heading: 0, group: 0, textbox: 0, radio: 0, button: 0 };
+  for (const line of tree.split('\n')) {
+    const m = /^\s*- (\w+)/.exec(line);
+    if (m && m[1] in count) count[m[1]]++;
+  }
+  return `${height} px tall at ${await page.evaluate(() => window.innerWidth)} px; `
+    + Object.entries(count).map(([r, c]) => `${c} ${r}s`).join(', ');
+}
+
 // "Bytt kommune" on the form: to the choice of municipality and on to
 // @knr's form (its default district), with everything typed.
 async function changeMunicipality(page, knr) {
@@ -853,6 +873,7 @@ for (const width of [1280, 375]) {
     await checkKept(`${k}: "add a child" keeps everything typed`, page, v);
     await fillForm(page, v2);
     const typed = { ...v, ...v2 };
+    rec.note(`${k}: the private form with two children: ${await shape(page)}`);
 
     // "Bytt kommune": to Bergen and back to Oslo, nothing lost.
     const at = await changeMunicipality(page, '4601');
@@ -877,6 +898,7 @@ for (const width of [1280, 375]) {
       : rowOf(n).trim() !== typed[n].trim()));
     rec.check(`${k}: the check page lists every answer`, notShown.length === 0,
       notShown.map((n) => `${n}: "${rowOf(n)}" want "${typed[n]}"`));
+    rec.note(`${k}: the check page: ${await shape(page)}`);
     rec.check(`${k}: the check page has no sideways scrolling`,
       await page.evaluate(() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth));
     mkdirSync(shotDir, { recursive: true });
