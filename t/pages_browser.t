@@ -3,7 +3,10 @@
 # by playwright-core, with axe-core (t/browser/run.mjs).  The browser walks
 # the pages in bokmål, nynorsk and English, with and without script: the
 # choice of municipality, the login at the ID-porten stand-in, both forms
-# with their errors, the receipt and its PDF copy, a login that runs out
+# with their errors, the check page before sending with its change
+# buttons, "Bytt kommune" and "Legg til et barn" keeping text and focus,
+# errors across a language switch, a nynorsk session's receipt (issue 14),
+# the receipt and its PDF copy, a login that runs out
 # mid-form, double submits, the keyboard; and checks every page state with
 # axe-core (WCAG 2.1 A/AA), for sideways scrolling at 320 CSS px and at
 # 400 % zoom, and for Content-Security-Policy violations.  Screenshots of

@@ -20,7 +20,8 @@
 // Environment: BKM_BROWSER_NODE2, the base URL of a second node whose login
 // session expires after a few seconds of inactivity (a genuinely expired
 // session; skipped when unset), BKM_BROWSER_IDLE its idle wait in seconds;
-// BKM_BROWSER_ONLY=a,b runs only those scenarios (while developing).
+// BKM_BROWSER_ONLY=a,b runs only those scenarios (while developing);
+// BKM_NOTES_SCREENS=DIR also saves the check page's screenshots there.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
