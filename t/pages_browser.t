@@ -3,7 +3,10 @@
 # by playwright-core, with axe-core (t/browser/run.mjs).  The browser walks
 # the pages in bokmål, nynorsk and English, with and without script: the
 # choice of municipality, the login at the ID-porten stand-in, both forms
-# with their errors, the receipt and its PDF copy, a login that runs out
+# with their errors, the check page before sending with its change
+# buttons, "Bytt kommune" and "Legg til et barn" keeping text and focus,
+# errors across a language switch, a nynorsk session's receipt (issue 14),
+# the receipt and its PDF copy, a login that runs out
 # mid-form, double submits, the keyboard; and checks every page state with
 # axe-core (WCAG 2.1 A/AA), for sideways scrolling at 320 CSS px and at
 # 400 % zoom, and for Content-Security-Policy violations.  Screenshots of
@@ -103,6 +106,7 @@ my $after = count();
 
 my @keys = ((map { ("privat-$_", "offentlig-$_") } qw(nb nn en)),
             qw(utlopt dobbel dobbel-samtidig dobbel-utenjs utenjs),
+            qw(se-over-1280 se-over-375 nynorsk),
             $node2 ? 'utlopt-node' : ());
 my %per = (privat => 6, offentlig => 9);
 my $type_of = sub { $_[0] =~ /^offentlig/ ? 'offentlig' : 'privat' };

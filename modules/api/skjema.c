@@ -88,20 +88,15 @@ bkm_mottaker_e bkm_skjema_route(const bkm_registry_t *reg, const char *knr,
     return b ? BKM_MOTTAKER_FUNNET : BKM_MOTTAKER_UKJENT_BYDEL;
 }
 
-bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
-                               json_t *report, const bkm_person_t *person,
-                               bkm_melding_t *m, bkm_mottak_result_t *res)
+/* What only the server knows, added to @p report; its message type. */
+static const char *complete(request_rec *r, const char *type, json_t *report,
+                            const bkm_person_t *person, const bkm_bydel_t *b,
+                            apr_time_t mottatt)
 {
-    const bkm_bydel_t *b = m->bydel;
-    const char *meldingstype;
     json_t *melder;
     char now[20];
 
-    meldingstype = apr_psprintf(r->pool,
-                                "no.ks.fiks.bekymringsmelding.%s.v%d", type,
-                                b->versjon);
-    m->mottatt = bkm_now(r);
-    bkm_time_oslo_format(now, m->mottatt);
+    bkm_time_oslo_format(now, mottatt);
     json_object_set_new(report, "kommunenummer",
                         json_string(b->kommune->nummer));
     json_object_set_new(report, "kommunenavn", json_string(b->kommune->navn));
@@ -120,6 +115,35 @@ bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
          * the identity provider gave none. */
         json_object_set_new(melder, "personnavn", json_string(person->name));
     }
+    return apr_psprintf(r->pool, "no.ks.fiks.bekymringsmelding.%s.v%d", type,
+                        b->versjon);
+}
+
+bkm_mottak_e bkm_skjema_check(request_rec *r, const char *type,
+                              const json_t *report,
+                              const bkm_person_t *person,
+                              const bkm_bydel_t *b, bkm_mottak_result_t *res)
+{
+    json_t *copy = bkm_json_own(r->pool, json_deep_copy(report));
+    const char *meldingstype;
+
+    if (!copy) {
+        memset(res, 0, sizeof(*res));
+        return BKM_MOTTAK_INTERNAL;
+    }
+    meldingstype = complete(r, type, copy, person, b, bkm_now(r));
+    return bkm_mottak_check(r, copy, meldingstype, res);
+}
+
+bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
+                               json_t *report, const bkm_person_t *person,
+                               bkm_melding_t *m, bkm_mottak_result_t *res)
+{
+    const bkm_bydel_t *b = m->bydel;
+    const char *meldingstype;
+
+    m->mottatt = bkm_now(r);
+    meldingstype = complete(r, type, report, person, b, m->mottatt);
     m->id = bkm_uuid(r->pool);
     m->meldingstype = meldingstype;
     m->versjon = b->versjon;

@@ -34,4 +34,12 @@ bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
                                json_t *report, const bkm_person_t *person,
                                bkm_melding_t *m, bkm_mottak_result_t *res);
 
+/** Validate what bkm_skjema_submit would take in for district @p b,
+ *  storing nothing (the check page): BKM_MOTTAK_OK, BKM_MOTTAK_INVALID
+ *  with res->errors, or BKM_MOTTAK_INTERNAL.  @p report is not changed. */
+bkm_mottak_e bkm_skjema_check(request_rec *r, const char *type,
+                              const json_t *report,
+                              const bkm_person_t *person,
+                              const bkm_bydel_t *b, bkm_mottak_result_t *res);
+
 #endif

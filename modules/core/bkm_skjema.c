@@ -976,3 +976,207 @@ json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
     json_object_set(view, "feil", f->oppsummering);
     return view;
 }
+
+/* ---- the check page (issue 14) ----------------------------------------- */
+
+typedef struct {
+    const bkm_i18n_t *i18n;
+    const char *lang;
+    json_t *postnummer;
+    json_t *deler; /* [{tittel, rader: [...]}] */
+    json_t *parts; /* tittel -> its rader, while building */
+    json_t *rader;
+} summary_view_baton_t;
+
+/* The part of the page a field belongs to: its catalogue title and, for a
+ * block, its number ("Barn 2"). */
+static const char *part_of(const bkm_skjema_t *f, const char *name,
+                           const bkm_i18n_t *i18n, const char *lang)
+{
+    const char *dot = strchr(name, '.');
+
+    if (dot && apr_isdigit(dot[1])) {
+        return context_of(f, name, i18n, lang);
+    }
+    if (strstr(name, ".virksomhet.")) {
+        return bkm_i18n_text(i18n, lang, "skjema.virksomhet");
+    }
+    if (strstr(name, "Melder.")) {
+        return bkm_i18n_text(i18n, lang, "skjema.du");
+    }
+    if (strncmp(name, "melding", 7) == 0) {
+        return bkm_i18n_text(i18n, lang, "skjema.bekymring");
+    }
+    return bkm_i18n_text(i18n, lang, "skjema.andre");
+}
+
+/* An address as the check page shows it: its lines, then postal code and
+ * place (the place the server fills in when none was typed). */
+static const char *address_text(const bkm_skjema_t *f, const char *prefix,
+                                json_t *postnummer)
+{
+    static const char *const lines[] = { "adresselinje1", "adresselinje2",
+                                         "adresselinje3", NULL };
+    const char *out = "", *code, *place;
+    int i;
+
+    for (i = 0; lines[i]; i++) {
+        const char *v = value_of(f, apr_pstrcat(f->pool, prefix, lines[i],
+                                                NULL));
+        if (*v) {
+            out = apr_pstrcat(f->pool, out, *out ? "\n" : "", v, NULL);
+        }
+    }
+    code = value_of(f, apr_pstrcat(f->pool, prefix, "postnummer", NULL));
+    place = value_of(f, apr_pstrcat(f->pool, prefix, "poststed", NULL));
+    if (!*place && postnummer) {
+        place = json_string_value(json_object_get(postnummer, code));
+        place = place ? place : "";
+    }
+    if (*code || *place) {
+        out = apr_pstrcat(f->pool, out, *out ? "\n" : "", code,
+                          *code && *place ? " " : "", place, NULL);
+    }
+    return out;
+}
+
+static void summary_row(const bkm_skjema_t *f, const field_t *fd,
+                        const char *name, void *b)
+{
+    summary_view_baton_t *sb = b;
+    const char *v = value_of(f, name), *del, *shown = v, *addr;
+    const char *label, *felt = name;
+    int multiline = fd->kind == F_AREA;
+    json_t *row;
+
+    if (fd->login && !*v) {
+        return; /* the login's name: the page shows it apart */
+    }
+    label = label_of(f, fd, sb->i18n, sb->lang);
+    /* An address is one answer (its first line is where "Endre" goes). */
+    if ((addr = strstr(name, ".adresse."))) {
+        const char *prefix = apr_pstrndup(f->pool, name,
+                                          (apr_size_t)(addr - name) + 9);
+        if (strcmp(addr + 9, "adresselinje1") != 0) {
+            return;
+        }
+        shown = address_text(f, prefix, sb->postnummer);
+        label = bkm_i18n_text(sb->i18n, sb->lang, "skjema.adresse");
+        felt = apr_pstrndup(f->pool, prefix, strlen(prefix) - 1);
+        multiline = 1;
+    }
+    del = part_of(f, name, sb->i18n, sb->lang);
+    sb->rader = json_object_get(sb->parts, del);
+    if (!sb->rader) {
+        sb->rader = json_array();
+        json_object_set_new(sb->parts, del, sb->rader);
+        json_array_append_new(sb->deler, json_pack("{s:s, s:O}", "tittel",
+                                                   del, "rader", sb->rader));
+    }
+    switch (fd->kind) {
+    case F_CHECK:
+        shown = bkm_i18n_text(sb->i18n, sb->lang,
+                              strcmp(v, "ja") == 0 ? "skjema.ja"
+                                                   : "skjema.nei");
+        break;
+    case F_YESNO:
+        shown = strcmp(v, "ja") == 0
+                    ? bkm_i18n_text(sb->i18n, sb->lang, "skjema.ja")
+                : strcmp(v, "nei") == 0
+                    ? bkm_i18n_text(sb->i18n, sb->lang, "skjema.nei")
+                    : "";
+        break;
+    default:
+        break;
+    }
+    row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "navn", name, "felt",
+                    felt, "etikett", label, "verdi", shown, "id",
+                    apr_pstrcat(f->pool, dom_id(f->pool, name),
+                                fd->kind == F_YESNO ? "-ja" : "", NULL),
+                    "flerlinjet", multiline);
+    if (!*shown) {
+        json_object_set_new(row, "tom", json_true());
+    }
+    json_array_append_new(sb->rader, row);
+}
+
+json_t *bkm_skjema_summary(const bkm_skjema_t *f, json_t *postnummer,
+                           const bkm_i18n_t *i18n, const char *lang)
+{
+    summary_view_baton_t sb;
+
+    memset(&sb, 0, sizeof(sb));
+    sb.i18n = i18n;
+    sb.lang = lang;
+    sb.postnummer = postnummer;
+    sb.deler = json_array();
+    sb.parts = json_object();
+    each_field(f, summary_row, &sb);
+    json_decref(sb.parts);
+    return sb.deler;
+}
+
+static void hidden_field(const bkm_skjema_t *f, const field_t *fd,
+                         const char *name, void *b)
+{
+    if (fd->login && !*value_of(f, name)) {
+        return; /* the login names the reporter: no field to carry */
+    }
+    if (fd->kind == F_CHECK && strcmp(value_of(f, name), "ja") != 0) {
+        return; /* as the browser posts a box not ticked: not at all */
+    }
+    json_array_append_new((json_t *)b, json_pack("{s:s, s:s}", "navn", name,
+                                                 "verdi", value_of(f, name)));
+}
+
+json_t *bkm_skjema_hidden(const bkm_skjema_t *f)
+{
+    json_t *list = json_array();
+
+    each_field(f, hidden_field, list);
+    return list;
+}
+
+const char *bkm_skjema_dom_id(apr_pool_t *p, const bkm_skjema_t *f,
+                              const char *name)
+{
+    const field_t *fd = field_of(f, name, NULL, NULL);
+
+    return fd ? apr_pstrcat(p, dom_id(p, name),
+                            fd->kind == F_YESNO ? "-ja" : "", NULL)
+              : NULL;
+}
+
+json_t *bkm_skjema_set_version_keeping(bkm_skjema_t *f, int versjon,
+                                       const bkm_i18n_t *i18n,
+                                       const char *lang)
+{
+    json_t *left = json_array();
+    const field_t *fd;
+    const char *key;
+    void *tmp;
+    json_t *v;
+
+    f->versjon = versjon;
+    json_object_foreach_safe(f->verdier, tmp, key, v) {
+        if (field_of(f, key, NULL, NULL)) {
+            continue;
+        }
+        /* Its label from the field of any version that has it. */
+        for (fd = fields; fd->path; fd++) {
+            if ((fd->forms & (1u << f->type)) && strcmp(fd->path, key) == 0) {
+                break;
+            }
+        }
+        if (*json_string_value(v)) {
+            json_array_append_new(left,
+                                  json_pack("{s:s, s:s}", "etikett",
+                                            fd->path
+                                                ? label_of(f, fd, i18n, lang)
+                                                : key,
+                                            "verdi", json_string_value(v)));
+        }
+        json_object_del(f->verdier, key);
+    }
+    return left;
+}

@@ -104,4 +104,39 @@ void bkm_skjema_add_error(bkm_skjema_t *f, const char *name,
 json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
                         const char *lang);
 
+/* ---- the check page (issue 14) ---- */
+
+/**
+ * Every answer of the form for the check page, in the page's order, by
+ * part (the reporter, each child, each guardian, the concern), parts in
+ * the page's order: [{tittel, rader: [{navn, felt, id, etikett, verdi,
+ * flerlinjet, tom}]}].  Yes/no and checkboxes as the words; an address as
+ * one answer of lines (felt: its path, navn and id: its first line), with
+ * a known postal code's place that nobody typed as the server will fill it
+ * in (@p postnummer); the login's name is left out (the page shows it
+ * apart).  @p id is the field's element in the form (the change link's
+ * target).
+ */
+json_t *bkm_skjema_summary(const bkm_skjema_t *f, json_t *postnummer,
+                           const bkm_i18n_t *i18n, const char *lang);
+
+/** Every field of the form as [{navn, verdi}], empty ones too (so the
+ *  blocks come back as they were): the check page's hidden fields. */
+json_t *bkm_skjema_hidden(const bkm_skjema_t *f);
+
+/** The element id of field @p name in the form page (its first radio
+ *  button for a yes/no question), or NULL when the form has no such
+ *  field. */
+const char *bkm_skjema_dom_id(apr_pool_t *p, const bkm_skjema_t *f,
+                              const char *name);
+
+/** Set the version like bkm_skjema_set_version, but a field this
+ *  version does not have is taken out of the form instead of refused: a
+ *  draft carried to a municipality on another protocol version.  @return
+ *  what was typed in those fields, [{etikett, verdi}], so the page can
+ *  show it (nothing typed is lost). */
+json_t *bkm_skjema_set_version_keeping(bkm_skjema_t *f, int versjon,
+                                       const bkm_i18n_t *i18n,
+                                       const char *lang);
+
 #endif

@@ -15,6 +15,7 @@
 #include "server/config.h"
 #include "server/routes.h"
 #include "bkm_i18n.h"
+#include "bkm_ids.h"
 #include "bkm_registry.h"
 #include "bkm_utf8.h"
 
@@ -106,6 +107,7 @@ int bkm_handle_velg(request_rec *r, const bkm_req_t *q)
     const bkm_pages_t *pg = bkm_pages(r);
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     const char *type = q->arg, *lang = q->lang, *knr, *sok, *folded = NULL;
+    const char *utkast, *med = "";
     const bkm_kommune_t *k = NULL;
     json_t *data, *list;
     int i, shown = 0;
@@ -116,6 +118,17 @@ int bkm_handle_velg(request_rec *r, const bkm_req_t *q)
                                                    type, NULL)));
     json_object_set_new(data, "action",
                         json_string(apr_pstrcat(r->pool, "/", type, NULL)));
+    /* A draft kept by "change municipality" (pages/skjema.c) rides along
+     * to the form of the municipality chosen: only its id, which is
+     * worth nothing without this browser's cookie. */
+    utkast = bkm_page_arg(r, "utkast");
+    if (utkast && bkm_uuid_valid(utkast, 0)) {
+        json_object_set_new(data, "utkast", json_string(utkast));
+        med = apr_pstrcat(r->pool, "&utkast=", utkast, NULL);
+    }
+    else {
+        utkast = NULL;
+    }
     knr = bkm_page_arg(r, "kommune");
     if (knr && !(k = bkm_registry_kommune(reg, knr))) {
         json_object_set_new(data, "ukjent", json_true());
@@ -124,6 +137,12 @@ int bkm_handle_velg(request_rec *r, const bkm_req_t *q)
         json_object_set_new(data, "kommune",
                             kommune_view(r, k, type, lang,
                                          bkm_page_arg(r, "bydel")));
+        if (utkast) {
+            json_object_set_new(json_object_get(data, "kommune"), "bytt",
+                                json_string(apr_pstrcat(r->pool, "/", type,
+                                                        "?utkast=", utkast,
+                                                        NULL)));
+        }
         return bkm_page_render(r, HTTP_OK, "velg", data);
     }
     sok = bkm_page_arg(r, "sok");
@@ -151,7 +170,7 @@ int bkm_handle_velg(request_rec *r, const bkm_req_t *q)
                                         key ? key : "", "href",
                                         apr_pstrcat(r->pool, "/", type,
                                                     "?kommune=", km->nummer,
-                                                    NULL)));
+                                                    med, NULL)));
         shown++;
     }
     json_object_set_new(data, "kommuner", list);

@@ -53,6 +53,7 @@
 #include "bkm_token.h"
 
 #include <http_protocol.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@
 #define BKM_SQL_UTKAST_GET "bkm_utkast_get"
 #define BKM_SQL_UTKAST_COUNT "bkm_utkast_count"
 #define BKM_SQL_UTKAST_DELETE "bkm_utkast_delete"
+#define BKM_SQL_UTKAST_DELETE_OWN "bkm_utkast_delete_own"
 
 const bkm_sql_t bkm_skjema_side_sql[] = {
     { BKM_SQL_UTKAST_INSERT,
@@ -74,6 +76,8 @@ const bkm_sql_t bkm_skjema_side_sql[] = {
       "SELECT COUNT(*), COUNT(CASE WHEN eier = %s THEN 1 END) "
       "FROM bkm_utkast WHERE utloper > %lld" },
     { BKM_SQL_UTKAST_DELETE, "DELETE FROM bkm_utkast WHERE id = %s" },
+    { BKM_SQL_UTKAST_DELETE_OWN,
+      "DELETE FROM bkm_utkast WHERE id = %s AND eier = %s" },
     { NULL, NULL }
 };
 
@@ -95,8 +99,12 @@ const bkm_sql_t bkm_skjema_side_sql[] = {
 #define EVIDENCE_TTL (12 * 3600)
 
 typedef struct {
-    int utkast;       /* shown from a draft after a new login */
-    int lagringsfeil; /* not stored: shown again */
+    int utkast;        /* shown from a draft after a new login */
+    int lagringsfeil;  /* not stored: shown again */
+    int bytt;          /* shown from a draft after "change municipality" */
+    int byttfeil;      /* "change municipality" could not keep the text */
+    json_t *utenfor;   /* typed in fields this district's form lacks */
+    const char *fokus; /* the field to focus (a change link, a new block) */
 } notices_t;
 
 static bkm_skjema_type_e form_type(const char *type)
@@ -121,6 +129,98 @@ static const char *mottaker(request_rec *r, const bkm_bydel_t *b,
     return strcmp(b->nummer, "00") == 0
                ? k
                : apr_pstrcat(r->pool, k, ", ", b->navn, NULL);
+}
+
+/* Button values besides "send", "legg-til:" and "fjern:". */
+#define SE_OVER "se-over"   /* the form: check the answers */
+#define ENDRE "endre:"      /* the check page: change one answer */
+#define BYTT "bytt-kommune" /* the form: another municipality */
+
+/* The page's language is kept in its cookie once a form has shown it, so
+ * that every page after the form (the check page, the receipt, the status
+ * page) speaks it, also when it came from the login's locale (pages
+ * without a login know no locale). */
+static void keep_lang(request_rec *r, const char *lang)
+{
+    const char *had = bkm_page_cookie_get(r,
+                                          bkm_page_host_cookie(r,
+                                                               "bkm_sprak"));
+
+    if (!had || strcmp(had, lang) != 0) {
+        bkm_page_set_lang(r, lang);
+    }
+}
+
+/* The language buttons with @p suffix on their value (":feil" on a form
+ * that shows errors, ":se-over" on the check page). */
+static json_t *lang_buttons(request_rec *r, const char *lang,
+                            const char *suffix)
+{
+    static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *list = bkm_json_own(r->pool, json_array());
+    int m;
+
+    for (m = 0; m < BKM_I18N_NLANGS; m++) {
+        json_array_append_new(
+            list,
+            json_pack("{s:s, s:s, s:s, s:o}", "kode", langs[m], "navn",
+                      bkm_i18n_text(pg->i18n, langs[m],
+                                    apr_pstrcat(r->pool, "sprak.", langs[m],
+                                                NULL)),
+                      "handling",
+                      apr_pstrcat(r->pool, "sprak:", langs[m], suffix, NULL),
+                      "gjeldende",
+                      strcmp(langs[m], lang) == 0 ? json_string("true")
+                                                  : json_null()));
+    }
+    return list;
+}
+
+/* Mark field @p name of the view's "felt" to be focused on load. */
+static void set_focus(request_rec *r, json_t *felt, const char *name)
+{
+    char *copy = apr_pstrdup(r->pool, name), *seg, *last;
+    json_t *at = felt;
+
+    for (seg = apr_strtok(copy, ".", &last); seg && at;
+         seg = apr_strtok(NULL, ".", &last)) {
+        at = apr_isdigit(*seg) ? json_array_get(at, (size_t)atoi(seg))
+                               : json_object_get(at, seg);
+    }
+    if (!json_is_object(at)) {
+        return;
+    }
+    if (json_is_true(json_object_get(at, "janei"))) {
+        /* The answer chosen, or the first of the pair. */
+        json_object_set_new(at,
+                            json_is_true(json_object_get(at, "nei"))
+                                ? "fokusnei"
+                                : "fokusja",
+                            json_true());
+    }
+    else {
+        json_object_set_new(at, "fokus", json_true());
+    }
+}
+
+/* The address a block's "add" button posts to: the form's, with the new
+ * block's first field as fragment. */
+static void add_block_action(request_rec *r, json_t *data,
+                             const bkm_skjema_t *f, const char *type,
+                             const char *key, const char *array, int count)
+{
+    const char *id = bkm_skjema_dom_id(r->pool, f,
+                                       apr_psprintf(r->pool,
+                                                    "%s.%d.personnavn", array,
+                                                    count));
+
+    if (json_object_get(data, key)) {
+        json_object_set_new(data, apr_pstrcat(r->pool, key, "Action", NULL),
+                            json_string(apr_pstrcat(r->pool, "/", type,
+                                                    "/send", id ? "#" : "",
+                                                    id ? id : "", NULL)));
+    }
 }
 
 static int render_form(request_rec *r, int status, bkm_skjema_t *f,
@@ -149,16 +249,25 @@ static int render_form(request_rec *r, int status, bkm_skjema_t *f,
         return bkm_page_unavailable(r, lang);
     }
     k = bkm_i18n_index(lang);
+    keep_lang(r, lang);
     data = bkm_page_data_bare(r, lang,
                               bkm_i18n_text(pg->i18n, lang,
                                             apr_pstrcat(r->pool,
                                                         "skjema.tittel.",
                                                         type, NULL)));
-    /* Changing language is a button of the form: it keeps what is typed. */
-    json_object_set(data, "sprakknapper", pg->sprakknapper[k]);
+    /* Changing language is a button of the form: it keeps what is typed,
+     * and errors shown stay shown (in the new language). */
+    if (json_array_size(f->oppsummering) > 0) {
+        json_object_set_new(data, "sprakknapper",
+                            lang_buttons(r, lang, ":feil"));
+    }
+    else {
+        json_object_set(data, "sprakknapper", pg->sprakknapper[k]);
+    }
     json_object_set_new(data, "action",
                         json_string(apr_pstrcat(r->pool, "/", type, "/send",
                                                 NULL)));
+    json_object_set_new(data, "byttHandling", json_string(BYTT));
     json_object_set_new(data, "mottaker", json_string(mottaker(r, b, lang)));
     json_object_set_new(data, "bytt",
                         json_string(apr_pstrcat(r->pool, "/", type,
@@ -176,15 +285,31 @@ static int render_form(request_rec *r, int status, bkm_skjema_t *f,
     json_object_set_new(data, "utkast", json_boolean(n && n->utkast));
     json_object_set_new(data, "lagringsfeil",
                         json_boolean(n && n->lagringsfeil));
+    json_object_set_new(data, "byttet", json_boolean(n && n->bytt));
+    json_object_set_new(data, "byttfeil", json_boolean(n && n->byttfeil));
+    if (n && json_array_size(n->utenfor) > 0) {
+        json_object_set(data, "utenfor", n->utenfor);
+    }
     if (json_object_size(f->verdier) == 0 && f->barn == 1 && f->foresatte <= 1
         && json_array_size(f->oppsummering) == 0 && f->versjon >= 1
-        && f->versjon <= 2) {
+        && f->versjon <= 2 && !(n && n->fokus)) {
         view = pg->tom[f->type][f->versjon - 1][k];
     }
     else {
         view = bkm_json_own(r->pool, bkm_skjema_view(f, pg->i18n, lang));
+        if (n && n->fokus) {
+            set_focus(r, json_object_get(view, "felt"), n->fokus);
+        }
     }
     json_object_update(data, view);
+    /* "Add a child" lands on the new child's first field: the answer's
+     * address has its id as fragment, and the field is autofocused. */
+    add_block_action(r, data, f, type, "leggTilBarn",
+                     f->type == BKM_SKJEMA_OFFENTLIG ? "offentligBarn"
+                                                     : "privatBarn",
+                     f->barn);
+    add_block_action(r, data, f, type, "leggTilForesatt", "foresatte",
+                     f->foresatte);
     json_object_set_new(data, type, json_true());
     return bkm_page_render(r, status, "skjema", data);
 }
@@ -227,11 +352,22 @@ static int too_many_drafts(request_rec *r, const char *lang)
                             "skjema.utkast_fullt.tekst");
 }
 
+/* The id of the draft this browser's cookie names, or NULL. */
+static const char *previous_draft(request_rec *r)
+{
+    const char *c = bkm_page_cookie_get(r,
+                                        bkm_page_host_cookie(r,
+                                                             UTKAST_COOKIE));
+    const char *id = c ? apr_pstrndup(r->pool, c, strcspn(c, ".")) : NULL;
+
+    return id && bkm_uuid_valid(id, 0) ? id : NULL;
+}
+
 /* Keep the post of a person whose login ran out (tag from the login
  * evidence) as a sealed draft, and send the browser to log in again. */
 static int save_draft(request_rec *r, const char *type, const char *body,
                       apr_size_t len, const bkm_bydel_t *b, const char *tag,
-                      const char *lang)
+                      const char *lang, int bytt)
 {
     const bkm_token_keys_t *keys = bkm_srv_cfg(r->server)->token_keys;
     unsigned char key[BKM_BOX_KEY];
@@ -242,6 +378,7 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     unsigned char *box;
     apr_size_t box_len;
     const void *args[7];
+    const char *earlier = bytt ? previous_draft(r) : NULL;
     bkm_db_t *db;
     int rv, refused = 0;
 
@@ -270,12 +407,31 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     args[5] = &utloper;
     args[6] = owner;
     rv = bkm_db_begin(db);
+    if (rv == 0 && earlier) {
+        /* "Change municipality" again: the cookie is about to name the
+         * new draft, and the one it named could never be opened again.
+         * (A login that runs out keeps each post: DRAFTS_PER_PERSON.) */
+        const char *del[2];
+        del[0] = earlier;
+        del[1] = owner;
+        if (bkm_db_run(db, BKM_SQL_UTKAST_DELETE_OWN, NULL, 2, del)) {
+            bkm_db_end(db, -1);
+            rv = -1;
+        }
+    }
     if (rv == 0) {
         refused = draft_refused(db, owner, bkm_now(r));
         rv = bkm_db_end(db, refused
                                 ? -1
                                 : bkm_db_run_binary(db, BKM_SQL_UTKAST_INSERT,
                                                     args));
+    }
+    if (refused == 1 && bytt) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(06102)
+                      "change of municipality: too many drafts (of this "
+                      "person, or %d in all), the form is shown again",
+                      DRAFTS_MAX);
+        return -2;
     }
     if (refused == 1) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BKMLOGNO(01409)
@@ -286,6 +442,19 @@ static int save_draft(request_rec *r, const char *type, const char *body,
     }
     if (rv) {
         return -1;
+    }
+    if (bytt) {
+        /* "Change municipality": the text waits, sealed, while the
+         * reporter chooses; the choice page carries the draft's id to
+         * the new municipality's form. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(06100)
+                      "change of municipality: form kept as sealed draft "
+                      "%s",
+                      id);
+        bkm_page_key_cookie_set(r, bkm_page_host_cookie(r, UTKAST_COOKIE), id,
+                                keyhex, "/", UTKAST_TTL);
+        return redirect(r, apr_pstrcat(r->pool, "/", type, "?utkast=", id,
+                                       NULL));
     }
     ap_log_rerror(
         APLOG_MARK, APLOG_INFO, 0, r,
@@ -377,9 +546,20 @@ int bkm_handle_skjema_side(request_rec *r, const bkm_req_t *q)
     }
     tag = bkm_page_login_tag(r);
     memset(&n, 0, sizeof(n));
-    if (utkast && tag && (f = load_draft(r, form_type(type), utkast, tag))
-        && !bkm_skjema_set_version(f, b->versjon)) {
-        n.utkast = 1;
+    if (utkast && tag && (f = load_draft(r, form_type(type), utkast, tag))) {
+        /* Another municipality may be on another protocol version: what
+         * it does not take is shown apart, never dropped unseen. */
+        n.utenfor =
+            bkm_json_own(r->pool,
+                         bkm_skjema_set_version_keeping(f, b->versjon,
+                                                        bkm_pages(r)->i18n,
+                                                        lang));
+        if (f->handling && strcmp(f->handling, BYTT) == 0) {
+            n.bytt = 1;
+        }
+        else {
+            n.utkast = 1;
+        }
     }
     else {
         f = bkm_skjema_new(r->pool, form_type(type), b->versjon);
@@ -464,11 +644,165 @@ static int send_report(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
                       "form sent again (double click or reload): report %s "
                       "was stored once", m.id);
     }
+    /* The receipt speaks the form's language (it has no login to ask). */
+    keep_lang(r, lang);
     bkm_page_key_cookie_set(r, BKM_COOKIE_SENDT, m.id,
                             bkm_hex(r->pool, key, sizeof(key)), "/sendt",
                             KOPI_TTL);
     memset(key, 0, sizeof(key));
     return redirect(r, apr_pstrcat(r->pool, "/sendt/", m.id, NULL));
+}
+
+/* The answers are valid as they stand (nothing stored): 1; else the errors
+ * are on @p f: 0; -1 when they could not be checked. */
+static int answers_ok(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
+                      const bkm_person_t *person, const char *lang)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *report = bkm_json_own(r->pool,
+                                  bkm_skjema_report(f, pg->postnummer));
+    bkm_mottak_result_t res;
+
+    switch (bkm_skjema_check(r, bkm_skjema_type_name(f->type), report, person,
+                             b, &res)) {
+    case BKM_MOTTAK_OK:
+        return 1;
+    case BKM_MOTTAK_INVALID:
+        bkm_skjema_set_errors(f, res.errors, pg->i18n, lang);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* The check page: every answer, each with a button that goes back to its
+ * field, and "send".  Everything posted rides along as hidden fields: the
+ * server keeps nothing of it between the two pages. */
+static int render_check(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
+                        const bkm_person_t *person, const char *lang)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *type = bkm_skjema_type_name(f->type);
+    const char *action = apr_pstrcat(r->pool, "/", type, "/send", NULL);
+    json_t *data, *deler, *del, *rad;
+    size_t i, j;
+
+    bkm_page_evidence_set(r, EVIDENCE_TTL);
+    keep_lang(r, lang);
+    data = bkm_page_data_bare(r, lang,
+                              bkm_i18n_text(pg->i18n, lang,
+                                            "se_over.tittel"));
+    json_object_set_new(data, "sprakknapper",
+                        lang_buttons(r, lang, ":" SE_OVER));
+    json_object_set_new(data, "action", json_string(action));
+    json_object_set_new(
+        data, "skjematittel",
+        json_string(bkm_i18n_text(pg->i18n, lang,
+                                  apr_pstrcat(r->pool, "skjema.tittel.", type,
+                                              NULL))));
+    json_object_set_new(data, "mottaker", json_string(mottaker(r, b, lang)));
+    json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
+    json_object_set_new(data, "skjemaId", json_string(f->skjema_id));
+    json_object_set_new(data, "kommunenummer",
+                        json_string(b->kommune->nummer));
+    json_object_set_new(data, "bydelsnummer", json_string(b->nummer));
+    if (person && person->name) {
+        json_object_set_new(data, "navnFraInnlogging",
+                            json_string(person->name));
+    }
+    deler = bkm_json_own(r->pool, bkm_skjema_summary(f, pg->postnummer,
+                                                     pg->i18n, lang));
+    json_array_foreach(deler, i, del) {
+        json_array_foreach(json_object_get(del, "rader"), j, rad) {
+            const char *navn = json_string_value(json_object_get(rad,
+                                                                 "navn"));
+            const char *id = json_string_value(json_object_get(rad, "id"));
+            json_object_set_new(rad, "endre",
+                                json_string(apr_pstrcat(r->pool, ENDRE, navn,
+                                                        NULL)));
+            json_object_set_new(
+                rad, "endreNavn",
+                json_string(apr_pstrcat(
+                    r->pool,
+                    json_string_value(json_object_get(rad, "etikett")), ", ",
+                    json_string_value(json_object_get(del, "tittel")),
+                    NULL)));
+            json_object_set_new(rad, "endreAction",
+                                json_string(apr_pstrcat(r->pool, action, "#",
+                                                        id, NULL)));
+        }
+    }
+    json_object_set(data, "deler", deler);
+    json_object_set_new(data, "skjulte", bkm_skjema_hidden(f));
+    return bkm_page_render(r, HTTP_OK, "se-over", data);
+}
+
+/* Every button of the form and the check page but "change municipality",
+ * for the person logged in. */
+static int form_button(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
+                       const bkm_person_t *person, const char *lang)
+{
+    const char *h = f->handling ? f->handling : "", *then = "";
+    notices_t n;
+    int ok;
+
+    memset(&n, 0, sizeof(n));
+    /* "sprak:nn", "sprak:nn:feil" (errors were shown: show them again),
+     * "sprak:nn:se-over" (the check page in the new language). */
+    if (strncmp(h, "sprak:", 6) == 0) {
+        const char *code = apr_pstrndup(r->pool, h + 6, strcspn(h + 6, ":"));
+        if (bkm_i18n_lang(code) && strcmp(bkm_i18n_lang(code), code) == 0) {
+            lang = bkm_i18n_lang(code);
+            bkm_page_set_lang(r, lang);
+        }
+        then = h + 6 + strlen(code);
+        then = *then == ':' ? then + 1 : then;
+        if (strcmp(then, "feil") == 0) {
+            if (answers_ok(r, f, b, person, lang) < 0) {
+                return bkm_page_unavailable(r, lang);
+            }
+            return render_form(r, HTTP_OK, f, b, person, lang, NULL);
+        }
+        if (strcmp(then, SE_OVER) != 0) {
+            return render_form(r, HTTP_OK, f, b, person, lang, NULL);
+        }
+        h = SE_OVER;
+    }
+    if (strcmp(h, "send") == 0) {
+        return send_report(r, f, b, person, lang);
+    }
+    if (strcmp(h, SE_OVER) == 0) {
+        ok = answers_ok(r, f, b, person, lang);
+        if (ok < 0) {
+            return bkm_page_unavailable(r, lang);
+        }
+        if (!ok) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(06101)
+                          "check page asked for: form shown again with "
+                          "validation errors");
+            return render_form(r, HTTP_UNPROCESSABLE_ENTITY, f, b, person,
+                               lang, NULL);
+        }
+        return render_check(r, f, b, person, lang);
+    }
+    if (strncmp(h, ENDRE, strlen(ENDRE)) == 0
+        && bkm_skjema_dom_id(r->pool, f, h + strlen(ENDRE))) {
+        n.fokus = h + strlen(ENDRE);
+        return render_form(r, HTTP_OK, f, b, person, lang, &n);
+    }
+    if (strncmp(h, "legg-til:", 9) == 0) {
+        int before = f->barn + f->foresatte;
+        bkm_skjema_apply(f, h);
+        if (f->barn + f->foresatte > before) {
+            n.fokus = apr_psprintf(r->pool, "%s.%d.personnavn", h + 9,
+                                   strcmp(h + 9, "foresatte") == 0
+                                       ? f->foresatte - 1
+                                       : f->barn - 1);
+        }
+        return render_form(r, HTTP_OK, f, b, person, lang, &n);
+    }
+    bkm_skjema_apply(f, h);
+    return render_form(r, HTTP_OK, f, b, person, lang, NULL);
 }
 
 /* A refused post: a message only, never what was posted (it could be
@@ -550,7 +884,8 @@ int bkm_handle_skjema_side_post(request_rec *r, const bkm_req_t *q)
     }
     memset(&n, 0, sizeof(n));
     if (!logged_in) {
-        rv = save_draft(r, type, body, len, b, tag, lang);
+        rv = save_draft(r, type, body, len, b, tag, lang,
+                        f->handling && strcmp(f->handling, BYTT) == 0);
         memset(body, 0, len);
         if (rv < 0) {
             n.lagringsfeil = 1;
@@ -559,15 +894,23 @@ int bkm_handle_skjema_side_post(request_rec *r, const bkm_req_t *q)
         }
         return rv;
     }
+    if (f->handling && strcmp(f->handling, BYTT) == 0) {
+        /* The text is kept, sealed, while another municipality is
+         * chosen (a refusal shows the form again with everything). */
+        rv = save_draft(r, type, body, len, b, tag, lang, 1);
+        memset(body, 0, len);
+        if (rv == -2) {
+            n.byttfeil = 1;
+            return render_form(r, HTTP_TOO_MANY_REQUESTS, f, b, q->person,
+                               lang, &n);
+        }
+        if (rv < 0) {
+            n.lagringsfeil = 1;
+            return render_form(r, HTTP_SERVICE_UNAVAILABLE, f, b, q->person,
+                               lang, &n);
+        }
+        return rv;
+    }
     memset(body, 0, len);
-    if (f->handling && strncmp(f->handling, "sprak:", 6) == 0
-        && bkm_i18n_lang(f->handling + 6)) {
-        lang = bkm_i18n_lang(f->handling + 6);
-        bkm_page_set_lang(r, lang);
-    }
-    if (f->handling && strcmp(f->handling, "send") == 0) {
-        return send_report(r, f, b, q->person, lang);
-    }
-    bkm_skjema_apply(f, f->handling);
-    return render_form(r, HTTP_OK, f, b, q->person, lang, NULL);
+    return form_button(r, f, b, q->person, lang);
 }

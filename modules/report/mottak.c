@@ -149,6 +149,25 @@ int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
     return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, body);
 }
 
+bkm_mottak_e bkm_mottak_check(request_rec *r, json_t *report,
+                              const char *meldingstype,
+                              bkm_mottak_result_t *res)
+{
+    const bkm_jsonschema_t *schema = bkm_report_schema(meldingstype);
+
+    memset(res, 0, sizeof(*res));
+    res->errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
+    if (!schema) {
+        return BKM_MOTTAK_INTERNAL;
+    }
+    if (!bkm_jsonschema_validate_max(schema, report, r->pool, res->errors,
+                                     BKM_JSONSCHEMA_MAX_ERRORS,
+                                     &res->more_errors)) {
+        return BKM_MOTTAK_INVALID;
+    }
+    return BKM_MOTTAK_OK;
+}
+
 bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
                              const char *meldingstype, bkm_melding_t *m,
                              const bkm_signer_t *signer,
@@ -165,15 +184,13 @@ bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
     int n, attempt;
     apr_status_t rv = APR_EGENERAL;
 
-    memset(res, 0, sizeof(*res));
-    res->errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
+    bkm_mottak_e checked = bkm_mottak_check(r, report, meldingstype, res);
+
+    if (checked != BKM_MOTTAK_OK) {
+        return checked;
+    }
     if (!schema) {
         return BKM_MOTTAK_INTERNAL;
-    }
-    if (!bkm_jsonschema_validate_max(schema, report, r->pool, res->errors,
-                                     BKM_JSONSCHEMA_MAX_ERRORS,
-                                     &res->more_errors)) {
-        return BKM_MOTTAK_INVALID;
     }
     if (!(db = bkm_db_acquire(r))) {
         return BKM_MOTTAK_DATABASE;

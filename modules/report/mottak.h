@@ -43,6 +43,16 @@ bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
                              const char *meldingstype, bkm_melding_t *m,
                              const bkm_signer_t *signer,
                              bkm_mottak_result_t *res);
+/**
+ * Only the validation bkm_mottak_take starts with (the reporter's check
+ * page, pages/skjema.c): BKM_MOTTAK_OK, BKM_MOTTAK_INVALID with
+ * res->errors, or BKM_MOTTAK_INTERNAL.  Nothing is stored.  Every rule a
+ * report must pass belongs here, so that a report the check page shows as
+ * ready is never refused when it is sent.
+ */
+bkm_mottak_e bkm_mottak_check(request_rec *r, json_t *report,
+                              const char *meldingstype,
+                              bkm_mottak_result_t *res);
 /** The API's answer to an intake: 201 {uuid, referanse, ...}, 422 with
  *  the errors, 503 or 500. */
 int bkm_mottak_reply(request_rec *r, bkm_mottak_e rc,

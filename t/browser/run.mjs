@@ -20,7 +20,8 @@
 // Environment: BKM_BROWSER_NODE2, the base URL of a second node whose login
 // session expires after a few seconds of inactivity (a genuinely expired
 // session; skipped when unset), BKM_BROWSER_IDLE its idle wait in seconds;
-// BKM_BROWSER_ONLY=a,b runs only those scenarios (while developing).
+// BKM_BROWSER_ONLY=a,b runs only those scenarios (while developing);
+// BKM_NOTES_SCREENS=DIR also saves the check page's screenshots there.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -92,10 +93,33 @@ async function clickAndLoad(page, selector) {
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
 }
 
+// The form's main button goes to the check page ("Se over før du
+// sender"), which has "send" (issue 14).
 const SEND = 'button[name="handling"][value="send"]';
+const SE_OVER = 'button[name="handling"][value="se-over"]';
 
-// Send the form; the receipt: {id, referanse, mottaker}.
-async function send(page, how = 'click') {
+// From the form to the check page: every value typed is there, as hidden
+// fields the check page posts on.
+async function toCheckPage(page, key, auditFn) {
+  const want = await formValues(page);
+  if (!(await page.$(SE_OVER))) {
+    // (A form without the check page sends by itself: say so, and send.)
+    rec.check(`${key}: the form's main button leads to the check page`, false, 'no "se-over" button');
+    return;
+  }
+  await clickAndLoad(page, SE_OVER);
+  const T = TEXT[await lang(page)] || TEXT.nb;
+  rec.check(`${key}: the form's main button leads to the check page`,
+    (await h1(page)) === T['se_over.tittel'] && (await page.$(SEND)) !== null, await h1(page));
+  const got = await formValues(page);
+  const d = want ? diffValues({ ...want, csrf: undefined }, { ...got, csrf: undefined }) : ['no form'];
+  rec.check(`${key}: the check page carries every value on`, d.length === 0, d.join('\n'));
+  if (auditFn) await auditFn('se-over');
+}
+
+// Send the form through the check page; the receipt: {id, referanse, mottaker}.
+async function send(page, how = 'click', key = 'send', auditFn = null) {
+  await toCheckPage(page, key, auditFn);
   if (how === 'dblclick') {
     // The second click may abort the first click's navigation (without
     // script both submit): wait for wherever the browser ends up.
@@ -318,7 +342,7 @@ async function languageFlow(lng, { locale, person, melder, privatBydel, offentli
   await a('skjema-privat');
 
   // Sent empty: the errors, listed at the top, focused, linked to fields.
-  await clickAndLoad(page, SEND);
+  await clickAndLoad(page, SE_OVER);
   await errorsShown(page, key('privat'), ['privatBarn.0.personnavn', 'melding']);
   await a('skjema-privat-feil');
 
@@ -341,7 +365,7 @@ async function languageFlow(lng, { locale, person, melder, privatBydel, offentli
   }
   Object.assign(typed, pv2);
   await checkKept(`${key('privat')}: the form holds every value typed before sending`, page, typed);
-  const r = lng === 'nb' ? await keyboardSend(page) : await send(page);
+  const r = lng === 'nb' ? await keyboardSend(page, a) : await send(page, 'click', key('privat'), a);
   checkReceipt(key('privat'), r, privatBydel);
   record(key('privat'), 'privat', privatBydel, r, melder, typed, lng);
   await a('sendt-privat');
@@ -365,8 +389,13 @@ async function languageFlow(lng, { locale, person, melder, privatBydel, offentli
   rec.check(`${key('offentlig')}: "andreSynspunkter" asked only of a district on version 2 (here ${v2 ? 'asked' : 'not asked'})`,
     (await page.$(`#${domId('melding.andreSynspunkter')}`) !== null) === v2);
   await a('skjema-offentlig');
+  if (lng === 'nb') {
+    await page.setViewportSize({ width: 375, height: 812 });
+    rec.note(`offentlig-nb: the public form, empty: ${await shape(page)}`);
+    await page.setViewportSize(WIDE);
+  }
 
-  await clickAndLoad(page, SEND);
+  await clickAndLoad(page, SE_OVER);
   await errorsShown(page, key('offentlig'), ['offentligMelder.rolle', 'offentligBarn.0.personnavn',
     'offentligBarn.0.orientert', 'foresatte.0.orientert', 'melding.melding']);
   await a('skjema-offentlig-feil');
@@ -520,9 +549,14 @@ async function keyboardPrivat(page, typed, second) {
   await fillForm(page, second);
 }
 
-async function keyboardSend(page) {
-  const t = await tabTo(page, (f) => f.value === 'send', 150);
-  rec.check('keyboard: Tab reaches "send"', t.found, t.seen.slice(-5));
+async function keyboardSend(page, auditFn) {
+  let t = await tabTo(page, (f) => f.value === 'se-over', 150);
+  rec.check('keyboard: Tab reaches "check your answers"', t.found, t.seen.slice(-5));
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+  rec.check('keyboard: Enter on it shows the check page', (await h1(page)) === TEXT.nb['se_over.tittel'], await h1(page));
+  if (auditFn) await auditFn('se-over');
+  t = await tabTo(page, (f) => f.value === 'send', 150);
+  rec.check('keyboard: Tab reaches "send" on the check page', t.found, t.seen.slice(-5));
   await Promise.all([page.waitForURL(UUID_RE, { waitUntil: 'load' }), page.keyboard.press('Enter')]);
   return receipt(page);
 }
@@ -603,7 +637,7 @@ await scenario('utlopt', async () => {
 
   await ctx.clearCookies({ name: 'mod_auth_openidc_session' });
   await ctx.clearCookies({ name: /^_session/ });
-  await Promise.all([page.waitForURL((u) => !u.toString().startsWith(base)), page.click(SEND)]);
+  await Promise.all([page.waitForURL((u) => !u.toString().startsWith(base)), page.click(SE_OVER)]);
   rec.check('utlopt: with the login gone, "send" leads to ID-porten', onOp(page, base), page.url());
   await loginAtOp(page, base, 'kari');
   const url = new URL(page.url());
@@ -641,7 +675,7 @@ if (node2) {
     const hops = [];
     const onReq = (q) => { if (q.isNavigationRequest() && q.frame() === page.mainFrame()) hops.push(q.url()); };
     page.on('request', onReq);
-    await Promise.all([page.waitForURL(/[?&]utkast=/, { waitUntil: 'load' }), page.click(SEND)]);
+    await Promise.all([page.waitForURL(/[?&]utkast=/, { waitUntil: 'load' }), page.click(SE_OVER)]);
     page.off('request', onReq);
     rec.check('utlopt-node: the expired session sends the reporter through ID-porten',
       hops.some((u) => !u.startsWith(node2)), hops);
@@ -690,11 +724,15 @@ await scenario('dobbel', async () => {
   // On a shared computer the next person may press Back: the form must not
   // show the report that was sent (the reporter's own contact details are
   // what autofill would offer anyway).
-  await page.goBack();
-  const back = await formValues(page);
+  // Back leads to the check page, the answer to a post with no-store:
+  // the browser does not show it again without posting it anew.
+  await page.goBack().catch(() => null);
+  const back = await formValues(page).catch(() => null);
   const left = back ? Object.keys(v).filter((k) => !k.startsWith('privatMelder.') && back[k]) : [];
+  const backText = await page.evaluate(() => document.body.innerText).catch(() => '');
   rec.check('dobbel: Back from the receipt shows nothing of the report sent (children, concern)',
-    back && left.length === 0, { url: page.url(), left: Object.fromEntries(left.map((k) => [k, back[k]])),
+    left.length === 0 && !backText.includes(v['privatBarn.0.personnavn']),
+    { url: page.url(), left: Object.fromEntries(left.map((k) => [k, back[k]])),
       sameToken: back && back.skjema === new URLSearchParams(sends[0] || '').get('skjema') });
 
   // The same form posted twice at the same moment (two tabs, a proxy that
@@ -766,6 +804,9 @@ await scenario('utenjs', async () => {
     (await page.inputValue(`#${domId('privatBarn.0.adresse.poststed')}`)) === '');
   await clickAndLoad(page, 'button[name="handling"][value="legg-til:privatBarn"]');
   await checkKept('utenjs: "add a child" keeps everything typed', page, v);
+  const nf = await focused(page);
+  rec.check('utenjs: "add a child" moves focus to the new child without script',
+    nf && nf.id === domId('privatBarn.1.personnavn'), nf);
   await fillForm(page, v2);
   const r = await send(page);
   checkReceipt('utenjs', r, '01');
@@ -773,6 +814,179 @@ await scenario('utenjs', async () => {
   record('utenjs', 'privat', '01', r, 'Ola Nordmann',
     { ...v, ...v2, 'privatBarn.0.adresse.poststed': postnummer[v['privatBarn.0.adresse.postnummer']] }, 'nb');
   contextClean('utenjs', w);
+  await ctx.close();
+});
+
+// ---- issue 14: nothing typed is lost, and the reporter checks first ------
+
+const NOTES_SCREENS = process.env.BKM_NOTES_SCREENS || '';
+const rowsShown = (page) => page.$$eval('.bkm-oppsummering-rad', (rs) => Object.fromEntries(rs.map((r) => [
+  r.getAttribute('data-felt'), (r.querySelector('.bkm-oppsummering-verdi') || {}).innerText || ''])));
+
+// What the step question (one long form or several steps) was decided on:
+// the page's height, and what a screen reader user can jump by (headings,
+// groups, fields) in the accessibility tree.
+async function shape(page) {
+  const height = await page.evaluate(() => document.scrollingElement.scrollHeight);
+  const tree = await page.locator('body').ariaSnapshot().catch(() => '');
+  const count = { heading: 0, group: 0, textbox: 0, radio: 0, button: 0 };
+  for (const line of tree.split('\n')) {
+    const m = /^\s*- (\w+)/.exec(line);
+    if (m && m[1] in count) count[m[1]]++;
+  }
+  return `${height} px tall at ${await page.evaluate(() => window.innerWidth)} px; `
+    + Object.entries(count).map(([r, c]) => `${c} ${r}s`).join(', ');
+}
+
+// "Bytt kommune" on the form: to the choice of municipality and on to
+// @knr's form (its default district), with everything typed.
+async function changeMunicipality(page, knr) {
+  await clickAndLoad(page, 'button[name="handling"][value="bytt-kommune"]');
+  const at = new URL(page.url());
+  await clickAndLoad(page, `#kommune-liste a[href^="/privat?kommune=${knr}"]`);
+  await clickAndLoad(page, 'main form[action$="/skjema"] button[type="submit"]');
+  return at;
+}
+
+// At 1280 and 375 px: add a child (focus moves to it), change municipality
+// twice (the text stays), the check page (every answer, axe in three
+// languages), a change link (focus on the field, everything kept), send.
+for (const width of [1280, 375]) {
+  await scenario(`se-over-${width}`, async () => {
+    const k = `se-over-${width}`;
+    const { ctx, w, page } = await newContext({
+      locale: 'nb-NO', viewport: width === 1280 ? WIDE : { width: 375, height: 812 } });
+    await page.goto(`${base}/privat/skjema?kommune=0301&bydel=01`);
+    await loginAtOp(page, base, 'kari');
+    const [v, v2] = privatValues(k, 2);
+    v['privatBarn.0.adresse.poststed'] = 'Gamlebyen';
+    await fillForm(page, v);
+
+    // "Legg til et barn": focus on the new child's name, the page there.
+    await clickAndLoad(page, 'button[name="handling"][value="legg-til:privatBarn"]');
+    const f1 = await focused(page);
+    rec.check(`${k}: "add a child" moves focus to the new child's first field`,
+      f1 && f1.id === domId('privatBarn.1.personnavn'), f1);
+    const y = await page.evaluate(() => window.scrollY);
+    rec.check(`${k}: "add a child" does not land at the top of the page`, y > 0, `scrollY ${y}`);
+    rec.check(`${k}: the address after "add a child" names the new child`,
+      new URL(page.url()).hash === `#${domId('privatBarn.1.personnavn')}`, page.url());
+    await checkKept(`${k}: "add a child" keeps everything typed`, page, v);
+    await fillForm(page, v2);
+    const typed = { ...v, ...v2 };
+    rec.note(`${k}: the private form with two children: ${await shape(page)}`);
+
+    // "Bytt kommune": to Bergen and back to Oslo, nothing lost.
+    const at = await changeMunicipality(page, '4601');
+    rec.check(`${k}: "Bytt kommune" leads to the choice of municipality`, at.pathname === '/privat', at.toString());
+    rec.check(`${k}: after "Bytt kommune", the new municipality's form`,
+      ((await page.textContent('#mottaker').catch(() => '')) || '').trim() === 'Bergen', page.url());
+    await checkKept(`${k}: changing municipality keeps everything typed`, page, typed);
+    const notice = await page.$$eval('.ds-alert', (xs) => xs.map((x) => x.textContent.trim()));
+    rec.check(`${k}: the form says the text was kept`, notice.includes(TEXT.nb['skjema.byttet']), notice);
+    await changeMunicipality(page, '0301');
+    rec.check(`${k}: and back to Oslo`, ((await page.textContent('#mottaker')) || '').trim() === 'Oslo, Gamle Oslo',
+      await page.textContent('#mottaker'));
+    await checkKept(`${k}: changing municipality twice keeps everything typed`, page, typed);
+
+    // The check page: every answer listed.
+    await toCheckPage(page, k, null);
+    let rows = await rowsShown(page);
+    // An address is one answer of lines (data-felt "….adresse").
+    const rowOf = (n) => rows[n.replace(/\.adresse\..*/, '.adresse')] || '';
+    const notShown = Object.keys(typed).filter((n) => (/\.adresse\./.test(n)
+      ? !rowOf(n).split('\n').some((l) => l.includes(typed[n].trim()))
+      : rowOf(n).trim() !== typed[n].trim()));
+    rec.check(`${k}: the check page lists every answer`, notShown.length === 0,
+      notShown.map((n) => `${n}: "${rowOf(n)}" want "${typed[n]}"`));
+    rec.note(`${k}: the check page: ${await shape(page)}`);
+    rec.check(`${k}: the check page has no sideways scrolling`,
+      await page.evaluate(() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth));
+    mkdirSync(shotDir, { recursive: true });
+    await page.screenshot({ path: join(shotDir, `se-over-privat-nb-${width}.png`), fullPage: true });
+    if (NOTES_SCREENS) {
+      mkdirSync(NOTES_SCREENS, { recursive: true });
+      await page.screenshot({ path: join(NOTES_SCREENS, `se-over-privat-nb-${width}.png`), fullPage: true });
+    }
+
+    // "Endre": back to the form, focus on that field, everything kept.
+    const target = 'privatBarn.0.antattAlder';
+    await clickAndLoad(page, `button[name="handling"][value="endre:${target}"]`);
+    const f2 = await focused(page);
+    rec.check(`${k}: "Endre" goes back to the form with that field focused`, f2 && f2.id === domId(target), f2);
+    rec.check(`${k}: the address after "Endre" names the field`, new URL(page.url()).hash === `#${domId(target)}`, page.url());
+    await checkKept(`${k}: "Endre" keeps every other value`, page, typed);
+    await page.fill(`#${domId(target)}`, '8 år');
+    typed[target] = '8 år';
+    await toCheckPage(page, `${k} (after a change)`, null);
+    rows = await rowsShown(page);
+    rec.check(`${k}: the check page shows the changed answer`, (rows[target] || '').trim() === '8 år', rows[target]);
+
+    // The check page in each language: still the check page, axe clean.
+    for (const l of ['nn', 'en', 'nb']) {
+      await clickAndLoad(page, `button[name="handling"][value="sprak:${l}:se-over"]`);
+      rec.check(`${k}: the check page's language button gives the check page in ${l}`,
+        (await h1(page)) === TEXT[l]['se_over.tittel'], await h1(page));
+      await checkKept(`${k}: the check page in ${l} carries every value`, page, typed);
+      if (width === 1280) await audit(rec, page, w, 'se-over-privat', l, shotDir);
+      else {
+        const v3 = await runAxe(page);
+        rec.check(`${k}: axe-core finds no violation on the check page in ${l} at 375 px`, v3.length === 0, formatAxe(v3));
+      }
+    }
+    await Promise.all([page.waitForURL(UUID_RE, { waitUntil: 'load' }), page.click(SEND)]);
+    const r = await receipt(page);
+    checkReceipt(k, r, '01');
+    record(k, 'privat', '01', r, 'Kari Nordmann', typed, 'nb');
+    contextClean(k, w);
+    await ctx.close();
+  });
+}
+
+// Errors shown, then another language: the summary stays, in that language.
+await scenario('feil-sprak', async () => {
+  const { ctx, w, page } = await newContext({ locale: 'nb-NO' });
+  await page.goto(`${base}/privat/skjema?kommune=0301&bydel=01`);
+  await loginAtOp(page, base, 'kari');
+  await fillForm(page, { 'privatBarn.0.antattAlder': '7' });
+  await clickAndLoad(page, `${SE_OVER}, #skjema ${SEND}`);
+  const before = await page.$$eval('#feiloppsummering a', (as) => as.map((a) => a.getAttribute('href')));
+  rec.check('feil-sprak: errors shown in bokmål', before.length > 0, before);
+  for (const l of ['en', 'nn']) {
+    await clickAndLoad(page, `.bkm-sprak button[lang="${l}"]`);
+    const s = await page.evaluate(() => {
+      const box = document.getElementById('feiloppsummering');
+      return box ? { title: box.querySelector('h2').textContent.trim(),
+        links: [...box.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+        focused: document.activeElement === box } : null;
+    });
+    rec.check(`feil-sprak: after switching to ${l} the error summary is still shown`,
+      (await lang(page)) === l && s && JSON.stringify(s.links) === JSON.stringify(before), s);
+    rec.check(`feil-sprak: in ${l}`, s && s.title === TEXT[l]['skjema.feil.tittel'], s && s.title);
+    await checkKept(`feil-sprak: switching to ${l} keeps what was typed`, page, { 'privatBarn.0.antattAlder': '7' });
+  }
+  contextClean('feil-sprak', w);
+  await ctx.close();
+});
+
+// A session in nynorsk (the login's locale; the browser asks for bokmål):
+// the check page, the receipt and the status page in nynorsk.
+await scenario('nynorsk', async () => {
+  const { ctx, w, page } = await newContext({ locale: 'nb-NO' });
+  await page.goto(`${base}/privat/skjema?kommune=0301&bydel=01`);
+  await loginAtOp(page, base, 'ola');
+  rec.check('nynorsk: a login in nynorsk gives the form in nynorsk', (await lang(page)) === 'nn', await lang(page));
+  const [v] = privatValues('nynorsk', 1);
+  v['privatBarn.0.adresse.poststed'] = 'Gamlebyen';
+  await fillForm(page, v);
+  const r = await send(page, 'click', 'nynorsk', null);
+  checkReceipt('nynorsk', r, '01');
+  record('nynorsk', 'privat', '01', r, 'Ola Nordmann', v, 'nn');
+  rec.check('nynorsk: the receipt in nynorsk', (await lang(page)) === 'nn' && (await h1(page)) === TEXT.nn['sendt.tittel'],
+    `${await lang(page)} "${await h1(page)}"`);
+  await clickAndLoad(page, '#status-lenke');
+  rec.check('nynorsk: the status page in nynorsk', (await lang(page)) === 'nn', await lang(page));
+  contextClean('nynorsk', w);
   await ctx.close();
 });
 

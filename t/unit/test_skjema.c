@@ -263,6 +263,97 @@ START_TEST(boxes_open_only_with_their_key)
 }
 END_TEST
 
+/* The check page (issue 14): every answer by part in the page's order
+ * (children not interleaved), an address as one answer with the place
+ * filled in, yes/no as words, and hidden fields that give the same form
+ * back. */
+START_TEST(summary_lists_every_answer_by_part)
+{
+    bkm_i18n_t *i18n = catalogues();
+    bkm_skjema_t *f = parse_ok(
+        BKM_SKJEMA_OFFENTLIG, 2,
+        "offentligMelder.rolle=Helsesykepleier"
+        "&offentligBarn.0.personnavn=Anne&offentligBarn.0.orientert=ja"
+        "&offentligBarn.0.adresse.adresselinje1=Vei+1"
+        "&offentligBarn.0.adresse.postnummer=0150"
+        "&offentligBarn.1.personnavn=Per&foresatte.0.orientert=nei"
+        "&melding.melding=To%0Alinjer");
+    json_t *postnummer = json_pack("{s:s}", "0150", "OSLO");
+    json_t *deler = bkm_skjema_summary(f, postnummer, i18n, "nb");
+    json_t *del, *rad, *hidden, *item;
+    const char *titles[] = {
+        "Om deg", "Arbeidsstedet ditt",        "Barn 1",
+        "Barn 2", "Forelder eller foresatt 1", "Bekymringen",
+        "Annet"
+    };
+    size_t i, j;
+    int adresse = 0, orientert = 0, tom = 0;
+    char *body;
+    bkm_skjema_t *back;
+
+    ck_assert_int_eq(json_array_size(deler), 7);
+    json_array_foreach(deler, i, del) {
+        ck_assert_str_eq(json_string_value(json_object_get(del, "tittel")),
+                         titles[i]);
+        json_array_foreach(json_object_get(del, "rader"), j, rad) {
+            const char *felt = json_string_value(json_object_get(rad,
+                                                                 "felt"));
+            const char *verdi = json_string_value(json_object_get(rad,
+                                                                  "verdi"));
+            ck_assert_ptr_nonnull(felt);
+            ck_assert(strstr(felt, "adresselinje") == NULL
+                      && strstr(felt, "postnummer") == NULL);
+            if (strcmp(felt, "offentligBarn.0.adresse") == 0) {
+                ck_assert_str_eq(verdi, "Vei 1\n0150 OSLO");
+                ck_assert_str_eq(json_string_value(json_object_get(rad,
+                                                                   "id")),
+                                 "f-offentligBarn-0-adresse-adresselinje1");
+                adresse++;
+            }
+            if (strcmp(felt, "offentligBarn.0.orientert") == 0) {
+                ck_assert_str_eq(verdi, "Ja");
+                ck_assert_str_eq(json_string_value(json_object_get(rad,
+                                                                   "id")),
+                                 "f-offentligBarn-0-orientert-ja");
+                orientert++;
+            }
+            if (json_is_true(json_object_get(rad, "tom"))) {
+                ck_assert_str_eq(verdi, "");
+                tom++;
+            }
+        }
+    }
+    ck_assert_int_eq(adresse, 1);
+    ck_assert_int_eq(orientert, 1);
+    ck_assert_int_gt(tom, 0);
+    /* The hidden fields give the same form back (the login's empty name
+     * is left out). */
+    hidden = bkm_skjema_hidden(f);
+    body = "";
+    json_array_foreach(hidden, i, item) {
+        const char *n = json_string_value(json_object_get(item, "navn"));
+        ck_assert_str_ne(n, "offentligMelder.personnavn");
+        body = apr_pstrcat(bkm_test_pool, body, *body ? "&" : "", n, "=",
+                           json_string_value(json_object_get(item, "verdi")),
+                           NULL);
+    }
+    back = parse_ok(BKM_SKJEMA_OFFENTLIG, 2, body);
+    ck_assert_int_eq(back->barn, 2);
+    ck_assert_int_eq(back->foresatte, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(back->verdier,
+                                                       "offentligBarn.1."
+                                                       "personnavn")),
+                     "Per");
+    ck_assert_str_eq(bkm_skjema_dom_id(bkm_test_pool, f,
+                                       "foresatte.0.orientert"),
+                     "f-foresatte-0-orientert-ja");
+    ck_assert_ptr_null(bkm_skjema_dom_id(bkm_test_pool, f, "ukjent"));
+    json_decref(hidden);
+    json_decref(deler);
+    json_decref(postnummer);
+}
+END_TEST
+
 Suite *bkm_suite_skjema(void)
 {
     Suite *s = suite_create("form");
@@ -280,6 +371,7 @@ Suite *bkm_suite_skjema(void)
     tcase_add_test(tc, languages_are_picked_in_order);
     tcase_add_test(tc, catalogues_must_agree);
     tcase_add_test(tc, boxes_open_only_with_their_key);
+    tcase_add_test(tc, summary_lists_every_answer_by_part);
     suite_add_tcase(s, tc);
     return s;
 }
