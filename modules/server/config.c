@@ -91,6 +91,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->pages_dir = BKM_MERGE_PTR(pages_dir);
     c->pages = BKM_MERGE_PTR(pages);
     c->login_origin = BKM_MERGE_PTR(login_origin);
+    c->logout_uri = BKM_MERGE_PTR(logout_uri);
     c->roles = BKM_MERGE_PTR(roles);
     c->token_keys = BKM_MERGE_PTR(token_keys);
     c->https = BKM_MERGE_NUM(https);
@@ -693,6 +694,28 @@ static const char *set_login_origin(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* BekymringLogout: the OIDCRedirectURI, as a path ("/oidc/redirect") or
+ * an http(s) URL without query or fragment (the pages add ?logout=). */
+static const char *set_logout(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_uri_t u;
+
+    if (apr_uri_parse(cmd->pool, arg, &u) != APR_SUCCESS || !u.path
+        || u.path[0] != '/' || u.query || u.fragment || u.user
+        || (u.scheme && strcmp(u.scheme, "https") != 0
+            && strcmp(u.scheme, "http") != 0)
+        || (u.scheme && !u.hostname) || (!u.scheme && arg[0] != '/')
+        || strpbrk(arg, " \"'<>\\")) {
+        return apr_psprintf(cmd->pool,
+                            BKM_DIR_LOGOUT
+                            " %s: must be the OIDCRedirectURI, a path such "
+                            "as /oidc/redirect or an https:// URL",
+                            arg);
+    }
+    bkm_srv_cfg(cmd->server)->logout_uri = arg;
+    return NULL;
+}
+
 const command_rec bkm_cmds[] = {
     AP_INIT_TAKE1(BKM_DIR_REGISTRY, set_registry, NULL, RSRC_CONF,
                   "the tenant registry file (JSON, see "
@@ -783,6 +806,10 @@ const command_rec bkm_cmds[] = {
                      "the program that takes reminder mails on its standard "
                      "input, with its arguments, run without a shell "
                      "(default " BKM_DEFAULT_SENDMAIL ")"),
+    AP_INIT_TAKE1(BKM_DIR_LOGOUT, set_logout, NULL, RSRC_CONF,
+                  "mod_auth_openidc's OIDCRedirectURI: the pages' logout "
+                  "link goes there with ?logout= (ID-porten's single "
+                  "logout)"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

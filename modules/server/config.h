@@ -37,6 +37,8 @@
 #define BKM_DIR_CERT_WARNING "BekymringCertificateWarning"
 #define BKM_DIR_REMINDER_AT "BekymringReminderAt"
 #define BKM_DIR_SENDMAIL "BekymringSendmail"
+/* issue 14: the logout link (mod_auth_openidc's logout at its redirect URI) */
+#define BKM_DIR_LOGOUT "BekymringLogout"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -106,6 +108,10 @@ typedef struct {
     /** BekymringSendmail: the program and its arguments, split at
      *  configuration time (run without a shell), NULL-ended; NULL unset */
     const char *const *sendmail;
+    /** BekymringLogout: mod_auth_openidc's OIDCRedirectURI (a path or an
+     *  absolute URL), where the pages' "Logg ut" sends the browser with
+     *  ?logout=; NULL unset (no logout link). */
+    const char *logout_uri;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
