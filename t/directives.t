@@ -35,6 +35,9 @@ my $key_as_cert = registry_with('key-as-cert',
     sub { $_[0]{print}{sertifikat} = 'pki/print.key' });
 my $bad_frist = registry_with('bad-frist',
     sub { $_[0]{kommuner}[0]{bydeler}[0]{svarfrist} = '40' });
+# issue 14: the pages name who runs the service, so the registry must.
+my $no_drift = registry_with('no-drift',
+    sub { delete $_[0]{driftsansvarlig} });
 
 # Pages whose template is not well-formed: refused by `apache2 -t` too
 # (they are loaded in the check_config hook, which it runs).
@@ -92,6 +95,14 @@ my @bad = (
     [ "BekymringPages $dev/none", qr/BekymringPages .*none: not a directory/ ],
     [ "BekymringPages $broken_pages",
       qr/BekymringPages .*broken-pages: .*bad.*not well-formed/ ],
+    # issue 14
+    [ "BekymringRegistry $no_drift\nBekymringPages " . root() . "/htdocs\n"
+      . "BekymringSecretKey $dev/secret.key",
+      qr/must name who runs the service: "driftsansvarlig"/ ],
+    [ 'BekymringLogout oidc/redirect', qr/BekymringLogout oidc\/redirect: must be the OIDCRedirectURI/ ],
+    [ 'BekymringLogout /oidc/redirect?logout=x', qr/BekymringLogout .*: must be the OIDCRedirectURI/ ],
+    [ 'BekymringLogout javascript:alert(1)', qr/BekymringLogout .*: must be the OIDCRedirectURI/ ],
+    [ 'BekymringLogout "/oidc/redirect\"><script>"', qr/must be the OIDCRedirectURI/ ],
 );
 
 plan tests => 2 * @bad + 6;
@@ -112,6 +123,8 @@ my ($rc, $out) = run_httpd_t($load,
     'BekymringReminderAt 75%', 'BekymringReminderAt off',
     'BekymringSendmail /usr/sbin/sendmail -t -i',
     'BekymringCertificateWarning 14d', 'BekymringCertificateWarning off',
+    'BekymringLogout /oidc/redirect',
+    "<VirtualHost 127.0.0.1:8598>\nBekymringLogout https://bekymring.example.no/oidc/redirect\n</VirtualHost>",
     "<VirtualHost 127.0.0.1:8599>\nBekymringEscalationInterval 90s\n</VirtualHost>",
     "<Location /meg>\nBekymringMinAcr high\n</Location>",
     "<Location /x>\nBekymringMaskinportenToken urn:x urn:y\n</Location>");

@@ -983,9 +983,8 @@ static cairo_status_t pdf_write(void *closure, const unsigned char *data,
 }
 
 /* The document's language, /Lang in the catalog, which cairo 1.16 cannot
- * set (cairo_pdf_surface_set_metadata has no such key, and no later cairo
- * has one either).  Added the way PDF allows any change to a finished
- * file: an incremental update (ISO 32000-1, 7.5.6) appended after cairo's
+ * set (cairo_pdf_surface_set_metadata has no such key).  Added the way
+ * PDF allows any change to a finished file: an incremental update (ISO 32000-1, 7.5.6) appended after cairo's
  * end of file, holding a new version of the catalog object -- cairo's
  * dictionary with /Lang put first -- a cross-reference section of that one
  * object and a trailer whose /Prev chains to cairo's table.  Readers take
