@@ -17,8 +17,9 @@ use BkmTest qw(login_ua login base_url);
 use Encode qw(decode_utf8 encode_utf8);
 use URI;
 use URI::Escape qw(uri_unescape);
+use HTTP::Request::Common ();
 
-plan tests => 93;
+plan tests => 98;
 
 my $base = base_url();
 my $port = URI->new($base)->port;
@@ -118,6 +119,24 @@ is lc($href // ''), lc('/oidc/redirect?logout=' . uri_escape_all("http://127.0.0
 like page($ua->get("$base/meg")), qr{id="logg-ut"}, 'and on /meg';
 like page($ua->get("$base/")), qr{^(?!.*id="logg-ut")}s,
     'not on a page outside the login (the landing page cannot tell)';
+# A private report sent before logging out: its receipt and PDF copy are
+# this browser's for an hour -- until it logs out (a shared computer).
+my %form;
+$form{$1} = $2 while $html =~ /<input type="hidden" name="(\w+)" value="([^"]*)"/g;
+my $sent = $ua->request(HTTP::Request::Common::POST("$base/privat/send", [
+    %form, handling => 'send',
+    'privatMelder.telefonnummer' => '+47 912 34 567',
+    'privatBarn.0.personnavn' => 'Åse Ødegård',
+    'privatBarn.0.antattAlder' => 'ca. 7 år',
+    'privatBarn.0.relasjon' => 'nabo',
+    'privatBarn.0.adresse.adresselinje1' => 'Storgata 1',
+    'privatBarn.0.adresse.postnummer' => '0155',
+    'melding' => 'Jeg er bekymret.' ]));
+my ($receipt) = $sent->request->uri =~ m{(/sendt/[0-9a-f-]{36})$};
+ok $receipt, 'a private report sent before logging out';
+$receipt //= '/sendt/00000000-0000-4000-8000-000000000000';
+is $ua->get("$base$receipt/kopi.pdf")->header('Content-Type'), 'application/pdf',
+    'its PDF copy, while logged in';
 # mod_auth_openidc ends the local session and sends the browser to the
 # stand-in's end_session, which asks to confirm (a form) and then comes
 # back to /utlogget.
@@ -132,6 +151,12 @@ $res = $ua->post($action // "$base/", [ %f, logout => 'yes' ]);
 is $res->request->uri, "$base/utlogget", 'back at /utlogget';
 like page($res), qr{<h1[^>]*>Du er logget ut</h1>}, '"Du er logget ut"';
 unlike page($res), qr{id="logg-ut"}, 'with no logout link';
+is $ua->get("$base$receipt")->code, 404, 'the receipt is gone from this browser';
+is $ua->get("$base$receipt/kopi.pdf")->code, 404, 'and so is the PDF copy';
+my %left;
+$ua->cookie_jar->scan(sub { $left{$_[1]} = 1 if $_[2] ne '' });
+ok !$left{bkm_innlogget} && !$left{bkm_csrf} && !$left{bkm_sendt},
+    'no login evidence, CSRF or receipt cookie left' or diag join ' ', sort keys %left;
 # The session is gone, here and at ID-porten: the form asks for a login,
 # and the stand-in shows its login page again (no silent login).
 my $noredirect = $ua->clone;

@@ -21,6 +21,23 @@
 #include <apr_strings.h>
 #include <string.h>
 
+/* After logout, on a computer others use, the next person must find
+ * nothing of the last one's: the receipt with its PDF copy (set by
+ * pages/skjema.c, path /sendt), the login evidence that lets a post be
+ * kept as a draft, the CSRF cookie and a draft's key (pages/side.c,
+ * pages/skjema.c).  The language stays. */
+static void forget_browser(request_rec *r)
+{
+    static const char *const site[] = { "bkm_innlogget", "bkm_csrf",
+                                        "bkm_utkast", NULL };
+    int i;
+
+    for (i = 0; site[i]; i++) {
+        bkm_page_cookie_remove(r, bkm_page_host_cookie(r, site[i]), "/");
+    }
+    bkm_page_cookie_remove(r, BKM_COOKIE_SENDT, "/sendt");
+}
+
 /* The row's constant (q->arg) is the template, and "<arg>.tittel" its
  * title; "utlogget" is a page that only says something. */
 int bkm_handle_om(request_rec *r, const bkm_req_t *q)
@@ -29,6 +46,7 @@ int bkm_handle_om(request_rec *r, const bkm_req_t *q)
     json_t *data;
 
     if (strcmp(q->arg, "utlogget") == 0) {
+        forget_browser(r);
         return bkm_page_message(r, HTTP_OK, q->lang, "utlogget.tittel",
                                 "utlogget.tekst");
     }

@@ -784,6 +784,8 @@ await scenario('utenjs', async () => {
 // A private reporter's receipt offers the copy of what was sent: it
 // downloads as bekymringsmelding-REFERENCE.pdf and holds the reference.
 async function privateCopy(page, key, r) {
+  rec.check(`${key}: the receipt tells a private reporter what the family can learn and what happens next`,
+    await page.isVisible('.bkm-melderinfo'));
   const link = await page.$('#kopi');
   rec.check(`${key}: the receipt offers a private reporter a PDF copy`, link !== null, page.url());
   if (!link) return;
@@ -867,7 +869,14 @@ await scenario('tillit', async () => {
   rec.check('loggut: back at "Du er logget ut"', new URL(page.url()).pathname === '/utlogget'
     && (await h1(page)) === TEXT.nb['utlogget.tittel'], page.url());
   rec.check('loggut: no "Logg ut" once logged out', !(await page.isVisible('#logg-ut')));
+  const left = (await ctx.cookies()).filter((c) => c.value && /bkm_(innlogget|csrf|sendt|utkast)$/.test(c.name)).map((c) => c.name);
+  rec.check('loggut: nothing of the person is left in the browser (login evidence, CSRF, receipt, draft)',
+    left.length === 0, left);
   await a0(page, w, 'utlogget');
+  for (const lng of ['nn', 'en']) {
+    await page.goto(`${base}/utlogget?sprak=${lng}`);
+    await audit(rec, page, w, 'utlogget', lng, shotDir);
+  }
   await page.goto(`${base}/privat/skjema?kommune=0301&bydel=01`);
   rec.check('loggut: the form asks for a login again (the session is gone here and at ID-porten)',
     onOp(page, base) && (await page.$('select#person')) !== null, page.url());
