@@ -35,6 +35,9 @@ my $key_as_cert = registry_with('key-as-cert',
     sub { $_[0]{print}{sertifikat} = 'pki/print.key' });
 my $bad_frist = registry_with('bad-frist',
     sub { $_[0]{kommuner}[0]{bydeler}[0]{svarfrist} = '40' });
+# issue 14: the pages name who runs the service, so the registry must.
+my $no_drift = registry_with('no-drift',
+    sub { delete $_[0]{driftsansvarlig} });
 
 # Roles files with a municipality, or a district, the registry does not
 # have (mode 0600: the module refuses roles every user may read).
@@ -133,6 +136,14 @@ my @bad = (
     [ "BekymringRegistry $dev/registry.json\n<VirtualHost 127.0.0.1:8599>\n"
       . "Bekymring On\nBekymringRoles $roles_9999\n</VirtualHost>",
       qr/roller\[1\] .*municipality 9999 is not in the registry/ ],
+    # issue 14
+    [ "Bekymring On\nBekymringRegistry $no_drift\nBekymringPages " . root() . "/htdocs\n"
+      . "BekymringSecretKey $dev/secret.key",
+      qr/must name who runs the service: "driftsansvarlig"/ ],
+    [ 'BekymringLogout oidc/redirect', qr/BekymringLogout oidc\/redirect: must be the OIDCRedirectURI/ ],
+    [ 'BekymringLogout /oidc/redirect?logout=x', qr/BekymringLogout .*: must be the OIDCRedirectURI/ ],
+    [ 'BekymringLogout javascript:alert(1)', qr/BekymringLogout .*: must be the OIDCRedirectURI/ ],
+    [ 'BekymringLogout "/oidc/redirect\"><script>"', qr/must be the OIDCRedirectURI/ ],
 );
 
 plan tests => 2 * @bad + 6 + 6 + 2;
@@ -175,6 +186,8 @@ like $out, qr/BKM06500: BekymringRegistry \S+ is set \(in the main server\) but 
     'BekymringReminderAt 75%', 'BekymringReminderAt off',
     'BekymringSendmail /usr/sbin/sendmail -t -i',
     'BekymringCertificateWarning 14d', 'BekymringCertificateWarning off',
+    'BekymringLogout /oidc/redirect',
+    "<VirtualHost 127.0.0.1:8598>\nBekymringLogout https://bekymring.example.no/oidc/redirect\n</VirtualHost>",
     "<VirtualHost 127.0.0.1:8599>\nBekymringEscalationInterval 90s\n</VirtualHost>",
     "<Location /meg>\nBekymringMinAcr high\n</Location>",
     "<Location /x>\nBekymringMaskinportenToken urn:x urn:y\n</Location>");

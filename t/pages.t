@@ -22,7 +22,7 @@ use URI::Escape qw(uri_escape_utf8);
 use JSON::PP;
 use LWP::UserAgent;
 
-plan tests => 131;
+plan tests => 133;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -238,8 +238,23 @@ is $res->code, 200, 'the receipt';
 $html = decode_utf8($res->content);
 like $html, qr{<dd class="bkm-referanse" id="referanse">\Q$ref->[0]\E</dd>}, 'with the reference number';
 like $html, qr{<dd id="mottaker">Oslo, Gamle Oslo</dd>}, 'and where it went';
-unlike $html, qr{kopi\.pdf}, 'no PDF copy for a private reporter';
-is $ua->get("$base/sendt/$loc/kopi.pdf")->code, 404, 'and none to fetch';
+# issue 14: a private reporter gets the PDF copy too, sealed as a public
+# reporter's is (it was public reporters only).
+like $html, qr{href="/sendt/$loc/kopi\.pdf"}, 'a private reporter gets a PDF copy too';
+{
+    my $k = $ua->get("$base/sendt/$loc/kopi.pdf");
+    is $k->header('Content-Type'), 'application/pdf', 'the private copy is a PDF';
+    my $print_sql = $ENV{TEST_PGSQL}
+        ? "SELECT encode(innhold, 'hex') FROM bkm_chiffer WHERE melding_id = '$loc' AND mottaker = 'print'"
+        : "SELECT hex(innhold) FROM bkm_chiffer WHERE melding_id = '$loc' AND mottaker = 'print'";
+    my $sent = openssl_decrypt(pack('H*', lc((db_rows($print_sql))[0][0])),
+                               "$pki/print.key", "$pki/print.pem");
+    is sha256_hex($k->content), sha256_hex($sent // ''), 'exactly the PDF that was sealed';
+    my ($hex) = db_rows($ENV{TEST_PGSQL}
+        ? "SELECT encode(innhold, 'hex') FROM bkm_kopi WHERE melding_id = '$loc'"
+        : "SELECT hex(innhold) FROM bkm_kopi WHERE melding_id = '$loc'");
+    unlike pack('H*', lc($hex->[0] // '')), qr/%PDF|Ødegård|bekymret/, 'and stored sealed, not readable';
+}
 is login_ua()->get("$base/sendt/$loc")->code, 404, 'another browser: 404';
 my $thief = login_ua();
 $thief->cookie_jar->set_cookie(0, 'bkm_sendt', "$loc." . ('00' x 32), '/sendt', '127.0.0.1');

@@ -51,18 +51,22 @@ typedef struct {
     const char *font;
     double gray; /* text colour; headings are dark blue */
     double x, width;
+    const char *tag; /* its structure element in the tagged PDF */
 } bkm_style_t;
 
+/* One family, DejaVu Sans, for everything: the reporter's own text was
+ * once DejaVu Serif, and a document in two families reads as two
+ * documents.  DejaVu has every Norwegian and Sami letter. */
 static const bkm_style_t bkm_styles[BKM_S_COUNT] = {
-    { "DejaVu Sans Bold 17", 0.0, BKM_MARGIN, BKM_CONTENT_W },
-    { "DejaVu Sans Bold 12", 0.0, BKM_MARGIN, BKM_CONTENT_W },
-    { "DejaVu Sans Bold 10", 0.0, BKM_MARGIN, BKM_CONTENT_W },
-    { "DejaVu Sans 8.5", 0.33, BKM_MARGIN, BKM_LABEL_W },
-    { "DejaVu Sans 8.5", 0.33, BKM_MARGIN, BKM_CONTENT_W },
+    { "DejaVu Sans Bold 17", 0.0, BKM_MARGIN, BKM_CONTENT_W, "H1" },
+    { "DejaVu Sans Bold 12", 0.0, BKM_MARGIN, BKM_CONTENT_W, "H2" },
+    { "DejaVu Sans Bold 10", 0.0, BKM_MARGIN, BKM_CONTENT_W, "H3" },
+    { "DejaVu Sans 8.5", 0.33, BKM_MARGIN, BKM_LABEL_W, "P" },
+    { "DejaVu Sans 8.5", 0.33, BKM_MARGIN, BKM_CONTENT_W, "P" },
     { "DejaVu Sans 10", 0.0, BKM_VALUE_X,
-      BKM_CONTENT_W - (BKM_VALUE_X - BKM_MARGIN) },
-    { "DejaVu Serif 10.5", 0.0, BKM_MARGIN, BKM_CONTENT_W },
-    { "DejaVu Sans 8", 0.33, BKM_MARGIN, BKM_CONTENT_W }
+      BKM_CONTENT_W - (BKM_VALUE_X - BKM_MARGIN), "P" },
+    { "DejaVu Sans 10.5", 0.0, BKM_MARGIN, BKM_CONTENT_W, "P" },
+    { "DejaVu Sans 8", 0.33, BKM_MARGIN, BKM_CONTENT_W, NULL }
 };
 
 /* ---- the document model of the first pass ---- */
@@ -868,6 +872,11 @@ static void draw_frag(cairo_t *cr, const bkm_frag_t *f)
     double top = b->lines[f->first].y0;
     int i;
 
+    /* Its structure element: a heading, or a paragraph that holds a label
+     * and its value together (read as "Navn Kari Nordmann").  A block
+     * that breaks across pages is one element per page. */
+    cairo_tag_begin(cr, bkm_styles[b->style].tag, NULL);
+
     if (b->label && f->first == 0) {
         set_gray(cr, BKM_S_LABEL);
         cairo_move_to(cr, BKM_MARGIN, f->y + b->label_dy);
@@ -886,6 +895,7 @@ static void draw_frag(cairo_t *cr, const bkm_frag_t *f)
         cairo_line_to(cr, BKM_MARGIN + BKM_CONTENT_W, f->y + f->h + 2.5);
         cairo_stroke(cr);
     }
+    cairo_tag_end(cr, bkm_styles[b->style].tag);
 }
 
 /* Running header (from page 2) and footer (every page). */
@@ -972,6 +982,108 @@ static cairo_status_t pdf_write(void *closure, const unsigned char *data,
     return CAIRO_STATUS_SUCCESS;
 }
 
+/* The document's language, /Lang in the catalog, which cairo 1.16 cannot
+ * set (cairo_pdf_surface_set_metadata has no such key).  Added the way
+ * PDF allows any change to a finished file: an incremental update (ISO 32000-1, 7.5.6) appended after cairo's
+ * end of file, holding a new version of the catalog object -- cairo's
+ * dictionary with /Lang put first -- a cross-reference section of that one
+ * object and a trailer whose /Prev chains to cairo's table.  Readers take
+ * the newer catalog; cairo's bytes are left as they were.  Works on what
+ * cairo 1.16 writes (a classic xref table, the catalog a plain object);
+ * anything else is left as it is, and NULL is returned (the caller keeps
+ * the PDF without a language rather than failing the report). */
+static const unsigned char *memrfind(const unsigned char *hay, size_t len,
+                                     const char *needle)
+{
+    size_t n = strlen(needle), i;
+
+    for (i = len >= n ? len - n + 1 : 0; i-- > 0;) {
+        if (memcmp(hay + i, needle, n) == 0) {
+            return hay + i;
+        }
+    }
+    return NULL;
+}
+
+static unsigned char *add_lang(apr_pool_t *p, const unsigned char *pdf,
+                               size_t len, const char *lang,
+                               apr_size_t *out_len)
+{
+    const unsigned char *sx, *tr, *obj, *dict, *endobj;
+    const char *head, *tail;
+    long prev, root = -1, size = -1, info = -1, at;
+    char *trailer, *k, *entry;
+    unsigned char *out;
+    size_t o;
+
+    if (!(sx = memrfind(pdf, len, "startxref"))
+        || !(tr = memrfind(pdf, (size_t)(sx - pdf), "trailer"))) {
+        return NULL;
+    }
+    prev = atol((const char *)sx + 9);
+    trailer = apr_pstrndup(p, (const char *)tr, (apr_size_t)(sx - tr));
+    if ((k = strstr(trailer, "/Root "))) {
+        root = atol(k + 6);
+    }
+    if ((k = strstr(trailer, "/Size "))) {
+        size = atol(k + 6);
+    }
+    if ((k = strstr(trailer, "/Info "))) {
+        info = atol(k + 6);
+    }
+    if (root <= 0 || size <= root || prev <= 0 || (size_t)prev >= len) {
+        return NULL;
+    }
+    /* "\nN 0 obj\n<< ... >>\nendobj", before the cross-reference table */
+    obj = memrfind(pdf, (size_t)prev,
+                   apr_psprintf(p, "\n%ld 0 obj\n<<", root));
+    if (!obj) {
+        return NULL;
+    }
+    obj++;
+    dict = (const unsigned char *)strchr((const char *)obj, '<');
+    endobj = memrfind(pdf, (size_t)prev, "\nendobj");
+    if (!dict || !endobj || endobj < dict
+        || !memrfind(dict, (size_t)(endobj - dict), "/Type /Catalog")
+        || memrfind(dict, (size_t)(endobj - dict), "/Lang")) {
+        return NULL;
+    }
+    /* endobj is the last one before the table: make sure it is ours. */
+    if (memrfind(dict, (size_t)(endobj - dict), " obj\n")) {
+        return NULL;
+    }
+    head = apr_psprintf(p, "%ld 0 obj\n<< /Lang (%s)\n  ", root, lang);
+    tail = apr_psprintf(p, "\nendobj\n");
+    at = (long)len;
+    entry = apr_psprintf(
+        p,
+        "xref\n%ld 1\n%010ld 00000 n \ntrailer\n<< /Size %ld\n   "
+        "/Root %ld 0 R\n%s   /Prev %ld\n>>\nstartxref\n",
+        root, at, size, root,
+        info > 0 ? apr_psprintf(p, "   /Info %ld 0 R\n", info) : "", prev);
+    /* the new object, then its table at the offset after it */
+    {
+        size_t dlen = (size_t)(endobj - dict) - 2; /* without "<<" */
+        size_t objlen = strlen(head) + dlen + strlen(tail);
+        const char *sxo = apr_psprintf(p, "%ld\n%%%%EOF\n",
+                                       at + (long)objlen);
+        *out_len = len + objlen + strlen(entry) + strlen(sxo);
+        out = apr_palloc(p, *out_len);
+        memcpy(out, pdf, len);
+        o = len;
+        memcpy(out + o, head, strlen(head));
+        o += strlen(head);
+        memcpy(out + o, dict + 2, dlen);
+        o += dlen;
+        memcpy(out + o, tail, strlen(tail));
+        o += strlen(tail);
+        memcpy(out + o, entry, strlen(entry));
+        o += strlen(entry);
+        memcpy(out + o, sxo, strlen(sxo));
+    }
+    return out;
+}
+
 static const char *draw(bkm_doc_t *d, apr_pool_t *p, const char *title,
                         const char *referanse, apr_array_header_t *frags,
                         int pages, const unsigned char **pdf, apr_size_t *len)
@@ -994,12 +1106,23 @@ static const char *draw(bkm_doc_t *d, apr_pool_t *p, const char *title,
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR,
                                    "mod_bekymring");
     cr = cairo_create(s);
+    /* Tagged PDF (cairo's structure tags, 1.16): a Document of headings
+     * and paragraphs in reading order.  The running header and footer
+     * are drawn outside every element: cairo 1.16 has no Artifact, and
+     * content outside the structure tree is not read out as part of the
+     * document. */
     for (page = 0; page < pages; page++) {
         draw_margins(d, cr, title, referanse, page, pages);
+        if (page == 0) {
+            cairo_tag_begin(cr, "Document", NULL);
+        }
         for (; f < end && f->page == page; f++) {
             draw_frag(cr, f);
         }
-        if (page + 1 < pages) {
+        if (page + 1 == pages) {
+            cairo_tag_end(cr, "Document");
+        }
+        else {
             cairo_show_page(cr); /* the last one: cairo_surface_finish */
         }
     }
@@ -1014,8 +1137,10 @@ static const char *draw(bkm_doc_t *d, apr_pool_t *p, const char *title,
         pdfbuf_free(&buf);
         return apr_pstrcat(p, "PDF: ", cairo_status_to_string(st), NULL);
     }
-    *pdf = apr_pmemdup(p, buf.data, buf.len);
-    *len = buf.len;
+    if (!(*pdf = add_lang(p, buf.data, buf.len, "nb", len))) {
+        *pdf = apr_pmemdup(p, buf.data, buf.len);
+        *len = buf.len;
+    }
     pdfbuf_free(&buf);
     return NULL;
 }
@@ -1096,6 +1221,11 @@ const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
      * write: the PDF is a record of what was sent. */
     d.attrs = pango_attr_list_new();
     pango_attr_list_insert(d.attrs, pango_attr_insert_hyphens_new(FALSE));
+    /* No ligatures: "ff" stays two letters, so that the text a screen
+     * reader or a search gets from the tagged PDF is the text written
+     * (poppler's structure text stopped at the ff ligature). */
+    pango_attr_list_insert(d.attrs,
+                           pango_attr_font_features_new("liga 0, clig 0"));
 
     if (bkm_pdf_types[t].kontroll) {
         build_kontroll(&d, report, title, referanse);

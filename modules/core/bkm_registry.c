@@ -546,6 +546,80 @@ static int epost_valid(const char *a)
     return !strstr(at, "..");
 }
 
+/* A phone number as people write it: digits with single spaces between
+ * groups, optionally a leading "+" and country code; 3 to 15 digits (ITU
+ * E.164).  Sets its tel: URI (RFC 3966: the digits, "+" kept). */
+static const char *parse_telefon(bkm_ctx_t *c, json_t *obj, const char *key,
+                                 const char **out, const char **uri)
+{
+    const char *err, *t;
+    char *u, *o;
+    int digits = 0;
+
+    *uri = NULL;
+    if ((err = get_str(c, obj, key, 0, out)) || !*out) {
+        return err;
+    }
+    u = o = apr_palloc(c->p, strlen(*out) + 5);
+    o = apr_cpystrn(o, "tel:", 5);
+    for (t = *out; *t; t++) {
+        if (apr_isdigit(*t)) {
+            *o++ = *t;
+            digits++;
+        }
+        else if (*t == '+' && t == *out) {
+            *o++ = '+';
+        }
+        else if (*t != ' ' || t == *out || t[1] == ' ' || !t[1]) {
+            digits = -100;
+        }
+    }
+    *o = '\0';
+    if (digits < 3 || digits > 15) {
+        return fail(c,
+                    "\"%s\" must be a phone number of 3 to 15 digits, "
+                    "optionally with a leading + and single spaces between "
+                    "groups (e.g. \"+47 51 50 70 90\")",
+                    key);
+    }
+    *uri = u;
+    return NULL;
+}
+
+/* "driftsansvarlig": who runs the service. */
+static const char *parse_drift(bkm_ctx_t *c, json_t *obj, bkm_registry_t *reg)
+{
+    static const char *const keys[] = { "navn", "epost", "telefon",
+                                        "nettside", NULL };
+    bkm_drift_t *d = apr_pcalloc(c->p, sizeof(*d));
+    const char *err;
+
+    c->where = "driftsansvarlig";
+    if (!json_is_object(obj)) {
+        return fail(c, "must be an object");
+    }
+    if ((err = only_keys(c, obj, keys))
+        || (err = get_str(c, obj, "navn", 1, &d->navn))
+        || (err = get_str(c, obj, "epost", 1, &d->epost))
+        || (err = parse_telefon(c, obj, "telefon", &d->telefon,
+                                &d->telefon_uri))
+        || (err = get_str(c, obj, "nettside", 0, &d->nettside))) {
+        return err;
+    }
+    if (!epost_valid(d->epost)) {
+        return fail(c,
+                    "\"epost\" must be one plain address such as "
+                    "kontakt@example.no");
+    }
+    if (d->nettside
+        && (strncmp(d->nettside, "https://", 8) != 0 || !d->nettside[8]
+            || strpbrk(d->nettside, " \"'<>\\"))) {
+        return fail(c, "\"nettside\" must be an https:// address");
+    }
+    reg->drift = d;
+    return NULL;
+}
+
 /* "kontaktEpost": the district's contact for reminders, or none. */
 static const char *parse_kontakt(bkm_ctx_t *c, json_t *obj, bkm_bydel_t *b)
 {
@@ -694,10 +768,10 @@ static const char *parse_bydel(bkm_ctx_t *c, bkm_registry_t *reg,
 static const char *parse_kommune(bkm_ctx_t *c, bkm_registry_t *reg,
                                  json_t *obj)
 {
-    static const char *const keys[] = {
-        "kommunenummer", "navn",    "navnSprak", "aktiv",
-        "postadresse",   "bydeler", NULL
-    };
+    static const char *const keys[] = { "kommunenummer", "navn",
+                                        "navnSprak",     "aktiv",
+                                        "postadresse",   "bydeler",
+                                        "telefon",       NULL };
     bkm_kommune_t *k = apr_pcalloc(c->p, sizeof(*k));
     const char *err, *where = c->where, *lang;
     json_t *bydeler, *v, *sprak;
@@ -743,6 +817,10 @@ static const char *parse_kommune(bkm_ctx_t *c, bkm_registry_t *reg,
             }
             apr_table_set(k->navn_sprak, lang, json_string_value(v));
         }
+    }
+    if ((err = parse_telefon(c, obj, "telefon", &k->telefon,
+                             &k->telefon_uri))) {
+        return err;
     }
     if ((v = json_object_get(obj, "postadresse"))) {
         bkm_postadresse_t *a = apr_pcalloc(c->p, sizeof(*a));
@@ -899,7 +977,7 @@ const char *bkm_registry_load(bkm_registry_t **out, apr_pool_t *p,
                               const char *path)
 {
     static const char *const keys[] = { "print", "kommuner", "integrasjoner",
-                                        NULL };
+                                        "driftsansvarlig", NULL };
     static const char *const print_keys[] = { "kontoId", "sertifikat", NULL };
     bkm_ctx_t c;
     bkm_registry_t *reg;
@@ -968,6 +1046,10 @@ const char *bkm_registry_load(bkm_registry_t **out, apr_pool_t *p,
         if ((err = parse_integrasjon(&c, reg, v))) {
             goto done;
         }
+    }
+    if ((v = json_object_get(root, "driftsansvarlig"))
+        && (err = parse_drift(&c, v, reg))) {
+        goto done;
     }
     c.where = NULL;
     if ((err = make_dummy_hash(p, reg))) {

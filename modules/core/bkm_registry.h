@@ -99,7 +99,23 @@ struct bkm_kommune_t {
     int aktiv;
     const bkm_postadresse_t *adresse; /**< optional */
     apr_array_header_t *bydeler;      /**< of bkm_bydel_t *, in file order */
+    /** "telefon": the child welfare service's phone number as written
+     *  ("+47 51 50 70 90"), shown where the portal cannot take the report
+     *  (an inactive municipality), or NULL. */
+    const char *telefon;
+    const char
+        *telefon_uri; /**< the same as a tel: URI ("tel:+4751507090") */
 };
+
+/** "driftsansvarlig": who runs the service, named on every page (the
+ *  footer, the privacy and accessibility statements, the contact page). */
+typedef struct {
+    const char *navn;    /**< e.g. "Digitaliseringsdirektoratet" */
+    const char *epost;   /**< the contact address, required */
+    const char *telefon; /**< optional, as written */
+    const char *telefon_uri;
+    const char *nettside; /**< optional, an https:// address */
+} bkm_drift_t;
 
 /** An account: what receives messages (a district's or the print provider's). */
 typedef struct {
@@ -135,6 +151,9 @@ typedef struct {
      *  unknown IntegrasjonId is checked against it, so that its refusal
      *  takes as long as a wrong password for a real one. */
     const char *dummy_hash;
+    /** "driftsansvarlig", or NULL when the file has none (then the pages
+     *  refuse to start: bkm_pages_check_config). */
+    const bkm_drift_t *drift;
 } bkm_registry_t;
 
 /**

@@ -85,6 +85,12 @@ static json_t *kommune_view(request_rec *r, const bkm_kommune_t *k,
                                         "valgt", valgt));
     }
     json_object_set_new(v, "bydeler", bydeler);
+    /* issue 14: where the portal cannot take the report, the child
+     * welfare service's phone number (the registry's "telefon"). */
+    if (!k->aktiv && k->telefon) {
+        json_object_set_new(v, "telefon", json_string(k->telefon));
+        json_object_set_new(v, "telefonHref", json_string(k->telefon_uri));
+    }
     if (!k->aktiv && k->adresse) {
         json_t *linjer = json_array();
         for (i = 0; i < k->adresse->adresselinjer->nelts; i++) {
@@ -129,6 +135,9 @@ int bkm_handle_velg(request_rec *r, const bkm_req_t *q)
     else {
         utkast = NULL;
     }
+    /* issue 14: a private reporter is told what the family can learn */
+    json_object_set_new(data, "privat",
+                        json_boolean(strcmp(type, "privat") == 0));
     knr = bkm_page_arg(r, "kommune");
     if (knr && !(k = bkm_registry_kommune(reg, knr))) {
         json_object_set_new(data, "ukjent", json_true());
@@ -174,6 +183,11 @@ int bkm_handle_velg(request_rec *r, const bkm_req_t *q)
         shown++;
     }
     json_object_set_new(data, "kommuner", list);
+    /* "No municipality matches" only when a search found nothing (an
+     * array for t:hidden set no attribute at all: the text stood above
+     * the full list).  bkm.js shows and hides it while typing. */
+    json_object_set_new(data, "skjulIngen",
+                        json_boolean(!(folded && shown == 0)));
     json_object_set_new(
         data, "antall",
         json_string(shown == 1

@@ -126,5 +126,7 @@ int bkm_handle_sendt(request_rec *r, const bkm_req_t *q);
 int bkm_handle_sendt_kopi(request_rec *r, const bkm_req_t *q);
 int bkm_handle_status(request_rec *r, const bkm_req_t *q);
 int bkm_handle_meg(request_rec *r, const bkm_req_t *q);
+/* pages/om.c (issue 14): privacy, accessibility, contact, logged out */
+int bkm_handle_om(request_rec *r, const bkm_req_t *q);
 
 #endif

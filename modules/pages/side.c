@@ -33,7 +33,9 @@
 #include "bkm_time.h"
 #include "bkm_token.h"
 #include "bkm_utf8.h"
+#include "bkm_registry.h"
 
+#include <http_core.h>
 #include <http_protocol.h>
 #include <http_request.h>
 #include <util_cookies.h>
@@ -173,6 +175,17 @@ int bkm_pages_check_config(apr_pool_t *pconf, server_rec *s)
             apr_hash_set(loaded, c->pages_dir, APR_HASH_KEY_STRING, pg);
         }
         c->pages = pg;
+        /* Every page names who runs the service (issue 14). */
+        if (!c->registry || !c->registry->drift) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL,
+                         BKMLOGNO(06200) BKM_DIR_PAGES
+                         " %s: the registry (" BKM_DIR_REGISTRY
+                         ") must name who runs the service: "
+                         "\"driftsansvarlig\": {\"navn\", \"epost\"} "
+                         "(schema/registry.schema.json)",
+                         c->pages_dir);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
     return OK;
 }
@@ -380,6 +393,61 @@ int bkm_page_csrf_ok(request_rec *r, const char *posted)
            && bkm_token_csrf_ok(token_keys(r), v, csrf_binding(r), posted);
 }
 
+/* issue 14: where mod_auth_openidc's logout sends the browser back to,
+ * absolute (it is handed on to ID-porten as post_logout_redirect_uri, which
+ * must be registered as it is): this host, https behind TLS. */
+static const char *logged_out_url(request_rec *r)
+{
+    int https = bkm_cfg_https(r);
+    apr_port_t port = ap_get_server_port(r);
+    const char *host = ap_get_server_name_for_url(r);
+
+    /* Behind a TLS proxy (BekymringHttps on a plain-http request) the
+     * port seen here is not the browser's: the default one is. */
+    if (https ? (port == 443 || strcmp(ap_http_scheme(r), "https") != 0)
+              : port == 80) {
+        return apr_pstrcat(r->pool, https ? "https" : "http", "://", host,
+                           "/utlogget", NULL);
+    }
+    return apr_psprintf(r->pool, "%s://%s:%u/utlogget",
+                        https ? "https" : "http", host, (unsigned)port);
+}
+
+/* issue 14: who runs the service (the registry's "driftsansvarlig", in
+ * every page's footer) and, for a person logged in, the logout link:
+ * mod_auth_openidc's logout at its redirect URI (BekymringLogout), which
+ * ends this session and ID-porten's. */
+static void page_trust(request_rec *r, json_t *data)
+{
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
+    const bkm_drift_t *d = c->registry ? c->registry->drift : NULL;
+    bkm_person_t p;
+
+    if (d) {
+        json_t *o = json_pack("{s:s, s:s, s:s}", "navn", d->navn, "epost",
+                              d->epost, "epostHref",
+                              apr_pstrcat(r->pool, "mailto:", d->epost,
+                                          NULL));
+        if (d->telefon) {
+            json_object_set_new(o, "telefon", json_string(d->telefon));
+            json_object_set_new(o, "telefonHref",
+                                json_string(d->telefon_uri));
+        }
+        if (d->nettside) {
+            json_object_set_new(o, "nettside", json_string(d->nettside));
+        }
+        json_object_set_new(data, "drift", o);
+    }
+    if (c->logout_uri && bkm_person_from_login(r, &p)) {
+        json_object_set_new(
+            data, "loggut",
+            json_string(apr_pstrcat(r->pool, c->logout_uri, "?logout=",
+                                    ap_escape_urlencoded(r->pool,
+                                                         logged_out_url(r)),
+                                    NULL)));
+    }
+}
+
 json_t *bkm_page_data_bare(request_rec *r, const char *lang,
                            const char *tittel)
 {
@@ -389,6 +457,7 @@ json_t *bkm_page_data_bare(request_rec *r, const char *lang,
     if (tittel) {
         json_object_set_new(data, "tittel", json_string(tittel));
     }
+    page_trust(r, data);
     return data;
 }
 

@@ -619,7 +619,8 @@ static int send_report(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
         return bkm_page_unavailable(r, lang);
     }
     m.kopi_nokkel = key;
-    m.kopi_pdf = f->type == BKM_SKJEMA_OFFENTLIG;
+    /* issue 14: a copy for private reporters too (it was public only) */
+    m.kopi_pdf = 1;
     m.kopi_utloper = bkm_now(r) + apr_time_from_sec(KOPI_TTL);
     memset(&n, 0, sizeof(n));
     switch (bkm_skjema_submit(r, type, report, person, &m, &res)) {

@@ -93,6 +93,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->pages_dir = BKM_MERGE_PTR(pages_dir);
     c->pages = BKM_MERGE_PTR(pages);
     c->login_origin = BKM_MERGE_PTR(login_origin);
+    c->logout_uri = BKM_MERGE_PTR(logout_uri);
     c->roles = BKM_MERGE_PTR(roles);
     c->roles_where = add->roles ? add->roles_where : base->roles_where;
     c->enabled = BKM_MERGE_NUM(enabled);
@@ -802,6 +803,28 @@ static const char *set_login_origin(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* BekymringLogout: the OIDCRedirectURI, as a path ("/oidc/redirect") or
+ * an http(s) URL without query or fragment (the pages add ?logout=). */
+static const char *set_logout(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_uri_t u;
+
+    if (apr_uri_parse(cmd->pool, arg, &u) != APR_SUCCESS || !u.path
+        || u.path[0] != '/' || u.query || u.fragment || u.user
+        || (u.scheme && strcmp(u.scheme, "https") != 0
+            && strcmp(u.scheme, "http") != 0)
+        || (u.scheme && !u.hostname) || (!u.scheme && arg[0] != '/')
+        || strpbrk(arg, " \"'<>\\")) {
+        return apr_psprintf(cmd->pool,
+                            BKM_DIR_LOGOUT
+                            " %s: must be the OIDCRedirectURI, a path such "
+                            "as /oidc/redirect or an https:// URL",
+                            arg);
+    }
+    bkm_srv_cfg(cmd->server)->logout_uri = arg;
+    return NULL;
+}
+
 const command_rec bkm_cmds[] = {
     AP_INIT_FLAG(BKM_DIR_ENGINE, set_engine, NULL, RSRC_CONF,
                  "On: this server or virtual host is the portal (its "
@@ -902,6 +925,10 @@ const command_rec bkm_cmds[] = {
                  "at start-up; Off: it only reads the version, and the "
                  "schema is migrated as a separate step (bekymring-migrate, "
                  "for rolling upgrades)"),
+    AP_INIT_TAKE1(BKM_DIR_LOGOUT, set_logout, NULL, RSRC_CONF,
+                  "mod_auth_openidc's OIDCRedirectURI: the pages' logout "
+                  "link goes there with ?logout= (ID-porten's single "
+                  "logout)"),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

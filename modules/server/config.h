@@ -40,6 +40,8 @@
 /* The portal's switch in a server or virtual host (issue 15, item 1). */
 #define BKM_DIR_ENGINE "Bekymring"
 #define BKM_DIR_MIGRATE "BekymringMigrate"
+/* issue 14: the logout link (mod_auth_openidc's logout at its redirect URI) */
+#define BKM_DIR_LOGOUT "BekymringLogout"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -122,6 +124,10 @@ typedef struct {
     /** BekymringMigrate: BKM_UNSET (on), 1 or 0 (the schema is migrated
      *  as a separate step, bekymring-migrate; README "Upgrades") */
     int migrate;
+    /** BekymringLogout: mod_auth_openidc's OIDCRedirectURI (a path or an
+     *  absolute URL), where the pages' "Logg ut" sends the browser with
+     *  ?logout=; NULL unset (no logout link). */
+    const char *logout_uri;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */

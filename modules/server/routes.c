@@ -77,6 +77,21 @@ static const bkm_route_row_t routes[] = {
       NULL },
     { { "GET HEAD", "/status" }, BKM_ACCESS_PAGE, bkm_handle_status, NULL },
     { { "GET", "/meg" }, BKM_ACCESS_LOGIN_SHOWN, bkm_handle_meg, NULL },
+    /* issue 14: about the service (every page's footer links them), and
+     * where ID-porten's single logout comes back to. */
+    { { "GET HEAD", "/personvern" },
+      BKM_ACCESS_PAGE,
+      bkm_handle_om,
+      "personvern" },
+    { { "GET HEAD", "/tilgjengelighet" },
+      BKM_ACCESS_PAGE,
+      bkm_handle_om,
+      "tilgjengelighet" },
+    { { "GET HEAD", "/kontakt" }, BKM_ACCESS_PAGE, bkm_handle_om, "kontakt" },
+    { { "GET HEAD", "/utlogget" },
+      BKM_ACCESS_PAGE,
+      bkm_handle_om,
+      "utlogget" },
 
     /* The municipal administration. */
     { { "GET HEAD", "/kommune[/]" },

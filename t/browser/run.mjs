@@ -22,6 +22,7 @@
 // session; skipped when unset), BKM_BROWSER_IDLE its idle wait in seconds;
 // BKM_BROWSER_ONLY=a,b runs only those scenarios (while developing);
 // BKM_NOTES_SCREENS=DIR also saves the check page's screenshots there.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -369,6 +370,8 @@ async function languageFlow(lng, { locale, person, melder, privatBydel, offentli
   checkReceipt(key('privat'), r, privatBydel);
   record(key('privat'), 'privat', privatBydel, r, melder, typed, lng);
   await a('sendt-privat');
+  // issue 14: a private reporter gets the PDF copy too.
+  await privateCopy(page, key('privat'), r);
   const kode = (await page.textContent('#statuskode').catch(() => '')).trim();
   rec.check(`${key('privat')}: the receipt gives a status code`,
     /^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$/.test(kode) && kode.startsWith(r.referanse), kode);
@@ -989,6 +992,113 @@ await scenario('nynorsk', async () => {
   contextClean('nynorsk', w);
   await ctx.close();
 });
+
+// ---- issue 14: trust on every citizen page --------------------------------
+
+// A private reporter's receipt offers the copy of what was sent: it
+// downloads as bekymringsmelding-REFERENCE.pdf and holds the reference.
+async function privateCopy(page, key, r) {
+  rec.check(`${key}: the receipt tells a private reporter what the family can learn and what happens next`,
+    await page.isVisible('.bkm-melderinfo'));
+  const link = await page.$('#kopi');
+  rec.check(`${key}: the receipt offers a private reporter a PDF copy`, link !== null, page.url());
+  if (!link) return;
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#kopi')]);
+  const file = join(outDir, `${key}.pdf`);
+  await dl.saveAs(file);
+  let text = '';
+  try { text = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }); } catch { /* empty */ }
+  rec.check(`${key}: the private copy is bekymringsmelding-REFERENCE.pdf with the reference number in it`,
+    dl.suggestedFilename() === `bekymringsmelding-${r.referanse}.pdf` && text.includes(r.referanse),
+    { file: dl.suggestedFilename(), text: text.slice(0, 200) });
+}
+
+const DRIFT = 'Utviklingsmiljøet for bekymringsmelding';
+
+// The footer of the page shown: who runs the service, and the three links.
+async function footerOk(page, label) {
+  const f = await page.$eval('footer.bkm-fot', (el) => ({
+    drift: (el.querySelector('#driftsansvarlig') || {}).textContent || '',
+    links: [...el.querySelectorAll('a')].filter((a) => a.offsetParent !== null).map((a) => a.getAttribute('href')),
+  })).catch(() => null);
+  rec.check(`${label}: the footer names who runs the service and links privacy, accessibility and contact`,
+    f && f.drift.includes(DRIFT) && ['/personvern', '/tilgjengelighet', '/kontakt'].every((h) => f.links.includes(h)), f);
+}
+
+await scenario('tillit', async () => {
+  for (const lng of ['nb', 'nn', 'en']) {
+    const { ctx, w, page } = await newContext({ locale: lng === 'en' ? 'en-GB' : `${lng}-NO` });
+    const T = TEXT[lng];
+    const a = (state) => audit(rec, page, w, state, lng, shotDir);
+    await page.goto(`${base}/?sprak=${lng}`);
+    await footerOk(page, `tillit-forside-${lng}`);
+    // The three pages of the footer, each audited (axe, 320 px, 400 %).
+    for (const [path, key] of [['/personvern', 'personvern'], ['/tilgjengelighet', 'tilgjengelighet'], ['/kontakt', 'kontakt']]) {
+      await clickAndLoad(page, `footer.bkm-fot a[href="${path}"]`);
+      rec.check(`tillit-${key}-${lng}: the footer link opens "${T[`${key}.tittel`]}"`,
+        (await h1(page)) === T[`${key}.tittel`] && (await lang(page)) === lng, await h1(page));
+      await footerOk(page, `tillit-${key}-${lng}`);
+      await a(key);
+    }
+    rec.check(`tillit-tilgjengelighet-${lng}: the statement names uu-tilsynet and lists deviations`,
+      await page.goto(`${base}/tilgjengelighet`).then(async () => (await page.$('a#uutilsynet[href="https://www.uutilsynet.no/"]')) !== null
+        && (await page.$$('#avvik li')).length >= 1));
+    // /privat: the full list without "no municipality matches"; the private
+    // reporter's text about the family and the week.
+    await page.goto(`${base}/privat`);
+    rec.check(`tillit-privat-${lng}: "${T['velg.ingen']}" is not shown above the full list`,
+      !(await page.isVisible('#kommune-ingen')) && (await page.$$('#kommune-liste > li')).length > 1);
+    rec.check(`tillit-privat-${lng}: a private reporter is told what the family can learn and what happens next`,
+      (await page.isVisible('.bkm-melderinfo'))
+      && ((await page.textContent('.bkm-melderinfo')) || '').includes(T['privat.melder.tittel']));
+    await footerOk(page, `tillit-privat-${lng}`);
+    // A municipality not in the portal: its child welfare service's phone.
+    await page.goto(`${base}/privat?kommune=1103`);
+    const tel = await page.$eval('#barnevern-telefon a', (x) => x.getAttribute('href')).catch(() => null);
+    rec.check(`tillit-stavanger-${lng}: the child welfare service's number, as a tel: link`,
+      tel === 'tel:51000000' && (await page.isVisible('#barnevern-telefon')), tel);
+    // The favicon: linked, served, of the right types.
+    const icons = await page.$$eval('link[rel="icon"]', (ls) => ls.map((l) => l.href));
+    const got = await Promise.all(icons.map((u) => ctx.request.get(u).then((x) => `${x.status()} ${x.headers()['content-type']}`)));
+    rec.check(`tillit-favicon-${lng}: an SVG and an .ico favicon, both served`,
+      icons.length === 2 && got.includes('200 image/svg+xml') && got.includes('200 image/x-icon'), { icons, got });
+    contextClean(`tillit-${lng}`, w);
+    await ctx.close();
+  }
+
+  // Logout: ID-porten's single logout through mod_auth_openidc; after it
+  // the form asks for a login again.
+  const { ctx, w, page } = await newContext({ locale: 'nb-NO' });
+  await page.goto(`${base}/privat/skjema?kommune=0301&bydel=01`);
+  await loginAtOp(page, base, 'kari');
+  rec.check('loggut: the form shows "Logg ut" to the person logged in',
+    await page.isVisible('#logg-ut') && ((await page.textContent('#logg-ut')) || '').trim() === TEXT.nb['side.logg_ut']);
+  await a0(page, w, 'skjema-innlogget');
+  await clickAndLoad(page, '#logg-ut');
+  rec.check('loggut: ID-porten asks to confirm the logout', onOp(page, base), page.url());
+  await Promise.all([
+    page.waitForURL((u) => u.toString().startsWith(base), { waitUntil: 'load' }),
+    page.click('button[name="logout"][value="yes"]'),
+  ]);
+  rec.check('loggut: back at "Du er logget ut"', new URL(page.url()).pathname === '/utlogget'
+    && (await h1(page)) === TEXT.nb['utlogget.tittel'], page.url());
+  rec.check('loggut: no "Logg ut" once logged out', !(await page.isVisible('#logg-ut')));
+  const left = (await ctx.cookies()).filter((c) => c.value && /bkm_(innlogget|csrf|sendt|utkast)$/.test(c.name)).map((c) => c.name);
+  rec.check('loggut: nothing of the person is left in the browser (login evidence, CSRF, receipt, draft)',
+    left.length === 0, left);
+  await a0(page, w, 'utlogget');
+  for (const lng of ['nn', 'en']) {
+    await page.goto(`${base}/utlogget?sprak=${lng}`);
+    await audit(rec, page, w, 'utlogget', lng, shotDir);
+  }
+  await page.goto(`${base}/privat/skjema?kommune=0301&bydel=01`);
+  rec.check('loggut: the form asks for a login again (the session is gone here and at ID-porten)',
+    onOp(page, base) && (await page.$('select#person')) !== null, page.url());
+  contextClean('loggut', w);
+  await ctx.close();
+});
+
+async function a0(page, w, state) { await audit(rec, page, w, state, 'nb', shotDir); }
 
 await browser.close();
 const results = { checks: rec.checks, reports: rec.reports, notes: rec.notes, timings,

@@ -300,7 +300,58 @@ static const struct {
     { "kommuner", NULL, "\"kommuner\" is missing" },
     { "kommuner", "{}", "must be an array" },
     { "ekstra", "1", "unknown member \"ekstra\"" },
+    /* issue 14: the phone number of a municipality not in the portal, and
+     * who runs the service */
+    { "kommuner/1/telefon", "\"ring oss\"", "\"telefon\" must be a phone" },
+    { "kommuner/1/telefon", "\"12\"", "\"telefon\" must be a phone" },
+    { "kommuner/1/telefon", "\"51  50 70 90\"", "\"telefon\" must be" },
+    { "kommuner/1/telefon", "\"51 50+70 90\"", "\"telefon\" must be" },
+    { "kommuner/1/telefon", "\"1234567890123456\"", "\"telefon\" must" },
+    { "driftsansvarlig", "\"Drift AS\"",
+      "driftsansvarlig: must be an object" },
+    { "driftsansvarlig", "{\"epost\": \"a@b.no\"}", "\"navn\" is missing" },
+    { "driftsansvarlig", "{\"navn\": \"D\"}", "\"epost\" is missing" },
+    { "driftsansvarlig", "{\"navn\": \"D\", \"epost\": \"a, b@c.no\"}",
+      "\"epost\" must be one plain address" },
+    { "driftsansvarlig",
+      "{\"navn\": \"D\", \"epost\": \"a@b.no\", \"nettside\": "
+      "\"javascript:alert(1)\"}",
+      "\"nettside\" must be an https:// address" },
+    { "driftsansvarlig", "{\"navn\": \"D\", \"epost\": \"a@b.no\", \"x\": 1}",
+      "unknown member \"x\"" },
 };
+
+/* issue 14: the phone number of a municipality not in the portal (shown
+ * with a tel: link), and who runs the service (every page's footer). */
+START_TEST(telefon_and_drift)
+{
+    bkm_registry_t *reg = NULL;
+    json_t *root = good();
+    const bkm_kommune_t *trd;
+    const char *err;
+
+    err = bkm_registry_load(&reg, bkm_test_pool, write_registry(root));
+    ck_assert_msg(err == NULL, "%s", err);
+    ck_assert_ptr_null(reg->drift); /* optional in the file */
+    ck_assert_ptr_null(bkm_registry_kommune(reg, "5001")->telefon);
+    set_at(root, "kommuner/1/telefon", json_string("+47 72 54 00 00"));
+    set_at(root, "driftsansvarlig",
+           json_pack("{s:s, s:s, s:s, s:s}", "navn", "Drift AS", "epost",
+                     "kontakt@drift.example", "telefon", "22 00 00 00",
+                     "nettside", "https://drift.example/"));
+    err = bkm_registry_load(&reg, bkm_test_pool, write_registry(root));
+    json_decref(root);
+    ck_assert_msg(err == NULL, "%s", err);
+    trd = bkm_registry_kommune(reg, "5001");
+    ck_assert_str_eq(trd->telefon, "+47 72 54 00 00");
+    ck_assert_str_eq(trd->telefon_uri, "tel:+4772540000");
+    ck_assert_ptr_nonnull(reg->drift);
+    ck_assert_str_eq(reg->drift->navn, "Drift AS");
+    ck_assert_str_eq(reg->drift->epost, "kontakt@drift.example");
+    ck_assert_str_eq(reg->drift->telefon_uri, "tel:22000000");
+    ck_assert_str_eq(reg->drift->nettside, "https://drift.example/");
+}
+END_TEST
 
 /* A channel may list a current and a next certificate (issue 16, item 5);
  * the national print one too, which districts without their own share. */
@@ -435,6 +486,7 @@ Suite *bkm_suite_registry(void)
     tcase_add_checked_fixture(tc, setup, bkm_test_pool_teardown);
     tcase_add_test(tc, good_registry);
     tcase_add_test(tc, rotation_lists);
+    tcase_add_test(tc, telefon_and_drift);
     tcase_add_loop_test(tc, bad_registry, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_test(tc, not_json);
     tcase_add_test(tc, dummy_hash_cost);
