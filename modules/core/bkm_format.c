@@ -4,6 +4,7 @@
 #include "bkm_time.h"
 
 #include <apr_strings.h>
+#include <stdio.h>
 #include <string.h>
 
 #define NBSP "\xc2\xa0"
@@ -96,7 +97,7 @@ const char *bkm_format_count(apr_pool_t *p, const char *lang, long long n)
     const char *out = "";
     int len, i;
 
-    len = apr_snprintf(digits, sizeof(digits), "%lld", n < 0 ? -n : n);
+    len = snprintf(digits, sizeof(digits), "%lld", n < 0 ? -n : n);
     for (i = 0; i < len; i++) {
         out = apr_pstrcat(p, out, i && (len - i) % 3 == 0 ? sep : "",
                           apr_pstrndup(p, digits + i, 1), NULL);
