@@ -10,9 +10,19 @@
 #include "bkm_roles.h"
 #include "server/routes.h"
 
+#include <jansson.h>
+
 /* admin/forvaltning.c: the municipal administration */
 /** The person's roles: BekymringRoles' and those granted in the pages. */
 const bkm_roles_t *bkm_forvaltning_roles(request_rec *r, const char *pid);
+
+/* admin/side.c: the administration's own header and footer */
+/** The header's data: the person's name and roles, the navigation, the
+ *  logout link. */
+json_t *bkm_admin_frame(request_rec *r, const bkm_req_t *q);
+/** bkm_page_render() with the administration's header and footer. */
+int bkm_admin_render(request_rec *r, const bkm_req_t *q, int status,
+                     const char *tmpl, json_t *data);
 
 /* Handlers (the route table) */
 int bkm_handle_forvaltning_kommuner(request_rec *r, const bkm_req_t *q);

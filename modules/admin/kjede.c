@@ -38,7 +38,7 @@ int bkm_handle_kjede(request_rec *r, const bkm_req_t *q)
         json_object_set_new(data, "feil",
                             json_string(bkm_i18n_text(
                                 pg->i18n, q->lang, "kjede.anker.ugyldig")));
-        return bkm_page_render(r, HTTP_BAD_REQUEST, "admin-kjede", data);
+        return bkm_admin_render(r, q, HTTP_BAD_REQUEST, "admin-kjede", data);
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
@@ -81,5 +81,5 @@ int bkm_handle_kjede(request_rec *r, const bkm_req_t *q)
             s.kjede, s.melding_id ? " " : "",
             s.melding_id ? s.melding_id : "", s.nr, s.grunn);
     }
-    return bkm_page_render(r, HTTP_OK, "admin-kjede", data);
+    return bkm_admin_render(r, q, HTTP_OK, "admin-kjede", data);
 }

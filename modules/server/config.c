@@ -91,6 +91,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->pages_dir = BKM_MERGE_PTR(pages_dir);
     c->pages = BKM_MERGE_PTR(pages);
     c->login_origin = BKM_MERGE_PTR(login_origin);
+    c->logout = BKM_MERGE_PTR(logout);
     c->roles = BKM_MERGE_PTR(roles);
     c->token_keys = BKM_MERGE_PTR(token_keys);
     c->https = BKM_MERGE_NUM(https);
@@ -228,6 +229,16 @@ int bkm_cfg_https(request_rec *r)
 const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c)
 {
     return c->login_origin ? c->login_origin : BKM_DEFAULT_LOGIN_ORIGIN;
+}
+
+/* mod_auth_openidc logs out at its redirect URI with ?logout=URL: it
+ * ends its own session, then sends the browser to the provider's
+ * end_session_endpoint (ID-porten's single logout), which returns to URL. */
+const char *bkm_cfg_logout_href(apr_pool_t *p, const bkm_srv_cfg_t *c,
+                                const char *back)
+{
+    return apr_pstrcat(p, c->logout ? c->logout : BKM_DEFAULT_LOGOUT,
+                       "?logout=", ap_escape_urlencoded(p, back), NULL);
 }
 
 int bkm_cfg_min_acr(const bkm_dir_cfg_t *c)
@@ -693,6 +704,26 @@ static const char *set_login_origin(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* BekymringLogout: mod_auth_openidc's OIDCRedirectURI (a path on this
+ * host, or an http(s) URL), with no query: ?logout= is added. */
+static const char *set_logout(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_uri_t u;
+
+    if (apr_uri_parse(cmd->pool, arg, &u) != APR_SUCCESS || u.query
+        || u.fragment || u.user || !u.path || *u.path != '/'
+        || (u.scheme && strcmp(u.scheme, "https") != 0
+            && strcmp(u.scheme, "http") != 0)
+        || (!u.scheme && u.hostname) || strpbrk(arg, " \"'<>")) {
+        return apr_psprintf(cmd->pool,
+                            BKM_DIR_LOGOUT " %s: must be the OIDCRedirectURI, "
+                                           "such as /oidc/redirect",
+                            arg);
+    }
+    bkm_srv_cfg(cmd->server)->logout = arg;
+    return NULL;
+}
+
 const command_rec bkm_cmds[] = {
     AP_INIT_TAKE1(BKM_DIR_REGISTRY, set_registry, NULL, RSRC_CONF,
                   "the tenant registry file (JSON, see "
@@ -738,6 +769,10 @@ const command_rec bkm_cmds[] = {
         "the identity provider's login origin, allowed as a form "
         "target in the pages' Content-Security-Policy (default " BKM_DEFAULT_LOGIN_ORIGIN
         ")"),
+    AP_INIT_TAKE1(BKM_DIR_LOGOUT, set_logout, NULL, RSRC_CONF,
+                  "mod_auth_openidc's OIDCRedirectURI, where the "
+                  "administration's logout link goes with ?logout= "
+                  "(default " BKM_DEFAULT_LOGOUT ")"),
     AP_INIT_TAKE1(BKM_DIR_ROLES, set_roles, NULL, RSRC_CONF,
                   "the municipal administration's roles (JSON): "
                   "administrators, receivers and national operators bound "

@@ -37,6 +37,9 @@
 #define BKM_DIR_CERT_WARNING "BekymringCertificateWarning"
 #define BKM_DIR_REMINDER_AT "BekymringReminderAt"
 #define BKM_DIR_SENDMAIL "BekymringSendmail"
+/* The administration's logout link (issue 14, item 4). */
+#define BKM_DIR_LOGOUT "BekymringLogout"
+#define BKM_DEFAULT_LOGOUT "/oidc/redirect"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -82,6 +85,8 @@ typedef struct {
     const struct bkm_pages_s *pages; /**< loaded from it (check_config hook);
                                      NULL: no pages */
     const char *login_origin;        /**< BekymringLoginOrigin, or NULL */
+    /** BekymringLogout: mod_auth_openidc's OIDCRedirectURI, or NULL */
+    const char *logout;
     const bkm_roles_t *roles;      /**< BekymringRoles, loaded; NULL: none */
     const unsigned char *role_key; /**< BekymringRoleKey's bytes, or NULL */
     apr_size_t role_key_len;
@@ -142,6 +147,10 @@ int bkm_cfg_reminder_at(const bkm_srv_cfg_t *c);
 /** The sendmail command: program and arguments, NULL-ended. */
 const char *const *bkm_cfg_sendmail(apr_pool_t *p, const bkm_srv_cfg_t *c);
 const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c);
+/** The href that logs out through mod_auth_openidc (its OIDCRedirectURI
+ *  with ?logout=, back to @p back: ID-porten's single logout). */
+const char *bkm_cfg_logout_href(apr_pool_t *p, const bkm_srv_cfg_t *c,
+                                const char *back);
 /** Whether the portal is served over https (BekymringHttps, else the
  *  request's scheme). */
 int bkm_cfg_https(request_rec *r);
