@@ -111,12 +111,13 @@ const bkm_sql_t bkm_forvaltning_sql[] = {
       OVERSIKT_SELECT "AND m.avvik IS NOT NULL "
                       "AND (%s = '' OR m.bydelsnummer = %s) "
                       "AND (%s = '' OR m.tilstand = %s) " OVERSIKT_REST },
-    /* Whether anyone has the report: a recipient (case system, receiver
-     * or print provider) fetched it in full.  Marking a report handled
+    /* Whether anyone ever had the report: a recipient (case system,
+     * receiver or print provider) fetched it in full, as its timeline
+     * says (a re-queue resets the delivery, not the history).  Marking a report handled
      * stops letter post, so nobody may do it before (issue 14, item 4). */
     { BKM_SQL_MELDING_APNET,
-      "SELECT COUNT(*) FROM bkm_leveranse WHERE melding_id = %s "
-      "AND hentet IS NOT NULL" },
+      "SELECT COUNT(*) FROM bkm_hendelse WHERE melding_id = %s "
+      "AND hendelse IN ('HENTET', 'SENDT_FAGSYSTEM', 'HENTET_PRINT')" },
     { NULL, NULL }
 };
 
@@ -652,7 +653,7 @@ static int export_csv(request_rec *r, who_t *w)
 typedef struct {
     const char *knr, *bnr, *tilstand, *kanal;
     int levert, frist;
-    int apnet; /* a recipient fetched it in full */
+    int apnet;    /* a recipient fetched it in full */
     json_t *meta; /* NULL: no such report */
 } report_t;
 
@@ -699,27 +700,28 @@ static int load_report(request_rec *r, bkm_db_t *db, const who_t *w,
         m->bnr = bkm_db_value(db, row, 4);
         m->meta = bkm_json_own(
             r->pool,
-            json_pack(
-                "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "id",
-                bkm_db_value(db, row, 0), "referanse",
-                bkm_db_value(db, row, 1), "type",
-                bkm_i18n_text(pg->i18n, w->lang,
-                              apr_pstrcat(r->pool, "admin.type.",
-                                          type_of(bkm_db_value(db, row, 2)),
-                                          NULL)),
-                "bydel", district_name(w, m->bnr), "kanal",
-                bkm_i18n_text(pg->i18n, w->lang,
-                              apr_pstrcat(r->pool, "admin.kanal.",
-                                          bkm_db_value(db, row, 5), NULL)),
-                "tilstand",
-                bkm_i18n_text(pg->i18n, w->lang,
-                              apr_pstrcat(r->pool, "tilstand.", m->tilstand,
-                                          NULL)),
-                "mottatt", when(r, w, bkm_db_value(db, row, 7)), "frist",
-                when(r, w, bkm_db_value(db, row, 8)), "levert",
-                when(r, w, bkm_db_value(db, row, 9)), "oppfolging",
-                bkm_db_value(db, row, 11)
-                    && strcmp(bkm_db_value(db, row, 11), "1") == 0));
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}",
+                      "id", bkm_db_value(db, row, 0), "referanse",
+                      bkm_db_value(db, row, 1), "type",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    apr_pstrcat(r->pool, "admin.type.",
+                                                type_of(bkm_db_value(db, row,
+                                                                     2)),
+                                                NULL)),
+                      "bydel", district_name(w, m->bnr), "kanal",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    apr_pstrcat(r->pool, "admin.kanal.",
+                                                bkm_db_value(db, row, 5),
+                                                NULL)),
+                      "tilstand",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    apr_pstrcat(r->pool, "tilstand.",
+                                                m->tilstand, NULL)),
+                      "mottatt", when(r, w, bkm_db_value(db, row, 7)),
+                      "frist", when(r, w, bkm_db_value(db, row, 8)), "levert",
+                      when(r, w, bkm_db_value(db, row, 9)), "oppfolging",
+                      bkm_db_value(db, row, 11)
+                          && strcmp(bkm_db_value(db, row, 11), "1") == 0));
     }
     if (m->meta) {
         const char *n = NULL;
@@ -744,9 +746,9 @@ static const char *actor_name(request_rec *r, const who_t *w,
     const bkm_pages_t *pg = bkm_pages(r);
     const bkm_integrasjon_t *in;
     static const char *const people[][2] = {
-        { "administrator: ", "roller.rolle.administrator" },
-        { "mottaker: ", "roller.rolle.mottaker" },
-        { "operator: ", "roller.rolle.operator" },
+        { "administrator: ", "forvaltning.aktor.administrator" },
+        { "mottaker: ", "forvaltning.aktor.mottaker" },
+        { "operator: ", "forvaltning.aktor.operator" },
     };
     int i;
 
@@ -757,8 +759,7 @@ static const char *actor_name(request_rec *r, const who_t *w,
         size_t n = strlen(people[i][0]);
         if (strncmp(aktor, people[i][0], n) == 0) {
             return apr_pstrcat(r->pool, aktor + n, " (",
-                               bkm_i18n_text(pg->i18n, w->lang,
-                                             people[i][1]),
+                               bkm_i18n_text(pg->i18n, w->lang, people[i][1]),
                                ")", NULL);
         }
     }
@@ -773,8 +774,9 @@ static const char *actor_name(request_rec *r, const who_t *w,
         }
         return apr_pstrcat(r->pool,
                            bkm_i18n_text(pg->i18n, w->lang,
-                                         print ? "forvaltning.aktor.print"
-                                               : "forvaltning.aktor.fagsystem"),
+                                         print
+                                             ? "forvaltning.aktor.print"
+                                             : "forvaltning.aktor.fagsystem"),
                            " ", in->navn, NULL);
     }
     /* The portal itself: the form, the escalation pass, retention, checks,
@@ -826,10 +828,11 @@ static json_t *events(request_rec *r, bkm_db_t *db, const who_t *w,
             const char *tid = bkm_db_value(db, row, 1);
             const char *aktor = actor_name(r, w, bkm_db_value(db, row, 4));
             const char *beskrivelse = bkm_db_value(db, row, 5);
-            const char *text =
-                json_object_get(bkm_i18n_texts(pg->i18n, w->lang), key)
-                    ? bkm_i18n_text(pg->i18n, w->lang, key)
-                    : (hendelse ? hendelse : "");
+            const char *text = json_object_get(bkm_i18n_texts(pg->i18n,
+                                                              w->lang),
+                                               key)
+                                   ? bkm_i18n_text(pg->i18n, w->lang, key)
+                                   : (hendelse ? hendelse : "");
             if (hendelse
                 && (strcmp(hendelse, "SENDT_PRINT") == 0
                     || strcmp(hendelse, "PRINT_PA_NYTT") == 0)) {
@@ -848,10 +851,11 @@ static json_t *events(request_rec *r, bkm_db_t *db, const who_t *w,
             if (repeats(r, key, beskrivelse)) {
                 beskrivelse = NULL;
             }
-            json_array_append_new(
-                list, json_pack("{s:s, s:s, s:s?, s:s?}", "tid",
-                                when(r, w, tid), "hendelse", text, "aktor",
-                                aktor, "beskrivelse", beskrivelse));
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:s, s:s?, s:s?}", "tid",
+                                            when(r, w, tid), "hendelse", text,
+                                            "aktor", aktor, "beskrivelse",
+                                            beskrivelse));
         }
     }
     return list;
@@ -902,16 +906,16 @@ static void explain(request_rec *r, const who_t *w, const report_t *m,
                                                                : "fagsystem",
                               NULL);
     }
-    json_object_set_new(
-        data, "forklaring",
-        json_string(bkm_i18n_text(
-            pg->i18n, w->lang,
-            apr_pstrcat(r->pool, "forvaltning.tilstand.", variant, NULL))));
+    json_object_set_new(data, "forklaring",
+                        json_string(bkm_i18n_text(
+                            pg->i18n, w->lang,
+                            apr_pstrcat(r->pool, "forvaltning.tilstand.",
+                                        variant, NULL))));
     json_object_set_new(
         data, "nesteSteg",
-        json_string(bkm_i18n_text(
-            pg->i18n, w->lang,
-            apr_pstrcat(r->pool, "forvaltning.neste.", variant, NULL))));
+        json_string(bkm_i18n_text(pg->i18n, w->lang,
+                                  apr_pstrcat(r->pool, "forvaltning.neste.",
+                                              variant, NULL))));
     if (st->print_bestilt && !m->levert
         && (strcmp(m->tilstand, "SENDT_PRINT") == 0
             || strcmp(m->tilstand, "AVVIST_PRINT") == 0)) {
@@ -930,25 +934,27 @@ static void explain(request_rec *r, const who_t *w, const report_t *m,
             }
             if (b->adresse.postnummer) {
                 json_array_append_new(
-                    adr, json_string(apr_pstrcat(
-                             r->pool, b->adresse.postnummer, " ",
-                             b->adresse.poststed ? b->adresse.poststed : "",
-                             NULL)));
+                    adr, json_string(apr_pstrcat(r->pool,
+                                                 b->adresse.postnummer, " ",
+                                                 b->adresse.poststed
+                                                     ? b->adresse.poststed
+                                                     : "",
+                                                 NULL)));
             }
         }
         json_object_set_new(
             data, "brevpost",
-            json_pack("{s:o, s:s, s:s?, s:s}", "adresse", adr, "bestilt",
-                      bkm_format_datetime(r->pool, w->lang, st->print_bestilt),
-                      "hentet",
-                      st->print_hentet ? bkm_format_datetime(r->pool, w->lang,
-                                                             st->print_hentet)
-                                       : NULL,
-                      "fram",
-                      bkm_format_date(r->pool, w->lang,
-                                      working_days_after(
-                                          st->print_bestilt,
-                                          BREVPOST_VIRKEDAGER))));
+            json_pack(
+                "{s:o, s:s, s:s?, s:s}", "adresse", adr, "bestilt",
+                bkm_format_datetime(r->pool, w->lang, st->print_bestilt),
+                "hentet",
+                st->print_hentet
+                    ? bkm_format_datetime(r->pool, w->lang, st->print_hentet)
+                    : NULL,
+                "fram",
+                bkm_format_date(r->pool, w->lang,
+                                working_days_after(st->print_bestilt,
+                                                   BREVPOST_VIRKEDAGER))));
     }
 }
 
@@ -982,8 +988,7 @@ static json_t *actions(request_rec *r, const who_t *w, const report_t *m,
             json_pack("{s:s, s:s, s:b, s:s, s:s, s:s}", "id",
                       apr_pstrcat(r->pool, "h-", ids[i], NULL), "hjelpId",
                       apr_pstrcat(r->pool, "h-", ids[i], "-hjelp", NULL),
-                      "forste",
-                      chosen, "verdi", ids[i], "navn",
+                      "forste", chosen, "verdi", ids[i], "navn",
                       bkm_i18n_text(pg->i18n, w->lang,
                                     apr_pstrcat(r->pool, "admin.handling.",
                                                 ids[i], NULL)),
@@ -1273,7 +1278,7 @@ static int my_municipalities(request_rec *r, who_t *w)
     json_object_set_new(data, "ingen", json_boolean(!any));
     json_object_set_new(data, "roller", json_boolean(all));
     return bkm_admin_render(r, w->q, any ? HTTP_OK : HTTP_FORBIDDEN,
-                           "admin-kommuner", data);
+                            "admin-kommuner", data);
 }
 
 /* What the access rule found, in this file's shape. */

@@ -158,12 +158,11 @@ static int list(request_rec *r, const receiver_t *rc)
                           bkm_db_value(db, row, 5) != NULL, "frist",
                           /* Each report's deadline before letter post
                            * (issue 14, item 4). */
-                          bkm_db_value(db, row, 8)
-                              ? bkm_format_datetime(
-                                    r->pool, rc->lang,
-                                    (apr_time_t)apr_atoi64(
-                                        bkm_db_value(db, row, 8)))
-                              : NULL));
+                          bkm_db_value(db, row, 8) ? bkm_format_datetime(
+                              r->pool, rc->lang,
+                              (apr_time_t)apr_atoi64(bkm_db_value(db, row,
+                                                                  8)))
+                                                   : NULL));
         }
     }
     data = bkm_page_data(r, rc->lang,
@@ -237,10 +236,11 @@ static int one(request_rec *r, const receiver_t *rc, const char *id,
                                                       NULL)
                                         : ""));
     if (feil) {
-        json_object_set_new(
-            data, "feiloppsummering",
-            json_pack("[{s:s, s:s}]", "href", "#dekrypter-tittel", "tekst",
-                      bkm_i18n_text(pg->i18n, rc->lang, feil)));
+        json_object_set_new(data, "feiloppsummering",
+                            json_pack("[{s:s, s:s}]", "href",
+                                      "#dekrypter-tittel", "tekst",
+                                      bkm_i18n_text(pg->i18n, rc->lang,
+                                                    feil)));
     }
     json_object_set_new(data, "filnavnKryptert",
                         json_string(apr_pstrcat(r->pool, "bekymringsmelding-",
@@ -338,7 +338,7 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(02803)
                       "confirmation of message %s refused (409): never "
                       "downloaded in full", l.id);
-        return one(r, rc, id, HTTP_CONFLICT, "mottak.ikke_hentet.tekst");
+        return one(r, rc, id, HTTP_CONFLICT, "mottak.ikke_hentet.tittel");
     }
     if (!l.svar) {
         memset(&in, 0, sizeof(in));

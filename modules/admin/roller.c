@@ -79,17 +79,16 @@ static json_t *file_roles(request_rec *r, const char *lang)
                                   NULL);
         }
         json_array_append_new(
-            list,
-            json_pack("{s:s, s:s, s:s, s:s}", "navn", b->navn ? b->navn : "",
-                      "rolle",
-                      bkm_i18n_text(pg->i18n, lang,
-                                    b->rolle == BKM_ROLLE_OPERATOR
-                                        ? "roller.rolle.operator"
-                                    : b->rolle == BKM_ROLLE_MOTTAKER
-                                        ? "roller.rolle.mottaker"
-                                        : "roller.rolle.administrator"),
-                      "kommune", b->kommune ? b->kommune : "–", "bydeler",
-                      *bydeler ? bydeler : "–"));
+            list, json_pack("{s:s, s:s, s:s, s:s}", "navn",
+                            b->navn ? b->navn : "", "rolle",
+                            bkm_i18n_text(pg->i18n, lang,
+                                          b->rolle == BKM_ROLLE_OPERATOR
+                                              ? "roller.rolle.operator"
+                                          : b->rolle == BKM_ROLLE_MOTTAKER
+                                              ? "roller.rolle.mottaker"
+                                              : "roller.rolle.administrator"),
+                            "kommune", b->kommune ? b->kommune : "–",
+                            "bydeler", *bydeler ? bydeler : "–"));
     }
     return list;
 }
@@ -126,8 +125,7 @@ static int page(request_rec *r, const bkm_req_t *q, int status,
                 list,
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "felt",
                           apr_pstrcat(r->pool, "begrunnelse-", id, NULL),
-                          "navn",
-                          bkm_db_value(db, row, 1), "rolle",
+                          "navn", bkm_db_value(db, row, 1), "rolle",
                           bkm_i18n_text(pg->i18n, lang,
                                         apr_pstrcat(r->pool, "roller.rolle.",
                                                     rolle, NULL)),
@@ -151,12 +149,14 @@ static int page(request_rec *r, const bkm_req_t *q, int status,
     if (feil) {
         json_object_set_new(data, "feil",
                             json_string(bkm_i18n_text(pg->i18n, lang, feil)));
-        json_object_set_new(
-            data, "feiloppsummering",
-            json_pack("[{s:s, s:s}]", "href",
-                      apr_pstrcat(r->pool, "#", felt ? felt : "fodselsnummer",
-                                  NULL),
-                      "tekst", bkm_i18n_text(pg->i18n, lang, feil)));
+        json_object_set_new(data, "feiloppsummering",
+                            json_pack("[{s:s, s:s}]", "href",
+                                      apr_pstrcat(r->pool, "#",
+                                                  felt ? felt
+                                                       : "fodselsnummer",
+                                                  NULL),
+                                      "tekst",
+                                      bkm_i18n_text(pg->i18n, lang, feil)));
         json_object_set_new(data, "feilFelt",
                             json_string(felt ? felt : "fodselsnummer"));
     }
@@ -361,6 +361,6 @@ int bkm_handle_rolle_slett(request_rec *r, const bkm_req_t *q)
     if (posted(r, q, &form) != OK) {
         return OK; /* answered */
     }
-    return revoke_role(r, q, q->navn,
-                       bkm_route_param(q->match, "rolleId"), form);
+    return revoke_role(r, q, q->navn, bkm_route_param(q->match, "rolleId"),
+                       form);
 }

@@ -23,14 +23,13 @@
 
 /* One link of the navigation; the current page's has aria-current. */
 static void nav_link(request_rec *r, json_t *list, const char *href,
-                 const char *tekst)
+                     const char *tekst)
 {
-    json_array_append_new(list,
-                          json_pack("{s:s, s:s, s:o}", "href", href, "tekst",
-                                    tekst, "gjeldende",
-                                    strcmp(r->uri, href) == 0
-                                        ? json_string("page")
-                                        : json_null()));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:o}", "href", href,
+                                          "tekst", tekst, "gjeldende",
+                                          strcmp(r->uri, href) == 0
+                                              ? json_string("page")
+                                              : json_null()));
 }
 
 /* The person's roles in words: "Administrator, Oslo" and so on, each
@@ -92,14 +91,14 @@ json_t *bkm_admin_frame(request_rec *r, const bkm_req_t *q)
                             q->kommune->nummer, NULL, NULL)) {
             nav_link(r, nav, base, T("forvaltning.nav.oversikt"));
             nav_link(r, nav, apr_pstrcat(r->pool, base, "/statistikk", NULL),
-                 T("forvaltning.nav.statistikk"));
+                     T("forvaltning.nav.statistikk"));
             nav_link(r, nav, apr_pstrcat(r->pool, base, "/avstemming", NULL),
-                 T("forvaltning.nav.avstemming"));
+                     T("forvaltning.nav.avstemming"));
         }
         if (bkm_roles_allow(q->roles, q->person->pid, BKM_TILGANG_MOTTA,
                             q->kommune->nummer, NULL, NULL)) {
             nav_link(r, nav, apr_pstrcat(r->pool, base, "/mottak", NULL),
-                 T("forvaltning.nav.mottak"));
+                     T("forvaltning.nav.mottak"));
         }
     }
     if (all) {

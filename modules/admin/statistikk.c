@@ -482,11 +482,11 @@ static void set_weeks(request_rec *r, json_t *data, const char *lang,
     for (i = 0; (long)i * step <= max; i++) {
         double y = PLOT_Y + PLOT_H - PLOT_H * (double)(i * step) / max;
         json_array_append_new(
-            ticks, json_pack("{s:s, s:s, s:s}", "y",
-                             apr_psprintf(r->pool, "%.1f", y), "ty",
-                             apr_psprintf(r->pool, "%.1f", y + 4), "tekst",
-                             bkm_format_count(r->pool, lang,
-                                              (long long)i * step)));
+            ticks,
+            json_pack("{s:s, s:s, s:s}", "y",
+                      apr_psprintf(r->pool, "%.1f", y), "ty",
+                      apr_psprintf(r->pool, "%.1f", y + 4), "tekst",
+                      bkm_format_count(r->pool, lang, (long long)i * step)));
     }
     list = json_array();
     bars = json_array();
@@ -502,23 +502,21 @@ static void set_weeks(request_rec *r, json_t *data, const char *lang,
         const char *til = bkm_format_date(r->pool, lang,
                                           start[i + 1] - DAY / 2);
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "uke",
-                            uke, "dager",
-                            strcmp(fra, til) == 0
-                                ? fra
-                                : apr_pstrcat(r->pool, fra, " – ", til, NULL),
-                            "antall", bkm_format_count(r->pool, lang, sum),
-                            "privat",
-                            bkm_format_count(r->pool, lang, weeks[i].privat),
-                            "offentlig",
-                            bkm_format_count(r->pool, lang,
-                                             weeks[i].offentlig),
-                            "fagsystem",
-                            bkm_format_count(r->pool, lang,
-                                             weeks[i].fagsystem),
-                            "manuell",
-                            bkm_format_count(r->pool, lang,
-                                             weeks[i].manuell)));
+            list,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "uke", uke,
+                      "dager",
+                      strcmp(fra, til) == 0
+                          ? fra
+                          : apr_pstrcat(r->pool, fra, " – ", til, NULL),
+                      "antall", bkm_format_count(r->pool, lang, sum),
+                      "privat",
+                      bkm_format_count(r->pool, lang, weeks[i].privat),
+                      "offentlig",
+                      bkm_format_count(r->pool, lang, weeks[i].offentlig),
+                      "fagsystem",
+                      bkm_format_count(r->pool, lang, weeks[i].fagsystem),
+                      "manuell",
+                      bkm_format_count(r->pool, lang, weeks[i].manuell)));
         json_array_append_new(
             bars,
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "x",
@@ -547,7 +545,8 @@ static void set_print_share(request_rec *r, json_t *data, const char *lang,
     double share = total ? 100.0 * printed / total : 0;
 
     json_object_set_new(data, "printandel",
-                        json_string(bkm_format_percent(r->pool, lang, share)));
+                        json_string(bkm_format_percent(r->pool, lang,
+                                                       share)));
     json_object_set_new(data, "printHoy",
                         json_boolean(total >= 20 && share > PRINT_ALARM));
     json_object_set_new(data, "printAntall", json_integer(printed));

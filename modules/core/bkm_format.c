@@ -67,13 +67,14 @@ const char *bkm_format_date(apr_pool_t *p, const char *lang, apr_time_t t)
                               x.tm_year + 1900);
 }
 
-const char *bkm_format_datetime(apr_pool_t *p, const char *lang,
-                                apr_time_t t)
+const char *bkm_format_datetime(apr_pool_t *p, const char *lang, apr_time_t t)
 {
     apr_time_exp_t x;
 
     bkm_time_oslo(&x, t);
-    return apr_psprintf(p, norwegian(lang) ? "%s kl. %02d:%02d" : "%s, %02d:%02d",
+    return apr_psprintf(p,
+                        norwegian(lang) ? "%s kl. %02d:%02d"
+                                        : "%s, %02d:%02d",
                         bkm_format_date(p, lang, t), x.tm_hour, x.tm_min);
 }
 

@@ -716,8 +716,9 @@ static const char *set_logout(cmd_parms *cmd, void *dc, const char *arg)
             && strcmp(u.scheme, "http") != 0)
         || (!u.scheme && u.hostname) || strpbrk(arg, " \"'<>")) {
         return apr_psprintf(cmd->pool,
-                            BKM_DIR_LOGOUT " %s: must be the OIDCRedirectURI, "
-                                           "such as /oidc/redirect",
+                            BKM_DIR_LOGOUT
+                            " %s: must be the OIDCRedirectURI, "
+                            "such as /oidc/redirect",
                             arg);
     }
     bkm_srv_cfg(cmd->server)->logout = arg;

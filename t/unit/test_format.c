@@ -14,10 +14,8 @@ static const struct {
     { 2025, 12, 28, 52, 2025 }, /* the Sunday before */
     { 2027, 1, 1, 53, 2026 },   /* a Friday: 2026 has 53 weeks */
     { 2027, 1, 4, 1, 2027 },    /* 2027's first Monday */
-    { 2026, 12, 3, 49, 2026 },
-    { 2021, 1, 3, 53, 2020 },
-    { 2024, 12, 30, 1, 2025 },
-    { 2023, 1, 1, 52, 2022 },   /* a Sunday */
+    { 2026, 12, 3, 49, 2026 },  { 2021, 1, 3, 53, 2020 },
+    { 2024, 12, 30, 1, 2025 },  { 2023, 1, 1, 52, 2022 }, /* a Sunday */
     { 2023, 1, 2, 1, 2023 },
 };
 
@@ -66,13 +64,16 @@ START_TEST(numbers)
     ck_assert_str_eq(bkm_format_percent(bkm_test_pool, "en", 100.0 / 3),
                      "33.3%");
     ck_assert_str_eq(bkm_format_count(bkm_test_pool, "nb", 1234567),
-                     "1\xc2\xa0" "234\xc2\xa0" "567");
+                     "1\xc2\xa0"
+                     "234\xc2\xa0"
+                     "567");
     ck_assert_str_eq(bkm_format_count(bkm_test_pool, "en", 1234567),
                      "1,234,567");
     ck_assert_str_eq(bkm_format_count(bkm_test_pool, "nb", 999), "999");
     ck_assert_str_eq(bkm_format_count(bkm_test_pool, "en", 0), "0");
     ck_assert_str_eq(bkm_format_count(bkm_test_pool, "en", -1000),
-                     "\xe2\x88\x92" "1,000");
+                     "\xe2\x88\x92"
+                     "1,000");
 }
 END_TEST
 
