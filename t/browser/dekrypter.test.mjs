@@ -367,8 +367,43 @@ async function inChromium() {
   }
 }
 
+// ---- 3. ASiC-E containers (issue 14, item 4) ---------------------------
+// A producer's report to a manual-download district is its ASiC-E
+// container, sealed whole: the page must take the PDF out of it.  The
+// containers are made by Python's zipfile, as another tool would.
+function zipOf(name, compression) {
+  execFileSync('python3', ['-c', `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    z.writestr(zipfile.ZipInfo('mimetype'), 'application/vnd.etsi.asic-e+zip')
+    z.write(sys.argv[2], 'bekymringsmelding.pdf', compress_type=int(sys.argv[3]))
+    z.writestr('bekymringsmelding.json', '{"melding": "x"}', compress_type=int(sys.argv[3]))
+    z.writestr('META-INF/asicmanifest.xml', '<ASiCManifest/>')
+`, f(name), f('melding.pdf'), String(compression)]);
+  return readFileSync(f(name));
+}
+
+async function containers() {
+  const { decrypt, pdfFromContainer, isZip } = await import(pathToFileURL(SOURCE).href);
+  const stored = zipOf('stored.asice', 0);
+  const deflated = zipOf('deflated.asice', 8);
+  check('a container is a zip, a PDF is not', isZip(stored) && !isZip(PLAIN));
+  check('container, stored: its PDF', same(await pdfFromContainer(stored), PLAIN));
+  check('container, deflated: its PDF', same(await pdfFromContainer(deflated), PLAIN));
+  writeFileSync(f('deflated.asice'), deflated);
+  const sealed = seal('deflated.asice', 'manuell.pem', '-aes256', 'asice.cms');
+  const plain = await decrypt(sealed, key('manuell.key'));
+  check('a sealed container decrypts to the container',
+    same(plain, deflated) && same(await pdfFromContainer(plain), PLAIN));
+  check('a zip without a PDF: "format"',
+    await code(pdfFromContainer(Buffer.from(PLAIN.toString('latin1').replace('%PDF', 'PK\x03\x04'), 'latin1'))) === 'format');
+  const cut = deflated.subarray(0, deflated.length - 30);
+  check('a truncated container: "format"', await code(pdfFromContainer(cut)) === 'format');
+}
+
 try {
   await inNode();
+  await containers();
   await inChromium();
 } catch (e) {
   check('the test ran to the end', false, e.stack);
