@@ -137,7 +137,7 @@ sub csrf_of {
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 98 + 18 + 24 + 11 + 4 + 18;
+plan tests => @pages * @people + @people + 98 + 18 + 24 + 11 + 4 + 24;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -471,14 +471,14 @@ sub stats_of {
     ($f{til}) = $html =~ m{id="til" name="til" value="([^"]*)"};
     my ($uker) = $html =~ m{<table class="ds-table" id="uker">(.*?)</table>}s;
     $f{uker} = [];
-    while (($uker // '') =~ m{<th scope="row">.*?</th>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>}g) {
+    while (($uker // '') =~ m{<th scope="row">.*?</th>\s*<td[^>]*>(\d+)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>}g) {
         push @{ $f{uker} }, [$1, $2, $3, $4, $5];
     }
     $f{stolper} = [ map { /: (\d+)$/ } $html =~ m{<rect class="bkm-stolpe-fagsystem"[^>]*><title>([^<]+)</title>}g ];
     my ($helse) = $html =~ m{<table class="ds-table" id="helse">(.*?)</table>}s;
     $f{kontoer} = [ ($helse // '') =~ m{<th scope="row">([^<]+)</th>}g ];
     # Each account's waiting, print jobs waiting and reports to follow up.
-    while (($helse // '') =~ m{<th scope="row">([^<]+)</th>\s*<td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)}g) {
+    while (($helse // '') =~ m{<th scope="row">([^<]+)</th>\s*<td[^>]*>[^<]*</td><td[^>]*>[^<]*</td><td[^>]*>[^<]*</td><td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)}g) {
         $f{helse}{$1} = [$2, $3, $4];
     }
     return \%f;
@@ -691,3 +691,12 @@ like $res->decoded_content, qr{href="/kommune/0301/mottak/$l10".*?<span class="b
     'the receiver sees each report\'s deadline';
 $res = $ua{ola}->get("$base/kommune/0301/mottak/$l10");
 like $res->decoded_content, qr{<form method="post" id="bekreft-skjema" action="[^"]+" hidden>}, '"stored with us" not offered before the download';
+# Every form's error comes back as an error summary, the text kept: the
+# periods of the overview, the statistics and the reconciliation.
+for my $path ('/kommune/0301', '/kommune/0301/statistikk', '/kommune/0301/avstemming') {
+    $res = $kari->get("$base$path?fra=2026-13-01&til=2026-12-01");
+    is $res->code, 400, "$path, a date typed wrong: 400";
+    like $res->decoded_content,
+        qr{<div class="ds-error-summary" id="feiloppsummering" tabindex="-1" autofocus="".*href="#fra".*id="fra" name="fra" value="2026-13-01" aria-invalid="true"}s,
+        "with the error summary, the field marked, what was typed kept";
+}

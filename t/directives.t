@@ -90,6 +90,11 @@ my @bad = (
     [ "<Location /x>\nBekymringMaskinportenToken urn:x\n</Location>",
       qr/takes two arguments/ ],
     [ "BekymringPages $dev/none", qr/BekymringPages .*none: not a directory/ ],
+    # The administration's logout (issue 14, item 4): mod_auth_openidc's
+    # OIDCRedirectURI, without a query (?logout= is added).
+    [ 'BekymringLogout oidc/redirect', qr/BekymringLogout oidc\/redirect: must be the OIDCRedirectURI/ ],
+    [ 'BekymringLogout /oidc/redirect?logout=x', qr/BekymringLogout .*OIDCRedirectURI/ ],
+    [ 'BekymringLogout ftp://h/oidc', qr/BekymringLogout .*OIDCRedirectURI/ ],
     [ "BekymringPages $broken_pages",
       qr/BekymringPages .*broken-pages: .*bad.*not well-formed/ ],
 );
@@ -112,6 +117,8 @@ my ($rc, $out) = run_httpd_t($load,
     'BekymringReminderAt 75%', 'BekymringReminderAt off',
     'BekymringSendmail /usr/sbin/sendmail -t -i',
     'BekymringCertificateWarning 14d', 'BekymringCertificateWarning off',
+    'BekymringLogout /oidc/redirect',
+    'BekymringLogout https://bekymringsmelding.example.no/oidc/redirect',
     "<VirtualHost 127.0.0.1:8599>\nBekymringEscalationInterval 90s\n</VirtualHost>",
     "<Location /meg>\nBekymringMinAcr high\n</Location>",
     "<Location /x>\nBekymringMaskinportenToken urn:x urn:y\n</Location>");

@@ -24,6 +24,11 @@ json_t *bkm_admin_frame(request_rec *r, const bkm_req_t *q);
 int bkm_admin_render(request_rec *r, const bkm_req_t *q, int status,
                      const char *tmpl, json_t *data);
 
+/** A period's date typed wrong (@p felt "fra" or "til"): the error
+ *  summary, the field marked, what was typed kept. */
+void bkm_admin_date_error(request_rec *r, json_t *data, const char *lang,
+                          const char *felt);
+
 /* Handlers (the route table) */
 int bkm_handle_forvaltning_kommuner(request_rec *r, const bkm_req_t *q);
 int bkm_handle_forvaltning_oversikt(request_rec *r, const bkm_req_t *q);

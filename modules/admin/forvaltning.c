@@ -154,6 +154,8 @@ typedef struct {
                                    failure (bkm_avvik.h) */
     apr_time_t t_fra, t_til;
     const char *etter_t, *etter_id;
+    const char *datofeil; /* "fra" or "til": a date typed wrong; the page
+                             shows its error summary, unfiltered by date */
 } filter_t;
 
 /* Read the filters strictly: anything else is a 400. */
@@ -173,7 +175,10 @@ static const char *read_filter(request_rec *r, const who_t *w, filter_t *f)
     f->t_fra = f->fra && *f->fra ? bkm_time_oslo_day(f->fra) : 0;
     f->t_til = f->til && *f->til ? bkm_time_oslo_day(f->til) : -2;
     if (f->t_fra < 0 || f->t_til == -1) {
-        return "a date is not YYYY-MM-DD";
+        /* Typed in the page's form: the page says so (overview()). */
+        f->datofeil = f->t_fra < 0 ? "fra" : "til";
+        f->t_fra = 0;
+        f->t_til = -2;
     }
     /* "til" is the last day included. */
     f->t_til = f->t_til == -2 ? APR_INT64_MAX
@@ -544,11 +549,15 @@ static int overview(request_rec *r, who_t *w)
     if ((n = overview_rows(r, db, w, &f, rows, &last_t, &last_id)) < 0) {
         return bkm_page_unavailable(r, w->lang);
     }
+    if (f.datofeil) {
+        bkm_admin_date_error(r, data, w->lang, f.datofeil);
+    }
     json_object_set_new(data, "rader", rows);
     json_object_set_new(data, "ingen", json_boolean(n == 0));
     set_overview_links(r, data, w, &f, n > PAGE_ROWS, last_t, last_id);
     set_filter_choices(r, data, w, &f);
-    return bkm_admin_render(r, w->q, HTTP_OK, "admin-oversikt", data);
+    return bkm_admin_render(r, w->q, f.datofeil ? HTTP_BAD_REQUEST : HTTP_OK,
+                            "admin-oversikt", data);
 }
 
 static int export_csv(request_rec *r, who_t *w)
@@ -560,7 +569,7 @@ static int export_csv(request_rec *r, who_t *w)
     bkm_db_t *db;
     int total = 0, got;
 
-    if ((err = read_filter(r, w, &f))) {
+    if ((err = read_filter(r, w, &f)) || f.datofeil) {
         return bkm_page_message(r, HTTP_BAD_REQUEST, w->lang,
                                 "side.foresporsel.tittel", NULL);
     }

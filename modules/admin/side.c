@@ -119,3 +119,32 @@ int bkm_admin_render(request_rec *r, const bkm_req_t *q, int status,
     json_object_set_new(data, "forvaltning", bkm_admin_frame(r, q));
     return bkm_page_render(r, status, tmpl, data);
 }
+
+void bkm_admin_date_error(request_rec *r, json_t *data, const char *lang,
+                          const char *felt)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *tekst = bkm_i18n_text(pg->i18n, lang,
+                                      "forvaltning.feil.dato");
+
+    json_object_set_new(data, "feiloppsummering",
+                        json_pack("[{s:s, s:s}]", "href",
+                                  apr_pstrcat(r->pool, "#", felt, NULL),
+                                  "tekst", tekst));
+    json_object_set_new(data, apr_pstrcat(r->pool, felt, "Ugyldig", NULL),
+                        json_string("true"));
+    json_object_set_new(data, apr_pstrcat(r->pool, felt, "Feil", NULL),
+                        json_string(tekst));
+    json_object_set_new(data, apr_pstrcat(r->pool, felt, "Beskrevet", NULL),
+                        json_string(apr_pstrcat(r->pool, felt, "-feil",
+                                                NULL)));
+    /* What was typed comes back as it was. */
+    json_object_set_new(data, "fra",
+                        json_string(bkm_page_arg(r, "fra")
+                                        ? bkm_page_arg(r, "fra")
+                                        : ""));
+    json_object_set_new(data, "til",
+                        json_string(bkm_page_arg(r, "til")
+                                        ? bkm_page_arg(r, "til")
+                                        : ""));
+}

@@ -161,10 +161,9 @@ static const char *date_of(apr_pool_t *p, apr_time_t t)
 
 /* The period [from, to) from ?fra= and ?til= (the last day included),
  * else the @p days before tomorrow.  0, or -1 for a bad date. */
-static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
+static int period_of(request_rec *r, int days, const char *fra,
+                     const char *til, apr_time_t *from, apr_time_t *to)
 {
-    const char *fra = bkm_page_arg(r, "fra"), *til = bkm_page_arg(r, "til");
-
     *to = til && *til ? bkm_time_oslo_day(til)
                       : bkm_time_oslo_midnight(bkm_now(r));
     if (*to < 0) {
@@ -177,6 +176,29 @@ static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
                         : bkm_time_oslo_midnight(*to - (apr_time_t)days * DAY
                                                  + DAY / 2);
     return *from < 0 || *from >= *to ? -1 : 0;
+}
+
+static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
+{
+    return period_of(r, days, bkm_page_arg(r, "fra"), bkm_page_arg(r, "til"),
+                     from, to);
+}
+
+/* For the pages: the period asked for, or, when a date was typed wrong
+ * (or the period is empty or longer than @p max), the default period and
+ * in *felt the field to fix ("fra" or "til"); the page then shows an
+ * error summary (issue 14, item 4: it was a bare 400). */
+static void page_period(request_rec *r, int days, apr_interval_time_t max,
+                        apr_time_t *from, apr_time_t *to, const char **felt)
+{
+    const char *til = bkm_page_arg(r, "til");
+
+    *felt = NULL;
+    if (period(r, days, from, to) == 0 && (!max || *to - *from < max)) {
+        return;
+    }
+    *felt = til && *til && bkm_time_oslo_day(til) < 0 ? "til" : "fra";
+    period_of(r, days, NULL, NULL, from, to);
 }
 
 static int refused(request_rec *r, const char *lang)
@@ -593,13 +615,12 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
     apr_time_t start[MAX_WEEKS + 1];
     json_t *data;
     long total = 0, printed = 0;
+    const char *felt;
     bkm_db_t *db;
     int n;
 
-    if (period(r, 56, &from, &to) != 0
-        || (to - from) / WEEK >= MAX_WEEKS - 2) {
-        return refused(r, lang);
-    }
+    page_period(r, 56, (apr_interval_time_t)(MAX_WEEKS - 2) * WEEK, &from,
+                &to, &felt);
     n = week_starts(from, to, start);
     memset(weeks, 0, sizeof(weeks));
     if (!(db = bkm_db_acquire(r))) {
@@ -635,7 +656,11 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
                                                     k->nummer, "/statistikk",
                                                     NULL)
                                       : "/kommune/statistikk"));
-    return bkm_admin_render(r, q, HTTP_OK, "admin-statistikk", data);
+    if (felt) {
+        bkm_admin_date_error(r, data, lang, felt);
+    }
+    return bkm_admin_render(r, q, felt ? HTTP_BAD_REQUEST : HTTP_OK,
+                            "admin-statistikk", data);
 }
 
 /* ---- reconciliation ------------------------------------------------- */
@@ -895,11 +920,17 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
     json_t *counts = json_array(), *ids, *data, *automatisk;
     apr_array_header_t *levert;
     scope_t sc = { k, q->bydeler };
+    const char *felt = NULL;
     bkm_db_t *db;
     long total = 0;
 
-    if (period(r, 30, &from, &to) != 0) {
-        return refused(r, lang);
+    if (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0) {
+        if (period(r, 30, &from, &to) != 0) {
+            return refused(r, lang);
+        }
+    }
+    else {
+        page_period(r, 30, 0, &from, &to, &felt);
     }
     if (!choose_scope(r, q, &sc, &bydel)) {
         return refused(r, lang);
@@ -940,5 +971,9 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
     json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
     json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
     set_avstemming_links(r, data, k, bydel, from, to);
-    return bkm_admin_render(r, q, HTTP_OK, "admin-avstemming", data);
+    if (felt) {
+        bkm_admin_date_error(r, data, lang, felt);
+    }
+    return bkm_admin_render(r, q, felt ? HTTP_BAD_REQUEST : HTTP_OK,
+                            "admin-avstemming", data);
 }
