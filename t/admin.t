@@ -137,7 +137,7 @@ sub csrf_of {
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 98 + 18 + 24 + 11 + 4 + 24;
+plan tests => @pages * @people + @people + 98 + 18 + 24 + 11 + 4 + 24 + 5;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -411,7 +411,7 @@ $res = $kari->get("$base/kommune/0301/statistikk");
 $html = $res->decoded_content;
 my ($n0301) = db_rows("SELECT COUNT(*) FROM bkm_melding WHERE kommunenummer = '0301'");
 like $html, qr{<strong id="totalt">$n0301->[0]</strong>}, 'statistics: every Oslo report of the period';
-like $html, qr{<svg viewBox="0 0 640 240" role="img"}, 'a chart, made by the server';
+like $html, qr{<svg viewBox="0 0 640 260" role="img"}, 'a chart, made by the server';
 like $html, qr{<rect class="bkm-stolpe-fagsystem" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+">}, 'with bars';
 like $html, qr{<table class="ds-table" id="helse">.*Gamle Oslo}s, 'health per account';
 like $html, qr{id="printandel">\d+,\d\x{a0}%</strong>}, 'the share sent to print, written the Norwegian way';
@@ -582,6 +582,9 @@ $res = $per->request(POST "$base/kommune/roller", [csrf => 'cd' x 32, %grant]);
 is $res->code, 403, 'granting without the CSRF token: 403';
 $res = $per->request(POST "$base/kommune/roller", [csrf => token_of($per), %{{ %grant, begrunnelse => '' }}]);
 is $res->code, 422, 'granting without a reason: 422';
+like $res->decoded_content, qr{<div class="ds-error-summary" id="feiloppsummering"[^>]*autofocus="".*<a class="ds-link" href="#begrunnelse">}s,
+    'with an error summary linking to the reason';
+like $res->decoded_content, qr{id="navn" name="navn" autocomplete="off" value="[^"]+"}, 'what was typed kept';
 $res = $per->request(POST "$base/kommune/roller", [csrf => token_of($per), %{{ %grant, fodselsnummer => '0404115555X' }}]);
 is $res->code, 422, 'a national id that is not eleven digits: 422';
 unlike $res->decoded_content, qr/0404115555X/, 'never shown back';
@@ -603,6 +606,10 @@ $res = $per->get("$base/kommune/roller");
 my ($slett) = $res->decoded_content =~ m{action="(/kommune/roller/[0-9a-f-]{36}/slett)"};
 like $res->decoded_content, qr/Nora Noname/, 'listed';
 unlike $res->decoded_content, qr/04041155555/, 'without the national id';
+$res = $per->request(POST "$base$slett", [csrf => token_of($per), begrunnelse => '']);
+is $res->code, 422, 'removing without a reason: 422';
+my ($slett_id) = $slett =~ m{/roller/([0-9a-f-]{36})/};
+like $res->decoded_content, qr{<a class="ds-link" href="#begrunnelse-$slett_id">}, 'the error summary links to that row\'s reason';
 $res = $per->request(POST "$base$slett", [csrf => token_of($per), begrunnelse => 'Sluttet']);
 is $res->code, 303, 'the operator removes it';
 is $ua{noname}->get("$base/kommune/4601")->code, 404, 'and it is gone';
@@ -679,6 +686,7 @@ like $res->decoded_content, qr{id="brevpost-fram">\d+ \w+ 20\d\d</dd>}, 'the arr
 # The roles page shows the file's roles.
 $res = $ua{per}->get("$base/kommune/roller");
 like $res->decoded_content, qr{<table class="ds-table" id="filroller">.*Kari Nordmann}s, 'the operator sees the file roles';
+unlike $res->decoded_content, qr{(?<!\d)\d{11}(?!\d)}, 'and no national id with them';
 # Statistics: ISO weeks.
 $res = $kari->get("$base/kommune/0301/statistikk?fra=2026-11-25&til=2026-12-08");
 like $res->decoded_content, qr{<th scope="row">Uke 48, 2026<span class="bkm-dager">25\. november 2026 – 29\. november 2026</span></th>.*<th scope="row">Uke 49, 2026<span class="bkm-dager">30\. november 2026 – 6\. desember 2026</span>}s,

@@ -323,6 +323,9 @@ export async function decrypt(cmsDer, keyText) {
 const u16 = (b, o) => b[o] | (b[o + 1] << 8);
 const u32 = (b, o) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 
+// Far above any report's PDF (the form's text and a few pages).
+const MAX_PDF = 64 * 1024 * 1024;
+
 export const isZip = (b) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4;
 
 /**
@@ -362,8 +365,27 @@ export async function pdfFromContainer(zip) {
   if (e.method === 0) {
     out = new Uint8Array(data);
   } else if (e.method === 8 && typeof DecompressionStream === 'function') {
-    const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-    out = new Uint8Array(await new Response(stream).arrayBuffer());
+    // A producer's container is not trusted: inflate no more than the
+    // size the directory declares (and never more than MAX_PDF), so that
+    // a "zip bomb" cannot fill the receiver's memory.
+    if (e.size > MAX_PDF) throw fail('format', 'the PDF in the container is too large');
+    const reader = new Blob([data]).stream()
+      .pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+    out = new Uint8Array(e.size);
+    let got = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (got + value.length > e.size) throw fail('format', 'the PDF in the container is larger than declared');
+        out.set(value, got);
+        got += value.length;
+      }
+    } catch (err) {
+      reader.cancel().catch(() => {});
+      throw err.code ? err : fail('format', 'the PDF in the container cannot be inflated');
+    }
+    if (got !== e.size) throw fail('format', 'the PDF in the container has the wrong size');
   } else {
     throw fail('format', `zip compression method ${e.method} is not supported here`);
   }

@@ -461,12 +461,17 @@ static int count_weeks(request_rec *r, bkm_db_t *db, const scope_t *sc,
     return 0;
 }
 
-/* The chart's plot area in its 640 x 240 viewBox: room on the left for
- * the y axis's numbers, below for the weeks. */
-#define PLOT_X 56.0
-#define PLOT_W 576.0
-#define PLOT_Y 12.0
+/* The chart's plot area in its 640 x 260 viewBox (admin-statistikk.html
+ * draws the axes at the same places): room above for the y axis's title,
+ * on the left for its numbers, below for the weeks and the x axis's
+ * title. */
+#define PLOT_X 90.0
+#define PLOT_W 542.0
+#define PLOT_Y 34.0
 #define PLOT_H 180.0
+/* At most this many week numbers under the bars: every second (third...)
+ * week is named when there are more, so that they never overlap. */
+#define MAX_LABELS 10
 
 /* The weeks into @p data: the table ("uker") and the chart ("stolper",
  * with each week's number under its bar, and "yakse": the y axis's
@@ -478,7 +483,7 @@ static void set_weeks(request_rec *r, json_t *data, const char *lang,
     const char *ukeord = bkm_i18n_text(pg->i18n, lang, "stat.uke.navn");
     json_t *list, *bars, *ticks;
     long max = 1, step;
-    int i;
+    int i, every;
 
     for (i = 0; i < n; i++) {
         long sum = weeks[i].privat + weeks[i].offentlig;
@@ -512,6 +517,7 @@ static void set_weeks(request_rec *r, json_t *data, const char *lang,
     }
     list = json_array();
     bars = json_array();
+    every = (n + MAX_LABELS - 1) / MAX_LABELS;
     for (i = 0; i < n; i++) {
         long sum = weeks[i].privat + weeks[i].offentlig;
         double bw = PLOT_W / n;
@@ -551,8 +557,9 @@ static void set_weeks(request_rec *r, json_t *data, const char *lang,
                                    PLOT_Y + PLOT_H - hf - hm),
                       "hm", apr_psprintf(r->pool, "%.1f", hm), "tx",
                       apr_psprintf(r->pool, "%.1f", PLOT_X + i * bw + bw / 2),
-                      "etikett", apr_itoa(r->pool, week), "tittel",
-                      apr_psprintf(r->pool, "%s: %ld", uke, sum)));
+                      "etikett",
+                      (n - 1 - i) % every == 0 ? apr_itoa(r->pool, week) : "",
+                      "tittel", apr_psprintf(r->pool, "%s: %ld", uke, sum)));
     }
     json_object_set_new(data, "uker", list);
     json_object_set_new(data, "stolper", bars);

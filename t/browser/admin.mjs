@@ -13,7 +13,7 @@
 // and compares the PDF with what openssl cms makes of the same message.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, Record, watch, audit, loginAtOp, LANGS, runAxe, formatAxe, WIDE } from './lib.mjs';
+import { launch, Record, watch, audit, loginAtOp, LANGS, runAxe, formatAxe, WIDE, onOp } from './lib.mjs';
 
 const [base, lid, mid, keyFile, outDir, shotDir, clid, cid, brev, notesDir] = process.argv.slice(2);
 const PHONE = { width: 375, height: 800 };
@@ -85,6 +85,7 @@ try {
   rec.check('receiver: the container itself is named .asice',
     /^bekymringsmelding-[0-9A-Z]{4}-[0-9A-Z]{4}\.asice$/.test(adl.suggestedFilename()), adl.suggestedFilename());
   await audit(rec, page, w, 'mottak-container', 'nn', shotDir);
+  await axePhone(rec, page, 'mottak-container', 'nn');
   await ctx.close();
 
   // ---- the administrator, in each language ----------------------------
@@ -96,6 +97,7 @@ try {
   for (const lang of LANGS) {
     await apage.goto(`${base}/kommune?sprak=${lang}`);
     await audit(rec, apage, aw, 'admin-kommuner', lang, shotDir);
+    await axePhone(rec, apage, 'admin-kommuner', lang);
     rec.check(`admin [${lang}]: the header names the person`,
       ((await apage.textContent('#admin-navn')) || '').trim() === 'Kari Nordmann');
     rec.check(`admin [${lang}]: and logs out through mod_auth_openidc`,
@@ -147,6 +149,7 @@ try {
       && await apage.evaluate(() => document.activeElement && document.activeElement.id) === 'feiloppsummering');
     rec.check(`admin [${lang}]: the choice kept`, await apage.isChecked('#h-handtert'));
     await audit(rec, apage, aw, 'admin-melding-feil', lang, shotDir);
+    await axePhone(rec, apage, 'admin-melding-feil', lang);
     await apage.fill('#begrunnelse', 'Levert på papir i resepsjonen');
     await Promise.all([apage.waitForLoadState('load'), apage.click('#handling button[type="submit"]')]);
     rec.check(`admin [${lang}]: "handled" asks first, saying what happens`,
@@ -183,6 +186,7 @@ try {
     await apage.setViewportSize(WIDE);
     await apage.goto(`${base}/kommune/0301/avstemming`);
     await audit(rec, apage, aw, 'admin-avstemming', lang, shotDir);
+    await axePhone(rec, apage, 'admin-avstemming', lang);
   }
   await actx.close();
 
@@ -198,6 +202,17 @@ try {
   rec.check('operator: the file roles are listed', (await opage.$$('table#filroller tbody tr')).length >= 4);
   await opage.goto(`${base}/kommune/statistikk`);
   await audit(rec, opage, ow, 'admin-statistikk-nasjonal', 'en', shotDir);
+  await axePhone(rec, opage, 'admin-statistikk-nasjonal', 'en');
+  await opage.goto(`${base}/kommune/kjede?anker=x`);
+  rec.check('operator: a malformed anchor: the error summary, focused',
+    await opage.evaluate(() => document.activeElement && document.activeElement.id) === 'feiloppsummering');
+  await audit(rec, opage, ow, 'admin-kjede-feil', 'en', shotDir);
+  await axePhone(rec, opage, 'admin-kjede-feil', 'en');
+  // Logout: mod_auth_openidc ends its session (then ID-porten's single
+  // logout); the administration asks for a login again.
+  await Promise.all([opage.waitForLoadState('load'), opage.click('#loggut')]);
+  await opage.goto(`${base}/kommune/roller`);
+  rec.check('operator: after "Log out" the administration asks for a login', onOp(opage, base), opage.url());
   await octx.close();
 } catch (e) {
   rec.check(`the browser run finished (${e.message})`, false, e.stack);

@@ -397,6 +397,19 @@ async function containers() {
     same(plain, deflated) && same(await pdfFromContainer(plain), PLAIN));
   check('a zip without a PDF: "format"',
     await code(pdfFromContainer(Buffer.from(PLAIN.toString('latin1').replace('%PDF', 'PK\x03\x04'), 'latin1'))) === 'format');
+  // A "bomb": the directory says 5000 bytes, the data inflates to far more.
+  execFileSync('python3', ['-c', `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    z.writestr('bekymringsmelding.pdf', b'%PDF' + b'0' * 5000000, compress_type=8)
+`, f('bomb.asice')]);
+  const bomb = Buffer.from(readFileSync(f('bomb.asice')));
+  // Patch the central directory's uncompressed size (offset 24 of the
+  // entry) to 5000: the page must stop at the declared size.
+  const cd = bomb.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  bomb.writeUInt32LE(5000, cd + 24);
+  check('a container whose PDF inflates beyond its declared size: "format"',
+    await code(pdfFromContainer(bomb)) === 'format');
   const cut = deflated.subarray(0, deflated.length - 30);
   check('a truncated container: "format"', await code(pdfFromContainer(cut)) === 'format');
 }
