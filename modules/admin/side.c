@@ -18,6 +18,7 @@
 #include "bkm_registry.h"
 #include "bkm_roles.h"
 
+#include <http_core.h>
 #include <apr_strings.h>
 #include <string.h>
 
@@ -109,8 +110,11 @@ json_t *bkm_admin_frame(request_rec *r, const bkm_req_t *q)
 #undef T
     return json_pack("{s:s, s:s, s:o, s:s}", "navn", navn, "rolle",
                      roles_text(r, q), "meny", nav, "loggut",
+                     /* Back to the front page, as an absolute URL: the
+                      * provider's post_logout_redirect_uri must be one
+                      * (register it with ID-porten). */
                      bkm_cfg_logout_href(r->pool, bkm_srv_cfg(r->server),
-                                         "/"));
+                                         ap_construct_url(r->pool, "/", r)));
 }
 
 int bkm_admin_render(request_rec *r, const bkm_req_t *q, int status,

@@ -461,13 +461,13 @@ static int count_weeks(request_rec *r, bkm_db_t *db, const scope_t *sc,
     return 0;
 }
 
-/* The chart's plot area in its 640 x 260 viewBox (admin-statistikk.html
+/* The chart's plot area in its 640 x 272 viewBox (admin-statistikk.html
  * draws the axes at the same places): room above for the y axis's title,
  * on the left for its numbers, below for the weeks and the x axis's
  * title. */
 #define PLOT_X 90.0
 #define PLOT_W 542.0
-#define PLOT_Y 34.0
+#define PLOT_Y 44.0
 #define PLOT_H 180.0
 /* At most this many week numbers under the bars: every second (third...)
  * week is named when there are more, so that they never overlap. */
