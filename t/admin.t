@@ -137,7 +137,7 @@ sub csrf_of {
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 98 + 18 + 24 + 11 + 4 + 24 + 5;
+plan tests => @pages * @people + @people + 98 + 18 + 24 + 11 + 4 + 24 + 7;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -399,6 +399,9 @@ my ($pj) = grep { $_->{bekymringsmeldingId} eq $r3 } @{ $list // [] };
 $printer->fetch($pj->{meldingId});
 $printer->answer($pj->{meldingId}, 'feilet', '{"melding":"adressen mangler"}');
 is state_of($r3)->[0], 'AVVIST_PRINT', 'print rejected';
+$res = $kari->get("$base/kommune/0301/melding/$r3");
+like $res->decoded_content, qr{<dl class="bkm-person" id="brevpost">}, 'a failed print: where the letter was to go';
+unlike $res->decoded_content, qr{id="brevpost-fram"}, 'but no arrival date';
 $res = action($kari, '0301', $r3, handling => 'print', begrunnelse => 'Adressen er rettet');
 is $res->code, 303, 'print ordered again';
 my $s3 = state_of($r3);

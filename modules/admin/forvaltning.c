@@ -953,17 +953,21 @@ static void explain(request_rec *r, const who_t *w, const report_t *m,
         }
         json_object_set_new(
             data, "brevpost",
-            json_pack(
-                "{s:o, s:s, s:s?, s:s}", "adresse", adr, "bestilt",
-                bkm_format_datetime(r->pool, w->lang, st->print_bestilt),
-                "hentet",
-                st->print_hentet
-                    ? bkm_format_datetime(r->pool, w->lang, st->print_hentet)
-                    : NULL,
-                "fram",
-                bkm_format_date(r->pool, w->lang,
-                                working_days_after(st->print_bestilt,
-                                                   BREVPOST_VIRKEDAGER))));
+            json_pack("{s:o, s:s, s:s?, s:s?}", "adresse", adr, "bestilt",
+                      bkm_format_datetime(r->pool, w->lang,
+                                          st->print_bestilt),
+                      "hentet",
+                      st->print_hentet ? bkm_format_datetime(r->pool, w->lang,
+                                                             st->print_hentet)
+                                       : NULL,
+                      /* A failed print will not arrive: no date. */
+                      "fram",
+                      strcmp(m->tilstand, "AVVIST_PRINT") == 0
+                          ? NULL
+                          : bkm_format_date(
+                              r->pool, w->lang,
+                              working_days_after(st->print_bestilt,
+                                                 BREVPOST_VIRKEDAGER))));
     }
 }
 
