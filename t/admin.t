@@ -137,7 +137,7 @@ sub csrf_of {
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 98 + 18 + 24 + 11;
+plan tests => @pages * @people + @people + 98 + 18 + 24 + 11 + 4 + 24 + 7;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -315,7 +315,7 @@ $html = $res->decoded_content;
 my @events = $html =~ m{<li>\s*<span class="bkm-tid">[^<]+</span>\s*<strong>([^<]+)</strong>}g;
 is_deeply \@events, ['Mottatt og lagret kryptert', 'Hentet', 'Kvittert mottatt'],
     'manual: received, fetched, confirmed' or diag explain \@events;
-like $html, qr/mottaker: Ola Nordmann/, 'the receiver named as the actor';
+like $html, qr/Ola Nordmann \(mottaker\)/, 'the receiver named as the actor, with the role';
 unlike $html, qr/02028054321/, 'by name, never by national id';
 like $html, qr{<dd id="tilstand">Levert</dd>}, 'state: delivered';
 my $cs = BkmCaseSystem->new(base => $base, name => 'fagsystem-0301-01',
@@ -328,7 +328,7 @@ $res = $kari->get("$base/kommune/0301/melding/$id{o01}");
 @events = $res->decoded_content =~ m{<strong>([^<]+)</strong>}g;
 is_deeply \@events, ['Mottatt og lagret kryptert', 'Hentet', 'Kvittert mottatt'],
     'case system: received, fetched, receipted' or diag explain \@events;
-like $res->decoded_content, qr/\(fagsystem-0301-01\)/, 'the integration named';
+like $res->decoded_content, qr/ – fagsystemet fagsystem-0301-01</, 'the integration named (not its id)';
 # ---- actions, audited with a reason ----
 sub token_of { csrf_of($_[0]) // '' }
 sub action {
@@ -371,14 +371,20 @@ my ($audit) = db_rows("SELECT aktor, handling, begrunnelse FROM bkm_revisjon WHE
 is_deeply $audit, ['administrator: Kari Nordmann', 'tilbake', 'Fagsystemet mistet meldingen ved en feil'],
     'audited: who, what, why';
 $res = $kari->get("$base/kommune/0301/melding/$r1");
-like $res->decoded_content, qr{<strong>Lagt tilbake til fagsystemet</strong>\s*<span> \(administrator: Kari Nordmann\)}, 'on the timeline';
+like $res->decoded_content, qr{<strong>Lagt tilbake til fagsystemet</strong>\s*<span class="bkm-aktor"> – Kari Nordmann \(administrator\)}, 'on the timeline';
 # Handled manually: delivered, escalation stops; not twice.
 $res = action($ua{per}, '0301', $r1, handling => 'handtert', begrunnelse => 'Levert for hånd');
+is $res->code, 200, 'handled manually: first a confirmation page';
+like $res->decoded_content, qr{<form method="post" id="bekreft-handling".*name="bekreftet" value="1".*Levert for hånd</textarea>}s,
+    'which posts again with bekreftet=1 and the reason kept';
+like $res->decoded_content, qr{stops letter post}i, 'and says that letter post stops (per reads English)';
+is state_of($r1)->[0], 'AKSEPTERT', 'nothing done before the confirmation';
+$res = action($ua{per}, '0301', $r1, handling => 'handtert', begrunnelse => 'Levert for hånd', bekreftet => 1);
 is $res->code, 303, 'the operator marks it handled manually';
 my $s1 = state_of($r1);
 ok $s1->[0] eq 'LEVERT' && $s1->[1] > 0 && $s1->[2] == -1, 'delivered, no deadline left'
     or diag explain $s1;
-$res = action($kari, '0301', $r1, handling => 'handtert', begrunnelse => 'igjen');
+$res = action($kari, '0301', $r1, handling => 'handtert', begrunnelse => 'igjen', bekreftet => 1);
 is $res->code, 409, 'not twice (409)';
 # Retry a rejected print: the case system says feilet, print fails.
 my $r3 = report_to('0301', '01');
@@ -393,6 +399,9 @@ my ($pj) = grep { $_->{bekymringsmeldingId} eq $r3 } @{ $list // [] };
 $printer->fetch($pj->{meldingId});
 $printer->answer($pj->{meldingId}, 'feilet', '{"melding":"adressen mangler"}');
 is state_of($r3)->[0], 'AVVIST_PRINT', 'print rejected';
+$res = $kari->get("$base/kommune/0301/melding/$r3");
+like $res->decoded_content, qr{<dl class="bkm-person" id="brevpost">}, 'a failed print: where the letter was to go';
+unlike $res->decoded_content, qr{id="brevpost-fram"}, 'but no arrival date';
 $res = action($kari, '0301', $r3, handling => 'print', begrunnelse => 'Adressen er rettet');
 is $res->code, 303, 'print ordered again';
 my $s3 = state_of($r3);
@@ -405,10 +414,10 @@ $res = $kari->get("$base/kommune/0301/statistikk");
 $html = $res->decoded_content;
 my ($n0301) = db_rows("SELECT COUNT(*) FROM bkm_melding WHERE kommunenummer = '0301'");
 like $html, qr{<strong id="totalt">$n0301->[0]</strong>}, 'statistics: every Oslo report of the period';
-like $html, qr{<svg viewBox="0 0 600 200" role="img"}, 'a chart, made by the server';
-like $html, qr{<rect class="bkm-stolpe-fagsystem" x="[\d.]+" y="\d+" width="[\d.]+" height="\d+">}, 'with bars';
+like $html, qr{<svg viewBox="0 0 640 272" role="img"}, 'a chart, made by the server';
+like $html, qr{<rect class="bkm-stolpe-fagsystem" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+">}, 'with bars';
 like $html, qr{<table class="ds-table" id="helse">.*Gamle Oslo}s, 'health per account';
-like $html, qr{id="printandel">[\d.]+ %</strong>}, 'the share sent to print';
+like $html, qr{id="printandel">\d+,\d\x{a0}%</strong>}, 'the share sent to print, written the Norwegian way';
 is $kari->get("$base/kommune/0301/statistikk?fra=2026-99-01")->code, 400, 'a bad period: 400';
 $res = $ua{per}->get("$base/kommune/statistikk");
 my ($nall) = db_rows("SELECT COUNT(*) FROM bkm_melding");
@@ -465,25 +474,28 @@ sub stats_of {
     ($f{til}) = $html =~ m{id="til" name="til" value="([^"]*)"};
     my ($uker) = $html =~ m{<table class="ds-table" id="uker">(.*?)</table>}s;
     $f{uker} = [];
-    while (($uker // '') =~ m{<th scope="row">[^<]+</th>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>}g) {
+    while (($uker // '') =~ m{<th scope="row">.*?</th>\s*<td[^>]*>(\d+)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>}g) {
         push @{ $f{uker} }, [$1, $2, $3, $4, $5];
     }
     $f{stolper} = [ map { /: (\d+)$/ } $html =~ m{<rect class="bkm-stolpe-fagsystem"[^>]*><title>([^<]+)</title>}g ];
     my ($helse) = $html =~ m{<table class="ds-table" id="helse">(.*?)</table>}s;
     $f{kontoer} = [ ($helse // '') =~ m{<th scope="row">([^<]+)</th>}g ];
     # Each account's waiting, print jobs waiting and reports to follow up.
-    while (($helse // '') =~ m{<th scope="row">([^<]+)</th>\s*<td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)}g) {
+    while (($helse // '') =~ m{<th scope="row">([^<]+)</th>\s*<td[^>]*>[^<]*</td><td[^>]*>[^<]*</td><td[^>]*>[^<]*</td><td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>(\d+)}g) {
         $f{helse}{$1} = [$2, $3, $4];
     }
     return \%f;
 }
-# The same weeks counted from CSV rows: seven days at a time from the
-# first day (each day from its midnight in Oslo).
+# The same weeks counted from CSV rows: ISO weeks, Monday to Sunday, the
+# first one from the period's first day (each day from its midnight in
+# Oslo).
 sub weeks_of {
     my ($f, @rows) = @_;
     my @w = map { [0, 0, 0, 0, 0] } @{ $f->{uker} };
+    my $f0 = day_of($f->{fra});
+    my $monday = $f0 - ((($f0 + 4) % 7) + 6) % 7;
     for my $r (@rows) {
-        my $i = int((day_of($r->[2]) - day_of($f->{fra})) / 7);
+        my $i = int((day_of($r->[2]) - $monday) / 7);
         next if $i < 0 || $i > $#w;
         $w[$i][0]++;
         $w[$i][$r->[3] eq 'offentlig' ? 2 : 1]++;
@@ -573,6 +585,9 @@ $res = $per->request(POST "$base/kommune/roller", [csrf => 'cd' x 32, %grant]);
 is $res->code, 403, 'granting without the CSRF token: 403';
 $res = $per->request(POST "$base/kommune/roller", [csrf => token_of($per), %{{ %grant, begrunnelse => '' }}]);
 is $res->code, 422, 'granting without a reason: 422';
+like $res->decoded_content, qr{<div class="ds-error-summary" id="feiloppsummering"[^>]*autofocus="".*<a class="ds-link" href="#begrunnelse">}s,
+    'with an error summary linking to the reason';
+like $res->decoded_content, qr{id="navn" name="navn" autocomplete="off" value="[^"]+"}, 'what was typed kept';
 $res = $per->request(POST "$base/kommune/roller", [csrf => token_of($per), %{{ %grant, fodselsnummer => '0404115555X' }}]);
 is $res->code, 422, 'a national id that is not eleven digits: 422';
 unlike $res->decoded_content, qr/0404115555X/, 'never shown back';
@@ -594,6 +609,10 @@ $res = $per->get("$base/kommune/roller");
 my ($slett) = $res->decoded_content =~ m{action="(/kommune/roller/[0-9a-f-]{36}/slett)"};
 like $res->decoded_content, qr/Nora Noname/, 'listed';
 unlike $res->decoded_content, qr/04041155555/, 'without the national id';
+$res = $per->request(POST "$base$slett", [csrf => token_of($per), begrunnelse => '']);
+is $res->code, 422, 'removing without a reason: 422';
+my ($slett_id) = $slett =~ m{/roller/([0-9a-f-]{36})/};
+like $res->decoded_content, qr{<a class="ds-link" href="#begrunnelse-$slett_id">}, 'the error summary links to that row\'s reason';
 $res = $per->request(POST "$base$slett", [csrf => token_of($per), begrunnelse => 'Sluttet']);
 is $res->code, 303, 'the operator removes it';
 is $ua{noname}->get("$base/kommune/4601")->code, 404, 'and it is gone';
@@ -639,3 +658,56 @@ $res = $ua{per}->get("$base/kommune/5001/melding/$id{t00}");
 is $events[-1], 'Sent to letter post',
     'an unconfirmed manual report went to letter post (per reads English)'
     or diag explain \@events;
+
+# ---- issue 14, item 4: an administration that guides ----
+$res = $kari->get("$base/kommune/0301");
+$html = $res->decoded_content;
+like $html, qr{<strong id="admin-navn">Kari Nordmann</strong>, <span id="admin-rolle">Administrator, Oslo</span>},
+    'the administration\'s own header: name and role';
+like $html, qr{<a class="ds-link" id="loggut" href="/oidc/redirect\?logout=http%3a%2f%2f127\.0\.0\.1%3a\d+%2f"}i, 'and logout through mod_auth_openidc, back to the front page';
+like $html, qr{<nav class="bkm-admin-meny".*href="/kommune/0301" aria-current="page"}s, 'its own navigation, the page marked';
+like $html, qr{data-etikett="Status">}, 'the overview\'s cells carry their column for the cards at 375 px';
+# A report nobody opened: "handled" is neither offered nor accepted.
+my $r9 = report_to('0301', '01');
+$res = $kari->get("$base/kommune/0301/melding/$r9");
+unlike $res->decoded_content, qr{id="h-handtert"}, 'handled is not offered before anyone opened the report';
+like $res->decoded_content, qr{id="ikke-apnet"}, 'and the page says why';
+$res = action($kari, '0301', $r9, handling => 'handtert', begrunnelse => 'x', bekreftet => 1);
+is $res->code, 409, 'and refused by the server (409)';
+is state_of($r9)->[0], 'AKSEPTERT', 'nothing changed';
+# An action without a reason: the error summary at the top, focused, the choice kept.
+$res = action($kari, '0301', $r9, handling => 'tilbake', begrunnelse => ' ');
+like $res->decoded_content, qr{<main[^>]*>\s*<div class="ds-error-summary" id="feiloppsummering" tabindex="-1" autofocus=""}, 'an error summary first in main, focused';
+like $res->decoded_content, qr{<a class="ds-link" href="#begrunnelse">Skriv en begrunnelse}, 'linking to the reason';
+# The district by name; the state with its next step.
+like $res->decoded_content, qr{<dd id="bydel">Gamle Oslo</dd>}, 'the district by name, not 01';
+like $res->decoded_content, qr{id="neste-steg">}, 'the next step in plain words';
+# Letter post: the address, when ordered, when it should arrive.
+$res = $ua{per}->get("$base/kommune/5001/melding/$id{t00}");
+like $res->decoded_content, qr{<dl class="bkm-person" id="brevpost">}, 'letter post: where, when ordered, when it arrives';
+like $res->decoded_content, qr{id="brevpost-fram">\d+ \w+ 20\d\d</dd>}, 'the arrival date, English for per';
+# The roles page shows the file's roles.
+$res = $ua{per}->get("$base/kommune/roller");
+like $res->decoded_content, qr{<table class="ds-table" id="filroller">.*Kari Nordmann}s, 'the operator sees the file roles';
+unlike $res->decoded_content, qr{(?<!\d)\d{11}(?!\d)}, 'and no national id with them';
+# Statistics: ISO weeks.
+$res = $kari->get("$base/kommune/0301/statistikk?fra=2026-11-25&til=2026-12-08");
+like $res->decoded_content, qr{<th scope="row">Uke 48, 2026<span class="bkm-dager">25\. november 2026 – 29\. november 2026</span></th>.*<th scope="row">Uke 49, 2026<span class="bkm-dager">30\. november 2026 – 6\. desember 2026</span>}s,
+    'ISO weeks (Monday to Sunday), dates written the Norwegian way';
+# Receivers: each report's deadline in the list; no "stored with us" before it was opened.
+my $r10 = report_to('0301', '03');
+my $l10 = leveranse($r10);
+$res = $ua{ola}->get("$base/kommune/0301/mottak");
+like $res->decoded_content, qr{href="/kommune/0301/mottak/$l10".*?<span class="bkm-frist">Frist før brevpost: <strong>\d+\. \w+ 20\d\d kl\. \d\d:\d\d</strong>}s,
+    'the receiver sees each report\'s deadline';
+$res = $ua{ola}->get("$base/kommune/0301/mottak/$l10");
+like $res->decoded_content, qr{<form method="post" id="bekreft-skjema" action="[^"]+" hidden>}, '"stored with us" not offered before the download';
+# Every form's error comes back as an error summary, the text kept: the
+# periods of the overview, the statistics and the reconciliation.
+for my $path ('/kommune/0301', '/kommune/0301/statistikk', '/kommune/0301/avstemming') {
+    $res = $kari->get("$base$path?fra=2026-13-01&til=2026-12-01");
+    is $res->code, 400, "$path, a date typed wrong: 400";
+    like $res->decoded_content,
+        qr{<div class="ds-error-summary" id="feiloppsummering" tabindex="-1" autofocus="".*href="#fra".*id="fra" name="fra" value="2026-13-01" aria-invalid="true"}s,
+        "with the error summary, the field marked, what was typed kept";
+}

@@ -113,6 +113,7 @@ my @bad = (
     [ "<Location /x>\nBekymringMaskinportenToken urn:x\n</Location>",
       qr/takes two arguments/ ],
     [ "BekymringPages $dev/none", qr/BekymringPages .*none: not a directory/ ],
+    [ 'BekymringLogout ftp://h/oidc', qr/BekymringLogout .*OIDCRedirectURI/ ],
     # Pages are loaded for a portal (Bekymring On) only.
     [ "Bekymring On\nBekymringRegistry $dev/registry.json\n"
       . "BekymringSecretKey $dev/secret.key\nBekymringPages $broken_pages",

@@ -312,6 +312,87 @@ export async function decrypt(cmsDer, keyText) {
   }
 }
 
+// ---- ASiC-E containers ------------------------------------------------
+
+// A producer's report reaches a manual-download district as the ASiC-E
+// container it sent (a zip: mimetype, bekymringsmelding.pdf and .json,
+// META-INF/...), sealed as a whole.  After decryption the page takes the
+// PDF out of it.  Only what a zip's central directory says is trusted, and
+// only "stored" (0) and "deflate" (8) entries are read (the browser's own
+// DecompressionStream inflates).
+const u16 = (b, o) => b[o] | (b[o + 1] << 8);
+const u32 = (b, o) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+
+// Far above any report's PDF (the form's text and a few pages).
+const MAX_PDF = 64 * 1024 * 1024;
+
+export const isZip = (b) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4;
+
+/**
+ * The PDF inside an ASiC-E container: bekymringsmelding.pdf, else the
+ * first *.pdf at the top level.
+ * @param {Uint8Array} zip
+ * @returns {Promise<Uint8Array>}
+ * @throws Error with .code "format"
+ */
+export async function pdfFromContainer(zip) {
+  // The end of central directory record: within the last 64 KiB + 22.
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65557); i--) {
+    if (u32(zip, i) === 0x06054b50) { eocd = i; break; }
+  }
+  if (eocd < 0) throw fail('format', 'the container is not a zip (no end of central directory)');
+  const count = u16(zip, eocd + 10);
+  let at = u32(zip, eocd + 16);
+  const entries = [];
+  for (let n = 0; n < count; n++) {
+    if (at + 46 > zip.length || u32(zip, at) !== 0x02014b50) throw fail('format', 'a broken zip central directory');
+    const method = u16(zip, at + 10), csize = u32(zip, at + 20), size = u32(zip, at + 24);
+    const nameLen = u16(zip, at + 28), extraLen = u16(zip, at + 30), commentLen = u16(zip, at + 32);
+    const local = u32(zip, at + 42);
+    const name = new TextDecoder().decode(zip.subarray(at + 46, at + 46 + nameLen));
+    entries.push({ name, method, csize, size, local });
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  const e = entries.find((x) => x.name === 'bekymringsmelding.pdf')
+    || entries.find((x) => !x.name.includes('/') && /\.pdf$/i.test(x.name));
+  if (!e) throw fail('format', 'the container holds no PDF');
+  if (e.local + 30 > zip.length || u32(zip, e.local) !== 0x04034b50) throw fail('format', 'a broken zip entry');
+  const start = e.local + 30 + u16(zip, e.local + 26) + u16(zip, e.local + 28);
+  const data = zip.subarray(start, start + e.csize);
+  if (data.length !== e.csize) throw fail('format', 'a zip entry runs past the end');
+  let out;
+  if (e.method === 0) {
+    out = new Uint8Array(data);
+  } else if (e.method === 8 && typeof DecompressionStream === 'function') {
+    // A producer's container is not trusted: inflate no more than the
+    // size the directory declares (and never more than MAX_PDF), so that
+    // a "zip bomb" cannot fill the receiver's memory.
+    if (e.size > MAX_PDF) throw fail('format', 'the PDF in the container is too large');
+    const reader = new Blob([data]).stream()
+      .pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+    out = new Uint8Array(e.size);
+    let got = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (got + value.length > e.size) throw fail('format', 'the PDF in the container is larger than declared');
+        out.set(value, got);
+        got += value.length;
+      }
+    } catch (err) {
+      reader.cancel().catch(() => {});
+      throw err.code ? err : fail('format', 'the PDF in the container cannot be inflated');
+    }
+    if (got !== e.size) throw fail('format', 'the PDF in the container has the wrong size');
+  } else {
+    throw fail('format', `zip compression method ${e.method} is not supported here`);
+  }
+  if (out.length !== e.size) throw fail('format', 'the PDF in the container has the wrong size');
+  return out;
+}
+
 // ---- the page --------------------------------------------------------
 
 // Progressive: the C page renders <section id="dekrypter" hidden> with
@@ -323,10 +404,15 @@ function wire(doc) {
   const button = doc.getElementById('apne');
   const status = doc.getElementById('dekrypter-status');
   const link = doc.getElementById('pdf-lenke');
+  const view = doc.getElementById('pdf-vis');
+  const containerLink = doc.getElementById('container-lenke');
+  const confirmForm = doc.getElementById('bekreft-skjema');
+  const confirmLater = doc.getElementById('bekreft-etter');
   if (!section || !input || !button || !status || !link || !section.dataset.url) return;
   if (!globalThis.crypto || !globalThis.crypto.subtle || typeof fetch !== 'function') return;
   const text = (code) => section.dataset[`tekst${code[0].toUpperCase()}${code.slice(1)}`] || '';
   let pdfUrl = null;
+  let containerUrl = null;
 
   section.hidden = false;
   button.addEventListener('click', async () => {
@@ -334,8 +420,14 @@ function wire(doc) {
     link.hidden = true;
     if (pdfUrl) {                  // a second try forgets the first PDF
       link.removeAttribute('href');
+      if (view) { view.removeAttribute('href'); view.hidden = true; }
       URL.revokeObjectURL(pdfUrl);
       pdfUrl = null;
+    }
+    if (containerUrl) {
+      if (containerLink) { containerLink.removeAttribute('href'); containerLink.hidden = true; }
+      URL.revokeObjectURL(containerUrl);
+      containerUrl = null;
     }
     status.textContent = text('apner');
     try {
@@ -358,13 +450,28 @@ function wire(doc) {
         throw fail('nett', 'the message could not be fetched');
       }
       if (!res.ok) throw fail('nett', `the message could not be fetched (HTTP ${res.status})`);
-      const pdf = await decrypt(await res.arrayBuffer(), keyText);
+      const plain = await decrypt(await res.arrayBuffer(), keyText);
       keyText = null;              // the key's text: no reference kept
+      let pdf = plain;
+      if (isZip(plain)) {          // a producer's ASiC-E container
+        pdf = await pdfFromContainer(plain);
+        if (containerLink) {
+          containerUrl = URL.createObjectURL(new Blob([plain], { type: 'application/vnd.etsi.asic-e+zip' }));
+          containerLink.href = containerUrl;
+          containerLink.download = section.dataset.container || 'bekymringsmelding.asice';
+          containerLink.hidden = false;
+        }
+        plain.fill(0);
+      }
       pdfUrl = URL.createObjectURL(new Blob([pdf], { type: 'application/pdf' }));
       pdf.fill(0);                 // the Blob holds its own copy
       link.href = pdfUrl;
       link.download = section.dataset.filnavn || '';
       link.hidden = false;
+      if (view) { view.href = pdfUrl; view.hidden = false; }
+      // Downloaded in full now: the confirmation may be offered.
+      if (confirmForm) confirmForm.hidden = false;
+      if (confirmLater) confirmLater.hidden = true;
       status.textContent = text('klar');
     } catch (e) {
       status.textContent = text(e && e.code && text(e.code) ? e.code : 'format');
@@ -375,7 +482,7 @@ function wire(doc) {
 }
 
 if (typeof window !== 'undefined') {
-  window.BkmDekrypter = { decrypt };
+  window.BkmDekrypter = { decrypt, pdfFromContainer };
   if (typeof document !== 'undefined') {
     if (document.readyState === 'loading')
       document.addEventListener('DOMContentLoaded', () => wire(document));

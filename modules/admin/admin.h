@@ -10,9 +10,24 @@
 #include "bkm_roles.h"
 #include "server/routes.h"
 
+#include <jansson.h>
+
 /* admin/forvaltning.c: the municipal administration */
 /** The person's roles: BekymringRoles' and those granted in the pages. */
 const bkm_roles_t *bkm_forvaltning_roles(request_rec *r, const char *pid);
+
+/* admin/side.c: the administration's own header and footer */
+/** The header's data: the person's name and roles, the navigation, the
+ *  logout link. */
+json_t *bkm_admin_frame(request_rec *r, const bkm_req_t *q);
+/** bkm_page_render() with the administration's header and footer. */
+int bkm_admin_render(request_rec *r, const bkm_req_t *q, int status,
+                     const char *tmpl, json_t *data);
+
+/** A period's date typed wrong (@p felt "fra" or "til"): the error
+ *  summary, the field marked, what was typed kept. */
+void bkm_admin_date_error(request_rec *r, json_t *data, const char *lang,
+                          const char *felt);
 
 /* Handlers (the route table) */
 int bkm_handle_forvaltning_kommuner(request_rec *r, const bkm_req_t *q);

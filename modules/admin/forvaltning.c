@@ -37,6 +37,8 @@
 #include "bkm_digest.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
+#include "bkm_format.h"
+#include "bkm_calendar.h"
 
 #include <http_protocol.h>
 #include <util_filter.h>
@@ -55,6 +57,7 @@
 #define BKM_SQL_HENDELSER "bkm_hendelser"
 #define BKM_SQL_ROLLER_FOR "bkm_roller_for"
 #define BKM_SQL_OVERSIKT_AVVIK "bkm_oversikt_avvik"
+#define BKM_SQL_MELDING_APNET "bkm_melding_apnet"
 
 /* The overview's statements: the columns, and the filters after the
  * municipality and the one the statement is for (select_rows). */
@@ -108,6 +111,13 @@ const bkm_sql_t bkm_forvaltning_sql[] = {
       OVERSIKT_SELECT "AND m.avvik IS NOT NULL "
                       "AND (%s = '' OR m.bydelsnummer = %s) "
                       "AND (%s = '' OR m.tilstand = %s) " OVERSIKT_REST },
+    /* Whether anyone ever had the report: a recipient (case system,
+     * receiver or print provider) fetched it in full, as its timeline
+     * says (a re-queue resets the delivery, not the history).  Marking a report handled
+     * stops letter post, so nobody may do it before (issue 14, item 4). */
+    { BKM_SQL_MELDING_APNET,
+      "SELECT COUNT(*) FROM bkm_hendelse WHERE melding_id = %s "
+      "AND hendelse IN ('HENTET', 'SENDT_FAGSYSTEM', 'HENTET_PRINT')" },
     { NULL, NULL }
 };
 
@@ -123,6 +133,7 @@ static const char *const states[] = {
 
 /* What the route's access rule found (server/routes.h). */
 typedef struct {
+    const bkm_req_t *q; /* for the administration's header */
     const bkm_person_t *person;
     const char *lang;
     const bkm_roles_t *roles; /* this person's */
@@ -143,6 +154,8 @@ typedef struct {
                                    failure (bkm_avvik.h) */
     apr_time_t t_fra, t_til;
     const char *etter_t, *etter_id;
+    const char *datofeil; /* "fra" or "til": a date typed wrong; the page
+                             shows its error summary, unfiltered by date */
 } filter_t;
 
 /* Read the filters strictly: anything else is a 400. */
@@ -162,7 +175,10 @@ static const char *read_filter(request_rec *r, const who_t *w, filter_t *f)
     f->t_fra = f->fra && *f->fra ? bkm_time_oslo_day(f->fra) : 0;
     f->t_til = f->til && *f->til ? bkm_time_oslo_day(f->til) : -2;
     if (f->t_fra < 0 || f->t_til == -1) {
-        return "a date is not YYYY-MM-DD";
+        /* Typed in the page's form: the page says so (overview()). */
+        f->datofeil = f->t_fra < 0 ? "fra" : "til";
+        f->t_fra = 0;
+        f->t_til = -2;
     }
     /* "til" is the last day included. */
     f->t_til = f->t_til == -2 ? APR_INT64_MAX
@@ -349,6 +365,8 @@ static const char *find_report(bkm_db_t *db, const who_t *w, const char *sok)
     return id && bnr && allowed_bydel(w, bnr) ? id : NULL;
 }
 
+static const char *district_name(const who_t *w, const char *bnr);
+
 /* One report of the overview (a row of select_rows()) as the page shows
  * it, in the person's language. */
 static json_t *overview_row(request_rec *r, bkm_db_t *db, const who_t *w,
@@ -367,7 +385,7 @@ static json_t *overview_row(request_rec *r, bkm_db_t *db, const who_t *w,
         bkm_i18n_text(pg->i18n, w->lang,
                       apr_pstrcat(r->pool, "admin.type.",
                                   type_of(bkm_db_value(db, row, 2)), NULL)),
-        "bydel", bkm_db_value(db, row, 3), "kanal",
+        "bydel", district_name(w, bkm_db_value(db, row, 3)), "kanal",
         bkm_i18n_text(pg->i18n, w->lang,
                       apr_pstrcat(r->pool, "admin.kanal.",
                                   bkm_db_value(db, row, 4), NULL)),
@@ -531,11 +549,15 @@ static int overview(request_rec *r, who_t *w)
     if ((n = overview_rows(r, db, w, &f, rows, &last_t, &last_id)) < 0) {
         return bkm_page_unavailable(r, w->lang);
     }
+    if (f.datofeil) {
+        bkm_admin_date_error(r, data, w->lang, f.datofeil);
+    }
     json_object_set_new(data, "rader", rows);
     json_object_set_new(data, "ingen", json_boolean(n == 0));
     set_overview_links(r, data, w, &f, n > PAGE_ROWS, last_t, last_id);
     set_filter_choices(r, data, w, &f);
-    return bkm_page_render(r, HTTP_OK, "admin-oversikt", data);
+    return bkm_admin_render(r, w->q, f.datofeil ? HTTP_BAD_REQUEST : HTTP_OK,
+                            "admin-oversikt", data);
 }
 
 static int export_csv(request_rec *r, who_t *w)
@@ -547,7 +569,7 @@ static int export_csv(request_rec *r, who_t *w)
     bkm_db_t *db;
     int total = 0, got;
 
-    if ((err = read_filter(r, w, &f))) {
+    if ((err = read_filter(r, w, &f)) || f.datofeil) {
         return bkm_page_message(r, HTTP_BAD_REQUEST, w->lang,
                                 "side.foresporsel.tittel", NULL);
     }
@@ -640,8 +662,30 @@ static int export_csv(request_rec *r, who_t *w)
 typedef struct {
     const char *knr, *bnr, *tilstand, *kanal;
     int levert, frist;
+    int apnet;    /* a recipient fetched it in full */
     json_t *meta; /* NULL: no such report */
 } report_t;
+
+/* The district's name ("Gamle Oslo"), or the municipality's for one
+ * without districts ("00"), rather than its number (issue 14). */
+static const char *district_name(const who_t *w, const char *bnr)
+{
+    const bkm_bydel_t *b = bnr ? bkm_kommune_bydel(w->k, bnr) : NULL;
+
+    if (!b || strcmp(bnr, "00") == 0) {
+        return b ? bkm_kommune_navn(w->k, w->lang) : (bnr ? bnr : "");
+    }
+    return b->navn;
+}
+
+/* A time of the database (microseconds) as the page's language writes
+ * it: "3. desember 2026 kl. 10:15". */
+static const char *when(request_rec *r, const who_t *w, const char *micros)
+{
+    return micros ? bkm_format_datetime(r->pool, w->lang,
+                                        (apr_time_t)apr_atoi64(micros))
+                  : NULL;
+}
 
 /* Read report @p id's metadata into @p m.  0, or -1 when the database
  * failed. */
@@ -665,118 +709,320 @@ static int load_report(request_rec *r, bkm_db_t *db, const who_t *w,
         m->bnr = bkm_db_value(db, row, 4);
         m->meta = bkm_json_own(
             r->pool,
-            json_pack(
-                "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "id",
-                bkm_db_value(db, row, 0), "referanse",
-                bkm_db_value(db, row, 1), "type",
-                bkm_i18n_text(pg->i18n, w->lang,
-                              apr_pstrcat(r->pool, "admin.type.",
-                                          type_of(bkm_db_value(db, row, 2)),
-                                          NULL)),
-                "bydel", m->bnr, "kanal",
-                bkm_i18n_text(pg->i18n, w->lang,
-                              apr_pstrcat(r->pool, "admin.kanal.",
-                                          bkm_db_value(db, row, 5), NULL)),
-                "tilstand",
-                bkm_i18n_text(pg->i18n, w->lang,
-                              apr_pstrcat(r->pool, "tilstand.", m->tilstand,
-                                          NULL)),
-                "mottatt", bkm_page_when(r->pool, bkm_db_value(db, row, 7)),
-                "frist", bkm_page_when(r->pool, bkm_db_value(db, row, 8)),
-                "levert", bkm_page_when(r->pool, bkm_db_value(db, row, 9)),
-                "oppfolging",
-                bkm_db_value(db, row, 11)
-                    && strcmp(bkm_db_value(db, row, 11), "1") == 0));
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}",
+                      "id", bkm_db_value(db, row, 0), "referanse",
+                      bkm_db_value(db, row, 1), "type",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    apr_pstrcat(r->pool, "admin.type.",
+                                                type_of(bkm_db_value(db, row,
+                                                                     2)),
+                                                NULL)),
+                      "bydel", district_name(w, m->bnr), "kanal",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    apr_pstrcat(r->pool, "admin.kanal.",
+                                                bkm_db_value(db, row, 5),
+                                                NULL)),
+                      "tilstand",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    apr_pstrcat(r->pool, "tilstand.",
+                                                m->tilstand, NULL)),
+                      "mottatt", when(r, w, bkm_db_value(db, row, 7)),
+                      "frist", when(r, w, bkm_db_value(db, row, 8)), "levert",
+                      when(r, w, bkm_db_value(db, row, 9)), "oppfolging",
+                      bkm_db_value(db, row, 11)
+                          && strcmp(bkm_db_value(db, row, 11), "1") == 0));
+    }
+    if (m->meta) {
+        const char *n = NULL;
+        res = NULL;
+        if (bkm_db_select(db, BKM_SQL_MELDING_APNET, &res, 1, &id)) {
+            return -1;
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            n = bkm_db_value(db, row, 0);
+        }
+        m->apnet = n && strcmp(n, "0") != 0;
     }
     return 0;
 }
 
+/* Who did it, in words (issue 14: the timeline showed integrations' ids):
+ * a person by name and role, an integration as "fagsystemet NAME" or
+ * "printleverandøren NAME", the portal's own steps as "systemet". */
+static const char *actor_name(request_rec *r, const who_t *w,
+                              const char *aktor)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const bkm_integrasjon_t *in;
+    static const char *const people[][2] = {
+        { "administrator: ", "forvaltning.aktor.administrator" },
+        { "mottaker: ", "forvaltning.aktor.mottaker" },
+        { "operator: ", "forvaltning.aktor.operator" },
+    };
+    int i;
+
+    if (!aktor || !*aktor) {
+        return NULL;
+    }
+    for (i = 0; i < 3; i++) {
+        size_t n = strlen(people[i][0]);
+        if (strncmp(aktor, people[i][0], n) == 0) {
+            return apr_pstrcat(r->pool, aktor + n, " (",
+                               bkm_i18n_text(pg->i18n, w->lang, people[i][1]),
+                               ")", NULL);
+        }
+    }
+    in = apr_hash_get(bkm_srv_cfg(r->server)->registry->integrasjon_by_id,
+                      aktor, APR_HASH_KEY_STRING);
+    if (in) {
+        int print = 0;
+        for (i = 0; in->kontoer && i < in->kontoer->nelts; i++) {
+            const bkm_konto_t *k = APR_ARRAY_IDX(in->kontoer, i,
+                                                 const bkm_konto_t *);
+            print |= strcmp(k->type, "print") == 0;
+        }
+        return apr_pstrcat(r->pool,
+                           bkm_i18n_text(pg->i18n, w->lang,
+                                         print
+                                             ? "forvaltning.aktor.print"
+                                             : "forvaltning.aktor.fagsystem"),
+                           " ", in->navn, NULL);
+    }
+    /* The portal itself: the form, the escalation pass, retention, checks,
+     * or an integration no longer in the registry. */
+    return bkm_i18n_text(pg->i18n, w->lang, "forvaltning.aktor.systemet");
+}
+
+/* Whether @p text only repeats the event's name in one of the languages
+ * (the stored description is often the Norwegian name itself). */
+static int repeats(request_rec *r, const char *key, const char *text)
+{
+    static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
+    const bkm_pages_t *pg = bkm_pages(r);
+    int k;
+
+    for (k = 0; text && k < BKM_I18N_NLANGS; k++) {
+        if (strcasecmp(bkm_i18n_text(pg->i18n, langs[k], key), text) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* What the timeline's events tell beyond their list: when letter post was
+ * last ordered. */
+typedef struct {
+    apr_time_t print_bestilt; /* 0: never */
+    apr_time_t print_hentet;  /* 0: not fetched by the print provider */
+} story_t;
+
 /* The report's events, oldest first, in the person's language (an event
- * without a text by its name). */
+ * without a text by its name); an event that says again what the one
+ * before it said, by the same actor, is left out. */
 static json_t *events(request_rec *r, bkm_db_t *db, const who_t *w,
-                      const char *id)
+                      const char *id, story_t *st)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     json_t *list = json_array();
+    const char *last_text = "", *last_actor = "";
 
+    memset(st, 0, sizeof(*st));
     if (bkm_db_select(db, BKM_SQL_HENDELSER, &res, 1, &id) == 0) {
         while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
             const char *hendelse = bkm_db_value(db, row, 3);
             const char *key = apr_pstrcat(r->pool, "hendelse.",
                                           hendelse ? hendelse : "", NULL);
-            const char *aktor = bkm_db_value(db, row, 4);
-            const bkm_integrasjon_t *in =
-                aktor ? apr_hash_get(bkm_srv_cfg(r->server)
-                                         ->registry->integrasjon_by_id,
-                                     aktor, APR_HASH_KEY_STRING)
-                      : NULL;
-            json_array_append_new(
-                list,
-                json_pack(
-                    "{s:s, s:s, s:s, s:s?}", "tid",
-                    bkm_page_when(r->pool, bkm_db_value(db, row, 1)),
-                    "hendelse",
-                    json_object_get(bkm_i18n_texts(pg->i18n, w->lang), key)
-                        ? bkm_i18n_text(pg->i18n, w->lang, key)
-                        : (hendelse ? hendelse : ""),
-                    /* An integration by its name, as the registry has it. */
-                    "aktor",
-                    in ? apr_pstrcat(r->pool, in->id, " (", in->navn, ")",
-                                     NULL)
-                    : aktor ? aktor
-                            : "",
-                    "beskrivelse", bkm_db_value(db, row, 5)));
+            const char *tid = bkm_db_value(db, row, 1);
+            const char *aktor = actor_name(r, w, bkm_db_value(db, row, 4));
+            const char *beskrivelse = bkm_db_value(db, row, 5);
+            const char *text = json_object_get(bkm_i18n_texts(pg->i18n,
+                                                              w->lang),
+                                               key)
+                                   ? bkm_i18n_text(pg->i18n, w->lang, key)
+                                   : (hendelse ? hendelse : "");
+            if (hendelse
+                && (strcmp(hendelse, "SENDT_PRINT") == 0
+                    || strcmp(hendelse, "PRINT_PA_NYTT") == 0)) {
+                st->print_bestilt = (apr_time_t)apr_atoi64(tid);
+                st->print_hentet = 0;
+            }
+            if (hendelse && strcmp(hendelse, "HENTET_PRINT") == 0) {
+                st->print_hentet = (apr_time_t)apr_atoi64(tid);
+            }
+            if (strcmp(text, last_text) == 0
+                && strcmp(aktor ? aktor : "", last_actor) == 0) {
+                continue;
+            }
+            last_text = text;
+            last_actor = aktor ? aktor : "";
+            if (repeats(r, key, beskrivelse)) {
+                beskrivelse = NULL;
+            }
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:s, s:s?, s:s?}", "tid",
+                                            when(r, w, tid), "hendelse", text,
+                                            "aktor", aktor, "beskrivelse",
+                                            beskrivelse));
         }
     }
     return list;
 }
 
+/* The working day @p n working days after @p t's (Oslo). */
+static apr_time_t working_days_after(apr_time_t t, int n)
+{
+    long long d = bkm_oslo_days(t);
+
+    while (n > 0) {
+        long long y, mo, da, z = ++d + 719468, era, doe, yoe, doy, mp;
+        /* civil from days (the inverse of bkm_days_from_civil) */
+        era = (z >= 0 ? z : z - 146096) / 146097;
+        doe = z - era * 146097;
+        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        y = yoe + era * 400;
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        da = doy - (153 * mp + 2) / 5 + 1;
+        mo = mp < 10 ? mp + 3 : mp - 9;
+        y += mo <= 2;
+        if (bkm_is_working_day((int)y, (int)mo, (int)da)) {
+            n--;
+        }
+    }
+    return apr_time_from_sec(d * 86400 + 12 * 3600);
+}
+
+/* Letter post expected within this many working days of the order: the
+ * print provider prints the next working day, and Posten delivers
+ * ordinary letters within a few working days. */
+#define BREVPOST_VIRKEDAGER 5
+
+/* The state in plain words and the next step, and for letter post where
+ * the letter goes, when it was ordered and when it should arrive. */
+static void explain(request_rec *r, const who_t *w, const report_t *m,
+                    const story_t *st, json_t *data)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *variant = m->tilstand;
+    const bkm_bydel_t *b = bkm_kommune_bydel(w->k, m->bnr);
+
+    if (strcmp(m->tilstand, "AKSEPTERT") == 0
+        || strcmp(m->tilstand, "SENDT_FAGSYSTEM") == 0) {
+        variant = apr_pstrcat(r->pool, m->tilstand, ".",
+                              strcmp(m->kanal, "manuell") == 0 ? "manuell"
+                                                               : "fagsystem",
+                              NULL);
+    }
+    json_object_set_new(data, "forklaring",
+                        json_string(bkm_i18n_text(
+                            pg->i18n, w->lang,
+                            apr_pstrcat(r->pool, "forvaltning.tilstand.",
+                                        variant, NULL))));
+    json_object_set_new(
+        data, "nesteSteg",
+        json_string(bkm_i18n_text(pg->i18n, w->lang,
+                                  apr_pstrcat(r->pool, "forvaltning.neste.",
+                                              variant, NULL))));
+    if (st->print_bestilt && !m->levert
+        && (strcmp(m->tilstand, "SENDT_PRINT") == 0
+            || strcmp(m->tilstand, "AVVIST_PRINT") == 0)) {
+        json_t *adr = json_array();
+        int i;
+        if (b) {
+            if (b->adresse.mottaker) {
+                json_array_append_new(adr, json_string(b->adresse.mottaker));
+            }
+            for (i = 0; b->adresse.adresselinjer
+                        && i < b->adresse.adresselinjer->nelts;
+                 i++) {
+                json_array_append_new(
+                    adr, json_string(APR_ARRAY_IDX(b->adresse.adresselinjer,
+                                                   i, const char *)));
+            }
+            if (b->adresse.postnummer) {
+                json_array_append_new(
+                    adr, json_string(apr_pstrcat(r->pool,
+                                                 b->adresse.postnummer, " ",
+                                                 b->adresse.poststed
+                                                     ? b->adresse.poststed
+                                                     : "",
+                                                 NULL)));
+            }
+        }
+        json_object_set_new(
+            data, "brevpost",
+            json_pack("{s:o, s:s, s:s?, s:s?}", "adresse", adr, "bestilt",
+                      bkm_format_datetime(r->pool, w->lang,
+                                          st->print_bestilt),
+                      "hentet",
+                      st->print_hentet ? bkm_format_datetime(r->pool, w->lang,
+                                                             st->print_hentet)
+                                       : NULL,
+                      /* A failed print will not arrive: no date. */
+                      "fram",
+                      strcmp(m->tilstand, "AVVIST_PRINT") == 0
+                          ? NULL
+                          : bkm_format_date(
+                              r->pool, w->lang,
+                              working_days_after(st->print_bestilt,
+                                                 BREVPOST_VIRKEDAGER))));
+    }
+}
+
 /* What an administrator can do now with the report, audited with a
- * reason: mark it handled (until delivered), send it back to its case
- * system's queue (while it waits there), send it to print again (after
- * the print provider refused it). */
-static json_t *actions(request_rec *r, const who_t *w, const report_t *m)
+ * reason: mark it handled (until delivered, and only once a recipient
+ * has it), send it back to its case system's queue (while it waits
+ * there), send it to print again (after the print provider refused it). */
+static json_t *actions(request_rec *r, const who_t *w, const report_t *m,
+                       const char *valgt)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     json_t *list = json_array();
+    const char *ids[3] = { NULL, NULL, NULL };
+    int n = 0, i;
 
-    if (!m->levert) {
-        json_array_append_new(
-            list,
-            json_pack("{s:s, s:b, s:s, s:s}", "id", "h-handtert", "forste",
-                      json_array_size(list) == 0, "verdi", "handtert", "navn",
-                      bkm_i18n_text(pg->i18n, w->lang,
-                                    "admin.handling.handtert")));
+    if (!m->levert && m->apnet) {
+        ids[n++] = "handtert";
     }
     if (!m->levert && m->frist && strcmp(m->kanal, "fagsystem") == 0
         && (strcmp(m->tilstand, "AKSEPTERT") == 0
             || strcmp(m->tilstand, "SENDT_FAGSYSTEM") == 0)) {
-        json_array_append_new(
-            list,
-            json_pack("{s:s, s:b, s:s, s:s}", "id", "h-tilbake", "forste",
-                      json_array_size(list) == 0, "verdi", "tilbake", "navn",
-                      bkm_i18n_text(pg->i18n, w->lang,
-                                    "admin.handling.tilbake")));
+        ids[n++] = "tilbake";
     }
     if (strcmp(m->tilstand, "AVVIST_PRINT") == 0) {
+        ids[n++] = "print";
+    }
+    for (i = 0; i < n; i++) {
+        int chosen = valgt ? strcmp(valgt, ids[i]) == 0 : i == 0;
         json_array_append_new(
             list,
-            json_pack("{s:s, s:b, s:s, s:s}", "id", "h-print", "forste",
-                      json_array_size(list) == 0, "verdi", "print", "navn",
+            json_pack("{s:s, s:s, s:b, s:s, s:s, s:s}", "id",
+                      apr_pstrcat(r->pool, "h-", ids[i], NULL), "hjelpId",
+                      apr_pstrcat(r->pool, "h-", ids[i], "-hjelp", NULL),
+                      "forste", chosen, "verdi", ids[i], "navn",
                       bkm_i18n_text(pg->i18n, w->lang,
-                                    "admin.handling.print")));
+                                    apr_pstrcat(r->pool, "admin.handling.",
+                                                ids[i], NULL)),
+                      "hjelp",
+                      bkm_i18n_text(pg->i18n, w->lang,
+                                    apr_pstrcat(r->pool,
+                                                "forvaltning.handling.",
+                                                ids[i], NULL))));
     }
     return list;
 }
 
+/* The timeline page; @p feil a catalogue key for the error summary (the
+ * reason's field), @p form what was posted (kept). */
 static int timeline(request_rec *r, who_t *w, const char *id, int status,
-                    const char *feil)
+                    const char *feil, apr_table_t *form)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     json_t *data;
     report_t m;
+    story_t st;
     bkm_db_t *db;
 
     if (!bkm_uuid_valid(id, 0)) {
@@ -803,8 +1049,14 @@ static int timeline(request_rec *r, who_t *w, const char *id, int status,
     json_object_set_new(data, "tilbake",
                         json_string(apr_pstrcat(r->pool, "/kommune/",
                                                 w->k->nummer, NULL)));
-    json_object_set_new(data, "hendelser", events(r, db, w, id));
-    json_object_set_new(data, "handlinger", actions(r, w, &m));
+    json_object_set_new(data, "hendelser", events(r, db, w, id, &st));
+    explain(r, w, &m, &st, data);
+    json_object_set_new(data, "handlinger",
+                        actions(r, w, &m,
+                                form ? apr_table_get(form, "handling")
+                                     : NULL));
+    json_object_set_new(data, "ikkeApnet",
+                        json_boolean(!m.levert && !m.apnet));
     json_object_set_new(data, "handlingAction",
                         json_string(apr_pstrcat(r->pool, "/kommune/",
                                                 w->k->nummer, "/melding/", id,
@@ -812,26 +1064,73 @@ static int timeline(request_rec *r, who_t *w, const char *id, int status,
     json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
     json_object_set_new(data, "utfort",
                         json_boolean(bkm_page_arg(r, "utfort") != NULL));
-    if (feil) {
-        json_object_set_new(data, "begrunnelseFeil",
-                            json_string(bkm_i18n_text(pg->i18n, w->lang,
-                                                      feil)));
-        json_object_set_new(data, "begrunnelseUgyldig", json_string("true"));
+    if (form && apr_table_get(form, "begrunnelse")) {
+        json_object_set_new(data, "begrunnelse",
+                            json_string(apr_table_get(form, "begrunnelse")));
     }
-    return bkm_page_render(r, status, "admin-melding", data);
+    if (feil) {
+        const char *tekst = bkm_i18n_text(pg->i18n, w->lang, feil);
+        json_object_set_new(data, "feiloppsummering",
+                            json_pack("[{s:s, s:s}]", "href",
+                                      strcmp(feil, "admin.begrunnelse.feil")
+                                              == 0
+                                          ? "#begrunnelse"
+                                          : "#handling",
+                                      "tekst", tekst));
+        if (strcmp(feil, "admin.begrunnelse.feil") == 0) {
+            json_object_set_new(data, "begrunnelseFeil", json_string(tekst));
+            json_object_set_new(data, "begrunnelseUgyldig",
+                                json_string("true"));
+        }
+    }
+    return bkm_admin_render(r, w->q, status, "admin-melding", data);
 }
 
-/* POST /kommune/{nr}/melding/{id}/handling: handling, begrunnelse, csrf. */
+/* The confirmation before marking a report handled (it stops letter
+ * post, and cannot be undone): what will happen, the reason given, and
+ * a button that posts again with bekreftet=1.  No script needed. */
+static int confirm_page(request_rec *r, who_t *w, const char *id,
+                        apr_table_t *form)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *data;
+    report_t m;
+    bkm_db_t *db;
+
+    if (!(db = bkm_db_acquire(r)) || load_report(r, db, w, id, &m)
+        || !m.meta) {
+        return bkm_page_unavailable(r, w->lang);
+    }
+    data = bkm_page_data(r, w->lang,
+                         bkm_i18n_text(pg->i18n, w->lang,
+                                       "forvaltning.bekreft.tittel"));
+    json_object_set(data, "melding", m.meta);
+    json_object_set_new(data, "handlingAction",
+                        json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                w->k->nummer, "/melding/", id,
+                                                "/handling", NULL)));
+    json_object_set_new(data, "avbryt",
+                        json_string(apr_pstrcat(r->pool, "/kommune/",
+                                                w->k->nummer, "/melding/", id,
+                                                NULL)));
+    json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
+    json_object_set_new(data, "begrunnelse",
+                        json_string(apr_table_get(form, "begrunnelse")));
+    json_object_set_new(data, "brevpost",
+                        json_boolean(strcmp(m.tilstand, "SENDT_PRINT") == 0));
+    return bkm_admin_render(r, w->q, HTTP_OK, "admin-bekreft", data);
+}
+
+/* POST /kommune/{nr}/melding/{id}/handling: handling, begrunnelse, csrf
+ * (and bekreftet=1 once "handtert" is confirmed). */
 static int action(request_rec *r, who_t *w, const char *id)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *knr = NULL, *bnr = NULL;
     const bkm_bydel_t *b;
     bkm_handling_t h;
     bkm_levering_policy_t pol;
     apr_table_t *form;
+    report_t m;
     bkm_db_t *db;
     int rv;
 
@@ -841,14 +1140,11 @@ static int action(request_rec *r, who_t *w, const char *id)
     }
     /* The report must be this administrator's, as for the timeline. */
     if (!bkm_uuid_valid(id, 0) || !(db = bkm_db_acquire(r))
-        || bkm_db_select(db, BKM_SQL_MELDING_META, &res, 1, &id)) {
+        || load_report(r, db, w, id, &m)) {
         return bkm_page_not_found(r, w->lang);
     }
-    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        knr = bkm_db_value(db, row, 3);
-        bnr = bkm_db_value(db, row, 4);
-    }
-    if (!knr || strcmp(knr, w->k->nummer) != 0 || !allowed_bydel(w, bnr)) {
+    if (!m.meta || strcmp(m.knr, w->k->nummer) != 0
+        || !allowed_bydel(w, m.bnr)) {
         return bkm_page_not_found(r, w->lang);
     }
     if (!bkm_page_csrf_ok(r, apr_table_get(form, "csrf"))) {
@@ -862,7 +1158,7 @@ static int action(request_rec *r, who_t *w, const char *id)
     h.handling = apr_table_get(form, "handling");
     h.begrunnelse = apr_table_get(form, "begrunnelse");
     h.melding_id = id;
-    h.kommunenummer = knr;
+    h.kommunenummer = m.knr;
     h.aktor = apr_pstrcat(r->pool, "administrator: ", w->navn, NULL);
     if (!h.handling
         || (strcmp(h.handling, "handtert") && strcmp(h.handling, "tilbake")
@@ -874,17 +1170,34 @@ static int action(request_rec *r, who_t *w, const char *id)
         || strspn(h.begrunnelse, " \t\r\n") == strlen(h.begrunnelse)
         || strlen(h.begrunnelse) > 2000) {
         return timeline(r, w, id, HTTP_UNPROCESSABLE_ENTITY,
-                        "admin.begrunnelse.feil");
+                        "admin.begrunnelse.feil", form);
     }
-    bkm_skjema_route(reg, knr, bnr, &b);
+    if (strcmp(h.handling, "handtert") == 0 && !m.levert && !m.apnet) {
+        /* Nobody has it: marking it handled would stop the letter post
+         * that is the report's only way left to its recipient. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(06300)
+                      "report %s: handled refused (409), nobody has "
+                      "fetched it", id);
+        return timeline(r, w, id, HTTP_CONFLICT,
+                        "forvaltning.handling.ikke_apnet", form);
+    }
+    if (strcmp(h.handling, "handtert") == 0 && !m.levert) {
+        const char *ok = apr_table_get(form, "bekreftet");
+        if (!ok || strcmp(ok, "1") != 0) {
+            return confirm_page(r, w, id, form);
+        }
+    }
+    bkm_skjema_route(reg, m.knr, m.bnr, &b);
     if (!b && strcmp(h.handling, "tilbake") == 0) {
         /* No longer a district in the portal: nowhere to queue it. */
-        return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
+        return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig",
+                        form);
     }
     bkm_cfg_delivery(r->server, &pol);
     rv = bkm_levering_action(db, &pol, &h, bkm_now(r), b);
     if (rv == APR_EINVAL) {
-        return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig");
+        return timeline(r, w, id, HTTP_CONFLICT, "admin.handling.ikke_mulig",
+                        form);
     }
     if (rv != APR_SUCCESS) {
         return bkm_page_unavailable(r, w->lang);
@@ -895,7 +1208,7 @@ static int action(request_rec *r, who_t *w, const char *id)
         BKMLOGNO(01505) "report %s: %s by an administrator (audited)", id,
         h.handling);
     apr_table_setn(r->headers_out, "Location",
-                   apr_pstrcat(r->pool, "/kommune/", knr, "/melding/", id,
+                   apr_pstrcat(r->pool, "/kommune/", m.knr, "/melding/", id,
                                "?utfort=1", NULL));
     bkm_page_headers(r);
     return HTTP_SEE_OTHER;
@@ -977,8 +1290,8 @@ static int my_municipalities(request_rec *r, who_t *w)
     json_object_set_new(data, "kommuner", list);
     json_object_set_new(data, "ingen", json_boolean(!any));
     json_object_set_new(data, "roller", json_boolean(all));
-    return bkm_page_render(r, any ? HTTP_OK : HTTP_FORBIDDEN,
-                           "admin-kommuner", data);
+    return bkm_admin_render(r, w->q, any ? HTTP_OK : HTTP_FORBIDDEN,
+                            "admin-kommuner", data);
 }
 
 /* What the access rule found, in this file's shape. */
@@ -986,6 +1299,7 @@ static who_t *who(request_rec *r, const bkm_req_t *q)
 {
     who_t *w = apr_pcalloc(r->pool, sizeof(*w));
 
+    w->q = q;
     w->person = q->person;
     w->lang = q->lang;
     w->roles = q->roles;
@@ -1017,7 +1331,7 @@ int bkm_handle_forvaltning_csv(request_rec *r, const bkm_req_t *q)
 int bkm_handle_forvaltning_melding(request_rec *r, const bkm_req_t *q)
 {
     return timeline(r, who(r, q), bkm_route_param(q->match, "meldingId"),
-                    HTTP_OK, NULL);
+                    HTTP_OK, NULL, NULL);
 }
 
 /* POST /kommune/{kommunenummer}/melding/{meldingId}/handling */

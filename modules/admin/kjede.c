@@ -35,10 +35,17 @@ int bkm_handle_kjede(request_rec *r, const bkm_req_t *q)
     }
     rv = bkm_kjede_verify(db, anker, &s);
     if (rv == APR_EINVAL) {
-        json_object_set_new(data, "feil",
-                            json_string(bkm_i18n_text(
-                                pg->i18n, q->lang, "kjede.anker.ugyldig")));
-        return bkm_page_render(r, HTTP_BAD_REQUEST, "admin-kjede", data);
+        const char *tekst = bkm_i18n_text(pg->i18n, q->lang,
+                                          "kjede.anker.ugyldig");
+        /* The error summary at the top, linked to the field, the text
+         * kept (issue 14, item 4). */
+        json_object_set_new(data, "feiloppsummering",
+                            json_pack("[{s:s, s:s}]", "href", "#anker",
+                                      "tekst", tekst));
+        json_object_set_new(data, "ankerFeil", json_string(tekst));
+        json_object_set_new(data, "ankerUgyldig", json_string("true"));
+        json_object_set_new(data, "anker", json_string(anker ? anker : ""));
+        return bkm_admin_render(r, q, HTTP_BAD_REQUEST, "admin-kjede", data);
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
@@ -81,5 +88,5 @@ int bkm_handle_kjede(request_rec *r, const bkm_req_t *q)
             s.kjede, s.melding_id ? " " : "",
             s.melding_id ? s.melding_id : "", s.nr, s.grunn);
     }
-    return bkm_page_render(r, HTTP_OK, "admin-kjede", data);
+    return bkm_admin_render(r, q, HTTP_OK, "admin-kjede", data);
 }

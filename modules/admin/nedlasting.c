@@ -38,6 +38,7 @@
 #include "bkm_route.h"
 #include "bkm_ids.h"
 #include "bkm_time.h"
+#include "bkm_format.h"
 
 #include <http_protocol.h>
 #include <util_filter.h>
@@ -52,7 +53,7 @@ const bkm_sql_t bkm_nedlasting_sql[] = {
     /* A receiver's waiting reports (manual download). */
     { BKM_SQL_NEDLASTING_VENTER,
       "SELECT l.id, l.melding_id, m.referanse, m.meldingstype, l.opprettet, "
-      "l.hentet, m.bydelsnummer, c.storrelse FROM bkm_leveranse l "
+      "l.hentet, m.bydelsnummer, c.storrelse, m.frist FROM bkm_leveranse l "
       "JOIN bkm_melding m ON m.id = l.melding_id JOIN bkm_chiffer c "
       "ON c.melding_id = l.melding_id AND c.mottaker = l.mottaker "
       "WHERE l.konto_id = %s AND l.svar IS NULL ORDER BY l.opprettet, l.id "
@@ -61,6 +62,7 @@ const bkm_sql_t bkm_nedlasting_sql[] = {
 };
 
 typedef struct {
+    const bkm_req_t *q; /* for the administration's header */
     const bkm_person_t *person;
     const char *lang;
     const char *navn; /* the role binding's name: the actor */
@@ -141,7 +143,7 @@ static int list(request_rec *r, const receiver_t *rc)
             const char *id = bkm_db_value(db, row, 0);
             json_array_append_new(
                 rows,
-                json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "href",
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s?}", "href",
                           apr_pstrcat(r->pool, "/kommune/", rc->k->nummer,
                                       "/mottak/", id, NULL),
                           "referanse", bkm_db_value(db, row, 2), "type",
@@ -153,7 +155,14 @@ static int list(request_rec *r, const receiver_t *rc)
                           "mottatt",
                           bkm_page_when(r->pool, bkm_db_value(db, row, 4)),
                           "bydel", b->navn, "hentet",
-                          bkm_db_value(db, row, 5) != NULL));
+                          bkm_db_value(db, row, 5) != NULL, "frist",
+                          /* Each report's deadline before letter post
+                           * (issue 14, item 4). */
+                          bkm_db_value(db, row, 8) ? bkm_format_datetime(
+                              r->pool, rc->lang,
+                              (apr_time_t)apr_atoi64(bkm_db_value(db, row,
+                                                                  8)))
+                                                   : NULL));
         }
     }
     data = bkm_page_data(r, rc->lang,
@@ -167,10 +176,12 @@ static int list(request_rec *r, const receiver_t *rc)
                         json_boolean(json_array_size(rows) == 0));
     json_object_set_new(data, "bekreftet",
                         json_boolean(bkm_page_arg(r, "bekreftet") != NULL));
-    return bkm_page_render(r, HTTP_OK, "mottak", data);
+    return bkm_admin_render(r, rc->q, HTTP_OK, "mottak", data);
 }
 
-static int one(request_rec *r, const receiver_t *rc, const char *id)
+/* One waiting report; @p feil a catalogue key for the error summary. */
+static int one(request_rec *r, const receiver_t *rc, const char *id,
+               int status, const char *feil)
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const char *base = apr_pstrcat(r->pool, "/kommune/", rc->k->nummer,
@@ -178,6 +189,7 @@ static int one(request_rec *r, const receiver_t *rc, const char *id)
     bkm_leveranse_t l;
     json_t *data;
     bkm_db_t *db;
+    int container;
 
     if (load(r, rc, id, 0, &db, &l) != OK) {
         return OK;
@@ -193,6 +205,9 @@ static int one(request_rec *r, const receiver_t *rc, const char *id)
                             r->pool, apr_off_t_toa(r->pool, l.opprettet))));
     json_object_set_new(data, "hentet", json_boolean(l.hentet));
     json_object_set_new(data, "bekreftet", json_boolean(l.svar != NULL));
+    /* "Stored with us" only after the report was downloaded in full:
+     * not offered before (and refused by confirm()). */
+    json_object_set_new(data, "ikkeHentet", json_boolean(!l.hentet));
     json_object_set_new(data, "url",
                         json_string(apr_pstrcat(r->pool, base, "/melding",
                                                 NULL)));
@@ -203,14 +218,35 @@ static int one(request_rec *r, const receiver_t *rc, const char *id)
                         json_string(apr_pstrcat(r->pool, "/kommune/",
                                                 rc->k->nummer, "/mottak",
                                                 NULL)));
+    /* A producer's report comes as the ASiC-E container it sent (the
+     * PDF inside it): named .asice, and the page takes the PDF out of
+     * it after decrypting (dekrypter.mjs). */
+    container = l.innholdstype
+                && strcmp(l.innholdstype, "application/vnd.etsi.asic-e+zip")
+                       == 0;
+    json_object_set_new(data, "container", json_boolean(container));
     json_object_set_new(data, "filnavn",
                         json_string(apr_pstrcat(r->pool, "bekymringsmelding-",
                                                 l.referanse, ".pdf", NULL)));
+    json_object_set_new(data, "filnavnContainer",
+                        json_string(container
+                                        ? apr_pstrcat(r->pool,
+                                                      "bekymringsmelding-",
+                                                      l.referanse, ".asice",
+                                                      NULL)
+                                        : ""));
+    if (feil) {
+        json_object_set_new(data, "feiloppsummering",
+                            json_pack("[{s:s, s:s}]", "href",
+                                      "#dekrypter-tittel", "tekst",
+                                      bkm_i18n_text(pg->i18n, rc->lang,
+                                                    feil)));
+    }
     json_object_set_new(data, "filnavnKryptert",
                         json_string(apr_pstrcat(r->pool, "bekymringsmelding-",
                                                 l.referanse, ".p7m", NULL)));
     json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
-    return bkm_page_render(r, HTTP_OK, "mottak-melding", data);
+    return bkm_admin_render(r, rc->q, status, "mottak-melding", data);
 }
 
 static int download(request_rec *r, const receiver_t *rc, const char *id)
@@ -302,9 +338,7 @@ static int confirm(request_rec *r, const receiver_t *rc, const char *id)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(02803)
                       "confirmation of message %s refused (409): never "
                       "downloaded in full", l.id);
-        return bkm_page_message(r, HTTP_CONFLICT, rc->lang,
-                                "mottak.ikke_hentet.tittel",
-                                "mottak.ikke_hentet.tekst");
+        return one(r, rc, id, HTTP_CONFLICT, "mottak.ikke_hentet.tittel");
     }
     if (!l.svar) {
         memset(&in, 0, sizeof(in));
@@ -342,6 +376,7 @@ static receiver_t *receiver(request_rec *r, const bkm_req_t *q)
 {
     receiver_t *rc = apr_pcalloc(r->pool, sizeof(*rc));
 
+    rc->q = q;
     rc->person = q->person;
     rc->lang = q->lang;
     rc->navn = q->navn;
@@ -359,7 +394,8 @@ int bkm_handle_nedlasting_list(request_rec *r, const bkm_req_t *q)
 /* GET /kommune/{kommunenummer}/mottak/{meldingId} */
 int bkm_handle_nedlasting_one(request_rec *r, const bkm_req_t *q)
 {
-    return one(r, receiver(r, q), bkm_route_param(q->match, "meldingId"));
+    return one(r, receiver(r, q), bkm_route_param(q->match, "meldingId"),
+               HTTP_OK, NULL);
 }
 
 /* GET /kommune/{kommunenummer}/mottak/{meldingId}/melding */

@@ -58,9 +58,47 @@ const bkm_sql_t bkm_roller_sql[] = {
     { NULL, NULL }
 };
 
-static int page(request_rec *r, int status, const char *lang,
-                apr_table_t *form, const char *feil)
+/* The roles BekymringRoles gives (the file), which the page cannot
+ * change but must show: without them the operator read "no roles"
+ * while the file's were in force (issue 14, item 4).  Never the
+ * national id. */
+static json_t *file_roles(request_rec *r, const char *lang)
 {
+    const bkm_pages_t *pg = bkm_pages(r);
+    const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
+    json_t *list = json_array();
+    int i, j;
+
+    for (i = 0; c->roles && i < c->roles->bindings->nelts; i++) {
+        const bkm_binding_t *b = &APR_ARRAY_IDX(c->roles->bindings, i,
+                                                bkm_binding_t);
+        const char *bydeler = "";
+        for (j = 0; b->bydeler && j < b->bydeler->nelts; j++) {
+            bydeler = apr_pstrcat(r->pool, bydeler, j ? ", " : "",
+                                  APR_ARRAY_IDX(b->bydeler, j, const char *),
+                                  NULL);
+        }
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:s}", "navn",
+                            b->navn ? b->navn : "", "rolle",
+                            bkm_i18n_text(pg->i18n, lang,
+                                          b->rolle == BKM_ROLLE_OPERATOR
+                                              ? "roller.rolle.operator"
+                                          : b->rolle == BKM_ROLLE_MOTTAKER
+                                              ? "roller.rolle.mottaker"
+                                              : "roller.rolle.administrator"),
+                            "kommune", b->kommune ? b->kommune : "–",
+                            "bydeler", *bydeler ? bydeler : "–"));
+    }
+    return list;
+}
+
+/* The roles page; @p feil a catalogue key for the error summary, which
+ * links to @p felt (the field to fix), with what was typed kept. */
+static int page(request_rec *r, const bkm_req_t *q, int status,
+                apr_table_t *form, const char *feil, const char *felt)
+{
+    const char *lang = q->lang;
     const bkm_pages_t *pg = bkm_pages(r);
     const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
     apr_dbd_results_t *res = NULL;
@@ -85,8 +123,9 @@ static int page(request_rec *r, int status, const char *lang,
             when[10] = '\0';
             json_array_append_new(
                 list,
-                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "navn",
-                          bkm_db_value(db, row, 1), "rolle",
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "felt",
+                          apr_pstrcat(r->pool, "begrunnelse-", id, NULL),
+                          "navn", bkm_db_value(db, row, 1), "rolle",
                           bkm_i18n_text(pg->i18n, lang,
                                         apr_pstrcat(r->pool, "roller.rolle.",
                                                     rolle, NULL)),
@@ -100,12 +139,26 @@ static int page(request_rec *r, int status, const char *lang,
     json_object_set_new(data, "roller", list);
     json_object_set_new(data, "ingen",
                         json_boolean(json_array_size(list) == 0));
+    list = file_roles(r, lang);
+    json_object_set_new(data, "filroller", list);
+    json_object_set_new(data, "filrollerIngen",
+                        json_boolean(json_array_size(list) == 0));
     json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
     json_object_set_new(data, "utfort",
                         json_boolean(bkm_page_arg(r, "utfort") != NULL));
     if (feil) {
         json_object_set_new(data, "feil",
                             json_string(bkm_i18n_text(pg->i18n, lang, feil)));
+        json_object_set_new(data, "feiloppsummering",
+                            json_pack("[{s:s, s:s}]", "href",
+                                      apr_pstrcat(r->pool, "#",
+                                                  felt ? felt
+                                                       : "fodselsnummer",
+                                                  NULL),
+                                      "tekst",
+                                      bkm_i18n_text(pg->i18n, lang, feil)));
+        json_object_set_new(data, "feilFelt",
+                            json_string(felt ? felt : "fodselsnummer"));
     }
     /* What was typed comes back, but never the national id number. */
     if (form) {
@@ -118,7 +171,7 @@ static int page(request_rec *r, int status, const char *lang,
             }
         }
     }
-    return bkm_page_render(r, status, "admin-roller", data);
+    return bkm_admin_render(r, q, status, "admin-roller", data);
 }
 
 /* A grant or removal in the audit: the operator, the role, the reason. */
@@ -135,9 +188,10 @@ static int audit(request_rec *r, bkm_db_t *db, const char *handling,
     h.begrunnelse = apr_pstrcat(r->pool, hva, ". ", begrunnelse, NULL);
     return bkm_audit(db, bkm_now(r), &h);
 }
-static int grant_role(request_rec *r, const char *lang,
+static int grant_role(request_rec *r, const bkm_req_t *q,
                       const char *operator_navn, apr_table_t *form)
 {
+    const char *lang = q->lang;
     const bkm_srv_cfg_t *c = bkm_srv_cfg(r->server);
     const char *fnr = apr_table_get(form, "fodselsnummer");
     const char *rolle = apr_table_get(form, "rolle");
@@ -170,8 +224,9 @@ static int grant_role(request_rec *r, const char *lang,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       BKMLOGNO(01701) "role not granted: %s",
                       err ? err : "no reason given");
-        return page(r, HTTP_UNPROCESSABLE_ENTITY, lang, form,
-                    err ? "roller.feil" : "admin.begrunnelse.feil");
+        return page(r, q, HTTP_UNPROCESSABLE_ENTITY, form,
+                    err ? "roller.feil" : "admin.begrunnelse.feil",
+                    err ? "fodselsnummer" : "begrunnelse");
     }
     person = bkm_hmac_sha256_hex(r->pool, c->role_key, c->role_key_len,
                                  b.fodselsnummer, 11);
@@ -208,10 +263,11 @@ static int grant_role(request_rec *r, const char *lang,
     return HTTP_SEE_OTHER;
 }
 
-static int revoke_role(request_rec *r, const char *lang,
+static int revoke_role(request_rec *r, const bkm_req_t *q,
                        const char *operator_navn, const char *id,
                        apr_table_t *form)
 {
+    const char *lang = q->lang;
     const char *grunn = apr_table_get(form, "begrunnelse");
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -234,8 +290,9 @@ static int revoke_role(request_rec *r, const char *lang,
                                 "side.ikke_funnet.tittel", NULL);
     }
     if (!grunn || !*grunn || strlen(grunn) > 2000) {
-        return page(r, HTTP_UNPROCESSABLE_ENTITY, lang, NULL,
-                    "admin.begrunnelse.feil");
+        return page(r, q, HTTP_UNPROCESSABLE_ENTITY, NULL,
+                    "admin.begrunnelse.feil",
+                    apr_pstrcat(r->pool, "begrunnelse-", id, NULL));
     }
     if (bkm_db_begin(db) != 0) {
         return bkm_page_unavailable(r, lang);
@@ -260,7 +317,7 @@ static int revoke_role(request_rec *r, const char *lang,
 /* GET /kommune/roller (the national operator: the route's access rule) */
 int bkm_handle_roller(request_rec *r, const bkm_req_t *q)
 {
-    return page(r, HTTP_OK, q->lang, NULL, NULL);
+    return page(r, q, HTTP_OK, NULL, NULL, NULL);
 }
 
 /* What both posts begin with: OK with the form, or DONE once the page
@@ -270,7 +327,7 @@ static int posted(request_rec *r, const bkm_req_t *q, apr_table_t **form)
     int rv;
 
     if (!bkm_srv_cfg(r->server)->role_key) {
-        page(r, HTTP_CONFLICT, q->lang, NULL, "roller.ikke_mulig");
+        page(r, q, HTTP_CONFLICT, NULL, "roller.ikke_mulig", NULL);
         return DONE;
     }
     if ((rv = bkm_page_form(r, 8192, form)) != OK) {
@@ -293,7 +350,7 @@ int bkm_handle_rolle_ny(request_rec *r, const bkm_req_t *q)
     if (posted(r, q, &form) != OK) {
         return OK; /* answered */
     }
-    return grant_role(r, q->lang, q->navn, form);
+    return grant_role(r, q, q->navn, form);
 }
 
 /* POST /kommune/roller/{rolleId}/slett: remove one */
@@ -304,6 +361,6 @@ int bkm_handle_rolle_slett(request_rec *r, const bkm_req_t *q)
     if (posted(r, q, &form) != OK) {
         return OK; /* answered */
     }
-    return revoke_role(r, q->lang, q->navn,
-                       bkm_route_param(q->match, "rolleId"), form);
+    return revoke_role(r, q, q->navn, bkm_route_param(q->match, "rolleId"),
+                       form);
 }

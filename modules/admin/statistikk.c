@@ -29,6 +29,7 @@
 #include "bkm_registry.h"
 #include "bkm_roles.h"
 #include "bkm_time.h"
+#include "bkm_format.h"
 
 #include <http_protocol.h>
 #include <util_filter.h>
@@ -160,10 +161,9 @@ static const char *date_of(apr_pool_t *p, apr_time_t t)
 
 /* The period [from, to) from ?fra= and ?til= (the last day included),
  * else the @p days before tomorrow.  0, or -1 for a bad date. */
-static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
+static int period_of(request_rec *r, int days, const char *fra,
+                     const char *til, apr_time_t *from, apr_time_t *to)
 {
-    const char *fra = bkm_page_arg(r, "fra"), *til = bkm_page_arg(r, "til");
-
     *to = til && *til ? bkm_time_oslo_day(til)
                       : bkm_time_oslo_midnight(bkm_now(r));
     if (*to < 0) {
@@ -176,6 +176,29 @@ static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
                         : bkm_time_oslo_midnight(*to - (apr_time_t)days * DAY
                                                  + DAY / 2);
     return *from < 0 || *from >= *to ? -1 : 0;
+}
+
+static int period(request_rec *r, int days, apr_time_t *from, apr_time_t *to)
+{
+    return period_of(r, days, bkm_page_arg(r, "fra"), bkm_page_arg(r, "til"),
+                     from, to);
+}
+
+/* For the pages: the period asked for, or, when a date was typed wrong
+ * (or the period is empty or longer than @p max), the default period and
+ * in *felt the field to fix ("fra" or "til"); the page then shows an
+ * error summary (issue 14, item 4: it was a bare 400). */
+static void page_period(request_rec *r, int days, apr_interval_time_t max,
+                        apr_time_t *from, apr_time_t *to, const char **felt)
+{
+    const char *til = bkm_page_arg(r, "til");
+
+    *felt = NULL;
+    if (period(r, days, from, to) == 0 && (!max || *to - *from < max)) {
+        return;
+    }
+    *felt = til && *til && bkm_time_oslo_day(til) < 0 ? "til" : "fra";
+    period_of(r, days, NULL, NULL, from, to);
 }
 
 static int refused(request_rec *r, const char *lang)
@@ -313,8 +336,12 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
         }
     }
     avvik = avvik ? avvik : "0";
-    sist = bkm_page_when(r->pool, sist);
-    eldste = bkm_page_when(r->pool, eldste);
+    sist = sist ? bkm_format_datetime(r->pool, lang,
+                                      (apr_time_t)apr_atoi64(sist))
+                : NULL;
+    eldste = eldste ? bkm_format_datetime(r->pool, lang,
+                                          (apr_time_t)apr_atoi64(eldste))
+                    : NULL;
     v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "kommune",
                   bkm_kommune_navn(k, lang), "bydel", b->navn, "kanal",
                   bkm_i18n_text(pg->i18n, lang,
@@ -334,16 +361,24 @@ static json_t *health(request_rec *r, bkm_db_t *db, const char *lang,
     return v;
 }
 
-/* The weeks of the period [from, to): seven days from the first day,
- * each from its Oslo midnight (a week with a summer-time change has 167
- * or 169 hours); the last ends with the period.  Their number. */
+/* The ISO 8601 weeks of the period [from, to) (issue 14, item 4: they
+ * were seven days from the period's first day): each starts on a Monday
+ * at Oslo midnight (a week with a summer-time change has 167 or 169
+ * hours), the first and last cut by the period.  Their number. */
 static int week_starts(apr_time_t from, apr_time_t to, apr_time_t *start)
 {
-    int n = (int)(((to - from + DAY / 2) / DAY + 6) / 7), i;
+    int n = 0;
+    apr_time_t t = from;
 
-    for (i = 0; i < n; i++) {
-        start[i] = bkm_time_oslo_midnight(from + (apr_time_t)i * WEEK
-                                          + DAY / 2);
+    while (t < to && n < MAX_WEEKS) {
+        long long d = bkm_oslo_days(t);
+        int wd = bkm_weekday(d); /* 0 Sunday */
+        int to_monday = wd == 0 ? 1 : 8 - wd;
+        start[n++] = t;
+        /* Noon of the next Monday, then its midnight: right across a
+         * summer-time change. */
+        t = bkm_time_oslo_midnight(bkm_time_oslo_midnight(t + DAY / 2)
+                                   + (apr_time_t)to_monday * DAY + DAY / 2);
     }
     start[n] = to;
     return n;
@@ -359,6 +394,10 @@ static long add_week_row(bkm_db_t *db, apr_dbd_row_t *row, apr_time_t from,
     apr_time_t t = from
                    + (apr_time_t)apr_atoi64(bkm_db_value(db, row, 0)) * HOUR;
     int w = (int)((t - from) / WEEK);
+
+    if (w > n) {
+        w = n;
+    }
     const char *kanal = bkm_db_value(db, row, 1);
     const char *type = bkm_db_value(db, row, 2);
     long c = atol(bkm_db_value(db, row, 3));
@@ -422,63 +461,121 @@ static int count_weeks(request_rec *r, bkm_db_t *db, const scope_t *sc,
     return 0;
 }
 
+/* The chart's plot area in its 640 x 272 viewBox (admin-statistikk.html
+ * draws the axes at the same places): room above for the y axis's title,
+ * on the left for its numbers, below for the weeks and the x axis's
+ * title. */
+#define PLOT_X 90.0
+#define PLOT_W 542.0
+#define PLOT_Y 44.0
+#define PLOT_H 180.0
+/* At most this many week numbers under the bars: every second (third...)
+ * week is named when there are more, so that they never overlap. */
+#define MAX_LABELS 10
+
 /* The weeks into @p data: the table ("uker") and the chart ("stolper",
- * "maks"). */
-static void set_weeks(request_rec *r, json_t *data, const week_t *weeks,
-                      const apr_time_t *start, int n)
+ * with each week's number under its bar, and "yakse": the y axis's
+ * ticks), labelled "Uke 49" / "Week 49" with the ISO year. */
+static void set_weeks(request_rec *r, json_t *data, const char *lang,
+                      const week_t *weeks, const apr_time_t *start, int n)
 {
-    json_t *list, *bars;
-    long max = 1;
-    int i;
+    const bkm_pages_t *pg = bkm_pages(r);
+    const char *ukeord = bkm_i18n_text(pg->i18n, lang, "stat.uke.navn");
+    json_t *list, *bars, *ticks;
+    long max = 1, step;
+    int i, every;
 
     for (i = 0; i < n; i++) {
         long sum = weeks[i].privat + weeks[i].offentlig;
         max = sum > max ? sum : max;
     }
-    /* The chart: one bar a week, the case system's part and the manual
-     * part stacked, in a 600 x 200 box; the table beside it says the same
-     * for those who do not look at charts. */
+    /* Round the axis up to a whole step: 1, 2 or 5 times a power of ten,
+     * four steps or fewer. */
+    for (step = 1;; step *= 10) {
+        if (step * 4 >= max) {
+            break;
+        }
+        if (step * 2 * 4 >= max) {
+            step *= 2;
+            break;
+        }
+        if (step * 5 * 4 >= max) {
+            step *= 5;
+            break;
+        }
+    }
+    max = ((max + step - 1) / step) * step;
+    ticks = json_array();
+    for (i = 0; (long)i * step <= max; i++) {
+        double y = PLOT_Y + PLOT_H - PLOT_H * (double)(i * step) / max;
+        json_array_append_new(
+            ticks,
+            json_pack("{s:s, s:s, s:s}", "y",
+                      apr_psprintf(r->pool, "%.1f", y), "ty",
+                      apr_psprintf(r->pool, "%.1f", y + 4), "tekst",
+                      bkm_format_count(r->pool, lang, (long long)i * step)));
+    }
     list = json_array();
     bars = json_array();
+    every = (n + MAX_LABELS - 1) / MAX_LABELS;
     for (i = 0; i < n; i++) {
         long sum = weeks[i].privat + weeks[i].offentlig;
-        double bw = 600.0 / n;
-        int hf = (int)(180.0 * weeks[i].fagsystem / max + 0.5);
-        int hm = (int)(180.0 * weeks[i].manuell / max + 0.5);
-        const char *uke = date_of(r->pool, start[i]);
-        json_array_append_new(list,
-                              json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
-                                        "uke", uke, "antall", (json_int_t)sum,
-                                        "privat", (json_int_t)weeks[i].privat,
-                                        "offentlig",
-                                        (json_int_t)weeks[i].offentlig,
-                                        "fagsystem",
-                                        (json_int_t)weeks[i].fagsystem,
-                                        "manuell",
-                                        (json_int_t)weeks[i].manuell));
+        double bw = PLOT_W / n;
+        double hf = PLOT_H * weeks[i].fagsystem / max;
+        double hm = PLOT_H * weeks[i].manuell / max;
+        int iso_year, week = bkm_iso_week(bkm_oslo_days(start[i]), &iso_year);
+        const char *uke = apr_psprintf(r->pool, "%s %d, %d", ukeord, week,
+                                       iso_year);
+        const char *fra = bkm_format_date(r->pool, lang, start[i]);
+        const char *til = bkm_format_date(r->pool, lang,
+                                          start[i + 1] - DAY / 2);
         json_array_append_new(
-            bars, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "x",
-                            apr_psprintf(r->pool, "%.1f", i * bw + bw * 0.15),
-                            "w", apr_psprintf(r->pool, "%.1f", bw * 0.7),
-                            "yf", apr_itoa(r->pool, 190 - hf), "hf",
-                            apr_itoa(r->pool, hf), "ym",
-                            apr_itoa(r->pool, 190 - hf - hm), "hm",
-                            apr_itoa(r->pool, hm), "tittel",
-                            apr_psprintf(r->pool, "%s: %ld", uke, sum)));
+            list,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "uke", uke,
+                      "dager",
+                      strcmp(fra, til) == 0
+                          ? fra
+                          : apr_pstrcat(r->pool, fra, " – ", til, NULL),
+                      "antall", bkm_format_count(r->pool, lang, sum),
+                      "privat",
+                      bkm_format_count(r->pool, lang, weeks[i].privat),
+                      "offentlig",
+                      bkm_format_count(r->pool, lang, weeks[i].offentlig),
+                      "fagsystem",
+                      bkm_format_count(r->pool, lang, weeks[i].fagsystem),
+                      "manuell",
+                      bkm_format_count(r->pool, lang, weeks[i].manuell)));
+        json_array_append_new(
+            bars,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "x",
+                      apr_psprintf(r->pool, "%.1f",
+                                   PLOT_X + i * bw + bw * 0.15),
+                      "w", apr_psprintf(r->pool, "%.1f", bw * 0.7), "yf",
+                      apr_psprintf(r->pool, "%.1f", PLOT_Y + PLOT_H - hf),
+                      "hf", apr_psprintf(r->pool, "%.1f", hf), "ym",
+                      apr_psprintf(r->pool, "%.1f",
+                                   PLOT_Y + PLOT_H - hf - hm),
+                      "hm", apr_psprintf(r->pool, "%.1f", hm), "tx",
+                      apr_psprintf(r->pool, "%.1f", PLOT_X + i * bw + bw / 2),
+                      "etikett",
+                      (n - 1 - i) % every == 0 ? apr_itoa(r->pool, week) : "",
+                      "tittel", apr_psprintf(r->pool, "%s: %ld", uke, sum)));
     }
     json_object_set_new(data, "uker", list);
     json_object_set_new(data, "stolper", bars);
+    json_object_set_new(data, "yakse", ticks);
     json_object_set_new(data, "maks", json_integer(max));
 }
 
 /* The share sent to print into @p data, against the incumbent's. */
-static void set_print_share(request_rec *r, json_t *data, long total,
-                            long printed)
+static void set_print_share(request_rec *r, json_t *data, const char *lang,
+                            long total, long printed)
 {
     double share = total ? 100.0 * printed / total : 0;
 
     json_object_set_new(data, "printandel",
-                        json_string(apr_psprintf(r->pool, "%.1f %%", share)));
+                        json_string(bkm_format_percent(r->pool, lang,
+                                                       share)));
     json_object_set_new(data, "printHoy",
                         json_boolean(total >= 20 && share > PRINT_ALARM));
     json_object_set_new(data, "printAntall", json_integer(printed));
@@ -525,12 +622,12 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
     apr_time_t start[MAX_WEEKS + 1];
     json_t *data;
     long total = 0, printed = 0;
+    const char *felt;
     bkm_db_t *db;
     int n;
 
-    if (period(r, 56, &from, &to) != 0 || (to - from) / WEEK >= MAX_WEEKS) {
-        return refused(r, lang);
-    }
+    page_period(r, 56, (apr_interval_time_t)(MAX_WEEKS - 2) * WEEK, &from,
+                &to, &felt);
     n = week_starts(from, to, start);
     memset(weeks, 0, sizeof(weeks));
     if (!(db = bkm_db_acquire(r))) {
@@ -549,11 +646,16 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
                                        : bkm_i18n_text(pg->i18n, lang,
                                                        "stat.hele_landet"),
                                      NULL));
-    set_weeks(r, data, weeks, start, n);
+    set_weeks(r, data, lang, weeks, start, n);
     json_object_set_new(data, "totalt", json_integer(total));
     json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
     json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
-    set_print_share(r, data, total, printed);
+    set_print_share(r, data, lang, total, printed);
+    json_object_set_new(data, "periodeTekst",
+                        json_string(apr_pstrcat(
+                            r->pool, bkm_format_date(r->pool, lang, from),
+                            " – ", bkm_format_date(r->pool, lang, to - DAY),
+                            NULL)));
     json_object_set_new(data, "kontoer",
                         health_list(r, db, lang, &sc, from, to));
     json_object_set_new(data, "action",
@@ -561,7 +663,11 @@ int bkm_handle_statistikk(request_rec *r, const bkm_req_t *q)
                                                     k->nummer, "/statistikk",
                                                     NULL)
                                       : "/kommune/statistikk"));
-    return bkm_page_render(r, HTTP_OK, "admin-statistikk", data);
+    if (felt) {
+        bkm_admin_date_error(r, data, lang, felt);
+    }
+    return bkm_admin_render(r, q, felt ? HTTP_BAD_REQUEST : HTTP_OK,
+                            "admin-statistikk", data);
 }
 
 /* ---- reconciliation ------------------------------------------------- */
@@ -821,11 +927,17 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
     json_t *counts = json_array(), *ids, *data, *automatisk;
     apr_array_header_t *levert;
     scope_t sc = { k, q->bydeler };
+    const char *felt = NULL;
     bkm_db_t *db;
     long total = 0;
 
-    if (period(r, 30, &from, &to) != 0) {
-        return refused(r, lang);
+    if (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0) {
+        if (period(r, 30, &from, &to) != 0) {
+            return refused(r, lang);
+        }
+    }
+    else {
+        page_period(r, 30, 0, &from, &to, &felt);
     }
     if (!choose_scope(r, q, &sc, &bydel)) {
         return refused(r, lang);
@@ -866,5 +978,9 @@ int bkm_handle_avstemming_side(request_rec *r, const bkm_req_t *q)
     json_object_set_new(data, "fra", json_string(date_of(r->pool, from)));
     json_object_set_new(data, "til", json_string(date_of(r->pool, to - DAY)));
     set_avstemming_links(r, data, k, bydel, from, to);
-    return bkm_page_render(r, HTTP_OK, "admin-avstemming", data);
+    if (felt) {
+        bkm_admin_date_error(r, data, lang, felt);
+    }
+    return bkm_admin_render(r, q, felt ? HTTP_BAD_REQUEST : HTTP_OK,
+                            "admin-avstemming", data);
 }

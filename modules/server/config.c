@@ -236,6 +236,16 @@ const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c)
     return c->login_origin ? c->login_origin : BKM_DEFAULT_LOGIN_ORIGIN;
 }
 
+/* mod_auth_openidc logs out at its redirect URI with ?logout=URL: it
+ * ends its own session, then sends the browser to the provider's
+ * end_session_endpoint (ID-porten's single logout), which returns to URL. */
+const char *bkm_cfg_logout_href(apr_pool_t *p, const bkm_srv_cfg_t *c,
+                                const char *back)
+{
+    return apr_pstrcat(p, c->logout_uri ? c->logout_uri : BKM_DEFAULT_LOGOUT,
+                       "?logout=", ap_escape_urlencoded(p, back), NULL);
+}
+
 int bkm_cfg_min_acr(const bkm_dir_cfg_t *c)
 {
     return c->min_acr != BKM_UNSET ? c->min_acr : BKM_ACR_SUBSTANTIAL;
@@ -926,9 +936,10 @@ const command_rec bkm_cmds[] = {
                  "schema is migrated as a separate step (bekymring-migrate, "
                  "for rolling upgrades)"),
     AP_INIT_TAKE1(BKM_DIR_LOGOUT, set_logout, NULL, RSRC_CONF,
-                  "mod_auth_openidc's OIDCRedirectURI: the pages' logout "
-                  "link goes there with ?logout= (ID-porten's single "
-                  "logout)"),
+                  "mod_auth_openidc's OIDCRedirectURI: the pages' and the "
+                  "administration's logout links go there with ?logout= "
+                  "(ID-porten's single logout); unset, the pages show none "
+                  "and the administration's goes to " BKM_DEFAULT_LOGOUT),
     AP_INIT_TAKE1(BKM_DIR_MIN_ACR, set_min_acr, NULL, OR_AUTHCFG,
                   "lowest ID-porten level accepted for a person: "
                   "substantial (default) or high"),

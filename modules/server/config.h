@@ -42,6 +42,9 @@
 #define BKM_DIR_MIGRATE "BekymringMigrate"
 /* issue 14: the logout link (mod_auth_openidc's logout at its redirect URI) */
 #define BKM_DIR_LOGOUT "BekymringLogout"
+/* Where logout goes when BekymringLogout is not set (the administration
+ * always offers one; the citizen pages only when it is set). */
+#define BKM_DEFAULT_LOGOUT "/oidc/redirect"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -164,6 +167,10 @@ int bkm_cfg_reminder_at(const bkm_srv_cfg_t *c);
 /** The sendmail command: program and arguments, NULL-ended. */
 const char *const *bkm_cfg_sendmail(apr_pool_t *p, const bkm_srv_cfg_t *c);
 const char *bkm_cfg_login_origin(const bkm_srv_cfg_t *c);
+/** The href that logs out through mod_auth_openidc (its OIDCRedirectURI
+ *  with ?logout=, back to @p back: ID-porten's single logout). */
+const char *bkm_cfg_logout_href(apr_pool_t *p, const bkm_srv_cfg_t *c,
+                                const char *back);
 /** Whether the portal is served over https (BekymringHttps, else the
  *  request's scheme). */
 int bkm_cfg_https(request_rec *r);

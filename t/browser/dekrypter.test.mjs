@@ -23,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
+import zlib from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -367,8 +368,81 @@ async function inChromium() {
   }
 }
 
+// ---- 3. ASiC-E containers (issue 14, item 4) ---------------------------
+// A producer's report to a manual-download district is its ASiC-E
+// container, sealed whole: the page must take the PDF out of it.  The
+// containers are written here byte by byte from the zip specification
+// (APPNOTE 4.3: local headers, the central directory, its end record),
+// with Node's zlib for deflate and CRC-32, as another tool would.
+function makeZip(entries) {
+  const locals = [];
+  const central = [];
+  let offset = 0;
+  for (const { name, data, method } of entries) {
+    const raw = Buffer.from(data);
+    const body = method === 8 ? zlib.deflateRawSync(raw) : raw;
+    const n = Buffer.from(name);
+    const h = Buffer.alloc(30);
+    h.writeUInt32LE(0x04034b50, 0); h.writeUInt16LE(20, 4); h.writeUInt16LE(method, 8);
+    h.writeUInt32LE(zlib.crc32(raw), 14); h.writeUInt32LE(body.length, 18);
+    h.writeUInt32LE(raw.length, 22); h.writeUInt16LE(n.length, 26);
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0); c.writeUInt16LE(20, 4); c.writeUInt16LE(20, 6);
+    c.writeUInt16LE(method, 10); c.writeUInt32LE(zlib.crc32(raw), 16);
+    c.writeUInt32LE(body.length, 20); c.writeUInt32LE(raw.length, 24);
+    c.writeUInt16LE(n.length, 28); c.writeUInt32LE(offset, 42);
+    locals.push(h, n, body);
+    central.push(c, n);
+    offset += h.length + n.length + body.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10); end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+function zipOf(name, compression) {
+  const z = makeZip([
+    { name: 'mimetype', data: 'application/vnd.etsi.asic-e+zip', method: 0 },
+    { name: 'bekymringsmelding.pdf', data: PLAIN, method: compression },
+    { name: 'bekymringsmelding.json', data: '{"melding": "x"}', method: compression },
+    { name: 'META-INF/asicmanifest.xml', data: '<ASiCManifest/>', method: compression },
+  ]);
+  writeFileSync(f(name), z);
+  return z;
+}
+
+async function containers() {
+  const { decrypt, pdfFromContainer, isZip } = await import(pathToFileURL(SOURCE).href);
+  const stored = zipOf('stored.asice', 0);
+  const deflated = zipOf('deflated.asice', 8);
+  check('a container is a zip, a PDF is not', isZip(stored) && !isZip(PLAIN));
+  check('container, stored: its PDF', same(await pdfFromContainer(stored), PLAIN));
+  check('container, deflated: its PDF', same(await pdfFromContainer(deflated), PLAIN));
+  writeFileSync(f('deflated.asice'), deflated);
+  const sealed = seal('deflated.asice', 'manuell.pem', '-aes256', 'asice.cms');
+  const plain = await decrypt(sealed, key('manuell.key'));
+  check('a sealed container decrypts to the container',
+    same(plain, deflated) && same(await pdfFromContainer(plain), PLAIN));
+  check('a zip without a PDF: "format"',
+    await code(pdfFromContainer(Buffer.from(PLAIN.toString('latin1').replace('%PDF', 'PK\x03\x04'), 'latin1'))) === 'format');
+  // A "bomb": the directory says 5000 bytes, the data inflates to far more.
+  const bomb = makeZip([{ name: 'bekymringsmelding.pdf',
+    data: Buffer.concat([Buffer.from('%PDF'), Buffer.alloc(5000000, 0x30)]), method: 8 }]);
+  // Patch the central directory's uncompressed size (offset 24 of the
+  // entry) to 5000: the page must stop at the declared size.
+  const cd = bomb.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  bomb.writeUInt32LE(5000, cd + 24);
+  check('a container whose PDF inflates beyond its declared size: "format"',
+    await code(pdfFromContainer(bomb)) === 'format');
+  const cut = deflated.subarray(0, deflated.length - 30);
+  check('a truncated container: "format"', await code(pdfFromContainer(cut)) === 'format');
+}
+
 try {
   await inNode();
+  await containers();
   await inChromium();
 } catch (e) {
   check('the test ran to the end', false, e.stack);

@@ -49,6 +49,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_sertifikat,
     bkm_suite_kjede,
     bkm_suite_prom,
+    bkm_suite_format,
 };
 /* clang-format on */
 

@@ -15,6 +15,7 @@ Suite *bkm_suite_duration(void);
 Suite *bkm_suite_registry(void);
 Suite *bkm_suite_migrate(void);
 Suite *bkm_suite_time(void);
+Suite *bkm_suite_format(void);
 Suite *bkm_suite_multipart(void);
 Suite *bkm_suite_calendar(void);
 Suite *bkm_suite_token(void);
