@@ -20,7 +20,9 @@
 #include "server/http.h"
 #include "server/person.h"
 #include "server/routes.h"
+#include "bkm_felt.h"
 #include "bkm_jsonschema.h"
+#include "bkm_skjema.h"
 #include "bkm_registry.h"
 #include "bkm_route.h"
 #include "bkm_lagring.h"
@@ -119,6 +121,22 @@ bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
         /* The name comes from the login; the form may only supply one when
          * the identity provider gave none. */
         json_object_set_new(melder, "personnavn", json_string(person->name));
+    }
+    /* The form's own rules before the schema's: no member the form does
+     * not have, and the formats of ids, postcodes, phones and e-mail
+     * (bkm_felt.h); one answer lists these and the schema's errors. */
+    memset(res, 0, sizeof(*res));
+    res->errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
+    bkm_skjema_check_members(r->pool,
+                             strcmp(type, "offentlig") == 0
+                                 ? BKM_SKJEMA_OFFENTLIG
+                                 : BKM_SKJEMA_PRIVAT,
+                             b->versjon, report, res->errors);
+    bkm_felt_check(r->pool, report, bkm_mottak_postnummer(), res->errors);
+    if (res->errors->nelts) {
+        bkm_mottak_validate(r->pool, report, meldingstype, res->errors,
+                            &res->more_errors);
+        return BKM_MOTTAK_INVALID;
     }
     m->id = bkm_uuid(r->pool);
     m->meldingstype = meldingstype;

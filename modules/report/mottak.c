@@ -45,6 +45,13 @@ static const struct {
     { NULL, NULL }
 };
 static const bkm_jsonschema_t *bkm_schemas[4];
+/* The postal-code register, made once at start-up like the schemas. */
+static const bkm_postnummer_t *bkm_register;
+
+const bkm_postnummer_t *bkm_mottak_postnummer(void)
+{
+    return bkm_register;
+}
 
 static const bkm_jsonschema_t *bkm_report_schema(const char *meldingstype)
 {
@@ -84,6 +91,10 @@ int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                          bkm_schema_files[i].file, err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+    if ((err = bkm_postnummer_builtin(pconf, &bkm_register))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(06000) "%s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     /* The signing key is read here, once, as root; the children inherit
      * it and never read the key file again. */
@@ -147,6 +158,43 @@ int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
         BKMLOGNO(00704) "422: report refused with %d validation errors%s",
         errors->nelts, more ? " and more" : "");
     return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, body);
+}
+
+int bkm_mottak_validate(apr_pool_t *p, const json_t *report,
+                        const char *meldingstype, apr_array_header_t *errors,
+                        int *more)
+{
+    const bkm_jsonschema_t *schema = bkm_report_schema(meldingstype);
+    apr_array_header_t *found;
+    int i, j, room = BKM_JSONSCHEMA_MAX_ERRORS - errors->nelts, valid;
+
+    *more = 0;
+    if (!schema) {
+        return 0;
+    }
+    found = apr_array_make(p, 8, sizeof(bkm_jsonschema_error_t));
+    valid = bkm_jsonschema_validate_max(schema, report, p, found,
+                                        room < 1 ? 1 : room, more);
+    for (i = 0; i < found->nelts; i++) {
+        const bkm_jsonschema_error_t *e =
+            &APR_ARRAY_IDX(found, i, bkm_jsonschema_error_t);
+        int seen = 0;
+        for (j = 0; j < errors->nelts && !seen; j++) {
+            seen = strcmp(APR_ARRAY_IDX(errors, j, bkm_jsonschema_error_t)
+                              .pointer,
+                          e->pointer)
+                   == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        if (errors->nelts >= BKM_JSONSCHEMA_MAX_ERRORS) {
+            *more = 1;
+            break;
+        }
+        *(bkm_jsonschema_error_t *)apr_array_push(errors) = *e;
+    }
+    return valid;
 }
 
 bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,

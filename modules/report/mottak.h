@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include "bkm_cms.h"
 #include "bkm_lagring.h"
+#include "bkm_postnummer.h"
 
 /* report/mottak.c: validate, render, seal, store */
 int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
@@ -43,6 +44,20 @@ bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
                              const char *meldingstype, bkm_melding_t *m,
                              const bkm_signer_t *signer,
                              bkm_mottak_result_t *res);
+/** The postal-code register the intake checks postcodes against (read
+ *  at start-up from what the module carries, schema/postnummer). */
+const bkm_postnummer_t *bkm_mottak_postnummer(void);
+/**
+ * Validate @p report against its message type's schema, appending to
+ * @p errors (bkm_jsonschema_error_t) the failures at pointers that have no
+ * error yet, up to BKM_JSONSCHEMA_MAX_ERRORS in all; *more is set when
+ * there were more.  For callers that found errors of their own first
+ * (the field rules), so that one answer lists them all.
+ * @return 1 if the schema accepts the report
+ */
+int bkm_mottak_validate(apr_pool_t *p, const json_t *report,
+                        const char *meldingstype, apr_array_header_t *errors,
+                        int *more);
 /** The API's answer to an intake: 201 {uuid, referanse, ...}, 422 with
  *  the errors, 503 or 500. */
 int bkm_mottak_reply(request_rec *r, bkm_mottak_e rc,
