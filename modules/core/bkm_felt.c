@@ -163,13 +163,12 @@ const char *bkm_felt_telefon(const char *s)
         if (n < 7 || n > 15) {
             return "telefon.lengde";
         }
+        /* no country code starts with 0 */
         return digits[0] == '0' ? "telefon.ugyldig" : NULL;
     }
-    if (n != 8) {
-        return "telefon.lengde";
-    }
-    /* Norwegian numbers of 8 digits start with 2 to 9 (NKOM's plan). */
-    return digits[0] == '0' || digits[0] == '1' ? "telefon.ugyldig" : NULL;
+    /* Any 8 digits: the protocol's own example has 12121212, though no
+     * Norwegian number starts with 0 or 1. */
+    return n == 8 ? NULL : "telefon.lengde";
 }
 
 /* æøåÆØÅ in UTF-8: C3 A6, B8, A5, 86, 98, 85 */
@@ -275,7 +274,7 @@ static const struct {
       "a Norwegian phone number has 8 digits (after +47 or 0047 if "
       "given); another country's has + or 00, the country code and 7 to "
       "15 digits in all" },
-    { "telefon.ugyldig", "no phone number starts like this" },
+    { "telefon.ugyldig", "no country code starts with 0" },
     { "epost.mellomrom", "an e-mail address has no spaces" },
     { "epost.alfa", "an e-mail address has one @ with a name before it" },
     { "epost.domene",

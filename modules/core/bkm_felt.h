@@ -44,13 +44,12 @@ const char *bkm_felt_orgnr(const char *s);
 const char *bkm_felt_postnummer(const bkm_postnummer_t *reg, const char *s);
 
 /**
- * A phone number: Norwegian, 8 digits starting with 2 to 9, after an
- * optional +47 or 0047; or international, + or 00 and the country code,
- * 7 to 15 digits in all (E.164).  Digits may be grouped with single
- * spaces or hyphens.
+ * A phone number: Norwegian, 8 digits after an optional +47 or 0047; or
+ * international, + or 00 and the country code, 7 to 15 digits in all
+ * (E.164).  Digits may be grouped with single spaces or hyphens.
  * @return NULL, "telefon.tegn" (anything else than digits, spaces,
  *         hyphens and a leading +), "telefon.lengde" (too few or too many
- *         digits) or "telefon.ugyldig" (8 digits no Norwegian number has)
+ *         digits) or "telefon.ugyldig" (a country code starting with 0)
  */
 const char *bkm_felt_telefon(const char *s);
 

@@ -997,6 +997,20 @@ static void first_under(const bkm_skjema_t *f, const field_t *fd,
     }
 }
 
+/* A pointer as a page name: "/privatBarn/0/personnavn" is
+ * "privatBarn.0.personnavn". */
+static const char *dotted(apr_pool_t *p, const char *ptr)
+{
+    char *name = apr_pstrdup(p, *ptr == '/' ? ptr + 1 : ptr), *c;
+
+    for (c = name; *c; c++) {
+        if (*c == '/') {
+            *c = '.';
+        }
+    }
+    return name;
+}
+
 /* The page name of the field an error belongs to: the pointer itself, or
  * for a missing or too short object or array its first field. */
 static const char *field_for_pointer(const bkm_skjema_t *f, const char *ptr)
@@ -1041,8 +1055,10 @@ void bkm_skjema_set_errors(bkm_skjema_t *f, const apr_array_header_t *errors,
             continue;
         }
         /* An object or array that is missing or too short: its first
-         * field is what is missing. */
-        keyword = strcmp(name, e->pointer + (*e->pointer == '/')) == 0
+         * field is what is missing.  (The pointer is compared as a page
+         * name: compared with its slashes, every error was "required",
+         * so "ring meg" as a phone number was "Fyll ut feltet.") */
+        keyword = strcmp(name, dotted(f->pool, e->pointer)) == 0
                       ? e->keyword
                       : "required";
         /* An empty text where one is required says the same as none. */

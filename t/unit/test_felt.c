@@ -149,9 +149,10 @@ static const struct {
     { "+47 912345678", "telefon.lengde" },
     { "+12", "telefon.lengde" },
     { "+1234567890123456", "telefon.lengde" },
-    { "12345678", "telefon.ugyldig" }, /* no 8-digit number starts 1 */
-    { "02345678", "telefon.ugyldig" },
-    { "+47 12345678", "telefon.ugyldig" },
+    { "12121212", NULL },                 /* the protocol's example */
+    { "+47 12345678", NULL },
+    { "+0 123 45 67 89", "telefon.ugyldig" },
+    { "000 123 45 67 89", "telefon.ugyldig" },
     { "ring meg", "telefon.tegn" }, /* issue 14 */
     { "(+47) 91234567", "telefon.tegn" },
     { "+47 (0) 91234567", "telefon.tegn" },
