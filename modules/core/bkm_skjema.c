@@ -1058,9 +1058,8 @@ void bkm_skjema_set_errors(bkm_skjema_t *f, const apr_array_header_t *errors,
          * field is what is missing.  (The pointer is compared as a page
          * name: compared with its slashes, every error was "required",
          * so "ring meg" as a phone number was "Fyll ut feltet.") */
-        keyword = strcmp(name, dotted(f->pool, e->pointer)) == 0
-                      ? e->keyword
-                      : "required";
+        keyword = strcmp(name, dotted(f->pool, e->pointer)) == 0 ? e->keyword
+                                                                 : "required";
         /* An empty text where one is required says the same as none. */
         if (strcmp(keyword, "minLength") == 0) {
             keyword = "required";

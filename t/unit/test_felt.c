@@ -8,6 +8,7 @@
 #include "bkm_felt.h"
 #include "bkm_jsonschema.h"
 #include "bkm_postnummer.h"
+#include "bkm_i18n.h"
 #include "bkm_skjema.h"
 
 #include <apr_strings.h>
@@ -149,7 +150,7 @@ static const struct {
     { "+47 912345678", "telefon.lengde" },
     { "+12", "telefon.lengde" },
     { "+1234567890123456", "telefon.lengde" },
-    { "12121212", NULL },                 /* the protocol's example */
+    { "12121212", NULL }, /* the protocol's example */
     { "+47 12345678", NULL },
     { "+0 123 45 67 89", "telefon.ugyldig" },
     { "000 123 45 67 89", "telefon.ugyldig" },
@@ -475,6 +476,61 @@ START_TEST(reporters_street_never_becomes_required)
 }
 END_TEST
 
+/* On the page: each rule's message in the page's language, in the summary
+ * with the child's block; a pattern error keeps its keyword (issue 14:
+ * every error was "Fyll ut feltet.", for "ring meg" as a phone number
+ * too). */
+START_TEST(page_shows_each_rule_in_each_language)
+{
+    static const struct {
+        const char *lang, *inline_text, *summary;
+    } want[] = {
+        { "nb", "Fødselsnummeret må ha 11 siffer.",
+          "Barn 1: Fødselsnummeret må ha 11 siffer." },
+        { "nn", "Fødselsnummeret må ha 11 siffer.",
+          "Barn 1: Fødselsnummeret må ha 11 siffer." },
+        { "en", "The national identity number must be 11 digits.",
+          "Child 1: The national identity number must be 11 digits." },
+    };
+    bkm_i18n_t *i18n;
+    int i;
+
+    ck_assert_ptr_null(bkm_i18n_load(bkm_test_pool, "../../htdocs/i18n",
+                                     &i18n));
+    for (i = 0; i < 3; i++) {
+        const char *body = "offentligBarn.0.fnr=0101701017";
+        bkm_skjema_t *f = NULL;
+        apr_array_header_t *errors =
+            apr_array_make(bkm_test_pool, 4, sizeof(bkm_jsonschema_error_t));
+        json_t *r;
+        bkm_jsonschema_error_t *e;
+
+        ck_assert_ptr_null(bkm_skjema_parse(bkm_test_pool,
+                                            BKM_SKJEMA_OFFENTLIG, 2, body,
+                                            strlen(body), &f));
+        r = bkm_skjema_report(f, builtin());
+        ck_assert_int_eq(bkm_felt_check(bkm_test_pool, r, builtin(), errors),
+                         1);
+        e = apr_array_push(errors);
+        e->pointer = "/offentligMelder/telefonnummer";
+        e->keyword = "pattern";
+        e->message = "does not match";
+        bkm_skjema_set_errors(f, errors, i18n, want[i].lang);
+        ck_assert_str_eq(json_string_value(
+                             json_object_get(f->feil, "offentligBarn.0.fnr")),
+                         want[i].inline_text);
+        ck_assert_str_eq(json_string_value(json_object_get(
+                             json_array_get(f->oppsummering, 1), "tekst")),
+                         want[i].summary);
+        ck_assert_str_eq(json_string_value(json_object_get(
+                             f->feil, "offentligMelder.telefonnummer")),
+                         bkm_i18n_text(i18n, want[i].lang,
+                                       "feil.telefonnummer.pattern"));
+        json_decref(r);
+    }
+}
+END_TEST
+
 Suite *bkm_suite_felt(void)
 {
     Suite *s = suite_create("felt");
@@ -496,6 +552,7 @@ Suite *bkm_suite_felt(void)
     tcase_add_test(tc, members_follow_form_and_version);
     tcase_add_test(tc, member_check_is_bounded);
     tcase_add_test(tc, reporters_street_never_becomes_required);
+    tcase_add_test(tc, page_shows_each_rule_in_each_language);
     suite_add_tcase(s, tc);
     return s;
 }
