@@ -90,6 +90,29 @@ bkm_mottaker_e bkm_skjema_route(const bkm_registry_t *reg, const char *knr,
     return b ? BKM_MOTTAKER_FUNNET : BKM_MOTTAKER_UKJENT_BYDEL;
 }
 
+int bkm_skjema_rules(request_rec *r, const char *type, int versjon,
+                     json_t *report, bkm_mottak_result_t *res)
+{
+    const char *meldingstype =
+        apr_psprintf(r->pool, "no.ks.fiks.bekymringsmelding.%s.v%d", type,
+                     versjon);
+
+    memset(res, 0, sizeof(*res));
+    res->errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
+    bkm_skjema_check_members(r->pool,
+                             strcmp(type, "offentlig") == 0
+                                 ? BKM_SKJEMA_OFFENTLIG
+                                 : BKM_SKJEMA_PRIVAT,
+                             versjon, report, res->errors);
+    bkm_felt_check(r->pool, report, bkm_mottak_postnummer(), res->errors);
+    if (!res->errors->nelts) {
+        return 0;
+    }
+    bkm_mottak_validate(r->pool, report, meldingstype, res->errors,
+                        &res->more_errors);
+    return 1;
+}
+
 bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
                                json_t *report, const bkm_person_t *person,
                                bkm_melding_t *m, bkm_mottak_result_t *res)
@@ -122,20 +145,7 @@ bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
          * the identity provider gave none. */
         json_object_set_new(melder, "personnavn", json_string(person->name));
     }
-    /* The form's own rules before the schema's: no member the form does
-     * not have, and the formats of ids, postcodes, phones and e-mail
-     * (bkm_felt.h); one answer lists these and the schema's errors. */
-    memset(res, 0, sizeof(*res));
-    res->errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
-    bkm_skjema_check_members(r->pool,
-                             strcmp(type, "offentlig") == 0
-                                 ? BKM_SKJEMA_OFFENTLIG
-                                 : BKM_SKJEMA_PRIVAT,
-                             b->versjon, report, res->errors);
-    bkm_felt_check(r->pool, report, bkm_mottak_postnummer(), res->errors);
-    if (res->errors->nelts) {
-        bkm_mottak_validate(r->pool, report, meldingstype, res->errors,
-                            &res->more_errors);
+    if (bkm_skjema_rules(r, type, b->versjon, report, res)) {
         return BKM_MOTTAK_INVALID;
     }
     m->id = bkm_uuid(r->pool);
