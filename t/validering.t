@@ -19,7 +19,7 @@ use Encode qw(decode_utf8);
 use HTTP::Request::Common qw(POST);
 use JSON::PP;
 
-plan tests => 67;
+plan tests => 68;
 
 my $base = base_url();
 my $api = "$base/bekymringsmelding/api/v2/mottak/skjema";
@@ -185,6 +185,8 @@ like $html, qr{<label[^>]*for="f-offentligBarn-0-fnr"><span>[^<]*</span></label>
     "the child's national id: not marked as required";
 like $html, qr{<label[^>]*for="f-offentligMelder-virksomhet-adresse-adresselinje1"><span>[^<]*</span><span class="ds-tag bkm-pakrevd"},
     "the workplace's street: marked as required";
+like $html, qr{id="f-offentligBarn-0-fnr"[^>]*inputmode="numeric"},
+    "the child's national id: the phone's number pad";
 
 my %offentlig = (%f, handling => 'send',
     'offentligMelder.rolle' => 'Helsesykepleier',

@@ -1142,6 +1142,12 @@ static void view_field(const bkm_skjema_t *f, const field_t *fd,
     if (describedby) {
         json_object_set_new(o, "beskrevetav", json_string(describedby));
     }
+    /* Digits only: the phone's number pad (GOV.UK: inputmode, not
+     * type=number, which drops leading zeros and scrolls). */
+    leaf = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
+    if (strcmp(leaf, "fnr") == 0 || strcmp(leaf, "orgnr") == 0) {
+        json_object_set_new(o, "inputmode", json_string("numeric"));
+    }
     if (strstr(name, ".adresse.postnummer")) {
         json_object_set_new(
             o, "postnummerfor",
