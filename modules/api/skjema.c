@@ -20,9 +20,7 @@
 #include "server/http.h"
 #include "server/person.h"
 #include "server/routes.h"
-#include "bkm_felt.h"
 #include "bkm_jsonschema.h"
-#include "bkm_skjema.h"
 #include "bkm_registry.h"
 #include "bkm_route.h"
 #include "bkm_lagring.h"
@@ -90,29 +88,6 @@ bkm_mottaker_e bkm_skjema_route(const bkm_registry_t *reg, const char *knr,
     return b ? BKM_MOTTAKER_FUNNET : BKM_MOTTAKER_UKJENT_BYDEL;
 }
 
-int bkm_skjema_rules(request_rec *r, const char *type, int versjon,
-                     json_t *report, bkm_mottak_result_t *res)
-{
-    const char *meldingstype =
-        apr_psprintf(r->pool, "no.ks.fiks.bekymringsmelding.%s.v%d", type,
-                     versjon);
-
-    memset(res, 0, sizeof(*res));
-    res->errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
-    bkm_skjema_check_members(r->pool,
-                             strcmp(type, "offentlig") == 0
-                                 ? BKM_SKJEMA_OFFENTLIG
-                                 : BKM_SKJEMA_PRIVAT,
-                             versjon, report, res->errors);
-    bkm_felt_check(r->pool, report, bkm_mottak_postnummer(), res->errors);
-    if (!res->errors->nelts) {
-        return 0;
-    }
-    bkm_mottak_validate(r->pool, report, meldingstype, res->errors,
-                        &res->more_errors);
-    return 1;
-}
-
 bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
                                json_t *report, const bkm_person_t *person,
                                bkm_melding_t *m, bkm_mottak_result_t *res)
@@ -144,9 +119,6 @@ bkm_mottak_e bkm_skjema_submit(request_rec *r, const char *type,
         /* The name comes from the login; the form may only supply one when
          * the identity provider gave none. */
         json_object_set_new(melder, "personnavn", json_string(person->name));
-    }
-    if (bkm_skjema_rules(r, type, b->versjon, report, res)) {
-        return BKM_MOTTAK_INVALID;
     }
     m->id = bkm_uuid(r->pool);
     m->meldingstype = meldingstype;

@@ -27,18 +27,6 @@ bkm_mottaker_e bkm_skjema_route(const bkm_registry_t *reg, const char *knr,
                                 const char *bnr, const bkm_bydel_t **out);
 /** Its name in log lines: "kommune", "inaktiv", "bydel" (NULL if found). */
 const char *bkm_mottaker_name(bkm_mottaker_e e);
-/**
- * The form's own rules, before the schema's (README "Field rules"): no
- * member the form and version do not have (bkm_skjema_check_members), and
- * the formats of national ids, organisation numbers, postcodes, phones and
- * e-mail (bkm_felt_check, which also writes valid values back in their
- * canonical form).  On errors res->errors lists them and the schema's
- * (for type "privat" or "offentlig" at @p versjon) and 1 is returned; a
- * page that shows a report before it is sent (a check page) calls this
- * too.  bkm_skjema_submit() calls it first.
- */
-int bkm_skjema_rules(request_rec *r, const char *type, int versjon,
-                     json_t *report, bkm_mottak_result_t *res);
 /** Add what only the server knows (names, time sent, channel, the
  *  reporter's name from the login) and take the report in for m->bydel,
  *  type "privat" or "offentlig". */

@@ -23,6 +23,8 @@
 #include "bkm_lagring.h"
 #include "bkm_embedded.h"
 #include "bkm_jsonschema.h"
+#include "bkm_felt.h"
+#include "bkm_skjema.h"
 #include "bkm_pdf.h"
 #include "bkm_asice.h"
 #include "bkm_ids.h"
@@ -31,6 +33,7 @@
 #include "bkm_seal.h"
 
 #include <apr_strings.h>
+#include <stdlib.h>
 
 /* The report schemas, compiled once per configuration generation and
  * read-only afterwards (shared by all threads). */
@@ -160,21 +163,43 @@ int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
     return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, body);
 }
 
-int bkm_mottak_validate(apr_pool_t *p, const json_t *report,
+/* The form and version a message type is ("...privat.v2"). */
+static void form_of(const char *meldingstype, bkm_skjema_type_e *type,
+                    int *versjon)
+{
+    const char *v = strrchr(meldingstype, '.');
+
+    *type = strstr(meldingstype, ".offentlig.") ? BKM_SKJEMA_OFFENTLIG
+                                                : BKM_SKJEMA_PRIVAT;
+    *versjon = v && v[1] == 'v' ? atoi(v + 2) : 1;
+}
+
+int bkm_mottak_validate(apr_pool_t *p, json_t *report,
                         const char *meldingstype, apr_array_header_t *errors,
                         int *more)
 {
     const bkm_jsonschema_t *schema = bkm_report_schema(meldingstype);
     apr_array_header_t *found;
-    int i, j, room = BKM_JSONSCHEMA_MAX_ERRORS - errors->nelts, valid;
+    bkm_skjema_type_e type;
+    int i, j, room, versjon;
 
     *more = 0;
     if (!schema) {
         return 0;
     }
+    /* The form's own rules first (README "Field rules"): no member the
+     * form does not have, and the formats of national ids, organisation
+     * numbers, postcodes, phones and e-mail (which also puts valid values
+     * in their canonical form). */
+    form_of(meldingstype, &type, &versjon);
+    bkm_skjema_check_members(p, type, versjon, report, errors);
+    bkm_felt_check(p, report, bkm_register, errors);
+    /* Then the schema's, at the pointers that have no error yet: one
+     * answer lists them all. */
+    room = BKM_JSONSCHEMA_MAX_ERRORS - errors->nelts;
     found = apr_array_make(p, 8, sizeof(bkm_jsonschema_error_t));
-    valid = bkm_jsonschema_validate_max(schema, report, p, found,
-                                        room < 1 ? 1 : room, more);
+    bkm_jsonschema_validate_max(schema, report, p, found, room < 1 ? 1 : room,
+                                more);
     for (i = 0; i < found->nelts; i++) {
         const bkm_jsonschema_error_t *e =
             &APR_ARRAY_IDX(found, i, bkm_jsonschema_error_t);
@@ -194,7 +219,7 @@ int bkm_mottak_validate(apr_pool_t *p, const json_t *report,
         }
         *(bkm_jsonschema_error_t *)apr_array_push(errors) = *e;
     }
-    return valid;
+    return errors->nelts == 0;
 }
 
 bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
@@ -218,9 +243,8 @@ bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
     if (!schema) {
         return BKM_MOTTAK_INTERNAL;
     }
-    if (!bkm_jsonschema_validate_max(schema, report, r->pool, res->errors,
-                                     BKM_JSONSCHEMA_MAX_ERRORS,
-                                     &res->more_errors)) {
+    if (!bkm_mottak_validate(r->pool, report, meldingstype, res->errors,
+                             &res->more_errors)) {
         return BKM_MOTTAK_INVALID;
     }
     if (!(db = bkm_db_acquire(r))) {

@@ -48,14 +48,17 @@ bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
  *  at start-up from what the module carries, schema/postnummer). */
 const bkm_postnummer_t *bkm_mottak_postnummer(void);
 /**
- * Validate @p report against its message type's schema, appending to
- * @p errors (bkm_jsonschema_error_t) the failures at pointers that have no
- * error yet, up to BKM_JSONSCHEMA_MAX_ERRORS in all; *more is set when
- * there were more.  For callers that found errors of their own first
- * (the field rules), so that one answer lists them all.
- * @return 1 if the schema accepts the report
+ * Every rule a report from the form must pass, for its message type
+ * ("no.ks.fiks.bekymringsmelding.privat.v2"): the members the form and
+ * version have (bkm_skjema_check_members), the field formats
+ * (bkm_felt_check, which writes valid values back in their canonical
+ * form), and the schema, whose errors are added at pointers that have none
+ * yet.  Appends to @p errors (bkm_jsonschema_error_t), at most
+ * BKM_JSONSCHEMA_MAX_ERRORS in all; *more is set when there were more.
+ * bkm_mottak_take() starts with it, and so must any check before sending.
+ * @return 1 if the report passes them all
  */
-int bkm_mottak_validate(apr_pool_t *p, const json_t *report,
+int bkm_mottak_validate(apr_pool_t *p, json_t *report,
                         const char *meldingstype, apr_array_header_t *errors,
                         int *more);
 /** The API's answer to an intake: 201 {uuid, referanse, ...}, 422 with
