@@ -371,35 +371,61 @@ static const char *trimmed(apr_pool_t *p, const char *s)
     return apr_pstrndup(p, s, (apr_size_t)(e - s));
 }
 
+/* Text copied from a web page or a document has no-break spaces (U+00A0,
+ * U+202F) between digit groups, and a tab is typed for a space: each is a
+ * plain space here. */
+static const char *plain_spaces(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, strlen(s) + 1), *o = out;
+
+    while (*s) {
+        if (s[0] == '\xC2' && s[1] == '\xA0') {
+            *o++ = ' ';
+            s += 2;
+        }
+        else if (s[0] == '\xE2' && s[1] == '\x80' && s[2] == '\xAF') {
+            *o++ = ' ';
+            s += 3;
+        }
+        else {
+            *o++ = *s == '\t' ? ' ' : *s;
+            s++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 static void check_member(check_t *c, json_t *obj, const char *key,
                          const char *pointer, rule_e rule)
 {
     json_t *v = json_object_get(obj, key);
-    const char *s = json_string_value(v), *canon, *broken;
+    const char *s = json_string_value(v), *canon, *broken, *in;
     bkm_jsonschema_error_t *e;
 
     if (!s || !*s) {
         return;
     }
+    in = plain_spaces(c->p, s);
     switch (rule) {
     case R_FNR:
-        canon = without_spaces(c->p, trimmed(c->p, s));
+        canon = without_spaces(c->p, trimmed(c->p, in));
         broken = bkm_felt_fnr(canon);
         break;
     case R_ORGNR:
-        canon = without_spaces(c->p, trimmed(c->p, s));
+        canon = without_spaces(c->p, trimmed(c->p, in));
         broken = bkm_felt_orgnr(canon);
         break;
     case R_POSTNUMMER:
-        canon = without_spaces(c->p, trimmed(c->p, s));
+        canon = without_spaces(c->p, trimmed(c->p, in));
         broken = bkm_felt_postnummer(c->reg, canon);
         break;
     case R_TELEFON:
-        canon = phone_spaces(c->p, s);
+        canon = phone_spaces(c->p, in);
         broken = bkm_felt_telefon(canon);
         break;
     default:
-        canon = trimmed(c->p, s);
+        canon = trimmed(c->p, in);
         broken = bkm_felt_epost(canon);
         break;
     }

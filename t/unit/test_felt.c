@@ -297,7 +297,7 @@ START_TEST(report_is_checked_and_made_canonical)
     apr_array_header_t *errors =
         apr_array_make(bkm_test_pool, 4, sizeof(bkm_jsonschema_error_t));
     json_t *r = json_loads(
-        "{\"offentligMelder\": {\"telefonnummer\": \"+47  912 34 567 \","
+        "{\"offentligMelder\": {\"telefonnummer\": \"+47 \u00a0912\u202f34 567 \","
         "  \"epost\": \" kari(at)skole.no\","
         "  \"virksomhet\": {\"orgnr\": \"974 760 673\","
         "    \"adresse\": {\"adresselinje1\": \"x\", \"postnummer\": \"473\"}}},"
