@@ -28,6 +28,9 @@ GLUE_SRC := mod_bekymring.c $(foreach d,$(GLUE_DIRS),$(wildcard modules/$(d)/*.c
 MIGRATIONS := $(sort $(wildcard schema/sql/*.sql))
 SCHEMAS  := $(sort $(wildcard schema/bekymringsmelding/*.json))
 GENERATED := $(OUT)/bkm_migrations.o $(OUT)/bkm_schemas.o
+# The postal-code register, compiled in (README: "The postal-code register").
+POSTNUMMER := schema/postnummer/postnummer.tsv
+GENERATED += $(OUT)/bkm_postnummer_data.o
 CORE_OBJ := $(CORE_SRC:%.c=$(OUT)/%.o) $(GENERATED)
 GLUE_OBJ := $(GLUE_SRC:%.c=$(OUT)/%.o)
 # Glue includes its area headers by folder ("pages/pages.h"), the core's
@@ -72,6 +75,12 @@ $(OUT)/bkm_migrations.c: build/embed-sql $(MIGRATIONS) | $(OUT)/.deps
 $(OUT)/bkm_schemas.c: build/embed-files $(SCHEMAS) | $(OUT)/.deps
 	build/embed-files bkm_report_schemas schema/bekymringsmelding \
 	    $(SCHEMAS) > $@.tmp && mv $@.tmp $@
+
+$(OUT)/bkm_postnummer_data.c: build/embed-files $(POSTNUMMER) | $(OUT)/.deps
+	build/embed-files bkm_postnummer_files schema/postnummer \
+	    $(POSTNUMMER) > $@.tmp && mv $@.tmp $@
+# The pages' script gets the same register (build/assets/bundle).
+$(VENDOR)/.stamp: $(POSTNUMMER)
 
 $(GENERATED): %.o: %.c
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(INCLUDES) -c -o $@ $<

@@ -194,10 +194,10 @@ $res = post_form($ua, 'privat', %privat, melding => '', 'privatBarn.0.adresse.ad
 is $res->code, 422, 'invalid: shown again (422)';
 $html = decode_utf8($res->content);
 like $html, qr{<div class="ds-error-summary"[^>]*autofocus}, 'an error summary, focused';
-like $html, qr{<a class="ds-link" href="#f-melding">Hva er du bekymret for\? – Fyll ut feltet\.</a>}, 'linked to the field, in bokmål';
+like $html, qr{<a class="ds-link" href="#f-melding">Skriv hva du er bekymret for\.</a>}, 'linked to the field, in bokmål, saying what to do';
 like $html, qr{<a class="ds-link" href="#f-privatBarn-0-adresse-adresselinje1">}, 'the child\'s address too';
 like $html, qr{<textarea[^>]*id="f-melding"[^>]*aria-invalid="true"[^>]*aria-describedby|<textarea[^>]*id="f-melding"[^>]*aria-describedby="[^"]*f-melding-feil"}, 'the field is marked and described by its error';
-like $html, qr{id="f-melding-feil">Fyll ut feltet\.}, 'the error next to the field';
+like $html, qr{id="f-melding-feil">Skriv hva du er bekymret for\.}, 'the same error next to the field';
 like $html, qr{value="\+47 912 34 567"}, 'every value typed is kept';
 is count(), $before, 'nothing stored';
 $res = post_form($ua, 'privat', %privat, melding => '', handling => 'sprak:en');
@@ -311,7 +311,12 @@ is $escaped, scalar(@text_fields), 'each field shows it escaped';
     'offentligMelder.telefonnummer' => '22 33 44 55',
     'offentligMelder.epost' => 'kari@skole.kommune.no',
     'offentligBarn.0.fnr' => '', 'offentligBarn.0.orientert' => 'nei',
-    'foresatte.0.orientert' => 'ja');
+    'foresatte.0.orientert' => 'ja',
+    # the fields with a format of their own (t/validering.t) left empty
+    'offentligMelder.virksomhet.orgnr' => '',
+    'offentligMelder.virksomhet.adresse.postnummer' => '',
+    'offentligBarn.0.adresse.postnummer' => '',
+    'offentligBarn.0.telefonnummer' => '', 'foresatte.0.telefonnummer' => '');
 $res = post_form($ua, 'offentlig', %offentlig);
 is $res->code, 303, 'the public report with markup everywhere is sent';
 my ($pub) = ($res->header('Location') // '') =~ m{^/sendt/([0-9a-f-]{36})$};

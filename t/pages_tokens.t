@@ -49,7 +49,13 @@ sub offentlig_of {
             'offentligMelder.telefonnummer' => '22 33 44 55',
             'offentligMelder.epost' => 'a@skole.kommune.no',
             'offentligBarn.0.fnr' => '', 'offentligBarn.0.orientert' => 'nei',
-            'foresatte.0.orientert' => 'ja');
+            'foresatte.0.orientert' => 'ja',
+            # the fields with a format of their own left empty
+            'offentligMelder.virksomhet.orgnr' => '',
+            'offentligMelder.virksomhet.adresse.postnummer' => '',
+            'offentligBarn.0.adresse.postnummer' => '',
+            'offentligBarn.0.telefonnummer' => '',
+            'foresatte.0.telefonnummer' => '');
 }
 
 # ---- the takeover: a token chosen by the attacker --------------------------

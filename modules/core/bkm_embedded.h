@@ -18,4 +18,8 @@ typedef struct {
  *  schemas). */
 extern const bkm_embedded_t bkm_report_schemas[];
 
+/** schema/postnummer/postnummer.tsv, the postal-code register
+ *  (bkm_postnummer.h). */
+extern const bkm_embedded_t bkm_postnummer_files[];
+
 #endif

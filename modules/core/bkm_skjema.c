@@ -17,6 +17,7 @@
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef enum {
     F_TEXT,  /* one line */
@@ -549,7 +550,7 @@ static const char *value_of(const bkm_skjema_t *f, const char *name)
 
 typedef struct {
     json_t *report;
-    json_t *postnummer;
+    const bkm_postnummer_t *postnummer;
 } report_baton_t;
 
 static void put_field(const bkm_skjema_t *f, const field_t *fd,
@@ -584,8 +585,7 @@ static void put_field(const bkm_skjema_t *f, const field_t *fd,
                                         apr_pstrndup(f->pool, name,
                                                      strlen(name) - 8),
                                         "postnummer", NULL));
-            const char *place =
-                json_string_value(json_object_get(rb->postnummer, code));
+            const char *place = bkm_postnummer_sted(rb->postnummer, code);
             if (place) {
                 value = json_string(place);
             }
@@ -607,7 +607,40 @@ static void put_field(const bkm_skjema_t *f, const field_t *fd,
     json_object_set_new(parent, leaf, value);
 }
 
-json_t *bkm_skjema_report(const bkm_skjema_t *f, json_t *postnummer)
+/* An address the reporter may leave out in part or whole: the protocol's
+ * address must have its street line, so it is "" when the street is not
+ * typed but something else is. */
+static void optional_street(const bkm_skjema_t *f, json_t *report)
+{
+    const field_t *fd;
+
+    for (fd = fields; fd->path; fd++) {
+        const char *leaf;
+        json_t *parent;
+        apr_size_t n = strlen(fd->path);
+        if (!asked(fd, f->type, f->versjon) || fd->required
+            || strchr(fd->path, '*') || n < 22
+            || strcmp(fd->path + n - 22, ".adresse.adresselinje1") != 0) {
+            continue;
+        }
+        parent = report;
+        leaf = fd->path;
+        while (parent && strchr(leaf, '.')) {
+            const char *dot = strchr(leaf, '.');
+            parent = json_object_get(parent,
+                                     apr_pstrndup(f->pool, leaf,
+                                                  (apr_size_t)(dot - leaf)));
+            leaf = dot + 1;
+        }
+        if (json_is_object(parent) && json_object_size(parent)
+            && !json_object_get(parent, leaf)) {
+            json_object_set_new(parent, leaf, json_string(""));
+        }
+    }
+}
+
+json_t *bkm_skjema_report(const bkm_skjema_t *f,
+                          const bkm_postnummer_t *postnummer)
 {
     report_baton_t rb;
 
@@ -619,7 +652,164 @@ json_t *bkm_skjema_report(const bkm_skjema_t *f, json_t *postnummer)
                         json_object());
     rb.postnummer = postnummer;
     each_field(f, put_field, &rb);
+    optional_street(f, rb.report);
     return rb.report;
+}
+
+/* ---- members the form does not have (the API) ------------------------- */
+
+/* What the server sets or routes by: a client may send them (the
+ * incumbent's form API has kommunenavn and bydelsnavn), the server
+ * overwrites all but the route. */
+static const char *const server_members[] = { "kommunenummer",
+                                              "kommunenavn",
+                                              "bydelsnummer",
+                                              "bydelsnavn",
+                                              "sendingstidspunkt",
+                                              "leveringskanal",
+                                              NULL };
+
+#define MEMBER_MAX_BLOCKS 20
+
+typedef struct {
+    apr_pool_t *p;
+    bkm_skjema_type_e type;
+    int versjon;
+    apr_array_header_t *errors;
+    int n;
+} members_t;
+
+/* 0: unknown; 1: a field; 2: an object or array on the way to fields. */
+static int member_kind(const members_t *m, const char *path)
+{
+    const field_t *fd;
+    apr_size_t n = strlen(path);
+    int i;
+
+    if (!strchr(path, '.')) {
+        for (i = 0; server_members[i]; i++) {
+            if (strcmp(path, server_members[i]) == 0) {
+                return 1;
+            }
+        }
+    }
+    for (fd = fields; fd->path; fd++) {
+        if (!asked(fd, m->type, m->versjon)) {
+            continue;
+        }
+        if (strcmp(fd->path, path) == 0) {
+            return 1;
+        }
+    }
+    for (fd = fields; fd->path; fd++) {
+        if (asked(fd, m->type, m->versjon) && strncmp(fd->path, path, n) == 0
+            && fd->path[n] == '.') {
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* RFC 6901: "~" is "~0", "/" is "~1". */
+static const char *pointer_token(apr_pool_t *p, const char *key)
+{
+    char *out = apr_palloc(p, 2 * strlen(key) + 1), *o = out;
+
+    for (; *key; key++) {
+        if (*key == '~' || *key == '/') {
+            *o++ = '~';
+            *o++ = *key == '~' ? '0' : '1';
+        }
+        else {
+            *o++ = *key;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Names a client may give a national id number under. */
+static int national_id_name(const char *key)
+{
+    static const char *const names[] = { "fnr",
+                                         "dnr",
+                                         "pid",
+                                         "fodselsnummer",
+                                         "foedselsnummer",
+                                         "f\xc3\xb8"
+                                         "dselsnummer",
+                                         "personnummer",
+                                         NULL };
+    int i;
+
+    for (i = 0; names[i]; i++) {
+        if (strcasecmp(key, names[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void walk_members(members_t *m, const json_t *v, const char *path,
+                         const char *pointer)
+{
+    const char *key;
+    json_t *child;
+    size_t i;
+
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, child) {
+            if (i >= MEMBER_MAX_BLOCKS) {
+                break;
+            }
+            if (json_is_object(child)) {
+                walk_members(m, child, apr_pstrcat(m->p, path, ".*", NULL),
+                             apr_psprintf(m->p, "%s/%d", pointer, (int)i));
+            }
+        }
+        return;
+    }
+    json_object_foreach((json_t *)v, key, child) {
+        const char *sub = *path ? apr_pstrcat(m->p, path, ".", key, NULL)
+                                : key;
+        const char *ptr = apr_pstrcat(m->p, pointer, "/",
+                                      pointer_token(m->p, key), NULL);
+        int kind = member_kind(m, sub);
+        if (m->errors->nelts >= BKM_JSONSCHEMA_MAX_ERRORS) {
+            return;
+        }
+        if (!kind) {
+            bkm_jsonschema_error_t *e = apr_array_push(m->errors);
+            e->pointer = ptr;
+            e->keyword = "additionalProperties";
+            e->message = national_id_name(key)
+                             ? "the form asks no national identity number "
+                               "here (the reporter's is never sent)"
+                             : "the form has no such field";
+            m->n++;
+        }
+        else if (kind == 2
+                 && (json_is_object(child) || json_is_array(child))) {
+            walk_members(m, child, sub, ptr);
+        }
+    }
+}
+
+int bkm_skjema_check_members(apr_pool_t *p, bkm_skjema_type_e type,
+                             int versjon, const json_t *report,
+                             apr_array_header_t *errors)
+{
+    members_t m;
+
+    m.p = p;
+    m.type = type;
+    m.versjon = versjon;
+    m.errors = errors;
+    m.n = 0;
+    if (json_is_object(report)) {
+        walk_members(&m, report, "", "");
+    }
+    return m.n;
 }
 
 /* ---- errors ---------------------------------------------------------- */
@@ -635,7 +825,8 @@ static const char *text_key(apr_pool_t *p, const char *prefix,
     if (addr) {
         /* A child's address has help of its own ("where the child
          * lives"); labels are the same for every address. */
-        int barn = strcmp(prefix, "hjelp") == 0
+        int barn = (strcmp(prefix, "hjelp") == 0
+                    || strcmp(prefix, "feil") == 0)
                    && strncmp(fd->path + strcspn(fd->path, "."), ".*.", 3)
                           == 0;
         return apr_pstrcat(p, prefix, barn ? ".barn" : "", ".adresse.",
@@ -702,6 +893,23 @@ typedef struct {
     json_t *list;
 } summary_baton_t;
 
+/* Whether @p tekst is one of the messages that fit any field. */
+static int generic(const bkm_i18n_t *i18n, const char *lang,
+                   const char *tekst)
+{
+    static const char *const keys[] = { "feil.required",  "feil.minLength",
+                                        "feil.maxLength", "feil.pattern",
+                                        "feil.ugyldig",   NULL };
+    int i;
+
+    for (i = 0; keys[i]; i++) {
+        if (strcmp(tekst, bkm_i18n_text(i18n, lang, keys[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void summarize_field(const bkm_skjema_t *f, const field_t *fd,
                             const char *name, void *b)
 {
@@ -715,13 +923,22 @@ static void summarize_field(const bkm_skjema_t *f, const field_t *fd,
     id = apr_pstrcat(f->pool, dom_id(f->pool, name),
                      fd->kind == F_YESNO ? "-ja" : "", NULL);
     context = context_of(f, name, sb->i18n, sb->lang);
+    /* The summary says what the field says (GOV.UK, Designsystemet), in
+     * its block ("Barn 2: ..."); a message that does not name its field
+     * ("Sjekk at det er skrevet riktig.") gets the field's label. */
     json_array_append_new(
-        sb->list, json_pack("{s:s, s:s, s:s}", "id", id, "href",
-                            apr_pstrcat(f->pool, "#", id, NULL), "tekst",
-                            apr_pstrcat(f->pool, context ? context : "",
-                                        context ? ": " : "",
-                                        label_of(f, fd, sb->i18n, sb->lang),
-                                        " – ", tekst, NULL)));
+        sb->list,
+        json_pack("{s:s, s:s, s:s}", "id", id, "href",
+                  apr_pstrcat(f->pool, "#", id, NULL), "tekst",
+                  apr_pstrcat(f->pool, context ? context : "",
+                              context ? ": " : "",
+                              generic(sb->i18n, sb->lang, tekst)
+                                  ? apr_pstrcat(f->pool,
+                                                label_of(f, fd, sb->i18n,
+                                                         sb->lang),
+                                                " – ", NULL)
+                                  : "",
+                              tekst, NULL)));
 }
 
 /* The summary lists the errors in the order of the page, then any that
@@ -780,6 +997,20 @@ static void first_under(const bkm_skjema_t *f, const field_t *fd,
     }
 }
 
+/* A pointer as a page name: "/privatBarn/0/personnavn" is
+ * "privatBarn.0.personnavn". */
+static const char *dotted(apr_pool_t *p, const char *ptr)
+{
+    char *name = apr_pstrdup(p, *ptr == '/' ? ptr + 1 : ptr), *c;
+
+    for (c = name; *c; c++) {
+        if (*c == '/') {
+            *c = '.';
+        }
+    }
+    return name;
+}
+
 /* The page name of the field an error belongs to: the pointer itself, or
  * for a missing or too short object or array its first field. */
 static const char *field_for_pointer(const bkm_skjema_t *f, const char *ptr)
@@ -824,12 +1055,23 @@ void bkm_skjema_set_errors(bkm_skjema_t *f, const apr_array_header_t *errors,
             continue;
         }
         /* An object or array that is missing or too short: its first
-         * field is what is missing. */
-        keyword = strcmp(name, e->pointer + (*e->pointer == '/')) == 0
-                      ? e->keyword
-                      : "required";
+         * field is what is missing.  (The pointer is compared as a page
+         * name: compared with its slashes, every error was "required",
+         * so "ring meg" as a phone number was "Fyll ut feltet.") */
+        keyword = strcmp(name, dotted(f->pool, e->pointer)) == 0 ? e->keyword
+                                                                 : "required";
+        /* An empty text where one is required says the same as none. */
+        if (strcmp(keyword, "minLength") == 0) {
+            keyword = "required";
+        }
         leaf = strrchr(fd->path, '.') ? strrchr(fd->path, '.') + 1 : fd->path;
-        key = apr_pstrcat(f->pool, "feil.", leaf, ".", keyword, NULL);
+        /* The most specific text there is: this field's ("Skriv barnets
+         * navn"), any field of its name's, the rule's ("fnr.lengde"). */
+        key = apr_pstrcat(f->pool, text_key(f->pool, "feil", fd), ".",
+                          keyword, NULL);
+        if (!has_text(i18n, key)) {
+            key = apr_pstrcat(f->pool, "feil.", leaf, ".", keyword, NULL);
+        }
         if (!has_text(i18n, key)) {
             key = apr_pstrcat(f->pool, "feil.", keyword, NULL);
         }
@@ -899,6 +1141,12 @@ static void view_field(const bkm_skjema_t *f, const field_t *fd,
     }
     if (describedby) {
         json_object_set_new(o, "beskrevetav", json_string(describedby));
+    }
+    /* Digits only: the phone's number pad (GOV.UK: inputmode, not
+     * type=number, which drops leading zeros and scrolls). */
+    leaf = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
+    if (strcmp(leaf, "fnr") == 0 || strcmp(leaf, "orgnr") == 0) {
+        json_object_set_new(o, "inputmode", json_string("numeric"));
     }
     if (strstr(name, ".adresse.postnummer")) {
         json_object_set_new(
@@ -982,7 +1230,7 @@ json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
 typedef struct {
     const bkm_i18n_t *i18n;
     const char *lang;
-    json_t *postnummer;
+    const bkm_postnummer_t *postnummer;
     json_t *deler; /* [{tittel, rader: [...]}] */
     json_t *parts; /* tittel -> its rader, while building */
     json_t *rader;
@@ -1013,7 +1261,7 @@ static const char *part_of(const bkm_skjema_t *f, const char *name,
 /* An address as the check page shows it: its lines, then postal code and
  * place (the place the server fills in when none was typed). */
 static const char *address_text(const bkm_skjema_t *f, const char *prefix,
-                                json_t *postnummer)
+                                const bkm_postnummer_t *postnummer)
 {
     static const char *const lines[] = { "adresselinje1", "adresselinje2",
                                          "adresselinje3", NULL };
@@ -1030,7 +1278,7 @@ static const char *address_text(const bkm_skjema_t *f, const char *prefix,
     code = value_of(f, apr_pstrcat(f->pool, prefix, "postnummer", NULL));
     place = value_of(f, apr_pstrcat(f->pool, prefix, "poststed", NULL));
     if (!*place && postnummer) {
-        place = json_string_value(json_object_get(postnummer, code));
+        place = bkm_postnummer_sted(postnummer, code);
         place = place ? place : "";
     }
     if (*code || *place) {
@@ -1100,7 +1348,8 @@ static void summary_row(const bkm_skjema_t *f, const field_t *fd,
     json_array_append_new(sb->rader, row);
 }
 
-json_t *bkm_skjema_summary(const bkm_skjema_t *f, json_t *postnummer,
+json_t *bkm_skjema_summary(const bkm_skjema_t *f,
+                           const bkm_postnummer_t *postnummer,
                            const bkm_i18n_t *i18n, const char *lang)
 {
     summary_view_baton_t sb;

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "bkm_i18n.h"
+#include "bkm_postnummer.h"
 
 typedef enum {
     BKM_SKJEMA_PRIVAT = 0,
@@ -79,9 +80,32 @@ int bkm_skjema_apply(bkm_skjema_t *f, const char *handling);
 /**
  * The report the form makes (without what the server adds: names,
  * time, channel).  Empty optional fields are left out; a known postal code
- * with no place typed gets its place from @p postnummer (code -> place).
+ * with no place typed gets its place from @p postnummer (may be NULL).
+ * An address whose street line the form does not require (the private
+ * reporter's own) gets an empty one when any other part of it is typed,
+ * as the protocol's address must have the line: typing a postcode never
+ * makes the street required.
  */
-json_t *bkm_skjema_report(const bkm_skjema_t *f, json_t *postnummer);
+json_t *bkm_skjema_report(const bkm_skjema_t *f,
+                          const bkm_postnummer_t *postnummer);
+
+/**
+ * Refuse what the form does not ask (the form-submission API; the pages
+ * refuse unknown fields when they read the post): every member of
+ * @p report must be a field of this form and protocol version, an object
+ * or array on the way to one, or one of those the server sets
+ * (kommunenummer, kommunenavn, bydelsnummer, bydelsnavn,
+ * sendingstidspunkt, leveringskanal).  Appends a bkm_jsonschema_error_t
+ * per unknown member (pointer: the member's, keyword
+ * "additionalProperties"; a national id number where the form has none,
+ * such as the reporter's, is named as such) and does not look inside it.
+ * Values of the wrong type are the schema's to judge.  Bounded: the first
+ * 20 blocks of an array, at most BKM_JSONSCHEMA_MAX_ERRORS errors in all.
+ * @return the number of errors appended
+ */
+int bkm_skjema_check_members(apr_pool_t *p, bkm_skjema_type_e type,
+                             int versjon, const json_t *report,
+                             apr_array_header_t *errors);
 
 /**
  * Put validation errors (bkm_jsonschema_error_t) on the form's fields in
@@ -117,7 +141,8 @@ json_t *bkm_skjema_view(const bkm_skjema_t *f, const bkm_i18n_t *i18n,
  * apart).  @p id is the field's element in the form (the change link's
  * target).
  */
-json_t *bkm_skjema_summary(const bkm_skjema_t *f, json_t *postnummer,
+json_t *bkm_skjema_summary(const bkm_skjema_t *f,
+                           const bkm_postnummer_t *postnummer,
                            const bkm_i18n_t *i18n, const char *lang);
 
 /** Every field of the form as [{navn, verdi}], empty ones too (so the

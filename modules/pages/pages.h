@@ -11,6 +11,7 @@
 #include <util_filter.h>
 #include "bkm_html.h"
 #include "bkm_i18n.h"
+#include "bkm_postnummer.h"
 #include "server/person.h"
 #include "server/routes.h"
 
@@ -20,7 +21,7 @@ typedef struct bkm_pages_s {
     const char *dir;
     bkm_html_set_t *html;
     bkm_i18n_t *i18n;
-    json_t *postnummer; /**< "0001" -> "OSLO" */
+    const bkm_postnummer_t *postnummer; /**< "0001" -> "OSLO" */
     /** The view of each empty form, by type, protocol version (1, 2) and
      *  language, made once: the form most often asked for costs no
      *  building per request.  Read-only (jansson's reference counts are

@@ -60,7 +60,6 @@ static const char *pages_load(apr_pool_t *p, const char *dir,
     apr_dir_t *d;
     apr_finfo_t fi;
     static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
-    json_error_t jerr;
     int n = 0, type, v, k;
 
     pg->dir = dir;
@@ -111,14 +110,10 @@ static const char *pages_load(apr_pool_t *p, const char *dir,
                                       bkm_html_keys(pg->html)))) {
         return err;
     }
-    /* Made by `make` from the pinned npm package (build/assets/bundle). */
-    file = apr_pstrcat(p, dir, "/static/vendor/postnummer.json", NULL);
-    pg->postnummer = bkm_json_own(p, json_load_file(file, 0, &jerr));
-    if (!json_is_object(pg->postnummer)) {
-        return apr_psprintf(p,
-                            "%s: %s (run make to build the pages' "
-                            "assets)",
-                            file, jerr.text);
+    /* The postal-code register compiled in (schema/postnummer), the
+     * same the intake checks postcodes against. */
+    if ((err = bkm_postnummer_builtin(p, &pg->postnummer))) {
+        return err;
     }
     /* The form's language buttons, by the page's language. */
     for (k = 0; k < BKM_I18N_NLANGS; k++) {

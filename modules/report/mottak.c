@@ -23,6 +23,8 @@
 #include "bkm_lagring.h"
 #include "bkm_embedded.h"
 #include "bkm_jsonschema.h"
+#include "bkm_felt.h"
+#include "bkm_skjema.h"
 #include "bkm_pdf.h"
 #include "bkm_asice.h"
 #include "bkm_ids.h"
@@ -31,6 +33,7 @@
 #include "bkm_seal.h"
 
 #include <apr_strings.h>
+#include <stdlib.h>
 
 /* The report schemas, compiled once per configuration generation and
  * read-only afterwards (shared by all threads). */
@@ -45,6 +48,13 @@ static const struct {
     { NULL, NULL }
 };
 static const bkm_jsonschema_t *bkm_schemas[4];
+/* The postal-code register, made once at start-up like the schemas. */
+static const bkm_postnummer_t *bkm_register;
+
+const bkm_postnummer_t *bkm_mottak_postnummer(void)
+{
+    return bkm_register;
+}
 
 static const bkm_jsonschema_t *bkm_report_schema(const char *meldingstype)
 {
@@ -84,6 +94,10 @@ int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                          bkm_schema_files[i].file, err);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+    if ((err = bkm_postnummer_builtin(pconf, &bkm_register))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, BKMLOGNO(06000) "%s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     /* The signing key is read here, once, as root; the children inherit
      * it and never read the key file again. */
@@ -149,23 +163,78 @@ int bkm_reply_invalid(request_rec *r, const apr_array_header_t *errors,
     return bkm_reply_json(r, HTTP_UNPROCESSABLE_ENTITY, body);
 }
 
+/* The form and version a message type is ("...privat.v2"). */
+static void form_of(const char *meldingstype, bkm_skjema_type_e *type,
+                    int *versjon)
+{
+    const char *v = strrchr(meldingstype, '.');
+
+    *type = strstr(meldingstype, ".offentlig.") ? BKM_SKJEMA_OFFENTLIG
+                                                : BKM_SKJEMA_PRIVAT;
+    *versjon = v && v[1] == 'v' ? atoi(v + 2) : 1;
+}
+
+int bkm_mottak_validate(apr_pool_t *p, json_t *report,
+                        const char *meldingstype, apr_array_header_t *errors,
+                        int *more)
+{
+    const bkm_jsonschema_t *schema = bkm_report_schema(meldingstype);
+    apr_array_header_t *found;
+    bkm_skjema_type_e type;
+    int i, j, room, versjon;
+
+    *more = 0;
+    if (!schema) {
+        return 0;
+    }
+    /* The form's own rules first (README "Field rules"): no member the
+     * form does not have, and the formats of national ids, organisation
+     * numbers, postcodes, phones and e-mail (which also puts valid values
+     * in their canonical form). */
+    form_of(meldingstype, &type, &versjon);
+    bkm_skjema_check_members(p, type, versjon, report, errors);
+    bkm_felt_check(p, report, bkm_register, errors);
+    /* Then the schema's, at the pointers that have no error yet: one
+     * answer lists them all. */
+    room = BKM_JSONSCHEMA_MAX_ERRORS - errors->nelts;
+    found = apr_array_make(p, 8, sizeof(bkm_jsonschema_error_t));
+    bkm_jsonschema_validate_max(schema, report, p, found, room < 1 ? 1 : room,
+                                more);
+    for (i = 0; i < found->nelts; i++) {
+        const bkm_jsonschema_error_t *e =
+            &APR_ARRAY_IDX(found, i, bkm_jsonschema_error_t);
+        int seen = 0;
+        for (j = 0; j < errors->nelts && !seen; j++) {
+            seen = strcmp(APR_ARRAY_IDX(errors, j, bkm_jsonschema_error_t)
+                              .pointer,
+                          e->pointer)
+                   == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        if (errors->nelts >= BKM_JSONSCHEMA_MAX_ERRORS) {
+            *more = 1;
+            break;
+        }
+        *(bkm_jsonschema_error_t *)apr_array_push(errors) = *e;
+    }
+    return errors->nelts == 0;
+}
+
 bkm_mottak_e bkm_mottak_check(request_rec *r, json_t *report,
                               const char *meldingstype,
                               bkm_mottak_result_t *res)
 {
-    const bkm_jsonschema_t *schema = bkm_report_schema(meldingstype);
-
     memset(res, 0, sizeof(*res));
     res->errors = apr_array_make(r->pool, 8, sizeof(bkm_jsonschema_error_t));
-    if (!schema) {
+    if (!bkm_report_schema(meldingstype)) {
         return BKM_MOTTAK_INTERNAL;
     }
-    if (!bkm_jsonschema_validate_max(schema, report, r->pool, res->errors,
-                                     BKM_JSONSCHEMA_MAX_ERRORS,
-                                     &res->more_errors)) {
-        return BKM_MOTTAK_INVALID;
-    }
-    return BKM_MOTTAK_OK;
+    return bkm_mottak_validate(r->pool, report, meldingstype, res->errors,
+                               &res->more_errors)
+               ? BKM_MOTTAK_OK
+               : BKM_MOTTAK_INVALID;
 }
 
 bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include "bkm_cms.h"
 #include "bkm_lagring.h"
+#include "bkm_postnummer.h"
 
 /* report/mottak.c: validate, render, seal, store */
 int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
@@ -53,6 +54,23 @@ bkm_mottak_e bkm_mottak_take(request_rec *r, json_t *report,
 bkm_mottak_e bkm_mottak_check(request_rec *r, json_t *report,
                               const char *meldingstype,
                               bkm_mottak_result_t *res);
+/** The postal-code register the intake checks postcodes against (read
+ *  at start-up from what the module carries, schema/postnummer). */
+const bkm_postnummer_t *bkm_mottak_postnummer(void);
+/**
+ * Every rule a report from the form must pass, for its message type
+ * ("no.ks.fiks.bekymringsmelding.privat.v2"): the members the form and
+ * version have (bkm_skjema_check_members), the field formats
+ * (bkm_felt_check, which writes valid values back in their canonical
+ * form), and the schema, whose errors are added at pointers that have none
+ * yet.  Appends to @p errors (bkm_jsonschema_error_t), at most
+ * BKM_JSONSCHEMA_MAX_ERRORS in all; *more is set when there were more.
+ * bkm_mottak_take() starts with it, and so must any check before sending.
+ * @return 1 if the report passes them all
+ */
+int bkm_mottak_validate(apr_pool_t *p, json_t *report,
+                        const char *meldingstype, apr_array_header_t *errors,
+                        int *more);
 /** The API's answer to an intake: 201 {uuid, referanse, ...}, 422 with
  *  the errors, 503 or 500. */
 int bkm_mottak_reply(request_rec *r, bkm_mottak_e rc,

@@ -619,6 +619,108 @@ await scenario('en', () => languageFlow('en', {
   locale: 'nb-NO', person: 'per', melder: "Per-Øyvind O'Hara Ås", privatBydel: '01', offentligBydel: '01',
 }));
 
+// Issue 14, item 1: each bad value the issue found, and more, gets the
+// message of its own rule next to the field and in the summary, in each
+// language, and axe stays clean on the page that shows them; the
+// reporter's own street is not marked as required and does not become
+// required when only a postcode is typed.
+async function formatErrors(lng, person) {
+  const { ctx, w, page } = await newContext({ locale: 'nb-NO' });
+  const T = TEXT[lng];
+  const key = `formatfeil-${lng}`;
+  await page.goto(`${base}/?sprak=${lng}`);
+  await page.goto(`${base}/offentlig/skjema?kommune=0301&bydel=01`);
+  await loginAtOp(page, base, person);
+  // [field, value, the rule's message]
+  const bad = [
+    ['offentligMelder.telefonnummer', '12', 'feil.telefon.lengde'],
+    ['offentligMelder.epost', 'kari(at)skole.no', 'feil.epost.alfa'],
+    ['offentligMelder.virksomhet.orgnr', '97458', 'feil.orgnr.lengde'],
+    ['offentligMelder.virksomhet.adresse.postnummer', '473', 'feil.postnummer.lengde'],
+    ['offentligBarn.0.fnr', '0101701017', 'feil.fnr.lengde'],
+    ['offentligBarn.0.telefonnummer', 'ring meg', 'feil.telefon.tegn'],
+    ['offentligBarn.0.adresse.postnummer', '9999', 'feil.postnummer.finnesikke'],
+    ['foresatte.0.telefonnummer', '+47 912 34 56 78', 'feil.telefon.lengde'],
+  ];
+  await fillForm(page, {
+    'offentligMelder.rolle': 'Helsesykepleier',
+    'offentligMelder.virksomhet.navn': 'Tøyen skole',
+    'offentligMelder.virksomhet.adresse.adresselinje1': 'Hallvard Jarls gate 2',
+    'offentligBarn.0.personnavn': 'Ola',
+    'offentligBarn.0.adresse.adresselinje1': 'Ærøveien 3',
+    'offentligBarn.0.orientert': 'ja',
+    'foresatte.0.personnavn': 'Per',
+    'foresatte.0.orientert': 'ja',
+    'melding.melding': 'Bekymret.',
+    ...Object.fromEntries(bad.map(([n, v]) => [n, v])),
+  });
+  await clickAndLoad(page, SEND);
+  const shown = await page.evaluate((names) => Object.fromEntries(names.map((n) => {
+    const id = `f-${n.replace(/\./g, '-')}`;
+    const link = document.querySelector(`#feiloppsummering a[href="#${id}"]`);
+    const f = document.getElementById(id);
+    return [n, {
+      inline: ((document.getElementById(`${id}-feil`) || {}).textContent || '').trim(),
+      summary: link ? link.textContent.trim() : null,
+      invalid: f && f.getAttribute('aria-invalid'),
+      kept: f && f.value,
+    }];
+  })), bad.map(([n]) => n));
+  for (const [n, v, k] of bad) {
+    const s = shown[n];
+    rec.check(`${key}: "${v}" in ${n}: "${T[k]}" next to the field and in the summary, the value kept`,
+      s.inline === T[k] && s.summary !== null && s.summary.endsWith(T[k])
+      && s.invalid === 'true' && s.kept === v, s);
+  }
+  const others = await page.$$eval('#feiloppsummering a', (as) => as.map((a) => a.getAttribute('href')));
+  rec.check(`${key}: only the bad values are in error`, others.length === bad.length, others);
+  rec.check(`${key}: no generic message`,
+    !(await page.textContent('main')).includes(T['feil.required'].replace(/\.$/, ''))
+    && !(await page.textContent('main')).includes(T['feil.ugyldig'].replace(/\.$/, '')));
+  await audit(rec, page, w, 'skjema-offentlig-formatfeil', lng, shotDir);
+
+  // The private form: the reporter's own street, not marked, stays
+  // optional when a postcode is typed (the issue: "Fyll ut feltet." on it).
+  await page.goto(`${base}/privat/skjema?kommune=0301&bydel=01`);
+  const street = domId('privatMelder.adresse.adresselinje1');
+  const mark = (p) => p.evaluate((id) => {
+    const f = document.getElementById(id);
+    const l = document.querySelector(`label[for="${id}"]`);
+    return { required: f.getAttribute('aria-required'), tag: !!(l && l.querySelector('.bkm-pakrevd')),
+             invalid: f.getAttribute('aria-invalid') };
+  }, street);
+  const before = await mark(page);
+  rec.check(`${key}: the reporter's street is not marked as required`,
+    before.required !== 'true' && !before.tag, before);
+  await fillForm(page, {
+    'privatMelder.telefonnummer': 'ring meg',
+    'privatMelder.adresse.postnummer': '0473',
+    'privatBarn.0.personnavn': 'Ola',
+    'privatBarn.0.adresse.adresselinje1': 'Storgata 3',
+    'privatBarn.0.adresse.postnummer': '473',
+    melding: 'Bekymret.',
+  });
+  await clickAndLoad(page, SEND);
+  const after = await mark(page);
+  const links = await page.$$eval('#feiloppsummering a', (as) => as.map((a) => a.getAttribute('href')));
+  rec.check(`${key}: a postcode alone does not make the reporter's street required`,
+    after.invalid !== 'true' && !links.includes(`#${street}`), { after, links });
+  rec.check(`${key}: the private form names the phone and the child's postcode`,
+    JSON.stringify(links) === JSON.stringify([`#${domId('privatMelder.telefonnummer')}`,
+      `#${domId('privatBarn.0.adresse.postnummer')}`]), links);
+  rec.check(`${key}: "ring meg" as a phone number: "${T['feil.telefon.tegn']}"`,
+    ((await page.textContent(`#${domId('privatMelder.telefonnummer')}-feil`).catch(() => '')) || '').trim()
+      === T['feil.telefon.tegn']);
+  await audit(rec, page, w, 'skjema-privat-formatfeil', lng, shotDir);
+  contextClean(key, w);
+  await ctx.close();
+}
+await scenario('formatfeil', async () => {
+  for (const [lng, person] of [['nb', 'kari'], ['nn', 'anne'], ['en', 'per']]) {
+    await formatErrors(lng, person);
+  }
+});
+
 // The login runs out while the reporter writes (the session cookie is gone,
 // and so is ID-porten's own): sending goes through a new login and back to
 // the form with everything typed and a notice; then it is sent once.

@@ -12,11 +12,12 @@
 #include "bkm_skjema.h"
 #include "bkm_i18n.h"
 #include "bkm_jsonschema.h"
+#include "bkm_felt.h"
 
 #include <apr_strings.h>
 
 static bkm_i18n_t *i18n;
-static json_t *postnummer;
+static const bkm_postnummer_t *postnummer;
 
 static void init(void)
 {
@@ -31,7 +32,9 @@ static void init(void)
     if ((err = bkm_i18n_load(p, "htdocs/i18n", &i18n))) {
         bkm_fuzz_fail("htdocs/i18n: %s (run from the top of the tree)", err);
     }
-    postnummer = json_pack("{s:s, s:s}", "0155", "OSLO", "7004", "TRONDHEIM");
+    if ((err = bkm_postnummer_builtin(p, &postnummer))) {
+        bkm_fuzz_fail("postal-code register: %s", err);
+    }
     bkm_fuzz_keep_end();
 }
 
@@ -75,8 +78,14 @@ static void one(apr_pool_t *p, bkm_skjema_type_e type, const char *body,
                                             bkm_skjema_type_name(type),
                                             versjon));
     errors = apr_array_make(p, 8, sizeof(bkm_jsonschema_error_t));
-    if (!bkm_jsonschema_validate_max(s, report, p, errors,
-                                     BKM_JSONSCHEMA_MAX_ERRORS, NULL)) {
+    /* The form's own rules (api/skjema.c), then the schema's. */
+    if (bkm_skjema_check_members(p, type, versjon, report, errors)) {
+        bkm_fuzz_fail("the form's report has a member the form has not");
+    }
+    bkm_felt_check(p, report, postnummer, errors);
+    (void)bkm_jsonschema_validate_max(s, report, p, errors,
+                                      BKM_JSONSCHEMA_MAX_ERRORS, NULL);
+    if (errors->nelts) {
         bkm_skjema_set_errors(f, errors, i18n, lang[len % 3]);
     }
     view = bkm_skjema_view(f, i18n, lang[len % 3]);

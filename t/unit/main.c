@@ -50,6 +50,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_kjede,
     bkm_suite_prom,
     bkm_suite_format,
+    bkm_suite_felt,
 };
 /* clang-format on */
 

@@ -104,7 +104,7 @@ END_TEST
 
 START_TEST(report_follows_the_protocol)
 {
-    json_t *postnummer = json_pack("{s:s}", "0155", "OSLO");
+    const bkm_postnummer_t *postnummer;
     bkm_skjema_t *f =
         parse_ok(BKM_SKJEMA_OFFENTLIG, 2,
                  "offentligMelder.rolle=Helsesykepleier"
@@ -114,9 +114,13 @@ START_TEST(report_follows_the_protocol)
                  "&offentligBarn.1.personnavn=B&offentligBarn.1.ufoedt=ja"
                  "&foresatte.0.personnavn=C&foresatte.0.orientert=ja"
                  "&melding.melding=Bekymret&behovForTolk=");
-    json_t *r = bkm_skjema_report(f, postnummer);
-    json_t *b0 = json_array_get(json_object_get(r, "offentligBarn"), 0);
-    json_t *b1 = json_array_get(json_object_get(r, "offentligBarn"), 1);
+    json_t *r, *b0, *b1;
+
+    ck_assert_ptr_null(bkm_postnummer_parse(bkm_test_pool, "0155\tOSLO\n", 10,
+                                            &postnummer));
+    r = bkm_skjema_report(f, postnummer);
+    b0 = json_array_get(json_object_get(r, "offentligBarn"), 0);
+    b1 = json_array_get(json_object_get(r, "offentligBarn"), 1);
 
     ck_assert(json_is_object(json_object_get(r, "offentligMelder")));
     ck_assert_int_eq(json_array_size(json_object_get(r, "offentligBarn")), 2);
@@ -135,7 +139,6 @@ START_TEST(report_follows_the_protocol)
     /* Empty optional fields are left out. */
     ck_assert_ptr_null(json_object_get(r, "behovForTolk"));
     json_decref(r);
-    json_decref(postnummer);
 }
 END_TEST
 
@@ -186,11 +189,11 @@ START_TEST(errors_land_on_fields_in_the_language)
                      "#f-privatBarn-0-adresse-adresselinje1");
     item = json_array_get(f->oppsummering, 1);
     ck_assert_str_eq(json_string_value(json_object_get(item, "tekst")),
-                     "Kva er du uroa for? – Fyll ut feltet.");
+                     "Skriv kva du er uroa for.");
     view = bkm_skjema_view(f, i18n, "nn");
     item = json_object_get(json_object_get(view, "felt"), "melding");
     ck_assert_str_eq(json_string_value(json_object_get(item, "feil")),
-                     "Fyll ut feltet.");
+                     "Skriv kva du er uroa for.");
     ck_assert_str_eq(json_string_value(json_object_get(item, "beskrevetav")),
                      "f-melding-hjelp f-melding-feil");
     json_decref(view);
@@ -278,8 +281,9 @@ START_TEST(summary_lists_every_answer_by_part)
         "&offentligBarn.0.adresse.postnummer=0150"
         "&offentligBarn.1.personnavn=Per&foresatte.0.orientert=nei"
         "&melding.melding=To%0Alinjer");
-    json_t *postnummer = json_pack("{s:s}", "0150", "OSLO");
-    json_t *deler = bkm_skjema_summary(f, postnummer, i18n, "nb");
+    const bkm_postnummer_t *postnummer = NULL;
+    json_t *deler;
+
     json_t *del, *rad, *hidden, *item;
     const char *titles[] = {
         "Om deg", "Arbeidsstedet ditt",        "Barn 1",
@@ -290,6 +294,10 @@ START_TEST(summary_lists_every_answer_by_part)
     int adresse = 0, orientert = 0, tom = 0;
     char *body;
     bkm_skjema_t *back;
+
+    ck_assert_ptr_null(bkm_postnummer_parse(bkm_test_pool, "0150\tOSLO\n", 10,
+                                            &postnummer));
+    deler = bkm_skjema_summary(f, postnummer, i18n, "nb");
 
     ck_assert_int_eq(json_array_size(deler), 7);
     json_array_foreach(deler, i, del) {
@@ -350,7 +358,6 @@ START_TEST(summary_lists_every_answer_by_part)
     ck_assert_ptr_null(bkm_skjema_dom_id(bkm_test_pool, f, "ukjent"));
     json_decref(hidden);
     json_decref(deler);
-    json_decref(postnummer);
 }
 END_TEST
 
