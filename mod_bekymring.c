@@ -21,6 +21,7 @@
 #include "server/http.h"
 #include "server/routes.h"
 #include "server/throttle.h"
+#include "server/vent.h"
 #include "bkm_log.h"
 
 #include <http_protocol.h>
@@ -68,6 +69,9 @@ static const bkm_sql_t *const glue_sql[] = { bkm_forvaltning_sql,
 static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp)
 {
+    if (bkm_vent_pre_config(pconf) != OK) { /* long-polls (issue 15) */
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return bkm_db_pre_config(pconf, glue_sql) != OK
                ? HTTP_INTERNAL_SERVER_ERROR
                : bkm_throttle_pre_config(pconf);
@@ -108,6 +112,9 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (bkm_throttle_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if (bkm_vent_post_config(pconf, s) != OK) { /* long-polls (issue 15) */
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return bkm_mottak_post_config(pconf, ptemp, s);
 }
 
@@ -117,6 +124,7 @@ static void bkm_child_init(apr_pool_t *p, server_rec *s)
     bkm_db_child_init(p, s);
     bkm_integrasjon_child_init(p);
     bkm_throttle_child_init(p, s);
+    bkm_vent_child_init(p, s); /* long-polls (issue 15) */
 }
 
 static void bkm_register_hooks(apr_pool_t *p)

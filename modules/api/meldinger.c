@@ -34,6 +34,7 @@
 #include "server/db.h"
 #include "server/http.h"
 #include "server/routes.h"
+#include "server/vent.h"
 #include "bkm_db.h"
 #include "bkm_leveranse.h"
 #include "bkm_log.h"
@@ -144,7 +145,8 @@ static int parse_vent(const char *args)
     return *end || v < 1 || v > BKM_VENT_MAX ? -1 : (int)v;
 }
 
-static int list(request_rec *r, const bkm_konto_t *k)
+static int list(request_rec *r, const bkm_integrasjon_t *in,
+                const bkm_konto_t *k)
 {
     int vent = parse_vent(r->args), count = 0;
     apr_time_t until = apr_time_now() + apr_time_from_sec(vent);
@@ -154,6 +156,12 @@ static int list(request_rec *r, const bkm_konto_t *k)
         return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
                                "the only parameter is vent, 1 to 30 "
                                "seconds (leave it out not to wait)");
+    }
+    /* Waiting holds a worker: a few per integration, a share of the
+     * node's in all (server/vent.c; issue 15, item 6). */
+    if (vent > 0
+        && bkm_vent_begin(r, in->id, until + apr_time_from_sec(1)) != OK) {
+        return OK; /* answered: 429 */
     }
     for (;;) {
         /* A connection and a pool per look, given back before waiting. */
@@ -418,7 +426,7 @@ static int manifest(request_rec *r, const bkm_konto_t *k, const char *id)
 /* GET .../konto/{kontoId}/meldinger */
 int bkm_handle_meldinger(request_rec *r, const bkm_req_t *q)
 {
-    return list(r, q->konto);
+    return list(r, q->in, q->konto);
 }
 
 /* GET .../konto/{kontoId}/meldinger/{meldingId} */

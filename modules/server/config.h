@@ -37,6 +37,9 @@
 #define BKM_DIR_CERT_WARNING "BekymringCertificateWarning"
 #define BKM_DIR_REMINDER_AT "BekymringReminderAt"
 #define BKM_DIR_SENDMAIL "BekymringSendmail"
+/* Long-polls (issue 15, item 6; server/vent.c) */
+#define BKM_DIR_LONGPOLL_LIMIT "BekymringLongPollLimit"
+#define BKM_DIR_LONGPOLL_SHARE "BekymringLongPollShare"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -106,6 +109,13 @@ typedef struct {
     /** BekymringSendmail: the program and its arguments, split at
      *  configuration time (run without a shell), NULL-ended; NULL unset */
     const char *const *sendmail;
+    /* ---- long-polls (issue 15, item 6; server/vent.c) ---- */
+    /** BekymringLongPollLimit: 0 unset, else waits per integration */
+    int longpoll_limit;
+    /** BekymringLongPollShare: 0 unset, else per cent of MaxRequestWorkers */
+    int longpoll_share;
+    /** The portal's table of waits (post_config; not merged) */
+    struct bkm_vent_s *vent;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */
