@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: Apache-2.0
+# Records the machine API's answers that the Apache::Test files get, for
+# t/zz_openapi.t, which checks them against schema/openapi.yaml (issue 15,
+# item 3): every LWP request of a test file (Apache::TestRequest's and the
+# test's own user agents alike) to a path the OpenAPI file describes is
+# written as one JSON line (method, path, status, content type, body when
+# it is JSON) to t/logs/openapi/answers-PID.jsonl (the run's t_logs).  Loaded by BkmTest, so
+# every test file that uses the helpers records; nothing else changes.
+package BkmOpenapiRecord;
+use strict;
+use warnings FATAL => 'all';
+
+use JSON::PP ();
+use LWP::UserAgent ();
+use File::Path qw(make_path);
+use Apache::Test ();
+
+# Paths of the machine API (schema/openapi.yaml's "paths").
+my $api = qr{^/(?:bekymringsmelding/api/v2/|helse$|bekymring-drift/)};
+my $dir;
+my $fh;
+my $json = JSON::PP->new->utf8->canonical;
+
+sub out {
+    return $fh if $fh;
+    $dir //= Apache::Test::config()->{vars}{t_logs} . '/openapi';
+    make_path($dir);
+    open $fh, '>>', "$dir/answers-$$.jsonl" or return;
+    $fh->autoflush(1);
+    return $fh;
+}
+
+sub record {
+    my ($req, $res) = @_;
+    my $uri = $req->uri;
+    return unless ($uri->scheme // '') =~ /^https?$/
+        && ($uri->host // '') eq '127.0.0.1' && $uri->path =~ $api;
+    # Answers made by LWP itself (connection refused, timeouts) are not the
+    # portal's.
+    return if ($res->header('Client-Warning') // '') eq 'Internal response';
+    my $ct = $res->header('Content-Type') // '';
+    my $body;
+    if ($ct =~ m{^application/json}i && $req->method ne 'HEAD') {
+        $body = eval { $json->decode($res->content) };
+        $body = { '$unparsable' => $res->content } if $@;
+    }
+    my $f = out() or return;
+    print $f $json->encode({
+        file => $0, method => $req->method, path => $uri->path,
+        query => $uri->query // '', status => $res->code + 0,
+        contentType => $ct, (defined $body ? (body => $body) : ()),
+        length => length($res->content // ''),
+        retryAfter => $res->header('Retry-After'),
+        allow => $res->header('Allow'),
+    }) . "\n";
+}
+
+{
+    no warnings 'redefine';
+    my $orig = \&LWP::UserAgent::send_request;
+    *LWP::UserAgent::send_request = sub {
+        my ($self, $req, @rest) = @_;
+        my $res = $orig->($self, $req, @rest);
+        eval { record($req, $res) } if $res;
+        return $res;
+    };
+}
+
+1;
