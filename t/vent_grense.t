@@ -4,7 +4,8 @@
 # waiting at once (default 4), a node BekymringLongPollShare of
 # MaxRequestWorkers in all (default 25 %: 5 of the suite's 20).  Beyond
 # either: 429 with Retry-After and a JSON error.  A place is free again
-# when its wait ends, however it ends (answered, or the client hung up).
+# when its wait ends, however it ends (answered, the client hung up, a
+# graceful restart).
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -15,7 +16,7 @@ use IO::Socket::INET;
 use IO::Select;
 use Time::HiRes qw(time sleep);
 
-plan tests => 33;
+plan tests => 37;
 
 my $base = base_url();
 my ($port) = $base =~ /:(\d+)$/;
@@ -90,7 +91,7 @@ sub eventually {
 my @held = map { poll($a, 20) } 1 .. 4;
 sleep 1.5;
 is scalar(grep { still_waiting($_) } @held), 4, 'four long-polls wait';
-my ($res) = $a->list('vent=20');
+my $res = eventually($a, 'vent=1', 429);   # (vent=1 never waits)
 is $res->code, 429, 'the fifth from the same integration: 429';
 my $ra = $res->header('Retry-After') // '';
 like $ra, qr/^\d+$/, 'with Retry-After';
@@ -123,9 +124,10 @@ is $res->code, 200, 'after the waiters hung up, a long-poll waits again';
 is(($c->list('vent=1'))[0]->code, 200, 'and the node has room again');
 
 # ---- waits that end by themselves free their places ---------------------
-@held = map { poll($a, 3) } 1 .. 4;
-sleep 0.5;
-is(($a->list('vent=1'))[0]->code, 429, 'four waiting again: the fifth 429');
+@held = map { poll($a, 5) } 1 .. 4;
+sleep 1;
+is eventually($a, 'vent=1', 429)->code, 429,
+    'four waiting again: the fifth 429';
 is_deeply [map { status_of($_, 10) } @held], [200, 200, 200, 200],
     'the four end after their seconds';
 is(($a->list('vent=1'))[0]->code, 200, 'then their places are free');
@@ -133,12 +135,26 @@ is(($a->list('vent=1'))[0]->code, 200, 'then their places are free');
 # ---- the hang-up is noticed mid-wait, not at the end of vent ------------
 @held = map { poll($a, 30) } 1 .. 4;
 sleep 1;
-is(($a->list('vent=30'))[0]->code, 429, 'four waiting 30 s: the fifth 429');
+is eventually($a, 'vent=1', 429)->code, 429,
+    'four waiting 30 s: the fifth 429';
 $t0 = time;
 close $_ for @held;
 $res = eventually($a, 'vent=1', 200);
 is $res->code, 200, 'hung up: free again';
 cmp_ok time - $t0, '<', 5, 'within seconds, not at the end of the 30';
+
+# ---- a graceful restart: the new generation's places are all free -------
+@held = map { poll($a, 30) } 1 .. 4;
+sleep 1;
+is eventually($a, 'vent=1', 429)->code, 429, 'four waiting: the fifth 429';
+my $pidfile = Apache::Test::config()->{vars}{t_pid_file};
+open my $pf, '<', $pidfile or die "$pidfile: $!";
+chomp(my $parent = <$pf>);
+ok kill('USR1', $parent), 'a graceful restart';
+$res = eventually($a, 'vent=3', 200);
+is $res->code, 200, 'after it, a long-poll waits again at once';
+close $_ for @held;
+is(($a->list)[0]->code, 200, 'and the server answers as before');
 
 # ---- the directives ----------------------------------------------------
 my $load = 'LoadModule bekymring_module ' . root() . '/build/out/mod_bekymring.so';

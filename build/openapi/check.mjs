@@ -120,7 +120,7 @@ for (const file of answerFiles) {
       fail(a, `Content-Type ${a.contentType || '(none)'} not described (described: ${Object.keys(content).join(', ')})`);
       continue;
     }
-    if (media === 'application/json' && mt[1].schema) {
+    if (media === 'application/json' && mt[1].schema && !a.big) {
       if (a.body === undefined) fail(a, 'a JSON answer without a body');
       else validate(a, mt[1].schema, 'body');
     }

@@ -4,7 +4,7 @@
 # item 3): every LWP request of a test file (Apache::TestRequest's and the
 # test's own user agents alike) to a path the OpenAPI file describes is
 # written as one JSON line (method, path, status, content type, body when
-# it is JSON) to t/logs/openapi/answers-PID.jsonl (the run's t_logs).  Loaded by BkmTest, so
+# it is JSON) to t/logs/openapi/answers-RUN-PID.jsonl (the run's t_logs).  Loaded by BkmTest, so
 # every test file that uses the helpers records; nothing else changes.
 package BkmOpenapiRecord;
 use strict;
@@ -14,18 +14,27 @@ use JSON::PP ();
 use LWP::UserAgent ();
 use File::Path qw(make_path);
 use Apache::Test ();
+use BkmHarness ();
 
 # Paths of the machine API (schema/openapi.yaml's "paths").
 my $api = qr{^/(?:bekymringsmelding/api/v2/|helse$|bekymring-drift/)};
 my $dir;
-my $fh;
+my ($fh, $fh_pid);
 my $json = JSON::PP->new->utf8->canonical;
 
+# This t/TEST run (its pid and start time): zz_openapi.t checks the files
+# of its own run only.
+sub run_id {
+    my ($pid, $start) = BkmHarness::parse_tag($ENV{BKM_SUITE_RUN});
+    return defined $pid ? "$pid.$start" : 'norun';
+}
+
 sub out {
-    return $fh if $fh;
+    return $fh if $fh && $fh_pid == $$;   # a forked client writes its own
+    $fh_pid = $$;
     $dir //= Apache::Test::config()->{vars}{t_logs} . '/openapi';
     make_path($dir);
-    open $fh, '>>', "$dir/answers-$$.jsonl" or return;
+    open $fh, '>>', "$dir/answers-" . run_id() . "-$$.jsonl" or return;
     $fh->autoflush(1);
     return $fh;
 }
@@ -40,7 +49,10 @@ sub record {
     return if ($res->header('Client-Warning') // '') eq 'Internal response';
     my $ct = $res->header('Content-Type') // '';
     my $body;
-    if ($ct =~ m{^application/json}i && $req->method ne 'HEAD') {
+    # Bodies over 1 MB (reconciliation pages of 10,000) are checked by
+    # status and type only: their items are those of smaller pages.
+    my $big = length($res->content // '') > 1_000_000;
+    if ($ct =~ m{^application/json}i && $req->method ne 'HEAD' && !$big) {
         $body = eval { $json->decode($res->content) };
         $body = { '$unparsable' => $res->content } if $@;
     }
@@ -49,7 +61,7 @@ sub record {
         file => $0, method => $req->method, path => $uri->path,
         query => $uri->query // '', status => $res->code + 0,
         contentType => $ct, (defined $body ? (body => $body) : ()),
-        length => length($res->content // ''),
+        length => length($res->content // ''), ($big ? (big => 1) : ()),
         retryAfter => $res->header('Retry-After'),
         allow => $res->header('Allow'),
     }) . "\n";
