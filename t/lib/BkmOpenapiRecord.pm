@@ -62,8 +62,8 @@ sub record {
         query => $uri->query // '', status => $res->code + 0,
         contentType => $ct, (defined $body ? (body => $body) : ()),
         length => length($res->content // ''), ($big ? (big => 1) : ()),
-        retryAfter => $res->header('Retry-After'),
-        allow => $res->header('Allow'),
+        retryAfter => scalar($res->header('Retry-After')),
+        allow => scalar($res->header('Allow')),
     }) . "\n";
 }
 
@@ -73,7 +73,9 @@ sub record {
     *LWP::UserAgent::send_request = sub {
         my ($self, $req, @rest) = @_;
         my $res = $orig->($self, $req, @rest);
-        eval { record($req, $res) } if $res;
+        if ($res && !eval { record($req, $res); 1 }) {
+            warn "BkmOpenapiRecord: an answer not recorded: $@";
+        }
         return $res;
     };
 }
