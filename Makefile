@@ -220,6 +220,26 @@ checks: all $(OUT)/test/mod_bekymring.so
 	@strings $(OUT)/test/mod_bekymring.so | grep -q Bkm-Test-Klokke \
 	    || { echo "the test build lacks its clock" >&2; exit 1; }
 	@echo "checks: the production module has no test clock"
+	@$(MAKE) --no-print-directory openapi-lint
+
+# ---- the vendor's kit (issue 15, item 3): schema/openapi.yaml ----------
+# Redocly CLI (lint) and ajv (t/zz_openapi.t checks the suite's answers
+# against the description) from build/openapi's lockfile.  Redocly's
+# telemetry and update check are off: the build talks to nobody.
+OPENAPI_DEPS := $(OUT)/.openapi-deps
+$(OPENAPI_DEPS): build/openapi/package-lock.json | $(OUT)/.deps
+	cd build/openapi && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: openapi-lint
+openapi-lint: $(OPENAPI_DEPS)
+	cd build/openapi && REDOCLY_TELEMETRY=off \
+	    REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint \
+	    --config redocly.yaml --format=stylish ../../schema/openapi.yaml
+	@echo "checks: schema/openapi.yaml lints clean (Redocly CLI)"
+
+integration: $(OPENAPI_DEPS)
+integration-pg: $(OPENAPI_DEPS)
 
 # The browser tests' npm packages (t/pages_browser.t): playwright-core and
 # axe-core from their lockfile.  The browser is Debian's Chromium

@@ -25,6 +25,7 @@
 #include "server/routes.h"
 #include "server/throttle.h"
 #include "server/counters.h"
+#include "server/vent.h"
 #include "bkm_log.h"
 
 #include <http_protocol.h>
@@ -73,6 +74,9 @@ static const bkm_sql_t *const glue_sql[] = {
 static int bkm_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp)
 {
+    if (bkm_vent_pre_config(pconf) != OK) { /* long-polls (issue 15) */
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return bkm_db_pre_config(pconf, glue_sql) != OK
                ? HTTP_INTERNAL_SERVER_ERROR
                : bkm_throttle_pre_config(pconf);
@@ -131,6 +135,9 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (bkm_counters_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if (bkm_vent_post_config(pconf, s) != OK) { /* long-polls (issue 15) */
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return bkm_mottak_post_config(pconf, ptemp, s);
 }
 
@@ -143,6 +150,7 @@ static void bkm_child_init(apr_pool_t *p, server_rec *s)
     bkm_db_child_init(p, s);
     bkm_integrasjon_child_init(p);
     bkm_throttle_child_init(p, s);
+    bkm_vent_child_init(p, s); /* long-polls (issue 15) */
 }
 
 /* The person's identity stays out of every access log (issue 15, item

@@ -9,7 +9,7 @@ use lib 't/lib';
 use BkmTest qw(json_of error_log pg_ctl);
 use LWP::UserAgent;
 
-plan tests => 21;
+plan tests => 22;
 
 my $driver = $ENV{TEST_PGSQL} ? 'pgsql' : 'sqlite3';
 
@@ -45,10 +45,13 @@ unlike error_log(), qr{/nonexistent/mod_bekymring/nodb\.sqlite.*BKM00105},
     'tagged line does not repeat the connection string';
 
 SKIP: {
-    skip 'stopping the database is tested on PostgreSQL (TEST_PGSQL=1)', 4
+    skip 'stopping the database is tested on PostgreSQL (TEST_PGSQL=1)', 5
         unless $ENV{TEST_PGSQL};
     ok pg_ctl('stop'), 'PostgreSQL stopped';
-    is GET('/helse')->code, 503, 'database down: 503';
+    my $down = GET('/helse');
+    is $down->code, 503, 'database down: 503';
+    like $down->header('Retry-After') // '', qr/^\d+$/,
+        'saying when to try again (Retry-After; issue 15)';
     ok pg_ctl('start'), 'PostgreSQL started again';
     my $code = 0;
     for (1 .. 20) {             # mod_dbd reconnects on a later request

@@ -18,7 +18,7 @@ use File::Temp qw(tempdir);
 use Digest::SHA ();
 use utf8;
 
-plan tests => 89;
+plan tests => 90;
 
 my $api = base_url() . '/bekymringsmelding/api/v2/mottak/skjema';
 my $pki = root() . '/t/dev/pki';
@@ -335,12 +335,14 @@ is $res->code, 403, 'level low: 403';
 
 # --- the database down: 503 and nothing kept ---
 SKIP: {
-    skip 'stopping the database is tested on PostgreSQL (TEST_PGSQL=1)', 3
+    skip 'stopping the database is tested on PostgreSQL (TEST_PGSQL=1)', 4
         unless $ENV{TEST_PGSQL};
     $before = count('bkm_melding');
     pg_ctl('stop');
     $res = post_json('/privat', privat());
     is $res->code, 503, 'database down: 503';
+    like $res->header('Retry-After') // '', qr/^\d+$/,
+        'saying when to try again (Retry-After; issue 15)';
     pg_ctl('start');
     sleep 1;
     is count('bkm_melding'), $before, 'nothing half-stored';

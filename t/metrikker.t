@@ -14,7 +14,7 @@ use LWP::UserAgent;
 use File::Temp qw(tempfile);
 
 my $promtool = -x '/usr/bin/promtool' ? '/usr/bin/promtool' : undef;
-plan tests => 23;
+plan tests => 24;
 
 my $base = base_url();
 my $ua = LWP::UserAgent->new(timeout => 60);
@@ -36,6 +36,7 @@ is $res->header('Content-Type'), 'text/plain; version=0.0.4; charset=utf-8',
     "Prometheus' text format";
 is $res->header('Cache-Control'), 'no-store', 'not kept by caches';
 is $m->{bekymring_database_up}, 1, 'the database answered';
+like $m->{bekymring_langpoll_ventende} // '', qr/^\d+$/, 'the long-polls waiting on the node';
 unlike $res->content, qr/\b\d{11}\b/, 'no 11-digit number (national id) anywhere';
 
 SKIP: {

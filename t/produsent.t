@@ -98,7 +98,8 @@ is $res->code, 200, 'status: 200';
 my $st = json_of($res);
 is $st->[0]{tilstand}, 'AKSEPTERT', 'AKSEPTERT first';
 is $st->[0]{bekymringsmeldingId}, $id, 'with the id';
-like $st->[0]{tidspunkt}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/, 'and the time';
+like $st->[0]{tidspunkt}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+    'and the time, in UTC with its offset (RFC 3339; issue 15)';
 is GET("$base/910000002/bekymringsmelding/$id/status", %prod)->code, 404,
     'under another sender id: 404';
 is GET("$base/$org/bekymringsmelding/00000000-0000-4000-8000-000000000000/"

@@ -94,7 +94,7 @@ json_error(req($plain, 'GET', "$api/konto/$konto/meldinger/ikke-en-uuid",
                %oslo), 404, 'ukjent-melding', 'a meldingId that is no UUID');
 json_error(req($plain, 'GET', "$api/konto/$konto/meldinger/"
                . uc($uuid), %oslo), 404, 'ukjent-melding',
-           'a meldingId in upper case');
+           'an unknown meldingId in upper case (known ones are found: t/api_vendor.t)');
 json_error(req($plain, 'POST', "$api/konto/$konto/kontroller/x", %oslo,
                'Content-Type' => 'application/json'), 404, 'ukjent-kontroll',
            'a kontrollId that is no UUID');

@@ -11,6 +11,7 @@
 #include "admin/admin.h"
 #include "pages/pages.h"
 #include "server/db.h"
+#include "server/http.h"
 #include "server/routes.h"
 #include "bkm_db.h"
 #include "bkm_i18n.h"
@@ -31,6 +32,8 @@ int bkm_handle_kjede(request_rec *r, const bkm_req_t *q)
     data = bkm_page_data(r, q->lang,
                          bkm_i18n_text(pg->i18n, q->lang, "kjede.tittel"));
     if (!(db = bkm_db_acquire(r))) {
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       BKM_RETRY_AFTER_503);
         return HTTP_SERVICE_UNAVAILABLE;
     }
     rv = bkm_kjede_verify(db, anker, &s);
@@ -50,6 +53,8 @@ int bkm_handle_kjede(request_rec *r, const bkm_req_t *q)
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       BKMLOGNO(05001) "trail check failed: the database");
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       BKM_RETRY_AFTER_503);
         return HTTP_SERVICE_UNAVAILABLE;
     }
     json_object_set_new(data, "ok", json_boolean(s.ok));

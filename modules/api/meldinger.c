@@ -6,7 +6,8 @@
  *
  * GET .../konto/{kontoId}/meldinger[?vent=N]
  *     the messages not yet receipted, oldest first (at most 100).  With
- *     vent=N (1..30 seconds) an empty answer waits until a message
+ *     vent=N (1..30 seconds; vent=0 is refused, 400: leave it out not to
+ *     wait) an empty answer waits until a message
  *     arrives or N seconds have passed: a case system that asks again at
  *     once learns of a new report within BKM_POLL_STEP of its arrival
  *     while asking at most once every 30 seconds when nothing comes.
@@ -33,6 +34,7 @@
 #include "server/db.h"
 #include "server/http.h"
 #include "server/routes.h"
+#include "server/vent.h"
 #include "bkm_db.h"
 #include "bkm_leveranse.h"
 #include "bkm_log.h"
@@ -125,7 +127,9 @@ static int client_gone(request_rec *r)
     return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-/* ?vent=N, the only query parameter; -1 when malformed. */
+/* ?vent=N, the only query parameter: 0 without it, -1 when malformed or
+ * outside 1..BKM_VENT_MAX (the README's range: vent=0 was taken as "no
+ * wait" and a vendor's client, meaning "wait", spun; issue 15). */
 static int parse_vent(const char *args)
 {
     char *end;
@@ -138,10 +142,11 @@ static int parse_vent(const char *args)
         return -1;
     }
     v = strtol(args + 5, &end, 10);
-    return *end || v > BKM_VENT_MAX ? -1 : (int)v;
+    return *end || v < 1 || v > BKM_VENT_MAX ? -1 : (int)v;
 }
 
-static int list(request_rec *r, const bkm_konto_t *k)
+static int list(request_rec *r, const bkm_integrasjon_t *in,
+                const bkm_konto_t *k)
 {
     int vent = parse_vent(r->args), count = 0;
     apr_time_t until = apr_time_now() + apr_time_from_sec(vent);
@@ -149,8 +154,14 @@ static int list(request_rec *r, const bkm_konto_t *k)
 
     if (vent < 0) {
         return bkm_reply_error(r, HTTP_BAD_REQUEST, "ugyldig-foresporsel",
-                               "the only parameter is vent, 0 to 30 "
-                               "seconds");
+                               "the only parameter is vent, 1 to 30 "
+                               "seconds (leave it out not to wait)");
+    }
+    /* Waiting holds a worker: a few per integration, a share of the
+     * node's in all (server/vent.c; issue 15, item 6). */
+    if (vent > 0
+        && bkm_vent_begin(r, in->id, until + apr_time_from_sec(1)) != OK) {
+        return OK; /* answered: 429 */
     }
     for (;;) {
         /* A connection and a pool per look, given back before waiting. */
@@ -219,6 +230,33 @@ static void message_headers(request_rec *r, const bkm_leveranse_t *l)
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
 }
 
+/* Whether an If-None-Match list names @p etag (weak comparison, as RFC
+ * 9110 13.1.2 asks of it) or is "*". */
+static int none_match(apr_pool_t *p, const char *list, const char *etag)
+{
+    char *copy = apr_pstrdup(p, list), *last = NULL, *t;
+
+    for (t = apr_strtok(copy, ",", &last); t;
+         t = apr_strtok(NULL, ",", &last)) {
+        apr_size_t n;
+
+        while (*t == ' ' || *t == '\t') {
+            t++;
+        }
+        n = strlen(t);
+        while (n && (t[n - 1] == ' ' || t[n - 1] == '\t')) {
+            t[--n] = '\0';
+        }
+        if (strncmp(t, "W/", 2) == 0) {
+            t += 2;
+        }
+        if (strcmp(t, "*") == 0 || strcmp(t, etag) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                  const bkm_konto_t *k, const char *id)
 {
@@ -262,6 +300,15 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
     apr_table_unset(r->headers_in, "Range");
     apr_table_unset(r->headers_in, "If-Range");
     message_headers(r, &l);
+    /* A client that holds this ciphertext already (its ETag) gets 304 and
+     * no bytes, before any Range (RFC 9110 13.2.2); no bytes went out, so
+     * nothing is recorded as fetched (issue 15: it was 200). */
+    if (apr_table_get(r->headers_in, "If-None-Match")
+        && none_match(r->pool, apr_table_get(r->headers_in, "If-None-Match"),
+                      apr_table_get(r->headers_out, "ETag"))) {
+        r->status = HTTP_NOT_MODIFIED;
+        return OK;
+    }
     if (range < 0) {
         apr_table_setn(r->headers_out, "Content-Range",
                        apr_psprintf(r->pool, "bytes */%" APR_OFF_T_FMT,
@@ -379,7 +426,7 @@ static int manifest(request_rec *r, const bkm_konto_t *k, const char *id)
 /* GET .../konto/{kontoId}/meldinger */
 int bkm_handle_meldinger(request_rec *r, const bkm_req_t *q)
 {
-    return list(r, q->konto);
+    return list(r, q->in, q->konto);
 }
 
 /* GET .../konto/{kontoId}/meldinger/{meldingId} */

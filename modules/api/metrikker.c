@@ -21,6 +21,7 @@
 #include "server/counters.h"
 #include "server/db.h"
 #include "server/http.h"
+#include "server/vent.h"
 #include "bkm_db.h"
 #include "bkm_prom.h"
 #include "bkm_registry.h"
@@ -163,14 +164,19 @@ static apr_status_t waiting(request_rec *r, bkm_db_t *db, bkm_prom_t *m)
     return APR_SUCCESS;
 }
 
-/* The node's own figures (server/counters.h). */
-static void node(bkm_prom_t *m)
+/* The node's own figures (server/counters.h, server/vent.h). */
+static void node(request_rec *r, bkm_prom_t *m)
 {
     bkm_counters_t *c = bkm_counters();
     const char *ok[] = { "utfall", "ok", NULL };
     const char *feilet[] = { "utfall", "feilet", NULL };
     int i;
 
+    bkm_prom_family(m, "bekymring_langpoll_ventende", "gauge",
+                    "Case systems' long-polls (?vent=) waiting on this node "
+                    "now (BekymringLongPollLimit, BekymringLongPollShare).");
+    bkm_prom_sample(m, "bekymring_langpoll_ventende", NULL,
+                    bkm_vent_count(r->server));
     if (!c) {
         return;
     }
@@ -237,7 +243,7 @@ int bkm_handle_metrikker(request_rec *r, const bkm_req_t *q)
     if (up) {
         bkm_prom_append(m, dbm);
     }
-    node(m);
+    node(r, m);
     text = bkm_prom_text(m, &len);
     if (m->invalid) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

@@ -269,7 +269,6 @@ static int status(request_rec *r, const bkm_integrasjon_t *in,
      * case system's own error texts are not the producer's). */
     while (apr_dbd_get_row(db->drv, r->pool, res, &row, -1) == 0) {
         const char *tilstand = apr_dbd_get_entry(db->drv, row, 1);
-        char when[20];
         apr_off_t t = 0;
 
         if (prev && strcmp(prev, tilstand) == 0) {
@@ -277,12 +276,15 @@ static int status(request_rec *r, const bkm_integrasjon_t *in,
         }
         prev = apr_pstrdup(r->pool, tilstand);
         apr_strtoff(&t, apr_dbd_get_entry(db->drv, row, 0), NULL, 10);
-        bkm_time_oslo_format(when, (apr_time_t)t);
+        /* RFC 3339 in UTC, as "opprettet" everywhere (issue 15: it was
+         * Oslo's local time without an offset). */
         json_array_append_new(list,
                               json_pack("{s:s, s:s, s:s, s:s?}",
                                         "bekymringsmeldingId", id,
-                                        "tidspunkt", when, "tilstand", prev,
-                                        "beskrivelse", status_text(prev)));
+                                        "tidspunkt",
+                                        bkm_time_utc(r->pool, (apr_time_t)t),
+                                        "tilstand", prev, "beskrivelse",
+                                        status_text(prev)));
     }
     if (json_array_size(list) == 0) {
         json_decref(list);

@@ -106,6 +106,11 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->reminder_at = BKM_MERGE_NUM(reminder_at);
     c->sendmail = BKM_MERGE_PTR(sendmail);
     c->migrate = BKM_MERGE_NUM(migrate);
+    /* Long-polls (issue 15, item 6): 0 is unset. */
+    c->longpoll_limit = add->longpoll_limit ? add->longpoll_limit
+                                            : base->longpoll_limit;
+    c->longpoll_share = add->longpoll_share ? add->longpoll_share
+                                            : base->longpoll_share;
     if (add->role_key) {
         c->role_key = add->role_key;
         c->role_key_len = add->role_key_len;
@@ -835,6 +840,39 @@ static const char *set_logout(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* Long-polls (issue 15, item 6; server/vent.c): BekymringLongPollLimit
+ * N (1-1000 waits per integration) and BekymringLongPollShare P% (1-100
+ * per cent of MaxRequestWorkers). */
+static const char *set_longpoll(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int share = cmd->info != NULL;
+    char *end;
+    long n = strtol(arg, &end, 10);
+
+    if (!apr_isdigit(*arg) || strcmp(end, share ? "%" : "") != 0 || n < 1
+        || n > (share ? 100 : 1000)) {
+        return share ? apr_psprintf(cmd->pool,
+                                    BKM_DIR_LONGPOLL_SHARE
+                                    " %s: must be a share of "
+                                    "MaxRequestWorkers from 1%% to 100%% "
+                                    "(e.g. 25%%)",
+                                    arg)
+                     : apr_psprintf(cmd->pool,
+                                    BKM_DIR_LONGPOLL_LIMIT
+                                    " %s: must be a whole number from 1 "
+                                    "to 1000 (waiting requests per "
+                                    "integration)",
+                                    arg);
+    }
+    if (share) {
+        bkm_srv_cfg(cmd->server)->longpoll_share = (int)n;
+    }
+    else {
+        bkm_srv_cfg(cmd->server)->longpoll_limit = (int)n;
+    }
+    return NULL;
+}
+
 const command_rec bkm_cmds[] = {
     AP_INIT_FLAG(BKM_DIR_ENGINE, set_engine, NULL, RSRC_CONF,
                  "On: this server or virtual host is the portal (its "
@@ -947,5 +985,14 @@ const command_rec bkm_cmds[] = {
                   "the exact issuer (iss) and audience (aud) of machine "
                   "clients' Maskinporten tokens; unset, machine clients "
                   "are refused"),
+    /* Long-polls (issue 15, item 6) */
+    AP_INIT_TAKE1(BKM_DIR_LONGPOLL_LIMIT, set_longpoll, NULL, RSRC_CONF,
+                  "requests with ?vent that one integration may have "
+                  "waiting at once on a node; more get 429 (default 4)"),
+    AP_INIT_TAKE1(BKM_DIR_LONGPOLL_SHARE, set_longpoll, (void *)"share",
+                  RSRC_CONF,
+                  "share of MaxRequestWorkers that requests with ?vent may "
+                  "hold on a node, all integrations together; more get "
+                  "429 (default 25%)"),
     { NULL }
 };

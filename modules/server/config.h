@@ -45,6 +45,9 @@
 /* Where logout goes when BekymringLogout is not set (the administration
  * always offers one; the citizen pages only when it is set). */
 #define BKM_DEFAULT_LOGOUT "/oidc/redirect"
+/* Long-polls (issue 15, item 6; server/vent.c) */
+#define BKM_DIR_LONGPOLL_LIMIT "BekymringLongPollLimit"
+#define BKM_DIR_LONGPOLL_SHARE "BekymringLongPollShare"
 
 /** ID-porten's login pages (a form post that needs a login goes there). */
 #define BKM_DEFAULT_LOGIN_ORIGIN "https://login.idporten.no"
@@ -131,6 +134,13 @@ typedef struct {
      *  absolute URL), where the pages' "Logg ut" sends the browser with
      *  ?logout=; NULL unset (no logout link). */
     const char *logout_uri;
+    /* ---- long-polls (issue 15, item 6; server/vent.c) ---- */
+    /** BekymringLongPollLimit: 0 unset, else waits per integration */
+    int longpoll_limit;
+    /** BekymringLongPollShare: 0 unset, else per cent of MaxRequestWorkers */
+    int longpoll_share;
+    /** The portal's table of waits (post_config; not merged) */
+    struct bkm_vent_s *vent;
 } bkm_srv_cfg_t;
 
 /** Per-directory configuration. */

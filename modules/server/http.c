@@ -37,6 +37,18 @@ static void common_headers(request_rec *r)
     if (!apr_table_get(r->headers_out, "Cache-Control")) {
         apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     }
+    bkm_retry_after(r);
+}
+
+void bkm_retry_after(request_rec *r)
+{
+    /* Every 503 says when to try again (RFC 9110 10.2.3; issue 15: none
+     * did), unless its maker said already. */
+    if (r->status == HTTP_SERVICE_UNAVAILABLE
+        && !apr_table_get(r->headers_out, "Retry-After")
+        && !apr_table_get(r->err_headers_out, "Retry-After")) {
+        apr_table_setn(r->headers_out, "Retry-After", BKM_RETRY_AFTER_503);
+    }
 }
 
 void bkm_page_headers(request_rec *r)

@@ -59,5 +59,11 @@ int bkm_send_all(request_rec *r, const char *data, apr_size_t len,
 json_t *bkm_json_own(apr_pool_t *p, json_t *j);
 /** Sets the headers of a page (no-store, strict CSP, no framing). */
 void bkm_page_headers(request_rec *r);
+/** Seconds a 503 asks the client to wait (Retry-After). */
+#define BKM_RETRY_AFTER_503 "5"
+/** Give a 503 (r->status) its Retry-After unless it has one; the JSON
+ *  and page answers do it themselves, a handler that returns 503 to
+ *  httpd calls it first. */
+void bkm_retry_after(request_rec *r);
 
 #endif

@@ -293,9 +293,12 @@ static const bkm_route_row_t routes[] = {
  * those each handler gave before the table checked the shapes. */
 static const bkm_route_kind_t kinds[] = {
     { "kontoId", NULL }, /* one of the integration's: KONTO */
-    { "meldingId", bkm_route_uuid },
-    { "kontrollId", bkm_route_uuid },
-    { "rolleId", bkm_route_uuid },
+    /* UUIDs in either case, taken in lower case (canonical_ids): the
+     * ids we issue are lower case, and a vendor that upper-cases them got
+     * 404 (issue 15). */
+    { "meldingId", bkm_route_uuid_any_case },
+    { "kontrollId", bkm_route_uuid_any_case },
+    { "rolleId", bkm_route_uuid_any_case },
     { "bekymringsmeldingId", bkm_route_uuid_any_case },
     { "kommunenummer", bkm_route_digits4 },
     { "bydelsnummer", bkm_route_digits2 },
@@ -612,6 +615,22 @@ static int refuse_outdated(request_rec *r, bkm_access_e a)
     return 1;
 }
 
+/* The UUID parameters in lower case, as the ids are stored: an id is
+ * one id whichever case a client writes it in (RFC 9562, 4). */
+static void canonical_ids(bkm_route_match_t *m)
+{
+    int i;
+
+    for (i = 0; i < m->nparams; i++) {
+        const char *k = m->params[i].kind;
+        if (strcmp(k, "meldingId") == 0 || strcmp(k, "kontrollId") == 0
+            || strcmp(k, "rolleId") == 0
+            || strcmp(k, "bekymringsmeldingId") == 0) {
+            ap_str_tolower((char *)m->params[i].value); /* the pool's copy */
+        }
+    }
+}
+
 int bkm_routes_handle(request_rec *r)
 {
     const bkm_route_row_t *row = NULL;
@@ -633,6 +652,7 @@ int bkm_routes_handle(request_rec *r)
         != BKM_ROUTE_NOT_FOUND) {
         row = &routes[m.row];
         access = row->access;
+        canonical_ids(&m);
     }
     memset(&q, 0, sizeof(q));
     q.match = &m;

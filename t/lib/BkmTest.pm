@@ -12,6 +12,7 @@ use JSON::PP;
 use Apache::Test ();
 use Apache::TestRequest ();
 use BkmHarness ();
+use BkmOpenapiRecord ();   # the API's answers, for t/zz_openapi.t
 use Cwd ();
 
 our @EXPORT_OK = qw(root dev_token base_url json_of login_ua login
