@@ -62,6 +62,17 @@ $(VENDOR)/.stamp: build/assets/package-lock.json build/assets/bundle \
 	cd build/assets && npm ci --no-audit --no-fund --loglevel=error
 	build/assets/bundle
 
+# The pages' static files as served (issue 14, item 6; build/assets/static):
+# every file of htdocs/static (found anew each run, vendor/ through its
+# stamp) minified, named by its content and precompressed (gzip, brotli)
+# into build/out/static/public/, with the manifest.json that the module
+# reads at start-up (BekymringStatic) to name them in the templates.
+STATIC_MANIFEST := $(OUT)/static/manifest.json
+all: $(STATIC_MANIFEST)
+$(STATIC_MANIFEST): build/assets/static $(VENDOR)/.stamp \
+        $(shell find htdocs/static -path htdocs/static/vendor -prune -o -print 2>/dev/null)
+	build/assets/static
+
 $(OUT)/%.o: %.c | $(OUT)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(INCLUDES) -c -o $@ $<

@@ -48,6 +48,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_route,
     bkm_suite_sertifikat,
     bkm_suite_kjede,
+    bkm_suite_static,
 };
 /* clang-format on */
 

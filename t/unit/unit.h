@@ -46,6 +46,7 @@ Suite *bkm_suite_paminnelse(void);
 Suite *bkm_suite_route(void);
 Suite *bkm_suite_sertifikat(void);
 Suite *bkm_suite_kjede(void);
+Suite *bkm_suite_static(void);
 
 /** A pool for one test, destroyed by the fixture. */
 extern apr_pool_t *bkm_test_pool;
