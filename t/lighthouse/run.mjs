@@ -12,13 +12,17 @@
 // failing: [...]}}) and OUT/<page>.json (Lighthouse's whole report).
 //
 // Usage: node run.mjs BASE OUT PAGES.json
-//   PAGES.json: [{"name": "forside", "path": "/", "cookie": "a=b; c=d"}, ...]
-//   (a cookie for pages behind the login, from the test's own login)
+//   PAGES.json: [{"name": "forside", "path": "/"}, ...]
+//   COOKIES (environment, optional): a JSON list [{"name", "value",
+//   "path"}] of a login the test made itself, set in the browser for the
+//   base URL's host before the first audit (Lighthouse clears the cache
+//   and the origin's storage between runs, never its cookies).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
+import puppeteer from 'puppeteer-core';
 
 const [base, out, pagesFile] = process.argv.slice(2);
 if (!base || !out || !pagesFile) {
@@ -41,6 +45,16 @@ const chrome = await chromeLauncher.launch({
 
 const results = {};
 try {
+  const cookies = JSON.parse(process.env.COOKIES || '[]');
+  if (cookies.length) {
+    const browser = await puppeteer.connect({ browserURL: `http://127.0.0.1:${chrome.port}` });
+    const cdp = await browser.target().createCDPSession();
+    const domain = new URL(base).hostname;
+    await cdp.send('Storage.setCookies', {
+      cookies: cookies.map((c) => ({ name: c.name, value: c.value, domain, path: c.path || '/' })),
+    });
+    await browser.disconnect();
+  }
   for (const page of pages) {
     const runs = [];
     for (let run = 0; run < RUNS; run++) {
@@ -49,9 +63,7 @@ try {
         output: 'json',
         logLevel: 'error',
         onlyCategories: CATEGORIES,
-        // Lighthouse clears the cache before each run (a first visit);
-        // the login travels as a header, so cookies need not survive it.
-        extraHeaders: page.cookie ? { Cookie: page.cookie } : undefined,
+        // Lighthouse clears the cache before each run (a first visit).
       };
       const res = await lighthouse(base + page.path, flags);
       if (res.lhr.runtimeError) throw new Error(`${page.name}: ${res.lhr.runtimeError.message}`);
