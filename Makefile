@@ -160,6 +160,14 @@ $(BROWSER_DEPS): t/browser/package-lock.json | $(OUT)/.deps
 	cd t/browser && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Lighthouse for t/lighthouse.t (the citizen pages' floors), from its own
+# lockfile; it runs Debian's Chromium and downloads nothing.
+LIGHTHOUSE_DEPS := $(OUT)/.lighthouse-deps
+$(LIGHTHOUSE_DEPS): t/lighthouse/package-lock.json | $(OUT)/.deps
+	cd t/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+integration integration-pg: $(LIGHTHOUSE_DEPS)
+
 integration: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
 	perl t/TEST
 
