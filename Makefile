@@ -65,6 +65,17 @@ $(VENDOR)/.stamp: build/assets/package-lock.json build/assets/bundle \
 	cd build/assets && npm ci --no-audit --no-fund --loglevel=error
 	build/assets/bundle
 
+# The pages' static files as served (issue 14, item 6; build/assets/static):
+# every file of htdocs/static (found anew each run, vendor/ through its
+# stamp) minified, named by its content and precompressed (gzip, brotli)
+# into build/out/static/public/, with the manifest.json that the module
+# reads at start-up (BekymringStatic) to name them in the templates.
+STATIC_MANIFEST := $(OUT)/static/manifest.json
+all: $(STATIC_MANIFEST)
+$(STATIC_MANIFEST): build/assets/static $(VENDOR)/.stamp \
+        $(shell find htdocs/static -path htdocs/static/vendor -prune -o -print 2>/dev/null)
+	build/assets/static
+
 $(OUT)/%.o: %.c | $(OUT)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(INCLUDES) -c -o $@ $<
@@ -141,8 +152,10 @@ install: all
 	install -m 0644 $(OUT)/mod_bekymring.so $(DESTDIR)$(MODDIR)/mod_bekymring.so
 	install -m 0755 $(OUT)/bkm-migrate $(DESTDIR)$(PREFIX)/sbin/bekymring-migrate
 	install -m 0755 $(OUT)/bkm-kjede $(DESTDIR)$(PREFIX)/sbin/bekymring-kjede
-	rm -rf $(DESTDIR)$(DATADIR)/htdocs $(DESTDIR)$(DATADIR)/schema
+	rm -rf $(DESTDIR)$(DATADIR)/htdocs $(DESTDIR)$(DATADIR)/schema \
+	    $(DESTDIR)$(DATADIR)/static
 	cp -R $(INSTALL_HTDOCS) $(DESTDIR)$(DATADIR)/htdocs
+	cp -R $(OUT)/static $(DESTDIR)$(DATADIR)/static
 	rm -f $(DESTDIR)$(DATADIR)/htdocs/static/vendor/.stamp
 	cp -R schema $(DESTDIR)$(DATADIR)/schema
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
@@ -248,6 +261,14 @@ BROWSER_DEPS := $(OUT)/.browser-deps
 $(BROWSER_DEPS): t/browser/package-lock.json | $(OUT)/.deps
 	cd t/browser && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Lighthouse for t/lighthouse.t (the citizen pages' floors), from its own
+# lockfile; it runs Debian's Chromium and downloads nothing.
+LIGHTHOUSE_DEPS := $(OUT)/.lighthouse-deps
+$(LIGHTHOUSE_DEPS): t/lighthouse/package-lock.json | $(OUT)/.deps
+	cd t/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+integration integration-pg: $(LIGHTHOUSE_DEPS)
 
 integration: all $(OUT)/test/mod_bekymring.so $(BROWSER_DEPS)
 	perl t/TEST

@@ -160,6 +160,7 @@ SKIP: {
     skip 'httpd runs as this user (not root)', 3 if $> != 0;
     my $docroot = Apache::Test::config()->{vars}{documentroot};
     ok can_reach('www-data', "$ENV{BKM_DEV_DIR}/db", "$ENV{BKM_PAGES}/static",
+                 "$ENV{BKM_STATIC}/public",
                  $docroot),
         'www-data reaches the database, the pages and the document root';
     my $shut = "$ENV{BKM_DEV_DIR}/work/harness-0700";
@@ -169,8 +170,8 @@ SKIP: {
     BkmTest::spit("$shut/f", 'x');
     ok !can_reach('www-data', "$shut/f"), 'but not what a 0700 directory holds';
     system('rm', '-rf', $shut);
-    my ($css) = map { s{^\Q$ENV{BKM_PAGES}\E}{}r }
-                glob("$ENV{BKM_PAGES}/static/*.css");
+    my ($css) = map { s{^\Q$ENV{BKM_STATIC}\E/public}{/static}r }
+                glob("$ENV{BKM_STATIC}/public/*.css");
     is $ua->get(base_url() . $css)->code, 200,
         "the children serve the pages' static files ($css)";
 }

@@ -30,6 +30,7 @@
 #include "bkm_ids.h"
 #include "bkm_skjema.h"
 #include "bkm_html.h"
+#include "bkm_static.h"
 #include "bkm_time.h"
 #include "bkm_token.h"
 #include "bkm_utf8.h"
@@ -52,7 +53,7 @@
 
 /* Load a BekymringPages directory: NULL, or a message. */
 static const char *pages_load(apr_pool_t *p, const char *dir,
-                              bkm_pages_t **out)
+                              const char *static_dir, bkm_pages_t **out)
 {
     bkm_pages_t *pg = apr_pcalloc(p, sizeof(*pg));
     const char *tdir = apr_pstrcat(p, dir, "/templates", NULL);
@@ -60,10 +61,20 @@ static const char *pages_load(apr_pool_t *p, const char *dir,
     apr_dir_t *d;
     apr_finfo_t fi;
     static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
+    json_error_t jerr;
+    apr_hash_t *manifest = NULL;
     int n = 0, type, v, k;
 
     pg->dir = dir;
     pg->html = bkm_html_set_make(p);
+    /* The static files' built names (BekymringStatic, bkm_static.h). */
+    if (static_dir
+        && (err = bkm_static_load(p,
+                                  apr_pstrcat(p, static_dir,
+                                              "/" BKM_STATIC_MANIFEST, NULL),
+                                  &manifest))) {
+        return err;
+    }
     if (apr_dir_open(&d, tdir, p) != APR_SUCCESS) {
         return apr_psprintf(p, "cannot read %s", tdir);
     }
@@ -91,6 +102,16 @@ static const char *pages_load(apr_pool_t *p, const char *dir,
             return apr_psprintf(p, "cannot read %s", file);
         }
         apr_file_close(f);
+        if (manifest) {
+            const char *built;
+            err = bkm_static_rewrite(p, manifest, file, text, len, &built,
+                                     &len);
+            if (err) {
+                apr_dir_close(d);
+                return err;
+            }
+            text = (char *)built;
+        }
         err = bkm_html_add(pg->html,
                            apr_pstrndup(p, fi.name, strlen(fi.name) - 5),
                            text, len);
@@ -154,20 +175,24 @@ int bkm_pages_check_config(apr_pool_t *pconf, server_rec *s)
     for (; s; s = s->next) {
         bkm_srv_cfg_t *c = bkm_srv_cfg(s);
         bkm_pages_t *pg;
+        const char *key;
 
         if (!c->pages_dir || !bkm_cfg_portal(s)) {
             continue;
         }
-        /* Virtual hosts inherit the main server's directory: one load. */
-        pg = apr_hash_get(loaded, c->pages_dir, APR_HASH_KEY_STRING);
+        /* Virtual hosts inherit the main server's directories: one load
+         * per pair. */
+        key = apr_pstrcat(pconf, c->pages_dir, "\n",
+                          c->static_dir ? c->static_dir : "", NULL);
+        pg = apr_hash_get(loaded, key, APR_HASH_KEY_STRING);
         if (!pg) {
-            if ((err = pages_load(pconf, c->pages_dir, &pg))) {
+            if ((err = pages_load(pconf, c->pages_dir, c->static_dir, &pg))) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL,
                              BKMLOGNO(04502) BKM_DIR_PAGES " %s: %s",
                              c->pages_dir, err);
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
-            apr_hash_set(loaded, c->pages_dir, APR_HASH_KEY_STRING, pg);
+            apr_hash_set(loaded, key, APR_HASH_KEY_STRING, pg);
         }
         c->pages = pg;
         /* Every page names who runs the service (issue 14). */

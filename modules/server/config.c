@@ -92,6 +92,7 @@ void *bkm_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     c->escalation_interval = BKM_MERGE_NUM(escalation_interval);
     c->pages_dir = BKM_MERGE_PTR(pages_dir);
     c->pages = BKM_MERGE_PTR(pages);
+    c->static_dir = BKM_MERGE_PTR(static_dir);
     c->login_origin = BKM_MERGE_PTR(login_origin);
     c->logout_uri = BKM_MERGE_PTR(logout_uri);
     c->roles = BKM_MERGE_PTR(roles);
@@ -655,6 +656,27 @@ static const char *set_pages(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* The build's folder of the pages' static files (build/assets/static):
+ * only the directory here; its manifest is read with the templates
+ * (bkm_pages_check_config). */
+static const char *set_static(cmd_parms *cmd, void *dc, const char *arg)
+{
+    bkm_srv_cfg_t *c = bkm_srv_cfg(cmd->server);
+    const char *dir = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+
+    if (!dir || apr_stat(&fi, dir, APR_FINFO_TYPE, cmd->pool) != APR_SUCCESS
+        || fi.filetype != APR_DIR) {
+        return apr_psprintf(cmd->pool,
+                            BKM_DIR_STATIC
+                            " %s: not a directory (run make: "
+                            "build/assets/static makes build/out/static)",
+                            arg);
+    }
+    c->static_dir = dir;
+    return NULL;
+}
+
 /* The key under which the database holds national id numbers of roles
  * granted in the pages (HMAC-SHA256). */
 static const char *set_role_key(cmd_parms *cmd, void *dc, const char *arg)
@@ -918,6 +940,11 @@ const command_rec bkm_cmds[] = {
                   "the directory of the reporter's web pages: templates/, "
                   "i18n/ (bokmål, nynorsk, English) and static/ with its "
                   "built vendor/ (make); unset, the server has no pages"),
+    AP_INIT_TAKE1(BKM_DIR_STATIC, set_static, NULL, RSRC_CONF,
+                  "the build's folder of the pages' static files "
+                  "(build/out/static: manifest.json and public/, which "
+                  "/static serves): the templates name the built, "
+                  "fingerprinted files; unset, the names as written"),
     AP_INIT_TAKE1(
         BKM_DIR_LOGIN_ORIGIN, set_login_origin, NULL, RSRC_CONF,
         "the identity provider's login origin, allowed as a form "

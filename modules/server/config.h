@@ -25,6 +25,7 @@
 #define BKM_DIR_MIN_ACR "BekymringMinAcr"
 #define BKM_DIR_ESCALATION_INTERVAL "BekymringEscalationInterval"
 #define BKM_DIR_PAGES "BekymringPages"
+#define BKM_DIR_STATIC "BekymringStatic"
 #define BKM_DIR_LOGIN_ORIGIN "BekymringLoginOrigin"
 #define BKM_DIR_ROLES "BekymringRoles"
 #define BKM_DIR_ROLE_KEY "BekymringRoleKey"
@@ -92,7 +93,11 @@ typedef struct {
     const char *pages_dir;           /**< BekymringPages: the directory */
     const struct bkm_pages_s *pages; /**< loaded from it (check_config hook);
                                      NULL: no pages */
-    const char *login_origin;        /**< BekymringLoginOrigin, or NULL */
+    /** BekymringStatic: the build's folder of static files (its
+     *  manifest.json names them in the templates, bkm_static.h), or NULL:
+     *  the templates' references as written. */
+    const char *static_dir;
+    const char *login_origin;      /**< BekymringLoginOrigin, or NULL */
     const bkm_roles_t *roles;      /**< BekymringRoles, loaded; NULL: none */
     const unsigned char *role_key; /**< BekymringRoleKey's bytes, or NULL */
     apr_size_t role_key_len;

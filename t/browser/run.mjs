@@ -23,8 +23,9 @@
 // BKM_BROWSER_ONLY=a,b runs only those scenarios (while developing);
 // BKM_NOTES_SCREENS=DIR also saves the check page's screenshots there.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   Record, TEXT, WIDE, audit, diffValues, domId, fillForm, formValues,
   formatAxe, launch, loginAtOp, newCsp, onOp, runAxe, watch,
@@ -52,7 +53,12 @@ const UUID_RE = /\/sendt\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 
 // The postal register the pages use, for the places bkm.js (or the server)
 // fills in.
-const postnummer = await (await fetch(`${base}/static/vendor/postnummer.json`)).json();
+// Its built name is in the manifest of build/assets/static (t/TEST names
+// the folder httpd serves in BKM_STATIC).
+const staticDir = process.env.BKM_STATIC
+  || fileURLToPath(new URL('../../build/out/static', import.meta.url));
+const builtNames = JSON.parse(readFileSync(`${staticDir}/manifest.json`, 'utf8'));
+const postnummer = await (await fetch(`${base}/static/${builtNames['vendor/postnummer.json']}`)).json();
 
 const browser = await launch();
 log(`Chromium ${browser.version()}`);

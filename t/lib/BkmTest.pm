@@ -225,6 +225,7 @@ sub start_node {
                                             : '/build/out/test/mod_bekymring.so');
     my $user = $> == 0 ? "User www-data\nGroup www-data\n" : '';
     my $pages = $ENV{BKM_PAGES} ? "Define BKM_PAGES $ENV{BKM_PAGES}\n" : '';
+    $pages .= "Define BKM_STATIC $ENV{BKM_STATIC}\n" if $ENV{BKM_STATIC};
     my $conf = "$dir/httpd.conf";
     open my $fh, '>', $conf or die "$conf: $!";
     print $fh "ServerRoot $dir\nDefaultRuntimeDir $dir\nPidFile $dir/pid\n"

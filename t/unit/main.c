@@ -51,6 +51,7 @@ static Suite *(*const suites[])(void) = {
     bkm_suite_prom,
     bkm_suite_format,
     bkm_suite_felt,
+    bkm_suite_static,
 };
 /* clang-format on */
 

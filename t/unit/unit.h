@@ -49,6 +49,7 @@ Suite *bkm_suite_sertifikat(void);
 Suite *bkm_suite_kjede(void);
 Suite *bkm_suite_prom(void);
 Suite *bkm_suite_felt(void);
+Suite *bkm_suite_static(void);
 
 /** A pool for one test, destroyed by the fixture. */
 extern apr_pool_t *bkm_test_pool;
