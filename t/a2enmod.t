@@ -82,6 +82,7 @@ my $now = enabled();
     $site =~ s{/etc/ssl/private/\S+\.key}{$dev/pki/portal.key}g;
     $site =~ s{/etc/mod_bekymring/}{$dev/}g;
     $site =~ s{/usr/share/mod_bekymring/htdocs}{$pages}g;
+    $site =~ s{/usr/share/mod_bekymring/static}{${\ root()}/build/out/static}g;
     $site =~ s{/var/lib/mod_bekymring/}{$dir/}g;
     spit($f, $site);
     $f = "$dir/etc/envvars";

@@ -196,8 +196,8 @@ is $rc, 0, 'good values are accepted';
 like $out, qr/Syntax OK/, 'Syntax OK';
 
 # The production files in conf/ parse as shipped (with placeholders).
-($rc, $out) = run_httpd_t($load, 'Include ' . root() . '/conf/idporten.conf',
-    'Include ' . root() . '/conf/maskinporten.conf',
+($rc, $out) = run_httpd_t($load, 'Include ' . secret_copies() . '/idporten.conf',
+    'Include ' . secret_copies() . '/maskinporten.conf',
     'Include ' . root() . '/conf/bekymring-locations.conf');
 is $rc, 0, 'conf/idporten.conf, maskinporten.conf and the locations parse'
     or diag $out;
@@ -250,6 +250,7 @@ sub secret_copies {
     $site =~ s{/etc/ssl/private/\S+\.key}{$dev/pki/portal.key}g;
     $site =~ s{/etc/mod_bekymring/}{$dev/}g;
     $site =~ s{/usr/share/mod_bekymring/htdocs}{$pages}g;
+    $site =~ s{/usr/share/mod_bekymring/static}{${\ root()}/build/out/static}g;
     $site =~ s{/var/lib/mod_bekymring/}{$dev/db/}g;
     $site =~ s{<VirtualHost \*:(80|443)>}{<VirtualHost 127.0.0.1:8599>}g;
     my $file = "$dev/conf-check/bekymring-site.conf";

@@ -152,7 +152,8 @@ make_path("$pages/static/vendor");
 system('cp', "$ENV{BKM_PAGES}/static/vendor/postnummer.json", "$pages/static/vendor/") == 0
     or die 'cp';
 my $load = 'LoadModule bekymring_module ' . root() . '/build/out/mod_bekymring.so';
-my @conf = ($load, "BekymringPages $pages", 'BekymringSecretKey '
+my @conf = ($load, 'Bekymring On', "BekymringRegistry $ENV{BKM_DEV_DIR}/registry.json",
+            "BekymringPages $pages", 'BekymringSecretKey '
             . "$ENV{BKM_DEV_DIR}/secret.key", "BekymringStatic $static");
 my ($rc, $out) = run_httpd_t(@conf);
 is $rc, 0, 'the pages with the build\'s manifest: Syntax OK' or diag $out;

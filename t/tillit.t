@@ -93,13 +93,15 @@ like $html, qr{address class="bkm-postadresse"}, 'beside the postal address';
 
 # ---- favicon
 $html = page(GET '/');
-like $html, qr{<link rel="icon" href="/static/favicon\.svg" type="image/svg\+xml">}, 'the SVG favicon is linked';
-like $html, qr{<link rel="icon" href="/static/favicon\.ico" sizes="32x32">}, 'and the .ico';
+my ($svg) = $html =~ m{<link rel="icon" href="(/static/favicon(?:\.[0-9a-f]{12})?\.svg)" type="image/svg\+xml">};
+ok $svg, 'the SVG favicon is linked';
+my ($ico) = $html =~ m{<link rel="icon" href="(/static/favicon(?:\.[0-9a-f]{12})?\.ico)" sizes="32x32">};
+ok $ico, 'and the .ico';
 unlike $html, qr{href="data:,"}, 'no empty icon';
-$res = GET '/static/favicon.svg';
+$res = GET $svg // '/static/favicon.svg';
 is $res->code, 200, 'favicon.svg is served';
 like $res->header('Content-Type'), qr{image/svg\+xml}, 'as SVG';
-$res = GET '/static/favicon.ico';
+$res = GET $ico // '/static/favicon.ico';
 is $res->code, 200, 'favicon.ico is served';
 is substr($res->content, 0, 4), "\0\0\1\0", 'an icon file';
 

@@ -166,7 +166,10 @@ for my $host ('127.0.0.1', 'a2.example', 'b.example') {
     is $res->code, 200, "portal at $host: /helse 200"
         or diag $res->decoded_content;
 }
-is at('a2.example', '/static/bkm.js')->code, 200,
+# The built file's name (build/assets/static: named by its content).
+my $built = JSON::PP->new->decode(
+    slurp(($ENV{BKM_STATIC} // root() . '/build/out/static') . '/manifest.json'))->{'bkm.js'};
+is at('a2.example', "/static/$built")->code, 200,
     'a portal serves its /static';
 
 sub kommune_4601 {

@@ -660,7 +660,7 @@ async function formatErrors(lng, person) {
     'melding.melding': 'Bekymret.',
     ...Object.fromEntries(bad.map(([n, v]) => [n, v])),
   });
-  await clickAndLoad(page, SEND);
+  await clickAndLoad(page, SE_OVER);
   const shown = await page.evaluate((names) => Object.fromEntries(names.map((n) => {
     const id = `f-${n.replace(/\./g, '-')}`;
     const link = document.querySelector(`#feiloppsummering a[href="#${id}"]`);
@@ -706,7 +706,7 @@ async function formatErrors(lng, person) {
     'privatBarn.0.adresse.postnummer': '473',
     melding: 'Bekymret.',
   });
-  await clickAndLoad(page, SEND);
+  await clickAndLoad(page, SE_OVER);
   const after = await mark(page);
   const links = await page.$$eval('#feiloppsummering a', (as) => as.map((a) => a.getAttribute('href')));
   rec.check(`${key}: a postcode alone does not make the reporter's street required`,

@@ -44,6 +44,10 @@ sub record {
     my $uri = $req->uri;
     return unless ($uri->scheme // '') =~ /^https?$/
         && ($uri->host // '') eq '127.0.0.1' && $uri->path =~ $api;
+    # A request to another name-based virtual host (t/vhost.t) may reach a
+    # site that is not the portal at all: not the API's answer.
+    my $host = $req->header('Host');
+    return if defined $host && $host !~ /^127\.0\.0\.1(?::\d+)?$/;
     # Answers made by LWP itself (connection refused, timeouts) are not the
     # portal's.
     return if ($res->header('Client-Warning') // '') eq 'Internal response';
