@@ -19,7 +19,7 @@ use LWP::UserAgent;
 use JSON::PP;
 use Encode qw(decode_utf8);
 
-plan tests => 42;
+plan tests => 47;
 
 my $base = base_url();
 my $api = "$base/bekymringsmelding/api/v2";
@@ -86,6 +86,20 @@ my $id2 = json_of($res)->{uuid};
 my ($m2) = grep { $_->{bekymringsmeldingId} eq $id2 } @{ ($cs->list)[1] // [] };
 ok $m2, 'the case system sees it, not yet fetched';
 
+# And one to a district on manual download (0301/03), which a receiver
+# downloads in the administration's pages: the first download is recorded.
+$res = $ua->post("$api/mottak/skjema/privat",
+    'Content-Type' => 'application/json', Accept => 'application/json',
+    Content => $json->encode({ kommunenummer => '0301', bydelsnummer => '03',
+        privatMelder => { personnavn => 'x' },
+        privatBarn => [ { personnavn => 'Barn', adresse => { adresselinje1 => 'Gate 1' } } ],
+        melding => 'Bekymret.' }));
+is $res->code, 201, 'before: a report for manual download';
+my $l03 = (db_rows("SELECT id FROM bkm_leveranse WHERE melding_id = '"
+                   . json_of($res)->{uuid} . "' AND mottaker = 'manuell'"))[0][0];
+my $ola = login_ua();
+login($ola, '/kommune', 'ola', 'substantial');
+
 # A newer node migrates the database.
 newer_schema();
 my $before = count();
@@ -124,6 +138,9 @@ ok !$res->header('Repr-Digest') && length($res->content) < 1000,
     'and sends none of its bytes';
 is $cs->fetch($m->{meldingId})->code, 200,
     'a report already fetched: fetched again (nothing to write, a read)';
+$res = $ola->get("$base/kommune/0301/mottak/$l03/melding");
+is $res->code, 503, "a receiver's first manual download: 503 (was 200, unrecorded)";
+unlike $res->header('Content-Type') // '', qr/pkcs7/, 'and not the report';
 
 $res = $page->request(HTTP::Request::Common::POST("$base/privat/send", [
     %hidden, handling => 'send',
@@ -153,6 +170,15 @@ is $cs->answer($m->{meldingId}, 'mottatt')->code, 200, 'receipts again';
 is $cs->fetch($m2->{meldingId})->code, 200, 'fetches the second report';
 is((db_rows("SELECT COUNT(*) FROM bkm_leveranse WHERE id = '$m2->{meldingId}' "
             . "AND hentet IS NOT NULL"))[0][0], 1, 'and the fetch is recorded');
+is $ola->get("$base/kommune/0301/mottak/$l03/melding")->code, 200,
+    'the manual download again';
+for (1 .. 50) {
+    last if (db_rows("SELECT COUNT(*) FROM bkm_leveranse WHERE id = '$l03' "
+                     . "AND hentet IS NOT NULL"))[0][0];
+    select undef, undef, undef, 0.05;
+}
+is((db_rows("SELECT COUNT(*) FROM bkm_leveranse WHERE id = '$l03' "
+            . "AND hentet IS NOT NULL"))[0][0], 1, 'and it is recorded');
 is count(), $before + 1, 'one report more';
 
 # An older schema than the code's (BekymringMigrate Off, the migration not
