@@ -38,7 +38,7 @@ elsif (`dpkg-query -W -f '\${Status}' $PKG 2>/dev/null` =~ /installed/) {
     plan skip_all => "$PKG is installed already: not this test's to purge";
 }
 else {
-    plan tests => 36;
+    plan tests => 39;
 }
 
 my $root = root();
@@ -215,6 +215,16 @@ is $?, 0, "bekymring-migrate --check reads the package's database.conf"
 like $out, qr/^schema version (\d+), this build's \1$/m, 'at the version of the build';
 
 # ---- purge: the system as it was ------------------------------------------
+# The test's portal site is a copy of the site file under another name, as
+# the README has a second portal be: removing the package disables it too
+# (before, it stayed enabled and configtest failed on its Bekymring lines,
+# so httpd would not have started again).
+$out = `dpkg --remove $PKG 2>&1`;
+is $?, 0, 'dpkg --remove' or diag $out;
+ok !-e '/etc/apache2/sites-enabled/bekymring-test.conf',
+    'the other portal site is disabled too';
+($rc, $t) = ctl('configtest');
+is $rc, 0, 'configtest passes without the module' or diag $t;
 unlink "/etc/apache2/sites-enabled/bekymring-test.conf", $site, $oidc;
 $out = `dpkg --purge $PKG 2>&1`;
 is $?, 0, 'dpkg --purge' or diag $out;

@@ -12,7 +12,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use BkmTest qw(root run_httpd_t spit);
 
-plan tests => 16;
+plan tests => 22;
 
 my $dev = root() . '/t/dev';
 my $dir = "$dev/hemmeligheter";
@@ -83,6 +83,32 @@ SKIP: {
         'owned by another user: refused';
     system('chown', 'root:root', "$dir/role.key");
 }
+
+# libpq's password file (DBDParams passfile=, as README "PostgreSQL"
+# says) and a client key (sslkey=): files with secrets that DBDParams
+# names.  Before, a pgpass every user could read passed configtest (and
+# libpq ignored it at run time: a login failure instead of a clear error).
+spit("$dir/pgpass", "db.example:5432:bekymring:bekymring:pg-pass-xyzzy\n");
+spit("$dir/client.key", "not a real key\n");
+my $pass = "DBDParams \"host=db.example dbname=bekymring user=bekymring passfile=$dir/pgpass sslmode=verify-full\"";
+mode(0644, 'pgpass');
+($rc, $out) = portal('DBDriver pgsql', $pass);
+isnt $rc, 0, 'a passfile every user may read: refused';
+like $out, qr{BKM06603: \Q$dir\E/pgpass \(DBDParams, line \d+ of [^)]+\) holds a secret but the password file mode 0644: its group or other users may access it \(and libpq ignores it then\): chown www-data: and chmod 0600 it},
+    'names the password file and what to do';
+unlike $out, qr/pg-pass-xyzzy/, 'and not the password';
+if ($root) { system('chown', 'www-data:www-data', "$dir/pgpass") == 0 or die 'chown' }
+mode(0640, 'pgpass');
+($rc, $out) = portal('DBDriver pgsql', $pass);
+like $out, qr/pgpass.*libpq ignores it then/, '0640: refused too (libpq would ignore it)';
+mode(0600, 'pgpass');
+($rc, $out) = portal('DBDriver pgsql', $pass);
+unlike $out, qr/BKM06603/, "0600, httpd's User's: accepted";
+mode(0644, 'client.key');
+($rc, $out) = portal('DBDriver pgsql',
+    "DBDParams \"host=db.example dbname=bekymring sslkey='$dir/client.key' sslcert=$dir/x.pem\"");
+like $out, qr{BKM06603: \Q$dir\E/client.key \(DBDParams.*the client key mode 0644},
+    'a client key (sslkey=, quoted) every user may read: refused';
 
 # Another site of the farm: not the portal's to refuse.
 mode(0644, 'oidc.conf');

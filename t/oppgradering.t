@@ -19,7 +19,7 @@ use LWP::UserAgent;
 use JSON::PP;
 use Encode qw(decode_utf8);
 
-plan tests => 34;
+plan tests => 47;
 
 my $base = base_url();
 my $api = "$base/bekymringsmelding/api/v2";
@@ -78,6 +78,28 @@ $hidden{$1} = $2
     while $form =~ /<input type="hidden" name="(\w+)" value="([^"]*)"/g;
 ok $hidden{csrf} && $hidden{skjema}, 'the form with its tokens';
 
+# A second report the case system has not fetched yet: fetching it
+# records the fetch (a write), so an outdated node must refuse it.
+$res = form_api();
+is $res->code, 201, 'before: a second report';
+my $id2 = json_of($res)->{uuid};
+my ($m2) = grep { $_->{bekymringsmeldingId} eq $id2 } @{ ($cs->list)[1] // [] };
+ok $m2, 'the case system sees it, not yet fetched';
+
+# And one to a district on manual download (0301/03), which a receiver
+# downloads in the administration's pages: the first download is recorded.
+$res = $ua->post("$api/mottak/skjema/privat",
+    'Content-Type' => 'application/json', Accept => 'application/json',
+    Content => $json->encode({ kommunenummer => '0301', bydelsnummer => '03',
+        privatMelder => { personnavn => 'x' },
+        privatBarn => [ { personnavn => 'Barn', adresse => { adresselinje1 => 'Gate 1' } } ],
+        melding => 'Bekymret.' }));
+is $res->code, 201, 'before: a report for manual download';
+my $l03 = (db_rows("SELECT id FROM bkm_leveranse WHERE melding_id = '"
+                   . json_of($res)->{uuid} . "' AND mottaker = 'manuell'"))[0][0];
+my $ola = login_ua();
+login($ola, '/kommune', 'ola', 'substantial');
+
 # A newer node migrates the database.
 newer_schema();
 my $before = count();
@@ -106,6 +128,20 @@ $res = $cs->answer($m->{meldingId}, 'mottatt');
 is $res->code, 503, 'receipt: 503';
 is((json_of($res) // {})->{errorId}, 'skjemaversjon', 'says why');
 
+# A first fetch records it (BKM_SQL_LEVERANSE_HENTET): before, the node
+# sent the bytes (200) and then failed to record them, so the portal did
+# not know the case system had the report and refused its receipt later.
+$res = $cs->request('GET', $cs->url("/$m2->{meldingId}"), []);
+is $res->code, 503, 'first fetch of a report: 503 (was 200, unrecorded)';
+is((json_of($res) // {})->{errorId}, 'skjemaversjon', 'says why');
+ok !$res->header('Repr-Digest') && length($res->content) < 1000,
+    'and sends none of its bytes';
+is $cs->fetch($m->{meldingId})->code, 200,
+    'a report already fetched: fetched again (nothing to write, a read)';
+$res = $ola->get("$base/kommune/0301/mottak/$l03/melding");
+is $res->code, 503, "a receiver's first manual download: 503 (was 200, unrecorded)";
+unlike $res->header('Content-Type') // '', qr/pkcs7/, 'and not the report';
+
 $res = $page->request(HTTP::Request::Common::POST("$base/privat/send", [
     %hidden, handling => 'send',
     'privatBarn.0.personnavn' => 'Ase Odegard',
@@ -131,6 +167,18 @@ is GET('/helse')->code, 200, '/helse: 200 again';
 $res = form_api();
 is $res->code, 201, 'form API stores again';
 is $cs->answer($m->{meldingId}, 'mottatt')->code, 200, 'receipts again';
+is $cs->fetch($m2->{meldingId})->code, 200, 'fetches the second report';
+is((db_rows("SELECT COUNT(*) FROM bkm_leveranse WHERE id = '$m2->{meldingId}' "
+            . "AND hentet IS NOT NULL"))[0][0], 1, 'and the fetch is recorded');
+is $ola->get("$base/kommune/0301/mottak/$l03/melding")->code, 200,
+    'the manual download again';
+for (1 .. 50) {
+    last if (db_rows("SELECT COUNT(*) FROM bkm_leveranse WHERE id = '$l03' "
+                     . "AND hentet IS NOT NULL"))[0][0];
+    select undef, undef, undef, 0.05;
+}
+is((db_rows("SELECT COUNT(*) FROM bkm_leveranse WHERE id = '$l03' "
+            . "AND hentet IS NOT NULL"))[0][0], 1, 'and it is recorded');
 is count(), $before + 1, 'one report more';
 
 # An older schema than the code's (BekymringMigrate Off, the migration not

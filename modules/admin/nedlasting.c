@@ -264,6 +264,16 @@ static int download(request_rec *r, const receiver_t *rc, const char *id)
                                 "side.ikke_funnet.tittel",
                                 "side.ikke_funnet.tekst");
     }
+    /* Safe upgrades (README "Upgrades"): the first download is recorded
+     * (a write), which a node whose code and schema disagree cannot make:
+     * refused before a byte goes out, as the API's fetch. */
+    if (!l.hentet && !r->header_only) {
+        int found, expected;
+        if (bkm_db_outdated(r, &found, &expected)) {
+            apr_table_setn(r->headers_out, "Retry-After", "60");
+            return bkm_page_unavailable(r, rc->lang);
+        }
+    }
     /* Always the whole file: the download counts only when every byte
      * went out, which a partial (Range) answer never does.  So a Range
      * is ignored (httpd's byterange filter would answer 206), and

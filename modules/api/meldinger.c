@@ -276,6 +276,25 @@ static int fetch(request_rec *r, const bkm_integrasjon_t *in,
                                "ciphertext deleted after the retention "
                                "period");
     }
+    /* Safe upgrades (README "Upgrades"): a first fetch is a write (the
+     * fetch is recorded once its bytes went out), which a node whose code
+     * and the database's schema disagree cannot make.  Refused before a
+     * byte goes out, as every other write; a message already fetched is
+     * sent again (nothing to record). */
+    if (!l.hentet && !r->header_only) {
+        int found, expected;
+        if (bkm_db_outdated(r, &found, &expected)) {
+            apr_table_setn(r->headers_out, "Retry-After", "60");
+            return bkm_reply_error(
+                r, HTTP_SERVICE_UNAVAILABLE, "skjemaversjon",
+                apr_psprintf(r->pool,
+                             "this node cannot record the fetch: the "
+                             "database has schema version %d, the node's "
+                             "code version %d (an upgrade is under way); "
+                             "try again later",
+                             found, expected));
+        }
+    }
     if ((apr_off_t)l.innhold_len != l.storrelse) {
         ap_log_rerror(
             APLOG_MARK, APLOG_ERR, 0, r,

@@ -22,7 +22,10 @@
  *     OIDCClientSecret, OIDCCryptoPassphrase, OIDCRedisCachePassword, and
  *     DBDParams with a password.  A value taken from the environment
  *     (${VAR} on its line, as the development tree does) is not in the
- *     file.
+ *     file;
+ *   - the files DBDParams names with passfile= (libpq's password file,
+ *     which must be httpd's User's, 0600: libpq ignores it otherwise) and
+ *     sslkey= (a client certificate's key).
  */
 #include "mod_bekymring_private.h"
 #include "server/secrets.h"
@@ -31,6 +34,7 @@
 #include <unixd.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
+#include <apr_lib.h>
 
 #include <string.h>
 #include <sys/stat.h>
@@ -96,15 +100,119 @@ static const char *line_of(apr_pool_t *p, const char *file, int n)
     return "";
 }
 
-static int refuse(apr_pool_t *p, server_rec *s, const ap_directive_t *d,
-                  const char *what, const char *path, const char *why)
+static int refuse_how(apr_pool_t *p, server_rec *s, const ap_directive_t *d,
+                      const char *what, const char *path, const char *why,
+                      const char *how)
 {
     ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                  BKMLOGNO(06603) "%s (%s, line %d of %s) holds a secret but "
-                                 "%s %s: chown root:www-data and chmod 0640 "
-                                 "it (README \"Secret files\")",
-                 path, d->directive, d->line_num, d->filename, what, why);
+                                 "%s %s: %s it (README \"Secret files\")",
+                 path, d->directive, d->line_num, d->filename, what, why,
+                 how);
     return 1;
+}
+
+static int refuse(apr_pool_t *p, server_rec *s, const ap_directive_t *d,
+                  const char *what, const char *path, const char *why)
+{
+    return refuse_how(p, s, d, what, path, why,
+                      "chown root:www-data and chmod 0640");
+}
+
+/* libpq's password file (DBDParams passfile=): libpq ignores it when its
+ * group or others may access it (the connection then fails for want of a
+ * password, at run time), and httpd's children read it as httpd's User.
+ * So it must be the User's (root's only where httpd does not change
+ * user), mode 0600.  Why not, or NULL. */
+static const char *passfile_wrong(apr_pool_t *p, const char *path)
+{
+    struct stat st;
+    uid_t user = geteuid() == 0 ? ap_unixd_config.user_id : geteuid();
+
+    if (stat(path, &st) != 0) {
+        return NULL; /* libpq says so when it connects */
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        return apr_psprintf(p,
+                            "mode %04o: its group or other users may "
+                            "access it (and libpq ignores it then)",
+                            (unsigned)(st.st_mode & 07777));
+    }
+    if (st.st_uid != user) {
+        return apr_psprintf(p,
+                            "owned by uid %ld, not httpd's User (uid %ld), "
+                            "whose processes connect",
+                            (long)st.st_uid, (long)user);
+    }
+    return NULL;
+}
+
+/* DBDParams' files with secrets (libpq's connection string: key=value,
+ * a value in single quotes with backslash escapes): passfile (the
+ * password) and sslkey (the client certificate's key).  The number
+ * refused. */
+static int check_dbdparams_files(apr_pool_t *p, server_rec *s,
+                                 const ap_directive_t *d)
+{
+    const char *args = d->args, *c, *why;
+    char *key, *val, *v;
+    int bad = 0;
+
+    c = ap_getword_conf(p, &args); /* httpd's quoting */
+    while (*c) {
+        const char *k0;
+        while (apr_isspace(*c)) {
+            c++;
+        }
+        k0 = c;
+        while (*c && *c != '=' && !apr_isspace(*c)) {
+            c++;
+        }
+        key = apr_pstrmemdup(p, k0, c - k0);
+        while (apr_isspace(*c)) {
+            c++;
+        }
+        if (*c != '=') {
+            break; /* not a key=value string (e.g. a SQLite path) */
+        }
+        c++;
+        while (apr_isspace(*c)) {
+            c++;
+        }
+        val = v = apr_palloc(p, strlen(c) + 1);
+        if (*c == '\'') {
+            for (c++; *c && *c != '\''; c++) {
+                if (*c == '\\' && c[1]) {
+                    c++;
+                }
+                *v++ = *c;
+            }
+            if (*c) {
+                c++;
+            }
+        }
+        else {
+            for (; *c && !apr_isspace(*c); c++) {
+                if (*c == '\\' && c[1]) {
+                    c++;
+                }
+                *v++ = *c;
+            }
+        }
+        *v = '\0';
+        if (!*val) {
+            continue;
+        }
+        if (strcasecmp(key, "passfile") == 0
+            && (why = passfile_wrong(p, val))) {
+            bad += refuse_how(p, s, d, "the password file", val, why,
+                              "chown www-data: and chmod 0600");
+        }
+        else if (strcasecmp(key, "sslkey") == 0 && (why = too_open(p, val))) {
+            bad += refuse(p, s, d, "the client key", val, why);
+        }
+    }
+    return bad;
 }
 
 /* The files that one directive puts secrets in: the number refused. */
@@ -118,6 +226,9 @@ static int check_directive(apr_pool_t *p, server_rec *s,
         if (strcasecmp(d->directive, secret_values[i]) == 0) {
             break;
         }
+    }
+    if (strcasecmp(d->directive, "DBDParams") == 0) {
+        bad += check_dbdparams_files(p, s, d);
     }
     if (secret_values[i]
         || (strcasecmp(d->directive, "DBDParams") == 0
