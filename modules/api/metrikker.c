@@ -27,6 +27,7 @@
 #include "bkm_registry.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <http_protocol.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
@@ -103,12 +104,20 @@ static apr_status_t reports(request_rec *r, bkm_db_t *db, bkm_prom_t *m)
     return APR_SUCCESS;
 }
 
+/* One account's row: its labels (the registry names its type and
+ * district), how many wait and since when. */
+typedef struct {
+    const char *labels[9];
+    double ventende, alder;
+} konto_rad_t;
+
 static apr_status_t waiting(request_rec *r, bkm_db_t *db, bkm_prom_t *m)
 {
     const bkm_registry_t *reg = bkm_srv_cfg(r->server)->registry;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    apr_array_header_t *rows = apr_array_make(r->pool, 16, sizeof(char **));
+    apr_array_header_t *rows = apr_array_make(r->pool, 16,
+                                              sizeof(konto_rad_t));
     apr_time_t now = bkm_now(r);
     int i;
 
@@ -116,50 +125,39 @@ static apr_status_t waiting(request_rec *r, bkm_db_t *db, bkm_prom_t *m)
         return APR_EGENERAL;
     }
     while (apr_dbd_get_row(db->drv, r->pool, res, &row, -1) == 0) {
-        const char **v = apr_palloc(r->pool, 3 * sizeof(char *));
-        v[0] = bkm_db_value(db, row, 0);
-        v[1] = bkm_db_value(db, row, 1);
-        v[2] = bkm_db_value(db, row, 2);
-        APR_ARRAY_PUSH(rows, const char **) = v;
+        konto_rad_t *k = apr_array_push(rows);
+        const char *id = bkm_db_value(db, row, 0);
+        const bkm_konto_t *konto = apr_hash_get(reg->konto_by_id, id,
+                                                APR_HASH_KEY_STRING);
+        const bkm_bydel_t *b = konto ? konto->bydel : NULL;
+        apr_time_t since = (apr_time_t)apr_atoi64(bkm_db_value(db, row, 2));
+        const char *labels[9] = { "konto",   id,
+                                  "type",    konto ? konto->type : "ukjent",
+                                  "kommune", b ? b->kommune->nummer : "",
+                                  "bydel",   b ? b->nummer : "",
+                                  NULL };
+
+        memcpy(k->labels, labels, sizeof(labels));
+        k->ventende = (double)apr_atoi64(bkm_db_value(db, row, 1));
+        k->alder = since < now ? (double)(now - since) / APR_USEC_PER_SEC
+                               : 0.0;
     }
     bkm_prom_family(m, "bekymring_konto_ventende", "gauge",
                     "Reports waiting for the account's receipt (fetched or "
                     "not), by account (the database's: the same on every "
                     "node).");
     for (i = 0; i < rows->nelts; i++) {
-        const char **v = APR_ARRAY_IDX(rows, i, const char **);
-        const bkm_konto_t *k = apr_hash_get(reg->konto_by_id, v[0],
-                                            APR_HASH_KEY_STRING);
-        const char *labels[] = {
-            "konto",   v[0],
-            "type",    k ? k->type : "ukjent",
-            "kommune", k && k->bydel ? k->bydel->kommune->nummer : "",
-            "bydel",   k && k->bydel ? k->bydel->nummer : "",
-            NULL
-        };
-        bkm_prom_sample(m, "bekymring_konto_ventende", labels,
-                        (double)apr_atoi64(v[1]));
+        konto_rad_t *k = &APR_ARRAY_IDX(rows, i, konto_rad_t);
+        bkm_prom_sample(m, "bekymring_konto_ventende", k->labels,
+                        k->ventende);
     }
     bkm_prom_family(m, "bekymring_konto_eldste_ventende_seconds", "gauge",
                     "Age of the oldest report waiting for the account's "
                     "receipt (the database's: the same on every node).");
     for (i = 0; i < rows->nelts; i++) {
-        const char **v = APR_ARRAY_IDX(rows, i, const char **);
-        const bkm_konto_t *k = apr_hash_get(reg->konto_by_id, v[0],
-                                            APR_HASH_KEY_STRING);
-        const char *labels[] = {
-            "konto",   v[0],
-            "type",    k ? k->type : "ukjent",
-            "kommune", k && k->bydel ? k->bydel->kommune->nummer : "",
-            "bydel",   k && k->bydel ? k->bydel->nummer : "",
-            NULL
-        };
-        apr_time_t since = (apr_time_t)apr_atoi64(v[2]);
-        double age = since < now ? (double)(now - since) / APR_USEC_PER_SEC
-                                 : 0.0;
-
-        bkm_prom_sample(m, "bekymring_konto_eldste_ventende_seconds", labels,
-                        age);
+        konto_rad_t *k = &APR_ARRAY_IDX(rows, i, konto_rad_t);
+        bkm_prom_sample(m, "bekymring_konto_eldste_ventende_seconds",
+                        k->labels, k->alder);
     }
     return APR_SUCCESS;
 }

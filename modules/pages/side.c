@@ -61,7 +61,6 @@ static const char *pages_load(apr_pool_t *p, const char *dir,
     apr_dir_t *d;
     apr_finfo_t fi;
     static const char *const langs[BKM_I18N_NLANGS] = BKM_I18N_LANGS;
-    json_error_t jerr;
     apr_hash_t *manifest = NULL;
     int n = 0, type, v, k;
 
