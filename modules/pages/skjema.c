@@ -223,6 +223,22 @@ static void add_block_action(request_rec *r, json_t *data,
     }
 }
 
+/* What the form page and the check page both carry: the CSRF token, the
+ * form's one-time token, the district, and the name from the login. */
+static void form_ids(request_rec *r, json_t *data, const bkm_skjema_t *f,
+                     const bkm_bydel_t *b, const bkm_person_t *person)
+{
+    json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
+    json_object_set_new(data, "skjemaId", json_string(f->skjema_id));
+    json_object_set_new(data, "kommunenummer",
+                        json_string(b->kommune->nummer));
+    json_object_set_new(data, "bydelsnummer", json_string(b->nummer));
+    if (person && person->name) {
+        json_object_set_new(data, "navnFraInnlogging",
+                            json_string(person->name));
+    }
+}
+
 static int render_form(request_rec *r, int status, bkm_skjema_t *f,
                        const bkm_bydel_t *b, const bkm_person_t *person,
                        const char *lang, const notices_t *n)
@@ -273,15 +289,7 @@ static int render_form(request_rec *r, int status, bkm_skjema_t *f,
                         json_string(apr_pstrcat(r->pool, "/", type,
                                                 "?kommune=",
                                                 b->kommune->nummer, NULL)));
-    json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
-    json_object_set_new(data, "skjemaId", json_string(f->skjema_id));
-    json_object_set_new(data, "kommunenummer",
-                        json_string(b->kommune->nummer));
-    json_object_set_new(data, "bydelsnummer", json_string(b->nummer));
-    if (person && person->name) {
-        json_object_set_new(data, "navnFraInnlogging",
-                            json_string(person->name));
-    }
+    form_ids(r, data, f, b, person);
     json_object_set_new(data, "utkast", json_boolean(n && n->utkast));
     json_object_set_new(data, "lagringsfeil",
                         json_boolean(n && n->lagringsfeil));
@@ -702,15 +710,7 @@ static int render_check(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
                                   apr_pstrcat(r->pool, "skjema.tittel.", type,
                                               NULL))));
     json_object_set_new(data, "mottaker", json_string(mottaker(r, b, lang)));
-    json_object_set_new(data, "csrf", json_string(bkm_page_csrf(r)));
-    json_object_set_new(data, "skjemaId", json_string(f->skjema_id));
-    json_object_set_new(data, "kommunenummer",
-                        json_string(b->kommune->nummer));
-    json_object_set_new(data, "bydelsnummer", json_string(b->nummer));
-    if (person && person->name) {
-        json_object_set_new(data, "navnFraInnlogging",
-                            json_string(person->name));
-    }
+    form_ids(r, data, f, b, person);
     deler = bkm_json_own(r->pool, bkm_skjema_summary(f, pg->postnummer,
                                                      pg->i18n, lang));
     json_array_foreach(deler, i, del) {
