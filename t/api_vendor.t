@@ -10,7 +10,7 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
-use BkmTest qw(root login_ua login base_url json_of db_rows slurp);
+use BkmTest qw(root login_ua login base_url json_of db_rows slurp privat_rapport skjema_api);
 use BkmCaseSystem;
 use JSON::PP;
 use LWP::UserAgent;
@@ -27,19 +27,7 @@ my $ua = login_ua();
 login($ua, '/meg', 'kari', 'substantial');
 
 sub report {
-    my $body = {
-        kommunenummer => '0301', bydelsnummer => '02',
-        privatMelder => { personnavn => 'x', telefonnummer => '99999999',
-            adresse => { adresselinje1 => 'Storgata 1', postnummer => '0155',
-                         poststed => 'Oslo' } },
-        privatBarn => [ { personnavn => 'Ola Barn', antattAlder => '7',
-            relasjon => 'nabo', adresse => { adresselinje1 => 'Storgata 3',
-            postnummer => '0155', poststed => 'Oslo' } } ],
-        melding => 'Jeg er bekymret for Ola.',
-    };
-    my $res = $ua->post("$base/bekymringsmelding/api/v2/mottak/skjema/privat",
-        'Content-Type' => 'application/json', Accept => 'application/json',
-        Content => $json->encode($body));
+    my $res = skjema_api($ua, privat_rapport(bydelsnummer => '02'));
     die 'report not accepted: ' . $res->decoded_content if $res->code != 201;
     return json_of($res)->{uuid};
 }

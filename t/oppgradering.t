@@ -12,7 +12,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET);
 use lib 't/lib';
 use BkmTest qw(root login_ua login base_url json_of db_rows error_log
-               dev_token producer_multipart);
+               dev_token producer_multipart privat_rapport skjema_api);
 use BkmCaseSystem;
 use HTTP::Request::Common ();
 use LWP::UserAgent;
@@ -44,14 +44,7 @@ END {
 my $ua = login_ua();
 login($ua, '/meg', 'kari', 'substantial');
 sub form_api {
-    return $ua->post("$api/mottak/skjema/privat",
-        'Content-Type' => 'application/json', Accept => 'application/json',
-        Content => $json->encode({
-            kommunenummer => '0301', bydelsnummer => '01',
-            privatMelder => { personnavn => 'x' },
-            privatBarn => [ { personnavn => 'Ola Barn',
-                adresse => { adresselinje1 => 'Storgata 3' } } ],
-            melding => 'Jeg er bekymret for Ola.' }));
+    return skjema_api($ua, privat_rapport());
 }
 
 # Before: a report a case system has fetched (for its receipt), the

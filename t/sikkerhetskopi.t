@@ -11,7 +11,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use BkmTest qw(root login_ua login base_url json_of db_rows start_node
-               stop_node);
+               stop_node privat_rapport skjema_api);
 use BkmCaseSystem;
 use BkmHarness ();
 use JSON::PP;
@@ -32,14 +32,8 @@ my $json = JSON::PP->new->utf8->canonical;
 # A report to a case-system district.
 my $ua = login_ua();
 login($ua, '/meg', 'kari', 'substantial');
-my $res = $ua->post("$base/bekymringsmelding/api/v2/mottak/skjema/privat",
-    'Content-Type' => 'application/json', Accept => 'application/json',
-    Content => $json->encode({
-        kommunenummer => '0301', bydelsnummer => '01',
-        privatMelder => { personnavn => 'x' },
-        privatBarn => [ { personnavn => 'Ola Barn',
-            adresse => { adresselinje1 => 'Storgata 3' } } ],
-        melding => "Jeg er bekymret for Ola. $marker" }));
+my $res = skjema_api($ua,
+    privat_rapport(melding => "Jeg er bekymret for Ola. $marker"));
 is $res->code, 201, 'a report is stored';
 my $id = (json_of($res) // {})->{uuid} // '';
 

@@ -16,7 +16,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
 use lib 't/lib';
 use BkmTest qw(root login_ua login base_url json_of dev_token slurp
-               producer_multipart db_rows);
+               producer_multipart db_rows privat_rapport);
 use BkmCaseSystem;
 use JSON::PP;
 use LWP::UserAgent;
@@ -74,16 +74,7 @@ call(GET => "$api/konto/nope", @oslo);      # 404
 # ---- a report through the form API, and the producer API ---------------
 my $login = login_ua();
 login($login, '/meg', 'kari', 'substantial');
-my $privat = {
-    kommunenummer => '0301', bydelsnummer => '01',
-    privatMelder => { personnavn => 'x', telefonnummer => '99999999',
-        adresse => { adresselinje1 => 'Storgata 1', postnummer => '0155',
-                     poststed => 'Oslo' } },
-    privatBarn => [ { personnavn => 'Ola Barn', antattAlder => '7',
-        relasjon => 'nabo', adresse => { adresselinje1 => 'Storgata 3',
-        postnummer => '0155', poststed => 'Oslo' } } ],
-    melding => 'Jeg er bekymret for Ola.',
-};
+my $privat = privat_rapport();
 my $offentlig = {
     kommunenummer => '0301', bydelsnummer => '01',
     offentligMelder => { personnavn => 'x', rolle => 'Helsesykepleier',

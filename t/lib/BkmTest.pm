@@ -19,7 +19,7 @@ our @EXPORT_OK = qw(root dev_token base_url json_of login_ua login
                     error_log run_httpd_t pg_ctl db_rows db_files
                     openssl_decrypt spit slurp incumbent_errors
                     incumbent_dir start_node stop_node node_pid seal_cms
-                    producer_multipart);
+                    producer_multipart privat_rapport skjema_api);
 
 sub root { $ENV{BKM_ROOT} // die "BKM_ROOT unset: run through t/TEST\n" }
 
@@ -30,6 +30,33 @@ sub spit { open my $f, '>:raw', $_[0] or die "$_[0]: $!"; print $f $_[1]; close 
 sub base_url {
     my $cfg = Apache::Test::config();
     return "http://127.0.0.1:" . $cfg->{vars}{port};
+}
+
+# A private report as the form API takes it (README "The form API"), to
+# Oslo's district 01 unless %over says otherwise (its members replace the
+# report's).
+sub privat_rapport {
+    my (%over) = @_;
+    return {
+        kommunenummer => '0301', bydelsnummer => '01',
+        privatMelder => { personnavn => 'x', telefonnummer => '99999999',
+            adresse => { adresselinje1 => 'Storgata 1', postnummer => '0155',
+                         poststed => 'Oslo' } },
+        privatBarn => [ { personnavn => 'Ola Barn', antattAlder => '7',
+            relasjon => 'nabo', adresse => { adresselinje1 => 'Storgata 3',
+            postnummer => '0155', poststed => 'Oslo' } } ],
+        melding => 'Jeg er bekymret for Ola.',
+        %over,
+    };
+}
+
+# POST a report to the form API as the logged-in browser $ua; @h are more
+# headers.  Returns the response.
+sub skjema_api {
+    my ($ua, $report, @h) = @_;
+    return $ua->post(base_url() . '/bekymringsmelding/api/v2/mottak/skjema/privat',
+        'Content-Type' => 'application/json', Accept => 'application/json',
+        @h, Content => JSON::PP->new->utf8->canonical->encode($report));
 }
 
 sub json_of {
