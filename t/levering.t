@@ -9,7 +9,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use BkmTest qw(root login_ua login base_url json_of db_rows db_files
-               incumbent_errors incumbent_dir slurp spit);
+               incumbent_errors incumbent_dir slurp spit privat_rapport skjema_api);
 use BkmCaseSystem;
 use Digest::SHA qw(sha256_hex sha256_base64);
 use JSON::PP;
@@ -45,19 +45,7 @@ login($ua, '/meg', 'kari', 'substantial');
 # A private report from Kari to a district; its uuid.
 sub report {
     my ($bydel, $kommune, @h) = @_;
-    my $body = {
-        kommunenummer => $kommune // '0301', bydelsnummer => $bydel,
-        privatMelder => { personnavn => 'x', telefonnummer => '99999999',
-            adresse => { adresselinje1 => 'Storgata 1', postnummer => '0155',
-                         poststed => 'Oslo' } },
-        privatBarn => [ { personnavn => 'Ola Barn', antattAlder => '7',
-            relasjon => 'nabo', adresse => { adresselinje1 => 'Storgata 3',
-            postnummer => '0155', poststed => 'Oslo' } } ],
-        melding => 'Jeg er bekymret for Ola.',
-    };
-    my $res = $ua->post("$base/bekymringsmelding/api/v2/mottak/skjema/privat",
-        'Content-Type' => 'application/json', Accept => 'application/json',
-        @h, Content => $json->encode($body));
+    my $res = skjema_api($ua, privat_rapport(kommunenummer => $kommune // '0301', bydelsnummer => $bydel), @h);
     die 'report not accepted: ' . $res->decoded_content if $res->code != 201;
     return json_of($res)->{uuid};
 }

@@ -11,7 +11,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use BkmTest qw(root login_ua login base_url json_of db_rows dev_token
-               seal_cms error_log slurp);
+               seal_cms error_log slurp privat_rapport skjema_api);
 use BkmCaseSystem;
 use Digest::SHA qw(sha256_hex);
 use HTTP::Request::Common ();
@@ -41,19 +41,7 @@ login($ua, '/meg', 'kari', 'substantial');
 
 sub report {
     my ($bydel, $kommune) = @_;
-    my $body = {
-        kommunenummer => $kommune // '0301', bydelsnummer => $bydel,
-        privatMelder => { personnavn => 'x', telefonnummer => '99999999',
-            adresse => { adresselinje1 => 'Storgata 1', postnummer => '0155',
-                         poststed => 'Oslo' } },
-        privatBarn => [ { personnavn => 'Ola Barn', antattAlder => '7',
-            relasjon => 'nabo', adresse => { adresselinje1 => 'Storgata 3',
-            postnummer => '0155', poststed => 'Oslo' } } ],
-        melding => 'Jeg er bekymret for Ola.',
-    };
-    my $res = $ua->post("$base/bekymringsmelding/api/v2/mottak/skjema/privat",
-        'Content-Type' => 'application/json',
-        Content => $json->encode($body));
+    my $res = skjema_api($ua, privat_rapport(kommunenummer => $kommune // '0301', bydelsnummer => $bydel));
     die 'report not accepted: ' . $res->decoded_content if $res->code != 201;
     return json_of($res)->{uuid};
 }
