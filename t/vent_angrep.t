@@ -8,7 +8,8 @@
 # place stayed taken for the whole vent (27 s of 30 measured), and an
 # integration that reconnected got 429 all that time.  Here: a node with a
 # TLS virtual host; four long-polls there, closed the TLS way and reset
-# (RST), each time the places are free again within seconds.
+# (RST), each time the places are free again within seconds.  And one
+# httpd with two portals: the share of its workers holds for both together.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -19,9 +20,10 @@ use JSON::PP;
 use LWP::UserAgent;
 use IO::Socket::SSL;
 use Socket qw(SOL_SOCKET SO_LINGER);
+use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
 
-plan tests => 9;
+plan tests => 14;
 
 my $name = 'fagsystem-0301-16';
 my $ints = JSON::PP->new->decode(slurp(root() . '/t/dev/integrations.json'));
@@ -66,6 +68,67 @@ for (1 .. 20) {
 }
 is_deeply((json_of(call('GET', $url)) // {})->{meldinger}, [],
           'the account has nothing waiting');
+
+# ---- one httpd, two portals: the share is of the server's workers ------
+# A hosting provider's httpd with two portals (a tenant each, or staging
+# beside production with a copy of its registry): each counted its waits in
+# a table of its own, so each could hold its share (25 %) and two held
+# half of the workers, four all of them.  Here 16 workers, a share of 4:
+# one portal's four waits fill the server's share for the other too.
+my $copy = BkmTest::dev_dir() . '/registry-vent-angrep.json';
+system('cp', BkmTest::dev_dir() . '/registry.json', $copy) == 0
+    or die "cp: $!\n";
+my $two_port = BkmHarness::free_port();
+my $two = start_node('vent-angrep-to', $two_port, { body => <<"EOF" });
+ServerLimit 1
+ThreadsPerChild 16
+MaxRequestWorkers 16
+<VirtualHost 127.0.0.1:$two_port>
+    ServerName 127.0.0.1
+    Include ${\ root()}/conf/dev/portal.conf
+    BekymringPostCheckRate 0
+</VirtualHost>
+<VirtualHost 127.0.0.1:$two_port>
+    ServerName b.example
+    Include ${\ root()}/conf/dev/portal.conf
+    BekymringRegistry $copy
+    BekymringPostCheckRate 0
+</VirtualHost>
+EOF
+ok $two, 'an httpd with two portals and 16 workers starts';
+{
+    my $plain = LWP::UserAgent->new(timeout => 60);
+    my $path = "/bekymringsmelding/api/v2/konto/$konto/meldinger";
+    my $ask = sub {
+        my ($host, $query) = @_;
+        return $plain->request(HTTP::Request->new('GET',
+            "$two$path$query", [dev_token($name), Host => $host]));
+    };
+    is $ask->('b.example', '')->code, 200, 'the second portal answers';
+    my @held = map {
+        my %h = dev_token($name);
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $two_port, Timeout => 10) or die "connect: $!\n";
+        print $s "GET $path?vent=20 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            . join('', map { "$_: $h{$_}\r\n" } sort keys %h) . "\r\n";
+        $s;
+    } 1 .. 4;
+    my $res;
+    for (1 .. 40) {
+        $res = $ask->('127.0.0.1', '?vent=1');
+        last if $res->code == 429;
+        sleep 0.25;
+    }
+    is $res->code, 429, 'the first portal: four waiting, the fifth 429';
+    $res = $ask->('b.example', '?vent=2');
+    is $res->code, 429, "the other portal's long-poll: 429, the server's "
+        . 'share is full';
+    like((json_of($res) // {})->{feilmelding} // '', qr/this server/,
+         'saying the server is full');
+    close $_ for @held;
+    stop_node('vent-angrep-to');
+}
+
 
 sub poll {
     my %h = dev_token($name);
