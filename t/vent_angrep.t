@@ -9,7 +9,8 @@
 # integration that reconnected got 429 all that time.  Here: a node with a
 # TLS virtual host; four long-polls there, closed the TLS way and reset
 # (RST), each time the places are free again within seconds.  And one
-# httpd with two portals: the share of its workers holds for both together.
+# httpd with two portals: the share of its workers holds for both together;
+# and a child killed outright (no cleanup runs) leaves no place taken.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -23,7 +24,7 @@ use Socket qw(SOL_SOCKET SO_LINGER);
 use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
 
-plan tests => 14;
+plan tests => 19;
 
 my $name = 'fagsystem-0301-16';
 my $ints = JSON::PP->new->decode(slurp(root() . '/t/dev/integrations.json'));
@@ -127,6 +128,59 @@ ok $two, 'an httpd with two portals and 16 workers starts';
          'saying the server is full');
     close $_ for @held;
     stop_node('vent-angrep-to');
+}
+
+
+# ---- a child killed mid-wait: its places are free at once --------------
+# A child killed outright (SIGKILL, a crash) runs no cleanup; its places
+# counted as taken until a minute after their wait (up to 91 s of 429).
+my $kill_port = BkmHarness::free_port();
+my $kill = start_node('vent-angrep-kill', $kill_port,
+    "StartServers 1\nServerLimit 1\nThreadsPerChild 16\n"
+    . "MaxRequestWorkers 16");
+ok $kill, 'a node with one child process starts';
+{
+    my $plain = LWP::UserAgent->new(timeout => 60);
+    my $path = "/bekymringsmelding/api/v2/konto/$konto/meldinger";
+    my $ask = sub {
+        return $plain->request(HTTP::Request->new('GET',
+            "$kill$path$_[0]", [dev_token($name)]));
+    };
+    my @held = map {
+        my %h = dev_token($name);
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $kill_port, Timeout => 10) or die "connect: $!\n";
+        print $s "GET $path?vent=30 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            . join('', map { "$_: $h{$_}\r\n" } sort keys %h) . "\r\n";
+        $s;
+    } 1 .. 4;
+    my $res;
+    for (1 .. 40) {
+        $res = $ask->('?vent=1');
+        last if $res->code == 429;
+        sleep 0.25;
+    }
+    is $res->code, 429, 'four waiting in the one child: the fifth 429';
+    # The node's children (this test started the node): SIGKILL each.
+    my $parent = BkmTest::node_pid('vent-angrep-kill');
+    my @children = grep {
+        open my $st, '<', "/proc/$_/stat" or 0;
+        my $line = $st ? <$st> // '' : '';
+        ((split ' ', ($line =~ s/^.*\) //r))[1] // 0) == $parent;
+    } map { m{/proc/(\d+)$} ? $1 : () } glob '/proc/[0-9]*';
+    ok @children && kill('KILL', @children) == @children,
+        'its child killed outright (' . scalar(@children) . ')';
+    my $t0 = time;
+    for (1 .. 60) {
+        $res = $ask->('?vent=1');
+        last if $res->code == 200;
+        sleep 0.25;
+    }
+    is $res->code, 200, 'a long-poll waits again';
+    cmp_ok time - $t0, '<', 8, sprintf 'within seconds (%.1f), not a '
+        . 'minute and a half', time - $t0;
+    close $_ for @held;
+    stop_node('vent-angrep-kill');
 }
 
 
