@@ -29,14 +29,15 @@
  * virtual hosts are one), so an integration is counted per portal, also
  * where a staging portal beside production has a copy of its registry
  * with the same ids.  A portal's wait is let in while the server's waits
- * in all are fewer than that portal's share.  A place is given back by a cleanup of the
- * request's pool, which runs however the request ends: answered, timed
- * out, the client gone (the wait looks every second), or the child
- * stopping.  A place whose wait should have ended a minute ago counts as
- * free, and one held by a process that is gone at once, so a child
- * killed outright (SIGKILL, a crash) leaks nothing.  A graceful restart makes a new table in the new generation; the
- * old generation's waits end within 30 s on the old one, so for that long
- * a node may hold up to twice its share.
+ * in all are fewer than that portal's share.  A place is given back by a
+ * cleanup of the request's pool, which runs however the request ends:
+ * answered, timed out, the client gone (the wait looks every second), or
+ * the child stopping.  A place whose wait should have ended a minute ago
+ * counts as free, and one held by a process that is gone at once, so a
+ * child killed outright (SIGKILL, a crash) leaks nothing.  A graceful
+ * restart makes a new table in the new generation; the old generation's
+ * waits end within 30 s on the old one, so for that long a node may hold
+ * up to twice its share.
  */
 #include "mod_bekymring_private.h"
 #include "server/config.h"
