@@ -29,7 +29,7 @@ is $j->{register}{aktive}, 3, 'registry: three of them active';
 
 $res = POST '/helse', content => 'x';
 is $res->code, 405, 'POST is refused';
-is $res->header('Allow'), 'GET', 'with an Allow header';
+is $res->header('Allow'), 'GET, HEAD', 'with an Allow header';
 is json_of($res)->{errorId}, 'metode-ikke-tillatt', 'and a JSON error';
 
 # The virtual host from t/conf/nodb.conf has a database that cannot open.

@@ -58,9 +58,9 @@ json_error(req($plain, 'GET', "$api/kommuner/0301/"), 404, 'ukjent-adresse',
 is req($plain, 'GET', "$api/kommuner/")->code, 200,
    'a trailing slash where there always was one';
 json_error(req($plain, 'POST', "$api/kommuner"), 405, 'metode-ikke-tillatt',
-           'POST on the list', 'GET');
+           'POST on the list', 'GET, HEAD');
 json_error(req($plain, 'BREW', "$api/kommuner/0301"), 405,
-           'metode-ikke-tillatt', 'a method no row has', 'GET');
+           'metode-ikke-tillatt', 'a method no row has', 'GET, HEAD');
 like json_of(req($plain, 'DELETE', "$api/kommuner/0301"))->{feilmelding},
      qr/^Method DELETE is not allowed here; use GET$/, 'and says so';
 is req($plain, 'HEAD', "$api/kommuner/0301")->code, 200, 'HEAD where GET is';
@@ -81,9 +81,9 @@ json_error(req($plain, 'GET', "$api/konto/x/finnes-ikke", %oslo), 404,
 my $konto = (json_of(req($plain, 'GET', "$api/konto", %oslo)) // {})
     ->{kontoer}[0]{kontoId} // 'none';
 json_error(req($plain, 'DELETE', "$api/konto/$konto/meldinger", %oslo), 405,
-           'metode-ikke-tillatt', 'DELETE on the messages', 'GET');
+           'metode-ikke-tillatt', 'DELETE on the messages', 'GET, HEAD');
 json_error(req($plain, 'PUT', "$api/konto/$konto/avstemming", %oslo), 405,
-           'metode-ikke-tillatt', 'PUT on reconciliation', 'GET POST');
+           'metode-ikke-tillatt', 'PUT on reconciliation', 'GET, POST, HEAD');
 json_error(req($plain, 'BREW', "$api/konto/$konto/meldinger/$uuid/svar",
                %oslo), 405, 'metode-ikke-tillatt',
            'a method no row has, on a receipt', 'POST');
@@ -127,13 +127,13 @@ page_404(req($plain, 'GET', "$base/sendt/$uuid/finnes-ikke"),
          'an unknown path below a receipt');
 page_404(req($plain, 'GET', "$base/sendt"), 'no receipt id');
 json_error(req($plain, 'DELETE', "$base/sendt/$uuid"), 405,
-           'metode-ikke-tillatt', 'DELETE on a receipt', 'GET HEAD');
+           'metode-ikke-tillatt', 'DELETE on a receipt', 'GET, HEAD');
 json_error(req($plain, 'POST', "$base/status"), 405, 'metode-ikke-tillatt',
-           'POST on the status page', 'GET HEAD');
+           'POST on the status page', 'GET, HEAD');
 json_error(req($plain, 'GET', "$base/privat/send"), 405,
            'metode-ikke-tillatt', 'GET on the form post', 'POST');
 json_error(req($plain, 'PROPFIND', "$base/"), 405, 'metode-ikke-tillatt',
-           'PROPFIND on the landing page', 'GET HEAD');
+           'PROPFIND on the landing page', 'GET, HEAD');
 
 # ---- the administration: the login and the roles first ------------------
 my $per = login_ua();                   # the national operator
@@ -153,10 +153,10 @@ page_404(req($per, 'GET', "$base/kommune/0301/"),
 is req($per, 'GET', "$base/kommune/")->code, 200,
    'a trailing slash where there always was one';
 json_error(req($per, 'POST', "$base/kommune/0301"), 405,
-           'metode-ikke-tillatt', 'POST on the overview', 'GET HEAD');
+           'metode-ikke-tillatt', 'POST on the overview', 'GET, HEAD');
 json_error(req($per, 'PATCH', "$base/kommune/roller"), 405,
            'metode-ikke-tillatt', "PATCH on the operator's roles",
-           'GET HEAD POST');
+           'GET, HEAD, POST');
 json_error(req($per, 'GET', "$base/kommune/0301/melding/$uuid/handling"),
            405, 'metode-ikke-tillatt', 'GET on an action', 'POST');
 page_404(req($kari, 'PATCH', "$base/kommune/roller"),

@@ -581,10 +581,33 @@ static int not_found(request_rec *r, bkm_access_e a, const char *tekst,
                            "no such resource");
 }
 
+/* The Allow header of a 405: the route table's space-separated methods
+ * as RFC 9110's list (#method: "GET, POST"; "GET POST" was one unknown
+ * method to a client that splits at commas), with HEAD wherever GET is,
+ * as the README says (an outside vendor's attack, issue 15). */
+static const char *allow_header(apr_pool_t *p, const char *allow)
+{
+    const char *out = "", *w = allow;
+    int get = 0, head = 0;
+
+    while (*w) {
+        apr_size_t len = strcspn(w, " ");
+        if (len) {
+            const char *m = apr_pstrmemdup(p, w, len);
+            get |= strcmp(m, "GET") == 0;
+            head |= strcmp(m, "HEAD") == 0;
+            out = apr_pstrcat(p, out, *out ? ", " : "", m, NULL);
+        }
+        w += len;
+        w += strspn(w, " ");
+    }
+    return get && !head ? apr_pstrcat(p, out, ", HEAD", NULL) : out;
+}
+
 /* 405, with the methods the path takes. */
 static int method_not_allowed(request_rec *r, const char *allow)
 {
-    apr_table_setn(r->headers_out, "Allow", allow);
+    apr_table_setn(r->headers_out, "Allow", allow_header(r->pool, allow));
     return bkm_reply_error(r, HTTP_METHOD_NOT_ALLOWED, "metode-ikke-tillatt",
                            apr_pstrcat(r->pool, "Method ", r->method,
                                        " is not allowed here; use ", allow,
@@ -623,8 +646,10 @@ static void canonical_ids(bkm_route_match_t *m)
 
     for (i = 0; i < m->nparams; i++) {
         const char *k = m->params[i].kind;
-        if (strcmp(k, "meldingId") == 0 || strcmp(k, "kontrollId") == 0
-            || strcmp(k, "rolleId") == 0
+        /* kontoId too: the registry's account ids are lower-case UUIDs,
+         * and a vendor that upper-cases one got 404 ukjent-konto. */
+        if (strcmp(k, "kontoId") == 0 || strcmp(k, "meldingId") == 0
+            || strcmp(k, "kontrollId") == 0 || strcmp(k, "rolleId") == 0
             || strcmp(k, "bekymringsmeldingId") == 0) {
             ap_str_tolower((char *)m->params[i].value); /* the pool's copy */
         }

@@ -21,16 +21,23 @@
  * Where the count lives: a table of places in shared memory (an anonymous
  * apr_shm segment made in post_config, before the children fork, and one
  * global mutex), so every process and thread of the node counts together,
- * under any MPM.  One table per portal: servers with the same registry
- * (a portal's http and https virtual hosts) share one; another portal in
- * the same httpd has its own.  A place is given back by a cleanup of the
- * request's pool, which runs however the request ends: answered, timed
- * out, the client gone (the wait looks every second), or the child
- * stopping.  A place whose wait should have ended a minute ago counts as
- * free, so a child killed outright (SIGKILL, a crash) leaks nothing for
- * long.  A graceful restart makes a new table in the new generation; the
- * old generation's waits end within 30 s on the old one, so for that long
- * a node may hold up to twice its share.
+ * under any MPM.  One table for the whole httpd: the share is of the
+ * server's workers, so every portal's waits count against it (with a
+ * table per portal, four tenants at 25 % could hold every worker: issue
+ * 15, attacked from outside; t/vent_angrep.t).  Each place names its
+ * portal (servers with the same registry: a portal's http and https
+ * virtual hosts are one), so an integration is counted per portal, also
+ * where a staging portal beside production has a copy of its registry
+ * with the same ids.  A portal's wait is let in while the server's waits
+ * in all are fewer than that portal's share.  A place is given back by a
+ * cleanup of the request's pool, which runs however the request ends:
+ * answered, timed out, the client gone (the wait looks every second), or
+ * the child stopping.  A place whose wait should have ended a minute ago
+ * counts as free, and one held by a process that is gone at once, so a
+ * child killed outright (SIGKILL, a crash) leaks nothing.  A graceful
+ * restart makes a new table in the new generation; the old generation's
+ * waits end within 30 s on the old one, so for that long a node may hold
+ * up to twice its share.
  */
 #include "mod_bekymring_private.h"
 #include "server/config.h"
@@ -45,6 +52,8 @@
 #include <apr_global_mutex.h>
 #include <util_mutex.h>
 #include <unistd.h>
+#include <signal.h>
+#include <errno.h>
 
 #define BKM_VENT_MUTEX "bekymring-vent"
 #define BKM_VENT_ID_MAX 64
@@ -55,12 +64,15 @@ typedef struct {
     char integrasjon[BKM_VENT_ID_MAX]; /* "": free */
     apr_time_t until;                  /* when the wait ends at the latest */
     pid_t pid;                         /* for the log: who holds it */
+    int portal;                        /* whose wait (bkm_vent_s.portal) */
 } bkm_vent_slot_t;
 
 struct bkm_vent_s {
-    apr_shm_t *shm;
+    apr_shm_t *shm; /* the server's one table (every portal's the same) */
     bkm_vent_slot_t *slots;
-    int n; /* the node's share of MaxRequestWorkers */
+    int size; /* its places: the largest share of any portal */
+    int n;    /* this portal's share of MaxRequestWorkers */
+    int portal;
     int workers;
 };
 
@@ -97,14 +109,22 @@ static int max_workers(void)
 
 int bkm_vent_post_config(apr_pool_t *pconf, server_rec *s)
 {
-    int workers = max_workers();
+    int workers = max_workers(), size = 1, portals = 0;
     apr_status_t rv;
+    apr_shm_t *shm = NULL;
+    bkm_vent_slot_t *slots = NULL;
     server_rec *v, *w;
 
+    /* The table's size: the largest share any portal asks for. */
+    for (v = s; v; v = v->next) {
+        const bkm_srv_cfg_t *c = bkm_srv_cfg(v);
+        if (bkm_cfg_portal(v) && workers * share_of(c) / 100 > size) {
+            size = workers * share_of(c) / 100;
+        }
+    }
     for (v = s; v; v = v->next) {
         bkm_srv_cfg_t *c = bkm_srv_cfg(v);
         struct bkm_vent_s *t;
-        apr_size_t size;
 
         c->vent = NULL;
         if (!bkm_cfg_portal(v)) {
@@ -119,23 +139,30 @@ int bkm_vent_post_config(apr_pool_t *pconf, server_rec *s)
         if (c->vent) {
             continue;
         }
+        if (!shm) {
+            apr_size_t bytes = (apr_size_t)size * sizeof(bkm_vent_slot_t);
+            rv = apr_shm_create(&shm, bytes, NULL, pconf);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
+                             BKMLOGNO(06700) "cannot make the long-polls' "
+                                             "shared memory (%" APR_SIZE_T_FMT
+                                             " bytes)",
+                             bytes);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            slots = apr_shm_baseaddr_get(shm);
+            memset(slots, 0, bytes);
+        }
         t = apr_pcalloc(pconf, sizeof(*t));
+        t->shm = shm;
+        t->slots = slots;
+        t->size = size;
         t->workers = workers;
+        t->portal = ++portals;
         t->n = workers * share_of(c) / 100;
         if (t->n < 1) {
             t->n = 1;
         }
-        size = (apr_size_t)t->n * sizeof(bkm_vent_slot_t);
-        rv = apr_shm_create(&t->shm, size, NULL, pconf);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
-                         BKMLOGNO(06700) "cannot make the long-polls' shared "
-                                         "memory (%" APR_SIZE_T_FMT " bytes)",
-                         size);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        t->slots = apr_shm_baseaddr_get(t->shm);
-        memset(t->slots, 0, size);
         c->vent = t;
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, v,
                      BKMLOGNO(06701) "long-polls: at most %d per "
@@ -175,9 +202,17 @@ void bkm_vent_child_init(apr_pool_t *p, server_rec *s)
     }
 }
 
+/* Free: never taken, given back, stale, or held by a process that is
+ * gone (a child killed outright, or crashed, runs no cleanup: its places
+ * were taken for a minute past their wait, up to 91 s in which the
+ * integration got 429; issue 15, attacked from outside,
+ * t/vent_angrep.t).  kill(pid, 0) fails with ESRCH only when no such
+ * process exists; a reused pid keeps the place until it is stale, as
+ * before. */
 static int is_free(const bkm_vent_slot_t *p, apr_time_t now)
 {
-    return p->integrasjon[0] == '\0' || p->until + BKM_VENT_STALE < now;
+    return p->integrasjon[0] == '\0' || p->until + BKM_VENT_STALE < now
+           || (p->pid > 0 && kill(p->pid, 0) != 0 && errno == ESRCH);
 }
 
 typedef struct {
@@ -221,7 +256,7 @@ int bkm_vent_begin(request_rec *r, const char *id, apr_time_t until)
     apr_time_t now = apr_time_now(), mine_end = 0, any_end = 0;
     bkm_vent_slot_t *free_slot = NULL;
     bkm_vent_held_t *h;
-    int i, mine = 0, limit = limit_of(c);
+    int i, mine = 0, all = 0, limit = limit_of(c);
 
     if (!t || !vent_lock) {
         return OK; /* no table (a failed child_init was logged) */
@@ -229,7 +264,7 @@ int bkm_vent_begin(request_rec *r, const char *id, apr_time_t until)
     if (apr_global_mutex_lock(vent_lock) != APR_SUCCESS) {
         return OK;
     }
-    for (i = 0; i < t->n; i++) {
+    for (i = 0; i < t->size; i++) {
         bkm_vent_slot_t *p = &t->slots[i];
         if (is_free(p, now)) {
             if (!free_slot) {
@@ -237,17 +272,22 @@ int bkm_vent_begin(request_rec *r, const char *id, apr_time_t until)
             }
             continue;
         }
+        all++;
         if (!any_end || p->until < any_end) {
             any_end = p->until;
         }
         /* Ids are UUIDs; a longer one counts by its first characters
          * (never unlimited). */
-        if (strncmp(p->integrasjon, id, BKM_VENT_ID_MAX - 1) == 0) {
+        if (p->portal == t->portal
+            && strncmp(p->integrasjon, id, BKM_VENT_ID_MAX - 1) == 0) {
             mine++;
             if (!mine_end || p->until < mine_end) {
                 mine_end = p->until;
             }
         }
+    }
+    if (all >= t->n) {
+        free_slot = NULL; /* the server's waits fill this portal's share */
     }
     if (mine >= limit || !free_slot) {
         apr_global_mutex_unlock(vent_lock);
@@ -276,6 +316,7 @@ int bkm_vent_begin(request_rec *r, const char *id, apr_time_t until)
     apr_cpystrn(free_slot->integrasjon, id, BKM_VENT_ID_MAX);
     free_slot->until = until;
     free_slot->pid = getpid();
+    free_slot->portal = t->portal;
     apr_global_mutex_unlock(vent_lock);
 
     h = apr_palloc(r->pool, sizeof(*h));
@@ -294,8 +335,8 @@ int bkm_vent_count(server_rec *s)
     if (!t || !vent_lock || apr_global_mutex_lock(vent_lock) != APR_SUCCESS) {
         return 0;
     }
-    for (i = 0; i < t->n; i++) {
-        n += !is_free(&t->slots[i], now);
+    for (i = 0; i < t->size; i++) {
+        n += !is_free(&t->slots[i], now) && t->slots[i].portal == t->portal;
     }
     apr_global_mutex_unlock(vent_lock);
     return n;
