@@ -469,7 +469,13 @@ static int save_draft(request_rec *r, const char *type, const char *body,
 }
 
 /* The draft @p id, if this browser has its key and the person logged in
- * wrote it; deleted once read. */
+ * wrote it.  A draft kept by a login that ran out is deleted once read; a
+ * draft kept by "change municipality" stays (sealed, with its key only in
+ * this browser's cookie) until the report is sent, another change
+ * replaces it, or its hour is up: the reporter who goes back from the new
+ * municipality's form to choose again, or reloads that form on a phone,
+ * finds the text again instead of an empty form (issue 14, "nothing
+ * typed is lost"). */
 static bkm_skjema_t *load_draft(request_rec *r, bkm_skjema_type_e type,
                                 const char *id, const char *tag)
 {
@@ -512,11 +518,36 @@ static bkm_skjema_t *load_draft(request_rec *r, bkm_skjema_type_e type,
         memset(plain, 0, plain_len);
     }
     memset(key, 0, sizeof(key));
+    if (f && f->handling && strcmp(f->handling, BYTT) == 0) {
+        return f;
+    }
     if (box && bkm_db_begin(db) == 0) {
         bkm_db_end(db, bkm_db_run(db, BKM_SQL_UTKAST_DELETE, NULL, 1, &id));
     }
     bkm_page_cookie_remove(r, bkm_page_host_cookie(r, UTKAST_COOKIE), "/");
     return f;
+}
+
+/* Sent: the draft "change municipality" kept for this browser is not
+ * needed any more (a page from history could otherwise bring the text
+ * back as a form to send again). */
+static void forget_draft(request_rec *r)
+{
+    const char *args[2], *tag = bkm_page_login_tag(r);
+    bkm_db_t *db;
+
+    args[0] = previous_draft(r);
+    args[1] = tag ? bkm_token_owner(r->pool,
+                                    bkm_srv_cfg(r->server)->token_keys, tag)
+                  : NULL;
+    if (!args[0] || !args[1] || !(db = bkm_db_acquire(r))) {
+        return;
+    }
+    if (bkm_db_begin(db) == 0) {
+        bkm_db_end(db,
+                   bkm_db_run(db, BKM_SQL_UTKAST_DELETE_OWN, NULL, 2, args));
+    }
+    bkm_page_cookie_remove(r, bkm_page_host_cookie(r, UTKAST_COOKIE), "/");
 }
 
 /* ---- GET /{type}/skjema ------------------------------------------------ */
@@ -645,6 +676,7 @@ static int send_report(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
                       "form sent again (double click or reload): report %s "
                       "was stored once", m.id);
     }
+    forget_draft(r);
     /* The receipt speaks the form's language (it has no login to ask). */
     keep_lang(r, lang);
     bkm_page_key_cookie_set(r, BKM_COOKIE_SENDT, m.id,
