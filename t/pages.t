@@ -22,7 +22,7 @@ use URI::Escape qw(uri_escape_utf8);
 use JSON::PP;
 use LWP::UserAgent;
 
-plan tests => 135;
+plan tests => 137;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -224,6 +224,13 @@ $res = post_form($ua, 'privat', %privat, 'privatBarn.1.personnavn' => 'Per',
 $html = decode_utf8($res->content);
 like $html, qr/name="privatBarn.0.personnavn" value="Per"/, 'removing the first moves the second up';
 unlike $html, qr/privatBarn\.1\.personnavn|Åse Ødegård/, 'and the first is gone';
+# Focus lands on the child that took its place, not on the page's start
+# with nothing said (issue 14, a screen reader's user).
+like $html, qr{<input[^>]*id="f-privatBarn-0-personnavn"[^>]*autofocus}, 'the child that moved up is focused';
+$res = post_form($ua, 'privat', %privat, 'privatBarn.1.personnavn' => 'Per',
+                 'privatBarn.2.personnavn' => 'Pål', handling => 'fjern:privatBarn:2');
+like decode_utf8($res->content), qr{<input[^>]*id="f-privatBarn-1-personnavn"[^>]*autofocus},
+    'removing the last child: the one before it is focused';
 is count(), $before, 'none of this stored anything';
 
 # Send, twice with the same token (a double click): one report.

@@ -834,6 +834,23 @@ static int form_button(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
         }
         return render_form(r, HTTP_OK, f, b, person, lang, &n);
     }
+    if (strncmp(h, "fjern:", 6) == 0) {
+        /* "Remove this child": focus lands on the block that took its
+         * place (the one before, when the last went), not at the top of
+         * a reloaded page with nothing said (issue 14, outside attack:
+         * a screen reader user was left at the page's start). */
+        const char *array = apr_pstrndup(r->pool, h + 6, strcspn(h + 6, ":"));
+        const char *at = h + 6 + strlen(array);
+        int before = f->barn + f->foresatte, left, i;
+        bkm_skjema_apply(f, h);
+        left = strcmp(array, "foresatte") == 0 ? f->foresatte : f->barn;
+        if (*at == ':' && f->barn + f->foresatte < before && left > 0) {
+            i = atoi(at + 1);
+            n.fokus = apr_psprintf(r->pool, "%s.%d.personnavn", array,
+                                   i < left ? i : left - 1);
+        }
+        return render_form(r, HTTP_OK, f, b, person, lang, &n);
+    }
     bkm_skjema_apply(f, h);
     return render_form(r, HTTP_OK, f, b, person, lang, NULL);
 }
