@@ -24,7 +24,7 @@ use HTML::Entities qw(decode_entities);
 use HTTP::Request::Common qw(POST);
 use LWP::UserAgent;
 
-plan tests => 78;
+plan tests => 80;
 
 my $base = base_url();
 sub count { (db_rows('SELECT COUNT(*) FROM bkm_melding'))[0][0] }
@@ -141,6 +141,11 @@ is count(), $before + 1, 'exactly one report stored';
 $res = post_form($ua, 'privat', @send);
 is $res->header('Location'), "/sendt/$id", 'the check page\'s post again: the same receipt';
 is count(), $before + 1, 'and still one report';
+# Back from the receipt to the check page and a reload (its post again):
+# the receipt, not a check page saying nothing is sent yet (issue 14).
+$res = post_form($ua, 'privat', @base, @typed, handling => 'se-over');
+is $res->header('Location'), "/sendt/$id", 'the form\'s post to the check page again after sending: the receipt';
+is count(), $before + 1, 'still one report';
 
 # Twice at the same moment (a double click without script, a retry).
 $res = $ua->get("$base/privat/skjema?kommune=0301&bydel=01");

@@ -708,6 +708,38 @@ static int answers_ok(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
     }
 }
 
+/* Whether the report these answers make was sent already under this
+ * form's one-time token (the same duplicate key send_report stores it
+ * under): 1 yes, 0 no or not known. */
+static int already_sent(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *report = bkm_json_own(r->pool,
+                                  bkm_skjema_report(f, pg->postnummer));
+    unsigned char key[BKM_TOKEN_KEY];
+    const char *fingerprint, *dupkey = NULL;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    bkm_db_t *db;
+    int found = 0, rv;
+
+    fingerprint = report_fingerprint(r, bkm_skjema_type_name(f->type), b,
+                                     report);
+    rv = !fingerprint
+         || bkm_token_form_keys(r->pool, bkm_srv_cfg(r->server)->token_keys,
+                                bkm_page_login_tag(r), f->skjema_id,
+                                fingerprint, &dupkey, key);
+    memset(key, 0, sizeof(key));
+    if (rv || !dupkey || !(db = bkm_db_acquire(r))
+        || bkm_db_select(db, BKM_SQL_MELDING_BY_SKJEMA, &res, 1, &dupkey)) {
+        return 0;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        found = 1;
+    }
+    return found;
+}
+
 /* The check page: every answer, each with a button that goes back to its
  * field, and "send".  Everything posted rides along as hidden fields: the
  * server keeps nothing of it between the two pages. */
@@ -815,6 +847,16 @@ static int form_button(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
                           "validation errors");
             return render_form(r, HTTP_UNPROCESSABLE_ENTITY, f, b, person,
                                lang, NULL);
+        }
+        if (already_sent(r, f, b)) {
+            /* Back from the receipt and a reload: the check page said
+             * "nothing is sent until you press Send" about a report that
+             * was sent -- the receipt answers instead (issue 14, outside
+             * attack). */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(07101)
+                          "check page asked for a report already sent: "
+                          "the receipt instead");
+            return send_report(r, f, b, person, lang);
         }
         return render_check(r, f, b, person, lang);
     }
