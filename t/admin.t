@@ -137,7 +137,7 @@ sub csrf_of {
     return ($res->decoded_content =~ /name="csrf" value="([0-9a-f]{64})"/)[0];
 }
 
-plan tests => @pages * @people + @people + 98 + 18 + 24 + 11 + 4 + 24 + 7;
+plan tests => @pages * @people + @people + 98 + 18 + 24 + 11 + 4 + 24 + 7 + 4;
 
 for my $page (@pages) {
     my ($name, $path) = @$page;
@@ -675,6 +675,16 @@ like $res->decoded_content, qr{id="ikke-apnet"}, 'and the page says why';
 $res = action($kari, '0301', $r9, handling => 'handtert', begrunnelse => 'x', bekreftet => 1);
 is $res->code, 409, 'and refused by the server (409)';
 is state_of($r9)->[0], 'AKSEPTERT', 'nothing changed';
+# Nor "back to the queue": it waits there already, and the only effect was
+# a new letter-post deadline -- again and again, the report never went by
+# post (issue 14, outside attack).
+unlike $kari->get("$base/kommune/0301/melding/$r9")->decoded_content, qr{id="h-tilbake"},
+    'back to the queue is not offered before anyone fetched the report';
+my $frist9 = state_of($r9)->[2];
+$res = action($kari, '0301', $r9, handling => 'tilbake', begrunnelse => 'Utsett brevposten');
+is $res->code, 409, 'and refused by the server (409)';
+like $res->decoded_content, qr{Ingen har hentet meldingen, og den ligger allerede i køen}, 'saying why';
+is state_of($r9)->[2], $frist9, 'the letter-post deadline unchanged';
 # An action without a reason: the error summary at the top, focused, the choice kept.
 $res = action($kari, '0301', $r9, handling => 'tilbake', begrunnelse => ' ');
 like $res->decoded_content, qr{<main[^>]*>\s*<div class="ds-error-summary" id="feiloppsummering" tabindex="-1" autofocus=""}, 'an error summary first in main, focused';

@@ -12,6 +12,7 @@ use utf8;
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use BkmTest qw(login_ua login base_url db_rows root json_of error_log);
+use BkmCaseSystem;
 use Digest::SHA qw(sha256_hex);
 use HTTP::Request::Common qw(POST);
 use JSON::PP;
@@ -78,13 +79,21 @@ for my $p (qw(kari per)) {
 }
 my $csrf = ($ua{kari}->get("$base/privat/skjema?kommune=0301")->decoded_content
             =~ /name="csrf" value="([0-9a-f]{64})"/)[0] // '';
+# The district's case system fetches report a: an administrator may put
+# back in the queue only what someone fetched (issue 14).
+my $cs = BkmCaseSystem->new(base => $base, name => 'fagsystem-0301-01',
+    key => root() . '/t/dev/pki/0301-01-fagsystem.key',
+    cert => root() . '/t/dev/pki/0301-01-fagsystem.pem');
+my (undef, $list) = $cs->list();
+my ($fetched) = grep { $_->{bekymringsmeldingId} eq ($ra // '') } @{ $list // [] };
+$cs->fetch($fetched->{meldingId}) if $fetched;
 my $res = $ua{kari}->request(POST "$base/kommune/0301/melding/$ra/handling",
-    # (not "handtert": nobody has fetched the report, and that is refused
-    # since issue 14; putting it back in the queue is an action too)
+    # (not "handtert": that asks for a confirmation first; putting it back
+    # in the queue is an action too)
     [csrf => $csrf, handling => 'tilbake', begrunnelse => 'Sendes på nytt']);
 cmp_ok $res->code, '<', 400, 'an action (event + audit row)';
 my @ea = events_of($ra);
-is scalar(@ea), 2, 'report a: two events';
+is scalar(@ea), 3, 'report a: three events (received, fetched, back)';
 ok chain_ok('hendelse', events_of($ra)), 'its chain recomputed from the README';
 ok chain_ok('hendelse', events_of($rb)), 'so is b\'s';
 ok chain_ok('revisjon', audit_rows()), 'and the audit\'s';

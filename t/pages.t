@@ -22,7 +22,7 @@ use URI::Escape qw(uri_escape_utf8);
 use JSON::PP;
 use LWP::UserAgent;
 
-plan tests => 133;
+plan tests => 137;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -167,8 +167,15 @@ $res = raw_post($ok_body =~ s/melding=[^&]*/melding=%FF%FEabc/r);
 is $res->code, 400, 'not UTF-8: 400';
 $res = raw_post($ok_body =~ s/melding=[^&]*/melding=a%C0%AFb/r);
 is $res->code, 400, 'an overlong UTF-8 form: 400';
-$res = raw_post($ok_body =~ s/melding=[^&]*/melding=a%01b/r);
-is $res->code, 400, 'a control character: 400';
+# Text pasted from a word processor or a PDF brings control characters
+# (Word's line break is VT): the check page comes with the text without
+# them, never a 400 that loses everything typed (issue 14).
+$res = raw_post($ok_body =~ s/melding=[^&]*/melding=a%01b%0Bc/r =~ s/handling=send/handling=se-over/r);
+is $res->code, 200, 'a pasted control character: the check page, not a dead end';
+like decode_utf8($res->content), qr/name="melding" value="ab&#10;c"|name="melding" value="ab\nc"/,
+    'with the text kept, the control character left out and VT as a line break';
+$res = raw_post($ok_body =~ s/melding=/mel%01ding=/r);
+is $res->code, 400, 'a control character in a field\'s name: 400';
 $res = raw_post($ok_body =~ s/melding=[^&]*/melding=a%2/r);
 is $res->code, 400, 'a broken percent-escape: 400';
 $res = raw_post($ok_body . '&privatBarn.0.fnr=01017012345');
@@ -217,6 +224,13 @@ $res = post_form($ua, 'privat', %privat, 'privatBarn.1.personnavn' => 'Per',
 $html = decode_utf8($res->content);
 like $html, qr/name="privatBarn.0.personnavn" value="Per"/, 'removing the first moves the second up';
 unlike $html, qr/privatBarn\.1\.personnavn|Åse Ødegård/, 'and the first is gone';
+# Focus lands on the child that took its place, not on the page's start
+# with nothing said (issue 14, a screen reader's user).
+like $html, qr{<input[^>]*id="f-privatBarn-0-personnavn"[^>]*autofocus}, 'the child that moved up is focused';
+$res = post_form($ua, 'privat', %privat, 'privatBarn.1.personnavn' => 'Per',
+                 'privatBarn.2.personnavn' => 'Pål', handling => 'fjern:privatBarn:2');
+like decode_utf8($res->content), qr{<input[^>]*id="f-privatBarn-1-personnavn"[^>]*autofocus},
+    'removing the last child: the one before it is focused';
 is count(), $before, 'none of this stored anything';
 
 # Send, twice with the same token (a double click): one report.

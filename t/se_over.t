@@ -24,7 +24,7 @@ use HTML::Entities qw(decode_entities);
 use HTTP::Request::Common qw(POST);
 use LWP::UserAgent;
 
-plan tests => 74;
+plan tests => 80;
 
 my $base = base_url();
 sub count { (db_rows('SELECT COUNT(*) FROM bkm_melding'))[0][0] }
@@ -141,6 +141,11 @@ is count(), $before + 1, 'exactly one report stored';
 $res = post_form($ua, 'privat', @send);
 is $res->header('Location'), "/sendt/$id", 'the check page\'s post again: the same receipt';
 is count(), $before + 1, 'and still one report';
+# Back from the receipt to the check page and a reload (its post again):
+# the receipt, not a check page saying nothing is sent yet (issue 14).
+$res = post_form($ua, 'privat', @base, @typed, handling => 'se-over');
+is $res->header('Location'), "/sendt/$id", 'the form\'s post to the check page again after sending: the receipt';
+is count(), $before + 1, 'still one report';
 
 # Twice at the same moment (a double click without script, a retry).
 $res = $ua->get("$base/privat/skjema?kommune=0301&bydel=01");
@@ -219,7 +224,27 @@ like $html, qr{<strong id="mottaker">Bergen</strong>}, 'the new municipality\'s 
 like $html, qr{<textarea[^>]*name="melding"[^>]*>\Q$typed{melding}\E</textarea>}, 'with the text typed';
 like $html, qr{name="privatBarn.0.adresse.adresselinje1" value="Storgata 1"}, 'and every other value';
 like $html, qr{Du har bytt kommune}, 'and a notice that it was kept (in the language chosen)';
-is drafts(), $drafts, 'the draft is gone once shown';
+is drafts(), $drafts + 1, 'the draft stays, sealed, after it is shown';
+# Back from the new form to the choice and another municipality, or a
+# reload of the new form on a phone: the text is there again (issue 14;
+# the draft was deleted once shown, and both gave an empty form).
+$res = $ua->get("$base/privat/skjema?kommune=5001&utkast=$draft");
+$html = decode_utf8($res->content);
+like $html, qr{<textarea[^>]*name="melding"[^>]*>\Q$typed{melding}\E</textarea>},
+    'back to the choice and another municipality: the text is there again';
+$res = $ua->get("$base/privat/skjema?kommune=4601&utkast=$draft");
+$html = decode_utf8($res->content);
+like $html, qr{<textarea[^>]*name="melding"[^>]*>\Q$typed{melding}\E</textarea>},
+    'a reload of the new form: the text is there again';
+# Sent: the kept draft goes (a page from history cannot bring it back).
+$ua->max_redirect(0);
+$res = post_form($ua, 'privat', csrf => {@base}->{csrf}, skjema => {@base}->{skjema},
+                 kommune => '4601', bydel => '00', @typed, handling => 'send');
+is $res->code, 303, 'sent from the new municipality\'s form';
+is drafts(), $drafts, 'and the kept draft is gone';
+$ua->max_redirect(15);
+$res = $ua->get("$base/privat/skjema?kommune=4601&utkast=$draft");
+unlike decode_utf8($res->content), qr{\Q$typed{melding}\E}, 'so the text does not come back as a form to send again';
 
 # Another district on another protocol version: what its form lacks is
 # shown apart, not dropped (a public report from a version-2 district with
@@ -249,12 +274,16 @@ $res = $ua->get("$base/privat/skjema?kommune=0301&bydel=01");
 $ua->max_redirect(0);
 $drafts = drafts();
 my @loc = map { post_form($ua, 'privat', @base, @typed, handling => 'bytt-kommune')->header('Location') // '' } 1 .. 2;
-is drafts(), $drafts + 1, 'two changes of municipality in a row keep one draft (the first one could never be opened)';
-$ua->max_redirect(15);
+my ($d1) = $loc[0] =~ /utkast=([0-9a-f-]{36})/;
 my ($d3) = $loc[1] =~ /utkast=([0-9a-f-]{36})/;
+is_deeply [map { (db_rows("SELECT COUNT(*) FROM bkm_utkast WHERE id = '$_'"))[0][0] } $d1 // '', $d3 // ''], [0, 1],
+    'two changes of municipality in a row keep one draft (the first one could never be opened)';
+$ua->max_redirect(15);
 $ua->get("$base/privat/skjema?kommune=0301&bydel=01&utkast=" . ($d3 // ''));
-is drafts(), $drafts, 'and it is gone once shown';
 $ua->max_redirect(0);
+# This browser's own draft is replaced by its next change; the drafts of
+# three other browsers are what fill the person's limit.
+db_rows("DELETE FROM bkm_utkast WHERE id = '" . ($d3 // '') . "'");
 
 # The person's drafts are full (three other browsers): the form comes
 # back with everything and says so; nothing is lost.

@@ -19,7 +19,7 @@ use URI;
 use URI::Escape qw(uri_unescape);
 use HTTP::Request::Common ();
 
-plan tests => 98;
+plan tests => 99;
 
 my $base = base_url();
 my $port = URI->new($base)->port;
@@ -119,8 +119,11 @@ $href =~ s/&amp;/&/g if $href;
 is lc($href // ''), lc('/oidc/redirect?logout=' . uri_escape_all("http://127.0.0.1:$port/utlogget")),
     'to mod_auth_openidc\'s logout, back to /utlogget';
 like page($ua->get("$base/meg")), qr{id="logg-ut"}, 'and on /meg';
-like page($ua->get("$base/")), qr{^(?!.*id="logg-ut")}s,
-    'not on a page outside the login (the landing page cannot tell)';
+# Outside the login the signed login evidence tells that this browser is
+# logged in (issue 14, outside attack: after sending, the receipt had no
+# way to log out, on a shared computer too).
+like page($ua->get("$base/")), qr{id="logg-ut"},
+    'and on the landing page, outside the login (the login evidence tells)';
 # A private report sent before logging out: its receipt and PDF copy are
 # this browser's for an hour -- until it logs out (a shared computer).
 my %form;
@@ -137,6 +140,8 @@ my $sent = $ua->request(HTTP::Request::Common::POST("$base/privat/send", [
 my ($receipt) = $sent->request->uri =~ m{(/sendt/[0-9a-f-]{36})$};
 ok $receipt, 'a private report sent before logging out';
 $receipt //= '/sendt/00000000-0000-4000-8000-000000000000';
+like page($ua->get("$base$receipt")), qr{<a class="ds-link bkm-loggut" id="logg-ut" href="\Q@{[ $href =~ s/&/&amp;/gr ]}\E">},
+    'the receipt has "Logg ut" (right after sending, on a shared computer)';
 is $ua->get("$base$receipt/kopi.pdf")->header('Content-Type'), 'application/pdf',
     'its PDF copy, while logged in';
 # mod_auth_openidc ends the local session and sends the browser to the

@@ -987,7 +987,7 @@ static json_t *actions(request_rec *r, const who_t *w, const report_t *m,
         ids[n++] = "handtert";
     }
     if (!m->levert && m->frist && strcmp(m->kanal, "fagsystem") == 0
-        && (strcmp(m->tilstand, "AKSEPTERT") == 0
+        && ((strcmp(m->tilstand, "AKSEPTERT") == 0 && m->apnet)
             || strcmp(m->tilstand, "SENDT_FAGSYSTEM") == 0)) {
         ids[n++] = "tilbake";
     }
@@ -1180,6 +1180,18 @@ static int action(request_rec *r, who_t *w, const char *id)
                       "fetched it", id);
         return timeline(r, w, id, HTTP_CONFLICT,
                         "forvaltning.handling.ikke_apnet", form);
+    }
+    if (strcmp(h.handling, "tilbake") == 0 && !m.levert && !m.apnet) {
+        /* Nobody fetched it: it waits in the queue already, and putting
+         * it "back" would only start the deadline again -- an
+         * administrator could hold off the letter post of a report no
+         * one reads, again and again (issue 14, outside attack). */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(07100)
+                      "report %s: back to the queue refused (409), nobody "
+                      "has fetched it",
+                      id);
+        return timeline(r, w, id, HTTP_CONFLICT,
+                        "forvaltning.handling.tilbake_ikke_hentet", form);
     }
     if (strcmp(h.handling, "handtert") == 0 && !m.levert) {
         const char *ok = apr_table_get(form, "bekreftet");

@@ -276,8 +276,14 @@ static const char *decode(char *s, apr_size_t *len)
 }
 
 /* Strict UTF-8 without control characters but tab and line breaks;
- * CR LF and lone CR become LF. */
-static const char *clean_text(char *s, apr_size_t *len)
+ * CR LF and lone CR become LF.  In a value (@p typed), text pasted from a
+ * word processor, a PDF or a terminal brings control characters the
+ * person never saw (Word's line break is VT, a page break FF): those
+ * three (VT, FF, NEL) become LF and the others are left out, so the page
+ * comes back with everything typed instead of a dead end that loses it
+ * (issue 14, "nothing typed is lost").  A field's name is never typed:
+ * a control character there is still refused. */
+static const char *clean_text(char *s, apr_size_t *len, int typed)
 {
     apr_size_t i = 0, o = 0;
 
@@ -295,7 +301,13 @@ static const char *clean_text(char *s, apr_size_t *len)
             continue;
         }
         if (bkm_utf8_is_control(cp) && cp != '\t' && cp != '\n') {
-            return "a control character";
+            if (!typed) {
+                return "a control character";
+            }
+            if (cp == 0x0B || cp == 0x0C || cp == 0x85) {
+                s[o++] = '\n';
+            }
+            continue;
         }
         memmove(s + o, s + at, i - at);
         o += i - at;
@@ -352,8 +364,8 @@ const char *bkm_skjema_parse(apr_pool_t *p, bkm_skjema_type_e type,
         if (vlen > MAX_VALUE) {
             return "a field is too long";
         }
-        if ((err = clean_text(name, &nlen))
-            || (err = clean_text(value, &vlen))) {
+        if ((err = clean_text(name, &nlen, 0))
+            || (err = clean_text(value, &vlen, 1))) {
             return err;
         }
         for (i = 0; control_names[i]; i++) {

@@ -32,6 +32,8 @@ static void forget_browser(request_rec *r)
                                         "bkm_utkast", NULL };
     int i;
 
+    /* and this page offers no logout of its own (pages/side.c) */
+    apr_table_setn(r->notes, "bkm_utlogget", "1");
     for (i = 0; site[i]; i++) {
         bkm_page_cookie_remove(r, bkm_page_host_cookie(r, site[i]), "/");
     }

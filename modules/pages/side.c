@@ -457,7 +457,16 @@ static void page_trust(request_rec *r, json_t *data)
         }
         json_object_set_new(data, "drift", o);
     }
-    if (c->logout_uri && bkm_person_from_login(r, &p)) {
+    /* The receipt, the landing page and the pages about the service are
+     * not behind the login, yet the person is still logged in there (at
+     * the portal and at ID-porten): the signed login evidence says so, and
+     * a shared computer's user must be able to log out right after
+     * sending (the logout also forgets the receipt and its copy).  Not on
+     * the page that says one has logged out (pages/om.c). */
+    if (c->logout_uri
+        && (bkm_person_from_login(r, &p)
+            || (!apr_table_get(r->notes, "bkm_utlogget")
+                && bkm_page_evidence_tag(r)))) {
         json_object_set_new(
             data, "loggut",
             json_string(apr_pstrcat(r->pool, c->logout_uri, "?logout=",

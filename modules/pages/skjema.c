@@ -477,7 +477,13 @@ static int save_draft(request_rec *r, const char *type, const char *body,
 }
 
 /* The draft @p id, if this browser has its key and the person logged in
- * wrote it; deleted once read. */
+ * wrote it.  A draft kept by a login that ran out is deleted once read; a
+ * draft kept by "change municipality" stays (sealed, with its key only in
+ * this browser's cookie) until the report is sent, another change
+ * replaces it, or its hour is up: the reporter who goes back from the new
+ * municipality's form to choose again, or reloads that form on a phone,
+ * finds the text again instead of an empty form (issue 14, "nothing
+ * typed is lost"). */
 static bkm_skjema_t *load_draft(request_rec *r, bkm_skjema_type_e type,
                                 const char *id, const char *tag)
 {
@@ -520,11 +526,36 @@ static bkm_skjema_t *load_draft(request_rec *r, bkm_skjema_type_e type,
         memset(plain, 0, plain_len);
     }
     memset(key, 0, sizeof(key));
+    if (f && f->handling && strcmp(f->handling, BYTT) == 0) {
+        return f;
+    }
     if (box && bkm_db_begin(db) == 0) {
         bkm_db_end(db, bkm_db_run(db, BKM_SQL_UTKAST_DELETE, NULL, 1, &id));
     }
     bkm_page_cookie_remove(r, bkm_page_host_cookie(r, UTKAST_COOKIE), "/");
     return f;
+}
+
+/* Sent: the draft "change municipality" kept for this browser is not
+ * needed any more (a page from history could otherwise bring the text
+ * back as a form to send again). */
+static void forget_draft(request_rec *r)
+{
+    const char *args[2], *tag = bkm_page_login_tag(r);
+    bkm_db_t *db;
+
+    args[0] = previous_draft(r);
+    args[1] = tag ? bkm_token_owner(r->pool,
+                                    bkm_srv_cfg(r->server)->token_keys, tag)
+                  : NULL;
+    if (!args[0] || !args[1] || !(db = bkm_db_acquire(r))) {
+        return;
+    }
+    if (bkm_db_begin(db) == 0) {
+        bkm_db_end(db,
+                   bkm_db_run(db, BKM_SQL_UTKAST_DELETE_OWN, NULL, 2, args));
+    }
+    bkm_page_cookie_remove(r, bkm_page_host_cookie(r, UTKAST_COOKIE), "/");
 }
 
 /* ---- GET /{type}/skjema ------------------------------------------------ */
@@ -653,6 +684,7 @@ static int send_report(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
                       "form sent again (double click or reload): report %s "
                       "was stored once", m.id);
     }
+    forget_draft(r);
     /* The receipt speaks the form's language (it has no login to ask). */
     keep_lang(r, lang);
     bkm_page_key_cookie_set(r, BKM_COOKIE_SENDT, m.id,
@@ -682,6 +714,38 @@ static int answers_ok(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
     default:
         return -1;
     }
+}
+
+/* Whether the report these answers make was sent already under this
+ * form's one-time token (the same duplicate key send_report stores it
+ * under): 1 yes, 0 no or not known. */
+static int already_sent(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b)
+{
+    const bkm_pages_t *pg = bkm_pages(r);
+    json_t *report = bkm_json_own(r->pool,
+                                  bkm_skjema_report(f, pg->postnummer));
+    unsigned char key[BKM_TOKEN_KEY];
+    const char *fingerprint, *dupkey = NULL;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    bkm_db_t *db;
+    int found = 0, rv;
+
+    fingerprint = report_fingerprint(r, bkm_skjema_type_name(f->type), b,
+                                     report);
+    rv = !fingerprint
+         || bkm_token_form_keys(r->pool, bkm_srv_cfg(r->server)->token_keys,
+                                bkm_page_login_tag(r), f->skjema_id,
+                                fingerprint, &dupkey, key);
+    memset(key, 0, sizeof(key));
+    if (rv || !dupkey || !(db = bkm_db_acquire(r))
+        || bkm_db_select(db, BKM_SQL_MELDING_BY_SKJEMA, &res, 1, &dupkey)) {
+        return 0;
+    }
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        found = 1;
+    }
+    return found;
 }
 
 /* The check page: every answer, each with a button that goes back to its
@@ -784,6 +848,16 @@ static int form_button(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
             return render_form(r, HTTP_UNPROCESSABLE_ENTITY, f, b, person,
                                lang, NULL);
         }
+        if (already_sent(r, f, b)) {
+            /* Back from the receipt and a reload: the check page said
+             * "nothing is sent until you press Send" about a report that
+             * was sent -- the receipt answers instead (issue 14, outside
+             * attack). */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, BKMLOGNO(07101)
+                          "check page asked for a report already sent: "
+                          "the receipt instead");
+            return send_report(r, f, b, person, lang);
+        }
         return render_check(r, f, b, person, lang);
     }
     if (strncmp(h, ENDRE, strlen(ENDRE)) == 0
@@ -799,6 +873,23 @@ static int form_button(request_rec *r, bkm_skjema_t *f, const bkm_bydel_t *b,
                                    strcmp(h + 9, "foresatte") == 0
                                        ? f->foresatte - 1
                                        : f->barn - 1);
+        }
+        return render_form(r, HTTP_OK, f, b, person, lang, &n);
+    }
+    if (strncmp(h, "fjern:", 6) == 0) {
+        /* "Remove this child": focus lands on the block that took its
+         * place (the one before, when the last went), not at the top of
+         * a reloaded page with nothing said (issue 14, outside attack:
+         * a screen reader user was left at the page's start). */
+        const char *array = apr_pstrndup(r->pool, h + 6, strcspn(h + 6, ":"));
+        const char *at = h + 6 + strlen(array);
+        int before = f->barn + f->foresatte, left, i;
+        bkm_skjema_apply(f, h);
+        left = strcmp(array, "foresatte") == 0 ? f->foresatte : f->barn;
+        if (*at == ':' && f->barn + f->foresatte < before && left > 0) {
+            i = atoi(at + 1);
+            n.fokus = apr_psprintf(r->pool, "%s.%d.personnavn", array,
+                                   i < left ? i : left - 1);
         }
         return render_form(r, HTTP_OK, f, b, person, lang, &n);
     }
