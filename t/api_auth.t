@@ -9,7 +9,7 @@ use Apache::TestRequest qw(GET POST);
 use lib 't/lib';
 use BkmTest qw(dev_token json_of root);
 
-plan tests => 46;
+plan tests => 47;
 
 my $api = '/bekymringsmelding/api/v2/konto';
 my %good = dev_token('fagsystem-0301-01');
@@ -114,8 +114,11 @@ is $res->code, 404, "another tenant's account: 404, not 403";
 unlike $res->decoded_content, qr/print/i, 'and nothing about it';
 is GET("$api/00000000-0000-4000-8000-000000000000", %good)->code, 404,
     'unknown account: 404';
-is GET("$api/" . uc($k->{kontoId}), %good)->code, 404,
-    'ids are exact (no case folding)';
+# A UUID is one id in either case (RFC 9562; README "HTTP interface"): the
+# account in upper case is the same account, never another's.
+$res = GET("$api/" . uc($k->{kontoId}), %good);
+is $res->code, 200, 'an account id in upper case: the same account';
+is json_of($res)->{kontoId}, $k->{kontoId}, 'named as stored, in lower case';
 
 my %prod = dev_token('produsent');
 $j = json_of(GET $api, %prod);
