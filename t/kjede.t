@@ -84,9 +84,11 @@ my $csrf = ($ua{kari}->get("$base/privat/skjema?kommune=0301")->decoded_content
 my $cs = BkmCaseSystem->new(base => $base, name => 'fagsystem-0301-01',
     key => root() . '/t/dev/pki/0301-01-fagsystem.key',
     cert => root() . '/t/dev/pki/0301-01-fagsystem.pem');
-my (undef, $list) = $cs->list();
-my ($fetched) = grep { $_->{bekymringsmeldingId} eq ($ra // '') } @{ $list // [] };
-$cs->fetch($fetched->{meldingId}) if $fetched;
+# By its message id (the list shows the oldest 100 waiting, and earlier
+# files of the suite leave more than that for this account).
+my ($lev) = db_rows("SELECT id FROM bkm_leveranse WHERE melding_id = '"
+                    . ($ra // '') . "' AND mottaker = 'fagsystem'");
+$cs->fetch($lev->[0]) if $lev;
 my $res = $ua{kari}->request(POST "$base/kommune/0301/melding/$ra/handling",
     # (not "handtert": that asks for a confirmation first; putting it back
     # in the queue is an action too)

@@ -116,7 +116,7 @@ int bkm_test_count(bkm_db_t *db, const char *fmt, ...)
 
 /* ---- a district, a policy, reports ---------------------------------------- */
 
-static bkm_kommune_t oslo = { "0301", "Oslo", NULL, 1, NULL, NULL };
+static bkm_kommune_t oslo = { .nummer = "0301", .navn = "Oslo", .aktiv = 1 };
 
 void bkm_test_bydel(bkm_bydel_t *b, bkm_kanal_e kanal)
 {

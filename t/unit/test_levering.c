@@ -428,7 +428,7 @@ START_TEST(deadlines_by_policy)
 {
     bkm_levering_policy_t pol = { apr_time_from_sec(40 * 3600),
                                   apr_time_from_sec(2 * 86400), "p" };
-    bkm_kommune_t k = { "0301", "Oslo", NULL, 1, NULL, NULL };
+    bkm_kommune_t k = { .nummer = "0301", .navn = "Oslo", .aktiv = 1 };
     bkm_bydel_t b;
     apr_time_t mon = bkm_test_utc(2026, 3, 2, 8, 0); /* 09:00 in Oslo */
 
