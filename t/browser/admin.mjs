@@ -13,7 +13,7 @@
 // and compares the PDF with what openssl cms makes of the same message.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, Record, watch, audit, loginAtOp, LANGS, runAxe, formatAxe, WIDE } from './lib.mjs';
+import { launch, Record, watch, audit, loginAtOp, LANGS, runAxe, formatAxe, WIDE, summaryFocused } from './lib.mjs';
 
 const [base, lid, mid, keyFile, outDir, shotDir, clid, cid, brev, notesDir] = process.argv.slice(2);
 const PHONE = { width: 375, height: 800 };
@@ -146,7 +146,7 @@ try {
     await Promise.all([apage.waitForLoadState('load'), apage.click('#handling button[type="submit"]')]);
     rec.check(`admin [${lang}]: no reason: an error summary, focused`,
       await apage.isVisible('#feiloppsummering')
-      && await apage.evaluate(() => document.activeElement && document.activeElement.id) === 'feiloppsummering');
+      && await summaryFocused(apage));
     rec.check(`admin [${lang}]: the choice kept`, await apage.isChecked('#h-handtert'));
     await audit(rec, apage, aw, 'admin-melding-feil', lang, shotDir);
     await axePhone(rec, apage, 'admin-melding-feil', lang);
@@ -205,7 +205,7 @@ try {
   await axePhone(rec, opage, 'admin-statistikk-nasjonal', 'en');
   await opage.goto(`${base}/kommune/kjede?anker=x`);
   rec.check('operator: a malformed anchor: the error summary, focused',
-    await opage.evaluate(() => document.activeElement && document.activeElement.id) === 'feiloppsummering');
+    await summaryFocused(opage));
   await audit(rec, opage, ow, 'admin-kjede-feil', 'en', shotDir);
   await axePhone(rec, opage, 'admin-kjede-feil', 'en');
   // Logout: mod_auth_openidc ends its session (then ID-porten's single

@@ -185,6 +185,16 @@ export async function audit(rec, page, w, state, lang, shotDir) {
 
 // ---- forms -----------------------------------------------------------
 
+// Whether the error summary has the focus.  Chromium applies autofocus in
+// a rendering step after the load event, so a check right after a
+// navigation can run before it: wait up to 3 s for it (what a person sees
+// at once).
+export async function summaryFocused(page) {
+  return page.waitForFunction(
+    () => document.activeElement && document.activeElement.id === 'feiloppsummering',
+    null, { timeout: 3000 }).then(() => true, () => false);
+}
+
 export const domId = (name) => `f-${name.replace(/\./g, '-')}`;
 
 // Fill in a form: text by name, yes/no radios ("ja"/"nei") and checkboxes.

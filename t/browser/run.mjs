@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Record, TEXT, WIDE, audit, diffValues, domId, fillForm, formValues,
-  formatAxe, launch, loginAtOp, newCsp, onOp, runAxe, watch,
+  formatAxe, launch, loginAtOp, newCsp, onOp, runAxe, summaryFocused, watch,
 } from './lib.mjs';
 
 const [base, outDir, shotArg] = process.argv.slice(2);
@@ -485,6 +485,7 @@ async function languageFlow(lng, { locale, person, melder, privatBydel, offentli
 // The error summary after sending an empty form: focused, in the page's
 // language, each entry a link to a field on the page, and the fields named.
 async function errorsShown(page, key, mustName) {
+  await summaryFocused(page);
   const s = await page.evaluate(() => {
     const box = document.getElementById('feiloppsummering');
     if (!box) return null;
