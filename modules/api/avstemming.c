@@ -42,6 +42,7 @@
 #include "server/db.h"
 #include "server/http.h"
 #include "server/routes.h"
+#include "bkm_buf.h"
 #include "bkm_calendar.h"
 #include "bkm_db.h"
 #include "bkm_leveranse.h"
@@ -262,23 +263,11 @@ static apr_table_t *query_args(request_rec *r, int *malformed)
 /* The list's text, written into one buffer sized for the page: 10,000
  * entries built as jansson objects, or printed through a brigade, cost
  * more than the query (t/bench/avstemming.t). */
-typedef struct {
-    apr_pool_t *p;
-    char *buf;
-    apr_size_t len, cap;
-} out_t;
+typedef bkm_buf_t out_t;
 
 static void out_mem(out_t *o, const char *s, apr_size_t n)
 {
-    if (o->len + n > o->cap) {
-        apr_size_t cap = o->cap * 2 > o->len + n ? o->cap * 2 : o->len + n;
-        char *nb = apr_palloc(o->p, cap);
-        memcpy(nb, o->buf, o->len);
-        o->buf = nb;
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
+    bkm_buf_add(o, s, n);
 }
 
 #define OUT_LIT(o, lit) out_mem((o), (lit), sizeof(lit) - 1)
@@ -455,10 +444,8 @@ static int list(request_rec *r, bkm_db_t *db, const bkm_konto_t *k)
         return bad(r, HTTP_SERVICE_UNAVAILABLE, "database",
                    "the database does not answer; try again");
     }
-    o.p = r->pool;
-    o.cap = (apr_size_t)limit * 420 + 256;
-    o.buf = apr_palloc(r->pool, o.cap);
-    o.len = 0;
+    /* Room for a full page at once: a message is about 420 bytes. */
+    bkm_buf_init(&o, r->pool, (apr_size_t)limit * 420 + 256);
     OUT_LIT(&o, "{\"kontoId\":\"");
     out_str(&o, k->id);
     OUT_LIT(&o, "\",\"fra\":\"");

@@ -7,6 +7,7 @@
  * Rendering walks the list; nothing is parsed per request.
  */
 #include "bkm_html.h"
+#include "bkm_buf.h"
 
 #include <apr_hash.h>
 #include <apr_strings.h>
@@ -62,8 +63,7 @@ struct bkm_html_set_t {
 typedef struct {
     bkm_html_set_t *set;
     tmpl_t *t;
-    char *lit; /* literal bytes not yet in an op */
-    apr_size_t lit_len, lit_cap;
+    bkm_buf_t lit; /* literal bytes not yet in an op */
     const char *error;
 } compiler_t;
 
@@ -152,24 +152,7 @@ const char *bkm_html_escape(apr_pool_t *p, const char *s)
 
 static void lit(compiler_t *c, const char *s, apr_size_t len)
 {
-    if (len == 0) {
-        return;
-    }
-    if (c->lit_len + len > c->lit_cap) {
-        apr_size_t cap = (c->lit_cap ? c->lit_cap : 1024);
-        char *n;
-        while (cap < c->lit_len + len) {
-            cap *= 2;
-        }
-        n = apr_palloc(c->set->pool, cap);
-        if (c->lit_len) { /* c->lit is NULL at first */
-            memcpy(n, c->lit, c->lit_len);
-        }
-        c->lit = n;
-        c->lit_cap = cap;
-    }
-    memcpy(c->lit + c->lit_len, s, len);
-    c->lit_len += len;
+    bkm_buf_add(&c->lit, s, len);
 }
 
 static void lits(compiler_t *c, const char *s)
@@ -186,15 +169,15 @@ static void flush(compiler_t *c)
 {
     op_t *op;
 
-    if (!c->lit_len) {
+    if (!c->lit.len) {
         return;
     }
     op = apr_array_push(c->t->ops);
     memset(op, 0, sizeof(*op));
     op->kind = OP_LIT;
-    op->s = apr_pmemdup(c->set->pool, c->lit, c->lit_len);
-    op->len = c->lit_len;
-    c->lit_len = 0;
+    op->s = apr_pmemdup(c->set->pool, c->lit.buf, c->lit.len);
+    op->len = c->lit.len;
+    c->lit.len = 0;
 }
 
 static int push(compiler_t *c, op_kind_e kind, const char *s,
@@ -509,6 +492,7 @@ const char *bkm_html_add(bkm_html_set_t *set, const char *name,
     }
     memset(&c, 0, sizeof(c));
     c.set = set;
+    bkm_buf_init(&c.lit, set->pool, 1024);
     c.t = apr_pcalloc(set->pool, sizeof(*c.t));
     c.t->name = apr_pstrdup(set->pool, name);
     c.t->ops = apr_array_make(set->pool, 64, sizeof(op_t));

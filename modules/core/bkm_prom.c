@@ -6,25 +6,9 @@
 #include <string.h>
 #include <apr_strings.h>
 
-/* Append n bytes, doubling the buffer when it is full (old buffers stay in
- * the pool: a page is a few tens of KB at most). */
 static void put(bkm_prom_t *m, const char *s, apr_size_t n)
 {
-    if (m->len + n + 1 > m->cap) {
-        apr_size_t cap = m->cap ? m->cap : 4096;
-        char *buf;
-
-        while (m->len + n + 1 > cap) {
-            cap *= 2;
-        }
-        buf = apr_palloc(m->pool, cap);
-        memcpy(buf, m->buf, m->len);
-        m->buf = buf;
-        m->cap = cap;
-    }
-    memcpy(m->buf + m->len, s, n);
-    m->len += n;
-    m->buf[m->len] = '\0';
+    bkm_buf_add(&m->text, s, n);
 }
 
 bkm_prom_t *bkm_prom_make(apr_pool_t *p)
@@ -32,6 +16,7 @@ bkm_prom_t *bkm_prom_make(apr_pool_t *p)
     bkm_prom_t *m = apr_pcalloc(p, sizeof(*m));
 
     m->pool = p;
+    bkm_buf_init(&m->text, p, 4096);
     put(m, "", 0);
     return m;
 }
@@ -143,14 +128,14 @@ void bkm_prom_sample(bkm_prom_t *m, const char *name,
 
 void bkm_prom_append(bkm_prom_t *m, const bkm_prom_t *other)
 {
-    put(m, other->buf, other->len);
+    put(m, other->text.buf, other->text.len);
     m->invalid += other->invalid;
 }
 
 const char *bkm_prom_text(bkm_prom_t *m, apr_size_t *len)
 {
     if (len) {
-        *len = m->len;
+        *len = m->text.len;
     }
-    return m->buf;
+    return m->text.buf;
 }

@@ -16,12 +16,12 @@
 #define BKM_PROM_H
 
 #include <apr_pools.h>
+#include "bkm_buf.h"
 
 typedef struct {
     apr_pool_t *pool;
-    char *buf; /**< the page, NUL-terminated */
-    apr_size_t len, cap;
-    int invalid; /**< names refused (0 when all were valid) */
+    bkm_buf_t text; /**< the page */
+    int invalid;    /**< names refused (0 when all were valid) */
 } bkm_prom_t;
 
 /** A new, empty page in @p p. */

@@ -29,6 +29,7 @@
 #include "bkm_box.h"
 #include "bkm_ids.h"
 #include "bkm_skjema.h"
+#include "bkm_buf.h"
 #include "bkm_html.h"
 #include "bkm_static.h"
 #include "bkm_time.h"
@@ -536,29 +537,10 @@ json_t *bkm_page_data(request_rec *r, const char *lang, const char *tittel)
 /* The page is put together in memory and sent in one write, with its
  * length: thousands of small writes through the output filters cost more
  * than the rendering itself. */
-typedef struct {
-    apr_pool_t *pool;
-    char *buf;
-    apr_size_t len, cap;
-} page_buf_t;
-
+/* The renderer's output, gathered to send with its length. */
 static int write_out(void *baton, const char *s, apr_size_t len)
 {
-    page_buf_t *b = baton;
-
-    if (b->len + len > b->cap) {
-        apr_size_t cap = b->cap ? b->cap * 2 : 16384;
-        char *n;
-        while (cap < b->len + len) {
-            cap *= 2;
-        }
-        n = apr_palloc(b->pool, cap);
-        memcpy(n, b->buf, b->len);
-        b->buf = n;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, s, len);
-    b->len += len;
+    bkm_buf_add(baton, s, len);
     return 0;
 }
 
@@ -567,7 +549,7 @@ int bkm_page_render(request_rec *r, int status, const char *tmpl,
 {
     const bkm_pages_t *pg = bkm_pages(r);
     const char *lang = json_string_value(json_object_get(data, "lang"));
-    page_buf_t out;
+    bkm_buf_t out;
 
     r->status = status;
     bkm_page_headers(r);
@@ -575,8 +557,7 @@ int bkm_page_render(request_rec *r, int status, const char *tmpl,
     /* Pages differ by cookie and by Accept-Language. */
     apr_table_mergen(r->headers_out, "Vary", "Cookie, Accept-Language");
     ap_set_content_type(r, "text/html; charset=utf-8");
-    memset(&out, 0, sizeof(out));
-    out.pool = r->pool;
+    bkm_buf_init(&out, r->pool, 16384);
     if (bkm_html_render(pg->html, tmpl, data, bkm_i18n_texts(pg->i18n, lang),
                         write_out, &out)
         != 0) {

@@ -2,6 +2,7 @@
 /* Prometheus' text format, written (bkm_prom). */
 #include "unit.h"
 #include "bkm_prom.h"
+#include "bkm_buf.h"
 
 #include <math.h>
 #include <string.h>
@@ -88,6 +89,32 @@ START_TEST(append)
 }
 END_TEST
 
+/* The buffer underneath (bkm_buf): empty until written, always
+ * NUL-terminated, and it keeps every byte as it doubles. */
+START_TEST(buffer)
+{
+    bkm_buf_t b;
+    char big[5000];
+    int i;
+
+    bkm_buf_init(&b, bkm_test_pool, 4);
+    ck_assert_ptr_null(b.buf);
+    bkm_buf_add(&b, "abc", 3);
+    ck_assert_str_eq(b.buf, "abc");
+    ck_assert_uint_eq(b.len, 3);
+    memset(big, 'x', sizeof(big));
+    for (i = 0; i < 3; i++) {
+        bkm_buf_add(&b, big, sizeof(big));
+    }
+    ck_assert_uint_eq(b.len, 3 + 3 * sizeof(big));
+    ck_assert_uint_gt(b.cap, b.len);
+    ck_assert_int_eq(b.buf[b.len], '\0');
+    ck_assert(strncmp(b.buf, "abcxxx", 6) == 0);
+    bkm_buf_add(&b, "", 0);
+    ck_assert_uint_eq(b.len, 3 + 3 * sizeof(big));
+}
+END_TEST
+
 START_TEST(grows)
 {
     bkm_prom_t *m = bkm_prom_make(bkm_test_pool);
@@ -117,6 +144,7 @@ Suite *bkm_suite_prom(void)
     tcase_add_test(tc, values);
     tcase_add_test(tc, invalid_names_left_out);
     tcase_add_test(tc, append);
+    tcase_add_test(tc, buffer);
     tcase_add_test(tc, grows);
     suite_add_tcase(s, tc);
     return s;
