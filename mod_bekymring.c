@@ -146,7 +146,7 @@ static void bkm_child_init(apr_pool_t *p, server_rec *s)
     if (!bkm_cfg_any_portal(s)) {
         return;
     }
-    bkm_mottak_child_init();
+    bkm_mottak_child_init(p, s);
     bkm_db_child_init(p, s);
     bkm_integrasjon_child_init(p);
     bkm_throttle_child_init(p, s);

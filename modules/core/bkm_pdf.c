@@ -110,29 +110,109 @@ typedef struct {
     int v2;
 } bkm_doc_t;
 
-/* ---- the font map ----
+/* ---- the font maps ----
  *
- * A pango font map must not be shared between threads: with one map and
- * 8 threads rendering at once, the test program crashed in 3 runs of 3
+ * A pango font map must not be used by two threads at once: with one map
+ * and 8 threads rendering at once, the test program crashed in 3 runs of 3
  * (pango's own default map is per thread since 1.32.6 for that reason).
  * A new map per call is safe but finds and loads the fonts every time:
  * 9.5 ms per PDF instead of 2.8.  A shared map behind a mutex is as fast on
  * one thread but serialises them (330 PDFs/s with 4 threads on 2 cores,
- * against 620 with a map per thread).  So each thread keeps its own map,
- * made on its first render and released by GLib when the thread exits.
- * It is our own map, not pango's per-thread default, so that nothing else
- * in the process can change its settings. */
-static GPrivate bkm_pdf_fontmap_key = G_PRIVATE_INIT(g_object_unref);
+ * against 620 with a map per thread).
+ *
+ * A map per thread (as before issue 17) made every worker thread's first
+ * report pay 6-9 ms for its fonts, and nothing can warm a thread that
+ * httpd has not started yet.  So the maps are a stack of kits instead: a
+ * render takes a kit off the stack (or makes one if every kit is in use),
+ * has it to itself, and puts it back.  A kit is never used by two threads
+ * at once (the mutex hands it over, with the memory barrier that takes),
+ * there are never more kits than renders that ran at the same time, and
+ * bkm_pdf_warm() makes and warms them in child_init, so that a child's
+ * first report costs what its hundredth does.  A kit also keeps what is
+ * the same for every render: the pango context, its fonts and attributes,
+ * and the buffer cairo writes the PDF into.  It is our own map, not
+ * pango's default, so that nothing else in the process can change its
+ * settings.  The kits live as long as the process (a child, whose end
+ * frees them; the parent never renders). */
+typedef struct bkm_pdf_kit {
+    PangoFontMap *fm;
+    PangoContext *ctx;
+    PangoFontDescription *font[BKM_S_COUNT];
+    PangoAttrList *attrs;
+    unsigned char *buf; /* cairo's output, wiped after each render */
+    size_t cap;
+    struct bkm_pdf_kit *next;
+} bkm_pdf_kit_t;
 
-static PangoFontMap *bkm_pdf_fontmap(void)
+static GMutex bkm_pdf_kits_lock;
+static bkm_pdf_kit_t *bkm_pdf_kits;    /* free kits */
+static unsigned int bkm_pdf_kits_made; /* for bkm_pdf_kit_count() */
+
+static bkm_pdf_kit_t *kit_new(void)
 {
-    PangoFontMap *fm = g_private_get(&bkm_pdf_fontmap_key);
+    bkm_pdf_kit_t *k = g_new0(bkm_pdf_kit_t, 1);
+    cairo_font_options_t *fo;
+    int i;
 
-    if (!fm) {
-        fm = pango_cairo_font_map_new();
-        g_private_set(&bkm_pdf_fontmap_key, fm);
+    k->fm = pango_cairo_font_map_new();
+    /* Points as units (72 dpi), and outlines as they are: hinting and
+     * rounding are for screens, and would change the spacing in a PDF. */
+    k->ctx = pango_font_map_create_context(k->fm);
+    pango_cairo_context_set_resolution(k->ctx, 72.0);
+    fo = cairo_font_options_create();
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    pango_cairo_context_set_font_options(k->ctx, fo);
+    cairo_font_options_destroy(fo);
+    pango_context_set_round_glyph_positions(k->ctx, FALSE);
+    pango_context_set_language(k->ctx, pango_language_from_string("nb"));
+    for (i = 0; i < BKM_S_COUNT; i++) {
+        k->font[i] = pango_font_description_from_string(bkm_styles[i].font);
     }
-    return fm;
+    /* Breaking a long word must not add a hyphen that the reporter did not
+     * write: the PDF is a record of what was sent. */
+    k->attrs = pango_attr_list_new();
+    pango_attr_list_insert(k->attrs, pango_attr_insert_hyphens_new(FALSE));
+    /* No ligatures: "ff" stays two letters, so that the text a screen
+     * reader or a search gets from the tagged PDF is the text written
+     * (poppler's structure text stopped at the ff ligature). */
+    pango_attr_list_insert(k->attrs,
+                           pango_attr_font_features_new("liga 0, clig 0"));
+    g_mutex_lock(&bkm_pdf_kits_lock);
+    bkm_pdf_kits_made++;
+    g_mutex_unlock(&bkm_pdf_kits_lock);
+    return k;
+}
+
+static bkm_pdf_kit_t *kit_take(void)
+{
+    bkm_pdf_kit_t *k;
+
+    g_mutex_lock(&bkm_pdf_kits_lock);
+    if ((k = bkm_pdf_kits)) {
+        bkm_pdf_kits = k->next;
+        k->next = NULL;
+    }
+    g_mutex_unlock(&bkm_pdf_kits_lock);
+    return k ? k : kit_new();
+}
+
+static void kit_give(bkm_pdf_kit_t *k)
+{
+    g_mutex_lock(&bkm_pdf_kits_lock);
+    k->next = bkm_pdf_kits;
+    bkm_pdf_kits = k;
+    g_mutex_unlock(&bkm_pdf_kits_lock);
+}
+
+unsigned int bkm_pdf_kit_count(void)
+{
+    unsigned int n;
+
+    g_mutex_lock(&bkm_pdf_kits_lock);
+    n = bkm_pdf_kits_made;
+    g_mutex_unlock(&bkm_pdf_kits_lock);
+    return n;
 }
 
 /* ---- text helpers ---- */
@@ -938,9 +1018,15 @@ static void draw_margins(bkm_doc_t *d, cairo_t *cr, const char *title,
     g_object_unref(l);
 }
 
-/* The PDF bytes, in malloc'd memory while cairo writes them.  They hold
- * the report, so memory is wiped before it goes back to malloc (as the
- * caller does with the report's JSON text); hence no realloc(). */
+/* The PDF bytes, in malloc'd memory while cairo writes them: the kit's
+ * buffer, kept from one render to the next.  They hold the report, so
+ * what was written is wiped after each render and before memory goes
+ * back to malloc (as the caller does with the report's JSON text); hence
+ * no realloc().  Only the bytes written are wiped: the rest of the
+ * buffer never held this report, and was wiped after the last one.  A
+ * buffer grown past BKM_PDF_KEEP (a hostile report's) is not kept. */
+#define BKM_PDF_KEEP (1024 * 1024)
+
 typedef struct {
     unsigned char *data;
     size_t len, cap;
@@ -949,9 +1035,10 @@ typedef struct {
 static void pdfbuf_free(bkm_pdfbuf_t *buf)
 {
     if (buf->data) {
-        explicit_bzero(buf->data, buf->cap);
+        explicit_bzero(buf->data, buf->len);
         free(buf->data);
         buf->data = NULL;
+        buf->cap = 0;
     }
 }
 
@@ -1084,13 +1171,14 @@ static unsigned char *add_lang(apr_pool_t *p, const unsigned char *pdf,
     return out;
 }
 
-static const char *draw(bkm_doc_t *d, apr_pool_t *p, const char *title,
-                        const char *referanse, apr_array_header_t *frags,
-                        int pages, const unsigned char **pdf, apr_size_t *len)
+static const char *draw(bkm_doc_t *d, bkm_pdf_kit_t *kit, apr_pool_t *p,
+                        const char *title, const char *referanse,
+                        apr_array_header_t *frags, int pages,
+                        const unsigned char **pdf, apr_size_t *len)
 {
     const bkm_frag_t *f = (const bkm_frag_t *)frags->elts;
     const bkm_frag_t *end = f + frags->nelts;
-    bkm_pdfbuf_t buf = { NULL, 0, 0 };
+    bkm_pdfbuf_t buf = { kit->buf, 0, kit->cap };
     cairo_surface_t *s;
     cairo_status_t st;
     cairo_t *cr;
@@ -1133,15 +1221,22 @@ static const char *draw(bkm_doc_t *d, apr_pool_t *p, const char *title,
         st = cairo_surface_status(s);
     }
     cairo_surface_destroy(s);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        pdfbuf_free(&buf);
-        return apr_pstrcat(p, "PDF: ", cairo_status_to_string(st), NULL);
-    }
-    if (!(*pdf = add_lang(p, buf.data, buf.len, "nb", len))) {
+    if (st == CAIRO_STATUS_SUCCESS
+        && !(*pdf = add_lang(p, buf.data, buf.len, "nb", len))) {
         *pdf = apr_pmemdup(p, buf.data, buf.len);
         *len = buf.len;
     }
-    pdfbuf_free(&buf);
+    if (buf.cap > BKM_PDF_KEEP) {
+        pdfbuf_free(&buf);
+    }
+    else if (buf.data) {
+        explicit_bzero(buf.data, buf.len);
+    }
+    kit->buf = buf.data;
+    kit->cap = buf.cap;
+    if (st != CAIRO_STATUS_SUCCESS) {
+        return apr_pstrcat(p, "PDF: ", cairo_status_to_string(st), NULL);
+    }
     return NULL;
 }
 
@@ -1161,12 +1256,12 @@ static const struct {
 };
 #define BKM_PDF_NTYPES (sizeof(bkm_pdf_types) / sizeof(bkm_pdf_types[0]))
 
-const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
-                           const char *meldingstype, const char *referanse,
-                           const unsigned char **pdf, apr_size_t *len)
+static const char *render(bkm_pdf_kit_t *kit, apr_pool_t *p,
+                          const json_t *report, const char *meldingstype,
+                          const char *referanse, const unsigned char **pdf,
+                          apr_size_t *len)
 {
     bkm_doc_t d;
-    cairo_font_options_t *fo;
     apr_array_header_t *frags;
     const bkm_block_t *b;
     const char *title, *err;
@@ -1203,29 +1298,11 @@ const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
     d.blocks = apr_array_make(d.p, 64, sizeof(bkm_block_t));
     frags = apr_array_make(d.p, 64, sizeof(bkm_frag_t));
 
-    /* Points as units (72 dpi), and outlines as they are: hinting and
-     * rounding are for screens, and would change the spacing in a PDF. */
-    d.ctx = pango_font_map_create_context(bkm_pdf_fontmap());
-    pango_cairo_context_set_resolution(d.ctx, 72.0);
-    fo = cairo_font_options_create();
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    pango_cairo_context_set_font_options(d.ctx, fo);
-    cairo_font_options_destroy(fo);
-    pango_context_set_round_glyph_positions(d.ctx, FALSE);
-    pango_context_set_language(d.ctx, pango_language_from_string("nb"));
+    d.ctx = kit->ctx;
     for (i = 0; i < BKM_S_COUNT; i++) {
-        d.font[i] = pango_font_description_from_string(bkm_styles[i].font);
+        d.font[i] = kit->font[i];
     }
-    /* Breaking a long word must not add a hyphen that the reporter did not
-     * write: the PDF is a record of what was sent. */
-    d.attrs = pango_attr_list_new();
-    pango_attr_list_insert(d.attrs, pango_attr_insert_hyphens_new(FALSE));
-    /* No ligatures: "ff" stays two letters, so that the text a screen
-     * reader or a search gets from the tagged PDF is the text written
-     * (poppler's structure text stopped at the ff ligature). */
-    pango_attr_list_insert(d.attrs,
-                           pango_attr_font_features_new("liga 0, clig 0"));
+    d.attrs = kit->attrs;
 
     if (bkm_pdf_types[t].kontroll) {
         build_kontroll(&d, report, title, referanse);
@@ -1234,7 +1311,7 @@ const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
         build(&d, report, bkm_pdf_types[t].offentlig, title, referanse);
     }
     pages = paginate(&d, frags);
-    err = draw(&d, p, title, referanse, frags, pages, pdf, len);
+    err = draw(&d, kit, p, title, referanse, frags, pages, pdf, len);
 
     b = (const bkm_block_t *)d.blocks->elts;
     for (i = 0; i < d.blocks->nelts; i++) {
@@ -1243,11 +1320,72 @@ const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
             g_object_unref(b[i].label);
         }
     }
-    pango_attr_list_unref(d.attrs);
-    for (i = 0; i < BKM_S_COUNT; i++) {
-        pango_font_description_free(d.font[i]);
-    }
-    g_object_unref(d.ctx);
     apr_pool_destroy(d.p);
     return err;
+}
+
+const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
+                           const char *meldingstype, const char *referanse,
+                           const unsigned char **pdf, apr_size_t *len)
+{
+    bkm_pdf_kit_t *kit = kit_take();
+    const char *err = render(kit, p, report, meldingstype, referanse, pdf,
+                             len);
+
+    kit_give(kit);
+    return err;
+}
+
+/* What child_init renders to warm a kit: every style, both reporters'
+ * layouts, the letters of the three languages' pages. */
+static const char bkm_pdf_warm_json[] =
+    "{\"kommunenummer\":\"0301\",\"kommunenavn\":\"Oslo\","
+    "\"privatMelder\":{\"personnavn\":\"\xc3\x86rlig \xc3\x98stby \xc3\x85s\","
+    "\"telefonnummer\":\"22 33 44 55\"},\"barn\":[{\"personnavn\":\"Ola\","
+    "\"antattAlder\":\"7\"}],\"melding\":{\"melding\":\"Warm: \xc3\xa6\xc3\xb8\xc3\xa5 "
+    "\xc3\x86\xc3\x98\xc3\x85 \xc3\xa9 \xe2\x80\x93 \xe2\x80\x9cq\xe2\x80\x9d 0123456789\"},"
+    "\"sendingstidspunkt\":\"2026-11-23T09:15:00\"}";
+
+json_t *bkm_pdf_warm_report(void)
+{
+    return json_loads(bkm_pdf_warm_json, 0, NULL);
+}
+
+unsigned int bkm_pdf_warm(unsigned int n)
+{
+    bkm_pdf_kit_t **kits;
+    json_t *report = bkm_pdf_warm_report();
+    apr_pool_t *p;
+    unsigned int i, made = 0;
+
+    if (!report || apr_pool_create_unmanaged(&p) != APR_SUCCESS) {
+        json_decref(report);
+        return 0;
+    }
+    /* n kits at once, so that n different ones are made and warmed */
+    kits = g_new0(bkm_pdf_kit_t *, n ? n : 1);
+    for (i = 0; i < n; i++) {
+        kits[i] = kit_take();
+    }
+    for (i = 0; i < n; i++) {
+        const unsigned char *pdf;
+        apr_size_t len;
+
+        if (!render(kits[i], p, report,
+                    "no.ks.fiks.bekymringsmelding.privat.v2", "WARM-0000",
+                    &pdf, &len)
+            && !render(kits[i], p, report,
+                       "no.ks.fiks.bekymringsmelding.offentlig.v2",
+                       "WARM-0000", &pdf, &len)) {
+            made++;
+        }
+        apr_pool_clear(p);
+    }
+    for (i = 0; i < n; i++) {
+        kit_give(kits[i]);
+    }
+    g_free(kits);
+    apr_pool_destroy(p);
+    json_decref(report);
+    return made;
 }

@@ -10,10 +10,12 @@
  * lose them silently).  Text from the report is never parsed as markup.
  *
  * httpd-free: APR, jansson and pango/cairo.  Safe to call from many threads
- * at once: each thread keeps its own pango font map (see bkm_pdf.c), so a
- * thread's first PDF costs 10-25 ms (font lookup and load) and later ones
- * about 3-4 ms for a typical two-page report.  Time and memory are linear
- * in the size of the report, also for text without spaces.
+ * at once: each render has a pango font map of its own for its duration,
+ * taken from a stack of them (see bkm_pdf.c).  A new map costs 6-20 ms
+ * (font lookup and load; the most for a process's first); so the server
+ * warms them in child_init with bkm_pdf_warm(), and a typical two-page
+ * report then costs about 3 ms from the first.  Time and memory are
+ * linear in the size of the report, also for text without spaces.
  */
 #ifndef BKM_PDF_H
 #define BKM_PDF_H
@@ -46,5 +48,22 @@
 const char *bkm_pdf_render(apr_pool_t *p, const json_t *report,
                            const char *meldingstype, const char *referanse,
                            const unsigned char **pdf, apr_size_t *len);
+
+/**
+ * Make and warm @p n font maps (with their contexts and buffers), as many
+ * as the renders a process expects at once: child_init calls it so that
+ * no report pays for loading fonts.  More are made later if more renders
+ * run at once.  Not for the parent process (it never renders).
+ *
+ * @return how many were warmed (a render failed for the rest)
+ */
+unsigned int bkm_pdf_warm(unsigned int n);
+
+/** A new reference to the small report bkm_pdf_warm() renders (for the
+ *  other warm-ups: the validator's). */
+json_t *bkm_pdf_warm_report(void);
+
+/** How many font maps this process has made (for tests and benches). */
+unsigned int bkm_pdf_kit_count(void);
 
 #endif

@@ -75,3 +75,25 @@ const char *bkm_seal_report_besittelse(apr_pool_t *p,
     return seal_one(p, b, now, "print", "application/pdf", pdf, pdf_len,
                     &out[(*n)++]);
 }
+
+const char *bkm_seal_warm(apr_pool_t *p, const bkm_signer_t *signer,
+                          const char *cert_pem)
+{
+    static const char json[] = "{\"warm\":true}";
+    static const char pdf[] = "%PDF-1.5\n%%EOF\n";
+    const unsigned char *zip = (const unsigned char *)pdf, *der;
+    apr_size_t zip_len = sizeof(pdf) - 1, der_len;
+    const char *err = NULL;
+
+    if (signer) {
+        err = bkm_asice_build(p, signer, json, sizeof(json) - 1, pdf,
+                              sizeof(pdf) - 1, &zip, &zip_len);
+    }
+    if (!err && cert_pem) {
+        err = bkm_cms_encrypt(p, cert_pem, zip, zip_len, 0, &der, &der_len);
+    }
+    if (!err && cert_pem) {
+        err = bkm_cms_encrypt(p, cert_pem, zip, zip_len, 1, &der, &der_len);
+    }
+    return err;
+}

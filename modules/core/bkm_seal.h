@@ -57,4 +57,15 @@ const char *bkm_seal_report_besittelse(apr_pool_t *p,
                                        apr_size_t besittelse_len,
                                        bkm_sealed_t *out, int *n);
 
+/**
+ * What a child's first seal would pay once (OpenSSL's algorithm fetches
+ * and tables, libzip, libxml2), paid in child_init instead (issue 17,
+ * item 6): a small container signed by @p signer (if any) and sealed to
+ * @p cert_pem (if any) in both of the registry's profiles (AES-256-CBC
+ * and -GCM).  Nothing is kept.
+ * @return NULL or what failed
+ */
+const char *bkm_seal_warm(apr_pool_t *p, const bkm_signer_t *signer,
+                          const char *cert_pem);
+
 #endif

@@ -31,9 +31,12 @@
 #include "bkm_box.h"
 #include "bkm_besittelse.h"
 #include "bkm_seal.h"
+#include "bkm_heap.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <ap_mpm.h>
 
 /* The report schemas, compiled once per configuration generation and
  * read-only afterwards (shared by all threads). */
@@ -119,9 +122,75 @@ int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     return OK;
 }
 
-void bkm_mottak_child_init(void)
+/* A child's first report costs what its hundredth does (issue 17, item
+ * 6): the schemas and the postal-code register are made in post_config
+ * and inherited; here the heap is set to stop giving memory back between
+ * reports (bkm_heap.h), the PDF's font maps are made and warmed, one for
+ * each report the child can render at once on this machine's cores (at
+ * most its threads; more are made if more renders overlap, each once:
+ * bkm_pdf.c), and the validator and the seal run once, so that OpenSSL,
+ * libzip and libxml2 have fetched and built what they keep.  About 15 ms
+ * in all, and 5 ms and 0.7 MB for each font map after the first. */
+#define BKM_PDF_WARM_MIN 4
+
+void bkm_mottak_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    int threads = 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned int n, warmed;
+    apr_time_t start = apr_time_now();
+    json_t *report;
+    apr_pool_t *p;
+    const char *err;
+    server_rec *sp;
+    int i;
+
+    if (bkm_heap_tune() != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     BKMLOGNO(07400) "mallopt refused the heap's thresholds: "
+                                     "reports may fault their memory in");
+    }
     bkm_asice_init();
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS
+        || threads < 1) {
+        threads = 1;
+    }
+    n = cpus > 0 && 2 * cpus > BKM_PDF_WARM_MIN ? (unsigned int)(2 * cpus)
+                                                : BKM_PDF_WARM_MIN;
+    if (n > (unsigned int)threads) {
+        n = (unsigned int)threads;
+    }
+    warmed = bkm_pdf_warm(n);
+    apr_pool_create(&p, pchild);
+    if ((report = bkm_pdf_warm_report())) {
+        for (i = 0; bkm_schema_files[i].file; i++) {
+            if (bkm_schemas[i]) {
+                bkm_jsonschema_validate(bkm_schemas[i], report, p, NULL);
+            }
+        }
+        json_decref(report);
+    }
+    for (sp = s; sp; sp = sp->next) {
+        bkm_srv_cfg_t *c = bkm_srv_cfg(sp);
+
+        if (bkm_cfg_portal(sp) && (c->signer || c->registry)) {
+            err = bkm_seal_warm(p, c->signer,
+                                c->registry && c->registry->print_cert
+                                    ? c->registry->print_cert->pem
+                                    : NULL);
+            if (err) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp,
+                             BKMLOGNO(07402) "warming the seal: %s", err);
+            }
+            break;
+        }
+    }
+    apr_pool_destroy(p);
+    ap_log_error(APLOG_MARK, warmed == n ? APLOG_DEBUG : APLOG_WARNING, 0, s,
+                 BKMLOGNO(07401) "warmed for reports: PDF fonts for %u of %u "
+                                 "renders at once, the validator and the "
+                                 "seal, in %" APR_TIME_T_FMT " ms",
+                 warmed, n, apr_time_as_msec(apr_time_now() - start));
 }
 
 /* Validation errors as the API's "feil" list: [{pointer, melding}]. */

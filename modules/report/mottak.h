@@ -15,7 +15,7 @@
 /* report/mottak.c: validate, render, seal, store */
 int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                            server_rec *s);
-void bkm_mottak_child_init(void);
+void bkm_mottak_child_init(apr_pool_t *pchild, server_rec *s);
 /** Answer 422 with the list of {pointer, regel, melding}, at most
  *  BKM_JSONSCHEMA_MAX_ERRORS of them, and "flere": whether the validator
  *  found more than it listed (@p more). */

@@ -806,6 +806,97 @@ START_TEST(threads)
 }
 END_TEST
 
+/* Issue 17, item 6: child_init warms font maps, and a report rendered
+ * afterwards in a thread that never rendered -- as a worker thread's
+ * first report -- makes no new one (each thread made its own before, and
+ * paid 6-9 ms for its fonts). */
+static void *APR_THREAD_FUNC one_render(apr_thread_t *t, void *arg)
+{
+    job_t *job = arg;
+    apr_pool_t *p;
+    const unsigned char *pdf;
+
+    apr_pool_create(&p, NULL);
+    job->err = bkm_pdf_render(p, job->j, T_OFFENTLIG_V2, REF, &pdf,
+                              &job->len[0]);
+    apr_pool_destroy(p);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+START_TEST(warm)
+{
+    json_t *j = offentlig(1);
+    apr_thread_t *t;
+    apr_status_t rv;
+    job_t job;
+    unsigned int made;
+    int i;
+
+    ck_assert_uint_eq(bkm_pdf_warm(2), 2);
+    made = bkm_pdf_kit_count();
+    ck_assert_uint_ge(made, 2);
+    for (i = 0; i < 3; i++) {
+        memset(&job, 0, sizeof(job));
+        job.j = j;
+        ck_assert_int_eq(apr_thread_create(&t, NULL, one_render, &job,
+                                           bkm_test_pool),
+                         APR_SUCCESS);
+        apr_thread_join(&rv, t);
+        ck_assert_msg(job.err == NULL, "%s", job.err);
+        ck_assert_uint_eq(bkm_pdf_kit_count(), made);
+    }
+    json_decref(j);
+}
+END_TEST
+
+/* The PDF with its creation time masked (cairo writes the second). */
+static char *undated(const unsigned char *pdf, apr_size_t len)
+{
+    char *s = apr_pstrmemdup(bkm_test_pool, (const char *)pdf, len);
+    char *d = s;
+
+    while ((d = memmem(d, len - (apr_size_t)(d - s), "(D:", 3))) {
+        for (d += 3; *d >= '0' && *d <= '9'; d++) {
+            *d = '0';
+        }
+    }
+    return s;
+}
+
+/* A font map's PDF buffer is kept from one render to the next (and wiped
+ * after each): a report rendered after a bigger one is byte for byte
+ * what it was. */
+START_TEST(buffer_reuse)
+{
+    json_t *small = doc(privat_json), *big = doc(privat_json);
+    const unsigned char *pdf;
+    apr_size_t len, len2, n;
+    char *word = apr_palloc(bkm_test_pool, 120001), *first;
+    int round;
+
+    for (n = 0; n < 120000; n++) {
+        word[n] = n % 7 ? (char)('a' + n % 26) : ' ';
+    }
+    word[n] = '\0';
+    json_object_set_new(big, "melding", json_string(word));
+    ck_assert_ptr_null(bkm_pdf_render(bkm_test_pool, small, T_PRIVAT_V2, REF,
+                                      &pdf, &len));
+    first = undated(pdf, len);
+    for (round = 0; round < 2; round++) {
+        ck_assert_ptr_null(bkm_pdf_render(bkm_test_pool, big, T_PRIVAT_V2,
+                                          REF, &pdf, &len2));
+        ck_assert_uint_gt(len2, len);
+        ck_assert_ptr_null(bkm_pdf_render(bkm_test_pool, small, T_PRIVAT_V2,
+                                          REF, &pdf, &len2));
+        ck_assert_uint_eq(len2, len);
+        ck_assert(memcmp(undated(pdf, len2), first, len) == 0);
+    }
+    json_decref(small);
+    json_decref(big);
+}
+END_TEST
+
 Suite *bkm_suite_pdf(void)
 {
     Suite *s = suite_create("pdf");
@@ -829,6 +920,8 @@ Suite *bkm_suite_pdf(void)
     tcase_add_test(tc, tagged);
     tcase_add_test(tc, language);
     tcase_add_test(tc, threads);
+    tcase_add_test(tc, warm);
+    tcase_add_test(tc, buffer_reuse);
     suite_add_tcase(s, tc);
     return s;
 }
