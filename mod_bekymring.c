@@ -15,6 +15,7 @@
 
 #include "mod_bekymring_private.h"
 #include "api/integrasjon.h"
+#include "api/api.h"
 #include "pages/pages.h"
 #include "report/eskalering.h"
 #include "report/mottak.h"
@@ -136,6 +137,10 @@ static int bkm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (bkm_vent_post_config(pconf, s) != OK) { /* long-polls (issue 15) */
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* the municipality API's answers, once per generation (issue 17) */
+    if (bkm_kommuner_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return bkm_mottak_post_config(pconf, ptemp, s);

@@ -9,7 +9,7 @@ use lib 't/lib';
 use BkmTest qw(json_of root);
 use JSON::PP;
 
-plan tests => 44;
+plan tests => 58;
 
 my $api = '/bekymringsmelding/api/v2/kommuner';
 
@@ -85,6 +85,38 @@ is GET("$api/0301/annet")->code, 404, 'unknown sub-resource: 404';
 is GET("$api?sprakKode=../x")->code, 400, 'bad sprakKode: 400';
 is GET("$api?foo=bar")->code, 400, 'unknown parameter: 400';
 is POST($api, content => '{}')->code, 405, 'POST: 405';
+
+# Issue 17: the answers are written once per configuration generation,
+# with an ETag of their bytes; a client that holds them gets 304.
+{
+    my $r1 = GET $api;
+    my $tag = $r1->header('ETag');
+    like $tag, qr/^"[0-9a-f]{32}"$/, 'the list has a strong ETag';
+    is GET($api)->header('ETag'), $tag, 'the same ETag each time';
+    my $nm = GET $api, 'If-None-Match' => $tag;
+    is $nm->code, 304, 'If-None-Match with it: 304';
+    is $nm->content, '', 'and no body';
+    is $nm->header('ETag'), $tag, 'the 304 names the ETag';
+    like $nm->header('Cache-Control') // '', qr/max-age=60/,
+        'and may be cached as the 200';
+    is GET($api, 'If-None-Match' => '"0000"')->code, 200,
+        'another ETag: 200';
+    is GET($api, 'If-None-Match' => "W/$tag")->code, 304,
+        'a weak comparison (If-None-Match): 304';
+    my $sma = GET "$api?sprakKode=sma";
+    isnt $sma->header('ETag'), $tag, 'another language, another ETag';
+    is GET("$api?sprakKode=xx")->header('ETag'), $tag,
+        'a language without names: the default answer and its ETag';
+    is GET("$api/0301", 'If-None-Match' => GET("$api/0301")->header('ETag'))
+        ->code, 304, 'a municipality: 304';
+    my $d = GET "$api/0301/bydeler/02";
+    is GET("$api/0301/bydeler/02", 'If-None-Match' => $d->header('ETag'))
+        ->code, 304, 'a district: 304';
+    is GET("$api/0301/bydeler/02", 'If-Match' => '"0000"')->code, 412,
+        'If-Match with another ETag: 412';
+    is GET("$api/0301/bydeler", 'If-None-Match' => $d->header('ETag'))
+        ->code, 200, 'another path\'s ETag: 200';
+}
 
 SKIP: {
     my $ref = root() . '/../shared/reference/fiks-bekymringsmelding-api/'

@@ -14,6 +14,9 @@ int bkm_handle_kommuner(request_rec *r, const bkm_req_t *q);
 int bkm_handle_kommune(request_rec *r, const bkm_req_t *q);
 int bkm_handle_bydeler(request_rec *r, const bkm_req_t *q);
 int bkm_handle_bydel(request_rec *r, const bkm_req_t *q);
+/** The municipality API's answers, written once per configuration
+ *  generation (api/kommuner.c). */
+int bkm_kommuner_post_config(apr_pool_t *pconf, server_rec *s);
 int bkm_handle_kontoer(request_rec *r, const bkm_req_t *q);
 int bkm_handle_konto(request_rec *r, const bkm_req_t *q);
 int bkm_handle_meldinger(request_rec *r, const bkm_req_t *q);
