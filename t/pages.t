@@ -22,7 +22,7 @@ use URI::Escape qw(uri_escape_utf8);
 use JSON::PP;
 use LWP::UserAgent;
 
-plan tests => 137;
+plan tests => 144;
 
 my $base = base_url();
 my $pki = root() . '/t/dev/pki';
@@ -56,6 +56,34 @@ like $res->header('Set-Cookie') // '', qr/bkm_sprak=en/,
     'and the choice is remembered';
 $res = GET '/', Cookie => 'bkm_sprak=nn', 'Accept-Language' => 'en';
 like $res->content, qr/<html lang="nn">/, 'the choice wins over the browser';
+# The cookie is found as ap_cookie_read found it (issue 17 reads it
+# without ap_cookie_read's copies): among others and a big one, after
+# white space or a comma, in a second Cookie header; sent twice with two
+# values it counts as none, twice with one value as that one.
+my $big = 'oidc_session=' . ('x' x 8000);
+for my $c (["$big; bkm_sprak=nn; other=1", 'among a big cookie'],
+           ["a=1,  bkm_sprak=nn", 'after a comma and spaces'],
+           ["bkm_sprak=nn; bkm_sprak=nn", 'twice with one value']) {
+    like GET('/', Cookie => $c->[0], 'Accept-Language' => 'en')->content,
+        qr/<html lang="nn">/, "language cookie $c->[1]";
+}
+like GET('/', Cookie => 'bkm_sprak=nn; bkm_sprak=en',
+         'Accept-Language' => 'nb')->content,
+    qr/<html lang="nb">/, 'sent twice with two values: as none';
+like GET('/', Cookie => 'xbkm_sprak=nn; bkm_sprakx=nn; bkm_sprak',
+         'Accept-Language' => 'en')->content,
+    qr/<html lang="en">/, 'only its own name counts';
+like GET('/', Cookie => 'bkm_sprak=', 'Accept-Language' => 'en')->content,
+    qr/<html lang="en">/, 'an empty value: none';
+{
+    my $ua = Apache::TestRequest::user_agent(reset => 1);
+    my $req = HTTP::Request->new(GET => Apache::TestRequest::resolve_url('/'));
+    $req->push_header(Cookie => 'a=1');
+    $req->push_header(Cookie => 'bkm_sprak=nn');
+    $req->header('Accept-Language' => 'en');
+    like $ua->request($req)->content, qr/<html lang="nn">/,
+        'in a second Cookie header';
+}
 
 $res = GET '/privat';
 $html = decode_utf8($res->content);
