@@ -126,13 +126,11 @@ int bkm_mottak_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
  * 6): the schemas and the postal-code register are made in post_config
  * and inherited; here the heap is set to stop giving memory back between
  * reports (bkm_heap.h), the PDF's font maps are made and warmed, one for
- * each report the child can render at once on this machine's cores (at
- * most its threads; more are made if more renders overlap, each once:
- * bkm_pdf.c), and the validator and the seal run once, so that OpenSSL,
- * libzip and libxml2 have fetched and built what they keep.  About 15 ms
- * in all, and 5 ms and 0.7 MB for each font map after the first. */
-#define BKM_PDF_WARM_MIN 4
-
+ * each core (as many renders as run at once; at most the child's threads;
+ * should more overlap, each extra map is made once, in 5 ms: bkm_pdf.c),
+ * and the validator and the seal run once, so that OpenSSL, libzip and
+ * libxml2 have fetched and built what they keep.  About 15 ms in all on
+ * a quiet core, and 5 ms and 0.7 MB for each font map after the first. */
 void bkm_mottak_child_init(apr_pool_t *pchild, server_rec *s)
 {
     int threads = 1;
@@ -155,8 +153,7 @@ void bkm_mottak_child_init(apr_pool_t *pchild, server_rec *s)
         || threads < 1) {
         threads = 1;
     }
-    n = cpus > 0 && 2 * cpus > BKM_PDF_WARM_MIN ? (unsigned int)(2 * cpus)
-                                                : BKM_PDF_WARM_MIN;
+    n = cpus > 0 ? (unsigned int)cpus : 1;
     if (n > (unsigned int)threads) {
         n = (unsigned int)threads;
     }
