@@ -12,6 +12,8 @@
 #include "bkm_cms.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -106,16 +108,96 @@ static const char *mem_bio(apr_pool_t *tmp, const void *data, apr_size_t len,
     return NULL;
 }
 
+/* Recipients' certificates, parsed once per process (issue 17: reading
+ * a PEM certificate and decoding its key took 160 us, twice per report,
+ * 7 % of sealing one).  They are the registry's, a few per district, so
+ * the cache holds the first BKM_CMS_CERTS seen and parses any beyond
+ * that each time, as before.  Keyed by the PEM text itself (a hash, then
+ * the whole text), so a new configuration's certificate is a new entry.
+ * The X509 objects are shared between threads by reference count, as
+ * the signer's certificate always was; their lazily computed parts (the
+ * key, the extensions) are computed before they are shared. */
+#define BKM_CMS_CERTS 512
+
+typedef struct {
+    unsigned long hash;
+    char *pem;
+    X509 *x;
+} bkm_cms_cert_t;
+
+static pthread_mutex_t bkm_cms_certs_lock = PTHREAD_MUTEX_INITIALIZER;
+static bkm_cms_cert_t bkm_cms_certs[BKM_CMS_CERTS];
+static int bkm_cms_ncerts;
+
+static unsigned long pem_hash(const char *s, size_t n)
+{
+    unsigned long h = 14695981039346656037UL;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)s[i]) * 1099511628211UL;
+    }
+    return h;
+}
+
+static X509 *cert_cached(const char *pem, unsigned long h)
+{
+    X509 *x = NULL;
+    int i;
+
+    pthread_mutex_lock(&bkm_cms_certs_lock);
+    for (i = 0; i < bkm_cms_ncerts; i++) {
+        if (bkm_cms_certs[i].hash == h
+            && strcmp(bkm_cms_certs[i].pem, pem) == 0) {
+            x = bkm_cms_certs[i].x;
+            X509_up_ref(x);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&bkm_cms_certs_lock);
+    return x;
+}
+
+static void cert_keep(const char *pem, size_t n, unsigned long h, X509 *x)
+{
+    char *copy;
+
+    /* what would be computed on first use, computed now, alone */
+    if (!X509_get0_pubkey(x)) {
+        return;
+    }
+    X509_check_purpose(x, -1, 0);
+    pthread_mutex_lock(&bkm_cms_certs_lock);
+    if (bkm_cms_ncerts < BKM_CMS_CERTS && (copy = malloc(n + 1))) {
+        memcpy(copy, pem, n + 1);
+        X509_up_ref(x);
+        bkm_cms_certs[bkm_cms_ncerts].hash = h;
+        bkm_cms_certs[bkm_cms_ncerts].pem = copy;
+        bkm_cms_certs[bkm_cms_ncerts].x = x;
+        bkm_cms_ncerts++;
+    }
+    pthread_mutex_unlock(&bkm_cms_certs_lock);
+}
+
 static const char *parse_cert(apr_pool_t *tmp, const char *pem, X509 **out)
 {
     const char *err;
     BIO *b = NULL;
     X509 *x;
+    size_t n;
+    unsigned long h;
 
     if (!pem || !*pem) {
         return "no certificate given";
     }
-    if ((err = mem_bio(tmp, pem, strlen(pem), &b))) {
+    n = strlen(pem);
+    h = pem_hash(pem, n);
+    if ((x = cert_cached(pem, h))) {
+        BKM_OWN(tmp, x, x509_cleanup);
+        *out = x;
+        return NULL;
+    }
+    if ((err = mem_bio(tmp, pem, n, &b))) {
         return err;
     }
     x = PEM_read_bio_X509(b, NULL, NULL, NULL);
@@ -123,6 +205,7 @@ static const char *parse_cert(apr_pool_t *tmp, const char *pem, X509 **out)
         return ossl_fail(tmp, "reading the PEM certificate");
     }
     BKM_OWN(tmp, x, x509_cleanup);
+    cert_keep(pem, n, h, x);
     *out = x;
     return NULL;
 }

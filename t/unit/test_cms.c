@@ -16,6 +16,7 @@
 
 #include <apr_strings.h>
 #include <apr_time.h>
+#include <apr_thread_proc.h>
 
 #define PAYLOAD_LEN (100 * 1024)
 
@@ -458,6 +459,78 @@ START_TEST(check_recipient)
 }
 END_TEST
 
+/* Recipients' certificates are parsed once and kept (issue 17): the
+ * same certificate again, from another copy of its text, another one in
+ * between, and a damaged copy of a kept one (not taken from the cache),
+ * each seals to the right key; threads seal to a kept one at once. */
+typedef struct {
+    const char *pem;
+    int n;
+    const char *err;
+} seal_job_t;
+
+static void *APR_THREAD_FUNC seal_job(apr_thread_t *t, void *arg)
+{
+    seal_job_t *job = arg;
+    apr_pool_t *p;
+    const unsigned char *der;
+    apr_size_t len;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    for (i = 0; i < 20 && !job->err; i++) {
+        job->err = bkm_cms_encrypt(p, job->pem, payload, 1000, i & 1, &der,
+                                   &len);
+        job->n += !job->err;
+    }
+    apr_pool_destroy(p);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+START_TEST(kept_certificates)
+{
+    char *fag = apr_pstrdup(bkm_test_pool, pem("fag.pem")), *bad;
+    const unsigned char *der;
+    apr_size_t len;
+    const char *err;
+    apr_thread_t *t[4];
+    seal_job_t job[4];
+    apr_status_t rv;
+    int i;
+
+    encrypt_to("fag.pem", 1000, 0, "k1.cms");
+    encrypt_to("other.pem", 1000, 0, "k2.cms");
+    err = bkm_cms_encrypt(bkm_test_pool, fag, payload, 1000, 1, &der, &len);
+    ck_assert_msg(err == NULL, "%s", err);
+    bkm_test_put(dir, "k3.cms", der, len);
+    ck_assert_int_eq(decrypt("k1.cms", "fag.key", "fag.pem", "k1.out"), 0);
+    ck_assert_int_eq(decrypt("k2.cms", "other.key", "other.pem", "k2.out"),
+                     0);
+    ck_assert_int_ne(decrypt("k2.cms", "fag.key", "fag.pem", "k2.bad"), 0);
+    ck_assert_int_eq(decrypt("k3.cms", "fag.key", "fag.pem", "k3.out"), 0);
+    bkm_test_same_as(dir, "k3.out", payload, 1000);
+    /* one letter of the base64 changed: the same length, not the same
+     * certificate */
+    bad = apr_pstrdup(bkm_test_pool, fag);
+    bad[100] = bad[100] == 'A' ? 'B' : 'A';
+    ck_assert_ptr_nonnull(bkm_cms_encrypt(bkm_test_pool, bad, payload, 10, 0,
+                                          &der, &len));
+    for (i = 0; i < 4; i++) {
+        memset(&job[i], 0, sizeof(job[i]));
+        job[i].pem = fag;
+        ck_assert_int_eq(apr_thread_create(&t[i], NULL, seal_job, &job[i],
+                                           bkm_test_pool),
+                         APR_SUCCESS);
+    }
+    for (i = 0; i < 4; i++) {
+        apr_thread_join(&rv, t[i]);
+        ck_assert_msg(job[i].err == NULL, "%s", job[i].err);
+        ck_assert_int_eq(job[i].n, 20);
+    }
+}
+END_TEST
+
 Suite *bkm_suite_cms(void)
 {
     Suite *s = suite_create("cms");
@@ -474,6 +547,7 @@ Suite *bkm_suite_cms(void)
     tcase_add_test(tc, sign_with_chain);
     tcase_add_test(tc, signer_errors);
     tcase_add_test(tc, check_recipient);
+    tcase_add_test(tc, kept_certificates);
     suite_add_tcase(s, tc);
     return s;
 }
