@@ -6,6 +6,9 @@ PORT    ?= 8080
 OUT     := build/out
 VENDOR  := htdocs/static/vendor
 PKGS    := jansson libcrypto libxml-2.0 libzip libpcre2-8 pangocairo cairo-pdf
+# libpq: the core reads PostgreSQL's BYTEA in binary on mod_dbd's own
+# connection (bkm_db_select_rows, issue 17).
+PKGS    += libpq
 
 # apxs knows httpd's compiler, flags and include paths; pkg-config the rest.
 # ($(shell) below is lazy: before `make deps` has run on a fresh machine the

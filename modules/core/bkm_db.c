@@ -14,6 +14,7 @@
 #include <apr_atomic.h>
 #include <apr_strings.h>
 #include <apr_buckets.h>
+#include <libpq-fe.h>
 
 const bkm_sql_t bkm_db_sql[] = { { BKM_SQL_SCHEMA_VERSION,
                                    "SELECT MAX(version) FROM bkm_schema" },
@@ -157,6 +158,47 @@ static int hexval(char c)
                                   : -1;
 }
 
+/* SQLite: the blob as it is, with its length (it may hold NULs).  The
+ * driver hands it over as one pool bucket over its own copy of the column
+ * (in the pool the select ran in, db->pool): read it where it is rather
+ * than flatten it into another copy, then destroy the brigade so that the
+ * pool bucket's cleanup does not copy it to the heap when the pool goes. */
+static apr_status_t sqlite_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
+                                const char **data, apr_size_t *len)
+{
+    apr_bucket_alloc_t *ba = apr_bucket_alloc_create(db->pool);
+    apr_bucket_brigade *bb = apr_brigade_create(db->pool, ba);
+    apr_status_t rv = APR_EGENERAL;
+    apr_bucket *e = NULL;
+    apr_size_t n = 0;
+    const char *buf = NULL;
+
+    if (apr_dbd_datum_get(db->drv, row, col, APR_DBD_TYPE_BLOB, bb)
+        == APR_SUCCESS) {
+        e = APR_BRIGADE_FIRST(bb);
+        if (e != APR_BRIGADE_SENTINEL(bb)
+            && APR_BUCKET_NEXT(e) == APR_BRIGADE_SENTINEL(bb)
+            && APR_BUCKET_IS_POOL(e)
+            && apr_bucket_read(e, &buf, &n, APR_BLOCK_READ) == APR_SUCCESS) {
+            *data = buf; /* the driver's copy, in db->pool */
+            *len = n;
+            rv = APR_SUCCESS;
+        }
+        else {
+            char *flat;
+            if (apr_brigade_pflatten(bb, &flat, &n, db->pool)
+                == APR_SUCCESS) {
+                *data = flat;
+                *len = n;
+                rv = APR_SUCCESS;
+            }
+        }
+    }
+    apr_brigade_destroy(bb);
+    apr_bucket_alloc_destroy(ba);
+    return rv;
+}
+
 apr_status_t bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
                          const char **data, apr_size_t *len)
 {
@@ -165,23 +207,13 @@ apr_status_t bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
     apr_size_t n, i;
 
     if (db->sqlite) {
-        /* The blob as it is, with its length (it may hold NULs). */
-        apr_bucket_alloc_t *ba = apr_bucket_alloc_create(db->pool);
-        apr_bucket_brigade *bb = apr_brigade_create(db->pool, ba);
-        char *flat;
-
-        if (apr_dbd_datum_get(db->drv, row, col, APR_DBD_TYPE_BLOB, bb)
-                != APR_SUCCESS
-            || apr_brigade_pflatten(bb, &flat, &n, db->pool) != APR_SUCCESS) {
-            return APR_EGENERAL;
-        }
-        *data = flat;
-        *len = n;
-        return APR_SUCCESS;
+        return sqlite_blob(db, row, col, data, len);
     }
     /* apr_dbd_pgsql reads text results: bytea comes as "\x" and hex
      * digits.  Decoded in one pass into a copy of our own, while the row
-     * is current (the driver frees its result after the last row). */
+     * is current (the driver frees its result after the last row).  The
+     * ciphertext of a download does not come this way: bkm_db_select_rows
+     * reads it in binary. */
     hex = apr_dbd_get_entry(db->drv, row, col);
     n = hex ? strlen(hex) : 0;
     if (n < 2 || n % 2 || hex[0] != '\\' || hex[1] != 'x') {
@@ -197,6 +229,184 @@ apr_status_t bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
     }
     *data = out;
     *len = n / 2 - 1;
+    return APR_SUCCESS;
+}
+
+/* ---- rows read as they are stored (bkm_db_select_rows) --------------- */
+
+/* PostgreSQL's type oids (fixed: src/include/catalog/pg_type.dat). */
+#define BKM_PG_BOOL 16
+#define BKM_PG_BYTEA 17
+#define BKM_PG_NAME 19
+#define BKM_PG_INT8 20
+#define BKM_PG_INT2 21
+#define BKM_PG_INT4 23
+#define BKM_PG_TEXT 25
+#define BKM_PG_BPCHAR 1042
+#define BKM_PG_VARCHAR 1043
+
+struct bkm_db_rows_t {
+    bkm_db_t *db;
+    /* SQLite (apr_dbd): */
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+    /* PostgreSQL (libpq, binary results): */
+    PGresult *pg;
+    int ntuples, index;
+};
+
+static apr_status_t clear_pg(void *res)
+{
+    PQclear(res);
+    return APR_SUCCESS;
+}
+
+const char *bkm_db_pg_binary_text(apr_pool_t *p, unsigned int oid,
+                                  const unsigned char *v, apr_size_t len)
+{
+    apr_uint64_t u = 0;
+    apr_size_t i;
+
+    if (oid == BKM_PG_BOOL) {
+        return len == 1 ? (v[0] ? "t" : "f") : NULL;
+    }
+    if (!((oid == BKM_PG_INT8 && len == 8) || (oid == BKM_PG_INT4 && len == 4)
+          || (oid == BKM_PG_INT2 && len == 2))) {
+        return NULL;
+    }
+    for (i = 0; i < len; i++) {
+        u = u << 8 | v[i];
+    }
+    /* Two's complement of len bytes, sign-extended. */
+    if (len < 8 && (v[0] & 0x80)) {
+        u |= ~(apr_uint64_t)0 << (8 * len);
+    }
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)u);
+}
+
+apr_status_t bkm_db_select_rows(bkm_db_t *db, const char *label, int nargs,
+                                const char **args, bkm_db_rows_t **rows)
+{
+    bkm_db_rows_t *rs = apr_pcalloc(db->pool, sizeof(*rs));
+    PGresult *res = NULL;
+    PGconn *conn;
+    const char *why = "statement not prepared";
+    int attempt;
+
+    rs->db = db;
+    rs->index = -1;
+    *rows = rs;
+    if (db->sqlite) {
+        return bkm_db_select(db, label, &rs->res, nargs, args);
+    }
+    /* The statement mod_dbd (or bkm_db_prepare) prepared on this
+     * connection under its label (apr_dbd_pgsql: PREPARE label AS ...),
+     * run by libpq itself to ask for binary results (its last argument):
+     * apr_dbd_pgsql always asks for text.  Our transactions are plain
+     * BEGIN/COMMIT (bkm_dbtx.c), so the driver keeps no state of its own
+     * that this call would pass by. */
+    for (attempt = 0; attempt < 2; attempt++) {
+        conn = apr_dbd_native_handle(db->drv, db->handle);
+        if (conn && apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING)) {
+            res = PQexecPrepared(conn, label, nargs, args, NULL, NULL, 1);
+            if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+                apr_pool_cleanup_register(db->pool, res, clear_pg,
+                                          apr_pool_cleanup_null);
+                rs->pg = res;
+                rs->ntuples = PQntuples(res);
+                return APR_SUCCESS;
+            }
+            why = conn ? PQerrorMessage(conn) : "no connection";
+            why = apr_pstrdup(db->pool, why ? why : "unknown error");
+            PQclear(res);
+            res = NULL;
+        }
+        if (attempt == 0 && !db->in_tx) {
+            bkm_db_reprepare(db);
+        }
+        else {
+            break;
+        }
+    }
+    bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, db->log,
+                   BKMLOGNO(07300) "query %s failed: %s", label, why);
+    return failed();
+}
+
+int bkm_db_rows_next(bkm_db_rows_t *rs)
+{
+    if (rs->res) {
+        return apr_dbd_get_row(rs->db->drv, rs->db->pool, rs->res, &rs->row,
+                               -1)
+               == 0;
+    }
+    if (rs->pg && rs->index + 1 < rs->ntuples) {
+        rs->index++;
+        return 1;
+    }
+    return 0;
+}
+
+/* A column of the current PostgreSQL row, or NULL (SQL NULL, no row). */
+static const unsigned char *pg_value(bkm_db_rows_t *rs, int col,
+                                     apr_size_t *len)
+{
+    if (!rs->pg || rs->index < 0 || rs->index >= rs->ntuples || col < 0
+        || col >= PQnfields(rs->pg) || PQgetisnull(rs->pg, rs->index, col)) {
+        return NULL;
+    }
+    *len = (apr_size_t)PQgetlength(rs->pg, rs->index, col);
+    return (const unsigned char *)PQgetvalue(rs->pg, rs->index, col);
+}
+
+const char *bkm_db_rows_value(bkm_db_rows_t *rs, int col)
+{
+    const unsigned char *v;
+    const char *text;
+    apr_size_t len = 0;
+    unsigned int oid;
+
+    if (!rs->pg) {
+        return rs->row ? bkm_db_value(rs->db, rs->row, col) : NULL;
+    }
+    if (!(v = pg_value(rs, col, &len))) {
+        return NULL;
+    }
+    switch ((oid = PQftype(rs->pg, col))) {
+    case BKM_PG_TEXT:
+    case BKM_PG_VARCHAR:
+    case BKM_PG_BPCHAR:
+    case BKM_PG_NAME:
+        /* libpq ends every value with a NUL, binary ones too; it lives
+         * as long as the result, which db->pool's cleanup clears.  A text
+         * value holds no NUL of its own (PostgreSQL refuses them). */
+        return len ? (const char *)v : NULL;
+    default:
+        if ((text = bkm_db_pg_binary_text(rs->db->pool, oid, v, len))) {
+            return text;
+        }
+        bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, rs->db->log,
+                       BKMLOGNO(07301) "column %d has type oid %u, "
+                                       "which binary rows do not read",
+                       col, oid);
+        return NULL;
+    }
+}
+
+apr_status_t bkm_db_rows_blob(bkm_db_rows_t *rs, int col, const char **data,
+                              apr_size_t *len)
+{
+    const unsigned char *v;
+
+    if (!rs->pg) {
+        return rs->row ? bkm_db_blob(rs->db, rs->row, col, data, len)
+                       : APR_EGENERAL;
+    }
+    if (!(v = pg_value(rs, col, len))
+        || PQftype(rs->pg, col) != BKM_PG_BYTEA) {
+        return APR_EGENERAL;
+    }
+    *data = (const char *)v;
     return APR_SUCCESS;
 }
 

@@ -125,6 +125,47 @@ const char *bkm_db_value(bkm_db_t *db, apr_dbd_row_t *row, int col);
 apr_status_t bkm_db_blob(bkm_db_t *db, apr_dbd_row_t *row, int col,
                          const char **data, apr_size_t *len);
 
+/**
+ * The rows of one of our prepared SELECTs, read as they are stored: on
+ * PostgreSQL in libpq's binary result format on the same (pooled)
+ * connection and statement, so a BYTEA column arrives as its bytes, not
+ * as hex text twice its size that must be decoded (issue 17); on SQLite
+ * through apr_dbd as bkm_db_select.  For the statements that read a
+ * ciphertext; the others keep bkm_db_select.  Columns of PostgreSQL types
+ * other than text, varchar, char, bigint, integer, smallint, boolean and
+ * bytea are refused (their binary form is not decoded here).  Survives a
+ * database restart and logs failures as bkm_db_select does.
+ * @return APR_SUCCESS or APR_EGENERAL
+ */
+typedef struct bkm_db_rows_t bkm_db_rows_t;
+apr_status_t bkm_db_select_rows(bkm_db_t *db, const char *label, int nargs,
+                                const char **args, bkm_db_rows_t **rows);
+
+/** Move to the next row (the first, after bkm_db_select_rows).  Read to
+ *  the end (until it returns 0), as with apr_dbd_get_row.
+ *  @return 1 when a row is current, 0 after the last */
+int bkm_db_rows_next(bkm_db_rows_t *rows);
+
+/** Column @p col of the current row as text, as bkm_db_value: NULL for
+ *  SQL NULL and for "" (integers in decimal, booleans "t"/"f" as pgsql's
+ *  text results give them); valid as long as db->pool.  NULL too for a
+ *  column of a type not read here (a mistake in our SQL, logged). */
+const char *bkm_db_rows_value(bkm_db_rows_t *rows, int col);
+
+/** A binary column of the current row: on PostgreSQL the bytes libpq
+ *  received (no copy; valid as long as db->pool), on SQLite the driver's
+ *  copy.  @return APR_SUCCESS, or APR_EGENERAL when it is NULL or not a
+ *  binary column */
+apr_status_t bkm_db_rows_blob(bkm_db_rows_t *rows, int col, const char **data,
+                              apr_size_t *len);
+
+/** PostgreSQL's binary form of a bigint/integer/smallint/boolean (network
+ *  order; @p len 8, 4, 2 or 1 bytes) as the text pgsql would give, into
+ *  @p p.  @return NULL when @p len fits none (exported for the unit
+ *  tests) */
+const char *bkm_db_pg_binary_text(apr_pool_t *p, unsigned int oid,
+                                  const unsigned char *v, apr_size_t len);
+
 /** Run one of our prepared INSERT/UPDATE/DELETEs; *nrows (if given) gets
  *  the number of rows changed.  @return APR_SUCCESS or APR_EGENERAL */
 apr_status_t bkm_db_run(bkm_db_t *db, const char *label, int *nrows,

@@ -184,46 +184,55 @@ apr_status_t bkm_leveranse_load(bkm_db_t *db, const char *konto_id,
                                 bkm_leveranse_t *l)
 {
     const char *args[2] = { id, konto_id };
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    bkm_db_rows_t *rows = NULL;
+    const char *v;
     apr_off_t n = 0;
     int found = 0;
 
-    if (bkm_db_select(db,
-                      with_content ? BKM_SQL_LEVERANSE_FETCH
-                                   : BKM_SQL_LEVERANSE_GET,
-                      &res, 2, args)
+    /* Rows read as stored: on PostgreSQL the ciphertext comes in binary,
+     * not as hex text (issue 17), and no value is copied again. */
+    if (bkm_db_select_rows(db,
+                           with_content ? BKM_SQL_LEVERANSE_FETCH
+                                        : BKM_SQL_LEVERANSE_GET,
+                           2, args, &rows)
         != APR_SUCCESS) {
         return APR_EGENERAL;
     }
-    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+    while (bkm_db_rows_next(rows)) {
         memset(l, 0, sizeof(*l));
         l->id = id;
         l->konto_id = konto_id;
-        l->melding_id = bkm_db_value(db, row, 0);
-        l->mottaker = bkm_db_value(db, row, 1);
-        l->meldingstype = bkm_db_value(db, row, 2);
-        l->hentet = bkm_db_value(db, row, 3) != NULL;
-        l->svar = bkm_db_value(db, row, 4);
-        l->arkivreferanse = bkm_db_value(db, row, 5);
-        l->kommunenummer = bkm_db_value(db, row, 6);
-        l->bydelsnummer = bkm_db_value(db, row, 7);
-        l->referanse = bkm_db_value(db, row, 8);
-        l->innholdstype = bkm_db_value(db, row, 9);
-        l->sha256 = bkm_db_value(db, row, 10);
-        if (bkm_db_value(db, row, 11)) {
-            apr_strtoff(&n, bkm_db_value(db, row, 11), NULL, 10);
+        l->melding_id = bkm_db_rows_value(rows, 0);
+        l->mottaker = bkm_db_rows_value(rows, 1);
+        l->meldingstype = bkm_db_rows_value(rows, 2);
+        l->hentet = bkm_db_rows_value(rows, 3) != NULL;
+        l->svar = bkm_db_rows_value(rows, 4);
+        l->arkivreferanse = bkm_db_rows_value(rows, 5);
+        l->kommunenummer = bkm_db_rows_value(rows, 6);
+        l->bydelsnummer = bkm_db_rows_value(rows, 7);
+        l->referanse = bkm_db_rows_value(rows, 8);
+        l->innholdstype = bkm_db_rows_value(rows, 9);
+        l->sha256 = bkm_db_rows_value(rows, 10);
+        n = 0;
+        if ((v = bkm_db_rows_value(rows, 11))) {
+            apr_strtoff(&n, v, NULL, 10);
         }
         l->storrelse = n;
-        l->tilstand = bkm_db_value(db, row, 12);
-        l->levert = bkm_db_value(db, row, 13) != NULL;
+        l->tilstand = bkm_db_rows_value(rows, 12);
+        l->levert = bkm_db_rows_value(rows, 13) != NULL;
         n = 0;
-        apr_strtoff(&n, bkm_db_value(db, row, 14), NULL, 10);
+        if ((v = bkm_db_rows_value(rows, 14))) {
+            apr_strtoff(&n, v, NULL, 10);
+        }
         l->opprettet = (apr_time_t)n;
-        l->arsak = bkm_db_value(db, row, 15);
+        l->arsak = bkm_db_rows_value(rows, 15);
         if (with_content && l->sha256
-            && bkm_db_blob(db, row, 16, &l->innhold, &l->innhold_len)
+            && bkm_db_rows_blob(rows, 16, &l->innhold, &l->innhold_len)
                    != APR_SUCCESS) {
+            /* read to the end all the same: SQLite's statement stays
+             * open otherwise */
+            while (bkm_db_rows_next(rows)) {
+            }
             return APR_EGENERAL;
         }
         found = 1;

@@ -53,8 +53,7 @@ typedef struct {
 /* 1 found and this browser's; 0 not (404); -1 database (503). */
 static int load(request_rec *r, const char *id, sent_t *s)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    bkm_db_rows_t *rows = NULL;
     const char *hash = NULL;
     apr_time_t utloper = 0;
     bkm_db_t *db;
@@ -65,18 +64,19 @@ static int load(request_rec *r, const char *id, sent_t *s)
         return 0;
     }
     if (!(db = bkm_db_acquire(r))
-        || bkm_db_select(db, BKM_SQL_KOPI_GET, &res, 1, &id)) {
+        || bkm_db_select_rows(db, BKM_SQL_KOPI_GET, 1, &id, &rows)) {
         return -1;
     }
-    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        const char *t = bkm_db_value(db, row, 1);
-        hash = bkm_db_value(db, row, 0);
+    /* Read as stored: on PostgreSQL the copy comes in binary (issue 17). */
+    while (bkm_db_rows_next(rows)) {
+        const char *t = bkm_db_rows_value(rows, 1);
+        hash = bkm_db_rows_value(rows, 0);
         utloper = t ? apr_atoi64(t) : 0;
-        s->referanse = bkm_db_value(db, row, 2);
-        s->kommunenummer = bkm_db_value(db, row, 3);
-        s->bydelsnummer = bkm_db_value(db, row, 4);
-        s->meldingstype = bkm_db_value(db, row, 5);
-        if (bkm_db_blob(db, row, 6, &s->kopi, &s->kopi_len)) {
+        s->referanse = bkm_db_rows_value(rows, 2);
+        s->kommunenummer = bkm_db_rows_value(rows, 3);
+        s->bydelsnummer = bkm_db_rows_value(rows, 4);
+        s->meldingstype = bkm_db_rows_value(rows, 5);
+        if (bkm_db_rows_blob(rows, 6, &s->kopi, &s->kopi_len)) {
             s->kopi = NULL;
         }
         found = 1;

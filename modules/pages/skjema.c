@@ -493,8 +493,7 @@ static bkm_skjema_t *load_draft(request_rec *r, bkm_skjema_type_e type,
                *eier = NULL;
     unsigned char key[BKM_BOX_KEY], *plain = NULL;
     apr_size_t plain_len = 0;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    bkm_db_rows_t *rows = NULL;
     const char *box = NULL;
     apr_size_t box_len = 0;
     apr_time_t utloper = 0;
@@ -504,16 +503,17 @@ static bkm_skjema_t *load_draft(request_rec *r, bkm_skjema_type_e type,
     if (!bkm_page_key_cookie_get(r, bkm_page_host_cookie(r, UTKAST_COOKIE),
                                  id, key)
         || !(db = bkm_db_acquire(r))
-        || bkm_db_select(db, BKM_SQL_UTKAST_GET, &res, 1, &id)) {
+        || bkm_db_select_rows(db, BKM_SQL_UTKAST_GET, 1, &id, &rows)) {
         return NULL;
     }
-    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        const char *t = bkm_db_value(db, row, 0);
+    /* Read as stored: on PostgreSQL the box comes in binary (issue 17). */
+    while (bkm_db_rows_next(rows)) {
+        const char *t = bkm_db_rows_value(rows, 0);
         utloper = t ? apr_atoi64(t) : 0;
-        if (bkm_db_blob(db, row, 1, &box, &box_len)) {
+        if (bkm_db_rows_blob(rows, 1, &box, &box_len)) {
             box = NULL;
         }
-        eier = bkm_db_value(db, row, 2);
+        eier = bkm_db_rows_value(rows, 2);
     }
     if (!box || utloper <= bkm_now(r) || !owner || !eier
         || strcmp(owner, eier) != 0

@@ -243,6 +243,94 @@ START_TEST(blobs_and_nulls)
 }
 END_TEST
 
+/* Rows read as stored (bkm_db_select_rows): on SQLite every byte value
+ * of a blob, NUL and backslash among them, comes back as it went in and
+ * needs no copy of its own; text and NULL read as bkm_db_value reads
+ * them; an unknown statement fails as bkm_db_select does. */
+START_TEST(rows_as_stored)
+{
+    char data[512];
+    apr_size_t size = sizeof(data), len = 0;
+    apr_int64_t utloper = 7;
+    const void *v[7] = { "d2",      data,     &size, "bkm_utkast",
+                         "innhold", &utloper, "eier" };
+    static const bkm_sql_t own[] = {
+        { "t_utkast_insert2",
+          "INSERT INTO bkm_utkast (id, innhold, utloper, "
+          "eier) VALUES (%s, %pDb, %lld, %s)" },
+        { "t_utkast_rows",
+          "SELECT innhold, eier, NULL, utloper FROM bkm_utkast "
+          "WHERE id = %s" },
+        { NULL, NULL }
+    };
+    static const bkm_sql_t *const list[] = { own, NULL };
+    bkm_db_rows_t *rows = NULL;
+    const char *got = NULL;
+    bkm_db_t *copy;
+    int i, n = 0;
+
+    for (i = 0; i < (int)sizeof(data); i++) {
+        data[i] = (char)(255 - i % 256); /* 255 .. 0, twice: '\\', NUL */
+    }
+    copy = bkm_db_make(bkm_test_pool, db->drv, db->handle, NULL,
+                       bkm_test_pool, list, NULL);
+    ck_assert_int_eq(bkm_db_prepare(copy, NULL), APR_SUCCESS);
+    ck_assert_int_eq(bkm_db_run_binary(copy, "t_utkast_insert2", v),
+                     APR_SUCCESS);
+    ck_assert_int_eq(bkm_db_select_rows(copy, "t_utkast_rows", 1,
+                                        (const char *[]){ "d2" }, &rows),
+                     APR_SUCCESS);
+    while (bkm_db_rows_next(rows)) {
+        ck_assert_int_eq(bkm_db_rows_blob(rows, 0, &got, &len), APR_SUCCESS);
+        ck_assert_str_eq(bkm_db_rows_value(rows, 1), "eier");
+        ck_assert_ptr_null(bkm_db_rows_value(rows, 2));
+        ck_assert_str_eq(bkm_db_rows_value(rows, 3), "7");
+        ck_assert_int_eq(bkm_db_rows_blob(rows, 2, &got, &len),
+                         APR_EGENERAL); /* NULL is no blob */
+        ck_assert_int_eq(bkm_db_rows_blob(rows, 0, &got, &len), APR_SUCCESS);
+        n++;
+    }
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq((int)len, (int)sizeof(data));
+    ck_assert(memcmp(got, data, len) == 0);
+    ck_assert_int_eq(bkm_db_select_rows(copy, "t_no_such_label", 0, NULL,
+                                        &rows),
+                     APR_EGENERAL);
+    ck_assert_int_eq(bkm_db_rows_next(rows), 0);
+}
+END_TEST
+
+/* PostgreSQL's binary integers and booleans read as pgsql's text would
+ * give them: network order, two's complement, each width; anything else
+ * is refused rather than misread. */
+START_TEST(pg_binary_text)
+{
+    static const unsigned char i8[] = { 0x00, 0x06, 0x2a, 0x3b,
+                                        0x4c, 0x5d, 0x6e, 0x7f };
+    static const unsigned char m8[] = { 0xff, 0xff, 0xff, 0xff,
+                                        0xff, 0xff, 0xff, 0xfe };
+    static const unsigned char min8[] = { 0x80, 0, 0, 0, 0, 0, 0, 0 };
+    static const unsigned char i4[] = { 0xff, 0xff, 0xff, 0x85 };
+    static const unsigned char i2[] = { 0x01, 0x00 };
+    static const unsigned char t[] = { 1 }, f[] = { 0 };
+    apr_pool_t *p = bkm_test_pool;
+
+    ck_assert_str_eq(bkm_db_pg_binary_text(p, 20, i8, 8), "1735284032892543");
+    ck_assert_str_eq(bkm_db_pg_binary_text(p, 20, m8, 8), "-2");
+    ck_assert_str_eq(bkm_db_pg_binary_text(p, 20, min8, 8),
+                     "-9223372036854775808");
+    ck_assert_str_eq(bkm_db_pg_binary_text(p, 23, i4, 4), "-123");
+    ck_assert_str_eq(bkm_db_pg_binary_text(p, 21, i2, 2), "256");
+    ck_assert_str_eq(bkm_db_pg_binary_text(p, 16, t, 1), "t");
+    ck_assert_str_eq(bkm_db_pg_binary_text(p, 16, f, 1), "f");
+    /* a width that is not the type's, or a type not read */
+    ck_assert_ptr_null(bkm_db_pg_binary_text(p, 20, i4, 4));
+    ck_assert_ptr_null(bkm_db_pg_binary_text(p, 23, i8, 8));
+    ck_assert_ptr_null(bkm_db_pg_binary_text(p, 1700, i8, 8));
+    ck_assert_ptr_null(bkm_db_pg_binary_text(p, 16, i2, 2));
+}
+END_TEST
+
 Suite *bkm_suite_db(void)
 {
     Suite *s = suite_create("db");
@@ -256,6 +344,8 @@ Suite *bkm_suite_db(void)
     tcase_add_test(tc, transactions);
     tcase_add_test(tc, schema_guard);
     tcase_add_test(tc, blobs_and_nulls);
+    tcase_add_test(tc, rows_as_stored);
+    tcase_add_test(tc, pg_binary_text);
     suite_add_tcase(s, tc);
     return s;
 }
