@@ -6,6 +6,9 @@ PORT    ?= 8080
 OUT     := build/out
 VENDOR  := htdocs/static/vendor
 PKGS    := jansson libcrypto libxml-2.0 libzip libpcre2-8 pangocairo cairo-pdf
+# SQLite's checkpointer (modules/server/wal.c) calls libsqlite3 itself, on
+# a connection of its own, outside apr-util's DBD mutex.
+PKGS    += sqlite3
 
 # apxs knows httpd's compiler, flags and include paths; pkg-config the rest.
 # ($(shell) below is lazy: before `make deps` has run on a fresh machine the
