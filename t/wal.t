@@ -2,7 +2,7 @@
 # SQLite's write-ahead log is checkpointed off the request path (issue 17,
 # item 4; README "SQLite's write-ahead log"): the checkpointer copies it
 # into the database file beside the writers, starts it over once it has
-# grown past 2,048 pages, and the metrics page shows it.  SQLite only.
+# grown past 4,096 pages, and the metrics page shows it.  SQLite only.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -35,22 +35,22 @@ like $m->{bekymring_sqlite_wal_bytes} // '', qr/^\d+$/,
 like $m->{$ok} // '', qr/^\d+$/, 'and the checkpoints by outcome';
 my $before = $m->{$ok} // 0;
 
-# Some 2,600 pages of log: twelve producer reports with two 400 kB parts.
+# Some 4,700 pages of log: sixteen producer reports with two 600 kB parts.
 my %prod = dev_token('produsent', '--ttl', 600);
 my $keys = json_of(GET(
     '/bekymringsmelding/api/v2/mottak/fagsystem/0301/01/krypteringsnokler',
     %prod));
-my ($body, $b) = producer_multipart($keys, 400_000);
+my ($body, $b) = producer_multipart($keys, 600_000);
 my $created = 0;
 my $start = time;
-for (1 .. 12) {
+for (1 .. 16) {
     my $res = $ua->request(HTTP::Request::Common::POST(
         "$base/bekymringsmelding/api/v2/mottak/fagsystem/910000001/0301/01/offentlig",
         'Content-Type' => "multipart/form-data; boundary=$b", %prod,
         Content => $body));
     $created++ if $res->code == 201;
 }
-is $created, 12, "twelve reports stored";
+is $created, 16, "sixteen reports stored";
 
 # The checkpointer runs every 200 ms in the background.
 my $until = time + 10;
@@ -64,6 +64,6 @@ cmp_ok $m->{bekymring_sqlite_checkpoint_last_success_timestamp_seconds} // 0,
     '>=', int $start, 'the last complete checkpoint is recent';
 is $m->{'bekymring_sqlite_checkpoints_total{utfall="feilet"}'}, 0, 'none failed';
 is $m->{'bekymring_sqlite_checkpoints_total{utfall="over-grensen"}'}, 0,
-    'the log never passed the bound of 8,192 pages';
+    'the log never passed the bound of 12,288 pages';
 like error_log(), qr/BKM07446: .*writers held \d+ ms to start the log over \(done\)/,
     'the log says how long the writers were held (LogLevel debug)';

@@ -47,19 +47,21 @@
 
 #define BKM_WAL_WATCHDOG "bekymring-wal"
 /* How often the checkpointer runs: at 300 reports/s (some 200 KB of log
- * each) a tick copies some 10 MB. */
+ * each) a tick copies some 10 MB.  The log is started over past
+ * BKM_WAL_RESTART_PAGES (16 MB, about once a second at that rate): each
+ * start-over holds the writers for a fsync, so not every tick. */
 #define BKM_WAL_TICK apr_time_from_msec(200)
 /* Pages (4 KiB) of log past which the checkpointer warns (BKM07442). */
-#define BKM_WAL_BOUND_PAGES 8192
+#define BKM_WAL_BOUND_PAGES 12288
 /* Pages of log before a request's COMMIT checkpoints (the fallback). */
 #define BKM_WAL_FALLBACK_PAGES 16384
 /* The log file is cut back to this after a checkpoint let it restart. */
 #define BKM_WAL_SIZE_LIMIT "67108864"
 /* Pages of log past which the checkpointer starts it over. */
-#define BKM_WAL_RESTART_PAGES 2048
+#define BKM_WAL_RESTART_PAGES 4096
 /* Copied beside the writers until no more than this is left for the
  * writers to wait for. */
-#define BKM_WAL_TAIL_PAGES 256
+#define BKM_WAL_TAIL_PAGES 64
 /* How long the writers are held at most while reads leave the log. */
 #define BKM_WAL_RESTART_WAIT 5 /* ms */
 #define BKM_WAL_BACKOFF apr_time_from_sec(1)
@@ -172,7 +174,7 @@ static void checkpoint(wal_job_t *job)
      * it begins): catch up once more beside them, then hold them for what
      * little is left and start the log over (RESTART waits up to
      * BKM_WAL_RESTART_WAIT for reads still in the log). */
-    for (i = 0; i < 3 && log - done > BKM_WAL_TAIL_PAGES; i++) {
+    for (i = 0; i < 5 && log - done > BKM_WAL_TAIL_PAGES; i++) {
         sqlite3_wal_checkpoint_v2(job->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
                                   &log, &done);
     }
@@ -343,9 +345,10 @@ void bkm_wal_metrics(request_rec *r, bkm_prom_t *m)
     bkm_prom_family(m, "bekymring_sqlite_wal_bytes", "gauge",
                     "Size of SQLite's write-ahead log file on disk.");
     bkm_prom_sample(m, "bekymring_sqlite_wal_bytes", NULL, (double)bytes);
-    bkm_prom_family(m, "bekymring_sqlite_wal_pages", "gauge",
-                    "Pages in SQLite's write-ahead log at the last "
-                    "checkpoint (forced past 8192).");
+    bkm_prom_family(
+        m, "bekymring_sqlite_wal_pages", "gauge",
+        "Pages in SQLite's write-ahead log at the last "
+        "checkpoint (started over past 4096, a warning past 12288).");
     bkm_prom_sample(m, "bekymring_sqlite_wal_pages", NULL,
                     apr_atomic_read32(&stats->log_frames));
     bkm_prom_family(m, "bekymring_sqlite_checkpoints_total", "counter",
