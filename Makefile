@@ -9,6 +9,9 @@ PKGS    := jansson libcrypto libxml-2.0 libzip libpcre2-8 pangocairo cairo-pdf
 # libpq: the core reads PostgreSQL's BYTEA in binary on mod_dbd's own
 # connection (bkm_db_select_rows, issue 17).
 PKGS    += libpq
+# SQLite's checkpointer (modules/server/wal.c) calls libsqlite3 itself, on
+# a connection of its own, outside apr-util's DBD mutex.
+PKGS    += sqlite3
 
 # apxs knows httpd's compiler, flags and include paths; pkg-config the rest.
 # ($(shell) below is lazy: before `make deps` has run on a fresh machine the

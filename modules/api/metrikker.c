@@ -19,6 +19,7 @@
 #include "server/clock.h"
 #include "server/config.h"
 #include "server/counters.h"
+#include "server/wal.h"
 #include "server/db.h"
 #include "server/http.h"
 #include "server/vent.h"
@@ -175,6 +176,8 @@ static void node(request_rec *r, bkm_prom_t *m)
                     "now (BekymringLongPollLimit, BekymringLongPollShare).");
     bkm_prom_sample(m, "bekymring_langpoll_ventende", NULL,
                     bkm_vent_count(r->server));
+    /* SQLite's write-ahead log and its checkpointer (server/wal.c). */
+    bkm_wal_metrics(r, m);
     if (!c) {
         return;
     }

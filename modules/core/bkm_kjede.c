@@ -112,6 +112,28 @@ static const char *dec(apr_pool_t *p, const char *v)
 
 /* ---- writing ------------------------------------------------------------- */
 
+/* The event nr + 1 after the chain's row @p prev (NULL: the first). */
+static apr_status_t insert_hendelse(bkm_db_t *db, const char *melding_id,
+                                    apr_time_t tid, const char *tilstand,
+                                    const char *hendelse, const char *aktor,
+                                    const char *beskrivelse, apr_int64_t nr,
+                                    const char *prev)
+{
+    const char *f[7], *args[8];
+
+    f[0] = melding_id;
+    f[1] = apr_psprintf(db->pool, "%" APR_INT64_T_FMT, nr + 1);
+    f[2] = apr_psprintf(db->pool, "%" APR_INT64_T_FMT, (apr_int64_t)tid);
+    f[3] = tilstand;
+    f[4] = hendelse;
+    f[5] = aktor;
+    f[6] = beskrivelse;
+    memcpy(args, f, sizeof(f));
+    args[7] = bkm_kjede_hash(db->pool, "hendelse", f, 7,
+                             prev ? prev : BKM_KJEDE_START);
+    return bkm_db_run(db, BKM_SQL_KJEDE_HENDELSE, NULL, 8, args);
+}
+
 apr_status_t bkm_kjede_hendelse(bkm_db_t *db, const char *melding_id,
                                 apr_time_t tid, const char *tilstand,
                                 const char *hendelse, const char *aktor,
@@ -119,7 +141,7 @@ apr_status_t bkm_kjede_hendelse(bkm_db_t *db, const char *melding_id,
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    const char *prev = NULL, *f[7], *args[8];
+    const char *prev = NULL;
     apr_int64_t nr = 0;
     apr_status_t rv;
 
@@ -132,17 +154,20 @@ apr_status_t bkm_kjede_hendelse(bkm_db_t *db, const char *melding_id,
         nr = v ? apr_atoi64(v) : 0;
         prev = bkm_db_value(db, row, 1);
     }
-    f[0] = melding_id;
-    f[1] = apr_psprintf(db->pool, "%" APR_INT64_T_FMT, nr + 1);
-    f[2] = apr_psprintf(db->pool, "%" APR_INT64_T_FMT, (apr_int64_t)tid);
-    f[3] = tilstand;
-    f[4] = hendelse;
-    f[5] = aktor;
-    f[6] = beskrivelse;
-    memcpy(args, f, sizeof(f));
-    args[7] = bkm_kjede_hash(db->pool, "hendelse", f, 7,
-                             prev ? prev : BKM_KJEDE_START);
-    return bkm_db_run(db, BKM_SQL_KJEDE_HENDELSE, NULL, 8, args);
+    return insert_hendelse(db, melding_id, tid, tilstand, hendelse, aktor,
+                           beskrivelse, nr, prev);
+}
+
+apr_status_t bkm_kjede_forste(bkm_db_t *db, const char *melding_id,
+                              apr_time_t tid, const char *tilstand,
+                              const char *hendelse, const char *aktor,
+                              const char *beskrivelse)
+{
+    /* No query for the chain's last row: the report was inserted by this
+     * transaction, so it has none (and should it somehow, the insert of
+     * a second nr 1 fails on the table's key: nothing is stored). */
+    return insert_hendelse(db, melding_id, tid, tilstand, hendelse, aktor,
+                           beskrivelse, 0, NULL);
 }
 
 apr_status_t bkm_kjede_hode(bkm_db_t *db, apr_int64_t *nr, const char **hode)

@@ -64,6 +64,14 @@ apr_status_t bkm_kjede_hendelse(bkm_db_t *db, const char *melding_id,
                                 const char *hendelse, const char *aktor,
                                 const char *beskrivelse);
 
+/** The first event of a report inserted by the caller's transaction (the
+ *  report's intake): nr 1 after BKM_KJEDE_START, without asking for the
+ *  chain's last row (one statement fewer for each report). */
+apr_status_t bkm_kjede_forste(bkm_db_t *db, const char *melding_id,
+                              apr_time_t tid, const char *tilstand,
+                              const char *hendelse, const char *aktor,
+                              const char *beskrivelse);
+
 /** Append an audit row to the audit chain (in the caller's transaction,
  *  else in one of its own). */
 apr_status_t bkm_kjede_revisjon(bkm_db_t *db, apr_time_t tid,

@@ -22,6 +22,8 @@
 #include "bkm_box.h"
 #include "bkm_digest.h"
 #include "bkm_ids.h"
+#include "bkm_kjede.h"
+#include "bkm_avvik.h"
 #include "bkm_log.h"
 
 #include <string.h>
@@ -35,6 +37,15 @@ const bkm_sql_t bkm_lagring_sql[] = {
       "integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, "
       "tilstand, mottatt, endret, idempotensnokkel, frist) VALUES (%s, %s, "
       "%s, %d, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %s, %lld)" },
+    /* An integration's report with its idempotency key's fingerprint and
+     * expiry in the same statement (issue 17: one statement a report
+     * fewer than the insert and an UPDATE). */
+    { BKM_SQL_MELDING_INSERT_IDEM,
+      "INSERT INTO bkm_melding (id, referanse, meldingstype, versjon, kilde, "
+      "integrasjon_id, fra_org, kommunenummer, bydelsnummer, kanal, "
+      "tilstand, mottatt, endret, idempotensnokkel, frist, "
+      "idempotens_fingeravtrykk, idempotens_utloper) VALUES (%s, %s, %s, "
+      "%d, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %s, %lld, %s, %lld)" },
     { BKM_SQL_CHIFFER_INSERT,
       "INSERT INTO bkm_chiffer (melding_id, mottaker, innholdstype, sha256, "
       "storrelse, innhold) VALUES (%s, %s, %s, %s, %lld, %pDb)" },
@@ -59,9 +70,6 @@ const bkm_sql_t bkm_lagring_sql[] = {
     { BKM_SQL_MELDING_BY_KEY_FP,
       "SELECT id, referanse, idempotens_fingeravtrykk FROM bkm_melding "
       "WHERE integrasjon_id = %s AND idempotensnokkel = %s" },
-    { BKM_SQL_MELDING_IDEMPOTENS_SET,
-      "UPDATE bkm_melding SET idempotens_fingeravtrykk = %s, "
-      "idempotens_utloper = %lld WHERE id = %s" },
     /* The report's proof-of-possession secret (issue 12, item 4:
      * 0011_besittelse.sql). */
     { BKM_SQL_BESITTELSE_INSERT,
@@ -148,7 +156,8 @@ static apr_status_t insert_all(bkm_db_t *db, const bkm_levering_policy_t *pol,
     apr_pool_t *p = db->pool;
     const char *tid = apr_off_t_toa(p, m->mottatt);
     const char *kanal = bkm_kanal_name(b->kanal);
-    const char *melding[15] = {
+    const int idem = m->integrasjon_id && m->idempotensnokkel;
+    const char *melding[17] = {
         m->id,
         m->referanse,
         m->meldingstype,
@@ -163,14 +172,19 @@ static apr_status_t insert_all(bkm_db_t *db, const bkm_levering_policy_t *pol,
         tid,
         tid,
         m->idempotensnokkel,
-        apr_off_t_toa(p, bkm_levering_deadline(pol, b, m->mottatt))
+        apr_off_t_toa(p, bkm_levering_deadline(pol, b, m->mottatt)),
+        idem ? m->idempotens_fingeravtrykk : NULL,
+        idem ? apr_off_t_toa(p, m->mottatt + BKM_IDEMPOTENCY_TTL) : NULL
     };
     const char *leveranse[6] = { bkm_uuid(p), m->id,           b->konto_id,
                                  kanal,       m->meldingstype, tid };
     apr_status_t rv;
     int i;
 
-    if ((rv = bkm_db_run(db, BKM_SQL_MELDING_INSERT, NULL, 15, melding))) {
+    if ((rv = idem ? bkm_db_run(db, BKM_SQL_MELDING_INSERT_IDEM, NULL, 17,
+                                melding)
+                   : bkm_db_run(db, BKM_SQL_MELDING_INSERT, NULL, 15,
+                                melding))) {
         return rv;
     }
     for (i = 0; i < nc; i++) {
@@ -202,18 +216,15 @@ static apr_status_t insert_all(bkm_db_t *db, const bkm_levering_policy_t *pol,
     if (m->kopi_nokkel && (rv = insert_copy(db, m))) {
         return rv;
     }
-    if (m->integrasjon_id && m->idempotensnokkel) {
-        const char *key[3] = {
-            m->idempotens_fingeravtrykk,
-            apr_off_t_toa(p, m->mottatt + BKM_IDEMPOTENCY_TTL), m->id
-        };
-        if ((rv = bkm_db_run(db, BKM_SQL_MELDING_IDEMPOTENS_SET, NULL, 3,
-                             key))) {
-            return rv;
-        }
+    /* The report's first event: its chain starts here (no query for a
+     * previous row; bkm_kjede_forste), and bkm_event's assurance check
+     * (bkm_avvik.h) as for every event. */
+    if ((rv = bkm_kjede_forste(db, m->id, m->mottatt, "AKSEPTERT",
+                               "AKSEPTERT", m->aktor,
+                               "Mottatt og lagret kryptert"))) {
+        return rv;
     }
-    return bkm_event(db, m->id, m->mottatt, "AKSEPTERT", "AKSEPTERT",
-                     m->aktor, "Mottatt og lagret kryptert");
+    return bkm_avvik_note(db, m->id, tid, "AKSEPTERT");
 }
 
 apr_status_t bkm_lagring_melding(bkm_db_t *db,

@@ -20,6 +20,7 @@
  *  messages insert with the same ones). */
 extern const bkm_sql_t bkm_lagring_sql[];
 #define BKM_SQL_MELDING_INSERT "bkm_melding_insert"
+#define BKM_SQL_MELDING_INSERT_IDEM "bkm_melding_insert_idem"
 #define BKM_SQL_CHIFFER_INSERT "bkm_chiffer_insert"
 #define BKM_SQL_MELDING_BY_KEY "bkm_melding_by_key"
 #define BKM_SQL_LEVERANSE_INSERT "bkm_leveranse_insert"
@@ -27,7 +28,6 @@ extern const bkm_sql_t bkm_lagring_sql[];
 #define BKM_SQL_KOPI_INSERT "bkm_kopi_insert"
 #define BKM_SQL_KOPI_INSERT_TOM "bkm_kopi_insert_tom"
 #define BKM_SQL_MELDING_BY_KEY_FP "bkm_melding_by_key_fp"
-#define BKM_SQL_MELDING_IDEMPOTENS_SET "bkm_melding_idempotens_set"
 #define BKM_SQL_BESITTELSE_INSERT "bkm_besittelse_insert"
 
 /** A report's metadata (nothing readable about the child or the reporter). */

@@ -25,6 +25,7 @@
 #include "mod_bekymring_private.h"
 #include "server/config.h"
 #include "server/db.h"
+#include "server/wal.h"
 #include "bkm_db.h"
 #include "bkm_log.h"
 #include "bkm_migrate.h"
@@ -169,6 +170,7 @@ static bkm_db_t *wrap(apr_pool_t *p, server_rec *s, request_rec *r,
     if (!dbd) {
         return NULL;
     }
+    bkm_wal_connection(dbd);
     c = bkm_log_baton(p, s, r);
     c->dbd = dbd;
     db = bkm_db_make(p, dbd->driver, dbd->handle, dbd->prepared, dbd->pool,
@@ -449,6 +451,7 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     bkm_dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     bkm_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     collect_sql();
+    bkm_wal_register(pconf, s, NULL, NULL);
 
     for (sp = s; sp; sp = sp->next) {
         bkm_dbconf_t dc;
@@ -477,6 +480,12 @@ int bkm_db_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         if (!apr_hash_get(done, key, APR_HASH_KEY_STRING)) {
             apr_hash_set(done, key, APR_HASH_KEY_STRING, key);
             migrate_one(ptemp, sp, &dc, bkm_srv_cfg(sp)->migrate != 0);
+            /* SQLite's log is checkpointed off the request path (wal.c). */
+            if (strcmp(dc.driver, "sqlite3") == 0
+                && bkm_wal_register(pconf, sp, dc.params, &bkm_sqlite_writer)
+                       != OK) {
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
         }
     }
     rv = ap_global_mutex_create(&bkm_sqlite_writer, NULL, BKM_SQLITE_MUTEX,

@@ -5,9 +5,11 @@
 #include "unit.h"
 #include "bkm_digest.h"
 #include "bkm_box.h"
+#include "bkm_kjede.h"
 
 #include <string.h>
 #include <apr_strings.h>
+#include <sqlite3.h>
 
 static bkm_db_t *db;
 static bkm_bydel_t bydel;
@@ -267,6 +269,62 @@ START_TEST(copy_and_secret)
 }
 END_TEST
 
+/* Issue 17, item 5: the round trips of one stored report.  Counted by
+ * SQLite itself (each statement run, as the connection sees it): the
+ * intake's own transaction, nothing more. */
+static int trace_count(unsigned type, void *ctx, void *stmt, void *sql)
+{
+    const char *text = sqlite3_sql(stmt);
+
+    if (text && strncmp(text, "--", 2) != 0) { /* not a trigger's line */
+        (*(int *)ctx)++;
+    }
+    return 0;
+}
+
+static int statements_of(bkm_melding_t *m, bkm_sealed_t *c, int n)
+{
+    sqlite3 *h = apr_dbd_native_handle(db->drv, db->handle);
+    int count = 0;
+
+    sqlite3_trace_v2(h, SQLITE_TRACE_STMT, trace_count, &count);
+    ck_assert_int_eq(bkm_lagring_melding(db, &pol, m, c, n), APR_SUCCESS);
+    sqlite3_trace_v2(h, 0, NULL, NULL);
+    return count;
+}
+
+START_TEST(statements_per_report)
+{
+    bkm_sealed_t c[2];
+    bkm_melding_t m, k;
+    bkm_kjede_sjekk_t s;
+    int n;
+
+    bkm_test_sealed(c, &n);
+    ck_assert_int_eq(n, 2);
+    /* BEGIN, the report, its two ciphertexts, its delivery, its first
+     * event, COMMIT: no query for the chain's last event (a new report
+     * has none). */
+    bkm_test_melding(&m, &bydel, t0);
+    m.besittelse = NULL;
+    ck_assert_int_eq(statements_of(&m, c, n), 7);
+    /* With an idempotency key: the look-up first, and the key's
+     * fingerprint and expiry in the report's own INSERT (no UPDATE). */
+    keyed(&k, "a body");
+    k.besittelse = NULL;
+    ck_assert_int_eq(statements_of(&k, c, n), 8);
+    ck_assert_str_eq(bkm_test_sql(db,
+                                  "SELECT idempotens_fingeravtrykk FROM "
+                                  "bkm_melding WHERE id = '%s'",
+                                  k.id),
+                     k.idempotens_fingeravtrykk);
+    /* and each report's chain starts as a chain must */
+    ck_assert_int_eq(bkm_kjede_verify(db, NULL, &s), APR_SUCCESS);
+    ck_assert_int_eq(s.ok, 1);
+    ck_assert_int_eq(s.meldinger, 2);
+}
+END_TEST
+
 Suite *bkm_suite_lagring(void)
 {
     Suite *s = suite_create("store");
@@ -281,6 +339,7 @@ Suite *bkm_suite_lagring(void)
     tcase_add_test(tc, form_token_repeat);
     tcase_add_test(tc, nothing_kept_on_failure);
     tcase_add_test(tc, copy_and_secret);
+    tcase_add_test(tc, statements_per_report);
     suite_add_tcase(s, tc);
     return s;
 }
