@@ -25,9 +25,6 @@
 #include <apr_strings.h>
 
 const bkm_sql_t bkm_eskalering_sql[] = {
-    { BKM_SQL_FRIST_DUE,
-      "SELECT id FROM bkm_melding WHERE frist IS NOT NULL AND frist <= %lld "
-      "ORDER BY frist, id LIMIT %d" },
     { BKM_SQL_SLETTING_DUE,
       "SELECT id FROM bkm_melding WHERE levert IS NOT NULL "
       "AND slettet IS NULL AND avstemming = 0 AND levert <= %lld "
@@ -127,16 +124,6 @@ static apr_status_t in_batches(bkm_db_t *db, const char *label,
     return APR_SUCCESS;
 }
 
-static apr_status_t order_print(bkm_db_t *db, const char *id,
-                                const pass_ctx_t *ctx, int *done)
-{
-    return bkm_order_print(db, ctx->pol->delivery, id, ctx->pol->now,
-                           ctx->pol->now, "frist", "eskalering",
-                           "Ingen bekreftelse innen fristen; brevpost "
-                           "bestilt",
-                           done);
-}
-
 /* Retention found @p id due: keep its ciphertexts while its case system
  * has not confirmed it in a reconciliation (issue 12,
  * api/avstemming.c).  *held is 1 when kept. */
@@ -175,13 +162,37 @@ static apr_status_t delete_ciphertexts(bkm_db_t *db, const char *id,
     return APR_SUCCESS;
 }
 
+/* Issue 17: print for the due as sets, pol->batch to a transaction, each
+ * ordered by one claiming UPDATE and a few multi-row statements
+ * (bkm_order_print_due) -- before, three round trips and more per report.
+ * Until a claim finds none: one that found some may have lost others to
+ * another node's pass (which then goes on itself), so only an empty one
+ * ends it.  Nothing due costs one UPDATE on the deadline's index. */
 static apr_status_t escalate(bkm_db_t *db, const bkm_pass_policy_t *pol,
                              bkm_pass_t *out)
 {
-    pass_ctx_t ctx = { pol, NULL, NULL };
+    apr_status_t rv;
+    int n;
 
-    return in_batches(db, BKM_SQL_FRIST_DUE, pol->now, order_print, &ctx,
-                      &out->eskalert);
+    do {
+        n = 0;
+        if ((rv = bkm_db_begin(db))) {
+            return rv;
+        }
+        rv = bkm_order_print_due(db, pol->delivery, pol->now, pol->batch,
+                                 "frist", "eskalering",
+                                 "Ingen bekreftelse innen fristen; "
+                                 "brevpost bestilt",
+                                 &n);
+        if (rv == APR_SUCCESS && n == 0) {
+            bkm_db_rollback(db); /* nothing written */
+        }
+        else if ((rv = bkm_db_end(db, rv))) {
+            return rv;
+        }
+        out->eskalert += n;
+    } while (n > 0);
+    return APR_SUCCESS;
 }
 
 /* The reporters' receipt copies and drafts, sealed under keys only their

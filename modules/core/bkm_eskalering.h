@@ -20,7 +20,6 @@
 
 /** The statements the pass runs (bkm_core_sql lists them). */
 extern const bkm_sql_t bkm_eskalering_sql[];
-#define BKM_SQL_FRIST_DUE "bkm_frist_due"
 #define BKM_SQL_SLETTING_DUE "bkm_sletting_due"
 #define BKM_SQL_CHIFFER_DELETE "bkm_chiffer_delete"
 #define BKM_SQL_MELDING_SLETTET "bkm_melding_slettet"

@@ -24,6 +24,17 @@
 #define BKM_SQL_KJEDE_ALLE "kjede_hendelser"
 #define BKM_SQL_KJEDE_REVISJONER "kjede_revisjoner"
 #define BKM_SQL_KJEDE_RAD "kjede_revisjon_rad"
+#define BKM_SQL_KJEDE_HENDELSER_50 "kjede_hendelser_insert_50"
+#define BKM_SQL_KJEDE_HENDELSER_10 "kjede_hendelser_insert_10"
+
+/* Issue 17: events of many reports in one INSERT (bkm_kjede_hendelser). */
+#define EV1 "(%s, %lld, %lld, %s, %s, %s, %s, %s)"
+#define EV5 EV1 ", " EV1 ", " EV1 ", " EV1 ", " EV1
+#define EV10 EV5 ", " EV5
+#define EV50 EV10 ", " EV10 ", " EV10 ", " EV10 ", " EV10
+#define EV_INSERT \
+    "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, " \
+    "hendelse, aktor, beskrivelse, kjede) VALUES "
 
 #define ANKER "KJEDEANKER"
 
@@ -56,6 +67,8 @@ const bkm_sql_t bkm_kjede_sql[] = {
       "SELECT nr, id, tidspunkt, aktor, handling, kommunenummer, "
       "melding_id, begrunnelse, kjede FROM bkm_revisjon ORDER BY nr" },
     { BKM_SQL_KJEDE_RAD, "SELECT kjede FROM bkm_revisjon WHERE nr = %lld" },
+    { BKM_SQL_KJEDE_HENDELSER_50, EV_INSERT EV50 },
+    { BKM_SQL_KJEDE_HENDELSER_10, EV_INSERT EV10 },
     { NULL, NULL }
 };
 
@@ -143,6 +156,38 @@ apr_status_t bkm_kjede_hendelse(bkm_db_t *db, const char *melding_id,
     args[7] = bkm_kjede_hash(db->pool, "hendelse", f, 7,
                              prev ? prev : BKM_KJEDE_START);
     return bkm_db_run(db, BKM_SQL_KJEDE_HENDELSE, NULL, 8, args);
+}
+
+apr_status_t bkm_kjede_hendelser(bkm_db_t *db, int n,
+                                 const bkm_kjede_neste_t *ev, apr_time_t tid,
+                                 const char *tilstand, const char *hendelse,
+                                 const char *aktor, const char *beskrivelse)
+{
+    static const char *const labels[3] = { BKM_SQL_KJEDE_HENDELSER_50,
+                                           BKM_SQL_KJEDE_HENDELSER_10,
+                                           BKM_SQL_KJEDE_HENDELSE };
+    static const int sizes[3] = { 50, 10, 1 };
+    const char **args = apr_palloc(db->pool, sizeof(*args) * 8 * (n + 1));
+    const char *t = apr_psprintf(db->pool, "%" APR_INT64_T_FMT,
+                                 (apr_int64_t)tid);
+    int i;
+
+    /* The same content, nr and hash as bkm_kjede_hendelse writes. */
+    for (i = 0; i < n; i++) {
+        const char **f = args + 8 * i;
+
+        f[0] = ev[i].melding_id;
+        f[1] = apr_psprintf(db->pool, "%" APR_INT64_T_FMT, ev[i].nr + 1);
+        f[2] = t;
+        f[3] = tilstand;
+        f[4] = hendelse;
+        f[5] = aktor;
+        f[6] = beskrivelse;
+        f[7] = bkm_kjede_hash(db->pool, "hendelse", f, 7,
+                              ev[i].forrige ? ev[i].forrige
+                                            : BKM_KJEDE_START);
+    }
+    return bkm_db_run_rows(db, labels, sizes, 3, 8, n, args);
 }
 
 apr_status_t bkm_kjede_hode(bkm_db_t *db, apr_int64_t *nr, const char **hode)
