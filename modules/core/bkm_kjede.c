@@ -32,6 +32,10 @@
 #define EV5 EV1 ", " EV1 ", " EV1 ", " EV1 ", " EV1
 #define EV10 EV5 ", " EV5
 #define EV50 EV10 ", " EV10 ", " EV10 ", " EV10 ", " EV10
+#define BKM_SQL_KJEDE_SISTE_50 "kjede_hendelse_siste_50"
+#define ID5 "%s, %s, %s, %s, %s"
+#define ID10 ID5 ", " ID5
+#define ID50 ID10 ", " ID10 ", " ID10 ", " ID10 ", " ID10
 #define EV_INSERT \
     "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, " \
     "hendelse, aktor, beskrivelse, kjede) VALUES "
@@ -69,6 +73,12 @@ const bkm_sql_t bkm_kjede_sql[] = {
     { BKM_SQL_KJEDE_RAD, "SELECT kjede FROM bkm_revisjon WHERE nr = %lld" },
     { BKM_SQL_KJEDE_HENDELSER_50, EV_INSERT EV50 },
     { BKM_SQL_KJEDE_HENDELSER_10, EV_INSERT EV10 },
+    /* Each report's last event (bkm_kjede_siste): 50 ids, padded. */
+    { BKM_SQL_KJEDE_SISTE_50,
+      "SELECT m.id, h.nr, h.kjede FROM bkm_melding m "
+      "LEFT JOIN bkm_hendelse h ON h.melding_id = m.id AND h.nr = "
+      "(SELECT MAX(x.nr) FROM bkm_hendelse x WHERE x.melding_id = m.id) "
+      "WHERE m.id IN (" ID50 ")" },
     { NULL, NULL }
 };
 
@@ -188,6 +198,39 @@ apr_status_t bkm_kjede_hendelser(bkm_db_t *db, int n,
                                             : BKM_KJEDE_START);
     }
     return bkm_db_run_rows(db, labels, sizes, 3, 8, n, args);
+}
+
+apr_status_t bkm_kjede_siste(bkm_db_t *db, const apr_array_header_t *ids,
+                             bkm_kjede_neste_t *ev, int *n)
+{
+    const char *args[50];
+    int i, j;
+
+    *n = 0;
+    for (i = 0; i < ids->nelts; i += 50) {
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+
+        for (j = 0; j < 50; j++) {
+            args[j] = APR_ARRAY_IDX(ids, i + j < ids->nelts ? i + j : i,
+                                    const char *);
+        }
+        if (bkm_db_select(db, BKM_SQL_KJEDE_SISTE_50, &res, 50, args)) {
+            return APR_EGENERAL;
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            const char *nr = bkm_db_value(db, row, 1);
+
+            if (*n >= ids->nelts) {
+                continue; /* read to the end */
+            }
+            ev[*n].melding_id = bkm_db_value(db, row, 0);
+            ev[*n].nr = nr ? apr_atoi64(nr) : 0;
+            ev[*n].forrige = bkm_db_value(db, row, 2);
+            (*n)++;
+        }
+    }
+    return *n == ids->nelts ? APR_SUCCESS : APR_EGENERAL;
 }
 
 apr_status_t bkm_kjede_hode(bkm_db_t *db, apr_int64_t *nr, const char **hode)

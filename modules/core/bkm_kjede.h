@@ -81,6 +81,12 @@ apr_status_t bkm_kjede_hendelser(bkm_db_t *db, int n,
                                  const char *tilstand, const char *hendelse,
                                  const char *aktor, const char *beskrivelse);
 
+/** Each of @p ids' (const char *) place in its chain (inside the
+ *  transaction that holds their rows), in @p ev (room for ids->nelts), in
+ *  a few look-ups.  @return APR_SUCCESS when all were found */
+apr_status_t bkm_kjede_siste(bkm_db_t *db, const apr_array_header_t *ids,
+                             bkm_kjede_neste_t *ev, int *n);
+
 /** Append an audit row to the audit chain (in the caller's transaction,
  *  else in one of its own). */
 apr_status_t bkm_kjede_revisjon(bkm_db_t *db, apr_time_t tid,
