@@ -130,14 +130,19 @@ const bkm_sql_t bkm_leveranse_sql[] = {
      * reach the claimed rows by their primary key only: written plainly,
      * PostgreSQL's planner (with statistics from before the deadlines
      * passed) joined them the other way round, scanning all the due for
-     * each claimed one -- 0.5 s per batch. */
+     * each claimed one -- 0.5 s per batch.  A join (UPDATE ... FROM, not
+     * IN): the rows are then locked in the look's order (frist, the index's), the
+     * same on every node, so two passes wait for each other rather than
+     * deadlock (with IN, PostgreSQL locked them in a hash table's
+     * order). */
     { BKM_SQL_MELDING_TO_PRINT_DUE,
       "UPDATE bkm_melding SET tilstand = 'SENDT_PRINT', frist = NULL, "
-      "endret = %lld WHERE id IN (SELECT id FROM bkm_melding "
+      "endret = %lld FROM (SELECT id AS kid FROM bkm_melding "
       "WHERE frist IS NOT NULL AND frist <= %lld AND levert IS NULL "
-      "AND kilde <> 'kontroll' ORDER BY frist LIMIT %d) "
+      "AND kilde <> 'kontroll' ORDER BY frist LIMIT %d) AS krav "
+      "WHERE bkm_melding.id = krav.kid "
       "AND CASE WHEN frist IS NOT NULL AND frist <= %lld AND levert IS NULL "
-      "AND kilde <> 'kontroll' THEN 1 ELSE 0 END = 1 RETURNING id" },
+      "AND kilde <> 'kontroll' THEN 1 ELSE 0 END = 1 RETURNING bkm_melding.id" },
     /* Then, in a statement of its own (on PostgreSQL a new snapshot: it
      * sees an event a receipt committed while the claim waited for its
      * row), each claimed report's last event, for its chain, and whether

@@ -262,11 +262,11 @@ is sql("SELECT COUNT(*) FROM bkm_melding WHERE frist <= "
 # portal's prepared statements become generic after five runs).
 my $now2 = int(time * 1e6);
 my $claim = "UPDATE bkm_melding SET tilstand = 'SENDT_PRINT', frist = NULL, "
-    . "endret = \$1 WHERE id IN (SELECT id FROM bkm_melding WHERE frist IS "
+    . "endret = \$1 FROM (SELECT id AS kid FROM bkm_melding WHERE frist IS "
     . "NOT NULL AND frist <= \$2 AND levert IS NULL AND kilde <> 'kontroll' "
-    . "ORDER BY frist LIMIT \$3) AND CASE WHEN frist IS NOT NULL AND frist "
-    . "<= \$4 AND levert IS NULL AND kilde <> 'kontroll' THEN 1 ELSE 0 END "
-    . "= 1 RETURNING id";
+    . "ORDER BY frist LIMIT \$3) AS krav WHERE bkm_melding.id = krav.kid "
+    . "AND CASE WHEN frist IS NOT NULL AND frist <= \$4 AND levert IS NULL "
+    . "AND kilde <> 'kontroll' THEN 1 ELSE 0 END = 1 RETURNING bkm_melding.id";
 if ($pg) {
     diag "escalation on $engine: the claim's generic plan:\n" . join "\n",
         sql("SET plan_cache_mode = force_generic_plan; PREPARE c(bigint, "
