@@ -57,23 +57,25 @@ const bkm_sql_t bkm_eskalering_sql[] = {
      * statements per report.  First the due that a reconciliation has
      * not confirmed are held (up to a batch of the due at once); then the
      * rest are claimed by one conditional UPDATE, as escalation's claim
-     * (bkm_leveranse.c: the re-check a CASE, so the rows are reached by
-     * primary key), their ciphertexts deleted 50 at a time. */
+     * (bkm_leveranse.c: a join, the re-check a CASE, so the rows are
+     * reached by primary key and locked in the look's order), their
+     * ciphertexts deleted 50 at a time. */
     { BKM_SQL_SLETTING_HOLD_SET,
-      "UPDATE bkm_melding SET avstemming = 1 WHERE id IN (SELECT id "
+      "UPDATE bkm_melding SET avstemming = 1 FROM (SELECT id AS kid "
       "FROM bkm_melding WHERE levert IS NOT NULL AND slettet IS NULL "
       "AND avstemming = 0 AND levert <= %lld ORDER BY levert LIMIT %d) "
-      "AND CASE WHEN slettet IS NULL AND avstemming = 0 THEN 1 ELSE 0 END "
-      "= 1 AND " UNCONFIRMED },
+      "AS krav WHERE bkm_melding.id = krav.kid AND CASE WHEN slettet "
+      "IS NULL AND avstemming = 0 THEN 1 ELSE 0 END = 1 AND " UNCONFIRMED },
     /* The claim checks the same again for each row it takes: one beyond
      * the hold's look is left for the next transaction's. */
     { BKM_SQL_SLETTING_CLAIM,
-      "UPDATE bkm_melding SET slettet = %lld, endret = %lld WHERE id IN "
-      "(SELECT id FROM bkm_melding WHERE levert IS NOT NULL "
+      "UPDATE bkm_melding SET slettet = %lld, endret = %lld FROM "
+      "(SELECT id AS kid FROM bkm_melding WHERE levert IS NOT NULL "
       "AND slettet IS NULL AND avstemming = 0 AND levert <= %lld "
-      "ORDER BY levert LIMIT %d) AND CASE WHEN slettet IS NULL "
+      "ORDER BY levert LIMIT %d) AS krav WHERE bkm_melding.id = krav.kid "
+      "AND CASE WHEN slettet IS NULL "
       "AND avstemming = 0 AND NOT " UNCONFIRMED " THEN 1 ELSE 0 END = 1 "
-      "RETURNING id" },
+      "RETURNING bkm_melding.id" },
     { BKM_SQL_CHIFFER_DELETE_50,
       "DELETE FROM bkm_chiffer WHERE melding_id IN (%s, %s, %s, %s, %s, "
       "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
