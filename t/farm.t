@@ -12,9 +12,10 @@ use BkmTest qw(root base_url dev_token db_rows json_of spit slurp start_node sto
 use HTTP::Request::Common ();
 use LWP::UserAgent;
 use JSON::PP;
+use Digest::SHA ();
 use Time::Local qw(timegm);
 
-plan tests => 9;
+plan tests => 10;
 
 my $N = 120;
 my $pki = root() . '/t/dev/pki';
@@ -87,6 +88,22 @@ is $events->[0], $N, 'one SENDT_PRINT event per report';
 my ($left) = db_rows("SELECT COUNT(*) FROM bkm_melding WHERE "
     . "tilstand <> 'SENDT_PRINT' AND id IN ($in)");
 is $left->[0], 0, 'none missed';
+# Issue 17: the passes write their events as sets (bkm_kjede_hendelser);
+# each still chains to its report's previous event (README: "The
+# tamper-evident trail"), the bytes hashed as t/kjede.t does.
+sub enc { defined $_[0] && $_[0] ne '' ? length($_[0]) . ":$_[0]\n" : "-\n" }
+my (%prev, $bad);
+for my $r (db_rows("SELECT melding_id, nr, tidspunkt, tilstand, hendelse, "
+                   . "aktor, beskrivelse, kjede FROM bkm_hendelse WHERE "
+                   . "melding_id IN ($in) ORDER BY melding_id, nr")) {
+    my $k = pop @$r;
+    my $p = $prev{$r->[0]} // '0' x 64;
+    $bad++ unless defined $k && $k eq Digest::SHA::sha256_hex(
+        "bkm-kjede-1\nhendelse\n" . join('', map { enc($_) } @$r) . "$p\n");
+    $prev{$r->[0]} = $k // '';
+}
+ok !$bad && keys %prev == $N, "each report's timeline chain holds "
+    . 'after the concurrent passes';
 stop_node('node2');
 
 # ---- the watchdog runs passes by itself ----------------------------------

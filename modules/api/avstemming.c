@@ -31,7 +31,7 @@
  * days raises an alert (BKM03210), every pass until the account
  * reconciles.  And retention keeps the ciphertexts of a delivered report
  * until a reconciliation confirmed it or the retention period ended,
- * whichever is later (the pass's BKM_SQL_AVST_HOLD, bkm_eskalering.c):
+ * whichever is later (the pass's BKM_SQL_SLETTING_HOLD_SET, bkm_eskalering.c):
  * a report found missing can be delivered again only while its
  * ciphertext exists.
  */

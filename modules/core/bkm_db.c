@@ -546,3 +546,24 @@ void bkm_db_rollback(bkm_db_t *db)
     db->in_tx = 0;
     unlock_writer(db);
 }
+
+apr_status_t bkm_db_run_rows(bkm_db_t *db, const char *const *labels,
+                             const int *sizes, int nlabels, int per_row,
+                             int nrows, const char **args)
+{
+    apr_status_t rv;
+    int done = 0, i = 0;
+
+    while (done < nrows && i < nlabels) {
+        if (nrows - done < sizes[i]) {
+            i++; /* a smaller statement for the rest */
+            continue;
+        }
+        if ((rv = bkm_db_run(db, labels[i], NULL, sizes[i] * per_row,
+                             args + (apr_size_t)done * per_row))) {
+            return rv;
+        }
+        done += sizes[i];
+    }
+    return done == nrows ? APR_SUCCESS : APR_EGENERAL;
+}

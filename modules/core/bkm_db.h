@@ -204,4 +204,14 @@ apr_status_t bkm_db_end(bkm_db_t *db, apr_status_t rv);
  *  failure: db->error stays unset). */
 void bkm_db_rollback(bkm_db_t *db);
 
+/** Issue 17: a set of rows in few round trips.  @p labels name the same
+ *  multi-row statement prepared for @p sizes[i] rows of @p per_row
+ *  arguments each (largest first, the last one 1 row); @p args holds
+ *  @p nrows rows of them, flat.  The rows are written with as few
+ *  statements as the sizes allow (inside the caller's transaction).
+ *  @return APR_SUCCESS, or the first failure */
+apr_status_t bkm_db_run_rows(bkm_db_t *db, const char *const *labels,
+                             const int *sizes, int nlabels, int per_row,
+                             int nrows, const char **args);
+
 #endif

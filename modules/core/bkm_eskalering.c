@@ -18,25 +18,29 @@
  */
 #include "bkm_eskalering.h"
 #include "bkm_leveranse.h"
+#include "bkm_avvik.h"
+#include "bkm_kjede.h"
 #include "bkm_log.h"
 
 #include <string.h>
 #include <stdlib.h>
 #include <apr_strings.h>
 
+/* Retention holds what no reconciliation has confirmed yet (issue 12,
+ * 0012_avstemming.sql): the report leaves retention's index until a
+ * reconciliation releases it.  Of the row being updated. */
+#define UNCONFIRMED \
+    "EXISTS (SELECT 1 FROM bkm_leveranse l " \
+    "WHERE l.melding_id = bkm_melding.id AND l.mottaker = 'fagsystem' " \
+    "AND l.svar IN ('mottatt', 'lagret') AND l.svar_tid >= " \
+    "COALESCE((SELECT a.til FROM bkm_avstemt a " \
+    "WHERE a.konto_id = l.konto_id), 0))"
+
 const bkm_sql_t bkm_eskalering_sql[] = {
-    { BKM_SQL_FRIST_DUE,
-      "SELECT id FROM bkm_melding WHERE frist IS NOT NULL AND frist <= %lld "
-      "ORDER BY frist, id LIMIT %d" },
-    { BKM_SQL_SLETTING_DUE,
-      "SELECT id FROM bkm_melding WHERE levert IS NOT NULL "
-      "AND slettet IS NULL AND avstemming = 0 AND levert <= %lld "
-      "ORDER BY levert LIMIT %d" },
+    /* One report's ciphertexts (the unit tests' statement of one
+     * argument). */
     { BKM_SQL_CHIFFER_DELETE,
       "DELETE FROM bkm_chiffer WHERE melding_id = %s" },
-    { BKM_SQL_MELDING_SLETTET,
-      "UPDATE bkm_melding SET slettet = %lld, endret = %lld "
-      "WHERE id = %s AND slettet IS NULL" },
     { BKM_SQL_VARSLER,
       "SELECT (SELECT COUNT(*) FROM bkm_melding WHERE oppfolging = 1), "
       "(SELECT COUNT(*) FROM bkm_melding WHERE levert IS NULL "
@@ -49,139 +53,160 @@ const bkm_sql_t bkm_eskalering_sql[] = {
       "UPDATE bkm_melding SET idempotensnokkel = NULL, "
       "idempotens_fingeravtrykk = NULL, idempotens_utloper = NULL "
       "WHERE idempotens_utloper IS NOT NULL AND idempotens_utloper < %lld" },
-    /* Retention holds what no reconciliation has confirmed yet (issue 12,
-     * 0012_avstemming.sql): the report leaves retention's index until a
-     * reconciliation releases it. */
-    { BKM_SQL_AVST_HOLD,
-      "UPDATE bkm_melding SET avstemming = 1 WHERE id = %s AND EXISTS "
-      "(SELECT 1 FROM bkm_leveranse l WHERE l.melding_id = %s "
-      "AND l.mottaker = 'fagsystem' AND l.svar IN ('mottatt', 'lagret') "
-      "AND l.svar_tid >= COALESCE((SELECT a.til FROM bkm_avstemt a "
-      "WHERE a.konto_id = l.konto_id), 0))" },
+    /* Issue 17: retention as sets (retention_batch), where it was four
+     * statements per report.  First the due that a reconciliation has
+     * not confirmed are held (up to a batch of the due at once); then the
+     * rest are claimed by one conditional UPDATE, as escalation's claim
+     * (bkm_leveranse.c: a join, the re-check a CASE, so the rows are
+     * reached by primary key and locked in the look's order), their
+     * ciphertexts deleted 50 at a time. */
+    { BKM_SQL_SLETTING_HOLD_SET,
+      "UPDATE bkm_melding SET avstemming = 1 FROM (SELECT id AS kid "
+      "FROM bkm_melding WHERE levert IS NOT NULL AND slettet IS NULL "
+      "AND avstemming = 0 AND levert <= %lld ORDER BY levert LIMIT %d) "
+      "AS krav WHERE bkm_melding.id = krav.kid AND CASE WHEN slettet "
+      "IS NULL AND avstemming = 0 THEN 1 ELSE 0 END = 1 AND " UNCONFIRMED },
+    /* The claim checks the same again for each row it takes: one beyond
+     * the hold's look is left for the next transaction's. */
+    { BKM_SQL_SLETTING_CLAIM,
+      "UPDATE bkm_melding SET slettet = %lld, endret = %lld FROM "
+      "(SELECT id AS kid FROM bkm_melding WHERE levert IS NOT NULL "
+      "AND slettet IS NULL AND avstemming = 0 AND levert <= %lld "
+      "ORDER BY levert LIMIT %d) AS krav WHERE bkm_melding.id = krav.kid "
+      "AND CASE WHEN slettet IS NULL "
+      "AND avstemming = 0 AND NOT " UNCONFIRMED " THEN 1 ELSE 0 END = 1 "
+      "RETURNING bkm_melding.id" },
+    { BKM_SQL_CHIFFER_DELETE_50,
+      "DELETE FROM bkm_chiffer WHERE melding_id IN (%s, %s, %s, %s, %s, "
+      "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+      "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+      "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)" },
     { NULL, NULL }
 };
 
-/* Ids from a one-column SELECT with (time, limit) arguments, or NULL. */
-static apr_array_header_t *due(bkm_db_t *db, const bkm_pass_policy_t *pol,
-                               const char *label, apr_time_t bound)
-{
-    const char *args[2] = { apr_off_t_toa(db->pool, bound),
-                            apr_itoa(db->pool, pol->select_limit) };
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_array_header_t *ids;
-
-    if (bkm_db_select(db, label, &res, 2, args)) {
-        return NULL;
-    }
-    ids = apr_array_make(db->pool, 64, sizeof(const char *));
-    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
-        APR_ARRAY_PUSH(ids, const char *) = bkm_db_value(db, row, 0);
-    }
-    return ids;
-}
-
-/* One report's work inside a batch's transaction: *done is 1 when it did
- * it, 0 when there was nothing to do (another node did it). */
+/* What retention's transactions share. */
 typedef struct {
     const bkm_pass_policy_t *pol;
     const char *t, *tekst;
 } pass_ctx_t;
-typedef apr_status_t (*pass_step_fn)(bkm_db_t *db, const char *id,
-                                     const pass_ctx_t *ctx, int *done);
 
-/* Run @p step for every report the SELECT @p label finds at @p bound,
- * pol->batch to a transaction; *done counts those it did. */
-static apr_status_t in_batches(bkm_db_t *db, const char *label,
-                               apr_time_t bound, pass_step_fn step,
-                               const pass_ctx_t *ctx, int *done)
+/* Issue 17: one transaction of retention, as sets: hold the unconfirmed
+ * of up to pol->batch due, claim up to pol->batch of the rest, delete
+ * their ciphertexts and write their SLETTET events.  *held and *deleted
+ * count what it did. */
+static apr_status_t retention_batch(bkm_db_t *db, const pass_ctx_t *ctx,
+                                    const char *bound, int *held,
+                                    int *deleted)
 {
     const bkm_pass_policy_t *pol = ctx->pol;
+    const char *limit = apr_itoa(db->pool, pol->batch);
+    const char *hold[2] = { bound, limit };
+    const char *claim[4] = { ctx->t, ctx->t, bound, limit };
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
     apr_array_header_t *ids;
+    bkm_kjede_neste_t *ev;
     apr_status_t rv;
-    int i, j;
+    int i, j, n = 0;
+
+    *held = *deleted = 0;
+    if ((rv = bkm_db_run(db, BKM_SQL_SLETTING_HOLD_SET, held, 2, hold))) {
+        return rv;
+    }
+    if (bkm_db_select(db, BKM_SQL_SLETTING_CLAIM, &res, 4, claim)) {
+        return APR_EGENERAL;
+    }
+    ids = apr_array_make(db->pool, pol->batch > 0 ? pol->batch : 1,
+                         sizeof(const char *));
+    while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+        APR_ARRAY_PUSH(ids, const char *) = bkm_db_value(db, row, 0);
+    }
+    if (ids->nelts == 0) {
+        return APR_SUCCESS;
+    }
+    for (i = 0; i < ids->nelts; i += 50) {
+        const char *args[50];
+
+        for (j = 0; j < 50; j++) {
+            args[j] = APR_ARRAY_IDX(ids, i + j < ids->nelts ? i + j : i,
+                                    const char *);
+        }
+        if ((rv = bkm_db_run(db, BKM_SQL_CHIFFER_DELETE_50, NULL, 50,
+                             args))) {
+            return rv;
+        }
+    }
+    ev = apr_pcalloc(db->pool, sizeof(*ev) * ids->nelts);
+    if ((rv = bkm_kjede_siste(db, ids, ev, &n))
+        || (rv = bkm_kjede_hendelser(db, n, ev, pol->now, "LEVERT", "SLETTET",
+                                     "oppbevaring", ctx->tekst))) {
+        return rv;
+    }
+    for (i = 0; i < n; i++) { /* as bkm_event */
+        if ((rv = bkm_avvik_note(db, ev[i].melding_id, ctx->t, "SLETTET"))) {
+            return rv;
+        }
+    }
+    *deleted = n;
+    return APR_SUCCESS;
+}
+
+/* Retention's transactions, until one finds nothing to hold or delete. */
+static apr_status_t retention_sets(bkm_db_t *db, const pass_ctx_t *ctx,
+                                   int *done)
+{
+    const char *bound = apr_off_t_toa(db->pool,
+                                      ctx->pol->now - ctx->pol->retention);
+    apr_status_t rv;
+    int held, deleted;
 
     do {
-        if (!(ids = due(db, pol, label, bound))) {
-            return APR_EGENERAL;
+        if ((rv = bkm_db_begin(db))) {
+            return rv;
         }
-        for (i = 0; i < ids->nelts; i += pol->batch) {
-            int n = 0, k;
-            if ((rv = bkm_db_begin(db))) {
-                return rv;
-            }
-            for (j = i;
-                 rv == APR_SUCCESS && j < ids->nelts && j < i + pol->batch;
-                 j++) {
-                k = 0;
-                rv = step(db, APR_ARRAY_IDX(ids, j, const char *), ctx, &k);
-                n += k;
-            }
-            if ((rv = bkm_db_end(db, rv))) {
-                return rv;
-            }
-            *done += n;
+        rv = retention_batch(db, ctx, bound, &held, &deleted);
+        if (rv == APR_SUCCESS && held + deleted == 0) {
+            bkm_db_rollback(db); /* nothing written */
         }
-        /* Another node may have taken some; a full page means look again. */
-    } while (ids->nelts == pol->select_limit);
+        else if ((rv = bkm_db_end(db, rv))) {
+            return rv;
+        }
+        *done += deleted;
+    } while (held + deleted > 0);
     return APR_SUCCESS;
 }
 
-static apr_status_t order_print(bkm_db_t *db, const char *id,
-                                const pass_ctx_t *ctx, int *done)
-{
-    return bkm_order_print(db, ctx->pol->delivery, id, ctx->pol->now,
-                           ctx->pol->now, "frist", "eskalering",
-                           "Ingen bekreftelse innen fristen; brevpost "
-                           "bestilt",
-                           done);
-}
-
-/* Retention found @p id due: keep its ciphertexts while its case system
- * has not confirmed it in a reconciliation (issue 12,
- * api/avstemming.c).  *held is 1 when kept. */
-static apr_status_t reconcile_hold(bkm_db_t *db, const char *id, int *held)
-{
-    const char *args[2] = { id, id };
-
-    return bkm_db_run(db, BKM_SQL_AVST_HOLD, held, 2, args);
-}
-
-static apr_status_t delete_ciphertexts(bkm_db_t *db, const char *id,
-                                       const pass_ctx_t *ctx, int *done)
-{
-    const char *upd[3] = { ctx->t, ctx->t, id };
-    apr_status_t rv;
-    int n = 0;
-
-    /* Kept until its case system confirmed it in a reconciliation, or the
-     * retention period ended, whichever is later (issue 12): held, it
-     * leaves retention's index until a reconciliation releases it. */
-    if ((rv = reconcile_hold(db, id, &n)) || n != 0) {
-        return rv;
-    }
-    if ((rv = bkm_db_run(db, BKM_SQL_MELDING_SLETTET, &n, 3, upd))) {
-        return rv;
-    }
-    if (n != 1) {
-        return APR_SUCCESS; /* another node's */
-    }
-    if ((rv = bkm_db_run(db, BKM_SQL_CHIFFER_DELETE, NULL, 1, &id))
-        || (rv = bkm_event(db, id, ctx->pol->now, "SLETTET", "LEVERT",
-                           "oppbevaring", ctx->tekst))) {
-        return rv;
-    }
-    *done = 1;
-    return APR_SUCCESS;
-}
-
+/* Issue 17: print for the due as sets, pol->batch to a transaction, each
+ * ordered by one claiming UPDATE and a few multi-row statements
+ * (bkm_order_print_due) -- before, three round trips and more per report.
+ * Until a claim finds none: one that found some may have lost others to
+ * another node's pass (which then goes on itself), so only an empty one
+ * ends it.  Nothing due costs one UPDATE on the deadline's index. */
 static apr_status_t escalate(bkm_db_t *db, const bkm_pass_policy_t *pol,
                              bkm_pass_t *out)
 {
-    pass_ctx_t ctx = { pol, NULL, NULL };
+    apr_status_t rv;
+    int n;
 
-    return in_batches(db, BKM_SQL_FRIST_DUE, pol->now, order_print, &ctx,
-                      &out->eskalert);
+    do {
+        n = 0;
+        if ((rv = bkm_db_begin(db))) {
+            return rv;
+        }
+        rv = bkm_order_print_due(db, pol->delivery, pol->now, pol->batch,
+                                 "frist", "eskalering",
+                                 "Ingen bekreftelse innen fristen; "
+                                 "brevpost bestilt",
+                                 &n);
+        if (rv == APR_SUCCESS && n == 0) {
+            bkm_db_rollback(db); /* nothing written */
+        }
+        else if ((rv = bkm_db_end(db, rv))) {
+            return rv;
+        }
+        out->eskalert += n;
+    } while (n > 0);
+    return APR_SUCCESS;
 }
 
 /* The reporters' receipt copies and drafts, sealed under keys only their
@@ -221,8 +246,7 @@ static apr_status_t retention(bkm_db_t *db, const bkm_pass_policy_t *pol,
          * free list (the setting is per connection). */
         bkm_db_pragma(db, "PRAGMA secure_delete=ON");
     }
-    rv = in_batches(db, BKM_SQL_SLETTING_DUE, pol->now - pol->retention,
-                    delete_ciphertexts, &ctx, &out->slettet);
+    rv = retention_sets(db, &ctx, &out->slettet);
     if (rv == APR_SUCCESS) {
         rv = expire_web(db, ctx.t, &out->utlopt);
     }

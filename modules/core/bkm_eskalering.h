@@ -20,15 +20,14 @@
 
 /** The statements the pass runs (bkm_core_sql lists them). */
 extern const bkm_sql_t bkm_eskalering_sql[];
-#define BKM_SQL_FRIST_DUE "bkm_frist_due"
-#define BKM_SQL_SLETTING_DUE "bkm_sletting_due"
-#define BKM_SQL_CHIFFER_DELETE "bkm_chiffer_delete"
-#define BKM_SQL_MELDING_SLETTET "bkm_melding_slettet"
 #define BKM_SQL_VARSLER "bkm_varsler"
 #define BKM_SQL_KOPI_EXPIRED "bkm_kopi_expired"
 #define BKM_SQL_UTKAST_EXPIRED "bkm_utkast_expired"
 #define BKM_SQL_IDEMPOTENS_UTLOPT "bkm_idempotens_utlopt"
-#define BKM_SQL_AVST_HOLD "bkm_avst_hold"
+#define BKM_SQL_CHIFFER_DELETE "bkm_chiffer_delete"
+#define BKM_SQL_SLETTING_HOLD_SET "bkm_sletting_hold_set"
+#define BKM_SQL_SLETTING_CLAIM "bkm_sletting_claim"
+#define BKM_SQL_CHIFFER_DELETE_50 "bkm_chiffer_delete_50"
 
 /** What a pass did. */
 typedef struct {

@@ -24,6 +24,21 @@
 #define BKM_SQL_KJEDE_ALLE "kjede_hendelser"
 #define BKM_SQL_KJEDE_REVISJONER "kjede_revisjoner"
 #define BKM_SQL_KJEDE_RAD "kjede_revisjon_rad"
+#define BKM_SQL_KJEDE_HENDELSER_50 "kjede_hendelser_insert_50"
+#define BKM_SQL_KJEDE_HENDELSER_10 "kjede_hendelser_insert_10"
+
+/* Issue 17: events of many reports in one INSERT (bkm_kjede_hendelser). */
+#define EV1 "(%s, %lld, %lld, %s, %s, %s, %s, %s)"
+#define EV5 EV1 ", " EV1 ", " EV1 ", " EV1 ", " EV1
+#define EV10 EV5 ", " EV5
+#define EV50 EV10 ", " EV10 ", " EV10 ", " EV10 ", " EV10
+#define BKM_SQL_KJEDE_SISTE_50 "kjede_hendelse_siste_50"
+#define ID5 "%s, %s, %s, %s, %s"
+#define ID10 ID5 ", " ID5
+#define ID50 ID10 ", " ID10 ", " ID10 ", " ID10 ", " ID10
+#define EV_INSERT \
+    "INSERT INTO bkm_hendelse (melding_id, nr, tidspunkt, tilstand, " \
+    "hendelse, aktor, beskrivelse, kjede) VALUES "
 
 #define ANKER "KJEDEANKER"
 
@@ -56,6 +71,14 @@ const bkm_sql_t bkm_kjede_sql[] = {
       "SELECT nr, id, tidspunkt, aktor, handling, kommunenummer, "
       "melding_id, begrunnelse, kjede FROM bkm_revisjon ORDER BY nr" },
     { BKM_SQL_KJEDE_RAD, "SELECT kjede FROM bkm_revisjon WHERE nr = %lld" },
+    { BKM_SQL_KJEDE_HENDELSER_50, EV_INSERT EV50 },
+    { BKM_SQL_KJEDE_HENDELSER_10, EV_INSERT EV10 },
+    /* Each report's last event (bkm_kjede_siste): 50 ids, padded. */
+    { BKM_SQL_KJEDE_SISTE_50,
+      "SELECT m.id, h.nr, h.kjede FROM bkm_melding m "
+      "LEFT JOIN bkm_hendelse h ON h.melding_id = m.id AND h.nr = "
+      "(SELECT MAX(x.nr) FROM bkm_hendelse x WHERE x.melding_id = m.id) "
+      "WHERE m.id IN (" ID50 ")" },
     { NULL, NULL }
 };
 
@@ -168,6 +191,71 @@ apr_status_t bkm_kjede_forste(bkm_db_t *db, const char *melding_id,
      * a second nr 1 fails on the table's key: nothing is stored). */
     return insert_hendelse(db, melding_id, tid, tilstand, hendelse, aktor,
                            beskrivelse, 0, NULL);
+}
+
+apr_status_t bkm_kjede_hendelser(bkm_db_t *db, int n,
+                                 const bkm_kjede_neste_t *ev, apr_time_t tid,
+                                 const char *tilstand, const char *hendelse,
+                                 const char *aktor, const char *beskrivelse)
+{
+    static const char *const labels[3] = { BKM_SQL_KJEDE_HENDELSER_50,
+                                           BKM_SQL_KJEDE_HENDELSER_10,
+                                           BKM_SQL_KJEDE_HENDELSE };
+    static const int sizes[3] = { 50, 10, 1 };
+    const char **args = apr_palloc(db->pool, sizeof(*args) * 8 * (n + 1));
+    const char *t = apr_psprintf(db->pool, "%" APR_INT64_T_FMT,
+                                 (apr_int64_t)tid);
+    int i;
+
+    /* The same content, nr and hash as bkm_kjede_hendelse writes. */
+    for (i = 0; i < n; i++) {
+        const char **f = args + 8 * i;
+
+        f[0] = ev[i].melding_id;
+        f[1] = apr_psprintf(db->pool, "%" APR_INT64_T_FMT, ev[i].nr + 1);
+        f[2] = t;
+        f[3] = tilstand;
+        f[4] = hendelse;
+        f[5] = aktor;
+        f[6] = beskrivelse;
+        f[7] = bkm_kjede_hash(db->pool, "hendelse", f, 7,
+                              ev[i].forrige ? ev[i].forrige
+                                            : BKM_KJEDE_START);
+    }
+    return bkm_db_run_rows(db, labels, sizes, 3, 8, n, args);
+}
+
+apr_status_t bkm_kjede_siste(bkm_db_t *db, const apr_array_header_t *ids,
+                             bkm_kjede_neste_t *ev, int *n)
+{
+    const char *args[50];
+    int i, j;
+
+    *n = 0;
+    for (i = 0; i < ids->nelts; i += 50) {
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+
+        for (j = 0; j < 50; j++) {
+            args[j] = APR_ARRAY_IDX(ids, i + j < ids->nelts ? i + j : i,
+                                    const char *);
+        }
+        if (bkm_db_select(db, BKM_SQL_KJEDE_SISTE_50, &res, 50, args)) {
+            return APR_EGENERAL;
+        }
+        while (apr_dbd_get_row(db->drv, db->pool, res, &row, -1) == 0) {
+            const char *nr = bkm_db_value(db, row, 1);
+
+            if (*n >= ids->nelts) {
+                continue; /* read to the end */
+            }
+            ev[*n].melding_id = bkm_db_value(db, row, 0);
+            ev[*n].nr = nr ? apr_atoi64(nr) : 0;
+            ev[*n].forrige = bkm_db_value(db, row, 2);
+            (*n)++;
+        }
+    }
+    return *n == ids->nelts ? APR_SUCCESS : APR_EGENERAL;
 }
 
 apr_status_t bkm_kjede_hode(bkm_db_t *db, apr_int64_t *nr, const char **hode)

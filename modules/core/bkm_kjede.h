@@ -72,6 +72,29 @@ apr_status_t bkm_kjede_forste(bkm_db_t *db, const char *melding_id,
                               const char *hendelse, const char *aktor,
                               const char *beskrivelse);
 
+/** Issue 17: a report's place in its timeline chain, read with its row
+ *  held: the last event's nr (0 when none) and kjede (NULL when none or
+ *  not chained). */
+typedef struct {
+    const char *melding_id;
+    apr_int64_t nr;
+    const char *forrige;
+} bkm_kjede_neste_t;
+
+/** The same event on @p n reports' timelines (inside the transaction that
+ *  holds their rows), each chained to @p ev[i]: what @p n calls of
+ *  bkm_kjede_hendelse write, in a few multi-row INSERTs. */
+apr_status_t bkm_kjede_hendelser(bkm_db_t *db, int n,
+                                 const bkm_kjede_neste_t *ev, apr_time_t tid,
+                                 const char *tilstand, const char *hendelse,
+                                 const char *aktor, const char *beskrivelse);
+
+/** Each of @p ids' (const char *) place in its chain (inside the
+ *  transaction that holds their rows), in @p ev (room for ids->nelts), in
+ *  a few look-ups.  @return APR_SUCCESS when all were found */
+apr_status_t bkm_kjede_siste(bkm_db_t *db, const apr_array_header_t *ids,
+                             bkm_kjede_neste_t *ev, int *n);
+
 /** Append an audit row to the audit chain (in the caller's transaction,
  *  else in one of its own). */
 apr_status_t bkm_kjede_revisjon(bkm_db_t *db, apr_time_t tid,

@@ -43,6 +43,12 @@ extern const bkm_sql_t bkm_leveranse_sql[];
 #define BKM_SQL_HENDELSE_SISTE "bkm_hendelse_siste"
 #define BKM_SQL_LEVERANSE_DEKKET_GET "bkm_leveranse_dekket_get"
 #define BKM_SQL_LEVERANSE_DEKKET_SET "bkm_leveranse_dekket_set"
+#define BKM_SQL_MELDING_TO_PRINT_DUE "bkm_melding_to_print_due"
+#define BKM_SQL_MELDING_TO_PRINT_KJEDE "bkm_melding_to_print_kjede"
+#define BKM_SQL_LEVERANSE_PRINT_10 "bkm_leveranse_print_10"
+#define BKM_SQL_LEVERANSE_PRINT_50 "bkm_leveranse_print_50"
+/** Ids per look-up of bkm_order_print_due's second statement. */
+#define BKM_PRINT_CHUNK 50
 
 /** One message for one account (a row of bkm_leveranse with its
  *  report's and ciphertext's metadata). */
@@ -98,6 +104,19 @@ apr_status_t bkm_order_print(bkm_db_t *db, const bkm_levering_policy_t *pol,
                              apr_time_t due_by, const char *arsak,
                              const char *aktor, const char *beskrivelse,
                              int *ordered);
+
+/** Issue 17: bkm_order_print for up to @p limit reports whose deadline
+ *  passed at @p now, the oldest first, as a set (inside a transaction):
+ *  one conditional UPDATE claims them -- of two nodes (or a receipt)
+ *  racing for a report, one changes its row, the other finds nothing --
+ *  then their print jobs and events in a few multi-row statements.
+ *  *ordered counts those this call ordered (fewer than @p limit when
+ *  another node took some or nothing more is due). */
+apr_status_t bkm_order_print_due(bkm_db_t *db,
+                                 const bkm_levering_policy_t *pol,
+                                 apr_time_t now, int limit, const char *arsak,
+                                 const char *aktor, const char *beskrivelse,
+                                 int *ordered);
 
 /** The message @p id of account @p konto_id (with its ciphertext when
  *  @p with_content).  @return APR_SUCCESS, APR_NOTFOUND (answer 404) or

@@ -248,8 +248,8 @@ sub start_node {
         my $d = Cwd::abs_path($1);          # the stage, not a link to it
         $params = "$d/$2" if defined $d;
     }
-    my $module = root() . ($opt{production} ? '/build/out/mod_bekymring.so'
-                                            : '/build/out/test/mod_bekymring.so');
+    my $module = $opt{module} // (root() . ($opt{production}
+        ? '/build/out/mod_bekymring.so' : '/build/out/test/mod_bekymring.so'));
     my $user = $> == 0 ? "User www-data\nGroup www-data\n" : '';
     my $pages = $ENV{BKM_PAGES} ? "Define BKM_PAGES $ENV{BKM_PAGES}\n" : '';
     $pages .= "Define BKM_STATIC $ENV{BKM_STATIC}\n" if $ENV{BKM_STATIC};

@@ -6,6 +6,7 @@
  * the caller's steps after the pass's own. */
 #include "unit.h"
 #include "bkm_eskalering.h"
+#include "bkm_kjede.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -153,6 +154,96 @@ START_TEST(in_batches)
                                     "SELECT 1 FROM bkm_melding WHERE "
                                     "tilstand = 'SENDT_PRINT'"),
                      5);
+}
+END_TEST
+
+/* Issue 17: the pass orders print as sets, across several transactions
+ * (batch 2 of 5); a report printed before and put back in the queue is
+ * ordered again through its old job; every timeline chain holds. */
+START_TEST(sets_chain_and_order_again)
+{
+    apr_time_t frist = bkm_levering_deadline(&dpol, &fag, t0 + 4);
+    const char *first = NULL;
+    bkm_kjede_sjekk_t sjekk;
+    bkm_pass_t out;
+    int i;
+
+    for (i = 0; i < 5; i++) {
+        const char *id = bkm_test_store(db, &dpol, &fag, t0 + i);
+        first = first ? first : id;
+    }
+    pol.batch = 2;
+    out = pass_at(frist);
+    ck_assert_int_eq(out.eskalert, 5);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_hendelse WHERE "
+                                    "hendelse = 'SENDT_PRINT' AND nr = 2"),
+                     5);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_leveranse WHERE "
+                                    "konto_id = '%s' AND arsak = 'frist'",
+                                    BKM_TEST_KONTO_PRINT),
+                     5);
+    /* printed, then back in the queue (as a failed check does) */
+    bkm_test_sql(db,
+                 "UPDATE bkm_leveranse SET svar = 'mottatt', svar_tid = 1 "
+                 "WHERE melding_id = '%s' AND mottaker = 'print'",
+                 first);
+    bkm_test_sql(db,
+                 "UPDATE bkm_melding SET tilstand = 'AKSEPTERT', frist = "
+                 "%" APR_TIME_T_FMT " WHERE id = '%s'",
+                 frist + 1, first);
+    out = pass_at(frist + 2);
+    ck_assert_int_eq(out.eskalert, 1);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_leveranse WHERE "
+                                    "melding_id = '%s' AND mottaker = "
+                                    "'print' AND svar IS NULL",
+                                    first),
+                     1);
+    ck_assert_int_eq(bkm_test_events(db, first, "SENDT_PRINT"), 2);
+    ck_assert_int_eq(bkm_kjede_verify(db, NULL, &sjekk), APR_SUCCESS);
+    ck_assert_msg(sjekk.ok, "chain broken: %s", sjekk.grunn);
+    ck_assert_int_eq(sjekk.hendelser, 5 * 2 + 1);
+}
+END_TEST
+
+/* Issue 17: retention as sets, one report to a transaction: the hold
+ * looks at the oldest due one, the claim takes the oldest not held -- it
+ * must check the hold's condition itself, or it would delete a report
+ * beyond the hold's look that a reconciliation has not confirmed. */
+START_TEST(retention_in_sets_holds_unconfirmed)
+{
+    apr_time_t now = t0 + 60 * DAY;
+    const char *a = delivered(&fag, t0, t0 + 1); /* unconfirmed */
+    const char *c = delivered(&fag, t0, t0 + 2); /* unconfirmed */
+    const char *b = delivered(&man, t0, t0 + 3);
+    const char *d = delivered(&man, t0, t0 + 4);
+    bkm_kjede_sjekk_t sjekk;
+    bkm_pass_t out;
+
+    pol.batch = 1;
+    out = pass_at(now);
+    ck_assert_int_eq(out.slettet, 2);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_chiffer WHERE "
+                                    "melding_id IN ('%s', '%s')",
+                                    a, c),
+                     4);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_chiffer WHERE "
+                                    "melding_id IN ('%s', '%s')",
+                                    b, d),
+                     0);
+    ck_assert_int_eq(bkm_test_count(db,
+                                    "SELECT 1 FROM bkm_melding WHERE "
+                                    "avstemming = 1 AND slettet IS NULL"),
+                     2);
+    ck_assert_int_eq(bkm_test_events(db, b, "SLETTET"), 1);
+    ck_assert_int_eq(bkm_test_events(db, d, "SLETTET"), 1);
+    ck_assert_int_eq(bkm_test_events(db, a, "SLETTET"), 0);
+    ck_assert_int_eq(bkm_kjede_verify(db, NULL, &sjekk), APR_SUCCESS);
+    ck_assert_msg(sjekk.ok, "chain broken: %s", sjekk.grunn);
 }
 END_TEST
 
@@ -353,6 +444,8 @@ Suite *bkm_suite_eskalering(void)
     tcase_add_test(tc, due_and_not_due);
     tcase_add_test(tc, delivered_is_not_escalated);
     tcase_add_test(tc, in_batches);
+    tcase_add_test(tc, sets_chain_and_order_again);
+    tcase_add_test(tc, retention_in_sets_holds_unconfirmed);
     tcase_add_test(tc, retention);
     tcase_add_test(tc, retention_waits_for_reconciliation);
     tcase_add_test(tc, alerts);
