@@ -44,7 +44,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib', 't/bench';
 use BkmTest qw(root json_of slurp start_node stop_node);
 use JSON::PP;
-use BkmBench qw(percentile fmt_ms bench_database);
+use BkmBench qw(percentile fmt_ms bench_database row);
 use LWP::UserAgent;
 use Time::HiRes qw(time);
 
@@ -210,6 +210,11 @@ diag sprintf "escalation on %s: %d reports, %d answered and 1,000 open "
 diag sprintf "escalation on %s: a pass over %d reports with nothing due: "
     . "median %s, slowest %s of 10 (target <= 50ms)", $engine, $rows,
     fmt_ms(percentile(50, @idle)), fmt_ms(percentile(100, @idle));
+row(block => 'escalation', key => 'esc.idle', figure => "a pass over "
+    . "$rows reports with nothing due (median of 10)",
+    value => percentile(50, @idle), show => sprintf('%s (slowest %s)',
+        fmt_ms(percentile(50, @idle)), fmt_ms(percentile(100, @idle))),
+    op => '<=', target => 0.05, goal => '<= 50 ms');
 
 my $past = $now - 3600 * 1_000_000;
 sql("UPDATE bkm_melding SET frist = $past + (frist - $now - $day) "
@@ -230,6 +235,9 @@ is sql("SELECT COUNT(*) FROM bkm_hendelse WHERE hendelse = 'SENDT_PRINT' "
        . "AND nr = 2"), $due, 'each with its event on the timeline';
 diag sprintf "escalation on %s: a pass that sends %d of %d reports to "
     . "letter post: %s (target <= 10 s)", $engine, $due, $rows, fmt_ms($secs);
+row(block => 'escalation', key => 'esc.print', figure => "a pass ordering "
+    . "$due to print, of $rows", value => $secs, show => fmt_ms($secs),
+    op => '<=', target => 2, goal => '<= 2 s, steady', noisy => 1);
 
 my ($after, $secs2) = run_pass();
 is $after->{eskalert}, 0, 'the next pass finds nothing due';
