@@ -164,8 +164,8 @@ row(block => 'delivery', key => 'fetch', figure => 'a case system\'s fetch '
                        . 'portal %.0f us)', $y->{bytes}, $y->{static},
                        $y->{static_cpu}, $y->{cpu}), noisy => 1);
 row(block => 'delivery', key => 'fetch.size', figure => 'the fetched '
-    . 'message\'s size', value => length($res->content) / 1024,
-    show => sprintf('%.1f KB', length($res->content) / 1024),
+    . 'message\'s size', value => length($res->content) / 1000,
+    show => sprintf('%.1f KB', length($res->content) / 1000),
     op => '>=', target => 40, goal => '40-60 KB (a realistic message)');
 row(block => 'delivery', key => 'fetch.receipt', figure => "fetch + receipt "
     . "of $n messages, $clients clients", value => @ids / $r->{secs},
