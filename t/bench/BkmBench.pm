@@ -33,7 +33,7 @@ use POSIX qw(WNOHANG);
 our @EXPORT_OK = qw(run_clients wrk_get percentile ms_of fmt_ms
                     header_lines bench_database stock_server stock_file
                     yardstick row engine engine_settings commit_rate
-                    server_ticks);
+                    server_ticks wrk_ok);
 
 # ---- a minimal HTTP/1.1 client ----------------------------------------
 
@@ -419,12 +419,7 @@ sub yardstick {
         push @pcpu, $p->{n} ? ($u1 - $u0) * 1e6 / $p->{n} : 0;
         $p50 = $p->{p50} if ($p->{p50} // 0) > $p50;
         $p99 = $p->{p99} if ($p->{p99} // 0) > $p99;
-        # A read error or two where wrk stops mid-answer is no failure.
-        for my $w ($s, $p) {
-            my $e = 0;
-            $e += $_ for ($w->{errors} // '') =~ /(\d+)/g;
-            $bad++ if $w->{bad} || !$w->{n} || $e > 2 + $w->{n} / 1000;
-        }
+        $bad++ unless wrk_ok($s) && wrk_ok($p);
         $out .= $s->{out} . $p->{out};
     }
     my $med = sub { my @v = sort { $a <=> $b } @_; @v % 2 ? $v[$#v / 2]
@@ -559,6 +554,16 @@ SQL
              how => "8 sqlite3 processes, wal_autocheckpoint=$ckpt" };
 }
 
+
+# A wrk run (wrk_get's result) that worked: requests made, every answer
+# 2xx or 3xx, and no more socket errors than the read error or two where
+# wrk stops in the middle of an answer.
+sub wrk_ok {
+    my ($w) = @_;
+    my $e = 0;
+    $e += $_ for ($w->{errors} // '') =~ /(\d+)/g;
+    return $w->{n} && !$w->{bad} && $e <= 2 + $w->{n} / 1000;
+}
 
 # A database of a benchmark's own, made empty: on PostgreSQL (TEST_PGSQL=1)
 # the database $dbname of the suite's cluster, else t/dev/db/$name.sqlite.
