@@ -331,8 +331,9 @@ $(OUT)/bench_seal: t/bench/bench_seal.c $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $< $(CORE_OBJ) $(LDLIBS) \
 	    $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld) -lm
 
+# make bench BENCH="pgsql delivery": a subset (engines and blocks, build/bench)
 bench: all $(OUT)/test/mod_bekymring.so $(OUT)/bench_seal
-	build/bench
+	BENCH="$(BENCH)" build/bench
 
 -include $(CORE_OBJ:.o=.d) $(GLUE_OBJ:.o=.d) $(TEST_CLOCK_OBJ:.o=.d)
 

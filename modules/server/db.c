@@ -34,6 +34,7 @@
 #include <http_core.h>
 #include <unixd.h>
 #include <apr_strings.h>
+#include <apr_atomic.h>
 #include <apr_buckets.h>
 #include <apr_dbd.h>
 #include <apr_global_mutex.h>
@@ -182,13 +183,73 @@ static bkm_db_t *wrap(apr_pool_t *p, server_rec *s, request_rec *r,
     return db;
 }
 
+/* ---- the durability settings, read back (issue 17, item 3) -------------
+ * What the database says of the connection a request got (after
+ * DBDInitSQL), once per process at info: `make bench` prints it beside its
+ * figures, so that no figure is read without the durability it had. */
+static apr_uint32_t settings_logged;
+
+static const char *setting_of(apr_pool_t *p, const apr_dbd_driver_t *drv,
+                              apr_dbd_t *handle, const char *sql)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v = NULL;
+
+    /* Random access: the whole (one-row) result is read at once, so no
+     * pending result is left on the connection. */
+    if (apr_dbd_select(drv, p, handle, &res, sql, 1) == 0
+        && apr_dbd_get_row(drv, p, res, &row, 1) == 0) {
+        v = apr_dbd_get_entry(drv, row, 0);
+    }
+    return v ? apr_pstrdup(p, v) : "?";
+}
+
+static void log_settings(request_rec *r, ap_dbd_t *dbd)
+{
+    const char *what;
+
+    if (!dbd || !APLOG_R_IS_LEVEL(r, APLOG_INFO)
+        || apr_atomic_cas32(&settings_logged, 1, 0) != 0) {
+        return;
+    }
+    if (strcmp(apr_dbd_name(dbd->driver), "pgsql") == 0) {
+        what = apr_pstrcat(r->pool, "fsync=",
+                           setting_of(r->pool, dbd->driver, dbd->handle,
+                                      "SHOW fsync"),
+                           " synchronous_commit=",
+                           setting_of(r->pool, dbd->driver, dbd->handle,
+                                      "SHOW synchronous_commit"),
+                           NULL);
+    }
+    else {
+        what = apr_pstrcat(r->pool, "synchronous=",
+                           setting_of(r->pool, dbd->driver, dbd->handle,
+                                      "PRAGMA synchronous"),
+                           " journal_mode=",
+                           setting_of(r->pool, dbd->driver, dbd->handle,
+                                      "PRAGMA journal_mode"),
+                           " wal_autocheckpoint=",
+                           setting_of(r->pool, dbd->driver, dbd->handle,
+                                      "PRAGMA wal_autocheckpoint"),
+                           NULL);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  BKMLOGNO(07380) "%s database settings of this process's "
+                  "connections, read back: %s",
+                  apr_dbd_name(dbd->driver), what);
+}
+
 bkm_db_t *bkm_db_acquire(request_rec *r)
 {
     bkm_db_t *db = ap_get_module_config(r->request_config, &bekymring_module);
 
     /* mod_dbd keeps one connection per request; so do we, one wrapper. */
     if (!db && bkm_dbd_acquire) {
-        db = wrap(r->pool, r->server, r, bkm_dbd_acquire(r));
+        ap_dbd_t *dbd = bkm_dbd_acquire(r);
+
+        log_settings(r, dbd);
+        db = wrap(r->pool, r->server, r, dbd);
         ap_set_module_config(r->request_config, &bekymring_module, db);
     }
     return db;

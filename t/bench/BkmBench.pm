@@ -6,6 +6,15 @@
 #     together, with each job's wall time;
 #   - wrk_get: one wrk run of a GET (2 threads x 8 connections), parsed;
 #   - percentiles and the millisecond formatting of the bench output;
+#   - the yardstick (issue 17, item 7): a minimal stock httpd on loopback
+#     (stock_server), a static file of the same bytes on it (stock_file),
+#     and yardstick(), which measures a portal URL and that file in turn,
+#     in the same run, with each server's CPU time per request;
+#   - row(): one line of `make bench`'s table (build/bench prints them per
+#     engine); engine_settings(): the durability settings read back from
+#     the portal's own database connection (issue 17, item 3);
+#   - commit_rate(): durable commits/s of a report-sized transaction, 8
+#     clients, through the engine's own client (the parts of item 5).
 package BkmBench;
 use strict;
 use warnings FATAL => 'all';
@@ -17,10 +26,14 @@ use Time::HiRes qw(time);
 use POSIX ();
 use File::Temp qw(tempdir);
 use LWP::UserAgent;
-use BkmTest qw(root);
+use BkmTest qw(root spit);
+use JSON::PP ();
+use POSIX qw(WNOHANG);
 
 our @EXPORT_OK = qw(run_clients wrk_get percentile ms_of fmt_ms
-                    header_lines bench_database);
+                    header_lines bench_database stock_server stock_file
+                    yardstick row engine engine_settings commit_rate
+                    server_ticks wrk_ok);
 
 # ---- a minimal HTTP/1.1 client ----------------------------------------
 
@@ -145,8 +158,10 @@ package BkmBench;
 # take every N-th job; all start together.  Returns { secs => wall time
 # from the start to the last client's end, lat => [seconds per job],
 # errors => [first few error strings], nerr => count }.
+# With COLLECT true, each client's $conn->{out} is a file handle, and the
+# lines written there come back as out => [lines].
 sub run_clients {
-    my ($n, $jobs, $work, $port) = @_;
+    my ($n, $jobs, $work, $port, $collect) = @_;
     my $dir = tempdir(CLEANUP => 1);
     pipe(my $gate_r, my $gate_w) or die "pipe: $!";
     my @pids;
@@ -156,6 +171,9 @@ sub run_clients {
             close $gate_w;
             my $conn = new_conn($port);
             $conn->open_conn;
+            if ($collect) {
+                open $conn->{out}, '>', "$dir/$w.out" or POSIX::_exit(1);
+            }
             my @mine = @$jobs[grep { $_ % $n == $w } 0 .. $#$jobs];
             my (@lat, @err);
             sysread($gate_r, my $x, 1);     # EOF: go
@@ -173,6 +191,7 @@ sub run_clients {
                 push @err, $e if defined $e;
                 last if defined $e && $e =~ /^no answer/;   # a hung server
             }
+            close $conn->{out} if $collect;
             open my $out, '>', "$dir/$w" or POSIX::_exit(1);
             print $out "L $_\n" for @lat;
             print $out "E $_\n" for map { (my $s = $_) =~ s/\n/ /g; $s } @err;
@@ -197,6 +216,12 @@ sub run_clients {
         }
     }
     $r{nerr} += @$jobs - @{ $r{lat} };      # a client that died
+    if ($collect) {
+        for my $w (0 .. $n - 1) {
+            open my $in, '<', "$dir/$w.out" or next;
+            push @{ $r{out} }, map { chomp; $_ } <$in>;
+        }
+    }
     return \%r;
 }
 
@@ -250,6 +275,295 @@ sub wrk_get {
     return \%r;
 }
 
+# ---- the yardstick: a stock httpd (issue 17, item 7) --------------------
+# Debian's /usr/sbin/apache2 with nothing but the MPM, authz_core and
+# mime: the same MPM and thread settings as the portal's server under
+# test (read from its httpd.conf), EnableSendfile On, unlimited keep-alive,
+# no access log.  One per bench process, started on first use, stopped at
+# its end.  What the portal's ratios are measured against: "a static file
+# of the same size served by a stock httpd, in the same run".
+
+my ($stock, $stock_owner);
+
+# The portal's MPM and its settings, from the httpd.conf Apache::Test
+# wrote (t/conf/httpd.conf.in): (mpm name, [directive, value] ...).
+sub portal_mpm {
+    my $conf = Apache::Test::config()->{vars}{t_conf_file};
+    open my $fh, '<', $conf or die "$conf: $!";
+    my ($mpm, %v) = ('event');
+    my @names = qw(StartServers ServerLimit ThreadsPerChild MaxRequestWorkers
+                   MinSpareThreads MaxSpareThreads);
+    while (<$fh>) {
+        $mpm = $1 if /^\s*LoadModule\s+mpm_(\w+)_module/;
+        for my $n (@names) {
+            $v{$n} = $1 if /^\s*\Q$n\E\s+(\d+)/;
+        }
+    }
+    return ($mpm, map { [$_, $v{$_}] } grep { defined $v{$_} } @names);
+}
+
+sub stock_server {
+    return $stock if $stock;
+    my $dir = tempdir('bkm-stock-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    chmod 0755, $dir;
+    mkdir "$dir/htdocs" or die "mkdir: $!";
+    my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0')
+        ->sockport;
+    my ($mpm, @mpm) = portal_mpm();
+    my $mods = '/usr/lib/apache2/modules';
+    my $conf = join "\n",
+        "ServerRoot $dir",
+        "LoadModule mpm_${mpm}_module $mods/mod_mpm_$mpm.so",
+        "LoadModule authz_core_module $mods/mod_authz_core.so",
+        "LoadModule mime_module $mods/mod_mime.so",
+        'TypesConfig /etc/mime.types',
+        "Listen 127.0.0.1:$port",
+        'ServerName 127.0.0.1',
+        "PidFile $dir/httpd.pid",
+        "DefaultRuntimeDir $dir",
+        "ErrorLog $dir/error_log",
+        ($> == 0 ? ('User www-data', 'Group www-data') : ()),
+        (map { "$_->[0] $_->[1]" } @mpm),
+        'KeepAlive On', 'MaxKeepAliveRequests 0', 'EnableSendfile On',
+        "DocumentRoot $dir/htdocs",
+        '<Directory />', '    AllowOverride None', '</Directory>',
+        "<Directory $dir/htdocs>", '    Require all granted', '</Directory>',
+        '';
+    spit("$dir/httpd.conf", $conf);
+    system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
+        or die "the stock httpd did not start (see $dir/error_log)\n";
+    $stock = { dir => $dir, port => $port, pidfile => "$dir/httpd.pid",
+               conf => "$dir/httpd.conf",
+               mpm => join ', ', $mpm, map { "$_->[0] $_->[1]" } @mpm };
+    $stock_owner = $$;
+    spit("$dir/htdocs/up", 'up');
+    for (1 .. 100) {
+        my $c = new_conn($port);
+        my ($code) = eval { $c->request('GET', '/up') };
+        return $stock if ($code // 0) == 200;
+        select undef, undef, undef, 0.1;
+    }
+    die "the stock httpd does not answer on $port\n";
+}
+
+END {
+    if ($stock && $stock_owner && $$ == $stock_owner) {
+        my $pid = do { open my $f, '<', $stock->{pidfile}; <$f> };
+        system('/usr/sbin/apache2', '-f', $stock->{conf}, '-k', 'stop');
+        if ($pid && $pid =~ /(\d+)/) {
+            my $p = $1;
+            for (1 .. 50) { last unless kill 0, $p; select undef, undef, undef, 0.1 }
+        }
+    }
+}
+
+# stock_file(NAME, BYTES): the bytes as a static file of the stock
+# server; its URL.
+sub stock_file {
+    my ($name, $bytes) = @_;
+    my $s = stock_server();
+    spit("$s->{dir}/htdocs/$name", $bytes);
+    chmod 0644, "$s->{dir}/htdocs/$name";
+    return "http://127.0.0.1:$s->{port}/$name";
+}
+
+# The CPU time (seconds) an httpd's parent and children have used so far.
+sub server_ticks {
+    my ($pidfile) = @_;
+    open my $f, '<', $pidfile or return 0;
+    my ($parent) = <$f> =~ /(\d+)/;
+    my $hz = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
+    my $t = 0;
+    for my $pid ($parent, map { /(\d+)/ ? $1 : () } `ps -o pid= --ppid $parent`) {
+        open my $st, '<', "/proc/$pid/stat" or next;
+        my @f = split ' ', (<$st> =~ s/^.*\) //r);
+        $t += $f[11] + $f[12];      # utime + stime (fields 14, 15)
+    }
+    return $t / $hz;
+}
+
+sub portal_pidfile { Apache::Test::config()->{vars}{t_pid_file} }
+
+# yardstick(url => PORTAL URL, headers => [pairs], body => THE REPLY'S
+# BYTES, name => file name on the stock server, rounds => N, secs => S,
+# pidfile => the portal's): the portal URL and a static file of the same
+# bytes on the stock server, with wrk (2 threads x 8 connections), in
+# turn: stock, portal, stock, portal ... (a neighbour's load hits both).
+# Returns { rps, static, ratio (medians of the rounds' figures), p50, p99
+# (the portal's, worst round), cpu, static_cpu (server CPU microseconds
+# per request), rounds => [[static, portal] ...], bad (non-2xx or socket
+# errors, either server), out }.
+sub yardstick {
+    my (%a) = @_;
+    my $rounds = $a{rounds} // $ENV{BKM_BENCH_ROUNDS} // 2;
+    my $secs = $a{secs} // $ENV{BKM_BENCH_SECONDS} // 5;
+    my $static = stock_file($a{name} // 'same-size.bin', $a{body});
+    my $spid = stock_server()->{pidfile};
+    my $ppid = $a{pidfile} // portal_pidfile();
+    my (@s, @p, @ratio, @scpu, @pcpu, $bad, $out);
+    my ($p50, $p99) = (0, 0);
+    # One short warm-up of each, not counted.
+    wrk_get($static, 1);
+    wrk_get($a{url}, 1, @{ $a{headers} // [] });
+    for (1 .. $rounds) {
+        my $t0 = server_ticks($spid);
+        my $s = wrk_get($static, $secs);
+        my $t1 = server_ticks($spid);
+        my $u0 = server_ticks($ppid);
+        my $p = wrk_get($a{url}, $secs, @{ $a{headers} // [] });
+        my $u1 = server_ticks($ppid);
+        push @s, $s->{rps} // 0;
+        push @p, $p->{rps} // 0;
+        push @ratio, ($p->{rps} // 0) / ($s->{rps} || 1);
+        push @scpu, $s->{n} ? ($t1 - $t0) * 1e6 / $s->{n} : 0;
+        push @pcpu, $p->{n} ? ($u1 - $u0) * 1e6 / $p->{n} : 0;
+        $p50 = $p->{p50} if ($p->{p50} // 0) > $p50;
+        $p99 = $p->{p99} if ($p->{p99} // 0) > $p99;
+        $bad++ unless wrk_ok($s) && wrk_ok($p);
+        $out .= $s->{out} . $p->{out};
+    }
+    my $med = sub { my @v = sort { $a <=> $b } @_; @v % 2 ? $v[$#v / 2]
+                    : ($v[@v / 2 - 1] + $v[@v / 2]) / 2 };
+    return { rps => $med->(@p), static => $med->(@s), ratio => $med->(@ratio),
+             p50 => $p50, p99 => $p99, cpu => $med->(@pcpu),
+             static_cpu => $med->(@scpu),
+             rounds => [map { [$s[$_], $p[$_]] } 0 .. $#s], bad => $bad,
+             out => $out, bytes => length $a{body} };
+}
+
+# ---- the table (issue 17, item 8) ---------------------------------------
+
+sub engine { $ENV{TEST_PGSQL} ? 'pgsql' : 'sqlite' }
+
+# row(block => 'intake', key => 'form.rps', figure => 'what was measured',
+#     value => NUMBER, show => 'how it reads', op => '>=' or '<=',
+#     target => NUMBER, goal => 'the target as the issue says it',
+#     against => 'the yardstick or ratio it is measured against',
+#     noisy => 1 (a wall-clock rate or time on a shared machine)):
+# one row of `make bench`'s table, as a diagnostic line that build/bench
+# collects and prints per engine.  pass/MISS when there is a target.
+sub row {
+    my (%r) = @_;
+    $r{engine} //= engine();
+    if (defined $r{op} && defined $r{target}) {
+        $r{status} = !defined $r{value} ? 'MISS'
+            : ($r{op} eq '>=' ? $r{value} >= $r{target}
+                              : $r{value} <= $r{target}) ? 'pass' : 'MISS';
+    }
+    $r{show} //= defined $r{value} ? "$r{value}" : '?';
+    my $line = 'BKMROW ' . JSON::PP->new->canonical->encode(\%r);
+    if (defined &Test::More::diag) { Test::More::diag($line) }
+    else { print STDERR "# $line\n" }
+    return \%r;
+}
+
+my %SYNCHRONOUS = (0 => 'OFF', 1 => 'NORMAL', 2 => 'FULL', 3 => 'EXTRA');
+
+# The durability settings the portal's own database connections have, as
+# its httpd read them back and logged them (BKM07380, modules/server/db.c:
+# once per process, at its first request that uses the database): a hash
+# (fsync, synchronous_commit on PostgreSQL; synchronous, journal_mode,
+# wal_autocheckpoint on SQLite) and one line; empty when no line is
+# there yet.
+sub engine_settings {
+    my ($log) = @_;
+    $log //= Apache::Test::config()->{vars}{t_logs} . '/error_log';
+    open my $fh, '<', $log or return ({}, '');
+    my $last;
+    while (<$fh>) {
+        $last = $1 if /BKM07380: .*read back: (.*)$/;
+    }
+    return ({}, '') unless $last;
+    my %h = map { split /=/, $_, 2 } split ' ', $last;
+    $h{synchronous} = "$SYNCHRONOUS{$h{synchronous}} ($h{synchronous})"
+        if defined $h{synchronous} && exists $SYNCHRONOUS{$h{synchronous}};
+    my @order = engine() eq 'pgsql' ? qw(fsync synchronous_commit)
+              : qw(synchronous journal_mode wal_autocheckpoint);
+    return (\%h, join ', ', map { "$_=" . ($h{$_} // '?') } @order);
+}
+
+# commit_rate(SECS, \%settings): durable commits per second of a
+# transaction shaped like a report's (one 48 KB incompressible row and an
+# event row), 8 clients at once, on a database of its own in the suite's
+# engine, through the engine's own client: pgbench on PostgreSQL (the
+# server's fsync and synchronous_commit as they are), 8 sqlite3 processes
+# on SQLite (synchronous=FULL, WAL, the portal's wal_autocheckpoint).
+# Returns { rps, n, secs, how }.
+sub commit_rate {
+    my ($secs, $settings) = @_;
+    my ($driver, $params, $file, $sql) = bench_database('commit', 'bkm_commit');
+    my $dir = tempdir(CLEANUP => 1);
+    chmod 0755, $dir;
+    if ($driver eq 'pgsql') {
+        $sql->(<<'SQL');
+CREATE TABLE src (k int PRIMARY KEY, b bytea);
+INSERT INTO src SELECT k, (SELECT decode(string_agg(lpad(to_hex(
+    (random() * 4294967295)::bigint), 8, '0'), ''), 'hex')
+    FROM generate_series(1, 12288) WHERE k > 0) FROM generate_series(1, 64) k;
+CREATE TABLE c (id bigserial PRIMARY KEY, b bytea, t int);
+CREATE TABLE e (id bigserial PRIMARY KEY, c bigint, hendelse text, t int);
+SQL
+        spit("$dir/commit.sql", <<'SQL');
+\set k random(1, 64)
+BEGIN;
+INSERT INTO c (b, t) SELECT b, :k FROM src WHERE k = :k;
+INSERT INTO e (c, hendelse, t) VALUES (currval('c_id_seq'), 'MOTTATT', :k);
+COMMIT;
+SQL
+        open my $fh, '-|', 'pgbench', '-n', '-c', 8, '-j', 2, '-T', $secs,
+            '-f', "$dir/commit.sql", '-h', '127.0.0.1', '-p',
+            $ENV{BKM_PG_PORT}, '-U', 'bekymring', 'bkm_commit'
+            or die "pgbench: $!";
+        my $out = do { local $/; <$fh> };
+        close $fh;
+        my ($tps) = $out =~ /^tps = ([\d.]+)/m;
+        my ($n) = $out =~ /number of transactions actually processed: (\d+)/;
+        return { rps => $tps, n => $n, secs => $secs,
+                 how => 'pgbench, 8 clients' };
+    }
+    my $ckpt = $settings && $settings->{wal_autocheckpoint} // 1000;
+    $sql->("PRAGMA journal_mode=WAL; CREATE TABLE c (id INTEGER PRIMARY KEY, "
+           . "b BLOB, t INTEGER); CREATE TABLE e (id INTEGER PRIMARY KEY, c "
+           . "INTEGER, hendelse TEXT, t INTEGER);");
+    my $per = 150;
+    my $tx = "BEGIN IMMEDIATE; INSERT INTO c (b, t) VALUES (randomblob(49152), 1); "
+           . "INSERT INTO e (c, hendelse, t) VALUES (last_insert_rowid(), "
+           . "'MOTTATT', 1); COMMIT;\n";
+    spit("$dir/commit.sql", ".timeout 20000\nPRAGMA synchronous=FULL;\n"
+         . "PRAGMA wal_autocheckpoint=$ckpt;\n" . ($tx x $per));
+    chmod 0644, "$dir/commit.sql";
+    my @as = $> == 0 ? ('runuser', '-u', 'www-data', '--') : ();
+    my $t0 = time;
+    my @pids;
+    for (1 .. 8) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            open STDIN, '<', "$dir/commit.sql" or POSIX::_exit(1);
+            open STDOUT, '>', '/dev/null';
+            { exec @as, "sqlite3", "-bail", $file };
+            POSIX::_exit(1);
+        }
+        push @pids, $pid;
+    }
+    my $bad = 0;
+    for (@pids) { waitpid $_, 0; $bad++ if $? }
+    my $t = time - $t0;
+    my ($n) = $sql->('SELECT COUNT(*) FROM c');
+    unlink glob("$file*");
+    return { rps => $bad ? undef : $n / $t, n => $n, secs => $t,
+             how => "8 sqlite3 processes, wal_autocheckpoint=$ckpt" };
+}
+
+
+# A wrk run (wrk_get's result) that worked: requests made, every answer
+# 2xx or 3xx, and no more socket errors than the read error or two where
+# wrk stops in the middle of an answer.
+sub wrk_ok {
+    my ($w) = @_;
+    my $e = 0;
+    $e += $_ for ($w->{errors} // '') =~ /(\d+)/g;
+    return $w->{n} && !$w->{bad} && $e <= 2 + $w->{n} / 1000;
+}
 
 # A database of a benchmark's own, made empty: on PostgreSQL (TEST_PGSQL=1)
 # the database $dbname of the suite's cluster, else t/dev/db/$name.sqlite.

@@ -9,9 +9,10 @@
 #      the ciphertext of every waiting message of fagsystem-0301-01's
 #      account and receipt it (GET + POST svar, one kept-alive connection
 #      each): messages/s and p50/p99 per message.
-#   2. Fetching one message's ciphertext again and again beside httpd
-#      serving a static file of the same bytes from the DocumentRoot, with
-#      wrk (2 threads x 8 connections, as for the read endpoints), and the
+#   2. Fetching one message's ciphertext again and again beside a stock
+#      httpd serving a static file of the same bytes (BkmBench::yardstick,
+#      issue 17, item 7: the same MPM and threads, sendfile, unlimited
+#      keep-alive; wrk 2 threads x 8 connections, rounds in turn), and the
 #      authentication alone (GET konto/{kontoId}) that every fetch pays.
 # Each figure is printed beside its target where the issues give one.  Not
 # a test of speed: it asserts only that every request worked.
@@ -21,13 +22,14 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
 use lib 't/lib', 't/bench';
 use BkmTest qw(root base_url dev_token json_of db_rows spit slurp producer_multipart);
-use BkmBench qw(run_clients wrk_get percentile fmt_ms header_lines);
+use BkmBench qw(run_clients wrk_get percentile fmt_ms header_lines
+                yardstick row wrk_ok);
 use File::Temp qw(tempdir);
 use JSON::PP;
 
 plan skip_all => 'benchmarks run with make bench (BKM_BENCH=1)'
     unless $ENV{BKM_BENCH};
-plan tests => 13;
+plan tests => 12;
 
 my $n = $ENV{BKM_BENCH_MELDINGER} || 2000;
 my $secs = $ENV{BKM_BENCH_SECONDS} || 5;
@@ -151,26 +153,38 @@ my $res = Apache::TestRequest::GET($fetch, @fag);
 is $res->code, 200, 'a realistic message (posted once more) is fetched';
 diag sprintf "fetch beside static on %s: the message fetched has %d bytes "
     . "(realistic: 40-60 KB)", $engine, length $res->content;
-my $static = Apache::Test::config()->{vars}{documentroot}
-           . '/bench-chiffer.bin';
-spit($static, $res->content);
-my $sres = Apache::TestRequest::GET('/bench-chiffer.bin');
-ok $sres->code == 200 && $sres->content eq $res->content,
-    'httpd serves the same bytes as a static file';
-my $s = wrk_get("$base/bench-chiffer.bin", $secs);
-my $f = wrk_get("$base$fetch", $secs, @fag);
+my $y = yardstick(url => "$base$fetch", headers => \@fag,
+                  body => $res->content, name => 'bench-chiffer.bin');
 my $k = wrk_get("$base$api/konto/$konto", $secs, @fag);
-unlink $static;
-ok !$s->{bad} && !$s->{errors}, 'static: every request answered 200';
-ok !$f->{bad} && !$f->{errors}, 'fetch: every request answered 200';
-ok !$k->{bad} && !$k->{errors}, 'konto: every request answered 200';
+ok $y->{static}, 'the stock server served the same bytes';
+ok !$y->{bad}, 'static and fetch: every request answered 200'
+    or diag $y->{out};
+ok wrk_ok($k), 'konto: every request answered 200' or diag $k->{out};
 diag sprintf "fetch beside static on %s, %d bytes (wrk, 2 threads x 8 "
-    . "connections): static file %.0f/s (p50 %s, p99 %s); GET ciphertext "
+    . "connections): stock static file %.0f/s; GET ciphertext "
     . "%.0f/s (p50 %s, p99 %s) = %.1f %% of static (target >= 50 %%)",
-    $engine, length $res->content, $s->{rps} // 0, fmt_ms($s->{p50}),
-    fmt_ms($s->{p99}), $f->{rps} // 0, fmt_ms($f->{p50}), fmt_ms($f->{p99}),
-    100 * ($f->{rps} // 0) / ($s->{rps} || 1);
+    $engine, length $res->content, $y->{static}, $y->{rps},
+    fmt_ms($y->{p50}), fmt_ms($y->{p99}), 100 * $y->{ratio};
 diag sprintf "fetch beside static on %s: the machine authentication alone "
     . "(GET konto/{kontoId}, bcrypt cost 5): %.0f/s (p50 %s, p99 %s)",
     $engine, $k->{rps} // 0, fmt_ms($k->{p50}), fmt_ms($k->{p99});
-
+row(block => 'delivery', key => 'fetch', figure => 'a case system\'s fetch '
+    . 'of one message (' . length($res->content) . ' bytes of ciphertext)',
+    value => 100 * $y->{ratio},
+    show => sprintf('%.0f %% (%.0f/s, p99 %s)', 100 * $y->{ratio}, $y->{rps},
+                    fmt_ms($y->{p99})),
+    op => '>=', target => 50, goal => '>= 50 %, message 40-60 KB',
+    against => sprintf('stock static, same %d bytes: %.0f/s (%.0f us CPU/req; '
+                       . 'portal %.0f us)', $y->{bytes}, $y->{static},
+                       $y->{static_cpu}, $y->{cpu}), noisy => 1);
+row(block => 'delivery', key => 'fetch.size', figure => 'the fetched '
+    . 'message\'s size', value => length($res->content) / 1000,
+    show => sprintf('%.1f KB', length($res->content) / 1000),
+    op => '>=', target => 40, goal => '40-60 KB (a realistic message)');
+row(block => 'delivery', key => 'fetch.receipt', figure => "fetch + receipt "
+    . "of $n messages, $clients clients", value => @ids / $r->{secs},
+    show => sprintf('%.0f/s (p99 %s)', @ids / $r->{secs},
+                    fmt_ms(percentile(99, @{ $r->{lat} }))), noisy => 1);
+row(block => 'delivery', key => 'konto', figure => 'the machine '
+    . 'authentication alone (GET konto/{kontoId})', value => $k->{rps} // 0,
+    show => sprintf('%.0f/s', $k->{rps} // 0), noisy => 1);

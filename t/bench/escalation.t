@@ -45,7 +45,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib', 't/bench';
 use BkmTest qw(root json_of slurp start_node stop_node);
 use JSON::PP;
-use BkmBench qw(percentile fmt_ms bench_database);
+use BkmBench qw(percentile fmt_ms bench_database row);
 use LWP::UserAgent;
 use Time::HiRes qw(time);
 
@@ -251,6 +251,11 @@ diag sprintf "escalation on %s: %d reports, %d answered and 1,000 open "
 diag sprintf "escalation on %s: a pass over %d reports with nothing due: "
     . "median %s, slowest %s of 10 (target <= 50ms)", $engine, $rows,
     fmt_ms(percentile(50, @idle)), fmt_ms(percentile(100, @idle));
+row(block => 'escalation', key => 'esc.idle', figure => "a pass over "
+    . "$rows reports with nothing due (median of 10)",
+    value => percentile(50, @idle), show => sprintf('%s (slowest %s)',
+        fmt_ms(percentile(50, @idle)), fmt_ms(percentile(100, @idle))),
+    op => '<=', target => 0.05, goal => '<= 50 ms');
 
 my $past = $now - 3600 * 1_000_000;
 sql("UPDATE bkm_melding SET frist = $past + (frist - $now - $day) "
@@ -308,6 +313,9 @@ diag sprintf "escalation on %s: a pass that sends %d of %d reports to "
 diag sprintf "escalation on %s: %d due: %s (target <= 2 s); nothing due "
     . "over %d reports: median %s (target <= 50 ms)", $engine, $due,
     fmt_ms($secs), $rows, fmt_ms(percentile(50, @idle));
+row(block => 'escalation', key => 'esc.print', figure => "a pass ordering "
+    . "$due to print, of $rows", value => $secs, show => fmt_ms($secs),
+    op => '<=', target => 2, goal => '<= 2 s, steady', noisy => 1);
 
 my ($after, $secs2) = run_pass();
 is $after->{eskalert}, 0, 'the next pass finds nothing due';
