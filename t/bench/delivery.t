@@ -65,9 +65,14 @@ for (my $i = 0; $i < @prod; $i += 2) {
     push @ab_h, '-H', "$prod[$i]: $prod[$i + 1]";
 }
 # ab: N POSTs of the same multipart, 8 at a time; the number answered 201.
+# ab counts a request on a kept-alive connection that httpd closed just as
+# it was sent as "complete" and "failed" (no answer: nothing was stored, and
+# the client knows it); those are sent again, as a case system would, so
+# that exactly N were answered 201 and N must then be waiting.
 my ($about, $create_rps);
 sub create {
-    open my $ab, '-|', 'ab', '-q', '-k', '-n', $n, '-c', $clients, '-p',
+    my ($count) = @_;
+    open my $ab, '-|', 'ab', '-q', '-k', '-n', $count, '-c', $clients, '-p',
         "$dir/multipart", '-T', "multipart/form-data; boundary=$b", @ab_h,
         "$base$api/mottak/fagsystem/910000001/0301/01/offentlig"
         or die "ab: $!";
@@ -75,11 +80,22 @@ sub create {
     close $ab;
     diag $about if $ENV{BKM_BENCH_VERBOSE};
     my ($complete) = $about =~ /^Complete requests:\s+(\d+)/m;
+    my ($failed) = $about =~ /^Failed requests:\s+(\d+)/m;
     my ($non2xx) = $about =~ /^Non-2xx responses:\s+(\d+)/m;
-    ($create_rps) = $about =~ /^Requests per second:\s+([\d.]+)/m;
-    return ($complete // 0) - ($non2xx // 0);
+    $create_rps //= ($about =~ /^Requests per second:\s+([\d.]+)/m)[0];
+    return ($complete // 0) - ($failed // 0) - ($non2xx // 0);
 }
-ok(create() == $n, "$n reports created (201 each)") or diag $about;
+my ($created, $unanswered) = (0, 0);
+for (1 .. 3) {
+    my $want = $n - $created;
+    my $got = create($want);
+    $unanswered += $want - $got;
+    $created += $got;
+    last if $created >= $n;
+}
+ok($created == $n, "$n reports created (201 each)") or diag $about;
+diag "delivery on $engine: $unanswered requests had no 201 and were sent "
+    . "again" if $unanswered;
 is waiting(), $n, "$n messages wait in fagsystem-0301-01's account";
 diag sprintf "delivery on %s: %d reports for 0301/01 created through the "
     . "producer API (ab, %d clients): %.0f reports/s", $engine, $n, $clients,
