@@ -163,11 +163,8 @@ ok $kill, 'a node with one child process starts';
     is $res->code, 429, 'four waiting in the one child: the fifth 429';
     # The node's children (this test started the node): SIGKILL each.
     my $parent = BkmTest::node_pid('vent-angrep-kill');
-    my @children = grep {
-        open my $st, '<', "/proc/$_/stat" or 0;
-        my $line = $st ? <$st> // '' : '';
-        ((split ' ', ($line =~ s/^.*\) //r))[1] // 0) == $parent;
-    } map { m{/proc/(\d+)$} ? $1 : () } glob '/proc/[0-9]*';
+    my @children = grep { ppid_of($_) == $parent }
+        map { m{/proc/(\d+)$} ? $1 : () } glob '/proc/[0-9]*';
     ok @children && kill('KILL', @children) == @children,
         'its child killed outright (' . scalar(@children) . ')';
     my $t0 = time;
@@ -230,3 +227,12 @@ my $log = slurp(BkmTest::dev_dir() . '/vent-angrep/error_log');
 unlike $log, qr/\[(?:crit|alert|emerg)\]/, 'no critical line in the log';
 stop_node('vent-angrep');
 ok !BkmTest::node_pid('vent-angrep'), 'the node stopped';
+
+# The parent of process $pid, from /proc (0 once it is gone: any process
+# of the machine may end between the glob and the open).
+sub ppid_of {
+    my ($pid) = @_;
+    open my $st, '<', "/proc/$pid/stat" or return 0;
+    my $line = <$st> // '';
+    return (split ' ', ($line =~ s/^.*\) //r))[1] // 0;
+}
