@@ -24,13 +24,18 @@
  *     PASSIVE takes no lock a writer needs: writers append to the log
  *     while it copies, and the next writer after a complete checkpoint
  *     starts the log from its beginning.
- *   - When the log has still grown past BKM_WAL_BOUND_PAGES (readers kept
- *     the log from restarting, or the disk was slower than the writers),
- *     the checkpointer takes the writer mutex and runs a TRUNCATE
- *     checkpoint, waiting at most BKM_WAL_FORCE_WAIT for readers, at most
- *     once every BKM_WAL_FORCE_EVERY; and it says so in the error log
- *     (BKM07442).  The metrics page shows the log's size and the
- *     checkpoints by outcome, and when the last complete one ended.
+ *   - Writers arriving without pause never let the log start over by
+ *     itself (a writer restarts it only when nothing in it is left to
+ *     copy).  So past BKM_WAL_RESTART_PAGES the checkpointer copies beside
+ *     the writers until at most BKM_WAL_TAIL_PAGES are left, then holds
+ *     the writers (server/db.c's writer mutex) only for that remainder and
+ *     a RESTART checkpoint that waits at most BKM_WAL_RESTART_WAIT for
+ *     reads still in the log; at most once every BKM_WAL_BACKOFF.
+ *   - When the log is past BKM_WAL_BOUND_PAGES even so (reads kept it
+ *     from restarting, or the disk was slower than the writers), it says
+ *     so in the error log (BKM07442, once a minute).  The metrics page
+ *     shows the log's size and the checkpoints by outcome, and when the
+ *     last complete one ended.
  * Durability is SQLite's: a commit is in the log and fsynced
  * (synchronous=FULL) before the 201; a checkpoint only copies committed
  * pages into the database file and fsyncs it before the log is reused.
