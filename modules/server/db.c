@@ -248,8 +248,8 @@ bkm_db_t *bkm_db_acquire(request_rec *r)
     if (!db && bkm_dbd_acquire) {
         ap_dbd_t *dbd = bkm_dbd_acquire(r);
 
-        log_settings(r, dbd);
         db = wrap(r->pool, r->server, r, dbd);
+        log_settings(r, dbd); /* after wrap: the checkpointer's settings */
         ap_set_module_config(r->request_config, &bekymring_module, db);
     }
     return db;
