@@ -52,13 +52,17 @@ for (1 .. 16) {
 }
 is $created, 16, "sixteen reports stored";
 
-# The checkpointer runs every 200 ms in the background.
+# The checkpointer runs every 200 ms in the background.  Started over, the
+# log holds only what was written since (in the whole suite the node's own
+# passes write now and then): fewer pages than the 4,096 that made it start
+# over, where sixteen reports left some 4,700.
 my $until = time + 10;
 do { sleep 0.2; $m = scrape() }
-    until ($m->{$ok} // 0) > $before && ($m->{bekymring_sqlite_wal_pages} // 1) == 0
+    until ($m->{$ok} // 0) > $before
+       && ($m->{bekymring_sqlite_wal_pages} // 4096) < 4096
        || time > $until;
 cmp_ok $m->{$ok} // 0, '>', $before, 'the checkpointer checkpointed';
-is $m->{bekymring_sqlite_wal_pages}, 0,
+cmp_ok $m->{bekymring_sqlite_wal_pages} // 4096, '<', 4096,
     'and started the log over once it had grown past its bound';
 cmp_ok $m->{bekymring_sqlite_checkpoint_last_success_timestamp_seconds} // 0,
     '>=', int $start, 'the last complete checkpoint is recent';
