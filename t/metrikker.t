@@ -8,7 +8,8 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET);
 use lib 't/lib';
-use BkmTest qw(root base_url dev_token json_of slurp seal_cms error_log);
+use BkmTest qw(root base_url dev_token json_of slurp seal_cms error_log
+               metrics);
 use HTTP::Request::Common ();
 use LWP::UserAgent;
 use File::Temp qw(tempfile);
@@ -19,18 +20,7 @@ plan tests => 24;
 my $base = base_url();
 my $ua = LWP::UserAgent->new(timeout => 60);
 
-# name{labels} => value, from a scrape.
-sub scrape {
-    my $res = $ua->get("$base/bekymring-drift/metrics");
-    my %m;
-    for (split /\n/, $res->decoded_content // '') {
-        next if /^#/;
-        $m{$1} = $2 if /^(\S+(?:\{[^}]*\})?) (\S+)$/;
-    }
-    return ($res, \%m);
-}
-
-my ($res, $m) = scrape();
+my ($res, $m) = metrics();
 is $res->code, 200, 'GET /bekymring-drift/metrics';
 is $res->header('Content-Type'), 'text/plain; version=0.0.4; charset=utf-8',
     "Prometheus' text format";
@@ -76,7 +66,7 @@ $req->header(%prod);
 $res = $ua->request($req);
 is $res->code, 201, 'a report accepted';
 
-($res, $m) = scrape();
+($res, $m) = metrics();
 is $m->{$mottatt_key}, $before_mottatt + 1, 'reports accepted: one more';
 ($konto_key) = grep { /^bekymring_konto_ventende\{.*kommune="0301",bydel="01"/ } keys %$m;
 ok $konto_key, 'the district\'s account has reports waiting';
@@ -93,7 +83,7 @@ my $later = sprintf('%.0f', (time() + 60 * 86400) * 1e6);
 $res = $ua->post("$base/bekymring-drift/eskalering", 'Bkm-Test-Klokke' => $later);
 is $res->code, 200, 'an escalation pass';
 my $pass = json_of($res);
-($res, $m) = scrape();
+($res, $m) = metrics();
 is $m->{'bekymring_eskalering_passes_total{utfall="ok"}'}, $passes + 1, 'passes: one more';
 cmp_ok abs($m->{bekymring_eskalering_last_success_timestamp_seconds} - time()), '<', 120,
     'the last success: just now';

@@ -8,7 +8,8 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET);
 use lib 't/lib';
-use BkmTest qw(base_url dev_token json_of producer_multipart error_log);
+use BkmTest qw(base_url dev_token json_of producer_multipart error_log
+               metrics);
 use HTTP::Request::Common ();
 use LWP::UserAgent;
 use Time::HiRes qw(sleep time);
@@ -19,17 +20,8 @@ plan tests => 9;
 my $base = base_url();
 my $ua = LWP::UserAgent->new(timeout => 60);
 
-sub scrape {
-    my $res = $ua->get("$base/bekymring-drift/metrics");
-    my %m;
-    for (split /\n/, $res->decoded_content // '') {
-        $m{$1} = $2 if !/^#/ && /^(\S+(?:\{[^}]*\})?) (\S+)$/;
-    }
-    return \%m;
-}
-
 my $ok = 'bekymring_sqlite_checkpoints_total{utfall="ok"}';
-my $m = scrape();
+my $m = (metrics())[1];
 like $m->{bekymring_sqlite_wal_bytes} // '', qr/^\d+$/,
     "the log's size on disk is on the metrics page";
 like $m->{$ok} // '', qr/^\d+$/, 'and the checkpoints by outcome';
@@ -57,7 +49,7 @@ is $created, 16, "sixteen reports stored";
 # passes write now and then): fewer pages than the 4,096 that made it start
 # over, where sixteen reports left some 4,700.
 my $until = time + 10;
-do { sleep 0.2; $m = scrape() }
+do { sleep 0.2; $m = (metrics())[1] }
     until ($m->{$ok} // 0) > $before
        && ($m->{bekymring_sqlite_wal_pages} // 4096) < 4096
        || time > $until;

@@ -19,7 +19,8 @@ our @EXPORT_OK = qw(root dev_token base_url json_of login_ua login
                     error_log run_httpd_t pg_ctl db_rows db_files
                     openssl_decrypt spit slurp incumbent_errors
                     incumbent_dir start_node stop_node node_pid seal_cms
-                    producer_multipart privat_rapport skjema_api);
+                    producer_multipart privat_rapport skjema_api
+                    metrics);
 
 sub root { $ENV{BKM_ROOT} // die "BKM_ROOT unset: run through t/TEST\n" }
 
@@ -109,6 +110,19 @@ sub login {
         $hidden{$n} = $v // '' if defined $n;
     }
     return $ua->post($action, [%hidden, person => $person, acr => $acr]);
+}
+
+# The node's metrics page (GET /bekymring-drift/metrics): the answer, and
+# name{labels} => value of every sample.
+sub metrics {
+    my $res = LWP::UserAgent->new(timeout => 60)
+        ->get(base_url() . '/bekymring-drift/metrics');
+    my %m;
+    for (split /\n/, $res->decoded_content // '') {
+        next if /^#/;
+        $m{$1} = $2 if /^(\S+(?:\{[^}]*\})?) (\S+)$/;
+    }
+    return ($res, \%m);
 }
 
 sub error_log {
