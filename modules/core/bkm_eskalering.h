@@ -28,6 +28,7 @@ extern const bkm_sql_t bkm_eskalering_sql[];
 #define BKM_SQL_SLETTING_HOLD_SET "bkm_sletting_hold_set"
 #define BKM_SQL_SLETTING_CLAIM "bkm_sletting_claim"
 #define BKM_SQL_CHIFFER_DELETE_50 "bkm_chiffer_delete_50"
+#define BKM_SQL_SLETTING_RECHECK_50 "bkm_sletting_recheck_50"
 
 /** What a pass did. */
 typedef struct {
