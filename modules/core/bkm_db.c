@@ -284,6 +284,39 @@ const char *bkm_db_pg_binary_text(apr_pool_t *p, unsigned int oid,
     return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)u);
 }
 
+/* Whether a column of @p res has a type that binary rows do not read.
+ * The whole read then fails, rather than one value reading as NULL: a
+ * migration that changed, say, a "fetched" column's type must not make a
+ * fetched message read as never fetched. */
+static int unknown_column(bkm_db_t *db, const char *label,
+                          const PGresult *res)
+{
+    int col;
+
+    for (col = 0; col < PQnfields(res); col++) {
+        switch (PQftype(res, col)) {
+        case BKM_PG_TEXT:
+        case BKM_PG_VARCHAR:
+        case BKM_PG_BPCHAR:
+        case BKM_PG_NAME:
+        case BKM_PG_BYTEA:
+        case BKM_PG_BOOL:
+        case BKM_PG_INT2:
+        case BKM_PG_INT4:
+        case BKM_PG_INT8:
+            break;
+        default:
+            bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, db->log,
+                           BKMLOGNO(07301) "query %s: column %d has type "
+                                           "oid %u, which binary rows do "
+                                           "not read",
+                           label, col, PQftype(res, col));
+            return 1;
+        }
+    }
+    return 0;
+}
+
 apr_status_t bkm_db_select_rows(bkm_db_t *db, const char *label, int nargs,
                                 const char **args, bkm_db_rows_t **rows)
 {
@@ -310,6 +343,10 @@ apr_status_t bkm_db_select_rows(bkm_db_t *db, const char *label, int nargs,
         if (conn && apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING)) {
             res = PQexecPrepared(conn, label, nargs, args, NULL, NULL, 1);
             if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+                if (unknown_column(db, label, res)) {
+                    PQclear(res); /* logged: no retry mends a type */
+                    return failed();
+                }
                 apr_pool_cleanup_register(db->pool, res, clear_pg,
                                           apr_pool_cleanup_null);
                 rs->pg = res;
@@ -382,14 +419,10 @@ const char *bkm_db_rows_value(bkm_db_rows_t *rs, int col)
          * value holds no NUL of its own (PostgreSQL refuses them). */
         return len ? (const char *)v : NULL;
     default:
-        if ((text = bkm_db_pg_binary_text(rs->db->pool, oid, v, len))) {
-            return text;
-        }
-        bkm_log_perror(BKM_LOG_MARK, BKM_LOG_ERR, 0, rs->db->log,
-                       BKMLOGNO(07301) "column %d has type oid %u, "
-                                       "which binary rows do not read",
-                       col, oid);
-        return NULL;
+        /* bool and the integers (bytea is read by bkm_db_rows_blob):
+         * select_rows let no other type through. */
+        text = bkm_db_pg_binary_text(rs->db->pool, oid, v, len);
+        return text;
     }
 }
 
