@@ -32,7 +32,7 @@ ok $line, 'the portal logged its database settings (BKM07380)';
 my $fpw = 'on';
 if (engine() eq 'pgsql' && $line) {
     my @show = qw(full_page_writes shared_buffers max_wal_size
-                  checkpoint_timeout wal_init_zero);
+                  checkpoint_timeout wal_init_zero backend_flush_after);
     my $q = join ' UNION ALL ', map { "SELECT current_setting('$_')" } @show;
     my @v = map { chomp; $_ } `psql -X -At -h 127.0.0.1 -p $ENV{BKM_PG_PORT} -U postgres -d postgres -c "$q"`;
     my %v; @v{@show} = @v;
