@@ -22,7 +22,7 @@ plan skip_all => 'benchmarks run with make bench (BKM_BENCH=1)'
     unless $ENV{BKM_BENCH};
 plan tests => 4;
 
-my $secs = $ENV{BKM_BENCH_SECONDS} || 10;
+my $secs = $ENV{BKM_BENCH_INTAKE_SECONDS} || $ENV{BKM_BENCH_SECONDS} || 60;
 my $engine = $ENV{TEST_PGSQL} ? 'PostgreSQL' : 'SQLite (WAL)';
 my $dir = tempdir(CLEANUP => 1);
 my $base = base_url();
@@ -98,8 +98,9 @@ rows('form', 'form-submission API (a logged-in person\'s JSON report)',
      $f, 300);
 
 # The table's rows of one wrk run (issue 17, items 4 and 5): the rate,
-# p99 and the slowest request, against the issue's targets (its max is
-# over a 60 s run: BKM_BENCH_SECONDS=60 for that).
+# p99 and the slowest request, against the issue's targets (over a 60 s
+# run, the default; BKM_BENCH_INTAKE_SECONDS or BKM_BENCH_SECONDS for
+# another length).
 sub rows {
     my ($key, $what, $r, $rate) = @_;
     my $how = "wrk -t2 -c8, ${secs} s, $r->{n} requests";

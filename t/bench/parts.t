@@ -27,13 +27,26 @@ my $res = Apache::TestRequest::GET('/helse');
 is $res->code, 200, '/helse answers 200';
 my ($set, $line) = engine_settings();
 ok $line, 'the portal logged its database settings (BKM07380)';
+# On PostgreSQL, beside them, the cluster's settings that shape the
+# intake tail (t/TEST; README "Commits with fsync on"), read back from it.
+my $fpw = 'on';
+if (engine() eq 'pgsql' && $line) {
+    my @show = qw(full_page_writes shared_buffers max_wal_size
+                  checkpoint_timeout wal_init_zero backend_flush_after);
+    my $q = join ' UNION ALL ', map { "SELECT current_setting('$_')" } @show;
+    my @v = map { chomp; $_ } `psql -X -At -h 127.0.0.1 -p $ENV{BKM_PG_PORT} -U postgres -d postgres -c "$q"`;
+    my %v; @v{@show} = @v;
+    $fpw = $v{full_page_writes} // '?';
+    $line .= ', ' . join ', ', map { "$_=" . ($v{$_} // '?') } @show;
+}
 my $durable = engine() eq 'pgsql'
     ? ($set->{fsync} // '') eq 'on' && ($set->{synchronous_commit} // '') eq 'on'
+      && $fpw eq 'on'
     : ($set->{synchronous} // '') =~ /^(FULL|EXTRA)/;
 row(block => 'settings', key => 'settings', figure => 'engine settings, '
     . 'read back from the portal\'s connection', show => $line || '?',
     value => $durable ? 1 : 0, op => '>=', target => 1,
-    goal => engine() eq 'pgsql' ? 'fsync=on, synchronous_commit=on'
+    goal => engine() eq 'pgsql' ? 'fsync=on, synchronous_commit=on, full_page_writes=on'
                                 : 'synchronous=FULL');
 
 my $secs = $ENV{BKM_BENCH_SECONDS} || 5;
