@@ -600,3 +600,14 @@ apr_status_t bkm_db_run_rows(bkm_db_t *db, const char *const *labels,
     }
     return done == nrows ? APR_SUCCESS : APR_EGENERAL;
 }
+
+void bkm_db_ids_batch(const apr_array_header_t *ids, int from,
+                      const char **args, int n)
+{
+    int j;
+
+    for (j = 0; j < n; j++) {
+        args[j] = APR_ARRAY_IDX(ids, from + j < ids->nelts ? from + j : from,
+                                const char *);
+    }
+}

@@ -204,6 +204,12 @@ apr_status_t bkm_db_end(bkm_db_t *db, apr_status_t rv);
  *  failure: db->error stays unset). */
 void bkm_db_rollback(bkm_db_t *db);
 
+/** The ids @p ids[from .. from+n) into @p args, for a statement that takes
+ *  exactly @p n of them (an IN list of n): past the array's end the slots
+ *  repeat @p ids[from], which an IN list reads as the same id once. */
+void bkm_db_ids_batch(const apr_array_header_t *ids, int from,
+                      const char **args, int n);
+
 /** Issue 17: a set of rows in few round trips.  @p labels name the same
  *  multi-row statement prepared for @p sizes[i] rows of @p per_row
  *  arguments each (largest first, the last one 1 row); @p args holds

@@ -121,10 +121,7 @@ static apr_status_t unclaim_unconfirmed(bkm_db_t *db, apr_array_header_t *ids,
         apr_dbd_row_t *row = NULL;
         const char *args[50];
 
-        for (j = 0; j < 50; j++) {
-            args[j] = APR_ARRAY_IDX(ids, i + j < ids->nelts ? i + j : i,
-                                    const char *);
-        }
+        bkm_db_ids_batch(ids, i, args, 50);
         if (bkm_db_select(db, BKM_SQL_SLETTING_RECHECK_50, &res, 50, args)) {
             return APR_EGENERAL;
         }
@@ -176,7 +173,7 @@ static apr_status_t retention_batch(bkm_db_t *db, const pass_ctx_t *ctx,
     apr_array_header_t *ids;
     bkm_kjede_neste_t *ev;
     apr_status_t rv;
-    int i, j, n = 0;
+    int i, n = 0;
 
     *held = *deleted = 0;
     if ((rv = bkm_db_run(db, BKM_SQL_SLETTING_HOLD_SET, held, 2, hold))) {
@@ -199,10 +196,7 @@ static apr_status_t retention_batch(bkm_db_t *db, const pass_ctx_t *ctx,
     for (i = 0; i < ids->nelts; i += 50) {
         const char *args[50];
 
-        for (j = 0; j < 50; j++) {
-            args[j] = APR_ARRAY_IDX(ids, i + j < ids->nelts ? i + j : i,
-                                    const char *);
-        }
+        bkm_db_ids_batch(ids, i, args, 50);
         if ((rv = bkm_db_run(db, BKM_SQL_CHIFFER_DELETE_50, NULL, 50,
                              args))) {
             return rv;

@@ -229,17 +229,14 @@ apr_status_t bkm_kjede_siste(bkm_db_t *db, const apr_array_header_t *ids,
                              bkm_kjede_neste_t *ev, int *n)
 {
     const char *args[50];
-    int i, j;
+    int i;
 
     *n = 0;
     for (i = 0; i < ids->nelts; i += 50) {
         apr_dbd_results_t *res = NULL;
         apr_dbd_row_t *row = NULL;
 
-        for (j = 0; j < 50; j++) {
-            args[j] = APR_ARRAY_IDX(ids, i + j < ids->nelts ? i + j : i,
-                                    const char *);
-        }
+        bkm_db_ids_batch(ids, i, args, 50);
         if (bkm_db_select(db, BKM_SQL_KJEDE_SISTE_50, &res, 50, args)) {
             return APR_EGENERAL;
         }

@@ -233,17 +233,14 @@ static apr_status_t claimed_facts(bkm_db_t *db, apr_array_header_t *ids,
                                   bkm_kjede_neste_t *ev, int *has_job, int *n)
 {
     const char *args[BKM_PRINT_CHUNK];
-    int i, j;
+    int i;
 
     *n = 0;
     for (i = 0; i < ids->nelts; i += BKM_PRINT_CHUNK) {
         apr_dbd_results_t *res = NULL;
         apr_dbd_row_t *row = NULL;
 
-        for (j = 0; j < BKM_PRINT_CHUNK; j++) {
-            args[j] = APR_ARRAY_IDX(ids, i + j < ids->nelts ? i + j : i,
-                                    const char *);
-        }
+        bkm_db_ids_batch(ids, i, args, BKM_PRINT_CHUNK);
         if (bkm_db_select(db, BKM_SQL_MELDING_TO_PRINT_KJEDE, &res,
                           BKM_PRINT_CHUNK, args)) {
             return APR_EGENERAL;
