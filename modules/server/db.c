@@ -205,33 +205,30 @@ static const char *setting_of(apr_pool_t *p, const apr_dbd_driver_t *drv,
     return v ? apr_pstrdup(p, v) : "?";
 }
 
+/* What each engine is asked (SHOW name, or PRAGMA name). */
+static const char *const pg_settings[] = { "fsync", "synchronous_commit",
+                                           NULL };
+static const char *const sqlite_settings[] = { "synchronous", "journal_mode",
+                                               "wal_autocheckpoint", NULL };
+
 static void log_settings(request_rec *r, ap_dbd_t *dbd)
 {
-    const char *what;
+    const char *const *names;
+    const char *what = "";
+    int i, pg;
 
     if (!dbd || !APLOG_R_IS_LEVEL(r, APLOG_INFO)
         || apr_atomic_cas32(&settings_logged, 1, 0) != 0) {
         return;
     }
-    if (strcmp(apr_dbd_name(dbd->driver), "pgsql") == 0) {
-        what = apr_pstrcat(r->pool, "fsync=",
-                           setting_of(r->pool, dbd->driver, dbd->handle,
-                                      "SHOW fsync"),
-                           " synchronous_commit=",
-                           setting_of(r->pool, dbd->driver, dbd->handle,
-                                      "SHOW synchronous_commit"),
-                           NULL);
-    }
-    else {
-        what = apr_pstrcat(r->pool, "synchronous=",
-                           setting_of(r->pool, dbd->driver, dbd->handle,
-                                      "PRAGMA synchronous"),
-                           " journal_mode=",
-                           setting_of(r->pool, dbd->driver, dbd->handle,
-                                      "PRAGMA journal_mode"),
-                           " wal_autocheckpoint=",
-                           setting_of(r->pool, dbd->driver, dbd->handle,
-                                      "PRAGMA wal_autocheckpoint"),
+    pg = strcmp(apr_dbd_name(dbd->driver), "pgsql") == 0;
+    names = pg ? pg_settings : sqlite_settings;
+    for (i = 0; names[i]; i++) {
+        const char *sql = apr_pstrcat(r->pool, pg ? "SHOW " : "PRAGMA ",
+                                      names[i], NULL);
+
+        what = apr_pstrcat(r->pool, what, *what ? " " : "", names[i], "=",
+                           setting_of(r->pool, dbd->driver, dbd->handle, sql),
                            NULL);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
